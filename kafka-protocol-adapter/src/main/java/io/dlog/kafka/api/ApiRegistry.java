@@ -1,0 +1,50 @@
+package io.dlog.kafka.api;
+
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+
+/**
+ * The APIs this broker serves, each with its version range and handler. ApiVersions answers from this
+ * table, so the broker advertises exactly what it implements. Built once at start-up, then read-only.
+ */
+public final class ApiRegistry {
+
+    /** One API: versions served (inclusive) and its handler. */
+    public record Entry(ApiKeys key, short minVersion, short maxVersion, ApiHandler<ApiMessage> handler) {
+        public boolean supports(short version) {
+            return version >= minVersion && version <= maxVersion;
+        }
+    }
+
+    private final Map<ApiKeys, Entry> entries = new EnumMap<>(ApiKeys.class);
+
+    /**
+     * Registers a handler for versions [min, max], clipped to what kafka-clients can parse.
+     *
+     * @throws IllegalStateException the API is registered twice or the range is empty
+     */
+    @SuppressWarnings("unchecked")
+    public <Q extends ApiMessage> ApiRegistry register(ApiKeys key, int minVersion, int maxVersion, ApiHandler<Q> handler) {
+        short min = (short) Math.max(minVersion, key.oldestVersion());
+        short max = (short) Math.min(maxVersion, key.latestVersion());
+        if (min > max) {
+            throw new IllegalStateException(key + ": no version in [" + minVersion + ", " + maxVersion + "] is parseable");
+        }
+        if (entries.putIfAbsent(key, new Entry(key, min, max, (ApiHandler<ApiMessage>) handler)) != null) {
+            throw new IllegalStateException(key + " registered twice");
+        }
+        return this;
+    }
+
+    public Optional<Entry> find(ApiKeys key) {
+        return Optional.ofNullable(entries.get(key));
+    }
+
+    public Map<ApiKeys, Entry> entries() {
+        return Collections.unmodifiableMap(entries);
+    }
+}

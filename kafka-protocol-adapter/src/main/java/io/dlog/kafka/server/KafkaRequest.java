@@ -1,0 +1,50 @@
+package io.dlog.kafka.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.AbstractReferenceCounted;
+import io.netty.util.ReferenceCounted;
+import java.nio.ByteBuffer;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.requests.RequestHeader;
+
+/**
+ * A decoded request. Its body may hold slices of the frame (produce records), so the frame stays
+ * retained until the request is answered; {@link #release()} frees it.
+ */
+final class KafkaRequest extends AbstractReferenceCounted {
+    private final RequestHeader header;
+    private final ApiMessage body;
+    private final ByteBuf frame;
+    private final int bodyOffset;
+
+    KafkaRequest(RequestHeader header, ApiMessage body, ByteBuf frame, int bodyOffset) {
+        this.header = header;
+        this.body = body;
+        this.frame = frame;
+        this.bodyOffset = bodyOffset;
+    }
+
+    RequestHeader header() {
+        return header;
+    }
+
+    ApiMessage body() {
+        return body;
+    }
+
+    /** The body's bytes again, for re-parsing into Kafka's request wrapper on the error path. */
+    ByteBuffer bodyBytes() {
+        return frame.nioBuffer(bodyOffset, frame.writerIndex() - bodyOffset);
+    }
+
+    @Override
+    protected void deallocate() {
+        frame.release();
+    }
+
+    @Override
+    public ReferenceCounted touch(Object hint) {
+        frame.touch(hint);
+        return this;
+    }
+}

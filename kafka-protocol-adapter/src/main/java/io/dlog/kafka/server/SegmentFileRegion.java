@@ -1,0 +1,21 @@
+package io.dlog.kafka.server;
+
+import io.netty.channel.DefaultFileRegion;
+import java.nio.channels.FileChannel;
+
+/**
+ * A region of a segment file sent with sendfile. Unlike its parent it does not close the channel when
+ * released: the log engine owns segment channels and keeps them open while reads may be in flight.
+ * Subclassing (rather than a FileRegion of our own) keeps Netty's native epoll sendfile path.
+ */
+final class SegmentFileRegion extends DefaultFileRegion {
+
+    SegmentFileRegion(FileChannel channel, long position, long count) {
+        super(channel, position, count);
+    }
+
+    @Override
+    protected void deallocate() {
+        // The channel belongs to the log engine.
+    }
+}

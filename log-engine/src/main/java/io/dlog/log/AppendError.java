@@ -1,0 +1,26 @@
+package io.dlog.log;
+
+/**
+ * Why an append was refused. The protocol adapter maps each to its Kafka error code
+ * (same names as {@code org.apache.kafka.common.protocol.Errors}); the engine knows no Kafka classes.
+ */
+public enum AppendError {
+    /** Bad magic, bad length, bad CRC, record count that disagrees with the offset delta. */
+    CORRUPT_MESSAGE,
+    /** A record the topic cannot hold, e.g. a null key on a compacted topic. */
+    INVALID_RECORD,
+    /** One batch larger than max.message.bytes. */
+    MESSAGE_TOO_LARGE,
+    /** The whole append larger than the segment size. */
+    RECORD_LIST_TOO_LARGE,
+    /** A timestamp outside message.timestamp.before/after.max.ms. */
+    INVALID_TIMESTAMP,
+    /** Sequence gap or a duplicate older than the cached window. */
+    OUT_OF_ORDER_SEQUENCE_NUMBER,
+    /** The producer's epoch is older than the one the partition has seen. */
+    INVALID_PRODUCER_EPOCH,
+    /** The partition's disk failed; the partition is offline until restart. */
+    KAFKA_STORAGE_ERROR,
+    /** Append to a partition that was deleted or closed meanwhile. */
+    NOT_LEADER_OR_FOLLOWER
+}

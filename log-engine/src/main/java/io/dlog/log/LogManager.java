@@ -1,0 +1,41 @@
+package io.dlog.log;
+
+import java.io.IOException;
+import java.util.Collection;
+import java.util.Optional;
+
+/**
+ * All partition logs of one data folder: opens (and recovers) them on start, creates and deletes them,
+ * runs retention in the background. Thread-safe.
+ */
+public interface LogManager extends AutoCloseable {
+
+    /**
+     * Opens every partition found in the data folder, recovering the tail of each active segment
+     * (a torn or corrupt batch is truncated, missing or corrupt indexes rebuilt).
+     *
+     * @param configs the config for an existing partition, by topic (a partition with no config gets
+     *                {@link LogConfig#DEFAULT})
+     */
+    static LogManager open(LogManagerConfig config, java.time.Clock clock,
+                           java.util.function.Function<String, LogConfig> configs) throws IOException {
+        return io.dlog.log.internal.DefaultLogManager.open(config, clock, configs);
+    }
+
+    /** Creates an empty partition, or returns the existing one. */
+    PartitionLog getOrCreate(TopicPartition tp, LogConfig config) throws IOException;
+
+    Optional<PartitionLog> get(TopicPartition tp);
+
+    Collection<PartitionLog> all();
+
+    /** Removes the partition: later appends fail, reads in flight finish, files go after the delay. */
+    void delete(TopicPartition tp) throws IOException;
+
+    /** Data folder path as DescribeLogDirs reports it. */
+    String dataDirPath();
+
+    /** Flushes and closes every partition. */
+    @Override
+    void close() throws IOException;
+}
