@@ -79,7 +79,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             pending.add(slot);
         }
         RequestContext context = new RequestContext(version, request.header().correlationId(),
-                request.header().clientId(), (InetSocketAddress) ctx.channel().remoteAddress(), listenerName);
+                request.header().clientId(), peer(ctx), listenerName);
         CompletionStage<? extends ApiMessage> stage;
         try {
             stage = entry.get().handler().handle(context, request.body());
@@ -162,6 +162,10 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         AbstractRequest parsed = AbstractRequest.parseRequest(request.header().apiKey(), request.header().apiVersion(),
                 new ByteBufferAccessor(request.bodyBytes())).request;
         return parsed.getErrorResponse(0, error).data();
+    }
+
+    private static InetSocketAddress peer(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress address ? address : null;
     }
 
     private static boolean hasProduceError(ApiMessage response) {

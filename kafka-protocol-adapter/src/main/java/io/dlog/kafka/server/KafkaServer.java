@@ -5,6 +5,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -68,12 +69,7 @@ public final class KafkaServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline()
-                                .addLast("flush", new FlushConsolidationHandler(256, true))
-                                .addLast("frame", new LengthFieldBasedFrameDecoder(settings.maxRequestBytes(), 0, 4, 0, 4, true))
-                                .addLast("request", new RequestDecoder())
-                                .addLast("dispatch", new KafkaConnectionHandler(registry, settings.listenerName(),
-                                        settings.maxInFlightPerConnection()));
+                        configurePipeline(ch.pipeline(), settings, registry);
                     }
                 });
         InetSocketAddress address = settings.host() == null || settings.host().isEmpty()
@@ -90,6 +86,15 @@ public final class KafkaServer implements AutoCloseable {
             }
             throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The per-connection pipeline; package-private so codec tests run it on an EmbeddedChannel. */
+    static void configurePipeline(ChannelPipeline pipeline, Settings settings, ApiRegistry registry) {
+        pipeline.addLast("flush", new FlushConsolidationHandler(256, true))
+                .addLast("frame", new LengthFieldBasedFrameDecoder(settings.maxRequestBytes(), 0, 4, 0, 4, true))
+                .addLast("request", new RequestDecoder())
+                .addLast("dispatch", new KafkaConnectionHandler(registry, settings.listenerName(),
+                        settings.maxInFlightPerConnection()));
     }
 
     public int boundPort() {

@@ -1,0 +1,27 @@
+package io.dlog.broker.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code dlog} command. {@code main} is the only place that exits the JVM. */
+@Command(name = "dlog", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "DLog: a broker that speaks the Apache Kafka protocol.",
+        subcommands = {StartCommand.class, CommandLine.HelpCommand.class})
+public final class DLogCli implements Runnable {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static CommandLine commandLine() {
+        return new CommandLine(new DLogCli());
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

@@ -1,0 +1,51 @@
+package io.dlog.kafka;
+
+import io.dlog.kafka.api.ApiRegistry;
+import io.dlog.kafka.handlers.ApiVersionsHandler;
+import io.dlog.kafka.handlers.DescribeProducersHandler;
+import io.dlog.kafka.handlers.InitProducerIdHandler;
+import io.dlog.kafka.handlers.ListOffsetsHandler;
+import io.dlog.kafka.handlers.MetadataHandler;
+import io.dlog.kafka.handlers.OffsetForLeaderEpochHandler;
+import io.dlog.kafka.handlers.fetch.FetchHandler;
+import io.dlog.kafka.handlers.fetch.FetchPurgatory;
+import io.dlog.kafka.handlers.fetch.FetchSessionCache;
+import io.dlog.kafka.handlers.produce.ProduceHandler;
+import java.time.Duration;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/**
+ * The table of every API this broker serves: one handler per API key, each with its version range.
+ * ApiVersions answers from this table, so only what is registered here is advertised.
+ */
+public final class KafkaApis {
+
+    private KafkaApis() {
+    }
+
+    public static ApiRegistry registry(BrokerContext context) {
+        ApiRegistry registry = new ApiRegistry();
+        registerDataPlane(registry, context);
+        registerAdmin(registry, context);
+        return registry;
+    }
+
+    /** ApiVersions, Metadata, Produce, Fetch, ListOffsets, OffsetForLeaderEpoch, producer ids. */
+    private static void registerDataPlane(ApiRegistry registry, BrokerContext context) {
+        FetchPurgatory purgatory = new FetchPurgatory(context.scheduler());
+        // Kafka's max.incremental.fetch.session.cache.slots and min.incremental.fetch.session.eviction.ms.
+        FetchSessionCache sessions = new FetchSessionCache(1000, Duration.ofMinutes(2));
+        registry.register(ApiKeys.API_VERSIONS, 0, 4, new ApiVersionsHandler(registry))
+                .register(ApiKeys.METADATA, 0, 13, new MetadataHandler(context))
+                .register(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(context, purgatory))
+                .register(ApiKeys.FETCH, 4, 18, new FetchHandler(context, sessions, purgatory))
+                .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(context))
+                .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(context))
+                .register(ApiKeys.INIT_PRODUCER_ID, 0, 5, new InitProducerIdHandler(context))
+                .register(ApiKeys.DESCRIBE_PRODUCERS, 0, 0, new DescribeProducersHandler(context));
+    }
+
+    /** Topic, config, log-dir and cluster administration. */
+    private static void registerAdmin(ApiRegistry registry, BrokerContext context) {
+    }
+}

@@ -1,0 +1,213 @@
+package io.dlog.kafka.config;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * The broker's settings, with Kafka's {@code server.properties} names and defaults. Parsed once at
+ * start; dynamic overrides (IncrementalAlterConfigs on the broker resource) produce a new instance
+ * via {@link #withDynamic}. Immutable.
+ */
+public final class BrokerConfig {
+    public static final String NODE_ID = "node.id";
+    public static final String BROKER_ID = "broker.id";
+    public static final String LISTENERS = "listeners";
+    public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String LOG_DIRS = "log.dirs";
+    public static final String LOG_DIR = "log.dir";
+    public static final String NUM_PARTITIONS = "num.partitions";
+    public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+    public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
+    public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    public static final String NUM_NETWORK_THREADS = "num.network.threads";
+    public static final String NUM_IO_THREADS = "num.io.threads";
+    public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
+    public static final String GROUP_COMMIT_MAX_WAIT_MS = "dlog.flush.group.commit.max.wait.ms";
+
+    private static final ConfigDef DEF = TopicConfigs.addBrokerSynonyms(new ConfigDef()
+            .define(NODE_ID, ConfigDef.Type.INT, 1, ConfigDef.Range.atLeast(0), ConfigDef.Importance.HIGH,
+                    "This node's id.")
+            .define(BROKER_ID, ConfigDef.Type.INT, -1, ConfigDef.Importance.LOW,
+                    "Legacy alias of node.id; used when node.id is not set.")
+            .define(LISTENERS, ConfigDef.Type.STRING, "PLAINTEXT://localhost:9092", ConfigDef.Importance.HIGH,
+                    "The listener, as PLAINTEXT://host:port (one PLAINTEXT listener).")
+            .define(ADVERTISED_LISTENERS, ConfigDef.Type.STRING, null, ConfigDef.Importance.HIGH,
+                    "The address given to clients; defaults to listeners.")
+            .define(LOG_DIRS, ConfigDef.Type.STRING, null, ConfigDef.Importance.HIGH,
+                    "The data folder (one folder).")
+            .define(LOG_DIR, ConfigDef.Type.STRING, "dlog-data", ConfigDef.Importance.HIGH,
+                    "The data folder when log.dirs is not set.")
+            .define(NUM_PARTITIONS, ConfigDef.Type.INT, 1, ConfigDef.Range.atLeast(1), ConfigDef.Importance.MEDIUM,
+                    "Partitions of an auto-created topic or of a created topic that names none.")
+            .define(AUTO_CREATE_TOPICS_ENABLE, ConfigDef.Type.BOOLEAN, true, ConfigDef.Importance.HIGH,
+                    "Create a topic when Metadata names an unknown one.")
+            .define(DEFAULT_REPLICATION_FACTOR, ConfigDef.Type.SHORT, (short) 1, ConfigDef.Importance.MEDIUM,
+                    "Replication factor of auto-created topics.")
+            .define(SOCKET_REQUEST_MAX_BYTES, ConfigDef.Type.INT, 100 * 1024 * 1024, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.HIGH, "Largest request frame; a larger one closes the connection.")
+            .define(LOG_RETENTION_CHECK_INTERVAL_MS, ConfigDef.Type.LONG, 300_000L, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "How often retention runs.")
+            .define(NUM_NETWORK_THREADS, ConfigDef.Type.INT, 3, ConfigDef.Range.atLeast(1), ConfigDef.Importance.HIGH,
+                    "Netty event loop threads.")
+            .define(NUM_IO_THREADS, ConfigDef.Type.INT, 8, ConfigDef.Range.atLeast(1), ConfigDef.Importance.HIGH,
+                    "Log writer threads (at most the number of cores is used).")
+            .define(DELETE_TOPIC_ENABLE, ConfigDef.Type.BOOLEAN, true, ConfigDef.Importance.HIGH,
+                    "Allow DeleteTopics.")
+            .define(GROUP_COMMIT_MAX_WAIT_MS, ConfigDef.Type.LONG, 2L, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.MEDIUM, "dlog.flush.mode=fsync: longest wait for company before an fsync."));
+
+    private final Map<String, String> staticValues;
+    private final Map<String, String> dynamicValues;
+    private final Map<String, Object> parsed;
+
+    private BrokerConfig(Map<String, String> staticValues, Map<String, String> dynamicValues) {
+        this.staticValues = Map.copyOf(staticValues);
+        this.dynamicValues = Map.copyOf(dynamicValues);
+        Map<String, String> merged = new HashMap<>(staticValues);
+        merged.putAll(dynamicValues);
+        this.parsed = DEF.parse(merged);
+    }
+
+    /**
+     * Parses {@code server.properties} values. Unknown keys are refused, except Kafka's own broker keys
+     * that DLog accepts and ignores (so a Kafka server.properties works as it is).
+     *
+     * @throws ConfigException a one-line message naming the bad key or value
+     */
+    public static BrokerConfig parse(Map<String, String> values) {
+        for (String key : values.keySet()) {
+            if (!DEF.names().contains(key) && !KafkaIgnoredBrokerConfigs.NAMES.contains(key)) {
+                throw new ConfigException("unknown config '" + key + "'");
+            }
+        }
+        Map<String, String> known = new HashMap<>(values);
+        known.keySet().removeAll(KafkaIgnoredBrokerConfigs.NAMES);
+        return new BrokerConfig(known, Map.of());
+    }
+
+    /** A copy with these dynamic overrides in place of the current ones. */
+    public BrokerConfig withDynamic(Map<String, String> dynamic) {
+        return new BrokerConfig(staticValues, dynamic);
+    }
+
+    public static ConfigDef definition() {
+        return DEF;
+    }
+
+    public static Set<String> names() {
+        return DEF.names();
+    }
+
+    public Map<String, String> staticValues() {
+        return staticValues;
+    }
+
+    public Map<String, String> dynamicValues() {
+        return dynamicValues;
+    }
+
+    /** The parsed value of any defined key (type per {@link ConfigDef.Type}). */
+    public Object value(String name) {
+        return parsed.get(name);
+    }
+
+    public int nodeId() {
+        int brokerId = (Integer) parsed.get(BROKER_ID);
+        boolean nodeIdSet = staticValues.containsKey(NODE_ID);
+        return !nodeIdSet && brokerId >= 0 ? brokerId : (Integer) parsed.get(NODE_ID);
+    }
+
+    public Listener listener() {
+        return Listener.parse(LISTENERS, (String) parsed.get(LISTENERS));
+    }
+
+    /** Where clients are told to connect: advertised.listeners, else listeners (an empty host becomes localhost). */
+    public Listener advertisedListener() {
+        String advertised = (String) parsed.get(ADVERTISED_LISTENERS);
+        Listener listener = advertised == null ? listener() : Listener.parse(ADVERTISED_LISTENERS, advertised);
+        return listener.host().isEmpty() || listener.host().equals("0.0.0.0")
+                ? new Listener(listener.name(), "localhost", listener.port()) : listener;
+    }
+
+    public Path dataDir() {
+        String dirs = (String) parsed.get(LOG_DIRS);
+        String dir = dirs != null ? dirs : (String) parsed.get(LOG_DIR);
+        if (dir.contains(",")) {
+            throw new ConfigException(LOG_DIRS, dir, "DLog uses one data folder per broker");
+        }
+        return Path.of(dir.trim());
+    }
+
+    public int numPartitions() {
+        return (Integer) parsed.get(NUM_PARTITIONS);
+    }
+
+    public boolean autoCreateTopicsEnable() {
+        return (Boolean) parsed.get(AUTO_CREATE_TOPICS_ENABLE);
+    }
+
+    public short defaultReplicationFactor() {
+        return (Short) parsed.get(DEFAULT_REPLICATION_FACTOR);
+    }
+
+    public int socketRequestMaxBytes() {
+        return (Integer) parsed.get(SOCKET_REQUEST_MAX_BYTES);
+    }
+
+    public long retentionCheckIntervalMs() {
+        return (Long) parsed.get(LOG_RETENTION_CHECK_INTERVAL_MS);
+    }
+
+    public int numNetworkThreads() {
+        return (Integer) parsed.get(NUM_NETWORK_THREADS);
+    }
+
+    public int numIoThreads() {
+        return (Integer) parsed.get(NUM_IO_THREADS);
+    }
+
+    public boolean deleteTopicEnable() {
+        return (Boolean) parsed.get(DELETE_TOPIC_ENABLE);
+    }
+
+    public long groupCommitMaxWaitMs() {
+        return (Long) parsed.get(GROUP_COMMIT_MAX_WAIT_MS);
+    }
+
+    /** One listener: {@code NAME://host:port}. */
+    public record Listener(String name, String host, int port) {
+        static Listener parse(String key, String value) {
+            String trimmed = value.trim();
+            if (trimmed.contains(",")) {
+                throw new ConfigException(key, value, "DLog serves one listener");
+            }
+            int scheme = trimmed.indexOf("://");
+            int colon = trimmed.lastIndexOf(':');
+            if (scheme <= 0 || colon <= scheme + 2) {
+                throw new ConfigException(key, value, "expected NAME://host:port");
+            }
+            String name = trimmed.substring(0, scheme);
+            if (!name.equals("PLAINTEXT")) {
+                throw new ConfigException(key, value, "only PLAINTEXT listeners are supported");
+            }
+            String host = trimmed.substring(scheme + 3, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            try {
+                int port = Integer.parseInt(trimmed.substring(colon + 1));
+                if (port < 0 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+                return new Listener(name, host, port);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key, value, "port must be 0-65535");
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.dlog.kafka.config;
+
+import java.util.Set;
+
+/**
+ * Apache Kafka broker keys that DLog accepts in server.properties and ignores, because they configure
+ * parts DLog does differently (KRaft controller roles, replica fetchers, socket buffers) or not yet.
+ * Listing them lets a Kafka server.properties start DLog unchanged; any other unknown key is an error.
+ */
+final class KafkaIgnoredBrokerConfigs {
+    static final Set<String> NAMES = Set.of(
+            "process.roles",
+            "controller.quorum.voters",
+            "controller.quorum.bootstrap.servers",
+            "controller.listener.names",
+            "listener.security.protocol.map",
+            "inter.broker.listener.name",
+            "num.recovery.threads.per.data.dir",
+            "num.replica.fetchers",
+            "offsets.topic.replication.factor",
+            "transaction.state.log.replication.factor",
+            "transaction.state.log.min.isr",
+            "share.coordinator.state.topic.replication.factor",
+            "share.coordinator.state.topic.min.isr",
+            "socket.send.buffer.bytes",
+            "socket.receive.buffer.bytes",
+            "metadata.log.dir",
+            "group.initial.rebalance.delay.ms",
+            "log.flush.scheduler.interval.ms",
+            "queued.max.requests",
+            "replica.lag.time.max.ms",
+            "auto.leader.rebalance.enable");
+
+    private KafkaIgnoredBrokerConfigs() {
+    }
+}

@@ -1,0 +1,236 @@
+package io.dlog.kafka.config;
+
+import io.dlog.log.FlushMode;
+import io.dlog.log.LogConfig;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Topic configs DLog honours, with Kafka 4.x's names, types, defaults and broker-level synonyms, and
+ * how a topic's effective {@link LogConfig} is resolved: topic override, else the first broker synonym
+ * set (dynamic before static), else the default.
+ */
+public final class TopicConfigs {
+
+    /** One topic config and the broker keys that set its default, most specific first. */
+    public record Definition(String name, Type type, Object defaultValue, ConfigDef.Validator validator,
+                             List<String> brokerSynonyms, String doc) {
+    }
+
+    public static final String CLEANUP_POLICY = "cleanup.policy";
+    public static final String COMPRESSION_TYPE = "compression.type";
+    public static final String FLUSH_MODE = "dlog.flush.mode";
+
+    private static final long WEEK_MS = 7L * 24 * 60 * 60 * 1000;
+    private static final Map<String, Definition> DEFINITIONS = new LinkedHashMap<>();
+
+    static {
+        define(CLEANUP_POLICY, Type.LIST, "delete", ConfigDef.ValidList.in("compact", "delete"),
+                List.of("log.cleanup.policy"), "delete and/or compact.");
+        define(COMPRESSION_TYPE, Type.STRING, "producer",
+                ConfigDef.ValidString.in("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"),
+                List.of("compression.type"), "Codec of stored batches; producer keeps what the producer sent.");
+        define("compression.gzip.level", Type.INT, -1, ConfigDef.Range.between(-1, 9),
+                List.of("compression.gzip.level"), "gzip level when the broker compresses.");
+        define("compression.lz4.level", Type.INT, 9, ConfigDef.Range.between(1, 17),
+                List.of("compression.lz4.level"), "lz4 level when the broker compresses.");
+        define("compression.zstd.level", Type.INT, 3, ConfigDef.Range.between(-131072, 22),
+                List.of("compression.zstd.level"), "zstd level when the broker compresses.");
+        define("delete.retention.ms", Type.LONG, 86_400_000L, ConfigDef.Range.atLeast(0),
+                List.of("log.cleaner.delete.retention.ms"), "How long tombstones stay on compacted topics.");
+        define("file.delete.delay.ms", Type.LONG, 60_000L, ConfigDef.Range.atLeast(0),
+                List.of("log.segment.delete.delay.ms"), "How long a deleted segment's file stays readable.");
+        define("flush.messages", Type.LONG, Long.MAX_VALUE, ConfigDef.Range.atLeast(1),
+                List.of("log.flush.interval.messages"), "1 means fsync before acknowledging (as dlog.flush.mode=fsync).");
+        define("flush.ms", Type.LONG, Long.MAX_VALUE, ConfigDef.Range.atLeast(0),
+                List.of("log.flush.interval.ms"), "Accepted for compatibility; dlog.flush.mode governs fsync.");
+        define("index.interval.bytes", Type.INT, 4096, ConfigDef.Range.atLeast(0),
+                List.of("log.index.interval.bytes"), "Bytes between two offset index entries.");
+        define("max.compaction.lag.ms", Type.LONG, Long.MAX_VALUE, ConfigDef.Range.atLeast(1),
+                List.of("log.cleaner.max.compaction.lag.ms"), "Longest a record stays uncompacted.");
+        define("max.message.bytes", Type.INT, 1024 * 1024 + 12, ConfigDef.Range.atLeast(0),
+                List.of("message.max.bytes"), "Largest record batch accepted.");
+        define("message.timestamp.after.max.ms", Type.LONG, 3_600_000L, ConfigDef.Range.atLeast(0),
+                List.of("log.message.timestamp.after.max.ms"), "How far ahead of the broker a CreateTime may be.");
+        define("message.timestamp.before.max.ms", Type.LONG, Long.MAX_VALUE, ConfigDef.Range.atLeast(0),
+                List.of("log.message.timestamp.before.max.ms"), "How far behind the broker a CreateTime may be.");
+        define("message.timestamp.type", Type.STRING, "CreateTime",
+                ConfigDef.ValidString.in("CreateTime", "LogAppendTime"),
+                List.of("log.message.timestamp.type"), "CreateTime or LogAppendTime.");
+        define("min.cleanable.dirty.ratio", Type.DOUBLE, 0.5, ConfigDef.Range.between(0, 1),
+                List.of("log.cleaner.min.cleanable.ratio"), "Dirty ratio that triggers compaction.");
+        define("min.compaction.lag.ms", Type.LONG, 0L, ConfigDef.Range.atLeast(0),
+                List.of("log.cleaner.min.compaction.lag.ms"), "Shortest a record stays uncompacted.");
+        define("min.insync.replicas", Type.INT, 1, ConfigDef.Range.atLeast(1),
+                List.of("min.insync.replicas"), "Replicas that must have a batch before acks=all succeeds.");
+        define("preallocate", Type.BOOLEAN, false, null,
+                List.of("log.preallocate"), "Accepted for compatibility; segments are not preallocated.");
+        define("retention.bytes", Type.LONG, -1L, null,
+                List.of("log.retention.bytes"), "Largest a partition may grow before old segments go (-1: no limit).");
+        define("retention.ms", Type.LONG, WEEK_MS, ConfigDef.Range.atLeast(-1),
+                List.of("log.retention.ms", "log.retention.minutes", "log.retention.hours"),
+                "How long records are kept (-1: forever).");
+        define("segment.bytes", Type.INT, 1024 * 1024 * 1024, ConfigDef.Range.atLeast(1024 * 1024),
+                List.of("log.segment.bytes"), "Size at which a segment rolls.");
+        define("segment.index.bytes", Type.INT, 10 * 1024 * 1024, ConfigDef.Range.atLeast(4),
+                List.of("log.index.size.max.bytes"), "Largest index file.");
+        define("segment.jitter.ms", Type.LONG, 0L, ConfigDef.Range.atLeast(0),
+                List.of("log.roll.jitter.ms", "log.roll.jitter.hours"), "Accepted for compatibility.");
+        define("segment.ms", Type.LONG, WEEK_MS, ConfigDef.Range.atLeast(1),
+                List.of("log.roll.ms", "log.roll.hours"), "Age at which a segment rolls.");
+        define("unclean.leader.election.enable", Type.BOOLEAN, false, null,
+                List.of("unclean.leader.election.enable"), "Accepted for compatibility; DLog never elects an unclean leader.");
+        define(FLUSH_MODE, Type.STRING, "os", ConfigDef.ValidString.in("os", "fsync"),
+                List.of(FLUSH_MODE), "DLog: os acknowledges after the page cache write; fsync after a group-committed fsync.");
+    }
+
+    private TopicConfigs() {
+    }
+
+    private static void define(String name, Type type, Object defaultValue, ConfigDef.Validator validator,
+                               List<String> brokerSynonyms, String doc) {
+        DEFINITIONS.put(name, new Definition(name, type, defaultValue, validator, brokerSynonyms, doc));
+    }
+
+    public static Map<String, Definition> definitions() {
+        return Collections.unmodifiableMap(DEFINITIONS);
+    }
+
+    /**
+     * Validates topic overrides (CreateTopics, AlterConfigs).
+     *
+     * @return a one-line message for INVALID_CONFIG, or empty when all are valid
+     */
+    public static Optional<String> validate(Map<String, String> overrides) {
+        for (Map.Entry<String, String> entry : overrides.entrySet()) {
+            Definition definition = DEFINITIONS.get(entry.getKey());
+            if (definition == null) {
+                return Optional.of("Unknown topic config name: " + entry.getKey());
+            }
+            try {
+                parseValue(definition, entry.getValue());
+            } catch (ConfigException e) {
+                return Optional.of(e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The effective value of every topic config as a string, for DescribeConfigs. */
+    public static Map<String, String> effectiveValues(Map<String, String> overrides, BrokerConfig broker) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Definition definition : DEFINITIONS.values()) {
+            values.put(definition.name(), effectiveValue(definition, overrides, broker).value());
+        }
+        return values;
+    }
+
+    /** Where an effective value came from. */
+    public enum Source { TOPIC, DYNAMIC_BROKER, STATIC_BROKER, DEFAULT }
+
+    /** An effective value and its source ({@code synonym} is the key that set it). */
+    public record Effective(String value, Source source, String synonym) {
+    }
+
+    public static Effective effectiveValue(Definition definition, Map<String, String> overrides, BrokerConfig broker) {
+        String override = overrides.get(definition.name());
+        if (override != null) {
+            return new Effective(override, Source.TOPIC, definition.name());
+        }
+        for (String synonym : definition.brokerSynonyms()) {
+            String dynamic = broker.dynamicValues().get(synonym);
+            if (dynamic != null) {
+                return new Effective(toTopicUnit(definition, synonym, dynamic), Source.DYNAMIC_BROKER, synonym);
+            }
+            String fixed = broker.staticValues().get(synonym);
+            if (fixed != null) {
+                return new Effective(toTopicUnit(definition, synonym, fixed), Source.STATIC_BROKER, synonym);
+            }
+        }
+        return new Effective(ConfigDef.convertToString(definition.defaultValue(), definition.type()), Source.DEFAULT,
+                definition.name());
+    }
+
+    /** log.retention.hours=24 means retention.ms=86400000, and so on. */
+    private static String toTopicUnit(Definition definition, String synonym, String value) {
+        long factor = synonym.endsWith(".hours") ? 3_600_000L : synonym.endsWith(".minutes") ? 60_000L : 1L;
+        if (factor == 1L) {
+            return value;
+        }
+        long parsed = Long.parseLong(value.trim());
+        return Long.toString(parsed < 0 ? parsed : parsed * factor);
+    }
+
+    /** The engine's view of a topic with these overrides under this broker config. */
+    public static LogConfig resolve(Map<String, String> overrides, BrokerConfig broker) {
+        Map<String, Object> v = new HashMap<>();
+        for (Definition definition : DEFINITIONS.values()) {
+            v.put(definition.name(), parseValue(definition, effectiveValue(definition, overrides, broker).value()));
+        }
+        @SuppressWarnings("unchecked")
+        List<String> policy = (List<String>) v.get(CLEANUP_POLICY);
+        FlushMode flushMode = FlushMode.parse((String) v.get(FLUSH_MODE));
+        if ((Long) v.get("flush.messages") == 1L) {
+            flushMode = FlushMode.FSYNC;
+        }
+        return new LogConfig(
+                (Integer) v.get("segment.bytes"),
+                (Long) v.get("segment.ms"),
+                (Integer) v.get("segment.index.bytes"),
+                (Integer) v.get("index.interval.bytes"),
+                (Long) v.get("retention.ms"),
+                (Long) v.get("retention.bytes"),
+                (Integer) v.get("max.message.bytes"),
+                policy.contains("compact"),
+                policy.contains("delete"),
+                "LogAppendTime".equals(v.get("message.timestamp.type")),
+                (Long) v.get("message.timestamp.before.max.ms"),
+                (Long) v.get("message.timestamp.after.max.ms"),
+                flushMode,
+                (Long) v.get("file.delete.delay.ms"));
+    }
+
+    /** The topic's compression.type, lower case ("producer" when the broker keeps what it gets). */
+    public static String compressionType(Map<String, String> overrides, BrokerConfig broker) {
+        return effectiveValue(DEFINITIONS.get(COMPRESSION_TYPE), overrides, broker).value().toLowerCase(Locale.ROOT);
+    }
+
+    private static Object parseValue(Definition definition, String value) {
+        Object parsed = ConfigDef.parseType(definition.name(), value, definition.type());
+        if (definition.validator() != null) {
+            definition.validator().ensureValid(definition.name(), parsed);
+        }
+        return parsed;
+    }
+
+    /** Adds every broker synonym key (log.retention.hours, message.max.bytes, ...) to the broker's definition. */
+    static ConfigDef addBrokerSynonyms(ConfigDef def) {
+        List<String> added = new ArrayList<>();
+        for (Definition definition : DEFINITIONS.values()) {
+            for (String synonym : definition.brokerSynonyms()) {
+                if (!def.names().contains(synonym) && !added.contains(synonym)) {
+                    Type type = synonym.endsWith(".hours") || synonym.endsWith(".minutes") ? Type.LONG : definition.type();
+                    Object defaultValue = synonym.equals("log.retention.hours") ? 168L
+                            : synonym.equals("log.roll.hours") ? 168L
+                            : definition.brokerSynonyms().get(0).equals(synonym) && definition.brokerSynonyms().size() == 1
+                            ? definition.defaultValue() : null;
+                    ConfigDef.Validator validator = defaultValue == null ? null : definition.validator();
+                    def.define(synonym, type, defaultValue, validator, Importance.MEDIUM,
+                            "Broker default of topic config " + definition.name() + ".");
+                    added.add(synonym);
+                }
+            }
+        }
+        return def;
+    }
+}

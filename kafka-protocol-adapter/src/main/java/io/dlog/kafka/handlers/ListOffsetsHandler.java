@@ -1,0 +1,128 @@
+package io.dlog.kafka.handlers;
+
+import io.dlog.kafka.BrokerContext;
+import io.dlog.kafka.api.ApiHandler;
+import io.dlog.kafka.api.RequestContext;
+import io.dlog.log.PartitionLog;
+import io.dlog.log.TimestampLookup;
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+
+/**
+ * ListOffsets: earliest, latest (high watermark, or last stable offset for read_committed), max
+ * timestamp (the exact record, KIP-734), earliest-local (= earliest: no tiered storage), and by
+ * timestamp: the first record whose timestamp is at or after the one asked for.
+ */
+public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestData> {
+    static final long LATEST = -1L;
+    static final long EARLIEST = -2L;
+    static final long MAX_TIMESTAMP = -3L;
+    static final long EARLIEST_LOCAL = -4L;
+    static final long LATEST_TIERED = -5L;
+    static final long EARLIEST_PENDING_UPLOAD = -6L;
+
+    private final BrokerContext context;
+
+    public ListOffsetsHandler(BrokerContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public CompletionStage<ListOffsetsResponseData> handle(RequestContext request, ListOffsetsRequestData data) {
+        boolean readCommitted = data.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
+        ListOffsetsResponseData response = new ListOffsetsResponseData();
+        for (ListOffsetsRequestData.ListOffsetsTopic topic : data.topics()) {
+            ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
+            Set<Integer> seen = new HashSet<>();
+            for (ListOffsetsRequestData.ListOffsetsPartition partition : topic.partitions()) {
+                ListOffsetsPartitionResponse answer = new ListOffsetsPartitionResponse()
+                        .setPartitionIndex(partition.partitionIndex()).setTimestamp(-1L).setOffset(-1L).setLeaderEpoch(-1);
+                if (!seen.add(partition.partitionIndex())) {
+                    topicResponse.partitions().add(answer.setErrorCode(Errors.INVALID_REQUEST.code()));
+                    continue;
+                }
+                topicResponse.partitions().add(answer(topic.name(), partition, readCommitted, answer));
+            }
+            response.topics().add(topicResponse);
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private ListOffsetsPartitionResponse answer(String topic, ListOffsetsRequestData.ListOffsetsPartition partition,
+                                                boolean readCommitted, ListOffsetsPartitionResponse answer) {
+        Optional<PartitionLog> found = context.topics().partition(topic, partition.partitionIndex());
+        if (found.isEmpty()) {
+            return answer.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+        }
+        PartitionLog log = found.get();
+        int epoch = Math.max(0, log.latestLeaderEpoch());
+        if (partition.currentLeaderEpoch() >= 0 && partition.currentLeaderEpoch() != epoch) {
+            Errors error = partition.currentLeaderEpoch() > epoch ? Errors.UNKNOWN_LEADER_EPOCH : Errors.FENCED_LEADER_EPOCH;
+            return answer.setErrorCode(error.code());
+        }
+        answer.setErrorCode(Errors.NONE.code());
+        long timestamp = partition.timestamp();
+        try {
+            if (timestamp == LATEST) {
+                return answer.setOffset(readCommitted ? log.lastStableOffset() : log.highWatermark()).setLeaderEpoch(epoch);
+            }
+            if (timestamp == EARLIEST || timestamp == EARLIEST_LOCAL) {
+                return answer.setOffset(log.logStartOffset()).setLeaderEpoch(epoch);
+            }
+            if (timestamp == LATEST_TIERED || timestamp == EARLIEST_PENDING_UPLOAD) {
+                return answer;
+            }
+            if (timestamp == MAX_TIMESTAMP) {
+                return log.lookupMaxTimestamp().map(found1 -> exactRecord(found1, Long.MIN_VALUE, true, answer))
+                        .orElse(answer);
+            }
+            if (timestamp < 0) {
+                return answer.setErrorCode(Errors.INVALID_REQUEST.code());
+            }
+            return log.lookupTimestamp(timestamp).map(found1 -> exactRecord(found1, timestamp, false, answer)).orElse(answer);
+        } catch (IOException e) {
+            return answer.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code());
+        }
+    }
+
+    /** Decodes the batch the engine found and picks the record: first at/after target, or the max. */
+    private static ListOffsetsPartitionResponse exactRecord(TimestampLookup lookup, long target, boolean max,
+                                                           ListOffsetsPartitionResponse answer) {
+        for (RecordBatch batch : MemoryRecords.readableRecords(lookup.batch().duplicate()).batches()) {
+            long bestTimestamp = Long.MIN_VALUE;
+            long bestOffset = -1L;
+            for (Record record : batch) {
+                if (max ? record.timestamp() > bestTimestamp : record.timestamp() >= target) {
+                    bestTimestamp = record.timestamp();
+                    bestOffset = record.offset();
+                    if (!max) {
+                        break;
+                    }
+                }
+            }
+            if (batch.timestampType() == org.apache.kafka.common.record.TimestampType.LOG_APPEND_TIME) {
+                // Every record of a LogAppendTime batch carries the batch's time.
+                return answer.setTimestamp(batch.maxTimestamp()).setOffset(max ? batch.lastOffset() : batch.baseOffset())
+                        .setLeaderEpoch(Math.max(0, batch.partitionLeaderEpoch()));
+            }
+            if (bestOffset >= 0) {
+                return answer.setTimestamp(bestTimestamp).setOffset(bestOffset)
+                        .setLeaderEpoch(Math.max(0, batch.partitionLeaderEpoch()));
+            }
+        }
+        return answer;
+    }
+}

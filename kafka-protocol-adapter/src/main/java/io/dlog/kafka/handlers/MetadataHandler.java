@@ -1,0 +1,130 @@
+package io.dlog.kafka.handlers;
+
+import io.dlog.kafka.BrokerContext;
+import io.dlog.kafka.api.ApiHandler;
+import io.dlog.kafka.api.RequestContext;
+import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.topic.TopicService;
+import io.dlog.log.metadata.MetadataException;
+import io.dlog.log.metadata.MetadataImage;
+import io.dlog.log.metadata.TopicImage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * Metadata: this node as the only broker, leader of every partition. Unknown topics are created when
+ * {@code auto.create.topics.enable} and the client allow it; the answer waits for the creation, so the
+ * client gets the topic at once instead of LEADER_NOT_AVAILABLE.
+ */
+public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
+    private final BrokerContext context;
+
+    public MetadataHandler(BrokerContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public CompletionStage<MetadataResponseData> handle(RequestContext request, MetadataRequestData data) {
+        TopicService topics = context.topics();
+        // v0 has no allowAutoTopicCreation field; those clients always allowed it.
+        boolean allowCreate = (request.apiVersion() < 4 || data.allowAutoTopicCreation())
+                && context.config().autoCreateTopicsEnable();
+        boolean allTopics = data.topics() == null || (request.apiVersion() == 0 && data.topics().isEmpty());
+        List<CompletableFuture<MetadataResponseTopic>> answers = new ArrayList<>();
+        if (allTopics) {
+            for (TopicImage topic : topics.image().topics().values()) {
+                answers.add(CompletableFuture.completedFuture(describe(topic, data.includeTopicAuthorizedOperations())));
+            }
+        } else {
+            for (MetadataRequestData.MetadataRequestTopic wanted : data.topics()) {
+                answers.add(answer(wanted, allowCreate, data.includeTopicAuthorizedOperations()));
+            }
+        }
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            MetadataResponseData response = new MetadataResponseData()
+                    .setClusterId(context.clusterId())
+                    .setControllerId(context.nodeId())
+                    .setClusterAuthorizedOperations(AuthorizedOperations.cluster(data.includeClusterAuthorizedOperations()));
+            BrokerConfig.Listener endpoint = context.advertisedListener();
+            response.brokers().add(new MetadataResponseBroker().setNodeId(context.nodeId())
+                    .setHost(endpoint.host()).setPort(endpoint.port()));
+            for (CompletableFuture<MetadataResponseTopic> answer : answers) {
+                response.topics().add(answer.join());
+            }
+            return response;
+        });
+    }
+
+    private CompletableFuture<MetadataResponseTopic> answer(MetadataRequestData.MetadataRequestTopic wanted,
+                                                            boolean allowCreate, boolean authorizedOps) {
+        MetadataImage image = context.topics().image();
+        if (wanted.name() == null) {
+            Uuid id = wanted.topicId();
+            Optional<TopicImage> byId = id == null ? Optional.empty() : image.topic(Uuids.fromKafka(id));
+            return CompletableFuture.completedFuture(byId.map(t -> describe(t, authorizedOps))
+                    .orElseGet(() -> error(null, id, Errors.UNKNOWN_TOPIC_ID)));
+        }
+        String name = wanted.name();
+        Optional<TopicImage> known = image.topic(name);
+        if (known.isPresent()) {
+            return CompletableFuture.completedFuture(describe(known.get(), authorizedOps));
+        }
+        if (TopicService.invalidTopicNameReason(name).isPresent()) {
+            return CompletableFuture.completedFuture(error(name, Uuid.ZERO_UUID, Errors.INVALID_TOPIC_EXCEPTION));
+        }
+        if (!allowCreate) {
+            return CompletableFuture.completedFuture(error(name, Uuid.ZERO_UUID, Errors.UNKNOWN_TOPIC_OR_PARTITION));
+        }
+        return context.topics().create(name, context.config().numPartitions(), java.util.Map.of())
+                .handle((created, failure) -> {
+                    if (failure == null) {
+                        return describe(created, authorizedOps);
+                    }
+                    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+                    if (cause instanceof MetadataException e && e.reason() == MetadataException.Reason.TOPIC_ALREADY_EXISTS) {
+                        // Another request created it meanwhile.
+                        return context.topics().image().topic(name).map(t -> describe(t, authorizedOps))
+                                .orElseGet(() -> error(name, Uuid.ZERO_UUID, Errors.LEADER_NOT_AVAILABLE));
+                    }
+                    return error(name, Uuid.ZERO_UUID, Errors.UNKNOWN_SERVER_ERROR);
+                });
+    }
+
+    private MetadataResponseTopic describe(TopicImage topic, boolean authorizedOps) {
+        MetadataResponseTopic answer = new MetadataResponseTopic()
+                .setName(topic.name())
+                .setTopicId(Uuids.toKafka(topic.topicId()))
+                .setIsInternal(InternalTopics.isInternal(topic.name()))
+                .setErrorCode(Errors.NONE.code())
+                .setTopicAuthorizedOperations(AuthorizedOperations.topic(authorizedOps));
+        int node = context.nodeId();
+        for (int p = 0; p < topic.partitions(); p++) {
+            int leaderEpoch = context.topics().partition(topic.name(), p).map(log -> Math.max(0, log.latestLeaderEpoch())).orElse(0);
+            answer.partitions().add(new MetadataResponsePartition()
+                    .setPartitionIndex(p)
+                    .setErrorCode(Errors.NONE.code())
+                    .setLeaderId(node)
+                    .setLeaderEpoch(leaderEpoch)
+                    .setReplicaNodes(List.of(node))
+                    .setIsrNodes(List.of(node))
+                    .setOfflineReplicas(List.of()));
+        }
+        return answer;
+    }
+
+    private static MetadataResponseTopic error(String name, Uuid id, Errors error) {
+        return new MetadataResponseTopic().setName(name).setTopicId(id == null ? Uuid.ZERO_UUID : id)
+                .setErrorCode(error.code()).setTopicAuthorizedOperations(AuthorizedOperations.NOT_REQUESTED);
+    }
+}

@@ -1,0 +1,243 @@
+package io.dlog.kafka.handlers.fetch;
+
+import io.dlog.kafka.BrokerContext;
+import io.dlog.kafka.api.ApiHandler;
+import io.dlog.kafka.api.RequestContext;
+import io.dlog.kafka.handlers.Uuids;
+import io.dlog.log.TopicPartition;
+import io.dlog.log.metadata.MetadataImage;
+import io.dlog.log.metadata.TopicImage;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * Fetch for consumers: sessions (KIP-227) in {@link FetchSessionCache}, reads by {@link FetchReader},
+ * and long polls parked in the {@link FetchPurgatory} until min.bytes is there or max.wait.ms passes.
+ */
+public final class FetchHandler implements ApiHandler<FetchRequestData> {
+    private static final int FINAL_EPOCH = -1;
+    private static final int INITIAL_EPOCH = 0;
+
+    private final BrokerContext context;
+    private final FetchSessionCache sessions;
+    private final FetchPurgatory purgatory;
+    private final FetchReader reader;
+
+    public FetchHandler(BrokerContext context, FetchSessionCache sessions, FetchPurgatory purgatory) {
+        this.context = context;
+        this.sessions = sessions;
+        this.purgatory = purgatory;
+        this.reader = new FetchReader(context.topics());
+    }
+
+    @Override
+    public CompletionStage<FetchResponseData> handle(RequestContext request, FetchRequestData data) {
+        boolean byTopicId = request.apiVersion() >= 13;
+        FetchSession session = null;
+        boolean incremental = false;
+        int sessionId = data.sessionId();
+        int epoch = data.sessionEpoch();
+        if (epoch == FINAL_EPOCH || epoch == INITIAL_EPOCH) {
+            if (sessionId != 0) {
+                sessions.remove(sessionId);
+            }
+            if (epoch == INITIAL_EPOCH) {
+                session = sessions.create();
+            }
+        } else {
+            Optional<FetchSession> existing = sessions.get(sessionId);
+            if (existing.isEmpty()) {
+                return topLevelError(Errors.FETCH_SESSION_ID_NOT_FOUND);
+            }
+            if (!existing.get().checkAndAdvanceEpoch(epoch)) {
+                return topLevelError(Errors.INVALID_FETCH_SESSION_EPOCH);
+            }
+            session = existing.get();
+            incremental = true;
+        }
+        FetchPlan plan = plan(data, byTopicId, session, incremental);
+        FetchReader.Result first = reader.read(plan);
+        if (first.bytes() >= data.minBytes() || data.maxWaitMs() <= 0 || first.anyError() || plan.items().isEmpty()) {
+            return CompletableFuture.completedFuture(respond(plan, first));
+        }
+        return park(plan, data.maxWaitMs());
+    }
+
+    private FetchPlan plan(FetchRequestData data, boolean byTopicId, FetchSession session, boolean incremental) {
+        MetadataImage image = context.topics().image();
+        List<FetchPlan.Item> items = new ArrayList<>();
+        Map<FetchSession.Key, FetchPlan.Item> requested = new LinkedHashMap<>();
+        for (FetchRequestData.FetchTopic topic : data.topics()) {
+            String name = byTopicId ? image.topic(Uuids.fromKafka(topic.topicId())).map(TopicImage::name).orElse(null) : topic.topic();
+            Errors preError = byTopicId && name == null ? Errors.UNKNOWN_TOPIC_ID : null;
+            for (FetchRequestData.FetchPartition partition : topic.partitions()) {
+                FetchSession.Key key = new FetchSession.Key(byTopicId ? topic.topicId() : Uuid.ZERO_UUID,
+                        byTopicId ? "" : topic.topic(), partition.partition());
+                requested.put(key, new FetchPlan.Item(key, name, partition.fetchOffset(), partition.partitionMaxBytes(),
+                        partition.currentLeaderEpoch(), preError));
+            }
+        }
+        if (session == null) {
+            items.addAll(requested.values());
+        } else if (!incremental) {
+            items.addAll(requested.values());
+            requested.values().forEach(item -> session.upsert(item.key(), item.fetchOffset(), item.maxBytes()));
+        } else {
+            requested.values().forEach(item -> session.upsert(item.key(), item.fetchOffset(), item.maxBytes()));
+            for (FetchRequestData.ForgottenTopic forgotten : data.forgottenTopicsData()) {
+                for (int partition : forgotten.partitions()) {
+                    session.forget(new FetchSession.Key(byTopicId ? forgotten.topicId() : Uuid.ZERO_UUID,
+                            byTopicId ? "" : forgotten.topic(), partition));
+                }
+            }
+            var cached = session.snapshot();
+            while (cached.hasNext()) {
+                FetchSession.CachedPartition partition = cached.next();
+                FetchPlan.Item fromRequest = requested.get(partition.key);
+                if (fromRequest != null) {
+                    items.add(fromRequest);
+                } else {
+                    String name = byTopicId ? image.topic(Uuids.fromKafka(partition.key.topicId())).map(TopicImage::name).orElse(null)
+                            : partition.key.topic();
+                    items.add(new FetchPlan.Item(partition.key, name, partition.fetchOffset, partition.maxBytes, -1,
+                            name == null ? Errors.UNKNOWN_TOPIC_ID : null));
+                }
+            }
+        }
+        return new FetchPlan(items, data.maxBytes(), data.minBytes(),
+                data.isolationLevel() == IsolationLevel.READ_COMMITTED.id(), byTopicId, session, incremental);
+    }
+
+    private CompletableFuture<FetchResponseData> park(FetchPlan plan, int maxWaitMs) {
+        CompletableFuture<FetchResponseData> response = new CompletableFuture<>();
+        Set<TopicPartition> watched = new LinkedHashSet<>();
+        for (FetchPlan.Item item : plan.items()) {
+            if (item.topic() != null && item.key().partition() >= 0) {
+                watched.add(new TopicPartition(item.topic(), item.key().partition()));
+            }
+        }
+        DelayedFetch delayed = new DelayedFetch(plan, watched, response);
+        delayed.timer = purgatory.watch(delayed, watched, maxWaitMs);
+        return response;
+    }
+
+    /** A parked fetch; answered exactly once, by data arriving or by its timer. */
+    private final class DelayedFetch implements FetchPurgatory.Waiter {
+        private final FetchPlan plan;
+        private final Set<TopicPartition> watched;
+        private final CompletableFuture<FetchResponseData> response;
+        private final AtomicBoolean answered = new AtomicBoolean();
+        private volatile ScheduledFuture<?> timer;
+
+        DelayedFetch(FetchPlan plan, Set<TopicPartition> watched, CompletableFuture<FetchResponseData> response) {
+            this.plan = plan;
+            this.watched = watched;
+            this.response = response;
+        }
+
+        @Override
+        public boolean tryComplete() {
+            if (answered.get()) {
+                return true;
+            }
+            FetchReader.Result result = reader.read(plan);
+            if (result.bytes() < plan.minBytes() && !result.anyError()) {
+                return false;
+            }
+            answer(result);
+            return true;
+        }
+
+        @Override
+        public void expire() {
+            if (!answered.get()) {
+                answer(reader.read(plan));
+            }
+        }
+
+        private void answer(FetchReader.Result result) {
+            if (!answered.compareAndSet(false, true)) {
+                return;
+            }
+            ScheduledFuture<?> pending = timer;
+            if (pending != null) {
+                pending.cancel(false);
+            }
+            purgatory.unwatch(this, watched);
+            try {
+                response.complete(respond(plan, result));
+            } catch (RuntimeException e) {
+                response.completeExceptionally(e);
+            }
+        }
+    }
+
+    /** Builds the response; an incremental one carries only partitions whose state the client lacks. */
+    private static FetchResponseData respond(FetchPlan plan, FetchReader.Result result) {
+        FetchResponseData response = new FetchResponseData().setErrorCode(Errors.NONE.code())
+                .setSessionId(plan.session() == null ? 0 : plan.session().id);
+        Map<String, FetchableTopicResponse> topicsByName = new LinkedHashMap<>();
+        for (int i = 0; i < plan.items().size(); i++) {
+            FetchPlan.Item item = plan.items().get(i);
+            PartitionData answer = result.partitions().get(i);
+            if (plan.session() != null && !updateSession(plan, item, answer)) {
+                continue;
+            }
+            String topicKey = plan.byTopicId() ? item.key().topicId().toString() : item.key().topic();
+            FetchableTopicResponse topic = topicsByName.computeIfAbsent(topicKey, k -> {
+                FetchableTopicResponse created = new FetchableTopicResponse()
+                        .setTopic(plan.byTopicId() ? "" : item.key().topic())
+                        .setTopicId(plan.byTopicId() ? item.key().topicId() : Uuid.ZERO_UUID);
+                response.responses().add(created);
+                return created;
+            });
+            topic.partitions().add(answer);
+        }
+        return response;
+    }
+
+    /**
+     * Records what the client is told; returns whether an incremental response must carry the
+     * partition (data, an error, or changed offsets). Full responses carry every partition.
+     */
+    private static boolean updateSession(FetchPlan plan, FetchPlan.Item item, PartitionData answer) {
+        FetchSession session = plan.session();
+        synchronized (session) {
+            FetchSession.CachedPartition cached = session.partitions.get(item.key());
+            boolean hasData = answer.records() != null && answer.records().sizeInBytes() > 0;
+            boolean changed = cached == null || hasData || answer.errorCode() != Errors.NONE.code()
+                    || cached.lastHighWatermark != answer.highWatermark()
+                    || cached.lastLastStableOffset != answer.lastStableOffset()
+                    || cached.lastLogStartOffset != answer.logStartOffset();
+            if (cached != null) {
+                cached.lastHighWatermark = answer.highWatermark();
+                cached.lastLastStableOffset = answer.lastStableOffset();
+                cached.lastLogStartOffset = answer.logStartOffset();
+            }
+            if (hasData) {
+                session.moveToEnd(item.key());
+            }
+            return !plan.incremental() || changed;
+        }
+    }
+
+    private static CompletableFuture<FetchResponseData> topLevelError(Errors error) {
+        return CompletableFuture.completedFuture(new FetchResponseData().setErrorCode(error.code()).setSessionId(0));
+    }
+}

@@ -1,0 +1,70 @@
+package io.dlog.kafka.handlers.fetch;
+
+import io.dlog.log.TopicPartition;
+import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Long-poll fetches waiting for data: keyed by the partitions they watch, with a timer each. An
+ * append that moves a partition's high watermark wakes the fetches watching it; the timer answers
+ * with whatever there is when max.wait.ms runs out. No thread is parked on a waiting fetch.
+ *
+ * <p>Thread-safe. Re-checks run on the scheduler's thread, never on the appender's.
+ */
+public final class FetchPurgatory {
+
+    /** A fetch that can be retried and must be answered exactly once. */
+    interface Waiter {
+        /** Re-reads; answers and returns true if there is now enough (or an error). */
+        boolean tryComplete();
+
+        /** Answers with what there is. */
+        void expire();
+    }
+
+    private final ScheduledExecutorService scheduler;
+    private final ConcurrentHashMap<TopicPartition, Set<Waiter>> watchers = new ConcurrentHashMap<>();
+
+    public FetchPurgatory(ScheduledExecutorService scheduler) {
+        this.scheduler = scheduler;
+    }
+
+    /** Parks the waiter until data arrives on one of the partitions or the timeout passes. */
+    ScheduledFuture<?> watch(Waiter waiter, Collection<TopicPartition> partitions, long timeoutMs) {
+        for (TopicPartition tp : partitions) {
+            watchers.computeIfAbsent(tp, key -> ConcurrentHashMap.newKeySet()).add(waiter);
+        }
+        ScheduledFuture<?> timer = scheduler.schedule(waiter::expire, timeoutMs, TimeUnit.MILLISECONDS);
+        // Data may have arrived between the first read and the registration above.
+        scheduler.execute(waiter::tryComplete);
+        return timer;
+    }
+
+    void unwatch(Waiter waiter, Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            watchers.computeIfPresent(tp, (key, set) -> {
+                set.remove(waiter);
+                return set.isEmpty() ? null : set;
+            });
+        }
+    }
+
+    /** Called after an append to {@code tp} is committed; cheap when nobody waits. */
+    public void onHighWatermarkAdvanced(TopicPartition tp) {
+        Set<Waiter> waiting = watchers.get(tp);
+        if (waiting == null || waiting.isEmpty()) {
+            return;
+        }
+        for (Waiter waiter : waiting) {
+            scheduler.execute(waiter::tryComplete);
+        }
+    }
+
+    int waitingCount() {
+        return watchers.values().stream().mapToInt(Set::size).sum();
+    }
+}

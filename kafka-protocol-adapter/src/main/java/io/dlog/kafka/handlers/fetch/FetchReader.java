@@ -1,0 +1,86 @@
+package io.dlog.kafka.handlers.fetch;
+
+import io.dlog.kafka.server.FileSliceRecords;
+import io.dlog.kafka.topic.TopicService;
+import io.dlog.log.FetchSlice;
+import io.dlog.log.OffsetOutOfRangeException;
+import io.dlog.log.PartitionLog;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+
+/**
+ * Reads the partitions of a {@link FetchPlan} within its byte limits: whole batches, zero-copy slices
+ * of segment files, the first partition with data allowed to exceed the limit by one batch (KIP-74).
+ * Stateless; safe from any thread.
+ */
+final class FetchReader {
+    private final TopicService topics;
+
+    FetchReader(TopicService topics) {
+        this.topics = topics;
+    }
+
+    /** The partitions' answers in plan order, and the bytes they carry. */
+    record Result(List<PartitionData> partitions, int bytes, boolean anyError) {
+    }
+
+    Result read(FetchPlan plan) {
+        List<PartitionData> answers = new ArrayList<>(plan.items().size());
+        int remaining = plan.maxBytes();
+        int total = 0;
+        boolean anyError = false;
+        for (FetchPlan.Item item : plan.items()) {
+            int limit = Math.max(0, Math.min(item.maxBytes(), remaining));
+            PartitionData answer = readPartition(item, limit, total == 0, plan.readCommitted());
+            int bytes = answer.records() == null ? 0 : answer.records().sizeInBytes();
+            total += bytes;
+            remaining -= bytes;
+            anyError |= answer.errorCode() != Errors.NONE.code();
+            answers.add(answer);
+        }
+        return new Result(answers, total, anyError);
+    }
+
+    private PartitionData readPartition(FetchPlan.Item item, int maxBytes, boolean minOneBatch, boolean readCommitted) {
+        PartitionData answer = new PartitionData().setPartitionIndex(item.key().partition())
+                .setAbortedTransactions(readCommitted ? new ArrayList<>() : null)
+                .setRecords(MemoryRecords.EMPTY);
+        if (item.preError() != null) {
+            return offsets(answer.setErrorCode(item.preError().code()), -1, -1, -1);
+        }
+        Optional<PartitionLog> found = topics.partition(item.topic(), item.key().partition());
+        if (found.isEmpty()) {
+            return offsets(answer.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()), -1, -1, -1);
+        }
+        PartitionLog log = found.get();
+        int epoch = Math.max(0, log.latestLeaderEpoch());
+        if (item.currentLeaderEpoch() >= 0 && item.currentLeaderEpoch() != epoch) {
+            Errors error = item.currentLeaderEpoch() > epoch ? Errors.UNKNOWN_LEADER_EPOCH : Errors.FENCED_LEADER_EPOCH;
+            return offsets(answer.setErrorCode(error.code()), log.highWatermark(), log.lastStableOffset(), log.logStartOffset());
+        }
+        long maxOffset = readCommitted ? log.lastStableOffset() : log.highWatermark();
+        try {
+            FetchSlice slice = log.read(item.fetchOffset(), maxBytes, maxOffset, minOneBatch);
+            answer.setErrorCode(Errors.NONE.code());
+            if (slice.length() > 0) {
+                answer.setRecords(new FileSliceRecords(slice));
+            }
+            return offsets(answer, slice.highWatermark(), slice.lastStableOffset(), slice.logStartOffset());
+        } catch (OffsetOutOfRangeException e) {
+            return offsets(answer.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()), log.highWatermark(),
+                    log.lastStableOffset(), log.logStartOffset());
+        } catch (IOException e) {
+            return offsets(answer.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()), -1, -1, -1);
+        }
+    }
+
+    private static PartitionData offsets(PartitionData answer, long highWatermark, long lastStable, long logStart) {
+        return answer.setHighWatermark(highWatermark).setLastStableOffset(lastStable).setLogStartOffset(logStart)
+                .setPreferredReadReplica(-1);
+    }
+}

@@ -1,0 +1,77 @@
+package io.dlog.kafka.handlers.fetch;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * An incremental fetch session (KIP-227): the partitions a client fetches, with what it was last
+ * told about each, so later requests and responses carry only what changed.
+ *
+ * <p>Guarded by its own monitor: a session is used by one fetch at a time, but that fetch may
+ * complete on the timer thread.
+ */
+final class FetchSession {
+    /** Identifies a partition across requests: by topic id (v13+) or by name. */
+    record Key(Uuid topicId, String topic, int partition) {
+    }
+
+    /** What the session remembers of one partition. */
+    static final class CachedPartition {
+        final Key key;
+        long fetchOffset;
+        int maxBytes;
+        long lastHighWatermark = -1;
+        long lastLastStableOffset = -1;
+        long lastLogStartOffset = -1;
+
+        CachedPartition(Key key, long fetchOffset, int maxBytes) {
+            this.key = key;
+            this.fetchOffset = fetchOffset;
+            this.maxBytes = maxBytes;
+        }
+    }
+
+    final int id;
+    private int nextEpoch = 1;
+    final Map<Key, CachedPartition> partitions = new LinkedHashMap<>();
+
+    FetchSession(int id) {
+        this.id = id;
+    }
+
+    synchronized boolean checkAndAdvanceEpoch(int epoch) {
+        if (epoch != nextEpoch) {
+            return false;
+        }
+        nextEpoch = epoch == Integer.MAX_VALUE ? 1 : epoch + 1;
+        return true;
+    }
+
+    /** Puts a partition that just returned data last, so partitions after it get their turn next time. */
+    synchronized void moveToEnd(Key key) {
+        CachedPartition partition = partitions.remove(key);
+        if (partition != null) {
+            partitions.put(key, partition);
+        }
+    }
+
+    synchronized void forget(Key key) {
+        partitions.remove(key);
+    }
+
+    synchronized void upsert(Key key, long fetchOffset, int maxBytes) {
+        CachedPartition existing = partitions.get(key);
+        if (existing == null) {
+            partitions.put(key, new CachedPartition(key, fetchOffset, maxBytes));
+        } else {
+            existing.fetchOffset = fetchOffset;
+            existing.maxBytes = maxBytes;
+        }
+    }
+
+    synchronized Iterator<CachedPartition> snapshot() {
+        return new java.util.ArrayList<>(partitions.values()).iterator();
+    }
+}

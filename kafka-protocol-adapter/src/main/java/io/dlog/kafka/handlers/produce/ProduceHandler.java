@@ -1,0 +1,151 @@
+package io.dlog.kafka.handlers.produce;
+
+import io.dlog.kafka.BrokerContext;
+import io.dlog.kafka.api.ApiHandler;
+import io.dlog.kafka.api.RequestContext;
+import io.dlog.kafka.config.TopicConfigs;
+import io.dlog.kafka.handlers.Uuids;
+import io.dlog.kafka.handlers.fetch.FetchPurgatory;
+import io.dlog.log.AppendResult;
+import io.dlog.log.PartitionLog;
+import io.dlog.log.metadata.MetadataImage;
+import io.dlog.log.metadata.TopicImage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.BatchIndexAndErrorMessage;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.CompressionType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+
+/**
+ * Produce: per partition, record-level checks ({@link RecordsValidator}), then an append to the
+ * partition's log; the response waits for every append (acks=1 and acks=all alike on one node: the
+ * future completes once the batch is written, or fsynced under dlog.flush.mode=fsync).
+ * Each completed append wakes long-poll fetches waiting on that partition.
+ */
+public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
+    /** The leader epoch every batch is stamped with until epoch groups exist. */
+    static final int LEADER_EPOCH = 0;
+
+    private final BrokerContext context;
+    private final FetchPurgatory purgatory;
+
+    public ProduceHandler(BrokerContext context, FetchPurgatory purgatory) {
+        this.context = context;
+        this.purgatory = purgatory;
+    }
+
+    @Override
+    public CompletionStage<ProduceResponseData> handle(RequestContext request, ProduceRequestData data) {
+        boolean byTopicId = request.apiVersion() >= 13;
+        boolean validAcks = data.acks() == -1 || data.acks() == 0 || data.acks() == 1;
+        MetadataImage image = context.topics().image();
+        List<CompletableFuture<TopicProduceResponse>> topics = new ArrayList<>();
+        for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
+            Optional<TopicImage> known = byTopicId ? image.topic(Uuids.fromKafka(topic.topicId())) : image.topic(topic.name());
+            List<CompletableFuture<PartitionProduceResponse>> partitions = new ArrayList<>();
+            for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
+                Errors unknown = byTopicId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                if (!validAcks) {
+                    partitions.add(done(error(partition.index(), Errors.INVALID_REQUIRED_ACKS, null)));
+                } else if (data.transactionalId() != null) {
+                    partitions.add(done(error(partition.index(), Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+                            "DLog does not serve transactions yet")));
+                } else if (known.isEmpty()) {
+                    partitions.add(done(error(partition.index(), unknown, null)));
+                } else {
+                    partitions.add(append(known.get(), partition));
+                }
+            }
+            String name = known.map(TopicImage::name).orElse(topic.name());
+            Uuid topicId = byTopicId ? topic.topicId() : Uuid.ZERO_UUID;
+            topics.add(CompletableFuture.allOf(partitions.toArray(CompletableFuture[]::new)).thenApply(all -> {
+                TopicProduceResponse response = new TopicProduceResponse().setName(byTopicId ? "" : name).setTopicId(topicId);
+                partitions.forEach(p -> response.partitionResponses().add(p.join()));
+                return response;
+            }));
+        }
+        return CompletableFuture.allOf(topics.toArray(CompletableFuture[]::new)).thenApply(all -> {
+            ProduceResponseData response = new ProduceResponseData();
+            topics.forEach(t -> response.responses().add(t.join()));
+            return response;
+        });
+    }
+
+    private CompletableFuture<PartitionProduceResponse> append(TopicImage topic, ProduceRequestData.PartitionProduceData partition) {
+        Optional<PartitionLog> log = context.topics().partition(topic.name(), partition.index());
+        if (log.isEmpty()) {
+            return done(error(partition.index(), Errors.UNKNOWN_TOPIC_OR_PARTITION, null));
+        }
+        if (!(partition.records() instanceof MemoryRecords records) || records.sizeInBytes() == 0) {
+            return done(error(partition.index(), Errors.INVALID_RECORD, "Produce request has no records"));
+        }
+        Map<String, String> overrides = topic.configs();
+        String codec = TopicConfigs.compressionType(overrides, context.config());
+        RecordsValidator.Outcome outcome = RecordsValidator.validate(records, log.get().config().compact(), codec,
+                compression(codec, overrides));
+        if (outcome.refusal() != null) {
+            RecordsValidator.Refusal refusal = outcome.refusal();
+            PartitionProduceResponse response = error(partition.index(), refusal.error(), refusal.message());
+            if (refusal.recordIndex() >= 0) {
+                response.recordErrors().add(new BatchIndexAndErrorMessage().setBatchIndex(refusal.recordIndex())
+                        .setBatchIndexErrorMessage(refusal.message()));
+            }
+            return done(response);
+        }
+        PartitionLog target = log.get();
+        return target.append(outcome.batches(), LEADER_EPOCH).thenApply(result -> {
+            if (result.succeeded()) {
+                purgatory.onHighWatermarkAdvanced(target.topicPartition());
+            }
+            return toResponse(partition.index(), result);
+        });
+    }
+
+    private Compression compression(String codec, Map<String, String> overrides) {
+        if (codec.equals("producer") || codec.equals("uncompressed")) {
+            return Compression.NONE;
+        }
+        CompressionType type = CompressionType.forName(codec);
+        var definition = TopicConfigs.definitions().get("compression." + codec + ".level");
+        if (definition == null) {
+            return Compression.of(type).build();
+        }
+        int level = Integer.parseInt(TopicConfigs.effectiveValue(definition, overrides, context.config()).value());
+        return switch (type) {
+            case GZIP -> Compression.gzip().level(level).build();
+            case LZ4 -> Compression.lz4().level(level).build();
+            case ZSTD -> Compression.zstd().level(level).build();
+            default -> Compression.of(type).build();
+        };
+    }
+
+    private static PartitionProduceResponse toResponse(int index, AppendResult result) {
+        if (!result.succeeded()) {
+            return error(index, AppendErrors.toKafka(result.error()), result.errorMessage())
+                    .setLogStartOffset(result.logStartOffset());
+        }
+        return new PartitionProduceResponse().setIndex(index).setErrorCode(Errors.NONE.code())
+                .setBaseOffset(result.baseOffset()).setLogAppendTimeMs(result.logAppendTime())
+                .setLogStartOffset(result.logStartOffset());
+    }
+
+    private static PartitionProduceResponse error(int index, Errors error, String message) {
+        return new PartitionProduceResponse().setIndex(index).setErrorCode(error.code()).setBaseOffset(-1L)
+                .setLogAppendTimeMs(-1L).setLogStartOffset(-1L).setErrorMessage(message);
+    }
+
+    private static <T> CompletableFuture<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+}

@@ -1,0 +1,125 @@
+package io.dlog.kafka.handlers.produce;
+
+import java.nio.ByteBuffer;
+import java.util.Iterator;
+import java.util.Locale;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.CompressionType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.CloseableIterator;
+
+/**
+ * The record-level checks the log engine cannot make because they need the record format's codecs:
+ * one v2 batch per partition (Kafka's rule since Produce v3), no null key on a compacted topic, and
+ * recompression when the topic's compression.type names another codec. Batch-level checks (CRC,
+ * sizes, sequences) are the engine's. Decompresses only when a check needs it.
+ */
+public final class RecordsValidator {
+
+    /** A refusal: the Kafka error, its message, and the index of the record at fault (or -1). */
+    public record Refusal(Errors error, String message, int recordIndex) {
+    }
+
+    /** The bytes to append, or why not. */
+    public record Outcome(ByteBuffer batches, Refusal refusal) {
+        static Outcome accept(ByteBuffer batches) {
+            return new Outcome(batches, null);
+        }
+
+        static Outcome refuse(Errors error, String message, int recordIndex) {
+            return new Outcome(null, new Refusal(error, message, recordIndex));
+        }
+    }
+
+    private RecordsValidator() {
+    }
+
+    /**
+     * @param topicCompression the topic's compression.type ("producer" keeps the producer's codec)
+     * @param compression      the codec and level to use when recompressing
+     */
+    public static Outcome validate(MemoryRecords records, boolean compacted, String topicCompression,
+                                   Compression compression) {
+        Iterator<MutableRecordBatch> batches = records.batches().iterator();
+        if (!batches.hasNext()) {
+            return Outcome.refuse(Errors.INVALID_RECORD, "Produce request has no record batch", -1);
+        }
+        MutableRecordBatch batch;
+        try {
+            batch = batches.next();
+            if (batches.hasNext()) {
+                return Outcome.refuse(Errors.INVALID_RECORD,
+                        "Produce requests with version 3 and above may hold exactly one record batch per partition", -1);
+            }
+        } catch (RuntimeException e) {
+            return Outcome.refuse(Errors.CORRUPT_MESSAGE, "Unreadable record batch: " + e.getMessage(), -1);
+        }
+        if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
+            return Outcome.refuse(Errors.INVALID_RECORD,
+                    "Produce requests with version 3 and above may only hold magic v2 record batches", -1);
+        }
+        CompressionType target = targetCodec(topicCompression, batch.compressionType());
+        boolean recompress = target != batch.compressionType() && !batch.isControlBatch();
+        if (!compacted && !recompress) {
+            return Outcome.accept(records.buffer());
+        }
+        if (!batch.isValid()) {
+            return Outcome.refuse(Errors.CORRUPT_MESSAGE, "Record batch fails its CRC check", -1);
+        }
+        try {
+            if (compacted) {
+                int index = firstNullKey(batch);
+                if (index >= 0) {
+                    return Outcome.refuse(Errors.INVALID_RECORD,
+                            "Compacted topic cannot accept message without key in topic partition", index);
+                }
+            }
+            return Outcome.accept(recompress ? recompress(batch, compression) : records.buffer());
+        } catch (RuntimeException e) {
+            return Outcome.refuse(Errors.CORRUPT_MESSAGE, "Undecodable records: " + e.getMessage(), -1);
+        }
+    }
+
+    static CompressionType targetCodec(String topicCompression, CompressionType producerCodec) {
+        String name = topicCompression.toLowerCase(Locale.ROOT);
+        if (name.equals("producer")) {
+            return producerCodec;
+        }
+        return name.equals("uncompressed") ? CompressionType.NONE : CompressionType.forName(name);
+    }
+
+    private static int firstNullKey(RecordBatch batch) {
+        int index = 0;
+        try (CloseableIterator<Record> records = batch.streamingIterator(org.apache.kafka.common.utils.BufferSupplier.NO_CACHING)) {
+            while (records.hasNext()) {
+                if (!records.next().hasKey()) {
+                    return index;
+                }
+                index++;
+            }
+        }
+        return -1;
+    }
+
+    /** Rewrites the batch with another codec, keeping offsets deltas, timestamps, producer fields and headers. */
+    private static ByteBuffer recompress(RecordBatch batch, Compression compression) {
+        ByteBuffer out = ByteBuffer.allocate(Math.max(256, batch.sizeInBytes() * 2));
+        MemoryRecordsBuilder builder = MemoryRecords.builder(out, RecordBatch.MAGIC_VALUE_V2, compression,
+                TimestampType.CREATE_TIME, batch.baseOffset(), RecordBatch.NO_TIMESTAMP, batch.producerId(),
+                batch.producerEpoch(), batch.baseSequence(), batch.isTransactional(), false,
+                RecordBatch.NO_PARTITION_LEADER_EPOCH);
+        try (CloseableIterator<Record> records = batch.streamingIterator(org.apache.kafka.common.utils.BufferSupplier.NO_CACHING)) {
+            while (records.hasNext()) {
+                Record record = records.next();
+                builder.appendWithOffset(record.offset(), record.timestamp(), record.key(), record.value(), record.headers());
+            }
+        }
+        return builder.build().buffer();
+    }
+}
