@@ -32,6 +32,12 @@ public interface LogManager extends AutoCloseable {
     /** Removes the partition: later appends fail, reads in flight finish, files go after the delay. */
     void delete(TopicPartition tp) throws IOException;
 
+    /**
+     * Runs one retention pass over every partition now (time, size, and the log start offset), the same
+     * pass the background task runs every {@code retentionCheckInterval}. For tests and admin tools.
+     */
+    void runRetentionNow();
+
     /** Data folder path as DescribeLogDirs reports it. */
     String dataDirPath();
 
