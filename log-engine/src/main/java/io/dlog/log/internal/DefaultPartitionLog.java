@@ -1,0 +1,532 @@
+package io.dlog.log.internal;
+
+import io.dlog.log.AppendError;
+import io.dlog.log.AppendResult;
+import io.dlog.log.EpochEndOffset;
+import io.dlog.log.FetchSlice;
+import io.dlog.log.FlushMode;
+import io.dlog.log.LogConfig;
+import io.dlog.log.OffsetOutOfRangeException;
+import io.dlog.log.PartitionLog;
+import io.dlog.log.ProducerSnapshot;
+import io.dlog.log.TimestampLookup;
+import io.dlog.log.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.function.Consumer;
+
+/**
+ * One partition's log: segments plus producer state and leader epochs.
+ *
+ * <p>Invariants: segments are contiguous, the last one is the active one; {@code logStartOffset <=
+ * highWatermark <= logEndOffset}; {@code logEndOffset} is published only after the bytes and indexes
+ * of the batches below it are in place, so a reader that saw it can read them.
+ *
+ * <p>Thread-safety: every change (append, roll, retention, DeleteRecords, deletion) runs on the owning
+ * {@link WriterThread}; reads ({@link #read}, timestamp lookups) run on any thread without locks,
+ * through volatile offsets and the concurrent segment map. A segment removed from the map keeps its
+ * channel open for {@code fileDeleteDelayMs} so reads in flight stay valid.
+ */
+final class DefaultPartitionLog implements PartitionLog {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultPartitionLog.class);
+
+    private final TopicPartition tp;
+    private final Path dir;
+    private final Clock clock;
+    private final WriterThread writer;
+    private final SegmentJanitor janitor;
+    private final long producerExpirationMs;
+    private final ConcurrentNavigableMap<Long, LogSegment> segments;
+    private final ProducerStateManager producers;
+    private final LeaderEpochCache epochs;
+    private final List<LogSegment> unflushed = new ArrayList<>();
+    private volatile LogConfig config;
+    private volatile LogSegment active;
+    private volatile long logStartOffset;
+    private volatile long logEndOffset;
+    private volatile long highWatermark;
+    private volatile boolean offline;
+    private volatile boolean closed;
+
+    DefaultPartitionLog(TopicPartition tp, LogLoader.Loaded loaded, LogConfig config, Clock clock,
+                        WriterThread writer, SegmentJanitor janitor, long producerExpirationMs) {
+        this.tp = tp;
+        this.dir = loaded.dir();
+        this.clock = clock;
+        this.writer = writer;
+        this.janitor = janitor;
+        this.producerExpirationMs = producerExpirationMs;
+        this.segments = loaded.segments();
+        this.producers = loaded.producers();
+        this.epochs = loaded.epochs();
+        this.config = config;
+        this.active = segments.lastEntry().getValue();
+        this.logStartOffset = loaded.logStartOffset();
+        this.logEndOffset = loaded.logEndOffset();
+        this.highWatermark = loaded.logEndOffset();
+    }
+
+    @Override
+    public TopicPartition topicPartition() {
+        return tp;
+    }
+
+    @Override
+    public LogConfig config() {
+        return config;
+    }
+
+    @Override
+    public void updateConfig(LogConfig newConfig) {
+        this.config = newConfig;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    boolean isOffline() {
+        return offline;
+    }
+
+    // ---------------------------------------------------------------- append path
+
+    @Override
+    public CompletableFuture<AppendResult> append(ByteBuffer batches, int leaderEpoch) {
+        AppendResult refused = refusal();
+        if (refused != null) {
+            return CompletableFuture.completedFuture(refused);
+        }
+        LogConfig cfg = config;
+        ByteBuffer buf = batches.slice();
+        AppendValidator.Result valid = AppendValidator.validate(buf, cfg, clock.millis());
+        if (!valid.ok()) {
+            return CompletableFuture.completedFuture(
+                    AppendResult.failure(valid.error(), valid.message(), logStartOffset));
+        }
+        CompletableFuture<AppendResult> future = new CompletableFuture<>();
+        AppendTask task = new AppendTask(buf, valid.positions(), leaderEpoch, future);
+        if (!writer.submit(task)) {
+            task.abort(AppendError.KAFKA_STORAGE_ERROR);
+        }
+        return future;
+    }
+
+    private AppendResult refusal() {
+        if (closed) {
+            return AppendResult.failure(AppendError.NOT_LEADER_OR_FOLLOWER, tp + " is closed", logStartOffset);
+        }
+        if (offline) {
+            return AppendResult.failure(AppendError.KAFKA_STORAGE_ERROR, tp + " is offline after an I/O error",
+                    logStartOffset);
+        }
+        return null;
+    }
+
+    private final class AppendTask implements WriterThread.Task {
+        private final ByteBuffer buf;
+        private final int[] positions;
+        private final int leaderEpoch;
+        private final CompletableFuture<AppendResult> future;
+
+        AppendTask(ByteBuffer buf, int[] positions, int leaderEpoch, CompletableFuture<AppendResult> future) {
+            this.buf = buf;
+            this.positions = positions;
+            this.leaderEpoch = leaderEpoch;
+            this.future = future;
+        }
+
+        @Override
+        public void run(WriterThread w) {
+            AppendResult result = appendOnWriter(buf, positions, leaderEpoch);
+            if (result.succeeded() && config.flushMode() == FlushMode.FSYNC) {
+                w.awaitFsync(DefaultPartitionLog.this, future, result);
+            } else {
+                future.complete(result);
+            }
+        }
+
+        @Override
+        public void abort(AppendError error) {
+            future.complete(AppendResult.failure(error, "append not processed: writer busy or stopped",
+                    logStartOffset));
+        }
+    }
+
+    /** Stateful checks, then the write. Writer thread only. */
+    private AppendResult appendOnWriter(ByteBuffer buf, int[] positions, int leaderEpoch) {
+        AppendResult refused = refusal();
+        if (refused != null) {
+            return refused;
+        }
+        LogConfig cfg = config;
+        long now = clock.millis();
+        long[] firsts = new long[positions.length];
+        long next = logEndOffset;
+        for (int i = 0; i < positions.length; i++) {
+            firsts[i] = next;
+            next += BatchFormat.lastOffsetDelta(buf, positions[i]) + 1L;
+        }
+        ProducerStateManager.Staged staged = producers.stage(buf, positions, firsts, now);
+        if (staged.error() != null) {
+            return AppendResult.failure(staged.error(), staged.message(), logStartOffset);
+        }
+        if (staged.duplicate() != null) {
+            return AppendResult.success(staged.duplicate().firstOffset(), staged.duplicate().lastOffset(), -1L,
+                    logStartOffset);
+        }
+        try {
+            maybeRoll(cfg, buf.remaining(), next - 1, now);
+            epochs.maybeAssign(leaderEpoch, logEndOffset);
+            rewriteHeaders(buf, positions, firsts, leaderEpoch, cfg.logAppendTime(), now);
+            active.append(buf, positions, cfg.indexIntervalBytes(), now);
+        } catch (IOException e) {
+            markOffline(e);
+            return AppendResult.failure(AppendError.KAFKA_STORAGE_ERROR, e.toString(), logStartOffset);
+        }
+        producers.commit(staged.updates());
+        logEndOffset = next;
+        if (cfg.flushMode() == FlushMode.OS) {
+            highWatermark = next;
+        }
+        return AppendResult.success(firsts[0], next - 1, cfg.logAppendTime() ? now : -1L, logStartOffset);
+    }
+
+    /** Offsets and leader epoch lie outside the CRC; LogAppendTime changes covered fields, so re-CRC. */
+    private static void rewriteHeaders(ByteBuffer buf, int[] positions, long[] firsts, int leaderEpoch,
+                                       boolean logAppendTime, long now) {
+        for (int i = 0; i < positions.length; i++) {
+            int at = positions[i];
+            buf.putLong(at + BatchFormat.BASE_OFFSET, firsts[i]);
+            buf.putInt(at + BatchFormat.PARTITION_LEADER_EPOCH, leaderEpoch);
+            if (logAppendTime) {
+                short attrs = BatchFormat.attributes(buf, at);
+                buf.putShort(at + BatchFormat.ATTRIBUTES, (short) (attrs | BatchFormat.TIMESTAMP_TYPE_BIT));
+                buf.putLong(at + BatchFormat.MAX_TIMESTAMP, now);
+                BatchFormat.writeCrc(buf, at, BatchFormat.totalSize(buf, at));
+            }
+        }
+    }
+
+    private void maybeRoll(LogConfig cfg, int bytes, long lastOffset, long now) throws IOException {
+        LogSegment a = active;
+        if (a.size() == 0) {
+            return;
+        }
+        boolean full = (long) a.size() + bytes > cfg.segmentBytes();
+        boolean old = now - a.rollingBaseTime() > cfg.segmentMs();
+        boolean indexFull = a.offsetIndex().sizeInBytes() + OffsetIndex.ENTRY_SIZE > cfg.segmentIndexBytes()
+                || a.timeIndex().sizeInBytes() + TimeIndex.ENTRY_SIZE > cfg.segmentIndexBytes();
+        boolean offsetOverflow = lastOffset - a.baseOffset() > Integer.MAX_VALUE;
+        if (full || old || indexFull || offsetOverflow) {
+            roll();
+        }
+    }
+
+    /** Seals the active segment and starts a new one at the log end. Writer thread only. */
+    void roll() throws IOException {
+        LogSegment old = active;
+        old.seal();
+        LogSegment fresh = LogSegment.create(dir, logEndOffset);
+        segments.put(fresh.baseOffset(), fresh);
+        active = fresh;
+        producers.writeSnapshot(logEndOffset);
+        if (config.flushMode() == FlushMode.FSYNC) {
+            unflushed.add(old);
+        } else {
+            janitor.flushLater(old);
+        }
+    }
+
+    /** Group commit: fsync everything written, then advance the high watermark. Writer thread only. */
+    void flushOnWriter() {
+        long target = logEndOffset;
+        try {
+            for (LogSegment s : unflushed) {
+                s.flush();
+            }
+            unflushed.clear();
+            active.flush();
+            highWatermark = target;
+        } catch (IOException e) {
+            markOffline(e);
+        }
+    }
+
+    private void markOffline(IOException e) {
+        if (!offline) {
+            LOG.error("{} goes offline after an I/O error", tp, e);
+        }
+        offline = true;
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    public FetchSlice read(long fetchOffset, int maxBytes, long maxOffset, boolean minOneBatch)
+            throws OffsetOutOfRangeException, IOException {
+        long leo = logEndOffset;
+        long hw = highWatermark;
+        long start = logStartOffset;
+        if (fetchOffset < start || fetchOffset > leo) {
+            throw new OffsetOutOfRangeException("offset " + fetchOffset + " outside [" + start + ", " + leo
+                    + "] of " + tp);
+        }
+        Map.Entry<Long, LogSegment> floor = segments.floorEntry(fetchOffset);
+        if (fetchOffset == leo || floor == null) {
+            return new FetchSlice(null, 0, 0, hw, hw, start, leo);
+        }
+        LogSegment seg = floor.getValue();
+        int limit = seg.size();
+        ByteBuffer header = ByteBuffer.allocate(LogSegment.SCAN_HEADER);
+        int pos = SegmentScanner.positionOf(seg, fetchOffset, limit, header);
+        if (pos < 0) {
+            return new FetchSlice(null, 0, 0, hw, hw, start, leo);
+        }
+        int length = 0;
+        while (pos + length + LogSegment.SCAN_HEADER <= limit) {
+            header.clear();
+            seg.readHeader(header, pos + length);
+            long last = BatchFormat.baseOffset(header, 0) + BatchFormat.lastOffsetDelta(header, 0);
+            int size = BatchFormat.totalSize(header, 0);
+            if (last >= maxOffset || (long) length + size > maxBytes && !(length == 0 && minOneBatch)) {
+                break;
+            }
+            length += size;
+            if (length >= maxBytes) {
+                break;
+            }
+        }
+        return new FetchSlice(length == 0 ? null : seg.channel(), length == 0 ? 0 : pos, length, hw, hw, start, leo);
+    }
+
+    @Override
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    @Override
+    public long logEndOffset() {
+        return logEndOffset;
+    }
+
+    @Override
+    public long highWatermark() {
+        return highWatermark;
+    }
+
+    @Override
+    public long lastStableOffset() {
+        return highWatermark;
+    }
+
+    @Override
+    public long sizeInBytes() {
+        long total = 0;
+        for (LogSegment s : segments.values()) {
+            total += s.size();
+        }
+        return total;
+    }
+
+    @Override
+    public int latestLeaderEpoch() {
+        return epochs.latestEpoch();
+    }
+
+    @Override
+    public EpochEndOffset endOffsetForEpoch(int leaderEpoch) {
+        return epochs.endOffsetFor(leaderEpoch, logEndOffset);
+    }
+
+    @Override
+    public Optional<TimestampLookup> lookupTimestamp(long timestamp) throws IOException {
+        return SegmentScanner.lookupTimestamp(segments, timestamp, logStartOffset, highWatermark);
+    }
+
+    @Override
+    public Optional<TimestampLookup> lookupMaxTimestamp() throws IOException {
+        return SegmentScanner.lookupMaxTimestamp(segments, logStartOffset, highWatermark);
+    }
+
+    @Override
+    public List<ProducerSnapshot> activeProducers() {
+        return producers.activeProducers();
+    }
+
+    ProducerStateManager producerState() {
+        return producers;
+    }
+
+    LeaderEpochCache epochCache() {
+        return epochs;
+    }
+
+    ConcurrentNavigableMap<Long, LogSegment> segments() {
+        return segments;
+    }
+
+    // ---------------------------------------------------------------- DeleteRecords and retention
+
+    @Override
+    public CompletableFuture<Long> deleteRecordsBefore(long offset) throws OffsetOutOfRangeException {
+        long hw = highWatermark;
+        long target = offset == -1 ? hw : offset;
+        if (target < 0 || target > hw) {
+            throw new OffsetOutOfRangeException("cannot delete before " + offset + ": high watermark is " + hw);
+        }
+        return onWriter(() -> {
+            if (target > logStartOffset) {
+                LogLoader.writeLogStartCheckpoint(dir, target);
+                advanceLogStart(target);
+                deleteOldestSegments((seg, nextBase) -> nextBase <= logStartOffset);
+            }
+            return logStartOffset;
+        });
+    }
+
+    /** One retention pass: producer expiry, then time, size and log-start retention. Writer thread only. */
+    void retentionOnWriter() throws IOException {
+        long now = clock.millis();
+        producers.expire(now, producerExpirationMs);
+        LogConfig cfg = config;
+        if (cfg.delete() && cfg.retentionMs() >= 0) {
+            deleteOldestSegments((seg, nextBase) -> seg.maxTimestamp() >= 0
+                    && now - seg.maxTimestamp() > cfg.retentionMs());
+        }
+        if (cfg.delete() && cfg.retentionBytes() >= 0) {
+            long[] excess = {sizeInBytes() - cfg.retentionBytes()};
+            deleteOldestSegments((seg, nextBase) -> {
+                if (excess[0] - seg.size() < 0) {
+                    return false;
+                }
+                excess[0] -= seg.size();
+                return true;
+            });
+        }
+        deleteOldestSegments((seg, nextBase) -> nextBase <= logStartOffset);
+    }
+
+    interface SegmentPredicate {
+        boolean test(LogSegment segment, long nextBaseOffset);
+    }
+
+    /**
+     * Deletes the longest prefix of segments matching the predicate, never past the high watermark,
+     * rolling the active segment first when it is non-empty and matches (as Kafka does).
+     */
+    private void deleteOldestSegments(SegmentPredicate predicate) throws IOException {
+        List<LogSegment> doomed = new ArrayList<>();
+        for (LogSegment seg : segments.values()) {
+            Long higher = segments.higherKey(seg.baseOffset());
+            long nextBase = higher != null ? higher : logEndOffset;
+            boolean emptyActive = seg == active && seg.size() == 0;
+            if (nextBase > highWatermark || emptyActive || !predicate.test(seg, nextBase)) {
+                break;
+            }
+            doomed.add(seg);
+        }
+        if (doomed.isEmpty()) {
+            return;
+        }
+        if (doomed.contains(active)) {
+            roll();
+        }
+        for (LogSegment seg : doomed) {
+            segments.remove(seg.baseOffset());
+            unflushed.remove(seg);
+            seg.markDeleted();
+            janitor.deleteLater(seg, config.fileDeleteDelayMs());
+        }
+        advanceLogStart(Math.max(logStartOffset, segments.firstKey()));
+    }
+
+    private void advanceLogStart(long offset) throws IOException {
+        if (offset <= logStartOffset) {
+            return;
+        }
+        logStartOffset = offset;
+        epochs.truncateFromStart(offset);
+        producers.truncateHead(offset);
+    }
+
+    /** Runs a change on the writer thread; the future fails (IOException) if the partition is offline. */
+    <T> CompletableFuture<T> onWriter(IoSupplier<T> work) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        WriterThread.Task task = new WriterThread.Task() {
+            @Override
+            public void run(WriterThread w) {
+                if (offline) {
+                    future.completeExceptionally(new IOException(tp + " is offline"));
+                    return;
+                }
+                try {
+                    future.complete(work.get());
+                } catch (IOException e) {
+                    markOffline(e);
+                    future.completeExceptionally(e);
+                }
+            }
+
+            @Override
+            public void abort(AppendError error) {
+                future.completeExceptionally(new IOException(tp + ": writer stopped or busy (" + error + ")"));
+            }
+        };
+        if (!writer.submit(task)) {
+            task.abort(AppendError.KAFKA_STORAGE_ERROR);
+        }
+        return future;
+    }
+
+    interface IoSupplier<T> {
+        T get() throws IOException;
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** Refuses further appends (deletion or shutdown). */
+    void markClosed() {
+        closed = true;
+    }
+
+    /** Clean shutdown once the writer stopped: index files, producer snapshot, fsync, close. */
+    void closeFiles() throws IOException {
+        closed = true;
+        try {
+            if (!offline) {
+                active.seal();
+                producers.writeSnapshot(logEndOffset);
+                for (LogSegment s : segments.values()) {
+                    s.flush();
+                }
+            }
+        } finally {
+            for (LogSegment s : segments.values()) {
+                s.close();
+            }
+        }
+    }
+
+    /** Deleted partition: every segment is closed after the delay, with the folder. */
+    void forEachSegment(Consumer<LogSegment> action) {
+        segments.values().forEach(action);
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionLog(" + tp + ", start=" + logStartOffset + ", hw=" + highWatermark + ", end="
+                + logEndOffset + ")";
+    }
+}

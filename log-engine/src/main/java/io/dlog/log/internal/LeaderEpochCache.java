@@ -1,0 +1,136 @@
+package io.dlog.log.internal;
+
+import io.dlog.log.EpochEndOffset;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Leader epoch cache of one partition, after Kafka's LeaderEpochFileCache: (epoch, start offset) pairs,
+ * epochs and offsets increasing, persisted to {@code leader-epoch-checkpoint} in Kafka's text format
+ * (version line, count line, then "epoch startOffset" lines) on every change.
+ *
+ * <p>Thread-safety: changed only by the writer thread (or during open); reads take the immutable list
+ * through a volatile field.
+ */
+final class LeaderEpochCache {
+    static final String FILE = "leader-epoch-checkpoint";
+
+    record EpochEntry(int epoch, long startOffset) {
+    }
+
+    private final Path file;
+    private volatile List<EpochEntry> entries;
+
+    private LeaderEpochCache(Path file, List<EpochEntry> entries) {
+        this.file = file;
+        this.entries = List.copyOf(entries);
+    }
+
+    /** Loads the checkpoint; a missing or unreadable file gives an empty cache. */
+    static LeaderEpochCache load(Path dir) throws IOException {
+        Path f = dir.resolve(FILE);
+        List<EpochEntry> list = new ArrayList<>();
+        if (Files.exists(f)) {
+            try {
+                List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+                int count = Integer.parseInt(lines.get(1).trim());
+                for (int i = 0; i < count; i++) {
+                    String[] parts = lines.get(2 + i).trim().split("\\s+");
+                    list.add(new EpochEntry(Integer.parseInt(parts[0]), Long.parseLong(parts[1])));
+                }
+            } catch (RuntimeException e) {
+                list.clear();
+            }
+        }
+        return new LeaderEpochCache(f, list);
+    }
+
+    int latestEpoch() {
+        List<EpochEntry> e = entries;
+        return e.isEmpty() ? -1 : e.get(e.size() - 1).epoch();
+    }
+
+    /** Records a new epoch starting at {@code startOffset} when it is newer than the latest. */
+    void maybeAssign(int epoch, long startOffset) throws IOException {
+        if (epoch < 0 || epoch <= latestEpoch()) {
+            return;
+        }
+        List<EpochEntry> next = new ArrayList<>(entries);
+        // an epoch that never got data is superseded by a later one at the same offset
+        while (!next.isEmpty() && next.get(next.size() - 1).startOffset() >= startOffset) {
+            next.remove(next.size() - 1);
+        }
+        next.add(new EpochEntry(epoch, startOffset));
+        replace(next);
+    }
+
+    /** Recovery: drops epochs that start beyond the recovered log end. */
+    void truncateFromEnd(long logEndOffset) throws IOException {
+        List<EpochEntry> next = new ArrayList<>(entries);
+        if (next.removeIf(e -> e.startOffset() > logEndOffset)) {
+            replace(next);
+        }
+    }
+
+    /** Log start moved: the epoch covering it now starts there; older ones go. */
+    void truncateFromStart(long logStartOffset) throws IOException {
+        List<EpochEntry> cur = entries;
+        List<EpochEntry> next = new ArrayList<>();
+        EpochEntry covering = null;
+        for (EpochEntry e : cur) {
+            if (e.startOffset() <= logStartOffset) {
+                covering = e;
+            } else {
+                next.add(e);
+            }
+        }
+        if (covering != null) {
+            next.add(0, new EpochEntry(covering.epoch(), logStartOffset));
+        }
+        if (!next.equals(cur)) {
+            replace(next);
+        }
+    }
+
+    /**
+     * Kafka's endOffsetFor: the largest epoch &lt;= requested and the start of the next epoch (or the log
+     * end for the latest). Requested below the first known epoch, or above the latest, is UNDEFINED.
+     */
+    EpochEndOffset endOffsetFor(int requested, long logEndOffset) {
+        List<EpochEntry> e = entries;
+        if (requested < 0 || e.isEmpty()) {
+            return EpochEndOffset.UNDEFINED;
+        }
+        EpochEntry last = e.get(e.size() - 1);
+        if (requested == last.epoch()) {
+            return new EpochEndOffset(requested, logEndOffset);
+        }
+        if (requested > last.epoch() || requested < e.get(0).epoch()) {
+            return EpochEndOffset.UNDEFINED;
+        }
+        for (int i = e.size() - 2; i >= 0; i--) {
+            if (e.get(i).epoch() <= requested) {
+                return new EpochEndOffset(e.get(i).epoch(), e.get(i + 1).startOffset());
+            }
+        }
+        return EpochEndOffset.UNDEFINED;
+    }
+
+    List<EpochEntry> entries() {
+        return entries;
+    }
+
+    private void replace(List<EpochEntry> next) throws IOException {
+        StringBuilder sb = new StringBuilder("0\n").append(next.size()).append('\n');
+        for (EpochEntry e : next) {
+            sb.append(e.epoch()).append(' ').append(e.startOffset()).append('\n');
+        }
+        Checkpoints.writeAtomically(file, sb.toString());
+        entries = List.copyOf(next);
+    }
+}

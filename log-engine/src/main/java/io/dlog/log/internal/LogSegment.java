@@ -1,0 +1,300 @@
+package io.dlog.log.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+
+/**
+ * One segment: {@code <20-digit base offset>.log} holding whole v2 batches back to back, with its sparse
+ * offset and time indexes ({@code .index}, {@code .timeindex}).
+ *
+ * <p>Invariants: bytes {@code [0, size)} are whole, valid batches with contiguous offsets starting at
+ * {@link #baseOffset}; {@link #size} is published (volatile) only after the bytes are written, so readers
+ * bounded by it never see a partial batch. Index files on disk are written when the segment rolls or the
+ * log closes; the active segment's indexes are always rebuilt by the recovery scan.
+ *
+ * <p>Thread-safety: one writer (the partition's owner thread) appends; any thread may read through
+ * positional reads ({@link #readHeader}, {@link #channel}) without locks.
+ */
+final class LogSegment {
+    /** Bytes of header a reader needs to walk batches: base offset, length, ..., last offset delta. */
+    static final int SCAN_HEADER = BatchFormat.LAST_OFFSET_DELTA + 4;
+
+    private final Path dir;
+    private final long baseOffset;
+    private final FileChannel channel;
+    private final OffsetIndex offsetIndex;
+    private final TimeIndex timeIndex;
+    private volatile int size;
+    private volatile long maxTimestamp = -1;
+    private volatile long offsetOfMaxTimestamp = -1;
+    /** Time the first batch arrived (or its max timestamp after recovery): drives segment.ms rolls. */
+    private long rollingBaseTime = -1;
+    private int bytesSinceLastIndexEntry;
+    private long recoveredNextOffset = -1;
+
+    private LogSegment(Path dir, long baseOffset, FileChannel channel, int size, OffsetIndex offsetIndex,
+                       TimeIndex timeIndex) {
+        this.dir = dir;
+        this.baseOffset = baseOffset;
+        this.channel = channel;
+        this.size = size;
+        this.offsetIndex = offsetIndex;
+        this.timeIndex = timeIndex;
+    }
+
+    static String fileName(long offset, String suffix) {
+        return String.format(Locale.ROOT, "%020d", offset) + suffix;
+    }
+
+    static LogSegment create(Path dir, long baseOffset) throws IOException {
+        FileChannel ch = FileChannel.open(dir.resolve(fileName(baseOffset, ".log")), StandardOpenOption.CREATE,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        if (ch.size() > 0) {
+            ch.truncate(0);
+        }
+        return new LogSegment(dir, baseOffset, ch, 0, new OffsetIndex(), new TimeIndex());
+    }
+
+    /**
+     * Opens a sealed (non-active) segment, using its index files when they pass the sanity check and
+     * rebuilding them from the batch headers otherwise.
+     */
+    static LogSegment openSealed(Path dir, long baseOffset, long nextSegmentBase, int indexIntervalBytes)
+            throws IOException {
+        FileChannel ch = FileChannel.open(dir.resolve(fileName(baseOffset, ".log")), StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        int size = (int) Math.min(ch.size(), Integer.MAX_VALUE);
+        OffsetIndex oi = OffsetIndex.load(dir.resolve(fileName(baseOffset, ".index")), size);
+        TimeIndex ti = TimeIndex.load(dir.resolve(fileName(baseOffset, ".timeindex")),
+                nextSegmentBase - baseOffset - 1);
+        if (oi != null && ti != null && lastEntryIsBatchStart(ch, baseOffset, oi) && (size == 0 || ti.entries() > 0)) {
+            LogSegment s = new LogSegment(dir, baseOffset, ch, size, oi, ti);
+            s.maxTimestamp = ti.lastTimestamp();
+            s.offsetOfMaxTimestamp = ti.entries() == 0 ? -1 : baseOffset + ti.lastRelativeOffset();
+            return s;
+        }
+        LogSegment s = new LogSegment(dir, baseOffset, ch, size, new OffsetIndex(), new TimeIndex());
+        s.rebuild(indexIntervalBytes, false);
+        s.seal();
+        return s;
+    }
+
+    /** Opens the active segment: every batch is validated (CRC included) and a torn tail truncated. */
+    static LogSegment recoverActive(Path dir, long baseOffset, int indexIntervalBytes) throws IOException {
+        FileChannel ch = FileChannel.open(dir.resolve(fileName(baseOffset, ".log")), StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        int size = (int) Math.min(ch.size(), Integer.MAX_VALUE);
+        LogSegment s = new LogSegment(dir, baseOffset, ch, size, new OffsetIndex(), new TimeIndex());
+        s.recoveredNextOffset = s.rebuild(indexIntervalBytes, true);
+        return s;
+    }
+
+    /** The offset after the last valid batch found by {@link #recoverActive}. */
+    long rebuildResult() {
+        return recoveredNextOffset;
+    }
+
+    private static boolean lastEntryIsBatchStart(FileChannel ch, long baseOffset, OffsetIndex oi) throws IOException {
+        if (oi.entries() == 0) {
+            return true;
+        }
+        ByteBuffer b = ByteBuffer.allocate(8);
+        readFully(ch, b, oi.lastPosition());
+        return b.getLong(0) == baseOffset + oi.lastRelativeOffset();
+    }
+
+    /**
+     * Scans batches from position 0 and rebuilds both indexes; with {@code validate}, checks every batch
+     * (length, magic, CRC32C, contiguous offsets) and truncates the file at the first bad one.
+     *
+     * @return the offset after the last good batch
+     */
+    long rebuild(int indexIntervalBytes, boolean validate) throws IOException {
+        int fileSize = (int) Math.min(channel.size(), Integer.MAX_VALUE);
+        ByteBuffer header = ByteBuffer.allocate(BatchFormat.HEADER_SIZE);
+        ByteBuffer whole = ByteBuffer.allocate(0);
+        int pos = 0;
+        long next = baseOffset;
+        while (pos + BatchFormat.HEADER_SIZE <= fileSize) {
+            header.clear();
+            readFully(channel, header, pos);
+            int total = BatchFormat.totalSize(header, 0);
+            if (total < BatchFormat.HEADER_SIZE || total > fileSize - pos) {
+                break;
+            }
+            if (validate) {
+                if (whole.capacity() < total) {
+                    whole = ByteBuffer.allocate(total);
+                }
+                whole.clear().limit(total);
+                readFully(channel, whole, pos);
+                if (!isValidStored(whole, next)) {
+                    break;
+                }
+            }
+            indexBatch(header, pos, total, indexIntervalBytes);
+            next = BatchFormat.baseOffset(header, 0) + BatchFormat.lastOffsetDelta(header, 0) + 1;
+            pos += total;
+        }
+        if (pos < fileSize && validate) {
+            channel.truncate(pos);
+            channel.force(true);
+        }
+        size = pos;
+        return next;
+    }
+
+    private static boolean isValidStored(ByteBuffer batch, long expectedBase) {
+        int total = batch.limit();
+        return BatchFormat.magic(batch, 0) == 2
+                && BatchFormat.baseOffset(batch, 0) == expectedBase
+                && BatchFormat.recordCount(batch, 0) == BatchFormat.lastOffsetDelta(batch, 0) + 1
+                && BatchFormat.lastOffsetDelta(batch, 0) >= 0
+                && BatchFormat.storedCrc(batch, 0) == BatchFormat.computeCrc(batch, 0, total);
+    }
+
+    /** Records index entries and timestamps for a batch written at {@code pos}. Writer only. */
+    private void indexBatch(ByteBuffer header, int pos, int total, int indexIntervalBytes) {
+        long base = BatchFormat.baseOffset(header, 0);
+        long ts = BatchFormat.maxTimestamp(header, 0);
+        if (rollingBaseTime < 0) {
+            rollingBaseTime = ts;
+        }
+        if (ts > maxTimestamp) {
+            maxTimestamp = ts;
+            offsetOfMaxTimestamp = base;
+        }
+        if (bytesSinceLastIndexEntry > indexIntervalBytes) {
+            offsetIndex.append((int) (base - baseOffset), pos);
+            if (maxTimestamp >= 0) {
+                timeIndex.maybeAppend(maxTimestamp, (int) (offsetOfMaxTimestamp - baseOffset));
+            }
+            bytesSinceLastIndexEntry = 0;
+        }
+        bytesSinceLastIndexEntry += total;
+    }
+
+    /**
+     * Writes already-rewritten batches at the end of the file, indexes them and then publishes the new
+     * size. Writer only.
+     */
+    void append(ByteBuffer batches, int[] positions, int indexIntervalBytes, long now) throws IOException {
+        int start = size;
+        int origin = batches.position();
+        int length = batches.remaining();
+        ByteBuffer src = batches.duplicate();
+        long at = start;
+        while (src.hasRemaining()) {
+            at += channel.write(src, at);
+        }
+        if (start == 0) {
+            rollingBaseTime = now;
+        }
+        for (int p : positions) {
+            indexBatch(batches, p, start + p - origin, BatchFormat.totalSize(batches, p), indexIntervalBytes);
+        }
+        size = start + length;
+    }
+
+    private void indexBatch(ByteBuffer buf, int at, int filePos, int total, int indexIntervalBytes) {
+        ByteBuffer header = buf.duplicate().position(at).slice();
+        indexBatch(header, filePos, total, indexIntervalBytes);
+    }
+
+    /** Adds the final time index entry and writes both index files (crash-atomically). */
+    void seal() throws IOException {
+        if (maxTimestamp >= 0) {
+            timeIndex.maybeAppend(maxTimestamp, (int) (offsetOfMaxTimestamp - baseOffset));
+        }
+        offsetIndex.writeTo(dir.resolve(fileName(baseOffset, ".index")));
+        timeIndex.writeTo(dir.resolve(fileName(baseOffset, ".timeindex")));
+    }
+
+    /** Reads {@code dst.remaining()} bytes at a position. Any thread. */
+    void readHeader(ByteBuffer dst, long position) throws IOException {
+        readFully(channel, dst, position);
+    }
+
+    static void readFully(FileChannel ch, ByteBuffer dst, long position) throws IOException {
+        long pos = position;
+        while (dst.hasRemaining()) {
+            int n = ch.read(dst, pos);
+            if (n < 0) {
+                throw new java.io.EOFException("end of segment at " + pos);
+            }
+            pos += n;
+        }
+    }
+
+    void flush() throws IOException {
+        channel.force(false);
+    }
+
+    /** Renames the files to {@code *.deleted}, so a restart finishes the job if the delayed delete never ran. */
+    void markDeleted() throws IOException {
+        for (String suffix : new String[] {".log", ".index", ".timeindex"}) {
+            Path p = dir.resolve(fileName(baseOffset, suffix));
+            if (Files.exists(p)) {
+                Files.move(p, dir.resolve(fileName(baseOffset, suffix + ".deleted")),
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    /** Closes the channel and removes the renamed files. */
+    void closeAndDeleteFiles() throws IOException {
+        channel.close();
+        for (String suffix : new String[] {".log", ".index", ".timeindex"}) {
+            Files.deleteIfExists(dir.resolve(fileName(baseOffset, suffix + ".deleted")));
+            Files.deleteIfExists(dir.resolve(fileName(baseOffset, suffix)));
+        }
+    }
+
+    void close() throws IOException {
+        channel.close();
+    }
+
+    long baseOffset() {
+        return baseOffset;
+    }
+
+    int size() {
+        return size;
+    }
+
+    FileChannel channel() {
+        return channel;
+    }
+
+    OffsetIndex offsetIndex() {
+        return offsetIndex;
+    }
+
+    TimeIndex timeIndex() {
+        return timeIndex;
+    }
+
+    long maxTimestamp() {
+        return maxTimestamp;
+    }
+
+    long offsetOfMaxTimestamp() {
+        return offsetOfMaxTimestamp;
+    }
+
+    long rollingBaseTime() {
+        return rollingBaseTime;
+    }
+
+    /** Position of the last indexed batch starting at or before {@code offset}. */
+    int lookupPosition(long offset) {
+        long rel = offset - baseOffset;
+        return rel <= 0 ? 0 : offsetIndex.lookup((int) Math.min(rel, Integer.MAX_VALUE));
+    }
+}

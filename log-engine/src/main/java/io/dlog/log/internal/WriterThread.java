@@ -1,0 +1,154 @@
+package io.dlog.log.internal;
+
+import io.dlog.log.AppendError;
+import io.dlog.log.AppendResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One owner thread for a set of partitions: the only thread that writes their files and changes their
+ * state. Other threads talk to it through a bounded queue of {@link Task}s, drained up to
+ * {@link #DRAIN_LIMIT} per pass.
+ *
+ * <p>Group commit (FSYNC partitions): an append written to the page cache waits in {@code pending};
+ * one {@code fsync} per dirty partition then covers every waiting append. The commit happens when the
+ * queue has no further task, when {@link #MAX_PENDING} appends wait, or when the oldest has waited
+ * {@code groupCommitMaxWait} (measured with {@link System#nanoTime()}: a scheduling interval, not a
+ * timestamp, so the injected clock is not involved). Futures complete on this thread after the fsync.
+ *
+ * <p>Thread-safety: {@link #submit} from any thread; everything else runs on the owner thread.
+ */
+final class WriterThread implements Runnable {
+    static final int QUEUE_CAPACITY = 65_536;
+    static final int DRAIN_LIMIT = 256;
+    static final int MAX_PENDING = 1_024;
+    private static final Logger LOG = LoggerFactory.getLogger(WriterThread.class);
+
+    /** Work for the owner thread. {@link #abort} runs instead of {@link #run} when the thread stops. */
+    interface Task {
+        void run(WriterThread writer);
+
+        void abort(AppendError error);
+    }
+
+    private record Pending(DefaultPartitionLog partition, CompletableFuture<AppendResult> future,
+                           AppendResult result) {
+    }
+
+    private final BlockingQueue<Task> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final List<Pending> pending = new ArrayList<>();
+    private final Set<DefaultPartitionLog> dirty = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final long maxWaitNanos;
+    private final Thread thread;
+    private long oldestPendingNanos;
+    private volatile boolean running = true;
+
+    WriterThread(String name, Duration groupCommitMaxWait) {
+        this.maxWaitNanos = groupCommitMaxWait.toNanos();
+        this.thread = new Thread(this, name);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Enqueues without blocking; false when the queue is full or the thread stopped. */
+    boolean submit(Task task) {
+        return running && queue.offer(task);
+    }
+
+    boolean isOwnerThread() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Called on this thread by an FSYNC append: completes after the next group commit. */
+    void awaitFsync(DefaultPartitionLog partition, CompletableFuture<AppendResult> future, AppendResult result) {
+        if (pending.isEmpty()) {
+            oldestPendingNanos = System.nanoTime();
+        }
+        pending.add(new Pending(partition, future, result));
+        dirty.add(partition);
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (running) {
+                Task task = pending.isEmpty()
+                        ? queue.poll(50, TimeUnit.MILLISECONDS)
+                        : queue.poll(Math.max(0, oldestPendingNanos + maxWaitNanos - System.nanoTime()),
+                        TimeUnit.NANOSECONDS);
+                drain(task);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // shutting down: finish what was accepted, then make it durable
+        drain(queue.poll());
+        while (!queue.isEmpty()) {
+            drain(queue.poll());
+        }
+        commit();
+    }
+
+    private void drain(Task first) {
+        Task task = first;
+        int drained = 0;
+        while (task != null) {
+            runSafely(task);
+            if (++drained >= DRAIN_LIMIT || pending.size() >= MAX_PENDING) {
+                break;
+            }
+            task = queue.poll();
+        }
+        if (!pending.isEmpty() && (queue.isEmpty() || pending.size() >= MAX_PENDING
+                || System.nanoTime() - oldestPendingNanos >= maxWaitNanos)) {
+            commit();
+        }
+    }
+
+    private void runSafely(Task task) {
+        try {
+            task.run(this);
+        } catch (RuntimeException e) {
+            LOG.error("writer task failed", e);
+            task.abort(AppendError.KAFKA_STORAGE_ERROR);
+        }
+    }
+
+    /** One fsync per dirty partition, then every waiting append completes. */
+    private void commit() {
+        for (DefaultPartitionLog p : dirty) {
+            p.flushOnWriter();
+        }
+        dirty.clear();
+        for (Pending p : pending) {
+            p.future().complete(p.partition().isOffline()
+                    ? AppendResult.failure(AppendError.KAFKA_STORAGE_ERROR, "fsync failed", p.result().logStartOffset())
+                    : p.result());
+        }
+        pending.clear();
+    }
+
+    /** Stops after finishing queued tasks and the last group commit. */
+    void shutdown() throws InterruptedException {
+        running = false;
+        thread.join(30_000);
+        Task t;
+        while ((t = queue.poll()) != null) {
+            t.abort(AppendError.NOT_LEADER_OR_FOLLOWER);
+        }
+    }
+}
