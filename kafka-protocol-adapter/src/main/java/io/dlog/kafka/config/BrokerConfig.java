@@ -1,8 +1,12 @@
 package io.dlog.kafka.config;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -61,6 +65,8 @@ public final class BrokerConfig {
             .define(GROUP_COMMIT_MAX_WAIT_MS, ConfigDef.Type.LONG, 2L, ConfigDef.Range.atLeast(0),
                     ConfigDef.Importance.MEDIUM, "dlog.flush.mode=fsync: longest wait for company before an fsync."));
 
+    private static final Set<String> DYNAMIC = dynamicKeys();
+
     private final Map<String, String> staticValues;
     private final Map<String, String> dynamicValues;
     private final Map<String, Object> parsed;
@@ -90,6 +96,16 @@ public final class BrokerConfig {
         return new BrokerConfig(known, Map.of());
     }
 
+    private static Set<String> dynamicKeys() {
+        Set<String> keys = new HashSet<>();
+        for (TopicConfigs.Definition definition : TopicConfigs.definitions().values()) {
+            if (!definition.brokerSynonyms().isEmpty()) {
+                keys.add(definition.brokerSynonyms().get(0));
+            }
+        }
+        return Set.copyOf(keys);
+    }
+
     /** A copy with these dynamic overrides in place of the current ones. */
     public BrokerConfig withDynamic(Map<String, String> dynamic) {
         return new BrokerConfig(staticValues, dynamic);
@@ -101,6 +117,83 @@ public final class BrokerConfig {
 
     public static Set<String> names() {
         return DEF.names();
+    }
+
+    /**
+     * Broker keys that IncrementalAlterConfigs/AlterConfigs may change at runtime. As in Kafka
+     * ({@code DynamicLogConfig.ReconfigurableConfigs}), these are the main broker synonym of each topic
+     * config (log.retention.ms, log.segment.bytes, message.max.bytes, ...) but not the alternative
+     * units (log.retention.hours, log.roll.hours): Kafka refuses those dynamically too. Everything
+     * else is read at start-up only.
+     */
+    public static boolean isDynamic(String name) {
+        return DYNAMIC.contains(name);
+    }
+
+    /** The keys that set the same value as {@code name}, most precise first (log.retention.ms, .minutes, .hours). */
+    public static List<String> synonymGroup(String name) {
+        return TopicConfigs.definitionOfBrokerSynonym(name).map(TopicConfigs.Definition::brokerSynonyms)
+                .filter(group -> group.size() > 1).orElse(List.of(name));
+    }
+
+    /**
+     * Why these dynamic overrides cannot be applied (unknown key, bad type, out of range), or empty.
+     * Whether each key may change at runtime is {@link #isDynamic}'s question, not this one's.
+     */
+    public Optional<String> invalidDynamicReason(Map<String, String> dynamic) {
+        for (Map.Entry<String, String> entry : dynamic.entrySet()) {
+            ConfigDef.ConfigKey key = DEF.configKeys().get(entry.getKey());
+            if (key == null) {
+                return Optional.of("Unknown broker config name: " + entry.getKey());
+            }
+            if (entry.getValue() == null) {
+                return Optional.of("Null value not supported for broker config: " + entry.getKey());
+            }
+            try {
+                Object parsed = ConfigDef.parseType(key.name, entry.getValue(), key.type);
+                if (key.validator != null) {
+                    key.validator.ensureValid(key.name, parsed);
+                }
+            } catch (ConfigException e) {
+                return Optional.of(e.getMessage());
+            }
+            Optional<String> topicRule = TopicConfigs.validateBrokerSynonym(entry.getKey(), entry.getValue());
+            if (topicRule.isPresent()) {
+                return topicRule;
+            }
+        }
+        try {
+            withDynamic(dynamic);
+            return Optional.empty();
+        } catch (ConfigException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    /**
+     * Where the values of these keys come from, as DescribeConfigs lists synonyms: every key set
+     * dynamically, then every key set statically, then every key's default (Kafka's order).
+     */
+    public List<TopicConfigs.Synonym> synonyms(List<String> keys) {
+        List<TopicConfigs.Synonym> result = new ArrayList<>();
+        for (String key : keys) {
+            if (dynamicValues.containsKey(key)) {
+                result.add(new TopicConfigs.Synonym(key, dynamicValues.get(key), TopicConfigs.Source.DYNAMIC_BROKER));
+            }
+        }
+        for (String key : keys) {
+            if (staticValues.containsKey(key)) {
+                result.add(new TopicConfigs.Synonym(key, staticValues.get(key), TopicConfigs.Source.STATIC_BROKER));
+            }
+        }
+        for (String key : keys) {
+            ConfigDef.ConfigKey definition = DEF.configKeys().get(key);
+            if (definition != null && definition.hasDefault() && definition.defaultValue != null) {
+                result.add(new TopicConfigs.Synonym(key, ConfigDef.convertToString(definition.defaultValue, definition.type),
+                        TopicConfigs.Source.DEFAULT));
+            }
+        }
+        return result;
     }
 
     public Map<String, String> staticValues() {

@@ -32,6 +32,16 @@ public final class TopicConfigs {
     public static final String FLUSH_MODE = "dlog.flush.mode";
 
     private static final long WEEK_MS = 7L * 24 * 60 * 60 * 1000;
+    /** Kafka's ThrottledReplicaListValidator: "*" or "partition:broker" pairs. */
+    private static final ConfigDef.Validator THROTTLED_REPLICAS = ConfigDef.LambdaValidator.with((name, value) -> {
+        @SuppressWarnings("unchecked")
+        List<String> entries = (List<String>) value;
+        boolean wildcard = entries.size() == 1 && entries.get(0).trim().equals("*");
+        if (!wildcard && !entries.stream().allMatch(e -> e.trim().matches("([0-9]+:[0-9]+)?"))) {
+            throw new ConfigException(name, value, "must be the literal '*' or a list of replicas in the format "
+                    + "[partitionId]:[brokerId],[partitionId]:[brokerId],...");
+        }
+    }, () -> "[partitionId]:[brokerId],[partitionId]:[brokerId],...");
     private static final Map<String, Definition> DEFINITIONS = new LinkedHashMap<>();
 
     static {
@@ -40,7 +50,13 @@ public final class TopicConfigs {
         define(COMPRESSION_TYPE, Type.STRING, "producer",
                 ConfigDef.ValidString.in("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"),
                 List.of("compression.type"), "Codec of stored batches; producer keeps what the producer sent.");
-        define("compression.gzip.level", Type.INT, -1, ConfigDef.Range.between(-1, 9),
+        // Kafka's GzipCompression validator: -1 (Deflater default) or 1..9; 0 is refused.
+        define("compression.gzip.level", Type.INT, -1, ConfigDef.LambdaValidator.with((name, value) -> {
+            int level = ((Number) value).intValue();
+            if (level != -1 && (level < 1 || level > 9)) {
+                throw new ConfigException(name, value, "must be -1 or in [1, 9]");
+            }
+        }, () -> "[1,...,9] or -1"),
                 List.of("compression.gzip.level"), "gzip level when the broker compresses.");
         define("compression.lz4.level", Type.INT, 9, ConfigDef.Range.between(1, 17),
                 List.of("compression.lz4.level"), "lz4 level when the broker compresses.");
@@ -90,6 +106,26 @@ public final class TopicConfigs {
                 List.of("log.roll.ms", "log.roll.hours"), "Age at which a segment rolls.");
         define("unclean.leader.election.enable", Type.BOOLEAN, false, null,
                 List.of("unclean.leader.election.enable"), "Accepted for compatibility; DLog never elects an unclean leader.");
+        // Tiered storage and replication throttles: accepted so Kafka tooling can set their defaults,
+        // but DLog keeps every segment local and has no replica fetchers to throttle.
+        define("local.retention.bytes", Type.LONG, -2L, ConfigDef.Range.atLeast(-2),
+                List.of("log.local.retention.bytes"), "Accepted for compatibility; no tiered storage (-2: retention.bytes).");
+        define("local.retention.ms", Type.LONG, -2L, ConfigDef.Range.atLeast(-2),
+                List.of("log.local.retention.ms"), "Accepted for compatibility; no tiered storage (-2: retention.ms).");
+        define("remote.storage.enable", Type.BOOLEAN, false, ConfigDef.LambdaValidator.with((name, value) -> {
+            if (Boolean.TRUE.equals(value)) {
+                throw new ConfigException(name, value, "Tiered Storage functionality is disabled in the broker. "
+                        + "Topic cannot be configured with remote log storage.");
+            }
+        }, () -> "false"), List.of(), "Only false: DLog has no tiered storage.");
+        define("remote.log.copy.disable", Type.BOOLEAN, false, null, List.of(),
+                "Accepted for compatibility; no tiered storage.");
+        define("remote.log.delete.on.disable", Type.BOOLEAN, false, null, List.of(),
+                "Accepted for compatibility; no tiered storage.");
+        define("leader.replication.throttled.replicas", Type.LIST, "", THROTTLED_REPLICAS, List.of(),
+                "Accepted for compatibility; no replica fetchers to throttle.");
+        define("follower.replication.throttled.replicas", Type.LIST, "", THROTTLED_REPLICAS, List.of(),
+                "Accepted for compatibility; no replica fetchers to throttle.");
         define(FLUSH_MODE, Type.STRING, "os", ConfigDef.ValidString.in("os", "fsync"),
                 List.of(FLUSH_MODE), "DLog: os acknowledges after the page cache write; fsync after a group-committed fsync.");
     }
@@ -99,7 +135,9 @@ public final class TopicConfigs {
 
     private static void define(String name, Type type, Object defaultValue, ConfigDef.Validator validator,
                                List<String> brokerSynonyms, String doc) {
-        DEFINITIONS.put(name, new Definition(name, type, defaultValue, validator, brokerSynonyms, doc));
+        // Defaults are kept parsed (a LIST default as a List), as ConfigDef.convertToString expects.
+        Object parsedDefault = defaultValue instanceof String text ? ConfigDef.parseType(name, text, type) : defaultValue;
+        DEFINITIONS.put(name, new Definition(name, type, parsedDefault, validator, brokerSynonyms, doc));
     }
 
     public static Map<String, Definition> definitions() {
@@ -124,6 +162,77 @@ public final class TopicConfigs {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Validates topic overrides, and then the checks that span several configs, on the values the topic
+     * would end up with under this broker config (Kafka's {@code LogConfig.validate}).
+     *
+     * @return a one-line message for INVALID_CONFIG, or empty when the overrides are valid
+     */
+    public static Optional<String> validate(Map<String, String> overrides, BrokerConfig broker) {
+        Optional<String> invalid = validate(overrides);
+        if (invalid.isPresent()) {
+            return invalid;
+        }
+        long minLag = Long.parseLong(effectiveValue(DEFINITIONS.get("min.compaction.lag.ms"), overrides, broker).value().trim());
+        long maxLag = Long.parseLong(effectiveValue(DEFINITIONS.get("max.compaction.lag.ms"), overrides, broker).value().trim());
+        if (minLag > maxLag) {
+            return Optional.of("conflict topic config setting min.compaction.lag.ms (" + minLag
+                    + ") > max.compaction.lag.ms (" + maxLag + ")");
+        }
+        return Optional.empty();
+    }
+
+    /** The topic config whose broker default this broker key sets (log.retention.hours: retention.ms). */
+    public static Optional<Definition> definitionOfBrokerSynonym(String brokerKey) {
+        for (Definition definition : DEFINITIONS.values()) {
+            if (definition.brokerSynonyms().contains(brokerKey)) {
+                return Optional.of(definition);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Validates a broker-level default of a topic config against the topic config's own rule (after the
+     * unit conversion of *.hours and *.minutes keys). Keys that are no topic synonym are valid here.
+     *
+     * @return a one-line message for INVALID_CONFIG, or empty when valid
+     */
+    public static Optional<String> validateBrokerSynonym(String brokerKey, String value) {
+        Optional<Definition> definition = definitionOfBrokerSynonym(brokerKey);
+        if (definition.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            String inTopicUnit = toTopicUnit(definition.get(), brokerKey, value);
+            parseValue(definition.get(), inTopicUnit);
+            return Optional.empty();
+        } catch (NumberFormatException e) {
+            return Optional.of("Invalid value " + value + " for configuration " + brokerKey + ": Not a number of type LONG");
+        } catch (ConfigException e) {
+            return Optional.of(e.getMessage().replace(definition.get().name(), brokerKey));
+        }
+    }
+
+    /** One place a topic config's value may come from, as DescribeConfigs lists synonyms. */
+    public record Synonym(String name, String value, Source source) {
+    }
+
+    /**
+     * Every value set for this topic config, most specific first, as Kafka lists synonyms: the topic
+     * override, then the broker synonyms set dynamically, then statically, then the broker's defaults
+     * (values as written, e.g. {@code log.retention.hours=168}).
+     */
+    public static List<Synonym> synonyms(Definition definition, Map<String, String> overrides, BrokerConfig broker) {
+        List<Synonym> result = new ArrayList<>();
+        String override = overrides.get(definition.name());
+        if (override != null) {
+            result.add(new Synonym(definition.name(), override, Source.TOPIC));
+        }
+        result.addAll(broker.synonyms(definition.brokerSynonyms()));
+        return result;
     }
 
     /** The effective value of every topic config as a string, for DescribeConfigs. */

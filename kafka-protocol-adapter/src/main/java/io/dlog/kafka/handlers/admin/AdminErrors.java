@@ -1,0 +1,51 @@
+package io.dlog.kafka.handlers.admin;
+
+import io.dlog.log.OffsetOutOfRangeException;
+import io.dlog.log.metadata.MetadataException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.ApiError;
+
+/** Turns failures of admin changes into Kafka error codes with messages. Stateless. */
+final class AdminErrors {
+    private AdminErrors() {
+    }
+
+    /**
+     * The error a failed change reports: the engine's metadata refusals by reason, Kafka's own
+     * {@code ApiException}s as they are, I/O failures as KAFKA_STORAGE_ERROR, anything else as
+     * UNKNOWN_SERVER_ERROR (its message kept, so the client sees why).
+     */
+    static ApiError fromThrowable(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        if (cause instanceof MetadataException metadata) {
+            Errors error = switch (metadata.reason()) {
+                case TOPIC_ALREADY_EXISTS -> Errors.TOPIC_ALREADY_EXISTS;
+                case UNKNOWN_TOPIC -> Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                case INVALID_PARTITIONS -> Errors.INVALID_PARTITIONS;
+            };
+            return new ApiError(error, metadata.getMessage());
+        }
+        if (cause instanceof OffsetOutOfRangeException) {
+            return new ApiError(Errors.OFFSET_OUT_OF_RANGE, cause.getMessage());
+        }
+        if (cause instanceof UncheckedIOException || cause instanceof java.io.IOException) {
+            return new ApiError(Errors.KAFKA_STORAGE_ERROR, cause.getMessage());
+        }
+        ApiError error = ApiError.fromThrowable(cause);
+        if (error.error() == Errors.UNKNOWN_SERVER_ERROR) {
+            return new ApiError(Errors.UNKNOWN_SERVER_ERROR, String.valueOf(cause.getMessage()));
+        }
+        return error;
+    }
+
+    static Throwable unwrap(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+}

@@ -1,0 +1,175 @@
+package io.dlog.kafka.handlers.admin;
+
+import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.config.TopicConfigs;
+import io.dlog.log.metadata.TopicImage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsSynonym;
+import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource;
+import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigType;
+
+/**
+ * Builds DescribeConfigs entries for a topic or the broker the way Kafka's {@code ConfigHelper} does:
+ * effective value, source (the first synonym's), synonyms most specific first, type, documentation,
+ * read-only (broker keys that cannot change at runtime) and sensitivity (PASSWORD types, value hidden).
+ * Also the source of CreateTopics' config list. Stateless; reads immutable snapshots only.
+ */
+final class ConfigDescriber {
+    private ConfigDescriber() {
+    }
+
+    /** Every topic config of {@code topic} (or of a topic with these overrides) that {@code wanted} accepts. */
+    static List<DescribeConfigsResourceResult> topicConfigs(Map<String, String> overrides, BrokerConfig broker,
+                                                           Predicate<String> wanted, boolean includeSynonyms,
+                                                           boolean includeDocumentation) {
+        List<DescribeConfigsResourceResult> result = new ArrayList<>();
+        for (TopicConfigs.Definition definition : TopicConfigs.definitions().values()) {
+            if (!wanted.test(definition.name())) {
+                continue;
+            }
+            String value = normalized(definition.name(), definition.type(),
+                    TopicConfigs.effectiveValue(definition, overrides, broker).value());
+            List<TopicConfigs.Synonym> synonyms = TopicConfigs.synonyms(definition, overrides, broker);
+            boolean sensitive = definition.type() == ConfigDef.Type.PASSWORD;
+            result.add(new DescribeConfigsResourceResult()
+                    .setName(definition.name())
+                    .setValue(sensitive ? null : value)
+                    .setConfigSource(synonyms.isEmpty() ? ConfigSource.DEFAULT_CONFIG.id() : source(synonyms.get(0).source(), true))
+                    .setIsSensitive(sensitive)
+                    .setReadOnly(false)
+                    .setSynonyms(includeSynonyms ? toSynonyms(synonyms, sensitive, true) : new ArrayList<>())
+                    .setConfigType(configType(definition.type()).id())
+                    .setDocumentation(includeDocumentation ? definition.doc() : null));
+        }
+        return result;
+    }
+
+    static List<DescribeConfigsResourceResult> topicConfigs(TopicImage topic, BrokerConfig broker, Predicate<String> wanted,
+                                                           boolean includeSynonyms, boolean includeDocumentation) {
+        return topicConfigs(topic.configs(), broker, wanted, includeSynonyms, includeDocumentation);
+    }
+
+    /**
+     * The broker resource named by its node id: every broker key with its effective value. Synonym
+     * lists start at the key itself (Kafka drops the more precise keys before it: describing
+     * log.retention.hours does not show log.retention.ms as its source).
+     */
+    static List<DescribeConfigsResourceResult> brokerConfigs(BrokerConfig broker, Predicate<String> wanted,
+                                                            boolean includeSynonyms, boolean includeDocumentation) {
+        List<DescribeConfigsResourceResult> result = new ArrayList<>();
+        Map<String, ConfigDef.ConfigKey> keys = BrokerConfig.definition().configKeys();
+        for (String name : new TreeSet<>(keys.keySet())) {
+            if (!wanted.test(name)) {
+                continue;
+            }
+            ConfigDef.ConfigKey key = keys.get(name);
+            List<TopicConfigs.Synonym> synonyms = new ArrayList<>(broker.synonyms(BrokerConfig.synonymGroup(name)));
+            while (!synonyms.isEmpty() && !synonyms.get(0).name().equals(name)) {
+                synonyms.remove(0);
+            }
+            Object value = broker.value(name);
+            boolean sensitive = key.type == ConfigDef.Type.PASSWORD;
+            result.add(new DescribeConfigsResourceResult()
+                    .setName(name)
+                    .setValue(sensitive || value == null ? null : ConfigDef.convertToString(value, key.type))
+                    .setConfigSource(synonyms.isEmpty() ? ConfigSource.DEFAULT_CONFIG.id() : source(synonyms.get(0).source(), true))
+                    .setIsSensitive(sensitive)
+                    .setReadOnly(!BrokerConfig.isDynamic(name))
+                    .setSynonyms(includeSynonyms ? toSynonyms(synonyms, sensitive, true) : new ArrayList<>())
+                    .setConfigType(configType(key.type).id())
+                    .setDocumentation(includeDocumentation ? key.documentation : null));
+        }
+        return result;
+    }
+
+    /**
+     * The broker resource named "" (the cluster-wide default): only the dynamic overrides, as Kafka
+     * lists its dynamic defaults. DLog keeps one dynamic layer for its single node, which both the ""
+     * and the node-id resource alter.
+     */
+    static List<DescribeConfigsResourceResult> brokerDefaultConfigs(BrokerConfig broker, Predicate<String> wanted,
+                                                                   boolean includeSynonyms, boolean includeDocumentation) {
+        List<DescribeConfigsResourceResult> result = new ArrayList<>();
+        Map<String, ConfigDef.ConfigKey> keys = BrokerConfig.definition().configKeys();
+        for (String name : new TreeSet<>(broker.dynamicValues().keySet())) {
+            ConfigDef.ConfigKey key = keys.get(name);
+            if (key == null || !wanted.test(name)) {
+                continue;
+            }
+            boolean sensitive = key.type == ConfigDef.Type.PASSWORD;
+            String value = sensitive ? null : broker.dynamicValues().get(name);
+            List<DescribeConfigsSynonym> synonyms = new ArrayList<>();
+            if (includeSynonyms) {
+                synonyms.add(new DescribeConfigsSynonym().setName(name).setValue(value)
+                        .setSource(ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.id()));
+            }
+            result.add(new DescribeConfigsResourceResult()
+                    .setName(name)
+                    .setValue(value)
+                    .setConfigSource(ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.id())
+                    .setIsSensitive(sensitive)
+                    .setReadOnly(!BrokerConfig.isDynamic(name))
+                    .setSynonyms(synonyms)
+                    .setConfigType(configType(key.type).id())
+                    .setDocumentation(includeDocumentation ? key.documentation : null));
+        }
+        return result;
+    }
+
+    static byte source(TopicConfigs.Source source, boolean perBroker) {
+        return switch (source) {
+            case TOPIC -> ConfigSource.TOPIC_CONFIG.id();
+            case DYNAMIC_BROKER -> perBroker ? ConfigSource.DYNAMIC_BROKER_CONFIG.id()
+                    : ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.id();
+            case STATIC_BROKER -> ConfigSource.STATIC_BROKER_CONFIG.id();
+            case DEFAULT -> ConfigSource.DEFAULT_CONFIG.id();
+        };
+    }
+
+    static ConfigType configType(ConfigDef.Type type) {
+        if (type == null) {
+            return ConfigType.UNKNOWN;
+        }
+        return switch (type) {
+            case BOOLEAN -> ConfigType.BOOLEAN;
+            case STRING -> ConfigType.STRING;
+            case INT -> ConfigType.INT;
+            case SHORT -> ConfigType.SHORT;
+            case LONG -> ConfigType.LONG;
+            case DOUBLE -> ConfigType.DOUBLE;
+            case LIST -> ConfigType.LIST;
+            case CLASS -> ConfigType.CLASS;
+            case PASSWORD -> ConfigType.PASSWORD;
+        };
+    }
+
+    private static List<DescribeConfigsSynonym> toSynonyms(List<TopicConfigs.Synonym> synonyms, boolean sensitive,
+                                                           boolean perBroker) {
+        List<DescribeConfigsSynonym> result = new ArrayList<>(synonyms.size());
+        for (TopicConfigs.Synonym synonym : synonyms) {
+            result.add(new DescribeConfigsSynonym().setName(synonym.name())
+                    .setValue(sensitive ? null : synonym.value())
+                    .setSource(source(synonym.source(), perBroker)));
+        }
+        return result;
+    }
+
+    /** "compact, delete" is described as "compact,delete" and " 12" as "12", as Kafka re-renders parsed values. */
+    private static String normalized(String name, ConfigDef.Type type, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return ConfigDef.convertToString(ConfigDef.parseType(name, value, type), type);
+        } catch (ConfigException e) {
+            return value;
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package io.dlog.kafka.handlers.admin;
+
+import io.dlog.kafka.BrokerContext;
+import io.dlog.kafka.api.ApiHandler;
+import io.dlog.kafka.api.RequestContext;
+import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.config.TopicConfigs;
+import io.dlog.kafka.handlers.Uuids;
+import io.dlog.kafka.topic.TopicService;
+import io.dlog.log.metadata.MetadataImage;
+import io.dlog.log.metadata.TopicImage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableReplicaAssignment;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicConfig;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.ApiError;
+
+/**
+ * CreateTopics with Kafka's checks in Kafka's order: duplicate names in the request (INVALID_REQUEST),
+ * invalid or colliding names (INVALID_TOPIC_EXCEPTION), existing topics, configs (INVALID_CONFIG), then
+ * partitions, replication factor and manual assignments. Replication factor 1 only, until replication
+ * exists. A created topic's answer carries its id, partition count, replication factor and (v5+) its
+ * effective configs; validate-only runs every check and creates nothing.
+ */
+public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequestData> {
+    static final String REPLICATION_MESSAGE = "DLog serves replication factor 1 until replication exists";
+
+    private final BrokerContext context;
+
+    public CreateTopicsHandler(BrokerContext context) {
+        this.context = context;
+    }
+
+    /** A topic that passed every check: what to create. */
+    private record Plan(String name, int partitions, Map<String, String> configs) {
+    }
+
+    @Override
+    public CompletionStage<CreateTopicsResponseData> handle(RequestContext request, CreateTopicsRequestData data) {
+        Map<String, Integer> counts = new HashMap<>();
+        for (CreatableTopic topic : data.topics()) {
+            counts.merge(topic.name(), 1, Integer::sum);
+        }
+        MetadataImage image = context.topics().image();
+        BrokerConfig broker = context.config();
+        List<CompletableFuture<CreatableTopicResult>> answers = new ArrayList<>();
+        Set<String> answeredDuplicates = new HashSet<>();
+        for (CreatableTopic topic : data.topics()) {
+            if (counts.get(topic.name()) > 1) {
+                if (answeredDuplicates.add(topic.name())) {
+                    answers.add(CompletableFuture.completedFuture(
+                            error(topic.name(), new ApiError(Errors.INVALID_REQUEST, "Duplicate topic name."))));
+                }
+                continue;
+            }
+            Plan plan;
+            try {
+                plan = plan(topic, image, broker);
+            } catch (PlanException e) {
+                answers.add(CompletableFuture.completedFuture(error(topic.name(), e.error)));
+                continue;
+            }
+            answers.add(data.validateOnly() ? CompletableFuture.completedFuture(success(plan, Uuid.ZERO_UUID, broker))
+                    : create(plan));
+        }
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            CreateTopicsResponseData response = new CreateTopicsResponseData();
+            for (CompletableFuture<CreatableTopicResult> answer : answers) {
+                response.topics().add(answer.join());
+            }
+            return response;
+        });
+    }
+
+    private CompletableFuture<CreatableTopicResult> create(Plan plan) {
+        TopicService topics = context.topics();
+        return topics.create(plan.name(), plan.partitions(), plan.configs()).handle((created, failure) -> failure != null
+                ? error(plan.name(), AdminErrors.fromThrowable(failure))
+                : success(plan, Uuids.toKafka(created.topicId()), topics.brokerConfig()));
+    }
+
+    /** Runs every check; throws with the first failure. */
+    private Plan plan(CreatableTopic topic, MetadataImage image, BrokerConfig broker) throws PlanException {
+        String name = topic.name();
+        Optional<String> invalidName = TopicService.invalidTopicNameReason(name);
+        if (invalidName.isPresent()) {
+            throw new PlanException(Errors.INVALID_TOPIC_EXCEPTION, invalidName.get());
+        }
+        if (image.topic(name).isPresent()) {
+            throw new PlanException(Errors.TOPIC_ALREADY_EXISTS, "Topic '" + name + "' already exists.");
+        }
+        if (Topic.hasCollisionChars(name)) {
+            for (String existing : image.topics().keySet()) {
+                if (Topic.hasCollision(name, existing)) {
+                    throw new PlanException(Errors.INVALID_TOPIC_EXCEPTION,
+                            "Topic '" + name + "' collides with existing topic: " + existing);
+                }
+            }
+        }
+        Map<String, String> configs = new HashMap<>();
+        for (CreatableTopicConfig config : topic.configs()) {
+            if (config.value() == null) {
+                throw new PlanException(Errors.INVALID_CONFIG, "Null value not supported for topic configs: " + config.name());
+            }
+            configs.put(config.name(), config.value());
+        }
+        Optional<String> invalidConfig = TopicConfigs.validate(configs, broker);
+        if (invalidConfig.isPresent()) {
+            throw new PlanException(Errors.INVALID_CONFIG, invalidConfig.get());
+        }
+        int partitions = topic.assignments().isEmpty() ? plainPartitionCount(topic, broker) : assignedPartitionCount(topic);
+        return new Plan(name, partitions, configs);
+    }
+
+    private static int plainPartitionCount(CreatableTopic topic, BrokerConfig broker) throws PlanException {
+        int partitions = topic.numPartitions() == -1 ? broker.numPartitions() : topic.numPartitions();
+        short replicationFactor = topic.replicationFactor() == -1 ? broker.defaultReplicationFactor() : topic.replicationFactor();
+        if (partitions <= 0) {
+            throw new PlanException(Errors.INVALID_PARTITIONS, "Number of partitions was set to an invalid non-positive value.");
+        }
+        if (replicationFactor <= 0) {
+            throw new PlanException(Errors.INVALID_REPLICATION_FACTOR,
+                    "Replication factor must be larger than 0, or -1 to use the default value.");
+        }
+        if (replicationFactor != 1) {
+            throw new PlanException(Errors.INVALID_REPLICATION_FACTOR,
+                    "Replication factor " + replicationFactor + " is not supported: " + REPLICATION_MESSAGE + ".");
+        }
+        return partitions;
+    }
+
+    /** Manual assignments: Kafka wants -1 for both counts, partitions 0..n-1 once each, one replica set size. */
+    private int assignedPartitionCount(CreatableTopic topic) throws PlanException {
+        if (topic.replicationFactor() != -1) {
+            throw new PlanException(Errors.INVALID_REQUEST,
+                    "A manual partition assignment was specified, but replication factor was not set to -1.");
+        }
+        if (topic.numPartitions() != -1) {
+            throw new PlanException(Errors.INVALID_REQUEST,
+                    "A manual partition assignment was specified, but numPartitions was not set to -1.");
+        }
+        Set<Integer> partitions = new HashSet<>();
+        for (CreatableReplicaAssignment assignment : topic.assignments()) {
+            if (!partitions.add(assignment.partitionIndex())) {
+                throw new PlanException(Errors.INVALID_REPLICA_ASSIGNMENT,
+                        "Found multiple manual partition assignments for partition " + assignment.partitionIndex());
+            }
+            Optional<ApiError> invalid = ReplicaAssignments.validate(assignment.brokerIds(), context.nodeId());
+            if (invalid.isPresent()) {
+                throw new PlanException(invalid.get());
+            }
+        }
+        for (int p = 0; p < partitions.size(); p++) {
+            if (!partitions.contains(p)) {
+                throw new PlanException(Errors.INVALID_REPLICA_ASSIGNMENT,
+                        "partitions should be a consecutive 0-based integer sequence");
+            }
+        }
+        return partitions.size();
+    }
+
+    private static CreatableTopicResult success(Plan plan, Uuid topicId, BrokerConfig broker) {
+        CreatableTopicResult result = new CreatableTopicResult()
+                .setName(plan.name())
+                .setTopicId(topicId)
+                .setErrorCode(Errors.NONE.code())
+                .setNumPartitions(plan.partitions())
+                .setReplicationFactor((short) 1);
+        List<CreatableTopicConfigs> configs = new ArrayList<>();
+        for (DescribeConfigsResourceResult entry : ConfigDescriber.topicConfigs(plan.configs(), broker, key -> true, false, false)) {
+            configs.add(new CreatableTopicConfigs().setName(entry.name()).setValue(entry.value())
+                    .setReadOnly(entry.readOnly()).setConfigSource(entry.configSource()).setIsSensitive(entry.isSensitive()));
+        }
+        return result.setConfigs(configs);
+    }
+
+    private static CreatableTopicResult error(String name, ApiError error) {
+        return new CreatableTopicResult()
+                .setName(name)
+                .setErrorCode(error.error().code())
+                .setErrorMessage(error.message())
+                .setNumPartitions(-1)
+                .setReplicationFactor((short) -1);
+    }
+
+    /** A check that failed, with the error to answer. */
+    private static final class PlanException extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient ApiError error;
+
+        PlanException(Errors error, String message) {
+            this(new ApiError(error, message));
+        }
+
+        PlanException(ApiError error) {
+            super(error.message(), null, false, false);
+            this.error = error;
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.dlog.kafka.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class BrokerConfigTest {
+
+    @Test
+    void shouldHaveKafkasDefaults() {
+        BrokerConfig config = BrokerConfig.parse(Map.of());
+
+        assertThat(config.nodeId()).isEqualTo(1);
+        assertThat(config.numPartitions()).isEqualTo(1);
+        assertThat(config.defaultReplicationFactor()).isEqualTo((short) 1);
+        assertThat(config.autoCreateTopicsEnable()).isTrue();
+        assertThat(config.deleteTopicEnable()).isTrue();
+        assertThat(config.socketRequestMaxBytes()).isEqualTo(100 * 1024 * 1024);
+        assertThat(config.value("log.retention.hours")).isEqualTo(168L);
+        assertThat(config.value("log.segment.bytes")).isEqualTo(1024 * 1024 * 1024);
+        assertThat(config.value("message.max.bytes")).isEqualTo(1024 * 1024 + 12);
+    }
+
+    @Test
+    void shouldAcceptKafkasOwnServerPropertiesKeys() {
+        BrokerConfig config = BrokerConfig.parse(Map.of("process.roles", "broker,controller",
+                "controller.quorum.voters", "1@localhost:9093", "offsets.topic.replication.factor", "1",
+                "log.retention.hours", "168", "num.partitions", "3"));
+
+        assertThat(config.numPartitions()).isEqualTo(3);
+        assertThat(config.staticValues()).doesNotContainKey("process.roles");
+    }
+
+    @Test
+    void shouldAcceptAndIgnoreEveryListedKafkaKey() {
+        for (String key : KafkaIgnoredBrokerConfigs.NAMES) {
+            BrokerConfig config = BrokerConfig.parse(Map.of(key, "any value"));
+
+            assertThat(config.staticValues()).as(key).doesNotContainKey(key);
+            assertThat(BrokerConfig.names()).as(key).doesNotContain(key);
+        }
+    }
+
+    @Test
+    void shouldRefuseUnknownKeysAndBadValues() {
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("no.such.key", "1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("no.such.key");
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("num.partitions", "zero")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("num.partitions");
+    }
+
+    @Test
+    void shouldUseBrokerIdWhenNodeIdIsNotSet() {
+        assertThat(BrokerConfig.parse(Map.of("broker.id", "7")).nodeId()).isEqualTo(7);
+        assertThat(BrokerConfig.parse(Map.of("broker.id", "7", "node.id", "3")).nodeId()).isEqualTo(3);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"log.retention.ms", "log.segment.bytes", "log.cleanup.policy", "message.max.bytes",
+        "log.roll.ms", "compression.type", "min.insync.replicas", "log.message.timestamp.type", "dlog.flush.mode"})
+    void shouldTreatMainTopicSynonymsAsDynamic(String key) {
+        assertThat(BrokerConfig.isDynamic(key)).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"log.retention.hours", "log.retention.minutes", "log.roll.hours", "num.partitions",
+        "listeners", "node.id", "auto.create.topics.enable", "delete.topic.enable", "log.dirs"})
+    void shouldTreatOtherKeysAsStartupOnly(String key) {
+        assertThat(BrokerConfig.isDynamic(key)).isFalse();
+    }
+
+    @Test
+    void shouldGroupUnitSynonyms() {
+        assertThat(BrokerConfig.synonymGroup("log.retention.hours"))
+                .containsExactly("log.retention.ms", "log.retention.minutes", "log.retention.hours");
+        assertThat(BrokerConfig.synonymGroup("log.roll.ms")).containsExactly("log.roll.ms", "log.roll.hours");
+        assertThat(BrokerConfig.synonymGroup("num.partitions")).containsExactly("num.partitions");
+    }
+
+    @Test
+    void shouldExplainInvalidDynamicValues() {
+        BrokerConfig config = BrokerConfig.parse(Map.of());
+
+        assertThat(config.invalidDynamicReason(Map.of("log.retention.ms", "3600000"))).isEmpty();
+        assertThat(config.invalidDynamicReason(Map.of("log.retention.ms", "-5"))).isPresent();
+        assertThat(config.invalidDynamicReason(Map.of("log.segment.bytes", "10"))).hasValueSatisfying(m ->
+                assertThat(m).contains("log.segment.bytes"));
+        assertThat(config.invalidDynamicReason(Map.of("bogus", "1"))).hasValueSatisfying(m ->
+                assertThat(m).contains("Unknown broker config name: bogus"));
+    }
+
+    @Test
+    void shouldListSynonymSourcesDynamicStaticDefault() {
+        BrokerConfig config = BrokerConfig.parse(Map.of("log.retention.hours", "24"))
+                .withDynamic(Map.of("log.retention.ms", "1000"));
+
+        assertThat(config.synonyms(List.of("log.retention.ms", "log.retention.minutes", "log.retention.hours")))
+                .containsExactly(
+                        new TopicConfigs.Synonym("log.retention.ms", "1000", TopicConfigs.Source.DYNAMIC_BROKER),
+                        new TopicConfigs.Synonym("log.retention.hours", "24", TopicConfigs.Source.STATIC_BROKER),
+                        new TopicConfigs.Synonym("log.retention.hours", "168", TopicConfigs.Source.DEFAULT));
+        assertThat(config.dynamicValues()).containsExactly(Map.entry("log.retention.ms", "1000"));
+        assertThat(config.value("log.retention.ms")).isEqualTo(1000L);
+    }
+}
