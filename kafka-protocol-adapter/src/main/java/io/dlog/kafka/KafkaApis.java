@@ -12,6 +12,23 @@ import io.dlog.kafka.handlers.fetch.FetchPurgatory;
 import io.dlog.kafka.handlers.fetch.FetchSessionCache;
 import io.dlog.kafka.handlers.produce.ProduceHandler;
 import java.time.Duration;
+import io.dlog.kafka.api.RequestContext;
+import io.dlog.kafka.group.FindCoordinatorHandler;
+import io.dlog.kafka.group.GroupConfig;
+import io.dlog.kafka.group.GroupCoordinator;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
@@ -27,6 +44,7 @@ public final class KafkaApis {
         ApiRegistry registry = new ApiRegistry();
         registerDataPlane(registry, context);
         registerAdmin(registry, context);
+        registerGroups(registry, context);
         return registry;
     }
 
@@ -61,5 +79,41 @@ public final class KafkaApis {
                 .register(ApiKeys.DELETE_RECORDS, 0, 2, new io.dlog.kafka.handlers.admin.DeleteRecordsHandler(context))
                 .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new io.dlog.kafka.handlers.admin.DescribeClusterHandler(context))
                 .register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new io.dlog.kafka.handlers.admin.DescribeLogDirsHandler(context));
+    }
+
+    /**
+     * Consumer groups and offsets (classic protocol and KIP-848), served by one {@link GroupCoordinator}
+     * that loads {@code __consumer_offsets} in the background. Versions as Kafka 4.x serves them.
+     */
+    private static void registerGroups(ApiRegistry registry, BrokerContext context) {
+        GroupCoordinator groups = GroupCoordinator.start(context, GroupConfig.from(context.config()));
+        registry.register(ApiKeys.FIND_COORDINATOR, 0, 6, new FindCoordinatorHandler(context))
+                .register(ApiKeys.JOIN_GROUP, 2, 9, (RequestContext c, JoinGroupRequestData r) ->
+                        groups.joinGroup(c.apiVersion(), c.clientId(), clientHost(c), r))
+                .register(ApiKeys.SYNC_GROUP, 0, 5, (RequestContext c, SyncGroupRequestData r) -> groups.syncGroup(r))
+                .register(ApiKeys.HEARTBEAT, 0, 4, (RequestContext c, HeartbeatRequestData r) ->
+                        CompletableFuture.completedFuture(groups.heartbeat(r)))
+                .register(ApiKeys.LEAVE_GROUP, 0, 5, (RequestContext c, LeaveGroupRequestData r) ->
+                        CompletableFuture.completedFuture(groups.leaveGroup(c.apiVersion(), r)))
+                .register(ApiKeys.OFFSET_COMMIT, 2, 10, (RequestContext c, OffsetCommitRequestData r) ->
+                        groups.offsetCommit(c.apiVersion(), r))
+                .register(ApiKeys.OFFSET_FETCH, 1, 10, (RequestContext c, OffsetFetchRequestData r) ->
+                        CompletableFuture.completedFuture(groups.offsetFetch(c.apiVersion(), r)))
+                .register(ApiKeys.OFFSET_DELETE, 0, 0, (RequestContext c, OffsetDeleteRequestData r) -> groups.offsetDelete(r))
+                .register(ApiKeys.DESCRIBE_GROUPS, 0, 6, (RequestContext c, DescribeGroupsRequestData r) ->
+                        CompletableFuture.completedFuture(groups.describeGroups(c.apiVersion(), r)))
+                .register(ApiKeys.LIST_GROUPS, 0, 5, (RequestContext c, ListGroupsRequestData r) ->
+                        CompletableFuture.completedFuture(groups.listGroups(r)))
+                .register(ApiKeys.DELETE_GROUPS, 0, 2, (RequestContext c, DeleteGroupsRequestData r) -> groups.deleteGroups(r))
+                .register(ApiKeys.CONSUMER_GROUP_HEARTBEAT, 0, 1, (RequestContext c, ConsumerGroupHeartbeatRequestData r) ->
+                        groups.consumerGroupHeartbeat(c.apiVersion(), c.clientId(), clientHost(c), r))
+                .register(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1, (RequestContext c, ConsumerGroupDescribeRequestData r) ->
+                        CompletableFuture.completedFuture(groups.consumerGroupDescribe(r)));
+    }
+
+    /** Kafka reports a member's host as "/" + its address. */
+    private static String clientHost(RequestContext context) {
+        return context.clientAddress() == null || context.clientAddress().getAddress() == null ? ""
+                : "/" + context.clientAddress().getAddress().getHostAddress();
     }
 }

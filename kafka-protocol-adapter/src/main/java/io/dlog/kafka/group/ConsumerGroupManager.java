@@ -1,0 +1,503 @@
+package io.dlog.kafka.group;
+
+import io.dlog.kafka.group.ConsumerGroup.Member;
+import io.dlog.kafka.group.ConsumerGroup.MemberState;
+import io.dlog.kafka.group.ConsumerGroup.Tp;
+import io.dlog.kafka.handlers.AuthorizedOperations;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * KIP-848 (group.protocol=consumer): ConsumerGroupHeartbeat and ConsumerGroupDescribe. Each heartbeat
+ * may bump the group epoch (member joined or left, subscription changed, subscribed topics changed);
+ * a bumped epoch recomputes the target assignment with the server assignor ({@code uniform} or
+ * {@code range}); then the member reconciles: partitions it must give up are revoked first (it keeps
+ * its epoch until it reports them gone), and partitions still held by others are handed over only once
+ * released, so no partition is ever owned by two members.
+ *
+ * <p>subscribedTopicRegex: Kafka uses RE2J syntax; DLog matches with {@link java.util.regex}, which
+ * accepts every RE2J pattern clients use in practice (RE2J is a subset, minus a few rarities).
+ *
+ * <p>Not thread-safe: runs under the coordinator's lock.
+ */
+final class ConsumerGroupManager {
+    static final int JOIN = 0;
+    static final int LEAVE = -1;
+    static final int STATIC_LEAVE = -2;
+
+    private final GroupCoordinator coordinator;
+    private final Map<String, Pattern> patterns = new HashMap<>();
+
+    ConsumerGroupManager(GroupCoordinator coordinator) {
+        this.coordinator = coordinator;
+    }
+
+    CompletableFuture<ConsumerGroupHeartbeatResponseData> heartbeat(short version, String clientId, String clientHost,
+                                                                    ConsumerGroupHeartbeatRequestData request) {
+        String invalid = validate(version, request);
+        if (invalid != null) {
+            Errors error = invalid.startsWith("!") ? Errors.UNSUPPORTED_ASSIGNOR
+                    : invalid.startsWith("~") ? Errors.INVALID_REGULAR_EXPRESSION : Errors.INVALID_REQUEST;
+            return done(error(error, invalid.replaceFirst("^[!~]", "")));
+        }
+        String groupId = request.groupId();
+        int epoch = request.memberEpoch();
+        ConsumerGroup group = coordinator.consumerGroups.get(groupId);
+        if (group == null) {
+            ClassicGroup classic = coordinator.classicGroups.get(groupId);
+            if (classic != null && !classic.isEmpty()) {
+                return done(error(Errors.GROUP_ID_NOT_FOUND, "Group " + groupId + " is not a consumer group."));
+            }
+            if (epoch != JOIN) {
+                return done(error(Errors.UNKNOWN_MEMBER_ID, "Group " + groupId + " has no member " + request.memberId()));
+            }
+            // A new group, or an empty classic one converted (its offsets stay).
+            coordinator.classicGroups.remove(groupId);
+            group = new ConsumerGroup(groupId, coordinator.now());
+            coordinator.consumerGroups.put(groupId, group);
+        }
+        if (epoch == LEAVE || epoch == STATIC_LEAVE) {
+            return leave(group, request);
+        }
+        boolean changed = false;
+        Member member;
+        if (epoch == JOIN) {
+            if (group.members.size() >= coordinator.config().consumerMaxSize()
+                    && !group.members.containsKey(request.memberId())) {
+                return done(error(Errors.GROUP_MAX_SIZE_REACHED, "The group is full"));
+            }
+            String memberId = request.memberId() == null || request.memberId().isEmpty()
+                    ? Uuid.randomUuid().toString() : request.memberId();
+            Member existing = request.instanceId() == null ? null : staticMember(group, request.instanceId());
+            if (existing != null && !existing.leftStatic && !existing.memberId.equals(memberId)) {
+                return done(error(Errors.UNRELEASED_INSTANCE_ID, "Static member " + request.instanceId()
+                        + " is still in use by member " + existing.memberId));
+            }
+            member = join(group, memberId, existing);
+            changed = true;
+        } else {
+            member = group.members.get(request.memberId());
+            if (member == null) {
+                return done(error(Errors.UNKNOWN_MEMBER_ID, "Unknown member " + request.memberId()));
+            }
+            Set<Tp> owned = ownedPartitions(request);
+            boolean lostResponse = epoch == member.previousMemberEpoch && owned != null && member.assigned.containsAll(owned);
+            if (epoch != member.memberEpoch && !lostResponse) {
+                return done(error(Errors.FENCED_MEMBER_EPOCH, "Member epoch " + epoch + " is not "
+                        + member.memberEpoch));
+            }
+        }
+        member.clientId = clientId;
+        member.clientHost = clientHost;
+        if (request.rackId() != null) {
+            member.rackId = request.rackId();
+        }
+        if (request.rebalanceTimeoutMs() > 0) {
+            member.rebalanceTimeoutMs = request.rebalanceTimeoutMs();
+        }
+        if (request.subscribedTopicNames() != null && !request.subscribedTopicNames().equals(member.subscribedTopicNames)) {
+            member.subscribedTopicNames = List.copyOf(request.subscribedTopicNames());
+            changed = true;
+        }
+        if (request.subscribedTopicRegex() != null) {
+            String regex = request.subscribedTopicRegex().isEmpty() ? null : request.subscribedTopicRegex();
+            if (!java.util.Objects.equals(regex, member.subscribedTopicRegex)) {
+                member.subscribedTopicRegex = regex;
+                changed = true;
+            }
+        }
+        if (request.serverAssignor() != null && !request.serverAssignor().equals(member.serverAssignor)) {
+            member.serverAssignor = request.serverAssignor();
+            changed = true;
+        }
+        member.heartbeatDeadline = coordinator.now() + coordinator.config().consumerSessionTimeoutMs();
+        Map<String, Integer> metadata = subscribedMetadata(group);
+        if (changed || !metadata.equals(group.subscribedMetadata)) {
+            group.subscribedMetadata = metadata;
+            group.groupEpoch++;
+            changed = true;
+        }
+        if (group.groupEpoch > group.assignmentEpoch) {
+            computeTargetAssignment(group);
+        }
+        changed |= reconcile(group, member, ownedPartitions(request));
+        ConsumerGroupHeartbeatResponseData response = new ConsumerGroupHeartbeatResponseData()
+                .setErrorCode(Errors.NONE.code()).setMemberId(member.memberId).setMemberEpoch(member.memberEpoch)
+                .setHeartbeatIntervalMs(coordinator.config().consumerHeartbeatIntervalMs())
+                .setAssignment(assignment(member.assigned));
+        return changed ? persistThen(group, response) : done(response);
+    }
+
+    private Member join(ConsumerGroup group, String memberId, Member previous) {
+        Member member = new Member(memberId);
+        if (previous != null) {
+            // KIP-345 for KIP-848: the static member comes back and takes over its old assignment.
+            group.members.remove(previous.memberId);
+            member.instanceId = previous.instanceId;
+            member.memberEpoch = previous.memberEpoch;
+            member.previousMemberEpoch = previous.previousMemberEpoch;
+            member.assigned = previous.assigned;
+            member.revoking = previous.revoking;
+            member.target = previous.target;
+            member.state = previous.state;
+            member.subscribedTopicNames = previous.subscribedTopicNames;
+            member.subscribedTopicRegex = previous.subscribedTopicRegex;
+            member.serverAssignor = previous.serverAssignor;
+        } else {
+            Member old = group.members.remove(memberId);
+            if (old != null && old.instanceId != null) {
+                member.instanceId = old.instanceId;
+            }
+        }
+        group.members.put(memberId, member);
+        return member;
+    }
+
+    private Member staticMember(ConsumerGroup group, String instanceId) {
+        String memberId = group.staticMembers.get(instanceId);
+        return memberId == null ? null : group.members.get(memberId);
+    }
+
+    private CompletableFuture<ConsumerGroupHeartbeatResponseData> leave(ConsumerGroup group,
+                                                                        ConsumerGroupHeartbeatRequestData request) {
+        Member member = group.members.get(request.memberId());
+        ConsumerGroupHeartbeatResponseData response = new ConsumerGroupHeartbeatResponseData()
+                .setErrorCode(Errors.NONE.code()).setMemberId(request.memberId()).setMemberEpoch(request.memberEpoch())
+                .setHeartbeatIntervalMs(0);
+        if (member == null) {
+            return done(response.setErrorCode(Errors.UNKNOWN_MEMBER_ID.code()));
+        }
+        if (request.memberEpoch() == STATIC_LEAVE && member.instanceId != null) {
+            // The static member will be back: keep its partitions until its session runs out.
+            member.leftStatic = true;
+            member.heartbeatDeadline = coordinator.now() + coordinator.config().consumerSessionTimeoutMs();
+            return persistThen(group, response);
+        }
+        removeMember(group, member);
+        return persistThen(group, response);
+    }
+
+    private void removeMember(ConsumerGroup group, Member member) {
+        group.members.remove(member.memberId);
+        if (member.instanceId != null && member.memberId.equals(group.staticMembers.get(member.instanceId))) {
+            group.staticMembers.remove(member.instanceId);
+        }
+        group.groupEpoch++;
+        group.subscribedMetadata = subscribedMetadata(group);
+        if (group.members.isEmpty()) {
+            group.emptySince = coordinator.now();
+        }
+        computeTargetAssignment(group);
+    }
+
+    private CompletableFuture<ConsumerGroupHeartbeatResponseData> persistThen(ConsumerGroup group,
+                                                                              ConsumerGroupHeartbeatResponseData response) {
+        for (Member m : group.members.values()) {
+            if (m.instanceId != null) {
+                group.staticMembers.put(m.instanceId, m.memberId);
+            }
+        }
+        return coordinator.persist(group).handle((ok, failure) -> failure == null ? response
+                : error(Errors.COORDINATOR_NOT_AVAILABLE, "Storing the group failed"));
+    }
+
+    /** Null when valid; else a message (prefixed ! for an unknown assignor, ~ for a bad regex). */
+    private String validate(short version, ConsumerGroupHeartbeatRequestData request) {
+        if (request.groupId() == null || request.groupId().isEmpty()) {
+            return "GroupId can't be empty.";
+        }
+        int epoch = request.memberEpoch();
+        boolean emptyId = request.memberId() == null || request.memberId().isEmpty();
+        if ((version >= 1 || epoch > 0 || epoch == LEAVE || epoch == STATIC_LEAVE) && emptyId) {
+            return "MemberId can't be empty.";
+        }
+        if (epoch < STATIC_LEAVE) {
+            return "MemberEpoch is invalid.";
+        }
+        if (epoch == STATIC_LEAVE && request.instanceId() == null) {
+            return "InstanceId can't be null when leaving with epoch -2.";
+        }
+        if (epoch == JOIN) {
+            if (request.rebalanceTimeoutMs() == -1) {
+                return "RebalanceTimeoutMs must be provided in first request.";
+            }
+            if (request.topicPartitions() == null || !request.topicPartitions().isEmpty()) {
+                return "TopicPartitions must be empty when (re-)joining.";
+            }
+            if (request.subscribedTopicNames() == null && request.subscribedTopicRegex() == null) {
+                return "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.";
+            }
+        }
+        if (request.serverAssignor() != null && !ServerAssignors.NAMES.contains(request.serverAssignor())) {
+            return "!ServerAssignor " + request.serverAssignor() + " is not supported. Supported assignors: "
+                    + ServerAssignors.NAMES;
+        }
+        if (request.subscribedTopicRegex() != null && !request.subscribedTopicRegex().isEmpty()) {
+            try {
+                pattern(request.subscribedTopicRegex());
+            } catch (PatternSyntaxException e) {
+                return "~SubscribedTopicRegex " + request.subscribedTopicRegex() + " is not a valid regular expression: "
+                        + e.getDescription();
+            }
+        }
+        return null;
+    }
+
+    private Pattern pattern(String regex) {
+        Pattern pattern = patterns.get(regex);
+        if (pattern == null) {
+            pattern = Pattern.compile(regex);
+            if (patterns.size() > 1000) {
+                patterns.clear(); // bounded: client input
+            }
+            patterns.put(regex, pattern);
+        }
+        return pattern;
+    }
+
+    private Set<Tp> ownedPartitions(ConsumerGroupHeartbeatRequestData request) {
+        if (request.topicPartitions() == null) {
+            return null;
+        }
+        Set<Tp> owned = new TreeSet<>();
+        for (ConsumerGroupHeartbeatRequestData.TopicPartitions tp : request.topicPartitions()) {
+            tp.partitions().forEach(p -> owned.add(new Tp(tp.topicId(), p)));
+        }
+        return owned;
+    }
+
+    // ---------------------------------------------------------------- subscriptions and assignment
+
+    Set<String> subscribedTopics(Member member) {
+        Set<String> topics = new HashSet<>(member.subscribedTopicNames);
+        if (member.subscribedTopicRegex != null) {
+            Pattern pattern = pattern(member.subscribedTopicRegex);
+            for (String name : coordinator.topics().names()) {
+                if (pattern.matcher(name).matches()) {
+                    topics.add(name);
+                }
+            }
+        }
+        return topics;
+    }
+
+    Set<String> subscribedTopics(ConsumerGroup group) {
+        Set<String> topics = new HashSet<>();
+        group.members.values().forEach(m -> topics.addAll(subscribedTopics(m)));
+        return topics;
+    }
+
+    /** Subscribed topics that exist, with their partition counts: a change bumps the group epoch. */
+    private Map<String, Integer> subscribedMetadata(ConsumerGroup group) {
+        Map<String, Integer> metadata = new TreeMap<>();
+        for (String topic : subscribedTopics(group)) {
+            int partitions = coordinator.topics().partitions(topic);
+            if (partitions > 0) {
+                metadata.put(topic, partitions);
+            }
+        }
+        return metadata;
+    }
+
+    private void computeTargetAssignment(ConsumerGroup group) {
+        Map<Uuid, Integer> partitions = new HashMap<>();
+        group.subscribedMetadata.forEach((topic, count) -> {
+            Uuid id = coordinator.topics().id(topic);
+            if (!id.equals(Uuid.ZERO_UUID)) {
+                partitions.put(id, count);
+            }
+        });
+        Map<String, ServerAssignors.MemberSpec> specs = new LinkedHashMap<>();
+        for (Member m : group.members.values()) {
+            Set<Uuid> ids = new HashSet<>();
+            for (String topic : subscribedTopics(m)) {
+                Uuid id = coordinator.topics().id(topic);
+                if (partitions.containsKey(id)) {
+                    ids.add(id);
+                }
+            }
+            specs.put(m.memberId, new ServerAssignors.MemberSpec(ids, m.target));
+        }
+        Map<String, TreeSet<Tp>> targets = ServerAssignors.assign(group.assignorName(), specs, partitions);
+        for (Member m : group.members.values()) {
+            m.target = targets.getOrDefault(m.memberId, new TreeSet<>());
+        }
+        group.assignmentEpoch = group.groupEpoch;
+    }
+
+    /**
+     * Moves the member towards its target (Kafka's CurrentAssignmentBuilder): revoke first, then take
+     * the new epoch and whatever no other member still holds. Returns whether anything changed.
+     */
+    private boolean reconcile(ConsumerGroup group, Member member, Set<Tp> owned) {
+        if (member.state == MemberState.UNREVOKED_PARTITIONS) {
+            boolean released = owned != null && member.revoking.stream().noneMatch(owned::contains);
+            if (!released) {
+                return false;
+            }
+            member.revoking = new TreeSet<>();
+            member.state = MemberState.STABLE;
+            member.revocationDeadline = Long.MAX_VALUE;
+        }
+        if (member.state == MemberState.STABLE && member.memberEpoch == group.assignmentEpoch) {
+            return false;
+        }
+        TreeSet<Tp> kept = new TreeSet<>(member.assigned);
+        kept.retainAll(member.target);
+        TreeSet<Tp> toRevoke = new TreeSet<>(member.assigned);
+        toRevoke.removeAll(member.target);
+        if (!toRevoke.isEmpty()) {
+            member.assigned = kept;
+            member.revoking = toRevoke;
+            member.state = MemberState.UNREVOKED_PARTITIONS;
+            member.revocationDeadline = coordinator.now() + Math.max(1, member.rebalanceTimeoutMs);
+            return true;
+        }
+        Set<Tp> heldByOthers = new HashSet<>();
+        for (Member other : group.members.values()) {
+            if (other != member) {
+                heldByOthers.addAll(other.assigned);
+                heldByOthers.addAll(other.revoking);
+            }
+        }
+        TreeSet<Tp> next = new TreeSet<>(kept);
+        for (Tp tp : member.target) {
+            if (!heldByOthers.contains(tp)) {
+                next.add(tp);
+            }
+        }
+        boolean changed = !next.equals(member.assigned) || member.memberEpoch != group.assignmentEpoch;
+        if (member.memberEpoch != group.assignmentEpoch) {
+            member.previousMemberEpoch = member.memberEpoch;
+            member.memberEpoch = group.assignmentEpoch;
+        }
+        member.assigned = next;
+        MemberState state = next.equals(member.target) ? MemberState.STABLE : MemberState.UNRELEASED_PARTITIONS;
+        changed |= state != member.state;
+        member.state = state;
+        return changed;
+    }
+
+    private ConsumerGroupHeartbeatResponseData.Assignment assignment(Set<Tp> partitions) {
+        Map<Uuid, List<Integer>> byTopic = new TreeMap<>();
+        partitions.forEach(tp -> byTopic.computeIfAbsent(tp.topicId(), t -> new ArrayList<>()).add(tp.partition()));
+        ConsumerGroupHeartbeatResponseData.Assignment assignment = new ConsumerGroupHeartbeatResponseData.Assignment();
+        byTopic.forEach((id, list) -> assignment.topicPartitions().add(
+                new ConsumerGroupHeartbeatResponseData.TopicPartitions().setTopicId(id).setPartitions(list)));
+        return assignment;
+    }
+
+    List<TopicPartition> namedPartitions(Set<Tp> partitions) {
+        List<TopicPartition> named = new ArrayList<>();
+        for (Tp tp : partitions) {
+            coordinator.topics().name(tp.topicId()).ifPresent(name -> named.add(new TopicPartition(name, tp.partition())));
+        }
+        return named;
+    }
+
+    // ---------------------------------------------------------------- offsets
+
+    Errors validateOffsetCommit(ConsumerGroup group, String memberId, int memberEpoch) {
+        if (memberEpoch < 0 && (memberId == null || memberId.isEmpty())) {
+            // An admin or assign() commit: only while the group has no members.
+            return group.members.isEmpty() ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+        }
+        return validateOffsetFetch(group, memberId, memberEpoch);
+    }
+
+    Errors validateOffsetFetch(ConsumerGroup group, String memberId, int memberEpoch) {
+        Member member = group.members.get(memberId);
+        if (member == null) {
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        return memberEpoch == member.memberEpoch ? Errors.NONE : Errors.STALE_MEMBER_EPOCH;
+    }
+
+    // ---------------------------------------------------------------- describe
+
+    ConsumerGroupDescribeResponseData describe(ConsumerGroupDescribeRequestData request) {
+        ConsumerGroupDescribeResponseData response = new ConsumerGroupDescribeResponseData();
+        for (String groupId : request.groupIds()) {
+            ConsumerGroup group = coordinator.consumerGroups.get(groupId);
+            ConsumerGroupDescribeResponseData.DescribedGroup out = new ConsumerGroupDescribeResponseData.DescribedGroup()
+                    .setGroupId(groupId).setAuthorizedOperations(AuthorizedOperations.group(request.includeAuthorizedOperations()));
+            response.groups().add(out);
+            if (group == null) {
+                // The admin client then falls back to DescribeGroups (classic groups, unknown groups).
+                boolean classic = coordinator.classicGroups.containsKey(groupId);
+                out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(classic
+                        ? "Group " + groupId + " is not a consumer group." : "Group " + groupId + " not found.");
+                continue;
+            }
+            out.setErrorCode(Errors.NONE.code()).setGroupState(group.state().kafkaName).setGroupEpoch(group.groupEpoch)
+                    .setAssignmentEpoch(group.assignmentEpoch).setAssignorName(group.assignorName());
+            for (Member m : group.members.values()) {
+                List<String> names = new ArrayList<>(m.subscribedTopicNames);
+                out.members().add(new ConsumerGroupDescribeResponseData.Member().setMemberId(m.memberId)
+                        .setInstanceId(m.instanceId).setRackId(m.rackId).setMemberEpoch(m.memberEpoch)
+                        .setClientId(m.clientId == null ? "" : m.clientId)
+                        .setClientHost(m.clientHost == null ? "" : m.clientHost)
+                        .setSubscribedTopicNames(names).setSubscribedTopicRegex(m.subscribedTopicRegex)
+                        .setAssignment(describeAssignment(m.assigned)).setTargetAssignment(describeAssignment(m.target))
+                        .setMemberType((byte) 1));
+            }
+        }
+        return response;
+    }
+
+    private ConsumerGroupDescribeResponseData.Assignment describeAssignment(Set<Tp> partitions) {
+        Map<Uuid, List<Integer>> byTopic = new TreeMap<>();
+        partitions.forEach(tp -> byTopic.computeIfAbsent(tp.topicId(), t -> new ArrayList<>()).add(tp.partition()));
+        ConsumerGroupDescribeResponseData.Assignment assignment = new ConsumerGroupDescribeResponseData.Assignment();
+        byTopic.forEach((id, list) -> assignment.topicPartitions().add(new ConsumerGroupDescribeResponseData.TopicPartitions()
+                .setTopicId(id).setTopicName(coordinator.topics().name(id).orElse("")).setPartitions(list)));
+        return assignment;
+    }
+
+    // ---------------------------------------------------------------- time
+
+    /** Session expiry and the revocation deadline (rebalance timeout): both remove the member. */
+    void tick(ConsumerGroup group) {
+        long now = coordinator.now();
+        boolean removed = false;
+        for (Member member : new ArrayList<>(group.members.values())) {
+            boolean expired = member.heartbeatDeadline <= now;
+            boolean tooSlow = member.state == MemberState.UNREVOKED_PARTITIONS && member.revocationDeadline <= now;
+            if (expired || tooSlow) {
+                coordinator.log().info("Member {} of consumer group {} removed: {}", member.memberId, group.groupId,
+                        expired ? "session timeout" : "did not revoke within the rebalance timeout");
+                removeMember(group, member);
+                removed = true;
+            }
+        }
+        if (removed) {
+            coordinator.persist(group);
+        }
+    }
+
+    private static <T> CompletableFuture<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+
+    private static ConsumerGroupHeartbeatResponseData error(Errors error, String message) {
+        return new ConsumerGroupHeartbeatResponseData().setErrorCode(error.code()).setErrorMessage(message)
+                .setMemberEpoch(-1).setHeartbeatIntervalMs(0);
+    }
+}

@@ -1,0 +1,415 @@
+package io.dlog.kafka.group;
+
+import io.dlog.kafka.BrokerContext;
+import io.dlog.kafka.group.GroupRecords.OffsetValue;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The group coordinator: every classic and KIP-848 consumer group and their committed offsets, kept in
+ * memory and written to {@code __consumer_offsets} (one partition per group,
+ * {@code abs(groupId.hashCode()) % partitions}, as Kafka). Loaded by replaying that topic at start-up;
+ * until then group requests get COORDINATOR_LOAD_IN_PROGRESS.
+ *
+ * <p>Placement: on a single node this node coordinates every group. With several nodes the coordinator
+ * of a group will be the node that id-coordinator's {@code CoordinatorPlacement} picks by rendezvous
+ * hashing of the group's offsets partition over the live nodes; FindCoordinator will answer from it.
+ *
+ * <p>Thread-safety: one monitor (this object) guards all state; every public method takes it, does
+ * only in-memory work and returns. Writes go to the log asynchronously; a request that must wait for
+ * its write gets a future completed by the log's writer. Time is the injected clock, and {@link #tick}
+ * (called by the broker's scheduler, or by tests) fires the deadlines; no thread ever waits here.
+ */
+public final class GroupCoordinator {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupCoordinator.class);
+    static final long TICK_INTERVAL_MS = 100;
+
+    private final GroupConfig config;
+    private final TopicMetadata topics;
+    private final Clock clock;
+    private final LongSupplier ids;
+    private final ClassicGroupManager classic;
+    private final ConsumerGroupManager consumer;
+    private final OffsetManager offsets;
+    private final GroupQueries queries;
+    final Map<String, ClassicGroup> classicGroups = new HashMap<>();
+    final Map<String, ConsumerGroup> consumerGroups = new HashMap<>();
+    private volatile GroupStore store;
+    private volatile boolean loaded;
+    private long nextOffsetExpiryCheck;
+
+    GroupCoordinator(GroupConfig config, TopicMetadata topics, Clock clock, LongSupplier ids) {
+        this.config = config;
+        this.topics = topics;
+        this.clock = clock;
+        this.ids = ids;
+        this.classic = new ClassicGroupManager(this);
+        this.consumer = new ConsumerGroupManager(this);
+        this.offsets = new OffsetManager(this);
+        this.queries = new GroupQueries(this);
+    }
+
+    /**
+     * Creates the coordinator for a broker: opens (creating if needed) {@code __consumer_offsets} and
+     * replays it on a loader thread, then ticks every {@value #TICK_INTERVAL_MS} ms on the scheduler.
+     */
+    public static GroupCoordinator start(BrokerContext context, GroupConfig config) {
+        GroupCoordinator coordinator = new GroupCoordinator(config, TopicMetadata.of(context.topics()),
+                context.clock(), context.idGenerator());
+        Thread loader = new Thread(() -> {
+            try {
+                coordinator.load(OffsetsTopicStore.open(context.topics(), context.clock(), config.offsetsTopicPartitions()));
+            } catch (IOException | RuntimeException e) {
+                LOG.error("Loading the group coordinator failed; group requests will be refused", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "dlog-group-loader");
+        loader.setDaemon(true);
+        loader.start();
+        try {
+            context.scheduler().scheduleWithFixedDelay(coordinator::tickQuietly, TICK_INTERVAL_MS, TICK_INTERVAL_MS,
+                    TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Scheduler already stopped; no group timers", e);
+        }
+        return coordinator;
+    }
+
+    /** Replays the store into memory and starts serving. Blocking; once. */
+    void load(GroupStore groupStore) throws IOException {
+        long start = clock.millis();
+        Map<String, byte[]> groups = new HashMap<>();
+        Map<String, Map<OffsetManager.Key, OffsetValue>> committed = new HashMap<>();
+        groupStore.replay(new GroupRecords.Visitor() {
+            @Override
+            public void offset(GroupRecords.OffsetKey key, OffsetValue value) {
+                OffsetManager.Key k = new OffsetManager.Key(key.topic(), key.partition());
+                if (value == null) {
+                    Map<OffsetManager.Key, OffsetValue> group = committed.get(key.groupId());
+                    if (group != null) {
+                        group.remove(k);
+                    }
+                } else {
+                    committed.computeIfAbsent(key.groupId(), g -> new TreeMap<>()).put(k, value);
+                }
+            }
+
+            @Override
+            public void group(String groupId, byte[] snapshot) {
+                if (snapshot == null) {
+                    groups.remove(groupId);
+                } else {
+                    groups.put(groupId, snapshot);
+                }
+            }
+        });
+        synchronized (this) {
+            long now = now();
+            groups.forEach((groupId, snapshot) -> restoreGroup(groupId, snapshot, now));
+            committed.forEach((groupId, values) -> {
+                if (!values.isEmpty()) {
+                    offsets.restore(groupId, values);
+                    if (!classicGroups.containsKey(groupId) && !consumerGroups.containsKey(groupId)) {
+                        classicGroups.put(groupId, new ClassicGroup(groupId, now));
+                    }
+                }
+            });
+            this.store = groupStore;
+            this.loaded = true;
+        }
+        LOG.info("Group coordinator loaded {} classic and {} consumer groups from {} partitions in {} ms",
+                classicGroups.size(), consumerGroups.size(), groupStore.partitions(), clock.millis() - start);
+    }
+
+    private void restoreGroup(String groupId, byte[] snapshot, long now) {
+        GroupRecords.Reader reader = new GroupRecords.Reader(snapshot);
+        short kind = reader.readShort();
+        if (kind == 0) {
+            classicGroups.put(groupId, ClassicGroup.restore(groupId, reader, now));
+        } else if (kind == 1) {
+            consumerGroups.put(groupId, ConsumerGroup.restore(groupId, reader, now, now + config.consumerSessionTimeoutMs()));
+        }
+    }
+
+    // ---------------------------------------------------------------- shared with the managers
+
+    GroupConfig config() {
+        return config;
+    }
+
+    TopicMetadata topics() {
+        return topics;
+    }
+
+    long now() {
+        return clock.millis();
+    }
+
+    Logger log() {
+        return LOG;
+    }
+
+    public boolean isLoaded() {
+        return loaded;
+    }
+
+    ClassicGroupManager classic() {
+        return classic;
+    }
+
+    ConsumerGroupManager consumer() {
+        return consumer;
+    }
+
+    /** A member id that never repeats, across restarts too: prefix + "-" + a durable unique id. */
+    String newMemberId(String prefix) {
+        return (prefix == null || prefix.isEmpty() ? "member" : prefix) + "-" + Long.toUnsignedString(ids.getAsLong(), 36);
+    }
+
+    int partitionFor(String groupId) {
+        // Kafka's Utils.abs (not Math.abs): Integer.MIN_VALUE maps to 0, not to a negative number.
+        return (groupId.hashCode() & 0x7fffffff) % store.partitions();
+    }
+
+    Optional<ClassicGroup> classicGroup(String groupId) {
+        return Optional.ofNullable(classicGroups.get(groupId));
+    }
+
+    ClassicGroup createClassicGroup(String groupId) {
+        ClassicGroup group = new ClassicGroup(groupId, now());
+        classicGroups.put(groupId, group);
+        return group;
+    }
+
+    /**
+     * A KIP-848 group of this id blocks classic joins while it has members; an empty one is converted
+     * (its offsets stay), as Kafka converts empty groups between the protocols.
+     */
+    boolean consumerGroupBlocks(String groupId) {
+        ConsumerGroup group = consumerGroups.get(groupId);
+        if (group == null) {
+            return false;
+        }
+        if (!group.members.isEmpty()) {
+            return true;
+        }
+        consumerGroups.remove(groupId);
+        return false;
+    }
+
+    CompletableFuture<Void> persist(ClassicGroup group) {
+        return append(group.groupId, List.of(GroupRecords.group(group.groupId, withKind(0, group.snapshot()))));
+    }
+
+    CompletableFuture<Void> persist(ConsumerGroup group) {
+        return append(group.groupId, List.of(GroupRecords.group(group.groupId, withKind(1, group.snapshot()))));
+    }
+
+    private static byte[] withKind(int kind, byte[] body) {
+        byte[] out = new byte[body.length + 2];
+        out[0] = (byte) (kind >> 8);
+        out[1] = (byte) kind;
+        System.arraycopy(body, 0, out, 2, body.length);
+        return out;
+    }
+
+    CompletableFuture<Void> append(String groupId, List<GroupRecords.Record> records) {
+        return store.append(partitionFor(groupId), records).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                LOG.warn("Writing {} records of group {} failed", records.size(), groupId, failure);
+            }
+        });
+    }
+
+    /** Removes a group (it must be empty) and its offsets: tombstones for both. */
+    CompletableFuture<Void> deleteGroup(String groupId) {
+        List<GroupRecords.Record> records = new ArrayList<>(offsets.removeAll(groupId));
+        records.add(GroupRecords.group(groupId, null));
+        ClassicGroup group = classicGroups.remove(groupId);
+        if (group != null) {
+            group.transition(ClassicGroup.State.DEAD, now());
+        }
+        consumerGroups.remove(groupId);
+        return append(groupId, records);
+    }
+
+    // ---------------------------------------------------------------- classic protocol
+
+    public synchronized CompletableFuture<JoinGroupResponseData> joinGroup(short version, String clientId,
+                                                                           String clientHost, JoinGroupRequestData request) {
+        if (!loaded) {
+            return CompletableFuture.completedFuture(new JoinGroupResponseData()
+                    .setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code()).setMemberId(request.memberId())
+                    .setGenerationId(-1).setLeader(""));
+        }
+        return classic.joinGroup(version, clientId, clientHost, request);
+    }
+
+    public synchronized CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData request) {
+        if (!loaded) {
+            return CompletableFuture.completedFuture(new SyncGroupResponseData()
+                    .setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code()).setAssignment(new byte[0]));
+        }
+        return classic.syncGroup(request);
+    }
+
+    public synchronized HeartbeatResponseData heartbeat(HeartbeatRequestData request) {
+        if (!loaded) {
+            return new HeartbeatResponseData().setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
+        }
+        return classic.heartbeat(request);
+    }
+
+    public synchronized LeaveGroupResponseData leaveGroup(short version, LeaveGroupRequestData request) {
+        if (!loaded) {
+            return new LeaveGroupResponseData().setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
+        }
+        return classic.leaveGroup(version, request);
+    }
+
+    // ---------------------------------------------------------------- offsets
+
+    public synchronized CompletableFuture<OffsetCommitResponseData> offsetCommit(short version, OffsetCommitRequestData request) {
+        if (!loaded) {
+            return CompletableFuture.completedFuture(OffsetManager.commitError(version, request,
+                    Errors.COORDINATOR_LOAD_IN_PROGRESS));
+        }
+        return offsets.commit(version, request);
+    }
+
+    public synchronized OffsetFetchResponseData offsetFetch(short version, OffsetFetchRequestData request) {
+        if (!loaded) {
+            return OffsetManager.fetchError(version, request, Errors.COORDINATOR_LOAD_IN_PROGRESS);
+        }
+        return offsets.fetch(version, request);
+    }
+
+    public synchronized CompletableFuture<OffsetDeleteResponseData> offsetDelete(OffsetDeleteRequestData request) {
+        if (!loaded) {
+            return CompletableFuture.completedFuture(new OffsetDeleteResponseData()
+                    .setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code()));
+        }
+        return offsets.delete(request);
+    }
+
+    // ---------------------------------------------------------------- admin
+
+    public synchronized DescribeGroupsResponseData describeGroups(short version, DescribeGroupsRequestData request) {
+        if (!loaded) {
+            DescribeGroupsResponseData response = new DescribeGroupsResponseData();
+            request.groups().forEach(g -> response.groups().add(new DescribeGroupsResponseData.DescribedGroup()
+                    .setGroupId(g).setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code())));
+            return response;
+        }
+        return queries.describe(version, request);
+    }
+
+    public synchronized ListGroupsResponseData listGroups(ListGroupsRequestData request) {
+        if (!loaded) {
+            return new ListGroupsResponseData().setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
+        }
+        return queries.list(request);
+    }
+
+    public synchronized CompletableFuture<DeleteGroupsResponseData> deleteGroups(DeleteGroupsRequestData request) {
+        if (!loaded) {
+            DeleteGroupsResponseData response = new DeleteGroupsResponseData();
+            request.groupsNames().forEach(g -> response.results().add(new DeleteGroupsResponseData.DeletableGroupResult()
+                    .setGroupId(g).setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code())));
+            return CompletableFuture.completedFuture(response);
+        }
+        return queries.delete(request);
+    }
+
+    // ---------------------------------------------------------------- KIP-848
+
+    public synchronized CompletableFuture<ConsumerGroupHeartbeatResponseData> consumerGroupHeartbeat(
+            short version, String clientId, String clientHost, ConsumerGroupHeartbeatRequestData request) {
+        if (!loaded) {
+            return CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponseData()
+                    .setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code()));
+        }
+        return consumer.heartbeat(version, clientId, clientHost, request);
+    }
+
+    public synchronized ConsumerGroupDescribeResponseData consumerGroupDescribe(ConsumerGroupDescribeRequestData request) {
+        if (!loaded) {
+            ConsumerGroupDescribeResponseData response = new ConsumerGroupDescribeResponseData();
+            request.groupIds().forEach(g -> response.groups().add(new ConsumerGroupDescribeResponseData.DescribedGroup()
+                    .setGroupId(g).setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code())));
+            return response;
+        }
+        return consumer.describe(request);
+    }
+
+    // ---------------------------------------------------------------- time
+
+    private void tickQuietly() {
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            LOG.error("Group coordinator timer failed", e);
+        }
+    }
+
+    /** Fires every deadline that has passed on the injected clock. */
+    public synchronized void tick() {
+        if (!loaded) {
+            return;
+        }
+        for (ClassicGroup group : new ArrayList<>(classicGroups.values())) {
+            classic.tick(group);
+        }
+        for (ConsumerGroup group : new ArrayList<>(consumerGroups.values())) {
+            consumer.tick(group);
+        }
+        long now = now();
+        if (now >= nextOffsetExpiryCheck) {
+            nextOffsetExpiryCheck = now + config.offsetsRetentionCheckMs();
+            offsets.expire(now);
+        }
+    }
+
+    /** For tests: the next tick checks offset retention. */
+    synchronized void checkOffsetRetentionOnNextTick() {
+        nextOffsetExpiryCheck = 0;
+    }
+}

@@ -1,0 +1,58 @@
+package io.dlog.kafka.group;
+
+import io.dlog.kafka.handlers.InternalTopics;
+import io.dlog.kafka.handlers.Uuids;
+import io.dlog.kafka.topic.TopicService;
+import io.dlog.log.metadata.TopicImage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * What the coordinator needs to know about topics: existence, partition counts and ids. A seam so the
+ * state machine can be tested without a metadata store. Implementations are thread-safe and fast.
+ */
+interface TopicMetadata {
+
+    /** Partition count, or -1 when the topic does not exist. */
+    int partitions(String topic);
+
+    Optional<String> name(Uuid topicId);
+
+    /** The topic's id, or {@link Uuid#ZERO_UUID} when it does not exist. */
+    Uuid id(String topic);
+
+    /** Every topic clients may subscribe to (internal topics excluded, as Kafka's regex matching does). */
+    List<String> names();
+
+    static TopicMetadata of(TopicService topics) {
+        return new TopicMetadata() {
+            @Override
+            public int partitions(String topic) {
+                return topics.image().topic(topic).map(TopicImage::partitions).orElse(-1);
+            }
+
+            @Override
+            public Optional<String> name(Uuid topicId) {
+                return topics.image().topic(Uuids.fromKafka(topicId)).map(TopicImage::name);
+            }
+
+            @Override
+            public Uuid id(String topic) {
+                return topics.image().topic(topic).map(t -> Uuids.toKafka(t.topicId())).orElse(Uuid.ZERO_UUID);
+            }
+
+            @Override
+            public List<String> names() {
+                List<String> names = new ArrayList<>();
+                for (String name : topics.image().topics().keySet()) {
+                    if (!InternalTopics.isInternal(name)) {
+                        names.add(name);
+                    }
+                }
+                return names;
+            }
+        };
+    }
+}
