@@ -1,0 +1,147 @@
+package io.dlog.log.internal;
+
+import io.dlog.log.AppendError;
+import io.dlog.log.AppendResult;
+import io.dlog.log.LogConfig;
+import io.dlog.log.LogManager;
+import io.dlog.log.LogManagerConfig;
+import io.dlog.log.PartitionLog;
+import io.dlog.log.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static io.dlog.log.internal.LogTestSupport.T0;
+import static io.dlog.log.internal.LogTestSupport.append;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ProducerStateTest {
+    @TempDir
+    Path dir;
+    private final MutableClock clock = new MutableClock(T0);
+    private final TopicPartition tp = new TopicPartition("p", 1);
+    private final LogConfig config = LogConfig.DEFAULT.withSegmentBytes(400);
+    private LogManager manager;
+    private PartitionLog log;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        open();
+        log = manager.getOrCreate(tp, config);
+    }
+
+    private void open() throws Exception {
+        LogManagerConfig mc = new LogManagerConfig(dir, Duration.ofHours(1), Duration.ofMillis(2), 2,
+                Duration.ofMinutes(10));
+        manager = LogManager.open(mc, clock, t -> config);
+        log = manager.get(tp).orElse(null);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        manager.close();
+    }
+
+    private AppendResult send(long pid, int epoch, int seq, String... values) throws Exception {
+        return append(log, TestBatches.of(values).producer(pid, epoch, seq).timestamp(clock.millis()).build());
+    }
+
+    @Test
+    void shouldAnswerDuplicatesWithOriginalOffsets() throws Exception {
+        AppendResult first = send(7, 0, 0, "a", "b");
+        send(7, 0, 2, "c");
+        AppendResult dup = send(7, 0, 0, "a", "b");
+        assertThat(dup.succeeded()).isTrue();
+        assertThat(dup.baseOffset()).isEqualTo(first.baseOffset());
+        assertThat(dup.lastOffset()).isEqualTo(1);
+        assertThat(log.logEndOffset()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldRejectDuplicatesOlderThanFiveBatchesAsOutOfOrder() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            assertThat(send(7, 0, i, "v" + i).succeeded()).isTrue();
+        }
+        assertThat(send(7, 0, 0, "v0").error()).isEqualTo(AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        assertThat(send(7, 0, 1, "v1").succeeded()).isTrue();
+        assertThat(log.logEndOffset()).isEqualTo(6);
+    }
+
+    @Test
+    void shouldRejectSequenceGaps() throws Exception {
+        send(7, 0, 0, "a");
+        assertThat(send(7, 0, 2, "c").error()).isEqualTo(AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        assertThat(send(7, 0, 1, "b").succeeded()).isTrue();
+    }
+
+    @Test
+    void shouldCheckEpochs() throws Exception {
+        send(7, 3, 0, "a");
+        assertThat(send(7, 2, 1, "b").error()).isEqualTo(AppendError.INVALID_PRODUCER_EPOCH);
+        assertThat(send(7, 4, 5, "b").error()).isEqualTo(AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        assertThat(send(7, 4, 0, "b").succeeded()).isTrue();
+        // an unknown producer may start anywhere (KIP-360)
+        assertThat(send(8, 0, 42, "x").succeeded()).isTrue();
+        assertThat(log.activeProducers()).extracting(p -> p.producerId()).containsExactly(7L, 8L);
+        assertThat(log.activeProducers().get(1).lastSequence()).isEqualTo(42);
+    }
+
+    @Test
+    void shouldWrapSequencesAtIntMax() throws Exception {
+        send(7, 0, Integer.MAX_VALUE - 1, "a", "b");
+        assertThat(send(7, 0, 0, "c").succeeded()).isTrue();
+    }
+
+    @Test
+    void shouldRejectWholeRequestWhenOneBatchIsOutOfSequence() throws Exception {
+        var request = TestBatches.concat(TestBatches.of("a").producer(7, 0, 0).timestamp(T0).build(),
+                TestBatches.of("b").producer(7, 0, 5).timestamp(T0).build());
+        assertThat(append(log, request).error()).isEqualTo(AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        assertThat(log.logEndOffset()).isZero();
+        assertThat(log.activeProducers()).isEmpty();
+        var good = TestBatches.concat(TestBatches.of("a").producer(7, 0, 0).timestamp(T0).build(),
+                TestBatches.of("b").producer(7, 0, 1).timestamp(T0).build());
+        assertThat(append(log, good).succeeded()).isTrue();
+    }
+
+    @Test
+    void shouldKeepStateAcrossCleanRestartAndRolls() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            send(7, 1, i, "value-" + i + "-" + "x".repeat(40));
+        }
+        manager.close();
+        open();
+        assertThat(send(7, 1, 9, "value-9-" + "x".repeat(40)).baseOffset()).isEqualTo(9);
+        assertThat(send(7, 1, 11, "gap").error()).isEqualTo(AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        assertThat(send(7, 0, 10, "old").error()).isEqualTo(AppendError.INVALID_PRODUCER_EPOCH);
+    }
+
+    @Test
+    void shouldRebuildStateFromBatchHeadersWithoutSnapshots() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            send(7, 1, i, "value-" + i + "-" + "x".repeat(40));
+        }
+        manager.close();
+        try (var files = java.nio.file.Files.list(dir.resolve(tp.dirName()))) {
+            for (Path p : files.filter(p -> p.toString().endsWith(".snapshot")).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
+        open();
+        assertThat(send(7, 1, 8, "value-8-" + "x".repeat(40)).baseOffset()).isEqualTo(8);
+        assertThat(send(7, 1, 10, "next").baseOffset()).isEqualTo(10);
+    }
+
+    @Test
+    void shouldExpireIdleProducers() throws Exception {
+        send(7, 0, 0, "a");
+        clock.advance(Duration.ofMinutes(11).toMillis());
+        manager.runRetentionNow();
+        assertThat(log.activeProducers()).isEmpty();
+        assertThat(send(7, 0, 17, "b").succeeded()).isTrue();
+    }
+}
