@@ -41,7 +41,8 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
                 response.setErrorCode((v0 ? Errors.INVALID_REQUEST : Errors.UNSUPPORTED_ENDPOINT_TYPE).code())
                         .setErrorMessage("Unsupported endpoint type " + data.endpointType());
             }
-            return CompletableFuture.completedFuture(response.setEndpointType(data.endpointType()));
+            // Kafka leaves EndpointType at its default (brokers) in these error answers.
+            return CompletableFuture.completedFuture(response);
         }
         BrokerConfig.Listener endpoint = context.advertisedListener();
         response.setErrorCode(Errors.NONE.code())
