@@ -1,0 +1,106 @@
+package io.dlog.log.internal;
+
+import io.dlog.log.LogConfig;
+import io.dlog.log.LogManager;
+import io.dlog.log.PartitionLog;
+import io.dlog.log.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import static io.dlog.log.internal.LogTestSupport.T0;
+import static io.dlog.log.internal.LogTestSupport.append;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RecoveryTest {
+    @TempDir
+    Path dir;
+    private final MutableClock clock = new MutableClock(T0);
+    private final TopicPartition tp = new TopicPartition("rec", 0);
+    private final LogConfig config = LogConfig.DEFAULT;
+    private LogManager manager;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (manager != null) {
+            manager.close();
+        }
+    }
+
+    private Path segmentFile() {
+        return dir.resolve(tp.dirName()).resolve("00000000000000000000.log");
+    }
+
+    private long writeThree() throws Exception {
+        manager = LogTestSupport.open(dir, clock, config);
+        PartitionLog log = manager.getOrCreate(tp, config);
+        for (int i = 0; i < 3; i++) {
+            append(log, TestBatches.of("v" + i).timestamp(T0).build());
+        }
+        long size = log.sizeInBytes();
+        manager.close();
+        manager = null;
+        return size;
+    }
+
+    private PartitionLog reopen() throws Exception {
+        manager = LogTestSupport.open(dir, clock, config);
+        return manager.get(tp).orElseThrow();
+    }
+
+    @Test
+    void shouldTruncateATornTail() throws Exception {
+        long size = writeThree();
+        ByteBuffer partial = TestBatches.of("torn-" + "x".repeat(100)).timestamp(T0).build();
+        partial.putLong(0, 3);
+        partial.limit(partial.limit() - 20);
+        try (FileChannel ch = FileChannel.open(segmentFile(), StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            ch.write(partial);
+        }
+        PartitionLog log = reopen();
+        assertThat(Files.size(segmentFile())).isEqualTo(size);
+        assertThat(log.logEndOffset()).isEqualTo(3);
+        assertThat(LogTestSupport.readValues(log, 0)).containsExactly("v0", "v1", "v2");
+        assertThat(append(log, TestBatches.of("v3").timestamp(T0).build()).baseOffset()).isEqualTo(3);
+        assertThat(LogTestSupport.readValues(log, 0)).containsExactly("v0", "v1", "v2", "v3");
+    }
+
+    @Test
+    void shouldTruncateAtTheFirstBatchWithABadCrc() throws Exception {
+        writeThree();
+        int secondBatch = TestBatches.of("v0").timestamp(T0).build().remaining();
+        try (FileChannel ch = FileChannel.open(segmentFile(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {(byte) 0xEE}), secondBatch + BatchFormat.HEADER_SIZE + 2);
+        }
+        PartitionLog log = reopen();
+        assertThat(log.logEndOffset()).isEqualTo(1);
+        assertThat(LogTestSupport.readValues(log, 0)).containsExactly("v0");
+    }
+
+    @Test
+    void shouldTruncateTrailingZeros() throws Exception {
+        long size = writeThree();
+        try (FileChannel ch = FileChannel.open(segmentFile(), StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            ch.write(ByteBuffer.allocate(4096));
+        }
+        PartitionLog log = reopen();
+        assertThat(Files.size(segmentFile())).isEqualTo(size);
+        assertThat(log.logEndOffset()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldSkipForeignFoldersAndFiles() throws Exception {
+        writeThree();
+        Files.createDirectories(dir.resolve("__meta"));
+        Files.writeString(dir.resolve("stray.txt"), "x");
+        Files.createDirectories(dir.resolve("no_partition_number"));
+        reopen();
+        assertThat(manager.all()).extracting(PartitionLog::topicPartition).containsExactly(tp);
+    }
+}
