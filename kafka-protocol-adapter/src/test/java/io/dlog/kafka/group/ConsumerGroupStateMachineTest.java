@@ -1,0 +1,148 @@
+package io.dlog.kafka.group;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dlog.kafka.group.GroupTestSupport.ManualClock;
+import io.dlog.kafka.group.GroupTestSupport.Topics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ConsumerGroupStateMachineTest {
+    private final ManualClock clock = new ManualClock();
+    private final Topics topics = new Topics().with("orders", 4);
+    private final InMemoryGroupStore store = new InMemoryGroupStore();
+    private GroupCoordinator coordinator;
+    private Uuid orders;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        coordinator = GroupTestSupport.loaded(GroupConfig.DEFAULTS, topics, clock, store);
+        orders = topics.id("orders");
+    }
+
+    private ConsumerGroupHeartbeatResponseData heartbeat(String memberId, int epoch, List<Integer> owned) {
+        ConsumerGroupHeartbeatRequestData request = new ConsumerGroupHeartbeatRequestData().setGroupId("g")
+                .setMemberId(memberId).setMemberEpoch(epoch).setRebalanceTimeoutMs(30_000);
+        if (epoch == 0) {
+            request.setSubscribedTopicNames(List.of("orders")).setTopicPartitions(new ArrayList<>());
+        }
+        if (owned != null) {
+            request.setTopicPartitions(new ArrayList<>(List.of(new ConsumerGroupHeartbeatRequestData.TopicPartitions()
+                    .setTopicId(orders).setPartitions(owned))));
+        }
+        return coordinator.consumerGroupHeartbeat((short) 1, "client", "/127.0.0.1", request).join();
+    }
+
+    private static Set<Integer> partitions(ConsumerGroupHeartbeatResponseData response) {
+        Set<Integer> set = new TreeSet<>();
+        response.assignment().topicPartitions().forEach(tp -> set.addAll(tp.partitions()));
+        return set;
+    }
+
+    @Test
+    void shouldRevokeBeforeReassigningWhenSecondMemberJoins() {
+        ConsumerGroupHeartbeatResponseData m1 = heartbeat("m1", 0, null);
+        assertThat(m1.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(m1.memberEpoch()).isEqualTo(1);
+        assertThat(partitions(m1)).containsExactly(0, 1, 2, 3);
+
+        ConsumerGroupHeartbeatResponseData m2 = heartbeat("m2", 0, null);
+        assertThat(m2.memberEpoch()).isEqualTo(2);
+        assertThat(partitions(m2)).isEmpty(); // its target is still owned by m1
+
+        ConsumerGroupHeartbeatResponseData revoke = heartbeat("m1", 1, List.of(0, 1, 2, 3));
+        assertThat(revoke.memberEpoch()).isEqualTo(1);
+        Set<Integer> kept = partitions(revoke);
+        assertThat(kept).hasSize(2);
+
+        ConsumerGroupHeartbeatResponseData acked = heartbeat("m1", 1, new ArrayList<>(kept));
+        assertThat(acked.memberEpoch()).isEqualTo(2);
+        assertThat(partitions(acked)).isEqualTo(kept);
+
+        ConsumerGroupHeartbeatResponseData m2Later = heartbeat("m2", 2, List.of());
+        assertThat(partitions(m2Later)).hasSize(2).doesNotContainAnyElementsOf(kept);
+        var described = coordinator.consumerGroupDescribe(new ConsumerGroupDescribeRequestData().setGroupIds(List.of("g")));
+        assertThat(described.groups().get(0).groupState()).isEqualTo("Stable");
+    }
+
+    @Test
+    void shouldFenceStaleEpochsAndUnknownMembers() {
+        heartbeat("m1", 0, null);
+        assertThat(heartbeat("m1", 7, List.of()).errorCode()).isEqualTo(Errors.FENCED_MEMBER_EPOCH.code());
+        assertThat(heartbeat("ghost", 1, List.of()).errorCode()).isEqualTo(Errors.UNKNOWN_MEMBER_ID.code());
+    }
+
+    @Test
+    void shouldRemoveMemberAfterSessionTimeoutAndReassignItsPartitions() {
+        heartbeat("m1", 0, null);
+        heartbeat("m2", 0, null);
+        Set<Integer> kept = partitions(heartbeat("m1", 1, List.of(0, 1, 2, 3)));
+        heartbeat("m1", 1, new ArrayList<>(kept));
+        heartbeat("m2", 2, List.of());
+
+        clock.advance(GroupConfig.DEFAULTS.consumerSessionTimeoutMs() - 1000);
+        heartbeat("m1", 2, null);
+        clock.advance(1000);
+        coordinator.tick();
+
+        assertThat(coordinator.consumerGroups.get("g").members).containsOnlyKeys("m1");
+        ConsumerGroupHeartbeatResponseData m1 = heartbeat("m1", 2, null);
+        assertThat(m1.memberEpoch()).isEqualTo(3);
+        assertThat(partitions(m1)).containsExactly(0, 1, 2, 3);
+    }
+
+    @Test
+    void shouldRejectUnknownAssignorAndBadRegex() {
+        ConsumerGroupHeartbeatRequestData request = new ConsumerGroupHeartbeatRequestData().setGroupId("g")
+                .setMemberId("m").setMemberEpoch(0).setRebalanceTimeoutMs(1000).setSubscribedTopicRegex("(")
+                .setTopicPartitions(new ArrayList<>());
+        assertThat(coordinator.consumerGroupHeartbeat((short) 1, "c", "h", request).join().errorCode())
+                .isEqualTo(Errors.INVALID_REGULAR_EXPRESSION.code());
+        request.setSubscribedTopicRegex("or.*").setServerAssignor("sticky");
+        assertThat(coordinator.consumerGroupHeartbeat((short) 1, "c", "h", request).join().errorCode())
+                .isEqualTo(Errors.UNSUPPORTED_ASSIGNOR.code());
+    }
+
+    @Test
+    void shouldKeepGroupAcrossReload() throws Exception {
+        heartbeat("m1", 0, null);
+
+        GroupCoordinator reloaded = GroupTestSupport.loaded(GroupConfig.DEFAULTS, topics, clock, store);
+
+        ConsumerGroup group = reloaded.consumerGroups.get("g");
+        assertThat(group.members).containsOnlyKeys("m1");
+        assertThat(group.members.get("m1").memberEpoch).isEqualTo(1);
+        assertThat(group.members.get("m1").assigned).hasSize(4);
+    }
+
+    @Test
+    void shouldBalanceUniformlyAndStickily() {
+        Uuid t = Uuid.randomUuid();
+        Map<String, ServerAssignors.MemberSpec> specs = new java.util.LinkedHashMap<>();
+        TreeSet<ConsumerGroup.Tp> all = new TreeSet<>();
+        for (int p = 0; p < 6; p++) {
+            all.add(new ConsumerGroup.Tp(t, p));
+        }
+        specs.put("a", new ServerAssignors.MemberSpec(Set.of(t), all));
+        specs.put("b", new ServerAssignors.MemberSpec(Set.of(t), Set.of()));
+        specs.put("c", new ServerAssignors.MemberSpec(Set.of(t), Set.of()));
+
+        var uniform = ServerAssignors.uniform(specs, Map.of(t, 6));
+        var range = ServerAssignors.range(specs, Map.of(t, 6));
+
+        assertThat(uniform.values()).allMatch(s -> s.size() == 2);
+        assertThat(all).containsAll(uniform.get("a"));
+        assertThat(range.get("a")).containsExactly(new ConsumerGroup.Tp(t, 0), new ConsumerGroup.Tp(t, 1));
+        assertThat(range.get("c")).containsExactly(new ConsumerGroup.Tp(t, 4), new ConsumerGroup.Tp(t, 5));
+    }
+}
