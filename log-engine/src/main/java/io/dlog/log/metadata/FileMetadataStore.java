@@ -160,7 +160,8 @@ final class FileMetadataStore implements MetadataStore {
         for (Map.Entry<String, String> c : new TreeMap<>(image.brokerConfigs()).entrySet()) {
             sb.append("broker-config ").append(str(c.getKey())).append(' ').append(str(c.getValue())).append('\n');
         }
-        sb.append("crc ").append(crc(sb.toString())).append('\n');
+        long crc = crc(sb.toString());
+        sb.append("crc ").append(crc).append('\n');
         return sb.toString();
     }
 
