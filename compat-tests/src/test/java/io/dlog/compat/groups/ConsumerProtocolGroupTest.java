@@ -40,8 +40,8 @@ class ConsumerProtocolGroupTest {
         String topic = DLOG.newTopic(4);
         String group = "g848-" + UUID.randomUUID().toString().substring(0, 8);
         GroupClients.produce(DLOG.bootstrapServers(), topic, 4, 3);
-        try (KafkaConsumer<String, String> c1 = newConsumer(group, "uniform");
-             KafkaConsumer<String, String> c2 = newConsumer(group, "uniform")) {
+        KafkaConsumer<String, String> c2 = newConsumer(group, "uniform");
+        try (KafkaConsumer<String, String> c1 = newConsumer(group, "uniform")) {
             c1.subscribe(List.of(topic));
             pollUntil(() -> partitioned(4, 4, c1), c1);
             c2.subscribe(List.of(topic));
@@ -59,6 +59,8 @@ class ConsumerProtocolGroupTest {
 
             c2.close();
             pollUntil(() -> partitioned(4, 4, c1), c1);
+        } finally {
+            c2.close();
         }
     }
 

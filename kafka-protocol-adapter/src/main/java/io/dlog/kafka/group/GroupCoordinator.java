@@ -278,9 +278,11 @@ public final class GroupCoordinator {
         if (!loaded) {
             return CompletableFuture.completedFuture(new JoinGroupResponseData()
                     .setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code()).setMemberId(request.memberId())
-                    .setGenerationId(-1).setLeader(""));
+                    .setGenerationId(-1).setLeader("").setProtocolName(version >= 7 ? null : ""));
         }
-        return classic.joinGroup(version, clientId, clientHost, request);
+        // protocolName is nullable only from v7; older versions get "" on errors, as Kafka sends them.
+        return classic.joinGroup(version, clientId, clientHost, request).thenApply(response -> version >= 7
+                || response.protocolName() != null ? response : response.setProtocolName(""));
     }
 
     public synchronized CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData request) {
