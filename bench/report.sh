@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Prints the side-by-side table (Markdown) of a bench/run.sh CSV: the mean over the rounds that
+# succeeded, per workload and broker. Usage: bench/report.sh bench/results/<stamp>.csv
+set -euo pipefail
+csv="${1:?usage: report.sh RESULTS.csv}"
+
+awk -F, '
+NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+{
+  w = $col["workload"]; b = $col["broker"]; st = $col["status"]
+  if (!(w in seen)) { seen[w] = 1; order[++nw] = w }
+  k = w SUBSEP b
+  runs[k]++
+  if (st == "ok") {
+    ok[k]++
+    mb[k] += $col["mb_per_s"]; rps[k] += $col["rec_per_s"]; fmb[k] += $col["fetch_mb_per_s"]
+    avg[k] += $col["avg_lat_ms"]; p50[k] += $col["p50_ms"]; p99[k] += $col["p99_ms"]; p999[k] += $col["p999_ms"]
+    if ($col["cpu_s_per_gb"] != "") { cg[k] += $col["cpu_s_per_gb"]; ncg[k]++ }
+    cpu[k] += $col["cpu_s"]
+  } else if (!(k in why)) {
+    why[k] = st ": " $col["note"]
+  }
+  if ($col["peak_rss_mb"] + 0 > rss[k] + 0) rss[k] = $col["peak_rss_mb"]
+  mode[k] = $col["mode"]
+}
+function fig(k, v, fmt) {
+  if (!(k in runs)) return "—"
+  if (!(k in ok)) return "FAILED"
+  return sprintf(fmt, v / ok[k])
+}
+function ratio(kd, kk, vd, vk) {
+  if (!(kd in ok) || !(kk in ok) || vk == 0) return "—"
+  return sprintf("%.2f", (vd / ok[kd]) / (vk / ok[kk]))
+}
+function cpugb(k) { return (k in ncg) ? sprintf("%.1f", cg[k] / ncg[k]) : "—" }
+function cpus(k) { return (k in ok) ? sprintf("%.1f s", cpu[k] / ok[k]) : "—" }
+function r(k) { return (k in rss) && rss[k] != "" ? rss[k] : "—" }
+function line(w, what, kd, kk, vd, vk, fmt, c1, c2, first) {
+  printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", first ? w : "", what, fig(kd, vd, fmt), fig(kk, vk, fmt), ratio(kd, kk, vd, vk), c1, c2, first ? r(kd) : "", first ? r(kk) : ""
+}
+END {
+  print "| workload | figure | DLog | Kafka | DLog / Kafka | DLog CPU s/GB | Kafka CPU s/GB | DLog peak RSS MiB | Kafka peak RSS MiB |"
+  print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  for (i = 1; i <= nw; i++) {
+    w = order[i]; kd = w SUBSEP "dlog"; kk = w SUBSEP "kafka"
+    if (w ~ /^e2e/) {
+      line(w, "avg latency ms", kd, kk, avg[kd], avg[kk], "%.2f", "CPU " cpus(kd), "CPU " cpus(kk), 1)
+      line(w, "p50 ms", kd, kk, p50[kd], p50[kk], "%.1f", "", "", 0)
+      line(w, "p99 ms", kd, kk, p99[kd], p99[kk], "%.1f", "", "", 0)
+      line(w, "p99.9 ms", kd, kk, p999[kd], p999[kk], "%.1f", "", "", 0)
+    } else {
+      label = (w ~ /durable/) ? "MB/s (DLog " mode[kd] ")" : "MB/s"
+      line(w, label, kd, kk, mb[kd], mb[kk], "%.1f", cpugb(kd), cpugb(kk), 1)
+      if (w ~ /^consume/) line(w, "fetch-only MB/s (excl. group join)", kd, kk, fmb[kd], fmb[kk], "%.1f", "", "", 0)
+      line(w, "records/s", kd, kk, rps[kd], rps[kk], "%.0f", "", "", 0)
+    }
+  }
+  n = 0
+  for (k in why) {
+    split(k, p, SUBSEP)
+    if (n++ == 0) print "\nFailed or partial runs (first reason per workload and broker):"
+    printf "- %s on %s: %s\n", p[1], p[2], why[k]
+  }
+}' "$csv"

@@ -1,0 +1,474 @@
+#!/usr/bin/env bash
+# DLog vs Apache Kafka, side by side, with Kafka's own perf tools (issue 5).
+#
+# Builds DLog, resolves Apache Kafka 4.3.1 (broker + tools) from Maven Central through bench/pom.xml,
+# starts one single-node KRaft Kafka and one DLog node on free 127.0.0.1 ports, runs the same
+# workloads against both, alternating (round 1: DLog then Kafka, round 2: Kafka then DLog, ...) so
+# drift on a shared machine cancels, and prints a table. See docs/benchmarks.md.
+#
+#   bench/run.sh                 full run (~20 s per produce run, 2 rounds)
+#   bench/run.sh --quick         smoke test (a few seconds per run, 1 round)
+#   bench/run.sh --help          all options
+set -uo pipefail
+
+BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BENCH/.." && pwd)"
+
+# ---------------------------------------------------------------- options
+SECONDS_PER_RUN=20
+ROUNDS=2
+E2E_RECORDS=5000
+RECORDS_100=""          # empty: calibrate so a 100-byte acks=1 run takes ~SECONDS_PER_RUN
+RECORDS_1K=""
+QUICK=0
+BUILD=1
+ONLY=""                 # "", dlog or kafka
+DURABLE=1
+JFR=0
+KEEP=0
+STAMP="$(date +%Y-%m-%d-%H%M%S)"
+OUT=""
+
+usage() {
+  cat <<EOF
+usage: bench/run.sh [options]
+  --quick             smoke test: small fixed record counts, 1 round, 500 e2e messages
+  --seconds S         target duration of one produce run, used to size the record counts (default $SECONDS_PER_RUN)
+  --rounds R          alternating rounds per workload (default $ROUNDS)
+  --records N         100-byte records per produce run (skips calibration)
+  --records-1k N      1 KiB records per produce run (default: same bytes as --records)
+  --e2e-records N     EndToEndLatency messages (default $E2E_RECORDS)
+  --only dlog|kafka   run one side only (bring-up, debugging)
+  --no-durable        skip the DLog flush.mode=fsync phase
+  --no-build          use the existing broker/target/dlog.jar
+  --jfr               also record a JFR profile of each broker during its first produce run (not
+                      inside the measured runs) and print the hottest frames
+  --keep              keep the data folders (default: deleted at exit)
+  --out FILE          CSV output (default bench/results/<stamp>.csv)
+Env: KAFKA_HEAP_OPTS (default -Xmx1G -Xms1G, as kafka-server-start.sh), DLOG_OPTS (default as bin/dlog),
+     TOOL_OPTS (JVM options of the perf tools, default -Xmx512M), DLOG_JAR (another dlog.jar, e.g. of an
+     older commit; implies --no-build).
+EOF
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --seconds) SECONDS_PER_RUN="$2"; shift ;;
+    --rounds) ROUNDS="$2"; shift ;;
+    --records) RECORDS_100="$2"; shift ;;
+    --records-1k) RECORDS_1K="$2"; shift ;;
+    --e2e-records) E2E_RECORDS="$2"; shift ;;
+    --only) ONLY="$2"; shift ;;
+    --no-durable) DURABLE=0 ;;
+    --no-build) BUILD=0 ;;
+    --jfr) JFR=1 ;;
+    --keep) KEEP=1 ;;
+    --out) OUT="$2"; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$QUICK" = 1 ]; then
+  ROUNDS=1
+  SECONDS_PER_RUN=3
+  : "${RECORDS_100:=300000}"
+  E2E_RECORDS=500
+fi
+case "$ONLY" in ""|dlog|kafka) ;; *) echo "run.sh: --only takes dlog or kafka" >&2; exit 2 ;; esac
+[ "$ONLY" = kafka ] && DURABLE=0
+
+RESULTS="$BENCH/results"
+LOGS="$RESULTS/$STAMP"                  # gitignored: tool output, broker logs, JFR files
+CSV="${OUT:-$RESULTS/$STAMP.csv}"
+WORK="$(mktemp -d /tmp/dlog-bench.XXXXXX)"
+mkdir -p "$LOGS"
+CLK_TCK="$(getconf CLK_TCK)"
+TOOL_OPTS="${TOOL_OPTS:--Xmx512M}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx1G -Xms1G}"
+# What kafka-run-class.sh adds for the broker (KAFKA_JVM_PERFORMANCE_OPTS defaults).
+KAFKA_JVM_PERFORMANCE_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true}"
+DLOG_OPTS="${DLOG_OPTS:--Xms512m -Xmx2g -XX:+UseG1GC}"
+DLOG_JAR="${DLOG_JAR:-$ROOT/broker/target/dlog.jar}"
+LOG4J="-Dlog4j2.configurationFile=$BENCH/log4j2.properties"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+
+# ---------------------------------------------------------------- cleanup
+DLOG_PID=""
+KAFKA_PID=""
+stop_pid() {   # pid name: SIGTERM, then SIGKILL after 20 s
+  local pid="$1" i
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null
+  for i in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
+  log "$2 (pid $pid) ignored SIGTERM for 20 s: SIGKILL"
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
+cleanup() {
+  stop_pid "$DLOG_PID" DLog
+  stop_pid "$KAFKA_PID" Kafka
+  if [ "$KEEP" = 1 ]; then log "data kept in $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- helpers
+free_port() {
+  if command -v python3 >/dev/null 2>&1; then
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  else
+    local p
+    while :; do
+      p=$(( 20000 + RANDOM % 30000 ))
+      (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    done
+  fi
+}
+
+wait_port() {  # port pid name timeout_s
+  local i
+  for i in $(seq 1 $(( $4 * 4 ))); do
+    kill -0 "$2" 2>/dev/null || die "$3 exited during start-up; see $LOGS/$3.out"
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.25
+  done
+  die "$3 did not open 127.0.0.1:$1 within $4 s; see $LOGS/$3.out"
+}
+
+cpu_ticks() {  # utime+stime of a process, in clock ticks
+  local s
+  s="$(cat "/proc/$1/stat" 2>/dev/null)" || { echo 0; return; }
+  s="${s##*) }"
+  # shellcheck disable=SC2086
+  set -- $s
+  echo $(( ${12} + ${13} ))
+}
+peak_rss_mb() {  # VmHWM in MiB
+  awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo ""
+}
+reset_peak_rss() { echo 5 > "/proc/$1/clear_refs" 2>/dev/null || true; }
+
+tool() {  # class args...: a Kafka tool on the Kafka classpath, bounded by TOOL_TIMEOUT
+  local cls="$1"; shift
+  # shellcheck disable=SC2086
+  timeout -k 10 "${TOOL_TIMEOUT:-120}" java $TOOL_OPTS $LOG4J -cp "$KAFKA_CP" "$cls" "$@"
+}
+
+create_topic() {  # bootstrap topic partitions
+  local i
+  for i in 1 2 3 4 5; do
+    TOOL_TIMEOUT=60 tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$1" --create \
+      --topic "$2" --partitions "$3" --replication-factor 1 >>"$LOGS/topics.log" 2>&1 && return 0
+    sleep 2
+  done
+  return 1
+}
+delete_topic() {  # bootstrap topic (best effort: frees disk between runs)
+  TOOL_TIMEOUT=60 tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$1" --delete --topic "$2" \
+    >>"$LOGS/topics.log" 2>&1 || log "could not delete topic $2 on $1 (see $LOGS/topics.log)"
+}
+
+# ---------------------------------------------------------------- build / resolve
+if [ "$ONLY" != kafka ]; then
+  if [ "$BUILD" = 1 ] && [ "$DLOG_JAR" = "$ROOT/broker/target/dlog.jar" ]; then
+    log "building DLog: mvn -B -q -DskipTests -pl broker -am package"
+    (cd "$ROOT" && mvn -B -q -DskipTests -pl broker -am package) >"$LOGS/build.log" 2>&1 \
+      || die "DLog build failed; see $LOGS/build.log"
+  fi
+  [ -f "$DLOG_JAR" ] || die "no $DLOG_JAR (build: mvn -B -q -DskipTests -pl broker -am package)"
+fi
+log "resolving Apache Kafka 4.3.1 from Maven Central (bench/pom.xml)"
+mvn -B -q -f "$BENCH/pom.xml" dependency:build-classpath -Dmdep.outputFile="$BENCH/target/kafka.classpath" \
+  >"$LOGS/resolve.log" 2>&1 || die "could not resolve Kafka; see $LOGS/resolve.log"
+KAFKA_CP="$(cat "$BENCH/target/kafka.classpath")"
+
+# ---------------------------------------------------------------- brokers
+start_kafka() {
+  local dir="$WORK/kafka" cid
+  mkdir -p "$dir/logs"
+  KAFKA_PORT="$(free_port)"; KAFKA_CTRL_PORT="$(free_port)"
+  while [ "$KAFKA_CTRL_PORT" = "$KAFKA_PORT" ]; do KAFKA_CTRL_PORT="$(free_port)"; done
+  # Kafka 4.3's config/server.properties, on loopback and our ports; everything else default.
+  cat >"$dir/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CTRL_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CTRL_PORT
+inter.broker.listener.name=PLAINTEXT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CTRL_PORT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+num.network.threads=3
+num.io.threads=8
+socket.send.buffer.bytes=102400
+socket.receive.buffer.bytes=102400
+socket.request.max.bytes=104857600
+log.dirs=$dir/logs
+num.partitions=1
+num.recovery.threads.per.data.dir=1
+offsets.topic.replication.factor=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+log.retention.hours=168
+log.segment.bytes=1073741824
+log.retention.check.interval.ms=300000
+EOF
+  cid="$(java $LOG4J -cp "$KAFKA_CP" kafka.tools.StorageTool random-uuid 2>>"$LOGS/kafka-format.log")" \
+    || die "StorageTool random-uuid failed"
+  timeout 120 java $LOG4J -cp "$KAFKA_CP" kafka.tools.StorageTool format --standalone -t "$cid" \
+    -c "$dir/server.properties" >>"$LOGS/kafka-format.log" 2>&1 || die "StorageTool format failed; see $LOGS/kafka-format.log"
+  # shellcheck disable=SC2086
+  java $KAFKA_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS $LOG4J -cp "$KAFKA_CP" kafka.Kafka "$dir/server.properties" \
+    >"$LOGS/kafka.out" 2>&1 &
+  KAFKA_PID=$!
+  wait_port "$KAFKA_PORT" "$KAFKA_PID" kafka 120
+  KAFKA_BOOT="127.0.0.1:$KAFKA_PORT"
+  log "Kafka 4.3.1 pid $KAFKA_PID on $KAFKA_BOOT (controller :$KAFKA_CTRL_PORT, cluster $cid)"
+}
+
+start_dlog() {  # [name] [-o k=v ...]
+  local name="${1:-dlog}"; shift || true
+  local dir="$WORK/$name"
+  mkdir -p "$dir"
+  DLOG_PORT="$(free_port)"
+  # shellcheck disable=SC2086
+  java $DLOG_OPTS -jar "$DLOG_JAR" start --port "$DLOG_PORT" --data-dir "$dir" \
+    -o listeners="PLAINTEXT://127.0.0.1:$DLOG_PORT" -o advertised.listeners="PLAINTEXT://127.0.0.1:$DLOG_PORT" "$@" \
+    >"$LOGS/$name.out" 2>&1 &
+  DLOG_PID=$!
+  wait_port "$DLOG_PORT" "$DLOG_PID" "$name" 120
+  DLOG_BOOT="127.0.0.1:$DLOG_PORT"
+  log "DLog ($name $*) pid $DLOG_PID on $DLOG_BOOT"
+}
+
+boot_of() { if [ "$1" = kafka ]; then echo "$KAFKA_BOOT"; else echo "$DLOG_BOOT"; fi; }
+pid_of() { if [ "$1" = kafka ]; then echo "$KAFKA_PID"; else echo "$DLOG_PID"; fi; }
+
+# ---------------------------------------------------------------- tool output parsers
+# ProducerPerformance's summary: "N records sent, R records/sec (M MB/sec), A ms avg latency,
+# X ms max latency, a ms 50th, b ms 95th, c ms 99th, d ms 99.9th." -> N R M A a c d
+parse_producer() {
+  grep 'records sent' "$1" | grep '99.9th' | tail -1 | sed 's/\.$//' | awk -F'[ ,()]+' '{
+    for (i = 1; i < NF; i++) {
+      if ($(i + 1) == "records" && $(i + 2) == "sent") n = $i
+      if ($(i + 1) == "records/sec") r = $i
+      if ($(i + 1) == "MB/sec") m = $i
+      if ($(i + 2) == "avg") a = $i
+      if ($(i + 2) == "50th") p = $i
+      if ($(i + 2) == "99th") q = $i
+      if ($(i + 2) == "99.9th") z = $i
+    }
+    print n, r, m, a, p, q, z }'
+}
+# ConsumerPerformance: "start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg,
+# nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec" -> MB.sec nMsg nMsg.sec rebalance fetch.MB.sec
+parse_consumer() {
+  grep -E '^[0-9]{4}-' "$1" | tail -1 | awk -F', *' '{ print $4, $5, $6, $7, $9 }'
+}
+# EndToEndLatency: "Avg latency: A ms" and "Percentiles: 50th = a, 99th = b, 99.9th = c" -> A a b c
+parse_e2e() {
+  awk '/^Avg latency:/ { a = $3 }
+       /^Percentiles:/ { gsub(/,/, ""); p = $4; q = $7; z = $10 }
+       END { if (a != "") print a, p, q, z }' "$1"
+}
+
+# ---------------------------------------------------------------- one measured run
+echo "date,phase,round,broker,mode,workload,status,records,record_bytes,wall_s,rec_per_s,mb_per_s,fetch_mb_per_s,avg_lat_ms,p50_ms,p99_ms,p999_ms,cpu_s,cpu_s_per_gb,peak_rss_mb,note" >"$CSV"
+RUN_SEQ=0
+
+# measure phase round broker mode workload records record_bytes -- command...
+# Runs the command, samples the broker's CPU ticks around it and its peak RSS during it, parses
+# the tool's output into one CSV row.
+measure() {
+  local phase="$1" round="$2" broker="$3" mode="$4" workload="$5" records="$6" rbytes="$7"; shift 8
+  local pid; pid="$(pid_of "$broker")"
+  RUN_SEQ=$(( RUN_SEQ + 1 ))
+  local out; out="$LOGS/$(printf '%03d' "$RUN_SEQ")-$phase-r$round-$broker-$workload.log"
+  kill -0 "$pid" 2>/dev/null || { row "$phase" "$round" "$broker" "$mode" "$workload" FAILED "$records" "$rbytes" "" "" "" "" "" "" "" "" "" "" "" "broker not running"; return 1; }
+  reset_peak_rss "$pid"
+  local c0 c1 t0 t1 rc
+  c0="$(cpu_ticks "$pid")"; t0="$(date +%s%N)"
+  "$@" >"$out" 2>&1; rc=$?
+  t1="$(date +%s%N)"; c1="$(cpu_ticks "$pid")"
+  local rss; rss="$(peak_rss_mb "$pid")"
+  local wall cpu; wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')"
+  cpu="$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / t }')"
+  local status=ok note="" rps="" mbs="" fetchmb="" avg="" p50="" p99="" p999="" done_records="$records"
+  if [ "${workload#produce}" != "$workload" ]; then
+    read -r done_records rps mbs avg p50 p99 p999 < <(parse_producer "$out")
+  elif [ "${workload#consume}" != "$workload" ]; then
+    local rb
+    read -r mbs done_records rps rb fetchmb < <(parse_consumer "$out")
+    [ -n "$rb" ] && note="group join/rebalance ${rb} ms"
+  else
+    read -r avg p50 p99 p999 < <(parse_e2e "$out")
+    [ -n "$avg" ] && rps="$(awk -v a="$avg" 'BEGIN { if (a > 0) printf "%.1f", 1000 / a }')"
+    note="percentiles are whole ms (the tool truncates)"
+  fi
+  if [ "$rc" -ne 0 ] || { [ -z "$rps" ] && [ -z "$avg" ]; }; then
+    status=FAILED
+    [ "$rc" = 124 ] && note="timed out after ${TOOL_TIMEOUT:-120} s" || note="exit $rc"
+    note="$note: $(grep -m1 -E 'Exception|ERROR|Error|error|WARNING' "$out" | cut -c1-160)"
+    rps=""; mbs=""; fetchmb=""; avg=""; p50=""; p99=""; p999=""
+  elif [ "$workload" != "${workload#consume}" ] && [ -n "$done_records" ] && [ "$done_records" -lt "$records" ]; then
+    status=PARTIAL; note="consumed $done_records of $records; $note"
+  fi
+  local cpugb=""
+  if [ "$status" = ok ] && [ "${workload#e2e}" = "$workload" ]; then
+    cpugb="$(awk -v c="$cpu" -v n="$done_records" -v b="$rbytes" 'BEGIN { g = n * b / 1e9; if (g > 0) printf "%.1f", c / g }')"
+  fi
+  row "$phase" "$round" "$broker" "$mode" "$workload" "$status" "$done_records" "$rbytes" "$wall" "$rps" "$mbs" "$fetchmb" "$avg" "$p50" "$p99" "$p999" "$cpu" "$cpugb" "$rss" "$note"
+  log "  $broker $workload: $status ${mbs:+$mbs MB/s }${fetchmb:+(fetch $fetchmb MB/s) }${rps:+$rps/s }${avg:+avg $avg ms }${p99:+p99 $p99 ms }cpu ${cpu}s rss ${rss}MiB ${note}"
+  [ "$status" != FAILED ]
+}
+row() {  # fields...: one CSV line; commas and quotes inside a field become ';' and "'"
+  local f line
+  line="$(date +%Y-%m-%dT%H:%M:%S)"
+  for f in "$@"; do f="${f//,/;}"; line="$line,${f//\"/\'}"; done
+  echo "$line" >>"$CSV"
+}
+
+producer() {  # broker topic records record_bytes acks [extra producer props...]
+  local boot; boot="$(boot_of "$1")"
+  local topic="$2" n="$3" size="$4" acks="$5"; shift 5
+  tool org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$boot" --topic "$topic" \
+    --num-records "$n" --record-size "$size" --throughput -1 \
+    --command-property acks="$acks" linger.ms=5 batch.size=65536 "$@"
+}
+consumer() {  # broker topic records
+  local boot; boot="$(boot_of "$1")"
+  tool org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$boot" --topic "$2" --num-records "$3" \
+    --timeout 15000
+}
+e2e() {  # broker topic records
+  local boot; boot="$(boot_of "$1")"
+  tool org.apache.kafka.tools.EndToEndLatency "$boot" "$2" "$3" 1 100
+}
+
+# ---------------------------------------------------------------- workloads
+topic_n=0
+new_topic() {  # broker partitions -> topic name (or empty on failure)
+  topic_n=$(( topic_n + 1 ))
+  local t="bench-$1-$topic_n"
+  if create_topic "$(boot_of "$1")" "$t" "$2"; then echo "$t"; else log "could not create $t on $1"; echo ""; fi
+}
+
+# Sets TOOL_TIMEOUT so that a run 10x slower than the calibration still ends; every run is bounded.
+run_timeout() { echo $(( SECONDS_PER_RUN * 10 + 60 )); }
+
+produce_case() {  # phase round broker mode workload records size acks [props...]
+  local phase="$1" round="$2" broker="$3" mode="$4" workload="$5" n="$6" size="$7" acks="$8"; shift 8
+  local t; t="$(new_topic "$broker" 6)"
+  if [ -z "$t" ]; then row "$phase" "$round" "$broker" "$mode" "$workload" FAILED "$n" "$size" "" "" "" "" "" "" "" "" "" "" "" "CreateTopics failed"; return; fi
+  TOOL_TIMEOUT="$(run_timeout)" measure "$phase" "$round" "$broker" "$mode" "$workload" "$n" "$size" -- \
+    producer "$broker" "$t" "$n" "$size" "$acks" "$@"
+  LAST_TOPIC="$t"
+}
+
+one_round() {  # round broker
+  local r="$1" b="$2" m=default
+  [ "$b" = dlog ] && m="flush=os"
+  produce_case main "$r" "$b" "$m" produce-100B-acks1 "$RECORDS_100" 100 1
+  local data_topic="$LAST_TOPIC"
+  TOOL_TIMEOUT="$(run_timeout)" measure main "$r" "$b" "$m" consume-100B "$RECORDS_100" 100 -- consumer "$b" "$data_topic" "$RECORDS_100"
+  delete_topic "$(boot_of "$b")" "$data_topic"
+  produce_case main "$r" "$b" "$m" produce-100B-acksall "$RECORDS_100" 100 all
+  delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
+  produce_case main "$r" "$b" "$m" produce-100B-acks1-lz4 "$RECORDS_100" 100 1 compression.type=lz4
+  delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
+  produce_case main "$r" "$b" "$m" produce-1KiB-acks1 "$RECORDS_1K" 1024 1
+  delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
+  local t; t="$(new_topic "$b" 1)"
+  TOOL_TIMEOUT="$(( E2E_RECORDS / 50 + 120 ))" measure main "$r" "$b" "$m" e2e-100B-acks1 "$E2E_RECORDS" 100 -- e2e "$b" "$t" "$E2E_RECORDS"
+  delete_topic "$(boot_of "$b")" "$t"
+}
+
+sides() {  # round -> the order of the brokers in that round (ABBA...)
+  local a=dlog b=kafka
+  if [ "$ONLY" = dlog ]; then echo dlog; return; fi
+  if [ "$ONLY" = kafka ]; then echo kafka; return; fi
+  if [ $(( $1 % 2 )) = 1 ]; then echo "$a $b"; else echo "$b $a"; fi
+}
+
+# Kafka's producer perf tool has no duration flag: run a warm-up of fixed size on each broker
+# (it also warms both JVMs) and size the runs from the mean rate.
+calibrate() {
+  local b t rate sum=0 k=0 rate1k sum1k=0
+  for b in $(sides 1); do
+    t="$(new_topic "$b" 6)"; [ -n "$t" ] || die "cannot create topics on $b"
+    TOOL_TIMEOUT=300 producer "$b" "$t" 1000000 100 1 >"$LOGS/calibrate-$b.log" 2>&1
+    rate="$(parse_producer "$LOGS/calibrate-$b.log" | awk '{ print $2 }')"
+    delete_topic "$(boot_of "$b")" "$t"
+    t="$(new_topic "$b" 6)"
+    TOOL_TIMEOUT=300 producer "$b" "$t" 100000 1024 1 >"$LOGS/calibrate-1k-$b.log" 2>&1
+    rate1k="$(parse_producer "$LOGS/calibrate-1k-$b.log" | awk '{ print $2 }')"
+    delete_topic "$(boot_of "$b")" "$t"
+    log "calibration on $b: ${rate:-?} records/s at 100 B, ${rate1k:-?} records/s at 1 KiB"
+    if [ -n "$rate" ]; then sum="$(awk -v s="$sum" -v r="$rate" 'BEGIN { print s + r }')"; sum1k="$(awk -v s="$sum1k" -v r="${rate1k:-0}" 'BEGIN { print s + r }')"; k=$(( k + 1 )); fi
+  done
+  [ "$k" -gt 0 ] || die "calibration failed on every broker; see $LOGS/calibrate-*.log"
+  [ -n "$RECORDS_100" ] || RECORDS_100="$(awk -v s="$sum" -v k="$k" -v d="$SECONDS_PER_RUN" 'BEGIN { printf "%d", s / k * d }')"
+  [ -n "$RECORDS_1K" ] || RECORDS_1K="$(awk -v s="$sum1k" -v k="$k" -v d="$SECONDS_PER_RUN" 'BEGIN { n = s / k * d; printf "%d", (n > 0 ? n : 1) }')"
+}
+
+# JFR: outside the measured runs, one produce run per broker with a profiling recording on.
+profile() {  # broker
+  local b="$1" pid t f="$LOGS/$1-produce.jfr"
+  pid="$(pid_of "$b")"
+  t="$(new_topic "$b" 6)"
+  jcmd "$pid" JFR.start name=bench settings=profile >>"$LOGS/jfr.log" 2>&1
+  TOOL_TIMEOUT="$(run_timeout)" producer "$b" "$t" "$RECORDS_100" 100 1 >"$LOGS/jfr-$b-producer.log" 2>&1
+  jcmd "$pid" JFR.stop name=bench filename="$f" >>"$LOGS/jfr.log" 2>&1
+  delete_topic "$(boot_of "$b")" "$t"
+  log "JFR of $b during a 100 B acks=1 produce: $f"
+  "$BENCH/jfr-summary.sh" "$f" >"$LOGS/$b-produce.jfr.txt" 2>&1 && sed -n 1,40p "$LOGS/$b-produce.jfr.txt" >&2
+}
+
+# ---------------------------------------------------------------- main
+log "logs in $LOGS, results in $CSV, data in $WORK"
+[ "$ONLY" = dlog ] || start_kafka
+[ "$ONLY" = kafka ] || start_dlog dlog
+
+if [ "$QUICK" = 1 ]; then
+  : "${RECORDS_1K:=$(( RECORDS_100 / 10 ))}"
+  # warm the JVMs a little even in quick mode
+  for b in $(sides 1); do t="$(new_topic "$b" 6)"; TOOL_TIMEOUT=120 producer "$b" "$t" 100000 100 1 >"$LOGS/warmup-$b.log" 2>&1; delete_topic "$(boot_of "$b")" "$t"; done
+else
+  calibrate
+fi
+log "records per run: $RECORDS_100 x 100 B, $RECORDS_1K x 1 KiB; e2e $E2E_RECORDS messages; $ROUNDS round(s)"
+
+for r in $(seq 1 "$ROUNDS"); do
+  for b in $(sides "$r"); do
+    log "round $r: $b"
+    one_round "$r" "$b"
+  done
+done
+
+if [ "$JFR" = 1 ]; then
+  for b in $(sides 1); do profile "$b"; done
+fi
+
+if [ "$DURABLE" = 1 ]; then
+  log "durable phase: DLog with dlog.flush.mode=fsync vs Kafka's default (page cache, no fsync per write)"
+  stop_pid "$DLOG_PID" DLog; DLOG_PID=""
+  start_dlog dlog-fsync -o dlog.flush.mode=fsync
+  for r in $(seq 1 "$ROUNDS"); do
+    for b in $(sides "$r"); do
+      m=default; [ "$b" = dlog ] && m="flush=fsync"
+      produce_case durable "$r" "$b" "$m" produce-100B-acksall-durable "$RECORDS_100" 100 all
+      delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
+    done
+  done
+fi
+
+"$BENCH/report.sh" "$CSV"
+log "CSV: $CSV; logs: $LOGS"
