@@ -1,5 +1,6 @@
 package io.dlog.broker;
 
+import io.dlog.idcoord.SnowflakeIdGenerator;
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.KafkaApis;
 import io.dlog.kafka.config.BrokerConfig;
@@ -28,6 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class DLogBroker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DLogBroker.class);
     private static final String METADATA_DIR = "__dlog_metadata";
+    private static final String IDS_DIR = "__dlog_ids";
 
     private final BrokerConfig config;
     private final LogManager logs;
@@ -36,9 +38,14 @@ public final class DLogBroker implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final KafkaServer server;
     private final String clusterId;
+    private final SnowflakeIdGenerator ids;
+    private final DataDirLock lock;
 
     private DLogBroker(BrokerConfig config, LogManager logs, MetadataStore metadata, TopicService topics,
-                       ScheduledExecutorService scheduler, KafkaServer server, String clusterId) {
+                       ScheduledExecutorService scheduler, KafkaServer server, String clusterId,
+                       SnowflakeIdGenerator ids, DataDirLock lock) {
+        this.ids = ids;
+        this.lock = lock;
         this.config = config;
         this.logs = logs;
         this.metadata = metadata;
@@ -59,7 +66,21 @@ public final class DLogBroker implements AutoCloseable {
 
     public static DLogBroker start(BrokerConfig config, Clock clock) throws IOException {
         Path dataDir = prepareDataDir(config.dataDir());
+        DataDirLock lock = DataDirLock.acquire(dataDir);
+        try {
+            return start(config, clock, dataDir, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static DLogBroker start(BrokerConfig config, Clock clock, Path dataDir, DataDirLock lock) throws IOException {
         String clusterId = ClusterIdentity.loadOrCreate(dataDir, config.nodeId());
+        if (config.nodeId() > SnowflakeIdGenerator.Layout.DEFAULT.maxNodeId()) {
+            throw new IOException("node.id " + config.nodeId() + " is above " + SnowflakeIdGenerator.Layout.DEFAULT.maxNodeId()
+                    + ", the largest the id generator's layout holds");
+        }
         LogManagerConfig logConfig = new LogManagerConfig(dataDir, Duration.ofMillis(config.retentionCheckIntervalMs()),
                 Duration.ofMillis(config.groupCommitMaxWaitMs()), Math.max(1, Math.min(config.numIoThreads(),
                 Runtime.getRuntime().availableProcessors())), Duration.ofDays(1));
@@ -67,6 +88,7 @@ public final class DLogBroker implements AutoCloseable {
         LogManager logs = null;
         ScheduledExecutorService scheduler = null;
         TopicService topics = null;
+        SnowflakeIdGenerator ids = null;
         try {
             BrokerConfig effective = config.withDynamic(metadata.image().brokerConfigs());
             logs = LogManager.open(logConfig, clock, topic -> metadata.image().topic(topic)
@@ -77,8 +99,8 @@ public final class DLogBroker implements AutoCloseable {
             topics.reconcile();
             scheduler = Executors.newSingleThreadScheduledExecutor(daemon("dlog-timer"));
             AtomicInteger boundPort = new AtomicInteger();
-            BrokerContext context = new BrokerContext(clusterId, topics, clock,
-                    IdGenerators.open(dataDir, config.nodeId(), clock), scheduler, boundPort);
+            ids = SnowflakeIdGenerator.open(dataDir.resolve(IDS_DIR), config.nodeId(), clock);
+            BrokerContext context = new BrokerContext(clusterId, topics, clock, uncheckedIds(ids), scheduler, boundPort);
             BrokerConfig.Listener listener = config.listener();
             KafkaServer server = KafkaServer.start(new KafkaServer.Settings(listener.host(), listener.port(),
                     listener.name(), config.socketRequestMaxBytes(), 64, config.numNetworkThreads()),
@@ -86,9 +108,9 @@ public final class DLogBroker implements AutoCloseable {
             boundPort.set(server.boundPort());
             LOG.info("DLog node {} of cluster {} serving on port {} with data in {}", config.nodeId(), clusterId,
                     server.boundPort(), dataDir);
-            return new DLogBroker(config, logs, metadata, topics, scheduler, server, clusterId);
+            return new DLogBroker(config, logs, metadata, topics, scheduler, server, clusterId, ids, lock);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(topics, scheduler, logs, metadata);
+            closeQuietly(topics, scheduler, logs, metadata, ids);
             throw e;
         }
     }
@@ -136,12 +158,35 @@ public final class DLogBroker implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        closeQuietly(topics, scheduler, logs, metadata);
+        closeQuietly(topics, scheduler, logs, metadata, ids);
+        try {
+            lock.close();
+        } catch (IOException e) {
+            LOG.warn("Releasing the data folder lock failed", e);
+        }
         LOG.info("DLog node {} stopped", config.nodeId());
     }
 
+    /** Producer and member ids come from the node's durable generator; an I/O failure fails the request. */
+    private static java.util.function.LongSupplier uncheckedIds(SnowflakeIdGenerator ids) {
+        return () -> {
+            try {
+                return ids.nextId();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+    }
+
     private static void closeQuietly(TopicService topics, ScheduledExecutorService scheduler, LogManager logs,
-                                     MetadataStore metadata) {
+                                     MetadataStore metadata, SnowflakeIdGenerator ids) {
+        try {
+            if (ids != null) {
+                ids.close();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Closing the id generator failed", e);
+        }
         if (scheduler != null) {
             scheduler.shutdownNow();
         }

@@ -63,7 +63,30 @@ public final class BrokerConfig {
             .define(DELETE_TOPIC_ENABLE, ConfigDef.Type.BOOLEAN, true, ConfigDef.Importance.HIGH,
                     "Allow DeleteTopics.")
             .define(GROUP_COMMIT_MAX_WAIT_MS, ConfigDef.Type.LONG, 2L, ConfigDef.Range.atLeast(0),
-                    ConfigDef.Importance.MEDIUM, "dlog.flush.mode=fsync: longest wait for company before an fsync."));
+                    ConfigDef.Importance.MEDIUM, "dlog.flush.mode=fsync: longest wait for company before an fsync.")
+            .define("group.initial.rebalance.delay.ms", ConfigDef.Type.INT, 3000, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.MEDIUM, "How long a new classic group waits for more members before its first rebalance.")
+            .define("group.min.session.timeout.ms", ConfigDef.Type.INT, 6000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Smallest session timeout a classic member may ask for.")
+            .define("group.max.session.timeout.ms", ConfigDef.Type.INT, 1_800_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Largest session timeout a classic member may ask for.")
+            .define("group.max.size", ConfigDef.Type.INT, Integer.MAX_VALUE, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Most members in a classic group.")
+            .define("offsets.retention.minutes", ConfigDef.Type.INT, 10080, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.HIGH, "How long the offsets of an empty group are kept.")
+            .define("offsets.retention.check.interval.ms", ConfigDef.Type.LONG, 600_000L, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.HIGH, "How often expired offsets are removed.")
+            .define("offset.metadata.max.bytes", ConfigDef.Type.INT, 4096, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.HIGH, "Largest metadata string of a committed offset.")
+            // Kafka's default is 50; a single node gains nothing from 50 partitions and pays for 50 logs.
+            .define("offsets.topic.num.partitions", ConfigDef.Type.INT, 16, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.HIGH, "Partitions of __consumer_offsets (fixed once the topic exists).")
+            .define("group.consumer.session.timeout.ms", ConfigDef.Type.INT, 45_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "KIP-848 member session timeout.")
+            .define("group.consumer.heartbeat.interval.ms", ConfigDef.Type.INT, 5000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "KIP-848 heartbeat interval given to members.")
+            .define("group.consumer.max.size", ConfigDef.Type.INT, Integer.MAX_VALUE, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Most members in a KIP-848 group."));
 
     private static final Set<String> DYNAMIC = dynamicKeys();
 

@@ -25,7 +25,6 @@ final class KafkaIgnoredBrokerConfigs {
             "socket.send.buffer.bytes",
             "socket.receive.buffer.bytes",
             "metadata.log.dir",
-            "group.initial.rebalance.delay.ms",
             "log.flush.scheduler.interval.ms",
             "queued.max.requests",
             "replica.lag.time.max.ms",

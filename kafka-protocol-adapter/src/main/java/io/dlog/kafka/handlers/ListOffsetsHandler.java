@@ -54,7 +54,12 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestDa
                     topicResponse.partitions().add(answer.setErrorCode(Errors.INVALID_REQUEST.code()));
                     continue;
                 }
-                topicResponse.partitions().add(answer(topic.name(), partition, readCommitted, answer));
+                answer(topic.name(), partition, readCommitted, answer);
+                if (request.apiVersion() < 4) {
+                    // The field exists from v4; a value at older versions cannot be encoded (librdkafka uses v2).
+                    answer.setLeaderEpoch(-1);
+                }
+                topicResponse.partitions().add(answer);
             }
             response.topics().add(topicResponse);
         }

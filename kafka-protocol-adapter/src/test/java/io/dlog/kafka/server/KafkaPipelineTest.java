@@ -87,7 +87,7 @@ class KafkaPipelineTest {
 
         pendingClusterAnswers.get(1).complete(new DescribeClusterResponseData().setClusterId("second"));
         channel.runPendingTasks();
-        assertThat((Object) channel.readOutbound()).isNull();
+        assertThat(channel.<Object>readOutbound()).isNull();
         pendingClusterAnswers.get(0).complete(new DescribeClusterResponseData().setClusterId("first"));
         channel.runPendingTasks();
 

@@ -1,0 +1,108 @@
+package io.dlog.kafka.handlers.produce;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.CompressionType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.Test;
+
+class RecordsValidatorTest {
+
+    @Test
+    void shouldKeepTheProducersBytesWhenNothingNeedsDecoding() {
+        MemoryRecords records = batch(Compression.lz4().build(), "k", "v");
+
+        RecordsValidator.Outcome outcome = RecordsValidator.validate(records, false, "producer", Compression.NONE);
+
+        assertThat(outcome.refusal()).isNull();
+        assertThat(outcome.batches()).isEqualTo(records.buffer());
+    }
+
+    @Test
+    void shouldRefuseANullKeyOnACompactedTopicNamingTheRecord() {
+        MemoryRecords records = batch(Compression.NONE, "k1", "v1", null, "v2");
+
+        RecordsValidator.Outcome outcome = RecordsValidator.validate(records, true, "producer", Compression.NONE);
+
+        assertThat(outcome.refusal().error()).isEqualTo(Errors.INVALID_RECORD);
+        assertThat(outcome.refusal().recordIndex()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldRecompressToTheTopicsCodecKeepingRecordsAndProducerFields() {
+        MemoryRecords records = idempotentBatch(Compression.gzip().build(), 42L, (short) 3, 7);
+
+        RecordsValidator.Outcome outcome = RecordsValidator.validate(records, false, "zstd", Compression.zstd().build());
+
+        RecordBatch batch = MemoryRecords.readableRecords(outcome.batches()).batches().iterator().next();
+        assertThat(batch.compressionType()).isEqualTo(CompressionType.ZSTD);
+        assertThat(batch.producerId()).isEqualTo(42L);
+        assertThat(batch.producerEpoch()).isEqualTo((short) 3);
+        assertThat(batch.baseSequence()).isEqualTo(7);
+        List<String> values = new ArrayList<>();
+        for (Record record : batch) {
+            values.add(StandardCharsets.UTF_8.decode(record.value()).toString());
+            assertThat(record.headers()).hasSize(1);
+        }
+        assertThat(values).containsExactly("a", "b", "c");
+        assertThat(batch.isValid()).isTrue();
+    }
+
+    @Test
+    void shouldDecompressWhenTheTopicIsUncompressed() {
+        MemoryRecords records = batch(Compression.snappy().build(), "k", "v");
+
+        RecordsValidator.Outcome outcome = RecordsValidator.validate(records, false, "uncompressed", Compression.NONE);
+
+        assertThat(MemoryRecords.readableRecords(outcome.batches()).batches().iterator().next().compressionType())
+                .isEqualTo(CompressionType.NONE);
+    }
+
+    @Test
+    void shouldRefuseTwoBatchesForOnePartition() {
+        MemoryRecords first = batch(Compression.NONE, "k", "v");
+        MemoryRecords second = batch(Compression.NONE, "k", "v");
+        ByteBuffer both = ByteBuffer.allocate(first.sizeInBytes() + second.sizeInBytes());
+        both.put(first.buffer().duplicate()).put(second.buffer().duplicate()).flip();
+
+        RecordsValidator.Outcome outcome = RecordsValidator.validate(MemoryRecords.readableRecords(both), false,
+                "producer", Compression.NONE);
+
+        assertThat(outcome.refusal().error()).isEqualTo(Errors.INVALID_RECORD);
+    }
+
+    private static MemoryRecords batch(Compression compression, String... keyValues) {
+        List<SimpleRecord> records = new ArrayList<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            records.add(new SimpleRecord(1_000L + i, bytes(keyValues[i]), bytes(keyValues[i + 1])));
+        }
+        return MemoryRecords.withRecords(compression, records.toArray(SimpleRecord[]::new));
+    }
+
+    private static MemoryRecords idempotentBatch(Compression compression, long producerId, short epoch, int sequence) {
+        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(1024), RecordBatch.MAGIC_VALUE_V2,
+                compression, TimestampType.CREATE_TIME, 0L, RecordBatch.NO_TIMESTAMP, producerId, epoch, sequence,
+                false, false, RecordBatch.NO_PARTITION_LEADER_EPOCH);
+        for (String value : new String[] {"a", "b", "c"}) {
+            builder.append(5_000L, bytes("key"), bytes(value),
+                    new org.apache.kafka.common.header.Header[] {new RecordHeader("h", bytes("x"))});
+        }
+        return builder.build();
+    }
+
+    private static byte[] bytes(String value) {
+        return value == null ? null : value.getBytes(StandardCharsets.UTF_8);
+    }
+}
