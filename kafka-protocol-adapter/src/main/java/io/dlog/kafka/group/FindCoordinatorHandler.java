@@ -1,5 +1,6 @@
 package io.dlog.kafka.group;
 
+import io.dlog.idcoord.CoordinatorPlacement;
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.api.ApiHandler;
 import io.dlog.kafka.api.RequestContext;
@@ -57,9 +58,19 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         if (key == null || key.isEmpty()) {
             return noCoordinator(answer, Errors.INVALID_REQUEST, "The group id is empty");
         }
+        // Rendezvous hashing over the live nodes: with more nodes only the leaving node's groups move.
+        int owner = CoordinatorPlacement.ownerOf(key, liveNodes());
+        if (owner != context.nodeId()) {
+            return noCoordinator(answer, Errors.NOT_COORDINATOR, "Group " + key + " is coordinated by node " + owner);
+        }
         BrokerConfig.Listener endpoint = context.advertisedListener();
         return answer.setErrorCode(Errors.NONE.code()).setErrorMessage(null).setNodeId(context.nodeId())
                 .setHost(endpoint.host()).setPort(endpoint.port());
+    }
+
+    /** The nodes that can coordinate: this one until the metadata image holds more brokers. */
+    private java.util.List<Integer> liveNodes() {
+        return java.util.List.of(context.nodeId());
     }
 
     private static FindCoordinatorResponseData.Coordinator noCoordinator(FindCoordinatorResponseData.Coordinator answer,
