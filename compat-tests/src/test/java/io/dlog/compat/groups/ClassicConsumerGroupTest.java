@@ -175,6 +175,9 @@ class ClassicConsumerGroupTest {
                             org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "__consumer_offsets")))
                     .all().get().values().forEach(c -> c.entries().forEach(e -> configs.put(e.name(), e.value())));
             assertThat(configs).containsEntry("cleanup.policy", "compact");
+            // offsets.topic.num.partitions: DLog's default is 16
+            assertThat(admin.describeTopics(List.of("__consumer_offsets")).allTopicNames().get()
+                    .get("__consumer_offsets").partitions()).hasSize(16);
         }
     }
 }
