@@ -86,7 +86,7 @@ final class OffsetsTopicStore implements GroupStore {
         }
         ByteBuffer batch = builder.build().buffer();
         PartitionLog partitionLog = log.get();
-        return partitionLog.append(batch, Math.max(0, partitionLog.latestLeaderEpoch())).thenApply(result -> {
+        return partitionLog.append(batch, io.dlog.kafka.handlers.LeaderEpochs.current(partitionLog)).thenApply(result -> {
             if (!result.succeeded()) {
                 throw new IllegalStateException("append to " + partitionLog.topicPartition() + " failed: "
                         + result.error() + " " + result.errorMessage());

@@ -73,10 +73,10 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestDa
             return answer.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
         }
         PartitionLog log = found.get();
-        int epoch = Math.max(0, log.latestLeaderEpoch());
-        if (partition.currentLeaderEpoch() >= 0 && partition.currentLeaderEpoch() != epoch) {
-            Errors error = partition.currentLeaderEpoch() > epoch ? Errors.UNKNOWN_LEADER_EPOCH : Errors.FENCED_LEADER_EPOCH;
-            return answer.setErrorCode(error.code());
+        int epoch = LeaderEpochs.current(log);
+        Optional<Errors> stale = LeaderEpochs.validate(partition.currentLeaderEpoch(), log);
+        if (stale.isPresent()) {
+            return answer.setErrorCode(stale.get().code());
         }
         answer.setErrorCode(Errors.NONE.code());
         long timestamp = partition.timestamp();

@@ -110,7 +110,7 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
                 .setTopicAuthorizedOperations(AuthorizedOperations.topic(authorizedOps));
         int node = context.nodeId();
         for (int p = 0; p < topic.partitions(); p++) {
-            int leaderEpoch = context.topics().partition(topic.name(), p).map(log -> Math.max(0, log.latestLeaderEpoch())).orElse(0);
+            int leaderEpoch = context.topics().partition(topic.name(), p).map(LeaderEpochs::current).orElse(0);
             answer.partitions().add(new MetadataResponsePartition()
                     .setPartitionIndex(p)
                     .setErrorCode(Errors.NONE.code())

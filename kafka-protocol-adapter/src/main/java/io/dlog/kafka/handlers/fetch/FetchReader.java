@@ -1,5 +1,6 @@
 package io.dlog.kafka.handlers.fetch;
 
+import io.dlog.kafka.handlers.LeaderEpochs;
 import io.dlog.kafka.server.FileSliceRecords;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.FetchSlice;
@@ -58,10 +59,9 @@ final class FetchReader {
             return offsets(answer.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()), -1, -1, -1);
         }
         PartitionLog log = found.get();
-        int epoch = Math.max(0, log.latestLeaderEpoch());
-        if (item.currentLeaderEpoch() >= 0 && item.currentLeaderEpoch() != epoch) {
-            Errors error = item.currentLeaderEpoch() > epoch ? Errors.UNKNOWN_LEADER_EPOCH : Errors.FENCED_LEADER_EPOCH;
-            return offsets(answer.setErrorCode(error.code()), log.highWatermark(), log.lastStableOffset(), log.logStartOffset());
+        Optional<Errors> stale = LeaderEpochs.validate(item.currentLeaderEpoch(), log);
+        if (stale.isPresent()) {
+            return offsets(answer.setErrorCode(stale.get().code()), log.highWatermark(), log.lastStableOffset(), log.logStartOffset());
         }
         long maxOffset = readCommitted ? log.lastStableOffset() : log.highWatermark();
         try {

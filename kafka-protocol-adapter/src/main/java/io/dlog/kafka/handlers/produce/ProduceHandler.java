@@ -4,6 +4,7 @@ import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.api.ApiHandler;
 import io.dlog.kafka.api.RequestContext;
 import io.dlog.kafka.config.TopicConfigs;
+import io.dlog.kafka.handlers.LeaderEpochs;
 import io.dlog.kafka.handlers.Uuids;
 import io.dlog.kafka.handlers.fetch.FetchPurgatory;
 import io.dlog.log.AppendResult;
@@ -34,9 +35,6 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * Each completed append wakes long-poll fetches waiting on that partition.
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
-    /** The leader epoch every batch is stamped with until epoch groups exist. */
-    static final int LEADER_EPOCH = 0;
-
     private final BrokerContext context;
     private final FetchPurgatory purgatory;
 
@@ -104,7 +102,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             return done(response);
         }
         PartitionLog target = log.get();
-        return target.append(outcome.batches(), LEADER_EPOCH).thenApply(result -> {
+        return target.append(outcome.batches(), LeaderEpochs.current(target)).thenApply(result -> {
             if (result.succeeded()) {
                 purgatory.onHighWatermarkAdvanced(target.topicPartition());
             }
