@@ -182,6 +182,9 @@ if [ "$ONLY" != kafka ]; then
       || die "DLog build failed; see $LOGS/build.log"
   fi
   [ -f "$DLOG_JAR" ] || die "no $DLOG_JAR (build: mvn -B -q -DskipTests -pl broker -am package)"
+  # Run a private copy: a rebuild in the tree during the run must not rewrite the jar under the JVM.
+  cp -p "$DLOG_JAR" "$WORK/dlog.jar"; DLOG_JAR="$WORK/dlog.jar"
+  log "DLog jar built $(date -r "$DLOG_JAR" '+%Y-%m-%d %H:%M:%S'); HEAD is $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$( [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no -- ':!bench' ':!docs' 2>/dev/null)" ] && echo ' (+ uncommitted changes in the tree)')"
 fi
 log "resolving Apache Kafka 4.3.1 from Maven Central (bench/pom.xml)"
 mvn -B -q -f "$BENCH/pom.xml" dependency:build-classpath -Dmdep.outputFile="$BENCH/target/kafka.classpath" \
@@ -339,8 +342,10 @@ row() {  # fields...: one CSV line; commas and quotes inside a field become ';' 
 producer() {  # broker topic records record_bytes acks [extra producer props...]
   local boot; boot="$(boot_of "$1")"
   local topic="$2" n="$3" size="$4" acks="$5"; shift 5
+  local opts=()
+  if [ "${1:-}" = --reporting-interval ]; then opts=("$1" "$2"); shift 2; fi
   tool org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$boot" --topic "$topic" \
-    --num-records "$n" --record-size "$size" --throughput -1 \
+    --num-records "$n" --record-size "$size" --throughput -1 "${opts[@]}" \
     --command-property acks="$acks" linger.ms=5 batch.size=65536 "$@"
 }
 consumer() {  # broker topic records
@@ -398,18 +403,31 @@ sides() {  # round -> the order of the brokers in that round (ABBA...)
   if [ $(( $1 % 2 )) = 1 ]; then echo "$a $b"; else echo "$b $a"; fi
 }
 
-# Kafka's producer perf tool has no duration flag: run a warm-up of fixed size on each broker
-# (it also warms both JVMs) and size the runs from the mean rate.
+# The best 1-second rate of a producer run (its progress lines), i.e. the steady state without
+# the ramp-up and the final drain that the summary line averages in; the summary if that is all.
+steady_rate() {
+  grep 'records/sec' "$1" | awk -F'[ ,()]+' '{ for (i = 1; i < NF; i++) if ($(i + 1) == "records/sec") print $i }' \
+    | sort -g | tail -1
+}
+
+# Kafka's producer perf tool has no duration flag: warm both JVMs up, then time a fixed-size
+# run on each broker and size the measured runs from the mean rate.
 calibrate() {
   local b t rate sum=0 k=0 rate1k sum1k=0
   for b in $(sides 1); do
+    # a first, unmeasured pass so that the JIT has compiled the hot paths of both brokers
     t="$(new_topic "$b" 6)"; [ -n "$t" ] || die "cannot create topics on $b"
-    TOOL_TIMEOUT=300 producer "$b" "$t" 1000000 100 1 >"$LOGS/calibrate-$b.log" 2>&1
-    rate="$(parse_producer "$LOGS/calibrate-$b.log" | awk '{ print $2 }')"
+    TOOL_TIMEOUT=300 producer "$b" "$t" 3000000 100 1 >"$LOGS/warmup-$b.log" 2>&1
+    delete_topic "$(boot_of "$b")" "$t"
+    t="$(new_topic "$b" 6)"; TOOL_TIMEOUT=300 producer "$b" "$t" 300000 1024 1 >"$LOGS/warmup-1k-$b.log" 2>&1
     delete_topic "$(boot_of "$b")" "$t"
     t="$(new_topic "$b" 6)"
-    TOOL_TIMEOUT=300 producer "$b" "$t" 100000 1024 1 >"$LOGS/calibrate-1k-$b.log" 2>&1
-    rate1k="$(parse_producer "$LOGS/calibrate-1k-$b.log" | awk '{ print $2 }')"
+    TOOL_TIMEOUT=300 producer "$b" "$t" 5000000 100 1 --reporting-interval 1000 >"$LOGS/calibrate-$b.log" 2>&1
+    rate="$(steady_rate "$LOGS/calibrate-$b.log")"
+    delete_topic "$(boot_of "$b")" "$t"
+    t="$(new_topic "$b" 6)"
+    TOOL_TIMEOUT=300 producer "$b" "$t" 800000 1024 1 --reporting-interval 1000 >"$LOGS/calibrate-1k-$b.log" 2>&1
+    rate1k="$(steady_rate "$LOGS/calibrate-1k-$b.log")"
     delete_topic "$(boot_of "$b")" "$t"
     log "calibration on $b: ${rate:-?} records/s at 100 B, ${rate1k:-?} records/s at 1 KiB"
     if [ -n "$rate" ]; then sum="$(awk -v s="$sum" -v r="$rate" 'BEGIN { print s + r }')"; sum1k="$(awk -v s="$sum1k" -v r="${rate1k:-0}" 'BEGIN { print s + r }')"; k=$(( k + 1 )); fi
@@ -419,14 +437,35 @@ calibrate() {
   [ -n "$RECORDS_1K" ] || RECORDS_1K="$(awk -v s="$sum1k" -v k="$k" -v d="$SECONDS_PER_RUN" 'BEGIN { n = s / k * d; printf "%d", (n > 0 ? n : 1) }')"
 }
 
+thread_cpu() {  # pid -> "tid ticks name" per thread (name with digits folded to #)
+  local t s n
+  for t in /proc/"$1"/task/*; do
+    s="$(cat "$t/stat" 2>/dev/null)" || continue
+    n="$(tr -d ' ' <"$t/comm" | tr '0-9' '#')"
+    s="${s##*) }"
+    # shellcheck disable=SC2086
+    set -- $s
+    echo "${t##*/} $(( ${12} + ${13} )) $n"
+  done
+}
+
 # JFR: outside the measured runs, one produce run per broker with a profiling recording on.
 profile() {  # broker
   local b="$1" pid t f="$LOGS/$1-produce.jfr"
   pid="$(pid_of "$b")"
   t="$(new_topic "$b" 6)"
   jcmd "$pid" JFR.start name=bench settings=profile >>"$LOGS/jfr.log" 2>&1
+  # Starting JFR re-instruments JDK I/O classes and the JIT recompiles: let that happen first.
+  TOOL_TIMEOUT="$(run_timeout)" producer "$b" "$t" "$RECORDS_100" 100 1 >"$LOGS/jfr-$b-warmup.log" 2>&1
+  thread_cpu "$pid" >"$LOGS/$b-threads-before.txt"
   TOOL_TIMEOUT="$(run_timeout)" producer "$b" "$t" "$RECORDS_100" 100 1 >"$LOGS/jfr-$b-producer.log" 2>&1
+  thread_cpu "$pid" >"$LOGS/$b-threads-after.txt"
   jcmd "$pid" JFR.stop name=bench filename="$f" >>"$LOGS/jfr.log" 2>&1
+  # CPU seconds per thread group (digits folded) during the run: where the broker's CPU went
+  awk -v t="$CLK_TCK" 'NR == FNR { b[$1] = $2; next } { d[$3] += $2 - b[$1] }
+       END { for (k in d) if (d[k] > 0) printf "%8.2f s  %s\n", d[k] / t, k }' \
+    "$LOGS/$b-threads-before.txt" "$LOGS/$b-threads-after.txt" | sort -rn >"$LOGS/$b-threads-cpu.txt"
+  log "CPU by thread on $b during that run:"; head -8 "$LOGS/$b-threads-cpu.txt" >&2
   delete_topic "$(boot_of "$b")" "$t"
   log "JFR of $b during a 100 B acks=1 produce: $f"
   "$BENCH/jfr-summary.sh" "$f" >"$LOGS/$b-produce.jfr.txt" 2>&1 && sed -n 1,40p "$LOGS/$b-produce.jfr.txt" >&2
