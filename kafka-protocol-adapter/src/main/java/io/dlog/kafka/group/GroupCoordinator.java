@@ -48,9 +48,8 @@ import org.slf4j.LoggerFactory;
  * {@code abs(groupId.hashCode()) % partitions}, as Kafka). Loaded by replaying that topic at start-up;
  * until then group requests get COORDINATOR_LOAD_IN_PROGRESS.
  *
- * <p>Placement: on a single node this node coordinates every group. With several nodes the coordinator
- * of a group will be the node that id-coordinator's {@code CoordinatorPlacement} picks by rendezvous
- * hashing of the group's offsets partition over the live nodes; FindCoordinator will answer from it.
+ * <p>Placement: FindCoordinator picks the coordinator with id-coordinator's {@code CoordinatorPlacement}
+ * (rendezvous hashing of the group id over the live nodes); on a single node that is always this node.
  *
  * <p>Thread-safety: one monitor (this object) guards all state; every public method takes it, does
  * only in-memory work and returns. Writes go to the log asynchronously; a request that must wait for
