@@ -3,7 +3,6 @@ package io.dlog.kafka.handlers.produce;
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.api.ApiHandler;
 import io.dlog.kafka.api.RequestContext;
-import io.dlog.kafka.config.TopicConfigs;
 import io.dlog.kafka.handlers.LeaderEpochs;
 import io.dlog.kafka.handlers.Uuids;
 import io.dlog.kafka.handlers.fetch.FetchPurgatory;
@@ -13,19 +12,16 @@ import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.TopicImage;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.BatchIndexAndErrorMessage;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 
 /**
@@ -37,6 +33,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private final BrokerContext context;
     private final FetchPurgatory purgatory;
+    private final ProduceSettings settings = new ProduceSettings();
 
     public ProduceHandler(BrokerContext context, FetchPurgatory purgatory) {
         this.context = context;
@@ -88,10 +85,9 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         if (!(partition.records() instanceof MemoryRecords records) || records.sizeInBytes() == 0) {
             return done(error(partition.index(), Errors.INVALID_RECORD, "Produce request has no records"));
         }
-        Map<String, String> overrides = topic.configs();
-        String codec = TopicConfigs.compressionType(overrides, context.config());
-        RecordsValidator.Outcome outcome = RecordsValidator.validate(records, log.get().config().compact(), codec,
-                compression(codec, overrides));
+        ProduceSettings.Settings settings = this.settings.of(topic, context.config());
+        RecordsValidator.Outcome outcome = RecordsValidator.validate(records, log.get().config().compact(),
+                settings.codec(), settings.recompression());
         if (outcome.refusal() != null) {
             RecordsValidator.Refusal refusal = outcome.refusal();
             PartitionProduceResponse response = error(partition.index(), refusal.error(), refusal.message());
@@ -108,24 +104,6 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             }
             return toResponse(partition.index(), result);
         });
-    }
-
-    private Compression compression(String codec, Map<String, String> overrides) {
-        if (codec.equals("producer") || codec.equals("uncompressed")) {
-            return Compression.NONE;
-        }
-        CompressionType type = CompressionType.forName(codec);
-        var definition = TopicConfigs.definitions().get("compression." + codec + ".level");
-        if (definition == null) {
-            return Compression.of(type).build();
-        }
-        int level = Integer.parseInt(TopicConfigs.effectiveValue(definition, overrides, context.config()).value());
-        return switch (type) {
-            case GZIP -> Compression.gzip().level(level).build();
-            case LZ4 -> Compression.lz4().level(level).build();
-            case ZSTD -> Compression.zstd().level(level).build();
-            default -> Compression.of(type).build();
-        };
     }
 
     private static PartitionProduceResponse toResponse(int index, AppendResult result) {
