@@ -5,17 +5,25 @@ import io.dlog.kafka.config.BrokerConfig;
 import io.dlog.kafka.config.TopicConfigs;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.metadata.TopicImage;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.ApiError;
 
 /**
@@ -53,6 +61,46 @@ final class ConfigAlterations {
     ConfigAlterations(BrokerContext context, ConfigChangeQueue queue) {
         this.context = context;
         this.queue = queue;
+    }
+
+    /** A resource of the request and what became of it. */
+    record Outcome<R>(R resource, ApiError error) {
+    }
+
+    /**
+     * Alters each resource of a request; answers in request order. A resource named more than once is
+     * answered once with INVALID_REQUEST and not altered, as Kafka does.
+     */
+    <R> CompletableFuture<List<Outcome<R>>> alterEach(Collection<R> resources, Function<R, Byte> type,
+                                                      Function<R, String> name, Function<R, Change> change,
+                                                      boolean validateOnly) {
+        Map<String, Integer> counts = new HashMap<>();
+        for (R resource : resources) {
+            counts.merge(type.apply(resource) + "/" + name.apply(resource), 1, Integer::sum);
+        }
+        List<R> answered = new ArrayList<>();
+        List<CompletableFuture<ApiError>> outcomes = new ArrayList<>();
+        Set<String> answeredDuplicates = new HashSet<>();
+        for (R resource : resources) {
+            String key = type.apply(resource) + "/" + name.apply(resource);
+            if (counts.get(key) > 1) {
+                if (answeredDuplicates.add(key)) {
+                    answered.add(resource);
+                    outcomes.add(CompletableFuture.completedFuture(
+                            new ApiError(Errors.INVALID_REQUEST, "Each resource must appear at most once.")));
+                }
+                continue;
+            }
+            answered.add(resource);
+            outcomes.add(alter(type.apply(resource), name.apply(resource), change.apply(resource), validateOnly));
+        }
+        return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<Outcome<R>> result = new ArrayList<>(answered.size());
+            for (int i = 0; i < answered.size(); i++) {
+                result.add(new Outcome<>(answered.get(i), outcomes.get(i).join()));
+            }
+            return result;
+        });
     }
 
     /** Alters one resource; the future completes with its outcome (never exceptionally). */

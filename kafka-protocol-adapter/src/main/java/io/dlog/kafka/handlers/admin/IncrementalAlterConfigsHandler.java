@@ -9,7 +9,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.common.config.ConfigDef;
@@ -21,7 +20,6 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.Altera
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.ApiError;
 
 /**
  * IncrementalAlterConfigs (KIP-339): SET, DELETE, and for LIST keys (cleanup.policy) APPEND and
@@ -40,37 +38,17 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
     @Override
     public CompletionStage<IncrementalAlterConfigsResponseData> handle(RequestContext request,
                                                                       IncrementalAlterConfigsRequestData data) {
-        Map<String, Integer> counts = new HashMap<>();
-        for (AlterConfigsResource resource : data.resources()) {
-            counts.merge(resource.resourceType() + "/" + resource.resourceName(), 1, Integer::sum);
-        }
-        List<AlterConfigsResource> resources = new ArrayList<>();
-        List<CompletableFuture<ApiError>> outcomes = new ArrayList<>();
-        Set<String> answeredDuplicates = new HashSet<>();
-        for (AlterConfigsResource resource : data.resources()) {
-            String key = resource.resourceType() + "/" + resource.resourceName();
-            if (counts.get(key) > 1) {
-                if (answeredDuplicates.add(key)) {
-                    resources.add(resource);
-                    outcomes.add(CompletableFuture.completedFuture(
-                            new ApiError(Errors.INVALID_REQUEST, "Each resource must appear at most once.")));
-                }
-                continue;
-            }
-            resources.add(resource);
-            List<AlterableConfig> operations = List.copyOf(resource.configs());
-            outcomes.add(alterations.alter(resource.resourceType(), resource.resourceName(),
-                    (current, target) -> apply(operations, current, target), data.validateOnly()));
-        }
-        return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).thenApply(done -> {
+        return alterations.alterEach(data.resources(), AlterConfigsResource::resourceType,
+                AlterConfigsResource::resourceName,
+                resource -> (current, target) -> apply(List.copyOf(resource.configs()), current, target),
+                data.validateOnly()).thenApply(outcomes -> {
             IncrementalAlterConfigsResponseData response = new IncrementalAlterConfigsResponseData();
-            for (int i = 0; i < resources.size(); i++) {
-                ApiError outcome = outcomes.get(i).join();
+            for (ConfigAlterations.Outcome<AlterConfigsResource> outcome : outcomes) {
                 response.responses().add(new AlterConfigsResourceResponse()
-                        .setResourceType(resources.get(i).resourceType())
-                        .setResourceName(resources.get(i).resourceName())
-                        .setErrorCode(outcome.error().code())
-                        .setErrorMessage(outcome.isFailure() ? outcome.message() : null));
+                        .setResourceType(outcome.resource().resourceType())
+                        .setResourceName(outcome.resource().resourceName())
+                        .setErrorCode(outcome.error().error().code())
+                        .setErrorMessage(outcome.error().isFailure() ? outcome.error().message() : null));
             }
             return response;
         });
