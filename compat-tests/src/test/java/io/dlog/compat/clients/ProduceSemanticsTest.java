@@ -51,6 +51,20 @@ class ProduceSemanticsTest {
     }
 
     @Test
+    void shouldCreateAnUnknownTopicOnFirstProduceWithTheDefaultPartitionCount() throws Exception {
+        // Given: auto.create.topics.enable=true and num.partitions=1, Kafka's defaults
+        String topic = "auto-" + System.nanoTime();
+        // When
+        try (KafkaProducer<String, String> producer = Clients.stringProducer(DLOG.bootstrapServers())) {
+            producer.send(new ProducerRecord<>(topic, "k", "v")).get();
+        }
+        // Then
+        try (Admin admin = DLOG.admin()) {
+            assertThat(admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()).hasSize(1);
+        }
+    }
+
+    @Test
     void shouldStampLogAppendTimeWhenTheTopicAsksForIt() throws Exception {
         // Given
         String topic = DLOG.newTopic(1, Map.of("message.timestamp.type", "LogAppendTime"));

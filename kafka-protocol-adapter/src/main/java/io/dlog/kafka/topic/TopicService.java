@@ -11,7 +11,6 @@ import io.dlog.log.metadata.MetadataStore;
 import io.dlog.log.metadata.TopicImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -189,16 +188,6 @@ public final class TopicService implements AutoCloseable {
             }
         }
         return Optional.empty();
-    }
-
-    /** Merges topic overrides, for callers that alter some keys and keep the rest. */
-    public static Map<String, String> merged(Map<String, String> base, Map<String, String> set, Iterable<String> delete) {
-        Map<String, String> result = new HashMap<>(base);
-        result.putAll(set);
-        for (String key : delete) {
-            result.remove(key);
-        }
-        return result;
     }
 
     @Override

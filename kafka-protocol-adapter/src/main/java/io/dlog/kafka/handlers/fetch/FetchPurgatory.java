@@ -63,8 +63,4 @@ public final class FetchPurgatory {
             scheduler.execute(waiter::tryComplete);
         }
     }
-
-    int waitingCount() {
-        return watchers.values().stream().mapToInt(Set::size).sum();
-    }
 }
