@@ -14,7 +14,6 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -90,8 +89,10 @@ public final class KafkaServer implements AutoCloseable {
 
     /** The per-connection pipeline; package-private so codec tests run it on an EmbeddedChannel. */
     static void configurePipeline(ChannelPipeline pipeline, Settings settings, ApiRegistry registry) {
+        FrameDecoder frames = new FrameDecoder(settings.maxRequestBytes());
+        pipeline.channel().config().setRecvByteBufAllocator(new FrameReadAllocator(frames));
         pipeline.addLast("flush", new FlushConsolidationHandler(256, true))
-                .addLast("frame", new LengthFieldBasedFrameDecoder(settings.maxRequestBytes(), 0, 4, 0, 4, true))
+                .addLast("frame", frames)
                 .addLast("request", new RequestDecoder())
                 .addLast("dispatch", new KafkaConnectionHandler(registry, settings.listenerName(),
                         settings.maxInFlightPerConnection()));

@@ -1,40 +1,48 @@
 package io.dlog.kafka.handlers.produce;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.dlog.kafka.config.BrokerConfig;
 import io.dlog.kafka.config.TopicConfigs;
 import io.dlog.log.metadata.TopicImage;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.CompressionType;
 
 /**
  * What the produce path needs from a topic's configs: its compression.type and the codec (with level)
  * to recompress with. Resolved once per topic image and broker config, not per request: both are
- * immutable and replaced on every change, so identity is the cache key.
+ * immutable and replaced on every change, so an entry is valid while both are the same instances.
+ * A plain map by topic name (one entry per topic, replaced on change): a cache library's read
+ * bookkeeping cost more than the lookup it saved on this per-partition path.
  */
 final class ProduceSettings {
 
     /** @param codec the topic's compression.type, lower case; {@code recompression} used when it names a codec */
-    record Settings(String codec, Compression recompression, BrokerConfig resolvedWith) {
+    record Settings(String codec, Compression recompression) {
     }
 
-    private final Cache<TopicImage, Settings> cache = Caffeine.newBuilder().weakKeys().maximumSize(100_000).build();
+    private record Entry(TopicImage topic, BrokerConfig broker, Settings settings) {
+    }
+
+    private static final int MAX_ENTRIES = 100_000;
+    private final ConcurrentHashMap<String, Entry> byTopic = new ConcurrentHashMap<>();
 
     Settings of(TopicImage topic, BrokerConfig broker) {
-        Settings cached = cache.getIfPresent(topic);
-        if (cached != null && cached.resolvedWith() == broker) {
-            return cached;
+        Entry cached = byTopic.get(topic.name());
+        if (cached != null && cached.topic() == topic && cached.broker() == broker) {
+            return cached.settings();
+        }
+        if (byTopic.size() >= MAX_ENTRIES) {
+            byTopic.clear(); // deleted topics' entries would otherwise stay forever
         }
         Settings resolved = resolve(topic.configs(), broker);
-        cache.put(topic, resolved);
+        byTopic.put(topic.name(), new Entry(topic, broker, resolved));
         return resolved;
     }
 
     static Settings resolve(Map<String, String> overrides, BrokerConfig broker) {
         String codec = TopicConfigs.compressionType(overrides, broker);
-        return new Settings(codec, compression(codec, overrides, broker), broker);
+        return new Settings(codec, compression(codec, overrides, broker));
     }
 
     private static Compression compression(String codec, Map<String, String> overrides, BrokerConfig broker) {

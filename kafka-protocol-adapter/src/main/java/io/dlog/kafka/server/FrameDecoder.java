@@ -1,0 +1,167 @@
+package io.dlog.kafka.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+
+/**
+ * Splits the stream into Kafka's size-prefixed frames (the 4-byte size is stripped) and copies every
+ * byte at most once.
+ *
+ * <p>A frame that arrived whole inside one read is passed on as a slice of that read, without a
+ * copy. A frame spread over several reads (a produce request of a few hundred KiB always is) goes
+ * into a buffer of exactly its size, allocated when its size is known, as Kafka's own
+ * {@code NetworkReceive} does; the bytes that came with its size are copied there, and the
+ * connection's {@link FrameReadAllocator} makes the following socket reads land in it directly
+ * ({@link #lendFrameTail}). Netty's generic cumulating decoder instead grows one shared buffer and,
+ * because decoded frames still hold slices of it while their requests are in flight, re-copies
+ * everything received so far on each growth.
+ *
+ * <p>A size above {@code maxFrameBytes} or below zero closes the connection, as Kafka does.
+ * Confined to the channel's event loop.
+ */
+final class FrameDecoder extends ChannelInboundHandlerAdapter {
+    private static final int SIZE_BYTES = 4;
+
+    private final int maxFrameBytes;
+    /** The size prefix while it is incomplete; null between frames and while a frame fills. */
+    private ByteBuf partialSize;
+    /** The frame being filled; null when none is. */
+    private ByteBuf partialFrame;
+    /** The view of {@code partialFrame} handed to the socket read in progress, if any. */
+    private ByteBuf lent;
+    private boolean failed;
+
+    FrameDecoder(int maxFrameBytes) {
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf in)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (in == lent) {
+            lent = null;
+            readIntoFrame(ctx, in);
+            return;
+        }
+        try {
+            while (!failed && in.isReadable() && ctx.channel().isActive()) {
+                if (partialFrame != null) {
+                    fill(ctx, in);
+                } else {
+                    int size = readSize(ctx, in);
+                    if (size >= 0) {
+                        startFrame(ctx, in, size);
+                    }
+                }
+            }
+        } finally {
+            in.release();
+        }
+    }
+
+    /** The next frame's size, or -1 while its 4 bytes have not all arrived. */
+    private int readSize(ChannelHandlerContext ctx, ByteBuf in) {
+        int size;
+        if (partialSize == null && in.readableBytes() >= SIZE_BYTES) {
+            size = in.readInt();
+        } else {
+            if (partialSize == null) {
+                partialSize = ctx.alloc().heapBuffer(SIZE_BYTES, SIZE_BYTES);
+            }
+            in.readBytes(partialSize, Math.min(in.readableBytes(), partialSize.writableBytes()));
+            if (partialSize.isWritable()) {
+                return -1;
+            }
+            size = partialSize.readInt();
+            partialSize.release();
+            partialSize = null;
+        }
+        if (size < 0) {
+            fail(ctx, new CorruptedFrameException("negative frame size " + size));
+            return -1;
+        }
+        if (size > maxFrameBytes) {
+            fail(ctx, new TooLongFrameException("frame of " + size + " bytes exceeds socket.request.max.bytes " + maxFrameBytes));
+            return -1;
+        }
+        return size;
+    }
+
+    private void startFrame(ChannelHandlerContext ctx, ByteBuf in, int size) {
+        if (in.readableBytes() >= size) {
+            ctx.fireChannelRead(in.readRetainedSlice(size));
+            return;
+        }
+        partialFrame = ctx.alloc().directBuffer(size, size);
+        fill(ctx, in);
+    }
+
+    private void fill(ChannelHandlerContext ctx, ByteBuf in) {
+        in.readBytes(partialFrame, Math.min(in.readableBytes(), partialFrame.writableBytes()));
+        emitIfFull(ctx);
+    }
+
+    /**
+     * Where the next socket read should go: a view of the half-received frame's unfilled part
+     * (retained; the read's buffer is released by whoever consumes it), or null when no frame is
+     * half received.
+     */
+    ByteBuf lendFrameTail() {
+        lent = partialFrame == null || failed ? null : partialFrame.retainedDuplicate();
+        return lent;
+    }
+
+    /** A socket read landed in the lent view: the frame has grown by what it wrote. */
+    private void readIntoFrame(ChannelHandlerContext ctx, ByteBuf view) {
+        try {
+            if (partialFrame != null) {
+                partialFrame.writerIndex(view.writerIndex());
+                emitIfFull(ctx);
+            }
+        } finally {
+            view.release();
+        }
+    }
+
+    private void emitIfFull(ChannelHandlerContext ctx) {
+        if (!partialFrame.isWritable()) {
+            ByteBuf frame = partialFrame;
+            partialFrame = null;
+            ctx.fireChannelRead(frame);
+        }
+    }
+
+    private void fail(ChannelHandlerContext ctx, Exception cause) {
+        failed = true;
+        releasePartial();
+        ctx.fireExceptionCaught(cause);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releasePartial();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releasePartial();
+    }
+
+    private void releasePartial() {
+        if (partialSize != null) {
+            partialSize.release();
+            partialSize = null;
+        }
+        if (partialFrame != null) {
+            partialFrame.release();
+            partialFrame = null;
+        }
+    }
+}
