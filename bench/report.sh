@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Prints the side-by-side table (Markdown) of a bench/run.sh CSV: the mean over the rounds that
-# succeeded, per workload and broker. Usage: bench/report.sh bench/results/<stamp>.csv
+# succeeded, per workload and broker. Warm-up rows (phase "warmup") are left out. Usage: bench/report.sh bench/results/<stamp>.csv
 set -euo pipefail
 csv="${1:?usage: report.sh RESULTS.csv}"
 
 awk -F, '
 NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+$col["phase"] == "warmup" { next }
 {
   w = $col["workload"]; b = $col["broker"]; st = $col["status"]
   if (!(w in seen)) { seen[w] = 1; order[++nw] = w }
@@ -17,6 +18,7 @@ NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
     avg[k] += $col["avg_lat_ms"]; p50[k] += $col["p50_ms"]; p99[k] += $col["p99_ms"]; p999[k] += $col["p999_ms"]
     if ($col["cpu_s_per_gb"] != "") { cg[k] += $col["cpu_s_per_gb"]; ncg[k]++ }
     cpu[k] += $col["cpu_s"]
+    if (("tool_cpu_s" in col) && $col["tool_cpu_s"] != "" && $col["wall_s"] > 0) { tc[k] += $col["tool_cpu_s"] / $col["wall_s"]; ntc[k]++ }
   } else if (!(k in why)) {
     why[k] = st ": " $col["note"]
   }
@@ -34,13 +36,14 @@ function ratio(kd, kk, vd, vk) {
 }
 function cpugb(k) { return (k in ncg) ? sprintf("%.1f", cg[k] / ncg[k]) : "—" }
 function cpus(k) { return (k in ok) ? sprintf("%.1f s", cpu[k] / ok[k]) : "—" }
+function cores(k) { return (k in ntc) ? sprintf("%.2f", tc[k] / ntc[k]) : "—" }
 function r(k) { return (k in rss) && rss[k] != "" ? rss[k] : "—" }
 function line(w, what, kd, kk, vd, vk, fmt, c1, c2, first) {
-  printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", first ? w : "", what, fig(kd, vd, fmt), fig(kk, vk, fmt), ratio(kd, kk, vd, vk), c1, c2, first ? r(kd) : "", first ? r(kk) : ""
+  printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", first ? w : "", what, fig(kd, vd, fmt), fig(kk, vk, fmt), ratio(kd, kk, vd, vk), c1, c2, first ? r(kd) : "", first ? r(kk) : "", first ? cores(kd) " / " cores(kk) : ""
 }
 END {
-  print "| workload | figure | DLog | Kafka | DLog / Kafka | DLog CPU s/GB | Kafka CPU s/GB | DLog peak RSS MiB | Kafka peak RSS MiB |"
-  print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  print "| workload | figure | DLog | Kafka | DLog / Kafka | DLog CPU s/GB | Kafka CPU s/GB | DLog peak RSS MiB | Kafka peak RSS MiB | tool cores DLog / Kafka |"
+  print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   for (i = 1; i <= nw; i++) {
     w = order[i]; kd = w SUBSEP "dlog"; kk = w SUBSEP "kafka"
     if (w ~ /^e2e/) {

@@ -17,13 +17,14 @@ ROOT="$(cd "$BENCH/.." && pwd)"
 # ---------------------------------------------------------------- options
 SECONDS_PER_RUN=20
 ROUNDS=2
-E2E_RECORDS=5000
+E2E_RECORDS=20000
 RECORDS_100=""          # empty: calibrate so a 100-byte acks=1 run takes ~SECONDS_PER_RUN
 RECORDS_1K=""
 QUICK=0
 BUILD=1
 ONLY=""                 # "", dlog or kafka
 DURABLE=1
+WARMUP=1
 JFR=0
 KEEP=0
 STAMP="$(date +%Y-%m-%d-%H%M%S)"
@@ -40,6 +41,7 @@ usage: bench/run.sh [options]
   --e2e-records N     EndToEndLatency messages (default $E2E_RECORDS)
   --only dlog|kafka   run one side only (bring-up, debugging)
   --no-durable        skip the DLog flush.mode=fsync phase
+  --no-warmup         skip the unmeasured warm-up round (every workload once per broker before round 1)
   --no-build          use the existing broker/target/dlog.jar
   --jfr               also record a JFR profile of each broker during its first produce run (not
                       inside the measured runs) and print the hottest frames
@@ -61,6 +63,7 @@ while [ $# -gt 0 ]; do
     --e2e-records) E2E_RECORDS="$2"; shift ;;
     --only) ONLY="$2"; shift ;;
     --no-durable) DURABLE=0 ;;
+    --no-warmup) WARMUP=0 ;;
     --no-build) BUILD=0 ;;
     --jfr) JFR=1 ;;
     --keep) KEEP=1 ;;
@@ -76,6 +79,7 @@ if [ "$QUICK" = 1 ]; then
   SECONDS_PER_RUN=3
   : "${RECORDS_100:=300000}"
   E2E_RECORDS=500
+  WARMUP=0
 fi
 case "$ONLY" in ""|dlog|kafka) ;; *) echo "run.sh: --only takes dlog or kafka" >&2; exit 2 ;; esac
 [ "$ONLY" = kafka ] && DURABLE=0
@@ -151,6 +155,12 @@ cpu_ticks() {  # utime+stime of a process, in clock ticks
 }
 peak_rss_mb() {  # VmHWM in MiB
   awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo ""
+}
+# CPU seconds (user + sys) of this shell's reaped children so far: the tool's own CPU is the
+# difference around its run (its JVM is waited for by timeout, which this shell waits for).
+children_cpu_s() {  # sets CHILDREN_CPU (a pipe or $(...) would run `times` in a subshell, which has no children)
+  times >"$WORK/times"
+  CHILDREN_CPU="$(tail -1 "$WORK/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } printf "%.2f", t }')"
 }
 reset_peak_rss() { echo 5 > "/proc/$1/clear_refs" 2>/dev/null || true; }
 
@@ -284,7 +294,7 @@ parse_e2e() {
 }
 
 # ---------------------------------------------------------------- one measured run
-echo "date,phase,round,broker,mode,workload,status,records,record_bytes,wall_s,rec_per_s,mb_per_s,fetch_mb_per_s,avg_lat_ms,p50_ms,p99_ms,p999_ms,cpu_s,cpu_s_per_gb,peak_rss_mb,note" >"$CSV"
+echo "date,phase,round,broker,mode,workload,status,records,record_bytes,wall_s,rec_per_s,mb_per_s,fetch_mb_per_s,avg_lat_ms,p50_ms,p99_ms,p999_ms,cpu_s,cpu_s_per_gb,peak_rss_mb,tool_cpu_s,note" >"$CSV"
 RUN_SEQ=0
 
 # measure phase round broker mode workload records record_bytes -- command...
@@ -295,12 +305,13 @@ measure() {
   local pid; pid="$(pid_of "$broker")"
   RUN_SEQ=$(( RUN_SEQ + 1 ))
   local out; out="$LOGS/$(printf '%03d' "$RUN_SEQ")-$phase-r$round-$broker-$workload.log"
-  kill -0 "$pid" 2>/dev/null || { row "$phase" "$round" "$broker" "$mode" "$workload" FAILED "$records" "$rbytes" "" "" "" "" "" "" "" "" "" "" "" "broker not running"; return 1; }
+  kill -0 "$pid" 2>/dev/null || { row "$phase" "$round" "$broker" "$mode" "$workload" FAILED "$records" "$rbytes" "" "" "" "" "" "" "" "" "" "" "" "" "broker not running"; return 1; }
   reset_peak_rss "$pid"
-  local c0 c1 t0 t1 rc
-  c0="$(cpu_ticks "$pid")"; t0="$(date +%s%N)"
+  local c0 c1 t0 t1 rc k0 k1
+  children_cpu_s; k0="$CHILDREN_CPU"; c0="$(cpu_ticks "$pid")"; t0="$(date +%s%N)"
   "$@" >"$out" 2>&1; rc=$?
-  t1="$(date +%s%N)"; c1="$(cpu_ticks "$pid")"
+  t1="$(date +%s%N)"; c1="$(cpu_ticks "$pid")"; children_cpu_s; k1="$CHILDREN_CPU"
+  local toolcpu; toolcpu="$(awk -v a="$k0" -v b="$k1" 'BEGIN { printf "%.2f", b - a }')"
   local rss; rss="$(peak_rss_mb "$pid")"
   local wall cpu; wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')"
   cpu="$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / t }')"
@@ -328,8 +339,8 @@ measure() {
   if [ "$status" = ok ] && [ "${workload#e2e}" = "$workload" ]; then
     cpugb="$(awk -v c="$cpu" -v n="$done_records" -v b="$rbytes" 'BEGIN { g = n * b / 1e9; if (g > 0) printf "%.1f", c / g }')"
   fi
-  row "$phase" "$round" "$broker" "$mode" "$workload" "$status" "$done_records" "$rbytes" "$wall" "$rps" "$mbs" "$fetchmb" "$avg" "$p50" "$p99" "$p999" "$cpu" "$cpugb" "$rss" "$note"
-  log "  $broker $workload: $status ${mbs:+$mbs MB/s }${fetchmb:+(fetch $fetchmb MB/s) }${rps:+$rps/s }${avg:+avg $avg ms }${p99:+p99 $p99 ms }cpu ${cpu}s rss ${rss}MiB ${note}"
+  row "$phase" "$round" "$broker" "$mode" "$workload" "$status" "$done_records" "$rbytes" "$wall" "$rps" "$mbs" "$fetchmb" "$avg" "$p50" "$p99" "$p999" "$cpu" "$cpugb" "$rss" "$toolcpu" "$note"
+  log "  $broker $workload: $status ${mbs:+$mbs MB/s }${fetchmb:+(fetch $fetchmb MB/s) }${rps:+$rps/s }${avg:+avg $avg ms }${p99:+p99 $p99 ms }cpu ${cpu}s tool cpu ${toolcpu}s in ${wall}s rss ${rss}MiB ${note}"
   [ "$status" != FAILED ]
 }
 row() {  # fields...: one CSV line; commas and quotes inside a field become ';' and "'"
@@ -372,27 +383,27 @@ run_timeout() { echo $(( SECONDS_PER_RUN * 10 + 60 )); }
 produce_case() {  # phase round broker mode workload records size acks [props...]
   local phase="$1" round="$2" broker="$3" mode="$4" workload="$5" n="$6" size="$7" acks="$8"; shift 8
   local t; t="$(new_topic "$broker" 6)"
-  if [ -z "$t" ]; then row "$phase" "$round" "$broker" "$mode" "$workload" FAILED "$n" "$size" "" "" "" "" "" "" "" "" "" "" "" "CreateTopics failed"; return; fi
+  if [ -z "$t" ]; then row "$phase" "$round" "$broker" "$mode" "$workload" FAILED "$n" "$size" "" "" "" "" "" "" "" "" "" "" "" "" "CreateTopics failed"; return; fi
   TOOL_TIMEOUT="$(run_timeout)" measure "$phase" "$round" "$broker" "$mode" "$workload" "$n" "$size" -- \
     producer "$broker" "$t" "$n" "$size" "$acks" "$@"
   LAST_TOPIC="$t"
 }
 
-one_round() {  # round broker
-  local r="$1" b="$2" m=default
+one_round() {  # phase round broker: every workload once (phase "warmup" rows are not reported)
+  local p="$1" r="$2" b="$3" m=default
   [ "$b" = dlog ] && m="flush=os"
-  produce_case main "$r" "$b" "$m" produce-100B-acks1 "$RECORDS_100" 100 1
+  produce_case "$p" "$r" "$b" "$m" produce-100B-acks1 "$RECORDS_100" 100 1
   local data_topic="$LAST_TOPIC"
-  TOOL_TIMEOUT="$(run_timeout)" measure main "$r" "$b" "$m" consume-100B "$RECORDS_100" 100 -- consumer "$b" "$data_topic" "$RECORDS_100"
+  TOOL_TIMEOUT="$(run_timeout)" measure "$p" "$r" "$b" "$m" consume-100B "$RECORDS_100" 100 -- consumer "$b" "$data_topic" "$RECORDS_100"
   delete_topic "$(boot_of "$b")" "$data_topic"
-  produce_case main "$r" "$b" "$m" produce-100B-acksall "$RECORDS_100" 100 all
+  produce_case "$p" "$r" "$b" "$m" produce-100B-acksall "$RECORDS_100" 100 all
   delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
-  produce_case main "$r" "$b" "$m" produce-100B-acks1-lz4 "$RECORDS_100" 100 1 compression.type=lz4
+  produce_case "$p" "$r" "$b" "$m" produce-100B-acks1-lz4 "$RECORDS_100" 100 1 compression.type=lz4
   delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
-  produce_case main "$r" "$b" "$m" produce-1KiB-acks1 "$RECORDS_1K" 1024 1
+  produce_case "$p" "$r" "$b" "$m" produce-1KiB-acks1 "$RECORDS_1K" 1024 1
   delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
   local t; t="$(new_topic "$b" 1)"
-  TOOL_TIMEOUT="$(( E2E_RECORDS / 50 + 120 ))" measure main "$r" "$b" "$m" e2e-100B-acks1 "$E2E_RECORDS" 100 -- e2e "$b" "$t" "$E2E_RECORDS"
+  TOOL_TIMEOUT="$(( E2E_RECORDS / 50 + 120 ))" measure "$p" "$r" "$b" "$m" e2e-100B-acks1 "$E2E_RECORDS" 100 -- e2e "$b" "$t" "$E2E_RECORDS"
   delete_topic "$(boot_of "$b")" "$t"
 }
 
@@ -485,10 +496,20 @@ else
 fi
 log "records per run: $RECORDS_100 x 100 B, $RECORDS_1K x 1 KiB; e2e $E2E_RECORDS messages; $ROUNDS round(s)"
 
+# A broker that has served for a while has its hot paths compiled; one that just started does not
+# (DLog's first runs cost up to twice the CPU of later ones, Kafka's about 1.3x). So every workload
+# runs once on each broker, unmeasured, before round 1: the rounds compare warm brokers, as users run them.
+if [ "$WARMUP" = 1 ]; then
+  for b in $(sides 1); do
+    log "warm-up round (not reported): $b"
+    one_round warmup 0 "$b"
+  done
+fi
+
 for r in $(seq 1 "$ROUNDS"); do
   for b in $(sides "$r"); do
     log "round $r: $b"
-    one_round "$r" "$b"
+    one_round main "$r" "$b"
   done
 done
 
@@ -500,6 +521,11 @@ if [ "$DURABLE" = 1 ]; then
   log "durable phase: DLog with dlog.flush.mode=fsync vs Kafka's default (page cache, no fsync per write)"
   stop_pid "$DLOG_PID" DLog; DLOG_PID=""
   start_dlog dlog-fsync -o dlog.flush.mode=fsync
+  # the restarted DLog is cold again: warm it as the main phase did
+  if [ "$WARMUP" = 1 ]; then
+    produce_case warmup 0 dlog flush=fsync produce-100B-acksall-durable "$RECORDS_100" 100 all
+    delete_topic "$DLOG_BOOT" "$LAST_TOPIC"
+  fi
   for r in $(seq 1 "$ROUNDS"); do
     for b in $(sides "$r"); do
       m=default; [ "$b" = dlog ] && m="flush=fsync"
