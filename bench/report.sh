@@ -34,7 +34,7 @@ function ratio(kd, kk, vd, vk) {
   if (!(kd in ok) || !(kk in ok) || vk == 0) return "—"
   return sprintf("%.2f", (vd / ok[kd]) / (vk / ok[kk]))
 }
-function cpugb(k) { return (k in ncg) ? sprintf("%.1f", cg[k] / ncg[k]) : "—" }
+function cpugb(k) { return (k in ncg) ? sprintf("%.2f", cg[k] / ncg[k]) : "—" }
 function cpus(k) { return (k in ok) ? sprintf("%.1f s", cpu[k] / ok[k]) : "—" }
 function cores(k) { return (k in ntc) ? sprintf("%.2f", tc[k] / ntc[k]) : "—" }
 function r(k) { return (k in rss) && rss[k] != "" ? rss[k] : "—" }

@@ -337,7 +337,7 @@ measure() {
   fi
   local cpugb=""
   if [ "$status" = ok ] && [ "${workload#e2e}" = "$workload" ]; then
-    cpugb="$(awk -v c="$cpu" -v n="$done_records" -v b="$rbytes" 'BEGIN { g = n * b / 1e9; if (g > 0) printf "%.1f", c / g }')"
+    cpugb="$(awk -v c="$cpu" -v n="$done_records" -v b="$rbytes" 'BEGIN { g = n * b / 1e9; if (g > 0) printf "%.2f", c / g }')"
   fi
   row "$phase" "$round" "$broker" "$mode" "$workload" "$status" "$done_records" "$rbytes" "$wall" "$rps" "$mbs" "$fetchmb" "$avg" "$p50" "$p99" "$p999" "$cpu" "$cpugb" "$rss" "$toolcpu" "$note"
   log "  $broker $workload: $status ${mbs:+$mbs MB/s }${fetchmb:+(fetch $fetchmb MB/s) }${rps:+$rps/s }${avg:+avg $avg ms }${p99:+p99 $p99 ms }cpu ${cpu}s tool cpu ${toolcpu}s in ${wall}s rss ${rss}MiB ${note}"

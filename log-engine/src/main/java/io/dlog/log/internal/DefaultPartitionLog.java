@@ -294,8 +294,12 @@ final class DefaultPartitionLog implements PartitionLog {
         if (pos < 0) {
             return new FetchSlice(null, 0, 0, hw, hw, start, leo);
         }
-        int length = 0;
-        while (pos + length + LogSegment.SCAN_HEADER <= limit) {
+        // Whole batches up to the last indexed batch start within reach need no header reads: the
+        // index says where they end. Only the few batches after it are scanned one header at a time.
+        int reach = (int) Math.min(limit, (long) pos + maxBytes);
+        int indexed = seg.lastIndexedBatchStart(reach, maxOffset);
+        int length = indexed > pos ? indexed - pos : 0;
+        while ((length == 0 || length < maxBytes) && pos + length + LogSegment.SCAN_HEADER <= limit) {
             header.clear();
             seg.readHeader(header, pos + length);
             long last = BatchFormat.baseOffset(header, 0) + BatchFormat.lastOffsetDelta(header, 0);

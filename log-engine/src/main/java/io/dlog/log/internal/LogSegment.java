@@ -292,6 +292,15 @@ final class LogSegment {
         return rollingBaseTime;
     }
 
+    /**
+     * Position of the last indexed batch that starts at or before {@code maxPosition} with a base
+     * offset at most {@code maxOffset}, or -1 (see {@link OffsetIndex#lastBatchStartAtOrBefore}).
+     */
+    int lastIndexedBatchStart(int maxPosition, long maxOffset) {
+        long rel = maxOffset - baseOffset;
+        return rel < 0 ? -1 : offsetIndex.lastBatchStartAtOrBefore(maxPosition, (int) Math.min(rel, Integer.MAX_VALUE));
+    }
+
     /** Position of the last indexed batch starting at or before {@code offset}. */
     int lookupPosition(long offset) {
         long rel = offset - baseOffset;

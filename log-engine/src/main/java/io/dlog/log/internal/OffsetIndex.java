@@ -103,6 +103,32 @@ final class OffsetIndex {
         return index;
     }
 
+    /**
+     * Position of the last indexed batch that starts at or before {@code maxPosition} and whose base
+     * offset is at most {@code maxRelativeOffset}, or -1. Every batch before it is whole, ends below
+     * that base offset, and lies within {@code maxPosition}: what a reader may send without scanning.
+     */
+    int lastBatchStartAtOrBefore(int maxPosition, int maxRelativeOffset) {
+        int n = count;
+        long[] arr = entries;
+        int lo = 0;
+        int hi = n - 1;
+        int found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if ((int) arr[mid] <= maxPosition) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        while (found >= 0 && (int) (arr[found] >> 32) > maxRelativeOffset) {
+            found--;
+        }
+        return found < 0 ? -1 : (int) arr[found];
+    }
+
     /** Relative offset of the last entry, or -1. */
     int lastRelativeOffset() {
         int n = count;

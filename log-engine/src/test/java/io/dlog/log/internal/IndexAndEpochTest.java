@@ -37,6 +37,21 @@ class IndexAndEpochTest {
     }
 
     @Test
+    void shouldFindTheLastBatchStartWithinAPositionAndOffsetBound() {
+        OffsetIndex index = new OffsetIndex();
+        assertThat(index.lastBatchStartAtOrBefore(1_000, 1_000)).isEqualTo(-1);
+        for (int i = 1; i <= 100; i++) {
+            index.append(i * 10, i * 1000);
+        }
+        assertThat(index.lastBatchStartAtOrBefore(999, 10_000)).isEqualTo(-1);
+        assertThat(index.lastBatchStartAtOrBefore(1000, 10_000)).isEqualTo(1000);
+        assertThat(index.lastBatchStartAtOrBefore(55_500, 10_000)).isEqualTo(55_000);
+        assertThat(index.lastBatchStartAtOrBefore(Integer.MAX_VALUE, 10_000)).isEqualTo(100_000);
+        assertThat(index.lastBatchStartAtOrBefore(55_500, 305)).as("offset bound wins").isEqualTo(30_000);
+        assertThat(index.lastBatchStartAtOrBefore(55_500, 9)).isEqualTo(-1);
+    }
+
+    @Test
     void shouldKeepTimeIndexMonotonicAndFindTheScanStart() throws Exception {
         TimeIndex index = new TimeIndex();
         index.maybeAppend(100, 0);

@@ -96,6 +96,51 @@ class PartitionLogTest {
     }
 
     @Test
+    void shouldCutReadsAtTheSameBatchWhetherTheIndexOrTheHeadersSayWhereBatchesEnd() throws Exception {
+        manager.close();
+        config = new LogConfig(1 << 20, LogConfig.DEFAULT.segmentMs(), LogConfig.DEFAULT.segmentIndexBytes(), 300,
+                LogConfig.DEFAULT.retentionMs(), -1L, LogConfig.DEFAULT.maxMessageBytes(), false, true, false,
+                Long.MAX_VALUE, LogConfig.DEFAULT.timestampAfterMaxMs(), LogConfig.DEFAULT.flushMode(), 60_000L);
+        manager = LogTestSupport.open(dir, clock, config);
+        log = manager.getOrCreate(new TopicPartition("indexed", 0), config);
+        java.util.Random random = new java.util.Random(11);
+        List<int[]> batches = new ArrayList<>(); // {base offset, last offset, position, size}
+        int position = 0;
+        for (int i = 0; i < 200; i++) {
+            String[] values = new String[1 + random.nextInt(4)];
+            java.util.Arrays.fill(values, "v".repeat(random.nextInt(400)));
+            ByteBuffer batch = TestBatches.of(values).timestamp(T0).build();
+            AppendResult result = append(log, batch);
+            batches.add(new int[] {(int) result.baseOffset(), (int) result.lastOffset(), position, batch.remaining()});
+            position += batch.remaining();
+        }
+        for (int trial = 0; trial < 2_000; trial++) {
+            int[] first = batches.get(random.nextInt(batches.size()));
+            long fetchOffset = first[0] + random.nextInt(first[1] - first[0] + 1);
+            int maxBytes = random.nextInt(20_000);
+            long maxOffset = random.nextBoolean() ? Long.MAX_VALUE : first[0] + random.nextInt(300);
+            boolean minOneBatch = random.nextBoolean();
+
+            int expected = 0;
+            for (int[] b : batches.subList(batches.indexOf(first), batches.size())) {
+                if (b[1] >= maxOffset || expected + b[3] > maxBytes && !(expected == 0 && minOneBatch)) {
+                    break;
+                }
+                expected += b[3];
+                if (expected >= maxBytes) {
+                    break;
+                }
+            }
+            FetchSlice slice = log.read(fetchOffset, maxBytes, maxOffset, minOneBatch);
+            assertThat(slice.length()).as("fetch %d, maxBytes %d, maxOffset %d, minOneBatch %s",
+                    fetchOffset, maxBytes, maxOffset, minOneBatch).isEqualTo(expected);
+            if (expected > 0) {
+                assertThat(slice.position()).isEqualTo(first[2]);
+            }
+        }
+    }
+
+    @Test
     void shouldReturnEmptyAtLogEndAndThrowOutsideRange() throws Exception {
         append(log, TestBatches.of("a").timestamp(T0).build());
         FetchSlice atEnd = log.read(1, 100, Long.MAX_VALUE, true);
