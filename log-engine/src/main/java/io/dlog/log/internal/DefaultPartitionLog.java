@@ -104,6 +104,11 @@ final class DefaultPartitionLog implements PartitionLog {
 
     @Override
     public CompletableFuture<AppendResult> append(ByteBuffer batches, int leaderEpoch) {
+        return append(batches, leaderEpoch, null);
+    }
+
+    /** Validates, then submits the write to this partition's writer, or leaves it in {@code batch}. */
+    CompletableFuture<AppendResult> append(ByteBuffer batches, int leaderEpoch, DefaultAppendBatch batch) {
         AppendResult refused = refusal();
         if (refused != null) {
             return CompletableFuture.completedFuture(refused);
@@ -117,7 +122,9 @@ final class DefaultPartitionLog implements PartitionLog {
         }
         CompletableFuture<AppendResult> future = new CompletableFuture<>();
         AppendTask task = new AppendTask(buf, valid.positions(), leaderEpoch, future);
-        if (!writer.submit(task)) {
+        if (batch != null) {
+            batch.add(writer, task);
+        } else if (!writer.submit(task)) {
             task.abort(AppendError.KAFKA_STORAGE_ERROR);
         }
         return future;

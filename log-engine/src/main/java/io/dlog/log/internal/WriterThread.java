@@ -69,6 +69,27 @@ final class WriterThread implements Runnable {
         return running && queue.offer(task);
     }
 
+    /** Enqueues the tasks as one (a single wake-up); each that cannot be queued is aborted. */
+    void submitAll(List<Task> tasks) {
+        Task task = tasks.size() == 1 ? tasks.get(0) : new TaskGroup(List.copyOf(tasks));
+        if (!submit(task)) {
+            task.abort(AppendError.KAFKA_STORAGE_ERROR);
+        }
+    }
+
+    /** Several tasks run in order as one queue entry; a failing one does not stop the others. */
+    private record TaskGroup(List<Task> tasks) implements Task {
+        @Override
+        public void run(WriterThread writer) {
+            tasks.forEach(writer::runSafely);
+        }
+
+        @Override
+        public void abort(AppendError error) {
+            tasks.forEach(task -> task.abort(error));
+        }
+    }
+
     boolean isOwnerThread() {
         return Thread.currentThread() == thread;
     }

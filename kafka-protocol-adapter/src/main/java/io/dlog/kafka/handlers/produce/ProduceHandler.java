@@ -6,6 +6,7 @@ import io.dlog.kafka.api.RequestContext;
 import io.dlog.kafka.handlers.LeaderEpochs;
 import io.dlog.kafka.handlers.Uuids;
 import io.dlog.kafka.handlers.fetch.FetchPurgatory;
+import io.dlog.log.AppendBatch;
 import io.dlog.log.AppendResult;
 import io.dlog.log.PartitionLog;
 import io.dlog.log.metadata.MetadataImage;
@@ -26,7 +27,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 
 /**
  * Produce: per partition, record-level checks ({@link RecordsValidator}), then an append to the
- * partition's log; the response waits for every append (acks=1 and acks=all alike on one node: the
+ * partition's log, all of the request's appends handed to the writer threads together ({@link AppendBatch}); the response waits for every append (acks=1 and acks=all alike on one node: the
  * future completes once the batch is written, or fsynced under dlog.flush.mode=fsync).
  * Each completed append wakes long-poll fetches waiting on that partition.
  */
@@ -45,6 +46,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         boolean byTopicId = request.apiVersion() >= 13;
         boolean validAcks = data.acks() == -1 || data.acks() == 0 || data.acks() == 1;
         MetadataImage image = context.topics().image();
+        AppendBatch appends = AppendBatch.create();
         List<CompletableFuture<TopicProduceResponse>> topics = new ArrayList<>();
         for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
             Optional<TopicImage> known = byTopicId ? image.topic(Uuids.fromKafka(topic.topicId())) : image.topic(topic.name());
@@ -59,7 +61,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                 } else if (known.isEmpty()) {
                     partitions.add(done(error(partition.index(), unknown, null)));
                 } else {
-                    partitions.add(append(known.get(), partition));
+                    partitions.add(append(known.get(), partition, appends));
                 }
             }
             String name = known.map(TopicImage::name).orElse(topic.name());
@@ -70,6 +72,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                 return response;
             }));
         }
+        appends.submit();
         return CompletableFuture.allOf(topics.toArray(CompletableFuture[]::new)).thenApply(all -> {
             ProduceResponseData response = new ProduceResponseData();
             topics.forEach(t -> response.responses().add(t.join()));
@@ -77,7 +80,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         });
     }
 
-    private CompletableFuture<PartitionProduceResponse> append(TopicImage topic, ProduceRequestData.PartitionProduceData partition) {
+    private CompletableFuture<PartitionProduceResponse> append(TopicImage topic, ProduceRequestData.PartitionProduceData partition,
+                                                               AppendBatch appends) {
         Optional<PartitionLog> log = context.topics().partition(topic.name(), partition.index());
         if (log.isEmpty()) {
             return done(error(partition.index(), Errors.UNKNOWN_TOPIC_OR_PARTITION, null));
@@ -98,7 +102,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             return done(response);
         }
         PartitionLog target = log.get();
-        return target.append(outcome.batches(), LeaderEpochs.current(target)).thenApply(result -> {
+        return appends.append(target, outcome.batches(), LeaderEpochs.current(target)).thenApply(result -> {
             if (result.succeeded()) {
                 purgatory.onHighWatermarkAdvanced(target.topicPartition());
             }
