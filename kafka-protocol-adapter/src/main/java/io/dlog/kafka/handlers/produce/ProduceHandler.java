@@ -27,8 +27,9 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 
 /**
  * Produce: per partition, record-level checks ({@link RecordsValidator}), then an append to the
- * partition's log, all of the request's appends handed to the writer threads together ({@link AppendBatch}); the response waits for every append (acks=1 and acks=all alike on one node: the
- * future completes once the batch is written, or fsynced under dlog.flush.mode=fsync).
+ * partition's log; the request's appends reach the writer threads together ({@link AppendBatch}).
+ * The response waits for every append (acks=1 and acks=all alike on one node: the future completes
+ * once the batch is written, or fsynced under dlog.flush.mode=fsync).
  * Each completed append wakes long-poll fetches waiting on that partition.
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
