@@ -15,7 +15,8 @@ import io.netty.handler.codec.TooLongFrameException;
  * into a buffer of exactly its size, allocated when its size is known, as Kafka's own
  * {@code NetworkReceive} does; the bytes that came with its size are copied there, and the
  * connection's {@link FrameReadAllocator} makes the following socket reads land in it directly
- * ({@link #lendFrameTail}). Netty's generic cumulating decoder instead grows one shared buffer and,
+ * ({@link #lendFrameTail}). Above {@link #UPFRONT_MAX_BYTES} the buffer instead grows as bytes
+ * arrive (reads are then copied), so a peer cannot reserve memory it never sends. Netty's generic cumulating decoder instead grows one shared buffer and,
  * because decoded frames still hold slices of it while their requests are in flight, re-copies
  * everything received so far on each growth.
  *
@@ -24,6 +25,9 @@ import io.netty.handler.codec.TooLongFrameException;
  */
 final class FrameDecoder extends ChannelInboundHandlerAdapter {
     private static final int SIZE_BYTES = 4;
+    /** Frames up to this size get their whole buffer when their size arrives (Kafka producers send at most 1 MiB by default). */
+    static final int UPFRONT_MAX_BYTES = 16 << 20;
+    private static final int GROWING_FIRST_BYTES = 64 << 10;
 
     private final int maxFrameBytes;
     /** The size prefix while it is incomplete; null between frames and while a frame fills. */
@@ -98,12 +102,15 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(in.readRetainedSlice(size));
             return;
         }
-        partialFrame = ctx.alloc().directBuffer(size, size);
+        // Up to the cap the whole frame is allocated now; a larger declared size gets memory only as
+        // its bytes arrive, so a peer cannot reserve socket.request.max.bytes per connection for free.
+        int initial = size <= UPFRONT_MAX_BYTES ? size : Math.max(in.readableBytes(), GROWING_FIRST_BYTES);
+        partialFrame = ctx.alloc().directBuffer(initial, size);
         fill(ctx, in);
     }
 
     private void fill(ChannelHandlerContext ctx, ByteBuf in) {
-        in.readBytes(partialFrame, Math.min(in.readableBytes(), partialFrame.writableBytes()));
+        partialFrame.writeBytes(in, Math.min(in.readableBytes(), partialFrame.maxWritableBytes()));
         emitIfFull(ctx);
     }
 
@@ -113,7 +120,8 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
      * half received.
      */
     ByteBuf lendFrameTail() {
-        lent = partialFrame == null || failed ? null : partialFrame.retainedDuplicate();
+        boolean allocatedInFull = partialFrame != null && partialFrame.capacity() == partialFrame.maxCapacity();
+        lent = allocatedInFull && !failed ? partialFrame.retainedDuplicate() : null;
         return lent;
     }
 
@@ -130,7 +138,7 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
     }
 
     private void emitIfFull(ChannelHandlerContext ctx) {
-        if (!partialFrame.isWritable()) {
+        if (partialFrame.writerIndex() == partialFrame.maxCapacity()) {
             ByteBuf frame = partialFrame;
             partialFrame = null;
             ctx.fireChannelRead(frame);

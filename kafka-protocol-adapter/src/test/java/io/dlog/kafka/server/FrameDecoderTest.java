@@ -114,6 +114,23 @@ class FrameDecoderTest {
         }
     }
 
+    @Test
+    void shouldNotReserveAHugeDeclaredFrameBeforeItsBytesArrive() {
+        TrackingAllocator allocator = new TrackingAllocator();
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.config().setAllocator(allocator);
+        channel.pipeline().addLast(new FrameDecoder(100 << 20));
+
+        channel.writeInbound(Unpooled.buffer().writeInt(90 << 20).writeBytes(bytes(1, 10)));
+
+        assertThat(allocator.allocated).singleElement().satisfies(buffer -> {
+            assertThat(buffer.capacity()).isLessThanOrEqualTo(64 << 10);
+            assertThat(buffer.maxCapacity()).isEqualTo(90 << 20);
+        });
+        channel.close();
+        assertThat(allocator.allocated).allSatisfy(buffer -> assertThat(buffer.refCnt()).isZero());
+    }
+
     /** Remembers every buffer it hands out, to check that the decoder frees what it allocated. */
     private static final class TrackingAllocator extends AbstractByteBufAllocator {
         final List<ByteBuf> allocated = new ArrayList<>();
@@ -141,7 +158,8 @@ class FrameDecoderTest {
 
     @Test
     void shouldReceiveFramesOverARealSocketWithReadsLandingInTheFrame() throws Exception {
-        byte[][] frames = {bytes(4, 3_000_000), bytes(5, 10), bytes(6, 200_000), bytes(7, 0), bytes(8, 70_000)};
+        byte[][] frames = {bytes(4, 3_000_000), bytes(5, 10), bytes(6, 200_000), bytes(7, 0), bytes(8, 70_000),
+            bytes(9, FrameDecoder.UPFRONT_MAX_BYTES + 1_000)};
         BlockingQueue<ByteBuf> received = new LinkedBlockingQueue<>();
         EventLoopGroup group = Epoll.isAvailable() ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
         try {
@@ -150,7 +168,7 @@ class FrameDecoderTest {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            FrameDecoder decoder = new FrameDecoder(4 << 20);
+                            FrameDecoder decoder = new FrameDecoder(32 << 20);
                             ch.config().setRecvByteBufAllocator(new FrameReadAllocator(decoder));
                             ch.pipeline().addLast(decoder, new ChannelInboundHandlerAdapter() {
                                 @Override
