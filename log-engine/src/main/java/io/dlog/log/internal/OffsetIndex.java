@@ -47,21 +47,10 @@ final class OffsetIndex {
 
     /** Position of the last indexed batch whose base offset is &lt;= relativeOffset, or 0. */
     int lookup(int relativeOffset) {
-        int n = count;
+        int n = count; // count before array: see the class comment
         long[] arr = entries;
-        int lo = 0;
-        int hi = n - 1;
-        int found = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if ((int) (arr[mid] >> 32) <= relativeOffset) {
-                found = mid;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return found < 0 ? 0 : (int) arr[found];
+        int found = lastAtOrBelow(arr, n, relativeOffset, true);
+        return found < 0 ? 0 : position(arr[found]);
     }
 
     void writeTo(Path file) throws IOException {
@@ -109,24 +98,38 @@ final class OffsetIndex {
      * that base offset, and lies within {@code maxPosition}: what a reader may send without scanning.
      */
     int lastBatchStartAtOrBefore(int maxPosition, int maxRelativeOffset) {
-        int n = count;
+        int n = count; // count before array: see the class comment
         long[] arr = entries;
+        int found = lastAtOrBelow(arr, n, maxPosition, false);
+        while (found >= 0 && relativeOffset(arr[found]) > maxRelativeOffset) {
+            found--;
+        }
+        return found < 0 ? -1 : position(arr[found]);
+    }
+
+    /** Index of the last of the first {@code n} entries whose offset (or position) is &lt;= bound, or -1; both grow along the array. */
+    private static int lastAtOrBelow(long[] arr, int n, int bound, boolean byOffset) {
         int lo = 0;
         int hi = n - 1;
         int found = -1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            if ((int) arr[mid] <= maxPosition) {
+            if ((byOffset ? relativeOffset(arr[mid]) : position(arr[mid])) <= bound) {
                 found = mid;
                 lo = mid + 1;
             } else {
                 hi = mid - 1;
             }
         }
-        while (found >= 0 && (int) (arr[found] >> 32) > maxRelativeOffset) {
-            found--;
-        }
-        return found < 0 ? -1 : (int) arr[found];
+        return found;
+    }
+
+    private static int relativeOffset(long entry) {
+        return (int) (entry >> 32);
+    }
+
+    private static int position(long entry) {
+        return (int) entry;
     }
 
     /** Relative offset of the last entry, or -1. */
