@@ -69,9 +69,9 @@ final class WriterThread implements Runnable {
         return running && queue.offer(task);
     }
 
-    /** Enqueues the tasks as one (a single wake-up); each that cannot be queued is aborted. */
+    /** Enqueues the tasks as one (a single wake-up); each that cannot be queued is aborted. Takes the list. */
     void submitAll(List<Task> tasks) {
-        Task task = tasks.size() == 1 ? tasks.get(0) : new TaskGroup(List.copyOf(tasks));
+        Task task = tasks.size() == 1 ? tasks.get(0) : new TaskGroup(tasks);
         if (!submit(task)) {
             task.abort(AppendError.KAFKA_STORAGE_ERROR);
         }
