@@ -9,12 +9,15 @@ import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.TopicImage;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
@@ -46,6 +49,10 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
             for (TopicImage topic : topics.image().topics().values()) {
                 answers.add(CompletableFuture.completedFuture(describe(topic, data.includeTopicAuthorizedOperations())));
             }
+        } else if (byTopicId(data.topics(), request.apiVersion())) {
+            for (Uuid id : distinctIds(data.topics())) {
+                answers.add(CompletableFuture.completedFuture(answerById(id, data.includeTopicAuthorizedOperations())));
+            }
         } else {
             for (MetadataRequestData.MetadataRequestTopic wanted : data.topics()) {
                 answers.add(answer(wanted, allowCreate, data.includeTopicAuthorizedOperations()));
@@ -66,16 +73,46 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         });
     }
 
+    /**
+     * Kafka's rule: a request naming any topic by a non-zero id is answered by id, one answer per distinct
+     * id (names are ignored; the Admin client sends "" beside each id). Ids exist from v12; v10 and v11 carry
+     * the field but Kafka refuses a request that uses it, or that leaves a name null.
+     */
+    private static boolean byTopicId(List<MetadataRequestData.MetadataRequestTopic> topics, short version) {
+        boolean anyId = false;
+        for (MetadataRequestData.MetadataRequestTopic topic : topics) {
+            boolean hasId = topic.topicId() != null && !Uuid.ZERO_UUID.equals(topic.topicId());
+            if (version < 12 && (hasId || topic.name() == null)) {
+                throw new InvalidRequestException("Topic IDs and null topic names are not supported in Metadata v" + version);
+            }
+            anyId |= hasId;
+        }
+        return anyId;
+    }
+
+    private static Set<Uuid> distinctIds(List<MetadataRequestData.MetadataRequestTopic> topics) {
+        Set<Uuid> ids = new LinkedHashSet<>();
+        for (MetadataRequestData.MetadataRequestTopic topic : topics) {
+            if (topic.topicId() != null && !Uuid.ZERO_UUID.equals(topic.topicId())) {
+                ids.add(topic.topicId());
+            }
+        }
+        return ids;
+    }
+
+    private MetadataResponseTopic answerById(Uuid id, boolean authorizedOps) {
+        return context.topics().image().topic(Uuids.fromKafka(id)).map(t -> describe(t, authorizedOps))
+                .orElseGet(() -> error(null, id, Errors.UNKNOWN_TOPIC_ID));
+    }
+
     private CompletableFuture<MetadataResponseTopic> answer(MetadataRequestData.MetadataRequestTopic wanted,
                                                             boolean allowCreate, boolean authorizedOps) {
         MetadataImage image = context.topics().image();
-        if (wanted.name() == null) {
-            Uuid id = wanted.topicId();
-            Optional<TopicImage> byId = id == null ? Optional.empty() : image.topic(Uuids.fromKafka(id));
-            return CompletableFuture.completedFuture(byId.map(t -> describe(t, authorizedOps))
-                    .orElseGet(() -> error(null, id, Errors.UNKNOWN_TOPIC_ID)));
-        }
         String name = wanted.name();
+        if (name == null) {
+            // v12+ with a null name and a zero id: Kafka finds no such topic.
+            return CompletableFuture.completedFuture(error(null, Uuid.ZERO_UUID, Errors.UNKNOWN_TOPIC_ID));
+        }
         Optional<TopicImage> known = image.topic(name);
         if (known.isPresent()) {
             return CompletableFuture.completedFuture(describe(known.get(), authorizedOps));
