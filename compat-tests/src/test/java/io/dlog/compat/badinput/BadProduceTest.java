@@ -5,22 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dlog.compat.DLogBrokerExtension;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
-import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -151,32 +146,12 @@ class BadProduceTest {
     }
 
     private static ByteBuffer batch(String... values) {
-        SimpleRecord[] records = new SimpleRecord[values.length];
-        for (int i = 0; i < values.length; i++) {
-            records[i] = new SimpleRecord(System.currentTimeMillis(), null, values[i].getBytes(StandardCharsets.UTF_8));
-        }
-        ByteBuffer buffer = MemoryRecords.withRecords(Compression.NONE, records).buffer();
-        ByteBuffer copy = ByteBuffer.allocate(buffer.remaining());
-        copy.put(buffer.duplicate()).flip();
-        return copy;
+        return RecordBatches.of(false, values);
     }
 
-    /** One Produce v9 (acks=all) for partition 0 of {@code topic}; returns that partition's answer. */
     private static ProduceResponseData.PartitionProduceResponse produce(RawConnection connection, String topic,
                                                                         ByteBuffer records) throws Exception {
-        ProduceRequestData.TopicProduceDataCollection topics = new ProduceRequestData.TopicProduceDataCollection();
-        topics.add(new ProduceRequestData.TopicProduceData().setName(topic).setPartitionData(List.of(
-                new ProduceRequestData.PartitionProduceData().setIndex(0)
-                        .setRecords(MemoryRecords.readableRecords(records.duplicate())))));
-        ProduceRequestData request = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(10_000).setTopicData(topics);
-        int correlationId = connection.send(ApiKeys.PRODUCE, PRODUCE_VERSION, request);
-        ProduceResponseData response = new ProduceResponseData(
-                connection.receive(correlationId, ApiKeys.PRODUCE, PRODUCE_VERSION), PRODUCE_VERSION);
-        assertThat(response.responses()).hasSize(1);
-        ProduceResponseData.TopicProduceResponse topicResponse = response.responses().iterator().next();
-        assertThat(topicResponse.name()).isEqualTo(topic);
-        assertThat(topicResponse.partitionResponses()).hasSize(1);
-        return topicResponse.partitionResponses().get(0);
+        return connection.produce(topic, records, PRODUCE_VERSION);
     }
 
     private static MetadataResponseData.MetadataResponseTopic metadata(RawConnection connection, String topic,

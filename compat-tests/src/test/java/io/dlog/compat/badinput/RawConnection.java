@@ -9,12 +9,16 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
+import org.apache.kafka.common.record.internal.MemoryRecords;
 
 /**
  * A plain socket to the broker that writes whatever bytes a test wants: well-formed requests built
@@ -124,6 +128,26 @@ final class RawConnection implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** One Produce (acks=all) of {@code records} to partition 0 of {@code topic}; returns that partition's answer. */
+    ProduceResponseData.PartitionProduceResponse produce(String topic, ByteBuffer records, short version)
+            throws IOException {
+        ProduceRequestData.TopicProduceDataCollection topics = new ProduceRequestData.TopicProduceDataCollection();
+        topics.add(new ProduceRequestData.TopicProduceData().setName(topic).setPartitionData(List.of(
+                new ProduceRequestData.PartitionProduceData().setIndex(0)
+                        .setRecords(MemoryRecords.readableRecords(records.duplicate())))));
+        ProduceRequestData request = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(10_000).setTopicData(topics);
+        int correlationId = send(ApiKeys.PRODUCE, version, request);
+        ProduceResponseData response = new ProduceResponseData(receive(correlationId, ApiKeys.PRODUCE, version), version);
+        if (response.responses().size() != 1 || response.responses().iterator().next().partitionResponses().size() != 1) {
+            throw new IllegalStateException("expected one partition's answer: " + response);
+        }
+        ProduceResponseData.TopicProduceResponse topicResponse = response.responses().iterator().next();
+        if (!topicResponse.name().equals(topic)) {
+            throw new IllegalStateException("answer for topic " + topicResponse.name() + " where " + topic + " was expected");
+        }
+        return topicResponse.partitionResponses().get(0);
     }
 
     @Override

@@ -37,6 +37,11 @@ public final class RecordsValidator {
         }
     }
 
+    private static final int ATTRIBUTES_OFFSET = 21;
+    private static final int CODEC_MASK = 0x07;
+    /** zstd; the largest codec id the v2 format defines. */
+    private static final int MAX_CODEC_ID = 4;
+
     private RecordsValidator() {
     }
 
@@ -46,12 +51,14 @@ public final class RecordsValidator {
      */
     public static Outcome validate(MemoryRecords records, boolean compacted, String topicCompression,
                                    Compression compression) {
-        Iterator<MutableRecordBatch> batches = records.batches().iterator();
-        if (!batches.hasNext()) {
-            return Outcome.refuse(Errors.INVALID_RECORD, "Produce request has no record batch", -1);
-        }
+        // Every accessor below may meet bytes no producer writes; Kafka's record classes then throw, and
+        // the partition is answered with CORRUPT_MESSAGE instead of the request failing as a whole.
         MutableRecordBatch batch;
         try {
+            Iterator<MutableRecordBatch> batches = records.batches().iterator();
+            if (!batches.hasNext()) {
+                return Outcome.refuse(Errors.CORRUPT_MESSAGE, "Produce request has no complete record batch", -1);
+            }
             batch = batches.next();
             if (batches.hasNext()) {
                 return Outcome.refuse(Errors.INVALID_RECORD,
@@ -64,15 +71,22 @@ public final class RecordsValidator {
             return Outcome.refuse(Errors.INVALID_RECORD,
                     "Produce requests with version 3 and above may only hold magic v2 record batches", -1);
         }
+        // The one batch starts at the buffer's position and, being v2, holds a whole 61-byte header.
+        ByteBuffer bytes = records.buffer();
+        int codecId = bytes.getShort(bytes.position() + ATTRIBUTES_OFFSET) & CODEC_MASK;
+        if (codecId > MAX_CODEC_ID) {
+            // Ids 5-7 name no codec: Kafka's CompressionType.forId throws on them.
+            return Outcome.refuse(Errors.UNSUPPORTED_COMPRESSION_TYPE, "Unknown compression type id " + codecId, -1);
+        }
         CompressionType target = targetCodec(topicCompression, batch.compressionType());
         boolean recompress = target != batch.compressionType() && !batch.isControlBatch();
         if (!compacted && !recompress) {
             return Outcome.accept(records.buffer());
         }
-        if (!batch.isValid()) {
-            return Outcome.refuse(Errors.CORRUPT_MESSAGE, "Record batch fails its CRC check", -1);
-        }
         try {
+            if (!batch.isValid()) {
+                return Outcome.refuse(Errors.CORRUPT_MESSAGE, "Record batch fails its CRC check", -1);
+            }
             if (compacted) {
                 int index = firstNullKey(batch);
                 if (index >= 0) {
