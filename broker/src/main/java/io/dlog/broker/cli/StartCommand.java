@@ -8,11 +8,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,64 +25,181 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code dlog start}: runs a node until SIGTERM/SIGINT, then shuts down cleanly (flush, close files).
- * With no flags: a single node on localhost:9092 with data in ./dlog-data.
+ * With no flags: a single node on localhost:9092 with data in ./dlog-data. With {@code --cluster N}: N nodes
+ * on 127.0.0.1, each in its own JVM ({@link DevCluster}), for trying a cluster on one machine.
  */
 @Command(name = "start", mixinStandardHelpOptions = true,
         description = "Start a DLog node and serve Kafka clients until stopped (SIGTERM or Ctrl-C).")
 final class StartCommand implements Callable<Integer> {
+    /** How the started line begins; {@link DevCluster} watches its nodes' output for it. */
+    static final String SERVING = "DLog is serving Kafka clients on ";
+    /** Every one-line error this command prints begins so. */
+    static final String ERROR_PREFIX = "dlog: ";
+    static final int DEFAULT_PORT = 9092;
+    static final Path DEFAULT_CLUSTER_DIR = Path.of("dlog-cluster");
+    private static final String CLUSTER_HOST = "127.0.0.1";
+    /** Longest a signal waits for the node(s) to close: a cluster's nodes get 30 s before SIGKILL. */
+    private static final long CLOSE_WAIT_SECONDS = 60;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "A Kafka-style server.properties (listeners, advertised.listeners, log.dirs, num.partitions, log.retention.*, ...).")
     Path configFile;
 
-    @Option(names = {"-p", "--port"}, paramLabel = "N", description = "Listen on this port (overrides listeners).")
+    @Option(names = {"-p", "--port"}, paramLabel = "N",
+            description = "Listen on this port (replaces the port of the client listener in listeners). "
+                    + "With --cluster: node 1's port; node i listens on N+2(i-1) and its controller one above.")
     Integer port;
 
-    @Option(names = {"-d", "--data-dir"}, paramLabel = "DIR", description = "Data folder (overrides log.dirs). Default: ./dlog-data")
+    @Option(names = {"-d", "--data-dir"}, paramLabel = "DIR",
+            description = "Data folder (overrides log.dirs). Default: ./dlog-data; with --cluster: ./dlog-cluster, node i's config in DIR/node-i, its data in DIR/node-i/data")
     Path dataDir;
 
     @Option(names = {"-o", "--override"}, paramLabel = "KEY=VALUE", description = "Set one config, as in server.properties. Repeatable.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    @Option(names = "--cluster", paramLabel = "N",
+            description = "Start a local cluster of N nodes (1-" + ClusterLayout.MAX_NODES + ") on 127.0.0.1, each in its own "
+                    + "JVM, ports 9092/9093, 9094/9095, ... (PLAINTEXT/CONTROLLER); --config and -o apply to every node.")
+    Integer clusterSize;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** Set by tests to stop a started node without a signal. */
+    /** Opened by SIGTERM/SIGINT (the shutdown hook) or by {@link #requestStop()}. */
     private final CountDownLatch stop = new CountDownLatch(1);
+    /** Opened once everything started is closed, so that the shutdown hook lets the JVM end only then. */
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    /** Stops a running {@code start} as SIGTERM would; for tests that run the command in-process. */
+    void requestStop() {
+        stop.countDown();
+    }
 
     @Override
     public Integer call() {
+        try {
+            return clusterSize == null ? runNode() : runCluster();
+        } finally {
+            closed.countDown();
+        }
+    }
+
+    private int runNode() {
         BrokerConfig config;
         try {
             config = BrokerConfig.parse(collectConfig());
         } catch (ConfigException | IOException e) {
-            spec.commandLine().getErr().println("dlog: " + e.getMessage());
-            return 2;
+            return fail(2, e.getMessage());
         }
         DLogBroker broker;
         try {
             broker = DLogBroker.start(config);
         } catch (IOException | ConfigException e) {
-            spec.commandLine().getErr().println("dlog: " + e.getMessage());
-            return 1;
+            return fail(1, e.getMessage());
         }
-        Thread hook = new Thread(() -> {
-            broker.close();
-            stop.countDown();
-        }, "dlog-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        spec.commandLine().getOut().println("DLog is serving Kafka clients on " + config.advertisedListener().host()
+        Thread hook = installShutdownHook();
+        spec.commandLine().getOut().println(SERVING + config.advertisedListener().host()
                 + ":" + broker.port() + " (data in " + config.dataDir().toAbsolutePath() + "). Stop with Ctrl-C.");
         spec.commandLine().getOut().flush();
+        awaitStopRequest();
+        broker.close();
+        removeShutdownHook(hook);
+        return 0;
+    }
+
+    private int runCluster() {
+        if (clusterSize < 1 || clusterSize > ClusterLayout.MAX_NODES) {
+            return fail(2, "--cluster takes 1 to " + ClusterLayout.MAX_NODES + " nodes, not " + clusterSize);
+        }
+        int basePort = port == null ? DEFAULT_PORT : port;
+        int lastPort = basePort + 2 * clusterSize - 1;
+        if (basePort < 1 || lastPort > 65535) {
+            return fail(2, "--cluster " + clusterSize + " needs ports " + basePort + "-" + lastPort
+                    + ", a fixed range within 1-65535 (the nodes name each other's ports in controller.quorum.voters)");
+        }
+        ClusterLayout layout = ClusterLayout.contiguous(clusterSize, CLUSTER_HOST, basePort,
+                (dataDir == null ? DEFAULT_CLUSTER_DIR : dataDir).toAbsolutePath());
+        DevCluster cluster = new DevCluster(layout, spec.commandLine().getOut(), spec.commandLine().getErr());
+        try {
+            Map<String, String> base = readConfigFile();
+            base.putAll(overrides);
+            cluster.writeConfigs(base);
+        } catch (IOException e) {
+            return fail(2, e.getMessage());
+        }
+        Thread hook = installShutdownHook();
+        try {
+            Optional<String> failure = cluster.start();
+            if (failure.isPresent()) {
+                return fail(1, failure.get());
+            }
+            spec.commandLine().getOut().println(SERVING + layout.bootstrapServers() + " (a cluster of " + clusterSize
+                    + " nodes, data in " + layout.nodes().get(0).dir().getParent() + "). Stop with Ctrl-C.");
+            spec.commandLine().getOut().flush();
+            boolean onRequest = cluster.awaitStop(stop);
+            return onRequest ? 0 : fail(1, "every node has exited");
+        } catch (IOException e) {
+            return fail(1, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return fail(1, "interrupted");
+        } finally {
+            cluster.stop();
+            removeShutdownHook(hook);
+        }
+    }
+
+    private int fail(int exitCode, String message) {
+        spec.commandLine().getErr().println(ERROR_PREFIX + message);
+        spec.commandLine().getErr().flush();
+        return exitCode;
+    }
+
+    /** SIGTERM/SIGINT open the stop latch; the JVM then ends once {@link #call()} has closed everything. */
+    private Thread installShutdownHook() {
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try {
+                closed.await(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "dlog-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
+    }
+
+    private static void removeShutdownHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // Stopped by a signal: the hook is running and ends when call() returns.
+        }
+    }
+
+    private void awaitStopRequest() {
         try {
             stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return 0;
     }
 
-    private Map<String, String> collectConfig() throws IOException {
+    /** The single node's settings: the config file, then -o, then --port and --data-dir. */
+    Map<String, String> collectConfig() throws IOException {
+        Map<String, String> values = readConfigFile();
+        values.putAll(overrides);
+        if (port != null) {
+            values.put(BrokerConfig.LISTENERS, withClientPort(values, port));
+        }
+        if (dataDir != null) {
+            values.remove(BrokerConfig.LOG_DIR);
+            values.put(BrokerConfig.LOG_DIRS, dataDir.toString());
+        }
+        return values;
+    }
+
+    private Map<String, String> readConfigFile() throws IOException {
         Map<String, String> values = new LinkedHashMap<>();
         if (configFile != null) {
             Properties props = new Properties();
@@ -88,15 +210,35 @@ final class StartCommand implements Callable<Integer> {
             }
             props.stringPropertyNames().forEach(key -> values.put(key, props.getProperty(key).trim()));
         }
-        values.putAll(overrides);
-        if (port != null) {
-            String host = BrokerConfig.parse(values).listener().host();
-            values.put(BrokerConfig.LISTENERS, "PLAINTEXT://" + host + ":" + port);
-        }
-        if (dataDir != null) {
-            values.remove(BrokerConfig.LOG_DIR);
-            values.put(BrokerConfig.LOG_DIRS, dataDir.toString());
-        }
         return values;
+    }
+
+    /**
+     * {@code listeners} with the port of its client listener replaced: the first listener that is not one of
+     * {@code controller.listener.names} (CONTROLLER when unset). The controller listener keeps its port, since
+     * the other nodes' {@code controller.quorum.voters} name it.
+     */
+    static String withClientPort(Map<String, String> values, int port) {
+        String listeners = values.getOrDefault(BrokerConfig.LISTENERS,
+                (String) BrokerConfig.definition().configKeys().get(BrokerConfig.LISTENERS).defaultValue);
+        Set<String> controllerNames = Set.of(values.getOrDefault("controller.listener.names",
+                ClusterLayout.CONTROLLER_LISTENER).trim().split("\\s*,\\s*"));
+        List<String> result = new ArrayList<>();
+        boolean replaced = false;
+        for (String listener : listeners.trim().split("\\s*,\\s*")) {
+            int scheme = listener.indexOf("://");
+            int colon = listener.lastIndexOf(':');
+            boolean client = scheme > 0 && !controllerNames.contains(listener.substring(0, scheme));
+            if (!replaced && client && colon > scheme + 2) {
+                result.add(listener.substring(0, colon + 1) + port);
+                replaced = true;
+            } else {
+                result.add(listener);
+            }
+        }
+        if (!replaced) {
+            throw new ConfigException(BrokerConfig.LISTENERS, listeners, "--port needs a client listener such as PLAINTEXT://host:port");
+        }
+        return String.join(",", result);
     }
 }
