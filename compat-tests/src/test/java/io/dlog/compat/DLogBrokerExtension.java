@@ -101,7 +101,7 @@ public final class DLogBrokerExtension implements BeforeAllCallback, AfterAllCal
         return name;
     }
 
-    static void deleteRecursively(Path dir) throws IOException {
+    public static void deleteRecursively(Path dir) throws IOException {
         if (dir == null || !Files.exists(dir)) {
             return;
         }

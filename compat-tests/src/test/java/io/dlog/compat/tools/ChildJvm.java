@@ -117,6 +117,11 @@ public final class ChildJvm {
         return new Child(process, stdout, stderr);
     }
 
+    /** This test JVM's classpath, surefire's manifest-only jar expanded: what a child JVM needs to run DLog. */
+    public static String classpath() {
+        return CLASSPATH;
+    }
+
     public static void deleteOutput(Child child) {
         try {
             Files.deleteIfExists(child.stdout());

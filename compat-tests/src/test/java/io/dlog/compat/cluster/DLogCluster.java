@@ -1,0 +1,245 @@
+package io.dlog.compat.cluster;
+
+import io.dlog.broker.cli.ClusterLayout;
+import io.dlog.compat.DLogBrokerExtension;
+import io.dlog.kafka.config.BrokerConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Node;
+
+/**
+ * N DLog nodes on 127.0.0.1 for a test: node ids 1..N, a PLAINTEXT and a CONTROLLER port per node chosen free
+ * when the cluster is made (kept across restarts), a folder per node under one temporary root (its
+ * {@code server.properties}, its data in {@code data/}), and the same {@code controller.quorum.voters} for all:
+ * the configuration {@link ClusterLayout} writes for {@code dlog start --cluster}. Subclasses run the nodes
+ * in this JVM ({@link InProcessCluster}) or as child JVMs ({@link ProcessCluster}).
+ *
+ * <p>Not thread-safe: one test thread drives a cluster.
+ */
+public abstract class DLogCluster implements AutoCloseable {
+    public static final Duration FORM_TIMEOUT = Duration.ofSeconds(90);
+
+    private final ClusterLayout layout;
+    private final Path root;
+    private final Map<String, String> overrides;
+
+    protected DLogCluster(int size, Map<String, String> overrides) throws IOException {
+        if (size < 1) {
+            throw new IllegalArgumentException("a cluster has at least one node, not " + size);
+        }
+        if (size > 1 && !clusterConfigSupported()) {
+            throw new IllegalStateException("BrokerConfig does not know controller.quorum.voters yet: only N=1 can start");
+        }
+        this.root = Files.createTempDirectory("dlog-cluster-");
+        this.layout = freePorts(size, root);
+        this.overrides = Map.copyOf(overrides);
+    }
+
+    /** Whether this build's BrokerConfig takes the cluster keys (a CONTROLLER listener, controller.quorum.voters). */
+    public static boolean clusterConfigSupported() {
+        return BrokerConfig.names().contains("controller.quorum.voters");
+    }
+
+    private static ClusterLayout freePorts(int size, Path root) throws IOException {
+        // All sockets open at once, so that the 2N ports are distinct.
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2 * size; i++) {
+                sockets.add(new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1")));
+            }
+            List<ClusterLayout.Node> nodes = new ArrayList<>();
+            for (int id = 1; id <= size; id++) {
+                nodes.add(new ClusterLayout.Node(id, "127.0.0.1", sockets.get(2 * id - 2).getLocalPort(),
+                        sockets.get(2 * id - 1).getLocalPort(), root.resolve("node-" + id)));
+            }
+            return new ClusterLayout(nodes);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
+    public ClusterLayout layout() {
+        return layout;
+    }
+
+    public int size() {
+        return layout.nodes().size();
+    }
+
+    public List<Integer> nodeIds() {
+        return layout.nodes().stream().map(ClusterLayout.Node::id).toList();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The node's {@code log.dirs}. */
+    public Path dataDir(int nodeId) {
+        return layout.node(nodeId).dataDir();
+    }
+
+    /** Every node's client address, running or not. */
+    public String bootstrapServers() {
+        return layout.bootstrapServers();
+    }
+
+    public String bootstrapServers(int nodeId) {
+        return layout.node(nodeId).bootstrapServer();
+    }
+
+    /**
+     * The node's whole configuration: the cluster's keys for this node over the test's overrides. Until
+     * BrokerConfig knows the cluster keys, a one-node cluster gets its PLAINTEXT listener only.
+     */
+    public Map<String, String> nodeConfig(int nodeId) {
+        Map<String, String> values = layout.nodeConfig(nodeId, overrides);
+        if (!clusterConfigSupported()) {
+            values.put(BrokerConfig.LISTENERS, ClusterLayout.BROKER_LISTENER + "://" + bootstrapServers(nodeId));
+        }
+        return values;
+    }
+
+    /** Writes the node's server.properties into its folder and returns the file. */
+    protected Path writeConfig(int nodeId) throws IOException {
+        Path file = layout.node(nodeId).configFile();
+        ClusterLayout.writeProperties(file, nodeConfig(nodeId), "node " + nodeId + " of a test cluster");
+        return file;
+    }
+
+    /** Starts every node (together: a node may wait for a quorum of its peers) and waits until the cluster formed. */
+    public abstract void start() throws IOException;
+
+    /** Starts the cluster, or closes it (its nodes and folder) and rethrows if it cannot start. */
+    protected static <C extends DLogCluster> C startedOrClosed(C cluster) throws IOException {
+        try {
+            cluster.start();
+        } catch (IOException | RuntimeException | Error e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    /** A clean stop: the node closes its files and leaves. */
+    public abstract void stop(int nodeId);
+
+    /** Starts a stopped node again on the same folder and ports, and waits until it accepts connections. */
+    public abstract void restart(int nodeId) throws IOException;
+
+    public abstract boolean isRunning(int nodeId);
+
+    public List<Integer> runningNodeIds() {
+        return nodeIds().stream().filter(this::isRunning).toList();
+    }
+
+    public Properties clientProps() {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return props;
+    }
+
+    public Admin admin() {
+        return Admin.create(clientProps());
+    }
+
+    /** Waits until Kafka's DescribeCluster, asked of every running node, lists exactly the running nodes. */
+    public void awaitFormed() {
+        awaitBrokers(runningNodeIds(), FORM_TIMEOUT);
+    }
+
+    /**
+     * Waits until each running node answers DescribeCluster with exactly {@code expected} as the brokers:
+     * every node then sees the same membership, not only the first one a client happens to reach.
+     */
+    public void awaitBrokers(Collection<Integer> expected, Duration timeout) {
+        Set<Integer> wanted = new TreeSet<>(expected);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<Integer, Object> lastSeen = new LinkedHashMap<>();
+        while (true) {
+            boolean all = true;
+            for (int nodeId : runningNodeIds()) {
+                Object seen = describeClusterOf(nodeId);
+                lastSeen.put(nodeId, seen);
+                all &= wanted.equals(seen);
+            }
+            if (all) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("cluster not formed after " + timeout + ": wanted brokers " + wanted
+                        + " on every running node, each node saw " + lastSeen + diagnostics());
+            }
+            sleep(200);
+        }
+    }
+
+    /** The broker ids this node reports, or what went wrong asking it. */
+    private Object describeClusterOf(int nodeId) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(nodeId));
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+        try (Admin admin = Admin.create(props)) {
+            Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(5000)).nodes()
+                    .get(10, TimeUnit.SECONDS);
+            return nodes.stream().map(Node::id).collect(Collectors.toCollection(TreeSet::new));
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            return e.getCause() == null ? e.toString() : e.getCause().toString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** What a failed wait adds to its message (the child processes' logs, say). */
+    protected String diagnostics() {
+        return "";
+    }
+
+    /** Stops every node and deletes the root folder. */
+    @Override
+    public void close() {
+        try {
+            closeNodes();
+        } finally {
+            try {
+                DLogBrokerExtension.deleteRecursively(root);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    protected abstract void closeNodes();
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package io.dlog.compat.cluster;
+
+import io.dlog.compat.tools.ChildJvm;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The nodes of a {@link DLogCluster} as child JVMs, each started as a user starts one:
+ * {@code java -cp <test classpath> io.dlog.broker.cli.DLogCli start --config node-i/server.properties}, its
+ * stdout and stderr appended to {@code node-i/dlog.log}. What only a process allows: {@link #kill} (SIGKILL:
+ * no shutdown hook, no flush), {@link #pause}/{@link #resume} (SIGSTOP/SIGCONT: a node that stops answering
+ * without closing a socket), and a graceful {@link #stop} (SIGTERM). Every child is killed when this JVM exits,
+ * so a failed or aborted test leaves no process behind.
+ */
+public final class ProcessCluster extends DLogCluster {
+    public static final String CLI = "io.dlog.broker.cli.DLogCli";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    /** Every child of every ProcessCluster in this JVM, for the shutdown hook. */
+    private static final Set<Process> ALL_CHILDREN = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> ALL_CHILDREN.forEach(Process::destroyForcibly),
+                "dlog-test-kill-children"));
+    }
+
+    private final Map<Integer, Process> processes = new TreeMap<>();
+    private final Set<Integer> paused = new java.util.HashSet<>();
+    private final List<String> jvmOptions;
+
+    public ProcessCluster(int size, Map<String, String> overrides) throws IOException {
+        this(size, overrides, List.of());
+    }
+
+    /** @param jvmOptions added to each child's command line after the defaults (a small heap, serial GC) */
+    public ProcessCluster(int size, Map<String, String> overrides, List<String> jvmOptions) throws IOException {
+        super(size, overrides);
+        this.jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    /** A started cluster of {@code size} child JVMs, formed. */
+    public static ProcessCluster start(int size, Map<String, String> overrides) throws IOException {
+        return startedOrClosed(new ProcessCluster(size, overrides));
+    }
+
+    @Override
+    public void start() throws IOException {
+        for (int nodeId : nodeIds()) {
+            launch(nodeId);
+        }
+        for (int nodeId : nodeIds()) {
+            awaitListening(nodeId);
+        }
+        awaitFormed();
+    }
+
+    private void launch(int nodeId) throws IOException {
+        if (processes.containsKey(nodeId)) {
+            throw new IllegalStateException("node " + nodeId + " is running");
+        }
+        Path config = writeConfig(nodeId);
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", ChildJvm.classpath(), CLI, "start", "--config", config.toString()));
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(nodeId).toFile()))
+                .start();
+        ALL_CHILDREN.add(process);
+        processes.put(nodeId, process);
+    }
+
+    /** Waits until the node accepts connections on its client port; fails with its log if it died first. */
+    private void awaitListening(int nodeId) {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            Process process = process(nodeId);
+            if (!process.isAlive()) {
+                throw new AssertionError("node " + nodeId + " exited with " + process.exitValue() + " before serving\n"
+                        + logTail(nodeId));
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", layout().node(nodeId).port()), 500);
+                return;
+            } catch (IOException notYet) {
+                sleep(100);
+            }
+        }
+        throw new AssertionError("node " + nodeId + " not serving after " + START_TIMEOUT + "\n" + logTail(nodeId));
+    }
+
+    private Process process(int nodeId) {
+        Process process = processes.get(nodeId);
+        if (process == null) {
+            throw new IllegalStateException("node " + nodeId + " is not running");
+        }
+        return process;
+    }
+
+    public long pid(int nodeId) {
+        return process(nodeId).pid();
+    }
+
+    /** Where the node's stdout and stderr go, across restarts. */
+    public Path logFile(int nodeId) {
+        return layout().node(nodeId).dir().resolve("dlog.log");
+    }
+
+    /** kill -9: the node gets no chance to flush or close anything. */
+    public void kill(int nodeId) {
+        Process process = process(nodeId);
+        process.destroyForcibly();
+        awaitExit(nodeId, process);
+    }
+
+    /**
+     * SIGTERM, as Ctrl-C or a service manager sends it: the node shuts down cleanly. A paused node is resumed
+     * first, or it could not act on the signal.
+     */
+    @Override
+    public void stop(int nodeId) {
+        Process process = process(nodeId);
+        if (paused.contains(nodeId)) {
+            resume(nodeId);
+        }
+        process.destroy();
+        awaitExit(nodeId, process);
+    }
+
+    /** The exit code of the node's last process, once it has ended (143 after a graceful stop, 137 after kill). */
+    private void awaitExit(int nodeId, Process process) {
+        try {
+            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new AssertionError("node " + nodeId + " did not stop within " + STOP_TIMEOUT + "; killed\n"
+                        + logTail(nodeId));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } finally {
+            processes.remove(nodeId);
+            paused.remove(nodeId);
+            ALL_CHILDREN.remove(process);
+        }
+    }
+
+    /** SIGSTOP: the node freezes with its sockets open, as a long GC pause or a hung VM looks to its peers. */
+    public void pause(int nodeId) {
+        signal(nodeId, "-STOP");
+        paused.add(nodeId);
+    }
+
+    /** SIGCONT: a paused node carries on where it stopped. */
+    public void resume(int nodeId) {
+        signal(nodeId, "-CONT");
+        paused.remove(nodeId);
+    }
+
+    public boolean isPaused(int nodeId) {
+        return paused.contains(nodeId);
+    }
+
+    private void signal(int nodeId, String signal) {
+        long pid = pid(nodeId);
+        try {
+            Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).redirectErrorStream(true).start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill " + signal + " " + pid + " failed: "
+                        + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void restart(int nodeId) throws IOException {
+        if (processes.containsKey(nodeId)) {
+            stop(nodeId);
+        }
+        launch(nodeId);
+        awaitListening(nodeId);
+    }
+
+    @Override
+    public boolean isRunning(int nodeId) {
+        Process process = processes.get(nodeId);
+        return process != null && process.isAlive();
+    }
+
+    /** The last lines of the node's log, for failure messages. */
+    public String logTail(int nodeId) {
+        try {
+            List<String> lines = Files.readAllLines(logFile(nodeId), StandardCharsets.UTF_8);
+            return "--- node-" + nodeId + "/dlog.log (last lines)\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())) + "\n";
+        } catch (IOException e) {
+            return "--- node-" + nodeId + "/dlog.log unreadable: " + e + "\n";
+        }
+    }
+
+    @Override
+    protected String diagnostics() {
+        StringBuilder text = new StringBuilder("\n");
+        for (int nodeId : nodeIds()) {
+            text.append(logTail(nodeId));
+        }
+        return text.toString();
+    }
+
+    /** Kills every node: the data folders are deleted next, so a clean shutdown would buy nothing. */
+    @Override
+    protected void closeNodes() {
+        for (int nodeId : List.copyOf(processes.keySet())) {
+            kill(nodeId);
+        }
+    }
+}
