@@ -15,16 +15,16 @@ import java.util.stream.Collectors;
  * The {@code server.properties} of every node of a cluster on one host: node ids 1..N, a PLAINTEXT and a
  * CONTROLLER port per node, a data folder per node, and the same {@code controller.quorum.voters} everywhere.
  * Used by {@code dlog start --cluster N} and by the test harnesses, so that both start clusters the same way.
- * Nodes 1 to {@value #MAX_VOTERS} are controllers and brokers; any further node is a broker only, because a
- * metadata quorum of more than five voters only slows every commit down. Immutable.
+ * Every node is a broker and a controller (a voter of the metadata group), as every DLog node is. Immutable.
  */
 public final class ClusterLayout {
-    /** Kafka's own advice: 1, 3 or 5 controllers; more voters make each commit wait for more acknowledgements. */
-    public static final int MAX_VOTERS = 5;
     public static final String CONTROLLER_LISTENER = "CONTROLLER";
     public static final String BROKER_LISTENER = "PLAINTEXT";
-    /** Above this, 2 ports per node no longer fit on a host comfortably and the dev cluster is not the tool. */
-    public static final int MAX_NODES = 9;
+    /**
+     * Every node votes, and Kafka's advice is 1, 3 or 5 controllers: more voters make each metadata commit wait
+     * for more acknowledgements and buy no safety a dev cluster needs.
+     */
+    public static final int MAX_NODES = 5;
 
     private final List<Node> nodes;
 
@@ -43,10 +43,6 @@ public final class ClusterLayout {
 
         public String bootstrapServer() {
             return host + ":" + port;
-        }
-
-        public boolean voter() {
-            return id <= MAX_VOTERS;
         }
     }
 
@@ -79,9 +75,9 @@ public final class ClusterLayout {
                 .orElseThrow(() -> new IllegalArgumentException("no node " + id));
     }
 
-    /** {@code 1@host:port,2@host:port,...}: the controllers' CONTROLLER endpoints (the metadata group's peers). */
+    /** {@code 1@host:port,2@host:port,...}: the nodes' CONTROLLER endpoints (the metadata group's peers). */
     public String quorumVoters() {
-        return nodes.stream().filter(Node::voter)
+        return nodes.stream()
                 .map(node -> node.id() + "@" + node.host() + ":" + node.controllerPort())
                 .collect(Collectors.joining(","));
     }
@@ -98,11 +94,9 @@ public final class ClusterLayout {
         Node node = node(id);
         Map<String, String> values = new LinkedHashMap<>(base);
         values.put("node.id", Integer.toString(node.id()));
-        values.put("process.roles", node.voter() ? "broker,controller" : "broker");
+        values.put("process.roles", "broker,controller");
         String brokerListener = BROKER_LISTENER + "://" + node.bootstrapServer();
-        values.put("listeners", node.voter()
-                ? brokerListener + "," + CONTROLLER_LISTENER + "://" + node.host() + ":" + node.controllerPort()
-                : brokerListener);
+        values.put("listeners", brokerListener + "," + CONTROLLER_LISTENER + "://" + node.host() + ":" + node.controllerPort());
         values.put("advertised.listeners", brokerListener);
         values.put("controller.listener.names", CONTROLLER_LISTENER);
         values.put("inter.broker.listener.name", BROKER_LISTENER);
