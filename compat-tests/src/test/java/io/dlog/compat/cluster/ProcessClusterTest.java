@@ -112,6 +112,17 @@ class ProcessClusterTest {
                 Optional.of(false));
     }
 
+    @Test
+    void shouldFailWithTheNodesLogAndLeaveNothingBehindWhenANodeCannotStart() {
+        // When
+        assertThatThrownBy(() -> ProcessCluster.start(1, Map.of("no.such.key", "1")))
+
+                // Then
+                .isInstanceOf(AssertionError.class).hasMessageContaining("node 1 exited with 2")
+                .hasMessageContaining("no.such.key");
+        assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive)).isEmpty();
+    }
+
     private static Admin quickAdmin(DLogCluster cluster) {
         Properties props = cluster.clientProps();
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
