@@ -19,6 +19,10 @@ public enum AppendError {
     OUT_OF_ORDER_SEQUENCE_NUMBER,
     /** The producer's epoch is older than the one the partition has seen. */
     INVALID_PRODUCER_EPOCH,
+    /** A transaction marker from a coordinator older than the one that wrote the producer's last marker. */
+    TRANSACTION_COORDINATOR_FENCED,
+    /** A non-transactional batch from a producer inside a transaction, or a malformed marker. */
+    INVALID_TXN_STATE,
     /** The partition's disk failed; the partition is offline until restart. */
     KAFKA_STORAGE_ERROR,
     /** Append to a partition that was deleted or closed meanwhile. */

@@ -48,6 +48,21 @@ public interface PartitionLog {
     FetchSlice read(long fetchOffset, int maxBytes, long maxOffset, boolean minOneBatch)
             throws OffsetOutOfRangeException, IOException;
 
+    /**
+     * A read_committed read: {@link #read} bounded by the last stable offset, plus the aborted
+     * transactions the slice overlaps, from the segments' aborted-transaction indexes.
+     *
+     * @throws OffsetOutOfRangeException fetchOffset &lt; log start offset or &gt; log end offset
+     */
+    CommittedRead readCommitted(long fetchOffset, int maxBytes, boolean minOneBatch)
+            throws OffsetOutOfRangeException, IOException;
+
+    /**
+     * Aborted transactions with a first offset below {@code upperBoundOffset} and an abort marker at or
+     * after {@code fromOffset}, in first-offset order (what the log cleaner needs to drop aborted data).
+     */
+    List<AbortedTransaction> abortedTransactions(long fromOffset, long upperBoundOffset);
+
     long logStartOffset();
 
     long logEndOffset();
@@ -55,7 +70,11 @@ public interface PartitionLog {
     /** Offsets below are committed: FLUSH OS: the log end offset; FSYNC: the last fsynced offset. */
     long highWatermark();
 
-    /** Equals the high watermark until transactions exist. */
+    /**
+     * Offsets below are committed and belong to no open transaction: the first offset of the earliest
+     * transaction still open (or whose marker is not yet below the high watermark), else the high
+     * watermark. read_committed consumers read up to here.
+     */
     long lastStableOffset();
 
     /** Bytes on disk across all segments. */
@@ -80,6 +99,9 @@ public interface PartitionLog {
      */
     CompletableFuture<Long> deleteRecordsBefore(long offset) throws OffsetOutOfRangeException;
 
-    /** Active idempotent producers, for DescribeProducers. */
+    /**
+     * Active idempotent and transactional producers, for DescribeProducers; a producer inside a
+     * transaction shows the offset of its first batch on this partition.
+     */
     List<ProducerSnapshot> activeProducers();
 }

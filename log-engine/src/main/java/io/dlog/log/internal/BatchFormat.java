@@ -87,6 +87,51 @@ final class BatchFormat {
         return (attributes(b, at) & CONTROL_BIT) != 0;
     }
 
+    static boolean isTransactional(ByteBuffer b, int at) {
+        return (attributes(b, at) & TRANSACTIONAL_BIT) != 0;
+    }
+
+    /** Control record type of a commit marker (Kafka's ControlRecordType.COMMIT); abort is 0. */
+    static final short CONTROL_COMMIT = 1;
+    static final short CONTROL_ABORT = 0;
+
+    /**
+     * A transaction marker's type and coordinator epoch: the first record of a control batch has key
+     * {@code (version int16, type int16)} and value {@code (version int16, coordinatorEpoch int32)}.
+     * Control batches are never compressed.
+     *
+     * @return {@code {type, coordinatorEpoch}}
+     * @throws IllegalArgumentException the batch holds no readable marker record
+     */
+    static int[] marker(ByteBuffer b, int at, int totalSize) {
+        if (compression(b, at) != 0) {
+            throw new IllegalArgumentException("compressed control batch");
+        }
+        ByteBuffer r = b.duplicate();
+        r.limit(at + totalSize).position(at + HEADER_SIZE);
+        try {
+            readVarint(r); // record length
+            r.get(); // attributes
+            readVarlong(r); // timestamp delta
+            readVarint(r); // offset delta
+            int keyLength = readVarint(r);
+            if (keyLength < 4) {
+                throw new IllegalArgumentException("control record key of " + keyLength + " bytes");
+            }
+            int keyStart = r.position();
+            short type = r.getShort(keyStart + 2);
+            r.position(keyStart + keyLength);
+            int valueLength = readVarint(r);
+            int coordinatorEpoch = valueLength >= 6 ? r.getInt(r.position() + 2) : -1;
+            if (type != CONTROL_COMMIT && type != CONTROL_ABORT) {
+                throw new IllegalArgumentException("unknown control record type " + type);
+            }
+            return new int[] {type, coordinatorEpoch};
+        } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("control record truncated", e);
+        }
+    }
+
     static int compression(ByteBuffer b, int at) {
         return attributes(b, at) & COMPRESSION_MASK;
     }

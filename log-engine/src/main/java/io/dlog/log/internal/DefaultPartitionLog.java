@@ -1,7 +1,9 @@
 package io.dlog.log.internal;
 
+import io.dlog.log.AbortedTransaction;
 import io.dlog.log.AppendError;
 import io.dlog.log.AppendResult;
+import io.dlog.log.CommittedRead;
 import io.dlog.log.EpochEndOffset;
 import io.dlog.log.FetchSlice;
 import io.dlog.log.FlushMode;
@@ -19,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +33,8 @@ import java.util.function.Consumer;
  * One partition's log: segments plus producer state and leader epochs.
  *
  * <p>Invariants: segments are contiguous, the last one is the active one; {@code logStartOffset <=
- * highWatermark <= logEndOffset}; {@code logEndOffset} is published only after the bytes and indexes
+ * lastStableOffset <= highWatermark <= logEndOffset} (the LSO may lag the log start after DeleteRecords
+ * only until the next change recomputes it); {@code logEndOffset} is published only after the bytes and indexes
  * of the batches below it are in place, so a reader that saw it can read them.
  *
  * <p>Thread-safety: every change (append, roll, retention, DeleteRecords, deletion) runs on the owning
@@ -56,6 +60,7 @@ final class DefaultPartitionLog implements PartitionLog {
     private volatile long logStartOffset;
     private volatile long logEndOffset;
     private volatile long highWatermark;
+    private volatile long lastStableOffset;
     private volatile boolean offline;
     private volatile boolean closed;
 
@@ -75,6 +80,7 @@ final class DefaultPartitionLog implements PartitionLog {
         this.logStartOffset = loaded.logStartOffset();
         this.logEndOffset = loaded.logEndOffset();
         this.highWatermark = loaded.logEndOffset();
+        this.lastStableOffset = Math.min(producers.firstUnstableOffset(), highWatermark);
     }
 
     @Override
@@ -198,15 +204,19 @@ final class DefaultPartitionLog implements PartitionLog {
             epochs.maybeAssign(leaderEpoch, logEndOffset);
             rewriteHeaders(buf, positions, firsts, leaderEpoch, cfg.logAppendTime(), now);
             active.append(buf, positions, cfg.indexIntervalBytes(), now);
+            long hwAfter = cfg.flushMode() == FlushMode.OS ? next : highWatermark;
+            for (TxnIndex.Entry aborted : producers.commit(staged, hwAfter)) {
+                active.txnIndex().append(aborted);
+            }
         } catch (IOException e) {
             markOffline(e);
             return AppendResult.failure(AppendError.KAFKA_STORAGE_ERROR, e.toString(), logStartOffset);
         }
-        producers.commit(staged.updates());
         logEndOffset = next;
         if (cfg.flushMode() == FlushMode.OS) {
             highWatermark = next;
         }
+        updateLastStableOffset();
         return AppendResult.success(firsts[0], next - 1, cfg.logAppendTime() ? now : -1L, logStartOffset);
     }
 
@@ -266,9 +276,16 @@ final class DefaultPartitionLog implements PartitionLog {
             unflushed.clear();
             active.flush();
             highWatermark = target;
+            producers.onHighWatermark(target);
+            updateLastStableOffset();
         } catch (IOException e) {
             markOffline(e);
         }
+    }
+
+    /** Publishes the LSO after the high watermark or the open transactions changed. Writer thread only. */
+    private void updateLastStableOffset() {
+        lastStableOffset = Math.min(producers.firstUnstableOffset(), highWatermark);
     }
 
     private void markOffline(IOException e) {
@@ -284,6 +301,7 @@ final class DefaultPartitionLog implements PartitionLog {
     public FetchSlice read(long fetchOffset, int maxBytes, long maxOffset, boolean minOneBatch)
             throws OffsetOutOfRangeException, IOException {
         long leo = logEndOffset;
+        long lso = lastStableOffset; // before the high watermark: the writer publishes the HW first
         long hw = highWatermark;
         long start = logStartOffset;
         if (fetchOffset < start || fetchOffset > leo) {
@@ -292,14 +310,14 @@ final class DefaultPartitionLog implements PartitionLog {
         }
         Map.Entry<Long, LogSegment> floor = segments.floorEntry(fetchOffset);
         if (fetchOffset == leo || floor == null) {
-            return new FetchSlice(null, 0, 0, hw, hw, start, leo);
+            return new FetchSlice(null, 0, 0, hw, lso, start, leo);
         }
         LogSegment seg = floor.getValue();
         int limit = seg.size();
         ByteBuffer header = ByteBuffer.allocate(LogSegment.SCAN_HEADER);
         int pos = SegmentScanner.positionOf(seg, fetchOffset, limit, header);
         if (pos < 0) {
-            return new FetchSlice(null, 0, 0, hw, hw, start, leo);
+            return new FetchSlice(null, 0, 0, hw, lso, start, leo);
         }
         // Whole batches up to the last indexed batch start within reach need no header reads: the
         // index says where they end. Only the few batches after it are scanned one header at a time.
@@ -319,7 +337,47 @@ final class DefaultPartitionLog implements PartitionLog {
                 break;
             }
         }
-        return new FetchSlice(length == 0 ? null : seg.channel(), length == 0 ? 0 : pos, length, hw, hw, start, leo);
+        return new FetchSlice(length == 0 ? null : seg.channel(), length == 0 ? 0 : pos, length, hw, lso, start, leo);
+    }
+
+    @Override
+    public CommittedRead readCommitted(long fetchOffset, int maxBytes, boolean minOneBatch)
+            throws OffsetOutOfRangeException, IOException {
+        FetchSlice slice = read(fetchOffset, maxBytes, lastStableOffset, minOneBatch);
+        if (slice.length() == 0) {
+            return new CommittedRead(slice, List.of());
+        }
+        return new CommittedRead(slice, abortedTransactions(fetchOffset, offsetAfter(fetchOffset, slice)));
+    }
+
+    /** The offset of the first batch after a slice (Kafka's fetch upper bound), or the LSO when unknown. */
+    private long offsetAfter(long fetchOffset, FetchSlice slice) throws IOException {
+        Map.Entry<Long, LogSegment> floor = segments.floorEntry(fetchOffset);
+        if (floor == null || floor.getValue().channel() != slice.channel()) {
+            return slice.lastStableOffset();
+        }
+        LogSegment seg = floor.getValue();
+        long end = slice.position() + slice.length();
+        if (end + LogSegment.SCAN_HEADER <= seg.size()) {
+            ByteBuffer header = ByteBuffer.allocate(LogSegment.SCAN_HEADER);
+            seg.readHeader(header, end);
+            return BatchFormat.baseOffset(header, 0);
+        }
+        Long next = segments.higherKey(seg.baseOffset());
+        return next != null ? next : slice.logEndOffset();
+    }
+
+    @Override
+    public List<AbortedTransaction> abortedTransactions(long fromOffset, long upperBoundOffset) {
+        List<AbortedTransaction> out = new ArrayList<>();
+        Long startKey = segments.floorKey(fromOffset);
+        for (LogSegment seg : (startKey == null ? segments : segments.tailMap(startKey)).values()) {
+            if (seg.txnIndex().collect(fromOffset, upperBoundOffset, out)) {
+                break;
+            }
+        }
+        out.sort(Comparator.comparingLong(AbortedTransaction::firstOffset));
+        return out;
     }
 
     @Override
@@ -339,7 +397,7 @@ final class DefaultPartitionLog implements PartitionLog {
 
     @Override
     public long lastStableOffset() {
-        return highWatermark;
+        return lastStableOffset;
     }
 
     @Override
@@ -470,6 +528,7 @@ final class DefaultPartitionLog implements PartitionLog {
         logStartOffset = offset;
         epochs.truncateFromStart(offset);
         producers.truncateHead(offset);
+        updateLastStableOffset();
     }
 
     /** Runs a change on the writer thread; the future fails (IOException) if the partition is offline. */

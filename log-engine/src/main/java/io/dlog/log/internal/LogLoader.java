@@ -85,21 +85,45 @@ final class LogLoader {
         return bases;
     }
 
+    /**
+     * Replays batch headers from {@code from} into producer state; markers are read whole and aborts
+     * re-indexed in their segment's {@link TxnIndex}, whose entries from {@code from} on are dropped first
+     * (the index is never trusted past the snapshot).
+     */
     private static void replayProducers(ConcurrentNavigableMap<Long, LogSegment> segments,
                                         ProducerStateManager producers, long from) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(BatchFormat.HEADER_SIZE);
         Long startKey = segments.floorKey(from);
         for (LogSegment seg : segments.tailMap(startKey == null ? segments.firstKey() : startKey).values()) {
+            seg.txnIndex().truncateFrom(from);
             int pos = seg.lookupPosition(from);
             int limit = seg.size();
             while (pos + BatchFormat.HEADER_SIZE <= limit) {
                 header.clear();
                 seg.readHeader(header, pos);
+                int size = BatchFormat.totalSize(header, 0);
                 if (BatchFormat.baseOffset(header, 0) >= from) {
-                    producers.replay(header, 0, BatchFormat.maxTimestamp(header, 0));
+                    ByteBuffer batch = header;
+                    if (BatchFormat.isControl(header, 0) && BatchFormat.producerId(header, 0) >= 0) {
+                        batch = ByteBuffer.allocate(size);
+                        seg.readHeader(batch, pos);
+                    }
+                    TxnIndex.Entry aborted = replayOne(producers, batch);
+                    if (aborted != null) {
+                        seg.txnIndex().append(aborted);
+                    }
                 }
-                pos += BatchFormat.totalSize(header, 0);
+                pos += size;
             }
+        }
+    }
+
+    private static TxnIndex.Entry replayOne(ProducerStateManager producers, ByteBuffer batch) {
+        try {
+            return producers.replay(batch, 0, BatchFormat.maxTimestamp(batch, 0));
+        } catch (IllegalArgumentException e) {
+            // a marker the append path would have refused: nothing to apply
+            return null;
         }
     }
 

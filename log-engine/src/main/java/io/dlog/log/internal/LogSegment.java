@@ -11,7 +11,8 @@ import java.util.Locale;
 
 /**
  * One segment: {@code <20-digit base offset>.log} holding whole v2 batches back to back, with its sparse
- * offset and time indexes ({@code .index}, {@code .timeindex}).
+ * offset and time indexes ({@code .index}, {@code .timeindex}) and its aborted-transaction index
+ * ({@code .txnindex}, {@link TxnIndex}).
  *
  * <p>Invariants: bytes {@code [0, size)} are whole, valid batches with contiguous offsets starting at
  * {@link #baseOffset}; {@link #size} is published (volatile) only after the bytes are written, so readers
@@ -30,6 +31,7 @@ final class LogSegment {
     private final FileChannel channel;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
+    private final TxnIndex txnIndex;
     private volatile int size;
     private volatile long maxTimestamp = -1;
     private volatile long offsetOfMaxTimestamp = -1;
@@ -39,8 +41,9 @@ final class LogSegment {
     private long recoveredNextOffset = -1;
 
     private LogSegment(Path dir, long baseOffset, FileChannel channel, int size, OffsetIndex offsetIndex,
-                       TimeIndex timeIndex) {
+                       TimeIndex timeIndex) throws IOException {
         this.dir = dir;
+        this.txnIndex = TxnIndex.load(dir, baseOffset);
         this.baseOffset = baseOffset;
         this.channel = channel;
         this.size = size;
@@ -58,7 +61,9 @@ final class LogSegment {
         if (ch.size() > 0) {
             ch.truncate(0);
         }
-        return new LogSegment(dir, baseOffset, ch, 0, new OffsetIndex(), new TimeIndex());
+        LogSegment s = new LogSegment(dir, baseOffset, ch, 0, new OffsetIndex(), new TimeIndex());
+        s.txnIndex.truncateFrom(baseOffset);
+        return s;
     }
 
     /**
@@ -234,11 +239,12 @@ final class LogSegment {
 
     void flush() throws IOException {
         channel.force(false);
+        txnIndex.flush();
     }
 
     /** Renames the files to {@code *.deleted}, so a restart finishes the job if the delayed delete never ran. */
     void markDeleted() throws IOException {
-        for (String suffix : new String[] {".log", ".index", ".timeindex"}) {
+        for (String suffix : new String[] {".log", ".index", ".timeindex", TxnIndex.SUFFIX}) {
             Path p = dir.resolve(fileName(baseOffset, suffix));
             if (Files.exists(p)) {
                 Files.move(p, dir.resolve(fileName(baseOffset, suffix + ".deleted")),
@@ -250,7 +256,8 @@ final class LogSegment {
     /** Closes the channel and removes the renamed files. */
     void closeAndDeleteFiles() throws IOException {
         channel.close();
-        for (String suffix : new String[] {".log", ".index", ".timeindex"}) {
+        txnIndex.close();
+        for (String suffix : new String[] {".log", ".index", ".timeindex", TxnIndex.SUFFIX}) {
             Files.deleteIfExists(dir.resolve(fileName(baseOffset, suffix + ".deleted")));
             Files.deleteIfExists(dir.resolve(fileName(baseOffset, suffix)));
         }
@@ -258,6 +265,7 @@ final class LogSegment {
 
     void close() throws IOException {
         channel.close();
+        txnIndex.close();
     }
 
     long baseOffset() {
@@ -278,6 +286,11 @@ final class LogSegment {
 
     TimeIndex timeIndex() {
         return timeIndex;
+    }
+
+    /** Aborted transactions whose abort marker lies in this segment. */
+    TxnIndex txnIndex() {
+        return txnIndex;
     }
 
     long maxTimestamp() {

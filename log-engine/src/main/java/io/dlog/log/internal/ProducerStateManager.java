@@ -7,11 +7,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -27,6 +29,13 @@ import java.util.zip.CRC32C;
  * Integer.MAX_VALUE). A request is checked as a whole against staged state and only committed after
  * its bytes are written, so a refused request changes nothing.
  *
+ * <p>Transactions: a transactional batch opens the producer's transaction on this partition (its first
+ * offset is kept until a marker ends it); a control batch (commit or abort marker, written by the
+ * transaction coordinator as an ordinary append) ends it, may bump the producer epoch and must not come
+ * from an older coordinator epoch (TRANSACTION_COORDINATOR_FENCED). The earliest open transaction (or
+ * completed one whose marker is not yet below the high watermark) is the first unstable offset, which
+ * bounds the last stable offset. An abort produces a {@link TxnIndex} entry.
+ *
  * <p>Persistence: {@code <offset>.snapshot} files (written at roll and close, CRC32C-protected); on open
  * the newest usable snapshot is loaded and batch headers after it are replayed ({@link #replay}).
  *
@@ -35,13 +44,18 @@ import java.util.zip.CRC32C;
  */
 final class ProducerStateManager {
     static final int CACHED_BATCHES = 5;
-    private static final int SNAPSHOT_VERSION = 1;
+    private static final int SNAPSHOT_VERSION = 2;
     private static final String SUFFIX = ".snapshot";
 
     record BatchMeta(int firstSeq, int lastSeq, long firstOffset, long lastOffset) {
     }
 
-    record Entry(long producerId, short epoch, List<BatchMeta> batches, long lastTimestamp, long lastAppendTime) {
+    /**
+     * @param txnFirstOffset   first offset of the producer's open transaction on this partition, or -1
+     * @param coordinatorEpoch coordinator epoch of the producer's last marker, or -1
+     */
+    record Entry(long producerId, short epoch, List<BatchMeta> batches, long lastTimestamp, long lastAppendTime,
+                 long txnFirstOffset, int coordinatorEpoch) {
         int lastSeq() {
             return batches.isEmpty() ? -1 : batches.get(batches.size() - 1).lastSeq();
         }
@@ -68,16 +82,41 @@ final class ProducerStateManager {
             while (list.size() > CACHED_BATCHES) {
                 list.remove(0);
             }
-            return new Entry(producerId, newEpoch, List.copyOf(list), timestamp, appendTime);
+            return new Entry(producerId, newEpoch, List.copyOf(list), timestamp, appendTime, txnFirstOffset,
+                    coordinatorEpoch);
+        }
+
+        Entry inTransaction(long firstOffset) {
+            return txnFirstOffset >= 0 ? this : new Entry(producerId, epoch, batches, lastTimestamp, lastAppendTime,
+                    firstOffset, coordinatorEpoch);
+        }
+
+        /** After a marker: no open transaction; a higher epoch forgets the old epoch's sequences. */
+        Entry afterMarker(short markerEpoch, int markerCoordinatorEpoch, long timestamp, long appendTime) {
+            List<BatchMeta> kept = markerEpoch == epoch ? batches : List.of();
+            return new Entry(producerId, (short) Math.max(epoch, markerEpoch), kept, timestamp, appendTime, -1,
+                    markerCoordinatorEpoch);
         }
     }
 
+    /** A transaction ended by a marker at {@code markerOffset}. */
+    record CompletedTxn(long producerId, long firstOffset, long markerOffset, boolean aborted) {
+    }
+
     /** A checked request: an error, a duplicate (original offsets), or updates to commit after the write. */
-    record Staged(AppendError error, String message, BatchMeta duplicate, Map<Long, Entry> updates) {
+    record Staged(AppendError error, String message, BatchMeta duplicate, Map<Long, Entry> updates,
+                  List<CompletedTxn> completed) {
+        static Staged refuse(AppendError error, String message) {
+            return new Staged(error, message, null, null, List.of());
+        }
     }
 
     private final Path dir;
     private final Map<Long, Entry> producers = new ConcurrentHashMap<>();
+    /** Open transactions by first offset (writer only). */
+    private final TreeMap<Long, Long> ongoing = new TreeMap<>();
+    /** Completed transactions whose marker is not yet below the high watermark: {first, marker} (writer only). */
+    private final ArrayDeque<long[]> unstableCompleted = new ArrayDeque<>();
 
     ProducerStateManager(Path dir) {
         this.dir = dir;
@@ -90,11 +129,19 @@ final class ProducerStateManager {
      */
     Staged stage(ByteBuffer buf, int[] positions, long[] firstOffsets, long now) {
         Map<Long, Entry> staged = new HashMap<>();
+        List<CompletedTxn> completed = new ArrayList<>();
         int idempotent = 0;
         List<BatchMeta> dups = new ArrayList<>();
         for (int i = 0; i < positions.length; i++) {
             int at = positions[i];
             long pid = BatchFormat.producerId(buf, at);
+            if (pid >= 0 && BatchFormat.isControl(buf, at)) {
+                Staged refused = stageMarker(buf, at, firstOffsets[i], now, staged, completed);
+                if (refused != null) {
+                    return refused;
+                }
+                continue;
+            }
             if (pid < 0 || BatchFormat.isControl(buf, at)) {
                 continue;
             }
@@ -112,23 +159,63 @@ final class ProducerStateManager {
             if (problem != null) {
                 AppendError error = current != null && epoch < current.epoch()
                         ? AppendError.INVALID_PRODUCER_EPOCH : AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER;
-                return new Staged(error, problem, null, null);
+                return Staged.refuse(error, problem);
             }
-            Entry base = current != null ? current : new Entry(pid, epoch, List.of(), -1, -1);
+            boolean transactional = BatchFormat.isTransactional(buf, at);
+            if (!transactional && current != null && current.txnFirstOffset() >= 0) {
+                return Staged.refuse(AppendError.INVALID_TXN_STATE,
+                        "non-transactional batch from producer " + pid + " inside a transaction");
+            }
+            Entry base = current != null ? current : newEntry(pid, epoch);
             long first = firstOffsets[i];
             BatchMeta meta = new BatchMeta(firstSeq, lastSeq, first, first + BatchFormat.lastOffsetDelta(buf, at));
-            staged.put(pid, base.with(epoch, meta, BatchFormat.maxTimestamp(buf, at), now));
+            Entry next = base.with(epoch, meta, BatchFormat.maxTimestamp(buf, at), now);
+            staged.put(pid, transactional ? next.inTransaction(first) : next);
         }
         if (dups.isEmpty()) {
-            return new Staged(null, null, null, staged);
+            return new Staged(null, null, null, staged, completed);
         }
         if (dups.size() == positions.length && idempotent == positions.length) {
             BatchMeta range = new BatchMeta(dups.get(0).firstSeq(), dups.get(dups.size() - 1).lastSeq(),
                     dups.get(0).firstOffset(), dups.get(dups.size() - 1).lastOffset());
-            return new Staged(null, null, range, Map.of());
+            return new Staged(null, null, range, Map.of(), List.of());
         }
-        return new Staged(AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER,
-                "request mixes duplicate and new batches", null, null);
+        return Staged.refuse(AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER, "request mixes duplicate and new batches");
+    }
+
+    private static Entry newEntry(long pid, short epoch) {
+        return new Entry(pid, epoch, List.of(), -1, -1, -1, -1);
+    }
+
+    /**
+     * A commit or abort marker: refused from an older producer epoch (a zombie's coordinator) or an older
+     * coordinator epoch (a deposed coordinator), as Kafka's appendEndTxnMarker; else it ends the open
+     * transaction (a marker without one completes an empty transaction at its own offset, as in Kafka).
+     */
+    private Staged stageMarker(ByteBuffer buf, int at, long offset, long now, Map<Long, Entry> staged,
+                               List<CompletedTxn> completed) {
+        long pid = BatchFormat.producerId(buf, at);
+        short epoch = BatchFormat.producerEpoch(buf, at);
+        int[] marker;
+        try {
+            marker = BatchFormat.marker(buf, at, BatchFormat.totalSize(buf, at));
+        } catch (IllegalArgumentException e) {
+            return Staged.refuse(AppendError.CORRUPT_MESSAGE, "bad transaction marker: " + e.getMessage());
+        }
+        Entry current = staged.containsKey(pid) ? staged.get(pid) : producers.get(pid);
+        if (current != null && epoch < current.epoch()) {
+            return Staged.refuse(AppendError.INVALID_PRODUCER_EPOCH, "marker epoch " + epoch
+                    + " is older than producer " + pid + "'s epoch " + current.epoch());
+        }
+        if (current != null && marker[1] < current.coordinatorEpoch()) {
+            return Staged.refuse(AppendError.TRANSACTION_COORDINATOR_FENCED, "coordinator epoch " + marker[1]
+                    + " is older than " + current.coordinatorEpoch());
+        }
+        Entry base = current != null ? current : newEntry(pid, epoch);
+        long first = base.txnFirstOffset() >= 0 ? base.txnFirstOffset() : offset;
+        completed.add(new CompletedTxn(pid, first, offset, marker[0] == BatchFormat.CONTROL_ABORT));
+        staged.put(pid, base.afterMarker(epoch, marker[1], BatchFormat.maxTimestamp(buf, at), now));
+        return null;
     }
 
     /** Null when the batch may follow the producer's state. */
@@ -147,48 +234,132 @@ final class ProducerStateManager {
         return inSequence ? null : "expected sequence " + BatchFormat.incrementSequence(last, 1) + ", got " + firstSeq;
     }
 
-    void commit(Map<Long, Entry> updates) {
-        producers.putAll(updates);
+    /**
+     * Makes a staged request's state current after its bytes are written; returns the aborted
+     * transactions to record in the active segment's {@link TxnIndex}.
+     *
+     * @param highWatermark the high watermark after the write (markers at or above it stay unstable)
+     */
+    List<TxnIndex.Entry> commit(Staged staged, long highWatermark) {
+        for (Entry e : staged.updates().values()) {
+            put(e);
+        }
+        if (staged.completed().isEmpty()) {
+            return List.of();
+        }
+        List<TxnIndex.Entry> aborted = new ArrayList<>();
+        for (CompletedTxn txn : staged.completed()) {
+            if (txn.markerOffset() >= highWatermark) {
+                unstableCompleted.add(new long[] {txn.firstOffset(), txn.markerOffset()});
+            }
+            if (txn.aborted()) {
+                long lso = ongoing.isEmpty() ? txn.markerOffset() + 1 : Math.min(ongoing.firstKey(), txn.markerOffset() + 1);
+                aborted.add(new TxnIndex.Entry(txn.producerId(), txn.firstOffset(), txn.markerOffset(), lso));
+            }
+        }
+        return aborted;
     }
 
-    /** Applies a stored batch's header without checks (recovery). */
-    void replay(ByteBuffer header, int at, long appendTime) {
-        long pid = BatchFormat.producerId(header, at);
-        if (pid < 0 || BatchFormat.isControl(header, at)) {
-            return;
+    /** Replaces a producer's entry, keeping the open-transaction map in step. Writer only. */
+    private void put(Entry e) {
+        Entry old = producers.put(e.producerId(), e);
+        if (old != null && old.txnFirstOffset() >= 0 && old.txnFirstOffset() != e.txnFirstOffset()) {
+            ongoing.remove(old.txnFirstOffset());
         }
-        short epoch = BatchFormat.producerEpoch(header, at);
+        if (e.txnFirstOffset() >= 0) {
+            ongoing.put(e.txnFirstOffset(), e.producerId());
+        }
+    }
+
+    private void remove(Entry e) {
+        producers.remove(e.producerId());
+        if (e.txnFirstOffset() >= 0) {
+            ongoing.remove(e.txnFirstOffset());
+        }
+    }
+
+    /** Completed transactions whose marker fell below the high watermark become stable. Writer only. */
+    void onHighWatermark(long highWatermark) {
+        unstableCompleted.removeIf(t -> t[1] < highWatermark);
+    }
+
+    /** First offset of the earliest transaction not yet stable, or Long.MAX_VALUE. Writer only. */
+    long firstUnstableOffset() {
+        long first = ongoing.isEmpty() ? Long.MAX_VALUE : ongoing.firstKey();
+        for (long[] t : unstableCompleted) {
+            first = Math.min(first, t[0]);
+        }
+        return first;
+    }
+
+    /**
+     * Applies a stored batch without checks (recovery). A control batch must be passed whole (its marker
+     * record is read); others need only the header.
+     *
+     * @return the aborted transaction to index when the batch is an abort marker, else null
+     */
+    TxnIndex.Entry replay(ByteBuffer batch, int at, long appendTime) {
+        long pid = BatchFormat.producerId(batch, at);
+        if (pid < 0) {
+            return null;
+        }
+        short epoch = BatchFormat.producerEpoch(batch, at);
         Entry current = producers.get(pid);
-        if (current != null && epoch < current.epoch()) {
-            return;
+        long first = BatchFormat.baseOffset(batch, at);
+        long ts = BatchFormat.maxTimestamp(batch, at);
+        if (BatchFormat.isControl(batch, at)) {
+            int[] marker = BatchFormat.marker(batch, at, BatchFormat.totalSize(batch, at));
+            Entry base = current != null ? current : newEntry(pid, epoch);
+            long txnFirst = base.txnFirstOffset() >= 0 ? base.txnFirstOffset() : first;
+            put(base.afterMarker(epoch, marker[1], ts, Math.max(appendTime, ts)));
+            if (marker[0] != BatchFormat.CONTROL_ABORT) {
+                return null;
+            }
+            long lso = ongoing.isEmpty() ? first + 1 : Math.min(ongoing.firstKey(), first + 1);
+            return new TxnIndex.Entry(pid, txnFirst, first, lso);
         }
-        int firstSeq = BatchFormat.baseSequence(header, at);
-        int delta = BatchFormat.lastOffsetDelta(header, at);
-        long first = BatchFormat.baseOffset(header, at);
+        if (current != null && epoch < current.epoch()) {
+            return null;
+        }
+        int firstSeq = BatchFormat.baseSequence(batch, at);
+        int delta = BatchFormat.lastOffsetDelta(batch, at);
         BatchMeta meta = new BatchMeta(firstSeq, BatchFormat.incrementSequence(firstSeq, delta), first, first + delta);
-        Entry base = current != null ? current : new Entry(pid, epoch, List.of(), -1, -1);
-        long ts = BatchFormat.maxTimestamp(header, at);
-        producers.put(pid, base.with(epoch, meta, ts, Math.max(appendTime, ts)));
+        Entry base = current != null ? current : newEntry(pid, epoch);
+        Entry next = base.with(epoch, meta, ts, Math.max(appendTime, ts));
+        put(BatchFormat.isTransactional(batch, at) ? next.inTransaction(first) : next);
+        return null;
     }
 
     Entry entry(long producerId) {
         return producers.get(producerId);
     }
 
-    /** Drops producers idle (by append time) for at least {@code expirationMs}. */
+    /**
+     * Drops producers idle (by append time) for at least {@code expirationMs}; never one inside a
+     * transaction (Kafka's rule: its marker must still find it).
+     */
     void expire(long now, long expirationMs) {
-        producers.values().removeIf(e -> now - e.lastAppendTime() >= expirationMs);
+        for (Entry e : List.copyOf(producers.values())) {
+            if (e.txnFirstOffset() < 0 && now - e.lastAppendTime() >= expirationMs) {
+                remove(e);
+            }
+        }
     }
 
     /** Drops producers whose every batch lies below the new log start offset, as Kafka does. */
     void truncateHead(long logStartOffset) {
-        producers.values().removeIf(e -> e.lastOffset() < logStartOffset);
+        for (Entry e : List.copyOf(producers.values())) {
+            if (e.lastOffset() < logStartOffset && (e.txnFirstOffset() < 0 || e.txnFirstOffset() < logStartOffset)) {
+                remove(e);
+            }
+        }
     }
 
     List<ProducerSnapshot> activeProducers() {
         List<ProducerSnapshot> out = new ArrayList<>();
         for (Entry e : producers.values()) {
-            out.add(new ProducerSnapshot(e.producerId(), e.epoch(), e.lastSeq(), e.lastTimestamp(), -1, -1L));
+            out.add(new ProducerSnapshot(e.producerId(), e.epoch(), e.lastSeq(), e.lastTimestamp(), e.coordinatorEpoch(),
+                    e.txnFirstOffset()));
         }
         out.sort(Comparator.comparingLong(ProducerSnapshot::producerId));
         return out;
@@ -199,13 +370,13 @@ final class ProducerStateManager {
         List<Entry> entries = new ArrayList<>(producers.values());
         int bytes = 8;
         for (Entry e : entries) {
-            bytes += 8 + 2 + 8 + 8 + 4 + e.batches().size() * 24;
+            bytes += 8 + 2 + 8 + 8 + 8 + 4 + 4 + e.batches().size() * 24;
         }
         ByteBuffer buf = ByteBuffer.allocate(bytes + 4);
         buf.putInt(SNAPSHOT_VERSION).putInt(entries.size());
         for (Entry e : entries) {
             buf.putLong(e.producerId()).putShort(e.epoch()).putLong(e.lastTimestamp()).putLong(e.lastAppendTime())
-                    .putInt(e.batches().size());
+                    .putLong(e.txnFirstOffset()).putInt(e.coordinatorEpoch()).putInt(e.batches().size());
             for (BatchMeta m : e.batches()) {
                 buf.putInt(m.firstSeq()).putInt(m.lastSeq()).putLong(m.firstOffset()).putLong(m.lastOffset());
             }
@@ -227,6 +398,8 @@ final class ProducerStateManager {
      */
     long loadSnapshot(long logEndOffset) throws IOException {
         producers.clear();
+        ongoing.clear();
+        unstableCompleted.clear();
         List<Long> offsets = snapshotOffsets();
         for (int i = offsets.size() - 1; i >= 0; i--) {
             long offset = offsets.get(i);
@@ -237,7 +410,7 @@ final class ProducerStateManager {
             }
             Map<Long, Entry> loaded = readSnapshot(file);
             if (loaded != null) {
-                producers.putAll(loaded);
+                loaded.values().forEach(this::put);
                 return offset;
             }
         }
@@ -252,7 +425,11 @@ final class ProducerStateManager {
         CRC32C crc = new CRC32C();
         crc.update(bytes, 0, bytes.length - 4);
         ByteBuffer buf = ByteBuffer.wrap(bytes);
-        if ((int) crc.getValue() != buf.getInt(bytes.length - 4) || buf.getInt() != SNAPSHOT_VERSION) {
+        if ((int) crc.getValue() != buf.getInt(bytes.length - 4)) {
+            return null;
+        }
+        int version = buf.getInt();
+        if (version != 1 && version != SNAPSHOT_VERSION) {
             return null;
         }
         Map<Long, Entry> out = new HashMap<>();
@@ -262,12 +439,14 @@ final class ProducerStateManager {
             short epoch = buf.getShort();
             long ts = buf.getLong();
             long appendTime = buf.getLong();
+            long txnFirstOffset = version >= 2 ? buf.getLong() : -1;
+            int coordinatorEpoch = version >= 2 ? buf.getInt() : -1;
             int n = buf.getInt();
             List<BatchMeta> batches = new ArrayList<>(n);
             for (int j = 0; j < n; j++) {
                 batches.add(new BatchMeta(buf.getInt(), buf.getInt(), buf.getLong(), buf.getLong()));
             }
-            out.put(pid, new Entry(pid, epoch, List.copyOf(batches), ts, appendTime));
+            out.put(pid, new Entry(pid, epoch, List.copyOf(batches), ts, appendTime, txnFirstOffset, coordinatorEpoch));
         }
         return out;
     }

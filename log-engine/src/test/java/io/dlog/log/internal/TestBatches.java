@@ -12,6 +12,9 @@ final class TestBatches {
     private int baseSequence = -1;
     private long timestamp = 0;
     private boolean nullKeys;
+    private short attributes;
+    private byte[] controlKey;
+    private byte[] controlValue;
     private final String[] values;
 
     private TestBatches(String... values) {
@@ -34,6 +37,22 @@ final class TestBatches {
         return this;
     }
 
+    /** Sets the transactional attribute bit. */
+    TestBatches transactional() {
+        this.attributes |= BatchFormat.TRANSACTIONAL_BIT;
+        return this;
+    }
+
+    /** A commit or abort marker as the transaction coordinator writes it (one control record). */
+    static TestBatches marker(long producerId, int epoch, boolean commit, int coordinatorEpoch) {
+        TestBatches b = new TestBatches("");
+        b.producer(producerId, epoch, -1);
+        b.attributes = (short) (BatchFormat.TRANSACTIONAL_BIT | BatchFormat.CONTROL_BIT);
+        b.controlKey = ByteBuffer.allocate(4).putShort((short) 0).putShort(commit ? (short) 1 : (short) 0).array();
+        b.controlValue = ByteBuffer.allocate(6).putShort((short) 0).putInt(coordinatorEpoch).array();
+        return b;
+    }
+
     TestBatches nullKeys() {
         this.nullKeys = true;
         return this;
@@ -46,7 +65,16 @@ final class TestBatches {
             r.write(0); // attributes
             writeVarlong(r, 0); // timestamp delta
             writeVarint(r, i); // offset delta
-            if (nullKeys) {
+            if (controlKey != null) {
+                writeVarint(r, controlKey.length);
+                r.writeBytes(controlKey);
+                writeVarint(r, controlValue.length);
+                r.writeBytes(controlValue);
+                writeVarint(r, 0);
+                writeVarint(records, r.size());
+                records.writeBytes(r.toByteArray());
+                continue;
+            } else if (nullKeys) {
                 writeVarint(r, -1);
             } else {
                 byte[] key = ("k" + i).getBytes(StandardCharsets.UTF_8);
@@ -62,7 +90,7 @@ final class TestBatches {
         }
         int total = BatchFormat.HEADER_SIZE + records.size();
         ByteBuffer b = ByteBuffer.allocate(total);
-        b.putLong(0L).putInt(total - 12).putInt(0).put((byte) 2).putInt(0).putShort((short) 0)
+        b.putLong(0L).putInt(total - 12).putInt(0).put((byte) 2).putInt(0).putShort(attributes)
                 .putInt(values.length - 1).putLong(timestamp).putLong(timestamp).putLong(producerId)
                 .putShort(producerEpoch).putInt(baseSequence).putInt(values.length).put(records.toByteArray());
         b.flip();
@@ -92,6 +120,10 @@ final class TestBatches {
         int at = b.position();
         while (at + 61 <= b.limit()) {
             int total = BatchFormat.totalSize(b, at);
+            if (BatchFormat.isControl(b, at)) {
+                at += total;
+                continue;
+            }
             ByteBuffer r = b.duplicate();
             r.position(at + BatchFormat.HEADER_SIZE).limit(at + total);
             int count = BatchFormat.recordCount(b, at);

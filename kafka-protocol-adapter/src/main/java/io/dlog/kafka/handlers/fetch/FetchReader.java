@@ -3,6 +3,8 @@ package io.dlog.kafka.handlers.fetch;
 import io.dlog.kafka.handlers.LeaderEpochs;
 import io.dlog.kafka.server.FileSliceRecords;
 import io.dlog.kafka.topic.TopicService;
+import io.dlog.log.AbortedTransaction;
+import io.dlog.log.CommittedRead;
 import io.dlog.log.FetchSlice;
 import io.dlog.log.OffsetOutOfRangeException;
 import io.dlog.log.PartitionLog;
@@ -10,6 +12,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -17,6 +20,8 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 /**
  * Reads the partitions of a {@link FetchPlan} within its byte limits: whole batches, zero-copy slices
  * of segment files, the first partition with data allowed to exceed the limit by one batch (KIP-74).
+ * read_committed reads stop at the last stable offset and carry the aborted transactions they overlap;
+ * read_uncommitted reads carry no aborted list (null), as in Kafka.
  * Stateless; safe from any thread.
  */
 final class FetchReader {
@@ -63,9 +68,18 @@ final class FetchReader {
         if (stale.isPresent()) {
             return offsets(answer.setErrorCode(stale.get().code()), log.highWatermark(), log.lastStableOffset(), log.logStartOffset());
         }
-        long maxOffset = readCommitted ? log.lastStableOffset() : log.highWatermark();
         try {
-            FetchSlice slice = log.read(item.fetchOffset(), maxBytes, maxOffset, minOneBatch);
+            FetchSlice slice;
+            if (readCommitted) {
+                CommittedRead read = log.readCommitted(item.fetchOffset(), maxBytes, minOneBatch);
+                slice = read.slice();
+                for (AbortedTransaction aborted : read.aborted()) {
+                    answer.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
+                            .setProducerId(aborted.producerId()).setFirstOffset(aborted.firstOffset()));
+                }
+            } else {
+                slice = log.read(item.fetchOffset(), maxBytes, log.highWatermark(), minOneBatch);
+            }
             answer.setErrorCode(Errors.NONE.code());
             if (slice.length() > 0) {
                 answer.setRecords(new FileSliceRecords(slice));

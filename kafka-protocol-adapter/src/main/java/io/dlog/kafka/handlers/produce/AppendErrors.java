@@ -4,11 +4,11 @@ import io.dlog.log.AppendError;
 import org.apache.kafka.common.protocol.Errors;
 
 /** The engine's append errors as Kafka error codes (same names). */
-final class AppendErrors {
+public final class AppendErrors {
     private AppendErrors() {
     }
 
-    static Errors toKafka(AppendError error) {
+    public static Errors toKafka(AppendError error) {
         return switch (error) {
             case CORRUPT_MESSAGE -> Errors.CORRUPT_MESSAGE;
             case INVALID_RECORD -> Errors.INVALID_RECORD;
@@ -19,6 +19,8 @@ final class AppendErrors {
             case INVALID_PRODUCER_EPOCH -> Errors.INVALID_PRODUCER_EPOCH;
             case KAFKA_STORAGE_ERROR -> Errors.KAFKA_STORAGE_ERROR;
             case NOT_LEADER_OR_FOLLOWER -> Errors.NOT_LEADER_OR_FOLLOWER;
+            case TRANSACTION_COORDINATOR_FENCED -> Errors.TRANSACTION_COORDINATOR_FENCED;
+            case INVALID_TXN_STATE -> Errors.INVALID_TXN_STATE;
         };
     }
 }

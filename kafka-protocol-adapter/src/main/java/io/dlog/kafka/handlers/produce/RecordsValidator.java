@@ -78,6 +78,10 @@ public final class RecordsValidator {
             // Ids 5-7 name no codec: Kafka's CompressionType.forId throws on them.
             return Outcome.refuse(Errors.UNSUPPORTED_COMPRESSION_TYPE, "Unknown compression type id " + codecId, -1);
         }
+        if (batch.isControlBatch()) {
+            // Only the transaction coordinator writes markers (WriteTxnMarkers), never a producer.
+            return Outcome.refuse(Errors.INVALID_RECORD, "Clients are not allowed to write control records", -1);
+        }
         CompressionType target = targetCodec(topicCompression, batch.compressionType());
         boolean recompress = target != batch.compressionType() && !batch.isControlBatch();
         if (!compacted && !recompress) {
