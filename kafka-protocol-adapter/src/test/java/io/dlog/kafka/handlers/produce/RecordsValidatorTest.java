@@ -31,6 +31,17 @@ class RecordsValidatorTest {
     }
 
     @Test
+    void shouldRefuseControlBatchesFromClients() {
+        MemoryRecords marker = MemoryRecords.withEndTransactionMarker(0L, 7L, (short) 1,
+                new org.apache.kafka.common.record.internal.EndTransactionMarker(
+                        org.apache.kafka.common.record.internal.ControlRecordType.ABORT, 0));
+
+        RecordsValidator.Outcome outcome = RecordsValidator.validate(marker, false, "producer", Compression.NONE);
+
+        assertThat(outcome.refusal().error()).isEqualTo(Errors.INVALID_RECORD);
+    }
+
+    @Test
     void shouldRefuseANullKeyOnACompactedTopicNamingTheRecord() {
         MemoryRecords records = batch(Compression.NONE, "k1", "v1", null, "v2");
 
