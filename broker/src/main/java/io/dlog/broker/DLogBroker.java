@@ -101,10 +101,7 @@ public final class DLogBroker implements AutoCloseable {
             AtomicInteger boundPort = new AtomicInteger();
             ids = SnowflakeIdGenerator.open(dataDir.resolve(IDS_DIR), config.nodeId(), clock);
             BrokerContext context = new BrokerContext(clusterId, topics, clock, uncheckedIds(ids), scheduler, boundPort);
-            BrokerConfig.Listener listener = config.listener();
-            KafkaServer server = KafkaServer.start(new KafkaServer.Settings(listener.host(), listener.port(),
-                    listener.name(), config.socketRequestMaxBytes(), 64, config.numNetworkThreads()),
-                    KafkaApis.registry(context));
+            KafkaServer server = KafkaServer.start(KafkaServer.Settings.of(config), KafkaApis.registry(context));
             boundPort.set(server.boundPort());
             LOG.info("DLog node {} of cluster {} serving on port {} with data in {}", config.nodeId(), clusterId,
                     server.boundPort(), dataDir);

@@ -46,6 +46,10 @@ final class RawConnection implements AutoCloseable {
         return new RawConnection(socket);
     }
 
+    void readTimeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+    }
+
     void write(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();

@@ -32,6 +32,11 @@ public final class BrokerConfig {
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
     public static final String GROUP_COMMIT_MAX_WAIT_MS = "dlog.flush.group.commit.max.wait.ms";
+    public static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
+    public static final String CONNECTION_MAX_REQUEST_BYTES = "dlog.connection.max.request.bytes";
+    public static final String MAX_CONNECTIONS = "max.connections";
+    public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
+    public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
 
     private static final ConfigDef DEF = TopicConfigs.addBrokerSynonyms(new ConfigDef()
             .define(NODE_ID, ConfigDef.Type.INT, 1, ConfigDef.Range.atLeast(0), ConfigDef.Importance.HIGH,
@@ -64,6 +69,17 @@ public final class BrokerConfig {
                     "Allow DeleteTopics.")
             .define(GROUP_COMMIT_MAX_WAIT_MS, ConfigDef.Type.LONG, 2L, ConfigDef.Range.atLeast(0),
                     ConfigDef.Importance.MEDIUM, "dlog.flush.mode=fsync: longest wait for company before an fsync.")
+            // Kafka's default is -1 (no limit); DLog bounds request memory out of the box (docs/reliability.md).
+            .define(QUEUED_MAX_REQUEST_BYTES, ConfigDef.Type.LONG, 256L << 20, ConfigDef.Importance.MEDIUM,
+                    "Request bytes held in memory broker-wide before connections stop reading; -1 for no limit.")
+            .define(CONNECTION_MAX_REQUEST_BYTES, ConfigDef.Type.LONG, 32L << 20, ConfigDef.Importance.MEDIUM,
+                    "Request bytes one connection may hold before it stops reading; -1 for no limit.")
+            .define(MAX_CONNECTIONS, ConfigDef.Type.INT, Integer.MAX_VALUE, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.MEDIUM, "Connections open at once; at the limit accepting pauses.")
+            .define(MAX_CONNECTIONS_PER_IP, ConfigDef.Type.INT, Integer.MAX_VALUE, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.MEDIUM, "Connections from one address; more are closed at once.")
+            .define(CONNECTIONS_MAX_IDLE_MS, ConfigDef.Type.LONG, 600_000L, ConfigDef.Importance.MEDIUM,
+                    "A connection idle this long is closed; -1 never.")
             .define("group.initial.rebalance.delay.ms", ConfigDef.Type.INT, 3000, ConfigDef.Range.atLeast(0),
                     ConfigDef.Importance.MEDIUM, "How long a new classic group waits for more members before its first rebalance.")
             .define("group.min.session.timeout.ms", ConfigDef.Type.INT, 6000, ConfigDef.Range.atLeast(1),

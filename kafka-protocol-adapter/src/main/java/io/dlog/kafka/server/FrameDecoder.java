@@ -20,6 +20,12 @@ import io.netty.handler.codec.TooLongFrameException;
  * because decoded frames still hold slices of it while their requests are in flight, re-copies
  * everything received so far on each growth.
  *
+ * <p>Request memory ({@link ConnectionMemory}) counts what is allocated: a frame's whole size when its
+ * buffer is allocated whole, else the buffer's capacity as it grows; the request made of the frame
+ * releases it. A frame is allocated whole only while that leaves half the broker-wide budget free,
+ * so peers that announce sizes and never send the bytes (slow loris) cannot spend the budget: past
+ * that point memory comes only with bytes that really arrived.
+ *
  * <p>A size above {@code maxFrameBytes} or below zero closes the connection, as Kafka does.
  * Confined to the channel's event loop.
  */
@@ -30,6 +36,9 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
     private static final int GROWING_FIRST_BYTES = 64 << 10;
 
     private final int maxFrameBytes;
+    private final ConnectionMemory memory;
+    /** The reserved size of {@code partialFrame}. */
+    private int partialReserved;
     /** The size prefix while it is incomplete; null between frames and while a frame fills. */
     private ByteBuf partialSize;
     /** The frame being filled; null when none is. */
@@ -39,7 +48,12 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
     private boolean failed;
 
     FrameDecoder(int maxFrameBytes) {
+        this(maxFrameBytes, ConnectionMemory.unbounded());
+    }
+
+    FrameDecoder(int maxFrameBytes, ConnectionMemory memory) {
         this.maxFrameBytes = maxFrameBytes;
+        this.memory = memory;
     }
 
     @Override
@@ -99,19 +113,37 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
 
     private void startFrame(ChannelHandlerContext ctx, ByteBuf in, int size) {
         if (in.readableBytes() >= size) {
+            memory.reserve(size);
             ctx.fireChannelRead(in.readRetainedSlice(size));
             return;
         }
-        // Up to the cap the whole frame is allocated now; a larger declared size gets memory only as
-        // its bytes arrive, so a peer cannot reserve socket.request.max.bytes per connection for free.
-        int initial = size <= UPFRONT_MAX_BYTES ? size : Math.max(in.readableBytes(), GROWING_FIRST_BYTES);
-        partialFrame = ctx.alloc().directBuffer(initial, size);
+        // Up to the cap the whole frame is allocated now; a larger declared size, or any size while
+        // request memory is short, gets memory only as its bytes arrive, so a peer cannot reserve
+        // socket.request.max.bytes per connection for free.
+        int initial;
+        if (size <= UPFRONT_MAX_BYTES && memory.roomForWhole(size)) {
+            initial = size;
+        } else {
+            initial = Math.min(size, Math.max(in.readableBytes(), size > UPFRONT_MAX_BYTES ? GROWING_FIRST_BYTES : 0));
+        }
+        partialFrame = ctx.alloc().directBuffer(Math.max(1, initial), size);
+        memory.framing(true);
         fill(ctx, in);
     }
 
     private void fill(ChannelHandlerContext ctx, ByteBuf in) {
         partialFrame.writeBytes(in, Math.min(in.readableBytes(), partialFrame.maxWritableBytes()));
+        accountGrowth();
         emitIfFull(ctx);
+    }
+
+    /** Counts the half-received frame's buffer as allocated so far. */
+    private void accountGrowth() {
+        int capacity = partialFrame.capacity();
+        if (capacity > partialReserved) {
+            memory.reserve(capacity - partialReserved);
+            partialReserved = capacity;
+        }
     }
 
     /**
@@ -139,8 +171,12 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
 
     private void emitIfFull(ChannelHandlerContext ctx) {
         if (partialFrame.writerIndex() == partialFrame.maxCapacity()) {
+            // Now capacity == size: the request made of it releases exactly its size.
+            accountGrowth();
             ByteBuf frame = partialFrame;
             partialFrame = null;
+            partialReserved = 0;
+            memory.framing(false);
             ctx.fireChannelRead(frame);
         }
     }
@@ -170,6 +206,9 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
         if (partialFrame != null) {
             partialFrame.release();
             partialFrame = null;
+            memory.release(partialReserved);
+            partialReserved = 0;
+            memory.framing(false);
         }
     }
 }

@@ -25,7 +25,15 @@ import org.slf4j.LoggerFactory;
  * order (Kafka clients match responses to requests by order), even when handlers finish out of order.
  *
  * <p>Confined to the channel's event loop; handler completions from other threads hop back onto it.
- * Above {@code maxInFlight} unanswered requests the connection stops reading (back-pressure).
+ *
+ * <p>Back-pressure: the connection stops reading from its socket (auto-read off) while any of these
+ * holds, and resumes when none does: {@code maxInFlight} requests are unfinished (acks=0 produces
+ * count too, though they are never answered; reading resumes below half of it), its outbound buffer
+ * is over the channel's high water mark (a client that does not read its responses), its request
+ * frames hold the per-connection byte cap, or the broker-wide {@link RequestMemoryPool} is spent.
+ * So whatever a client sends, what the broker holds for it is bounded; it is never failed for it.
+ *
+ * <p>When the connection closes, responses still queued are dropped quietly: one log line at most.
  */
 final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaConnectionHandler.class);
@@ -33,8 +41,13 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private final ApiRegistry registry;
     private final String listenerName;
     private final int maxInFlight;
+    private final ConnectionMemory memory;
     private final ArrayDeque<PendingResponse> pending = new ArrayDeque<>();
+    /** acks=0 produces dispatched and not yet finished (they have no slot in {@code pending}). */
+    private int unansweredInFlight;
     private boolean closed;
+    private boolean closeLogged;
+    private boolean waitingForPool;
 
     /** A request waiting for its turn to be answered. */
     private static final class PendingResponse {
@@ -48,10 +61,11 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    KafkaConnectionHandler(ApiRegistry registry, String listenerName, int maxInFlight) {
+    KafkaConnectionHandler(ApiRegistry registry, String listenerName, int maxInFlight, ConnectionMemory memory) {
         this.registry = registry;
         this.listenerName = listenerName;
         this.maxInFlight = maxInFlight;
+        this.memory = memory;
     }
 
     @Override
@@ -67,7 +81,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (entry.isEmpty() || (!entry.get().supports(version) && !newerApiVersions)) {
             // Kafka closes the connection on an API or version it does not serve; a client only sends
             // what ApiVersions advertised, so this is a broken or hostile peer.
-            LOG.info("Closing {}: {} v{} is not served", ctx.channel().remoteAddress(), apiKey, version);
+            logClose(ctx, apiKey + " v" + version + " is not served");
             request.release();
             ctx.close();
             return;
@@ -77,6 +91,8 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         PendingResponse slot = new PendingResponse(request, newerApiVersions ? 0 : version);
         if (expectsResponse) {
             pending.add(slot);
+        } else {
+            unansweredInFlight++;
         }
         RequestContext context = new RequestContext(version, request.header().correlationId(),
                 request.header().clientId(), peer(ctx), listenerName);
@@ -93,13 +109,47 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 ctx.executor().execute(() -> onComplete(ctx, slot, expectsResponse, response, error));
             }
         });
-        if (pending.size() >= maxInFlight && ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(false);
+        updateReading(ctx);
+    }
+
+    /**
+     * Turns socket reads off or on from the connection's current load (see the class comment).
+     * Called after every dispatch and every completion, and when writability changes.
+     */
+    private void updateReading(ChannelHandlerContext ctx) {
+        if (closed) {
+            return;
         }
+        var config = ctx.channel().config();
+        boolean reading = config.isAutoRead();
+        int inFlight = pending.size() + unansweredInFlight;
+        // Hysteresis: stop at the cap, resume only below half of it, so reads are not toggled per request.
+        boolean tooMany = inFlight >= (reading ? maxInFlight : Math.max(1, maxInFlight / 2));
+        boolean poolFull = memory.shouldPause() && memory.poolFull();
+        boolean shouldRead = ctx.channel().isWritable() && !tooMany && !memory.shouldPause();
+        if (shouldRead != reading) {
+            config.setAutoRead(shouldRead);
+        }
+        if (poolFull && !waitingForPool) {
+            waitingForPool = true;
+            memory.awaitPoolRoom(() -> ctx.executor().execute(() -> {
+                waitingForPool = false;
+                updateReading(ctx);
+            }));
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateReading(ctx);
+        ctx.fireChannelWritabilityChanged();
     }
 
     private void onComplete(ChannelHandlerContext ctx, PendingResponse slot, boolean expectsResponse,
                             ApiMessage response, Throwable error) {
+        if (!expectsResponse) {
+            unansweredInFlight--;
+        }
         if (closed) {
             // The handler is done with the request's bytes only now, so only now may they be freed.
             slot.request.release();
@@ -109,7 +159,8 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         try {
             answer = error == null ? response : errorResponse(slot, unwrap(error));
         } catch (RuntimeException e) {
-            LOG.warn("Closing {}: no error response possible for {}", ctx.channel().remoteAddress(), slot.request.header(), e);
+            LOG.warn("Closing {}: no error response possible for {}: {}", ctx.channel().remoteAddress(),
+                    slot.request.header(), e.toString());
             answer = null;
         }
         if (!expectsResponse) {
@@ -117,10 +168,16 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             // acks=0 has no response; Kafka closes the connection so the producer learns of the failure.
             if (answer == null || hasProduceError(answer)) {
                 ctx.close();
+            } else {
+                updateReading(ctx);
             }
             return;
         }
         if (answer == null) {
+            // Finished but never to be written: channelInactive would take it for still running, so the
+            // frame is freed here.
+            pending.remove(slot);
+            slot.request.release();
             ctx.close();
             return;
         }
@@ -149,9 +206,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (wrote) {
             ctx.flush();
         }
-        if (!ctx.channel().config().isAutoRead() && pending.size() < Math.max(1, maxInFlight / 2)) {
-            ctx.channel().config().setAutoRead(true);
-        }
+        updateReading(ctx);
     }
 
     private static ApiMessage errorResponse(PendingResponse slot, Throwable error) {
@@ -193,7 +248,16 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.info("Closing {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        // After the first failure every write still queued fails too (each one lands here): only the
+        // first is worth a line.
+        logClose(ctx, cause.toString());
         ctx.close();
+    }
+
+    private void logClose(ChannelHandlerContext ctx, String why) {
+        if (!closeLogged) {
+            closeLogged = true;
+            LOG.info("Closing {}: {}", ctx.channel().remoteAddress(), why);
+        }
     }
 }

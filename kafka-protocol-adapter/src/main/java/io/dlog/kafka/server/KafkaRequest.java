@@ -9,19 +9,25 @@ import org.apache.kafka.common.requests.RequestHeader;
 
 /**
  * A decoded request. Its body may hold slices of the frame (produce records), so the frame stays
- * retained until the request is answered; {@link #release()} frees it.
+ * retained until the request is answered; {@link #release()} frees it and gives its bytes back to the
+ * connection's request memory.
  */
 final class KafkaRequest extends AbstractReferenceCounted {
     private final RequestHeader header;
     private final ApiMessage body;
     private final ByteBuf frame;
     private final int bodyOffset;
+    private final ConnectionMemory memory;
+    private final int reservedBytes;
 
-    KafkaRequest(RequestHeader header, ApiMessage body, ByteBuf frame, int bodyOffset) {
+    KafkaRequest(RequestHeader header, ApiMessage body, ByteBuf frame, int bodyOffset, ConnectionMemory memory,
+                 int reservedBytes) {
         this.header = header;
         this.body = body;
         this.frame = frame;
         this.bodyOffset = bodyOffset;
+        this.memory = memory;
+        this.reservedBytes = reservedBytes;
     }
 
     RequestHeader header() {
@@ -40,6 +46,7 @@ final class KafkaRequest extends AbstractReferenceCounted {
     @Override
     protected void deallocate() {
         frame.release();
+        memory.release(reservedBytes);
     }
 
     @Override

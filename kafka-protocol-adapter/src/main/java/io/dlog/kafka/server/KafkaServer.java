@@ -1,6 +1,7 @@
 package io.dlog.kafka.server;
 
 import io.dlog.kafka.api.ApiRegistry;
+import io.dlog.kafka.config.BrokerConfig;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -8,6 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The Kafka listener: a Netty server (epoll where the OS has it) whose pipeline is
  * flush consolidation → length-prefixed frame decoder (max {@code socket.request.max.bytes}) →
- * request decoder → per-connection dispatcher that answers in request order.
+ * request decoder → per-connection dispatcher that answers in request order; in front of it, the
+ * connection limits ({@link ConnectionLimiter}) and the idle timeout.
  */
 public final class KafkaServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaServer.class);
@@ -34,16 +37,57 @@ public final class KafkaServer implements AutoCloseable {
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final Channel serverChannel;
+    private final RequestMemoryPool requestMemory;
+    private final ConnectionLimiter limiter;
 
-    /** Server settings. {@code port} 0 picks a free one. */
+    /**
+     * Server settings. {@code port} 0 picks a free one. Byte caps and connection limits of zero or below
+     * mean none.
+     *
+     * @param queuedMaxRequestBytes     Kafka's queued.max.request.bytes: request bytes held broker-wide
+     * @param connectionMaxRequestBytes request bytes one connection may hold before it stops reading
+     * @param maxConnections            Kafka's max.connections: above it, accepting pauses
+     * @param maxConnectionsPerIp       Kafka's max.connections.per.ip: above it, a new connection is closed
+     * @param connectionsMaxIdleMs      Kafka's connections.max.idle.ms: a connection idle this long is closed
+     */
     public record Settings(String host, int port, String listenerName, int maxRequestBytes, int maxInFlightPerConnection,
-                           int eventLoopThreads) {
+                           int eventLoopThreads, long queuedMaxRequestBytes, long connectionMaxRequestBytes,
+                           int maxConnections, int maxConnectionsPerIp, long connectionsMaxIdleMs) {
+
+        /** Without byte caps or connection limits (codec tests). */
+        public Settings(String host, int port, String listenerName, int maxRequestBytes, int maxInFlightPerConnection,
+                        int eventLoopThreads) {
+            this(host, port, listenerName, maxRequestBytes, maxInFlightPerConnection, eventLoopThreads, -1, -1, -1, -1, -1);
+        }
+
+        /** The settings of the broker's listener. */
+        public static Settings of(BrokerConfig config) {
+            BrokerConfig.Listener listener = config.listener();
+            return new Settings(listener.host(), listener.port(), listener.name(), config.socketRequestMaxBytes(),
+                    MAX_IN_FLIGHT_PER_CONNECTION, config.numNetworkThreads(),
+                    (Long) config.value(BrokerConfig.QUEUED_MAX_REQUEST_BYTES),
+                    (Long) config.value(BrokerConfig.CONNECTION_MAX_REQUEST_BYTES),
+                    (Integer) config.value(BrokerConfig.MAX_CONNECTIONS),
+                    (Integer) config.value(BrokerConfig.MAX_CONNECTIONS_PER_IP),
+                    (Long) config.value(BrokerConfig.CONNECTIONS_MAX_IDLE_MS));
+        }
     }
 
-    private KafkaServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, Channel serverChannel) {
+    /** Unanswered requests one connection may have before it stops reading (Kafka's clients send at most 5). */
+    static final int MAX_IN_FLIGHT_PER_CONNECTION = 64;
+    /**
+     * Outbound bytes (file regions included) above which a connection stops reading requests, and below
+     * which it resumes: a client that does not read its responses gets no more answers queued.
+     */
+    static final WriteBufferWaterMark RESPONSE_WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
+
+    private KafkaServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, Channel serverChannel,
+                        RequestMemoryPool requestMemory, ConnectionLimiter limiter) {
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
         this.serverChannel = serverChannel;
+        this.requestMemory = requestMemory;
+        this.limiter = limiter;
     }
 
     /**
@@ -58,6 +102,8 @@ public final class KafkaServer implements AutoCloseable {
         EventLoopGroup workers = epoll ? new EpollEventLoopGroup(settings.eventLoopThreads(), new DefaultThreadFactory("dlog-network"))
                 : new NioEventLoopGroup(settings.eventLoopThreads(), new DefaultThreadFactory("dlog-network"));
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        RequestMemoryPool requestMemory = new RequestMemoryPool(settings.queuedMaxRequestBytes());
+        ConnectionLimiter limiter = new ConnectionLimiter(settings.maxConnections(), settings.maxConnectionsPerIp());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelType)
@@ -68,15 +114,17 @@ public final class KafkaServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        configurePipeline(ch.pipeline(), settings, registry);
+                        configurePipeline(ch.pipeline(), settings, registry, requestMemory);
+                        ch.pipeline().addFirst("limit", limiter);
                     }
                 });
         InetSocketAddress address = settings.host() == null || settings.host().isEmpty()
                 ? new InetSocketAddress(settings.port()) : new InetSocketAddress(settings.host(), settings.port());
         try {
             Channel channel = bootstrap.bind(address).sync().channel();
+            limiter.bindTo(channel);
             LOG.info("Listening for Kafka clients on {} ({})", channel.localAddress(), epoll ? "epoll" : "nio");
-            return new KafkaServer(boss, workers, channel);
+            return new KafkaServer(boss, workers, channel, requestMemory, limiter);
         } catch (Exception e) {
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -89,13 +137,34 @@ public final class KafkaServer implements AutoCloseable {
 
     /** The per-connection pipeline; package-private so codec tests run it on an EmbeddedChannel. */
     static void configurePipeline(ChannelPipeline pipeline, Settings settings, ApiRegistry registry) {
-        FrameDecoder frames = new FrameDecoder(settings.maxRequestBytes());
+        configurePipeline(pipeline, settings, registry, new RequestMemoryPool(settings.queuedMaxRequestBytes()));
+    }
+
+    static void configurePipeline(ChannelPipeline pipeline, Settings settings, ApiRegistry registry,
+                                  RequestMemoryPool requestMemory) {
+        ConnectionMemory memory = new ConnectionMemory(requestMemory, settings.connectionMaxRequestBytes());
+        FrameDecoder frames = new FrameDecoder(settings.maxRequestBytes(), memory);
         pipeline.channel().config().setRecvByteBufAllocator(new FrameReadAllocator(frames));
+        pipeline.channel().config().setWriteBufferWaterMark(RESPONSE_WATER_MARK);
+        pipeline.channel().config().setMessageSizeEstimator(ResponseSizeEstimator.INSTANCE);
+        if (settings.connectionsMaxIdleMs() > 0) {
+            pipeline.addLast("idle", new IdleConnectionCloser(settings.connectionsMaxIdleMs()));
+        }
         pipeline.addLast("flush", new FlushConsolidationHandler(256, true))
                 .addLast("frame", frames)
-                .addLast("request", new RequestDecoder())
+                .addLast("request", new RequestDecoder(memory))
                 .addLast("dispatch", new KafkaConnectionHandler(registry, settings.listenerName(),
-                        settings.maxInFlightPerConnection()));
+                        settings.maxInFlightPerConnection(), memory));
+    }
+
+    /** Request bytes held broker-wide right now (queued.max.request.bytes counts these). */
+    public long queuedRequestBytes() {
+        return requestMemory.usedBytes();
+    }
+
+    /** Client connections open right now. */
+    public int openConnections() {
+        return limiter.open();
     }
 
     public int boundPort() {

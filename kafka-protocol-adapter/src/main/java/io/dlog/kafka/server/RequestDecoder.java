@@ -23,9 +23,29 @@ import org.apache.kafka.common.requests.RequestHeader;
  * ignored, so the client can fall back.
  */
 final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
+    private final ConnectionMemory memory;
+
+    RequestDecoder() {
+        this(ConnectionMemory.unbounded());
+    }
+
+    /** @param memory where {@link FrameDecoder} reserved each frame's size; a request releases it when freed */
+    RequestDecoder(ConnectionMemory memory) {
+        this.memory = memory;
+    }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf frame, List<Object> out) {
+        int reserved = frame.readableBytes();
+        try {
+            out.add(parse(frame, reserved));
+        } catch (RuntimeException e) {
+            memory.release(reserved);
+            throw e;
+        }
+    }
+
+    private KafkaRequest parse(ByteBuf frame, int reserved) {
         ByteBuffer buffer = frame.nioBuffer();
         try {
             short apiKeyId = buffer.getShort(0);
@@ -35,8 +55,7 @@ final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
             }
             ApiKeys apiKey = ApiKeys.forId(apiKeyId);
             if (apiKey == ApiKeys.API_VERSIONS && apiVersion > apiKey.latestVersion(true)) {
-                out.add(newerApiVersions(frame, buffer, apiVersion));
-                return;
+                return newerApiVersions(frame, buffer, apiVersion, reserved);
             }
             if (apiVersion < apiKey.oldestVersion() || apiVersion > apiKey.latestVersion(true)) {
                 throw new CorruptedFrameException(apiKey + " version " + apiVersion + " is not supported");
@@ -45,7 +64,7 @@ final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
             int bodyOffset = buffer.position();
             ApiMessage body = ApiMessageType.fromApiKey(apiKeyId).newRequest();
             body.read(new ByteBufferAccessor(buffer), apiVersion);
-            out.add(new KafkaRequest(header, body, frame.retain(), bodyOffset));
+            return new KafkaRequest(header, body, frame.retain(), bodyOffset, memory, reserved);
         } catch (CorruptedFrameException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -54,7 +73,7 @@ final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
     }
 
     /** Header v1 fields (key, version, correlation id, client id) are all we read of a newer ApiVersions. */
-    private static KafkaRequest newerApiVersions(ByteBuf frame, ByteBuffer buffer, short apiVersion) {
+    private KafkaRequest newerApiVersions(ByteBuf frame, ByteBuffer buffer, short apiVersion, int reserved) {
         int correlationId = buffer.getInt(4);
         short clientIdLength = buffer.getShort(8);
         String clientId = null;
@@ -68,6 +87,7 @@ final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
                 .setRequestApiVersion(apiVersion)
                 .setCorrelationId(correlationId)
                 .setClientId(clientId);
-        return new KafkaRequest(new RequestHeader(headerData, (short) 1), new ApiVersionsRequestData(), frame.retain(), frame.writerIndex());
+        return new KafkaRequest(new RequestHeader(headerData, (short) 1), new ApiVersionsRequestData(), frame.retain(),
+                frame.writerIndex(), memory, reserved);
     }
 }

@@ -32,11 +32,13 @@ import org.junit.jupiter.api.Test;
 /** The connection pipeline on an EmbeddedChannel, with Kafka's own classes as the reference codec. */
 class KafkaPipelineTest {
     private final List<CompletableFuture<ApiMessage>> pendingClusterAnswers = new ArrayList<>();
+    private final List<CompletableFuture<ApiMessage>> pendingProduces = new ArrayList<>();
+    private final ApiRegistry registry = new ApiRegistry();
+    private RequestMemoryPool memory = RequestMemoryPool.unbounded();
     private EmbeddedChannel channel;
 
     @BeforeEach
     void setUp() {
-        ApiRegistry registry = new ApiRegistry();
         registry.register(ApiKeys.API_VERSIONS, 0, 4, new ApiVersionsHandler(registry));
         // A handler whose answers the test releases, to reorder completions.
         registry.register(ApiKeys.DESCRIBE_CLUSTER, 0, 1, (context, request) -> {
@@ -47,9 +49,103 @@ class KafkaPipelineTest {
         registry.register(ApiKeys.LIST_GROUPS, 0, 5, (context, request) -> {
             throw new IllegalStateException("boom");
         });
+        registry.register(ApiKeys.PRODUCE, 3, 12, (context, request) -> {
+            CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
+            pendingProduces.add(answer);
+            return answer;
+        });
+        connect(64, -1);
+    }
+
+    private void connect(int maxInFlight, long queuedMaxRequestBytes) {
+        memory = new RequestMemoryPool(queuedMaxRequestBytes);
         channel = new EmbeddedChannel();
-        KafkaServer.configurePipeline(channel.pipeline(),
-                new KafkaServer.Settings("127.0.0.1", 0, "PLAINTEXT", 1024 * 1024, 64, 1), registry);
+        KafkaServer.configurePipeline(channel.pipeline(), new KafkaServer.Settings("127.0.0.1", 0, "PLAINTEXT",
+                1024 * 1024, maxInFlight, 1, queuedMaxRequestBytes, -1, -1, -1, -1), registry, memory);
+    }
+
+    @Test
+    void shouldGiveBackEveryRequestByteOnceAnsweredOrRefused() {
+        DescribeClusterRequestData body = new DescribeClusterRequest.Builder(new DescribeClusterRequestData()).build((short) 1).data();
+        send(ApiKeys.DESCRIBE_CLUSTER, (short) 1, 1, body);
+        send(ApiKeys.DESCRIBE_CLUSTER, (short) 1, 2, body);
+        send(ApiKeys.LIST_GROUPS, (short) 4, 3, new ListGroupsRequestData());
+        assertThat(memory.usedBytes()).isPositive();
+
+        pendingClusterAnswers.forEach(answer -> answer.complete(new DescribeClusterResponseData()));
+        channel.runPendingTasks();
+        drainOutbound();
+        assertThat(memory.usedBytes()).isZero();
+
+        // A frame that never becomes a request, and a half-received one dropped with the connection.
+        channel.writeInbound(Unpooled.buffer().writeInt(6).writeBytes(new byte[] {0x7f, 0x7f, 1, 2, 3, 4}));
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(memory.usedBytes()).isZero();
+        connect(64, -1);
+        channel.writeInbound(Unpooled.buffer().writeInt(1000).writeBytes(new byte[10]));
+        assertThat(memory.usedBytes()).isPositive();
+        channel.close();
+        assertThat(memory.usedBytes()).isZero();
+    }
+
+    @Test
+    void shouldStopReadingAtMaxInFlightAndResumeBelowHalfOfIt() {
+        connect(4, -1);
+        DescribeClusterRequestData body = new DescribeClusterRequest.Builder(new DescribeClusterRequestData()).build((short) 1).data();
+        for (int i = 0; i < 4; i++) {
+            send(ApiKeys.DESCRIBE_CLUSTER, (short) 1, i, body);
+        }
+        assertThat(channel.config().isAutoRead()).isFalse();
+
+        answerCluster(0);
+        answerCluster(1);
+        assertThat(channel.config().isAutoRead()).as("2 in flight is not below half of 4").isFalse();
+        answerCluster(2);
+        assertThat(channel.config().isAutoRead()).isTrue();
+    }
+
+    @Test
+    void shouldCountAcksZeroProducesAgainstMaxInFlight() {
+        connect(3, -1);
+        for (int i = 0; i < 3; i++) {
+            send(ApiKeys.PRODUCE, (short) 9, i, new org.apache.kafka.common.message.ProduceRequestData().setAcks((short) 0));
+        }
+        assertThat(channel.config().isAutoRead()).isFalse();
+
+        pendingProduces.forEach(answer -> answer.complete(new org.apache.kafka.common.message.ProduceResponseData()));
+        channel.runPendingTasks();
+        assertThat(channel.config().isAutoRead()).isTrue();
+        assertThat(channel.<Object>readOutbound()).as("acks=0 gets no response").isNull();
+    }
+
+    @Test
+    void shouldStopReadingWhileTheBrokerWideRequestBudgetIsSpent() {
+        connect(64, 100);
+        DescribeClusterRequestData body = new DescribeClusterRequest.Builder(new DescribeClusterRequestData()).build((short) 1).data();
+        for (int i = 0; i < 4; i++) {
+            send(ApiKeys.DESCRIBE_CLUSTER, (short) 1, i, body);
+        }
+        assertThat(memory.exhausted()).isTrue();
+        assertThat(channel.config().isAutoRead()).isFalse();
+
+        for (int i = 0; i < 4; i++) {
+            answerCluster(i);
+        }
+        assertThat(memory.usedBytes()).isZero();
+        assertThat(channel.config().isAutoRead()).isTrue();
+    }
+
+    private void answerCluster(int index) {
+        pendingClusterAnswers.get(index).complete(new DescribeClusterResponseData());
+        channel.runPendingTasks();
+        drainOutbound();
+    }
+
+    private void drainOutbound() {
+        Object part;
+        while ((part = channel.readOutbound()) != null) {
+            io.netty.util.ReferenceCountUtil.release(part);
+        }
     }
 
     @ParameterizedTest
@@ -61,7 +157,8 @@ class KafkaPipelineTest {
 
         assertThat(response.errorCode()).isEqualTo(Errors.NONE.code());
         assertThat(response.apiKeys()).extracting(ApiVersionsResponseData.ApiVersion::apiKey)
-                .containsExactlyInAnyOrder(ApiKeys.API_VERSIONS.id, ApiKeys.DESCRIBE_CLUSTER.id, ApiKeys.LIST_GROUPS.id);
+                .containsExactlyInAnyOrder(ApiKeys.API_VERSIONS.id, ApiKeys.DESCRIBE_CLUSTER.id, ApiKeys.LIST_GROUPS.id,
+                        ApiKeys.PRODUCE.id);
     }
 
     @Test
