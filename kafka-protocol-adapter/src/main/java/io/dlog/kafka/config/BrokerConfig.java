@@ -1,5 +1,6 @@
 package io.dlog.kafka.config;
 
+import io.dlog.log.CleanerConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,6 +38,12 @@ public final class BrokerConfig {
     public static final String MAX_CONNECTIONS = "max.connections";
     public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
     public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
+    public static final String LOG_CLEANER_ENABLE = "log.cleaner.enable";
+    public static final String LOG_CLEANER_THREADS = "log.cleaner.threads";
+    public static final String LOG_CLEANER_DEDUPE_BUFFER_SIZE = "log.cleaner.dedupe.buffer.size";
+    public static final String LOG_CLEANER_IO_BUFFER_LOAD_FACTOR = "log.cleaner.io.buffer.load.factor";
+    public static final String LOG_CLEANER_IO_MAX_BYTES_PER_SECOND = "log.cleaner.io.max.bytes.per.second";
+    public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
 
     private static final ConfigDef DEF = TopicConfigs.addBrokerSynonyms(new ConfigDef()
             .define(NODE_ID, ConfigDef.Type.INT, 1, ConfigDef.Range.atLeast(0), ConfigDef.Importance.HIGH,
@@ -102,7 +109,21 @@ public final class BrokerConfig {
             .define("group.consumer.heartbeat.interval.ms", ConfigDef.Type.INT, 5000, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.MEDIUM, "KIP-848 heartbeat interval given to members.")
             .define("group.consumer.max.size", ConfigDef.Type.INT, Integer.MAX_VALUE, ConfigDef.Range.atLeast(1),
-                    ConfigDef.Importance.MEDIUM, "Most members in a KIP-848 group."));
+                    ConfigDef.Importance.MEDIUM, "Most members in a KIP-848 group.")
+            .define("offsets.topic.segment.bytes", ConfigDef.Type.INT, 100 * 1024 * 1024, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.HIGH, "segment.bytes of __consumer_offsets when it is created.")
+            .define(LOG_CLEANER_ENABLE, ConfigDef.Type.BOOLEAN, true, ConfigDef.Importance.MEDIUM,
+                    "Run the log cleaner, which compacts topics whose cleanup.policy contains compact.")
+            .define(LOG_CLEANER_THREADS, ConfigDef.Type.INT, 1, ConfigDef.Range.atLeast(0), ConfigDef.Importance.MEDIUM,
+                    "Cleaner threads (0: no cleaning).")
+            .define(LOG_CLEANER_DEDUPE_BUFFER_SIZE, ConfigDef.Type.LONG, 128L * 1024 * 1024, ConfigDef.Importance.MEDIUM,
+                    "Memory of the cleaners' key maps, all threads together.")
+            .define(LOG_CLEANER_IO_BUFFER_LOAD_FACTOR, ConfigDef.Type.DOUBLE, 0.9, ConfigDef.Importance.MEDIUM,
+                    "How full a cleaner key map may get.")
+            .define(LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, ConfigDef.Type.DOUBLE, Double.MAX_VALUE,
+                    ConfigDef.Importance.MEDIUM, "Cleaner read plus write rate, all threads together.")
+            .define(LOG_CLEANER_BACKOFF_MS, ConfigDef.Type.LONG, 15_000L, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.MEDIUM, "Cleaner pause when no log needs cleaning."));
 
     private static final Set<String> DYNAMIC = dynamicKeys();
 
@@ -309,6 +330,20 @@ public final class BrokerConfig {
 
     public long groupCommitMaxWaitMs() {
         return (Long) parsed.get(GROUP_COMMIT_MAX_WAIT_MS);
+    }
+
+    /** The log cleaner's settings, with Kafka's codecs for compressed batches. */
+    public CleanerConfig cleanerConfig() {
+        int threads = (Integer) parsed.get(LOG_CLEANER_THREADS);
+        return new CleanerConfig((Boolean) parsed.get(LOG_CLEANER_ENABLE) && threads > 0, Math.max(1, threads),
+                (Long) parsed.get(LOG_CLEANER_DEDUPE_BUFFER_SIZE), (Double) parsed.get(LOG_CLEANER_IO_BUFFER_LOAD_FACTOR),
+                (Double) parsed.get(LOG_CLEANER_IO_MAX_BYTES_PER_SECOND), (Long) parsed.get(LOG_CLEANER_BACKOFF_MS),
+                KafkaRecordsCodec.INSTANCE);
+    }
+
+    /** segment.bytes of {@code __consumer_offsets} (Kafka: offsets.topic.segment.bytes). */
+    public int offsetsTopicSegmentBytes() {
+        return (Integer) parsed.get("offsets.topic.segment.bytes");
     }
 
     /** One listener: {@code NAME://host:port}. */

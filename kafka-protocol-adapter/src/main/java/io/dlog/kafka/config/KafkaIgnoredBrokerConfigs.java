@@ -28,7 +28,9 @@ final class KafkaIgnoredBrokerConfigs {
             "log.flush.scheduler.interval.ms",
             "queued.max.requests",
             "replica.lag.time.max.ms",
-            "auto.leader.rebalance.enable");
+            "auto.leader.rebalance.enable",
+            // the cleaner sizes its read and write buffers by the batches it meets
+            "log.cleaner.io.buffer.size");
 
     private KafkaIgnoredBrokerConfigs() {
     }

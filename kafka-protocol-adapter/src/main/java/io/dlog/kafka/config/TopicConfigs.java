@@ -306,7 +306,11 @@ public final class TopicConfigs {
                 (Long) v.get("message.timestamp.before.max.ms"),
                 (Long) v.get("message.timestamp.after.max.ms"),
                 flushMode,
-                (Long) v.get("file.delete.delay.ms"));
+                (Long) v.get("file.delete.delay.ms"),
+                (Long) v.get("delete.retention.ms"),
+                (Long) v.get("min.compaction.lag.ms"),
+                (Long) v.get("max.compaction.lag.ms"),
+                (Double) v.get("min.cleanable.dirty.ratio"));
     }
 
     /** The topic's compression.type, lower case ("producer" when the broker keeps what it gets). */

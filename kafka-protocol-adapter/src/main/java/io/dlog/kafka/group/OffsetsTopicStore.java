@@ -43,7 +43,10 @@ final class OffsetsTopicStore implements GroupStore {
         this.partitions = partitions;
     }
 
-    /** Creates the topic when absent (compacted, {@code wantedPartitions}), or adopts the existing one. */
+    /**
+     * Creates the topic when absent (compacted, {@code wantedPartitions}, segments of
+     * {@code offsets.topic.segment.bytes} so the cleaner can bound it), or adopts the existing one.
+     */
     static OffsetsTopicStore open(TopicService topics, Clock clock, int wantedPartitions)
             throws IOException, InterruptedException {
         Optional<TopicImage> existing = topics.image().topic(InternalTopics.CONSUMER_OFFSETS);
@@ -52,7 +55,8 @@ final class OffsetsTopicStore implements GroupStore {
         }
         try {
             TopicImage created = topics.create(InternalTopics.CONSUMER_OFFSETS, wantedPartitions,
-                    Map.of("cleanup.policy", "compact")).get();
+                    Map.of("cleanup.policy", "compact",
+                            "segment.bytes", Integer.toString(topics.brokerConfig().offsetsTopicSegmentBytes()))).get();
             return new OffsetsTopicStore(topics, clock, created.partitions());
         } catch (ExecutionException e) {
             if (e.getCause() instanceof MetadataException m && m.reason() == MetadataException.Reason.TOPIC_ALREADY_EXISTS) {

@@ -28,6 +28,29 @@ class BrokerConfigTest {
     }
 
     @Test
+    void shouldBuildTheCleanerConfigWithKafkasNamesAndDefaults() {
+        io.dlog.log.CleanerConfig defaults = BrokerConfig.parse(Map.of()).cleanerConfig();
+        assertThat(defaults.enable()).isTrue();
+        assertThat(defaults.threads()).isEqualTo(1);
+        assertThat(defaults.dedupeBufferSize()).isEqualTo(134_217_728L);
+        assertThat(defaults.ioBufferLoadFactor()).isEqualTo(0.9);
+        assertThat(defaults.ioMaxBytesPerSecond()).isEqualTo(Double.MAX_VALUE);
+        assertThat(defaults.backoffMs()).isEqualTo(15_000L);
+        assertThat(defaults.codec().supports(4)).isTrue();
+        assertThat(BrokerConfig.parse(Map.of()).offsetsTopicSegmentBytes()).isEqualTo(104_857_600);
+
+        io.dlog.log.CleanerConfig set = BrokerConfig.parse(Map.of("log.cleaner.threads", "2",
+                "log.cleaner.dedupe.buffer.size", "1048576", "log.cleaner.io.max.bytes.per.second", "1000000",
+                "log.cleaner.backoff.ms", "100", "log.cleaner.io.buffer.size", "524288")).cleanerConfig();
+        assertThat(set.threads()).isEqualTo(2);
+        assertThat(set.dedupeBufferSize()).isEqualTo(1_048_576L);
+        assertThat(set.ioMaxBytesPerSecond()).isEqualTo(1_000_000.0);
+        assertThat(set.backoffMs()).isEqualTo(100L);
+        assertThat(BrokerConfig.parse(Map.of("log.cleaner.enable", "false")).cleanerConfig().enable()).isFalse();
+        assertThat(BrokerConfig.parse(Map.of("log.cleaner.threads", "0")).cleanerConfig().enable()).isFalse();
+    }
+
+    @Test
     void shouldAcceptKafkasOwnServerPropertiesKeys() {
         BrokerConfig config = BrokerConfig.parse(Map.of("process.roles", "broker,controller",
                 "controller.quorum.voters", "1@localhost:9093", "offsets.topic.replication.factor", "1",

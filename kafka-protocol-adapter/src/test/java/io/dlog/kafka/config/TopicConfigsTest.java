@@ -39,6 +39,21 @@ class TopicConfigsTest {
     }
 
     @Test
+    void shouldPassCompactionSettingsToTheEngine() {
+        BrokerConfig broker = BrokerConfig.parse(Map.of("log.cleaner.min.cleanable.ratio", "0.3"));
+
+        LogConfig config = TopicConfigs.resolve(Map.of("cleanup.policy", "compact", "delete.retention.ms", "1000",
+                "min.compaction.lag.ms", "20", "max.compaction.lag.ms", "3000"), broker);
+
+        assertThat(config.compact()).isTrue();
+        assertThat(config.delete()).isFalse();
+        assertThat(config.deleteRetentionMs()).isEqualTo(1000L);
+        assertThat(config.minCompactionLagMs()).isEqualTo(20L);
+        assertThat(config.maxCompactionLagMs()).isEqualTo(3000L);
+        assertThat(config.minCleanableDirtyRatio()).isEqualTo(0.3);
+    }
+
+    @Test
     void shouldTreatFlushMessagesOneAsFsync() {
         assertThat(TopicConfigs.resolve(Map.of("flush.messages", "1"), DEFAULTS).flushMode()).isEqualTo(FlushMode.FSYNC);
         assertThat(TopicConfigs.resolve(Map.of("flush.messages", "2"), DEFAULTS).flushMode()).isEqualTo(FlushMode.OS);

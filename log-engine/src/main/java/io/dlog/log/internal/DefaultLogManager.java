@@ -30,7 +30,7 @@ import java.util.stream.Stream;
 
 /**
  * The engine's entry point: owns the writer threads, the background scheduler (retention, delayed
- * deletes) and every partition of one data folder.
+ * deletes), the log cleaner and every partition of one data folder.
  *
  * <p>Invariants: a partition is always served by writer {@code floorMod(hash(tp), writerThreads)};
  * a deleted partition is out of the map before its folder is renamed to {@code <dir>.<uuid>-delete}.
@@ -48,6 +48,7 @@ public final class DefaultLogManager implements LogManager {
     private final WriterThread[] writers;
     private final ScheduledExecutorService scheduler;
     private final SegmentJanitor janitor;
+    private final LogCleaner cleaner;
     private final ConcurrentHashMap<TopicPartition, DefaultPartitionLog> logs = new ConcurrentHashMap<>();
     private final Object lifecycleLock = new Object();
     private volatile boolean closed;
@@ -72,6 +73,7 @@ public final class DefaultLogManager implements LogManager {
         executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
         this.scheduler = executor;
         this.janitor = new SegmentJanitor(scheduler);
+        this.cleaner = new LogCleaner(config.cleaner(), clock, () -> List.copyOf(logs.values()));
     }
 
     /** Opens (recovering) every partition folder under the data folder and starts the threads. */
@@ -91,6 +93,7 @@ public final class DefaultLogManager implements LogManager {
         for (WriterThread w : manager.writers) {
             w.start();
         }
+        manager.cleaner.start();
         long interval = Math.max(1, config.retentionCheckInterval().toMillis());
         manager.scheduler.scheduleWithFixedDelay(manager::retentionTick, interval, interval, TimeUnit.MILLISECONDS);
         return manager;
@@ -214,7 +217,8 @@ public final class DefaultLogManager implements LogManager {
         }
     }
 
-    private static <T> T await(CompletableFuture<T> future) throws IOException {
+    /** Waits for work handed to a writer thread (at most 60 s), unwrapping its IOException. */
+    static <T> T await(CompletableFuture<T> future) throws IOException {
         try {
             return future.get(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -225,6 +229,11 @@ public final class DefaultLogManager implements LogManager {
         } catch (TimeoutException e) {
             throw new IOException("writer did not answer in time", e);
         }
+    }
+
+    /** For tests: the cleaner, to clean a log now. */
+    LogCleaner cleaner() {
+        return cleaner;
     }
 
     @Override
@@ -241,6 +250,7 @@ public final class DefaultLogManager implements LogManager {
             }
             closed = true;
         }
+        cleaner.shutdown();
         for (DefaultPartitionLog log : logs.values()) {
             log.markClosed();
         }

@@ -316,8 +316,16 @@ final class DefaultPartitionLog implements PartitionLog {
         int limit = seg.size();
         ByteBuffer header = ByteBuffer.allocate(LogSegment.SCAN_HEADER);
         int pos = SegmentScanner.positionOf(seg, fetchOffset, limit, header);
-        if (pos < 0) {
-            return new FetchSlice(null, 0, 0, hw, lso, start, leo);
+        while (pos < 0) {
+            // The cleaner may have removed the segment's last records: the offset lies in a gap, and the
+            // next batch, as on Kafka, is the first one of a later segment.
+            Map.Entry<Long, LogSegment> next = segments.higherEntry(seg.baseOffset());
+            if (next == null) {
+                return new FetchSlice(null, 0, 0, hw, lso, start, leo);
+            }
+            seg = next.getValue();
+            limit = seg.size();
+            pos = SegmentScanner.positionOf(seg, fetchOffset, limit, header);
         }
         // Whole batches up to the last indexed batch start within reach need no header reads: the
         // index says where they end. Only the few batches after it are scanned one header at a time.
@@ -446,6 +454,46 @@ final class DefaultPartitionLog implements PartitionLog {
         return segments;
     }
 
+    // ---------------------------------------------------------------- log cleaner
+
+    LogSegment activeSegment() {
+        return active;
+    }
+
+    Map<Long, Long> lastBatchOfProducers() {
+        return producers.lastBatchOffsets();
+    }
+
+    /**
+     * Puts a cleaned segment in the place of {@code replaced} (contiguous sealed segments, the first with
+     * the cleaned segment's base offset) crash-safely ({@link SegmentSwap}). Refused, leaving everything as
+     * it was, when the partition closed or one of them is gone (retention or DeleteRecords ran meanwhile).
+     * Readers holding an old segment keep reading it until the janitor closes it after
+     * {@code fileDeleteDelayMs}. Writer thread only.
+     *
+     * @param rangeEnd the first offset after the replaced segments (the next segment's base offset)
+     */
+    boolean replaceSegments(List<LogSegment> replaced, LogSegment cleaned, long rangeEnd) throws IOException {
+        for (LogSegment old : replaced) {
+            if (closed || offline || segments.get(old.baseOffset()) != old || old == active) {
+                return false;
+            }
+        }
+        SegmentSwap.commit(dir, cleaned.baseOffset(), rangeEnd);
+        SegmentSwap.install(dir, cleaned.baseOffset(), replaced);
+        cleaned.seal();
+        SegmentSwap.finish(dir, cleaned.baseOffset());
+        segments.put(cleaned.baseOffset(), cleaned);
+        for (LogSegment old : replaced) {
+            if (old.baseOffset() != cleaned.baseOffset()) {
+                segments.remove(old.baseOffset());
+            }
+            unflushed.remove(old);
+            janitor.deleteLater(old, config.fileDeleteDelayMs());
+        }
+        return true;
+    }
+
     // ---------------------------------------------------------------- DeleteRecords and retention
 
     @Override
@@ -471,8 +519,9 @@ final class DefaultPartitionLog implements PartitionLog {
         producers.expire(now, producerExpirationMs);
         LogConfig cfg = config;
         if (cfg.delete() && cfg.retentionMs() >= 0) {
-            deleteOldestSegments((seg, nextBase) -> seg.maxTimestamp() >= 0
-                    && now - seg.maxTimestamp() > cfg.retentionMs());
+            // a sealed segment the cleaner emptied has no timestamp and nothing to keep
+            deleteOldestSegments((seg, nextBase) -> seg.size() == 0 && seg != active
+                    || seg.maxTimestamp() >= 0 && now - seg.maxTimestamp() > cfg.retentionMs());
         }
         if (cfg.delete() && cfg.retentionBytes() >= 0) {
             long[] excess = {sizeInBytes() - cfg.retentionBytes()};

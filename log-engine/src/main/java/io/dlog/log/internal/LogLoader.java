@@ -14,8 +14,9 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.stream.Stream;
 
 /**
- * Opens a partition folder and recovers it: removes leftovers of interrupted deletes and checkpoint
- * writes, opens sealed segments (their indexes sanity-checked, rebuilt if in doubt), scans and validates
+ * Opens a partition folder and recovers it: completes or discards an interrupted cleaner swap
+ * ({@link SegmentSwap}), removes leftovers of interrupted deletes and checkpoint writes, opens sealed
+ * segments (their indexes sanity-checked, rebuilt if in doubt), scans and validates
  * the active segment and truncates a torn or corrupt tail, then restores the log start offset, the
  * leader epoch cache (trimmed to the recovered log) and producer state (snapshot plus replay of the
  * batch headers after it).
@@ -37,6 +38,7 @@ final class LogLoader {
 
     static Loaded load(Path dir, LogConfig config) throws IOException {
         Files.createDirectories(dir);
+        SegmentSwap.recover(dir);
         List<Long> bases = cleanAndListSegments(dir);
         long checkpoint = readLogStartCheckpoint(dir);
         ConcurrentNavigableMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();

@@ -42,8 +42,13 @@ final class LogSegment {
 
     private LogSegment(Path dir, long baseOffset, FileChannel channel, int size, OffsetIndex offsetIndex,
                        TimeIndex timeIndex) throws IOException {
+        this(dir, baseOffset, channel, size, offsetIndex, timeIndex, TxnIndex.load(dir, baseOffset));
+    }
+
+    private LogSegment(Path dir, long baseOffset, FileChannel channel, int size, OffsetIndex offsetIndex,
+                       TimeIndex timeIndex, TxnIndex txnIndex) {
         this.dir = dir;
-        this.txnIndex = TxnIndex.load(dir, baseOffset);
+        this.txnIndex = txnIndex;
         this.baseOffset = baseOffset;
         this.channel = channel;
         this.size = size;
@@ -64,6 +69,27 @@ final class LogSegment {
         LogSegment s = new LogSegment(dir, baseOffset, ch, 0, new OffsetIndex(), new TimeIndex());
         s.txnIndex.truncateFrom(baseOffset);
         return s;
+    }
+
+    /**
+     * A new segment written by the cleaner under {@code <base>.log.cleaned} (and {@code .txnindex.cleaned});
+     * {@link SegmentSwap} renames the files into place (open channels follow their files) and {@link #seal}
+     * then writes the offset and time indexes.
+     */
+    static LogSegment createCleaned(Path dir, long baseOffset) throws IOException {
+        FileChannel ch = FileChannel.open(SegmentSwap.cleanedLog(dir, baseOffset), StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        Path txn = SegmentSwap.cleanedTxnIndex(dir, baseOffset);
+        Files.deleteIfExists(txn);
+        return new LogSegment(dir, baseOffset, ch, 0, new OffsetIndex(), new TimeIndex(), TxnIndex.empty(txn));
+    }
+
+    /** An abandoned clean: closes and removes the {@code .cleaned} files. */
+    void closeAndDeleteCleaned() throws IOException {
+        channel.close();
+        txnIndex.close();
+        Files.deleteIfExists(SegmentSwap.cleanedLog(dir, baseOffset));
+        Files.deleteIfExists(SegmentSwap.cleanedTxnIndex(dir, baseOffset));
     }
 
     /**
@@ -253,13 +279,15 @@ final class LogSegment {
         }
     }
 
-    /** Closes the channel and removes the renamed files. */
+    /**
+     * Closes the channel and removes the files {@link #markDeleted} renamed. Never the plain names: a
+     * cleaned segment with the same base offset may own them by now.
+     */
     void closeAndDeleteFiles() throws IOException {
         channel.close();
         txnIndex.close();
         for (String suffix : new String[] {".log", ".index", ".timeindex", TxnIndex.SUFFIX}) {
             Files.deleteIfExists(dir.resolve(fileName(baseOffset, suffix + ".deleted")));
-            Files.deleteIfExists(dir.resolve(fileName(baseOffset, suffix)));
         }
     }
 

@@ -355,6 +355,15 @@ final class ProducerStateManager {
         }
     }
 
+    /** Producer id → last offset of its last batch: the batches the cleaner must keep. Any thread. */
+    Map<Long, Long> lastBatchOffsets() {
+        Map<Long, Long> out = new HashMap<>();
+        for (Entry e : producers.values()) {
+            out.put(e.producerId(), e.lastOffset());
+        }
+        return out;
+    }
+
     List<ProducerSnapshot> activeProducers() {
         List<ProducerSnapshot> out = new ArrayList<>();
         for (Entry e : producers.values()) {

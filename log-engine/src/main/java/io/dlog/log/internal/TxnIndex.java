@@ -71,6 +71,17 @@ final class TxnIndex {
         return index;
     }
 
+    /** A new, empty index kept in {@code file} (the cleaner's {@code .txnindex.cleaned}). */
+    static TxnIndex empty(Path file) {
+        return new TxnIndex(file, new Entry[4], 0);
+    }
+
+    /** The entries, in marker order. Any thread. */
+    List<Entry> all() {
+        int n = count;
+        return List.of(Arrays.copyOf(entries, n));
+    }
+
     /** Records an aborted transaction whose marker is in this segment. Writer only. */
     void append(Entry entry) throws IOException {
         if (count == entries.length) {

@@ -150,7 +150,7 @@ final class TestBatches {
         return out;
     }
 
-    private static void writeVarint(ByteArrayOutputStream out, int value) {
+    static void writeVarint(ByteArrayOutputStream out, int value) {
         int v = (value << 1) ^ (value >> 31);
         while ((v & ~0x7f) != 0) {
             out.write((v & 0x7f) | 0x80);
@@ -159,7 +159,7 @@ final class TestBatches {
         out.write(v);
     }
 
-    private static void writeVarlong(ByteArrayOutputStream out, long value) {
+    static void writeVarlong(ByteArrayOutputStream out, long value) {
         long v = (value << 1) ^ (value >> 63);
         while ((v & ~0x7fL) != 0) {
             out.write((int) ((v & 0x7f) | 0x80));
