@@ -11,6 +11,10 @@ import io.dlog.kafka.handlers.fetch.FetchHandler;
 import io.dlog.kafka.handlers.fetch.FetchPurgatory;
 import io.dlog.kafka.handlers.fetch.FetchSessionCache;
 import io.dlog.kafka.handlers.produce.ProduceHandler;
+import io.dlog.kafka.handlers.txn.TxnApis;
+import io.dlog.kafka.txn.TransactionCoordinator;
+import io.dlog.kafka.txn.TxnConfig;
+import io.dlog.kafka.txn.TxnMarkerWriter;
 import java.time.Duration;
 import io.dlog.kafka.api.RequestContext;
 import io.dlog.kafka.group.FindCoordinatorHandler;
@@ -29,6 +33,8 @@ import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import io.dlog.kafka.handlers.InternalTopics;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
@@ -42,24 +48,39 @@ public final class KafkaApis {
 
     public static ApiRegistry registry(BrokerContext context) {
         ApiRegistry registry = new ApiRegistry();
-        registerDataPlane(registry, context);
+        FetchPurgatory purgatory = new FetchPurgatory(context.scheduler());
+        // Markers move last stable offsets: wake the fetches waiting on those partitions.
+        TxnMarkerWriter markers = new TxnMarkerWriter(context.topics(), context.clock(), purgatory::onHighWatermarkAdvanced);
+        TransactionCoordinator transactions = TransactionCoordinator.start(context, TxnConfig.from(context.config()),
+                markers::write);
+        registerDataPlane(registry, context, purgatory, transactions);
         registerAdmin(registry, context);
-        registerGroups(registry, context);
+        GroupCoordinator groups = GroupCoordinator.start(context, GroupConfig.from(context.config()));
+        registerGroups(registry, context, groups);
+        // A marker on __consumer_offsets settles the producer's transactional offsets there.
+        markers.setListener((tp, producerId, commit) -> {
+            if (tp.topic().equals(InternalTopics.CONSUMER_OFFSETS)) {
+                groups.onTxnMarker(tp.partition(), producerId, commit);
+            }
+        });
+        TxnApis.register(registry, context, transactions, markers);
+        registry.register(ApiKeys.TXN_OFFSET_COMMIT, 0, 4, (RequestContext c, TxnOffsetCommitRequestData r) ->
+                groups.txnOffsetCommit(c.apiVersion(), r));
         return registry;
     }
 
     /** ApiVersions, Metadata, Produce, Fetch, ListOffsets, OffsetForLeaderEpoch, producer ids. */
-    private static void registerDataPlane(ApiRegistry registry, BrokerContext context) {
-        FetchPurgatory purgatory = new FetchPurgatory(context.scheduler());
+    private static void registerDataPlane(ApiRegistry registry, BrokerContext context, FetchPurgatory purgatory,
+                                          TransactionCoordinator transactions) {
         // Kafka's max.incremental.fetch.session.cache.slots and min.incremental.fetch.session.eviction.ms.
         FetchSessionCache sessions = new FetchSessionCache(1000, Duration.ofMinutes(2));
         registry.register(ApiKeys.API_VERSIONS, 0, 4, new ApiVersionsHandler(registry))
                 .register(ApiKeys.METADATA, 0, 13, new MetadataHandler(context))
-                .register(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(context, purgatory))
+                .register(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(context, purgatory, transactions))
                 .register(ApiKeys.FETCH, 4, 18, new FetchHandler(context, sessions, purgatory))
                 .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(context))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(context))
-                .register(ApiKeys.INIT_PRODUCER_ID, 0, 5, new InitProducerIdHandler(context))
+                .register(ApiKeys.INIT_PRODUCER_ID, 0, 5, new InitProducerIdHandler(context, transactions))
                 .register(ApiKeys.DESCRIBE_PRODUCERS, 0, 0, new DescribeProducersHandler(context));
     }
 
@@ -85,8 +106,7 @@ public final class KafkaApis {
      * Consumer groups and offsets (classic protocol and KIP-848), served by one {@link GroupCoordinator}
      * that loads {@code __consumer_offsets} in the background. Versions as Kafka 4.x serves them.
      */
-    private static void registerGroups(ApiRegistry registry, BrokerContext context) {
-        GroupCoordinator groups = GroupCoordinator.start(context, GroupConfig.from(context.config()));
+    private static void registerGroups(ApiRegistry registry, BrokerContext context, GroupCoordinator groups) {
         registry.register(ApiKeys.FIND_COORDINATOR, 0, 6, new FindCoordinatorHandler(context))
                 .register(ApiKeys.JOIN_GROUP, 2, 9, (RequestContext c, JoinGroupRequestData r) ->
                         groups.joinGroup(c.apiVersion(), c.clientId(), clientHost(c), r))

@@ -123,7 +123,17 @@ public final class BrokerConfig {
             .define(LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, ConfigDef.Type.DOUBLE, Double.MAX_VALUE,
                     ConfigDef.Importance.MEDIUM, "Cleaner read plus write rate, all threads together.")
             .define(LOG_CLEANER_BACKOFF_MS, ConfigDef.Type.LONG, 15_000L, ConfigDef.Range.atLeast(0),
-                    ConfigDef.Importance.MEDIUM, "Cleaner pause when no log needs cleaning."));
+                    ConfigDef.Importance.MEDIUM, "Cleaner pause when no log needs cleaning.")
+            .define("transaction.state.log.num.partitions", ConfigDef.Type.INT, 50, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.HIGH, "Partitions of __transaction_state (fixed once the topic exists).")
+            .define("transaction.max.timeout.ms", ConfigDef.Type.INT, 900_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.HIGH, "Largest transaction.timeout.ms a producer may ask for.")
+            .define("transactional.id.expiration.ms", ConfigDef.Type.INT, 604_800_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.HIGH, "How long an idle transactional id is kept.")
+            .define("transaction.abort.timed.out.transaction.cleanup.interval.ms", ConfigDef.Type.INT, 10_000,
+                    ConfigDef.Range.atLeast(1), ConfigDef.Importance.LOW, "How often timed-out transactions are aborted.")
+            .define("transaction.remove.expired.transaction.cleanup.interval.ms", ConfigDef.Type.INT, 3_600_000,
+                    ConfigDef.Range.atLeast(1), ConfigDef.Importance.LOW, "How often expired transactional ids are removed."));
 
     private static final Set<String> DYNAMIC = dynamicKeys();
 

@@ -13,8 +13,9 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
 
 /**
- * FindCoordinator v0-6 (batched coordinatorKeys from v4). Groups: this node (single node; see
- * {@link GroupCoordinator} on placement). Transactions and share groups do not exist yet: Kafka would
+ * FindCoordinator v0-6 (batched coordinatorKeys from v4). Groups and transactional ids: this node
+ * (single node; see {@link GroupCoordinator} on placement; transactional ids use the same rule). Share
+ * groups do not exist yet: Kafka would
  * answer COORDINATOR_NOT_AVAILABLE, which clients retry forever (a producer's initTransactions would
  * hang until max.block.ms); DLog answers INVALID_REQUEST with a message instead, which fails the
  * client at once with a readable error. (TRANSACTIONAL_ID_AUTHORIZATION_FAILED would be misleading.)
@@ -52,16 +53,17 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         } catch (IllegalArgumentException e) {
             return noCoordinator(answer, Errors.INVALID_REQUEST, "Unknown coordinator key type " + keyType);
         }
-        if (type != CoordinatorType.GROUP) {
+        if (type != CoordinatorType.GROUP && type != CoordinatorType.TRANSACTION) {
             return noCoordinator(answer, Errors.INVALID_REQUEST, type + " coordinators are not supported by DLog yet");
         }
         if (key == null || key.isEmpty()) {
-            return noCoordinator(answer, Errors.INVALID_REQUEST, "The group id is empty");
+            return noCoordinator(answer, Errors.INVALID_REQUEST, type == CoordinatorType.GROUP ? "The group id is empty"
+                    : "The transactional id is empty");
         }
         // Rendezvous hashing over the live nodes: with more nodes only the leaving node's groups move.
         int owner = CoordinatorPlacement.ownerOf(key, liveNodes());
         if (owner != context.nodeId()) {
-            return noCoordinator(answer, Errors.NOT_COORDINATOR, "Group " + key + " is coordinated by node " + owner);
+            return noCoordinator(answer, Errors.NOT_COORDINATOR, key + " is coordinated by node " + owner);
         }
         BrokerConfig.Listener endpoint = context.advertisedListener();
         return answer.setErrorCode(Errors.NONE.code()).setErrorMessage(null).setNodeId(context.nodeId())

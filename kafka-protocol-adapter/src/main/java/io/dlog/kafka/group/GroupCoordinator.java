@@ -38,6 +38,8 @@ import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,6 +70,7 @@ public final class GroupCoordinator {
     private final ConsumerGroupManager consumer;
     private final OffsetManager offsets;
     private final GroupQueries queries;
+    private final TxnOffsets txnOffsets;
     final Map<String, ClassicGroup> classicGroups = new HashMap<>();
     final Map<String, ConsumerGroup> consumerGroups = new HashMap<>();
     private volatile GroupStore store;
@@ -83,6 +86,7 @@ public final class GroupCoordinator {
         this.consumer = new ConsumerGroupManager(this);
         this.offsets = new OffsetManager(this);
         this.queries = new GroupQueries(this);
+        this.txnOffsets = new TxnOffsets(this);
     }
 
     /**
@@ -117,6 +121,7 @@ public final class GroupCoordinator {
         long start = clock.millis();
         Map<String, byte[]> groups = new HashMap<>();
         Map<String, Map<OffsetManager.Key, OffsetValue>> committed = new HashMap<>();
+        Map<Long, Map<String, Map<OffsetManager.Key, OffsetValue>>> pending = new HashMap<>();
         groupStore.replay(new GroupRecords.Visitor() {
             @Override
             public void offset(GroupRecords.OffsetKey key, OffsetValue value) {
@@ -128,6 +133,14 @@ public final class GroupCoordinator {
                     }
                 } else {
                     committed.computeIfAbsent(key.groupId(), g -> new TreeMap<>()).put(k, value);
+                }
+            }
+
+            @Override
+            public void pendingOffset(long producerId, GroupRecords.OffsetKey key, OffsetValue value) {
+                if (value != null) {
+                    pending.computeIfAbsent(producerId, p -> new HashMap<>()).computeIfAbsent(key.groupId(),
+                            g -> new TreeMap<>()).put(new OffsetManager.Key(key.topic(), key.partition()), value);
                 }
             }
 
@@ -151,6 +164,8 @@ public final class GroupCoordinator {
                     }
                 }
             });
+            pending.forEach((producerId, byGroup) -> byGroup.forEach((groupId, values) ->
+                    txnOffsets.add(producerId, groupId, values)));
             this.store = groupStore;
             this.loaded = true;
         }
@@ -196,6 +211,50 @@ public final class GroupCoordinator {
 
     ConsumerGroupManager consumer() {
         return consumer;
+    }
+
+    OffsetManager offsets() {
+        return offsets;
+    }
+
+    TxnOffsets txnOffsets() {
+        return txnOffsets;
+    }
+
+    CompletableFuture<io.dlog.log.AppendResult> appendTransactional(String groupId, List<GroupRecords.Record> records,
+                                                                    long producerId, short producerEpoch) {
+        return store.appendTransactional(partitionFor(groupId), records, producerId, producerEpoch);
+    }
+
+    // ---------------------------------------------------------------- transactions
+
+    /** TxnOffsetCommit: offsets inside a producer's transaction, visible once it commits. */
+    public synchronized CompletableFuture<TxnOffsetCommitResponseData> txnOffsetCommit(short version,
+                                                                                     TxnOffsetCommitRequestData request) {
+        if (!loaded) {
+            TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
+            for (var topic : request.topics()) {
+                var answer = new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(topic.name());
+                topic.partitions().forEach(p -> answer.partitions().add(new TxnOffsetCommitResponseData
+                        .TxnOffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex())
+                        .setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code())));
+                response.topics().add(answer);
+            }
+            return CompletableFuture.completedFuture(response);
+        }
+        return txnOffsets.commit(version, request);
+    }
+
+    /**
+     * A transaction marker reached {@code __consumer_offsets} partition {@code offsetsPartition}: the
+     * producer's offsets for the groups there become committed (or are dropped on abort).
+     */
+    public synchronized void onTxnMarker(int offsetsPartition, long producerId, boolean commit) {
+        if (store == null) {
+            return;
+        }
+        txnOffsets.complete(producerId, offsetsPartition, commit, this::partitionFor)
+                .forEach(offsets::commitTransactional);
     }
 
     /** A member id that never repeats, across restarts too: prefix + "-" + a durable unique id. */

@@ -55,6 +55,10 @@ final class GroupRecords {
         void offset(OffsetKey key, OffsetValue value);
 
         void group(String groupId, byte[] snapshot);
+
+        /** An offset committed inside a transaction whose marker is not in the log yet. */
+        default void pendingOffset(long producerId, OffsetKey key, OffsetValue value) {
+        }
     }
 
     /** Decodes one record and hands it to the visitor; unknown key types are skipped (a newer writer). */

@@ -18,6 +18,17 @@ interface GroupStore {
     /** Appends the records to one partition; completes once they are durable per the topic's flush mode. */
     CompletableFuture<Void> append(int partition, List<GroupRecords.Record> records);
 
-    /** Replays every record of every partition in log order. Blocking; called once at start-up. */
+    /**
+     * Appends the records as a transactional batch of the producer (TxnOffsetCommit): they count only once
+     * the transaction's commit marker follows them in the partition. Completes with the engine's result.
+     */
+    CompletableFuture<io.dlog.log.AppendResult> appendTransactional(int partition, List<GroupRecords.Record> records,
+                                                                    long producerId, short producerEpoch);
+
+    /**
+     * Replays every record of every partition in log order: records of committed transactions at their
+     * commit marker, of aborted ones never, of still open ones through {@link GroupRecords.Visitor#pendingOffset}.
+     * Blocking; called once at start-up.
+     */
     void replay(GroupRecords.Visitor visitor) throws IOException;
 }

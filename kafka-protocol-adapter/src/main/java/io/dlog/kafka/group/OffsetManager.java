@@ -27,8 +27,8 @@ import org.apache.kafka.common.protocol.Errors;
  * consumers that only commit) expires each offset by its commit time).
  *
  * <p>An offset becomes visible to OffsetFetch once its record is in the log, just before the commit is
- * answered. There are no transactional offsets yet, so every offset is stable and require_stable never
- * waits. Not thread-safe: runs under the coordinator's lock (write callbacks take it).
+ * answered. Transactional offsets ({@link TxnOffsets}) become visible at their commit marker; until then
+ * OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT for their partitions. Not thread-safe: runs under the coordinator's lock (write callbacks take it).
  */
 final class OffsetManager {
     private static final String NO_METADATA = "";
@@ -51,6 +51,14 @@ final class OffsetManager {
 
     void restore(String groupId, Map<Key, OffsetValue> values) {
         offsets.put(groupId, new TreeMap<>(values));
+    }
+
+    /** A committed transaction's offsets, now visible. */
+    void commitTransactional(String groupId, Map<Key, OffsetValue> values) {
+        offsets.computeIfAbsent(groupId, g -> new TreeMap<>()).putAll(values);
+        if (!coordinator.classicGroups.containsKey(groupId) && !coordinator.consumerGroups.containsKey(groupId)) {
+            coordinator.createClassicGroup(groupId);
+        }
     }
 
     Map<Key, OffsetValue> offsets(String groupId) {
@@ -134,7 +142,7 @@ final class OffsetManager {
         return response;
     }
 
-    private Errors validateCommit(short version, OffsetCommitRequestData request) {
+    Errors validateCommit(short version, OffsetCommitRequestData request) {
         String groupId = request.groupId();
         if (groupId == null || groupId.isEmpty()) {
             return Errors.INVALID_GROUP_ID;
@@ -185,7 +193,7 @@ final class OffsetManager {
         if (version >= 8) {
             OffsetFetchResponseData response = new OffsetFetchResponseData();
             for (OffsetFetchRequestData.OffsetFetchRequestGroup group : request.groups()) {
-                response.groups().add(fetchGroup(version, group));
+                response.groups().add(fetchGroup(version, group, request.requireStable()));
             }
             return response;
         }
@@ -199,7 +207,7 @@ final class OffsetManager {
                         .setPartitionIndexes(topic.partitionIndexes()));
             }
         }
-        OffsetFetchResponseData.OffsetFetchResponseGroup answer = fetchGroup(version, group);
+        OffsetFetchResponseData.OffsetFetchResponseGroup answer = fetchGroup(version, group, version >= 7 && request.requireStable());
         OffsetFetchResponseData response = new OffsetFetchResponseData().setErrorCode(answer.errorCode());
         for (OffsetFetchResponseData.OffsetFetchResponseTopics topic : answer.topics()) {
             OffsetFetchResponseData.OffsetFetchResponseTopic old = new OffsetFetchResponseData.OffsetFetchResponseTopic()
@@ -227,7 +235,8 @@ final class OffsetManager {
     }
 
     private OffsetFetchResponseData.OffsetFetchResponseGroup fetchGroup(short version,
-                                                                        OffsetFetchRequestData.OffsetFetchRequestGroup request) {
+                                                                        OffsetFetchRequestData.OffsetFetchRequestGroup request,
+                                                                        boolean requireStable) {
         String groupId = request.groupId();
         ConsumerGroup consumerGroup = coordinator.consumerGroups.get(groupId);
         if (consumerGroup != null && request.memberId() != null && !request.memberId().isEmpty()) {
@@ -249,7 +258,7 @@ final class OffsetManager {
                     return; // the topic is gone: it has no id to report
                 }
                 byTopic.computeIfAbsent(key.topic(), t -> new OffsetFetchResponseData.OffsetFetchResponseTopics()
-                        .setName(t).setTopicId(id)).partitions().add(partition(key.partition(), value, Errors.NONE));
+                        .setName(t).setTopicId(id)).partitions().add(stable(groupId, key, value, requireStable));
             });
             answer.topics().addAll(byTopic.values());
             return answer;
@@ -262,12 +271,22 @@ final class OffsetManager {
                 if (name == null) {
                     out.partitions().add(partition(p, null, Errors.UNKNOWN_TOPIC_ID));
                 } else {
-                    out.partitions().add(partition(p, committed.get(new Key(name, p)), Errors.NONE));
+                    Key key = new Key(name, p);
+                    out.partitions().add(stable(groupId, key, committed.get(key), requireStable));
                 }
             }
             answer.topics().add(out);
         }
         return answer;
+    }
+
+    /** The committed offset, or UNSTABLE_OFFSET_COMMIT while a transaction may still change it (KIP-447). */
+    private OffsetFetchResponseData.OffsetFetchResponsePartitions stable(String groupId, Key key, OffsetValue value,
+                                                                         boolean requireStable) {
+        if (requireStable && coordinator.txnOffsets().isPending(groupId, key)) {
+            return partition(key.partition(), null, Errors.UNSTABLE_OFFSET_COMMIT);
+        }
+        return partition(key.partition(), value, Errors.NONE);
     }
 
     private static OffsetFetchResponseData.OffsetFetchResponsePartitions partition(int index, OffsetValue value, Errors error) {

@@ -28,6 +28,13 @@ final class InMemoryGroupStore implements GroupStore {
     }
 
     @Override
+    public synchronized CompletableFuture<io.dlog.log.AppendResult> appendTransactional(int partition,
+                                                                                    List<GroupRecords.Record> records,
+                                                                                    long producerId, short producerEpoch) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("transactions need the log"));
+    }
+
+    @Override
     public synchronized void replay(GroupRecords.Visitor visitor) {
         for (Entry e : entries) {
             GroupRecords.visit(ByteBuffer.wrap(e.record().key()),

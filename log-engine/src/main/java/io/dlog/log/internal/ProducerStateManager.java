@@ -44,6 +44,7 @@ import java.util.zip.CRC32C;
  */
 final class ProducerStateManager {
     static final int CACHED_BATCHES = 5;
+    private static final int NO_SEQUENCE = -1;
     private static final int SNAPSHOT_VERSION = 2;
     private static final String SUFFIX = ".snapshot";
 
@@ -145,9 +146,17 @@ final class ProducerStateManager {
             if (pid < 0 || BatchFormat.isControl(buf, at)) {
                 continue;
             }
-            idempotent++;
             short epoch = BatchFormat.producerEpoch(buf, at);
             int firstSeq = BatchFormat.baseSequence(buf, at);
+            if (firstSeq == NO_SEQUENCE && BatchFormat.isTransactional(buf, at)) {
+                // Written by a coordinator (transactional offsets), not by a client: no sequence to check.
+                Staged refused = stageUnsequenced(pid, epoch, firstOffsets[i], staged);
+                if (refused != null) {
+                    return refused;
+                }
+                continue;
+            }
+            idempotent++;
             int lastSeq = BatchFormat.incrementSequence(firstSeq, BatchFormat.lastOffsetDelta(buf, at));
             Entry current = staged.containsKey(pid) ? staged.get(pid) : producers.get(pid);
             BatchMeta dup = current == null ? null : current.findDuplicate(epoch, firstSeq, lastSeq);
@@ -181,6 +190,18 @@ final class ProducerStateManager {
             return new Staged(null, null, range, Map.of(), List.of());
         }
         return Staged.refuse(AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER, "request mixes duplicate and new batches");
+    }
+
+    private Staged stageUnsequenced(long pid, short epoch, long offset, Map<Long, Entry> staged) {
+        Entry current = staged.containsKey(pid) ? staged.get(pid) : producers.get(pid);
+        if (current != null && epoch < current.epoch()) {
+            return Staged.refuse(AppendError.INVALID_PRODUCER_EPOCH, "producer epoch " + epoch + " is older than "
+                    + current.epoch());
+        }
+        Entry base = current == null ? newEntry(pid, epoch)
+                : current.epoch() == epoch ? current : current.afterMarker(epoch, current.coordinatorEpoch(), -1, -1);
+        staged.put(pid, base.inTransaction(offset));
+        return null;
     }
 
     private static Entry newEntry(long pid, short epoch) {
@@ -322,6 +343,12 @@ final class ProducerStateManager {
             return null;
         }
         int firstSeq = BatchFormat.baseSequence(batch, at);
+        if (firstSeq == NO_SEQUENCE && BatchFormat.isTransactional(batch, at)) {
+            Entry base = current == null ? newEntry(pid, epoch)
+                    : current.epoch() == epoch ? current : current.afterMarker(epoch, current.coordinatorEpoch(), ts, appendTime);
+            put(base.inTransaction(first));
+            return null;
+        }
         int delta = BatchFormat.lastOffsetDelta(batch, at);
         BatchMeta meta = new BatchMeta(firstSeq, BatchFormat.incrementSequence(firstSeq, delta), first, first + delta);
         Entry base = current != null ? current : newEntry(pid, epoch);

@@ -4,11 +4,11 @@ import io.dlog.log.AppendError;
 import org.apache.kafka.common.protocol.Errors;
 
 /** The engine's append errors as Kafka error codes (same names). */
-public final class AppendErrors {
+final class AppendErrors {
     private AppendErrors() {
     }
 
-    public static Errors toKafka(AppendError error) {
+    static Errors toKafka(AppendError error) {
         return switch (error) {
             case CORRUPT_MESSAGE -> Errors.CORRUPT_MESSAGE;
             case INVALID_RECORD -> Errors.INVALID_RECORD;

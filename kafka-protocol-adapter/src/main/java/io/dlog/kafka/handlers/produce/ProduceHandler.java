@@ -6,6 +6,7 @@ import io.dlog.kafka.api.RequestContext;
 import io.dlog.kafka.handlers.LeaderEpochs;
 import io.dlog.kafka.handlers.Uuids;
 import io.dlog.kafka.handlers.fetch.FetchPurgatory;
+import io.dlog.kafka.txn.TransactionCoordinator;
 import io.dlog.log.AppendBatch;
 import io.dlog.log.AppendResult;
 import io.dlog.log.PartitionLog;
@@ -36,10 +37,12 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private final BrokerContext context;
     private final FetchPurgatory purgatory;
     private final ProduceSettings settings = new ProduceSettings();
+    private final TransactionCoordinator transactions;
 
-    public ProduceHandler(BrokerContext context, FetchPurgatory purgatory) {
+    public ProduceHandler(BrokerContext context, FetchPurgatory purgatory, TransactionCoordinator transactions) {
         this.context = context;
         this.purgatory = purgatory;
+        this.transactions = transactions;
     }
 
     @Override
@@ -56,13 +59,13 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                 Errors unknown = byTopicId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
                 if (!validAcks) {
                     partitions.add(done(error(partition.index(), Errors.INVALID_REQUIRED_ACKS, null)));
-                } else if (data.transactionalId() != null) {
-                    partitions.add(done(error(partition.index(), Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-                            "DLog does not serve transactions yet")));
                 } else if (known.isEmpty()) {
                     partitions.add(done(error(partition.index(), unknown, null)));
                 } else {
-                    partitions.add(append(known.get(), partition, appends));
+                    Errors unverified = verifyTransaction(data.transactionalId(), known.get().name(), partition);
+                    partitions.add(unverified != Errors.NONE ? done(error(partition.index(), unverified,
+                            "The partition is not in the producer's open transaction"))
+                            : append(known.get(), partition, appends));
                 }
             }
             String name = known.map(TopicImage::name).orElse(topic.name());
@@ -109,6 +112,28 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             }
             return toResponse(partition.index(), result);
         });
+    }
+
+    /**
+     * KIP-890 part 1: a transactional batch is accepted only for a partition the coordinator has in the
+     * producer's open transaction (a hanging transaction cannot start behind the coordinator's back).
+     * Checked here when this node coordinates the id; otherwise the partition's producer state still
+     * fences old epochs.
+     */
+    private Errors verifyTransaction(String transactionalId, String topic, ProduceRequestData.PartitionProduceData partition) {
+        if (transactionalId == null || !(partition.records() instanceof MemoryRecords records)) {
+            return Errors.NONE;
+        }
+        var batches = records.batches().iterator();
+        if (!batches.hasNext()) {
+            return Errors.NONE;
+        }
+        var batch = batches.next();
+        if (!batch.isTransactional() || !transactions.coordinates(transactionalId)) {
+            return Errors.NONE;
+        }
+        return transactions.verify(transactionalId, batch.producerId(), batch.producerEpoch(),
+                new io.dlog.log.TopicPartition(topic, partition.index()));
     }
 
     private static PartitionProduceResponse toResponse(int index, AppendResult result) {

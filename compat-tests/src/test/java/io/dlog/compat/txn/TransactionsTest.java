@@ -1,0 +1,250 @@
+package io.dlog.compat.txn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dlog.compat.DLogBrokerExtension;
+import io.dlog.compat.clients.Clients;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Transactional producers (kafka-clients 4.3.1, transaction version 1) against read_committed and read_uncommitted consumers. */
+class TransactionsTest {
+    @RegisterExtension
+    static final DLogBrokerExtension DLOG = new DLogBrokerExtension()
+            .with("transaction.abort.timed.out.transaction.cleanup.interval.ms", "200");
+
+    static KafkaProducer<String, String> transactional(String id, Map<String, Object> extra) {
+        Map<String, Object> props = new java.util.HashMap<>(Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000));
+        props.putAll(extra);
+        return Clients.stringProducer(DLOG.bootstrapServers(), props);
+    }
+
+    static List<String> readAll(String topic, IsolationLevel isolation) {
+        return readAll(DLOG.bootstrapServers(), topic, isolation);
+    }
+
+    /** Reads every record of partition 0 up to its end for the isolation level (LSO or high watermark). */
+    static List<String> readAll(String bootstrap, String topic, IsolationLevel isolation) {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<String, String> consumer = Clients.stringConsumer(bootstrap, Map.of(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation.toString().toLowerCase(java.util.Locale.ROOT)))) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            List<String> values = new ArrayList<>();
+            long deadline = System.nanoTime() + Clients.WAIT.toNanos();
+            while (consumer.position(tp) < end && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    values.add(r.value());
+                }
+            }
+            assertThat(consumer.position(tp)).isGreaterThanOrEqualTo(end);
+            return values;
+        }
+    }
+
+    static long endOffset(String topic, IsolationLevel isolation) throws Exception {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = DLOG.admin()) {
+            return admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(isolation)).partitionResult(tp)
+                    .get(30, TimeUnit.SECONDS).offset();
+        }
+    }
+
+    @Test
+    void shouldShowCommittedRecordsAndHideAbortedOnesFromReadCommitted() throws Exception {
+        // Given
+        String topic = DLOG.newTopic(1);
+
+        // When
+        try (KafkaProducer<String, String> producer = transactional("tx-commit-abort", Map.of())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, "k", "committed-1"));
+            producer.send(new ProducerRecord<>(topic, 0, "k", "committed-2"));
+            producer.commitTransaction();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, "k", "aborted"));
+            producer.flush();
+            producer.abortTransaction();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, "k", "committed-3"));
+            producer.commitTransaction();
+        }
+
+        // Then
+        assertThat(readAll(topic, IsolationLevel.READ_COMMITTED)).containsExactly("committed-1", "committed-2", "committed-3");
+        assertThat(readAll(topic, IsolationLevel.READ_UNCOMMITTED))
+                .containsExactly("committed-1", "committed-2", "aborted", "committed-3");
+    }
+
+    @Test
+    void shouldKeepLastStableOffsetBelowHighWatermarkWhileOpen() throws Exception {
+        // Given
+        String topic = DLOG.newTopic(1);
+        try (KafkaProducer<String, String> plain = Clients.stringProducer(DLOG.bootstrapServers())) {
+            plain.send(new ProducerRecord<>(topic, 0, "k", "before")).get();
+        }
+        try (KafkaProducer<String, String> producer = transactional("tx-lso", Map.of())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, "k", "open-1"));
+            producer.send(new ProducerRecord<>(topic, 0, "k", "open-2"));
+            producer.flush();
+
+            // When the transaction is open
+            long lso = endOffset(topic, IsolationLevel.READ_COMMITTED);
+            long hw = endOffset(topic, IsolationLevel.READ_UNCOMMITTED);
+
+            // Then
+            assertThat(lso).isEqualTo(1);
+            assertThat(hw).isEqualTo(3);
+            assertThat(readAll(topic, IsolationLevel.READ_COMMITTED)).containsExactly("before");
+
+            producer.commitTransaction();
+        }
+        // the commit marker takes one offset
+        assertThat(endOffset(topic, IsolationLevel.READ_COMMITTED)).isEqualTo(4);
+        assertThat(readAll(topic, IsolationLevel.READ_COMMITTED)).containsExactly("before", "open-1", "open-2");
+    }
+
+    @Test
+    void shouldFenceAZombieProducerAndAbortItsTransaction() throws Exception {
+        // Given
+        String topic = DLOG.newTopic(1);
+        KafkaProducer<String, String> zombie = transactional("tx-zombie", Map.of());
+        zombie.initTransactions();
+        zombie.beginTransaction();
+        zombie.send(new ProducerRecord<>(topic, 0, "k", "zombie"));
+        zombie.flush();
+
+        // When a new instance with the same transactional id starts
+        try (KafkaProducer<String, String> successor = transactional("tx-zombie", Map.of())) {
+            successor.initTransactions();
+            successor.beginTransaction();
+            successor.send(new ProducerRecord<>(topic, 0, "k", "successor"));
+            successor.commitTransaction();
+
+            // Then the old one is fenced
+            assertThatThrownBy(() -> {
+                zombie.send(new ProducerRecord<>(topic, 0, "k", "late")).get();
+                zombie.commitTransaction();
+            }).satisfiesAnyOf(
+                    e -> assertThat(e).hasCauseInstanceOf(ProducerFencedException.class),
+                    e -> assertThat(e).isInstanceOf(ProducerFencedException.class),
+                    e -> assertThat(e).hasCauseInstanceOf(InvalidProducerEpochException.class),
+                    e -> assertThat(e).isInstanceOf(KafkaException.class));
+        } finally {
+            zombie.close(Duration.ZERO);
+        }
+        assertThat(readAll(topic, IsolationLevel.READ_COMMITTED)).containsExactly("successor");
+    }
+
+    @Test
+    void shouldAbortATransactionOlderThanItsTimeout() throws Exception {
+        // Given
+        String topic = DLOG.newTopic(1);
+        try (KafkaProducer<String, String> producer = transactional("tx-timeout",
+                Map.of(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 1000))) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, "k", "timed-out")).get();
+
+            // When the coordinator's sweep aborts it: the abort marker moves the LSO past the record
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (endOffset(topic, IsolationLevel.READ_COMMITTED) < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+
+            // Then
+            assertThat(endOffset(topic, IsolationLevel.READ_COMMITTED)).isEqualTo(2);
+            assertThat(readAll(topic, IsolationLevel.READ_COMMITTED)).isEmpty();
+            assertThatThrownBy(producer::commitTransaction).isInstanceOf(KafkaException.class);
+        }
+    }
+
+    @Test
+    void shouldCommitConsumedOffsetsOnlyWithTheTransaction() throws Exception {
+        // Given ten input records
+        String input = DLOG.newTopic(1);
+        String output = DLOG.newTopic(1);
+        String group = "ctp-" + input;
+        TopicPartition in = new TopicPartition(input, 0);
+        try (KafkaProducer<String, String> plain = Clients.stringProducer(DLOG.bootstrapServers())) {
+            for (int i = 0; i < 10; i++) {
+                plain.send(new ProducerRecord<>(input, 0, "k", "v" + i));
+            }
+        }
+        try (KafkaConsumer<String, String> consumer = Clients.stringConsumer(DLOG.bootstrapServers(), Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
+             KafkaProducer<String, String> producer = transactional("tx-ctp", Map.of())) {
+            producer.initTransactions();
+            consumer.subscribe(List.of(input));
+
+            // When the first attempt aborts and the second commits
+            for (boolean commit : new boolean[] {false, true}) {
+                List<ConsumerRecord<String, String>> batch = Clients.pollUntil(consumer, 10, Clients.WAIT);
+                producer.beginTransaction();
+                for (ConsumerRecord<String, String> r : batch) {
+                    producer.send(new ProducerRecord<>(output, 0, r.key(), r.value().toUpperCase(java.util.Locale.ROOT)));
+                }
+                producer.sendOffsetsToTransaction(Map.of(in, new org.apache.kafka.clients.consumer.OffsetAndMetadata(
+                        batch.get(batch.size() - 1).offset() + 1)), consumer.groupMetadata());
+                if (commit) {
+                    producer.commitTransaction();
+                } else {
+                    producer.abortTransaction();
+                    try (Admin admin = DLOG.admin()) {
+                        assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                                .get(30, TimeUnit.SECONDS)).doesNotContainKey(in);
+                    }
+                    consumer.seek(in, 0);
+                }
+            }
+        }
+
+        // Then
+        try (Admin admin = DLOG.admin()) {
+            assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                    .get(in).offset()).isEqualTo(10);
+        }
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            expected.add("V" + i);
+        }
+        assertThat(readAll(output, IsolationLevel.READ_COMMITTED)).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void shouldRefuseATimeoutAboveTheBrokerMaximum() {
+        try (KafkaProducer<String, String> producer = transactional("tx-too-long",
+                Map.of(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 900_001))) {
+            // the Java client reports INVALID_TRANSACTION_TIMEOUT as an unexpected error, against Kafka too
+            assertThatThrownBy(producer::initTransactions).isInstanceOf(KafkaException.class)
+                    .hasMessageContaining("transaction.max.timeout.ms");
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.dlog.kafka.coordinator;
+
+import io.dlog.kafka.handlers.LeaderEpochs;
+import io.dlog.kafka.topic.TopicService;
+import io.dlog.log.AppendResult;
+import io.dlog.log.FetchSlice;
+import io.dlog.log.OffsetOutOfRangeException;
+import io.dlog.log.PartitionLog;
+import io.dlog.log.metadata.MetadataException;
+import io.dlog.log.metadata.TopicImage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.Crc32C;
+
+/**
+ * A coordinator's compacted internal topic ({@code __consumer_offsets}, {@code __transaction_state}):
+ * created on first use, written as uncompressed RecordBatch v2 batches built with kafka-clients'
+ * {@link MemoryRecords}, read back from the log start offset to the high watermark.
+ *
+ * <p>Stateless; thread-safe. {@link #open} and {@link #replay} block; {@link #append} never does.
+ */
+public final class InternalTopicLog {
+    private static final int READ_CHUNK = 1 << 20;
+    /** RecordBatch v2 header fields (DefaultRecordBatch's layout). */
+    private static final int CRC_OFFSET = 17;
+    private static final int ATTRIBUTES_OFFSET = 21;
+    private static final int BASE_SEQUENCE_OFFSET = 53;
+
+    /** One record: key and value bytes (value null = tombstone). */
+    public record KeyValue(byte[] key, byte[] value) {
+    }
+
+    /** Receives the keyed records of a partition in log order, with their batch. */
+    public interface RecordVisitor {
+        void visit(RecordBatch batch, Record record);
+    }
+
+    private InternalTopicLog() {
+    }
+
+    /**
+     * Creates the topic when absent (compacted, {@code wantedPartitions}, plus {@code configs}) or adopts
+     * the existing one.
+     *
+     * @return its partition count
+     */
+    public static int open(TopicService topics, String name, int wantedPartitions, Map<String, String> configs)
+            throws IOException, InterruptedException {
+        Optional<TopicImage> existing = topics.image().topic(name);
+        if (existing.isPresent()) {
+            return existing.get().partitions();
+        }
+        Map<String, String> all = new java.util.HashMap<>(configs);
+        all.put("cleanup.policy", "compact");
+        try {
+            return topics.create(name, wantedPartitions, all).get().partitions();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof MetadataException m && m.reason() == MetadataException.Reason.TOPIC_ALREADY_EXISTS) {
+                return topics.image().topic(name).orElseThrow().partitions();
+            }
+            throw new IOException("cannot create " + name, e.getCause());
+        }
+    }
+
+    /**
+     * Appends the records as one batch. With a producer id the batch is transactional and carries no
+     * sequence (NO_SEQUENCE): the coordinator writes it for the producer, so the log checks the epoch
+     * but not a client's sequence numbers.
+     */
+    public static CompletableFuture<AppendResult> append(TopicService topics, String topic, int partition, long now,
+                                                         List<KeyValue> records, long producerId, short producerEpoch) {
+        Optional<PartitionLog> log = topics.partition(topic, partition);
+        if (log.isEmpty()) {
+            return CompletableFuture.failedFuture(new IOException(topic + "-" + partition + " is missing"));
+        }
+        int size = 128;
+        for (KeyValue record : records) {
+            size += record.key().length + (record.value() == null ? 0 : record.value().length) + 32;
+        }
+        boolean transactional = producerId != RecordBatch.NO_PRODUCER_ID;
+        // The builder insists on a sequence for a producer's batch: build with 0, then clear it below.
+        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(size), RecordBatch.MAGIC_VALUE_V2,
+                Compression.NONE, TimestampType.CREATE_TIME, 0L, now, producerId, producerEpoch,
+                transactional ? 0 : RecordBatch.NO_SEQUENCE, transactional, RecordBatch.NO_PARTITION_LEADER_EPOCH);
+        for (KeyValue record : records) {
+            builder.append(now, record.key(), record.value());
+        }
+        ByteBuffer batch = builder.build().buffer();
+        if (transactional) {
+            batch.putInt(BASE_SEQUENCE_OFFSET, RecordBatch.NO_SEQUENCE);
+            batch.putInt(CRC_OFFSET, (int) Crc32C.compute(batch, ATTRIBUTES_OFFSET, batch.limit() - ATTRIBUTES_OFFSET));
+        }
+        PartitionLog partitionLog = log.get();
+        return partitionLog.append(batch, LeaderEpochs.current(partitionLog));
+    }
+
+    /** {@link #append} without a producer; fails the future when the log refuses the batch. */
+    public static CompletableFuture<Void> appendOrFail(TopicService topics, String topic, int partition, long now,
+                                                       List<KeyValue> records) {
+        return append(topics, topic, partition, now, records, RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH)
+                .thenApply(result -> {
+                    if (!result.succeeded()) {
+                        throw new IllegalStateException("append to " + topic + "-" + partition + " failed: "
+                                + result.error() + " " + result.errorMessage());
+                    }
+                    return null;
+                });
+    }
+
+    /** Hands every keyed record of the partition, from the log start to the high watermark, to the visitor. Blocking. */
+    public static void replay(PartitionLog log, RecordVisitor visitor) throws IOException {
+        long offset = log.logStartOffset();
+        long end = log.highWatermark();
+        while (offset < end) {
+            FetchSlice slice;
+            try {
+                slice = log.read(offset, READ_CHUNK, end, true);
+            } catch (OffsetOutOfRangeException e) {
+                long start = log.logStartOffset();
+                if (start <= offset || start >= end) {
+                    return;
+                }
+                offset = start;
+                continue;
+            }
+            if (slice.length() == 0) {
+                return;
+            }
+            ByteBuffer buffer = ByteBuffer.allocate(slice.length());
+            long position = slice.position();
+            while (buffer.hasRemaining()) {
+                int read = slice.channel().read(buffer, position);
+                if (read < 0) {
+                    throw new IOException("unexpected end of " + log.topicPartition());
+                }
+                position += read;
+            }
+            buffer.flip();
+            long next = offset;
+            for (RecordBatch batch : MemoryRecords.readableRecords(buffer).batches()) {
+                if (batch.lastOffset() < offset) {
+                    continue;
+                }
+                for (Record record : batch) {
+                    if (record.offset() >= offset && record.hasKey()) {
+                        visitor.visit(batch, record);
+                    }
+                }
+                next = batch.lastOffset() + 1;
+            }
+            if (next <= offset) {
+                return;
+            }
+            offset = next;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.dlog.kafka.txn;
+
+import io.dlog.kafka.coordinator.InternalTopicLog;
+import io.dlog.kafka.handlers.InternalTopics;
+import io.dlog.kafka.handlers.LeaderEpochs;
+import io.dlog.kafka.topic.TopicService;
+import io.dlog.log.PartitionLog;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+
+/**
+ * The compacted internal topic {@code __transaction_state}: one record per transition of a
+ * transactional id, in the partition {@code abs(hash(id)) % partitions} (Kafka's rule), written as
+ * uncompressed v2 batches and replayed one partition at a time when that partition is loaded.
+ *
+ * <p>Thread-safe: appends go to the partition's single writer; {@link #replay} blocks and runs off the
+ * event loops.
+ */
+final class TxnStateStore {
+    private final TopicService topics;
+    private final Clock clock;
+    private final int partitions;
+
+    TxnStateStore(TopicService topics, Clock clock, int partitions) {
+        this.topics = topics;
+        this.clock = clock;
+        this.partitions = partitions;
+    }
+
+    /** Creates the topic when absent (compacted, {@code wanted} partitions), or adopts the existing one. */
+    static TxnStateStore open(TopicService topics, Clock clock, int wanted) throws IOException, InterruptedException {
+        // transaction.state.log.segment.bytes: Kafka's 100 MiB, so the cleaner can bound the topic
+        return new TxnStateStore(topics, clock, InternalTopicLog.open(topics, InternalTopics.TRANSACTION_STATE, wanted,
+                java.util.Map.of("segment.bytes", Integer.toString(100 * 1024 * 1024))));
+    }
+
+    int partitions() {
+        return partitions;
+    }
+
+    /** Kafka's partitionFor: {@code Utils.abs(transactionalId.hashCode()) % partitions}. */
+    int partitionFor(String transactionalId) {
+        int h = transactionalId.hashCode();
+        return (h == Integer.MIN_VALUE ? 0 : Math.abs(h)) % partitions;
+    }
+
+    /** The leader epoch of the partition: the coordinator epoch stamped into markers. */
+    int coordinatorEpoch(int partition) {
+        return topics.partition(InternalTopics.TRANSACTION_STATE, partition).map(LeaderEpochs::current).orElse(0);
+    }
+
+    /** Appends one record (null value: tombstone); completes once it is durable per the flush mode. */
+    CompletableFuture<Void> append(int partition, byte[] key, byte[] value) {
+        return InternalTopicLog.appendOrFail(topics, InternalTopics.TRANSACTION_STATE, partition, clock.millis(),
+                List.of(new InternalTopicLog.KeyValue(key, value)));
+    }
+
+    /** Hands every record of one partition, in log order, to the visitor (value null: tombstone). Blocking. */
+    void replay(int partition, BiConsumer<ByteBuffer, ByteBuffer> visitor) throws IOException {
+        Optional<PartitionLog> found = topics.partition(InternalTopics.TRANSACTION_STATE, partition);
+        if (found.isPresent()) {
+            InternalTopicLog.replay(found.get(), (batch, record) -> {
+                if (!batch.isControlBatch()) {
+                    visitor.accept(record.key(), record.hasValue() ? record.value() : null);
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,226 @@
+package io.dlog.kafka.txn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.topic.TopicService;
+import io.dlog.log.LogConfig;
+import io.dlog.log.LogManager;
+import io.dlog.log.LogManagerConfig;
+import io.dlog.log.PartitionLog;
+import io.dlog.log.ProducerSnapshot;
+import io.dlog.log.TopicPartition;
+import io.dlog.log.metadata.MetadataStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
+import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The transaction state machine over a real log (markers and state records), with an injected clock. */
+class TransactionCoordinatorTest {
+    private static final int STATE_PARTITIONS = 3;
+
+    @TempDir
+    Path dir;
+    private final AtomicLong now = new AtomicLong(1_700_000_000_000L);
+    private final Clock clock = new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(now.get());
+        }
+    };
+    private final AtomicLong ids = new AtomicLong(1000);
+    private final AtomicBoolean markersFail = new AtomicBoolean();
+    private MetadataStore metadata;
+    private LogManager logs;
+    private TopicService topics;
+    private TxnMarkerWriter writer;
+    private TransactionCoordinator coordinator;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        metadata = MetadataStore.open(dir.resolve("meta"));
+        logs = LogManager.open(LogManagerConfig.defaults(dir), clock, t -> LogConfig.DEFAULT);
+        topics = new TopicService(metadata, logs, BrokerConfig.parse(Map.of(BrokerConfig.LOG_DIRS, dir.toString())),
+                Executors.newSingleThreadExecutor());
+        topics.create("data", 2, Map.of()).join();
+        writer = new TxnMarkerWriter(topics, clock, tp -> { });
+        coordinator = start();
+    }
+
+    private TransactionCoordinator start() throws Exception {
+        TransactionCoordinator c = new TransactionCoordinator(TxnConfig.DEFAULTS, clock, ids::incrementAndGet,
+                Runnable::run, this::sendMarkers);
+        c.attach(TxnStateStore.open(topics, clock, STATE_PARTITIONS));
+        for (int p = 0; p < STATE_PARTITIONS; p++) {
+            c.loadPartition(p);
+        }
+        return c;
+    }
+
+    private CompletableFuture<WriteTxnMarkersResponseData> sendMarkers(WriteTxnMarkersRequestData request) {
+        if (markersFail.get()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("partition leader unreachable"));
+        }
+        return writer.write(request);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        topics.close();
+        logs.close();
+        metadata.close();
+    }
+
+    private TransactionCoordinator.ProducerIdAndEpoch init(String id, int timeoutMs) throws Exception {
+        return coordinator.initProducerId(id, timeoutMs, -1, (short) -1, true).get(10, TimeUnit.SECONDS);
+    }
+
+    private static final TopicPartition DATA0 = new TopicPartition("data", 0);
+
+    private List<ProducerSnapshot> producersOf(TopicPartition tp) {
+        PartitionLog log = topics.partition(tp.topic(), tp.partition()).orElseThrow();
+        return log.activeProducers();
+    }
+
+    private TxnState awaitState(String id, TxnState wanted) throws InterruptedException {
+        for (int i = 0; i < 200 && coordinator.get(id).state() != wanted; i++) {
+            Thread.sleep(10);
+        }
+        return coordinator.get(id).state();
+    }
+
+    @Test
+    void shouldGiveANewIdEpochZeroAndBumpItOnEveryInit() throws Exception {
+        TransactionCoordinator.ProducerIdAndEpoch first = init("a", 60_000);
+        TransactionCoordinator.ProducerIdAndEpoch second = init("a", 60_000);
+
+        assertThat(first.error()).isEqualTo(Errors.NONE);
+        assertThat(first.producerEpoch()).isEqualTo((short) 0);
+        assertThat(second.producerId()).isEqualTo(first.producerId());
+        assertThat(second.producerEpoch()).isEqualTo((short) 1);
+        assertThat(coordinator.get("a").state()).isEqualTo(TxnState.EMPTY);
+    }
+
+    @Test
+    void shouldRefuseATimeoutAboveTheMaximum() throws Exception {
+        assertThat(init("a", TxnConfig.DEFAULTS.maxTimeoutMs() + 1).error()).isEqualTo(Errors.INVALID_TRANSACTION_TIMEOUT);
+        assertThat(init("a", 0).error()).isEqualTo(Errors.INVALID_TRANSACTION_TIMEOUT);
+    }
+
+    @Test
+    void shouldCommitThroughPrepareAndWriteMarkers() throws Exception {
+        TransactionCoordinator.ProducerIdAndEpoch p = init("a", 60_000);
+        assertThat(coordinator.addPartitions("a", p.producerId(), p.producerEpoch(), List.of(DATA0), true).get())
+                .isEqualTo(Errors.NONE);
+        assertThat(coordinator.get("a").state()).isEqualTo(TxnState.ONGOING);
+
+        assertThat(coordinator.endTxn("a", p.producerId(), p.producerEpoch(), true, true).get()).isEqualTo(Errors.NONE);
+
+        assertThat(awaitState("a", TxnState.COMPLETE_COMMIT)).isEqualTo(TxnState.COMPLETE_COMMIT);
+        assertThat(coordinator.get("a").partitions()).isEmpty();
+        assertThat(producersOf(DATA0)).extracting(ProducerSnapshot::producerId).containsExactly(p.producerId());
+        // a retried commit succeeds, an abort now is the wrong state
+        assertThat(coordinator.endTxn("a", p.producerId(), p.producerEpoch(), true, true).get()).isEqualTo(Errors.NONE);
+        assertThat(coordinator.endTxn("a", p.producerId(), p.producerEpoch(), false, true).get())
+                .isEqualTo(Errors.INVALID_TXN_STATE);
+    }
+
+    @Test
+    void shouldFenceAnOpenTransactionOnInitWithTheSameId() throws Exception {
+        TransactionCoordinator.ProducerIdAndEpoch old = init("a", 60_000);
+        coordinator.addPartitions("a", old.producerId(), old.producerEpoch(), List.of(DATA0), true).get();
+
+        assertThat(init("a", 60_000).error()).isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
+        awaitState("a", TxnState.COMPLETE_ABORT);
+        TransactionCoordinator.ProducerIdAndEpoch fresh = init("a", 60_000);
+
+        assertThat(fresh.error()).isEqualTo(Errors.NONE);
+        assertThat(fresh.producerEpoch()).isEqualTo((short) (old.producerEpoch() + 2));
+        assertThat(coordinator.endTxn("a", old.producerId(), old.producerEpoch(), true, true).get())
+                .isEqualTo(Errors.PRODUCER_FENCED);
+        assertThat(coordinator.endTxn("a", old.producerId(), old.producerEpoch(), true, false).get())
+                .isEqualTo(Errors.INVALID_PRODUCER_EPOCH);
+    }
+
+    @Test
+    void shouldAbortAndFenceATransactionPastItsTimeout() throws Exception {
+        TransactionCoordinator.ProducerIdAndEpoch p = init("a", 1000);
+        coordinator.addPartitions("a", p.producerId(), p.producerEpoch(), List.of(DATA0), true).get();
+        coordinator.tick();
+        assertThat(coordinator.get("a").state()).isEqualTo(TxnState.ONGOING);
+
+        now.addAndGet(1001);
+        coordinator.tick();
+
+        assertThat(awaitState("a", TxnState.COMPLETE_ABORT)).isEqualTo(TxnState.COMPLETE_ABORT);
+        assertThat(coordinator.get("a").producerEpoch()).isEqualTo((short) (p.producerEpoch() + 1));
+        assertThat(coordinator.addPartitions("a", p.producerId(), p.producerEpoch(), List.of(DATA0), true).get())
+                .isEqualTo(Errors.PRODUCER_FENCED);
+    }
+
+    @Test
+    void shouldFinishAPreparedCommitAfterARestart() throws Exception {
+        TransactionCoordinator.ProducerIdAndEpoch p = init("a", 60_000);
+        coordinator.addPartitions("a", p.producerId(), p.producerEpoch(), List.of(DATA0), true).get();
+        markersFail.set(true);
+        assertThat(coordinator.endTxn("a", p.producerId(), p.producerEpoch(), true, true).get()).isEqualTo(Errors.NONE);
+        assertThat(coordinator.get("a").state()).isEqualTo(TxnState.PREPARE_COMMIT);
+
+        // When a new coordinator loads the state log (the old one died before the markers went out)
+        markersFail.set(false);
+        coordinator = start();
+
+        // Then the commit completes
+        assertThat(awaitState("a", TxnState.COMPLETE_COMMIT)).isEqualTo(TxnState.COMPLETE_COMMIT);
+        PartitionLog log = topics.partition("data", 0).orElseThrow();
+        assertThat(log.lastStableOffset()).isEqualTo(log.highWatermark());
+    }
+
+    @Test
+    void shouldVerifyOnlyPartitionsOfTheOpenTransaction() throws Exception {
+        TransactionCoordinator.ProducerIdAndEpoch p = init("a", 60_000);
+        coordinator.addPartitions("a", p.producerId(), p.producerEpoch(), List.of(DATA0), true).get();
+
+        assertThat(coordinator.verify("a", p.producerId(), p.producerEpoch(), DATA0)).isEqualTo(Errors.NONE);
+        assertThat(coordinator.verify("a", p.producerId(), p.producerEpoch(), new TopicPartition("data", 1)))
+                .isEqualTo(Errors.INVALID_TXN_STATE);
+        assertThat(coordinator.verify("a", p.producerId() + 1, p.producerEpoch(), DATA0))
+                .isEqualTo(Errors.INVALID_PRODUCER_ID_MAPPING);
+    }
+
+    @Test
+    void shouldRoundTripStateRecordsInKafkasSchema() {
+        TxnMetadata m = new TxnMetadata("id-ü", 42L, (short) 7, (short) -1, 60_000, TxnState.ONGOING,
+                java.util.Set.of(DATA0, new TopicPartition("other", 3)), 100L, 200L);
+
+        TxnMetadata back = TxnRecords.readValue(TxnRecords.readKey(java.nio.ByteBuffer.wrap(TxnRecords.key("id-ü"))),
+                java.nio.ByteBuffer.wrap(TxnRecords.value(m)));
+
+        assertThat(back).isEqualTo(m);
+    }
+}
