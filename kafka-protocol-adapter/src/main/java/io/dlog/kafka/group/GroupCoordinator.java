@@ -100,7 +100,11 @@ public final class GroupCoordinator {
             try {
                 coordinator.load(OffsetsTopicStore.open(context.topics(), context.clock(), config.offsetsTopicPartitions()));
             } catch (IOException | RuntimeException e) {
-                LOG.error("Loading the group coordinator failed; group requests will be refused", e);
+                if (context.scheduler().isShutdown()) {
+                    LOG.debug("Broker stopped while the group coordinator loaded", e); // a failed start: not news
+                } else {
+                    LOG.error("Loading the group coordinator failed; group requests will be refused", e);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -94,7 +94,11 @@ public final class TransactionCoordinator {
                     coordinator.loadPartition(p);
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.error("Loading the transaction coordinator failed; transactional requests will be refused", e);
+                if (context.scheduler().isShutdown()) {
+                    LOG.debug("Broker stopped while the transaction coordinator loaded", e); // a failed start: not news
+                } else {
+                    LOG.error("Loading the transaction coordinator failed; transactional requests will be refused", e);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
