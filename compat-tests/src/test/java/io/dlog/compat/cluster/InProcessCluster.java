@@ -55,8 +55,7 @@ public final class InProcessCluster extends DLogCluster {
             try {
                 brokers.put(nodeIds.get(i), starts.get(i).join());
             } catch (CompletionException e) {
-                IOException cause = new IOException("node " + nodeIds.get(i) + " did not start: " + e.getCause().getMessage(),
-                        e.getCause());
+                IOException cause = new IOException("node " + nodeIds.get(i) + " did not start: " + e.getCause(), e.getCause());
                 if (failure == null) {
                     failure = cause;
                 } else {
