@@ -38,6 +38,15 @@ public interface LogManager extends AutoCloseable {
      */
     void runRetentionNow();
 
+    /**
+     * Cleans, once, every compacted partition that is cleanable now, on the calling thread: the work the
+     * cleaner threads do in the background, for tests, tools and benchmarks. Partitions a cleaner thread
+     * is cleaning at that moment are skipped.
+     *
+     * @return bytes the cleaner read
+     */
+    long cleanNow() throws IOException;
+
     /** Data folder path as DescribeLogDirs reports it. */
     String dataDirPath();
 

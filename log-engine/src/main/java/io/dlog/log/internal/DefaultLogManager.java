@@ -231,6 +231,11 @@ public final class DefaultLogManager implements LogManager {
         }
     }
 
+    @Override
+    public long cleanNow() throws IOException {
+        return cleaner.cleanAllNow();
+    }
+
     /** For tests: the cleaner, to clean a log now. */
     LogCleaner cleaner() {
         return cleaner;

@@ -118,8 +118,7 @@ final class LogCleaner {
             }
             try {
                 if (map == null) {
-                    long perThread = Math.min(config.dedupeBufferSize() / config.threads(), Integer.MAX_VALUE - 64);
-                    map = new OffsetMap((int) perThread, config.ioBufferLoadFactor());
+                    map = newMap();
                 }
                 clean(chosen, map);
             } catch (Aborted e) {
@@ -146,11 +145,40 @@ final class LogCleaner {
         }
     }
 
+    private OffsetMap callerMap;
+
+    /** A thread's share of log.cleaner.dedupe.buffer.size. */
+    private OffsetMap newMap() {
+        long perThread = Math.min(config.dedupeBufferSize() / config.threads(), Integer.MAX_VALUE - 64);
+        return new OffsetMap((int) perThread, config.ioBufferLoadFactor());
+    }
+
+    /** One clean of every cleanable log on the calling thread; callers are serialized. The bytes read. */
+    synchronized long cleanAllNow() throws IOException {
+        if (callerMap == null) {
+            callerMap = newMap();
+        }
+        long bytes = 0;
+        for (DefaultPartitionLog log : logs.get()) {
+            if (!inProgress.add(log)) {
+                continue;
+            }
+            try {
+                Candidate c = candidate(log, clock.millis());
+                Result r = c == null ? null : clean(c, callerMap);
+                bytes += r == null ? 0 : r.bytesRead();
+            } finally {
+                inProgress.remove(log);
+            }
+        }
+        return bytes;
+    }
+
     /** The cleanable log with the highest dirty ratio (forced ones first), now marked in progress. */
     private Candidate grabDirtiest() {
         long now = clock.millis();
         Collection<DefaultPartitionLog> all = logs.get();
-        firstDirty.keySet().retainAll(all);
+        firstDirty.keySet().retainAll(new java.util.HashSet<>(all)); // deleted partitions' checkpoints go
         Candidate best = null;
         for (DefaultPartitionLog log : all) {
             if (inProgress.contains(log)) {

@@ -27,6 +27,8 @@ final class OffsetMap {
     private final int maxEntries;
     private final MessageDigest digest;
     private final byte[] hash = new byte[HASH_SIZE];
+    /** Slots filled since the last clear, while few: clearing them beats zeroing the whole block. */
+    private final int[] filled = new int[4096];
     private int entries;
     private long latestOffset = -1;
     private long lookups;
@@ -80,6 +82,9 @@ final class OffsetMap {
                 throw new IllegalStateException("offset map is full: " + entries + " entries");
             }
             System.arraycopy(hash, 0, memory, at, HASH_SIZE);
+            if (entries < filled.length) {
+                filled[entries] = slot;
+            }
             entries++;
         }
         view.putLong(at + HASH_SIZE, offset + 1);
@@ -94,7 +99,13 @@ final class OffsetMap {
     }
 
     void clear() {
-        Arrays.fill(memory, (byte) 0);
+        if (entries <= filled.length) {
+            for (int i = 0; i < entries; i++) {
+                Arrays.fill(memory, filled[i] * ENTRY_SIZE, (filled[i] + 1) * ENTRY_SIZE, (byte) 0);
+            }
+        } else {
+            Arrays.fill(memory, (byte) 0);
+        }
         entries = 0;
         latestOffset = -1;
         lookups = 0;
@@ -102,9 +113,13 @@ final class OffsetMap {
     }
 
     private void hashKey(ByteBuffer buf, int from, int length) {
-        ByteBuffer key = buf.duplicate();
-        key.limit(from + length).position(from);
-        digest.update(key);
+        if (buf.hasArray()) {
+            digest.update(buf.array(), buf.arrayOffset() + from, length);
+        } else {
+            ByteBuffer key = buf.duplicate();
+            key.limit(from + length).position(from);
+            digest.update(key);
+        }
         try {
             digest.digest(hash, 0, HASH_SIZE);
         } catch (java.security.DigestException e) {
@@ -115,7 +130,8 @@ final class OffsetMap {
     /** The slot holding the current hash, or the empty slot where it belongs. */
     private int find() {
         lookups++;
-        int slot = Math.floorMod(ByteBuffer.wrap(hash).getInt(), slots);
+        int h = (hash[0] & 0xff) << 24 | (hash[1] & 0xff) << 16 | (hash[2] & 0xff) << 8 | hash[3] & 0xff;
+        int slot = Math.floorMod(h, slots);
         while (true) {
             probes++;
             int at = slot * ENTRY_SIZE;

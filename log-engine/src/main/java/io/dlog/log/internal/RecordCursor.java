@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
  */
 final class RecordCursor {
     private ByteBuffer records;
+    private ByteBuffer r;
     private int remaining;
     private int next;
     private int end;
@@ -32,6 +33,7 @@ final class RecordCursor {
     /** Walks {@code count} records in {@code buf} between its position and limit. */
     RecordCursor reset(ByteBuffer buf, int count) {
         this.records = buf;
+        this.r = buf.duplicate();
         this.remaining = count;
         this.next = buf.position();
         this.end = buf.limit();
@@ -49,7 +51,6 @@ final class RecordCursor {
         }
         remaining--;
         try {
-            ByteBuffer r = records.duplicate();
             r.limit(end).position(next);
             recordStart = next;
             int length = BatchFormat.readVarint(r);
