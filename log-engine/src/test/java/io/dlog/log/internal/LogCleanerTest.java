@@ -147,6 +147,18 @@ class LogCleanerTest {
     }
 
     @Test
+    void shouldCleanEveryCleanableLogThroughTheManagersCleanNow() throws Exception {
+        DefaultPartitionLog log = open(dir);
+        List<KeyedRecords.Rec> before = fill(log);
+
+        long read = opened.get(0).cleanNow();
+
+        assertThat(read).isPositive();
+        assertThat(readAll(log)).hasSizeLessThan(before.size());
+        assertThat(opened.get(0).cleanNow()).as("nothing dirty any more").isZero();
+    }
+
+    @Test
     void shouldReadPastRecordsTheCleanerRemovedFromASegmentsEnd() throws Exception {
         DefaultPartitionLog log = open(dir);
         fill(log);
