@@ -10,12 +10,11 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
@@ -32,8 +31,8 @@ import org.apache.kafka.common.protocol.Errors;
  * its epoch until it reports them gone), and partitions still held by others are handed over only once
  * released, so no partition is ever owned by two members.
  *
- * <p>subscribedTopicRegex: Kafka uses RE2J syntax; DLog matches with {@link java.util.regex}, which
- * accepts every RE2J pattern clients use in practice (RE2J is a subset, minus a few rarities).
+ * <p>subscribedTopicRegex: RE2/J syntax and linear-time matching, resolved off the coordinator's
+ * lock by {@link TopicRegexResolver}, as Kafka does.
  *
  * <p>Not thread-safe: runs under the coordinator's lock.
  */
@@ -43,10 +42,11 @@ final class ConsumerGroupManager {
     static final int STATIC_LEAVE = -2;
 
     private final GroupCoordinator coordinator;
-    private final Map<String, Pattern> patterns = new HashMap<>();
+    private final TopicRegexResolver regexes;
 
-    ConsumerGroupManager(GroupCoordinator coordinator) {
+    ConsumerGroupManager(GroupCoordinator coordinator, TopicRegexResolver regexes) {
         this.coordinator = coordinator;
+        this.regexes = regexes;
     }
 
     CompletableFuture<ConsumerGroupHeartbeatResponseData> heartbeat(short version, String clientId, String clientHost,
@@ -250,26 +250,13 @@ final class ConsumerGroupManager {
                     + ServerAssignors.NAMES;
         }
         if (request.subscribedTopicRegex() != null && !request.subscribedTopicRegex().isEmpty()) {
-            try {
-                pattern(request.subscribedTopicRegex());
-            } catch (PatternSyntaxException e) {
-                return "~SubscribedTopicRegex " + request.subscribedTopicRegex() + " is not a valid regular expression: "
-                        + e.getDescription();
+            Optional<String> invalid = regexes.invalidReason(request.subscribedTopicRegex());
+            if (invalid.isPresent()) {
+                return "~SubscribedTopicRegex `" + request.subscribedTopicRegex()
+                        + "` is not a valid regular expression: " + invalid.get() + ".";
             }
         }
         return null;
-    }
-
-    private Pattern pattern(String regex) {
-        Pattern pattern = patterns.get(regex);
-        if (pattern == null) {
-            pattern = Pattern.compile(regex);
-            if (patterns.size() > 1000) {
-                patterns.clear(); // bounded: client input
-            }
-            patterns.put(regex, pattern);
-        }
-        return pattern;
     }
 
     private Set<Tp> ownedPartitions(ConsumerGroupHeartbeatRequestData request) {
@@ -288,12 +275,7 @@ final class ConsumerGroupManager {
     Set<String> subscribedTopics(Member member) {
         Set<String> topics = new HashSet<>(member.subscribedTopicNames);
         if (member.subscribedTopicRegex != null) {
-            Pattern pattern = pattern(member.subscribedTopicRegex);
-            for (String name : coordinator.topics().names()) {
-                if (pattern.matcher(name).matches()) {
-                    topics.add(name);
-                }
-            }
+            topics.addAll(regexes.matching(member.subscribedTopicRegex));
         }
         return topics;
     }

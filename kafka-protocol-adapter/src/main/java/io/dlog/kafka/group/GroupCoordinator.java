@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -68,6 +69,7 @@ public final class GroupCoordinator {
     private final LongSupplier ids;
     private final ClassicGroupManager classic;
     private final ConsumerGroupManager consumer;
+    private final TopicRegexResolver regexes;
     private final OffsetManager offsets;
     private final GroupQueries queries;
     private final TxnOffsets txnOffsets;
@@ -77,13 +79,20 @@ public final class GroupCoordinator {
     private volatile boolean loaded;
     private long nextOffsetExpiryCheck;
 
+    /** Regexes resolved on the caller's thread: for state-machine tests only. */
     GroupCoordinator(GroupConfig config, TopicMetadata topics, Clock clock, LongSupplier ids) {
+        this(config, topics, clock, ids, Runnable::run);
+    }
+
+    /** @param regexExecutor where subscribedTopicRegex patterns are matched against topic names */
+    GroupCoordinator(GroupConfig config, TopicMetadata topics, Clock clock, LongSupplier ids, Executor regexExecutor) {
         this.config = config;
         this.topics = topics;
         this.clock = clock;
         this.ids = ids;
+        this.regexes = new TopicRegexResolver(topics, regexExecutor);
         this.classic = new ClassicGroupManager(this);
-        this.consumer = new ConsumerGroupManager(this);
+        this.consumer = new ConsumerGroupManager(this, regexes);
         this.offsets = new OffsetManager(this);
         this.queries = new GroupQueries(this);
         this.txnOffsets = new TxnOffsets(this);
@@ -95,7 +104,7 @@ public final class GroupCoordinator {
      */
     public static GroupCoordinator start(BrokerContext context, GroupConfig config) {
         GroupCoordinator coordinator = new GroupCoordinator(config, TopicMetadata.of(context.topics()),
-                context.clock(), context.idGenerator());
+                context.clock(), context.idGenerator(), context.scheduler());
         Thread loader = new Thread(() -> {
             try {
                 coordinator.load(OffsetsTopicStore.open(context.topics(), context.clock(), config.offsetsTopicPartitions()));
@@ -425,13 +434,17 @@ public final class GroupCoordinator {
 
     // ---------------------------------------------------------------- KIP-848
 
-    public synchronized CompletableFuture<ConsumerGroupHeartbeatResponseData> consumerGroupHeartbeat(
+    public CompletableFuture<ConsumerGroupHeartbeatResponseData> consumerGroupHeartbeat(
             short version, String clientId, String clientHost, ConsumerGroupHeartbeatRequestData request) {
-        if (!loaded) {
-            return CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponseData()
-                    .setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code()));
+        // Client input: compiled before the lock is taken, so the check under it is a cache lookup.
+        regexes.compile(request.subscribedTopicRegex());
+        synchronized (this) {
+            if (!loaded) {
+                return CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponseData()
+                        .setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code()));
+            }
+            return consumer.heartbeat(version, clientId, clientHost, request);
         }
-        return consumer.heartbeat(version, clientId, clientHost, request);
     }
 
     public synchronized ConsumerGroupDescribeResponseData consumerGroupDescribe(ConsumerGroupDescribeRequestData request) {

@@ -26,6 +26,11 @@ interface TopicMetadata {
     /** Every topic clients may subscribe to (internal topics excluded, as Kafka's regex matching does). */
     List<String> names();
 
+    /** Changes (by equals) whenever the topic list may have changed: what regex resolutions are keyed on. */
+    default Object version() {
+        return names();
+    }
+
     static TopicMetadata of(TopicService topics) {
         return new TopicMetadata() {
             @Override
@@ -44,6 +49,12 @@ interface TopicMetadata {
             }
 
             @Override
+            public Object version() {
+                // The image is immutable and replaced on every metadata change.
+                return new IdentityKey(topics.image());
+            }
+
+            @Override
             public List<String> names() {
                 List<String> names = new ArrayList<>();
                 for (String name : topics.image().topics().keySet()) {
@@ -54,5 +65,18 @@ interface TopicMetadata {
                 return names;
             }
         };
+    }
+
+    /** Equal only to a key of the very same object. */
+    record IdentityKey(Object of) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof IdentityKey key && key.of == of;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(of);
+        }
     }
 }
