@@ -239,6 +239,53 @@ class TransactionsTest {
     }
 
     @Test
+    void shouldKeepTransactionStateInKafkasRecordSchemas() throws Exception {
+        // Given
+        String topic = DLOG.newTopic(1);
+        long producerId;
+        try (KafkaProducer<String, String> producer = transactional("tx-schema", Map.of())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, "k", "v")).get();
+            producer.commitTransaction();
+        }
+        try (Admin admin = DLOG.admin()) {
+            producerId = admin.describeTransactions(List.of("tx-schema")).description("tx-schema")
+                    .get(30, TimeUnit.SECONDS).producerId();
+        }
+
+        // When __transaction_state is read with Kafka's own generated record classes
+        List<org.apache.kafka.coordinator.transaction.generated.TransactionLogValue> values = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.bytesConsumer(DLOG.bootstrapServers(), Map.of())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor("__transaction_state").forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+            assertThat(partitions).hasSize(50);
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Clients.WAIT.toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    java.nio.ByteBuffer key = java.nio.ByteBuffer.wrap(r.key());
+                    var parsedKey = new org.apache.kafka.coordinator.transaction.generated.TransactionLogKey(
+                            new org.apache.kafka.common.protocol.ByteBufferAccessor(key), key.getShort());
+                    if (parsedKey.transactionalId().equals("tx-schema") && r.value() != null) {
+                        java.nio.ByteBuffer value = java.nio.ByteBuffer.wrap(r.value());
+                        values.add(new org.apache.kafka.coordinator.transaction.generated.TransactionLogValue(
+                                new org.apache.kafka.common.protocol.ByteBufferAccessor(value), value.getShort()));
+                    }
+                }
+            }
+        }
+
+        // Then: Empty, Ongoing with the partition, PrepareCommit, CompleteCommit (Kafka's status ids)
+        assertThat(values).extracting(v -> (int) v.transactionStatus()).containsExactly(0, 1, 2, 4);
+        assertThat(values).extracting(v -> v.producerId()).containsOnly(producerId);
+        assertThat(values.get(1).transactionPartitions()).singleElement()
+                .satisfies(p -> assertThat(p.topic()).isEqualTo(topic));
+    }
+
+    @Test
     void shouldRefuseATimeoutAboveTheBrokerMaximum() {
         try (KafkaProducer<String, String> producer = transactional("tx-too-long",
                 Map.of(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 900_001))) {
