@@ -7,6 +7,10 @@
  * Readers run on any thread without locks: they read volatile offsets first, then only bytes below the
  * segment size published after those bytes were written. Files removed while readers may hold them
  * are closed and deleted by {@link io.dlog.log.internal.SegmentJanitor} after {@code fileDeleteDelayMs}.
+ * The log cleaner's threads ({@link io.dlog.log.internal.LogCleaner}) are the one exception to "only the
+ * writer touches a partition's files": they read sealed segments (never written again) and write new
+ * {@code .cleaned} files nobody else knows; putting a cleaned segment in place runs on the writer, which
+ * refuses it if retention or deletion changed the segments meanwhile.
  * Callers must not interrupt threads that read slices: an interrupt during {@code FileChannel} I/O
  * closes the shared channel.
  */
