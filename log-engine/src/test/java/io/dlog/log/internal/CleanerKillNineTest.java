@@ -1,0 +1,124 @@
+package io.dlog.log.internal;
+
+import io.dlog.log.CleanerConfig;
+import io.dlog.log.LogManager;
+import io.dlog.log.LogManagerConfig;
+import io.dlog.log.RecordsCodec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static io.dlog.log.internal.LogTestSupport.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A real child JVM appends to a compacted partition while its cleaner swaps segments continuously, and
+ * is SIGKILLed at random moments: every time the log opens, offsets are unique and increasing, no
+ * leftover of a swap remains, and every key still has its latest acknowledged record or a newer one.
+ */
+class CleanerKillNineTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldOpenWithNothingLostOrDuplicatedAfterKillNineDuringCleaning() throws Exception {
+        Random random = new Random(7);
+        Map<String, Long> latestAcked = new HashMap<>();
+        Map<String, Boolean> latestIsTombstone = new HashMap<>();
+        long acks = 0;
+        for (int round = 0; round < 6; round++) {
+            for (String line : runChildAndKill(round, 400 + random.nextInt(1200))) {
+                String[] f = line.split(" ");
+                if (f.length == 5 && f[0].equals("ACK") && f[4].equals("END")) {
+                    long offset = Long.parseLong(f[1]);
+                    acks++;
+                    if (offset >= latestAcked.getOrDefault(f[2], -1L)) {
+                        latestAcked.put(f[2], offset);
+                        latestIsTombstone.put(f[2], f[3].equals("-"));
+                    }
+                }
+            }
+            long stored = verify(latestAcked, latestIsTombstone);
+            assertThat(stored).as("the cleaner ran").isLessThan(acks);
+        }
+        assertThat(latestAcked).hasSize(CleanerCrashChild.KEYS);
+    }
+
+    private List<String> runChildAndKill(int round, long runMs) throws Exception {
+        String java = System.getProperty("java.home") + "/bin/java";
+        Process child = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
+                CleanerCrashChild.class.getName(), dir.toString(), Integer.toString(round))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        List<String> lines = new ArrayList<>();
+        CountDownLatch ready = new CountDownLatch(1);
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.equals("READY")) {
+                        ready.countDown();
+                    }
+                    synchronized (lines) {
+                        lines.add(line);
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // the child died mid-line: what was read is what counts
+            }
+        });
+        reader.start();
+        assertThat(ready.await(20, TimeUnit.SECONDS)).as("child started").isTrue();
+        Thread.sleep(runMs);
+        child.destroyForcibly();
+        assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        reader.join(10_000);
+        synchronized (lines) {
+            return new ArrayList<>(lines);
+        }
+    }
+
+    /** Returns how many records the log holds. */
+    private int verify(Map<String, Long> latestAcked, Map<String, Boolean> latestIsTombstone) throws Exception {
+        CleanerConfig off = new CleanerConfig(false, 1, 1 << 20, 0.9, Double.MAX_VALUE, 100,
+                RecordsCodec.UNCOMPRESSED_ONLY);
+        try (LogManager manager = LogManager.open(new LogManagerConfig(dir, Duration.ofHours(1), Duration.ofMillis(2),
+                1, Duration.ofDays(1), off), new MutableClock(T0), t -> CleanerCrashChild.CONFIG)) {
+            DefaultPartitionLog log = (DefaultPartitionLog) manager.get(CleanerCrashChild.TP).orElseThrow();
+            try (Stream<Path> files = Files.list(log.dir())) {
+                assertThat(files.map(p -> p.getFileName().toString()))
+                        .noneMatch(n -> n.endsWith(".cleaned") || n.endsWith(".swap") || n.endsWith(".swap-range"));
+            }
+            List<KeyedRecords.Rec> records = LogCleanerTest.readAll(log);
+            assertThat(records).extracting(KeyedRecords.Rec::offset).isSorted().doesNotHaveDuplicates();
+            Map<String, Long> latestStored = new HashMap<>();
+            for (KeyedRecords.Rec r : records) {
+                latestStored.merge(r.key(), r.offset(), Math::max);
+            }
+            for (Map.Entry<String, Long> acked : latestAcked.entrySet()) {
+                long stored = latestStored.getOrDefault(acked.getKey(), -1L);
+                if (latestIsTombstone.get(acked.getKey()) && stored == -1L) {
+                    continue; // a deleted key whose tombstone passed its horizon: nothing of it may remain
+                }
+                assertThat(stored).as(acked.getKey()).isGreaterThanOrEqualTo(acked.getValue());
+            }
+            long end = log.logEndOffset();
+            assertThat(LogTestSupport.append(log, KeyedRecords.batch(T0, "after=crash")).baseOffset()).isEqualTo(end);
+            return records.size();
+        }
+    }
+}
