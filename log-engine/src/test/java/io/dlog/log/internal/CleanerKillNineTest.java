@@ -7,19 +7,13 @@ import io.dlog.log.RecordsCodec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static io.dlog.log.internal.LogTestSupport.T0;
@@ -41,7 +35,8 @@ class CleanerKillNineTest {
         Map<String, Boolean> latestIsTombstone = new HashMap<>();
         long acks = 0;
         for (int round = 0; round < 6; round++) {
-            for (String line : runChildAndKill(round, 400 + random.nextInt(1200))) {
+            for (String line : KillNineCrashTest.runChildAndKill(CleanerCrashChild.class, dir, round,
+                    400 + random.nextInt(1200))) {
                 String[] f = line.split(" ");
                 if (f.length == 5 && f[0].equals("ACK") && f[4].equals("END")) {
                     long offset = Long.parseLong(f[1]);
@@ -56,40 +51,6 @@ class CleanerKillNineTest {
             assertThat(stored).as("the cleaner ran").isLessThan(acks);
         }
         assertThat(latestAcked).hasSize(CleanerCrashChild.KEYS);
-    }
-
-    private List<String> runChildAndKill(int round, long runMs) throws Exception {
-        String java = System.getProperty("java.home") + "/bin/java";
-        Process child = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-                CleanerCrashChild.class.getName(), dir.toString(), Integer.toString(round))
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        List<String> lines = new ArrayList<>();
-        CountDownLatch ready = new CountDownLatch(1);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    if (line.equals("READY")) {
-                        ready.countDown();
-                    }
-                    synchronized (lines) {
-                        lines.add(line);
-                    }
-                }
-            } catch (java.io.IOException e) {
-                // the child died mid-line: what was read is what counts
-            }
-        });
-        reader.start();
-        assertThat(ready.await(20, TimeUnit.SECONDS)).as("child started").isTrue();
-        Thread.sleep(runMs);
-        child.destroyForcibly();
-        assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
-        reader.join(10_000);
-        synchronized (lines) {
-            return new ArrayList<>(lines);
-        }
     }
 
     /** Returns how many records the log holds. */

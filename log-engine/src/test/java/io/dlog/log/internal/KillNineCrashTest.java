@@ -44,9 +44,14 @@ class KillNineCrashTest {
     }
 
     private List<String> runChildAndKill(int round, long runMs) throws Exception {
+        return runChildAndKill(CrashChild.class, dir, round, runMs);
+    }
+
+    /** Runs {@code main(dir, round)} in a child JVM until it prints READY plus {@code runMs}, then SIGKILLs it. */
+    static List<String> runChildAndKill(Class<?> main, Path dir, int round, long runMs) throws Exception {
         String java = System.getProperty("java.home") + "/bin/java";
         Process child = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-                CrashChild.class.getName(), dir.toString(), Integer.toString(round))
+                main.getName(), dir.toString(), Integer.toString(round))
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         List<String> lines = new ArrayList<>();
         CountDownLatch ready = new CountDownLatch(1);
