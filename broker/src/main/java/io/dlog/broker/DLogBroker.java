@@ -185,7 +185,17 @@ public final class DLogBroker implements AutoCloseable {
             LOG.error("Closing the id generator failed", e);
         }
         if (scheduler != null) {
-            scheduler.shutdownNow();
+            // Not shutdownNow() first: interrupting the timer thread in FileChannel I/O (a fetch re-read,
+            // retention) closes that channel for every reader and for the final flush.
+            scheduler.shutdown();
+            try {
+                if (!scheduler.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                    scheduler.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                scheduler.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
         }
         if (topics != null) {
             topics.close();

@@ -36,7 +36,14 @@ public final class FetchPurgatory {
     /** Parks the waiter until data arrives on one of the partitions or the timeout passes. */
     ScheduledFuture<?> watch(Waiter waiter, Collection<TopicPartition> partitions, long timeoutMs) {
         for (TopicPartition tp : partitions) {
-            watchers.computeIfAbsent(tp, key -> ConcurrentHashMap.newKeySet()).add(waiter);
+            // The add happens inside the map's atomic compute: added after computeIfAbsent returned, it
+            // could land in a set that a concurrent unwatch had just emptied and dropped from the map,
+            // and no append would ever wake this waiter (only its timer would).
+            watchers.compute(tp, (key, set) -> {
+                Set<Waiter> waiting = set != null ? set : ConcurrentHashMap.newKeySet();
+                waiting.add(waiter);
+                return waiting;
+            });
         }
         ScheduledFuture<?> timer = scheduler.schedule(waiter::expire, timeoutMs, TimeUnit.MILLISECONDS);
         // Data may have arrived between the first read and the registration above.

@@ -1,0 +1,83 @@
+package io.dlog.kafka.handlers.fetch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dlog.log.TopicPartition;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class FetchPurgatoryTest {
+    private static final TopicPartition TP = new TopicPartition("t", 0);
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    private final FetchPurgatory purgatory = new FetchPurgatory(scheduler);
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdown();
+    }
+
+    /** Counts wake-ups; never completes by itself, and its timer is far away. */
+    private static final class CountingWaiter implements FetchPurgatory.Waiter {
+        final AtomicInteger tries = new AtomicInteger();
+
+        @Override
+        public boolean tryComplete() {
+            tries.incrementAndGet();
+            return false;
+        }
+
+        @Override
+        public void expire() {
+        }
+    }
+
+    @Test
+    void shouldWakeAWaiterWatchedWhileAnotherIsUnwatchedConcurrently() throws Exception {
+        CyclicBarrier start = new CyclicBarrier(2);
+        for (int round = 0; round < 20_000; round++) {
+            // Given: one waiter alone on the partition
+            CountingWaiter leaving = new CountingWaiter();
+            purgatory.watch(leaving, List.of(TP), 60_000).cancel(false);
+            CountingWaiter arriving = new CountingWaiter();
+
+            // When: it leaves while another arrives
+            Thread unwatcher = new Thread(() -> {
+                await(start);
+                purgatory.unwatch(leaving, List.of(TP));
+            });
+            unwatcher.start();
+            await(start);
+            purgatory.watch(arriving, List.of(TP), 60_000).cancel(false);
+            unwatcher.join();
+
+            // Then: an append wakes the one that arrived
+            drain();
+            int before = arriving.tries.get();
+            purgatory.onHighWatermarkAdvanced(TP);
+            drain();
+            assertThat(arriving.tries.get()).as("round %d", round).isGreaterThan(before);
+            purgatory.unwatch(arriving, List.of(TP));
+        }
+    }
+
+    private void drain() throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(1);
+        scheduler.execute(done::countDown);
+        assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private static void await(CyclicBarrier barrier) {
+        try {
+            barrier.await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
