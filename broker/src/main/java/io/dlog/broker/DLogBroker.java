@@ -167,6 +167,9 @@ public final class DLogBroker implements AutoCloseable {
     /** Producer and member ids come from the node's durable generator; an I/O failure fails the request. */
     private static java.util.function.LongSupplier uncheckedIds(SnowflakeIdGenerator ids) {
         return () -> {
+            // nextId fsyncs whenever its lease runs out: recorded as blocking whatever the lease's state,
+            // so a call from an event loop shows in every test, not once per lease.
+            io.dlog.log.BlockingCallGuard.check("a durable id (fsyncs when its lease runs out)");
             try {
                 return ids.nextId();
             } catch (IOException e) {

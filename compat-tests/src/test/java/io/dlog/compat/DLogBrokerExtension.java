@@ -47,6 +47,15 @@ public final class DLogBrokerExtension implements BeforeAllCallback, AfterAllCal
             broker.close();
         }
         deleteRecursively(dataDir);
+        assertNoBlockingCallsOnEventLoops();
+    }
+
+    /** Fails the test class if the broker fsynced on a Netty event loop (recorded under -Ddlog.blocking.check=true). */
+    static void assertNoBlockingCallsOnEventLoops() {
+        java.util.List<String> calls = io.dlog.log.BlockingCallGuard.calls();
+        if (!calls.isEmpty()) {
+            throw new AssertionError("blocking calls on event loops: " + calls);
+        }
     }
 
     private void start(int wantedPort) throws IOException {

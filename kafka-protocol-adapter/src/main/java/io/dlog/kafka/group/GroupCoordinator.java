@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
@@ -66,7 +66,6 @@ public final class GroupCoordinator {
     private final GroupConfig config;
     private final TopicMetadata topics;
     private final Clock clock;
-    private final LongSupplier ids;
     private final ClassicGroupManager classic;
     private final ConsumerGroupManager consumer;
     private final TopicRegexResolver regexes;
@@ -80,16 +79,15 @@ public final class GroupCoordinator {
     private long nextOffsetExpiryCheck;
 
     /** Regexes resolved on the caller's thread: for state-machine tests only. */
-    GroupCoordinator(GroupConfig config, TopicMetadata topics, Clock clock, LongSupplier ids) {
-        this(config, topics, clock, ids, Runnable::run);
+    GroupCoordinator(GroupConfig config, TopicMetadata topics, Clock clock) {
+        this(config, topics, clock, Runnable::run);
     }
 
     /** @param regexExecutor where subscribedTopicRegex patterns are matched against topic names */
-    GroupCoordinator(GroupConfig config, TopicMetadata topics, Clock clock, LongSupplier ids, Executor regexExecutor) {
+    GroupCoordinator(GroupConfig config, TopicMetadata topics, Clock clock, Executor regexExecutor) {
         this.config = config;
         this.topics = topics;
         this.clock = clock;
-        this.ids = ids;
         this.regexes = new TopicRegexResolver(topics, regexExecutor);
         this.classic = new ClassicGroupManager(this);
         this.consumer = new ConsumerGroupManager(this, regexes);
@@ -104,7 +102,7 @@ public final class GroupCoordinator {
      */
     public static GroupCoordinator start(BrokerContext context, GroupConfig config) {
         GroupCoordinator coordinator = new GroupCoordinator(config, TopicMetadata.of(context.topics()),
-                context.clock(), context.idGenerator(), context.scheduler());
+                context.clock(), context.scheduler());
         Thread loader = new Thread(() -> {
             try {
                 coordinator.load(OffsetsTopicStore.open(context.topics(), context.clock(), config.offsetsTopicPartitions()));
@@ -270,9 +268,13 @@ public final class GroupCoordinator {
                 .forEach(offsets::commitTransactional);
     }
 
-    /** A member id that never repeats, across restarts too: prefix + "-" + a durable unique id. */
+    /**
+     * A member id as Kafka makes it: prefix + "-" + a random UUID. Not from the node's durable id
+     * generator: that one fsyncs when its lease runs out, and JoinGroup runs on an event loop under
+     * this coordinator's lock.
+     */
     String newMemberId(String prefix) {
-        return (prefix == null || prefix.isEmpty() ? "member" : prefix) + "-" + Long.toUnsignedString(ids.getAsLong(), 36);
+        return (prefix == null || prefix.isEmpty() ? "member" : prefix) + "-" + Uuid.randomUuid();
     }
 
     int partitionFor(String groupId) {

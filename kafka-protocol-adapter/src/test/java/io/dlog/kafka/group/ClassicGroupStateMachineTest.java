@@ -212,7 +212,7 @@ class ClassicGroupStateMachineTest {
 
     @Test
     void shouldRefuseRequestsWhileLoading() {
-        GroupCoordinator loading = new GroupCoordinator(GroupConfig.DEFAULTS, topics, clock, () -> 1L);
+        GroupCoordinator loading = new GroupCoordinator(GroupConfig.DEFAULTS, topics, clock);
         assertThat(loading.joinGroup(JOIN_V9, "c", "h", join("", null, new byte[0])).join().errorCode())
                 .isEqualTo(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
     }

@@ -13,7 +13,6 @@ import org.apache.kafka.common.Uuid;
 
 /** Injected time and topics for coordinator tests. */
 final class GroupTestSupport {
-    private static final AtomicLong IDS = new AtomicLong();
 
     private GroupTestSupport() {
     }
@@ -80,7 +79,7 @@ final class GroupTestSupport {
     }
 
     static GroupCoordinator loaded(GroupConfig config, Topics topics, ManualClock clock, InMemoryGroupStore store) throws Exception {
-        GroupCoordinator coordinator = new GroupCoordinator(config, topics, clock, IDS::incrementAndGet);
+        GroupCoordinator coordinator = new GroupCoordinator(config, topics, clock);
         coordinator.load(store);
         return coordinator;
     }

@@ -27,6 +27,7 @@ final class Checkpoints {
             while (content.hasRemaining()) {
                 ch.write(content);
             }
+            io.dlog.log.BlockingCallGuard.check("fsync of a checkpoint");
             ch.force(true);
         }
         try {
@@ -44,6 +45,7 @@ final class Checkpoints {
     /** Makes a rename or create durable; ignored where the platform cannot open folders. */
     static void fsyncDir(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            io.dlog.log.BlockingCallGuard.check("fsync of a checkpoint");
             ch.force(true);
         } catch (IOException e) {
             if (System.getProperty("os.name", "").startsWith("Windows")) {

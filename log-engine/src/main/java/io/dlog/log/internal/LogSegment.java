@@ -175,6 +175,7 @@ final class LogSegment {
         }
         if (pos < fileSize && validate) {
             channel.truncate(pos);
+            io.dlog.log.BlockingCallGuard.check("fsync of a segment");
             channel.force(true);
         }
         size = pos;
@@ -264,6 +265,7 @@ final class LogSegment {
     }
 
     void flush() throws IOException {
+        io.dlog.log.BlockingCallGuard.check("fsync of a segment");
         channel.force(false);
         txnIndex.flush();
     }

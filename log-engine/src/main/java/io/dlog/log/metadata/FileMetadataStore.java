@@ -225,6 +225,7 @@ final class FileMetadataStore implements MetadataStore {
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
+            io.dlog.log.BlockingCallGuard.check("fsync of the metadata store");
             ch.force(true);
         }
         try {
