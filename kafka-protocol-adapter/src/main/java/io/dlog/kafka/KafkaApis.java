@@ -64,8 +64,8 @@ public final class KafkaApis {
             }
         });
         TxnApis.register(registry, context, transactions, markers);
-        registry.register(ApiKeys.TXN_OFFSET_COMMIT, 0, 4, (RequestContext c, TxnOffsetCommitRequestData r) ->
-                groups.txnOffsetCommit(c.apiVersion(), r));
+        registry.register(ApiKeys.TXN_OFFSET_COMMIT, 0, transactions.transactionVersion() >= 2 ? 5 : 4,
+                (RequestContext c, TxnOffsetCommitRequestData r) -> txnOffsetCommit(context, transactions, groups, c, r));
         return registry;
     }
 
@@ -74,7 +74,7 @@ public final class KafkaApis {
                                           TransactionCoordinator transactions) {
         // Kafka's max.incremental.fetch.session.cache.slots and min.incremental.fetch.session.eviction.ms.
         FetchSessionCache sessions = new FetchSessionCache(1000, Duration.ofMinutes(2));
-        registry.register(ApiKeys.API_VERSIONS, 0, 4, new ApiVersionsHandler(registry))
+        registry.register(ApiKeys.API_VERSIONS, 0, 4, new ApiVersionsHandler(registry, transactions.transactionVersion()))
                 .register(ApiKeys.METADATA, 0, 13, new MetadataHandler(context))
                 .register(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(context, purgatory, transactions))
                 .register(ApiKeys.FETCH, 4, 18, new FetchHandler(context, sessions, purgatory))
@@ -129,6 +129,20 @@ public final class KafkaApis {
                         groups.consumerGroupHeartbeat(c.apiVersion(), c.clientId(), clientHost(c), r))
                 .register(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1, (RequestContext c, ConsumerGroupDescribeRequestData r) ->
                         CompletableFuture.completedFuture(groups.consumerGroupDescribe(r)));
+    }
+
+    /** TxnOffsetCommit; from v5 (transaction version 2) the offsets partition joins the transaction first. */
+    private static CompletableFuture<org.apache.kafka.common.message.TxnOffsetCommitResponseData> txnOffsetCommit(
+            BrokerContext context, TransactionCoordinator transactions, GroupCoordinator groups, RequestContext c,
+            TxnOffsetCommitRequestData r) {
+        io.dlog.log.TopicPartition tp = c.apiVersion() >= 5 ? TxnApis.offsetsPartition(context, r.groupId()) : null;
+        if (tp == null) {
+            return groups.txnOffsetCommit(c.apiVersion(), r);
+        }
+        return transactions.addPartitionImplicitly(r.transactionalId(), r.producerId(), r.producerEpoch(), tp)
+                .thenCompose(error -> error == org.apache.kafka.common.protocol.Errors.NONE
+                        ? groups.txnOffsetCommit(c.apiVersion(), r)
+                        : CompletableFuture.completedFuture(groups.txnOffsetCommitError(r, error)));
     }
 
     /** Kafka reports a member's host as "/" + its address. */

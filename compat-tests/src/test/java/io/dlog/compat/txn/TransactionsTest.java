@@ -27,11 +27,15 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Transactional producers (kafka-clients 4.3.1, transaction version 1) against read_committed and read_uncommitted consumers. */
+/**
+ * Transactional producers (kafka-clients 4.3.1) on a broker at transaction.version=1 (so the client uses
+ * AddPartitionsToTxn, AddOffsetsToTxn and EndTxn v4) against read_committed and read_uncommitted consumers.
+ */
 class TransactionsTest {
     @RegisterExtension
     static final DLogBrokerExtension DLOG = new DLogBrokerExtension()
-            .with("transaction.abort.timed.out.transaction.cleanup.interval.ms", "200");
+            .with("transaction.abort.timed.out.transaction.cleanup.interval.ms", "200")
+            .with("transaction.version", "1"); // TransactionsV2Test runs the default, version 2
 
     static KafkaProducer<String, String> transactional(String id, Map<String, Object> extra) {
         Map<String, Object> props = new java.util.HashMap<>(Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id,

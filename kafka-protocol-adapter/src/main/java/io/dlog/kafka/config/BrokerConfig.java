@@ -124,6 +124,9 @@ public final class BrokerConfig {
                     ConfigDef.Importance.MEDIUM, "Cleaner read plus write rate, all threads together.")
             .define(LOG_CLEANER_BACKOFF_MS, ConfigDef.Type.LONG, 15_000L, ConfigDef.Range.atLeast(0),
                     ConfigDef.Importance.MEDIUM, "Cleaner pause when no log needs cleaning.")
+            .define("transaction.version", ConfigDef.Type.SHORT, (short) 2, ConfigDef.Range.between(1, 2),
+                    ConfigDef.Importance.HIGH, "Transaction protocol version (Kafka's transaction.version feature, 2 on new Kafka 4 clusters): "
+                            + "2 is KIP-890 part 2 (epoch bump on every commit or abort, partitions added by Produce).")
             .define("transaction.state.log.num.partitions", ConfigDef.Type.INT, 50, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.HIGH, "Partitions of __transaction_state (fixed once the topic exists).")
             .define("transaction.max.timeout.ms", ConfigDef.Type.INT, 900_000, ConfigDef.Range.atLeast(1),

@@ -243,17 +243,21 @@ public final class GroupCoordinator {
     public synchronized CompletableFuture<TxnOffsetCommitResponseData> txnOffsetCommit(short version,
                                                                                      TxnOffsetCommitRequestData request) {
         if (!loaded) {
-            TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
-            for (var topic : request.topics()) {
-                var answer = new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(topic.name());
-                topic.partitions().forEach(p -> answer.partitions().add(new TxnOffsetCommitResponseData
-                        .TxnOffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex())
-                        .setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code())));
-                response.topics().add(answer);
-            }
-            return CompletableFuture.completedFuture(response);
+            return CompletableFuture.completedFuture(txnOffsetCommitError(request, Errors.COORDINATOR_LOAD_IN_PROGRESS));
         }
         return txnOffsets.commit(version, request);
+    }
+
+    /** The same error for every partition of a TxnOffsetCommit. */
+    public TxnOffsetCommitResponseData txnOffsetCommitError(TxnOffsetCommitRequestData request, Errors error) {
+        TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
+        for (var topic : request.topics()) {
+            var answer = new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(topic.name());
+            topic.partitions().forEach(p -> answer.partitions().add(new TxnOffsetCommitResponseData
+                    .TxnOffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex()).setErrorCode(error.code())));
+            response.topics().add(answer);
+        }
+        return response;
     }
 
     /**

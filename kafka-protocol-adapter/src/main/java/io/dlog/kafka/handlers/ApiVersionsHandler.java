@@ -21,10 +21,25 @@ public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequestDa
     /** KIP-511's rule for client software name and version. */
     private static final Pattern SOFTWARE = Pattern.compile("[a-zA-Z0-9](?:[a-zA-Z0-9\\-.]*[a-zA-Z0-9])?");
 
-    private final ApiRegistry registry;
+    /** Kafka's feature name for the transaction protocol version (KIP-890). */
+    public static final String TRANSACTION_VERSION = "transaction.version";
 
+    private final ApiRegistry registry;
+    private final short transactionVersion;
+
+    /** Without the transaction.version feature (transaction version 1). */
     public ApiVersionsHandler(ApiRegistry registry) {
+        this(registry, (short) 1);
+    }
+
+    /**
+     * @param transactionVersion the transaction.version this broker runs: 2 is advertised as a finalized
+     *                           feature (clients then use KIP-890 part 2); 1 is not advertised, as a Kafka
+     *                           cluster without the feature, so clients stay on transaction version 1
+     */
+    public ApiVersionsHandler(ApiRegistry registry, short transactionVersion) {
         this.registry = registry;
+        this.transactionVersion = transactionVersion;
     }
 
     @Override
@@ -41,8 +56,16 @@ public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequestDa
         }
         ApiVersionCollection keys = new ApiVersionCollection();
         registry.entries().values().forEach(entry -> keys.add(toApiVersion(entry)));
-        return CompletableFuture.completedFuture(response.setErrorCode(Errors.NONE.code()).setApiKeys(keys)
-                .setFinalizedFeaturesEpoch(-1L));
+        response.setErrorCode(Errors.NONE.code()).setApiKeys(keys).setFinalizedFeaturesEpoch(-1L);
+        if (transactionVersion >= 2 && context.apiVersion() >= 3) {
+            // Features travel in tagged fields (v3+). Epoch 0: the level is fixed by configuration.
+            response.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey()
+                    .setName(TRANSACTION_VERSION).setMinVersion((short) 0).setMaxVersion(transactionVersion));
+            response.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey()
+                    .setName(TRANSACTION_VERSION).setMinVersionLevel(transactionVersion).setMaxVersionLevel(transactionVersion));
+            response.setFinalizedFeaturesEpoch(0L);
+        }
+        return CompletableFuture.completedFuture(response);
     }
 
     private static boolean valid(String software) {

@@ -514,6 +514,92 @@ public final class TransactionCoordinator {
         return endTransaction(m, commit);
     }
 
+    /**
+     * EndTxn v5 (transaction version 2, KIP-890 part 2): every end bumps the epoch, the markers carry the
+     * new epoch (fencing the old one on every partition) and the client gets the new producer id and
+     * epoch (a new producer id when the epoch would overflow). A retry from the previous epoch after the
+     * same outcome succeeds; an abort without an open transaction just bumps the epoch.
+     */
+    public CompletableFuture<ProducerIdAndEpoch> endTxnV2(String id, long producerId, short epoch, boolean commit) {
+        TxnMetadata m;
+        synchronized (this) {
+            m = ownership(id) == Errors.NONE ? get(id) : null;
+            if (m == null || m.producerEpoch() < Short.MAX_VALUE - 1) {
+                return endTxnV2(id, producerId, epoch, commit, -1L);
+            }
+        }
+        return CompletableFuture.supplyAsync(this::newProducerId, blocking)
+                .thenCompose(pid -> endTxnV2(id, producerId, epoch, commit, pid));
+    }
+
+    private synchronized CompletableFuture<ProducerIdAndEpoch> endTxnV2(String id, long producerId, short epoch,
+                                                                       boolean commit, long freshPid) {
+        Errors owner = ownership(id);
+        if (owner != Errors.NONE) {
+            return CompletableFuture.completedFuture(ProducerIdAndEpoch.failed(owner));
+        }
+        TxnMetadata m = get(id);
+        if (m == null || m.producerId() != producerId) {
+            return CompletableFuture.completedFuture(ProducerIdAndEpoch.failed(Errors.INVALID_PRODUCER_ID_MAPPING));
+        }
+        if (writing.contains(id)) {
+            return CompletableFuture.completedFuture(ProducerIdAndEpoch.failed(Errors.CONCURRENT_TRANSACTIONS));
+        }
+        TxnState outcome = commit ? TxnState.COMPLETE_COMMIT : TxnState.COMPLETE_ABORT;
+        TxnState prepare = commit ? TxnState.PREPARE_COMMIT : TxnState.PREPARE_ABORT;
+        boolean retry = m.lastProducerEpoch() == epoch && m.producerEpoch() == epoch + 1
+                && (m.state() == outcome || m.state() == prepare);
+        if (retry) {
+            return CompletableFuture.completedFuture(m.state() == outcome
+                    ? new ProducerIdAndEpoch(Errors.NONE, m.producerId(), m.producerEpoch())
+                    : ProducerIdAndEpoch.failed(Errors.CONCURRENT_TRANSACTIONS));
+        }
+        if (epoch != m.producerEpoch()) {
+            return CompletableFuture.completedFuture(ProducerIdAndEpoch.failed(Errors.PRODUCER_FENCED));
+        }
+        boolean openTxn = m.state() == TxnState.ONGOING;
+        boolean emptyAbort = !commit && (m.state() == TxnState.EMPTY || m.state().isComplete());
+        if (!openTxn && !emptyAbort) {
+            return CompletableFuture.completedFuture(ProducerIdAndEpoch.failed(
+                    m.state().isPrepare() ? Errors.CONCURRENT_TRANSACTIONS : Errors.INVALID_TXN_STATE));
+        }
+        boolean overflow = m.producerEpoch() >= Short.MAX_VALUE - 1;
+        if (overflow && freshPid < 0) {
+            return CompletableFuture.completedFuture(ProducerIdAndEpoch.failed(Errors.CONCURRENT_TRANSACTIONS));
+        }
+        long now = now();
+        TxnMetadata bumped = overflow
+                ? m.withProducer(freshPid, (short) 0, (short) -1, m.timeoutMs(), m.state(), now)
+                : m.withProducer(m.producerId(), (short) (m.producerEpoch() + 1), m.producerEpoch(), m.timeoutMs(),
+                m.state(), now);
+        CompletableFuture<Errors> written = openTxn ? endTransaction(bumped, commit)
+                : transition(bumped.completed(TxnState.COMPLETE_ABORT, now));
+        return written.thenApply(error -> error == Errors.NONE
+                ? new ProducerIdAndEpoch(Errors.NONE, bumped.producerId(), bumped.producerEpoch())
+                : ProducerIdAndEpoch.failed(error));
+    }
+
+    /** The transaction version this coordinator runs (transaction.version). */
+    public short transactionVersion() {
+        return config.transactionVersion();
+    }
+
+    /**
+     * Transaction version 2: Produce v12+ and TxnOffsetCommit v5+ add their partition to the producer's
+     * transaction themselves (no AddPartitionsToTxn from the client); NONE at once when it is in already.
+     */
+    public synchronized CompletableFuture<Errors> addPartitionImplicitly(String id, long producerId, short epoch,
+                                                                       TopicPartition tp) {
+        Errors error = checkProducer(id, producerId, epoch, true);
+        if (error == Errors.NONE) {
+            TxnMetadata m = get(id);
+            if (m.state() == TxnState.ONGOING && m.partitions().contains(tp)) {
+                return CompletableFuture.completedFuture(Errors.NONE);
+            }
+        }
+        return addPartitions(id, producerId, epoch, List.of(tp), true);
+    }
+
     // ---------------------------------------------------------------- the sweep
 
     private void tickQuietly() {

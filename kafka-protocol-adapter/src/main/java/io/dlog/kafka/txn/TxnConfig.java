@@ -11,11 +11,13 @@ import io.dlog.kafka.config.BrokerConfig;
  * @param idExpirationMs           transactional.id.expiration.ms (604800000)
  * @param abortTimedOutIntervalMs  transaction.abort.timed.out.transaction.cleanup.interval.ms (10000)
  * @param removeExpiredIntervalMs  transaction.remove.expired.transaction.cleanup.interval.ms (3600000)
+ * @param transactionVersion       transaction.version (2, as new Kafka 4 clusters): 1 keeps clients on
+ *                                 KIP-890 part 1 semantics
  */
 public record TxnConfig(int stateLogPartitions, int maxTimeoutMs, long idExpirationMs, long abortTimedOutIntervalMs,
-                        long removeExpiredIntervalMs) {
+                        long removeExpiredIntervalMs, short transactionVersion) {
 
-    public static final TxnConfig DEFAULTS = new TxnConfig(50, 900_000, 604_800_000L, 10_000L, 3_600_000L);
+    public static final TxnConfig DEFAULTS = new TxnConfig(50, 900_000, 604_800_000L, 10_000L, 3_600_000L, (short) 2);
 
     public static TxnConfig from(BrokerConfig config) {
         TxnConfig d = DEFAULTS;
@@ -24,7 +26,8 @@ public record TxnConfig(int stateLogPartitions, int maxTimeoutMs, long idExpirat
                 (int) longValue(config, "transaction.max.timeout.ms", d.maxTimeoutMs),
                 longValue(config, "transactional.id.expiration.ms", d.idExpirationMs),
                 longValue(config, "transaction.abort.timed.out.transaction.cleanup.interval.ms", d.abortTimedOutIntervalMs),
-                longValue(config, "transaction.remove.expired.transaction.cleanup.interval.ms", d.removeExpiredIntervalMs));
+                longValue(config, "transaction.remove.expired.transaction.cleanup.interval.ms", d.removeExpiredIntervalMs),
+                (short) longValue(config, "transaction.version", d.transactionVersion));
     }
 
     private static long longValue(BrokerConfig config, String key, long fallback) {

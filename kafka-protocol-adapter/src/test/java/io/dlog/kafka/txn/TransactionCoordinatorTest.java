@@ -214,6 +214,33 @@ class TransactionCoordinatorTest {
     }
 
     @Test
+    void shouldBumpTheEpochOnEveryEndWithTransactionVersion2() throws Exception {
+        TransactionCoordinator.ProducerIdAndEpoch p = init("a", 60_000);
+        assertThat(coordinator.addPartitionImplicitly("a", p.producerId(), p.producerEpoch(), DATA0).get())
+                .isEqualTo(Errors.NONE);
+
+        TransactionCoordinator.ProducerIdAndEpoch committed =
+                coordinator.endTxnV2("a", p.producerId(), p.producerEpoch(), true).get(10, TimeUnit.SECONDS);
+
+        assertThat(committed.error()).isEqualTo(Errors.NONE);
+        assertThat(committed.producerEpoch()).isEqualTo((short) (p.producerEpoch() + 1));
+        assertThat(awaitState("a", TxnState.COMPLETE_COMMIT)).isEqualTo(TxnState.COMPLETE_COMMIT);
+        // the marker carried the new epoch: the partition fences the old one
+        assertThat(producersOf(DATA0)).extracting(ProducerSnapshot::producerEpoch).containsExactly(committed.producerEpoch());
+        // a retry from the old epoch (the answer was lost) gets the same new epoch
+        assertThat(coordinator.endTxnV2("a", p.producerId(), p.producerEpoch(), true).get()).isEqualTo(committed);
+        assertThat(coordinator.endTxnV2("a", p.producerId(), p.producerEpoch(), false).get().error())
+                .isEqualTo(Errors.PRODUCER_FENCED);
+        // an abort without an open transaction bumps the epoch again
+        TransactionCoordinator.ProducerIdAndEpoch aborted =
+                coordinator.endTxnV2("a", p.producerId(), committed.producerEpoch(), false).get();
+        assertThat(aborted.producerEpoch()).isEqualTo((short) (committed.producerEpoch() + 1));
+        assertThat(coordinator.get("a").state()).isEqualTo(TxnState.COMPLETE_ABORT);
+        assertThat(coordinator.endTxnV2("a", p.producerId(), aborted.producerEpoch(), true).get().error())
+                .isEqualTo(Errors.INVALID_TXN_STATE);
+    }
+
+    @Test
     void shouldRoundTripStateRecordsInKafkasSchema() {
         TxnMetadata m = new TxnMetadata("id-ü", 42L, (short) 7, (short) -1, 60_000, TxnState.ONGOING,
                 java.util.Set.of(DATA0, new TopicPartition("other", 3)), 100L, 200L);

@@ -36,6 +36,9 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private final BrokerContext context;
     private final FetchPurgatory purgatory;
+    /** Produce v12 is the first a transaction-version-2 client sends (KIP-890 part 2). */
+    private static final short TRANSACTION_V2_PRODUCE = 12;
+
     private final ProduceSettings settings = new ProduceSettings();
     private final TransactionCoordinator transactions;
 
@@ -62,10 +65,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                 } else if (known.isEmpty()) {
                     partitions.add(done(error(partition.index(), unknown, null)));
                 } else {
-                    Errors unverified = verifyTransaction(data.transactionalId(), known.get().name(), partition);
-                    partitions.add(unverified != Errors.NONE ? done(error(partition.index(), unverified,
-                            "The partition is not in the producer's open transaction"))
-                            : append(known.get(), partition, appends));
+                    partitions.add(appendInTransaction(request.apiVersion(), data.transactionalId(), known.get(),
+                            partition, appends));
                 }
             }
             String name = known.map(TopicImage::name).orElse(topic.name());
@@ -115,25 +116,41 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     }
 
     /**
-     * KIP-890 part 1: a transactional batch is accepted only for a partition the coordinator has in the
-     * producer's open transaction (a hanging transaction cannot start behind the coordinator's back).
-     * Checked here when this node coordinates the id; otherwise the partition's producer state still
-     * fences old epochs.
+     * Appends after the transaction check of a transactional batch. Transaction version 1 (KIP-890 part 1):
+     * the batch is accepted only for a partition the coordinator has in the producer's open transaction,
+     * so a hanging transaction cannot start behind its back. Version 2 (Produce v12+): the partition joins
+     * the transaction here, written by the coordinator before the append (then the append goes alone, not
+     * with the request's batch). Checked when this node coordinates the id; otherwise the partition's
+     * producer state still fences old epochs.
      */
-    private Errors verifyTransaction(String transactionalId, String topic, ProduceRequestData.PartitionProduceData partition) {
+    private CompletableFuture<PartitionProduceResponse> appendInTransaction(short version, String transactionalId,
+                                                                            TopicImage topic,
+                                                                            ProduceRequestData.PartitionProduceData partition,
+                                                                            AppendBatch appends) {
         if (transactionalId == null || !(partition.records() instanceof MemoryRecords records)) {
-            return Errors.NONE;
+            return append(topic, partition, appends);
         }
         var batches = records.batches().iterator();
-        if (!batches.hasNext()) {
-            return Errors.NONE;
+        var batch = batches.hasNext() ? batches.next() : null;
+        if (batch == null || !batch.isTransactional() || !transactions.coordinates(transactionalId)) {
+            return append(topic, partition, appends);
         }
-        var batch = batches.next();
-        if (!batch.isTransactional() || !transactions.coordinates(transactionalId)) {
-            return Errors.NONE;
+        var tp = new io.dlog.log.TopicPartition(topic.name(), partition.index());
+        if (version < TRANSACTION_V2_PRODUCE || transactions.transactionVersion() < 2) {
+            Errors unverified = transactions.verify(transactionalId, batch.producerId(), batch.producerEpoch(), tp);
+            return unverified == Errors.NONE ? append(topic, partition, appends)
+                    : done(error(partition.index(), unverified, "The partition is not in the producer's open transaction"));
         }
-        return transactions.verify(transactionalId, batch.producerId(), batch.producerEpoch(),
-                new io.dlog.log.TopicPartition(topic, partition.index()));
+        return transactions.addPartitionImplicitly(transactionalId, batch.producerId(), batch.producerEpoch(), tp)
+                .thenCompose(added -> {
+                    if (added != Errors.NONE) {
+                        return done(error(partition.index(), added, "The partition could not join the transaction"));
+                    }
+                    AppendBatch alone = AppendBatch.create();
+                    CompletableFuture<PartitionProduceResponse> appended = append(topic, partition, alone);
+                    alone.submit();
+                    return appended;
+                });
     }
 
     private static PartitionProduceResponse toResponse(int index, AppendResult result) {

@@ -21,12 +21,13 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Registers the transaction APIs, in the versions whose semantics DLog implements: transaction
- * version 1 (EndTxn, AddPartitionsToTxn and TxnOffsetCommit below their TV2-only versions, so clients
- * keep to TV1 as they do against a Kafka cluster without transaction.version 2).
+ * Registers the transaction APIs, in the versions whose semantics the configured transaction.version
+ * has: with 1, EndTxn and TxnOffsetCommit stay below their TV2-only versions (v5), so clients keep to TV1
+ * as against a Kafka cluster without transaction.version 2; with 2, v5 of both is served too.
  */
 public final class TxnApis {
     private static final short FENCED_VERSION = 2;
+    private static final short END_TXN_V2 = 5;
 
     private TxnApis() {
     }
@@ -34,13 +35,12 @@ public final class TxnApis {
     public static void register(ApiRegistry registry, BrokerContext context, TransactionCoordinator coordinator,
                                 TxnMarkerWriter markers) {
         TxnQueries queries = new TxnQueries(coordinator);
+        boolean tv2 = coordinator.transactionVersion() >= 2;
         registry.register(ApiKeys.ADD_PARTITIONS_TO_TXN, 0, 4, new AddPartitionsToTxnHandler(context, coordinator))
                 .register(ApiKeys.ADD_OFFSETS_TO_TXN, 0, 4, (RequestContext c, AddOffsetsToTxnRequestData r) ->
                         addOffsets(context, coordinator, c.apiVersion(), r))
-                .register(ApiKeys.END_TXN, 0, 4, (RequestContext c, EndTxnRequestData r) ->
-                        coordinator.endTxn(r.transactionalId(), r.producerId(), r.producerEpoch(), r.committed(),
-                                c.apiVersion() >= FENCED_VERSION)
-                                .thenApply(error -> new EndTxnResponseData().setErrorCode(error.code())))
+                .register(ApiKeys.END_TXN, 0, tv2 ? END_TXN_V2 : END_TXN_V2 - 1, (RequestContext c, EndTxnRequestData r) ->
+                        endTxn(coordinator, c.apiVersion(), r))
                 .register(ApiKeys.WRITE_TXN_MARKERS, 1, 2, (RequestContext c, WriteTxnMarkersRequestData r) -> markers.write(r))
                 .register(ApiKeys.DESCRIBE_TRANSACTIONS, 0, 0, (RequestContext c, DescribeTransactionsRequestData r) ->
                         CompletableFuture.completedFuture(queries.describe(r)))
@@ -48,20 +48,37 @@ public final class TxnApis {
                         CompletableFuture.completedFuture(queries.list(c.apiVersion(), r)));
     }
 
+    /** EndTxn v5 is transaction version 2: the answer carries the bumped epoch (or a new producer id). */
+    private static CompletableFuture<EndTxnResponseData> endTxn(TransactionCoordinator coordinator, short version,
+                                                               EndTxnRequestData r) {
+        if (version >= END_TXN_V2) {
+            return coordinator.endTxnV2(r.transactionalId(), r.producerId(), r.producerEpoch(), r.committed())
+                    .thenApply(result -> new EndTxnResponseData().setErrorCode(result.error().code())
+                            .setProducerId(result.producerId()).setProducerEpoch(result.producerEpoch()));
+        }
+        return coordinator.endTxn(r.transactionalId(), r.producerId(), r.producerEpoch(), r.committed(),
+                version >= FENCED_VERSION).thenApply(error -> new EndTxnResponseData().setErrorCode(error.code()));
+    }
+
+    /** The group's {@code __consumer_offsets} partition, by Kafka's rule {@code Utils.abs(hashCode) % partitions}. */
+    public static TopicPartition offsetsPartition(BrokerContext context, String groupId) {
+        int partitions = context.topics().image().topic(InternalTopics.CONSUMER_OFFSETS).map(t -> t.partitions()).orElse(0);
+        return partitions == 0 ? null
+                : new TopicPartition(InternalTopics.CONSUMER_OFFSETS, (groupId.hashCode() & 0x7fffffff) % partitions);
+    }
+
     /** The group's {@code __consumer_offsets} partition joins the transaction (KIP-98). */
     private static CompletableFuture<AddOffsetsToTxnResponseData> addOffsets(BrokerContext context,
                                                                             TransactionCoordinator coordinator,
                                                                             short version, AddOffsetsToTxnRequestData r) {
-        int partitions = context.topics().image().topic(InternalTopics.CONSUMER_OFFSETS).map(t -> t.partitions()).orElse(0);
         if (r.groupId() == null || r.groupId().isEmpty()) {
             return CompletableFuture.completedFuture(new AddOffsetsToTxnResponseData().setErrorCode(Errors.INVALID_GROUP_ID.code()));
         }
-        if (partitions == 0) {
+        TopicPartition tp = offsetsPartition(context, r.groupId());
+        if (tp == null) {
             return CompletableFuture.completedFuture(
                     new AddOffsetsToTxnResponseData().setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()));
         }
-        // Kafka's Utils.abs(groupId.hashCode()) % partitions, the group coordinator's own rule
-        TopicPartition tp = new TopicPartition(InternalTopics.CONSUMER_OFFSETS, (r.groupId().hashCode() & 0x7fffffff) % partitions);
         return coordinator.addPartitions(r.transactionalId(), r.producerId(), r.producerEpoch(), List.of(tp),
                 version >= FENCED_VERSION).thenApply(error -> new AddOffsetsToTxnResponseData().setErrorCode(error.code()));
     }
