@@ -39,6 +39,27 @@ public interface PartitionLog {
     CompletableFuture<AppendResult> append(ByteBuffer batches, int leaderEpoch);
 
     /**
+     * A follower's append: batches exactly as the leader wrote them (base offsets, partition leader epoch,
+     * producer fields, transaction markers), stored verbatim. Checked for what the bytes must satisfy only
+     * (length, magic 2, CRC32C, record count, codec, a marker's layout); the topic's limits (max.message.bytes,
+     * timestamps, keys) are the leader's business, as in Kafka. The first batch must start at the log end
+     * offset and each next one right after the previous one: a cleaned leader log with offset gaps is
+     * refused, so the replication layer fetches from the follower's log end and copies batch by batch.
+     *
+     * <p>Applied as the leader applied them: the leader-epoch cache records each batch's epoch at its base
+     * offset, producer and transaction state replay the batches without sequence checks (the leader made
+     * them), abort markers go to the aborted-transaction index, and a large append rolls segments at
+     * segment.bytes. Runs on the partition's writer thread like {@link #append}; completes after the write
+     * (FLUSH OS) or the covering fsync (FSYNC).
+     *
+     * <p>The future completes with an {@link AppendResult} (the batches' offsets, or CORRUPT_MESSAGE,
+     * KAFKA_STORAGE_ERROR, NOT_LEADER_OR_FOLLOWER), or exceptionally with
+     * {@link UnexpectedAppendOffsetException} when the batches do not continue the log; in both failure
+     * cases nothing was written (except after an I/O error, which takes the partition offline).
+     */
+    CompletableFuture<AppendResult> appendAsFollower(ByteBuffer batches);
+
+    /**
      * Whole batches from the one containing {@code fetchOffset}, up to {@code maxBytes} and below
      * {@code maxOffset} (exclusive: the high watermark or the last stable offset). When
      * {@code minOneBatch}, the first batch is returned even if larger than maxBytes (Kafka's KIP-74 rule).

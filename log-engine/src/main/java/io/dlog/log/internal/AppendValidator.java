@@ -35,12 +35,26 @@ final class AppendValidator {
     }
 
     static Result validate(ByteBuffer buf, LogConfig config, long now) {
+        return validate(buf, config, now, false);
+    }
+
+    /**
+     * A follower's append: only what the bytes themselves must satisfy (length, magic, CRC32C, record
+     * count, codec, a marker's layout). The leader already applied the topic's rules, and a topic change
+     * since (max.message.bytes, timestamps, cleanup.policy) must not wedge replication: Kafka's follower
+     * append skips them too. No total-size limit: the follower splits a large append across segments.
+     */
+    static Result validateReplicated(ByteBuffer buf, LogConfig config) {
+        return validate(buf, config, 0L, true);
+    }
+
+    private static Result validate(ByteBuffer buf, LogConfig config, long now, boolean replicated) {
         int start = buf.position();
         int end = buf.limit();
         if (end - start <= 0) {
             return Result.fail(AppendError.CORRUPT_MESSAGE, "no record batches");
         }
-        if (end - start > config.segmentBytes()) {
+        if (!replicated && end - start > config.segmentBytes()) {
             return Result.fail(AppendError.RECORD_LIST_TOO_LARGE, "append of " + (end - start)
                     + " bytes exceeds segment.bytes " + config.segmentBytes());
         }
@@ -48,7 +62,7 @@ final class AppendValidator {
         int n = 0;
         int at = start;
         while (at < end) {
-            Result r = validateBatch(buf, at, end, config, now);
+            Result r = validateBatch(buf, at, end, config, now, replicated);
             if (r != null) {
                 return r;
             }
@@ -62,7 +76,8 @@ final class AppendValidator {
     }
 
     /** Null when the batch at {@code at} is valid. */
-    private static Result validateBatch(ByteBuffer buf, int at, int end, LogConfig config, long now) {
+    private static Result validateBatch(ByteBuffer buf, int at, int end, LogConfig config, long now,
+                                        boolean replicated) {
         if (end - at < BatchFormat.HEADER_SIZE) {
             return Result.fail(AppendError.CORRUPT_MESSAGE, "truncated batch header at " + at);
         }
@@ -74,7 +89,7 @@ final class AppendValidator {
         if (BatchFormat.magic(buf, at) != 2) {
             return Result.fail(AppendError.CORRUPT_MESSAGE, "unsupported magic " + BatchFormat.magic(buf, at));
         }
-        if (total > config.maxMessageBytes()) {
+        if (!replicated && total > config.maxMessageBytes()) {
             return Result.fail(AppendError.MESSAGE_TOO_LARGE, "batch of " + total
                     + " bytes exceeds max.message.bytes " + config.maxMessageBytes());
         }
@@ -89,11 +104,27 @@ final class AppendValidator {
         if (BatchFormat.compression(buf, at) > 4) {
             return Result.fail(AppendError.CORRUPT_MESSAGE, "unknown compression codec");
         }
+        if (replicated) {
+            return checkReplicatedMarker(buf, at, total);
+        }
         Result ts = config.logAppendTime() ? null : checkTimestamps(buf, at, config, now);
         if (ts != null) {
             return ts;
         }
         return config.compact() ? checkKeys(buf, at, total) : null;
+    }
+
+    /** A leader's control batch must carry a readable marker: producer state replays it. */
+    private static Result checkReplicatedMarker(ByteBuffer buf, int at, int total) {
+        if (!BatchFormat.isControl(buf, at) || BatchFormat.producerId(buf, at) < 0) {
+            return null;
+        }
+        try {
+            BatchFormat.marker(buf, at, total);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return Result.fail(AppendError.CORRUPT_MESSAGE, "bad transaction marker: " + e.getMessage());
+        }
     }
 
     private static Result checkTimestamps(ByteBuffer buf, int at, LogConfig config, long now) {

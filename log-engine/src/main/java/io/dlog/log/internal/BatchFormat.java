@@ -71,6 +71,10 @@ final class BatchFormat {
         return b.getLong(at + PRODUCER_ID);
     }
 
+    static int partitionLeaderEpoch(ByteBuffer b, int at) {
+        return b.getInt(at + PARTITION_LEADER_EPOCH);
+    }
+
     static short producerEpoch(ByteBuffer b, int at) {
         return b.getShort(at + PRODUCER_EPOCH);
     }

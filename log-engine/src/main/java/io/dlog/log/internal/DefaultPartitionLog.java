@@ -13,6 +13,7 @@ import io.dlog.log.PartitionLog;
 import io.dlog.log.ProducerSnapshot;
 import io.dlog.log.TimestampLookup;
 import io.dlog.log.TopicPartition;
+import io.dlog.log.UnexpectedAppendOffsetException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -147,22 +149,66 @@ final class DefaultPartitionLog implements PartitionLog {
         return null;
     }
 
+    @Override
+    public CompletableFuture<AppendResult> appendAsFollower(ByteBuffer batches) {
+        AppendResult refused = refusal();
+        if (refused != null) {
+            return CompletableFuture.completedFuture(refused);
+        }
+        ByteBuffer buf = batches.slice();
+        AppendValidator.Result valid = AppendValidator.validateReplicated(buf, config);
+        if (!valid.ok()) {
+            return CompletableFuture.completedFuture(
+                    AppendResult.failure(valid.error(), valid.message(), logStartOffset));
+        }
+        int[] positions = valid.positions();
+        for (int i = 1; i < positions.length; i++) {
+            long expected = BatchFormat.baseOffset(buf, positions[i - 1])
+                    + BatchFormat.lastOffsetDelta(buf, positions[i - 1]) + 1;
+            long actual = BatchFormat.baseOffset(buf, positions[i]);
+            if (actual != expected) {
+                return CompletableFuture.failedFuture(new UnexpectedAppendOffsetException(tp
+                        + ": follower batches not contiguous: expected base offset " + expected + ", got " + actual,
+                        expected, actual));
+            }
+        }
+        CompletableFuture<AppendResult> future = new CompletableFuture<>();
+        AppendTask task = new AppendTask(buf, positions, -1, true, future);
+        if (!writer.submit(task)) {
+            task.abort(AppendError.KAFKA_STORAGE_ERROR);
+        }
+        return future;
+    }
+
     private final class AppendTask implements WriterThread.Task {
         private final ByteBuffer buf;
         private final int[] positions;
         private final int leaderEpoch;
+        private final boolean follower;
         private final CompletableFuture<AppendResult> future;
 
         AppendTask(ByteBuffer buf, int[] positions, int leaderEpoch, CompletableFuture<AppendResult> future) {
+            this(buf, positions, leaderEpoch, false, future);
+        }
+
+        AppendTask(ByteBuffer buf, int[] positions, int leaderEpoch, boolean follower,
+                   CompletableFuture<AppendResult> future) {
             this.buf = buf;
             this.positions = positions;
             this.leaderEpoch = leaderEpoch;
+            this.follower = follower;
             this.future = future;
         }
 
         @Override
         public void run(WriterThread w) {
-            AppendResult result = appendOnWriter(buf, positions, leaderEpoch);
+            AppendResult result;
+            try {
+                result = follower ? appendAsFollowerOnWriter(buf, positions) : appendOnWriter(buf, positions, leaderEpoch);
+            } catch (UnexpectedAppendOffsetException e) {
+                future.completeExceptionally(e);
+                return;
+            }
             if (result.succeeded() && config.flushMode() == FlushMode.FSYNC) {
                 w.awaitFsync(DefaultPartitionLog.this, future, result);
             } else {
@@ -204,20 +250,82 @@ final class DefaultPartitionLog implements PartitionLog {
             epochs.maybeAssign(leaderEpoch, logEndOffset);
             rewriteHeaders(buf, positions, firsts, leaderEpoch, cfg.logAppendTime(), now);
             active.append(buf, positions, cfg.indexIntervalBytes(), now);
-            long hwAfter = cfg.flushMode() == FlushMode.OS ? next : highWatermark;
-            for (TxnIndex.Entry aborted : producers.commit(staged, hwAfter)) {
+            for (TxnIndex.Entry aborted : producers.commit(staged, highWatermarkAfterAppend(cfg, next))) {
                 active.txnIndex().append(aborted);
             }
         } catch (IOException e) {
             markOffline(e);
             return AppendResult.failure(AppendError.KAFKA_STORAGE_ERROR, e.toString(), logStartOffset);
         }
+        publishAppend(cfg, next);
+        return AppendResult.success(firsts[0], next - 1, cfg.logAppendTime() ? now : -1L, logStartOffset);
+    }
+
+    /**
+     * A follower's write: the leader's batches verbatim, in chunks of at most segment.bytes (so a large
+     * fetch rolls segments as the leader's appends did), each chunk's epochs, producer state and aborted
+     * transactions applied after its bytes. Writer thread only.
+     */
+    private AppendResult appendAsFollowerOnWriter(ByteBuffer buf, int[] positions)
+            throws UnexpectedAppendOffsetException {
+        AppendResult refused = refusal();
+        if (refused != null) {
+            return refused;
+        }
+        long first = BatchFormat.baseOffset(buf, positions[0]);
+        if (first != logEndOffset) {
+            throw new UnexpectedAppendOffsetException(tp + ": follower append starts at " + first
+                    + ", log end offset is " + logEndOffset, logEndOffset, first);
+        }
+        LogConfig cfg = config;
+        long now = clock.millis();
+        int from = 0;
+        try {
+            while (from < positions.length) {
+                int to = from + 1;
+                long bytes = BatchFormat.totalSize(buf, positions[from]);
+                while (to < positions.length && bytes + BatchFormat.totalSize(buf, positions[to]) <= cfg.segmentBytes()) {
+                    bytes += BatchFormat.totalSize(buf, positions[to]);
+                    to++;
+                }
+                writeReplicatedChunk(cfg, buf, Arrays.copyOfRange(positions, from, to), (int) bytes, now);
+                from = to;
+            }
+        } catch (IOException e) {
+            markOffline(e);
+            return AppendResult.failure(AppendError.KAFKA_STORAGE_ERROR, e.toString(), logStartOffset);
+        }
+        return AppendResult.success(first, logEndOffset - 1, -1L, logStartOffset);
+    }
+
+    private void writeReplicatedChunk(LogConfig cfg, ByteBuffer buf, int[] chunk, int bytes, long now)
+            throws IOException {
+        int lastAt = chunk[chunk.length - 1];
+        long next = BatchFormat.baseOffset(buf, lastAt) + BatchFormat.lastOffsetDelta(buf, lastAt) + 1L;
+        maybeRoll(cfg, bytes, next - 1, now);
+        for (int at : chunk) {
+            epochs.maybeAssign(BatchFormat.partitionLeaderEpoch(buf, at), BatchFormat.baseOffset(buf, at));
+        }
+        ByteBuffer region = buf.duplicate().limit(chunk[0] + bytes).position(chunk[0]);
+        active.append(region, chunk, cfg.indexIntervalBytes(), now);
+        for (TxnIndex.Entry aborted : producers.applyReplicated(buf, chunk, now, highWatermarkAfterAppend(cfg, next))) {
+            active.txnIndex().append(aborted);
+        }
+        publishAppend(cfg, next);
+    }
+
+    /** The high watermark once an append ending before {@code next} is in place. */
+    private long highWatermarkAfterAppend(LogConfig cfg, long next) {
+        return cfg.flushMode() == FlushMode.OS ? next : highWatermark;
+    }
+
+    /** Publishes a new log end (after its bytes and indexes) and the offsets that follow it. */
+    private void publishAppend(LogConfig cfg, long next) {
         logEndOffset = next;
         if (cfg.flushMode() == FlushMode.OS) {
             highWatermark = next;
         }
         updateLastStableOffset();
-        return AppendResult.success(firsts[0], next - 1, cfg.logAppendTime() ? now : -1L, logStartOffset);
     }
 
     /** Offsets and leader epoch lie outside the CRC; LogAppendTime changes covered fields, so re-CRC. */

@@ -357,6 +357,35 @@ final class ProducerStateManager {
         return null;
     }
 
+    /**
+     * A follower's append: the leader's batches applied as recovery applies stored ones ({@link #replay}),
+     * without sequence or epoch checks (the leader made them; Kafka's REPLICATION origin does the same), so
+     * the follower's state is the one the leader's recovery would rebuild. A marker at or above the high
+     * watermark keeps its transaction unstable, as {@link #commit} does on the leader. Control batches must
+     * be whole. Writer only.
+     *
+     * @return the aborted transactions to record in the active segment's {@link TxnIndex}, in order
+     */
+    List<TxnIndex.Entry> applyReplicated(ByteBuffer buf, int[] positions, long appendTime, long highWatermark) {
+        List<TxnIndex.Entry> aborted = new ArrayList<>();
+        for (int at : positions) {
+            long pid = BatchFormat.producerId(buf, at);
+            if (pid >= 0 && BatchFormat.isControl(buf, at)) {
+                long markerOffset = BatchFormat.baseOffset(buf, at);
+                Entry current = producers.get(pid);
+                long first = current != null && current.txnFirstOffset() >= 0 ? current.txnFirstOffset() : markerOffset;
+                if (markerOffset >= highWatermark) {
+                    unstableCompleted.add(new long[] {first, markerOffset});
+                }
+            }
+            TxnIndex.Entry entry = replay(buf, at, appendTime);
+            if (entry != null) {
+                aborted.add(entry);
+            }
+        }
+        return aborted;
+    }
+
     Entry entry(long producerId) {
         return producers.get(producerId);
     }
