@@ -88,13 +88,47 @@ public interface PartitionLog {
 
     long logEndOffset();
 
-    /** Offsets below are committed: FLUSH OS: the log end offset; FSYNC: the last fsynced offset. */
+    /**
+     * Offsets below are committed and visible to consumers. Not replicated: the log end offset (FLUSH OS)
+     * or the last fsynced offset (FSYNC), moved by appends and group commits. Replicated
+     * ({@link #setReplicated}): moved only by {@link #updateHighWatermark}. Never goes down except through
+     * {@link #truncateTo} below it or {@link #truncateFullyAndStartAt}; after a restart of a replicated
+     * partition it is the last checkpoint (at most {@code 5 s} old) capped by the recovered log end, so it
+     * may report less than before the restart until the replication layer moves it again (data below the
+     * log end stays readable for the replication layer; consumers wait).
+     */
     long highWatermark();
+
+    /**
+     * The end of what this node holds durably: the last fsynced offset in FSYNC mode, the log end offset
+     * in FLUSH OS mode (durability from replication). The high watermark never passes it.
+     */
+    long durableEndOffset();
+
+    /** Whether the high watermark is under the replication layer's control ({@link #setReplicated}). */
+    boolean isReplicated();
+
+    /**
+     * Replicated mode on or off. On: appends and group commits no longer move the high watermark; the mode
+     * is written to disk at once (the high-watermark checkpoint) so a restart stays in it. Off: the high
+     * watermark catches up with {@link #durableEndOffset} and follows it again. Runs on the writer thread.
+     */
+    CompletableFuture<Void> setReplicated(boolean replicated);
+
+    /**
+     * Replicated mode: moves the high watermark to {@code highWatermark}, capped by
+     * {@link #durableEndOffset}; a lower value than the one in force changes nothing (monotonic). The last
+     * stable offset follows (a transaction whose marker falls below the new high watermark becomes stable).
+     * Persisted lazily: a checkpoint written every 5 s (Kafka's replica.high.watermark.checkpoint.interval.ms)
+     * and at close. Runs on the writer thread; completes with the high watermark in force. In the
+     * unreplicated mode the high watermark already equals the durable end and this only reports it.
+     */
+    CompletableFuture<Long> updateHighWatermark(long highWatermark);
 
     /**
      * Offsets below are committed and belong to no open transaction: the first offset of the earliest
      * transaction still open (or whose marker is not yet below the high watermark), else the high
-     * watermark. read_committed consumers read up to here.
+     * watermark; never above the high watermark. read_committed consumers read up to here.
      */
     long lastStableOffset();
 
@@ -119,6 +153,36 @@ public interface PartitionLog {
      * @throws OffsetOutOfRangeException offset &gt; high watermark
      */
     CompletableFuture<Long> deleteRecordsBefore(long offset) throws OffsetOutOfRangeException;
+
+    /**
+     * Replica truncation (a follower's divergent tail): removes every batch at or above {@code offset}. A
+     * batch that contains {@code offset} is never split: the log is cut before it, so the new log end is the
+     * largest batch boundary &lt;= {@code offset} (or {@code offset} itself when it lies in a gap the cleaner
+     * made). Nothing happens when {@code offset} &gt;= the log end; below the log start it is
+     * {@link #truncateFullyAndStartAt}.
+     *
+     * <p>Afterwards segments, offset and time indexes, the leader-epoch cache (epochs starting at or after
+     * the new end are dropped), producer state (the newest snapshot at or below the new end plus a replay of
+     * the batches after it), the aborted-transaction indexes and the last stable offset describe the kept
+     * log, on disk too; the high watermark is clamped to the new end. Appends waiting for an fsync are made
+     * durable and answered first. Runs on the writer thread; the future fails with an IOException when the
+     * partition is (or goes) offline.
+     *
+     * <p>Reads in flight: offsets are lowered before any byte goes, so a read that starts afterwards sees
+     * only the kept log (a fetch above the new end gets {@link OffsetOutOfRangeException}). A slice already
+     * handed out for a removed segment stays readable for {@code file.delete.delay.ms}; one in the segment
+     * cut in place meets the end of its file (an IOException on that read or send, the broker carries on)
+     * or, if the follower appended meanwhile, whole batches of the new log at those positions.
+     */
+    CompletableFuture<Void> truncateTo(long offset);
+
+    /**
+     * Empties the log and restarts it at {@code offset} (a follower whose log diverges entirely, or lies
+     * below the leader's log start): every segment goes, the log start, log end, high watermark and last
+     * stable offset become {@code offset} (the log start durably), epochs and producer state are cleared.
+     * Same threading and read guarantees as {@link #truncateTo}.
+     */
+    CompletableFuture<Void> truncateFullyAndStartAt(long offset);
 
     /**
      * Active idempotent and transactional producers, for DescribeProducers; a producer inside a

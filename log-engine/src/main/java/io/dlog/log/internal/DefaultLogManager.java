@@ -96,6 +96,8 @@ public final class DefaultLogManager implements LogManager {
         manager.cleaner.start();
         long interval = Math.max(1, config.retentionCheckInterval().toMillis());
         manager.scheduler.scheduleWithFixedDelay(manager::retentionTick, interval, interval, TimeUnit.MILLISECONDS);
+        manager.scheduler.scheduleWithFixedDelay(manager::checkpointHighWatermarks, HighWatermarkCheckpoint.INTERVAL_MS,
+                HighWatermarkCheckpoint.INTERVAL_MS, TimeUnit.MILLISECONDS);
         return manager;
     }
 
@@ -200,6 +202,18 @@ public final class DefaultLogManager implements LogManager {
                 await(pass);
             } catch (IOException e) {
                 LOG.warn("retention failed", e);
+            }
+        }
+    }
+
+    /** Writes the high-watermark checkpoint of every replicated partition whose high watermark moved. */
+    void checkpointHighWatermarks() {
+        for (DefaultPartitionLog log : logs.values()) {
+            try {
+                log.checkpointHighWatermark();
+            } catch (IOException e) {
+                // a partition deleted meanwhile has no folder left to write in; the next tick retries the others
+                LOG.warn("high-watermark checkpoint of {} failed", log.topicPartition(), e);
             }
         }
     }

@@ -62,12 +62,19 @@ final class DefaultPartitionLog implements PartitionLog {
     private volatile long logStartOffset;
     private volatile long logEndOffset;
     private volatile long highWatermark;
+    /** FSYNC mode: the end of what the last group commit fsynced (the log end is durable in OS mode). */
+    private volatile long fsyncedEndOffset;
+    /** Replicated mode: appends leave the high watermark alone, {@link #updateHighWatermark} moves it. */
+    private volatile boolean replicated;
+    /** Serializes writes of the high-watermark checkpoint (timer, close, mode changes). */
+    private final Object checkpointLock = new Object();
+    private long checkpointedHighWatermark = -1;
     private volatile long lastStableOffset;
     private volatile boolean offline;
     private volatile boolean closed;
 
     DefaultPartitionLog(TopicPartition tp, LogLoader.Loaded loaded, LogConfig config, Clock clock,
-                        WriterThread writer, SegmentJanitor janitor, long producerExpirationMs) {
+                        WriterThread writer, SegmentJanitor janitor, long producerExpirationMs) throws IOException {
         this.tp = tp;
         this.dir = loaded.dir();
         this.clock = clock;
@@ -82,6 +89,17 @@ final class DefaultPartitionLog implements PartitionLog {
         this.logStartOffset = loaded.logStartOffset();
         this.logEndOffset = loaded.logEndOffset();
         this.highWatermark = loaded.logEndOffset();
+        this.fsyncedEndOffset = loaded.logEndOffset(); // the loader flushed what it recovered
+        long checkpoint = HighWatermarkCheckpoint.read(dir);
+        if (checkpoint != HighWatermarkCheckpoint.ABSENT) {
+            this.replicated = true;
+            this.checkpointedHighWatermark = checkpoint;
+            this.highWatermark = checkpoint == HighWatermarkCheckpoint.UNREADABLE ? logStartOffset
+                    : Math.max(logStartOffset, Math.min(checkpoint, logEndOffset));
+            if (highWatermark < logEndOffset) {
+                rebuildProducerState(logEndOffset); // markers above the high watermark stay unstable
+            }
+        }
         this.lastStableOffset = Math.min(producers.firstUnstableOffset(), highWatermark);
     }
 
@@ -316,13 +334,13 @@ final class DefaultPartitionLog implements PartitionLog {
 
     /** The high watermark once an append ending before {@code next} is in place. */
     private long highWatermarkAfterAppend(LogConfig cfg, long next) {
-        return cfg.flushMode() == FlushMode.OS ? next : highWatermark;
+        return !replicated && cfg.flushMode() == FlushMode.OS ? next : highWatermark;
     }
 
     /** Publishes a new log end (after its bytes and indexes) and the offsets that follow it. */
     private void publishAppend(LogConfig cfg, long next) {
         logEndOffset = next;
-        if (cfg.flushMode() == FlushMode.OS) {
+        if (!replicated && cfg.flushMode() == FlushMode.OS) {
             highWatermark = next;
         }
         updateLastStableOffset();
@@ -383,12 +401,22 @@ final class DefaultPartitionLog implements PartitionLog {
             }
             unflushed.clear();
             active.flush();
-            highWatermark = target;
-            producers.onHighWatermark(target);
-            updateLastStableOffset();
+            fsyncedEndOffset = target;
+            if (!replicated) {
+                advanceHighWatermark(target);
+            }
         } catch (IOException e) {
             markOffline(e);
         }
+    }
+
+    /** Moves the high watermark up (never down) and the state that follows it. Writer thread only. */
+    private void advanceHighWatermark(long target) {
+        if (target > highWatermark) {
+            highWatermark = target;
+            producers.onHighWatermark(target);
+        }
+        updateLastStableOffset();
     }
 
     /** Publishes the LSO after the high watermark or the open transactions changed. Writer thread only. */
@@ -512,6 +540,69 @@ final class DefaultPartitionLog implements PartitionLog {
     }
 
     @Override
+    public long durableEndOffset() {
+        return config.flushMode() == FlushMode.FSYNC ? Math.min(fsyncedEndOffset, logEndOffset) : logEndOffset;
+    }
+
+    @Override
+    public boolean isReplicated() {
+        return replicated;
+    }
+
+    // ---------------------------------------------------------------- replicated high watermark
+
+    @Override
+    public CompletableFuture<Void> setReplicated(boolean on) {
+        return onWriter(() -> {
+            if (on == replicated) {
+                return null;
+            }
+            synchronized (checkpointLock) {
+                if (on) {
+                    // on disk first: a restart must not come back unreplicated with the high watermark at the end
+                    HighWatermarkCheckpoint.write(dir, highWatermark);
+                    checkpointedHighWatermark = highWatermark;
+                    replicated = true;
+                } else {
+                    replicated = false;
+                    HighWatermarkCheckpoint.delete(dir);
+                    checkpointedHighWatermark = -1;
+                }
+            }
+            if (!on) {
+                advanceHighWatermark(durableEndOffset());
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Long> updateHighWatermark(long hw) {
+        return onWriter(() -> {
+            advanceHighWatermark(Math.min(hw, durableEndOffset()));
+            return highWatermark;
+        });
+    }
+
+    /**
+     * Writes the high-watermark checkpoint when the partition is replicated and its high watermark moved
+     * since the last write. Any thread (the manager's timer, close); serialized with mode changes.
+     */
+    void checkpointHighWatermark() throws IOException {
+        synchronized (checkpointLock) {
+            long hw = highWatermark;
+            if (replicated && hw != checkpointedHighWatermark && !closedForCheckpoints()) {
+                HighWatermarkCheckpoint.write(dir, hw);
+                checkpointedHighWatermark = hw;
+            }
+        }
+    }
+
+    private boolean closedForCheckpoints() {
+        return offline || !java.nio.file.Files.isDirectory(dir);
+    }
+
+    @Override
     public long lastStableOffset() {
         return lastStableOffset;
     }
@@ -583,7 +674,7 @@ final class DefaultPartitionLog implements PartitionLog {
      */
     boolean replaceSegments(List<LogSegment> replaced, LogSegment cleaned, long rangeEnd) throws IOException {
         for (LogSegment old : replaced) {
-            if (closed || offline || segments.get(old.baseOffset()) != old || old == active) {
+            if (closed || offline || segments.get(old.baseOffset()) != old || old == active || old.wasTruncated()) {
                 return false;
             }
         }
@@ -688,6 +779,132 @@ final class DefaultPartitionLog implements PartitionLog {
         updateLastStableOffset();
     }
 
+    // ---------------------------------------------------------------- replica truncation
+
+    @Override
+    public CompletableFuture<Void> truncateTo(long offset) {
+        if (offset < 0) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("cannot truncate to " + offset));
+        }
+        return onWriterAfterCommit(() -> {
+            truncateOnWriter(offset);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> truncateFullyAndStartAt(long offset) {
+        if (offset < 0) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("cannot start at " + offset));
+        }
+        return onWriterAfterCommit(() -> {
+            truncateFullyOnWriter(offset);
+            return null;
+        });
+    }
+
+    /** {@link #onWriter}, after the writer's group commit answered every append waiting for an fsync. */
+    private <T> CompletableFuture<T> onWriterAfterCommit(IoSupplier<T> work) {
+        return onWriter(() -> {
+            writer.commitNow();
+            if (offline) {
+                throw new IOException(tp + " went offline in the fsync before the change");
+            }
+            return work.get();
+        });
+    }
+
+    /**
+     * Removes every batch at or above {@code target}, cutting before the batch that contains it. Order:
+     * publish the lower offsets (new reads stop there), remove the later segments (renamed, deleted after
+     * the delay), cut the segment holding the new end and seal it behind a fresh active segment (a cleaned
+     * segment never becomes active: recovery checks the active one for contiguous offsets), then rebuild
+     * epochs, producer state and the aborted-transaction indexes. A crash in between leaves a longer
+     * prefix of the old log, never a mix. Writer thread only.
+     */
+    private void truncateOnWriter(long target) throws IOException {
+        if (target >= logEndOffset) {
+            return;
+        }
+        if (target < logStartOffset) {
+            truncateFullyOnWriter(target);
+            return;
+        }
+        LogSegment seg = segments.floorEntry(target).getValue();
+        ByteBuffer header = ByteBuffer.allocate(LogSegment.SCAN_HEADER);
+        int cut = SegmentScanner.positionOf(seg, target, seg.size(), header);
+        long newEnd = target;
+        if (cut >= 0) {
+            newEnd = Math.min(target, BatchFormat.baseOffset(header, 0));
+        } else {
+            cut = seg.size();
+        }
+        if (newEnd < logStartOffset) {
+            truncateFullyOnWriter(target);
+            return;
+        }
+        logEndOffset = newEnd;
+        highWatermark = Math.min(highWatermark, newEnd);
+        lastStableOffset = Math.min(lastStableOffset, newEnd);
+        fsyncedEndOffset = Math.min(fsyncedEndOffset, newEnd);
+        removeSegments(List.copyOf(segments.tailMap(seg.baseOffset(), cut == 0).values()));
+        if (cut > 0 && cut < seg.size()) {
+            seg.truncateTo(cut, config.indexIntervalBytes());
+        }
+        if (cut > 0) {
+            seg.txnIndex().truncateFrom(newEnd);
+            seg.seal();
+        }
+        startActiveSegment(newEnd);
+        epochs.truncateFromEndAt(newEnd);
+        rebuildProducerState(newEnd);
+        producers.writeSnapshot(newEnd);
+        updateLastStableOffset();
+    }
+
+    /**
+     * Producer state and aborted-transaction indexes of the log up to {@code end}: the newest snapshot at
+     * or below the high watermark (those above {@code end} deleted) plus a replay of the batches after it,
+     * with transactions whose marker is at or above the high watermark kept unstable.
+     */
+    private void rebuildProducerState(long end) throws IOException {
+        long snapshot = producers.loadSnapshot(end, Math.min(end, highWatermark));
+        LogLoader.replayProducers(segments, producers, snapshot < 0 ? segments.firstKey() : snapshot, highWatermark);
+        producers.truncateHead(logStartOffset);
+    }
+
+    /** Empties the log and restarts it at {@code offset}, the log start offset from now on. Writer thread only. */
+    private void truncateFullyOnWriter(long offset) throws IOException {
+        logEndOffset = offset;
+        highWatermark = offset;
+        lastStableOffset = offset;
+        fsyncedEndOffset = offset;
+        removeSegments(List.copyOf(segments.values()));
+        startActiveSegment(offset);
+        logStartOffset = offset;
+        LogLoader.writeLogStartCheckpoint(dir, offset);
+        epochs.clear();
+        producers.truncateFully();
+        updateLastStableOffset();
+    }
+
+    /** Takes segments out of the log; their files stay readable for {@code fileDeleteDelayMs}. */
+    private void removeSegments(List<LogSegment> doomed) throws IOException {
+        for (LogSegment seg : doomed) {
+            segments.remove(seg.baseOffset());
+            unflushed.remove(seg);
+            seg.markDeleted();
+            janitor.deleteLater(seg, config.fileDeleteDelayMs());
+        }
+        Checkpoints.fsyncDir(dir);
+    }
+
+    private void startActiveSegment(long baseOffset) throws IOException {
+        LogSegment fresh = LogSegment.create(dir, baseOffset);
+        segments.put(baseOffset, fresh);
+        active = fresh;
+    }
+
     /** Runs a change on the writer thread; the future fails (IOException) if the partition is offline. */
     <T> CompletableFuture<T> onWriter(IoSupplier<T> work) {
         CompletableFuture<T> future = new CompletableFuture<>();
@@ -733,6 +950,7 @@ final class DefaultPartitionLog implements PartitionLog {
         closed = true;
         try {
             if (!offline) {
+                checkpointHighWatermark();
                 active.seal();
                 producers.writeSnapshot(logEndOffset);
                 for (LogSegment s : segments.values()) {

@@ -77,6 +77,24 @@ final class LeaderEpochCache {
         }
     }
 
+    /**
+     * Replica truncation to {@code endOffset}: drops the epochs that start at or after it (Kafka's
+     * truncateFromEnd), so the latest kept epoch is the one the kept log ends in.
+     */
+    void truncateFromEndAt(long endOffset) throws IOException {
+        List<EpochEntry> next = new ArrayList<>(entries);
+        if (next.removeIf(e -> e.startOffset() >= endOffset)) {
+            replace(next);
+        }
+    }
+
+    /** The log was emptied (a follower restarting from the leader's log start): no epoch is known. */
+    void clear() throws IOException {
+        if (!entries.isEmpty()) {
+            replace(List.of());
+        }
+    }
+
     /** Log start moved: the epoch covering it now starts there; older ones go. */
     void truncateFromStart(long logStartOffset) throws IOException {
         List<EpochEntry> cur = entries;
@@ -99,7 +117,9 @@ final class LeaderEpochCache {
 
     /**
      * Kafka's endOffsetFor: the largest epoch &lt;= requested and the start of the next epoch (or the log
-     * end for the latest). Requested below the first known epoch, or above the latest, is UNDEFINED.
+     * end for the latest). Above the latest epoch (or with none known) it is UNDEFINED; below the first
+     * known epoch it is the requested epoch ending where the first known one starts, as in Kafka: that
+     * history is gone with the log start, and the follower must truncate to where this log begins.
      */
     EpochEndOffset endOffsetFor(int requested, long logEndOffset) {
         List<EpochEntry> e = entries;
@@ -110,8 +130,11 @@ final class LeaderEpochCache {
         if (requested == last.epoch()) {
             return new EpochEndOffset(requested, logEndOffset);
         }
-        if (requested > last.epoch() || requested < e.get(0).epoch()) {
+        if (requested > last.epoch()) {
             return EpochEndOffset.UNDEFINED;
+        }
+        if (requested < e.get(0).epoch()) {
+            return new EpochEndOffset(requested, e.get(0).startOffset());
         }
         for (int i = e.size() - 2; i >= 0; i--) {
             if (e.get(i).epoch() <= requested) {

@@ -94,6 +94,15 @@ final class LogLoader {
      */
     private static void replayProducers(ConcurrentNavigableMap<Long, LogSegment> segments,
                                         ProducerStateManager producers, long from) throws IOException {
+        replayProducers(segments, producers, from, Long.MAX_VALUE);
+    }
+
+    /**
+     * As above, with transactions whose marker lies at or above {@code highWatermark} kept unstable (replica
+     * truncation, where the high watermark may lag the log end).
+     */
+    static void replayProducers(ConcurrentNavigableMap<Long, LogSegment> segments, ProducerStateManager producers,
+                                long from, long highWatermark) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(BatchFormat.HEADER_SIZE);
         Long startKey = segments.floorKey(from);
         for (LogSegment seg : segments.tailMap(startKey == null ? segments.firstKey() : startKey).values()) {
@@ -110,7 +119,7 @@ final class LogLoader {
                         batch = ByteBuffer.allocate(size);
                         seg.readHeader(batch, pos);
                     }
-                    TxnIndex.Entry aborted = replayOne(producers, batch);
+                    TxnIndex.Entry aborted = replayOne(producers, batch, highWatermark);
                     if (aborted != null) {
                         seg.txnIndex().append(aborted);
                     }
@@ -120,8 +129,13 @@ final class LogLoader {
         }
     }
 
-    private static TxnIndex.Entry replayOne(ProducerStateManager producers, ByteBuffer batch) {
+    private static TxnIndex.Entry replayOne(ProducerStateManager producers, ByteBuffer batch, long highWatermark) {
         try {
+            if (highWatermark != Long.MAX_VALUE) {
+                List<TxnIndex.Entry> aborted = producers.applyReplicated(batch, new int[] {0},
+                        BatchFormat.maxTimestamp(batch, 0), highWatermark);
+                return aborted.isEmpty() ? null : aborted.get(0);
+            }
             return producers.replay(batch, 0, BatchFormat.maxTimestamp(batch, 0));
         } catch (IllegalArgumentException e) {
             // a marker the append path would have refused: nothing to apply

@@ -29,8 +29,9 @@ final class LogSegment {
     private final Path dir;
     private final long baseOffset;
     private final FileChannel channel;
-    private final OffsetIndex offsetIndex;
-    private final TimeIndex timeIndex;
+    /** Replaced (not changed in place) by {@link #truncateTo}, so a reader keeps a consistent index. */
+    private volatile OffsetIndex offsetIndex;
+    private volatile TimeIndex timeIndex;
     private final TxnIndex txnIndex;
     private volatile int size;
     private volatile long maxTimestamp = -1;
@@ -39,6 +40,7 @@ final class LogSegment {
     private long rollingBaseTime = -1;
     private int bytesSinceLastIndexEntry;
     private long recoveredNextOffset = -1;
+    private volatile boolean truncated;
 
     private LogSegment(Path dir, long baseOffset, FileChannel channel, int size, OffsetIndex offsetIndex,
                        TimeIndex timeIndex) throws IOException {
@@ -237,6 +239,35 @@ final class LogSegment {
     private void indexBatch(ByteBuffer buf, int at, int filePos, int total, int indexIntervalBytes) {
         ByteBuffer header = buf.duplicate().position(at).slice();
         indexBatch(header, filePos, total, indexIntervalBytes);
+    }
+
+    /**
+     * Cuts the segment at {@code position}, a batch start, and rebuilds its indexes and timestamps from the
+     * batches kept (replica truncation). The smaller size is published before the file shrinks, so a read
+     * that starts afterwards stays below the cut; a read already past it meets the end of the file (an
+     * {@code IOException}) or, once new batches are appended there, whole batches of the new log. The cut
+     * is fsynced. Writer only.
+     */
+    void truncateTo(int position, int indexIntervalBytes) throws IOException {
+        size = position;
+        truncated = true;
+        channel.truncate(position);
+        channel.force(true);
+        offsetIndex = new OffsetIndex();
+        timeIndex = new TimeIndex();
+        maxTimestamp = -1;
+        offsetOfMaxTimestamp = -1;
+        rollingBaseTime = -1;
+        bytesSinceLastIndexEntry = 0;
+        rebuild(indexIntervalBytes, false);
+    }
+
+    /**
+     * Whether this segment was cut in place by {@link #truncateTo}: the log cleaner must not swap in a
+     * cleaned copy it may have made of the bytes before the cut.
+     */
+    boolean wasTruncated() {
+        return truncated;
     }
 
     /** Adds the final time index entry and writes both index files (crash-atomically). */

@@ -462,6 +462,15 @@ final class ProducerStateManager {
      * @return the snapshot's offset (replay batch headers from there), or -1 when none was usable
      */
     long loadSnapshot(long logEndOffset) throws IOException {
+        return loadSnapshot(logEndOffset, logEndOffset);
+    }
+
+    /**
+     * As {@link #loadSnapshot(long)}, loading the newest readable snapshot at or below {@code atOrBelow}
+     * and keeping (not loading) those between it and the log end: a replicated partition replays from its
+     * high watermark so that transactions completed above it stay unstable.
+     */
+    long loadSnapshot(long logEndOffset, long atOrBelow) throws IOException {
         producers.clear();
         ongoing.clear();
         unstableCompleted.clear();
@@ -473,6 +482,9 @@ final class ProducerStateManager {
                 Files.deleteIfExists(file);
                 continue;
             }
+            if (offset > atOrBelow) {
+                continue;
+            }
             Map<Long, Entry> loaded = readSnapshot(file);
             if (loaded != null) {
                 loaded.values().forEach(this::put);
@@ -480,6 +492,16 @@ final class ProducerStateManager {
             }
         }
         return -1;
+    }
+
+    /** The log was emptied (replica truncation to nothing): no producer, no snapshot. Writer only. */
+    void truncateFully() throws IOException {
+        producers.clear();
+        ongoing.clear();
+        unstableCompleted.clear();
+        for (long offset : snapshotOffsets()) {
+            Files.deleteIfExists(dir.resolve(LogSegment.fileName(offset, SUFFIX)));
+        }
     }
 
     private static Map<Long, Entry> readSnapshot(Path file) throws IOException {

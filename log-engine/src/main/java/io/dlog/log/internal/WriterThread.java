@@ -149,6 +149,17 @@ final class WriterThread implements Runnable {
         }
     }
 
+    /**
+     * Runs the group commit now, on this thread: a change that rewrites a log (replica truncation) first
+     * makes the appends waiting for an fsync durable and answers them, so none is acknowledged after its
+     * bytes were removed.
+     */
+    void commitNow() {
+        if (!pending.isEmpty()) {
+            commit();
+        }
+    }
+
     /** One fsync per dirty partition, then every waiting append completes. */
     private void commit() {
         for (DefaultPartitionLog p : dirty) {

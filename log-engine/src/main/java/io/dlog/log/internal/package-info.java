@@ -13,5 +13,12 @@
  * refuses it if retention or deletion changed the segments meanwhile.
  * Callers must not interrupt threads that read slices: an interrupt during {@code FileChannel} I/O
  * closes the shared channel.
+ *
+ * <p>Replica storage follows the same contract: follower appends, truncations, high-watermark updates and
+ * mode changes run on the partition's writer, in submission order with its appends. A truncation lowers
+ * the published offsets before it removes bytes; removed segments go through the janitor, and only the
+ * segment holding the new end is cut in place (a read already past the cut meets the end of the file, an
+ * {@code IOException} for that read). The high-watermark checkpoint is the one file written off the
+ * writer thread (the manager's scheduler), serialized with mode changes by a per-partition lock.
  */
 package io.dlog.log.internal;

@@ -77,7 +77,8 @@ class IndexAndEpochTest {
         cache.maybeAssign(2, 5);
         cache.maybeAssign(4, 10);
         cache.maybeAssign(7, 20);
-        assertThat(cache.endOffsetFor(1, 30)).isEqualTo(EpochEndOffset.UNDEFINED);
+        assertThat(cache.endOffsetFor(1, 30)).as("below the first epoch: where it starts").isEqualTo(new EpochEndOffset(1, 0));
+        assertThat(cache.endOffsetFor(-1, 30)).isEqualTo(EpochEndOffset.UNDEFINED);
         assertThat(cache.endOffsetFor(2, 30)).isEqualTo(new EpochEndOffset(2, 10));
         assertThat(cache.endOffsetFor(3, 30)).isEqualTo(new EpochEndOffset(2, 10));
         assertThat(cache.endOffsetFor(5, 30)).isEqualTo(new EpochEndOffset(4, 20));

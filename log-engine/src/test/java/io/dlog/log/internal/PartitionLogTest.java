@@ -236,7 +236,8 @@ class PartitionLogTest {
         assertThat(log.endOffsetForEpoch(1)).isEqualTo(new io.dlog.log.EpochEndOffset(1, 2));
         assertThat(log.endOffsetForEpoch(2)).isEqualTo(new io.dlog.log.EpochEndOffset(1, 2));
         assertThat(log.endOffsetForEpoch(3)).isEqualTo(new io.dlog.log.EpochEndOffset(3, 4));
-        assertThat(log.endOffsetForEpoch(0)).isEqualTo(io.dlog.log.EpochEndOffset.UNDEFINED);
+        assertThat(log.endOffsetForEpoch(0)).as("below the first epoch: where the log starts, as Kafka")
+                .isEqualTo(new io.dlog.log.EpochEndOffset(0, 0));
         reopen();
         assertThat(log.latestLeaderEpoch()).isEqualTo(3);
         assertThat(log.endOffsetForEpoch(2)).isEqualTo(new io.dlog.log.EpochEndOffset(1, 2));
