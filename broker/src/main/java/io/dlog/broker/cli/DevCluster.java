@@ -96,7 +96,7 @@ final class DevCluster {
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(DLogCli.class.getName());
-        command.addAll(List.of("start", "--config", node.configFile().toString()));
+        command.addAll(List.of("start", "--config", node.configFile().toString(), "--stop-with-parent"));
         Process process = new ProcessBuilder(command).start();
         NodeProcess started = new NodeProcess(node, process);
         started.relays.add(relay(started, process.getInputStream(), out, true));
@@ -211,7 +211,9 @@ final class DevCluster {
             stopped = true;
         }
         for (NodeProcess node : nodes) {
-            node.process.destroy();
+            // Through the handle: Process.destroy() would also close our ends of the node's pipes, and its
+            // last words (the clean shutdown's log lines) would be lost.
+            node.process.toHandle().destroy();
         }
         long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
         for (NodeProcess node : nodes) {

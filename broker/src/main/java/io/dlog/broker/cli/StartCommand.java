@@ -62,6 +62,10 @@ final class StartCommand implements Callable<Integer> {
                     + "JVM, ports 9092/9093, 9094/9095, ... (PLAINTEXT/CONTROLLER); --config and -o apply to every node.")
     Integer clusterSize;
 
+    /** Set by {@code --cluster} on its nodes: a dev cluster's nodes must not outlive it, even after its kill -9. */
+    @Option(names = "--stop-with-parent", hidden = true)
+    boolean stopWithParent;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -85,6 +89,9 @@ final class StartCommand implements Callable<Integer> {
     }
 
     private int runNode() {
+        if (stopWithParent) {
+            ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(this::requestStop));
+        }
         BrokerConfig config;
         try {
             config = BrokerConfig.parse(collectConfig());

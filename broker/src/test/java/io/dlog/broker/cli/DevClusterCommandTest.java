@@ -126,6 +126,41 @@ class DevClusterCommandTest {
                         .containsExactlyInAnyOrder(base, base + 2, base + 4);
             }
             assertThat(run.stop(TIMEOUT)).as(run.toString()).isZero();
+            // Each node's own shutdown log made it through: the pipes stay open until the node has exited
+            assertThat(run.stderr()).as(run.toString()).contains("[node-1] ").contains("node 1 stopped")
+                    .contains("node 3 stopped");
+        }
+    }
+
+    @Test
+    void shouldStopEveryNodeWhenTheDevClusterProcessIsKilledHard() throws Exception {
+        assumeTrue(clusterConfigSupported(), "BrokerConfig does not know the cluster keys yet");
+        // Given: dlog start --cluster 1 in a JVM of its own
+        int base = CliRun.freePortRange(2);
+        Path out = tmp.resolve("out.txt");
+        Process parent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), DLogCli.class.getName(), "start", "--cluster", "1",
+                "--port", Integer.toString(base), "--data-dir", tmp.resolve("c").toString())
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        java.util.List<ProcessHandle> nodes = new java.util.ArrayList<>();
+        try {
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (!Files.readString(out).contains(StartCommand.SERVING + "127.0.0.1:" + base) && parent.isAlive()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(Files.readString(out)).contains(StartCommand.SERVING + "127.0.0.1:" + base);
+            ProcessHandle node = parent.children().findFirst().orElseThrow();
+            nodes.add(node);
+
+            // When: the parent gets no chance to stop its nodes
+            parent.destroyForcibly().waitFor();
+
+            // Then: the node notices and shuts down cleanly by itself
+            assertThat(node.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS).isAlive()).isFalse();
+        } finally {
+            parent.destroyForcibly();
+            nodes.forEach(ProcessHandle::destroyForcibly);
         }
     }
 
