@@ -666,17 +666,26 @@ final class DefaultPartitionLog implements PartitionLog {
     /**
      * Puts a cleaned segment in the place of {@code replaced} (contiguous sealed segments, the first with
      * the cleaned segment's base offset) crash-safely ({@link SegmentSwap}). Refused, leaving everything as
-     * it was, when the partition closed or one of them is gone (retention or DeleteRecords ran meanwhile).
+     * it was, when the partition closed or the segments changed since the clean read them (retention or
+     * DeleteRecords removed one, a replica truncation cut one or removed what followed).
      * Readers holding an old segment keep reading it until the janitor closes it after
      * {@code fileDeleteDelayMs}. Writer thread only.
      *
+     * @param sizes    the replaced segments' sizes when the clean read them
      * @param rangeEnd the first offset after the replaced segments (the next segment's base offset)
      */
-    boolean replaceSegments(List<LogSegment> replaced, LogSegment cleaned, long rangeEnd) throws IOException {
-        for (LogSegment old : replaced) {
-            if (closed || offline || segments.get(old.baseOffset()) != old || old == active || old.wasTruncated()) {
+    boolean replaceSegments(List<LogSegment> replaced, int[] sizes, LogSegment cleaned, long rangeEnd)
+            throws IOException {
+        for (int i = 0; i < replaced.size(); i++) {
+            LogSegment old = replaced.get(i);
+            if (closed || offline || segments.get(old.baseOffset()) != old || old == active || old.wasTruncated()
+                    || old.size() != sizes[i]) {
                 return false;
             }
+        }
+        Long next = segments.higherKey(replaced.get(replaced.size() - 1).baseOffset());
+        if (next == null || next != rangeEnd) {
+            return false;
         }
         SegmentSwap.commit(dir, cleaned.baseOffset(), rangeEnd);
         SegmentSwap.install(dir, cleaned.baseOffset(), replaced);

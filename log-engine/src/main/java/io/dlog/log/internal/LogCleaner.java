@@ -291,10 +291,11 @@ final class LogCleaner {
             if (rangeEnd == null) {
                 return null;
             }
+            int[] sizes = group.stream().mapToInt(LogSegment::size).toArray();
             LogSegment cleaned = LogSegment.createCleaned(log.dir(), group.get(0).baseOffset());
             try {
-                cleaner.cleanInto(group, cleaned, lastBatches, now, cfg.deleteRetentionMs(), cfg.indexIntervalBytes(),
-                        txn, stats);
+                cleaner.cleanInto(group, sizes, cleaned, lastBatches, now, cfg.deleteRetentionMs(),
+                        cfg.indexIntervalBytes(), txn, stats);
                 cleaned.flush();
             } catch (IOException | RuntimeException e) {
                 cleaned.closeAndDeleteCleaned();
@@ -302,7 +303,7 @@ final class LogCleaner {
             }
             // The writer decides and tidies up: after a timeout here it may still run the swap.
             boolean swapped = DefaultLogManager.await(log.onWriter(() -> {
-                boolean done = log.replaceSegments(group, cleaned, rangeEnd);
+                boolean done = log.replaceSegments(group, sizes, cleaned, rangeEnd);
                 if (!done) {
                     cleaned.closeAndDeleteCleaned();
                 }

@@ -68,17 +68,19 @@ final class SegmentCleaner {
     /**
      * Writes what stays of {@code sources} into {@code target} (a fresh {@code .cleaned} segment).
      *
+     * @param sizes               bytes of each source to read: their sizes when the clean began
      * @param lastBatchOfProducer producer id → last offset of its last batch (those batches stay)
      * @param txn                 the pass's transaction state, fed every batch in offset order
      */
-    void cleanInto(List<LogSegment> sources, LogSegment target, Map<Long, Long> lastBatchOfProducer, long now,
-                   long deleteRetentionMs, int indexIntervalBytes, CleanedTransactions txn, Stats stats)
+    void cleanInto(List<LogSegment> sources, int[] sizes, LogSegment target, Map<Long, Long> lastBatchOfProducer,
+                   long now, long deleteRetentionMs, int indexIntervalBytes, CleanedTransactions txn, Stats stats)
             throws IOException {
         out.clear();
         batchesOut = 0;
         ByteBuffer header = ByteBuffer.allocate(BatchFormat.HEADER_SIZE);
-        for (LogSegment source : sources) {
-            int limit = source.size();
+        for (int i = 0; i < sources.size(); i++) {
+            LogSegment source = sources.get(i);
+            int limit = sizes[i];
             int pos = 0;
             while (pos + BatchFormat.HEADER_SIZE <= limit) {
                 checkAborted.run();

@@ -289,6 +289,28 @@ class LogCleanerTest {
     }
 
     @Test
+    void shouldRefuseTheSwapWhenAReplicaTruncationCutTheSegmentsMeanwhile() throws Exception {
+        DefaultPartitionLog log = open(dir);
+        List<KeyedRecords.Rec> before = fill(log);
+        List<LogSegment> group = LogCleaner.groups(log, log.activeSegment().baseOffset(), config).get(0);
+        int[] sizes = group.stream().mapToInt(LogSegment::size).toArray();
+        long rangeEnd = log.segments().higherKey(group.get(group.size() - 1).baseOffset());
+        LogSegment cleaned = LogSegment.createCleaned(log.dir(), group.get(0).baseOffset());
+        new SegmentCleaner(new OffsetMap(1 << 16, 0.9), RecordsCodec.UNCOMPRESSED_ONLY, new Throttler(Double.MAX_VALUE),
+                () -> { }).cleanInto(group, sizes, cleaned, Map.of(), clock.millis(), DAY, 4096,
+                CleanedTransactions.of(log.segments().values()), new SegmentCleaner.Stats());
+
+        // the clean read the segments; now a truncation cuts inside the first one
+        long cut = before.get(2).offset(); // the second batch: truncation cuts at batch starts
+        log.truncateTo(cut).get();
+        boolean swapped = log.onWriter(() -> log.replaceSegments(group, sizes, cleaned, rangeEnd)).get();
+
+        assertThat(swapped).isFalse();
+        assertThat(readAll(log)).containsExactlyElementsOf(before.subList(0, 2));
+        assertThat(log.logEndOffset()).isEqualTo(cut);
+    }
+
+    @Test
     void shouldLeaveReadsInFlightValid() throws Exception {
         DefaultPartitionLog log = open(dir);
         fill(log);
