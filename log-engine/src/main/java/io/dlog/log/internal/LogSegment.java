@@ -245,8 +245,8 @@ final class LogSegment {
      * Cuts the segment at {@code position}, a batch start, and rebuilds its indexes and timestamps from the
      * batches kept (replica truncation). The smaller size is published before the file shrinks, so a read
      * that starts afterwards stays below the cut; a read already past it meets the end of the file (an
-     * {@code IOException}) or, once new batches are appended there, whole batches of the new log. The cut
-     * is fsynced. Writer only.
+     * {@code IOException}). The caller seals the segment right after, so no new bytes ever land at those
+     * positions. The cut is fsynced. Writer only.
      */
     void truncateTo(int position, int indexIntervalBytes) throws IOException {
         size = position;

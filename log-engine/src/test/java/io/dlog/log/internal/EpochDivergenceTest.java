@@ -15,11 +15,14 @@ import java.util.concurrent.TimeUnit;
 
 import static io.dlog.log.internal.LogTestSupport.T0;
 import static io.dlog.log.internal.LogTestSupport.append;
+import static io.dlog.log.internal.ReplicaTestSupport.assertSameLog;
+import static io.dlog.log.internal.ReplicaTestSupport.reconcile;
+import static io.dlog.log.internal.ReplicaTestSupport.replicate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * OffsetForLeaderEpoch answers after follower appends and truncations, through the divergence cases a
- * follower meets; {@link #reconcile} is the follower's side of KIP-101/KIP-279 as Kafka's fetcher runs it.
+ * follower meets ({@link ReplicaTestSupport#reconcile}: the follower's side of KIP-101/KIP-279).
  */
 class EpochDivergenceTest {
     @TempDir
@@ -56,36 +59,6 @@ class EpochDivergenceTest {
 
     private static void write(PartitionLog leader, int epoch, String... values) throws Exception {
         append(leader, TestBatches.of(values).timestamp(T0).build(), epoch);
-    }
-
-    /** Copies the leader's batches from the follower's log end, as a replica fetch would. */
-    private static void replicate(PartitionLog leader, PartitionLog follower) throws Exception {
-        if (follower.logEndOffset() < leader.logEndOffset()) {
-            follower.appendAsFollower(FollowerAppendTest.logBytes(leader, follower.logEndOffset()))
-                    .get(10, TimeUnit.SECONDS);
-        }
-    }
-
-    /**
-     * The follower asks the leader for the end of its latest epoch; when the leader answers an older
-     * epoch, the follower's own end of that epoch bounds the cut too. Then it catches up.
-     */
-    private static long reconcile(PartitionLog leader, PartitionLog follower) throws Exception {
-        EpochEndOffset answer = leader.endOffsetForEpoch(follower.latestLeaderEpoch());
-        long cut = Math.min(answer.endOffset(), follower.logEndOffset());
-        if (answer.leaderEpoch() != follower.latestLeaderEpoch()) {
-            cut = Math.min(cut, follower.endOffsetForEpoch(answer.leaderEpoch()).endOffset());
-        }
-        follower.truncateTo(cut).get(10, TimeUnit.SECONDS);
-        replicate(leader, follower);
-        return cut;
-    }
-
-    private static void assertSameLog(PartitionLog leader, PartitionLog follower) throws Exception {
-        assertThat(FollowerAppendTest.logBytes(follower, 0)).isEqualTo(FollowerAppendTest.logBytes(leader, 0));
-        for (int epoch = 0; epoch <= leader.latestLeaderEpoch() + 1; epoch++) {
-            assertThat(follower.endOffsetForEpoch(epoch)).as("epoch %d", epoch).isEqualTo(leader.endOffsetForEpoch(epoch));
-        }
     }
 
     @Test

@@ -5,16 +5,13 @@ import io.dlog.log.AppendError;
 import io.dlog.log.AppendResult;
 import io.dlog.log.EpochEndOffset;
 import io.dlog.log.LogConfig;
-import io.dlog.log.LogManager;
 import io.dlog.log.PartitionLog;
-import io.dlog.log.TopicPartition;
 import io.dlog.log.UnexpectedAppendOffsetException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
@@ -32,48 +29,25 @@ class FollowerAppendTest {
     @TempDir
     Path followerDir;
     private final MutableClock clock = new MutableClock(T0);
-    private final TopicPartition tp = new TopicPartition("t", 0);
     private LogConfig config = LogConfig.DEFAULT;
-    private LogManager leaderManager;
-    private LogManager followerManager;
+    private ReplicaPair pair;
     private PartitionLog leader;
     private PartitionLog follower;
 
     @BeforeEach
     void setUp() throws Exception {
-        leaderManager = LogTestSupport.open(leaderDir, clock, config);
-        leader = leaderManager.getOrCreate(tp, config);
+        pair = new ReplicaPair(leaderDir, followerDir, clock, config);
+        leader = pair.leader;
         openFollower();
     }
 
     private void openFollower() throws Exception {
-        if (followerManager != null) {
-            followerManager.close();
-        }
-        followerManager = LogTestSupport.open(followerDir, clock, config);
-        follower = followerManager.getOrCreate(tp, config);
+        follower = pair.reopenFollower(config);
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        leaderManager.close();
-        followerManager.close();
-    }
-
-    /** Every batch of a log from {@code from} to its end, across segments, as a fetch would copy them. */
-    static ByteBuffer logBytes(PartitionLog log, long from) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        long next = from;
-        while (next < log.logEndOffset()) {
-            ByteBuffer slice = LogTestSupport.bytes(log.read(next, Integer.MAX_VALUE, Long.MAX_VALUE, true));
-            int at = 0;
-            while (at < slice.limit()) {
-                next = BatchFormat.baseOffset(slice, at) + BatchFormat.lastOffsetDelta(slice, at) + 1;
-                at += BatchFormat.totalSize(slice, at);
-            }
-            out.writeBytes(slice.array());
-        }
-        return ByteBuffer.wrap(out.toByteArray());
+        pair.close();
     }
 
     private AppendResult followerAppend(ByteBuffer batches) throws Exception {
@@ -93,7 +67,7 @@ class FollowerAppendTest {
     void shouldStoreLeaderBatchesVerbatimWithTheLeadersState() throws Exception {
         // Given a leader log with two epochs, an idempotent producer, an aborted and an open transaction
         leaderTransactions();
-        ByteBuffer all = logBytes(leader, 0);
+        ByteBuffer all = ReplicaTestSupport.logBytes(leader, 0);
 
         // When the follower appends its bytes
         AppendResult result = followerAppend(all.duplicate());
@@ -102,7 +76,7 @@ class FollowerAppendTest {
         assertThat(result.succeeded()).isTrue();
         assertThat(result.baseOffset()).isZero();
         assertThat(result.lastOffset()).isEqualTo(leader.logEndOffset() - 1);
-        assertThat(logBytes(follower, 0)).isEqualTo(all);
+        assertThat(ReplicaTestSupport.logBytes(follower, 0)).isEqualTo(all);
         assertThat(follower.logEndOffset()).isEqualTo(leader.logEndOffset());
         assertThat(follower.latestLeaderEpoch()).isEqualTo(4);
         assertThat(follower.endOffsetForEpoch(1)).isEqualTo(leader.endOffsetForEpoch(1));
@@ -123,11 +97,11 @@ class FollowerAppendTest {
     @Test
     void shouldContinueBatchByBatchAndLetTheProducerContinueOnTheFollower() throws Exception {
         leaderTransactions();
-        ByteBuffer all = logBytes(leader, 0);
+        ByteBuffer all = ReplicaTestSupport.logBytes(leader, 0);
         int half = BatchFormat.totalSize(all, 0) + BatchFormat.totalSize(all, BatchFormat.totalSize(all, 0));
         followerAppend(all.duplicate().limit(half).slice());
         followerAppend(all.duplicate().position(half).slice());
-        assertThat(logBytes(follower, 0)).isEqualTo(all);
+        assertThat(ReplicaTestSupport.logBytes(follower, 0)).isEqualTo(all);
 
         // the follower, made leader, accepts the producer's next sequence and refuses a gap
         assertThat(append(follower, TestBatches.of("i4").producer(7, 0, 3).timestamp(T0).build(), 5).succeeded())
@@ -142,7 +116,7 @@ class FollowerAppendTest {
     @Test
     void shouldRefuseBatchesThatDoNotStartAtTheLogEndAndWriteNothing() throws Exception {
         leaderTransactions();
-        ByteBuffer all = logBytes(leader, 0);
+        ByteBuffer all = ReplicaTestSupport.logBytes(leader, 0);
         int first = BatchFormat.totalSize(all, 0);
         ByteBuffer fromSecond = all.duplicate().position(first).slice();
 
@@ -158,7 +132,7 @@ class FollowerAppendTest {
     @Test
     void shouldRefuseBatchesWithAGapBetweenThem() throws Exception {
         leaderTransactions();
-        ByteBuffer all = logBytes(leader, 0);
+        ByteBuffer all = ReplicaTestSupport.logBytes(leader, 0);
         int first = BatchFormat.totalSize(all, 0);
         int second = BatchFormat.totalSize(all, first);
         ByteBuffer gap = TestBatches.concat(all.duplicate().limit(first), all.duplicate().position(first + second));
@@ -176,7 +150,7 @@ class FollowerAppendTest {
     @Test
     void shouldRefuseACorruptBatch() throws Exception {
         leaderTransactions();
-        ByteBuffer all = logBytes(leader, 0);
+        ByteBuffer all = ReplicaTestSupport.logBytes(leader, 0);
         all.put(BatchFormat.HEADER_SIZE + 2, (byte) (all.get(BatchFormat.HEADER_SIZE + 2) ^ 1));
 
         AppendResult result = followerAppend(all);
@@ -191,11 +165,9 @@ class FollowerAppendTest {
         append(leader, TestBatches.of("0123456789".repeat(20)).timestamp(1L).build(), 0);
         config = new LogConfig(1024 * 1024, Long.MAX_VALUE, 1024 * 1024, 4096, -1, -1, 100, false, true, false,
                 1000, 1000, io.dlog.log.FlushMode.OS, 0);
-        followerManager.close();
-        followerManager = LogTestSupport.open(followerDir, clock, config);
-        follower = followerManager.getOrCreate(tp, config);
+        openFollower();
 
-        assertThat(followerAppend(logBytes(leader, 0)).succeeded()).isTrue();
+        assertThat(followerAppend(ReplicaTestSupport.logBytes(leader, 0)).succeeded()).isTrue();
         assertThat(follower.logEndOffset()).isEqualTo(1);
     }
 
@@ -204,23 +176,21 @@ class FollowerAppendTest {
         for (int i = 0; i < 20; i++) {
             append(leader, TestBatches.of("value-" + i, "other-" + i).timestamp(T0).build(), 3);
         }
-        ByteBuffer all = logBytes(leader, 0);
+        ByteBuffer all = ReplicaTestSupport.logBytes(leader, 0);
         int segmentBytes = BatchFormat.totalSize(all, 0) * 3 + 1;
         config = LogConfig.DEFAULT.withSegmentBytes(segmentBytes);
-        followerManager.close();
-        followerManager = LogTestSupport.open(followerDir, clock, config);
-        follower = followerManager.getOrCreate(tp, config);
+        openFollower();
 
         followerAppend(all.duplicate());
 
         DefaultPartitionLog f = (DefaultPartitionLog) follower;
         assertThat(f.segments().size()).isGreaterThanOrEqualTo(7);
         assertThat(f.segments().values()).allSatisfy(s -> assertThat(s.size()).isLessThanOrEqualTo(segmentBytes));
-        assertThat(logBytes(follower, 0)).isEqualTo(all);
+        assertThat(ReplicaTestSupport.logBytes(follower, 0)).isEqualTo(all);
         assertThat(LogTestSupport.readValues(follower, 39)).containsExactly("value-19", "other-19");
         openFollower();
         assertThat(follower.logEndOffset()).isEqualTo(40);
-        assertThat(logBytes(follower, 0)).isEqualTo(all);
+        assertThat(ReplicaTestSupport.logBytes(follower, 0)).isEqualTo(all);
     }
 
     @Test
@@ -230,7 +200,7 @@ class FollowerAppendTest {
         follower.updateConfig(config);
         append(leader, TestBatches.of("a").timestamp(T0).build(), 0);
 
-        AppendResult result = followerAppend(logBytes(leader, 0));
+        AppendResult result = followerAppend(ReplicaTestSupport.logBytes(leader, 0));
 
         assertThat(result.succeeded()).isTrue();
         assertThat(follower.highWatermark()).isEqualTo(1);

@@ -64,7 +64,7 @@ class TruncationTest {
     }
 
     private List<String> allValues() throws Exception {
-        return TestBatches.values(FollowerAppendTest.logBytes(log, log.logStartOffset()));
+        return TestBatches.values(ReplicaTestSupport.logBytes(log, log.logStartOffset()));
     }
 
     private Path partitionDir() {
