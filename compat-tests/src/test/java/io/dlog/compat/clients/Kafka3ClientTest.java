@@ -117,44 +117,7 @@ class Kafka3ClientTest {
 
     @Test
     void shouldCommitAndAbortTransactionsWithTheKafka3Producer() throws Exception {
-        // Given
-        String topic = DLOG.newTopic(1);
-        Properties props = props();
-        props.put("key.serializer", kafka3.loadClass(STRING_SERIALIZER));
-        props.put("value.serializer", kafka3.loadClass(STRING_SERIALIZER));
-        props.put("transactional.id", "kafka3-tx");
-        props.put("max.block.ms", "30000");
-        Class<?> producerInterface = kafka3.loadClass("org.apache.kafka.clients.producer.Producer");
-        Class<?> recordClass = kafka3.loadClass("org.apache.kafka.clients.producer.ProducerRecord");
-        Method send = producerInterface.getMethod("send", recordClass);
-        Object producer = kafka3.loadClass("org.apache.kafka.clients.producer.KafkaProducer")
-                .getConstructor(Properties.class).newInstance(props);
-
-        // When: a committed transaction of two records, an aborted one of one
-        try {
-            unwrap(() -> producerInterface.getMethod("initTransactions").invoke(producer));
-            for (String[] txn : new String[][] {{"commit", "c1", "c2"}, {"abort", "a1"}}) {
-                unwrap(() -> producerInterface.getMethod("beginTransaction").invoke(producer));
-                for (int i = 1; i < txn.length; i++) {
-                    Object record = recordClass.getConstructor(String.class, Integer.class, Object.class, Object.class)
-                            .newInstance(topic, 0, "k", txn[i]);
-                    ((Future<?>) unwrap(() -> send.invoke(producer, record))).get(30, TimeUnit.SECONDS);
-                }
-                String end = txn[0].equals("commit") ? "commitTransaction" : "abortTransaction";
-                unwrap(() -> producerInterface.getMethod(end).invoke(producer));
-            }
-        } finally {
-            ((AutoCloseable) producer).close();
-        }
-
-        // Then
-        TopicPartition tp = new TopicPartition(topic, 0);
-        try (KafkaConsumer<String, String> consumer = Clients.stringConsumer(DLOG.bootstrapServers(),
-                java.util.Map.of("isolation.level", "read_committed"))) {
-            assertThat(Clients.readFromBeginning(consumer, List.of(tp), 2)).extracting(ConsumerRecord::value)
-                    .containsExactly("c1", "c2");
-        }
-        assertThat(consume(topic, 0, 3)).extracting(r -> r[1]).containsExactly("c1", "c2", "a1");
+        OldClientTransactions.commitAndAbort(kafka3, DLOG.bootstrapServers(), DLOG.newTopic(1), "kafka3-tx");
     }
 
     private static Properties props() {

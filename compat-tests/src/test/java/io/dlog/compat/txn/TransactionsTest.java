@@ -190,21 +190,30 @@ class TransactionsTest {
 
     @Test
     void shouldCommitConsumedOffsetsOnlyWithTheTransaction() throws Exception {
+        consumeTransformProduce(DLOG, "tx-ctp");
+    }
+
+    /**
+     * Consume-transform-produce with sendOffsetsToTransaction: the first attempt aborts (its offsets are
+     * not committed), the second commits (offsets and output appear together). Shared with the TV2 test.
+     */
+    static void consumeTransformProduce(DLogBrokerExtension dlog, String transactionalId) throws Exception {
         // Given ten input records
-        String input = DLOG.newTopic(1);
-        String output = DLOG.newTopic(1);
+        String input = dlog.newTopic(1);
+        String output = dlog.newTopic(1);
         String group = "ctp-" + input;
         TopicPartition in = new TopicPartition(input, 0);
-        try (KafkaProducer<String, String> plain = Clients.stringProducer(DLOG.bootstrapServers())) {
+        try (KafkaProducer<String, String> plain = Clients.stringProducer(dlog.bootstrapServers())) {
             for (int i = 0; i < 10; i++) {
                 plain.send(new ProducerRecord<>(input, 0, "k", "v" + i));
             }
         }
-        try (KafkaConsumer<String, String> consumer = Clients.stringConsumer(DLOG.bootstrapServers(), Map.of(
+        try (KafkaConsumer<String, String> consumer = Clients.stringConsumer(dlog.bootstrapServers(), Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
-             KafkaProducer<String, String> producer = transactional("tx-ctp", Map.of())) {
+             KafkaProducer<String, String> producer = Clients.stringProducer(dlog.bootstrapServers(), Map.of(
+                     ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId, ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000))) {
             producer.initTransactions();
             consumer.subscribe(List.of(input));
 
@@ -221,7 +230,7 @@ class TransactionsTest {
                     producer.commitTransaction();
                 } else {
                     producer.abortTransaction();
-                    try (Admin admin = DLOG.admin()) {
+                    try (Admin admin = dlog.admin()) {
                         assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
                                 .get(30, TimeUnit.SECONDS)).doesNotContainKey(in);
                     }
@@ -231,7 +240,7 @@ class TransactionsTest {
         }
 
         // Then
-        try (Admin admin = DLOG.admin()) {
+        try (Admin admin = dlog.admin()) {
             assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
                     .get(in).offset()).isEqualTo(10);
         }
@@ -239,7 +248,7 @@ class TransactionsTest {
         for (int i = 0; i < 10; i++) {
             expected.add("V" + i);
         }
-        assertThat(readAll(output, IsolationLevel.READ_COMMITTED)).containsExactlyElementsOf(expected);
+        assertThat(readAll(dlog.bootstrapServers(), output, IsolationLevel.READ_COMMITTED)).containsExactlyElementsOf(expected);
     }
 
     @Test

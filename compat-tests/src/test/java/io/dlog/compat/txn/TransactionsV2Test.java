@@ -6,22 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.dlog.compat.DLogBrokerExtension;
 import io.dlog.compat.clients.Clients;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TransactionDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -78,55 +72,7 @@ class TransactionsV2Test {
 
     @Test
     void shouldCommitConsumedOffsetsThroughTxnOffsetCommitV5() throws Exception {
-        // Given
-        String input = DLOG.newTopic(1);
-        String output = DLOG.newTopic(1);
-        String group = "v2-ctp-" + input;
-        TopicPartition in = new TopicPartition(input, 0);
-        try (KafkaProducer<String, String> plain = Clients.stringProducer(DLOG.bootstrapServers())) {
-            for (int i = 0; i < 5; i++) {
-                plain.send(new ProducerRecord<>(input, 0, "k", "v" + i));
-            }
-        }
-
-        // When: an aborted attempt, then a committed one
-        try (KafkaConsumer<String, String> consumer = Clients.stringConsumer(DLOG.bootstrapServers(), Map.of(
-                ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
-             KafkaProducer<String, String> producer = transactional("v2-ctp")) {
-            producer.initTransactions();
-            consumer.subscribe(List.of(input));
-            for (boolean commit : new boolean[] {false, true}) {
-                List<ConsumerRecord<String, String>> batch = Clients.pollUntil(consumer, 5, Clients.WAIT);
-                producer.beginTransaction();
-                for (ConsumerRecord<String, String> r : batch) {
-                    producer.send(new ProducerRecord<>(output, 0, r.key(), r.value() + "!"));
-                }
-                producer.sendOffsetsToTransaction(Map.of(in, new OffsetAndMetadata(5)), consumer.groupMetadata());
-                if (commit) {
-                    producer.commitTransaction();
-                } else {
-                    producer.abortTransaction();
-                    try (Admin admin = DLOG.admin()) {
-                        assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
-                                .get(30, TimeUnit.SECONDS)).doesNotContainKey(in);
-                    }
-                    consumer.seek(in, 0);
-                }
-            }
-        }
-
-        // Then
-        try (Admin admin = DLOG.admin()) {
-            assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
-                    .get(in).offset()).isEqualTo(5);
-        }
-        List<String> expected = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            expected.add("v" + i + "!");
-        }
-        assertThat(TransactionsTest.readAll(DLOG.bootstrapServers(), output, IsolationLevel.READ_COMMITTED))
-                .containsExactlyElementsOf(expected);
+        TransactionsTest.consumeTransformProduce(DLOG, "v2-ctp");
     }
 
     @Test
