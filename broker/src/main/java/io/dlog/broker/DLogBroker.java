@@ -83,7 +83,8 @@ public final class DLogBroker implements AutoCloseable {
         }
         LogManagerConfig logConfig = new LogManagerConfig(dataDir, Duration.ofMillis(config.retentionCheckIntervalMs()),
                 Duration.ofMillis(config.groupCommitMaxWaitMs()), Math.max(1, Math.min(config.numIoThreads(),
-                Runtime.getRuntime().availableProcessors())), Duration.ofDays(1), config.cleanerConfig());
+                Runtime.getRuntime().availableProcessors())), Duration.ofMillis(config.producerIdExpirationMs()),
+                config.cleanerConfig());
         MetadataStore metadata = MetadataStore.open(dataDir.resolve(METADATA_DIR));
         LogManager logs = null;
         ScheduledExecutorService scheduler = null;

@@ -124,6 +124,8 @@ public final class BrokerConfig {
                     ConfigDef.Importance.MEDIUM, "Cleaner read plus write rate, all threads together.")
             .define(LOG_CLEANER_BACKOFF_MS, ConfigDef.Type.LONG, 15_000L, ConfigDef.Range.atLeast(0),
                     ConfigDef.Importance.MEDIUM, "Cleaner pause when no log needs cleaning.")
+            .define("producer.id.expiration.ms", ConfigDef.Type.INT, 86_400_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.LOW, "How long a partition keeps an idle producer's state (not one inside a transaction).")
             .define("transaction.version", ConfigDef.Type.SHORT, (short) 2, ConfigDef.Range.between(1, 2),
                     ConfigDef.Importance.HIGH, "Transaction protocol version (Kafka's transaction.version feature, 2 on new Kafka 4 clusters): "
                             + "2 is KIP-890 part 2 (epoch bump on every commit or abort, partitions added by Produce).")
@@ -323,6 +325,11 @@ public final class BrokerConfig {
 
     public int socketRequestMaxBytes() {
         return (Integer) parsed.get(SOCKET_REQUEST_MAX_BYTES);
+    }
+
+    /** producer.id.expiration.ms (Kafka's 86400000). */
+    public long producerIdExpirationMs() {
+        return ((Number) parsed.get("producer.id.expiration.ms")).longValue();
     }
 
     public long retentionCheckIntervalMs() {
