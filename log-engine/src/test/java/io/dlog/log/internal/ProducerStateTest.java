@@ -6,6 +6,7 @@ import io.dlog.log.LogConfig;
 import io.dlog.log.LogManager;
 import io.dlog.log.LogManagerConfig;
 import io.dlog.log.PartitionLog;
+import io.dlog.log.ProducerSnapshot;
 import io.dlog.log.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -143,5 +144,14 @@ class ProducerStateTest {
         manager.runRetentionNow();
         assertThat(log.activeProducers()).isEmpty();
         assertThat(send(7, 0, 17, "b").succeeded()).isTrue();
+    }
+
+    @Test
+    void shouldKeepAnIdleProducerInsideATransaction() throws Exception {
+        append(log, TestBatches.of("open").producer(8, 0, 0).transactional().timestamp(clock.millis()).build());
+        clock.advance(Duration.ofMinutes(11).toMillis());
+        manager.runRetentionNow();
+        assertThat(log.activeProducers()).extracting(ProducerSnapshot::producerId).containsExactly(8L);
+        assertThat(log.lastStableOffset()).isZero();
     }
 }
