@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlog.compat.DLogBrokerExtension;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.zip.CRC32C;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterEach;
@@ -91,6 +94,21 @@ class BadRecordBatchTest {
     void shouldAnswerCorruptMessageForAGzipBatchThatDoesNotDecompressOnACompactedTopic() throws Exception {
         String topic = DLOG.newTopic(1, Map.of("cleanup.policy", "compact"));
         assertRefusedQuietly(topic, garbageGzipBatch(), Errors.CORRUPT_MESSAGE);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-209, -1, 2_063_597_615})
+    void shouldAnswerCorruptMessageForASnappyBatchWithABadChunkSize(int chunkSize) throws Exception {
+        // Given: a real snappy batch whose first chunk size (after xerial's 16-byte stream header) lies;
+        // snappy-java reports that with SnappyError, an Error, which used to close the connection.
+        String topic = DLOG.newTopic(1, Map.of("cleanup.policy", "compact"));
+        byte[] value = "snappy".repeat(20).getBytes(StandardCharsets.UTF_8);
+        ByteBuffer snappy = MemoryRecords.withRecords(Compression.snappy().build(), new SimpleRecord(value, value)).buffer();
+        ByteBuffer batch = ByteBuffer.allocate(snappy.remaining()).put(snappy.duplicate()).flip();
+        batch.putInt(61 + 16, chunkSize);
+        fixCrc(batch);
+
+        assertRefusedQuietly(topic, batch, Errors.CORRUPT_MESSAGE);
     }
 
     @Test

@@ -99,7 +99,11 @@ public final class RecordsValidator {
                 }
             }
             return Outcome.accept(recompress ? recompress(batch, compression) : records.buffer());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError fatal) {
+                throw fatal;
+            }
+            // snappy-java reports corrupt input with SnappyError, an Error (found by RequestFuzzTest).
             return Outcome.refuse(Errors.CORRUPT_MESSAGE, "Undecodable records: " + e.getMessage(), -1);
         }
     }
