@@ -402,6 +402,10 @@ one_round() {  # phase round broker: every workload once (phase "warmup" rows ar
   delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
   produce_case "$p" "$r" "$b" "$m" produce-1KiB-acks1 "$RECORDS_1K" 1024 1
   delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
+  # transactional producer (issue 11): acks=all, idempotent, one transaction every 100 ms
+  produce_case "$p" "$r" "$b" "$m" produce-100B-txn100ms "$RECORDS_100" 100 all transactional.id="bench-txn-$b-$r-$p" \
+    --transaction-duration-ms 100
+  delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
   local t; t="$(new_topic "$b" 1)"
   TOOL_TIMEOUT="$(( E2E_RECORDS / 50 + 120 ))" measure "$p" "$r" "$b" "$m" e2e-100B-acks1 "$E2E_RECORDS" 100 -- e2e "$b" "$t" "$E2E_RECORDS"
   delete_topic "$(boot_of "$b")" "$t"
