@@ -112,6 +112,27 @@ class BadRecordBatchTest {
     }
 
     @Test
+    void shouldRefuseASnappyBombWithoutDecompressingIt() throws Exception {
+        // Given: a 120-byte batch whose raw snappy block announces 500 MiB (snappy-java would allocate it)
+        String topic = DLOG.newTopic(1, Map.of("cleanup.policy", "compact"));
+        ByteBuffer batch = garbageGzipBatch();
+        batch.putShort(ATTRIBUTES, (short) ((batch.getShort(ATTRIBUTES) & ~0x07) | 2));
+        int length = 500 << 20;
+        batch.position(61);
+        batch.put((byte) (length & 0x7f | 0x80)).put((byte) (length >>> 7 & 0x7f | 0x80))
+                .put((byte) (length >>> 14 & 0x7f | 0x80)).put((byte) (length >>> 21 & 0x7f | 0x80))
+                .put((byte) (length >>> 28)).position(0);
+        fixCrc(batch);
+
+        try (RawConnection connection = RawConnection.open(DLOG.broker().port())) {
+            ProduceResponseData.PartitionProduceResponse refused = produce(connection, topic, batch);
+
+            assertThat(refused.errorCode()).isEqualTo(Errors.CORRUPT_MESSAGE.code());
+            assertThat(refused.errorMessage()).contains("announces");
+        }
+    }
+
+    @Test
     void shouldAnswerCorruptMessageForAGzipBatchThatDoesNotDecompressOnATopicThatRecompresses() throws Exception {
         String topic = DLOG.newTopic(1, Map.of("compression.type", "lz4"));
         assertRefusedQuietly(topic, garbageGzipBatch(), Errors.CORRUPT_MESSAGE);

@@ -38,6 +38,8 @@ public final class RecordsValidator {
     }
 
     private static final int ATTRIBUTES_OFFSET = 21;
+    private static final int RECORDS_OFFSET = 61;
+    private static final int SNAPPY_ID = 2;
     private static final int CODEC_MASK = 0x07;
     /** zstd; the largest codec id the v2 format defines. */
     private static final int MAX_CODEC_ID = 4;
@@ -90,6 +92,10 @@ public final class RecordsValidator {
         try {
             if (!batch.isValid()) {
                 return Outcome.refuse(Errors.CORRUPT_MESSAGE, "Record batch fails its CRC check", -1);
+            }
+            if (codecId == SNAPPY_ID && !SnappyBounds.plausible(bytes, bytes.position() + RECORDS_OFFSET,
+                    bytes.position() + batch.sizeInBytes())) {
+                return Outcome.refuse(Errors.CORRUPT_MESSAGE, "Snappy payload announces more than it can hold", -1);
             }
             if (compacted) {
                 int index = firstNullKey(batch);
