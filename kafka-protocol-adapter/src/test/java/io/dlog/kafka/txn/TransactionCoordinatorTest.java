@@ -241,6 +241,72 @@ class TransactionCoordinatorTest {
     }
 
     @Test
+    void shouldAnswerAddPartitionsToTxnAtEveryVersionAsKafkaParsesIt() throws Exception {
+        TransactionCoordinator.ProducerIdAndEpoch p = init("a", 60_000);
+        java.util.concurrent.ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        try {
+            var context = new io.dlog.kafka.BrokerContext("c", topics, clock, ids::incrementAndGet, scheduler,
+                    new java.util.concurrent.atomic.AtomicInteger(9092));
+            var handler = new io.dlog.kafka.handlers.txn.AddPartitionsToTxnHandler(context, coordinator);
+            for (short version = 0; version <= 4; version++) {
+                var topicsToAdd = new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection();
+                topicsToAdd.add(new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic()
+                        .setName("data").setPartitions(List.of(0, 7)));
+                var request = new org.apache.kafka.common.message.AddPartitionsToTxnRequestData();
+                if (version < 4) {
+                    request.setV3AndBelowTransactionalId("a").setV3AndBelowProducerId(p.producerId())
+                            .setV3AndBelowProducerEpoch(p.producerEpoch()).setV3AndBelowTopics(topicsToAdd);
+                } else {
+                    var txns = new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransactionCollection();
+                    txns.add(new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction()
+                            .setTransactionalId("a").setProducerId(p.producerId()).setProducerEpoch(p.producerEpoch())
+                            .setVerifyOnly(true).setTopics(topicsToAdd));
+                    request.setTransactions(txns);
+                }
+                var context0 = new io.dlog.kafka.api.RequestContext(version, 1, "test",
+                        new java.net.InetSocketAddress("127.0.0.1", 50000), "PLAINTEXT");
+                var response = handler.handle(context0, request).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+                // written and parsed back with Kafka's classes, as a client (or broker) would
+                var written = org.apache.kafka.common.protocol.MessageUtil.toByteBufferAccessor(response, version).buffer();
+                if (written.position() != 0) {
+                    written.flip();
+                }
+                var parsed = (org.apache.kafka.common.requests.AddPartitionsToTxnResponse) org.apache.kafka.common.requests
+                        .AbstractResponse.parseResponse(org.apache.kafka.common.protocol.ApiKeys.ADD_PARTITIONS_TO_TXN,
+                                new org.apache.kafka.common.protocol.ByteBufferAccessor(written), version);
+                var results = version < 4 ? parsed.data().resultsByTopicV3AndBelow()
+                        : parsed.data().resultsByTransaction().find("a").topicResults();
+                var partitions = results.find("data").resultsByPartition();
+                // partition 7 does not exist: Kafka's per-partition answer
+                assertThat(partitions.find(7).partitionErrorCode()).as("v%d", version)
+                        .isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                assertThat(partitions.find(0).partitionErrorCode()).as("v%d", version)
+                        .isEqualTo(Errors.OPERATION_NOT_ATTEMPTED.code());
+            }
+            // v4 verifyOnly (KIP-890 part 1): in the transaction NONE, outside INVALID_TXN_STATE, nothing added
+            coordinator.addPartitions("a", p.producerId(), p.producerEpoch(), List.of(DATA0), true).get();
+            var both = new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection();
+            both.add(new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic()
+                    .setName("data").setPartitions(List.of(0, 1)));
+            var txns = new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransactionCollection();
+            txns.add(new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction()
+                    .setTransactionalId("a").setProducerId(p.producerId()).setProducerEpoch(p.producerEpoch())
+                    .setVerifyOnly(true).setTopics(both));
+            var verified = handler.handle(new io.dlog.kafka.api.RequestContext((short) 4, 1, "test",
+                    new java.net.InetSocketAddress("127.0.0.1", 50000), "PLAINTEXT"),
+                    new org.apache.kafka.common.message.AddPartitionsToTxnRequestData().setTransactions(txns))
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS)
+                    .resultsByTransaction().find("a").topicResults().find("data").resultsByPartition();
+            assertThat(verified.find(0).partitionErrorCode()).isEqualTo(Errors.NONE.code());
+            assertThat(verified.find(1).partitionErrorCode()).isEqualTo(Errors.INVALID_TXN_STATE.code());
+            assertThat(coordinator.get("a").partitions()).containsExactly(DATA0);
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
+
+    @Test
     void shouldRoundTripStateRecordsInKafkasSchema() {
         TxnMetadata m = new TxnMetadata("id-ü", 42L, (short) 7, (short) -1, 60_000, TxnState.ONGOING,
                 java.util.Set.of(DATA0, new TopicPartition("other", 3)), 100L, 200L);
