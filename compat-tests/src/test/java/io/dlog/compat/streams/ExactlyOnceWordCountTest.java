@@ -46,6 +46,19 @@ class ExactlyOnceWordCountTest {
     Path stateDir;
 
     private KafkaStreams start(String input, String output, String appId, String instance) {
+        KafkaStreams streams = create(DLOG.bootstrapServers(), input, output, appId, stateDir.resolve(instance));
+        streams.start();
+        return streams;
+    }
+
+    /** The word count application: in a child JVM, args bootstrap input output appId stateDir; runs until killed. */
+    public static void main(String[] args) throws InterruptedException {
+        KafkaStreams streams = create(args[0], args[1], args[2], args[3], Path.of(args[4]));
+        streams.start();
+        Thread.sleep(Long.MAX_VALUE);
+    }
+
+    static KafkaStreams create(String bootstrap, String input, String output, String appId, Path stateDir) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.<String, String>stream(input)
                 .flatMapValues(line -> Arrays.asList(line.toLowerCase(Locale.ROOT).split(" ")))
@@ -55,19 +68,17 @@ class ExactlyOnceWordCountTest {
                 .to(output, Produced.with(Serdes.String(), Serdes.Long()));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, DLOG.bootstrapServers());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
         props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(instance).toString());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         // Streams leaves no group on close: the next instance waits for the old member's session to end
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6000);
-        KafkaStreams streams = new KafkaStreams(builder.build(), props);
-        streams.start();
-        return streams;
+        return new KafkaStreams(builder.build(), props);
     }
 
     private static void produce(String topic, List<String> lines) throws Exception {
@@ -96,6 +107,66 @@ class ExactlyOnceWordCountTest {
             }
         }
         return latest;
+    }
+
+    @Test
+    void shouldCountWordsExactlyOnceAcrossAKillNineOfTheInstance() throws Exception {
+        // Given lines arriving while a Streams instance in a child JVM counts them
+        String input = DLOG.newTopic(2);
+        String output = DLOG.newTopic(2);
+        String appId = "wordcount-crash-" + input;
+        String[] vocabulary = {"alpha", "beta", "gamma", "delta", "epsilon"};
+        Map<String, Long> expected = new HashMap<>();
+        List<String> lines = new java.util.ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            String line = vocabulary[i % 5] + " " + vocabulary[(i * 3) % 5];
+            lines.add(line);
+            for (String word : line.split(" ")) {
+                expected.merge(word, 1L, Long::sum);
+            }
+        }
+        io.dlog.compat.tools.ChildJvm.Child child = io.dlog.compat.tools.ChildJvm.start(List.of(),
+                ExactlyOnceWordCountTest.class.getName(), DLOG.bootstrapServers(), input, output, appId,
+                stateDir.resolve("child").toString());
+        try (KafkaProducer<String, String> producer = Clients.stringProducer(DLOG.bootstrapServers())) {
+            for (int i = 0; i < lines.size(); i++) {
+                producer.send(new ProducerRecord<>(input, Integer.toString(i), lines.get(i)));
+                if (i == lines.size() / 2) {
+                    producer.flush();
+                    awaitAnyOutput(output);
+                    // When: killed in the middle of its work (an open transaction, uncommitted offsets)
+                    child.kill();
+                }
+                Thread.sleep(2);
+            }
+        } finally {
+            child.kill();
+            io.dlog.compat.tools.ChildJvm.deleteOutput(child);
+        }
+
+        // Then: a new instance finishes with exact counts (the killed one's transaction aborts at its timeout)
+        try (KafkaStreams successor = start(input, output, appId, "successor")) {
+            assertThat(awaitCounts(output, expected)).isEqualTo(expected);
+            successor.close(Duration.ofSeconds(30));
+        }
+    }
+
+    /** Waits until the application has committed some output, so the kill lands mid-stream. */
+    private static void awaitAnyOutput(String output) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = DLOG.admin()) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+                Clients.partitions(output, 2).forEach(tp -> latest.put(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()));
+                var ends = admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                        org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get(30, TimeUnit.SECONDS);
+                if (ends.values().stream().anyMatch(info -> info.offset() > 0)) {
+                    return;
+                }
+                Thread.sleep(100);
+            }
+            throw new AssertionError("no committed output from the child instance");
+        }
     }
 
     @Test
