@@ -1,21 +1,38 @@
 package io.dlog.log.metadata;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * An immutable snapshot of the cluster image: topics and dynamic broker configs. Every broker applies
- * the same sequence of changes, so every broker holds the same image (single node: one store).
+ * An immutable snapshot of the cluster image: the cluster id, registered brokers, topics with their
+ * replica sets, and dynamic broker configs. Every node applies the same sequence of changes (the
+ * metadata Raft log), so every node that applied up to {@code version} holds the same image.
  *
- * @param brokerConfigs dynamic broker config overrides (IncrementalAlterConfigs on the broker resource)
+ * @param version        the index of the last change applied (the Raft log index; 0 for the empty image)
+ * @param clusterId      the cluster's id, fixed by the first change; null before it
+ * @param brokers        registered brokers by node id, fenced ones included
+ * @param brokerConfigs  cluster-wide dynamic broker config overrides (broker resource "")
+ * @param nodeConfigs    per-node dynamic broker config overrides (broker resource "&lt;id&gt;")
  */
-public record MetadataImage(long version, Map<String, TopicImage> topics, Map<String, String> brokerConfigs) {
-    public static final MetadataImage EMPTY = new MetadataImage(0, Map.of(), Map.of());
+public record MetadataImage(long version, String clusterId, Map<Integer, BrokerImage> brokers,
+                            Map<String, TopicImage> topics, Map<String, String> brokerConfigs,
+                            Map<Integer, Map<String, String>> nodeConfigs) {
+    public static final MetadataImage EMPTY = new MetadataImage(0, null, Map.of(), Map.of(), Map.of(), Map.of());
 
     public MetadataImage {
+        brokers = Map.copyOf(brokers);
         topics = Map.copyOf(topics);
         brokerConfigs = Map.copyOf(brokerConfigs);
+        Map<Integer, Map<String, String>> copy = new HashMap<>();
+        nodeConfigs.forEach((node, configs) -> copy.put(node, Map.copyOf(configs)));
+        nodeConfigs = Map.copyOf(copy);
+    }
+
+    /** The image of a single-node release before clusters (no brokers, no cluster id recorded). */
+    public MetadataImage(long version, Map<String, TopicImage> topics, Map<String, String> brokerConfigs) {
+        this(version, null, Map.of(), topics, brokerConfigs, Map.of());
     }
 
     public Optional<TopicImage> topic(String name) {
@@ -24,5 +41,43 @@ public record MetadataImage(long version, Map<String, TopicImage> topics, Map<St
 
     public Optional<TopicImage> topic(UUID topicId) {
         return topics.values().stream().filter(t -> t.topicId().equals(topicId)).findFirst();
+    }
+
+    public Optional<BrokerImage> broker(int id) {
+        return Optional.ofNullable(brokers.get(id));
+    }
+
+    /** True when {@code id} is registered and not fenced. */
+    public boolean isLive(int id) {
+        BrokerImage broker = brokers.get(id);
+        return broker != null && !broker.fenced();
+    }
+
+    /** The dynamic overrides in force on {@code node}: the cluster default, then the node's own. */
+    public Map<String, String> dynamicConfigsFor(int node) {
+        Map<String, String> merged = new HashMap<>(brokerConfigs);
+        merged.putAll(nodeConfigs.getOrDefault(node, Map.of()));
+        return merged;
+    }
+
+    /** A copy with one part replaced: the builders the state machine's apply uses. */
+    public MetadataImage withVersion(long newVersion) {
+        return new MetadataImage(newVersion, clusterId, brokers, topics, brokerConfigs, nodeConfigs);
+    }
+
+    public MetadataImage withClusterId(String id) {
+        return new MetadataImage(version, id, brokers, topics, brokerConfigs, nodeConfigs);
+    }
+
+    public MetadataImage withBrokers(Map<Integer, BrokerImage> newBrokers) {
+        return new MetadataImage(version, clusterId, newBrokers, topics, brokerConfigs, nodeConfigs);
+    }
+
+    public MetadataImage withTopics(Map<String, TopicImage> newTopics) {
+        return new MetadataImage(version, clusterId, brokers, newTopics, brokerConfigs, nodeConfigs);
+    }
+
+    public MetadataImage withBrokerConfigs(Map<String, String> clusterDefault, Map<Integer, Map<String, String>> perNode) {
+        return new MetadataImage(version, clusterId, brokers, topics, clusterDefault, perNode);
     }
 }

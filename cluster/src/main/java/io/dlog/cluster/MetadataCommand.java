@@ -1,0 +1,78 @@
+package io.dlog.cluster;
+
+import io.dlog.log.metadata.BrokerImage;
+import io.dlog.log.metadata.MetadataImage;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A change to the cluster image, proposed to the metadata Raft group and applied by every node in log
+ * order. Everything a change needs is decided by its proposer before proposing (ids, replica sets,
+ * times), so that applying it is deterministic: {@link MetadataApplier} reads nothing but the image
+ * and the command.
+ */
+public sealed interface MetadataCommand {
+
+    /** Fixes the cluster id; refused when the image already has another one. */
+    record InitCluster(String clusterId) implements MetadataCommand {
+    }
+
+    /**
+     * Imports the image of a single-node release (its topics, ids and configs) as the cluster's
+     * starting point; refused once the cluster has topics.
+     */
+    record ImportImage(MetadataImage image) implements MetadataCommand {
+    }
+
+    /** A node (re)starting: replaces an older registration of the same id, unfenced. */
+    record RegisterBroker(int id, long incarnation, List<BrokerImage.Endpoint> endpoints, String rack)
+            implements MetadataCommand {
+        public RegisterBroker {
+            endpoints = List.copyOf(endpoints);
+        }
+    }
+
+    /** A registered node is alive; unfences it if it was fenced. */
+    record BrokerHeartbeat(int id, long incarnation) implements MetadataCommand {
+    }
+
+    /** The metadata leader saw no heartbeat for {@code broker.session.timeout.ms}. */
+    record FenceBroker(int id, long incarnation) implements MetadataCommand {
+    }
+
+    record CreateTopic(String name, UUID topicId, List<List<Integer>> assignment, Map<String, String> configs)
+            implements MetadataCommand {
+        public CreateTopic {
+            assignment = assignment.stream().map(List::copyOf).toList();
+            configs = Map.copyOf(configs);
+        }
+    }
+
+    /** @param topicId the id the deleter saw, or null to delete whatever topic has the name */
+    record DeleteTopic(String name, UUID topicId) implements MetadataCommand {
+    }
+
+    /** @param added the replica sets of the new partitions, in partition order */
+    record CreatePartitions(String name, List<List<Integer>> added) implements MetadataCommand {
+        public CreatePartitions {
+            added = added.stream().map(List::copyOf).toList();
+        }
+    }
+
+    /** Replaces the topic's config overrides. */
+    record SetTopicConfigs(String name, Map<String, String> configs) implements MetadataCommand {
+        public SetTopicConfigs {
+            configs = Map.copyOf(configs);
+        }
+    }
+
+    /** Replaces the dynamic broker overrides of {@code node}, or the cluster default when {@code node} is -1. */
+    record SetBrokerConfigs(int node, Map<String, String> configs) implements MetadataCommand {
+        public static final int CLUSTER_DEFAULT = -1;
+
+        public SetBrokerConfigs {
+            configs = Map.copyOf(configs);
+        }
+    }
+}

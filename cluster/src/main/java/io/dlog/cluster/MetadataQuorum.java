@@ -1,0 +1,64 @@
+package io.dlog.cluster;
+
+import io.dlog.log.metadata.MetadataImage;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * This node's member of the metadata Raft group: the latest applied cluster image, and the one way
+ * to change it. Proposals from any node reach the group's leader; their futures complete once the
+ * change is committed and applied on this node, so the proposer reads its own write.
+ *
+ * <p>Thread-safe. {@link #image()} is a volatile read, safe on an event loop; proposals never block
+ * the caller.
+ */
+public interface MetadataQuorum extends AutoCloseable {
+
+    /** The latest image applied on this node. */
+    MetadataImage image();
+
+    /**
+     * Proposes {@code command}; the future completes with the image that includes it, or fails with a
+     * {@link io.dlog.log.metadata.MetadataException}: the image's refusal, or TIMED_OUT when no quorum
+     * committed it within {@code timeout} (a minority partition, an election in progress).
+     */
+    CompletableFuture<MetadataImage> propose(MetadataCommand command, Duration timeout);
+
+    /** This node's id. */
+    int nodeId();
+
+    /** The metadata group's leader as this node last heard, if any. */
+    OptionalInt leaderId();
+
+    /** The group's voters, as configured. */
+    List<Integer> voters();
+
+    /** The leader's view of the group (term, commit index, each voter's replicated index). */
+    CompletableFuture<QuorumDescription> describe(Duration timeout);
+
+    /** Adds a listener for leadership of the metadata group on this node. */
+    void onLeadership(LeadershipListener listener);
+
+    /** Told when this node becomes leader of the group (ready to act as one) or stops being it. */
+    interface LeadershipListener {
+        void onLeadershipChange(boolean leader);
+    }
+
+    /**
+     * @param leaderId    the leader's node id
+     * @param term        the leader's term (Kafka's leader epoch)
+     * @param commitIndex the index up to which the log is committed (Kafka's high watermark)
+     * @param voters      each voter's replicated end as the leader knows it
+     */
+    record QuorumDescription(int leaderId, long term, long commitIndex, List<VoterState> voters) {
+    }
+
+    /** @param matchIndex the voter's last replicated index; @param lastContactMs ms since the leader heard from it (-1: unknown) */
+    record VoterState(int nodeId, long matchIndex, long lastContactMs) {
+    }
+
+    @Override
+    void close();
+}

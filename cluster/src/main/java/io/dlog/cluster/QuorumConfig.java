@@ -1,0 +1,38 @@
+package io.dlog.cluster;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * How this node takes part in the metadata Raft group.
+ *
+ * @param nodeId             this node's id
+ * @param storageDir         where the Raft log and snapshots live (inside the node's data folder)
+ * @param voters             the voters by node id and their controller address ({@code controller.quorum.voters});
+ *                           must contain {@code nodeId}. Port 0 for a single voter: bind any free port.
+ * @param electionTimeoutMin the shortest election timeout; the longest is twice it. Ratis's 150 ms flaps on
+ *                           a loaded 2-core machine, so clusters default to 1 s.
+ * @param snapshotEvery      take a snapshot (and purge the log before it) every this many entries
+ */
+public record QuorumConfig(int nodeId, Path storageDir, Map<Integer, InetSocketAddress> voters,
+                           Duration electionTimeoutMin, long snapshotEvery) {
+    public QuorumConfig {
+        voters = Map.copyOf(new TreeMap<>(voters));
+        if (!voters.containsKey(nodeId)) {
+            throw new IllegalArgumentException("node " + nodeId + " is not among the voters " + voters.keySet());
+        }
+    }
+
+    /** A group of one: this node alone, on a free loopback port. */
+    public static QuorumConfig singleNode(int nodeId, Path storageDir) {
+        return new QuorumConfig(nodeId, storageDir, Map.of(nodeId, new InetSocketAddress("127.0.0.1", 0)),
+                Duration.ofMillis(150), 1000);
+    }
+
+    public InetSocketAddress ownAddress() {
+        return voters.get(nodeId);
+    }
+}

@@ -1,0 +1,348 @@
+package io.dlog.cluster.internal;
+
+import io.dlog.cluster.MetadataCommand;
+import io.dlog.log.metadata.BrokerImage;
+import io.dlog.log.metadata.MetadataException;
+import io.dlog.log.metadata.MetadataImage;
+import io.dlog.log.metadata.TopicImage;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * Bytes of the metadata Raft log entries (commands), of their outcomes, and of snapshots (images).
+ * A leading version byte on each, so a later release can read what an earlier one wrote. Maps are
+ * written in key order, so equal images have equal bytes. Stateless; thread-safe.
+ */
+public final class MetadataCodec {
+    private static final byte VERSION = 1;
+    private static final int IMAGE_MAGIC = 0x444c4d49; // "DLMI"
+
+    private static final byte INIT_CLUSTER = 1;
+    private static final byte IMPORT_IMAGE = 2;
+    private static final byte REGISTER_BROKER = 3;
+    private static final byte BROKER_HEARTBEAT = 4;
+    private static final byte FENCE_BROKER = 5;
+    private static final byte CREATE_TOPIC = 6;
+    private static final byte DELETE_TOPIC = 7;
+    private static final byte CREATE_PARTITIONS = 8;
+    private static final byte SET_TOPIC_CONFIGS = 9;
+    private static final byte SET_BROKER_CONFIGS = 10;
+
+    private MetadataCodec() {
+    }
+
+    public static byte[] encode(MetadataCommand command) {
+        return bytes(out -> {
+            out.writeByte(VERSION);
+            writeCommand(out, command);
+        });
+    }
+
+    /** @throws IOException bytes that are no command of this version */
+    public static MetadataCommand decodeCommand(byte[] bytes) throws IOException {
+        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
+        checkVersion(in.readByte());
+        return readCommand(in);
+    }
+
+    /** An outcome: empty bytes for success, else the refusal's reason and message. */
+    public static byte[] encodeOutcome(Optional<MetadataException> refusal) {
+        if (refusal.isEmpty()) {
+            return new byte[0];
+        }
+        return bytes(out -> {
+            out.writeUTF(refusal.get().reason().name());
+            writeString(out, refusal.get().getMessage());
+        });
+    }
+
+    public static Optional<MetadataException> decodeOutcome(byte[] bytes) throws IOException {
+        if (bytes.length == 0) {
+            return Optional.empty();
+        }
+        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
+        MetadataException.Reason reason = MetadataException.Reason.valueOf(in.readUTF());
+        return Optional.of(new MetadataException(reason, readString(in)));
+    }
+
+    public static void writeImage(OutputStream stream, MetadataImage image) throws IOException {
+        DataOutputStream out = new DataOutputStream(stream);
+        out.writeInt(IMAGE_MAGIC);
+        out.writeByte(VERSION);
+        writeImageBody(out, image);
+        out.flush();
+    }
+
+    public static MetadataImage readImage(InputStream stream) throws IOException {
+        // Whole into memory: an image is small, and readString checks lengths against what is left.
+        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(stream.readAllBytes()));
+        if (in.readInt() != IMAGE_MAGIC) {
+            throw new IOException("not a DLog metadata image");
+        }
+        checkVersion(in.readByte());
+        return readImageBody(in);
+    }
+
+    private static void writeCommand(DataOutputStream out, MetadataCommand command) throws IOException {
+        if (command instanceof MetadataCommand.InitCluster c) {
+            out.writeByte(INIT_CLUSTER);
+            writeString(out, c.clusterId());
+        } else if (command instanceof MetadataCommand.ImportImage c) {
+            out.writeByte(IMPORT_IMAGE);
+            writeImageBody(out, c.image());
+        } else if (command instanceof MetadataCommand.RegisterBroker c) {
+            out.writeByte(REGISTER_BROKER);
+            out.writeInt(c.id());
+            out.writeLong(c.incarnation());
+            writeEndpoints(out, c.endpoints());
+            writeString(out, c.rack());
+        } else if (command instanceof MetadataCommand.BrokerHeartbeat c) {
+            out.writeByte(BROKER_HEARTBEAT);
+            out.writeInt(c.id());
+            out.writeLong(c.incarnation());
+        } else if (command instanceof MetadataCommand.FenceBroker c) {
+            out.writeByte(FENCE_BROKER);
+            out.writeInt(c.id());
+            out.writeLong(c.incarnation());
+        } else if (command instanceof MetadataCommand.CreateTopic c) {
+            out.writeByte(CREATE_TOPIC);
+            writeString(out, c.name());
+            writeUuid(out, c.topicId());
+            writeAssignment(out, c.assignment());
+            writeMap(out, c.configs());
+        } else if (command instanceof MetadataCommand.DeleteTopic c) {
+            out.writeByte(DELETE_TOPIC);
+            writeString(out, c.name());
+            out.writeBoolean(c.topicId() != null);
+            if (c.topicId() != null) {
+                writeUuid(out, c.topicId());
+            }
+        } else if (command instanceof MetadataCommand.CreatePartitions c) {
+            out.writeByte(CREATE_PARTITIONS);
+            writeString(out, c.name());
+            writeAssignment(out, c.added());
+        } else if (command instanceof MetadataCommand.SetTopicConfigs c) {
+            out.writeByte(SET_TOPIC_CONFIGS);
+            writeString(out, c.name());
+            writeMap(out, c.configs());
+        } else if (command instanceof MetadataCommand.SetBrokerConfigs c) {
+            out.writeByte(SET_BROKER_CONFIGS);
+            out.writeInt(c.node());
+            writeMap(out, c.configs());
+        } else {
+            throw new IllegalStateException("unknown command " + command);
+        }
+    }
+
+    private static MetadataCommand readCommand(DataInputStream in) throws IOException {
+        byte type = in.readByte();
+        switch (type) {
+            case INIT_CLUSTER:
+                return new MetadataCommand.InitCluster(readString(in));
+            case IMPORT_IMAGE:
+                return new MetadataCommand.ImportImage(readImageBody(in));
+            case REGISTER_BROKER:
+                return new MetadataCommand.RegisterBroker(in.readInt(), in.readLong(), readEndpoints(in), readString(in));
+            case BROKER_HEARTBEAT:
+                return new MetadataCommand.BrokerHeartbeat(in.readInt(), in.readLong());
+            case FENCE_BROKER:
+                return new MetadataCommand.FenceBroker(in.readInt(), in.readLong());
+            case CREATE_TOPIC:
+                return new MetadataCommand.CreateTopic(readString(in), readUuid(in), readAssignment(in), readMap(in));
+            case DELETE_TOPIC:
+                return new MetadataCommand.DeleteTopic(readString(in), in.readBoolean() ? readUuid(in) : null);
+            case CREATE_PARTITIONS:
+                return new MetadataCommand.CreatePartitions(readString(in), readAssignment(in));
+            case SET_TOPIC_CONFIGS:
+                return new MetadataCommand.SetTopicConfigs(readString(in), readMap(in));
+            case SET_BROKER_CONFIGS:
+                return new MetadataCommand.SetBrokerConfigs(in.readInt(), readMap(in));
+            default:
+                throw new IOException("unknown metadata command type " + type);
+        }
+    }
+
+    private static void writeImageBody(DataOutputStream out, MetadataImage image) throws IOException {
+        out.writeLong(image.version());
+        writeString(out, image.clusterId());
+        out.writeInt(image.brokers().size());
+        for (BrokerImage b : new TreeMap<>(image.brokers()).values()) {
+            out.writeInt(b.id());
+            out.writeLong(b.incarnation());
+            writeEndpoints(out, b.endpoints());
+            writeString(out, b.rack());
+            out.writeBoolean(b.fenced());
+        }
+        out.writeInt(image.topics().size());
+        for (TopicImage t : new TreeMap<>(image.topics()).values()) {
+            writeString(out, t.name());
+            writeUuid(out, t.topicId());
+            writeAssignment(out, t.assignment());
+            writeMap(out, t.configs());
+        }
+        writeMap(out, image.brokerConfigs());
+        out.writeInt(image.nodeConfigs().size());
+        for (Map.Entry<Integer, Map<String, String>> e : new TreeMap<>(image.nodeConfigs()).entrySet()) {
+            out.writeInt(e.getKey());
+            writeMap(out, e.getValue());
+        }
+    }
+
+    private static MetadataImage readImageBody(DataInputStream in) throws IOException {
+        long version = in.readLong();
+        String clusterId = readString(in);
+        int brokerCount = count(in);
+        Map<Integer, BrokerImage> brokers = new HashMap<>();
+        for (int i = 0; i < brokerCount; i++) {
+            BrokerImage b = new BrokerImage(in.readInt(), in.readLong(), readEndpoints(in), readString(in), in.readBoolean());
+            brokers.put(b.id(), b);
+        }
+        int topicCount = count(in);
+        Map<String, TopicImage> topics = new HashMap<>();
+        for (int i = 0; i < topicCount; i++) {
+            String name = readString(in);
+            UUID id = readUuid(in);
+            List<List<Integer>> assignment = readAssignment(in);
+            topics.put(name, new TopicImage(name, id, assignment.size(), readMap(in), assignment));
+        }
+        Map<String, String> brokerConfigs = readMap(in);
+        int nodes = count(in);
+        Map<Integer, Map<String, String>> nodeConfigs = new HashMap<>();
+        for (int i = 0; i < nodes; i++) {
+            nodeConfigs.put(in.readInt(), readMap(in));
+        }
+        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs);
+    }
+
+    private static void writeEndpoints(DataOutputStream out, List<BrokerImage.Endpoint> endpoints) throws IOException {
+        out.writeInt(endpoints.size());
+        for (BrokerImage.Endpoint e : endpoints) {
+            writeString(out, e.listener());
+            writeString(out, e.host());
+            out.writeInt(e.port());
+        }
+    }
+
+    private static List<BrokerImage.Endpoint> readEndpoints(DataInputStream in) throws IOException {
+        int n = count(in);
+        List<BrokerImage.Endpoint> endpoints = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            endpoints.add(new BrokerImage.Endpoint(readString(in), readString(in), in.readInt()));
+        }
+        return endpoints;
+    }
+
+    private static void writeAssignment(DataOutputStream out, List<List<Integer>> assignment) throws IOException {
+        out.writeInt(assignment.size());
+        for (List<Integer> replicas : assignment) {
+            out.writeInt(replicas.size());
+            for (int r : replicas) {
+                out.writeInt(r);
+            }
+        }
+    }
+
+    private static List<List<Integer>> readAssignment(DataInputStream in) throws IOException {
+        int n = count(in);
+        List<List<Integer>> assignment = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int size = count(in);
+            List<Integer> replicas = new ArrayList<>(size);
+            for (int j = 0; j < size; j++) {
+                replicas.add(in.readInt());
+            }
+            assignment.add(replicas);
+        }
+        return assignment;
+    }
+
+    private static void writeMap(DataOutputStream out, Map<String, String> map) throws IOException {
+        out.writeInt(map.size());
+        for (Map.Entry<String, String> e : new TreeMap<>(map).entrySet()) {
+            writeString(out, e.getKey());
+            writeString(out, e.getValue());
+        }
+    }
+
+    private static Map<String, String> readMap(DataInputStream in) throws IOException {
+        int n = count(in);
+        Map<String, String> map = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            map.put(readString(in), readString(in));
+        }
+        return map;
+    }
+
+    private static void writeUuid(DataOutputStream out, UUID id) throws IOException {
+        out.writeLong(id.getMostSignificantBits());
+        out.writeLong(id.getLeastSignificantBits());
+    }
+
+    private static UUID readUuid(DataInputStream in) throws IOException {
+        return new UUID(in.readLong(), in.readLong());
+    }
+
+    /** Length-prefixed UTF-8 (-1 for null): writeUTF's 64 KiB cap is too small for config values. */
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        if (s == null) {
+            out.writeInt(-1);
+            return;
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n == -1) {
+            return null;
+        }
+        if (n < 0 || n > in.available()) {
+            throw new IOException("bad string length " + n);
+        }
+        return new String(in.readNBytes(n), StandardCharsets.UTF_8);
+    }
+
+    private static int count(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > 10_000_000) {
+            throw new IOException("bad count " + n);
+        }
+        return n;
+    }
+
+    private static void checkVersion(byte version) throws IOException {
+        if (version != VERSION) {
+            throw new IOException("metadata written by a newer DLog (format " + version + ")");
+        }
+    }
+
+    @FunctionalInterface
+    private interface Writer {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private static byte[] bytes(Writer writer) {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(buffer)) {
+            writer.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a byte array does not fail
+        }
+        return buffer.toByteArray();
+    }
+}

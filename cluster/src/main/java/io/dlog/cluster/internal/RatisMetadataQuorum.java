@@ -1,0 +1,326 @@
+package io.dlog.cluster.internal;
+
+import io.dlog.cluster.ImageListener;
+import io.dlog.cluster.MetadataCommand;
+import io.dlog.cluster.MetadataQuorum;
+import io.dlog.cluster.QuorumConfig;
+import io.dlog.log.metadata.MetadataException;
+import io.dlog.log.metadata.MetadataImage;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link MetadataQuorum} on Apache Ratis: a Raft server for this node's replica of the metadata group
+ * and a Raft client that sends proposals to whichever node leads (Ratis redirects and retries).
+ *
+ * <p>Thread-safe. Proposals are asynchronous (Ratis's own threads); their futures complete on the
+ * state-machine updater thread once this node applied the change.
+ */
+public final class RatisMetadataQuorum implements MetadataQuorum {
+    private static final Logger LOG = LoggerFactory.getLogger(RatisMetadataQuorum.class);
+    /** One metadata group per cluster: its id is fixed, its members come from controller.quorum.voters. */
+    static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(UUID.nameUUIDFromBytes("dlog-metadata".getBytes(StandardCharsets.UTF_8)));
+    private static final byte QUERY_DESCRIBE = 1;
+
+    private final QuorumConfig config;
+    private final RaftServer server;
+    private final RaftClient client;
+    private final MetadataStateMachine stateMachine;
+    private final CopyOnWriteArrayList<LeadershipListener> leadershipListeners = new CopyOnWriteArrayList<>();
+    private volatile int leaderId = -1;
+    private volatile boolean leaderReady;
+
+    private RatisMetadataQuorum(QuorumConfig config, RaftServer server, RaftClient client, MetadataStateMachine sm) {
+        this.config = config;
+        this.server = server;
+        this.client = client;
+        this.stateMachine = sm;
+    }
+
+    /** Starts this node's replica; it replays its log (and snapshot) before returning. */
+    public static RatisMetadataQuorum start(QuorumConfig config, ImageListener listener) throws IOException {
+        Files.createDirectories(config.storageDir());
+        RaftProperties props = properties(config);
+        RatisMetadataQuorum[] self = new RatisMetadataQuorum[1];
+        MetadataStateMachine sm = new MetadataStateMachine(listener, request -> self[0].answerQuery(request));
+        boolean fresh;
+        try (var entries = Files.list(config.storageDir())) {
+            fresh = entries.findAny().isEmpty();
+        }
+        RaftServer server = RaftServer.newBuilder()
+                .setServerId(peerId(config.nodeId()))
+                .setGroup(group(config.voters()))
+                .setProperties(props)
+                .setStateMachine(sm)
+                .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
+                .build();
+        server.start();
+        InetSocketAddress bound = server.getServerRpc().getInetSocketAddress();
+        Map<Integer, InetSocketAddress> clientView = new java.util.HashMap<>(config.voters());
+        if (config.ownAddress().getPort() == 0) {
+            clientView.put(config.nodeId(), new InetSocketAddress(config.ownAddress().getHostString(), bound.getPort()));
+        }
+        RaftClient client = RaftClient.newBuilder()
+                .setProperties(props)
+                .setRaftGroup(group(clientView))
+                .setClientId(ClientId.randomId())
+                // Bounded: a proposal in a minority gives up (and its caller gets TIMED_OUT) instead of
+                // retrying forever behind the ordered window.
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(150, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
+                .build();
+        RatisMetadataQuorum quorum = new RatisMetadataQuorum(config, server, client, sm);
+        self[0] = quorum;
+        sm.onLeaderChanged(quorum::leaderChanged);
+        sm.onLeaderReady(quorum::becameReadyLeader);
+        LOG.info("Metadata replica of node {} started on {} (voters {})", config.nodeId(), bound, config.voters().keySet());
+        return quorum;
+    }
+
+    private static RaftProperties properties(QuorumConfig config) {
+        RaftProperties props = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(props, List.of(config.storageDir().toFile()));
+        GrpcConfigKeys.Server.setHost(props, config.ownAddress().getHostString());
+        GrpcConfigKeys.Server.setPort(props, config.ownAddress().getPort());
+        long min = config.electionTimeoutMin().toMillis();
+        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2 * min, TimeUnit.MILLISECONDS));
+        // A single voter need not wait for anyone: elect itself at once.
+        long first = config.voters().size() == 1 ? 10 : min;
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(props, TimeDuration.valueOf(first, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(props, TimeDuration.valueOf(2 * first, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(Math.max(3000, 3 * min), TimeUnit.MILLISECONDS));
+        RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(Math.max(3000, 3 * min), TimeUnit.MILLISECONDS));
+        // Metadata entries are small: the 8 MiB direct write buffer per group replica is waste.
+        RaftServerConfigKeys.Log.setWriteBufferSize(props, SizeInBytes.valueOf("256KB"));
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(props, SizeInBytes.valueOf("128KB"));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("1MB"));
+        RaftServerConfigKeys.Log.setPreallocatedSize(props, SizeInBytes.valueOf("256KB"));
+        // Bounded log: snapshot every N entries and purge the log before it; a replica that was down
+        // longer catches up by installing the leader's snapshot.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, config.snapshotEvery());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        RaftServerConfigKeys.Log.setPurgeGap(props, (int) Math.max(1, Math.min(Integer.MAX_VALUE, config.snapshotEvery() / 2)));
+        return props;
+    }
+
+    private static RaftGroup group(Map<Integer, InetSocketAddress> voters) {
+        List<RaftPeer> peers = new ArrayList<>();
+        voters.forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(peerId(id))
+                .setAddress(address.getHostString() + ":" + address.getPort()).build()));
+        return RaftGroup.valueOf(GROUP_ID, peers);
+    }
+
+    private static RaftPeerId peerId(int nodeId) {
+        return RaftPeerId.valueOf(Integer.toString(nodeId));
+    }
+
+    @Override
+    public MetadataImage image() {
+        return stateMachine.image();
+    }
+
+    @Override
+    public int nodeId() {
+        return config.nodeId();
+    }
+
+    @Override
+    public List<Integer> voters() {
+        return List.copyOf(config.voters().keySet());
+    }
+
+    @Override
+    public OptionalInt leaderId() {
+        int id = leaderId;
+        return id < 0 ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    /** True once this node leads and has applied its term's first entry (safe to act as leader). */
+    public boolean isReadyLeader() {
+        return leaderReady;
+    }
+
+    @Override
+    public void onLeadership(LeadershipListener listener) {
+        leadershipListeners.add(listener);
+    }
+
+    @Override
+    public CompletableFuture<MetadataImage> propose(MetadataCommand command, Duration timeout) {
+        Message message = Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command)));
+        CompletableFuture<MetadataImage> result;
+        try {
+            result = client.async().send(message).thenCompose(this::afterCommit);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new MetadataException(MetadataException.Reason.UNAVAILABLE,
+                    "the metadata replica is closed: " + e.getMessage()));
+        }
+        return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((image, failure) -> {
+            if (failure == null) {
+                return image;
+            }
+            throw new CompletionException(asMetadataException(failure, command));
+        });
+    }
+
+    private CompletableFuture<MetadataImage> afterCommit(RaftClientReply reply) {
+        if (!reply.isSuccess()) {
+            return CompletableFuture.failedFuture(new MetadataException(MetadataException.Reason.TIMED_OUT,
+                    "the metadata quorum did not commit the change: " + reply.getException()));
+        }
+        java.util.Optional<MetadataException> refusal;
+        try {
+            refusal = MetadataCodec.decodeOutcome(reply.getMessage().getContent().toByteArray());
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (refusal.isPresent()) {
+            return CompletableFuture.failedFuture(refusal.get());
+        }
+        // Read your own write: answer only once this node applied the change too.
+        return stateMachine.awaitApplied(reply.getLogIndex()).thenApply(done -> stateMachine.image());
+    }
+
+    private static MetadataException asMetadataException(Throwable failure, MetadataCommand command) {
+        Throwable cause = failure;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof MetadataException e) {
+            return e;
+        }
+        if (cause instanceof TimeoutException) {
+            return new MetadataException(MetadataException.Reason.TIMED_OUT, "no metadata quorum committed "
+                    + command.getClass().getSimpleName() + " in time (is a majority of the controllers up?)");
+        }
+        return new MetadataException(MetadataException.Reason.TIMED_OUT, "the metadata quorum did not commit "
+                + command.getClass().getSimpleName() + ": " + cause);
+    }
+
+    @Override
+    public CompletableFuture<QuorumDescription> describe(Duration timeout) {
+        Message query = Message.valueOf(ByteString.copyFrom(new byte[] {QUERY_DESCRIBE}));
+        return client.async().sendReadOnly(query).thenApply(reply -> {
+            if (!reply.isSuccess()) {
+                throw new CompletionException(new MetadataException(MetadataException.Reason.TIMED_OUT,
+                        "no metadata leader answered: " + reply.getException()));
+            }
+            return decodeDescription(reply.getMessage().getContent().asReadOnlyByteBuffer());
+        }).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Runs on the leader: its own view of term, commit index and each voter's progress. */
+    private CompletableFuture<byte[]> answerQuery(byte[] request) {
+        if (request.length != 1 || request[0] != QUERY_DESCRIBE) {
+            return CompletableFuture.failedFuture(new IOException("unknown metadata query"));
+        }
+        try {
+            DivisionInfo info = server.getDivision(GROUP_ID).getInfo();
+            RoleInfoProto role = info.getRoleInfoProto();
+            long[] matches = info.getFollowerMatchIndices();
+            List<ServerRpcProto> followers = role.hasLeaderInfo() ? role.getLeaderInfo().getFollowerInfoList() : List.of();
+            long commit = server.getDivision(GROUP_ID).getRaftLog().getLastCommittedIndex();
+            ByteBuffer out = ByteBuffer.allocate(32 + 24 * (followers.size() + 1));
+            out.putInt(config.nodeId()).putLong(info.getCurrentTerm()).putLong(commit);
+            out.putInt(followers.size() + 1);
+            out.putInt(config.nodeId()).putLong(server.getDivision(GROUP_ID).getRaftLog().getFlushIndex()).putLong(0);
+            for (int i = 0; i < followers.size(); i++) {
+                ServerRpcProto follower = followers.get(i);
+                int id = Integer.parseInt(follower.getId().getId().toStringUtf8());
+                long match = i < matches.length ? matches[i] : -1;
+                out.putInt(id).putLong(match).putLong(follower.getLastRpcElapsedTimeMs());
+            }
+            return CompletableFuture.completedFuture(java.util.Arrays.copyOf(out.array(), out.position()));
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static QuorumDescription decodeDescription(ByteBuffer in) {
+        int leader = in.getInt();
+        long term = in.getLong();
+        long commit = in.getLong();
+        int n = in.getInt();
+        List<VoterState> voters = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            voters.add(new VoterState(in.getInt(), in.getLong(), in.getLong()));
+        }
+        return new QuorumDescription(leader, term, commit, voters);
+    }
+
+    private void leaderChanged(RaftPeerId newLeader) {
+        int previous = leaderId;
+        leaderId = newLeader == null ? -1 : Integer.parseInt(newLeader.toString());
+        if (leaderReady && leaderId != config.nodeId()) {
+            leaderReady = false;
+            leadershipListeners.forEach(l -> l.onLeadershipChange(false));
+        }
+        if (previous != leaderId) {
+            LOG.info("Metadata leader is now node {}", leaderId < 0 ? "(none)" : leaderId);
+        }
+    }
+
+    private void becameReadyLeader() {
+        leaderId = config.nodeId();
+        leaderReady = true;
+        leadershipListeners.forEach(l -> l.onLeadershipChange(true));
+    }
+
+    /** The Raft server's own threads, for the per-node cost figures. */
+    public long appliedIndex() {
+        return stateMachine.appliedIndex();
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Closing the metadata client failed", e);
+        }
+        try {
+            server.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Closing the metadata replica failed", e);
+        }
+    }
+}
