@@ -13,8 +13,10 @@ import java.util.Properties;
 import java.util.UUID;
 
 /**
- * The data folder's {@code meta.properties} (as Kafka's): the cluster id minted when the folder was
- * first used, and the node id it belongs to. A folder of another node is refused.
+ * The data folder's {@code meta.properties} (as Kafka's): the cluster id of the cluster the folder
+ * belongs to, and its node id. A folder of another node, or of another cluster, is refused. The
+ * cluster's id itself lives in the metadata image: the first node proposes the id of its folder (or a
+ * new one), and a fresh folder takes the id the image holds.
  */
 final class ClusterIdentity {
     private static final String FILE = "meta.properties";
@@ -22,25 +24,29 @@ final class ClusterIdentity {
     private ClusterIdentity() {
     }
 
-    /** Reads the cluster id, or mints and stores one for a new folder. */
-    static String loadOrCreate(Path dataDir, int nodeId) throws IOException {
+    /** The folder's cluster id, or empty for a new folder. */
+    static java.util.Optional<String> load(Path dataDir, int nodeId) throws IOException {
         Path file = dataDir.resolve(FILE);
-        if (Files.exists(file)) {
-            Properties props = new Properties();
-            try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                props.load(reader);
-            }
-            String storedNode = props.getProperty("node.id");
-            if (storedNode != null && !storedNode.equals(Integer.toString(nodeId))) {
-                throw new IOException(file + " belongs to node " + storedNode + ", not node " + nodeId);
-            }
-            String clusterId = props.getProperty("cluster.id");
-            if (clusterId == null || clusterId.isBlank()) {
-                throw new IOException(file + " has no cluster.id");
-            }
-            return clusterId;
+        if (!Files.exists(file)) {
+            return java.util.Optional.empty();
         }
-        String clusterId = newClusterId();
+        Properties props = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            props.load(reader);
+        }
+        String storedNode = props.getProperty("node.id");
+        if (storedNode != null && !storedNode.equals(Integer.toString(nodeId))) {
+            throw new IOException(file + " belongs to node " + storedNode + ", not node " + nodeId);
+        }
+        String clusterId = props.getProperty("cluster.id");
+        if (clusterId == null || clusterId.isBlank()) {
+            throw new IOException(file + " has no cluster.id");
+        }
+        return java.util.Optional.of(clusterId);
+    }
+
+    /** Records that the folder belongs to {@code clusterId} (atomically). */
+    static void store(Path dataDir, int nodeId, String clusterId) throws IOException {
         Properties props = new Properties();
         props.setProperty("version", "1");
         props.setProperty("cluster.id", clusterId);
@@ -49,12 +55,11 @@ final class ClusterIdentity {
         try (Writer writer = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             props.store(writer, "DLog data folder identity");
         }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        return clusterId;
+        Files.move(tmp, dataDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Kafka's cluster id shape: a random UUID as 22 URL-safe base64 characters. */
-    private static String newClusterId() {
+    static String newClusterId() {
         UUID uuid = UUID.randomUUID();
         ByteBuffer bytes = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());

@@ -1,5 +1,9 @@
 package io.dlog.broker;
 
+import io.dlog.cluster.BrokerLifecycle;
+import io.dlog.cluster.MetadataCommand;
+import io.dlog.cluster.QuorumConfig;
+import io.dlog.cluster.internal.RatisMetadataQuorum;
 import io.dlog.idcoord.SnowflakeIdGenerator;
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.KafkaApis;
@@ -8,57 +12,77 @@ import io.dlog.kafka.server.KafkaServer;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.LogManager;
 import io.dlog.log.LogManagerConfig;
-import io.dlog.log.metadata.MetadataStore;
+import io.dlog.log.metadata.BrokerImage;
+import io.dlog.log.metadata.LegacyImageFile;
+import io.dlog.log.metadata.MetadataException;
+import io.dlog.log.metadata.MetadataImage;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One DLog node: data folder, log engine, cluster image, protocol adapter and listener, started in
- * dependency order and closed in reverse. Embeddable: tests start it in-process on a free port.
+ * One DLog node: data folder, log engine, its replica of the metadata Raft group, protocol adapter and
+ * listener, started in dependency order and closed in reverse. Embeddable: tests start it in-process
+ * on a free port.
+ *
+ * <p>Start-up in a cluster waits for a majority of the voters ({@code controller.quorum.voters}): start
+ * the nodes of a new cluster at the same time (in parallel), not one after the other.
  */
 public final class DLogBroker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DLogBroker.class);
-    private static final String METADATA_DIR = "__dlog_metadata";
+    private static final String RAFT_DIR = "__dlog_raft";
     private static final String IDS_DIR = "__dlog_ids";
+    /** How long start-up waits for the metadata quorum (a majority of the voters must be up). */
+    private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
 
     private final BrokerConfig config;
     private final LogManager logs;
-    private final MetadataStore metadata;
+    private final RatisMetadataQuorum quorum;
     private final TopicService topics;
+    private final BrokerLifecycle lifecycle;
     private final ScheduledExecutorService scheduler;
     private final KafkaServer server;
     private final String clusterId;
     private final SnowflakeIdGenerator ids;
     private final DataDirLock lock;
 
-    private DLogBroker(BrokerConfig config, LogManager logs, MetadataStore metadata, TopicService topics,
-                       ScheduledExecutorService scheduler, KafkaServer server, String clusterId,
-                       SnowflakeIdGenerator ids, DataDirLock lock) {
-        this.ids = ids;
-        this.lock = lock;
+    private DLogBroker(BrokerConfig config, LogManager logs, RatisMetadataQuorum quorum, TopicService topics,
+                       BrokerLifecycle lifecycle, ScheduledExecutorService scheduler, KafkaServer server,
+                       String clusterId, SnowflakeIdGenerator ids, DataDirLock lock) {
         this.config = config;
         this.logs = logs;
-        this.metadata = metadata;
+        this.quorum = quorum;
         this.topics = topics;
+        this.lifecycle = lifecycle;
         this.scheduler = scheduler;
         this.server = server;
         this.clusterId = clusterId;
+        this.ids = ids;
+        this.lock = lock;
     }
 
     /**
-     * Opens the data folder (recovering what a crash left), then listens.
+     * Opens the data folder (recovering what a crash left), joins the metadata group, then listens.
      *
-     * @throws IOException the folder cannot be used or the port cannot be bound; the message says which
+     * @throws IOException the folder cannot be used, the port cannot be bound or no metadata quorum
+     *                     answered in time; the message says which
      */
     public static DLogBroker start(BrokerConfig config) throws IOException {
         return start(config, Clock.systemUTC());
@@ -76,40 +100,122 @@ public final class DLogBroker implements AutoCloseable {
     }
 
     private static DLogBroker start(BrokerConfig config, Clock clock, Path dataDir, DataDirLock lock) throws IOException {
-        String clusterId = ClusterIdentity.loadOrCreate(dataDir, config.nodeId());
         if (config.nodeId() > SnowflakeIdGenerator.Layout.DEFAULT.maxNodeId()) {
             throw new IOException("node.id " + config.nodeId() + " is above " + SnowflakeIdGenerator.Layout.DEFAULT.maxNodeId()
                     + ", the largest the id generator's layout holds");
         }
+        Optional<String> folderClusterId = ClusterIdentity.load(dataDir, config.nodeId());
+        Optional<MetadataImage> legacy = LegacyImageFile.read(dataDir, config.nodeId());
         LogManagerConfig logConfig = new LogManagerConfig(dataDir, Duration.ofMillis(config.retentionCheckIntervalMs()),
                 Duration.ofMillis(config.groupCommitMaxWaitMs()), Math.max(1, Math.min(config.numIoThreads(),
                 Runtime.getRuntime().availableProcessors())), Duration.ofMillis(config.producerIdExpirationMs()),
                 config.cleanerConfig());
-        MetadataStore metadata = MetadataStore.open(dataDir.resolve(METADATA_DIR));
         LogManager logs = null;
-        ScheduledExecutorService scheduler = null;
+        RatisMetadataQuorum quorum = null;
         TopicService topics = null;
+        ScheduledExecutorService scheduler = null;
         SnowflakeIdGenerator ids = null;
+        KafkaServer server = null;
+        BrokerLifecycle lifecycle = null;
         try {
-            BrokerConfig effective = config.withDynamic(metadata.image().brokerConfigs());
-            logs = LogManager.open(logConfig, clock, topic -> metadata.image().topic(topic)
-                    .map(t -> io.dlog.kafka.config.TopicConfigs.resolve(t.configs(), effective))
-                    .orElse(io.dlog.log.LogConfig.DEFAULT));
-            ExecutorService admin = Executors.newSingleThreadExecutor(daemon("dlog-admin"));
-            topics = new TopicService(metadata, logs, config, admin);
-            topics.reconcile();
+            TopicService[] topicsRef = new TopicService[1];
+            logs = LogManager.open(logConfig, clock, topic -> topicsRef[0] == null ? io.dlog.log.LogConfig.DEFAULT
+                    : topicsRef[0].image().topic(topic).map(t -> topicsRef[0].logConfig(t)).orElse(io.dlog.log.LogConfig.DEFAULT));
+            topics = new TopicService(logs, config);
+            topicsRef[0] = topics;
+            quorum = RatisMetadataQuorum.start(quorumConfig(config, dataDir), topics);
+            topics.attach(quorum);
+            String clusterId = joinCluster(quorum, folderClusterId, legacy, dataDir, config);
             scheduler = Executors.newSingleThreadScheduledExecutor(daemon("dlog-timer"));
             AtomicInteger boundPort = new AtomicInteger();
             ids = SnowflakeIdGenerator.open(dataDir.resolve(IDS_DIR), config.nodeId(), clock);
             BrokerContext context = new BrokerContext(clusterId, topics, clock, uncheckedIds(ids), scheduler, boundPort);
-            KafkaServer server = KafkaServer.start(KafkaServer.Settings.of(config), KafkaApis.registry(context));
+            server = KafkaServer.start(KafkaServer.Settings.of(config), KafkaApis.registry(context));
             boundPort.set(server.boundPort());
+            lifecycle = new BrokerLifecycle(quorum, registration(config, context), Duration.ofMillis(config.brokerHeartbeatIntervalMs()),
+                    Duration.ofMillis(config.brokerSessionTimeoutMs()), scheduler, System::nanoTime);
+            await(lifecycle.register(STARTUP_TIMEOUT), "registering node " + config.nodeId());
+            // Our registration is applied: everything committed before it is too. Now reconcile the logs.
+            topics.catchUp();
+            lifecycle.start();
             LOG.info("DLog node {} of cluster {} serving on port {} with data in {}", config.nodeId(), clusterId,
                     server.boundPort(), dataDir);
-            return new DLogBroker(config, logs, metadata, topics, scheduler, server, clusterId, ids, lock);
+            return new DLogBroker(config, logs, quorum, topics, lifecycle, scheduler, server, clusterId, ids, lock);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(topics, scheduler, logs, metadata, ids);
+            closeQuietly(lifecycle, server, scheduler, quorum, logs, ids);
             throw e;
+        }
+    }
+
+    private static QuorumConfig quorumConfig(BrokerConfig config, Path dataDir) {
+        Path storage = dataDir.resolve(RAFT_DIR);
+        Map<Integer, InetSocketAddress> voters = config.controllerQuorumVoters();
+        if (voters.isEmpty()) {
+            return QuorumConfig.singleNode(config.nodeId(), storage);
+        }
+        Map<Integer, InetSocketAddress> resolved = new TreeMap<>();
+        voters.forEach((id, address) -> resolved.put(id, new InetSocketAddress(address.getHostString(), address.getPort())));
+        return new QuorumConfig(config.nodeId(), storage, resolved, Duration.ofMillis(config.metadataElectionTimeoutMs()),
+                config.metadataSnapshotEvery());
+    }
+
+    /**
+     * Agrees on the cluster id with the metadata group (the folder's, or the one the group already has
+     * for a new folder), and imports a single-node 0.1 image once.
+     */
+    private static String joinCluster(RatisMetadataQuorum quorum, Optional<String> folderClusterId,
+                                      Optional<MetadataImage> legacy, Path dataDir, BrokerConfig config) throws IOException {
+        String proposed = folderClusterId.orElseGet(ClusterIdentity::newClusterId);
+        try {
+            quorum.awaitLeader(STARTUP_TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for a metadata leader", e);
+        }
+        try {
+            await(quorum.propose(new MetadataCommand.InitCluster(proposed), STARTUP_TIMEOUT), "joining the metadata quorum");
+        } catch (IOException e) {
+            if (!(e.getCause() instanceof MetadataException m) || m.reason() != MetadataException.Reason.INVALID_COMMAND) {
+                throw e;
+            }
+        }
+        String clusterId = quorum.image().clusterId();
+        if (folderClusterId.isPresent() && !folderClusterId.get().equals(clusterId)) {
+            throw new IOException("data folder " + dataDir + " belongs to cluster " + folderClusterId.get()
+                    + ", but the metadata quorum's cluster is " + clusterId);
+        }
+        if (folderClusterId.isEmpty()) {
+            ClusterIdentity.store(dataDir, config.nodeId(), clusterId);
+        }
+        if (legacy.isPresent()) {
+            if (quorum.image().topics().isEmpty()) {
+                await(quorum.propose(new MetadataCommand.ImportImage(legacy.get()), STARTUP_TIMEOUT), "importing the 0.1 image");
+                LOG.info("Imported the single-node metadata image ({} topics) into the metadata group",
+                        legacy.get().topics().size());
+            }
+            LegacyImageFile.markImported(dataDir);
+        }
+        return clusterId;
+    }
+
+    private static MetadataCommand.RegisterBroker registration(BrokerConfig config, BrokerContext context) {
+        BrokerConfig.Listener client = context.advertisedListener();
+        List<BrokerImage.Endpoint> endpoints = List.of(new BrokerImage.Endpoint(client.name(), client.host(), client.port()));
+        // A new incarnation each start: heartbeats and fencing of the previous run no longer apply.
+        long incarnation = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+        return new MetadataCommand.RegisterBroker(config.nodeId(), incarnation, endpoints, config.rack().orElse(null));
+    }
+
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> future, String what) throws IOException {
+        try {
+            return future.get(STARTUP_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException(what + " failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException(what + " timed out: is a majority of controller.quorum.voters up?", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(what + " was interrupted", e);
         }
     }
 
@@ -152,11 +258,24 @@ public final class DLogBroker implements AutoCloseable {
         return config;
     }
 
-    /** Stops listening, then flushes and closes every log and the metadata store. */
+    public int nodeId() {
+        return config.nodeId();
+    }
+
+    /** This node's view of the cluster image (for tests and tools). */
+    public MetadataImage metadataImage() {
+        return topics.image();
+    }
+
+    /** The metadata group's leader as this node knows it, or -1. */
+    public int metadataLeaderId() {
+        return quorum.leaderId().orElse(-1);
+    }
+
+    /** Stops listening, leaves the metadata group, then flushes and closes every log. */
     @Override
     public void close() {
-        server.close();
-        closeQuietly(topics, scheduler, logs, metadata, ids);
+        closeQuietly(lifecycle, server, scheduler, quorum, logs, ids);
         try {
             lock.close();
         } catch (IOException e) {
@@ -179,14 +298,13 @@ public final class DLogBroker implements AutoCloseable {
         };
     }
 
-    private static void closeQuietly(TopicService topics, ScheduledExecutorService scheduler, LogManager logs,
-                                     MetadataStore metadata, SnowflakeIdGenerator ids) {
-        try {
-            if (ids != null) {
-                ids.close();
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.error("Closing the id generator failed", e);
+    private static void closeQuietly(BrokerLifecycle lifecycle, KafkaServer server, ScheduledExecutorService scheduler,
+                                     RatisMetadataQuorum quorum, LogManager logs, SnowflakeIdGenerator ids) {
+        if (lifecycle != null) {
+            lifecycle.close();
+        }
+        if (server != null) {
+            server.close();
         }
         if (scheduler != null) {
             // Not shutdownNow() first: interrupting the timer thread in FileChannel I/O (a fetch re-read,
@@ -201,8 +319,15 @@ public final class DLogBroker implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        if (topics != null) {
-            topics.close();
+        if (quorum != null) {
+            quorum.close();
+        }
+        try {
+            if (ids != null) {
+                ids.close();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Closing the id generator failed", e);
         }
         try {
             if (logs != null) {
@@ -210,13 +335,6 @@ public final class DLogBroker implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             LOG.error("Closing the logs failed", e);
-        }
-        try {
-            if (metadata != null) {
-                metadata.close();
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.error("Closing the metadata store failed", e);
         }
     }
 }

@@ -38,6 +38,9 @@ public interface MetadataQuorum extends AutoCloseable {
     /** The leader's view of the group (term, commit index, each voter's replicated index). */
     CompletableFuture<QuorumDescription> describe(Duration timeout);
 
+    /** Adds an observer told of every command applied on this node (refused ones too), in log order. */
+    void onApplied(java.util.function.Consumer<MetadataCommand> observer);
+
     /** Adds a listener for leadership of the metadata group on this node. */
     void onLeadership(LeadershipListener listener);
 

@@ -55,6 +55,7 @@ final class MetadataStateMachine extends BaseStateMachine {
     private final ImageListener listener;
     private final Function<byte[], CompletableFuture<byte[]>> queryHandler;
     private final CopyOnWriteArrayList<Runnable> leaderReady = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<java.util.function.Consumer<MetadataCommand>> appliedObservers = new CopyOnWriteArrayList<>();
     private final CopyOnWriteArrayList<java.util.function.Consumer<RaftPeerId>> leaderChanged = new CopyOnWriteArrayList<>();
     /** Waiters by the index they wait for; completed by the updater thread. */
     private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
@@ -72,6 +73,10 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     long appliedIndex() {
         return appliedIndex;
+    }
+
+    void onApplied(java.util.function.Consumer<MetadataCommand> observer) {
+        appliedObservers.add(observer);
     }
 
     void onLeaderReady(Runnable action) {
@@ -137,6 +142,9 @@ final class MetadataStateMachine extends BaseStateMachine {
         try {
             MetadataCommand command = MetadataCodec.decodeCommand(bytes);
             applied = MetadataApplier.apply(image, command, termIndex.getIndex());
+            for (java.util.function.Consumer<MetadataCommand> observer : appliedObservers) {
+                observer.accept(command);
+            }
         } catch (IOException e) {
             // Written by a newer release or damaged: the log is the same on every replica, so every
             // replica refuses it alike and the images stay equal.

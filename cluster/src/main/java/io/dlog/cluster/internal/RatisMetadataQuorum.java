@@ -174,9 +174,35 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         return id < 0 ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
+    /**
+     * Waits (polling every 10 ms, for start-up only) until the group has a ready leader, so the first
+     * proposals do not go through the client's retry sleeps. Returns false on timeout.
+     */
+    public boolean awaitLeader(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                DivisionInfo info = server.getDivision(GROUP_ID).getInfo();
+                RaftPeerId leader = info.getLeaderId();
+                if (leader != null && (!info.isLeader() || info.isLeaderReady())) {
+                    return true;
+                }
+            } catch (IOException e) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return false;
+    }
+
     /** True once this node leads and has applied its term's first entry (safe to act as leader). */
     public boolean isReadyLeader() {
         return leaderReady;
+    }
+
+    @Override
+    public void onApplied(java.util.function.Consumer<MetadataCommand> observer) {
+        stateMachine.onApplied(observer);
     }
 
     @Override

@@ -44,6 +44,18 @@ public final class BrokerConfig {
     public static final String LOG_CLEANER_IO_BUFFER_LOAD_FACTOR = "log.cleaner.io.buffer.load.factor";
     public static final String LOG_CLEANER_IO_MAX_BYTES_PER_SECOND = "log.cleaner.io.max.bytes.per.second";
     public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
+    public static final String PROCESS_ROLES = "process.roles";
+    public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
+    public static final String CONTROLLER_QUORUM_BOOTSTRAP_SERVERS = "controller.quorum.bootstrap.servers";
+    public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
+    public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
+    public static final String BROKER_RACK = "broker.rack";
+    public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+    public static final String TRANSACTION_STATE_LOG_REPLICATION_FACTOR = "transaction.state.log.replication.factor";
+    public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
+    public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
+    public static final String METADATA_ELECTION_TIMEOUT_MS = "dlog.metadata.election.timeout.ms";
+    public static final String METADATA_SNAPSHOT_EVERY = "dlog.metadata.snapshot.entries";
 
     private static final ConfigDef DEF = TopicConfigs.addBrokerSynonyms(new ConfigDef()
             .define(NODE_ID, ConfigDef.Type.INT, 1, ConfigDef.Range.atLeast(0), ConfigDef.Importance.HIGH,
@@ -51,9 +63,38 @@ public final class BrokerConfig {
             .define(BROKER_ID, ConfigDef.Type.INT, -1, ConfigDef.Importance.LOW,
                     "Legacy alias of node.id; used when node.id is not set.")
             .define(LISTENERS, ConfigDef.Type.STRING, "PLAINTEXT://localhost:9092", ConfigDef.Importance.HIGH,
-                    "The listener, as PLAINTEXT://host:port (one PLAINTEXT listener).")
+                    "The listeners, as NAME://host:port,...: one client listener (PLAINTEXT) and, in a cluster, "
+                            + "the controller listener named by controller.listener.names.")
             .define(ADVERTISED_LISTENERS, ConfigDef.Type.STRING, null, ConfigDef.Importance.HIGH,
                     "The address given to clients; defaults to listeners.")
+            .define(PROCESS_ROLES, ConfigDef.Type.STRING, "broker,controller", ConfigDef.Importance.HIGH,
+                    "broker,controller: every DLog node serves clients and votes in the metadata group.")
+            .define(CONTROLLER_QUORUM_VOTERS, ConfigDef.Type.STRING, "", ConfigDef.Importance.HIGH,
+                    "The metadata group's voters, id@host:port,... (the controller listener of each). "
+                            + "Empty: a single node, voting alone.")
+            .define(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS, ConfigDef.Type.STRING, "", ConfigDef.Importance.LOW,
+                    "KIP-853 dynamic quorums; not supported: use controller.quorum.voters.")
+            .define(CONTROLLER_LISTENER_NAMES, ConfigDef.Type.STRING, "CONTROLLER", ConfigDef.Importance.HIGH,
+                    "The name of the listener the metadata group speaks on.")
+            .define(LISTENER_SECURITY_PROTOCOL_MAP, ConfigDef.Type.STRING, "", ConfigDef.Importance.LOW,
+                    "Listener name to security protocol; only PLAINTEXT is served.")
+            .define(BROKER_RACK, ConfigDef.Type.STRING, null, ConfigDef.Importance.MEDIUM,
+                    "The rack of this node; replica placement spreads each partition over racks.")
+            .define(OFFSETS_TOPIC_REPLICATION_FACTOR, ConfigDef.Type.SHORT, (short) 3, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.HIGH, "Replication factor of __consumer_offsets (capped at the live brokers "
+                            + "when it is created).")
+            .define(TRANSACTION_STATE_LOG_REPLICATION_FACTOR, ConfigDef.Type.SHORT, (short) 3, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.HIGH, "Replication factor of __transaction_state (capped at the live brokers "
+                            + "when it is created).")
+            .define(BROKER_SESSION_TIMEOUT_MS, ConfigDef.Type.INT, 9000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "A node that has not heartbeated for this long is fenced.")
+            .define(BROKER_HEARTBEAT_INTERVAL_MS, ConfigDef.Type.INT, 2000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "How often a node heartbeats to the metadata group.")
+            .define(METADATA_ELECTION_TIMEOUT_MS, ConfigDef.Type.INT, 1000, ConfigDef.Range.atLeast(50),
+                    ConfigDef.Importance.LOW, "Shortest metadata election timeout (the longest is twice it).")
+            .define(METADATA_SNAPSHOT_EVERY, ConfigDef.Type.LONG, 10_000L, ConfigDef.Range.atLeast(2),
+                    ConfigDef.Importance.LOW, "Snapshot the metadata image, and purge the Raft log before it, every this "
+                            + "many entries.")
             .define(LOG_DIRS, ConfigDef.Type.STRING, null, ConfigDef.Importance.HIGH,
                     "The data folder (one folder).")
             .define(LOG_DIR, ConfigDef.Type.STRING, "dlog-data", ConfigDef.Importance.HIGH,
@@ -168,7 +209,38 @@ public final class BrokerConfig {
         }
         Map<String, String> known = new HashMap<>(values);
         known.keySet().removeAll(KafkaIgnoredBrokerConfigs.NAMES);
-        return new BrokerConfig(known, Map.of());
+        BrokerConfig config = new BrokerConfig(known, Map.of());
+        config.checkClusterSettings();
+        return config;
+    }
+
+    /** The listener and quorum settings fit together; fails at start with a one-line message, not later. */
+    private void checkClusterSettings() {
+        listener();
+        advertisedListener();
+        Set<String> roles = new HashSet<>();
+        for (String role : ((String) parsed.get(PROCESS_ROLES)).split(",")) {
+            roles.add(role.trim());
+        }
+        if (!roles.equals(Set.of("broker", "controller"))) {
+            throw new ConfigException(PROCESS_ROLES, parsed.get(PROCESS_ROLES),
+                    "every DLog node is broker,controller (separate broker-only and controller-only nodes are not supported yet)");
+        }
+        Map<Integer, java.net.InetSocketAddress> voters = controllerQuorumVoters();
+        if (voters.isEmpty() && !((String) parsed.get(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS)).isBlank()) {
+            throw new ConfigException(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS, parsed.get(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS),
+                    "dynamic quorums (KIP-853) are not supported yet: list the voters in controller.quorum.voters");
+        }
+        if (!voters.isEmpty()) {
+            if (!voters.containsKey(nodeId())) {
+                throw new ConfigException(CONTROLLER_QUORUM_VOTERS, parsed.get(CONTROLLER_QUORUM_VOTERS),
+                        "node.id " + nodeId() + " is not among the voters");
+            }
+            if (controllerListener().isEmpty()) {
+                throw new ConfigException(LISTENERS, parsed.get(LISTENERS), "a cluster node needs a "
+                        + controllerListenerName() + "://host:port listener for the metadata group");
+            }
+        }
     }
 
     private static Set<String> dynamicKeys() {
@@ -290,16 +362,101 @@ public final class BrokerConfig {
         return !nodeIdSet && brokerId >= 0 ? brokerId : (Integer) parsed.get(NODE_ID);
     }
 
+    /** The client listener: the one of {@code listeners} that is not the controller listener. */
     public Listener listener() {
-        return Listener.parse(LISTENERS, (String) parsed.get(LISTENERS));
+        return clientListener(LISTENERS, (String) parsed.get(LISTENERS));
     }
 
     /** Where clients are told to connect: advertised.listeners, else listeners (an empty host becomes localhost). */
     public Listener advertisedListener() {
         String advertised = (String) parsed.get(ADVERTISED_LISTENERS);
-        Listener listener = advertised == null ? listener() : Listener.parse(ADVERTISED_LISTENERS, advertised);
+        Listener listener = advertised == null ? listener() : clientListener(ADVERTISED_LISTENERS, advertised);
         return listener.host().isEmpty() || listener.host().equals("0.0.0.0")
                 ? new Listener(listener.name(), "localhost", listener.port()) : listener;
+    }
+
+    /** The listener the metadata group binds, if {@code listeners} names one. */
+    public Optional<Listener> controllerListener() {
+        String controllerName = controllerListenerName();
+        return Listener.parseAll(LISTENERS, (String) parsed.get(LISTENERS), controllerName).stream()
+                .filter(l -> l.name().equals(controllerName)).findFirst();
+    }
+
+    public String controllerListenerName() {
+        String names = ((String) parsed.get(CONTROLLER_LISTENER_NAMES)).trim();
+        return names.contains(",") ? names.substring(0, names.indexOf(',')).trim() : names;
+    }
+
+    private Listener clientListener(String key, String value) {
+        List<Listener> clients = Listener.parseAll(key, value, controllerListenerName()).stream()
+                .filter(l -> !l.name().equals(controllerListenerName())).toList();
+        if (clients.size() != 1) {
+            throw new ConfigException(key, value, "DLog serves exactly one client listener (PLAINTEXT://host:port)");
+        }
+        return clients.get(0);
+    }
+
+    /**
+     * The metadata group's voters by node id ({@code controller.quorum.voters}); empty for a single
+     * node voting alone.
+     */
+    public Map<Integer, java.net.InetSocketAddress> controllerQuorumVoters() {
+        String value = ((String) parsed.get(CONTROLLER_QUORUM_VOTERS)).trim();
+        Map<Integer, java.net.InetSocketAddress> voters = new java.util.TreeMap<>();
+        if (value.isEmpty()) {
+            return voters;
+        }
+        for (String entry : value.split(",")) {
+            String voter = entry.trim();
+            int at = voter.indexOf('@');
+            int colon = voter.lastIndexOf(':');
+            if (at <= 0 || colon <= at + 1) {
+                throw new ConfigException(CONTROLLER_QUORUM_VOTERS, value, "expected id@host:port,...");
+            }
+            try {
+                int id = Integer.parseInt(voter.substring(0, at));
+                String host = voter.substring(at + 1, colon);
+                if (host.startsWith("[") && host.endsWith("]")) {
+                    host = host.substring(1, host.length() - 1);
+                }
+                int port = Integer.parseInt(voter.substring(colon + 1));
+                if (port < 1 || port > 65535 || voters.put(id, java.net.InetSocketAddress.createUnresolved(host, port)) != null) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                throw new ConfigException(CONTROLLER_QUORUM_VOTERS, value, "expected id@host:port,... with distinct ids "
+                        + "and ports 1-65535");
+            }
+        }
+        return voters;
+    }
+
+    public Optional<String> rack() {
+        return Optional.ofNullable((String) parsed.get(BROKER_RACK));
+    }
+
+    public short offsetsTopicReplicationFactor() {
+        return (Short) parsed.get(OFFSETS_TOPIC_REPLICATION_FACTOR);
+    }
+
+    public short transactionStateLogReplicationFactor() {
+        return (Short) parsed.get(TRANSACTION_STATE_LOG_REPLICATION_FACTOR);
+    }
+
+    public int brokerSessionTimeoutMs() {
+        return (Integer) parsed.get(BROKER_SESSION_TIMEOUT_MS);
+    }
+
+    public int brokerHeartbeatIntervalMs() {
+        return (Integer) parsed.get(BROKER_HEARTBEAT_INTERVAL_MS);
+    }
+
+    public int metadataElectionTimeoutMs() {
+        return (Integer) parsed.get(METADATA_ELECTION_TIMEOUT_MS);
+    }
+
+    public long metadataSnapshotEvery() {
+        return (Long) parsed.get(METADATA_SNAPSHOT_EVERY);
     }
 
     public Path dataDir() {
@@ -368,19 +525,27 @@ public final class BrokerConfig {
 
     /** One listener: {@code NAME://host:port}. */
     public record Listener(String name, String host, int port) {
-        static Listener parse(String key, String value) {
-            String trimmed = value.trim();
-            if (trimmed.contains(",")) {
-                throw new ConfigException(key, value, "DLog serves one listener");
+        static List<Listener> parseAll(String key, String value, String controllerName) {
+            List<Listener> listeners = new ArrayList<>();
+            for (String one : value.split(",")) {
+                if (!one.isBlank()) {
+                    listeners.add(parse(key, one, controllerName));
+                }
             }
+            return listeners;
+        }
+
+        static Listener parse(String key, String value, String controllerName) {
+            String trimmed = value.trim();
             int scheme = trimmed.indexOf("://");
             int colon = trimmed.lastIndexOf(':');
             if (scheme <= 0 || colon <= scheme + 2) {
                 throw new ConfigException(key, value, "expected NAME://host:port");
             }
             String name = trimmed.substring(0, scheme);
-            if (!name.equals("PLAINTEXT")) {
-                throw new ConfigException(key, value, "only PLAINTEXT listeners are supported");
+            if (!name.equals("PLAINTEXT") && !name.equals(controllerName)) {
+                throw new ConfigException(key, value, "only PLAINTEXT listeners (and the controller listener "
+                        + controllerName + ") are supported");
             }
             String host = trimmed.substring(scheme + 3, colon);
             if (host.startsWith("[") && host.endsWith("]")) {

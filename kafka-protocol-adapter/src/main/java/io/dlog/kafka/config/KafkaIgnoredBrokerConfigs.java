@@ -9,16 +9,9 @@ import java.util.Set;
  */
 final class KafkaIgnoredBrokerConfigs {
     static final Set<String> NAMES = Set.of(
-            "process.roles",
-            "controller.quorum.voters",
-            "controller.quorum.bootstrap.servers",
-            "controller.listener.names",
-            "listener.security.protocol.map",
             "inter.broker.listener.name",
             "num.recovery.threads.per.data.dir",
             "num.replica.fetchers",
-            "offsets.topic.replication.factor",
-            "transaction.state.log.replication.factor",
             "transaction.state.log.min.isr",
             "share.coordinator.state.topic.replication.factor",
             "share.coordinator.state.topic.min.isr",

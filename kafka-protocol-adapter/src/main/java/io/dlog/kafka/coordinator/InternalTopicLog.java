@@ -49,27 +49,51 @@ public final class InternalTopicLog {
     private InternalTopicLog() {
     }
 
+    /** How long a new cluster's coordinators wait for brokers to register before creating their topic. */
+    private static final long BROKER_GRACE_MS = 30_000;
+
     /**
      * Creates the topic when absent (compacted, {@code wantedPartitions}, plus {@code configs}) or adopts
-     * the existing one.
+     * the existing one. Waits first until this node has caught up with the cluster image (only then is
+     * "absent" true), and, in a cluster just starting, up to 30 s for {@code replicationFactor} brokers
+     * to register, so the topic's replicas spread over them; the replication factor is then capped at
+     * the live brokers (Kafka refuses to create the topic with fewer, which leaves a single node or a
+     * partly started cluster without coordinators).
      *
+     * @param stopped true once the broker is shutting down: the wait ends with an IOException
      * @return its partition count
      */
-    public static int open(TopicService topics, String name, int wantedPartitions, Map<String, String> configs)
+    public static int open(TopicService topics, String name, int wantedPartitions, short replicationFactor,
+                           Map<String, String> configs, java.util.function.BooleanSupplier stopped)
             throws IOException, InterruptedException {
-        Optional<TopicImage> existing = topics.image().topic(name);
-        if (existing.isPresent()) {
-            return existing.get().partitions();
-        }
-        Map<String, String> all = new java.util.HashMap<>(configs);
-        all.put("cleanup.policy", "compact");
-        try {
-            return topics.create(name, wantedPartitions, all).get().partitions();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof MetadataException m && m.reason() == MetadataException.Reason.TOPIC_ALREADY_EXISTS) {
-                return topics.image().topic(name).orElseThrow().partitions();
+        long graceEnd = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(BROKER_GRACE_MS);
+        while (true) {
+            if (stopped.getAsBoolean()) {
+                throw new IOException("the broker is stopping");
             }
-            throw new IOException("cannot create " + name, e.getCause());
+            Optional<TopicImage> existing = topics.image().topic(name);
+            if (existing.isPresent()) {
+                return existing.get().partitions();
+            }
+            int live = TopicService.liveBrokers(topics.image()).size();
+            if (!topics.isCaughtUp() || live == 0 || (live < replicationFactor && System.nanoTime() < graceEnd)) {
+                Thread.sleep(100);
+                continue;
+            }
+            Map<String, String> all = new java.util.HashMap<>(configs);
+            all.put("cleanup.policy", "compact");
+            short rf = (short) Math.max(1, Math.min(replicationFactor, live));
+            try {
+                return topics.create(name, wantedPartitions, rf, all, TopicService.DEFAULT_PROPOSAL_TIMEOUT).get().partitions();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof MetadataException m && m.reason() == MetadataException.Reason.TOPIC_ALREADY_EXISTS) {
+                    return topics.image().topic(name).orElseThrow().partitions();
+                }
+                if (e.getCause() instanceof MetadataException m && m.reason() == MetadataException.Reason.TIMED_OUT) {
+                    continue; // no quorum now: try again
+                }
+                throw new IOException("cannot create " + name, e.getCause());
+            }
         }
     }
 

@@ -1,10 +1,14 @@
 package io.dlog.kafka.group;
 
-import io.dlog.idcoord.CoordinatorPlacement;
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.api.ApiHandler;
 import io.dlog.kafka.api.RequestContext;
-import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.handlers.ClusterView;
+import io.dlog.kafka.handlers.InternalTopics;
+import io.dlog.kafka.topic.TopicService;
+import io.dlog.log.metadata.MetadataImage;
+import io.dlog.log.metadata.TopicImage;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
@@ -13,13 +17,13 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
 
 /**
- * FindCoordinator v0-6 (batched coordinatorKeys from v4). Groups and transactional ids: this node
- * (single node; see {@link GroupCoordinator} on placement; transactional ids use the same rule). Share
- * groups do not exist yet: Kafka would
- * answer COORDINATOR_NOT_AVAILABLE, which clients retry forever (a producer's initTransactions would
- * hang until max.block.ms); DLog answers INVALID_REQUEST with a message instead, which fails the
- * client at once with a readable error. (TRANSACTIONAL_ID_AUTHORIZATION_FAILED would be misleading.)
- * Stateless; thread-safe.
+ * FindCoordinator v0-6 (batched coordinatorKeys from v4). The coordinator of a group is the leader of
+ * its {@code __consumer_offsets} partition, of a transactional id the leader of its
+ * {@code __transaction_state} partition ({@code abs(hash) % partitions}, as Kafka). While the topic is
+ * being created or the partition has no leader the answer is COORDINATOR_NOT_AVAILABLE, which clients
+ * retry. Share groups do not exist yet: Kafka would answer COORDINATOR_NOT_AVAILABLE, which clients
+ * retry forever; DLog answers INVALID_REQUEST with a message instead, which fails the client at once
+ * with a readable error. Stateless; thread-safe.
  */
 public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequestData> {
     private static final short BATCHED_VERSION = 4;
@@ -60,24 +64,26 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
             return noCoordinator(answer, Errors.INVALID_REQUEST, type == CoordinatorType.GROUP ? "The group id is empty"
                     : "The transactional id is empty");
         }
-        // Rendezvous hashing over the live nodes: with more nodes only the leaving node's groups move.
-        int owner = CoordinatorPlacement.ownerOf(key, liveNodes());
-        if (owner != context.nodeId()) {
-            return noCoordinator(answer, Errors.NOT_COORDINATOR, key + " is coordinated by node " + owner);
+        String topicName = type == CoordinatorType.GROUP ? InternalTopics.CONSUMER_OFFSETS : InternalTopics.TRANSACTION_STATE;
+        MetadataImage image = context.topics().image();
+        Optional<TopicImage> topic = image.topic(topicName);
+        if (topic.isEmpty()) {
+            return noCoordinator(answer, Errors.COORDINATOR_NOT_AVAILABLE, topicName + " is being created");
         }
-        BrokerConfig.Listener endpoint = context.advertisedListener();
-        return answer.setErrorCode(Errors.NONE.code()).setErrorMessage(null).setNodeId(context.nodeId())
-                .setHost(endpoint.host()).setPort(endpoint.port());
-    }
-
-    /** The nodes that can coordinate: this one until the metadata image holds more brokers. */
-    private java.util.List<Integer> liveNodes() {
-        return java.util.List.of(context.nodeId());
+        // Kafka's Utils.abs (not Math.abs): Integer.MIN_VALUE maps to 0.
+        int partition = (key.hashCode() & 0x7fffffff) % topic.get().partitions();
+        int leader = TopicService.leaderOf(image, topic.get(), partition);
+        Optional<ClusterView.Broker> coordinator = leader < 0 ? Optional.empty() : ClusterView.liveBroker(context, leader);
+        if (coordinator.isEmpty()) {
+            return noCoordinator(answer, Errors.COORDINATOR_NOT_AVAILABLE, "The coordinator of " + key + " ("
+                    + topicName + "-" + partition + ") is not available");
+        }
+        return answer.setErrorCode(Errors.NONE.code()).setErrorMessage(null).setNodeId(coordinator.get().id())
+                .setHost(coordinator.get().host()).setPort(coordinator.get().port());
     }
 
     private static FindCoordinatorResponseData.Coordinator noCoordinator(FindCoordinatorResponseData.Coordinator answer,
                                                                          Errors error, String message) {
         return answer.setErrorCode(error.code()).setErrorMessage(message).setNodeId(-1).setHost("").setPort(-1);
     }
-
 }

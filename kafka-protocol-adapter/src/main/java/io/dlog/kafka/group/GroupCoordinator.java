@@ -48,11 +48,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The group coordinator: every classic and KIP-848 consumer group and their committed offsets, kept in
  * memory and written to {@code __consumer_offsets} (one partition per group,
- * {@code abs(groupId.hashCode()) % partitions}, as Kafka). Loaded by replaying that topic at start-up;
- * until then group requests get COORDINATOR_LOAD_IN_PROGRESS.
- *
- * <p>Placement: FindCoordinator picks the coordinator with id-coordinator's {@code CoordinatorPlacement}
- * (rendezvous hashing of the group id over the live nodes); on a single node that is always this node.
+ * {@code abs(groupId.hashCode()) % partitions}, as Kafka). Loaded by replaying the partitions of that
+ * topic this node leads once it has caught up with the cluster image; until then group requests get
+ * COORDINATOR_LOAD_IN_PROGRESS, and a request for a group whose partition another node leads gets
+ * NOT_COORDINATOR (FindCoordinator answers with the leader of the group's partition).
  *
  * <p>Thread-safety: one monitor (this object) guards all state; every public method takes it, does
  * only in-memory work and returns. Writes go to the log asynchronously; a request that must wait for
@@ -105,7 +104,8 @@ public final class GroupCoordinator {
                 context.clock(), context.scheduler());
         Thread loader = new Thread(() -> {
             try {
-                coordinator.load(OffsetsTopicStore.open(context.topics(), context.clock(), config.offsetsTopicPartitions()));
+                coordinator.load(OffsetsTopicStore.open(context.topics(), context.clock(), config.offsetsTopicPartitions(),
+                        context.scheduler()::isShutdown));
             } catch (IOException | RuntimeException e) {
                 if (context.scheduler().isShutdown()) {
                     LOG.debug("Broker stopped while the group coordinator loaded", e); // a failed start: not news
@@ -216,6 +216,29 @@ public final class GroupCoordinator {
         return loaded;
     }
 
+    /**
+     * Why this node cannot serve {@code groupId} now: COORDINATOR_LOAD_IN_PROGRESS while loading,
+     * NOT_COORDINATOR when another node leads the group's {@code __consumer_offsets} partition (the client
+     * asks FindCoordinator again); null when it can.
+     */
+    private Errors unavailable(String groupId) {
+        if (!loaded) {
+            return Errors.COORDINATOR_LOAD_IN_PROGRESS;
+        }
+        if (groupId != null && !topics.leadsOffsetsPartition(partitionFor(groupId))) {
+            return Errors.NOT_COORDINATOR;
+        }
+        return null;
+    }
+
+    /** The group an OffsetFetch names: v8+ batch the groups (one coordinator's groups per request). */
+    private static String fetchedGroupId(short version, OffsetFetchRequestData request) {
+        if (version < 8) {
+            return request.groupId();
+        }
+        return request.groups().isEmpty() ? null : request.groups().get(0).groupId();
+    }
+
     ClassicGroupManager classic() {
         return classic;
     }
@@ -242,8 +265,9 @@ public final class GroupCoordinator {
     /** TxnOffsetCommit: offsets inside a producer's transaction, visible once it commits. */
     public synchronized CompletableFuture<TxnOffsetCommitResponseData> txnOffsetCommit(short version,
                                                                                      TxnOffsetCommitRequestData request) {
-        if (!loaded) {
-            return CompletableFuture.completedFuture(txnOffsetCommitError(request, Errors.COORDINATOR_LOAD_IN_PROGRESS));
+        Errors unavailable = unavailable(request.groupId());
+        if (unavailable != null) {
+            return CompletableFuture.completedFuture(txnOffsetCommitError(request, unavailable));
         }
         return txnOffsets.commit(version, request);
     }
@@ -352,9 +376,10 @@ public final class GroupCoordinator {
 
     public synchronized CompletableFuture<JoinGroupResponseData> joinGroup(short version, String clientId,
                                                                            String clientHost, JoinGroupRequestData request) {
-        if (!loaded) {
+        Errors unavailable = unavailable(request.groupId());
+        if (unavailable != null) {
             return CompletableFuture.completedFuture(new JoinGroupResponseData()
-                    .setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code()).setMemberId(request.memberId())
+                    .setErrorCode(unavailable.code()).setMemberId(request.memberId())
                     .setGenerationId(-1).setLeader("").setProtocolName(version >= 7 ? null : ""));
         }
         // protocolName is nullable only from v7; older versions get "" on errors, as Kafka sends them.
@@ -363,23 +388,26 @@ public final class GroupCoordinator {
     }
 
     public synchronized CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData request) {
-        if (!loaded) {
+        Errors unavailable = unavailable(request.groupId());
+        if (unavailable != null) {
             return CompletableFuture.completedFuture(new SyncGroupResponseData()
-                    .setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code()).setAssignment(new byte[0]));
+                    .setErrorCode(unavailable.code()).setAssignment(new byte[0]));
         }
         return classic.syncGroup(request);
     }
 
     public synchronized HeartbeatResponseData heartbeat(HeartbeatRequestData request) {
-        if (!loaded) {
-            return new HeartbeatResponseData().setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
+        Errors unavailable = unavailable(request.groupId());
+        if (unavailable != null) {
+            return new HeartbeatResponseData().setErrorCode(unavailable.code());
         }
         return classic.heartbeat(request);
     }
 
     public synchronized LeaveGroupResponseData leaveGroup(short version, LeaveGroupRequestData request) {
-        if (!loaded) {
-            return new LeaveGroupResponseData().setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
+        Errors unavailable = unavailable(request.groupId());
+        if (unavailable != null) {
+            return new LeaveGroupResponseData().setErrorCode(unavailable.code());
         }
         return classic.leaveGroup(version, request);
     }
@@ -387,24 +415,27 @@ public final class GroupCoordinator {
     // ---------------------------------------------------------------- offsets
 
     public synchronized CompletableFuture<OffsetCommitResponseData> offsetCommit(short version, OffsetCommitRequestData request) {
-        if (!loaded) {
+        Errors unavailable = unavailable(request.groupId());
+        if (unavailable != null) {
             return CompletableFuture.completedFuture(OffsetManager.commitError(version, request,
-                    Errors.COORDINATOR_LOAD_IN_PROGRESS));
+                    unavailable));
         }
         return offsets.commit(version, request);
     }
 
     public synchronized OffsetFetchResponseData offsetFetch(short version, OffsetFetchRequestData request) {
-        if (!loaded) {
-            return OffsetManager.fetchError(version, request, Errors.COORDINATOR_LOAD_IN_PROGRESS);
+        Errors unavailable = unavailable(fetchedGroupId(version, request));
+        if (unavailable != null) {
+            return OffsetManager.fetchError(version, request, unavailable);
         }
         return offsets.fetch(version, request);
     }
 
     public synchronized CompletableFuture<OffsetDeleteResponseData> offsetDelete(OffsetDeleteRequestData request) {
-        if (!loaded) {
+        Errors unavailable = unavailable(request.groupId());
+        if (unavailable != null) {
             return CompletableFuture.completedFuture(new OffsetDeleteResponseData()
-                    .setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code()));
+                    .setErrorCode(unavailable.code()));
         }
         return offsets.delete(request);
     }
@@ -445,9 +476,10 @@ public final class GroupCoordinator {
         // Client input: compiled before the lock is taken, so the check under it is a cache lookup.
         regexes.compile(request.subscribedTopicRegex());
         synchronized (this) {
-            if (!loaded) {
+            Errors unavailable = unavailable(request.groupId());
+            if (unavailable != null) {
                 return CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponseData()
-                        .setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code()));
+                        .setErrorCode(unavailable.code()));
             }
             return consumer.heartbeat(version, clientId, clientHost, request);
         }

@@ -41,10 +41,11 @@ final class OffsetsTopicStore implements GroupStore {
      * Creates the topic when absent (compacted, {@code wantedPartitions}, segments of
      * {@code offsets.topic.segment.bytes} so the cleaner can bound it), or adopts the existing one.
      */
-    static OffsetsTopicStore open(TopicService topics, Clock clock, int wantedPartitions)
-            throws IOException, InterruptedException {
+    static OffsetsTopicStore open(TopicService topics, Clock clock, int wantedPartitions,
+                                  java.util.function.BooleanSupplier stopped) throws IOException, InterruptedException {
         return new OffsetsTopicStore(topics, clock, InternalTopicLog.open(topics, InternalTopics.CONSUMER_OFFSETS,
-                wantedPartitions, Map.of("segment.bytes", Integer.toString(topics.brokerConfig().offsetsTopicSegmentBytes()))));
+                wantedPartitions, topics.brokerConfig().offsetsTopicReplicationFactor(),
+                Map.of("segment.bytes", Integer.toString(topics.brokerConfig().offsetsTopicSegmentBytes())), stopped));
     }
 
     @Override

@@ -31,8 +31,21 @@ interface TopicMetadata {
         return names();
     }
 
+    /**
+     * Whether this node leads partition {@code p} of {@code __consumer_offsets}, and so coordinates the
+     * groups that hash to it. Always true where there is one node (and in tests without a cluster).
+     */
+    default boolean leadsOffsetsPartition(int p) {
+        return true;
+    }
+
     static TopicMetadata of(TopicService topics) {
         return new TopicMetadata() {
+            @Override
+            public boolean leadsOffsetsPartition(int p) {
+                return topics.partition(InternalTopics.CONSUMER_OFFSETS, p).isPresent();
+            }
+
             @Override
             public int partitions(String topic) {
                 return topics.image().topic(topic).map(TopicImage::partitions).orElse(-1);

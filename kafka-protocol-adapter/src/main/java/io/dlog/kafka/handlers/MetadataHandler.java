@@ -3,7 +3,6 @@ package io.dlog.kafka.handlers;
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.api.ApiHandler;
 import io.dlog.kafka.api.RequestContext;
-import io.dlog.kafka.config.BrokerConfig;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataImage;
@@ -26,7 +25,9 @@ import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopi
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Metadata: this node as the only broker, leader of every partition. Unknown topics are created when
+ * Metadata: the cluster's live brokers and each partition's replicas, leader and in-sync replicas from
+ * the cluster image (until replicated partitions exist the leader alone holds the data, so the ISR is
+ * the leader; a partition whose leader is fenced answers LEADER_NOT_AVAILABLE). Unknown topics are created when
  * {@code auto.create.topics.enable} and the client allow it; the answer waits for the creation, so the
  * client gets the topic at once instead of LEADER_NOT_AVAILABLE.
  */
@@ -61,11 +62,12 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(done -> {
             MetadataResponseData response = new MetadataResponseData()
                     .setClusterId(context.clusterId())
-                    .setControllerId(context.nodeId())
+                    .setControllerId(ClusterView.controllerId(context))
                     .setClusterAuthorizedOperations(AuthorizedOperations.cluster(data.includeClusterAuthorizedOperations()));
-            BrokerConfig.Listener endpoint = context.advertisedListener();
-            response.brokers().add(new MetadataResponseBroker().setNodeId(context.nodeId())
-                    .setHost(endpoint.host()).setPort(endpoint.port()));
+            for (ClusterView.Broker broker : ClusterView.liveBrokers(context)) {
+                response.brokers().add(new MetadataResponseBroker().setNodeId(broker.id())
+                        .setHost(broker.host()).setPort(broker.port()).setRack(broker.rack()));
+            }
             for (CompletableFuture<MetadataResponseTopic> answer : answers) {
                 response.topics().add(answer.join());
             }
@@ -123,7 +125,8 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         if (!allowCreate) {
             return CompletableFuture.completedFuture(error(name, Uuid.ZERO_UUID, Errors.UNKNOWN_TOPIC_OR_PARTITION));
         }
-        return context.topics().create(name, context.config().numPartitions(), java.util.Map.of())
+        return context.topics().create(name, context.config().numPartitions(), (short) -1, java.util.Map.of(),
+                        io.dlog.kafka.topic.TopicService.DEFAULT_PROPOSAL_TIMEOUT)
                 .handle((created, failure) -> {
                     if (failure == null) {
                         return describe(created, authorizedOps);
@@ -134,7 +137,9 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
                         return context.topics().image().topic(name).map(t -> describe(t, authorizedOps))
                                 .orElseGet(() -> error(name, Uuid.ZERO_UUID, Errors.LEADER_NOT_AVAILABLE));
                     }
-                    return error(name, Uuid.ZERO_UUID, Errors.UNKNOWN_SERVER_ERROR);
+                    // Kafka answers a failed auto-creation (too few brokers, no metadata quorum) with a
+                    // retriable LEADER_NOT_AVAILABLE, and the client asks again.
+                    return error(name, Uuid.ZERO_UUID, Errors.LEADER_NOT_AVAILABLE);
                 });
     }
 
@@ -145,17 +150,21 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
                 .setIsInternal(InternalTopics.isInternal(topic.name()))
                 .setErrorCode(Errors.NONE.code())
                 .setTopicAuthorizedOperations(AuthorizedOperations.topic(authorizedOps));
-        int node = context.nodeId();
+        MetadataImage image = context.topics().image();
         for (int p = 0; p < topic.partitions(); p++) {
-            int leaderEpoch = context.topics().partition(topic.name(), p).map(LeaderEpochs::current).orElse(0);
+            List<Integer> replicas = topic.replicas(p);
+            int leader = TopicService.leaderOf(image, topic, p);
+            int leaderEpoch = leader == context.nodeId()
+                    ? context.topics().partition(topic.name(), p).map(LeaderEpochs::current).orElse(0) : 0;
+            List<Integer> offline = replicas.stream().filter(r -> !image.isLive(r)).toList();
             answer.partitions().add(new MetadataResponsePartition()
                     .setPartitionIndex(p)
-                    .setErrorCode(Errors.NONE.code())
-                    .setLeaderId(node)
+                    .setErrorCode(leader < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
+                    .setLeaderId(leader)
                     .setLeaderEpoch(leaderEpoch)
-                    .setReplicaNodes(List.of(node))
-                    .setIsrNodes(List.of(node))
-                    .setOfflineReplicas(List.of()));
+                    .setReplicaNodes(replicas)
+                    .setIsrNodes(leader < 0 ? List.of() : List.of(leader))
+                    .setOfflineReplicas(offline));
         }
         return answer;
     }

@@ -1,78 +1,93 @@
 package io.dlog.kafka.topic;
 
+import io.dlog.cluster.ImageListener;
+import io.dlog.cluster.MetadataCommand;
+import io.dlog.cluster.MetadataQuorum;
+import io.dlog.cluster.ReplicaPlacement;
 import io.dlog.kafka.config.BrokerConfig;
 import io.dlog.kafka.config.TopicConfigs;
 import io.dlog.log.LogConfig;
 import io.dlog.log.LogManager;
 import io.dlog.log.PartitionLog;
+import io.dlog.log.PartitionMetadataFile;
 import io.dlog.log.TopicPartition;
+import io.dlog.log.metadata.BrokerImage;
+import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataImage;
-import io.dlog.log.metadata.MetadataStore;
 import io.dlog.log.metadata.TopicImage;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Topics as a whole: the metadata image plus the partition logs it implies. Every change goes
- * through one admin thread (metadata writes fsync), is recorded in the {@link MetadataStore} first and
- * then applied to the {@link LogManager}, so a crash in between is repaired by {@link #reconcile()}.
+ * Topics as a whole: the cluster image (held by the metadata Raft group) and the partition logs it
+ * implies on this node. Changes are proposals to the metadata group; this node's logs follow the image
+ * through {@link #onImage}, the one listener that turns image changes into local actions.
+ *
+ * <p>Catching up: while the node replays the metadata log at start, images pass by that are older than
+ * the cluster's, so nothing is done with them. Once the node's own registration is applied
+ * ({@link #catchUp}), the node has seen everything committed before it, and the logs are reconciled
+ * with the image in one pass: missing partitions created, partitions of deleted topics removed. Each
+ * partition folder is stamped with its topic id ({@code partition.metadata}), so data of a deleted
+ * topic is never mistaken for its namesake's.
+ *
+ * <p>Leadership (until replicated partitions exist): a partition is led by its first replica while that
+ * broker is live, and is offline otherwise; only the leader serves it ({@link #partition}).
  *
  * <p>Thread-safe. Reads ({@link #image()}, {@link #partition}) are lock-free and safe on an event loop;
- * changes return futures completed on the admin thread.
+ * changes return futures that complete off the event loop once the change is applied on this node.
+ * {@link #onImage} and {@link #catchUp} are serialized on this object.
  */
-public final class TopicService implements AutoCloseable {
+public final class TopicService implements ImageListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TopicService.class);
+    /** How long an admin change may wait for the metadata quorum when the request names no timeout. */
+    public static final Duration DEFAULT_PROPOSAL_TIMEOUT = Duration.ofSeconds(15);
 
-    private final MetadataStore store;
     private final LogManager logs;
-    private final ExecutorService adminExecutor;
+    private final BrokerConfig staticConfig;
+    private final int nodeId;
+    private volatile MetadataQuorum quorum;
     private volatile BrokerConfig brokerConfig;
+    private MetadataImage lastSeen = MetadataImage.EMPTY; // guarded by this
+    private boolean caughtUp; // guarded by this
 
-    public TopicService(MetadataStore store, LogManager logs, BrokerConfig staticConfig, ExecutorService adminExecutor) {
-        this.store = store;
+    public TopicService(LogManager logs, BrokerConfig staticConfig) {
         this.logs = logs;
-        this.adminExecutor = adminExecutor;
-        this.brokerConfig = staticConfig.withDynamic(store.image().brokerConfigs());
+        this.staticConfig = staticConfig;
+        this.nodeId = staticConfig.nodeId();
+        this.brokerConfig = staticConfig;
     }
 
-    /** Makes the logs match the image: creates missing partitions, deletes partitions of unknown topics. */
-    public void reconcile() throws IOException {
-        MetadataImage image = store.image();
-        for (TopicImage topic : image.topics().values()) {
-            LogConfig config = logConfig(topic);
-            for (int p = 0; p < topic.partitions(); p++) {
-                logs.getOrCreate(new TopicPartition(topic.name(), p), config).updateConfig(config);
-            }
-        }
-        for (PartitionLog log : logs.all()) {
-            TopicPartition tp = log.topicPartition();
-            Optional<TopicImage> topic = image.topic(tp.topic());
-            if (topic.isEmpty() || tp.partition() >= topic.get().partitions()) {
-                LOG.info("Deleting {}: not in the cluster image", tp);
-                logs.delete(tp);
-            }
-        }
+    /** Connects the metadata group whose image this service follows (it was started with this as listener). */
+    public void attach(MetadataQuorum metadataQuorum) {
+        this.quorum = metadataQuorum;
+    }
+
+    public MetadataQuorum quorum() {
+        return quorum;
     }
 
     public MetadataImage image() {
-        return store.image();
+        return quorum.image();
     }
 
     public BrokerConfig brokerConfig() {
         return brokerConfig;
     }
 
-    public Optional<PartitionLog> partition(String topic, int partition) {
-        if (partition < 0) {
-            return Optional.empty();
-        }
-        return logs.get(new TopicPartition(topic, partition));
+    public int nodeId() {
+        return nodeId;
     }
 
     public LogManager logs() {
@@ -83,88 +98,209 @@ public final class TopicService implements AutoCloseable {
         return TopicConfigs.resolve(topic.configs(), brokerConfig);
     }
 
-    /** Creates the topic and its partitions; fails with {@link io.dlog.log.metadata.MetadataException}. */
-    public CompletableFuture<TopicImage> create(String name, int partitions, Map<String, String> configs) {
-        return onAdminThread(() -> {
-            TopicImage topic = store.createTopic(name, partitions, configs);
-            createLogs(topic, 0);
-            return topic;
-        });
+    /** This node's log of the partition, only while this node leads it. */
+    public Optional<PartitionLog> partition(String topic, int partition) {
+        if (partition < 0) {
+            return Optional.empty();
+        }
+        MetadataImage image = quorum.image();
+        Optional<TopicImage> known = image.topic(topic);
+        if (known.isEmpty() || partition >= known.get().partitions() || leaderOf(image, known.get(), partition) != nodeId) {
+            return Optional.empty();
+        }
+        return logs.get(new TopicPartition(topic, partition));
     }
 
-    public CompletableFuture<TopicImage> delete(String name) {
-        return onAdminThread(() -> {
-            TopicImage topic = store.deleteTopic(name);
-            for (int p = 0; p < topic.partitions(); p++) {
-                logs.delete(new TopicPartition(name, p));
+    /** The partition's leader, or -1 while it is offline (its preferred replica is fenced). */
+    public static int leaderOf(MetadataImage image, TopicImage topic, int partition) {
+        int preferred = topic.replicas(partition).get(0);
+        return image.isLive(preferred) ? preferred : -1;
+    }
+
+    /** The registered, unfenced brokers. */
+    public static List<BrokerImage> liveBrokers(MetadataImage image) {
+        return image.brokers().values().stream().filter(b -> !b.fenced()).toList();
+    }
+
+    // ------------------------------------------------------------------ changes (proposals)
+
+    /**
+     * Creates the topic with replica sets chosen by {@link ReplicaPlacement}; {@code replicationFactor} -1
+     * means {@code default.replication.factor}. Fails with {@link MetadataException}.
+     */
+    public CompletableFuture<TopicImage> create(String name, int partitions, short replicationFactor,
+                                                Map<String, String> configs, Duration timeout) {
+        short rf = replicationFactor == -1 ? brokerConfig.defaultReplicationFactor() : replicationFactor;
+        List<List<Integer>> assignment;
+        try {
+            if (partitions < 1) {
+                throw new MetadataException(MetadataException.Reason.INVALID_PARTITIONS,
+                        "Number of partitions must be larger than 0.");
             }
-            return topic;
-        });
+            assignment = ReplicaPlacement.assign(liveBrokers(image()), 0, partitions, rf,
+                    ThreadLocalRandom.current().nextInt(1 << 16));
+        } catch (MetadataException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return createWithAssignment(name, assignment, configs, timeout);
     }
 
-    public CompletableFuture<TopicImage> increasePartitions(String name, int count) {
-        return onAdminThread(() -> {
-            int before = store.image().topic(name).map(TopicImage::partitions).orElse(0);
-            TopicImage topic = store.increasePartitions(name, count);
-            createLogs(topic, before);
-            return topic;
-        });
+    /** Creates the topic with these replica sets (kafka-topics --replica-assignment). */
+    public CompletableFuture<TopicImage> createWithAssignment(String name, List<List<Integer>> assignment,
+                                                              Map<String, String> configs, Duration timeout) {
+        return quorum.propose(new MetadataCommand.CreateTopic(name, UUID.randomUUID(), assignment, configs), timeout)
+                .thenApply(image -> image.topic(name).orElseThrow());
     }
 
-    /** Replaces the topic's overrides (already validated) and reconfigures its partitions. */
-    public CompletableFuture<TopicImage> setTopicConfigs(String name, Map<String, String> configs) {
-        return onAdminThread(() -> {
-            TopicImage topic = store.setTopicConfigs(name, configs);
-            applyConfig(topic);
-            return topic;
-        });
+    public CompletableFuture<TopicImage> delete(String name, Duration timeout) {
+        TopicImage topic = image().topic(name).orElse(null);
+        return quorum.propose(new MetadataCommand.DeleteTopic(name, topic == null ? null : topic.topicId()), timeout)
+                .thenApply(image -> topic);
     }
 
-    /** Replaces the dynamic broker overrides (already validated) and reconfigures every partition. */
-    public CompletableFuture<BrokerConfig> setBrokerConfigs(Map<String, String> configs) {
-        return onAdminThread(() -> {
-            BrokerConfig updated = brokerConfig.withDynamic(configs);
-            store.setBrokerConfigs(configs);
-            brokerConfig = updated;
-            for (TopicImage topic : store.image().topics().values()) {
+    /** Adds partitions up to {@code count}, placed as the topic's first ones were, or on {@code added} when given. */
+    public CompletableFuture<TopicImage> increasePartitions(String name, int count, List<List<Integer>> added,
+                                                            Duration timeout) {
+        List<List<Integer>> newReplicas = added;
+        try {
+            TopicImage topic = image().topic(name).orElseThrow(() -> new MetadataException(
+                    MetadataException.Reason.UNKNOWN_TOPIC, "This server does not host this topic-partition."));
+            if (count <= topic.partitions()) {
+                throw new MetadataException(MetadataException.Reason.INVALID_PARTITIONS, "Topic currently has "
+                        + topic.partitions() + " partitions, " + count + " would not be an increase.");
+            }
+            if (newReplicas == null) {
+                newReplicas = ReplicaPlacement.assign(liveBrokers(image()), topic.partitions(), count - topic.partitions(),
+                        topic.replicationFactor(), ThreadLocalRandom.current().nextInt(1 << 16));
+            } else if (newReplicas.size() != count - topic.partitions()) {
+                throw new MetadataException(MetadataException.Reason.INVALID_REPLICA_ASSIGNMENT, "Increasing the number "
+                        + "of partitions by " + (count - topic.partitions()) + " but " + newReplicas.size()
+                        + " assignments provided.");
+            }
+        } catch (MetadataException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return quorum.propose(new MetadataCommand.CreatePartitions(name, newReplicas), timeout)
+                .thenApply(image -> image.topic(name).orElseThrow());
+    }
+
+    /** Replaces the topic's overrides (already validated). */
+    public CompletableFuture<TopicImage> setTopicConfigs(String name, Map<String, String> configs, Duration timeout) {
+        return quorum.propose(new MetadataCommand.SetTopicConfigs(name, configs), timeout)
+                .thenApply(image -> image.topic(name).orElseThrow());
+    }
+
+    /** Replaces the dynamic broker overrides (already validated) of {@code node}, or the cluster default for -1. */
+    public CompletableFuture<BrokerConfig> setBrokerConfigs(int node, Map<String, String> configs, Duration timeout) {
+        return quorum.propose(new MetadataCommand.SetBrokerConfigs(node, configs), timeout)
+                .thenApply(image -> brokerConfig);
+    }
+
+    // ------------------------------------------------------------------ the image listener
+
+    @Override
+    public synchronized void onImage(MetadataImage previous, MetadataImage next) {
+        lastSeen = next;
+        if (!previous.brokerConfigs().equals(next.brokerConfigs()) || !previous.nodeConfigs().equals(next.nodeConfigs())) {
+            brokerConfig = staticConfig.withDynamic(next.dynamicConfigsFor(nodeId));
+        }
+        if (!caughtUp) {
+            return;
+        }
+        boolean configsChanged = !previous.brokerConfigs().equals(next.brokerConfigs())
+                || !Objects.equals(previous.nodeConfigs().get(nodeId), next.nodeConfigs().get(nodeId));
+        for (TopicImage topic : next.topics().values()) {
+            TopicImage before = previous.topics().get(topic.name());
+            boolean same = before != null && before.topicId().equals(topic.topicId());
+            if (!same || before.partitions() != topic.partitions()) {
+                ensureLogs(topic, same ? before.partitions() : 0);
+            }
+            if (same && (configsChanged || !before.configs().equals(topic.configs()))) {
                 applyConfig(topic);
             }
-            return updated;
-        });
+        }
+        for (TopicImage gone : previous.topics().values()) {
+            TopicImage now = next.topics().get(gone.name());
+            if (now == null || !now.topicId().equals(gone.topicId())) {
+                deleteLogs(gone);
+            }
+        }
     }
 
-    private void createLogs(TopicImage topic, int fromPartition) throws IOException {
+    /**
+     * Called once this node applied its own registration: everything committed before it has been
+     * applied, so the image is the cluster's and destructive reconciliation is safe.
+     */
+    public synchronized void catchUp() {
+        MetadataImage image = lastSeen;
+        brokerConfig = staticConfig.withDynamic(image.dynamicConfigsFor(nodeId));
+        for (TopicImage topic : image.topics().values()) {
+            ensureLogs(topic, 0);
+            applyConfig(topic);
+        }
+        for (PartitionLog log : new ArrayList<>(logs.all())) {
+            TopicPartition tp = log.topicPartition();
+            Optional<TopicImage> topic = image.topic(tp.topic());
+            boolean mine = topic.isPresent() && tp.partition() < topic.get().partitions()
+                    && topic.get().replicas(tp.partition()).contains(nodeId);
+            if (!mine) {
+                LOG.info("Deleting {}: the cluster image (version {}) places no such partition on node {}", tp,
+                        image.version(), nodeId);
+                deleteQuietly(tp);
+            }
+        }
+        caughtUp = true;
+    }
+
+    private void ensureLogs(TopicImage topic, int fromPartition) {
         LogConfig config = logConfig(topic);
         for (int p = fromPartition; p < topic.partitions(); p++) {
-            logs.getOrCreate(new TopicPartition(topic.name(), p), config);
+            if (!topic.replicas(p).contains(nodeId)) {
+                continue;
+            }
+            TopicPartition tp = new TopicPartition(topic.name(), p);
+            Path dir = Path.of(logs.dataDirPath()).resolve(tp.dirName());
+            try {
+                Optional<UUID> stamped = PartitionMetadataFile.read(dir);
+                if (stamped.isPresent() && !stamped.get().equals(topic.topicId()) && logs.get(tp).isPresent()) {
+                    LOG.info("Deleting {}: its data belongs to an earlier topic of that name ({})", tp, stamped.get());
+                    logs.delete(tp);
+                }
+                if (stamped.isEmpty() || !stamped.get().equals(topic.topicId())) {
+                    // Stamp first: a crash after it leaves a folder whose owner is known.
+                    Files.createDirectories(dir);
+                    PartitionMetadataFile.write(dir, topic.topicId());
+                }
+                logs.getOrCreate(tp, config);
+            } catch (IOException | RuntimeException e) {
+                LOG.error("Creating the log of {} failed; the partition stays offline on node {}", tp, nodeId, e);
+            }
+        }
+    }
+
+    private void deleteLogs(TopicImage topic) {
+        for (int p = 0; p < topic.partitions(); p++) {
+            TopicPartition tp = new TopicPartition(topic.name(), p);
+            Optional<UUID> stamped = PartitionMetadataFile.read(Path.of(logs.dataDirPath()).resolve(tp.dirName()));
+            if (logs.get(tp).isPresent() && (stamped.isEmpty() || stamped.get().equals(topic.topicId()))) {
+                deleteQuietly(tp);
+            }
+        }
+    }
+
+    private void deleteQuietly(TopicPartition tp) {
+        try {
+            logs.delete(tp);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Deleting the log of {} failed", tp, e);
         }
     }
 
     private void applyConfig(TopicImage topic) {
         LogConfig config = logConfig(topic);
         for (int p = 0; p < topic.partitions(); p++) {
-            partition(topic.name(), p).ifPresent(log -> log.updateConfig(config));
+            logs.get(new TopicPartition(topic.name(), p)).ifPresent(log -> log.updateConfig(config));
         }
-    }
-
-    /** A metadata change: runs on the admin thread; its checked exceptions fail the future. */
-    @FunctionalInterface
-    private interface Change<T> {
-        T apply() throws Exception;
-    }
-
-    private <T> CompletableFuture<T> onAdminThread(Change<T> change) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        adminExecutor.execute(() -> {
-            try {
-                result.complete(change.apply());
-            } catch (IOException e) {
-                result.completeExceptionally(new UncheckedIOException(e));
-            } catch (Exception e) {
-                result.completeExceptionally(e);
-            }
-        });
-        return result;
     }
 
     /** Kafka's topic name rule: 1-249 characters of [a-zA-Z0-9._-], not "." or "..". */
@@ -192,6 +328,6 @@ public final class TopicService implements AutoCloseable {
 
     @Override
     public void close() {
-        adminExecutor.shutdown();
+        // the quorum and the logs are owned and closed by the broker
     }
 }

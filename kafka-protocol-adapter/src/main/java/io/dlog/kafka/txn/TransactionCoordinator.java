@@ -1,5 +1,6 @@
 package io.dlog.kafka.txn;
 
+import io.dlog.kafka.handlers.InternalTopics;
 import io.dlog.kafka.BrokerContext;
 import io.dlog.log.TopicPartition;
 import java.io.IOException;
@@ -80,7 +81,7 @@ public final class TransactionCoordinator {
 
     /**
      * Creates the coordinator of a node: opens (creating if needed) {@code __transaction_state} and loads
-     * every partition on a loader thread (single node: this node leads them all), then sweeps for
+     * the partitions this node leads on a loader thread, then sweeps for
      * timed-out transactions every transaction.abort.timed.out.transaction.cleanup.interval.ms.
      */
     public static TransactionCoordinator start(BrokerContext context, TxnConfig config, MarkerChannel markers) {
@@ -88,10 +89,16 @@ public final class TransactionCoordinator {
                 context.scheduler(), markers);
         Thread loader = new Thread(() -> {
             try {
-                TxnStateStore opened = TxnStateStore.open(context.topics(), context.clock(), config.stateLogPartitions());
+                TxnStateStore opened = TxnStateStore.open(context.topics(), context.clock(), config.stateLogPartitions(),
+                        context.scheduler()::isShutdown);
                 coordinator.attach(opened);
                 for (int p = 0; p < opened.partitions(); p++) {
-                    coordinator.loadPartition(p);
+                    // The coordinator of an id is the leader of its partition: load only those this node leads.
+                    if (context.topics().partition(InternalTopics.TRANSACTION_STATE, p).isPresent()) {
+                        coordinator.loadPartition(p);
+                    } else {
+                        coordinator.unloadPartition(p);
+                    }
                 }
             } catch (IOException | RuntimeException e) {
                 if (context.scheduler().isShutdown()) {
@@ -159,6 +166,7 @@ public final class TransactionCoordinator {
 
     /** Stops serving a partition's ids (its leadership moved); in-flight writes fail NOT_COORDINATOR. */
     public synchronized void unloadPartition(int partition) {
+        loading.remove(partition);
         Map<String, TxnMetadata> gone = partitions.remove(partition);
         coordinatorEpochs.remove(partition);
         if (gone != null) {

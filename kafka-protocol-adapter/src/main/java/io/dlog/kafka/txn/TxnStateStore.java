@@ -33,10 +33,12 @@ final class TxnStateStore {
     }
 
     /** Creates the topic when absent (compacted, {@code wanted} partitions), or adopts the existing one. */
-    static TxnStateStore open(TopicService topics, Clock clock, int wanted) throws IOException, InterruptedException {
+    static TxnStateStore open(TopicService topics, Clock clock, int wanted, java.util.function.BooleanSupplier stopped)
+            throws IOException, InterruptedException {
         // transaction.state.log.segment.bytes: Kafka's 100 MiB, so the cleaner can bound the topic
         return new TxnStateStore(topics, clock, InternalTopicLog.open(topics, InternalTopics.TRANSACTION_STATE, wanted,
-                java.util.Map.of("segment.bytes", Integer.toString(100 * 1024 * 1024))));
+                topics.brokerConfig().transactionStateLogReplicationFactor(),
+                java.util.Map.of("segment.bytes", Integer.toString(100 * 1024 * 1024)), stopped));
     }
 
     int partitions() {

@@ -53,11 +53,16 @@ class BrokerConfigTest {
     @Test
     void shouldAcceptKafkasOwnServerPropertiesKeys() {
         BrokerConfig config = BrokerConfig.parse(Map.of("process.roles", "broker,controller",
+                "listeners", "PLAINTEXT://:9092,CONTROLLER://:9093", "controller.listener.names", "CONTROLLER",
                 "controller.quorum.voters", "1@localhost:9093", "offsets.topic.replication.factor", "1",
-                "log.retention.hours", "168", "num.partitions", "3"));
+                "log.retention.hours", "168", "num.partitions", "3", "num.recovery.threads.per.data.dir", "1"));
 
         assertThat(config.numPartitions()).isEqualTo(3);
-        assertThat(config.staticValues()).doesNotContainKey("process.roles");
+        assertThat(config.listener().port()).isEqualTo(9092);
+        assertThat(config.controllerListener().orElseThrow().port()).isEqualTo(9093);
+        assertThat(config.controllerQuorumVoters()).containsOnlyKeys(1);
+        assertThat(config.offsetsTopicReplicationFactor()).isEqualTo((short) 1);
+        assertThat(config.staticValues()).doesNotContainKey("num.recovery.threads.per.data.dir");
     }
 
     @Test

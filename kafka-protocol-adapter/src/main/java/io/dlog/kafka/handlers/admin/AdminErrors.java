@@ -25,6 +25,13 @@ final class AdminErrors {
                 case TOPIC_ALREADY_EXISTS -> Errors.TOPIC_ALREADY_EXISTS;
                 case UNKNOWN_TOPIC -> Errors.UNKNOWN_TOPIC_OR_PARTITION;
                 case INVALID_PARTITIONS -> Errors.INVALID_PARTITIONS;
+                case INVALID_REPLICATION_FACTOR -> Errors.INVALID_REPLICATION_FACTOR;
+                case INVALID_REPLICA_ASSIGNMENT, UNKNOWN_BROKER -> Errors.INVALID_REPLICA_ASSIGNMENT;
+                case STALE_BROKER_INCARNATION -> Errors.STALE_BROKER_EPOCH;
+                case INVALID_COMMAND -> Errors.INVALID_REQUEST;
+                // Retriable: the client's Admin retries these until its own timeout.
+                case TIMED_OUT -> Errors.REQUEST_TIMED_OUT;
+                case UNAVAILABLE -> Errors.NOT_CONTROLLER;
             };
             return new ApiError(error, metadata.getMessage());
         }

@@ -149,14 +149,16 @@ final class ConfigAlterations {
         if (validateOnly || updated.equals(topic.configs())) {
             return CompletableFuture.completedFuture(null);
         }
-        return topics.setTopicConfigs(name, updated).thenApply(changed -> null);
+        return topics.setTopicConfigs(name, updated, TopicService.DEFAULT_PROPOSAL_TIMEOUT).thenApply(changed -> null);
     }
 
     private CompletableFuture<Void> alterBroker(String name, Change change, boolean validateOnly) {
         TopicService topics = context.topics();
         BrokerConfig broker = topics.brokerConfig();
-        BrokerResources.isClusterDefault(name, broker.nodeId());
-        Map<String, String> current = broker.dynamicValues();
+        boolean clusterDefault = BrokerResources.isClusterDefault(name, broker.nodeId());
+        // Resource "" is the cluster-wide default, "<this node's id>" this node's own overrides.
+        Map<String, String> current = clusterDefault ? topics.image().brokerConfigs()
+                : topics.image().nodeConfigs().getOrDefault(broker.nodeId(), Map.of());
         Map<String, String> updated = change.apply(current, new BrokerTarget(broker));
         TreeSet<String> notDynamic = new TreeSet<>();
         for (Map.Entry<String, String> entry : updated.entrySet()) {
@@ -178,7 +180,8 @@ final class ConfigAlterations {
         if (validateOnly || updated.equals(current)) {
             return CompletableFuture.completedFuture(null);
         }
-        return topics.setBrokerConfigs(updated).thenApply(changed -> null);
+        return topics.setBrokerConfigs(clusterDefault ? io.dlog.cluster.MetadataCommand.SetBrokerConfigs.CLUSTER_DEFAULT
+                : broker.nodeId(), updated, TopicService.DEFAULT_PROPOSAL_TIMEOUT).thenApply(changed -> null);
     }
 
     /** A topic: keys are the topic configs; an unset key inherits the broker default. */

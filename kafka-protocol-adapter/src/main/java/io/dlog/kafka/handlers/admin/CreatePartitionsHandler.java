@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
@@ -56,7 +57,10 @@ public final class CreatePartitionsHandler implements ApiHandler<CreatePartition
             } else if (data.validateOnly()) {
                 answers.add(done(result(topic.name(), ApiError.NONE)));
             } else {
-                answers.add(context.topics().increasePartitions(topic.name(), topic.count()).handle((changed, failure) ->
+                List<List<Integer>> added = topic.assignments() == null ? null
+                        : topic.assignments().stream().map(CreatePartitionsAssignment::brokerIds).toList();
+                answers.add(context.topics().increasePartitions(topic.name(), topic.count(), added,
+                        ProposalTimeouts.of(data.timeoutMs())).handle((changed, failure) ->
                         result(topic.name(), failure == null ? ApiError.NONE : AdminErrors.fromThrowable(failure))));
             }
         }
@@ -89,7 +93,7 @@ public final class CreatePartitionsHandler implements ApiHandler<CreatePartition
                         + " additional partition(s), but only " + topic.assignments().size() + " assignment(s) were specified."));
             }
             for (CreatePartitionsAssignment assignment : topic.assignments()) {
-                Optional<ApiError> invalid = ReplicaAssignments.validate(assignment.brokerIds(), context.nodeId());
+                Optional<ApiError> invalid = ReplicaAssignments.validate(assignment.brokerIds(), image);
                 if (invalid.isPresent()) {
                     return invalid;
                 }

@@ -9,6 +9,7 @@ import io.dlog.kafka.handlers.Uuids;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.TopicImage;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,13 +35,11 @@ import org.apache.kafka.common.requests.ApiError;
 /**
  * CreateTopics with Kafka's checks in Kafka's order: duplicate names in the request (INVALID_REQUEST),
  * invalid or colliding names (INVALID_TOPIC_EXCEPTION), existing topics, configs (INVALID_CONFIG), then
- * partitions, replication factor and manual assignments. Replication factor 1 only, until replication
- * exists. A created topic's answer carries its id, partition count, replication factor and (v5+) its
+ * partitions, replication factor (at most the live brokers) and manual assignments (registered
+ * brokers, one replica set size). Replica sets are chosen by the cluster's placement. A created topic's answer carries its id, partition count, replication factor and (v5+) its
  * effective configs; validate-only runs every check and creates nothing.
  */
 public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequestData> {
-    static final String REPLICATION_MESSAGE = "DLog serves replication factor 1 until replication exists";
-
     private final BrokerContext context;
 
     public CreateTopicsHandler(BrokerContext context) {
@@ -48,7 +47,8 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
     }
 
     /** A topic that passed every check: what to create. */
-    private record Plan(String name, int partitions, Map<String, String> configs) {
+    private record Plan(String name, int partitions, short replicationFactor, List<List<Integer>> assignment,
+                        Map<String, String> configs) {
     }
 
     @Override
@@ -77,7 +77,7 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
                 continue;
             }
             answers.add(data.validateOnly() ? CompletableFuture.completedFuture(success(plan, Uuid.ZERO_UUID, broker))
-                    : create(plan));
+                    : create(plan, ProposalTimeouts.of(data.timeoutMs())));
         }
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(done -> {
             CreateTopicsResponseData response = new CreateTopicsResponseData();
@@ -88,11 +88,14 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
         });
     }
 
-    private CompletableFuture<CreatableTopicResult> create(Plan plan) {
+    private CompletableFuture<CreatableTopicResult> create(Plan plan, Duration timeout) {
         TopicService topics = context.topics();
-        return topics.create(plan.name(), plan.partitions(), plan.configs()).handle((created, failure) -> failure != null
+        CompletableFuture<TopicImage> created = plan.assignment() != null
+                ? topics.createWithAssignment(plan.name(), plan.assignment(), plan.configs(), timeout)
+                : topics.create(plan.name(), plan.partitions(), plan.replicationFactor(), plan.configs(), timeout);
+        return created.handle((topic, failure) -> failure != null
                 ? error(plan.name(), AdminErrors.fromThrowable(failure))
-                : success(plan, Uuids.toKafka(created.topicId()), topics.brokerConfig()));
+                : success(plan, Uuids.toKafka(topic.topicId()), topics.brokerConfig()));
     }
 
     /** Runs every check; throws with the first failure. */
@@ -124,11 +127,16 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
         if (invalidConfig.isPresent()) {
             throw new PlanException(Errors.INVALID_CONFIG, invalidConfig.get());
         }
-        int partitions = topic.assignments().isEmpty() ? plainPartitionCount(topic, broker) : assignedPartitionCount(topic);
-        return new Plan(name, partitions, configs);
+        if (topic.assignments().isEmpty()) {
+            int partitions = plainPartitionCount(topic, broker, image);
+            short rf = topic.replicationFactor() == -1 ? broker.defaultReplicationFactor() : topic.replicationFactor();
+            return new Plan(name, partitions, rf, null, configs);
+        }
+        List<List<Integer>> assignment = assignment(topic, image);
+        return new Plan(name, assignment.size(), (short) assignment.get(0).size(), assignment, configs);
     }
 
-    private static int plainPartitionCount(CreatableTopic topic, BrokerConfig broker) throws PlanException {
+    private static int plainPartitionCount(CreatableTopic topic, BrokerConfig broker, MetadataImage image) throws PlanException {
         int partitions = topic.numPartitions() == -1 ? broker.numPartitions() : topic.numPartitions();
         short replicationFactor = topic.replicationFactor() == -1 ? broker.defaultReplicationFactor() : topic.replicationFactor();
         if (partitions <= 0) {
@@ -138,15 +146,17 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
             throw new PlanException(Errors.INVALID_REPLICATION_FACTOR,
                     "Replication factor must be larger than 0, or -1 to use the default value.");
         }
-        if (replicationFactor != 1) {
-            throw new PlanException(Errors.INVALID_REPLICATION_FACTOR,
-                    "Replication factor " + replicationFactor + " is not supported: " + REPLICATION_MESSAGE + ".");
+        int live = TopicService.liveBrokers(image).size();
+        if (replicationFactor > live) {
+            throw new PlanException(Errors.INVALID_REPLICATION_FACTOR, "Unable to replicate the partition "
+                    + replicationFactor + " time(s): The target replication factor of " + replicationFactor
+                    + " cannot be reached because only " + live + " broker(s) are registered.");
         }
         return partitions;
     }
 
     /** Manual assignments: Kafka wants -1 for both counts, partitions 0..n-1 once each, one replica set size. */
-    private int assignedPartitionCount(CreatableTopic topic) throws PlanException {
+    private static List<List<Integer>> assignment(CreatableTopic topic, MetadataImage image) throws PlanException {
         if (topic.replicationFactor() != -1) {
             throw new PlanException(Errors.INVALID_REQUEST,
                     "A manual partition assignment was specified, but replication factor was not set to -1.");
@@ -155,24 +165,30 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
             throw new PlanException(Errors.INVALID_REQUEST,
                     "A manual partition assignment was specified, but numPartitions was not set to -1.");
         }
-        Set<Integer> partitions = new HashSet<>();
+        Map<Integer, List<Integer>> byPartition = new HashMap<>();
         for (CreatableReplicaAssignment assignment : topic.assignments()) {
-            if (!partitions.add(assignment.partitionIndex())) {
+            if (byPartition.put(assignment.partitionIndex(), assignment.brokerIds()) != null) {
                 throw new PlanException(Errors.INVALID_REPLICA_ASSIGNMENT,
                         "Found multiple manual partition assignments for partition " + assignment.partitionIndex());
             }
-            Optional<ApiError> invalid = ReplicaAssignments.validate(assignment.brokerIds(), context.nodeId());
+            Optional<ApiError> invalid = ReplicaAssignments.validate(assignment.brokerIds(), image);
             if (invalid.isPresent()) {
                 throw new PlanException(invalid.get());
             }
         }
-        for (int p = 0; p < partitions.size(); p++) {
-            if (!partitions.contains(p)) {
+        List<List<Integer>> assignment = new ArrayList<>();
+        for (int p = 0; p < byPartition.size(); p++) {
+            if (!byPartition.containsKey(p)) {
                 throw new PlanException(Errors.INVALID_REPLICA_ASSIGNMENT,
                         "partitions should be a consecutive 0-based integer sequence");
             }
+            if (byPartition.get(p).size() != byPartition.get(0).size()) {
+                throw new PlanException(Errors.INVALID_REPLICA_ASSIGNMENT,
+                        "All partitions should have the same number of replicas");
+            }
+            assignment.add(byPartition.get(p));
         }
-        return partitions.size();
+        return assignment;
     }
 
     private static CreatableTopicResult success(Plan plan, Uuid topicId, BrokerConfig broker) {
@@ -181,7 +197,7 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
                 .setTopicId(topicId)
                 .setErrorCode(Errors.NONE.code())
                 .setNumPartitions(plan.partitions())
-                .setReplicationFactor((short) 1);
+                .setReplicationFactor(plan.replicationFactor());
         List<CreatableTopicConfigs> configs = new ArrayList<>();
         for (DescribeConfigsResourceResult entry : ConfigDescriber.topicConfigs(plan.configs(), broker, key -> true, false, false)) {
             configs.add(new CreatableTopicConfigs().setName(entry.name()).setValue(entry.value())

@@ -59,13 +59,14 @@ public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest
             }
         }
         for (DeleteTopicState topic : wanted) {
-            answers.add(answer(topic, image, byName, byId));
+            answers.add(answer(topic, image, byName, byId, ProposalTimeouts.of(data.timeoutMs())));
         }
         return respond(answers);
     }
 
     private CompletableFuture<DeletableTopicResult> answer(DeleteTopicState topic, MetadataImage image,
-                                                           Map<String, Integer> byName, Map<Uuid, Integer> byId) {
+                                                           Map<String, Integer> byName, Map<Uuid, Integer> byId,
+                                                           java.time.Duration timeout) {
         boolean hasId = topic.topicId() != null && !Uuid.ZERO_UUID.equals(topic.topicId());
         if (topic.name() != null && hasId) {
             return done(result(topic.name(), topic.topicId(),
@@ -101,7 +102,7 @@ public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest
         }
         TopicImage target = found.get();
         Uuid id = Uuids.toKafka(target.topicId());
-        return context.topics().delete(target.name()).handle((deleted, failure) -> failure == null
+        return context.topics().delete(target.name(), timeout).handle((deleted, failure) -> failure == null
                 ? result(target.name(), id, ApiError.NONE)
                 : result(target.name(), id, AdminErrors.fromThrowable(failure)));
     }

@@ -3,8 +3,8 @@ package io.dlog.kafka.handlers.admin;
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.api.ApiHandler;
 import io.dlog.kafka.api.RequestContext;
-import io.dlog.kafka.config.BrokerConfig;
 import io.dlog.kafka.handlers.AuthorizedOperations;
+import io.dlog.kafka.handlers.ClusterView;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
@@ -13,7 +13,8 @@ import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClust
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * DescribeCluster: this node as the only broker and as the controller, at its advertised address.
+ * DescribeCluster: the registered brokers at their client listener (fenced ones only when v2 asks to
+ * include them), and the metadata group's leader as the controller.
  * DLog nodes serve the broker endpoint type only: asking for controllers is MISMATCHED_ENDPOINT_TYPE and
  * an unknown type UNSUPPORTED_ENDPOINT_TYPE (INVALID_REQUEST for v0, which has neither), as a Kafka
  * broker answers.
@@ -44,17 +45,18 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
             // Kafka leaves EndpointType at its default (brokers) in these error answers.
             return CompletableFuture.completedFuture(response);
         }
-        BrokerConfig.Listener endpoint = context.advertisedListener();
         response.setErrorCode(Errors.NONE.code())
                 .setClusterId(context.clusterId())
-                .setControllerId(context.nodeId())
+                .setControllerId(ClusterView.controllerId(context))
                 .setClusterAuthorizedOperations(AuthorizedOperations.cluster(data.includeClusterAuthorizedOperations()));
-        response.brokers().add(new DescribeClusterBroker()
-                .setBrokerId(context.nodeId())
-                .setHost(endpoint.host())
-                .setPort(endpoint.port())
-                .setRack(null)
-                .setIsFenced(false));
+        for (ClusterView.Broker broker : ClusterView.brokers(context, data.includeFencedBrokers())) {
+            response.brokers().add(new DescribeClusterBroker()
+                    .setBrokerId(broker.id())
+                    .setHost(broker.host())
+                    .setPort(broker.port())
+                    .setRack(broker.rack())
+                    .setIsFenced(broker.fenced()));
+        }
         return CompletableFuture.completedFuture(response);
     }
 }

@@ -9,14 +9,14 @@ import org.apache.kafka.common.requests.ApiError;
 
 /**
  * Checks manual replica assignments (CreateTopics, CreatePartitions) with Kafka's rules and messages.
- * DLog has one broker and replication factor 1, so the only valid replica set is this node alone.
+ * Every broker named must be registered in the cluster image.
  */
 final class ReplicaAssignments {
     private ReplicaAssignments() {
     }
 
     /** Why this replica set cannot be used, or empty. */
-    static Optional<ApiError> validate(List<Integer> brokerIds, int nodeId) {
+    static Optional<ApiError> validate(List<Integer> brokerIds, io.dlog.log.metadata.MetadataImage image) {
         if (brokerIds == null || brokerIds.isEmpty()) {
             return Optional.of(new ApiError(Errors.INVALID_REPLICA_ASSIGNMENT,
                     "The manual partition assignment includes an empty replica list."));
@@ -29,7 +29,7 @@ final class ReplicaAssignments {
             }
         }
         for (int brokerId : brokerIds) {
-            if (brokerId != nodeId) {
+            if (image.broker(brokerId).isEmpty()) {
                 return Optional.of(new ApiError(Errors.INVALID_REPLICA_ASSIGNMENT,
                         "The manual partition assignment includes broker " + brokerId
                                 + ", but no such broker is registered."));

@@ -11,7 +11,10 @@ import io.dlog.log.LogConfig;
 import io.dlog.log.LogManager;
 import io.dlog.log.LogManagerConfig;
 import io.dlog.log.PartitionLog;
-import io.dlog.log.metadata.MetadataStore;
+import io.dlog.cluster.MetadataCommand;
+import io.dlog.cluster.QuorumConfig;
+import io.dlog.cluster.internal.RatisMetadataQuorum;
+import io.dlog.log.metadata.BrokerImage;
 import io.dlog.log.metadata.TopicImage;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -20,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
@@ -38,14 +42,15 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.requests.AbstractResponse;
 
 /**
- * A real TopicService over a real LogManager and MetadataStore in a temp folder, and a BrokerContext
- * around it, for driving admin handlers directly. Node id 1, advertised at 127.0.0.1:9092.
+ * A real TopicService over a real LogManager and a single-voter metadata Raft group in a temp folder,
+ * and a BrokerContext around it, for driving admin handlers directly. Node id 1, registered and
+ * advertised at 127.0.0.1:9092.
  */
 final class AdminTestBroker implements AutoCloseable {
     static final int NODE_ID = 1;
     static final String CLUSTER_ID = "test-cluster-id-00000";
 
-    private final MetadataStore store;
+    private final RatisMetadataQuorum quorum;
     private final LogManager logs;
     private final ScheduledExecutorService scheduler;
     final TopicService topics;
@@ -57,9 +62,19 @@ final class AdminTestBroker implements AutoCloseable {
         values.put(BrokerConfig.LISTENERS, "PLAINTEXT://127.0.0.1:9092");
         values.put(BrokerConfig.LOG_DIRS, dir.toString());
         values.putAll(overrides);
-        store = MetadataStore.open(dir.resolve("meta"));
         logs = LogManager.open(LogManagerConfig.defaults(dir), Clock.systemUTC(), t -> LogConfig.DEFAULT);
-        topics = new TopicService(store, logs, BrokerConfig.parse(values), Executors.newSingleThreadExecutor());
+        topics = new TopicService(logs, BrokerConfig.parse(values));
+        quorum = RatisMetadataQuorum.start(QuorumConfig.singleNode(NODE_ID, dir.resolve("raft")), topics);
+        topics.attach(quorum);
+        try {
+            quorum.awaitLeader(java.time.Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        quorum.propose(new MetadataCommand.RegisterBroker(NODE_ID, 1, List.of(new BrokerImage.Endpoint("PLAINTEXT",
+                "127.0.0.1", 9092)), null), TopicService.DEFAULT_PROPOSAL_TIMEOUT).join();
+        topics.catchUp();
         scheduler = Executors.newSingleThreadScheduledExecutor();
         AtomicLong ids = new AtomicLong();
         context = new BrokerContext(CLUSTER_ID, topics, Clock.systemUTC(), ids::incrementAndGet, scheduler,
@@ -103,7 +118,7 @@ final class AdminTestBroker implements AutoCloseable {
     }
 
     TopicImage createTopic(String name, int partitions, Map<String, String> configs) {
-        return topics.create(name, partitions, configs).join();
+        return topics.create(name, partitions, (short) 1, configs, TopicService.DEFAULT_PROPOSAL_TIMEOUT).join();
     }
 
     /** Appends {@code count} single-record batches to the partition and returns its log end offset. */
@@ -123,7 +138,7 @@ final class AdminTestBroker implements AutoCloseable {
     public void close() throws IOException {
         scheduler.shutdownNow();
         topics.close();
+        quorum.close();
         logs.close();
-        store.close();
     }
 }

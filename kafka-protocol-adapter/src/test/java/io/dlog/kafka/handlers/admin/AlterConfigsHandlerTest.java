@@ -82,14 +82,14 @@ class AlterConfigsHandlerTest {
 
     @Test
     void shouldReplaceDynamicBrokerConfigs() {
-        broker.topics.setBrokerConfigs(Map.of("log.retention.ms", "5000")).join();
+        broker.topics.setBrokerConfigs(1, Map.of("log.retention.ms", "5000"), io.dlog.kafka.topic.TopicService.DEFAULT_PROPOSAL_TIMEOUT).join();
 
         AlterConfigsResponseData response = call(handler::handle, 2, request(false,
                 resource(ConfigResource.Type.BROKER, "1", Map.of("log.segment.bytes", "2097152"))));
 
         assertThat(response.responses().get(0).errorCode()).isEqualTo(Errors.NONE.code());
         assertThat(broker.topics.brokerConfig().dynamicValues()).containsExactly(Map.entry("log.segment.bytes", "2097152"));
-        assertThat(broker.topics.image().brokerConfigs()).containsExactly(Map.entry("log.segment.bytes", "2097152"));
+        assertThat(broker.topics.image().nodeConfigs().get(1)).containsExactly(Map.entry("log.segment.bytes", "2097152"));
     }
 
     @Test

@@ -120,11 +120,11 @@ class CreateTopicsHandlerTest {
     }
 
     @Test
-    void shouldRefuseReplicationFactorOtherThanOne() {
+    void shouldRefuseAReplicationFactorAboveTheRegisteredBrokers() {
         CreateTopicsResponseData response = call(handler::handle, 7, request(topic("rf3", 1, 3), topic("rf0", 1, 0)));
 
         assertError(response.topics().find("rf3"), Errors.INVALID_REPLICATION_FACTOR,
-                "DLog serves replication factor 1 until replication exists");
+                "The target replication factor of 3 cannot be reached because only 1 broker(s) are registered.");
         assertError(response.topics().find("rf0"), Errors.INVALID_REPLICATION_FACTOR, "larger than 0");
         assertThat(broker.topics.image().topics()).isEmpty();
     }

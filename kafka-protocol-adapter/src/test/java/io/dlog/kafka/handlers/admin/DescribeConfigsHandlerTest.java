@@ -35,7 +35,7 @@ class DescribeConfigsHandlerTest {
         broker = AdminTestBroker.open(dir, Map.of("log.retention.hours", "24", "log.segment.bytes", "2097152"));
         handler = new DescribeConfigsHandler(broker.context);
         broker.createTopic("described", 1, Map.of("cleanup.policy", "compact", "max.message.bytes", "2048"));
-        broker.topics.setBrokerConfigs(Map.of("log.segment.bytes", "4194304")).join();
+        broker.topics.setBrokerConfigs(-1, Map.of("log.segment.bytes", "4194304"), io.dlog.kafka.topic.TopicService.DEFAULT_PROPOSAL_TIMEOUT).join();
     }
 
     @AfterEach

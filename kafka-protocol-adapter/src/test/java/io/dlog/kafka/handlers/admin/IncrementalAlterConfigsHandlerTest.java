@@ -119,7 +119,8 @@ class IncrementalAlterConfigsHandlerTest {
 
         assertThat(broker.topics.brokerConfig().dynamicValues())
                 .containsOnly(Map.entry("log.retention.ms", "7200000"), Map.entry("log.cleanup.policy", "delete,compact"));
-        assertThat(broker.topics.image().brokerConfigs()).containsEntry("log.retention.ms", "7200000");
+        assertThat(broker.topics.image().brokerConfigs()).containsOnly(Map.entry("log.cleanup.policy", "delete,compact"));
+        assertThat(broker.topics.image().nodeConfigs().get(1)).containsOnly(Map.entry("log.retention.ms", "7200000"));
         assertThat(broker.topics.partition("plain", 0).orElseThrow().config().retentionMs()).isEqualTo(7_200_000L);
         assertThat(broker.topics.partition("plain", 0).orElseThrow().config().compact()).isTrue();
         assertThat(broker.topics.partition("inc", 0).orElseThrow().config().retentionMs()).isEqualTo(1000L);
