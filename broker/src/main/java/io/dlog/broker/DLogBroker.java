@@ -104,6 +104,7 @@ public final class DLogBroker implements AutoCloseable {
             throw new IOException("node.id " + config.nodeId() + " is above " + SnowflakeIdGenerator.Layout.DEFAULT.maxNodeId()
                     + ", the largest the id generator's layout holds");
         }
+        checkListenerFree(config.listener());
         Optional<String> folderClusterId = ClusterIdentity.load(dataDir, config.nodeId());
         Optional<MetadataImage> legacy = LegacyImageFile.read(dataDir, config.nodeId());
         LogManagerConfig logConfig = new LogManagerConfig(dataDir, Duration.ofMillis(config.retentionCheckIntervalMs()),
@@ -144,6 +145,24 @@ public final class DLogBroker implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             closeQuietly(lifecycle, server, scheduler, quorum, logs, ids);
             throw e;
+        }
+    }
+
+    /**
+     * Fails at once, with the listener's own message, when the client port is taken: otherwise the node
+     * would join the metadata group (and in a cluster wait for a quorum) before finding out.
+     */
+    private static void checkListenerFree(BrokerConfig.Listener listener) throws IOException {
+        if (listener.port() == 0) {
+            return;
+        }
+        InetSocketAddress address = listener.host().isEmpty() ? new InetSocketAddress(listener.port())
+                : new InetSocketAddress(listener.host(), listener.port());
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(address);
+        } catch (java.net.BindException e) {
+            throw new IOException("cannot listen on " + address + ": address already in use", e);
         }
     }
 

@@ -35,6 +35,9 @@ public interface MetadataQuorum extends AutoCloseable {
     /** The group's voters, as configured. */
     List<Integer> voters();
 
+    /** Each voter's metadata (controller) address; a single node's shows the port it bound. */
+    java.util.Map<Integer, java.net.InetSocketAddress> voterAddresses();
+
     /** The leader's view of the group (term, commit index, each voter's replicated index). */
     CompletableFuture<QuorumDescription> describe(Duration timeout);
 

@@ -22,6 +22,9 @@ public final class DLogCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Ratis's gRPC logs through java.util.logging; send it through logback like everything else.
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
         System.exit(commandLine().execute(args));
     }
 }

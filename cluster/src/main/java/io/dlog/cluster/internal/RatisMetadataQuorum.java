@@ -60,6 +60,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     private static final byte QUERY_DESCRIBE = 1;
 
     private final QuorumConfig config;
+    private final Map<Integer, InetSocketAddress> voterAddresses;
     private final RaftServer server;
     private final RaftClient client;
     private final MetadataStateMachine stateMachine;
@@ -67,8 +68,10 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     private volatile int leaderId = -1;
     private volatile boolean leaderReady;
 
-    private RatisMetadataQuorum(QuorumConfig config, RaftServer server, RaftClient client, MetadataStateMachine sm) {
+    private RatisMetadataQuorum(QuorumConfig config, Map<Integer, InetSocketAddress> voterAddresses, RaftServer server,
+                                RaftClient client, MetadataStateMachine sm) {
         this.config = config;
+        this.voterAddresses = Map.copyOf(voterAddresses);
         this.server = server;
         this.client = client;
         this.stateMachine = sm;
@@ -105,7 +108,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
                 // retrying forever behind the ordered window.
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(150, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
                 .build();
-        RatisMetadataQuorum quorum = new RatisMetadataQuorum(config, server, client, sm);
+        RatisMetadataQuorum quorum = new RatisMetadataQuorum(config, clientView, server, client, sm);
         self[0] = quorum;
         sm.onLeaderChanged(quorum::leaderChanged);
         sm.onLeaderReady(quorum::becameReadyLeader);
@@ -166,6 +169,11 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     @Override
     public List<Integer> voters() {
         return List.copyOf(config.voters().keySet());
+    }
+
+    @Override
+    public Map<Integer, InetSocketAddress> voterAddresses() {
+        return voterAddresses;
     }
 
     @Override

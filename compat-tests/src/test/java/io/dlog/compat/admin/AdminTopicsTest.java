@@ -94,7 +94,7 @@ class AdminTopicsTest {
 
         assertCause(admin.createTopics(List.of(new NewTopic(existing, 1, (short) 1))).all(), TopicExistsException.class);
         assertCause(admin.createTopics(List.of(new NewTopic(unique(), 1, (short) 3))).all(),
-                InvalidReplicationFactorException.class, "DLog serves replication factor 1 until replication exists");
+                InvalidReplicationFactorException.class, "cannot be reached because only 1 broker(s) are registered");
         assertCause(admin.createTopics(List.of(new NewTopic(unique(), 1, (short) 1)
                 .configs(Map.of("retention.ms", "soon")))).all(), InvalidConfigurationException.class, "retention.ms");
         assertCause(admin.createTopics(List.of(new NewTopic(unique(), 1, (short) 1)
