@@ -247,11 +247,14 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         }
-        if (refusal.isPresent()) {
-            return CompletableFuture.failedFuture(refusal.get());
-        }
-        // Read your own write: answer only once this node applied the change too.
-        return stateMachine.awaitApplied(reply.getLogIndex()).thenApply(done -> stateMachine.image());
+        // Read your own write: answer only once this node applied the change too (a refusal as well:
+        // the caller reads the image that refused it, e.g. the cluster id another node set first).
+        return stateMachine.awaitApplied(reply.getLogIndex()).thenApply(done -> {
+            if (refusal.isPresent()) {
+                throw new CompletionException(refusal.get());
+            }
+            return stateMachine.image();
+        });
     }
 
     private static MetadataException asMetadataException(Throwable failure, MetadataCommand command) {
