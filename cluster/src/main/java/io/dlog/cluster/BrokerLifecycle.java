@@ -53,6 +53,9 @@ public final class BrokerLifecycle implements AutoCloseable {
         this.nanoTime = nanoTime;
         quorum.onApplied(this::observe);
         quorum.onLeadership(this::onLeadershipChange);
+        if (quorum.isReadyLeader()) { // it became leader before this listener was added
+            onLeadershipChange(true);
+        }
     }
 
     /** Registers this node; completes once the registration is applied here (the node has caught up). */

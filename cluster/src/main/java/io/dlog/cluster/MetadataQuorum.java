@@ -29,6 +29,9 @@ public interface MetadataQuorum extends AutoCloseable {
     /** This node's id. */
     int nodeId();
 
+    /** True while this node leads the group and has applied its term's first entry (safe to act as leader). */
+    boolean isReadyLeader();
+
     /** The metadata group's leader as this node last heard, if any. */
     OptionalInt leaderId();
 

@@ -203,7 +203,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         return false;
     }
 
-    /** True once this node leads and has applied its term's first entry (safe to act as leader). */
+    @Override
     public boolean isReadyLeader() {
         return leaderReady;
     }
