@@ -40,7 +40,7 @@ public final class DescribeProducersHandler implements ApiHandler<DescribeProduc
         PartitionResponse answer = new PartitionResponse().setPartitionIndex(index);
         Optional<PartitionLog> log = context.topics().partition(topic, index);
         if (log.isEmpty()) {
-            return answer.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+            return answer.setErrorCode(context.topics().notServedError(topic, index).code());
         }
         for (ProducerSnapshot producer : log.get().activeProducers()) {
             answer.activeProducers().add(new ProducerState()

@@ -70,7 +70,7 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestDa
                                                 boolean readCommitted, ListOffsetsPartitionResponse answer) {
         Optional<PartitionLog> found = context.topics().partition(topic, partition.partitionIndex());
         if (found.isEmpty()) {
-            return answer.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+            return answer.setErrorCode(context.topics().notServedError(topic, partition.partitionIndex()).code());
         }
         PartitionLog log = found.get();
         int epoch = LeaderEpochs.current(log);

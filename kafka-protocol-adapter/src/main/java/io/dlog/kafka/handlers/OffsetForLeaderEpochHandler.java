@@ -43,7 +43,7 @@ public final class OffsetForLeaderEpochHandler implements ApiHandler<OffsetForLe
                 .setLeaderEpoch(-1).setEndOffset(-1L);
         Optional<PartitionLog> found = context.topics().partition(topic, partition.partition());
         if (found.isEmpty()) {
-            return answer.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+            return answer.setErrorCode(context.topics().notServedError(topic, partition.partition()).code());
         }
         PartitionLog log = found.get();
         int epoch = LeaderEpochs.current(log);

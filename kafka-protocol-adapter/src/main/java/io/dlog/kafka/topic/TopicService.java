@@ -60,7 +60,7 @@ public final class TopicService implements ImageListener, AutoCloseable {
     private volatile MetadataQuorum quorum;
     private volatile BrokerConfig brokerConfig;
     private MetadataImage lastSeen = MetadataImage.EMPTY; // guarded by this
-    private boolean caughtUp; // guarded by this
+    private volatile boolean caughtUp; // written under this
 
     public TopicService(LogManager logs, BrokerConfig staticConfig) {
         this.logs = logs;
@@ -72,6 +72,11 @@ public final class TopicService implements ImageListener, AutoCloseable {
     /** Connects the metadata group whose image this service follows (it was started with this as listener). */
     public void attach(MetadataQuorum metadataQuorum) {
         this.quorum = metadataQuorum;
+    }
+
+    /** True once {@link #catchUp} ran: the image is the cluster's and this node's logs match it. */
+    public boolean isCaughtUp() {
+        return caughtUp;
     }
 
     public MetadataQuorum quorum() {
@@ -109,6 +114,18 @@ public final class TopicService implements ImageListener, AutoCloseable {
             return Optional.empty();
         }
         return logs.get(new TopicPartition(topic, partition));
+    }
+
+    /**
+     * The error for a partition this node does not serve: NOT_LEADER_OR_FOLLOWER when the cluster has it
+     * (another node leads it, or its leader is offline: the client refreshes its metadata and retries),
+     * UNKNOWN_TOPIC_OR_PARTITION when it does not exist.
+     */
+    public org.apache.kafka.common.protocol.Errors notServedError(String topic, int partition) {
+        Optional<TopicImage> known = image().topic(topic);
+        return known.isPresent() && partition >= 0 && partition < known.get().partitions()
+                ? org.apache.kafka.common.protocol.Errors.NOT_LEADER_OR_FOLLOWER
+                : org.apache.kafka.common.protocol.Errors.UNKNOWN_TOPIC_OR_PARTITION;
     }
 
     /** The partition's leader, or -1 while it is offline (its preferred replica is fenced). */

@@ -68,7 +68,7 @@ public final class DeleteRecordsHandler implements ApiHandler<DeleteRecordsReque
         Optional<PartitionLog> found = context.topics().image().topic(topic).isPresent()
                 ? context.topics().partition(topic, index) : Optional.empty();
         if (found.isEmpty()) {
-            return done(error(index, Errors.UNKNOWN_TOPIC_OR_PARTITION));
+            return done(error(index, context.topics().notServedError(topic, index)));
         }
         PartitionLog log = found.get();
         if (!log.config().delete()) {

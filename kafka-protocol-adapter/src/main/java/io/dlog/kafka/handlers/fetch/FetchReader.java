@@ -61,7 +61,7 @@ final class FetchReader {
         }
         Optional<PartitionLog> found = topics.partition(item.topic(), item.key().partition());
         if (found.isEmpty()) {
-            return offsets(answer.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()), -1, -1, -1);
+            return offsets(answer.setErrorCode(topics.notServedError(item.topic(), item.key().partition()).code()), -1, -1, -1);
         }
         PartitionLog log = found.get();
         Optional<Errors> stale = LeaderEpochs.validate(item.currentLeaderEpoch(), log);

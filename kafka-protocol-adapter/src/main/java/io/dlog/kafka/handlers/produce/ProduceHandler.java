@@ -89,7 +89,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                                                                AppendBatch appends) {
         Optional<PartitionLog> log = context.topics().partition(topic.name(), partition.index());
         if (log.isEmpty()) {
-            return done(error(partition.index(), Errors.UNKNOWN_TOPIC_OR_PARTITION, null));
+            return done(error(partition.index(), context.topics().notServedError(topic.name(), partition.index()), null));
         }
         if (!(partition.records() instanceof MemoryRecords records) || records.sizeInBytes() == 0) {
             return done(error(partition.index(), Errors.INVALID_RECORD, "Produce request has no records"));
