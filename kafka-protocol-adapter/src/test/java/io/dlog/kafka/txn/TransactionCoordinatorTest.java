@@ -3,6 +3,7 @@ package io.dlog.kafka.txn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.topic.SingleNodeTopics;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.LogConfig;
 import io.dlog.log.LogManager;
@@ -10,7 +11,6 @@ import io.dlog.log.LogManagerConfig;
 import io.dlog.log.PartitionLog;
 import io.dlog.log.ProducerSnapshot;
 import io.dlog.log.TopicPartition;
-import io.dlog.log.metadata.MetadataStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -18,7 +18,6 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,7 +54,7 @@ class TransactionCoordinatorTest {
     };
     private final AtomicLong ids = new AtomicLong(1000);
     private final AtomicBoolean markersFail = new AtomicBoolean();
-    private MetadataStore metadata;
+    private SingleNodeTopics metadata;
     private LogManager logs;
     private TopicService topics;
     private TxnMarkerWriter writer;
@@ -63,11 +62,10 @@ class TransactionCoordinatorTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        metadata = MetadataStore.open(dir.resolve("meta"));
         logs = LogManager.open(LogManagerConfig.defaults(dir), clock, t -> LogConfig.DEFAULT);
-        topics = new TopicService(metadata, logs, BrokerConfig.parse(Map.of(BrokerConfig.LOG_DIRS, dir.toString())),
-                Executors.newSingleThreadExecutor());
-        topics.create("data", 2, Map.of()).join();
+        metadata = SingleNodeTopics.open(dir.resolve("raft"), logs, BrokerConfig.parse(Map.of(BrokerConfig.LOG_DIRS, dir.toString())));
+        topics = metadata.topics();
+        metadata.createTopic("data", 2, Map.of());
         writer = new TxnMarkerWriter(topics, clock, tp -> { });
         coordinator = start();
     }
@@ -75,7 +73,7 @@ class TransactionCoordinatorTest {
     private TransactionCoordinator start() throws Exception {
         TransactionCoordinator c = new TransactionCoordinator(TxnConfig.DEFAULTS, clock, ids::incrementAndGet,
                 Runnable::run, this::sendMarkers);
-        c.attach(TxnStateStore.open(topics, clock, STATE_PARTITIONS));
+        c.attach(TxnStateStore.open(topics, clock, STATE_PARTITIONS, () -> false));
         for (int p = 0; p < STATE_PARTITIONS; p++) {
             c.loadPartition(p);
         }
@@ -92,8 +90,8 @@ class TransactionCoordinatorTest {
     @AfterEach
     void tearDown() throws Exception {
         topics.close();
-        logs.close();
         metadata.close();
+        logs.close();
     }
 
     private TransactionCoordinator.ProducerIdAndEpoch init(String id, int timeoutMs) throws Exception {

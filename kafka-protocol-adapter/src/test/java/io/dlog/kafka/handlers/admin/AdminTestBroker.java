@@ -11,10 +11,7 @@ import io.dlog.log.LogConfig;
 import io.dlog.log.LogManager;
 import io.dlog.log.LogManagerConfig;
 import io.dlog.log.PartitionLog;
-import io.dlog.cluster.MetadataCommand;
-import io.dlog.cluster.QuorumConfig;
-import io.dlog.cluster.internal.RatisMetadataQuorum;
-import io.dlog.log.metadata.BrokerImage;
+import io.dlog.kafka.topic.SingleNodeTopics;
 import io.dlog.log.metadata.TopicImage;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -50,7 +47,7 @@ final class AdminTestBroker implements AutoCloseable {
     static final int NODE_ID = 1;
     static final String CLUSTER_ID = "test-cluster-id-00000";
 
-    private final RatisMetadataQuorum quorum;
+    private final SingleNodeTopics metadata;
     private final LogManager logs;
     private final ScheduledExecutorService scheduler;
     final TopicService topics;
@@ -63,18 +60,8 @@ final class AdminTestBroker implements AutoCloseable {
         values.put(BrokerConfig.LOG_DIRS, dir.toString());
         values.putAll(overrides);
         logs = LogManager.open(LogManagerConfig.defaults(dir), Clock.systemUTC(), t -> LogConfig.DEFAULT);
-        topics = new TopicService(logs, BrokerConfig.parse(values));
-        quorum = RatisMetadataQuorum.start(QuorumConfig.singleNode(NODE_ID, dir.resolve("raft")), topics);
-        topics.attach(quorum);
-        try {
-            quorum.awaitLeader(java.time.Duration.ofSeconds(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
-        quorum.propose(new MetadataCommand.RegisterBroker(NODE_ID, 1, List.of(new BrokerImage.Endpoint("PLAINTEXT",
-                "127.0.0.1", 9092)), null), TopicService.DEFAULT_PROPOSAL_TIMEOUT).join();
-        topics.catchUp();
+        metadata = SingleNodeTopics.open(dir.resolve("raft"), logs, BrokerConfig.parse(values));
+        topics = metadata.topics();
         scheduler = Executors.newSingleThreadScheduledExecutor();
         AtomicLong ids = new AtomicLong();
         context = new BrokerContext(CLUSTER_ID, topics, Clock.systemUTC(), ids::incrementAndGet, scheduler,
@@ -138,7 +125,7 @@ final class AdminTestBroker implements AutoCloseable {
     public void close() throws IOException {
         scheduler.shutdownNow();
         topics.close();
-        quorum.close();
+        metadata.close();
         logs.close();
     }
 }
