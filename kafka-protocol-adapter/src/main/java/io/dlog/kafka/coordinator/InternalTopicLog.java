@@ -56,6 +56,7 @@ public final class InternalTopicLog {
      * Creates the topic when absent (compacted, {@code wantedPartitions}, plus {@code configs}) or adopts
      * the existing one. Waits first until this node has caught up with the cluster image (only then is
      * "absent" true), and, in a cluster just starting, up to 30 s for {@code replicationFactor} brokers
+     * (no more than there are voters)
      * to register, so the topic's replicas spread over them; the replication factor is then capped at
      * the live brokers (Kafka refuses to create the topic with fewer, which leaves a single node or a
      * partly started cluster without coordinators).
@@ -71,12 +72,18 @@ public final class InternalTopicLog {
             if (stopped.getAsBoolean()) {
                 throw new IOException("the broker is stopping");
             }
+            if (!topics.isCaughtUp()) { // before it, "absent" may only mean "not replayed yet"
+                Thread.sleep(100);
+                continue;
+            }
             Optional<TopicImage> existing = topics.image().topic(name);
             if (existing.isPresent()) {
                 return existing.get().partitions();
             }
             int live = TopicService.liveBrokers(topics.image()).size();
-            if (!topics.isCaughtUp() || live == 0 || (live < replicationFactor && System.nanoTime() < graceEnd)) {
+            // Wait for as many brokers as the factor asks and the cluster can have (its voters).
+            int expected = Math.min(replicationFactor, topics.quorum().voters().size());
+            if (live == 0 || (live < expected && System.nanoTime() < graceEnd)) {
                 Thread.sleep(100);
                 continue;
             }
