@@ -26,6 +26,13 @@ public interface MetadataQuorum extends AutoCloseable {
      */
     CompletableFuture<MetadataImage> propose(MetadataCommand command, Duration timeout);
 
+    /**
+     * The image once this node has applied everything the leader had applied when asked: a barrier
+     * for requests that must see changes made through other nodes (an alteration of a topic created
+     * through another node a moment ago). Falls back to the local image when no leader answers in time.
+     */
+    CompletableFuture<MetadataImage> latestImage(Duration timeout);
+
     /** This node's id. */
     int nodeId();
 

@@ -89,14 +89,19 @@ public final class KafkaApis {
         // Versions: all that kafka-clients 4.3.1 parses (Kafka 3.x clients ask for a subset).
         // AlterConfigs and IncrementalAlterConfigs share one queue: config changes are read-modify-write.
         var configChanges = new io.dlog.kafka.handlers.admin.ConfigChangeQueue();
-        registry.register(ApiKeys.CREATE_TOPICS, 2, 7, new io.dlog.kafka.handlers.admin.CreateTopicsHandler(context))
-                .register(ApiKeys.DELETE_TOPICS, 1, 6, new io.dlog.kafka.handlers.admin.DeleteTopicsHandler(context))
-                .register(ApiKeys.CREATE_PARTITIONS, 0, 3, new io.dlog.kafka.handlers.admin.CreatePartitionsHandler(context))
-                .register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new io.dlog.kafka.handlers.admin.DescribeConfigsHandler(context))
-                .register(ApiKeys.ALTER_CONFIGS, 0, 2,
-                        new io.dlog.kafka.handlers.admin.AlterConfigsHandler(context, configChanges))
-                .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1,
-                        new io.dlog.kafka.handlers.admin.IncrementalAlterConfigsHandler(context, configChanges))
+        // Changes and config reads first catch up with the metadata leader (MetadataBarrier).
+        registry.register(ApiKeys.CREATE_TOPICS, 2, 7, io.dlog.kafka.handlers.admin.MetadataBarrier.around(context,
+                        new io.dlog.kafka.handlers.admin.CreateTopicsHandler(context)))
+                .register(ApiKeys.DELETE_TOPICS, 1, 6, io.dlog.kafka.handlers.admin.MetadataBarrier.around(context,
+                        new io.dlog.kafka.handlers.admin.DeleteTopicsHandler(context)))
+                .register(ApiKeys.CREATE_PARTITIONS, 0, 3, io.dlog.kafka.handlers.admin.MetadataBarrier.around(context,
+                        new io.dlog.kafka.handlers.admin.CreatePartitionsHandler(context)))
+                .register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, io.dlog.kafka.handlers.admin.MetadataBarrier.around(context,
+                        new io.dlog.kafka.handlers.admin.DescribeConfigsHandler(context)))
+                .register(ApiKeys.ALTER_CONFIGS, 0, 2, io.dlog.kafka.handlers.admin.MetadataBarrier.around(context,
+                        new io.dlog.kafka.handlers.admin.AlterConfigsHandler(context, configChanges)))
+                .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1, io.dlog.kafka.handlers.admin.MetadataBarrier.around(
+                        context, new io.dlog.kafka.handlers.admin.IncrementalAlterConfigsHandler(context, configChanges)))
                 .register(ApiKeys.DELETE_RECORDS, 0, 2, new io.dlog.kafka.handlers.admin.DeleteRecordsHandler(context))
                 .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new io.dlog.kafka.handlers.admin.DescribeClusterHandler(context))
                 .register(ApiKeys.DESCRIBE_QUORUM, 0, 2, new io.dlog.kafka.handlers.admin.DescribeQuorumHandler(context))

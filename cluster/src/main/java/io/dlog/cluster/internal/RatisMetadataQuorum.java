@@ -58,6 +58,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     /** One metadata group per cluster: its id is fixed, its members come from controller.quorum.voters. */
     static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(UUID.nameUUIDFromBytes("dlog-metadata".getBytes(StandardCharsets.UTF_8)));
     private static final byte QUERY_DESCRIBE = 1;
+    private static final byte QUERY_APPLIED = 2;
 
     private final QuorumConfig config;
     private final Map<Integer, InetSocketAddress> voterAddresses;
@@ -285,8 +286,33 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         }).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    @Override
+    public CompletableFuture<MetadataImage> latestImage(Duration timeout) {
+        if (config.voters().size() == 1) {
+            return CompletableFuture.completedFuture(image()); // this node is the leader: nothing to wait for
+        }
+        Message query = Message.valueOf(ByteString.copyFrom(new byte[] {QUERY_APPLIED}));
+        CompletableFuture<MetadataImage> latest;
+        try {
+            latest = client.async().sendReadOnly(query).thenCompose(reply -> {
+                if (!reply.isSuccess()) {
+                    return CompletableFuture.completedFuture(image());
+                }
+                long index = reply.getMessage().getContent().asReadOnlyByteBuffer().getLong();
+                return stateMachine.awaitApplied(index).thenApply(done -> image());
+            });
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(image());
+        }
+        return latest.completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((image, failure) -> image != null ? image : image());
+    }
+
     /** Runs on the leader: its own view of term, commit index and each voter's progress. */
     private CompletableFuture<byte[]> answerQuery(byte[] request) {
+        if (request.length == 1 && request[0] == QUERY_APPLIED) {
+            return CompletableFuture.completedFuture(ByteBuffer.allocate(8).putLong(stateMachine.appliedIndex()).array());
+        }
         if (request.length != 1 || request[0] != QUERY_DESCRIBE) {
             return CompletableFuture.failedFuture(new IOException("unknown metadata query"));
         }

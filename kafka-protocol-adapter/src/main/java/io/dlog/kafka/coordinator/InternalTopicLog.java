@@ -73,7 +73,7 @@ public final class InternalTopicLog {
                 throw new IOException("the broker is stopping");
             }
             if (!topics.isCaughtUp()) { // before it, "absent" may only mean "not replayed yet"
-                Thread.sleep(100);
+                Thread.sleep(10); // start-up only: catching up takes milliseconds on a single node
                 continue;
             }
             Optional<TopicImage> existing = topics.image().topic(name);
