@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * one closes; {@code max.connections.per.ip}: a connection from an address that already has that many
  * is closed at once (Kafka's TooManyConnectionsException). Each connection passes through
  * {@link #channelActive} once, then this handler leaves its pipeline and its close is counted by a
- * close-future listener.
+ * close-future listener. Accepts come in bursts, so a few connections may be accepted after the limit
+ * was reached, before the listener's pause took effect: those are parked (nothing read from them, as
+ * if still in the backlog) and activated one by one as other connections close, never reset.
  *
  * <p>Shared by every connection of the listener; thread-safe.
  */
@@ -34,6 +36,8 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
     private final AtomicLong refusedSinceLog = new AtomicLong();
     private volatile Channel listener;
+    /** Connections accepted over the limit, waiting for a slot; their handler stays in the pipeline. */
+    private final java.util.Queue<ChannelHandlerContext> parked = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** Limits of zero or below mean none. */
     ConnectionLimiter(int maxConnections, int maxPerIp) {
@@ -52,31 +56,56 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         Channel channel = ctx.channel();
-        ctx.pipeline().remove(this);
         InetAddress address = channel.remoteAddress() instanceof InetSocketAddress socket ? socket.getAddress() : null;
         AtomicInteger fromAddress = address == null ? new AtomicInteger()
                 : perIp.computeIfAbsent(address, key -> new AtomicInteger());
         int ofAddress = fromAddress.incrementAndGet();
         int total = open.incrementAndGet();
-        channel.closeFuture().addListener(future -> onClosed(address, fromAddress));
-        // Accepts come in bursts, so a few may pass the global limit before accepting pauses; those close too.
-        if (ofAddress > maxPerIp || total > maxConnections) {
-            logRefusal(address, ofAddress > maxPerIp);
+        channel.closeFuture().addListener(future -> onClosed(ctx, address, fromAddress));
+        if (ofAddress > maxPerIp) {
+            ctx.pipeline().remove(this);
+            logRefusal(address, true);
             channel.close();
+            return;
+        }
+        if (total > maxConnections) {
+            // Accepted in a burst before the pause took effect: wait unread for a slot.
+            channel.config().setAutoRead(false);
+            parked.add(ctx);
+            updateAccepting();
             return;
         }
         if (total >= maxConnections) {
             updateAccepting();
         }
+        activate(ctx);
+    }
+
+    private void activate(ChannelHandlerContext ctx) {
+        ctx.pipeline().remove(this);
         ctx.fireChannelActive();
     }
 
-    private void onClosed(InetAddress address, AtomicInteger fromAddress) {
+    private void onClosed(ChannelHandlerContext ctx, InetAddress address, AtomicInteger fromAddress) {
         if (address != null && fromAddress.decrementAndGet() == 0) {
             perIp.remove(address, fromAddress);
         }
+        parked.remove(ctx);
+        open.decrementAndGet();
+        ChannelHandlerContext next;
+        // Active connections are the open ones less those parked: a slot frees only when an active one closes.
+        while (open.get() - parked.size() < maxConnections && (next = parked.poll()) != null) {
+            ChannelHandlerContext waiting = next;
+            if (waiting.channel().isActive()) {
+                waiting.channel().eventLoop().execute(() -> {
+                    activate(waiting);
+                    waiting.channel().config().setAutoRead(true);
+                });
+                break;
+            }
+        }
         Channel server = listener;
-        if (open.decrementAndGet() < maxConnections && server != null && !server.config().isAutoRead()) {
+        if (open.get() < maxConnections && server != null && !server.config().isAutoRead()) {
             updateAccepting();
         }
     }
