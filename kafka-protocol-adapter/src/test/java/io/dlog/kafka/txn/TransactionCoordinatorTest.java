@@ -241,7 +241,7 @@ class TransactionCoordinatorTest {
     @Test
     void shouldAnswerAddPartitionsToTxnAtEveryVersionAsKafkaParsesIt() throws Exception {
         TransactionCoordinator.ProducerIdAndEpoch p = init("a", 60_000);
-        java.util.concurrent.ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        java.util.concurrent.ScheduledExecutorService scheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         try {
             var context = new io.dlog.kafka.BrokerContext("c", topics, clock, ids::incrementAndGet, scheduler,
                     new java.util.concurrent.atomic.AtomicInteger(9092));
