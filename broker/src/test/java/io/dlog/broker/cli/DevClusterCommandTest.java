@@ -1,9 +1,7 @@
 package io.dlog.broker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.dlog.kafka.config.BrokerConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetAddress;
@@ -88,7 +86,6 @@ class DevClusterCommandTest {
 
     @Test
     void shouldNameTheNodeAndThePortWhenANodesPortIsTaken() throws Exception {
-        assumeTrue(clusterConfigSupported(), "BrokerConfig does not know the cluster keys yet");
         // Given
         int base = CliRun.freePortRange(6);
         try (ServerSocket busy = new ServerSocket(base + 4, 1, InetAddress.getByName("127.0.0.1"))) {
@@ -107,7 +104,6 @@ class DevClusterCommandTest {
 
     @Test
     void shouldStartAThreeNodeClusterThatKafkaSeesAsOneAndStopItOnRequest() throws Exception {
-        assumeTrue(clusterConfigSupported(), "BrokerConfig does not know the cluster keys yet");
         // Given
         int base = CliRun.freePortRange(6);
         String bootstrap = "127.0.0.1:" + base + ",127.0.0.1:" + (base + 2) + ",127.0.0.1:" + (base + 4);
@@ -134,7 +130,6 @@ class DevClusterCommandTest {
 
     @Test
     void shouldStopEveryNodeWhenTheDevClusterProcessIsKilledHard() throws Exception {
-        assumeTrue(clusterConfigSupported(), "BrokerConfig does not know the cluster keys yet");
         // Given: dlog start --cluster 1 in a JVM of its own
         int base = CliRun.freePortRange(2);
         Path out = tmp.resolve("out.txt");
@@ -162,10 +157,6 @@ class DevClusterCommandTest {
             parent.destroyForcibly();
             nodes.forEach(ProcessHandle::destroyForcibly);
         }
-    }
-
-    static boolean clusterConfigSupported() {
-        return BrokerConfig.names().contains("controller.quorum.voters");
     }
 
     private static Map<String, String> load(Path file) throws IOException {

@@ -1,7 +1,6 @@
 package io.dlog.compat.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +36,6 @@ class ClusterCostMeasurement {
 
     @Test
     void measureNodeCostAndMetadataFailover() throws Exception {
-        assumeTrue(DLogCluster.clusterConfigSupported(), "BrokerConfig does not know the cluster keys yet");
         List<String> report = new ArrayList<>();
         report.add("# cluster cost, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
                 + "children run -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 (ProcessCluster defaults)");

@@ -2,7 +2,6 @@ package io.dlog.compat.cluster;
 
 import io.dlog.broker.cli.ClusterLayout;
 import io.dlog.compat.DLogBrokerExtension;
-import io.dlog.kafka.config.BrokerConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -46,17 +45,9 @@ public abstract class DLogCluster implements AutoCloseable {
         if (size < 1) {
             throw new IllegalArgumentException("a cluster has at least one node, not " + size);
         }
-        if (size > 1 && !clusterConfigSupported()) {
-            throw new IllegalStateException("BrokerConfig does not know controller.quorum.voters yet: only N=1 can start");
-        }
         this.root = Files.createTempDirectory("dlog-cluster-");
         this.layout = freePorts(size, root);
         this.overrides = Map.copyOf(overrides);
-    }
-
-    /** Whether this build's BrokerConfig takes the cluster keys (a CONTROLLER listener, controller.quorum.voters). */
-    public static boolean clusterConfigSupported() {
-        return BrokerConfig.names().contains("controller.quorum.voters");
     }
 
     private static ClusterLayout freePorts(int size, Path root) throws IOException {
@@ -109,16 +100,9 @@ public abstract class DLogCluster implements AutoCloseable {
         return layout.node(nodeId).bootstrapServer();
     }
 
-    /**
-     * The node's whole configuration: the cluster's keys for this node over the test's overrides. Until
-     * BrokerConfig knows the cluster keys, a one-node cluster gets its PLAINTEXT listener only.
-     */
+    /** The node's whole configuration: the cluster's keys for this node over the test's overrides. */
     public Map<String, String> nodeConfig(int nodeId) {
-        Map<String, String> values = layout.nodeConfig(nodeId, overrides);
-        if (!clusterConfigSupported()) {
-            values.put(BrokerConfig.LISTENERS, ClusterLayout.BROKER_LISTENER + "://" + bootstrapServers(nodeId));
-        }
-        return values;
+        return layout.nodeConfig(nodeId, overrides);
     }
 
     /** Writes the node's server.properties into its folder and returns the file. */

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -23,8 +22,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * }</pre>
  * {@link #processes(int)} runs the nodes as child JVMs (kill -9, pause). Test methods may also take the
  * cluster as a parameter ({@link DLogCluster}, {@link InProcessCluster} or {@link ProcessCluster}).
- * A test that stops nodes should restart them, or the class's next test starts with fewer. Until BrokerConfig
- * knows the cluster keys, a class asking for more than one node is skipped.
+ * A test that stops nodes should restart them, or the class's next test starts with fewer.
  */
 public final class DLogClusterExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
     private final int size;
@@ -55,8 +53,6 @@ public final class DLogClusterExtension implements BeforeAllCallback, AfterAllCa
 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
-        Assumptions.assumeTrue(size == 1 || DLogCluster.clusterConfigSupported(),
-                "a " + size + "-node cluster needs BrokerConfig to know the cluster keys (issue 9)");
         cluster = inProcess ? InProcessCluster.start(size, overrides) : ProcessCluster.start(size, overrides);
     }
 

@@ -12,7 +12,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -90,13 +89,6 @@ class InProcessClusterTest {
         try (Admin admin = cluster.admin()) {
             assertThat(admin.listTopics().names().get()).contains(topic);
         }
-    }
-
-    @Test
-    void shouldRefuseMoreThanOneNodeUntilBrokerConfigKnowsTheClusterKeys() {
-        org.junit.jupiter.api.Assumptions.assumeFalse(DLogCluster.clusterConfigSupported(), "the cluster keys are known");
-        assertThatThrownBy(() -> new InProcessCluster(3, Map.of())).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("controller.quorum.voters");
     }
 
     private static void connect(int port) throws IOException {
