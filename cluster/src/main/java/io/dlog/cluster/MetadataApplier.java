@@ -142,7 +142,7 @@ public final class MetadataApplier {
     private static Applied deleteTopic(MetadataImage image, MetadataCommand.DeleteTopic c) {
         TopicImage topic = image.topics().get(c.name());
         if (topic == null || (c.topicId() != null && !topic.topicId().equals(c.topicId()))) {
-            return Applied.refused(image, Reason.UNKNOWN_TOPIC, "This server does not host this topic-partition.");
+            return unknownTopic(image);
         }
         Map<String, TopicImage> topics = new HashMap<>(image.topics());
         topics.remove(c.name());
@@ -152,7 +152,7 @@ public final class MetadataApplier {
     private static Applied createPartitions(MetadataImage image, MetadataCommand.CreatePartitions c) {
         TopicImage topic = image.topics().get(c.name());
         if (topic == null) {
-            return Applied.refused(image, Reason.UNKNOWN_TOPIC, "This server does not host this topic-partition.");
+            return unknownTopic(image);
         }
         if (c.added().isEmpty()) {
             return Applied.refused(image, Reason.INVALID_PARTITIONS, "Topic already has " + topic.partitions()
@@ -172,7 +172,7 @@ public final class MetadataApplier {
     private static Applied setTopicConfigs(MetadataImage image, MetadataCommand.SetTopicConfigs c) {
         TopicImage topic = image.topics().get(c.name());
         if (topic == null) {
-            return Applied.refused(image, Reason.UNKNOWN_TOPIC, "This server does not host this topic-partition.");
+            return unknownTopic(image);
         }
         Map<String, TopicImage> topics = new HashMap<>(image.topics());
         topics.put(c.name(), new TopicImage(c.name(), topic.topicId(), topic.partitions(), c.configs(), topic.assignment()));
@@ -190,6 +190,11 @@ public final class MetadataApplier {
             perNode.put(c.node(), c.configs());
         }
         return Applied.ok(image.withBrokerConfigs(image.brokerConfigs(), perNode));
+    }
+
+    /** Kafka's message for a topic the image does not have. */
+    private static Applied unknownTopic(MetadataImage image) {
+        return Applied.refused(image, Reason.UNKNOWN_TOPIC, "This server does not host this topic-partition.");
     }
 
     /** Every replica set has {@code factor} distinct registered brokers. */

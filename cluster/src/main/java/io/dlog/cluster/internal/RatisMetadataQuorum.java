@@ -368,11 +368,6 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         leadershipListeners.forEach(l -> l.onLeadershipChange(true));
     }
 
-    /** The Raft server's own threads, for the per-node cost figures. */
-    public long appliedIndex() {
-        return stateMachine.appliedIndex();
-    }
-
     @Override
     public void close() {
         try {
