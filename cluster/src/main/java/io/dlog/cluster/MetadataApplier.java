@@ -5,7 +5,6 @@ import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataException.Reason;
 import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.TopicImage;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -60,6 +59,10 @@ public final class MetadataApplier {
                 return setTopicConfigs(at, c);
             } else if (command instanceof MetadataCommand.SetBrokerConfigs c) {
                 return setBrokerConfigs(at, c);
+            } else if (command instanceof MetadataCommand.AlterPartition c) {
+                return PartitionLeadership.alterPartition(at, c);
+            } else if (command instanceof MetadataCommand.ElectLeader c) {
+                return PartitionLeadership.electLeader(at, c);
             }
             throw new IllegalStateException("unknown command " + command);
         } catch (RuntimeException e) {
@@ -88,10 +91,20 @@ public final class MetadataApplier {
                 .withBrokerConfigs(c.image().brokerConfigs(), image.nodeConfigs()));
     }
 
+    /**
+     * A new incarnation replaces the old one at once: the old one is gone (out of every ISR, its partitions
+     * led elsewhere), since its in-memory replication state died with it; then the new one may lead what
+     * has no other leader.
+     */
     private static Applied registerBroker(MetadataImage image, MetadataCommand.RegisterBroker c) {
-        Map<Integer, BrokerImage> brokers = new HashMap<>(image.brokers());
+        BrokerImage old = image.brokers().get(c.id());
+        MetadataImage base = image;
+        if (old != null && old.incarnation() != c.incarnation()) {
+            base = PartitionLeadership.brokerGone(replaceBroker(image, old.withFenced(true)), c.id());
+        }
+        Map<Integer, BrokerImage> brokers = new HashMap<>(base.brokers());
         brokers.put(c.id(), new BrokerImage(c.id(), c.incarnation(), c.endpoints(), c.rack(), false));
-        return Applied.ok(image.withBrokers(brokers));
+        return Applied.ok(PartitionLeadership.brokerBack(base.withBrokers(brokers), c.id()));
     }
 
     private static Applied heartbeat(MetadataImage image, MetadataCommand.BrokerHeartbeat c) {
@@ -103,7 +116,8 @@ public final class MetadataApplier {
             return Applied.refused(image, Reason.STALE_BROKER_INCARNATION, "broker " + c.id()
                     + " registered again since; heartbeat of an old incarnation");
         }
-        return Applied.ok(broker.fenced() ? replaceBroker(image, broker.withFenced(false)) : image);
+        return Applied.ok(broker.fenced()
+                ? PartitionLeadership.brokerBack(replaceBroker(image, broker.withFenced(false)), c.id()) : image);
     }
 
     private static Applied fence(MetadataImage image, MetadataCommand.FenceBroker c) {
@@ -111,7 +125,7 @@ public final class MetadataApplier {
         if (broker == null || broker.incarnation() != c.incarnation() || broker.fenced()) {
             return Applied.ok(image); // it registered again, or is fenced already: nothing to do
         }
-        return Applied.ok(replaceBroker(image, broker.withFenced(true)));
+        return Applied.ok(PartitionLeadership.brokerGone(replaceBroker(image, broker.withFenced(true)), c.id()));
     }
 
     private static MetadataImage replaceBroker(MetadataImage image, BrokerImage broker) {
@@ -135,7 +149,8 @@ public final class MetadataApplier {
             return Applied.refused(image, Reason.INVALID_REPLICA_ASSIGNMENT, bad.get());
         }
         Map<String, TopicImage> topics = new HashMap<>(image.topics());
-        topics.put(c.name(), new TopicImage(c.name(), c.topicId(), c.assignment().size(), c.configs(), c.assignment()));
+        topics.put(c.name(), new TopicImage(c.name(), c.topicId(), c.assignment().size(), c.configs(), c.assignment(),
+                PartitionLeadership.initialStates(image, c.assignment())));
         return Applied.ok(image.withTopics(topics));
     }
 
@@ -162,10 +177,8 @@ public final class MetadataApplier {
         if (bad.isPresent()) {
             return Applied.refused(image, Reason.INVALID_REPLICA_ASSIGNMENT, bad.get());
         }
-        List<List<Integer>> assignment = new ArrayList<>(topic.assignment());
-        assignment.addAll(c.added());
         Map<String, TopicImage> topics = new HashMap<>(image.topics());
-        topics.put(c.name(), new TopicImage(c.name(), topic.topicId(), assignment.size(), topic.configs(), assignment));
+        topics.put(c.name(), topic.withPartitions(c.added(), PartitionLeadership.initialStates(image, c.added())));
         return Applied.ok(image.withTopics(topics));
     }
 
@@ -175,7 +188,7 @@ public final class MetadataApplier {
             return unknownTopic(image);
         }
         Map<String, TopicImage> topics = new HashMap<>(image.topics());
-        topics.put(c.name(), new TopicImage(c.name(), topic.topicId(), topic.partitions(), c.configs(), topic.assignment()));
+        topics.put(c.name(), topic.withConfigs(c.configs()));
         return Applied.ok(image.withTopics(topics));
     }
 

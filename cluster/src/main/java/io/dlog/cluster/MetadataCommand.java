@@ -75,4 +75,24 @@ public sealed interface MetadataCommand {
             configs = Map.copyOf(configs);
         }
     }
+
+    /**
+     * A partition leader's change of its ISR (Kafka's AlterPartition): refused unless {@code leader} still
+     * leads at {@code leaderEpoch} and the state is still at {@code partitionEpoch}; replicas added must be
+     * live.
+     */
+    record AlterPartition(String topic, UUID topicId, int partition, int leader, int leaderEpoch,
+                          int partitionEpoch, List<Integer> isr) implements MetadataCommand {
+        public AlterPartition {
+            isr = List.copyOf(isr);
+        }
+    }
+
+    /**
+     * Leader election asked for by an operator or by the leader balancer: {@code leader} (the preferred
+     * replica) takes over if it is live and in sync; or, when {@code unclean}, an offline partition gets the
+     * first live replica as leader even though it may lack committed data (Kafka's unclean election).
+     */
+    record ElectLeader(String topic, int partition, int leader, boolean unclean) implements MetadataCommand {
+    }
 }

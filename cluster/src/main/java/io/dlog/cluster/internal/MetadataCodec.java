@@ -4,6 +4,7 @@ import io.dlog.cluster.MetadataCommand;
 import io.dlog.log.metadata.BrokerImage;
 import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataImage;
+import io.dlog.log.metadata.PartitionState;
 import io.dlog.log.metadata.TopicImage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -27,7 +28,9 @@ import java.util.UUID;
  * written in key order, so equal images have equal bytes. Stateless; thread-safe.
  */
 public final class MetadataCodec {
-    private static final byte VERSION = 1;
+    /** 2: partition states (leader, epochs, ISR) in images; AlterPartition and ElectLeader commands. */
+    private static final byte VERSION = 2;
+    private static final byte FIRST_VERSION = 1;
     private static final int IMAGE_MAGIC = 0x444c4d49; // "DLMI"
 
     private static final byte INIT_CLUSTER = 1;
@@ -40,6 +43,8 @@ public final class MetadataCodec {
     private static final byte CREATE_PARTITIONS = 8;
     private static final byte SET_TOPIC_CONFIGS = 9;
     private static final byte SET_BROKER_CONFIGS = 10;
+    private static final byte ALTER_PARTITION = 20;
+    private static final byte ELECT_LEADER = 21;
 
     private MetadataCodec() {
     }
@@ -54,8 +59,7 @@ public final class MetadataCodec {
     /** @throws IOException bytes that are no command of this version */
     public static MetadataCommand decodeCommand(byte[] bytes) throws IOException {
         DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
-        checkVersion(in.readByte());
-        return readCommand(in);
+        return readCommand(in, checkVersion(in.readByte()));
     }
 
     /** An outcome: empty bytes for success, else the refusal's reason and message. */
@@ -92,8 +96,7 @@ public final class MetadataCodec {
         if (in.readInt() != IMAGE_MAGIC) {
             throw new IOException("not a DLog metadata image");
         }
-        checkVersion(in.readByte());
-        return readImageBody(in);
+        return readImageBody(in, checkVersion(in.readByte()));
     }
 
     private static void writeCommand(DataOutputStream out, MetadataCommand command) throws IOException {
@@ -142,18 +145,33 @@ public final class MetadataCodec {
             out.writeByte(SET_BROKER_CONFIGS);
             out.writeInt(c.node());
             writeMap(out, c.configs());
+        } else if (command instanceof MetadataCommand.AlterPartition c) {
+            out.writeByte(ALTER_PARTITION);
+            writeString(out, c.topic());
+            writeUuid(out, c.topicId());
+            out.writeInt(c.partition());
+            out.writeInt(c.leader());
+            out.writeInt(c.leaderEpoch());
+            out.writeInt(c.partitionEpoch());
+            writeInts(out, c.isr());
+        } else if (command instanceof MetadataCommand.ElectLeader c) {
+            out.writeByte(ELECT_LEADER);
+            writeString(out, c.topic());
+            out.writeInt(c.partition());
+            out.writeInt(c.leader());
+            out.writeBoolean(c.unclean());
         } else {
             throw new IllegalStateException("unknown command " + command);
         }
     }
 
-    private static MetadataCommand readCommand(DataInputStream in) throws IOException {
+    private static MetadataCommand readCommand(DataInputStream in, byte format) throws IOException {
         byte type = in.readByte();
         switch (type) {
             case INIT_CLUSTER:
                 return new MetadataCommand.InitCluster(readString(in));
             case IMPORT_IMAGE:
-                return new MetadataCommand.ImportImage(readImageBody(in));
+                return new MetadataCommand.ImportImage(readImageBody(in, format));
             case REGISTER_BROKER:
                 return new MetadataCommand.RegisterBroker(in.readInt(), in.readLong(), readEndpoints(in), readString(in));
             case BROKER_HEARTBEAT:
@@ -170,6 +188,11 @@ public final class MetadataCodec {
                 return new MetadataCommand.SetTopicConfigs(readString(in), readMap(in));
             case SET_BROKER_CONFIGS:
                 return new MetadataCommand.SetBrokerConfigs(in.readInt(), readMap(in));
+            case ALTER_PARTITION:
+                return new MetadataCommand.AlterPartition(readString(in), readUuid(in), in.readInt(), in.readInt(),
+                        in.readInt(), in.readInt(), readInts(in));
+            case ELECT_LEADER:
+                return new MetadataCommand.ElectLeader(readString(in), in.readInt(), in.readInt(), in.readBoolean());
             default:
                 throw new IOException("unknown metadata command type " + type);
         }
@@ -192,6 +215,12 @@ public final class MetadataCodec {
             writeUuid(out, t.topicId());
             writeAssignment(out, t.assignment());
             writeMap(out, t.configs());
+            for (PartitionState state : t.states()) {
+                out.writeInt(state.leader());
+                out.writeInt(state.leaderEpoch());
+                writeInts(out, state.isr());
+                out.writeInt(state.partitionEpoch());
+            }
         }
         writeMap(out, image.brokerConfigs());
         out.writeInt(image.nodeConfigs().size());
@@ -201,7 +230,7 @@ public final class MetadataCodec {
         }
     }
 
-    private static MetadataImage readImageBody(DataInputStream in) throws IOException {
+    private static MetadataImage readImageBody(DataInputStream in, byte format) throws IOException {
         long version = in.readLong();
         String clusterId = readString(in);
         int brokerCount = count(in);
@@ -216,7 +245,16 @@ public final class MetadataCodec {
             String name = readString(in);
             UUID id = readUuid(in);
             List<List<Integer>> assignment = readAssignment(in);
-            topics.put(name, new TopicImage(name, id, assignment.size(), readMap(in), assignment));
+            Map<String, String> configs = readMap(in);
+            if (format == FIRST_VERSION) {
+                topics.put(name, new TopicImage(name, id, assignment.size(), configs, assignment));
+                continue;
+            }
+            List<PartitionState> states = new ArrayList<>(assignment.size());
+            for (int p = 0; p < assignment.size(); p++) {
+                states.add(new PartitionState(in.readInt(), in.readInt(), readInts(in), in.readInt()));
+            }
+            topics.put(name, new TopicImage(name, id, assignment.size(), configs, assignment, states));
         }
         Map<String, String> brokerConfigs = readMap(in);
         int nodes = count(in);
@@ -243,6 +281,22 @@ public final class MetadataCodec {
             endpoints.add(new BrokerImage.Endpoint(readString(in), readString(in), in.readInt()));
         }
         return endpoints;
+    }
+
+    private static void writeInts(DataOutputStream out, List<Integer> values) throws IOException {
+        out.writeInt(values.size());
+        for (int v : values) {
+            out.writeInt(v);
+        }
+    }
+
+    private static List<Integer> readInts(DataInputStream in) throws IOException {
+        int n = count(in);
+        List<Integer> values = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            values.add(in.readInt());
+        }
+        return values;
     }
 
     private static void writeAssignment(DataOutputStream out, List<List<Integer>> assignment) throws IOException {
@@ -325,10 +379,12 @@ public final class MetadataCodec {
         return n;
     }
 
-    private static void checkVersion(byte version) throws IOException {
-        if (version != VERSION) {
+    /** Returns the format version, one this release reads. */
+    private static byte checkVersion(byte version) throws IOException {
+        if (version < FIRST_VERSION || version > VERSION) {
             throw new IOException("metadata written by a newer DLog (format " + version + ")");
         }
+        return version;
     }
 
     @FunctionalInterface

@@ -7,6 +7,18 @@ public final class MetadataException extends Exception {
     public enum Reason {
         TOPIC_ALREADY_EXISTS, UNKNOWN_TOPIC, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR,
         INVALID_REPLICA_ASSIGNMENT, UNKNOWN_BROKER, STALE_BROKER_INCARNATION, INVALID_COMMAND,
+        /** A partition change from a leader of an older epoch, or from a node that does not lead it. */
+        FENCED_LEADER_EPOCH,
+        /** A partition change computed from an older partition state. */
+        INVALID_UPDATE_VERSION,
+        /** An ISR change that adds a fenced or unknown replica. */
+        INELIGIBLE_REPLICA,
+        /** Leader election: the wanted leader leads already. */
+        ELECTION_NOT_NEEDED,
+        /** Leader election: the wanted leader is not live or not in sync. */
+        PREFERRED_LEADER_NOT_AVAILABLE,
+        /** Unclean leader election: no live replica. */
+        ELIGIBLE_LEADERS_NOT_AVAILABLE,
         /** No quorum answered in time (a minority, an election): retriable. */
         TIMED_OUT,
         /** This node is shutting down or its metadata replica failed. */

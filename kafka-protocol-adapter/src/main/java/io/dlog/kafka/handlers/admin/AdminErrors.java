@@ -29,6 +29,12 @@ final class AdminErrors {
                 case INVALID_REPLICA_ASSIGNMENT, UNKNOWN_BROKER -> Errors.INVALID_REPLICA_ASSIGNMENT;
                 case STALE_BROKER_INCARNATION -> Errors.STALE_BROKER_EPOCH;
                 case INVALID_COMMAND -> Errors.INVALID_REQUEST;
+                case FENCED_LEADER_EPOCH -> Errors.FENCED_LEADER_EPOCH;
+                case INVALID_UPDATE_VERSION -> Errors.INVALID_UPDATE_VERSION;
+                case INELIGIBLE_REPLICA -> Errors.INELIGIBLE_REPLICA;
+                case ELECTION_NOT_NEEDED -> Errors.ELECTION_NOT_NEEDED;
+                case PREFERRED_LEADER_NOT_AVAILABLE -> Errors.PREFERRED_LEADER_NOT_AVAILABLE;
+                case ELIGIBLE_LEADERS_NOT_AVAILABLE -> Errors.ELIGIBLE_LEADERS_NOT_AVAILABLE;
                 // Retriable: the client's Admin retries these until its own timeout.
                 case TIMED_OUT -> Errors.REQUEST_TIMED_OUT;
                 case UNAVAILABLE -> Errors.NOT_CONTROLLER;

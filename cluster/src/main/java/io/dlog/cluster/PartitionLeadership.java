@@ -1,0 +1,162 @@
+package io.dlog.cluster;
+
+import io.dlog.log.metadata.MetadataException.Reason;
+import io.dlog.log.metadata.MetadataImage;
+import io.dlog.log.metadata.PartitionState;
+import io.dlog.log.metadata.TopicImage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Leader election and ISR rules, applied inside the metadata state machine, so every node derives the
+ * same leaders from the same log. Pure functions of the image.
+ *
+ * <p>Kafka's rules: a new leader comes from the ISR (it holds every committed batch), in replica order
+ * (the preferred replica first); a replica that stops heartbeating leaves the ISR, except the last member,
+ * which stays so that it can lead again when it returns; with {@code unclean.leader.election.enable} a
+ * partition with no live ISR member takes any live replica.
+ */
+final class PartitionLeadership {
+    static final String UNCLEAN_ELECTION = "unclean.leader.election.enable";
+
+    private PartitionLeadership() {
+    }
+
+    /** States of new partitions: the live replicas are in sync, the first of them leads. */
+    static List<PartitionState> initialStates(MetadataImage image, List<List<Integer>> assignment) {
+        List<PartitionState> states = new ArrayList<>(assignment.size());
+        for (List<Integer> replicas : assignment) {
+            List<Integer> live = replicas.stream().filter(image::isLive).toList();
+            states.add(live.isEmpty()
+                    ? new PartitionState(PartitionState.NO_LEADER, 0, replicas, 0)
+                    : new PartitionState(live.get(0), 0, live, 0));
+        }
+        return states;
+    }
+
+    /** Broker {@code id} is fenced or restarted: it leaves every ISR (unless last) and its partitions move. */
+    static MetadataImage brokerGone(MetadataImage image, int id) {
+        return eachPartition(image, (topic, p, state) -> {
+            if (!state.isr().contains(id) && state.leader() != id) {
+                return state;
+            }
+            List<Integer> isr = new ArrayList<>(state.isr());
+            isr.remove(Integer.valueOf(id));
+            if (isr.isEmpty()) {
+                isr.add(id); // the last in-sync replica: it alone may lead again
+            }
+            if (state.leader() != id) {
+                return isr.equals(state.isr()) ? state : state.withIsr(isr);
+            }
+            int next = topic.replicas(p).stream().filter(r -> r != id && isr.contains(r) && image.isLive(r))
+                    .findFirst().orElse(PartitionState.NO_LEADER);
+            return state.withLeader(next, isr);
+        });
+    }
+
+    /** Broker {@code id} is live again: offline partitions it can lead get it as leader. */
+    static MetadataImage brokerBack(MetadataImage image, int id) {
+        return eachPartition(image, (topic, p, state) -> {
+            if (state.hasLeader() || !topic.replicas(p).contains(id)) {
+                return state;
+            }
+            if (state.isr().contains(id)) {
+                return state.withLeader(id, state.isr());
+            }
+            return uncleanAllowed(image, topic) ? state.withLeader(id, List.of(id)) : state;
+        });
+    }
+
+    static MetadataApplier.Applied alterPartition(MetadataImage image, MetadataCommand.AlterPartition c) {
+        TopicImage topic = image.topics().get(c.topic());
+        if (topic == null || !topic.topicId().equals(c.topicId()) || c.partition() < 0 || c.partition() >= topic.partitions()) {
+            return MetadataApplier.Applied.refused(image, Reason.UNKNOWN_TOPIC, "This server does not host this topic-partition.");
+        }
+        PartitionState state = topic.state(c.partition());
+        if (state.leader() != c.leader() || state.leaderEpoch() != c.leaderEpoch()) {
+            return MetadataApplier.Applied.refused(image, Reason.FENCED_LEADER_EPOCH, "node " + c.leader() + " at epoch "
+                    + c.leaderEpoch() + " no longer leads " + c.topic() + "-" + c.partition());
+        }
+        if (state.partitionEpoch() != c.partitionEpoch()) {
+            return MetadataApplier.Applied.refused(image, Reason.INVALID_UPDATE_VERSION, "partition epoch "
+                    + c.partitionEpoch() + " is stale; current is " + state.partitionEpoch());
+        }
+        List<Integer> replicas = topic.replicas(c.partition());
+        if (!c.isr().contains(c.leader()) || !replicas.containsAll(c.isr())) {
+            return MetadataApplier.Applied.refused(image, Reason.INVALID_COMMAND, "ISR " + c.isr()
+                    + " must hold the leader and only replicas of " + replicas);
+        }
+        for (int member : c.isr()) {
+            if (!state.isr().contains(member) && !image.isLive(member)) {
+                return MetadataApplier.Applied.refused(image, Reason.INELIGIBLE_REPLICA, "replica " + member
+                        + " is fenced and cannot join the ISR");
+            }
+        }
+        return MetadataApplier.Applied.ok(withState(image, topic, c.partition(), state.withIsr(c.isr())));
+    }
+
+    static MetadataApplier.Applied electLeader(MetadataImage image, MetadataCommand.ElectLeader c) {
+        TopicImage topic = image.topics().get(c.topic());
+        if (topic == null || c.partition() < 0 || c.partition() >= topic.partitions()) {
+            return MetadataApplier.Applied.refused(image, Reason.UNKNOWN_TOPIC, "This server does not host this topic-partition.");
+        }
+        PartitionState state = topic.state(c.partition());
+        if (c.unclean()) {
+            if (state.hasLeader()) {
+                return MetadataApplier.Applied.refused(image, Reason.ELECTION_NOT_NEEDED, "Leader election not needed for topic partition.");
+            }
+            Optional<Integer> live = topic.replicas(c.partition()).stream().filter(image::isLive).findFirst();
+            return live.map(r -> MetadataApplier.Applied.ok(withState(image, topic, c.partition(), state.withLeader(r, List.of(r)))))
+                    .orElseGet(() -> MetadataApplier.Applied.refused(image, Reason.ELIGIBLE_LEADERS_NOT_AVAILABLE,
+                            "No live replica of " + c.topic() + "-" + c.partition()));
+        }
+        if (state.leader() == c.leader()) {
+            return MetadataApplier.Applied.refused(image, Reason.ELECTION_NOT_NEEDED, "Leader election not needed for topic partition.");
+        }
+        if (!image.isLive(c.leader()) || !state.isr().contains(c.leader())) {
+            return MetadataApplier.Applied.refused(image, Reason.PREFERRED_LEADER_NOT_AVAILABLE, "Replica " + c.leader()
+                    + " is not live or not in sync for " + c.topic() + "-" + c.partition());
+        }
+        return MetadataApplier.Applied.ok(withState(image, topic, c.partition(), state.withLeader(c.leader(), state.isr())));
+    }
+
+    private static boolean uncleanAllowed(MetadataImage image, TopicImage topic) {
+        String value = topic.configs().getOrDefault(UNCLEAN_ELECTION, image.brokerConfigs().get(UNCLEAN_ELECTION));
+        return "true".equalsIgnoreCase(value);
+    }
+
+    private static MetadataImage withState(MetadataImage image, TopicImage topic, int partition, PartitionState state) {
+        Map<String, TopicImage> topics = new HashMap<>(image.topics());
+        topics.put(topic.name(), topic.withState(partition, state));
+        return image.withTopics(topics);
+    }
+
+    @FunctionalInterface
+    private interface StateChange {
+        PartitionState apply(TopicImage topic, int partition, PartitionState state);
+    }
+
+    private static MetadataImage eachPartition(MetadataImage image, StateChange change) {
+        Map<String, TopicImage> topics = null;
+        for (TopicImage topic : image.topics().values()) {
+            TopicImage changed = topic;
+            for (int p = 0; p < topic.partitions(); p++) {
+                PartitionState before = topic.state(p);
+                PartitionState after = change.apply(topic, p, before);
+                if (after != before) {
+                    changed = changed.withState(p, after);
+                }
+            }
+            if (changed != topic) {
+                if (topics == null) {
+                    topics = new HashMap<>(image.topics());
+                }
+                topics.put(topic.name(), changed);
+            }
+        }
+        return topics == null ? image : image.withTopics(topics);
+    }
+}

@@ -1,0 +1,131 @@
+package io.dlog.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dlog.cluster.MetadataCommand.AlterPartition;
+import io.dlog.cluster.MetadataCommand.BrokerHeartbeat;
+import io.dlog.cluster.MetadataCommand.CreateTopic;
+import io.dlog.cluster.MetadataCommand.ElectLeader;
+import io.dlog.cluster.MetadataCommand.FenceBroker;
+import io.dlog.cluster.MetadataCommand.RegisterBroker;
+import io.dlog.log.metadata.BrokerImage;
+import io.dlog.log.metadata.MetadataException.Reason;
+import io.dlog.log.metadata.MetadataImage;
+import io.dlog.log.metadata.PartitionState;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class PartitionLeadershipTest {
+    private static final List<BrokerImage.Endpoint> ENDPOINTS = List.of(new BrokerImage.Endpoint("PLAINTEXT", "127.0.0.1", 9092));
+    private static final UUID TOPIC_ID = UUID.randomUUID();
+
+    private MetadataImage image = MetadataImage.EMPTY;
+    private long index;
+
+    private MetadataApplier.Applied apply(MetadataCommand command) {
+        MetadataApplier.Applied applied = MetadataApplier.apply(image, command, ++index);
+        image = applied.image();
+        return applied;
+    }
+
+    private PartitionState state() {
+        return image.topic("t").orElseThrow().state(0);
+    }
+
+    @BeforeEach
+    void threeBrokersAndATopic() {
+        for (int id = 1; id <= 3; id++) {
+            apply(new RegisterBroker(id, 100 + id, ENDPOINTS, null));
+        }
+        assertThat(apply(new CreateTopic("t", TOPIC_ID, List.of(List.of(1, 2, 3)), Map.of())).refusal()).isEmpty();
+    }
+
+    @Test
+    void shouldStartWithThePreferredReplicaLeadingAndAllLiveReplicasInSync() {
+        assertThat(state()).isEqualTo(new PartitionState(1, 0, List.of(1, 2, 3), 0));
+    }
+
+    @Test
+    void shouldMoveLeadershipWithinTheIsrWhenTheLeaderIsFencedAndBumpTheEpoch() {
+        apply(new FenceBroker(1, 101));
+
+        assertThat(state()).isEqualTo(new PartitionState(2, 1, List.of(2, 3), 1));
+    }
+
+    @Test
+    void shouldKeepTheLastIsrMemberAndGoOfflineThenLetItLeadWhenItReturns() {
+        apply(new FenceBroker(1, 101));
+        apply(new FenceBroker(2, 102));
+        apply(new FenceBroker(3, 103));
+        assertThat(state().leader()).isEqualTo(PartitionState.NO_LEADER);
+        assertThat(state().isr()).containsExactly(3);
+
+        apply(new BrokerHeartbeat(1, 101)); // not in sync: may not lead
+        assertThat(state().leader()).isEqualTo(PartitionState.NO_LEADER);
+        apply(new BrokerHeartbeat(3, 103));
+        assertThat(state().leader()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldTreatARestartedIncarnationAsGoneThenBack() {
+        apply(new RegisterBroker(1, 999, ENDPOINTS, null));
+
+        assertThat(state().leader()).isEqualTo(2);
+        assertThat(state().isr()).containsExactly(2, 3);
+    }
+
+    @Test
+    void shouldAcceptIsrChangesOnlyFromTheCurrentLeaderAtTheCurrentPartitionEpoch() {
+        PartitionState s = state();
+        assertThat(apply(new AlterPartition("t", TOPIC_ID, 0, 2, s.leaderEpoch(), s.partitionEpoch(), List.of(2))).refusal())
+                .hasValueSatisfying(e -> assertThat(e.reason()).isEqualTo(Reason.FENCED_LEADER_EPOCH));
+        assertThat(apply(new AlterPartition("t", TOPIC_ID, 0, 1, s.leaderEpoch(), s.partitionEpoch() + 5, List.of(1))).refusal())
+                .hasValueSatisfying(e -> assertThat(e.reason()).isEqualTo(Reason.INVALID_UPDATE_VERSION));
+
+        assertThat(apply(new AlterPartition("t", TOPIC_ID, 0, 1, s.leaderEpoch(), s.partitionEpoch(), List.of(1, 3))).refusal()).isEmpty();
+        assertThat(state().isr()).containsExactly(1, 3);
+        assertThat(state().partitionEpoch()).isEqualTo(s.partitionEpoch() + 1);
+    }
+
+    @Test
+    void shouldRefuseAddingAFencedReplicaToTheIsr() {
+        PartitionState s = state();
+        apply(new AlterPartition("t", TOPIC_ID, 0, 1, s.leaderEpoch(), s.partitionEpoch(), List.of(1, 3)));
+        apply(new FenceBroker(2, 102));
+        PartitionState now = state();
+
+        assertThat(apply(new AlterPartition("t", TOPIC_ID, 0, 1, now.leaderEpoch(), now.partitionEpoch(), List.of(1, 2, 3)))
+                .refusal()).hasValueSatisfying(e -> assertThat(e.reason()).isEqualTo(Reason.INELIGIBLE_REPLICA));
+    }
+
+    @Test
+    void shouldElectThePreferredReplicaBackOnlyWhenLiveAndInSync() {
+        apply(new FenceBroker(1, 101));
+        assertThat(apply(new ElectLeader("t", 0, 1, false)).refusal())
+                .hasValueSatisfying(e -> assertThat(e.reason()).isEqualTo(Reason.PREFERRED_LEADER_NOT_AVAILABLE));
+        apply(new BrokerHeartbeat(1, 101));
+        PartitionState s = state();
+        apply(new AlterPartition("t", TOPIC_ID, 0, s.leader(), s.leaderEpoch(), s.partitionEpoch(), List.of(2, 3, 1)));
+
+        assertThat(apply(new ElectLeader("t", 0, 1, false)).refusal()).isEmpty();
+        assertThat(state().leader()).isEqualTo(1);
+        assertThat(apply(new ElectLeader("t", 0, 1, false)).refusal())
+                .hasValueSatisfying(e -> assertThat(e.reason()).isEqualTo(Reason.ELECTION_NOT_NEEDED));
+    }
+
+    @Test
+    void shouldElectAnyLiveReplicaOnlyUncleanly() {
+        apply(new FenceBroker(1, 101));
+        apply(new FenceBroker(2, 102));
+        apply(new FenceBroker(3, 103));
+        apply(new BrokerHeartbeat(1, 101));
+        assertThat(state().leader()).isEqualTo(PartitionState.NO_LEADER);
+
+        assertThat(apply(new ElectLeader("t", 0, -1, true)).refusal()).isEmpty();
+        assertThat(state().leader()).isEqualTo(1);
+        assertThat(state().isr()).containsExactly(1);
+    }
+}
