@@ -1,0 +1,78 @@
+package io.dlog.analytics;
+
+import io.dlog.log.PartitionLog;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.kafka.common.record.internal.Record;
+
+/**
+ * Topics as tables: decides a topic's {@link TableSchema} (JSON when every sampled value is a JSON
+ * object, with the schema inferred from the first {@code sampleRecords} records of each partition; raw
+ * bytes otherwise, or as asked) and opens readers over it. Thread-safe (holds no mutable state).
+ */
+public final class TopicTables {
+    /** Batch limits of every reader opened here: rows, and bytes of keys, values and headers. */
+    public static final int MAX_BATCH_ROWS = 64 * 1024;
+    public static final long MAX_BATCH_BYTES = 32L << 20;
+    private static final int READ_BYTES = 1 << 20;
+
+    private final TopicCatalog catalog;
+    private final int sampleRecords;
+
+    public TopicTables(TopicCatalog catalog, int sampleRecords) {
+        this.catalog = catalog;
+        this.sampleRecords = sampleRecords;
+    }
+
+    public TopicCatalog catalog() {
+        return catalog;
+    }
+
+    public List<PartitionLog> partitions(String topic) throws UnknownTopicException {
+        List<PartitionLog> partitions = catalog.partitions(topic);
+        if (partitions.isEmpty()) {
+            throw new UnknownTopicException(topic);
+        }
+        return partitions;
+    }
+
+    /** The topic's table schema; {@code format} forces raw or JSON (JSON over non-JSON values: all in _overflow). */
+    public TableSchema schema(String topic, Optional<ValueFormat> format, Isolation isolation)
+            throws UnknownTopicException, IOException {
+        List<PartitionLog> partitions = partitions(topic);
+        if (format.isPresent() && format.get() == ValueFormat.RAW) {
+            return TableSchema.raw();
+        }
+        JsonSchemaInference inference = new JsonSchemaInference();
+        for (PartitionLog log : partitions) {
+            try (PartitionRecordReader reader = new PartitionRecordReader(log, ScanRange.ALL.withIsolation(isolation), READ_BYTES)) {
+                Record record;
+                for (int n = 0; n < sampleRecords && (record = reader.next()) != null; n++) {
+                    inference.add(record.value());
+                }
+            }
+        }
+        Optional<Map<String, JsonType>> fields = inference.result();
+        if (fields.isPresent()) {
+            return TableSchema.json(fields.get());
+        }
+        return format.isPresent() ? TableSchema.json(Map.of()) : TableSchema.raw();
+    }
+
+    /** A reader over the given partitions (all when {@code partitions} is null), each scanned over {@code range}. */
+    public TopicArrowReader open(BufferAllocator allocator, String topic, TableSchema table, Set<String> projection,
+                                 Set<Integer> partitions, ScanRange range) throws UnknownTopicException, IOException {
+        List<PartitionScan> scans = new ArrayList<>();
+        for (PartitionLog log : partitions(topic)) {
+            if (partitions == null || partitions.contains(log.topicPartition().partition())) {
+                scans.add(new PartitionScan(log, range));
+            }
+        }
+        return new TopicArrowReader(allocator, table, projection, scans, MAX_BATCH_ROWS, MAX_BATCH_BYTES, READ_BYTES);
+    }
+}
