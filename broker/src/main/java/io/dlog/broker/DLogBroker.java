@@ -1,5 +1,8 @@
 package io.dlog.broker;
 
+import io.dlog.analytics.TopicCatalog;
+import io.dlog.analytics.TopicTables;
+import io.dlog.analytics.flight.FlightService;
 import io.dlog.cluster.BrokerLifecycle;
 import io.dlog.cluster.MetadataCommand;
 import io.dlog.cluster.QuorumConfig;
@@ -51,6 +54,9 @@ public final class DLogBroker implements AutoCloseable {
     private static final String IDS_DIR = "__dlog_ids";
     /** How long start-up waits for the metadata quorum (a majority of the voters must be up). */
     private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
+    /** Records per partition from which a JSON topic's schema is inferred, and the Flight endpoint's Arrow memory. */
+    private static final int FLIGHT_SCHEMA_SAMPLE = 1000;
+    private static final long FLIGHT_MEMORY_BYTES = 2L << 30;
 
     private final BrokerConfig config;
     private final LogManager logs;
@@ -62,6 +68,8 @@ public final class DLogBroker implements AutoCloseable {
     private final String clusterId;
     private final SnowflakeIdGenerator ids;
     private final DataDirLock lock;
+    /** The Arrow Flight endpoint, when {@code dlog.flight.port} is set (docs/analytics.md). */
+    private volatile FlightService flight;
 
     private DLogBroker(BrokerConfig config, LogManager logs, RatisMetadataQuorum quorum, TopicService topics,
                        BrokerLifecycle lifecycle, ScheduledExecutorService scheduler, KafkaServer server,
@@ -141,7 +149,9 @@ public final class DLogBroker implements AutoCloseable {
             lifecycle.start();
             LOG.info("DLog node {} of cluster {} serving on port {} with data in {}", config.nodeId(), clusterId,
                     server.boundPort(), dataDir);
-            return new DLogBroker(config, logs, quorum, topics, lifecycle, scheduler, server, clusterId, ids, lock);
+            DLogBroker broker = new DLogBroker(config, logs, quorum, topics, lifecycle, scheduler, server, clusterId, ids, lock);
+            broker.maybeStartFlight();
+            return broker;
         } catch (IOException | RuntimeException e) {
             closeQuietly(lifecycle, server, scheduler, quorum, logs, ids);
             throw e;
@@ -291,9 +301,36 @@ public final class DLogBroker implements AutoCloseable {
         return quorum.leaderId().orElse(-1);
     }
 
+    /**
+     * Starts the Arrow Flight endpoint over this node's partitions when {@code dlog.flight.port} is set, on the
+     * client listener's host. On failure the node is closed: a configured endpoint that cannot start is an error.
+     */
+    private void maybeStartFlight() throws IOException {
+        if (config.flightPort().isEmpty()) {
+            return;
+        }
+        try {
+            flight = FlightService.start(config.listener().host(), config.flightPort().getAsInt(),
+                    new TopicTables(TopicCatalog.of(logs), FLIGHT_SCHEMA_SAMPLE), FLIGHT_MEMORY_BYTES);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The Arrow Flight endpoint's bound port, empty when {@code dlog.flight.port} is unset. */
+    public java.util.OptionalInt flightPort() {
+        FlightService endpoint = flight;
+        return endpoint == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(endpoint.port());
+    }
+
     /** Stops listening, leaves the metadata group, then flushes and closes every log. */
     @Override
     public void close() {
+        FlightService endpoint = flight;
+        if (endpoint != null) {
+            endpoint.close();
+        }
         closeQuietly(lifecycle, server, scheduler, quorum, logs, ids);
         try {
             lock.close();

@@ -56,6 +56,8 @@ public final class BrokerConfig {
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String METADATA_ELECTION_TIMEOUT_MS = "dlog.metadata.election.timeout.ms";
     public static final String METADATA_SNAPSHOT_EVERY = "dlog.metadata.snapshot.entries";
+    /** The Arrow Flight / Flight SQL endpoint's port (docs/analytics.md); unset: no endpoint. */
+    public static final String FLIGHT_PORT = "dlog.flight.port";
 
     private static final ConfigDef DEF = TopicConfigs.addBrokerSynonyms(new ConfigDef()
             .define(NODE_ID, ConfigDef.Type.INT, 1, ConfigDef.Range.atLeast(0), ConfigDef.Importance.HIGH,
@@ -128,6 +130,12 @@ public final class BrokerConfig {
                     ConfigDef.Importance.MEDIUM, "Connections from one address; more are closed at once.")
             .define(CONNECTIONS_MAX_IDLE_MS, ConfigDef.Type.LONG, 600_000L, ConfigDef.Importance.MEDIUM,
                     "A connection idle this long is closed; -1 never.")
+            .define(FLIGHT_PORT, ConfigDef.Type.INT, null, (name, value) -> {
+                if (value != null && ((Integer) value < 0 || (Integer) value > 65_535)) {
+                    throw new ConfigException(name, value, "a port number, 0 for any free port");
+                }
+            }, ConfigDef.Importance.MEDIUM, "Port of the Arrow Flight / Flight SQL endpoint (same host as the client "
+                    + "listener); unset: the endpoint is off.")
             .define("group.initial.rebalance.delay.ms", ConfigDef.Type.INT, 3000, ConfigDef.Range.atLeast(0),
                     ConfigDef.Importance.MEDIUM, "How long a new classic group waits for more members before its first rebalance.")
             .define("group.min.session.timeout.ms", ConfigDef.Type.INT, 6000, ConfigDef.Range.atLeast(1),
@@ -360,6 +368,12 @@ public final class BrokerConfig {
         int brokerId = (Integer) parsed.get(BROKER_ID);
         boolean nodeIdSet = staticValues.containsKey(NODE_ID);
         return !nodeIdSet && brokerId >= 0 ? brokerId : (Integer) parsed.get(NODE_ID);
+    }
+
+    /** The Arrow Flight endpoint's port ({@code dlog.flight.port}), empty when the endpoint is off. */
+    public java.util.OptionalInt flightPort() {
+        Integer port = (Integer) parsed.get(FLIGHT_PORT);
+        return port == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(port);
     }
 
     /** The client listener: the one of {@code listeners} that is not the controller listener. */
