@@ -112,7 +112,11 @@ public final class DLogBroker implements AutoCloseable {
             throw new IOException("node.id " + config.nodeId() + " is above " + SnowflakeIdGenerator.Layout.DEFAULT.maxNodeId()
                     + ", the largest the id generator's layout holds");
         }
-        checkListenerFree(config.listener());
+        for (BrokerConfig.Listener listener : config.clientListeners()) {
+            checkListenerFree(listener);
+        }
+        // TLS stores and SASL settings are loaded now: a wrong path or password fails the start at once.
+        List<KafkaServer.Settings> listeners = KafkaServer.Settings.allOf(config);
         Optional<String> folderClusterId = ClusterIdentity.load(dataDir, config.nodeId());
         Optional<MetadataImage> legacy = LegacyImageFile.read(dataDir, config.nodeId());
         LogManagerConfig logConfig = new LogManagerConfig(dataDir, Duration.ofMillis(config.retentionCheckIntervalMs()),
@@ -139,8 +143,9 @@ public final class DLogBroker implements AutoCloseable {
             AtomicInteger boundPort = new AtomicInteger();
             ids = SnowflakeIdGenerator.open(dataDir.resolve(IDS_DIR), config.nodeId(), clock);
             BrokerContext context = new BrokerContext(clusterId, topics, clock, uncheckedIds(ids), scheduler, boundPort);
-            server = KafkaServer.start(KafkaServer.Settings.of(config), KafkaApis.registry(context));
-            boundPort.set(server.boundPort());
+            server = KafkaServer.start(listeners, KafkaApis.registry(context));
+            context.boundPorts().putAll(server.boundPorts());
+            boundPort.set(server.boundPorts().get(config.listener().name()));
             lifecycle = new BrokerLifecycle(quorum, registration(config, context), Duration.ofMillis(config.brokerHeartbeatIntervalMs()),
                     Duration.ofMillis(config.brokerSessionTimeoutMs()), scheduler, System::nanoTime);
             await(lifecycle.register(STARTUP_TIMEOUT), "registering node " + config.nodeId());
@@ -228,8 +233,8 @@ public final class DLogBroker implements AutoCloseable {
     }
 
     private static MetadataCommand.RegisterBroker registration(BrokerConfig config, BrokerContext context) {
-        BrokerConfig.Listener client = context.advertisedListener();
-        List<BrokerImage.Endpoint> endpoints = List.of(new BrokerImage.Endpoint(client.name(), client.host(), client.port()));
+        List<BrokerImage.Endpoint> endpoints = context.advertisedListeners().stream()
+                .map(client -> new BrokerImage.Endpoint(client.name(), client.host(), client.port())).toList();
         // A new incarnation each start: heartbeats and fencing of the previous run no longer apply.
         long incarnation = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
         return new MetadataCommand.RegisterBroker(config.nodeId(), incarnation, endpoints, config.rack().orElse(null));
@@ -271,8 +276,14 @@ public final class DLogBroker implements AutoCloseable {
         };
     }
 
+    /** The port of the inter-broker listener. */
     public int port() {
-        return server.boundPort();
+        return server.boundPorts().get(config.listener().name());
+    }
+
+    /** The port of each client listener, by listener name. */
+    public Map<String, Integer> ports() {
+        return server.boundPorts();
     }
 
     public String bootstrapServers() {

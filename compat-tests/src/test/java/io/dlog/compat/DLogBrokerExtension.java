@@ -26,12 +26,24 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class DLogBrokerExtension implements BeforeAllCallback, AfterAllCallback {
     private final Map<String, String> overrides = new HashMap<>();
+    private java.util.List<String> listenerNames = java.util.List.of("PLAINTEXT");
     private Path dataDir;
     private DLogBroker broker;
     private int port;
+    private Map<String, Integer> ports = Map.of();
 
     public DLogBrokerExtension with(String key, String value) {
         overrides.put(key, value);
+        return this;
+    }
+
+    /**
+     * Client listeners to open (each on a free 127.0.0.1 port), instead of one PLAINTEXT listener; the
+     * first is the inter-broker one unless the settings say otherwise. Names other than PLAINTEXT, SSL,
+     * SASL_PLAINTEXT and SASL_SSL need listener.security.protocol.map.
+     */
+    public DLogBrokerExtension withListeners(String... names) {
+        listenerNames = java.util.List.of(names);
         return this;
     }
 
@@ -60,17 +72,31 @@ public final class DLogBrokerExtension implements BeforeAllCallback, AfterAllCal
 
     private void start(int wantedPort) throws IOException {
         Map<String, String> values = new HashMap<>(overrides);
-        values.put(BrokerConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + wantedPort);
-        values.put(BrokerConfig.ADVERTISED_LISTENERS, "PLAINTEXT://127.0.0.1:" + wantedPort);
+        String listeners;
+        if (listenerNames.equals(java.util.List.of("PLAINTEXT"))) {
+            listeners = "PLAINTEXT://127.0.0.1:" + wantedPort;
+        } else {
+            listeners = String.join(",", listenerNames.stream()
+                    .map(name -> name + "://127.0.0.1:" + ports.getOrDefault(name, 0)).toList());
+            values.putIfAbsent(BrokerConfig.INTER_BROKER_LISTENER_NAME, listenerNames.get(0));
+        }
+        values.put(BrokerConfig.LISTENERS, listeners);
+        values.put(BrokerConfig.ADVERTISED_LISTENERS, listeners);
         values.put(BrokerConfig.LOG_DIRS, dataDir.toString());
         broker = DLogBroker.start(BrokerConfig.parse(values));
         port = broker.port();
+        ports = Map.copyOf(broker.ports());
     }
 
-    /** Clean stop and start on the same data folder and port. */
+    /** Clean stop and start on the same data folder and ports. */
     public void restart() throws IOException {
         broker.close();
         start(port);
+    }
+
+    /** host:port of one client listener. */
+    public String bootstrapServers(String listenerName) {
+        return "127.0.0.1:" + ports.get(listenerName);
     }
 
     public DLogBroker broker() {

@@ -58,6 +58,8 @@ public final class BrokerConfig {
     public static final String METADATA_SNAPSHOT_EVERY = "dlog.metadata.snapshot.entries";
     /** The Arrow Flight / Flight SQL endpoint's port (docs/analytics.md); unset: no endpoint. */
     public static final String FLIGHT_PORT = "dlog.flight.port";
+    public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
+    public static final String SECURITY_INTER_BROKER_PROTOCOL = "security.inter.broker.protocol";
 
     private static final ConfigDef DEF = TopicConfigs.addBrokerSynonyms(new ConfigDef()
             .define(NODE_ID, ConfigDef.Type.INT, 1, ConfigDef.Range.atLeast(0), ConfigDef.Importance.HIGH,
@@ -65,8 +67,9 @@ public final class BrokerConfig {
             .define(BROKER_ID, ConfigDef.Type.INT, -1, ConfigDef.Importance.LOW,
                     "Legacy alias of node.id; used when node.id is not set.")
             .define(LISTENERS, ConfigDef.Type.STRING, "PLAINTEXT://localhost:9092", ConfigDef.Importance.HIGH,
-                    "The listeners, as NAME://host:port,...: one client listener (PLAINTEXT) and, in a cluster, "
-                            + "the controller listener named by controller.listener.names.")
+                    "The listeners, as NAME://host:port,...: client listeners (each NAME mapped to PLAINTEXT, SSL, "
+                            + "SASL_PLAINTEXT or SASL_SSL by listener.security.protocol.map) and, in a cluster, the "
+                            + "controller listener named by controller.listener.names.")
             .define(ADVERTISED_LISTENERS, ConfigDef.Type.STRING, null, ConfigDef.Importance.HIGH,
                     "The address given to clients; defaults to listeners.")
             .define(PROCESS_ROLES, ConfigDef.Type.STRING, "broker,controller", ConfigDef.Importance.HIGH,
@@ -78,8 +81,14 @@ public final class BrokerConfig {
                     "KIP-853 dynamic quorums; not supported: use controller.quorum.voters.")
             .define(CONTROLLER_LISTENER_NAMES, ConfigDef.Type.STRING, "CONTROLLER", ConfigDef.Importance.HIGH,
                     "The name of the listener the metadata group speaks on.")
-            .define(LISTENER_SECURITY_PROTOCOL_MAP, ConfigDef.Type.STRING, "", ConfigDef.Importance.LOW,
-                    "Listener name to security protocol; only PLAINTEXT is served.")
+            .define(LISTENER_SECURITY_PROTOCOL_MAP, ConfigDef.Type.STRING, ListenerProtocols.KAFKA_DEFAULT,
+                    ConfigDef.Importance.LOW, "Listener name to security protocol, NAME:PROTOCOL,... (Kafka's default "
+                            + "maps PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL to themselves).")
+            .define(INTER_BROKER_LISTENER_NAME, ConfigDef.Type.STRING, null, ConfigDef.Importance.MEDIUM,
+                    "The client listener brokers use to reach each other; default: the one whose protocol is "
+                            + "security.inter.broker.protocol, else the first client listener.")
+            .define(SECURITY_INTER_BROKER_PROTOCOL, ConfigDef.Type.STRING, "PLAINTEXT", ConfigDef.Importance.MEDIUM,
+                    "Security protocol of the inter-broker listener when inter.broker.listener.name is not set.")
             .define(BROKER_RACK, ConfigDef.Type.STRING, null, ConfigDef.Importance.MEDIUM,
                     "The rack of this node; replica placement spreads each partition over racks.")
             .define(OFFSETS_TOPIC_REPLICATION_FACTOR, ConfigDef.Type.SHORT, (short) 3, ConfigDef.Range.atLeast(1),
@@ -211,7 +220,8 @@ public final class BrokerConfig {
      */
     public static BrokerConfig parse(Map<String, String> values) {
         for (String key : values.keySet()) {
-            if (!DEF.names().contains(key) && !KafkaIgnoredBrokerConfigs.NAMES.contains(key)) {
+            if (!DEF.names().contains(key) && !KafkaIgnoredBrokerConfigs.NAMES.contains(key)
+                    && !SecurityConfigs.isSecurityKey(key)) {
                 throw new ConfigException("unknown config '" + key + "'");
             }
         }
@@ -226,6 +236,7 @@ public final class BrokerConfig {
     private void checkClusterSettings() {
         listener();
         advertisedListener();
+        advertisedListeners();
         Set<String> roles = new HashSet<>();
         for (String role : ((String) parsed.get(PROCESS_ROLES)).split(",")) {
             roles.add(role.trim());
@@ -376,17 +387,66 @@ public final class BrokerConfig {
         return port == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(port);
     }
 
-    /** The client listener: the one of {@code listeners} that is not the controller listener. */
+    /**
+     * The inter-broker listener, one of the client listeners: {@code inter.broker.listener.name}, else the
+     * one whose protocol is {@code security.inter.broker.protocol}, else the first. Brokers reach each
+     * other there, and it is the listener of requests that come without one.
+     */
     public Listener listener() {
-        return clientListener(LISTENERS, (String) parsed.get(LISTENERS));
+        List<Listener> clients = clientListeners();
+        String named = (String) parsed.get(INTER_BROKER_LISTENER_NAME);
+        if (named != null && !named.isBlank()) {
+            String wanted = named.trim().toUpperCase(java.util.Locale.ROOT);
+            return clients.stream().filter(l -> l.name().equals(wanted)).findFirst().orElseThrow(() -> new ConfigException(
+                    INTER_BROKER_LISTENER_NAME, named, "is not among the client listeners " + parsed.get(LISTENERS)));
+        }
+        String protocol = ((String) parsed.get(SECURITY_INTER_BROKER_PROTOCOL)).trim();
+        return clients.stream().filter(l -> securityProtocol(l.name()).name().equals(protocol)).findFirst()
+                .orElse(clients.get(0));
+    }
+
+    /** Every client listener of {@code listeners} (all but the controller listener), in their order. */
+    public List<Listener> clientListeners() {
+        return clientListeners(LISTENERS, (String) parsed.get(LISTENERS));
+    }
+
+    /** The security protocol of a listener, from {@code listener.security.protocol.map}. */
+    public org.apache.kafka.common.security.auth.SecurityProtocol securityProtocol(String listenerName) {
+        return protocols().protocolOf(LISTENER_SECURITY_PROTOCOL_MAP, listenerName);
+    }
+
+    /** {@code listener.security.protocol.map}, parsed. */
+    public ListenerProtocols protocols() {
+        return ListenerProtocols.parse(LISTENER_SECURITY_PROTOCOL_MAP, (String) parsed.get(LISTENER_SECURITY_PROTOCOL_MAP));
     }
 
     /** Where clients are told to connect: advertised.listeners, else listeners (an empty host becomes localhost). */
     public Listener advertisedListener() {
+        String name = listener().name();
+        return advertisedListeners().stream().filter(l -> l.name().equals(name)).findFirst()
+                .orElseThrow(() -> new ConfigException(ADVERTISED_LISTENERS, parsed.get(ADVERTISED_LISTENERS),
+                        "does not advertise the inter-broker listener " + name));
+    }
+
+    /**
+     * Every client listener as clients are told to reach it: those of advertised.listeners (each must
+     * be one of listeners), else listeners; an empty host or 0.0.0.0 becomes localhost.
+     */
+    public List<Listener> advertisedListeners() {
         String advertised = (String) parsed.get(ADVERTISED_LISTENERS);
-        Listener listener = advertised == null ? listener() : clientListener(ADVERTISED_LISTENERS, advertised);
-        return listener.host().isEmpty() || listener.host().equals("0.0.0.0")
-                ? new Listener(listener.name(), "localhost", listener.port()) : listener;
+        List<Listener> listeners = advertised == null ? clientListeners() : clientListeners(ADVERTISED_LISTENERS, advertised);
+        Set<String> bound = new HashSet<>();
+        clientListeners().forEach(l -> bound.add(l.name()));
+        List<Listener> result = new ArrayList<>();
+        for (Listener listener : listeners) {
+            if (!bound.contains(listener.name())) {
+                throw new ConfigException(ADVERTISED_LISTENERS, advertised, "listener " + listener.name()
+                        + " is not among listeners");
+            }
+            result.add(listener.host().isEmpty() || listener.host().equals("0.0.0.0")
+                    ? new Listener(listener.name(), "localhost", listener.port()) : listener);
+        }
+        return result;
     }
 
     /** The listener the metadata group binds, if {@code listeners} names one. */
@@ -401,13 +461,25 @@ public final class BrokerConfig {
         return names.contains(",") ? names.substring(0, names.indexOf(',')).trim() : names;
     }
 
-    private Listener clientListener(String key, String value) {
-        List<Listener> clients = Listener.parseAll(key, value, controllerListenerName()).stream()
-                .filter(l -> !l.name().equals(controllerListenerName())).toList();
-        if (clients.size() != 1) {
-            throw new ConfigException(key, value, "DLog serves exactly one client listener (PLAINTEXT://host:port)");
+    private List<Listener> clientListeners(String key, String value) {
+        ListenerProtocols protocols = protocols();
+        List<Listener> clients = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (Listener listener : Listener.parseAll(key, value, controllerListenerName())) {
+            if (listener.name().equals(controllerListenerName())) {
+                continue;
+            }
+            protocols.protocolOf(key, listener.name());
+            if (!names.add(listener.name())) {
+                throw new ConfigException(key, value, "listener " + listener.name() + " is named twice");
+            }
+            clients.add(listener);
         }
-        return clients.get(0);
+        if (clients.isEmpty()) {
+            throw new ConfigException(key, value, "no client listener (NAME://host:port with NAME in "
+                    + LISTENER_SECURITY_PROTOCOL_MAP + ")");
+        }
+        return clients;
     }
 
     /**
@@ -556,11 +628,8 @@ public final class BrokerConfig {
             if (scheme <= 0 || colon <= scheme + 2) {
                 throw new ConfigException(key, value, "expected NAME://host:port");
             }
-            String name = trimmed.substring(0, scheme);
-            if (!name.equals("PLAINTEXT") && !name.equals(controllerName)) {
-                throw new ConfigException(key, value, "only PLAINTEXT listeners (and the controller listener "
-                        + controllerName + ") are supported");
-            }
+            // Kafka upper-cases listener names (ListenerName.normalised).
+            String name = trimmed.substring(0, scheme).toUpperCase(java.util.Locale.ROOT);
             String host = trimmed.substring(scheme + 3, colon);
             if (host.startsWith("[") && host.endsWith("]")) {
                 host = host.substring(1, host.length() - 1);

@@ -9,7 +9,6 @@ import java.util.Set;
  */
 final class KafkaIgnoredBrokerConfigs {
     static final Set<String> NAMES = Set.of(
-            "inter.broker.listener.name",
             "num.recovery.threads.per.data.dir",
             "num.replica.fetchers",
             "transaction.state.log.min.isr",

@@ -39,17 +39,17 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         FindCoordinatorResponseData response = new FindCoordinatorResponseData();
         if (request.apiVersion() >= BATCHED_VERSION) {
             for (String key : data.coordinatorKeys()) {
-                response.coordinators().add(find(data.keyType(), key));
+                response.coordinators().add(find(request.listenerName(), data.keyType(), key));
             }
         } else {
-            FindCoordinatorResponseData.Coordinator one = find(data.keyType(), data.key());
+            FindCoordinatorResponseData.Coordinator one = find(request.listenerName(), data.keyType(), data.key());
             response.setErrorCode(one.errorCode()).setErrorMessage(one.errorMessage()).setNodeId(one.nodeId())
                     .setHost(one.host()).setPort(one.port());
         }
         return CompletableFuture.completedFuture(response);
     }
 
-    private FindCoordinatorResponseData.Coordinator find(byte keyType, String key) {
+    private FindCoordinatorResponseData.Coordinator find(String listener, byte keyType, String key) {
         FindCoordinatorResponseData.Coordinator answer = new FindCoordinatorResponseData.Coordinator().setKey(key);
         CoordinatorType type;
         try {
@@ -73,7 +73,7 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         // Kafka's Utils.abs (not Math.abs): Integer.MIN_VALUE maps to 0.
         int partition = (key.hashCode() & 0x7fffffff) % topic.get().partitions();
         int leader = TopicService.leaderOf(image, topic.get(), partition);
-        Optional<ClusterView.Broker> coordinator = leader < 0 ? Optional.empty() : ClusterView.liveBroker(context, leader);
+        Optional<ClusterView.Broker> coordinator = leader < 0 ? Optional.empty() : ClusterView.liveBroker(context, listener, leader);
         if (coordinator.isEmpty()) {
             return noCoordinator(answer, Errors.COORDINATOR_NOT_AVAILABLE, "The coordinator of " + key + " ("
                     + topicName + "-" + partition + ") is not available");

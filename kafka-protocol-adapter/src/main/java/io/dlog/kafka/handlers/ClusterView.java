@@ -26,10 +26,22 @@ public final class ClusterView {
         return brokers(context, false);
     }
 
+    /** Live brokers at their endpoints of {@code listener} (Kafka answers with the listener the request came on). */
+    public static List<Broker> liveBrokers(BrokerContext context, String listener) {
+        return brokers(context, listener, false);
+    }
+
     /** Every registered broker, fenced ones included (DescribeCluster v2 can show them). */
     public static List<Broker> brokers(BrokerContext context, boolean includeFenced) {
+        return brokers(context, context.config().listener().name(), includeFenced);
+    }
+
+    /**
+     * Every registered broker that has an endpoint for {@code listener} (fenced ones too if asked);
+     * this node always, even before its registration applied.
+     */
+    public static List<Broker> brokers(BrokerContext context, String listener, boolean includeFenced) {
         MetadataImage image = context.topics().image();
-        String listener = context.config().listener().name();
         List<Broker> brokers = new ArrayList<>();
         boolean self = false;
         for (BrokerImage b : image.brokers().values()) {
@@ -43,7 +55,7 @@ public final class ClusterView {
             }
         }
         if (!self) {
-            BrokerConfig.Listener own = context.advertisedListener();
+            BrokerConfig.Listener own = context.advertisedListener(listener).orElse(context.advertisedListener());
             brokers.add(new Broker(context.nodeId(), own.host(), own.port(), context.config().rack().orElse(null), false));
         }
         brokers.sort(Comparator.comparingInt(Broker::id));
@@ -53,6 +65,11 @@ public final class ClusterView {
     /** One live broker's endpoint. */
     public static Optional<Broker> liveBroker(BrokerContext context, int id) {
         return liveBrokers(context).stream().filter(b -> b.id() == id).findFirst();
+    }
+
+    /** One live broker's endpoint on {@code listener}. */
+    public static Optional<Broker> liveBroker(BrokerContext context, String listener, int id) {
+        return liveBrokers(context, listener).stream().filter(b -> b.id() == id).findFirst();
     }
 
     /**

@@ -64,7 +64,7 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
                     .setClusterId(context.clusterId())
                     .setControllerId(ClusterView.controllerId(context))
                     .setClusterAuthorizedOperations(AuthorizedOperations.cluster(data.includeClusterAuthorizedOperations()));
-            for (ClusterView.Broker broker : ClusterView.liveBrokers(context)) {
+            for (ClusterView.Broker broker : ClusterView.liveBrokers(context, request.listenerName())) {
                 response.brokers().add(new MetadataResponseBroker().setNodeId(broker.id())
                         .setHost(broker.host()).setPort(broker.port()).setRack(broker.rack()));
             }

@@ -35,7 +35,8 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
     private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
     private final AtomicLong refusedSinceLog = new AtomicLong();
-    private volatile Channel listener;
+    /** The listening channels, whose accepting pauses at the limit; several listeners share one limit. */
+    private final java.util.List<Channel> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Connections accepted over the limit, waiting for a slot; their handler stays in the pipeline. */
     private final java.util.Queue<ChannelHandlerContext> parked = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
@@ -46,7 +47,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     }
 
     void bindTo(Channel listenerChannel) {
-        this.listener = listenerChannel;
+        listeners.add(listenerChannel);
     }
 
     int open() {
@@ -104,8 +105,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
                 break;
             }
         }
-        Channel server = listener;
-        if (open.get() < maxConnections && server != null && !server.config().isAutoRead()) {
+        if (open.get() < maxConnections && listeners.stream().anyMatch(server -> !server.config().isAutoRead())) {
             updateAccepting();
         }
     }
@@ -116,16 +116,14 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
      * once rather than after one more accept.
      */
     private void updateAccepting() {
-        Channel server = listener;
-        if (server == null) {
-            return;
+        for (Channel server : listeners) {
+            server.eventLoop().execute(() -> {
+                boolean pause = open.get() >= maxConnections;
+                if (server.config().isAutoRead() == pause) {
+                    server.config().setAutoRead(!pause);
+                }
+            });
         }
-        server.eventLoop().execute(() -> {
-            boolean pause = open.get() >= maxConnections;
-            if (server.config().isAutoRead() == pause) {
-                server.config().setAutoRead(!pause);
-            }
-        });
     }
 
     /** At most one line per ten seconds however many connections are refused. */

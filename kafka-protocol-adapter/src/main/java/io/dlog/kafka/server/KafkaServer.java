@@ -2,6 +2,7 @@ package io.dlog.kafka.server;
 
 import io.dlog.kafka.api.ApiRegistry;
 import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.security.ListenerSecurity;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -17,26 +18,33 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kafka listener: a Netty server (epoll where the OS has it) whose pipeline is
- * flush consolidation → length-prefixed frame decoder (max {@code socket.request.max.bytes}) →
+ * The Kafka listeners: a Netty server (epoll where the OS has it) bound to every client listener, whose
+ * pipeline is flush consolidation → length-prefixed frame decoder (max {@code socket.request.max.bytes}) →
  * request decoder → per-connection dispatcher that answers in request order; in front of it, the
- * connection limits ({@link ConnectionLimiter}) and the idle timeout.
+ * connection limits ({@link ConnectionLimiter}), TLS on SSL and SASL_SSL listeners, and the idle timeout.
+ * The listeners share the event loops, the request memory ({@code queued.max.request.bytes}) and the
+ * connection limits, which are broker-wide as in Kafka.
  */
 public final class KafkaServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaServer.class);
 
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
-    private final Channel serverChannel;
+    private final Map<String, Channel> serverChannels;
     private final RequestMemoryPool requestMemory;
     private final ConnectionLimiter limiter;
 
@@ -52,7 +60,17 @@ public final class KafkaServer implements AutoCloseable {
      */
     public record Settings(String host, int port, String listenerName, int maxRequestBytes, int maxInFlightPerConnection,
                            int eventLoopThreads, long queuedMaxRequestBytes, long connectionMaxRequestBytes,
-                           int maxConnections, int maxConnectionsPerIp, long connectionsMaxIdleMs) {
+                           int maxConnections, int maxConnectionsPerIp, long connectionsMaxIdleMs,
+                           ListenerSecurity security) {
+
+        /** A PLAINTEXT listener. */
+        public Settings(String host, int port, String listenerName, int maxRequestBytes, int maxInFlightPerConnection,
+                        int eventLoopThreads, long queuedMaxRequestBytes, long connectionMaxRequestBytes,
+                        int maxConnections, int maxConnectionsPerIp, long connectionsMaxIdleMs) {
+            this(host, port, listenerName, maxRequestBytes, maxInFlightPerConnection, eventLoopThreads,
+                    queuedMaxRequestBytes, connectionMaxRequestBytes, maxConnections, maxConnectionsPerIp,
+                    connectionsMaxIdleMs, ListenerSecurity.plaintext(listenerName));
+        }
 
         /** Without byte caps or connection limits (codec tests). */
         public Settings(String host, int port, String listenerName, int maxRequestBytes, int maxInFlightPerConnection,
@@ -60,16 +78,30 @@ public final class KafkaServer implements AutoCloseable {
             this(host, port, listenerName, maxRequestBytes, maxInFlightPerConnection, eventLoopThreads, -1, -1, -1, -1, -1);
         }
 
-        /** The settings of the broker's listener. */
+        /** The settings of the broker's inter-broker listener. */
         public static Settings of(BrokerConfig config) {
-            BrokerConfig.Listener listener = config.listener();
+            return of(config, config.listener());
+        }
+
+        /**
+         * The settings of one of the broker's client listeners.
+         *
+         * @throws org.apache.kafka.common.config.ConfigException its security settings are missing or unusable
+         */
+        public static Settings of(BrokerConfig config, BrokerConfig.Listener listener) {
             return new Settings(listener.host(), listener.port(), listener.name(), config.socketRequestMaxBytes(),
                     MAX_IN_FLIGHT_PER_CONNECTION, config.numNetworkThreads(),
                     (Long) config.value(BrokerConfig.QUEUED_MAX_REQUEST_BYTES),
                     (Long) config.value(BrokerConfig.CONNECTION_MAX_REQUEST_BYTES),
                     (Integer) config.value(BrokerConfig.MAX_CONNECTIONS),
                     (Integer) config.value(BrokerConfig.MAX_CONNECTIONS_PER_IP),
-                    (Long) config.value(BrokerConfig.CONNECTIONS_MAX_IDLE_MS));
+                    (Long) config.value(BrokerConfig.CONNECTIONS_MAX_IDLE_MS),
+                    ListenerSecurity.of(config, listener.name()));
+        }
+
+        /** The settings of every client listener of the broker, in the order of {@code listeners}. */
+        public static List<Settings> allOf(BrokerConfig config) {
+            return config.clientListeners().stream().map(listener -> of(config, listener)).toList();
         }
     }
 
@@ -81,58 +113,77 @@ public final class KafkaServer implements AutoCloseable {
      */
     static final WriteBufferWaterMark RESPONSE_WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
 
-    private KafkaServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, Channel serverChannel,
+    private KafkaServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, Map<String, Channel> serverChannels,
                         RequestMemoryPool requestMemory, ConnectionLimiter limiter) {
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
-        this.serverChannel = serverChannel;
+        this.serverChannels = serverChannels;
         this.requestMemory = requestMemory;
         this.limiter = limiter;
     }
 
     /**
-     * Binds and starts serving.
+     * Binds one listener and starts serving.
      *
      * @throws IOException the address is in use or cannot be bound (message names it)
      */
     public static KafkaServer start(Settings settings, ApiRegistry registry) throws IOException {
+        return start(List.of(settings), registry);
+    }
+
+    /**
+     * Binds every listener and starts serving; the event loops, request memory and connection limits
+     * are those of the first settings and shared by all.
+     *
+     * @throws IOException an address is in use or cannot be bound (message names it); nothing stays bound
+     */
+    public static KafkaServer start(List<Settings> listeners, ApiRegistry registry) throws IOException {
+        Settings shared = listeners.get(0);
         boolean epoll = Epoll.isAvailable();
         EventLoopGroup boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("dlog-accept"))
                 : new NioEventLoopGroup(1, new DefaultThreadFactory("dlog-accept"));
-        EventLoopGroup workers = epoll ? new EpollEventLoopGroup(settings.eventLoopThreads(), new DefaultThreadFactory("dlog-network"))
-                : new NioEventLoopGroup(settings.eventLoopThreads(), new DefaultThreadFactory("dlog-network"));
+        EventLoopGroup workers = epoll ? new EpollEventLoopGroup(shared.eventLoopThreads(), new DefaultThreadFactory("dlog-network"))
+                : new NioEventLoopGroup(shared.eventLoopThreads(), new DefaultThreadFactory("dlog-network"));
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        RequestMemoryPool requestMemory = new RequestMemoryPool(settings.queuedMaxRequestBytes());
-        ConnectionLimiter limiter = new ConnectionLimiter(settings.maxConnections(), settings.maxConnectionsPerIp());
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(boss, workers)
-                .channel(channelType)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        configurePipeline(ch.pipeline(), settings, registry, requestMemory);
-                        ch.pipeline().addFirst("limit", limiter);
-                    }
-                });
-        InetSocketAddress address = settings.host() == null || settings.host().isEmpty()
-                ? new InetSocketAddress(settings.port()) : new InetSocketAddress(settings.host(), settings.port());
-        try {
-            Channel channel = bootstrap.bind(address).sync().channel();
-            limiter.bindTo(channel);
-            LOG.info("Listening for Kafka clients on {} ({})", channel.localAddress(), epoll ? "epoll" : "nio");
-            return new KafkaServer(boss, workers, channel, requestMemory, limiter);
-        } catch (Exception e) {
-            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            if (e instanceof BindException || e.getCause() instanceof BindException) {
-                throw new IOException("cannot listen on " + address + ": address already in use", e);
+        RequestMemoryPool requestMemory = new RequestMemoryPool(shared.queuedMaxRequestBytes());
+        ConnectionLimiter limiter = new ConnectionLimiter(shared.maxConnections(), shared.maxConnectionsPerIp());
+        Map<String, Channel> bound = new LinkedHashMap<>();
+        List<Channel> channels = new ArrayList<>();
+        for (Settings settings : listeners) {
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            configurePipeline(ch.pipeline(), settings, registry, requestMemory);
+                            ch.pipeline().addFirst("limit", limiter);
+                        }
+                    });
+            InetSocketAddress address = settings.host() == null || settings.host().isEmpty()
+                    ? new InetSocketAddress(settings.port()) : new InetSocketAddress(settings.host(), settings.port());
+            try {
+                Channel channel = bootstrap.bind(address).sync().channel();
+                channels.add(channel);
+                bound.put(settings.listenerName(), channel);
+                LOG.info("Listening for Kafka clients on {} ({}, {})", channel.localAddress(), settings.listenerName(),
+                        epoll ? "epoll" : "nio");
+            } catch (Exception e) {
+                channels.forEach(c -> c.close().awaitUninterruptibly());
+                boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                if (e instanceof BindException || e.getCause() instanceof BindException) {
+                    throw new IOException("cannot listen on " + address + ": address already in use", e);
+                }
+                throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
             }
-            throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
+        channels.forEach(limiter::bindTo);
+        return new KafkaServer(boss, workers, bound, requestMemory, limiter);
     }
 
     /** The per-connection pipeline; package-private so codec tests run it on an EmbeddedChannel. */
@@ -144,9 +195,18 @@ public final class KafkaServer implements AutoCloseable {
                                   RequestMemoryPool requestMemory) {
         ConnectionMemory memory = new ConnectionMemory(requestMemory, settings.connectionMaxRequestBytes());
         FrameDecoder frames = new FrameDecoder(settings.maxRequestBytes(), memory);
-        pipeline.channel().config().setRecvByteBufAllocator(new FrameReadAllocator(frames));
         pipeline.channel().config().setWriteBufferWaterMark(RESPONSE_WATER_MARK);
         pipeline.channel().config().setMessageSizeEstimator(ResponseSizeEstimator.INSTANCE);
+        if (settings.security().tls().isPresent()) {
+            // Socket reads hold ciphertext: they cannot land in a frame's buffer, and file regions must be
+            // read to be encrypted.
+            InetSocketAddress peer = pipeline.channel().remoteAddress() instanceof InetSocketAddress address ? address : null;
+            pipeline.addLast("tls", new SslHandler(settings.security().tls().get().newEngine(
+                    peer == null ? null : peer.getHostString(), peer == null ? -1 : peer.getPort())));
+            pipeline.addLast("tls-regions", new TlsFileRegionReader());
+        } else {
+            pipeline.channel().config().setRecvByteBufAllocator(new FrameReadAllocator(frames));
+        }
         if (settings.connectionsMaxIdleMs() > 0) {
             pipeline.addLast("idle", new IdleConnectionCloser(settings.connectionsMaxIdleMs()));
         }
@@ -167,14 +227,22 @@ public final class KafkaServer implements AutoCloseable {
         return limiter.open();
     }
 
+    /** The port of the first listener. */
     public int boundPort() {
-        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        return ((InetSocketAddress) serverChannels.values().iterator().next().localAddress()).getPort();
+    }
+
+    /** The port each listener is bound to, by listener name. */
+    public Map<String, Integer> boundPorts() {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        serverChannels.forEach((name, channel) -> ports.put(name, ((InetSocketAddress) channel.localAddress()).getPort()));
+        return ports;
     }
 
     /** Stops accepting, closes connections and waits for the event loops to end. */
     @Override
     public void close() {
-        serverChannel.close().awaitUninterruptibly();
+        serverChannels.values().forEach(channel -> channel.close().awaitUninterruptibly());
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     }

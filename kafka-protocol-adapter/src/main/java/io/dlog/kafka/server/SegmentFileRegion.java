@@ -10,8 +10,16 @@ import java.nio.channels.FileChannel;
  */
 final class SegmentFileRegion extends DefaultFileRegion {
 
+    private final FileChannel channel;
+
     SegmentFileRegion(FileChannel channel, long position, long count) {
         super(channel, position, count);
+        this.channel = channel;
+    }
+
+    /** The segment's channel, for a TLS connection, which must read the bytes to encrypt them. */
+    FileChannel channel() {
+        return channel;
     }
 
     @Override

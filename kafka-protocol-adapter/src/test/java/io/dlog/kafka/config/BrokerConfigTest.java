@@ -66,6 +66,43 @@ class BrokerConfigTest {
     }
 
     @Test
+    void shouldServeSeveralListenersWithTheirSecurityProtocols() {
+        // Given
+        BrokerConfig config = BrokerConfig.parse(Map.of(
+                "listeners", "INTERNAL://:9092,external://:9094,SASL_SSL://:9095,CONTROLLER://:9093",
+                "listener.security.protocol.map", "INTERNAL:PLAINTEXT,EXTERNAL:SSL,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name", "INTERNAL",
+                "advertised.listeners", "INTERNAL://:9092,EXTERNAL://broker.example:19094,SASL_SSL://:9095",
+                "listener.name.external.ssl.keystore.location", "/etc/ks.p12",
+                "ssl.client.auth", "requested",
+                "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", "x required;"));
+
+        // Then
+        assertThat(config.clientListeners()).extracting(BrokerConfig.Listener::name)
+                .containsExactly("INTERNAL", "EXTERNAL", "SASL_SSL");
+        assertThat(config.listener().name()).isEqualTo("INTERNAL");
+        assertThat(config.securityProtocol("EXTERNAL")).isEqualTo(org.apache.kafka.common.security.auth.SecurityProtocol.SSL);
+        assertThat(config.advertisedListeners()).contains(new BrokerConfig.Listener("EXTERNAL", "broker.example", 19094));
+        assertThat(SecurityConfigs.forListener(config.staticValues(), "EXTERNAL"))
+                .containsEntry("ssl.keystore.location", "/etc/ks.p12").containsEntry("ssl.client.auth", "requested");
+        assertThat(SecurityConfigs.forListener(config.staticValues(), "INTERNAL")).containsEntry("ssl.keystore.location", null);
+    }
+
+    @Test
+    void shouldRefuseListenersWithoutASecurityProtocolOrNamedTwice() {
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("listeners", "INTERNAL://:9092")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("INTERNAL has no security protocol");
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("listeners", "PLAINTEXT://:9092,PLAINTEXT://:9093")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("named twice");
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("listener.security.protocol.map", "PLAINTEXT:TLS")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown security protocol TLS");
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("listeners", "PLAINTEXT://:9092,SSL://:9093",
+                "advertised.listeners", "SASL_SSL://:9094"))).isInstanceOf(ConfigException.class);
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("listener.name.ssl.ssl.no.such.key", "1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown config");
+    }
+
+    @Test
     void shouldAcceptAndIgnoreEveryListedKafkaKey() {
         for (String key : KafkaIgnoredBrokerConfigs.NAMES) {
             BrokerConfig config = BrokerConfig.parse(Map.of(key, "any value"));

@@ -49,7 +49,7 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
                 .setClusterId(context.clusterId())
                 .setControllerId(ClusterView.controllerId(context))
                 .setClusterAuthorizedOperations(AuthorizedOperations.cluster(data.includeClusterAuthorizedOperations()));
-        for (ClusterView.Broker broker : ClusterView.brokers(context, data.includeFencedBrokers())) {
+        for (ClusterView.Broker broker : ClusterView.brokers(context, request.listenerName(), data.includeFencedBrokers())) {
             response.brokers().add(new DescribeClusterBroker()
                     .setBrokerId(broker.id())
                     .setHost(broker.host())
