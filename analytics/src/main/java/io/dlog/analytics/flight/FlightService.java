@@ -1,6 +1,7 @@
 package io.dlog.analytics.flight;
 
 import io.dlog.analytics.TopicTables;
+import io.dlog.analytics.sql.SqlEngine;
 import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,6 +25,8 @@ public final class FlightService implements AutoCloseable {
     /** Streams decoding at once, and the memory each may hold. */
     static final int MAX_STREAMS = 16;
     static final long STREAM_MEMORY = 256L << 20;
+    /** DuckDB's own memory per query (hash tables, sorts), beside the Arrow memory above. */
+    static final String SQL_MEMORY = "1GB";
 
     private final FlightServer server;
     private final ExecutorService executor;
@@ -45,7 +48,8 @@ public final class FlightService implements AutoCloseable {
     public static FlightService start(String host, int port, TopicTables tables, long memoryLimit) throws IOException {
         BufferAllocator allocator = new RootAllocator(memoryLimit);
         ExecutorService executor = Executors.newCachedThreadPool(daemonThreads());
-        DLogFlightSqlProducer producer = new DLogFlightSqlProducer(tables, allocator, MAX_STREAMS, STREAM_MEMORY);
+        SqlEngine sql = new SqlEngine(tables, allocator, Math.max(1, Runtime.getRuntime().availableProcessors()), SQL_MEMORY);
+        DLogFlightSqlProducer producer = new DLogFlightSqlProducer(tables, allocator, MAX_STREAMS, STREAM_MEMORY, sql);
         Location location = Location.forGrpcInsecure(host.isEmpty() ? "0.0.0.0" : host, port);
         FlightServer server = FlightServer.builder(allocator, location, producer).executor(executor).build();
         try {

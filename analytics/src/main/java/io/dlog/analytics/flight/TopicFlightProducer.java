@@ -117,9 +117,7 @@ public class TopicFlightProducer extends NoOpFlightSqlProducer {
 
     private void streamPartition(PartitionLog log, TableSchema table, Set<String> columns, ScanRange range,
                                  ServerStreamListener listener) {
-        if (!streams.tryAcquire()) {
-            listener.error(CallStatus.RESOURCE_EXHAUSTED.withDescription("too many Flight streams at once; retry later")
-                    .toRuntimeException());
+        if (!tryAcquireStream(listener)) {
             return;
         }
         try (BufferAllocator child = allocator.newChildAllocator("doget-" + log.topicPartition(), 0, streamMemory);
@@ -131,8 +129,22 @@ public class TopicFlightProducer extends NoOpFlightSqlProducer {
             LOG.debug("DoGet of {} failed", log.topicPartition(), e);
             listener.error(asFlightError(e));
         } finally {
-            streams.release();
+            releaseStream();
         }
+    }
+
+    /** Takes one of the stream slots, or answers RESOURCE_EXHAUSTED and returns false. */
+    protected boolean tryAcquireStream(ServerStreamListener listener) {
+        if (streams.tryAcquire()) {
+            return true;
+        }
+        listener.error(CallStatus.RESOURCE_EXHAUSTED.withDescription("too many Flight streams at once; retry later")
+                .toRuntimeException());
+        return false;
+    }
+
+    protected void releaseStream() {
+        streams.release();
     }
 
     /** Sends every batch, waiting for the client between batches (bounded memory, no queue). */
