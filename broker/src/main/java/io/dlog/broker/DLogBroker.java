@@ -11,6 +11,7 @@ import io.dlog.idcoord.SnowflakeIdGenerator;
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.KafkaApis;
 import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.mirror.MirrorManager;
 import io.dlog.kafka.server.KafkaServer;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.LogManager;
@@ -70,6 +71,8 @@ public final class DLogBroker implements AutoCloseable {
     private final DataDirLock lock;
     /** The Arrow Flight endpoint, when {@code dlog.flight.port} is set (docs/analytics.md). */
     private volatile FlightService flight;
+    /** Migration mirrors (docs/migration.md): copy from their source on the node that leads each partition. */
+    private volatile MirrorManager mirrors;
 
     private DLogBroker(BrokerConfig config, LogManager logs, RatisMetadataQuorum quorum, TopicService topics,
                        BrokerLifecycle lifecycle, ScheduledExecutorService scheduler, KafkaServer server,
@@ -156,6 +159,7 @@ public final class DLogBroker implements AutoCloseable {
                     server.boundPort(), dataDir);
             DLogBroker broker = new DLogBroker(config, logs, quorum, topics, lifecycle, scheduler, server, clusterId, ids, lock);
             broker.maybeStartFlight();
+            broker.mirrors = MirrorManager.start(topics);
             return broker;
         } catch (IOException | RuntimeException e) {
             closeQuietly(lifecycle, server, scheduler, quorum, logs, ids);
@@ -338,6 +342,10 @@ public final class DLogBroker implements AutoCloseable {
     /** Stops listening, leaves the metadata group, then flushes and closes every log. */
     @Override
     public void close() {
+        MirrorManager mirrorManager = mirrors;
+        if (mirrorManager != null) {
+            mirrorManager.close();
+        }
         FlightService endpoint = flight;
         if (endpoint != null) {
             endpoint.close();

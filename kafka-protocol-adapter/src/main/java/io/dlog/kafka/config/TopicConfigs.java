@@ -30,6 +30,8 @@ public final class TopicConfigs {
     public static final String CLEANUP_POLICY = "cleanup.policy";
     public static final String COMPRESSION_TYPE = "compression.type";
     public static final String FLUSH_MODE = "dlog.flush.mode";
+    public static final String MIRROR_SOURCE_BOOTSTRAP_SERVERS = "dlog.mirror.source.bootstrap.servers";
+    public static final String MIRROR_SOURCE_TOPIC = "dlog.mirror.source.topic";
 
     private static final long WEEK_MS = 7L * 24 * 60 * 60 * 1000;
     /** Kafka's ThrottledReplicaListValidator: "*" or "partition:broker" pairs. */
@@ -128,6 +130,11 @@ public final class TopicConfigs {
                 "Accepted for compatibility; no replica fetchers to throttle.");
         define(FLUSH_MODE, Type.STRING, "os", ConfigDef.ValidString.in("os", "fsync"),
                 List.of(FLUSH_MODE), "DLog: os acknowledges after the page cache write; fsync after a group-committed fsync.");
+        // Migration mirrors (io.dlog.kafka.mirror): set by dlog-migrate run, removed by dlog-migrate cutover.
+        define(MIRROR_SOURCE_BOOTSTRAP_SERVERS, Type.STRING, "", null, List.of(),
+                "DLog: the source cluster this topic is a read-only mirror of (empty: an ordinary topic).");
+        define(MIRROR_SOURCE_TOPIC, Type.STRING, "", null, List.of(),
+                "DLog: the mirrored source topic when its name differs (empty: the same name).");
     }
 
     private TopicConfigs() {
@@ -292,16 +299,19 @@ public final class TopicConfigs {
         if ((Long) v.get("flush.messages") == 1L) {
             flushMode = FlushMode.FSYNC;
         }
+        // A mirror keeps what its source keeps: it follows the source's log start and neither deletes nor
+        // compacts on its own until cutover, so it stays the source's log offset for offset.
+        boolean mirror = !((String) v.get(MIRROR_SOURCE_BOOTSTRAP_SERVERS)).isBlank();
         return new LogConfig(
                 (Integer) v.get("segment.bytes"),
                 (Long) v.get("segment.ms"),
                 (Integer) v.get("segment.index.bytes"),
                 (Integer) v.get("index.interval.bytes"),
-                (Long) v.get("retention.ms"),
-                (Long) v.get("retention.bytes"),
+                mirror ? -1L : (Long) v.get("retention.ms"),
+                mirror ? -1L : (Long) v.get("retention.bytes"),
                 (Integer) v.get("max.message.bytes"),
-                policy.contains("compact"),
-                policy.contains("delete"),
+                !mirror && policy.contains("compact"),
+                mirror || policy.contains("delete"),
                 "LogAppendTime".equals(v.get("message.timestamp.type")),
                 (Long) v.get("message.timestamp.before.max.ms"),
                 (Long) v.get("message.timestamp.after.max.ms"),

@@ -54,6 +54,26 @@ class TopicConfigsTest {
     }
 
     @Test
+    void shouldKeepAMirrorFromDeletingOrCompactingOnItsOwnUntilCutover() {
+        // Given a compacted topic with retention limits that is a migration mirror
+        Map<String, String> topic = new java.util.HashMap<>(Map.of("cleanup.policy", "compact,delete", "retention.ms", "1000",
+                "retention.bytes", "5000", "dlog.mirror.source.bootstrap.servers", "kafka:9092"));
+
+        // When the engine's config is resolved, Then the source alone decides what is kept
+        LogConfig mirror = TopicConfigs.resolve(topic, DEFAULTS);
+        assertThat(mirror.compact()).isFalse();
+        assertThat(mirror.retentionMs()).isEqualTo(-1L);
+        assertThat(mirror.retentionBytes()).isEqualTo(-1L);
+
+        // And after cutover (the mirror config removed) the topic's own policy applies
+        topic.remove("dlog.mirror.source.bootstrap.servers");
+        LogConfig own = TopicConfigs.resolve(topic, DEFAULTS);
+        assertThat(own.compact()).isTrue();
+        assertThat(own.retentionMs()).isEqualTo(1000L);
+        assertThat(own.retentionBytes()).isEqualTo(5000L);
+    }
+
+    @Test
     void shouldTreatFlushMessagesOneAsFsync() {
         assertThat(TopicConfigs.resolve(Map.of("flush.messages", "1"), DEFAULTS).flushMode()).isEqualTo(FlushMode.FSYNC);
         assertThat(TopicConfigs.resolve(Map.of("flush.messages", "2"), DEFAULTS).flushMode()).isEqualTo(FlushMode.OS);

@@ -97,7 +97,11 @@ final class AppendValidator {
             return Result.fail(AppendError.CORRUPT_MESSAGE, "CRC32C mismatch");
         }
         int count = BatchFormat.recordCount(buf, at);
-        if (count <= 0 || count - 1 != BatchFormat.lastOffsetDelta(buf, at)) {
+        // A leader's cleaned batch keeps its offset span with fewer records, or none (Kafka keeps a
+        // producer's last batch empty); the exact count is a rule for client batches only, as in Kafka.
+        boolean countFits = replicated ? count >= 0 && count <= BatchFormat.lastOffsetDelta(buf, at) + 1L
+                : count > 0 && count - 1 == BatchFormat.lastOffsetDelta(buf, at);
+        if (!countFits || BatchFormat.lastOffsetDelta(buf, at) < 0) {
             return Result.fail(AppendError.CORRUPT_MESSAGE, "record count " + count
                     + " disagrees with last offset delta " + BatchFormat.lastOffsetDelta(buf, at));
         }

@@ -188,7 +188,9 @@ final class LogSegment {
         int total = batch.limit();
         return BatchFormat.magic(batch, 0) == 2
                 && BatchFormat.baseOffset(batch, 0) == expectedBase
-                && BatchFormat.recordCount(batch, 0) == BatchFormat.lastOffsetDelta(batch, 0) + 1
+                // a replicated cleaned batch holds fewer records than its offset span, possibly none
+                && BatchFormat.recordCount(batch, 0) >= 0
+                && BatchFormat.recordCount(batch, 0) <= BatchFormat.lastOffsetDelta(batch, 0) + 1L
                 && BatchFormat.lastOffsetDelta(batch, 0) >= 0
                 && BatchFormat.storedCrc(batch, 0) == BatchFormat.computeCrc(batch, 0, total);
     }

@@ -205,4 +205,33 @@ class FollowerAppendTest {
         assertThat(result.succeeded()).isTrue();
         assertThat(follower.highWatermark()).isEqualTo(1);
     }
+
+    @Test
+    void shouldKeepACleanedLeadersBatchesThatHoldFewerRecordsThanTheirOffsetsAcrossARestart() throws Exception {
+        // Given a cleaned batch (2 records over offsets 0-4) and an empty one (offsets 5-7, all removed)
+        ByteBuffer cleaned = TestBatches.of("k0", "k4").span(4).timestamp(T0).build();
+        ByteBuffer empty = TestBatches.of().span(2).timestamp(T0).build();
+        empty.putLong(0, 5L);
+        ByteBuffer last = TestBatches.of("x").timestamp(T0).build();
+        last.putLong(0, 8L);
+
+        // When the follower appends them and restarts (the active segment is validated on open)
+        AppendResult result = followerAppend(TestBatches.concat(cleaned, empty, last));
+        openFollower();
+
+        // Then they are kept verbatim, with the offsets they span
+        assertThat(result.succeeded()).isTrue();
+        assertThat(follower.logEndOffset()).isEqualTo(9);
+        assertThat(TestBatches.values(ReplicaTestSupport.logBytes(follower, 0))).containsExactly("k0", "k4", "x");
+    }
+
+    @Test
+    void shouldRefuseABatchWithMoreRecordsThanItsOffsets() throws Exception {
+        // Given a batch of three records that claims only two offsets
+        ByteBuffer overfull = TestBatches.of("a", "b", "c").span(1).timestamp(T0).build();
+
+        // When a follower appends it, Then it is refused as corrupt
+        AppendResult result = followerAppend(overfull);
+        assertThat(result.error()).isEqualTo(AppendError.CORRUPT_MESSAGE);
+    }
 }

@@ -16,6 +16,7 @@ final class TestBatches {
     private byte[] controlKey;
     private byte[] controlValue;
     private final String[] values;
+    private int span = -1;
 
     private TestBatches(String... values) {
         this.values = values;
@@ -53,6 +54,15 @@ final class TestBatches {
         return b;
     }
 
+    /**
+     * A cleaned batch: its offsets span {@code lastOffsetDelta + 1} while it keeps fewer records (the last
+     * record sits at the span's end), or none at all.
+     */
+    TestBatches span(int lastOffsetDelta) {
+        this.span = lastOffsetDelta;
+        return this;
+    }
+
     TestBatches nullKeys() {
         this.nullKeys = true;
         return this;
@@ -64,7 +74,7 @@ final class TestBatches {
             ByteArrayOutputStream r = new ByteArrayOutputStream();
             r.write(0); // attributes
             writeVarlong(r, 0); // timestamp delta
-            writeVarint(r, i); // offset delta
+            writeVarint(r, span >= 0 && i == values.length - 1 ? span : i); // offset delta
             if (controlKey != null) {
                 writeVarint(r, controlKey.length);
                 r.writeBytes(controlKey);
@@ -91,7 +101,7 @@ final class TestBatches {
         int total = BatchFormat.HEADER_SIZE + records.size();
         ByteBuffer b = ByteBuffer.allocate(total);
         b.putLong(0L).putInt(total - 12).putInt(0).put((byte) 2).putInt(0).putShort(attributes)
-                .putInt(values.length - 1).putLong(timestamp).putLong(timestamp).putLong(producerId)
+                .putInt(span >= 0 ? span : values.length - 1).putLong(timestamp).putLong(timestamp).putLong(producerId)
                 .putShort(producerEpoch).putInt(baseSequence).putInt(values.length).put(records.toByteArray());
         b.flip();
         CRC32C crc = new CRC32C();

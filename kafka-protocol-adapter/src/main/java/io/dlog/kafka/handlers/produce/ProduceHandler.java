@@ -6,6 +6,7 @@ import io.dlog.kafka.api.RequestContext;
 import io.dlog.kafka.handlers.LeaderEpochs;
 import io.dlog.kafka.handlers.Uuids;
 import io.dlog.kafka.handlers.fetch.FetchPurgatory;
+import io.dlog.kafka.mirror.MirrorTopics;
 import io.dlog.kafka.txn.TransactionCoordinator;
 import io.dlog.log.AppendBatch;
 import io.dlog.log.AppendResult;
@@ -64,6 +65,12 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                     partitions.add(done(error(partition.index(), Errors.INVALID_REQUIRED_ACKS, null)));
                 } else if (known.isEmpty()) {
                     partitions.add(done(error(partition.index(), unknown, null)));
+                } else if (MirrorTopics.isMirror(known.get().configs())) {
+                    // A migration copy stays read-only until cutover, so it cannot diverge from its source.
+                    partitions.add(done(error(partition.index(), Errors.INVALID_TOPIC_EXCEPTION, "Topic "
+                            + known.get().name() + " is a read-only mirror of a topic on "
+                            + MirrorTopics.sourceBootstrap(known.get().configs()).orElseThrow()
+                            + " until dlog-migrate cutover")));
                 } else {
                     partitions.add(appendInTransaction(request.apiVersion(), data.transactionalId(), known.get(),
                             partition, appends));
