@@ -193,8 +193,14 @@ public final class DLogBroker implements AutoCloseable {
         }
         Map<Integer, InetSocketAddress> resolved = new TreeMap<>();
         voters.forEach((id, address) -> resolved.put(id, new InetSocketAddress(address.getHostString(), address.getPort())));
+        // Kafka's split: the Raft server binds the CONTROLLER listener; the voters say where the others reach it.
+        InetSocketAddress own = resolved.get(config.nodeId());
+        InetSocketAddress bind = config.controllerListener()
+                .map(listener -> new InetSocketAddress(listener.host().isEmpty() ? own.getHostString() : listener.host(),
+                        listener.port()))
+                .orElse(own);
         return new QuorumConfig(config.nodeId(), storage, resolved, Duration.ofMillis(config.metadataElectionTimeoutMs()),
-                config.metadataSnapshotEvery());
+                config.metadataSnapshotEvery(), bind);
     }
 
     /**

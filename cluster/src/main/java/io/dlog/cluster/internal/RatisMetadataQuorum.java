@@ -120,8 +120,8 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     private static RaftProperties properties(QuorumConfig config) {
         RaftProperties props = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(props, List.of(config.storageDir().toFile()));
-        GrpcConfigKeys.Server.setHost(props, config.ownAddress().getHostString());
-        GrpcConfigKeys.Server.setPort(props, config.ownAddress().getPort());
+        GrpcConfigKeys.Server.setHost(props, config.bindAddress().getHostString());
+        GrpcConfigKeys.Server.setPort(props, config.bindAddress().getPort());
         long min = config.electionTimeoutMin().toMillis();
         RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2 * min, TimeUnit.MILLISECONDS));

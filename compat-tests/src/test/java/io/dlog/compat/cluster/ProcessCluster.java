@@ -23,9 +23,10 @@ import java.util.concurrent.TimeUnit;
  * stdout and stderr appended to {@code node-i/dlog.log}. What only a process allows: {@link #kill} (SIGKILL:
  * no shutdown hook, no flush), {@link #pause}/{@link #resume} (SIGSTOP/SIGCONT: a node that stops answering
  * without closing a socket), and a graceful {@link #stop} (SIGTERM). Every child is killed when this JVM exits,
- * so a failed or aborted test leaves no process behind.
+ * so a failed or aborted test leaves no process behind. Open for subclasses that change how nodes are addressed
+ * (the fault suite's proxied cluster).
  */
-public final class ProcessCluster extends DLogCluster {
+public class ProcessCluster extends DLogCluster {
     public static final String CLI = "io.dlog.broker.cli.DLogCli";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);

@@ -1,0 +1,19 @@
+package io.dlog.compat.fault;
+
+/** The faults a run injects, one kind per run, repeated for the run's duration. */
+public enum Fault {
+    /** No fault: the workload and checker against a healthy cluster. */
+    NONE,
+    /** kill -9 of partition 0's leader, restarted after a while. */
+    KILL_LEADER,
+    /** kill -9 of a replica of partition 0 that does not lead it, restarted after a while. */
+    KILL_FOLLOWER,
+    /** SIGSTOP of a node (partition 0's leader every other time), SIGCONT after a while. */
+    PAUSE,
+    /** One node (partition 0's leader every other time) cut off from the other nodes, both ways, then healed. */
+    PARTITION,
+    /** kill -9 of the metadata Raft leader, restarted after a while. */
+    KILL_METADATA_LEADER,
+    /** Every node in turn stopped cleanly (SIGTERM) and restarted, waiting for the cluster to re-form in between. */
+    ROLLING_RESTART
+}

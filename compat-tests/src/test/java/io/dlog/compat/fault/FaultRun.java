@@ -1,0 +1,116 @@
+package io.dlog.compat.fault;
+
+import io.dlog.compat.cluster.ProcessCluster;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/**
+ * One run of the fault suite: a fresh 3-node cluster of child JVMs (behind link proxies for {@link Fault#PARTITION}),
+ * a topic with replication factor 3 and {@code min.insync.replicas=2}, the {@link Workload} for {@code duration}
+ * while the {@link Nemesis} repeats {@code fault}, then every fault healed, the final read, and the
+ * {@link HistoryChecker}. A failed run leaves its history and the nodes' logs in {@code target/fault-runs/}.
+ */
+final class FaultRun {
+    static final int NODES = 3;
+    static final int PARTITIONS = 3;
+
+    /** What a run found. {@code problems} are failures outside the checker (the final read could not finish). */
+    record Outcome(Fault fault, long seed, HistoryChecker.Result result, List<Op> ops, List<String> problems, Path saved) {
+        boolean passed() {
+            return result.valid() && problems.isEmpty();
+        }
+
+        String report() {
+            return fault + " seed " + seed + ": " + (passed() ? "ok" : "FAILED") + "; " + result.summary()
+                    + (problems.isEmpty() ? "" : "\nproblems: " + problems)
+                    + (passed() ? "" : "\n" + result.report(ops, 10) + "history and node logs in " + saved);
+        }
+    }
+
+    private FaultRun() {
+    }
+
+    static Outcome run(Fault fault, long seed, Duration duration) throws IOException, InterruptedException {
+        Map<String, String> config = Map.of("default.replication.factor", "3");
+        try (ProcessCluster cluster = fault == Fault.PARTITION ? ProxiedProcessCluster.start(NODES, config)
+                : ProcessCluster.start(NODES, config)) {
+            return run(cluster, fault, seed, duration);
+        }
+    }
+
+    private static Outcome run(ProcessCluster cluster, Fault fault, long seed, Duration duration)
+            throws IOException, InterruptedException {
+        String topic = "fault-" + fault.name().toLowerCase(java.util.Locale.ROOT) + "-" + seed;
+        createTopic(cluster, topic);
+        History history = new History();
+        Random random = new Random(seed);
+        NetworkPartitioner network = cluster instanceof ProxiedProcessCluster proxied ? proxied.network() : null;
+        Nemesis nemesis = new Nemesis(cluster, network, history, random, topic);
+        Workload workload = new Workload(cluster.bootstrapServers(), history,
+                new Workload.Settings(topic, PARTITIONS, 2, 2, 200, 100, seed));
+        List<String> problems = new ArrayList<>();
+        long start = System.nanoTime();
+        workload.start();
+        try {
+            nemesis.sleep(3_000, 3_000);
+            do {
+                nemesis.cycle(fault);
+                nemesis.sleep(2_000, 5_000);
+            } while (System.nanoTime() - start < duration.toNanos());
+        } finally {
+            nemesis.healAll();
+            workload.stopProducers();
+            nemesis.sleep(2_000, 2_000);
+            workload.stopConsumers();
+        }
+        cluster.awaitFormed();
+        problems.addAll(workload.finalRead(Duration.ofSeconds(90)));
+        List<Op> ops = history.ops();
+        HistoryChecker.Result result = HistoryChecker.check(ops);
+        Path saved = Path.of("target", "fault-runs", fault.name().toLowerCase(java.util.Locale.ROOT) + "-" + seed);
+        Outcome outcome = new Outcome(fault, seed, result, ops, problems, saved);
+        if (!outcome.passed()) {
+            save(cluster, outcome);
+        }
+        return outcome;
+    }
+
+    private static void createTopic(ProcessCluster cluster, String topic) throws InterruptedException {
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) NODES)
+                    .configs(Map.of("min.insync.replicas", "2")))).all().get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("cannot create " + topic, e);
+        }
+        ClusterView view = new ClusterView(cluster);
+        for (int p = 0; p < PARTITIONS; p++) {
+            if (view.leader(topic, p) < 0) {
+                throw new AssertionError(topic + "-" + p + " has no leader" + cluster.logTail(1));
+            }
+        }
+    }
+
+    /** The whole history and each node's log, copied out before the cluster's folder is deleted. */
+    private static void save(ProcessCluster cluster, Outcome outcome) throws IOException {
+        Files.createDirectories(outcome.saved());
+        StringBuilder text = new StringBuilder(outcome.report()).append("\n\n== history\n");
+        outcome.ops().forEach(op -> text.append(op).append('\n'));
+        Files.writeString(outcome.saved().resolve("history.txt"), text, StandardCharsets.UTF_8);
+        for (int node : cluster.nodeIds()) {
+            if (Files.exists(cluster.logFile(node))) {
+                Files.copy(cluster.logFile(node), outcome.saved().resolve("node-" + node + ".log"),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+}

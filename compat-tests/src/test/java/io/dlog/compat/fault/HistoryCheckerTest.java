@@ -1,0 +1,220 @@
+package io.dlog.compat.fault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dlog.compat.fault.HistoryChecker.Kind;
+import io.dlog.compat.fault.HistoryChecker.Result;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The checker on synthetic histories: valid ones pass, and each kind of violation is found and counted. */
+class HistoryCheckerTest {
+    private final History history = new History(0);
+
+    private static Op.Read r(long offset, String value) {
+        return new Op.Read(offset, value);
+    }
+
+    /** Sends and acknowledges values on partition 0 at offsets 0.. in order. */
+    private void ackAll(String... values) {
+        for (int i = 0; i < values.length; i++) {
+            history.send("p1", 0, values[i]);
+            history.ack("p1", 0, values[i], i);
+        }
+    }
+
+    private Result check() {
+        return HistoryChecker.check(history.ops());
+    }
+
+    private Map<Kind, Integer> only(Kind kind, int count) {
+        Map<Kind, Integer> expected = new java.util.EnumMap<>(Kind.class);
+        for (Kind k : Kind.values()) {
+            expected.put(k, k == kind ? count : 0);
+        }
+        return expected;
+    }
+
+    @Test
+    void shouldAcceptAHistoryWhereEveryAcknowledgedValueIsReadBackOnce() {
+        // Given: acks, a poll, an unknown outcome that did land and one that did not, a definite failure not read
+        ackAll("a", "b");
+        history.poll("c1", 0, List.of(r(0, "a"), r(1, "b")));
+        history.nemesis("kill node 2");
+        history.send("p1", 0, "c");
+        history.info("p1", 0, "c", "timeout");
+        history.send("p1", 0, "d");
+        history.info("p1", 0, "d", "timeout");
+        history.send("p1", 0, "e");
+        history.fail("p1", 0, "e", "record too large");
+        history.finalRead(0, List.of(r(0, "a"), r(1, "b"), r(2, "c")));
+
+        // When
+        Result result = check();
+
+        // Then
+        assertThat(result.valid()).as(result.report(history.ops(), 5)).isTrue();
+        assertThat(result.counts()).isEqualTo(only(Kind.LOST, 0));
+        assertThat(result.summary()).contains("acknowledged 2, failed 1, unknown 2");
+    }
+
+    @Test
+    void shouldCountAnAcknowledgedValueMissingFromTheFinalReadAsLost() {
+        // Given
+        ackAll("a", "b", "c");
+        history.nemesis("kill leader 1");
+        history.finalRead(0, List.of(r(0, "a"), r(1, "b")));
+
+        // When
+        Result result = check();
+
+        // Then
+        assertThat(result.counts()).isEqualTo(only(Kind.LOST, 1));
+        String report = result.report(history.ops(), 5);
+        assertThat(report).contains("LOST: c acknowledged at p0@2").contains("kill leader 1").contains("ACK     p0 c @2");
+    }
+
+    @Test
+    void shouldCountAValueAConsumerReadButTheFinalReadLacksAsLost() {
+        // Given: d's outcome was unknown to the producer, but a consumer saw it (it was committed)
+        ackAll("a");
+        history.send("p1", 0, "d");
+        history.info("p1", 0, "d", "timeout");
+        history.poll("c1", 0, List.of(r(0, "a"), r(1, "d")));
+        history.finalRead(0, List.of(r(0, "a")));
+
+        // Then
+        assertThat(check().counts()).isEqualTo(only(Kind.LOST, 1));
+    }
+
+    @Test
+    void shouldLoseEverythingAcknowledgedOnAPartitionWithoutAFinalRead() {
+        // Given
+        ackAll("a", "b");
+
+        // Then
+        Result result = check();
+        assertThat(result.counts()).isEqualTo(only(Kind.LOST, 2));
+        assertThat(result.report(history.ops(), 5)).contains("has no final read");
+    }
+
+    @Test
+    void shouldCountAValueStoredTwiceAsADuplicate() {
+        // Given: a retried batch appended again instead of deduplicated
+        ackAll("a", "b");
+        history.finalRead(0, List.of(r(0, "a"), r(1, "b"), r(2, "b")));
+
+        // Then
+        Result result = check();
+        assertThat(result.counts()).isEqualTo(only(Kind.DUPLICATE, 1));
+        assertThat(result.report(history.ops(), 5)).contains("DUPLICATE: b seen at [p0@1, p0@2]");
+    }
+
+    @Test
+    void shouldCountAValueReadAtAnotherOffsetThanAcknowledgedAsADuplicate() {
+        // Given: acknowledged at 1, but the log has it at 5 and nothing else at 1... and something else at 1
+        history.send("p1", 0, "a");
+        history.ack("p1", 0, "a", 1);
+        history.send("p1", 0, "z");
+        history.info("p1", 0, "z", "disconnected");
+        history.finalRead(0, List.of(r(1, "z"), r(5, "a")));
+
+        // Then: a at two offsets, and offset 1 holding a (acked) and z (read)
+        Map<Kind, Integer> counts = check().counts();
+        assertThat(counts.get(Kind.DUPLICATE)).isEqualTo(1);
+        assertThat(counts.get(Kind.OFFSET_CONFLICT)).isEqualTo(1);
+        assertThat(counts.get(Kind.LOST)).isZero();
+    }
+
+    @Test
+    void shouldCountOneOffsetReadWithTwoValuesAsAConflict() {
+        // Given: a consumer read b at 1 from a deposed leader; after failover 1 holds c (b was never acknowledged)
+        ackAll("a");
+        history.send("p1", 0, "b");
+        history.info("p1", 0, "b", "timeout");
+        history.send("p2", 0, "c");
+        history.ack("p2", 0, "c", 1);
+        history.poll("c1", 0, List.of(r(0, "a"), r(1, "b")));
+        history.finalRead(0, List.of(r(0, "a"), r(1, "c")));
+
+        // Then: the conflict, and b (read by a consumer) lost
+        Result result = check();
+        assertThat(result.counts().get(Kind.OFFSET_CONFLICT)).isEqualTo(1);
+        assertThat(result.counts().get(Kind.LOST)).isEqualTo(1);
+        assertThat(result.report(history.ops(), 5)).contains("p0@1 seen with values [c, b]");
+    }
+
+    @Test
+    void shouldCountAReadOfADefinitelyFailedWrite() {
+        // Given
+        ackAll("a");
+        history.send("p1", 0, "b");
+        history.fail("p1", 0, "b", "invalid record");
+        history.poll("c1", 0, List.of(r(0, "a"), r(1, "b")));
+        history.finalRead(0, List.of(r(0, "a"), r(1, "b")));
+
+        // Then
+        assertThat(check().counts()).isEqualTo(only(Kind.FAILED_READ, 1));
+    }
+
+    @Test
+    void shouldCountAReadOfAValueNobodySentOrSentElsewhereAsAPhantom() {
+        // Given
+        ackAll("a");
+        history.send("p1", 1, "x");
+        history.ack("p1", 1, "x", 0);
+        history.finalRead(1, List.of(r(0, "x")));
+        history.finalRead(0, List.of(r(0, "a"), r(1, "garbage"), r(2, "x")));
+
+        // Then: garbage was never sent; x belongs to partition 1
+        Result result = check();
+        assertThat(result.counts().get(Kind.PHANTOM_READ)).isEqualTo(2);
+    }
+
+    @Test
+    void shouldCountAPollWhoseOffsetsGoBackwards() {
+        // Given
+        ackAll("a", "b", "c");
+        history.poll("c1", 0, List.of(r(0, "a"), r(2, "c"), r(1, "b")));
+        history.poll("c1", 0, List.of(r(1, "b"), r(1, "b")));
+        history.finalRead(0, List.of(r(0, "a"), r(1, "b"), r(2, "c")));
+
+        // Then: two polls, each counted once
+        assertThat(check().counts()).isEqualTo(only(Kind.NON_MONOTONIC, 2));
+    }
+
+    @Test
+    void shouldAcceptAConsumerReadingTheSameOffsetsAgainInALaterPoll() {
+        // Given: a consumer seeks back and reads a and b again: the same offsets, the same values
+        ackAll("a", "b");
+        history.poll("c1", 0, List.of(r(0, "a"), r(1, "b")));
+        history.poll("c1", 0, List.of(r(0, "a"), r(1, "b")));
+        history.finalRead(0, List.of(r(0, "a"), r(1, "b")));
+
+        // Then
+        assertThat(check().valid()).isTrue();
+    }
+
+    @Test
+    void shouldCutLongReadsInTheReportToTheRecordsNearTheAnomaly() {
+        // Given: 1,000 acknowledged values, the 500th missing from the final read
+        List<Op.Read> reads = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            history.send("p1", 0, "v" + i);
+            history.ack("p1", 0, "v" + i, i);
+            if (i != 500) {
+                reads.add(r(i, "v" + i));
+            }
+        }
+        history.finalRead(0, reads);
+
+        // When
+        String report = check().report(history.ops(), 5);
+
+        // Then
+        assertThat(report).contains("LOST: v500").contains("999 records, showing 6 near the anomaly")
+                .contains("497=v497").doesNotContain("=v100,");
+    }
+}

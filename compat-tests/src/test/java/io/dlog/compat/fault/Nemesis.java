@@ -1,0 +1,128 @@
+package io.dlog.compat.fault;
+
+import io.dlog.compat.cluster.ProcessCluster;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Injects one kind of {@link Fault} into a {@link ProcessCluster}, a cycle at a time (strike, hold, heal), and
+ * writes each action into the {@link History} so that a reader of a failure sees what the cluster went through.
+ * Targets and hold times come from the run's seeded Random. Driven by the test thread only.
+ */
+final class Nemesis {
+    private final ProcessCluster cluster;
+    private final NetworkPartitioner network;
+    private final ClusterView view;
+    private final History history;
+    private final Random random;
+    private final String topic;
+    private int cycles;
+
+    /** @param network the cluster's link proxies; null when the cluster runs without them (no PARTITION fault) */
+    Nemesis(ProcessCluster cluster, NetworkPartitioner network, History history, Random random, String topic) {
+        this.cluster = cluster;
+        this.network = network;
+        this.view = new ClusterView(cluster);
+        this.history = history;
+        this.random = random;
+        this.topic = topic;
+    }
+
+    /** One cycle of {@code fault}: inject, hold, heal. Returns when the cluster has every node running again. */
+    void cycle(Fault fault) throws IOException, InterruptedException {
+        cycles++;
+        switch (fault) {
+            case NONE -> sleep(1000, 1000);
+            case KILL_LEADER -> killAndRestart(leaderOrAny(), "leader of p0");
+            case KILL_FOLLOWER -> killAndRestart(follower(), "follower of p0");
+            case KILL_METADATA_LEADER -> {
+                int leader = view.metadataLeader();
+                killAndRestart(leader > 0 ? leader : anyNode(), "metadata leader" + (leader > 0 ? "" : " unknown: any"));
+            }
+            case PAUSE -> {
+                int node = cycles % 2 == 1 ? leaderOrAny() : anyNode();
+                history.nemesis("SIGSTOP node " + node + describe(node));
+                cluster.pause(node);
+                sleep(3_000, 15_000);
+                history.nemesis("SIGCONT node " + node);
+                cluster.resume(node);
+            }
+            case PARTITION -> {
+                if (network == null) {
+                    throw new IllegalStateException("PARTITION needs a cluster behind link proxies");
+                }
+                int node = cycles % 2 == 1 ? leaderOrAny() : anyNode();
+                history.nemesis("isolate node " + node + " from the other nodes" + describe(node));
+                network.isolate(node);
+                sleep(3_000, 15_000);
+                history.nemesis("heal the network around node " + node);
+                network.healAll();
+            }
+            case ROLLING_RESTART -> {
+                for (int node : cluster.nodeIds()) {
+                    history.nemesis("rolling restart: SIGTERM node " + node + describe(node));
+                    cluster.stop(node);
+                    cluster.restart(node);
+                    history.nemesis("rolling restart: node " + node + " serving again");
+                    cluster.awaitFormed();
+                    sleep(2_000, 4_000);
+                }
+            }
+            default -> throw new IllegalStateException("unknown fault " + fault);
+        }
+    }
+
+    private void killAndRestart(int node, String role) throws IOException, InterruptedException {
+        history.nemesis("kill -9 node " + node + " (" + role + ")" + describe(node));
+        cluster.kill(node);
+        // Sometimes back before broker.session.timeout.ms fences it, sometimes well after.
+        sleep(2_000, 15_000);
+        history.nemesis("restart node " + node);
+        cluster.restart(node);
+    }
+
+    /** Ends every fault still in force: resumes paused nodes, heals the network, starts stopped nodes. */
+    void healAll() throws IOException {
+        if (network != null) {
+            network.healAll();
+        }
+        for (int node : cluster.nodeIds()) {
+            if (cluster.isPaused(node)) {
+                cluster.resume(node);
+            }
+            if (!cluster.isRunning(node)) {
+                cluster.restart(node);
+            }
+        }
+        history.nemesis("healed: every node running and reachable");
+    }
+
+    private String describe(int node) {
+        return " [p0 replicas " + view.replicas(topic, 0) + ", isr " + view.isr(topic, 0) + "]";
+    }
+
+    private int leaderOrAny() {
+        int leader = view.leader(topic, 0);
+        return leader > 0 ? leader : anyNode();
+    }
+
+    private int follower() {
+        int leader = view.leader(topic, 0);
+        List<Integer> followers = new ArrayList<>(view.replicas(topic, 0));
+        followers.remove(Integer.valueOf(leader));
+        return followers.isEmpty() ? anyNode() : followers.get(random.nextInt(followers.size()));
+    }
+
+    private int anyNode() {
+        List<Integer> nodes = cluster.nodeIds();
+        return nodes.get(random.nextInt(nodes.size()));
+    }
+
+    /** Sleeps a seeded random time in [min, max] milliseconds. */
+    void sleep(long minMillis, long maxMillis) throws InterruptedException {
+        TimeUnit.MILLISECONDS.sleep(minMillis + (maxMillis > minMillis ? random.nextLong(maxMillis - minMillis + 1) : 0));
+    }
+}

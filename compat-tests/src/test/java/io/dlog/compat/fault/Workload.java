@@ -1,0 +1,296 @@
+package io.dlog.compat.fault;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The clients of a fault run: idempotent acks=all producers, each sending unique values ({@code w<i>-<n>}) to
+ * partitions picked at random (the key names the partition), and consumers that {@code assign()} every partition
+ * and poll from the beginning, all recording into one {@link History}; then the final read from the beginning.
+ *
+ * <p>A send's outcome is recorded from the client's callback: ACK with the offset, FAIL only for errors that prove
+ * the record never reached a broker's log (it could not be serialized, was too large, or the topic was never
+ * known), INFO for everything else (a timeout or a lost connection may hide a write that landed).
+ *
+ * <p>Threads: one per producer and per consumer, started by {@link #start} and joined by the stop methods; the
+ * producers' callbacks run on their client's I/O thread. Everything shared goes through the History or the
+ * {@code running} flags.
+ */
+public final class Workload {
+    /**
+     * @param ratePerSecond sends per second over all producers
+     * @param maxInFlight   unacknowledged sends per producer before it waits (bounds the backlog during an outage)
+     */
+    public record Settings(String topic, int partitions, int producers, int consumers, int ratePerSecond, int maxInFlight,
+                           long seed) {
+    }
+
+    private final String bootstrap;
+    private final History history;
+    private final Settings settings;
+    private final AtomicBoolean producing = new AtomicBoolean();
+    private final AtomicBoolean consuming = new AtomicBoolean();
+    private final List<Thread> producerThreads = new ArrayList<>();
+    private final List<Thread> consumerThreads = new ArrayList<>();
+
+    public Workload(String bootstrap, History history, Settings settings) {
+        this.bootstrap = bootstrap;
+        this.history = history;
+        this.settings = settings;
+    }
+
+    public void start() {
+        producing.set(true);
+        consuming.set(true);
+        for (int i = 0; i < settings.producers(); i++) {
+            String name = "w" + i;
+            Random random = new Random(settings.seed() * 31 + i);
+            producerThreads.add(started(new Thread(() -> produce(name, random), "fault-" + name)));
+        }
+        for (int i = 0; i < settings.consumers(); i++) {
+            String name = "r" + i;
+            consumerThreads.add(started(new Thread(() -> consume(name), "fault-" + name)));
+        }
+    }
+
+    private static Thread started(Thread thread) {
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    /** Stops sending, waits for each producer's outstanding sends to end (or fail as unknown) and closes it. */
+    public void stopProducers() throws InterruptedException {
+        producing.set(false);
+        for (Thread thread : producerThreads) {
+            thread.join(TimeUnit.SECONDS.toMillis(90));
+        }
+    }
+
+    public void stopConsumers() throws InterruptedException {
+        consuming.set(false);
+        for (Thread thread : consumerThreads) {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        }
+    }
+
+    private Properties producerProps(String name) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "fault-" + name);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        props.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000);
+        props.put(ProducerConfig.METADATA_MAX_AGE_CONFIG, 5_000);
+        return props;
+    }
+
+    private void produce(String name, Random random) {
+        long intervalNanos = TimeUnit.SECONDS.toNanos(1) * settings.producers() / Math.max(1, settings.ratePerSecond());
+        Semaphore inFlight = new Semaphore(settings.maxInFlight());
+        long sequence = 0;
+        while (producing.get()) {
+            AtomicBoolean broken = new AtomicBoolean();
+            KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps(name), new StringSerializer(),
+                    new StringSerializer());
+            try {
+                long next = System.nanoTime();
+                while (producing.get() && !broken.get()) {
+                    next += intervalNanos;
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        TimeUnit.NANOSECONDS.sleep(wait);
+                    } else {
+                        next = System.nanoTime(); // fell behind (an outage): do not burst to catch up
+                    }
+                    if (!inFlight.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                        continue;
+                    }
+                    int partition = random.nextInt(settings.partitions());
+                    String value = name + "-" + sequence++;
+                    history.send(name, partition, value);
+                    send(producer, name, partition, value, inFlight, broken);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                // Outstanding sends end here: acknowledged, or failed (recorded as unknown) by the close.
+                producer.close(Duration.ofSeconds(broken.get() ? 0 : 30));
+            }
+        }
+    }
+
+    private void send(KafkaProducer<String, String> producer, String name, int partition, String value, Semaphore inFlight,
+                      AtomicBoolean broken) {
+        ProducerRecord<String, String> record = new ProducerRecord<>(settings.topic(), partition,
+                Integer.toString(partition), value);
+        try {
+            producer.send(record, (metadata, error) -> {
+                inFlight.release();
+                if (error == null) {
+                    history.ack(name, partition, value, metadata.offset());
+                } else {
+                    outcome(name, partition, value, error, broken);
+                }
+            });
+        } catch (KafkaException | IllegalStateException e) {
+            inFlight.release();
+            outcome(name, partition, value, e, broken);
+        }
+    }
+
+    private void outcome(String name, int partition, String value, Exception error, AtomicBoolean broken) {
+        String why = error.getClass().getSimpleName() + ": " + error.getMessage();
+        if (neverWritten(error)) {
+            history.fail(name, partition, value, why);
+        } else {
+            history.info(name, partition, value, why);
+        }
+        if (!(error instanceof RetriableException) && !(error instanceof TimeoutException)) {
+            // A fatal idempotent-producer error (an unknown sequence, a closed producer): start a new producer.
+            broken.set(true);
+        }
+    }
+
+    /** Errors that prove the record never reached any broker's log. */
+    static boolean neverWritten(Exception error) {
+        if (error instanceof TimeoutException && error.getMessage() != null
+                && error.getMessage().contains("not present in metadata")) {
+            return true; // the producer never learnt a leader, so it never sent the batch
+        }
+        return error instanceof SerializationException || error instanceof RecordTooLargeException
+                || error instanceof InvalidTopicException || error instanceof AuthorizationException;
+    }
+
+    private Properties consumerProps(String name) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "fault-" + name);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        props.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000);
+        props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 5_000);
+        return props;
+    }
+
+    private List<TopicPartition> topicPartitions() {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (int p = 0; p < settings.partitions(); p++) {
+            partitions.add(new TopicPartition(settings.topic(), p));
+        }
+        return partitions;
+    }
+
+    private void consume(String name) {
+        while (consuming.get()) {
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps(name), new StringDeserializer(),
+                    new StringDeserializer())) {
+                consumer.assign(topicPartitions());
+                consumer.seekToBeginning(topicPartitions());
+                while (consuming.get()) {
+                    record(name, consumer.poll(Duration.ofMillis(200)));
+                }
+            } catch (KafkaException e) {
+                // An unavailable leader surfaces as retries inside poll; what escapes restarts the consumer from
+                // the beginning (re-reading is fine: the checker compares every read with every other).
+                history.note(name, "consumer restarts after " + e);
+                sleepQuietly(500);
+            }
+        }
+    }
+
+    private void record(String name, ConsumerRecords<String, String> records) {
+        for (TopicPartition partition : records.partitions()) {
+            List<Op.Read> reads = new ArrayList<>();
+            for (ConsumerRecord<String, String> record : records.records(partition)) {
+                reads.add(new Op.Read(record.offset(), record.value()));
+            }
+            history.poll(name, partition.partition(), reads);
+        }
+    }
+
+    /**
+     * Reads every partition from its beginning to its high watermark as of the start of the read and records
+     * one FINAL op per partition. Retries while the cluster settles; a partition it cannot read within
+     * {@code timeout} gets no FINAL op (so the checker counts its acknowledged values lost) and is named in the
+     * returned list.
+     */
+    public List<String> finalRead(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> problems = new ArrayList<>();
+        KafkaException last = null;
+        while (System.nanoTime() - deadline < 0) {
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps("final"), new StringDeserializer(),
+                    new StringDeserializer())) {
+                List<TopicPartition> partitions = topicPartitions();
+                Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(10));
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+                Map<TopicPartition, List<Op.Read>> reads = new HashMap<>();
+                partitions.forEach(p -> reads.put(p, new ArrayList<>()));
+                while (partitions.stream().anyMatch(p -> consumer.position(p, Duration.ofSeconds(10)) < ends.get(p))) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new TimeoutException("final read not done within " + timeout + "; ends " + ends);
+                    }
+                    ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
+                    for (ConsumerRecord<String, String> record : records) {
+                        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+                        if (record.offset() < ends.get(tp)) {
+                            reads.get(tp).add(new Op.Read(record.offset(), record.value()));
+                        }
+                    }
+                }
+                for (TopicPartition partition : partitions) {
+                    history.finalRead(partition.partition(), reads.get(partition));
+                }
+                return problems;
+            } catch (KafkaException e) {
+                last = e;
+                sleepQuietly(1000);
+            }
+        }
+        problems.add("final read failed: " + last);
+        return problems;
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
