@@ -112,7 +112,7 @@ log "producing $RECORDS records of 1 KiB ($GB GiB) to Kafka"
 tool org.apache.kafka.tools.ProducerPerformance --topic bench --num-records "$RECORDS" --record-size 1024 \
   --throughput -1 --producer-props bootstrap.servers="$KAFKA" acks=1 linger.ms=5 batch.size=131072 \
   >"$LOGS/produce.log" 2>&1 || die "produce failed; see $LOGS/produce.log"
-SOURCE_BYTES="$(du -sb "$WORK"/kafka/logs/bench-* | awk '{ s += $1 } END { print s }')"
+SOURCE_BYTES="$(du -sb "$WORK"/kafka/logs/bench-* | awk '{ s += $1 } END { printf "%d", s }')"
 log "source: $SOURCE_BYTES bytes on disk in $PARTITIONS partitions"
 
 # ---------------------------------------------------------------- 1. dlog-migrate

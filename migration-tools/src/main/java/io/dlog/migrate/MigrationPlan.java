@@ -144,6 +144,10 @@ final class MigrationPlan {
             } catch (InvalidConfigurationException | PolicyViolationException e) {
                 String message = String.valueOf(e.getMessage());
                 Optional<String> culprit = configs.keySet().stream().filter(message::contains).findFirst();
+                if (culprit.isEmpty() && message.contains(MIRROR_SOURCE)) {
+                    throw new IllegalStateException("the target refuses the topic config " + MIRROR_SOURCE
+                            + " (" + message + "): is the target a DLog cluster with migration support?", e);
+                }
                 if (culprit.isEmpty()) {
                     throw e;
                 }

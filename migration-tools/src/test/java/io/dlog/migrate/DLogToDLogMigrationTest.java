@@ -67,6 +67,15 @@ class DLogToDLogMigrationTest {
             assertThat(readAll(to.bootstrapServers(), p1).get(0).offset()).isEqualTo(4);
             assertThat(readAll(to.bootstrapServers(), p1).stream().map(r -> r.offset() + "=" + java.util.Arrays.toString(r.value())).toList())
                     .isEqualTo(readAll(from.bootstrapServers(), p1).stream().map(r -> r.offset() + "=" + java.util.Arrays.toString(r.value())).toList());
+
+            // And once cut over, the topic is the target's own: another run refuses to touch it, saying why
+            String[] target = {"--target", to.bootstrapServers(), "--topics", "events"};
+            assertThat(migrate(concat("cutover", target)).exitCode()).isZero();
+            MigrationFixture.Outcome plan = migrate(concat("plan", common));
+            MigrationFixture.Outcome again = migrate(concat("run", common));
+            assertThat(plan.exitCode()).as(plan.toString()).isEqualTo(1);
+            assertThat(plan.out()).contains("CANNOT migrate", "already has an ordinary topic");
+            assertThat(again.exitCode()).as(again.toString()).isEqualTo(DLogMigrate.EXIT_ERROR);
         }
     }
 
