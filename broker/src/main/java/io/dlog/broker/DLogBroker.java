@@ -119,7 +119,9 @@ public final class DLogBroker implements AutoCloseable {
             checkListenerFree(listener);
         }
         // TLS stores and SASL settings are loaded now: a wrong path or password fails the start at once.
-        List<KafkaServer.Settings> listeners = KafkaServer.Settings.allOf(config);
+        java.util.concurrent.atomic.AtomicReference<TopicService> topicsHolder = new java.util.concurrent.atomic.AtomicReference<>();
+        List<KafkaServer.Settings> listeners = KafkaServer.Settings.allOf(config, new io.dlog.kafka.security.ImageScramCredentials(
+                () -> topicsHolder.get() == null ? null : topicsHolder.get().image()));
         Optional<String> folderClusterId = ClusterIdentity.load(dataDir, config.nodeId());
         Optional<MetadataImage> legacy = LegacyImageFile.read(dataDir, config.nodeId());
         LogManagerConfig logConfig = new LogManagerConfig(dataDir, Duration.ofMillis(config.retentionCheckIntervalMs()),
@@ -139,6 +141,7 @@ public final class DLogBroker implements AutoCloseable {
                     : topicsRef[0].image().topic(topic).map(t -> topicsRef[0].logConfig(t)).orElse(io.dlog.log.LogConfig.DEFAULT));
             topics = new TopicService(logs, config);
             topicsRef[0] = topics;
+            topicsHolder.set(topics);
             quorum = RatisMetadataQuorum.start(quorumConfig(config, dataDir), topics);
             topics.attach(quorum);
             String clusterId = joinCluster(quorum, folderClusterId, legacy, dataDir, config);

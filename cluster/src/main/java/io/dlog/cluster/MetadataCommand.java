@@ -1,7 +1,9 @@
 package io.dlog.cluster;
 
+import io.dlog.log.metadata.AclImage;
 import io.dlog.log.metadata.BrokerImage;
 import io.dlog.log.metadata.MetadataImage;
+import io.dlog.log.metadata.ScramCredentialImage;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -94,5 +96,37 @@ public sealed interface MetadataCommand {
      * first live replica as leader even though it may lack committed data (Kafka's unclean election).
      */
     record ElectLeader(String topic, int partition, int leader, boolean unclean) implements MetadataCommand {
+    }
+
+    /**
+     * Sets and removes SCRAM credentials (AlterUserScramCredentials). The proposer has validated each
+     * change against its image; removing a credential that is gone by then is a no-op.
+     */
+    record AlterScramCredentials(List<ScramUpsert> upserts, List<ScramDeletion> deletions) implements MetadataCommand {
+        public AlterScramCredentials {
+            upserts = List.copyOf(upserts);
+            deletions = List.copyOf(deletions);
+        }
+    }
+
+    /** @param mechanism SCRAM-SHA-256 or SCRAM-SHA-512 */
+    record ScramUpsert(String user, String mechanism, ScramCredentialImage credential) {
+    }
+
+    record ScramDeletion(String user, String mechanism) {
+    }
+
+    /** Adds ACL bindings (CreateAcls); one already present is not added twice. */
+    record CreateAcls(List<AclImage> acls) implements MetadataCommand {
+        public CreateAcls {
+            acls = List.copyOf(acls);
+        }
+    }
+
+    /** Removes exactly these bindings (the proposer matched DeleteAcls filters against its image). */
+    record DeleteAcls(List<AclImage> acls) implements MetadataCommand {
+        public DeleteAcls {
+            acls = List.copyOf(acls);
+        }
     }
 }

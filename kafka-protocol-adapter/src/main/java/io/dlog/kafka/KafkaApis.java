@@ -64,9 +64,30 @@ public final class KafkaApis {
             }
         });
         TxnApis.register(registry, context, transactions, markers);
+        registerSecurity(registry, context);
         registry.register(ApiKeys.TXN_OFFSET_COMMIT, 0, transactions.transactionVersion() >= 2 ? 5 : 4,
                 (RequestContext c, TxnOffsetCommitRequestData r) -> txnOffsetCommit(context, transactions, groups, c, r));
         return registry;
+    }
+
+    /**
+     * SASL and SCRAM credentials. SaslHandshake and SaslAuthenticate are answered by the connection's
+     * authenticator while it authenticates; reaching these handlers means the connection is authenticated
+     * already or its listener has no SASL, which Kafka answers with ILLEGAL_SASL_STATE.
+     */
+    private static void registerSecurity(ApiRegistry registry, BrokerContext context) {
+        io.dlog.kafka.handlers.admin.ScramCredentialsHandler scram = new io.dlog.kafka.handlers.admin.ScramCredentialsHandler(context);
+        registry.register(ApiKeys.SASL_HANDSHAKE, 0, 1, (RequestContext c, org.apache.kafka.common.message.SaslHandshakeRequestData r) ->
+                        CompletableFuture.completedFuture(new org.apache.kafka.common.message.SaslHandshakeResponseData()
+                                .setErrorCode(org.apache.kafka.common.protocol.Errors.ILLEGAL_SASL_STATE.code())))
+                .register(ApiKeys.SASL_AUTHENTICATE, 0, 2, (RequestContext c, org.apache.kafka.common.message.SaslAuthenticateRequestData r) ->
+                        CompletableFuture.completedFuture(new org.apache.kafka.common.message.SaslAuthenticateResponseData()
+                                .setErrorCode(org.apache.kafka.common.protocol.Errors.ILLEGAL_SASL_STATE.code()).setAuthBytes(new byte[0])
+                                .setErrorMessage("SaslAuthenticate request received after successful authentication")))
+                .register(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, 0, 0, io.dlog.kafka.handlers.admin.MetadataBarrier.around(context,
+                        scram::describe))
+                .register(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, 0, 0, io.dlog.kafka.handlers.admin.MetadataBarrier.around(context,
+                        scram::alter));
     }
 
     /** ApiVersions, Metadata, Produce, Fetch, ListOffsets, OffsetForLeaderEpoch, producer ids. */

@@ -5,6 +5,7 @@ import io.dlog.log.metadata.BrokerImage;
 import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.PartitionState;
+import io.dlog.log.metadata.SecurityImage;
 import io.dlog.log.metadata.TopicImage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -28,9 +29,13 @@ import java.util.UUID;
  * written in key order, so equal images have equal bytes. Stateless; thread-safe.
  */
 public final class MetadataCodec {
-    /** 2: partition states (leader, epochs, ISR) in images; AlterPartition and ElectLeader commands. */
-    private static final byte VERSION = 2;
+    /**
+     * 2: partition states (leader, epochs, ISR) in images; AlterPartition and ElectLeader commands.
+     * 3: the image's security section (SCRAM credentials, ACLs); the security commands.
+     */
+    private static final byte VERSION = 3;
     private static final byte FIRST_VERSION = 1;
+    private static final byte SECURITY_VERSION = 3;
     private static final int IMAGE_MAGIC = 0x444c4d49; // "DLMI"
 
     private static final byte INIT_CLUSTER = 1;
@@ -160,13 +165,16 @@ public final class MetadataCodec {
             out.writeInt(c.partition());
             out.writeInt(c.leader());
             out.writeBoolean(c.unclean());
-        } else {
+        } else if (!SecurityCodec.writeCommand(out, command)) {
             throw new IllegalStateException("unknown command " + command);
         }
     }
 
     private static MetadataCommand readCommand(DataInputStream in, byte format) throws IOException {
         byte type = in.readByte();
+        if (SecurityCodec.isSecurityCommand(type)) {
+            return SecurityCodec.readCommand(in, type);
+        }
         switch (type) {
             case INIT_CLUSTER:
                 return new MetadataCommand.InitCluster(readString(in));
@@ -228,6 +236,7 @@ public final class MetadataCodec {
             out.writeInt(e.getKey());
             writeMap(out, e.getValue());
         }
+        SecurityCodec.writeImage(out, image.security());
     }
 
     private static MetadataImage readImageBody(DataInputStream in, byte format) throws IOException {
@@ -262,7 +271,8 @@ public final class MetadataCodec {
         for (int i = 0; i < nodes; i++) {
             nodeConfigs.put(in.readInt(), readMap(in));
         }
-        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs);
+        SecurityImage security = format < SECURITY_VERSION ? SecurityImage.EMPTY : SecurityCodec.readImage(in);
+        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security);
     }
 
     private static void writeEndpoints(DataOutputStream out, List<BrokerImage.Endpoint> endpoints) throws IOException {
@@ -350,7 +360,7 @@ public final class MetadataCodec {
     }
 
     /** Length-prefixed UTF-8 (-1 for null): writeUTF's 64 KiB cap is too small for config values. */
-    private static void writeString(DataOutputStream out, String s) throws IOException {
+    static void writeString(DataOutputStream out, String s) throws IOException {
         if (s == null) {
             out.writeInt(-1);
             return;
@@ -360,7 +370,7 @@ public final class MetadataCodec {
         out.write(b);
     }
 
-    private static String readString(DataInputStream in) throws IOException {
+    static String readString(DataInputStream in) throws IOException {
         int n = in.readInt();
         if (n == -1) {
             return null;
@@ -371,7 +381,7 @@ public final class MetadataCodec {
         return new String(in.readNBytes(n), StandardCharsets.UTF_8);
     }
 
-    private static int count(DataInputStream in) throws IOException {
+    static int count(DataInputStream in) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > 10_000_000) {
             throw new IOException("bad count " + n);

@@ -1,6 +1,7 @@
 package io.dlog.kafka.api;
 
 import java.net.InetSocketAddress;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 
 /**
  * What a handler knows about the request besides its body. Immutable.
@@ -9,7 +10,14 @@ import java.net.InetSocketAddress;
  * @param clientId      the header's client id (may be null)
  * @param clientAddress the peer's address
  * @param listenerName  the listener the request arrived on (e.g. PLAINTEXT)
+ * @param principal     who sent it: the authenticated user (User:alice), else ANONYMOUS
  */
 public record RequestContext(short apiVersion, int correlationId, String clientId,
-                             InetSocketAddress clientAddress, String listenerName) {
+                             InetSocketAddress clientAddress, String listenerName, KafkaPrincipal principal) {
+
+    /** A request of an unauthenticated (ANONYMOUS) client. */
+    public RequestContext(short apiVersion, int correlationId, String clientId, InetSocketAddress clientAddress,
+                          String listenerName) {
+        this(apiVersion, correlationId, clientId, clientAddress, listenerName, KafkaPrincipal.ANONYMOUS);
+    }
 }

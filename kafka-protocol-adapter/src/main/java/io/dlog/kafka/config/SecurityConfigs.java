@@ -54,8 +54,8 @@ public final class SecurityConfigs {
     /**
      * A listener's security settings, typed as Kafka's classes expect them (passwords as {@link Password},
      * lists as lists): for each key, {@code listener.name.<listener>.<key>} if set, else {@code <key>}, else
-     * Kafka's default; plus the listener-and-mechanism keys ({@code listener.name.<l>.plain.sasl.jaas.config}),
-     * kept under their full names as Kafka's JaasContext looks them up.
+     * Kafka's default; plus the listener-and-mechanism keys ({@code listener.name.<l>.plain.sasl.jaas.config})
+     * with the listener prefix taken off ({@code plain.sasl.jaas.config}), as Kafka's JaasContext looks them up.
      *
      * @throws ConfigException a value has the wrong type
      */
@@ -72,7 +72,8 @@ public final class SecurityConfigs {
         for (Map.Entry<String, String> entry : values.entrySet()) {
             String key = entry.getKey();
             if (key.startsWith(prefix) && !definition().names().contains(key.substring(prefix.length()))) {
-                typed.put(key, key.endsWith(SaslConfigs.SASL_JAAS_CONFIG) ? new Password(entry.getValue()) : entry.getValue());
+                typed.put(key.substring(prefix.length()), key.endsWith(SaslConfigs.SASL_JAAS_CONFIG)
+                        ? new Password(entry.getValue()) : entry.getValue());
             }
         }
         return typed;

@@ -2,17 +2,25 @@ package io.dlog.kafka.server;
 
 import io.dlog.kafka.api.ApiRegistry;
 import io.dlog.kafka.api.RequestContext;
+import io.dlog.kafka.security.ConnectionAuthenticator;
+import io.dlog.kafka.security.ListenerSecurity;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -33,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * frames hold the per-connection byte cap, or the broker-wide {@link RequestMemoryPool} is spent.
  * So whatever a client sends, what the broker holds for it is bounded; it is never failed for it.
  *
+ * <p>Authentication ({@link ConnectionAuthenticator}) decides first what becomes of each request: on a
+ * SASL listener, SaslHandshake and SaslAuthenticate are answered by the connection's authenticator in
+ * their turn, and a request not allowed before authentication closes the connection, as Kafka does. A
+ * failed authentication's answer is the connection's last.
+ *
  * <p>When the connection closes, responses still queued are dropped quietly: one log line at most.
  */
 final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
@@ -42,6 +55,8 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private final String listenerName;
     private final int maxInFlight;
     private final ConnectionMemory memory;
+    private final ListenerSecurity security;
+    private ConnectionAuthenticator authenticator;
     private final ArrayDeque<PendingResponse> pending = new ArrayDeque<>();
     /** acks=0 produces dispatched and not yet finished (they have no slot in {@code pending}). */
     private int unansweredInFlight;
@@ -54,6 +69,8 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         final KafkaRequest request;
         final short responseVersion;
         ApiMessage response;
+        /** The connection closes once this response is written (a failed authentication). */
+        boolean closeAfter;
 
         PendingResponse(KafkaRequest request, short responseVersion) {
             this.request = request;
@@ -62,14 +79,62 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     KafkaConnectionHandler(ApiRegistry registry, String listenerName, int maxInFlight, ConnectionMemory memory) {
+        this(registry, ListenerSecurity.plaintext(listenerName), maxInFlight, memory);
+    }
+
+    KafkaConnectionHandler(ApiRegistry registry, ListenerSecurity security, int maxInFlight, ConnectionMemory memory) {
+        this(registry, security, maxInFlight, memory, null);
+    }
+
+    /** @param authenticator the connection's authenticator, or null to make one when the first request comes */
+    KafkaConnectionHandler(ApiRegistry registry, ListenerSecurity security, int maxInFlight, ConnectionMemory memory,
+                           ConnectionAuthenticator authenticator) {
         this.registry = registry;
-        this.listenerName = listenerName;
+        this.listenerName = security.listenerName();
+        this.security = security;
         this.maxInFlight = maxInFlight;
         this.memory = memory;
+        this.authenticator = authenticator;
+    }
+
+    /** The authenticator of a connection on {@code channel}; its TLS session is read from the pipeline. */
+    static ConnectionAuthenticator newAuthenticator(ListenerSecurity security, io.netty.channel.Channel channel) {
+        InetAddress peer = channel.remoteAddress() instanceof InetSocketAddress address ? address.getAddress() : null;
+        return new ConnectionAuthenticator(security, peer,
+                () -> Optional.ofNullable(channel.pipeline().get(SslHandler.class)).map(tls -> tls.engine().getSession()),
+                System::nanoTime);
+    }
+
+    private ConnectionAuthenticator authenticator(ChannelHandlerContext ctx) {
+        if (authenticator == null) {
+            authenticator = newAuthenticator(security, ctx.channel());
+        }
+        return authenticator;
+    }
+
+    /**
+     * A bare SASL token (after SaslHandshake v0): answered with the server's bare challenge; a failure
+     * closes the connection, the only signal v0 has.
+     */
+    private void onRawSaslToken(ChannelHandlerContext ctx, RawSaslToken token) {
+        ConnectionAuthenticator auth = authenticator(ctx);
+        java.util.Optional<byte[]> challenge = auth.authenticateRaw(token.bytes());
+        if (challenge.isEmpty()) {
+            logClose(ctx, auth.closeReason());
+            ctx.close();
+            return;
+        }
+        io.netty.buffer.ByteBuf frame = ctx.alloc().buffer(4 + challenge.get().length);
+        frame.writeInt(challenge.get().length).writeBytes(challenge.get());
+        ctx.writeAndFlush(frame, ctx.voidPromise());
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof RawSaslToken token) {
+            onRawSaslToken(ctx, token);
+            return;
+        }
         if (!(msg instanceof KafkaRequest request)) {
             ReferenceCountUtil.release(msg);
             return;
@@ -87,6 +152,14 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        ConnectionAuthenticator auth = authenticator(ctx);
+        ConnectionAuthenticator.Route route = auth.route(apiKey);
+        if (route == ConnectionAuthenticator.Route.CLOSE) {
+            logClose(ctx, auth.closeReason());
+            request.release();
+            ctx.close();
+            return;
+        }
         boolean expectsResponse = !(apiKey == ApiKeys.PRODUCE && ((ProduceRequestData) request.body()).acks() == 0);
         // KIP-511: an ApiVersions version newer than ours is answered at v0, which every client can read.
         PendingResponse slot = new PendingResponse(request, newerApiVersions ? 0 : version);
@@ -96,10 +169,18 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             unansweredInFlight++;
         }
         RequestContext context = new RequestContext(version, request.header().correlationId(),
-                request.header().clientId(), peer(ctx), listenerName);
+                request.header().clientId(), peer(ctx), listenerName, auth.principal());
         CompletionStage<? extends ApiMessage> stage;
         try {
-            stage = entry.get().handler().handle(context, request.body());
+            if (route == ConnectionAuthenticator.Route.AUTHENTICATE) {
+                stage = CompletableFuture.completedFuture(apiKey == ApiKeys.SASL_HANDSHAKE
+                        ? auth.handshake((SaslHandshakeRequestData) request.body(), version)
+                        : auth.authenticate((SaslAuthenticateRequestData) request.body(), version));
+                // Requests pipelined behind a failed authentication are refused by the route (CLOSE).
+                slot.closeAfter = auth.closeAfterResponse();
+            } else {
+                stage = entry.get().handler().handle(context, request.body());
+            }
         } catch (RuntimeException | Error e) {
             // Errors too (a codec's native library throws some, snappy-java's SnappyError): escaping here,
             // the request would stay unanswered in pending and its frame would never be freed.
@@ -199,6 +280,12 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                     ctx.write(part, ctx.voidPromise());
                 }
                 wrote = true;
+                if (head.closeAfter) {
+                    logClose(ctx, authenticator.closeReason());
+                    ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                    closed = true;
+                    return;
+                }
             } catch (RuntimeException e) {
                 LOG.error("Closing {}: cannot encode response to {}", ctx.channel().remoteAddress(), head.request.header(), e);
                 ctx.close();
@@ -239,6 +326,9 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
+        if (authenticator != null) {
+            authenticator.close();
+        }
         // Answered requests are freed here; those still running free theirs when they complete.
         for (PendingResponse slot : pending) {
             if (slot.response != null) {

@@ -2,7 +2,9 @@ package io.dlog.kafka.server;
 
 import io.dlog.kafka.api.ApiRegistry;
 import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.security.ConnectionAuthenticator;
 import io.dlog.kafka.security.ListenerSecurity;
+import io.dlog.kafka.security.ScramCredentialStore;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -89,6 +91,11 @@ public final class KafkaServer implements AutoCloseable {
          * @throws org.apache.kafka.common.config.ConfigException its security settings are missing or unusable
          */
         public static Settings of(BrokerConfig config, BrokerConfig.Listener listener) {
+            return of(config, listener, ScramCredentialStore.NONE);
+        }
+
+        /** One client listener whose SCRAM mechanisms find credentials in {@code scram}. */
+        public static Settings of(BrokerConfig config, BrokerConfig.Listener listener, ScramCredentialStore scram) {
             return new Settings(listener.host(), listener.port(), listener.name(), config.socketRequestMaxBytes(),
                     MAX_IN_FLIGHT_PER_CONNECTION, config.numNetworkThreads(),
                     (Long) config.value(BrokerConfig.QUEUED_MAX_REQUEST_BYTES),
@@ -96,12 +103,12 @@ public final class KafkaServer implements AutoCloseable {
                     (Integer) config.value(BrokerConfig.MAX_CONNECTIONS),
                     (Integer) config.value(BrokerConfig.MAX_CONNECTIONS_PER_IP),
                     (Long) config.value(BrokerConfig.CONNECTIONS_MAX_IDLE_MS),
-                    ListenerSecurity.of(config, listener.name()));
+                    ListenerSecurity.of(config, listener.name(), scram));
         }
 
         /** The settings of every client listener of the broker, in the order of {@code listeners}. */
-        public static List<Settings> allOf(BrokerConfig config) {
-            return config.clientListeners().stream().map(listener -> of(config, listener)).toList();
+        public static List<Settings> allOf(BrokerConfig config, ScramCredentialStore scram) {
+            return config.clientListeners().stream().map(listener -> of(config, listener, scram)).toList();
         }
     }
 
@@ -210,11 +217,12 @@ public final class KafkaServer implements AutoCloseable {
         if (settings.connectionsMaxIdleMs() > 0) {
             pipeline.addLast("idle", new IdleConnectionCloser(settings.connectionsMaxIdleMs()));
         }
+        ConnectionAuthenticator authenticator = KafkaConnectionHandler.newAuthenticator(settings.security(), pipeline.channel());
         pipeline.addLast("flush", new FlushConsolidationHandler(256, true))
                 .addLast("frame", frames)
-                .addLast("request", new RequestDecoder(memory))
-                .addLast("dispatch", new KafkaConnectionHandler(registry, settings.listenerName(),
-                        settings.maxInFlightPerConnection(), memory));
+                .addLast("request", new RequestDecoder(memory, authenticator::expectsRawTokens))
+                .addLast("dispatch", new KafkaConnectionHandler(registry, settings.security(),
+                        settings.maxInFlightPerConnection(), memory, authenticator));
     }
 
     /** Request bytes held broker-wide right now (queued.max.request.bytes counts these). */

@@ -6,6 +6,7 @@ import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.MessageToMessageDecoder;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.message.ApiMessageType;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.RequestHeaderData;
@@ -21,9 +22,13 @@ import org.apache.kafka.common.requests.RequestHeader;
  *
  * <p>ApiVersions is the exception (KIP-511): a version newer than we know is answered, with the body
  * ignored, so the client can fall back.
+ *
+ * <p>After a SaslHandshake v0 the client sends bare SASL tokens, not requests, until authentication
+ * completes: while {@code rawSaslTokens} says so, each frame becomes a {@link RawSaslToken}.
  */
 final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
     private final ConnectionMemory memory;
+    private final BooleanSupplier rawSaslTokens;
 
     RequestDecoder() {
         this(ConnectionMemory.unbounded());
@@ -31,12 +36,24 @@ final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
 
     /** @param memory where {@link FrameDecoder} reserved each frame's size; a request releases it when freed */
     RequestDecoder(ConnectionMemory memory) {
+        this(memory, () -> false);
+    }
+
+    RequestDecoder(ConnectionMemory memory, BooleanSupplier rawSaslTokens) {
         this.memory = memory;
+        this.rawSaslTokens = rawSaslTokens;
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf frame, List<Object> out) {
         int reserved = frame.readableBytes();
+        if (rawSaslTokens.getAsBoolean()) {
+            byte[] token = new byte[reserved];
+            frame.readBytes(token);
+            memory.release(reserved);
+            out.add(new RawSaslToken(token));
+            return;
+        }
         try {
             out.add(parse(frame, reserved));
         } catch (RuntimeException e) {

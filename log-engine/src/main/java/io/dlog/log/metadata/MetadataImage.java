@@ -15,11 +15,19 @@ import java.util.UUID;
  * @param brokers        registered brokers by node id, fenced ones included
  * @param brokerConfigs  cluster-wide dynamic broker config overrides (broker resource "")
  * @param nodeConfigs    per-node dynamic broker config overrides (broker resource "&lt;id&gt;")
+ * @param security       SCRAM credentials and ACLs
  */
 public record MetadataImage(long version, String clusterId, Map<Integer, BrokerImage> brokers,
                             Map<String, TopicImage> topics, Map<String, String> brokerConfigs,
-                            Map<Integer, Map<String, String>> nodeConfigs) {
+                            Map<Integer, Map<String, String>> nodeConfigs, SecurityImage security) {
     public static final MetadataImage EMPTY = new MetadataImage(0, null, Map.of(), Map.of(), Map.of(), Map.of());
+
+    /** An image without credentials or ACLs. */
+    public MetadataImage(long version, String clusterId, Map<Integer, BrokerImage> brokers,
+                         Map<String, TopicImage> topics, Map<String, String> brokerConfigs,
+                         Map<Integer, Map<String, String>> nodeConfigs) {
+        this(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, SecurityImage.EMPTY);
+    }
 
     public MetadataImage {
         brokers = Map.copyOf(brokers);
@@ -28,6 +36,7 @@ public record MetadataImage(long version, String clusterId, Map<Integer, BrokerI
         Map<Integer, Map<String, String>> copy = new HashMap<>();
         nodeConfigs.forEach((node, configs) -> copy.put(node, Map.copyOf(configs)));
         nodeConfigs = Map.copyOf(copy);
+        security = security == null ? SecurityImage.EMPTY : security;
     }
 
     /** The image of a single-node release before clusters (no brokers, no cluster id recorded). */
@@ -62,22 +71,26 @@ public record MetadataImage(long version, String clusterId, Map<Integer, BrokerI
 
     /** A copy with one part replaced: the builders the state machine's apply uses. */
     public MetadataImage withVersion(long newVersion) {
-        return new MetadataImage(newVersion, clusterId, brokers, topics, brokerConfigs, nodeConfigs);
+        return new MetadataImage(newVersion, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security);
     }
 
     public MetadataImage withClusterId(String id) {
-        return new MetadataImage(version, id, brokers, topics, brokerConfigs, nodeConfigs);
+        return new MetadataImage(version, id, brokers, topics, brokerConfigs, nodeConfigs, security);
     }
 
     public MetadataImage withBrokers(Map<Integer, BrokerImage> newBrokers) {
-        return new MetadataImage(version, clusterId, newBrokers, topics, brokerConfigs, nodeConfigs);
+        return new MetadataImage(version, clusterId, newBrokers, topics, brokerConfigs, nodeConfigs, security);
     }
 
     public MetadataImage withTopics(Map<String, TopicImage> newTopics) {
-        return new MetadataImage(version, clusterId, brokers, newTopics, brokerConfigs, nodeConfigs);
+        return new MetadataImage(version, clusterId, brokers, newTopics, brokerConfigs, nodeConfigs, security);
     }
 
     public MetadataImage withBrokerConfigs(Map<String, String> clusterDefault, Map<Integer, Map<String, String>> perNode) {
-        return new MetadataImage(version, clusterId, brokers, topics, clusterDefault, perNode);
+        return new MetadataImage(version, clusterId, brokers, topics, clusterDefault, perNode, security);
+    }
+
+    public MetadataImage withSecurity(SecurityImage newSecurity) {
+        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, newSecurity);
     }
 }
