@@ -151,7 +151,7 @@ final class DefaultPartitionLog implements PartitionLog {
         if (batch != null) {
             batch.add(writer, task);
         } else if (!writer.submit(task)) {
-            task.abort(AppendError.KAFKA_STORAGE_ERROR);
+            task.abort(AppendError.NOT_LEADER_OR_FOLLOWER);
         }
         return future;
     }
@@ -193,7 +193,7 @@ final class DefaultPartitionLog implements PartitionLog {
         CompletableFuture<AppendResult> future = new CompletableFuture<>();
         AppendTask task = new AppendTask(buf, positions, -1, true, future);
         if (!writer.submit(task)) {
-            task.abort(AppendError.KAFKA_STORAGE_ERROR);
+            task.abort(AppendError.NOT_LEADER_OR_FOLLOWER);
         }
         return future;
     }
@@ -236,7 +236,7 @@ final class DefaultPartitionLog implements PartitionLog {
 
         @Override
         public void abort(AppendError error) {
-            future.complete(AppendResult.failure(error, "append not processed: writer busy or stopped",
+            future.complete(AppendResult.failure(error, "append not processed: the partition is closing",
                     logStartOffset));
         }
     }
@@ -934,11 +934,11 @@ final class DefaultPartitionLog implements PartitionLog {
 
             @Override
             public void abort(AppendError error) {
-                future.completeExceptionally(new IOException(tp + ": writer stopped or busy (" + error + ")"));
+                future.completeExceptionally(new IOException(tp + ": writer stopped (" + error + ")"));
             }
         };
         if (!writer.submit(task)) {
-            task.abort(AppendError.KAFKA_STORAGE_ERROR);
+            task.abort(AppendError.NOT_LEADER_OR_FOLLOWER);
         }
         return future;
     }

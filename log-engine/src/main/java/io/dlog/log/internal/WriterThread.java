@@ -11,15 +11,22 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One owner thread for a set of partitions: the only thread that writes their files and changes their
- * state. Other threads talk to it through a bounded queue of {@link Task}s, drained up to
+ * state. Other threads talk to it through a FIFO queue of {@link Task}s, drained up to
  * {@link #DRAIN_LIMIT} per pass.
+ *
+ * <p>The queue has no count limit on purpose: a full queue could only refuse an append, and refusing is
+ * not back-pressure (it was answered as KAFKA_STORAGE_ERROR, which Kafka reserves for a failed disk).
+ * What bounds it is upstream: every request's bytes stay counted against {@code queued.max.request.bytes}
+ * until its append is answered, and above that budget the network layer stops reading from sockets.
+ * Internal writers (group coordinator, transaction markers, replica fetcher) have one request in flight
+ * per partition or per client request. FIFO order matters: appends of one producer must run in order.
  *
  * <p>Group commit (FSYNC partitions): an append written to the page cache waits in {@code pending};
  * one {@code fsync} per dirty partition then covers every waiting append. The commit happens when the
@@ -30,7 +37,6 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safety: {@link #submit} from any thread; everything else runs on the owner thread.
  */
 final class WriterThread implements Runnable {
-    static final int QUEUE_CAPACITY = 65_536;
     static final int DRAIN_LIMIT = 256;
     static final int MAX_PENDING = 1_024;
     private static final Logger LOG = LoggerFactory.getLogger(WriterThread.class);
@@ -46,7 +52,7 @@ final class WriterThread implements Runnable {
                            AppendResult result) {
     }
 
-    private final BlockingQueue<Task> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
     private final List<Pending> pending = new ArrayList<>();
     private final Set<DefaultPartitionLog> dirty = Collections.newSetFromMap(new IdentityHashMap<>());
     private final long maxWaitNanos;
@@ -64,16 +70,21 @@ final class WriterThread implements Runnable {
         thread.start();
     }
 
-    /** Enqueues without blocking; false when the queue is full or the thread stopped. */
+    /** Enqueues without blocking; false only once the thread stopped (the partition is closing). */
     boolean submit(Task task) {
         return running && queue.offer(task);
+    }
+
+    /** Tasks waiting for this thread (for tests and metrics). */
+    int queued() {
+        return queue.size();
     }
 
     /** Enqueues the tasks as one (a single wake-up); each that cannot be queued is aborted. Takes the list. */
     void submitAll(List<Task> tasks) {
         Task task = tasks.size() == 1 ? tasks.get(0) : new TaskGroup(tasks);
         if (!submit(task)) {
-            task.abort(AppendError.KAFKA_STORAGE_ERROR);
+            task.abort(AppendError.NOT_LEADER_OR_FOLLOWER);
         }
     }
 

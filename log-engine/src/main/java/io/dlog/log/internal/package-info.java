@@ -3,7 +3,8 @@
  *
  * <p>Concurrency contract: each partition belongs to one {@link io.dlog.log.internal.WriterThread},
  * the only thread that writes its files or changes its state (appends, rolls, retention, DeleteRecords,
- * deletion); other threads hand it work through a bounded queue and get a future back, never blocking.
+ * deletion); other threads hand it work through a FIFO queue and get a future back, never blocking (the queue is
+ * bounded upstream, by the request memory budget of the network layer).
  * Readers run on any thread without locks: they read volatile offsets first, then only bytes below the
  * segment size published after those bytes were written. Files removed while readers may hold them
  * are closed and deleted by {@link io.dlog.log.internal.SegmentJanitor} after {@code fileDeleteDelayMs}.

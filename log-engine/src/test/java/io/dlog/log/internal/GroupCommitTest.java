@@ -123,4 +123,34 @@ class GroupCommitTest {
         assertThat(log.append(TestBatches.of("c").timestamp(T0).build(), 0).getNow(null).error())
                 .isEqualTo(AppendError.KAFKA_STORAGE_ERROR);
     }
+
+    @Test
+    void shouldQueueAppendsBeyondTheOldRingCapacityInsteadOfRefusingThemAsStorageErrors() throws Exception {
+        // Given a writer busy with a long task
+        DefaultPartitionLog log = (DefaultPartitionLog) manager.getOrCreate(new TopicPartition("busy", 0), config);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Boolean> blocker = log.onWriter(() -> {
+            try {
+                return release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+        // When more appends arrive than the 65,536-task ring the writer used to have
+        int appends = 70_000;
+        List<CompletableFuture<AppendResult>> futures = new ArrayList<>(appends);
+        for (int i = 0; i < appends; i++) {
+            futures.add(log.append(TestBatches.of("v" + i).timestamp(T0).build(), 0));
+        }
+        // Then none is refused (a full queue is not a failed disk): they wait, and complete in order
+        assertThat(futures.stream().filter(CompletableFuture::isDone).count()).isZero();
+        release.countDown();
+        assertThat(blocker.get(30, TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < appends; i++) {
+            AppendResult result = futures.get(i).get(60, TimeUnit.SECONDS);
+            assertThat(result.succeeded()).as("append %d: %s", i, result.error()).isTrue();
+            assertThat(result.baseOffset()).isEqualTo(i);
+        }
+    }
 }
