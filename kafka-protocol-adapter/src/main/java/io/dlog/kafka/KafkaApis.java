@@ -15,7 +15,6 @@ import io.dlog.kafka.handlers.txn.TxnApis;
 import io.dlog.kafka.txn.TransactionCoordinator;
 import io.dlog.kafka.txn.TxnConfig;
 import io.dlog.kafka.txn.TxnMarkerWriter;
-import java.time.Duration;
 import io.dlog.kafka.api.RequestContext;
 import io.dlog.kafka.group.FindCoordinatorHandler;
 import io.dlog.kafka.group.GroupConfig;
@@ -93,8 +92,8 @@ public final class KafkaApis {
     /** ApiVersions, Metadata, Produce, Fetch, ListOffsets, OffsetForLeaderEpoch, producer ids. */
     private static void registerDataPlane(ApiRegistry registry, BrokerContext context, FetchPurgatory purgatory,
                                           TransactionCoordinator transactions) {
-        // Kafka's max.incremental.fetch.session.cache.slots and min.incremental.fetch.session.eviction.ms.
-        FetchSessionCache sessions = new FetchSessionCache(1000, Duration.ofMinutes(2));
+        FetchSessionCache sessions = new FetchSessionCache(context.config().maxIncrementalFetchSessionCacheSlots(),
+                context.clock());
         registry.register(ApiKeys.API_VERSIONS, 0, 4, new ApiVersionsHandler(registry, transactions.transactionVersion()))
                 .register(ApiKeys.METADATA, 0, 13, new MetadataHandler(context))
                 .register(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(context, purgatory, transactions))

@@ -33,6 +33,7 @@ public final class BrokerConfig {
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
     public static final String GROUP_COMMIT_MAX_WAIT_MS = "dlog.flush.group.commit.max.wait.ms";
+    public static final String MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS = "max.incremental.fetch.session.cache.slots";
     public static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
     public static final String CONNECTION_MAX_REQUEST_BYTES = "dlog.connection.max.request.bytes";
     public static final String MAX_CONNECTIONS = "max.connections";
@@ -182,6 +183,9 @@ public final class BrokerConfig {
                     ConfigDef.Importance.MEDIUM, "Cleaner read plus write rate, all threads together.")
             .define(LOG_CLEANER_BACKOFF_MS, ConfigDef.Type.LONG, 15_000L, ConfigDef.Range.atLeast(0),
                     ConfigDef.Importance.MEDIUM, "Cleaner pause when no log needs cleaning.")
+            .define(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, ConfigDef.Type.INT, 1000, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.MEDIUM, "Incremental fetch sessions the broker keeps (KIP-227); "
+                            + "which session yields its slot follows Kafka's FetchSessionCache rule.")
             .define("producer.id.expiration.ms", ConfigDef.Type.INT, 86_400_000, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.LOW, "How long a partition keeps an idle producer's state (not one inside a transaction).")
             .define("transaction.version", ConfigDef.Type.SHORT, (short) 2, ConfigDef.Range.between(1, 2),
@@ -568,6 +572,10 @@ public final class BrokerConfig {
 
     public int socketRequestMaxBytes() {
         return (Integer) parsed.get(SOCKET_REQUEST_MAX_BYTES);
+    }
+
+    public int maxIncrementalFetchSessionCacheSlots() {
+        return (Integer) parsed.get(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS);
     }
 
     /** producer.id.expiration.ms (Kafka's 86400000). */

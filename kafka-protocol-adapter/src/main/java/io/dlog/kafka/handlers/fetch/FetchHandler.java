@@ -58,7 +58,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 sessions.remove(sessionId);
             }
             if (epoch == INITIAL_EPOCH) {
-                session = sessions.create();
+                session = sessions.maybeCreate(isFollower(request, data), requestedPartitions(data)).orElse(null);
             }
         } else {
             Optional<FetchSession> existing = sessions.get(sessionId);
@@ -72,11 +72,27 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             incremental = true;
         }
         FetchPlan plan = plan(data, byTopicId, session, incremental);
+        if (incremental) {
+            sessions.touch(session, session.partitionCount());
+        }
         FetchReader.Result first = reader.read(plan);
         if (first.bytes() >= data.minBytes() || data.maxWaitMs() <= 0 || first.anyError() || plan.items().isEmpty()) {
             return CompletableFuture.completedFuture(respond(plan, first));
         }
         return park(plan, data.maxWaitMs());
+    }
+
+    /** A replica's fetch (replica id set): Kafka's privileged fetch session. */
+    private static boolean isFollower(RequestContext request, FetchRequestData data) {
+        return (request.apiVersion() >= 15 ? data.replicaState().replicaId() : data.replicaId()) >= 0;
+    }
+
+    private static int requestedPartitions(FetchRequestData data) {
+        int count = 0;
+        for (FetchRequestData.FetchTopic topic : data.topics()) {
+            count += topic.partitions().size();
+        }
+        return count;
     }
 
     private FetchPlan plan(FetchRequestData data, boolean byTopicId, FetchSession session, boolean incremental) {

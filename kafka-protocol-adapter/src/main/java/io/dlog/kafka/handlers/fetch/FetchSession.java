@@ -34,11 +34,24 @@ final class FetchSession {
     }
 
     final int id;
+    /** A follower's session (Kafka's "privileged"): it outranks consumers' sessions for a cache slot. */
+    final boolean privileged;
+    final long creationMs;
+    /** Guarded by the {@link FetchSessionCache}'s monitor, which orders sessions by these. */
+    long lastUsedMs;
+    int cachedSize;
     private int nextEpoch = 1;
     final Map<Key, CachedPartition> partitions = new LinkedHashMap<>();
 
-    FetchSession(int id) {
+    FetchSession(int id, boolean privileged, long creationMs) {
         this.id = id;
+        this.privileged = privileged;
+        this.creationMs = creationMs;
+        this.lastUsedMs = creationMs;
+    }
+
+    synchronized int partitionCount() {
+        return partitions.size();
     }
 
     synchronized boolean checkAndAdvanceEpoch(int epoch) {
