@@ -520,7 +520,39 @@ public final class GroupCoordinator {
         if (now >= nextOffsetExpiryCheck) {
             nextOffsetExpiryCheck = now + config.offsetsRetentionCheckMs();
             offsets.expire(now);
+            deleteEmptyGroupsWithoutOffsets();
         }
+    }
+
+    /**
+     * Kafka's group cleanup (GroupCoordinatorShard.cleanupGroupMetadata, every
+     * offsets.retention.check.interval.ms): a group with no members and no committed or pending
+     * transactional offsets is deleted, with a tombstone. Without this, every group id a client ever
+     * used would stay in memory and in {@code __consumer_offsets} forever. A classic group still
+     * waiting for a member's second JoinGroup (KIP-394) is kept until that times out.
+     */
+    private void deleteEmptyGroupsWithoutOffsets() {
+        List<String> doomed = new ArrayList<>();
+        for (ClassicGroup group : classicGroups.values()) {
+            if (group.state == ClassicGroup.State.EMPTY && group.pendingMembers.isEmpty() && isUnused(group.groupId)) {
+                doomed.add(group.groupId);
+            }
+        }
+        for (ConsumerGroup group : consumerGroups.values()) {
+            if (group.members.isEmpty() && isUnused(group.groupId)) {
+                doomed.add(group.groupId);
+            }
+        }
+        for (String groupId : doomed) {
+            deleteGroup(groupId);
+        }
+        if (!doomed.isEmpty()) {
+            LOG.info("Deleted {} empty groups without offsets", doomed.size());
+        }
+    }
+
+    private boolean isUnused(String groupId) {
+        return !offsets.hasOffsets(groupId) && !txnOffsets.hasPending(groupId);
     }
 
     /** For tests: the next tick checks offset retention. */

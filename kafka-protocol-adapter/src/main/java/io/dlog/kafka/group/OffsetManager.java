@@ -66,6 +66,11 @@ final class OffsetManager {
     }
 
     /** Tombstones for every offset of the group, which is forgotten. */
+    boolean hasOffsets(String groupId) {
+        Map<Key, OffsetValue> committed = offsets.get(groupId);
+        return committed != null && !committed.isEmpty();
+    }
+
     List<GroupRecords.Record> removeAll(String groupId) {
         List<GroupRecords.Record> records = new ArrayList<>();
         Map<Key, OffsetValue> removed = offsets.remove(groupId);

@@ -152,6 +152,42 @@ class ClassicGroupStateMachineTest {
         assertThat(coordinator.classicGroups.get("g").state).isEqualTo(ClassicGroup.State.EMPTY);
     }
 
+    @Test
+    void shouldDeleteAnEmptyGroupWithoutOffsetsAtTheNextRetentionCheck() throws Exception {
+        // Given a group whose only member left without committing
+        JoinGroupResponseData joined = joinDynamic();
+        sync(joined, List.of());
+        coordinator.leaveGroup((short) 5, new LeaveGroupRequestData().setGroupId("g")
+                .setMembers(List.of(new LeaveGroupRequestData.MemberIdentity().setMemberId(joined.memberId()))));
+        assertThat(coordinator.classicGroups.get("g").state).isEqualTo(ClassicGroup.State.EMPTY);
+        // When the offsets retention check runs
+        coordinator.checkOffsetRetentionOnNextTick();
+        coordinator.tick();
+        // Then the group is gone, in memory and in the log (a reload does not bring it back)
+        assertThat(coordinator.classicGroups).doesNotContainKey("g");
+        assertThat(GroupTestSupport.loaded(GroupConfig.DEFAULTS, topics, clock, store).classicGroups).doesNotContainKey("g");
+    }
+
+    @Test
+    void shouldKeepAnEmptyGroupWithOffsetsAndAGroupWithMembers() throws Exception {
+        commit(coordinator, "orders", 0, 5);
+        JoinGroupResponseData joined = joinDynamicIn("busy");
+        coordinator.checkOffsetRetentionOnNextTick();
+        coordinator.tick();
+        assertThat(coordinator.classicGroups).containsKeys("g", "busy");
+        assertThat(coordinator.classicGroups.get("busy").members).containsKey(joined.memberId());
+    }
+
+    private JoinGroupResponseData joinDynamicIn(String groupId) {
+        JoinGroupResponseData first = join(join("", null, new byte[] {1}).setGroupId(groupId)).join();
+        CompletableFuture<JoinGroupResponseData> second = join(join(first.memberId(), null, new byte[] {1}).setGroupId(groupId));
+        if (second.getNow(null) == null) {
+            clock.advance(GroupConfig.DEFAULTS.initialRebalanceDelayMs());
+            coordinator.tick();
+        }
+        return second.join();
+    }
+
     private OffsetCommitResponseData commit(GroupCoordinator target, String topic, int partition, long offset) {
         OffsetCommitRequestData request = new OffsetCommitRequestData().setGroupId("g").setGenerationIdOrMemberEpoch(-1)
                 .setMemberId("");

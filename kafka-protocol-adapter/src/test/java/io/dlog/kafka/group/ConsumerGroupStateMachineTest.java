@@ -76,6 +76,19 @@ class ConsumerGroupStateMachineTest {
     }
 
     @Test
+    void shouldDeleteAnEmptyConsumerGroupWithoutOffsetsAtTheNextRetentionCheck() throws Exception {
+        heartbeat("m1", 0, null);
+        assertThat(heartbeat("m1", -1, null).errorCode()).isEqualTo(Errors.NONE.code()); // leaves
+        assertThat(coordinator.consumerGroups.get("g").members).isEmpty();
+
+        coordinator.checkOffsetRetentionOnNextTick();
+        coordinator.tick();
+
+        assertThat(coordinator.consumerGroups).doesNotContainKey("g");
+        assertThat(GroupTestSupport.loaded(GroupConfig.DEFAULTS, topics, clock, store).consumerGroups).doesNotContainKey("g");
+    }
+
+    @Test
     void shouldFenceStaleEpochsAndUnknownMembers() {
         heartbeat("m1", 0, null);
         assertThat(heartbeat("m1", 7, List.of()).errorCode()).isEqualTo(Errors.FENCED_MEMBER_EPOCH.code());
