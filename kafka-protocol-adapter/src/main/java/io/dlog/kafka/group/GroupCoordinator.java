@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * memory and written to {@code __consumer_offsets} (one partition per group,
  * {@code abs(groupId.hashCode()) % partitions}, as Kafka). Loaded by replaying the partitions of that
  * topic this node leads once it has caught up with the cluster image; until then group requests get
- * COORDINATOR_LOAD_IN_PROGRESS, and a request for a group whose partition another node leads gets
+ * COORDINATOR_LOAD_IN_PROGRESS (COORDINATOR_NOT_AVAILABLE while a failed load is retried), and a
+ * request for a group whose partition another node leads gets
  * NOT_COORDINATOR (FindCoordinator answers with the leader of the group's partition).
  *
  * <p>Thread-safety: one monitor (this object) guards all state; every public method takes it, does
@@ -75,6 +76,8 @@ public final class GroupCoordinator {
     final Map<String, ConsumerGroup> consumerGroups = new HashMap<>();
     private volatile GroupStore store;
     private volatile boolean loaded;
+    /** Why the last load attempt failed; null while none failed or once loaded. */
+    private volatile Exception loadFailure;
     private long nextOffsetExpiryCheck;
 
     /** Regexes resolved on the caller's thread: for state-machine tests only. */
@@ -102,20 +105,10 @@ public final class GroupCoordinator {
     public static GroupCoordinator start(BrokerContext context, GroupConfig config) {
         GroupCoordinator coordinator = new GroupCoordinator(config, TopicMetadata.of(context.topics()),
                 context.clock(), context.scheduler());
-        Thread loader = new Thread(() -> {
-            try {
-                coordinator.load(OffsetsTopicStore.open(context.topics(), context.clock(), config.offsetsTopicPartitions(),
-                        context.scheduler()::isShutdown));
-            } catch (IOException | RuntimeException e) {
-                if (context.scheduler().isShutdown()) {
-                    LOG.debug("Broker stopped while the group coordinator loaded", e); // a failed start: not news
-                } else {
-                    LOG.error("Loading the group coordinator failed; group requests will be refused", e);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "dlog-group-loader");
+        Thread loader = new Thread(() -> coordinator.loadRetrying(
+                () -> OffsetsTopicStore.open(context.topics(), context.clock(), config.offsetsTopicPartitions(),
+                        context.scheduler()::isShutdown),
+                context.scheduler()::isShutdown, Thread::sleep), "dlog-group-loader");
         loader.setDaemon(true);
         loader.start();
         try {
@@ -125,6 +118,59 @@ public final class GroupCoordinator {
             LOG.debug("Scheduler already stopped; no group timers", e);
         }
         return coordinator;
+    }
+
+    /** Opens the group store: blocking. */
+    interface StoreOpener {
+        GroupStore open() throws IOException, InterruptedException;
+    }
+
+    /** Sleeps between load attempts (tests pass one that does not). */
+    interface Sleeper {
+        void sleep(long millis) throws InterruptedException;
+    }
+
+    static final long FIRST_LOAD_RETRY_MS = 1_000;
+    static final long MAX_LOAD_RETRY_MS = 30_000;
+
+    /**
+     * Loads, retrying with a doubling backoff until it succeeds or the broker stops. A failed load must
+     * not leave every group request at COORDINATOR_LOAD_IN_PROGRESS forever: while the last attempt failed,
+     * requests get COORDINATOR_NOT_AVAILABLE (clients look for the coordinator again) and each failure is
+     * logged at ERROR with its cause. Runs on the loader thread.
+     */
+    void loadRetrying(StoreOpener opener, java.util.function.BooleanSupplier stopped, Sleeper sleeper) {
+        long backoff = FIRST_LOAD_RETRY_MS;
+        for (int attempt = 1; !stopped.getAsBoolean(); attempt++) {
+            try {
+                load(opener.open());
+                loadFailure = null;
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (stopped.getAsBoolean()) {
+                    LOG.debug("Broker stopped while the group coordinator loaded", e); // a failed start: not news
+                    return;
+                }
+                loadFailure = e;
+                LOG.error("Loading the group coordinator failed (attempt {}); group requests get COORDINATOR_NOT_AVAILABLE;"
+                        + " retrying in {} ms", attempt, backoff, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            try {
+                sleeper.sleep(backoff);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            backoff = Math.min(MAX_LOAD_RETRY_MS, backoff * 2);
+        }
+    }
+
+    /** The error a request gets before the groups are loaded: still loading, or the last load failed. */
+    private Errors notLoaded() {
+        return loadFailure != null ? Errors.COORDINATOR_NOT_AVAILABLE : Errors.COORDINATOR_LOAD_IN_PROGRESS;
     }
 
     /** Replays the store into memory and starts serving. Blocking; once. */
@@ -166,6 +212,8 @@ public final class GroupCoordinator {
         });
         synchronized (this) {
             long now = now();
+            classicGroups.clear(); // what a failed attempt may have restored
+            consumerGroups.clear();
             groups.forEach((groupId, snapshot) -> restoreGroup(groupId, snapshot, now));
             committed.forEach((groupId, values) -> {
                 if (!values.isEmpty()) {
@@ -223,7 +271,7 @@ public final class GroupCoordinator {
      */
     private Errors unavailable(String groupId) {
         if (!loaded) {
-            return Errors.COORDINATOR_LOAD_IN_PROGRESS;
+            return notLoaded();
         }
         if (groupId != null && !topics.leadsOffsetsPartition(partitionFor(groupId))) {
             return Errors.NOT_COORDINATOR;
@@ -446,7 +494,7 @@ public final class GroupCoordinator {
         if (!loaded) {
             DescribeGroupsResponseData response = new DescribeGroupsResponseData();
             request.groups().forEach(g -> response.groups().add(new DescribeGroupsResponseData.DescribedGroup()
-                    .setGroupId(g).setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code())));
+                    .setGroupId(g).setErrorCode(notLoaded().code())));
             return response;
         }
         return queries.describe(version, request);
@@ -454,7 +502,7 @@ public final class GroupCoordinator {
 
     public synchronized ListGroupsResponseData listGroups(ListGroupsRequestData request) {
         if (!loaded) {
-            return new ListGroupsResponseData().setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
+            return new ListGroupsResponseData().setErrorCode(notLoaded().code());
         }
         return queries.list(request);
     }
@@ -463,7 +511,7 @@ public final class GroupCoordinator {
         if (!loaded) {
             DeleteGroupsResponseData response = new DeleteGroupsResponseData();
             request.groupsNames().forEach(g -> response.results().add(new DeleteGroupsResponseData.DeletableGroupResult()
-                    .setGroupId(g).setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code())));
+                    .setGroupId(g).setErrorCode(notLoaded().code())));
             return CompletableFuture.completedFuture(response);
         }
         return queries.delete(request);
@@ -489,7 +537,7 @@ public final class GroupCoordinator {
         if (!loaded) {
             ConsumerGroupDescribeResponseData response = new ConsumerGroupDescribeResponseData();
             request.groupIds().forEach(g -> response.groups().add(new ConsumerGroupDescribeResponseData.DescribedGroup()
-                    .setGroupId(g).setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code())));
+                    .setGroupId(g).setErrorCode(notLoaded().code())));
             return response;
         }
         return consumer.describe(request);

@@ -178,6 +178,35 @@ class ClassicGroupStateMachineTest {
         assertThat(coordinator.classicGroups.get("busy").members).containsKey(joined.memberId());
     }
 
+    @Test
+    void shouldRetryAFailedLoadAndAnswerCoordinatorNotAvailableMeanwhile() {
+        // Given a coordinator whose store fails to open twice
+        GroupCoordinator fresh = new GroupCoordinator(GroupConfig.DEFAULTS, topics, clock);
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        List<Short> errorsWhileFailing = new java.util.ArrayList<>();
+        List<Long> backoffs = new java.util.ArrayList<>();
+        assertThat(fresh.joinGroup(JOIN_V9, "client", "/127.0.0.1", join("", null, new byte[] {1})).join().errorCode())
+                .isEqualTo(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
+        // When it loads
+        fresh.loadRetrying(() -> {
+            if (attempts.incrementAndGet() <= 2) {
+                throw new java.io.IOException("disk says no");
+            }
+            return store;
+        }, () -> false, millis -> {
+            backoffs.add(millis);
+            errorsWhileFailing.add(fresh.joinGroup(JOIN_V9, "client", "/127.0.0.1", join("", null, new byte[] {1}))
+                    .join().errorCode());
+        });
+        // Then it retried with a growing backoff, said COORDINATOR_NOT_AVAILABLE meanwhile, and serves now
+        assertThat(attempts.get()).isEqualTo(3);
+        assertThat(backoffs).containsExactly(GroupCoordinator.FIRST_LOAD_RETRY_MS, 2 * GroupCoordinator.FIRST_LOAD_RETRY_MS);
+        assertThat(errorsWhileFailing).containsOnly(Errors.COORDINATOR_NOT_AVAILABLE.code());
+        assertThat(fresh.isLoaded()).isTrue();
+        assertThat(fresh.joinGroup(JOIN_V9, "client", "/127.0.0.1", join("", null, new byte[] {1})).join().errorCode())
+                .isEqualTo(Errors.MEMBER_ID_REQUIRED.code());
+    }
+
     private JoinGroupResponseData joinDynamicIn(String groupId) {
         JoinGroupResponseData first = join(join("", null, new byte[] {1}).setGroupId(groupId)).join();
         CompletableFuture<JoinGroupResponseData> second = join(join(first.memberId(), null, new byte[] {1}).setGroupId(groupId));
