@@ -1,6 +1,8 @@
 package io.dlog.log.internal;
 
 import io.dlog.log.EpochEndOffset;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ import java.util.List;
  */
 final class LeaderEpochCache {
     static final String FILE = "leader-epoch-checkpoint";
+    private static final Logger LOG = LoggerFactory.getLogger(LeaderEpochCache.class);
 
     record EpochEntry(int epoch, long startOffset) {
     }
@@ -31,23 +34,60 @@ final class LeaderEpochCache {
         this.entries = List.copyOf(entries);
     }
 
-    /** Loads the checkpoint; a missing or unreadable file gives an empty cache. */
+    /** Reads the epochs a log's batches carry: how a corrupt checkpoint is rebuilt. */
+    interface FromLog {
+        List<EpochEntry> scan() throws IOException;
+    }
+
+    /** Loads the checkpoint; a missing file gives an empty cache. For tests and logs without data. */
     static LeaderEpochCache load(Path dir) throws IOException {
+        return load(dir, List::of);
+    }
+
+    /**
+     * Loads the checkpoint; a missing file gives an empty cache. A file that does not parse, or whose
+     * epochs or offsets do not increase, is rebuilt from the epochs stamped in the log's batches (as
+     * Kafka's recovery reassigns them from each batch's partitionLeaderEpoch) and rewritten, with a
+     * warning: an empty cache would make OffsetsForLeaderEpoch answer UNDEFINED and followers truncate
+     * wrongly.
+     */
+    static LeaderEpochCache load(Path dir, FromLog fromLog) throws IOException {
         Path f = dir.resolve(FILE);
-        List<EpochEntry> list = new ArrayList<>();
-        if (Files.exists(f)) {
-            try {
-                List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
-                int count = Integer.parseInt(lines.get(1).trim());
-                for (int i = 0; i < count; i++) {
-                    String[] parts = lines.get(2 + i).trim().split("\\s+");
-                    list.add(new EpochEntry(Integer.parseInt(parts[0]), Long.parseLong(parts[1])));
-                }
-            } catch (RuntimeException e) {
-                list.clear();
-            }
+        if (!Files.exists(f)) {
+            return new LeaderEpochCache(f, List.of());
         }
-        return new LeaderEpochCache(f, list);
+        List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+        String corrupt = null;
+        List<EpochEntry> list = new ArrayList<>();
+        try {
+            if (!"0".equals(lines.get(0).trim())) {
+                corrupt = "unknown version " + lines.get(0);
+            } else {
+                int count = Integer.parseInt(lines.get(1).trim());
+                if (count < 0 || lines.size() - 2 < count) {
+                    corrupt = "count " + count + " but " + (lines.size() - 2) + " entries";
+                }
+                for (int i = 0; corrupt == null && i < count; i++) {
+                    String[] parts = lines.get(2 + i).trim().split("\\s+");
+                    EpochEntry entry = new EpochEntry(Integer.parseInt(parts[0]), Long.parseLong(parts[1]));
+                    EpochEntry previous = list.isEmpty() ? null : list.get(list.size() - 1);
+                    if (parts.length != 2 || entry.epoch() < 0 || entry.startOffset() < 0 || previous != null
+                            && (entry.epoch() <= previous.epoch() || entry.startOffset() <= previous.startOffset())) {
+                        corrupt = "bad entry '" + lines.get(2 + i) + "'";
+                    }
+                    list.add(entry);
+                }
+            }
+        } catch (RuntimeException e) {
+            corrupt = e.toString();
+        }
+        if (corrupt == null) {
+            return new LeaderEpochCache(f, list);
+        }
+        LeaderEpochCache rebuilt = new LeaderEpochCache(f, List.of());
+        rebuilt.replace(fromLog.scan());
+        LOG.warn("{} is corrupt ({}); rebuilt from the log's batches: {}", f, corrupt, rebuilt.entries);
+        return rebuilt;
     }
 
     int latestEpoch() {

@@ -59,7 +59,7 @@ final class LogLoader {
             active.flush();
         }
         long logStart = Math.min(Math.max(checkpoint, segments.firstKey()), logEnd);
-        LeaderEpochCache epochs = LeaderEpochCache.load(dir);
+        LeaderEpochCache epochs = LeaderEpochCache.load(dir, () -> epochsInBatches(segments));
         epochs.truncateFromEnd(logEnd);
         epochs.truncateFromStart(logStart);
         ProducerStateManager producers = new ProducerStateManager(dir);
@@ -143,16 +143,53 @@ final class LogLoader {
         }
     }
 
+    /** Each epoch's first offset, from the partitionLeaderEpoch of every batch header (increasing epochs only). */
+    static List<LeaderEpochCache.EpochEntry> epochsInBatches(ConcurrentNavigableMap<Long, LogSegment> segments)
+            throws IOException {
+        List<LeaderEpochCache.EpochEntry> entries = new ArrayList<>();
+        ByteBuffer header = ByteBuffer.allocate(BatchFormat.HEADER_SIZE);
+        int latest = -1;
+        for (LogSegment seg : segments.values()) {
+            int pos = 0;
+            int limit = seg.size();
+            while (pos + BatchFormat.HEADER_SIZE <= limit) {
+                header.clear();
+                seg.readHeader(header, pos);
+                int epoch = BatchFormat.partitionLeaderEpoch(header, 0);
+                if (epoch > latest) {
+                    latest = epoch;
+                    entries.add(new LeaderEpochCache.EpochEntry(epoch, BatchFormat.baseOffset(header, 0)));
+                }
+                pos += BatchFormat.totalSize(header, 0);
+            }
+        }
+        return entries;
+    }
+
     static long readLogStartCheckpoint(Path dir) throws IOException {
         Path f = dir.resolve(LOG_START_CHECKPOINT);
         if (!Files.exists(f)) {
             return -1;
         }
+        String content = Files.readString(f, StandardCharsets.UTF_8);
         try {
-            return Long.parseLong(Files.readString(f, StandardCharsets.UTF_8).trim());
+            long offset = Long.parseLong(content.trim());
+            if (offset >= 0) {
+                return offset;
+            }
         } catch (NumberFormatException e) {
-            return -1;
+            // refused below
         }
+        // The file is written atomically, so this is corruption. Guessing (the first segment's base offset)
+        // would serve records DeleteRecords removed: the partition does not open, and says why.
+        throw new IOException(f + " is corrupt (" + abbreviate(content) + "): the log start offset"
+                + " cannot be recovered from the log; restore the file, or delete it to accept that records deleted"
+                + " by DeleteRecords in the first segment come back");
+    }
+
+    private static String abbreviate(String content) {
+        String flat = content.strip().replace('\n', ' ');
+        return flat.length() > 40 ? flat.substring(0, 40) + "..." : flat;
     }
 
     static void writeLogStartCheckpoint(Path dir, long offset) throws IOException {

@@ -55,6 +55,52 @@ class RecoveryTest {
     }
 
     @Test
+    void shouldRebuildACorruptLeaderEpochCheckpointFromTheBatches() throws Exception {
+        // Given a log written under epochs 0, 3 and 7
+        manager = LogTestSupport.open(dir, clock, config);
+        PartitionLog log = manager.getOrCreate(tp, config);
+        append(log, TestBatches.of("a", "b").timestamp(T0).build(), 0);
+        append(log, TestBatches.of("c").timestamp(T0).build(), 3);
+        append(log, TestBatches.of("d").timestamp(T0).build(), 3);
+        append(log, TestBatches.of("e").timestamp(T0).build(), 7);
+        manager.close();
+        manager = null;
+        Path checkpoint = dir.resolve(tp.dirName()).resolve(LeaderEpochCache.FILE);
+        String written = Files.readString(checkpoint);
+        // When the checkpoint is damaged (a bad line)
+        Files.writeString(checkpoint, written.replace("3 2", "3 x"));
+        // Then reopening rebuilds it from the batches instead of starting with no epochs
+        log = reopen();
+        assertThat(log.endOffsetForEpoch(0)).isEqualTo(new io.dlog.log.EpochEndOffset(0, 2));
+        assertThat(log.endOffsetForEpoch(3)).isEqualTo(new io.dlog.log.EpochEndOffset(3, 4));
+        assertThat(log.endOffsetForEpoch(7)).isEqualTo(new io.dlog.log.EpochEndOffset(7, 5));
+        assertThat(Files.readString(checkpoint)).isEqualTo(written);
+    }
+
+    @Test
+    void shouldRefuseToOpenAPartitionWhoseLogStartCheckpointIsCorrupt() throws Exception {
+        // Given records deleted up to offset 2 (inside the first segment)
+        manager = LogTestSupport.open(dir, clock, config);
+        PartitionLog log = manager.getOrCreate(tp, config);
+        for (int i = 0; i < 4; i++) {
+            append(log, TestBatches.of("v" + i).timestamp(T0).build());
+        }
+        log.deleteRecordsBefore(2).get();
+        manager.close();
+        manager = null;
+        // When the log-start checkpoint is damaged
+        Path checkpoint = dir.resolve(tp.dirName()).resolve(LogLoader.LOG_START_CHECKPOINT);
+        Files.writeString(checkpoint, "2#garbage\n");
+        // Then the log does not open (it would otherwise start at 0 and serve v0 and v1 again), and says why
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LogTestSupport.open(dir, clock, config))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining(LogLoader.LOG_START_CHECKPOINT)
+                .hasMessageContaining("corrupt");
+        // And with the file restored it opens where it was
+        Files.writeString(checkpoint, "2\n");
+        assertThat(LogTestSupport.readValues(reopen(), 2)).containsExactly("v2", "v3");
+    }
+
+    @Test
     void shouldTruncateATornTail() throws Exception {
         long size = writeThree();
         ByteBuffer partial = TestBatches.of("torn-" + "x".repeat(100)).timestamp(T0).build();
