@@ -127,7 +127,7 @@ public final class DLogBroker implements AutoCloseable {
         LogManagerConfig logConfig = new LogManagerConfig(dataDir, Duration.ofMillis(config.retentionCheckIntervalMs()),
                 Duration.ofMillis(config.groupCommitMaxWaitMs()), Math.max(1, Math.min(config.numIoThreads(),
                 Runtime.getRuntime().availableProcessors())), Duration.ofMillis(config.producerIdExpirationMs()),
-                config.cleanerConfig());
+                config.cleanerConfig(), config.maxProducerIdsPerPartition());
         LogManager logs = null;
         RatisMetadataQuorum quorum = null;
         TopicService topics = null;

@@ -26,5 +26,10 @@ public enum AppendError {
     /** The partition's disk failed; the partition is offline until restart. */
     KAFKA_STORAGE_ERROR,
     /** Append to a partition that was deleted or closed meanwhile. */
-    NOT_LEADER_OR_FOLLOWER
+    NOT_LEADER_OR_FOLLOWER,
+    /**
+     * A new producer id while the partition's producer bound is reached and every kept producer is inside
+     * a transaction: retriable back-pressure.
+     */
+    THROTTLING_QUOTA_EXCEEDED
 }

@@ -34,6 +34,7 @@ public final class BrokerConfig {
     public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
     public static final String GROUP_COMMIT_MAX_WAIT_MS = "dlog.flush.group.commit.max.wait.ms";
     public static final String MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS = "max.incremental.fetch.session.cache.slots";
+    public static final String PRODUCER_IDS_PER_PARTITION_MAX = "dlog.producer.ids.per.partition.max";
     public static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
     public static final String CONNECTION_MAX_REQUEST_BYTES = "dlog.connection.max.request.bytes";
     public static final String MAX_CONNECTIONS = "max.connections";
@@ -186,6 +187,10 @@ public final class BrokerConfig {
             .define(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, ConfigDef.Type.INT, 1000, ConfigDef.Range.atLeast(0),
                     ConfigDef.Importance.MEDIUM, "Incremental fetch sessions the broker keeps (KIP-227); "
                             + "which session yields its slot follows Kafka's FetchSessionCache rule.")
+            .define(PRODUCER_IDS_PER_PARTITION_MAX, ConfigDef.Type.INT, 10_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.LOW, "DLog: producer ids whose idempotence state one partition keeps (Kafka keeps "
+                            + "any number until producer.id.expiration.ms; KIP-936). Past it the least recently writing "
+                            + "producer outside a transaction is forgotten early.")
             .define("producer.id.expiration.ms", ConfigDef.Type.INT, 86_400_000, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.LOW, "How long a partition keeps an idle producer's state (not one inside a transaction).")
             .define("transaction.version", ConfigDef.Type.SHORT, (short) 2, ConfigDef.Range.between(1, 2),
@@ -576,6 +581,10 @@ public final class BrokerConfig {
 
     public int maxIncrementalFetchSessionCacheSlots() {
         return (Integer) parsed.get(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS);
+    }
+
+    public int maxProducerIdsPerPartition() {
+        return (Integer) parsed.get(PRODUCER_IDS_PER_PARTITION_MAX);
     }
 
     /** producer.id.expiration.ms (Kafka's 86400000). */

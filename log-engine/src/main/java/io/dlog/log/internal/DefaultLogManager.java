@@ -123,7 +123,7 @@ public final class DefaultLogManager implements LogManager {
     }
 
     private DefaultPartitionLog openPartition(TopicPartition tp, Path dir, LogConfig cfg) throws IOException {
-        LogLoader.Loaded loaded = LogLoader.load(dir, cfg);
+        LogLoader.Loaded loaded = LogLoader.load(dir, cfg, config.maxProducerIdsPerPartition());
         return new DefaultPartitionLog(tp, loaded, cfg, clock, writerFor(tp), janitor,
                 config.producerIdExpiration().toMillis());
     }

@@ -37,6 +37,10 @@ final class LogLoader {
     }
 
     static Loaded load(Path dir, LogConfig config) throws IOException {
+        return load(dir, config, ProducerStateManager.DEFAULT_MAX_PRODUCERS);
+    }
+
+    static Loaded load(Path dir, LogConfig config, int maxProducers) throws IOException {
         Files.createDirectories(dir);
         SegmentSwap.recover(dir);
         List<Long> bases = cleanAndListSegments(dir);
@@ -62,7 +66,7 @@ final class LogLoader {
         LeaderEpochCache epochs = LeaderEpochCache.load(dir, () -> epochsInBatches(segments));
         epochs.truncateFromEnd(logEnd);
         epochs.truncateFromStart(logStart);
-        ProducerStateManager producers = new ProducerStateManager(dir);
+        ProducerStateManager producers = new ProducerStateManager(dir, maxProducers);
         long snapshot = producers.loadSnapshot(logEnd);
         replayProducers(segments, producers, snapshot < 0 ? segments.firstKey() : snapshot);
         producers.truncateHead(logStart);

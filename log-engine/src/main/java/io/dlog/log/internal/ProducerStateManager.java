@@ -9,8 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,6 +41,13 @@ import java.util.zip.CRC32C;
  *
  * <p>Persistence: {@code <offset>.snapshot} files (written at roll and close, CRC32C-protected); on open
  * the newest usable snapshot is loaded and batch headers after it are replayed ({@link #replay}).
+ *
+ * <p>Bound (KIP-936's concern: a client that starts a new idempotent producer per message grows this
+ * state without limit until producer.id.expiration.ms): at most {@code maxProducers} ids per partition.
+ * Past it the producer that appended least recently and is not inside a transaction is forgotten early,
+ * exactly as if its state had expired (a retry of its last batches would no longer be recognised as a
+ * duplicate). A new producer is refused (THROTTLING_QUOTA_EXCEEDED, retriable) only when every kept
+ * producer is inside a transaction, which the transaction timeout ends.
  *
  * <p>Thread-safety: mutated only by the partition's writer thread; entries are immutable and kept in a
  * concurrent map so {@link #activeProducers()} may run on any thread.
@@ -112,15 +122,37 @@ final class ProducerStateManager {
         }
     }
 
+    /** Kafka has no per-partition bound; this one is DLog's (dlog.producer.ids.per.partition.max). */
+    static final int DEFAULT_MAX_PRODUCERS = io.dlog.log.LogManagerConfig.DEFAULT_MAX_PRODUCER_IDS_PER_PARTITION;
+
     private final Path dir;
+    private final int maxProducers;
     private final Map<Long, Entry> producers = new ConcurrentHashMap<>();
+    /** Producer ids, least recently written first (writer only): the eviction order past the bound. */
+    private final LinkedHashSet<Long> byLastWrite = new LinkedHashSet<>();
+    private long evicted;
     /** Open transactions by first offset (writer only). */
     private final TreeMap<Long, Long> ongoing = new TreeMap<>();
     /** Completed transactions whose marker is not yet below the high watermark: {first, marker} (writer only). */
     private final ArrayDeque<long[]> unstableCompleted = new ArrayDeque<>();
 
     ProducerStateManager(Path dir) {
+        this(dir, DEFAULT_MAX_PRODUCERS);
+    }
+
+    ProducerStateManager(Path dir, int maxProducers) {
         this.dir = dir;
+        this.maxProducers = maxProducers;
+    }
+
+    /** Producers whose state is kept. Any thread. */
+    int size() {
+        return producers.size();
+    }
+
+    /** Producers forgotten early because the bound was reached (writer only). */
+    long evictedByBound() {
+        return evicted;
     }
 
     /**
@@ -170,6 +202,10 @@ final class ProducerStateManager {
                         ? AppendError.INVALID_PRODUCER_EPOCH : AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER;
                 return Staged.refuse(error, problem);
             }
+            if (current == null && !hasRoomForNewProducer(staged)) {
+                return Staged.refuse(AppendError.THROTTLING_QUOTA_EXCEEDED, "partition holds " + producers.size()
+                        + " producers, all inside transactions (bound " + maxProducers + "); retry later");
+            }
             boolean transactional = BatchFormat.isTransactional(buf, at);
             if (!transactional && current != null && current.txnFirstOffset() >= 0) {
                 return Staged.refuse(AppendError.INVALID_TXN_STATE,
@@ -190,6 +226,15 @@ final class ProducerStateManager {
             return new Staged(null, null, range, Map.of(), List.of());
         }
         return Staged.refuse(AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER, "request mixes duplicate and new batches");
+    }
+
+    /** Room for one more producer: under the bound, or one (not staged by this request) can be evicted. */
+    private boolean hasRoomForNewProducer(Map<Long, Entry> staged) {
+        long newInRequest = staged.keySet().stream().filter(pid -> !producers.containsKey(pid)).count();
+        if (producers.size() + newInRequest < maxProducers) {
+            return true;
+        }
+        return producers.size() - ongoing.size() > staged.size();
     }
 
     private Staged stageUnsequenced(long pid, short epoch, long offset, Map<Long, Entry> staged) {
@@ -265,6 +310,7 @@ final class ProducerStateManager {
         for (Entry e : staged.updates().values()) {
             put(e);
         }
+        evictBeyondBound(staged.updates().keySet());
         if (staged.completed().isEmpty()) {
             return List.of();
         }
@@ -281,8 +327,30 @@ final class ProducerStateManager {
         return aborted;
     }
 
-    /** Replaces a producer's entry, keeping the open-transaction map in step. Writer only. */
+    /**
+     * Forgets the least recently written producers outside transactions while above the bound, never one
+     * of {@code keep} (just written). Writer only.
+     */
+    private void evictBeyondBound(Collection<Long> keep) {
+        if (producers.size() <= maxProducers) {
+            return;
+        }
+        Iterator<Long> oldestFirst = byLastWrite.iterator();
+        while (producers.size() > maxProducers && oldestFirst.hasNext()) {
+            long pid = oldestFirst.next();
+            Entry e = producers.get(pid);
+            if (e != null && e.txnFirstOffset() < 0 && !keep.contains(pid)) {
+                oldestFirst.remove();
+                producers.remove(pid);
+                evicted++;
+            }
+        }
+    }
+
+    /** Replaces a producer's entry, keeping the open-transaction map and the write order in step. Writer only. */
     private void put(Entry e) {
+        byLastWrite.remove(e.producerId());
+        byLastWrite.add(e.producerId());
         Entry old = producers.put(e.producerId(), e);
         if (old != null && old.txnFirstOffset() >= 0 && old.txnFirstOffset() != e.txnFirstOffset()) {
             ongoing.remove(old.txnFirstOffset());
@@ -294,6 +362,7 @@ final class ProducerStateManager {
 
     private void remove(Entry e) {
         producers.remove(e.producerId());
+        byLastWrite.remove(e.producerId());
         if (e.txnFirstOffset() >= 0) {
             ongoing.remove(e.txnFirstOffset());
         }
@@ -354,6 +423,9 @@ final class ProducerStateManager {
         Entry base = current != null ? current : newEntry(pid, epoch);
         Entry next = base.with(epoch, meta, ts, Math.max(appendTime, ts));
         put(BatchFormat.isTransactional(batch, at) ? next.inTransaction(first) : next);
+        if (current == null) {
+            evictBeyondBound(List.of(pid)); // replay never refuses: the leader accepted the batch
+        }
         return null;
     }
 
@@ -472,6 +544,7 @@ final class ProducerStateManager {
      */
     long loadSnapshot(long logEndOffset, long atOrBelow) throws IOException {
         producers.clear();
+        byLastWrite.clear();
         ongoing.clear();
         unstableCompleted.clear();
         List<Long> offsets = snapshotOffsets();
@@ -487,7 +560,9 @@ final class ProducerStateManager {
             }
             Map<Long, Entry> loaded = readSnapshot(file);
             if (loaded != null) {
-                loaded.values().forEach(this::put);
+                // oldest writer first, so the eviction order survives a restart
+                loaded.values().stream().sorted(Comparator.comparingLong(Entry::lastAppendTime)).forEach(this::put);
+                evictBeyondBound(List.of());
                 return offset;
             }
         }
@@ -497,6 +572,7 @@ final class ProducerStateManager {
     /** The log was emptied (replica truncation to nothing): no producer, no snapshot. Writer only. */
     void truncateFully() throws IOException {
         producers.clear();
+        byLastWrite.clear();
         ongoing.clear();
         unstableCompleted.clear();
         for (long offset : snapshotOffsets()) {

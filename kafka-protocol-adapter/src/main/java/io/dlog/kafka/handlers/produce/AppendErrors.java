@@ -21,6 +21,7 @@ final class AppendErrors {
             case NOT_LEADER_OR_FOLLOWER -> Errors.NOT_LEADER_OR_FOLLOWER;
             case TRANSACTION_COORDINATOR_FENCED -> Errors.TRANSACTION_COORDINATOR_FENCED;
             case INVALID_TXN_STATE -> Errors.INVALID_TXN_STATE;
+            case THROTTLING_QUOTA_EXCEEDED -> Errors.THROTTLING_QUOTA_EXCEEDED;
         };
     }
 }
