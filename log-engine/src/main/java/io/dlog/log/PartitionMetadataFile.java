@@ -2,12 +2,9 @@ package io.dlog.log;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.UUID;
@@ -42,16 +39,11 @@ public final class PartitionMetadataFile {
         return Optional.empty();
     }
 
-    /** Stamps {@code topicId} durably (temp file, fsync, rename). */
+    /** Stamps {@code topicId} durably (temp file, fsync, rename, fsync of the folder). */
     public static void write(Path partitionDir, UUID topicId) throws IOException {
         ByteBuffer id = ByteBuffer.allocate(16).putLong(topicId.getMostSignificantBits()).putLong(topicId.getLeastSignificantBits());
         String text = "version: 0\ntopic_id: " + Base64.getUrlEncoder().withoutPadding().encodeToString(id.array()) + "\n";
-        Path tmp = partitionDir.resolve(FILE + ".tmp");
-        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
-            channel.force(true);
-        }
-        Files.move(tmp, partitionDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        io.dlog.log.internal.FileIo.writeAtomically(partitionDir.resolve(FILE),
+                ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

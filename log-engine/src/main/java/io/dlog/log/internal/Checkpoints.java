@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -22,7 +21,7 @@ final class Checkpoints {
 
     static void writeAtomically(Path target, ByteBuffer content) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = FileIo.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             while (content.hasRemaining()) {
                 ch.write(content);
@@ -31,9 +30,9 @@ final class Checkpoints {
             ch.force(true);
         }
         try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            FileIo.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            FileIo.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
         fsyncDir(target.getParent());
     }
@@ -44,14 +43,7 @@ final class Checkpoints {
 
     /** Makes a rename or create durable; ignored where the platform cannot open folders. */
     static void fsyncDir(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            io.dlog.log.BlockingCallGuard.check("fsync of a checkpoint");
-            ch.force(true);
-        } catch (IOException e) {
-            if (System.getProperty("os.name", "").startsWith("Windows")) {
-                return;
-            }
-            throw e;
-        }
+        io.dlog.log.BlockingCallGuard.check("fsync of a checkpoint");
+        FileIo.fsyncDir(dir);
     }
 }

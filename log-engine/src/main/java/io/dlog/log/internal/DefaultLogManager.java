@@ -79,7 +79,7 @@ public final class DefaultLogManager implements LogManager {
     /** Opens (recovering) every partition folder under the data folder and starts the threads. */
     public static LogManager open(LogManagerConfig config, Clock clock, Function<String, LogConfig> configs)
             throws IOException {
-        Files.createDirectories(config.dataDir());
+        FileIo.createDirectories(config.dataDir());
         DefaultLogManager manager = new DefaultLogManager(config, clock);
         try {
             manager.loadAll(configs);
@@ -178,7 +178,7 @@ public final class DefaultLogManager implements LogManager {
             CompletableFuture<Path> renamed = log.onWriter(() -> {
                 Path target = log.dir().resolveSibling(log.dir().getFileName() + "."
                         + UUID.randomUUID().toString().replace("-", "") + DELETE_SUFFIX);
-                Files.move(log.dir(), target);
+                FileIo.move(log.dir(), target);
                 Checkpoints.fsyncDir(target.getParent());
                 List<LogSegment> segs = new ArrayList<>(log.segments().values());
                 janitor.deleteDirLater(target, segs, log.config().fileDeleteDelayMs());

@@ -384,6 +384,8 @@ final class DefaultPartitionLog implements PartitionLog {
         LogSegment fresh = LogSegment.create(dir, logEndOffset);
         segments.put(fresh.baseOffset(), fresh);
         active = fresh;
+        // Written crash-atomically, which fsyncs the folder: that makes the new segment's entry durable
+        // before any append to it is acknowledged (PowerLossCrashTest).
         producers.writeSnapshot(logEndOffset);
         if (config.flushMode() == FlushMode.FSYNC) {
             unflushed.add(old);

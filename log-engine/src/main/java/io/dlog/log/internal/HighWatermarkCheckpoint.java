@@ -53,7 +53,7 @@ final class HighWatermarkCheckpoint {
     }
 
     static void delete(Path dir) throws IOException {
-        if (Files.deleteIfExists(dir.resolve(FILE))) {
+        if (FileIo.deleteIfExists(dir.resolve(FILE))) {
             Checkpoints.fsyncDir(dir);
         }
     }

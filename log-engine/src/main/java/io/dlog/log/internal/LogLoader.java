@@ -41,7 +41,8 @@ final class LogLoader {
     }
 
     static Loaded load(Path dir, LogConfig config, int maxProducers) throws IOException {
-        Files.createDirectories(dir);
+        boolean fresh = !Files.isDirectory(dir);
+        FileIo.createDirectories(dir);
         SegmentSwap.recover(dir);
         List<Long> bases = cleanAndListSegments(dir);
         long checkpoint = readLogStartCheckpoint(dir);
@@ -51,6 +52,13 @@ final class LogLoader {
             LogSegment s = LogSegment.create(dir, Math.max(0, checkpoint));
             segments.put(s.baseOffset(), s);
             logEnd = s.baseOffset();
+            // The new segment's entry and, for a new partition, the partition folder's entry in the data
+            // folder: without these fsyncs a power cut loses the whole partition, acknowledged appends
+            // included (Kafka flushes the parent folder of a new log folder too).
+            Checkpoints.fsyncDir(dir);
+            if (fresh) {
+                Checkpoints.fsyncDir(dir.getParent());
+            }
         } else {
             for (int i = 0; i < bases.size() - 1; i++) {
                 segments.put(bases.get(i), LogSegment.openSealed(dir, bases.get(i), bases.get(i + 1),
@@ -80,7 +88,7 @@ final class LogLoader {
             for (Path p : files.toList()) {
                 String name = p.getFileName().toString();
                 if (name.endsWith(".deleted") || name.endsWith(".tmp")) {
-                    Files.deleteIfExists(p);
+                    FileIo.deleteIfExists(p);
                 } else if (name.endsWith(".log") && name.length() == 24
                         && name.substring(0, 20).chars().allMatch(Character::isDigit)) {
                     bases.add(Long.parseLong(name.substring(0, 20)));

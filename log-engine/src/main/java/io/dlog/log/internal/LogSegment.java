@@ -63,7 +63,7 @@ final class LogSegment {
     }
 
     static LogSegment create(Path dir, long baseOffset) throws IOException {
-        FileChannel ch = FileChannel.open(dir.resolve(fileName(baseOffset, ".log")), StandardOpenOption.CREATE,
+        FileChannel ch = FileIo.open(dir.resolve(fileName(baseOffset, ".log")), StandardOpenOption.CREATE,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
         if (ch.size() > 0) {
             ch.truncate(0);
@@ -79,10 +79,10 @@ final class LogSegment {
      * then writes the offset and time indexes.
      */
     static LogSegment createCleaned(Path dir, long baseOffset) throws IOException {
-        FileChannel ch = FileChannel.open(SegmentSwap.cleanedLog(dir, baseOffset), StandardOpenOption.CREATE,
+        FileChannel ch = FileIo.open(SegmentSwap.cleanedLog(dir, baseOffset), StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE);
         Path txn = SegmentSwap.cleanedTxnIndex(dir, baseOffset);
-        Files.deleteIfExists(txn);
+        FileIo.deleteIfExists(txn);
         return new LogSegment(dir, baseOffset, ch, 0, new OffsetIndex(), new TimeIndex(), TxnIndex.empty(txn));
     }
 
@@ -90,8 +90,8 @@ final class LogSegment {
     void closeAndDeleteCleaned() throws IOException {
         channel.close();
         txnIndex.close();
-        Files.deleteIfExists(SegmentSwap.cleanedLog(dir, baseOffset));
-        Files.deleteIfExists(SegmentSwap.cleanedTxnIndex(dir, baseOffset));
+        FileIo.deleteIfExists(SegmentSwap.cleanedLog(dir, baseOffset));
+        FileIo.deleteIfExists(SegmentSwap.cleanedTxnIndex(dir, baseOffset));
     }
 
     /**
@@ -100,7 +100,7 @@ final class LogSegment {
      */
     static LogSegment openSealed(Path dir, long baseOffset, long nextSegmentBase, int indexIntervalBytes)
             throws IOException {
-        FileChannel ch = FileChannel.open(dir.resolve(fileName(baseOffset, ".log")), StandardOpenOption.READ,
+        FileChannel ch = FileIo.open(dir.resolve(fileName(baseOffset, ".log")), StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         int size = (int) Math.min(ch.size(), Integer.MAX_VALUE);
         OffsetIndex oi = OffsetIndex.load(dir.resolve(fileName(baseOffset, ".index")), size);
@@ -120,7 +120,7 @@ final class LogSegment {
 
     /** Opens the active segment: every batch is validated (CRC included) and a torn tail truncated. */
     static LogSegment recoverActive(Path dir, long baseOffset, int indexIntervalBytes) throws IOException {
-        FileChannel ch = FileChannel.open(dir.resolve(fileName(baseOffset, ".log")), StandardOpenOption.READ,
+        FileChannel ch = FileIo.open(dir.resolve(fileName(baseOffset, ".log")), StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         int size = (int) Math.min(ch.size(), Integer.MAX_VALUE);
         LogSegment s = new LogSegment(dir, baseOffset, ch, size, new OffsetIndex(), new TimeIndex());
@@ -308,7 +308,7 @@ final class LogSegment {
         for (String suffix : new String[] {".log", ".index", ".timeindex", TxnIndex.SUFFIX}) {
             Path p = dir.resolve(fileName(baseOffset, suffix));
             if (Files.exists(p)) {
-                Files.move(p, dir.resolve(fileName(baseOffset, suffix + ".deleted")),
+                FileIo.move(p, dir.resolve(fileName(baseOffset, suffix + ".deleted")),
                         StandardCopyOption.REPLACE_EXISTING);
             }
         }
@@ -322,7 +322,7 @@ final class LogSegment {
         channel.close();
         txnIndex.close();
         for (String suffix : new String[] {".log", ".index", ".timeindex", TxnIndex.SUFFIX}) {
-            Files.deleteIfExists(dir.resolve(fileName(baseOffset, suffix + ".deleted")));
+            FileIo.deleteIfExists(dir.resolve(fileName(baseOffset, suffix + ".deleted")));
         }
     }
 

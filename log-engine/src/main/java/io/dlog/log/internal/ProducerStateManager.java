@@ -524,7 +524,7 @@ final class ProducerStateManager {
         Checkpoints.writeAtomically(dir.resolve(LogSegment.fileName(offset, SUFFIX)), buf.flip());
         List<Long> offsets = snapshotOffsets();
         for (int i = 0; i < offsets.size() - 2; i++) {
-            Files.deleteIfExists(dir.resolve(LogSegment.fileName(offsets.get(i), SUFFIX)));
+            FileIo.deleteIfExists(dir.resolve(LogSegment.fileName(offsets.get(i), SUFFIX)));
         }
     }
 
@@ -552,7 +552,7 @@ final class ProducerStateManager {
             long offset = offsets.get(i);
             Path file = dir.resolve(LogSegment.fileName(offset, SUFFIX));
             if (offset > logEndOffset) {
-                Files.deleteIfExists(file);
+                FileIo.deleteIfExists(file);
                 continue;
             }
             if (offset > atOrBelow) {
@@ -576,7 +576,7 @@ final class ProducerStateManager {
         ongoing.clear();
         unstableCompleted.clear();
         for (long offset : snapshotOffsets()) {
-            Files.deleteIfExists(dir.resolve(LogSegment.fileName(offset, SUFFIX)));
+            FileIo.deleteIfExists(dir.resolve(LogSegment.fileName(offset, SUFFIX)));
         }
     }
 

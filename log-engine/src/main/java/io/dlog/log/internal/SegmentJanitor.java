@@ -86,7 +86,7 @@ final class SegmentJanitor {
         }
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+                FileIo.deleteIfExists(p);
             }
         }
     }

@@ -66,7 +66,7 @@ final class SegmentSwap {
     /** The swapped-in aborted-transaction index, if the cleaned segment has one, takes its final name. */
     private static void installTxnIndex(Path dir, long base) throws IOException {
         if (Files.exists(swapTxnIndex(dir, base))) {
-            Files.move(swapTxnIndex(dir, base), dir.resolve(LogSegment.fileName(base, TxnIndex.SUFFIX)),
+            FileIo.move(swapTxnIndex(dir, base), dir.resolve(LogSegment.fileName(base, TxnIndex.SUFFIX)),
                     StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
     }
@@ -80,9 +80,9 @@ final class SegmentSwap {
         Checkpoints.writeAtomically(rangeFile(dir, base), rangeEnd + "\n");
         crashPoint.reached("range-written");
         if (Files.exists(cleanedTxnIndex(dir, base))) {
-            Files.move(cleanedTxnIndex(dir, base), swapTxnIndex(dir, base), StandardCopyOption.ATOMIC_MOVE);
+            FileIo.move(cleanedTxnIndex(dir, base), swapTxnIndex(dir, base), StandardCopyOption.ATOMIC_MOVE);
         }
-        Files.move(cleanedLog(dir, base), swapLog(dir, base), StandardCopyOption.ATOMIC_MOVE);
+        FileIo.move(cleanedLog(dir, base), swapLog(dir, base), StandardCopyOption.ATOMIC_MOVE);
         Checkpoints.fsyncDir(dir);
         crashPoint.reached("swap-renamed");
     }
@@ -93,7 +93,7 @@ final class SegmentSwap {
             old.markDeleted();
         }
         crashPoint.reached("old-renamed");
-        Files.move(swapLog(dir, base), dir.resolve(LogSegment.fileName(base, ".log")), StandardCopyOption.ATOMIC_MOVE);
+        FileIo.move(swapLog(dir, base), dir.resolve(LogSegment.fileName(base, ".log")), StandardCopyOption.ATOMIC_MOVE);
         crashPoint.reached("log-installed");
         installTxnIndex(dir, base);
         Checkpoints.fsyncDir(dir);
@@ -101,7 +101,7 @@ final class SegmentSwap {
     }
 
     static void finish(Path dir, long base) throws IOException {
-        Files.deleteIfExists(rangeFile(dir, base));
+        FileIo.deleteIfExists(rangeFile(dir, base));
         Checkpoints.fsyncDir(dir);
     }
 
@@ -120,26 +120,26 @@ final class SegmentSwap {
             long base = Long.parseLong(name.substring(0, 20));
             long end = readRange(p);
             if (Files.exists(cleanedLog(dir, base)) || end < 0) {
-                Files.deleteIfExists(cleanedLog(dir, base));
-                Files.deleteIfExists(cleanedTxnIndex(dir, base));
-                Files.deleteIfExists(swapTxnIndex(dir, base));
+                FileIo.deleteIfExists(cleanedLog(dir, base));
+                FileIo.deleteIfExists(cleanedTxnIndex(dir, base));
+                FileIo.deleteIfExists(swapTxnIndex(dir, base));
             } else if (Files.exists(swapLog(dir, base))) {
                 deleteSegmentFiles(dir, base, end, true);
-                Files.move(swapLog(dir, base), dir.resolve(LogSegment.fileName(base, ".log")),
+                FileIo.move(swapLog(dir, base), dir.resolve(LogSegment.fileName(base, ".log")),
                         StandardCopyOption.ATOMIC_MOVE);
                 installTxnIndex(dir, base);
             } else {
                 deleteSegmentFiles(dir, base, end, false);
                 installTxnIndex(dir, base);
             }
-            Files.delete(p);
+            FileIo.delete(p);
             changed = true;
         }
         for (Path p : files) {
             String name = p.getFileName().toString();
             if ((name.endsWith(CLEANED) || name.endsWith(SWAP)) && Files.exists(p)) {
                 // without a range file nothing was committed
-                Files.delete(p);
+                FileIo.delete(p);
                 changed = true;
             }
         }
@@ -172,14 +172,14 @@ final class SegmentSwap {
         }
         for (long b : doomed) {
             for (String suffix : SEGMENT_SUFFIXES) {
-                Files.deleteIfExists(dir.resolve(LogSegment.fileName(b, suffix)));
+                FileIo.deleteIfExists(dir.resolve(LogSegment.fileName(b, suffix)));
             }
         }
         if (!includeBase) {
             return;
         }
         for (String suffix : SEGMENT_SUFFIXES) {
-            Files.deleteIfExists(dir.resolve(LogSegment.fileName(base, suffix)));
+            FileIo.deleteIfExists(dir.resolve(LogSegment.fileName(base, suffix)));
         }
     }
 }

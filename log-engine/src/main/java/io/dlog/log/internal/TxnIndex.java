@@ -149,7 +149,7 @@ final class TxnIndex {
 
     private FileChannel channel() throws IOException {
         if (channel == null) {
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+            channel = FileIo.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
         }
         return channel;
@@ -158,7 +158,7 @@ final class TxnIndex {
     private void rewrite() throws IOException {
         close();
         if (count == 0) {
-            Files.deleteIfExists(file);
+            FileIo.deleteIfExists(file);
             return;
         }
         ByteBuffer buf = ByteBuffer.allocate(count * ENTRY_SIZE);
