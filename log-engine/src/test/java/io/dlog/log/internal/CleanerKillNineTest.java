@@ -1,6 +1,7 @@
 package io.dlog.log.internal;
 
 import io.dlog.log.CleanerConfig;
+import io.dlog.log.LogConfig;
 import io.dlog.log.LogManager;
 import io.dlog.log.LogManagerConfig;
 import io.dlog.log.RecordsCodec;
@@ -47,18 +48,19 @@ class CleanerKillNineTest {
                     }
                 }
             }
-            long stored = verify(latestAcked, latestIsTombstone);
+            long stored = verify(dir, CleanerCrashChild.CONFIG, latestAcked, latestIsTombstone);
             assertThat(stored).as("the cleaner ran").isLessThan(acks);
         }
         assertThat(latestAcked).hasSize(CleanerCrashChild.KEYS);
     }
 
     /** Returns how many records the log holds. */
-    private int verify(Map<String, Long> latestAcked, Map<String, Boolean> latestIsTombstone) throws Exception {
+    static int verify(Path dir, LogConfig config, Map<String, Long> latestAcked, Map<String, Boolean> latestIsTombstone)
+            throws Exception {
         CleanerConfig off = new CleanerConfig(false, 1, 1 << 20, 0.9, Double.MAX_VALUE, 100,
                 RecordsCodec.UNCOMPRESSED_ONLY);
         try (LogManager manager = LogManager.open(new LogManagerConfig(dir, Duration.ofHours(1), Duration.ofMillis(2),
-                1, Duration.ofDays(1), off), new MutableClock(T0), t -> CleanerCrashChild.CONFIG)) {
+                1, Duration.ofDays(1), off), new MutableClock(T0), t -> config)) {
             DefaultPartitionLog log = (DefaultPartitionLog) manager.get(CleanerCrashChild.TP).orElseThrow();
             try (Stream<Path> files = Files.list(log.dir())) {
                 assertThat(files.map(p -> p.getFileName().toString()))
