@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A test-time check that no blocking call (fsync, a durable id) runs on a Netty event loop, where it would stall
+ * A test-time check that no blocking call (fsync, a durable id) nor heavy CPU work (decompressing or recompressing
+ * records) runs on a Netty event loop, where it would stall
  * every connection of that loop. Event-loop threads are recognized by name ({@code dlog-network-*},
  * given by the protocol adapter; this module knows no Netty). Off unless {@code -Ddlog.blocking.check=true}
  * (the compat tests turn it on and fail on any recorded call).

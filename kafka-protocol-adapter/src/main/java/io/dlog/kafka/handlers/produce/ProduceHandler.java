@@ -18,6 +18,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -42,6 +46,17 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
 
     private final ProduceSettings settings = new ProduceSettings();
     private final TransactionCoordinator transactions;
+    /**
+     * Decompression and recompression (compacted and recompressing topics): one thread, started on demand
+     * and gone after 30 s idle (no lifecycle to manage); its queue is bounded by the request memory budget,
+     * since every queued request's bytes count against queued.max.request.bytes until answered.
+     */
+    private final ExecutorService codecThread = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), runnable -> {
+                Thread thread = new Thread(runnable, "dlog-produce-codec");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     public ProduceHandler(BrokerContext context, FetchPurgatory purgatory, TransactionCoordinator transactions) {
         this.context = context;
@@ -102,23 +117,40 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             return done(error(partition.index(), Errors.INVALID_RECORD, "Produce request has no records"));
         }
         ProduceSettings.Settings settings = this.settings.of(topic, context.config());
-        RecordsValidator.Outcome outcome = RecordsValidator.validate(records, log.get().config().compact(),
+        PartitionLog target = log.get();
+        if (!target.config().compact() && ProduceSettings.PRODUCER.equals(settings.codec())) {
+            return validateAndAppend(target, records, settings, partition.index(), appends);
+        }
+        // Compacted or recompressing: the records are decompressed (keys checked) or rewritten, CPU work
+        // that must not run on an event loop. One codec thread: FIFO, so a partition's appends keep their
+        // arrival order (every append to such a topic takes this path).
+        return CompletableFuture.supplyAsync(() -> validateAndAppend(target, records, settings, partition.index(), null),
+                codecThread).thenCompose(f -> f);
+    }
+
+    /** Validates, then appends through {@code appends} (the request's batch) or, when null, on its own. */
+    private CompletableFuture<PartitionProduceResponse> validateAndAppend(PartitionLog target, MemoryRecords records,
+                                                                          ProduceSettings.Settings settings, int index,
+                                                                          AppendBatch appends) {
+        RecordsValidator.Outcome outcome = RecordsValidator.validate(records, target.config().compact(),
                 settings.codec(), settings.recompression());
         if (outcome.refusal() != null) {
             RecordsValidator.Refusal refusal = outcome.refusal();
-            PartitionProduceResponse response = error(partition.index(), refusal.error(), refusal.message());
+            PartitionProduceResponse response = error(index, refusal.error(), refusal.message());
             if (refusal.recordIndex() >= 0) {
                 response.recordErrors().add(new BatchIndexAndErrorMessage().setBatchIndex(refusal.recordIndex())
                         .setBatchIndexErrorMessage(refusal.message()));
             }
             return done(response);
         }
-        PartitionLog target = log.get();
-        return appends.append(target, outcome.batches(), LeaderEpochs.current(target)).thenApply(result -> {
+        int epoch = LeaderEpochs.current(target);
+        CompletableFuture<AppendResult> appended = appends != null ? appends.append(target, outcome.batches(), epoch)
+                : target.append(outcome.batches(), epoch);
+        return appended.thenApply(result -> {
             if (result.succeeded()) {
                 purgatory.onHighWatermarkAdvanced(target.topicPartition());
             }
-            return toResponse(partition.index(), result);
+            return toResponse(index, result);
         });
     }
 

@@ -16,6 +16,8 @@ import org.apache.kafka.common.record.internal.CompressionType;
  * bookkeeping cost more than the lookup it saved on this per-partition path.
  */
 final class ProduceSettings {
+    /** compression.type=producer: the producer's codec is kept, nothing is recompressed. */
+    static final String PRODUCER = "producer";
 
     /** @param codec the topic's compression.type, lower case; {@code recompression} used when it names a codec */
     record Settings(String codec, Compression recompression) {

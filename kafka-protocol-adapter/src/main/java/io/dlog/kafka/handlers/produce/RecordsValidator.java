@@ -89,6 +89,7 @@ public final class RecordsValidator {
         if (!compacted && !recompress) {
             return Outcome.accept(records.buffer());
         }
+        io.dlog.log.BlockingCallGuard.check("record decompression or recompression");
         try {
             if (!batch.isValid()) {
                 return Outcome.refuse(Errors.CORRUPT_MESSAGE, "Record batch fails its CRC check", -1);
