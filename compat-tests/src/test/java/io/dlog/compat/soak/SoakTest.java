@@ -64,6 +64,7 @@ class SoakTest {
     Path dataDir;
 
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicBoolean producing = new AtomicBoolean(true);
     private final AtomicLong acked = new AtomicLong();
     private final AtomicLong sendErrors = new AtomicLong();
     private final AtomicLong consumed = new AtomicLong();
@@ -118,6 +119,22 @@ class SoakTest {
             double achieved = (acked.get() - ackedAtStart) / (double) TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
             System.out.printf("SOAK achieved %.0f records/s; send errors %d, churn errors %d%n",
                     achieved, sendErrors.get(), churnErrors.get());
+            // Producers stop first; the consumers then drain what is left before they stop too.
+            producing.set(false);
+            for (Thread worker : workers.subList(0, 2)) {
+                worker.join(60_000);
+            }
+            workers.get(workers.size() - 1).join(120_000); // churn
+            Map<TopicPartition, Long> ends;
+            try (KafkaConsumer<byte[], byte[]> probe = new KafkaConsumer<>(Clients.consumerProps(bootstrap, Map.of()),
+                    new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                ends = probe.endOffsets(classicPositions.keySet());
+            }
+            long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < drainDeadline && ends.entrySet().stream()
+                    .anyMatch(e -> classicPositions.getOrDefault(e.getKey(), -1L) < e.getValue() - 1)) {
+                Thread.sleep(200);
+            }
             running.set(false);
             for (Thread worker : workers) {
                 worker.join(60_000);
@@ -125,13 +142,10 @@ class SoakTest {
             assertFlat(samples);
             assertThat(sendErrors.get()).as("failed sends").isZero();
             assertThat(churnErrors.get()).as("failed churn rounds").isZero();
-            try (KafkaConsumer<byte[], byte[]> probe = new KafkaConsumer<>(Clients.consumerProps(bootstrap, Map.of()),
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-                Map<TopicPartition, Long> ends = probe.endOffsets(classicPositions.keySet());
-                ends.forEach((tp, endOffset) -> assertThat(classicPositions.get(tp))
-                        .as("classic group caught up on %s", tp).isGreaterThanOrEqualTo(endOffset - 1));
-            }
+            ends.forEach((tp, endOffset) -> assertThat(classicPositions.get(tp))
+                    .as("classic group caught up on %s", tp).isGreaterThanOrEqualTo(endOffset - 1));
         } finally {
+            producing.set(false);
             running.set(false);
             broker.kill();
             System.out.println("SOAK broker log tail:\n" + tail(broker.stderrText(), 20));
@@ -218,7 +232,7 @@ class SoakTest {
             long sent = 0;
             long paceStart = 0;
             double paced = Double.MAX_VALUE;
-            while (running.get()) {
+            while (producing.get()) {
                 double rate = ratePerProducer;
                 if (rate != paced) {
                     paced = rate;
@@ -228,7 +242,7 @@ class SoakTest {
                 producer.send(new ProducerRecord<>(TOPIC, Long.toString(sent).getBytes(), value), (md, e) -> {
                     if (e == null) {
                         acked.incrementAndGet();
-                    } else if (running.get()) {
+                    } else if (producing.get()) {
                         sendErrors.incrementAndGet();
                         System.out.println("SOAK send failed: " + e);
                     }
@@ -268,7 +282,7 @@ class SoakTest {
     /** Every {@link #CHURN_EVERY}: a new idempotent producer, and a new group that reads, commits and leaves. */
     private void churn(String bootstrap) throws InterruptedException {
         int round = 0;
-        while (running.get()) {
+        while (producing.get()) {
             Thread.sleep(CHURN_EVERY.toMillis());
             round++;
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(bootstrap),
@@ -286,7 +300,7 @@ class SoakTest {
                     consumer.commitSync(Duration.ofSeconds(30));
                 }
             } catch (Exception e) {
-                if (running.get()) {
+                if (producing.get()) {
                     churnErrors.incrementAndGet();
                     System.out.println("SOAK churn round " + round + " failed: " + e);
                 }
