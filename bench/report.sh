@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the side-by-side table (Markdown) of a bench/run.sh CSV: the mean over the rounds that
-# succeeded, per workload and broker. Warm-up rows (phase "warmup") are left out. Usage: bench/report.sh bench/results/<stamp>.csv
+# succeeded, per workload and broker (with --replicated, a broker's CPU and RSS are its three nodes' sums). Warm-up rows (phase "warmup") are left out. Usage: bench/report.sh bench/results/<stamp>.csv
 set -euo pipefail
 csv="${1:?usage: report.sh RESULTS.csv}"
 
@@ -56,6 +56,8 @@ END {
       line(w, label, kd, kk, mb[kd], mb[kk], "%.1f", cpugb(kd), cpugb(kk), 1)
       if (w ~ /^consume/) line(w, "fetch-only MB/s (excl. group join)", kd, kk, fmb[kd], fmb[kk], "%.1f", "", "", 0)
       line(w, "records/s", kd, kk, rps[kd], rps[kk], "%.0f", "", "", 0)
+      # replicated runs (--replicated): the acks=all latency the producer saw at full throughput
+      if (w ~ /-rf3$/) line(w, "p99 ms (producer, full throughput)", kd, kk, p99[kd], p99[kk], "%.0f", "", "", 0)
     }
   }
   n = 0

@@ -8,6 +8,7 @@
 #
 #   bench/run.sh                 full run (~20 s per produce run, 2 rounds)
 #   bench/run.sh --quick         smoke test (a few seconds per run, 1 round)
+#   bench/run.sh --replicated    three DLog nodes vs three Kafka nodes, RF 3, acks=all, min.insync.replicas=2
 #   bench/run.sh --help          all options
 set -uo pipefail
 
@@ -27,6 +28,7 @@ DURABLE=1
 WARMUP=1
 JFR=0
 KEEP=0
+REPLICATED=0
 STAMP="$(date +%Y-%m-%d-%H%M%S)"
 OUT=""
 
@@ -45,6 +47,9 @@ usage: bench/run.sh [options]
   --no-build          use the existing broker/target/dlog.jar
   --jfr               also record a JFR profile of each broker during its first produce run (not
                       inside the measured runs) and print the hottest frames
+  --replicated        the replicated workload instead (issue 10): three DLog nodes against three Kafka nodes
+                      (KRaft, every node broker+controller), topics with replication factor 3 and
+                      min.insync.replicas=2, acks=all; broker CPU and RSS are summed over the three nodes
   --keep              keep the data folders (default: deleted at exit)
   --out FILE          CSV output (default bench/results/<stamp>.csv)
 Env: KAFKA_HEAP_OPTS (default -Xmx1G -Xms1G, as kafka-server-start.sh), DLOG_OPTS (default as bin/dlog),
@@ -67,6 +72,7 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD=0 ;;
     --jfr) JFR=1 ;;
     --keep) KEEP=1 ;;
+    --replicated) REPLICATED=1 ;;
     --out) OUT="$2"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -83,6 +89,9 @@ if [ "$QUICK" = 1 ]; then
 fi
 case "$ONLY" in ""|dlog|kafka) ;; *) echo "run.sh: --only takes dlog or kafka" >&2; exit 2 ;; esac
 [ "$ONLY" = kafka ] && DURABLE=0
+if [ "$REPLICATED" = 1 ]; then DURABLE=0; JFR=0; fi
+RF=1; TOPIC_CONFIGS=()
+[ "$REPLICATED" = 1 ] && { RF=3; TOPIC_CONFIGS=(--config min.insync.replicas=2); }
 
 RESULTS="$BENCH/results"
 LOGS="$RESULTS/$STAMP"                  # gitignored: tool output, broker logs, JFR files
@@ -115,8 +124,9 @@ stop_pid() {   # pid name: SIGTERM, then SIGKILL after 20 s
   return 0
 }
 cleanup() {
-  stop_pid "$DLOG_PID" DLog
-  stop_pid "$KAFKA_PID" Kafka
+  local p
+  for p in $DLOG_PID; do stop_pid "$p" DLog; done
+  for p in $KAFKA_PID; do stop_pid "$p" Kafka; done
   if [ "$KEEP" = 1 ]; then log "data kept in $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -156,6 +166,10 @@ cpu_ticks() {  # utime+stime of a process, in clock ticks
 peak_rss_mb() {  # VmHWM in MiB
   awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo ""
 }
+# A broker is one pid, or (--replicated) the pids of its three nodes: CPU and peak RSS are summed.
+cpu_ticks_sum() { local p t=0; for p in "$@"; do t=$(( t + $(cpu_ticks "$p") )); done; echo "$t"; }
+peak_rss_sum() { local p t=0 v; for p in "$@"; do v="$(peak_rss_mb "$p")"; t=$(( t + ${v:-0} )); done; echo "$t"; }
+all_alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null || return 1; done; }
 # CPU seconds (user + sys) of this shell's reaped children so far: the tool's own CPU is the
 # difference around its run (its JVM is waited for by timeout, which this shell waits for).
 children_cpu_s() {  # sets CHILDREN_CPU (a pipe or $(...) would run `times` in a subshell, which has no children)
@@ -174,7 +188,7 @@ create_topic() {  # bootstrap topic partitions
   local i
   for i in 1 2 3 4 5; do
     TOOL_TIMEOUT=60 tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$1" --create \
-      --topic "$2" --partitions "$3" --replication-factor 1 >>"$LOGS/topics.log" 2>&1 && return 0
+      --topic "$2" --partitions "$3" --replication-factor "$RF" "${TOPIC_CONFIGS[@]}" >>"$LOGS/topics.log" 2>&1 && return 0
     sleep 2
   done
   return 1
@@ -202,6 +216,15 @@ mvn -B -q -f "$BENCH/pom.xml" dependency:build-classpath -Dmdep.outputFile="$BEN
 KAFKA_CP="$(cat "$BENCH/target/kafka.classpath")"
 
 # ---------------------------------------------------------------- brokers
+# The lines of Kafka 4.3's config/server.properties that every Kafka node here keeps as shipped.
+kafka_common_props() {
+  printf '%s\n' listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT num.network.threads=3 \
+    num.io.threads=8 socket.send.buffer.bytes=102400 socket.receive.buffer.bytes=102400 socket.request.max.bytes=104857600
+}
+kafka_retention_props() {
+  printf '%s\n' log.retention.hours=168 log.segment.bytes=1073741824 log.retention.check.interval.ms=300000
+}
+
 start_kafka() {
   local dir="$WORK/kafka" cid
   mkdir -p "$dir/logs"
@@ -216,12 +239,7 @@ listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CTRL_P
 inter.broker.listener.name=PLAINTEXT
 advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CTRL_PORT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-num.network.threads=3
-num.io.threads=8
-socket.send.buffer.bytes=102400
-socket.receive.buffer.bytes=102400
-socket.request.max.bytes=104857600
+$(kafka_common_props)
 log.dirs=$dir/logs
 num.partitions=1
 num.recovery.threads.per.data.dir=1
@@ -230,9 +248,7 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
-log.retention.hours=168
-log.segment.bytes=1073741824
-log.retention.check.interval.ms=300000
+$(kafka_retention_props)
 EOF
   cid="$(java $LOG4J -cp "$KAFKA_CP" kafka.tools.StorageTool random-uuid 2>>"$LOGS/kafka-format.log")" \
     || die "StorageTool random-uuid failed"
@@ -260,6 +276,93 @@ start_dlog() {  # [name] [-o k=v ...]
   wait_port "$DLOG_PORT" "$DLOG_PID" "$name" 120
   DLOG_BOOT="127.0.0.1:$DLOG_PORT"
   log "DLog ($name $*) pid $DLOG_PID on $DLOG_BOOT"
+}
+
+# --replicated: three nodes per side, every node broker and controller, static voters.
+three_ports() {  # -> 6 distinct free ports: client and controller port of nodes 1..3
+  local ports=() p
+  while [ "${#ports[@]}" -lt 6 ]; do
+    p="$(free_port)"
+    case " ${ports[*]} " in *" $p "*) ;; *) ports+=("$p") ;; esac
+  done
+  echo "${ports[*]}"
+}
+
+start_kafka_cluster() {
+  local ports voters="" boot="" i dir cid
+  read -ra ports <<<"$(three_ports)"
+  for i in 1 2 3; do voters="$voters${voters:+,}$i@127.0.0.1:${ports[2 * i - 1]}"; done
+  cid="$(java $LOG4J -cp "$KAFKA_CP" kafka.tools.StorageTool random-uuid 2>>"$LOGS/kafka-format.log")" \
+    || die "StorageTool random-uuid failed"
+  KAFKA_PID=""
+  for i in 1 2 3; do
+    dir="$WORK/kafka-$i"; mkdir -p "$dir/logs"
+    # Kafka 4.3's config/server.properties for a 3-node KRaft cluster on loopback; RF 3 everywhere.
+    cat >"$dir/server.properties" <<EOF
+process.roles=broker,controller
+node.id=$i
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://127.0.0.1:${ports[2 * i - 2]},CONTROLLER://127.0.0.1:${ports[2 * i - 1]}
+inter.broker.listener.name=PLAINTEXT
+advertised.listeners=PLAINTEXT://127.0.0.1:${ports[2 * i - 2]}
+controller.listener.names=CONTROLLER
+$(kafka_common_props)
+log.dirs=$dir/logs
+num.partitions=1
+num.recovery.threads.per.data.dir=1
+default.replication.factor=3
+min.insync.replicas=2
+offsets.topic.replication.factor=3
+share.coordinator.state.topic.replication.factor=3
+share.coordinator.state.topic.min.isr=2
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2
+$(kafka_retention_props)
+EOF
+    timeout 120 java $LOG4J -cp "$KAFKA_CP" kafka.tools.StorageTool format -t "$cid" -c "$dir/server.properties" \
+      >>"$LOGS/kafka-format.log" 2>&1 || die "StorageTool format failed; see $LOGS/kafka-format.log"
+    # shellcheck disable=SC2086
+    java $KAFKA_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS $LOG4J -cp "$KAFKA_CP" kafka.Kafka "$dir/server.properties" \
+      >"$LOGS/kafka-$i.out" 2>&1 &
+    KAFKA_PID="$KAFKA_PID${KAFKA_PID:+ }$!"
+    boot="$boot${boot:+,}127.0.0.1:${ports[2 * i - 2]}"
+  done
+  local pids; read -ra pids <<<"$KAFKA_PID"
+  for i in 1 2 3; do wait_port "${ports[2 * i - 2]}" "${pids[i - 1]}" "kafka-$i" 120; done
+  KAFKA_BOOT="$boot"
+  log "Kafka 4.3.1, 3 nodes, pids $KAFKA_PID on $KAFKA_BOOT (voters $voters, cluster $cid)"
+}
+
+start_dlog_cluster() {
+  local ports voters="" boot="" i dir
+  read -ra ports <<<"$(three_ports)"
+  for i in 1 2 3; do voters="$voters${voters:+,}$i@127.0.0.1:${ports[2 * i - 1]}"; done
+  DLOG_PID=""
+  for i in 1 2 3; do
+    dir="$WORK/dlog-$i"; mkdir -p "$dir/data"
+    # What bin/dlog start --cluster 3 writes (ClusterLayout), one JVM per node so CPU is counted per node.
+    cat >"$dir/server.properties" <<EOF
+node.id=$i
+process.roles=broker,controller
+listeners=PLAINTEXT://127.0.0.1:${ports[2 * i - 2]},CONTROLLER://127.0.0.1:${ports[2 * i - 1]}
+advertised.listeners=PLAINTEXT://127.0.0.1:${ports[2 * i - 2]}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+controller.quorum.voters=$voters
+log.dirs=$dir/data
+default.replication.factor=3
+offsets.topic.replication.factor=3
+transaction.state.log.replication.factor=3
+EOF
+    # shellcheck disable=SC2086
+    java $DLOG_OPTS -jar "$DLOG_JAR" start --config "$dir/server.properties" >"$LOGS/dlog-$i.out" 2>&1 &
+    DLOG_PID="$DLOG_PID${DLOG_PID:+ }$!"
+    boot="$boot${boot:+,}127.0.0.1:${ports[2 * i - 2]}"
+  done
+  local pids; read -ra pids <<<"$DLOG_PID"
+  for i in 1 2 3; do wait_port "${ports[2 * i - 2]}" "${pids[i - 1]}" "dlog-$i" 180; done
+  DLOG_BOOT="$boot"
+  log "DLog, 3 nodes, pids $DLOG_PID on $DLOG_BOOT (voters $voters)"
 }
 
 boot_of() { if [ "$1" = kafka ]; then echo "$KAFKA_BOOT"; else echo "$DLOG_BOOT"; fi; }
@@ -305,14 +408,18 @@ measure() {
   local pid; pid="$(pid_of "$broker")"
   RUN_SEQ=$(( RUN_SEQ + 1 ))
   local out; out="$LOGS/$(printf '%03d' "$RUN_SEQ")-$phase-r$round-$broker-$workload.log"
-  kill -0 "$pid" 2>/dev/null || { row "$phase" "$round" "$broker" "$mode" "$workload" FAILED "$records" "$rbytes" "" "" "" "" "" "" "" "" "" "" "" "" "broker not running"; return 1; }
-  reset_peak_rss "$pid"
+  # shellcheck disable=SC2086
+  all_alive $pid || { row "$phase" "$round" "$broker" "$mode" "$workload" FAILED "$records" "$rbytes" "" "" "" "" "" "" "" "" "" "" "" "" "broker not running"; return 1; }
+  local one; for one in $pid; do reset_peak_rss "$one"; done
   local c0 c1 t0 t1 rc k0 k1
-  children_cpu_s; k0="$CHILDREN_CPU"; c0="$(cpu_ticks "$pid")"; t0="$(date +%s%N)"
+  # shellcheck disable=SC2086
+  children_cpu_s; k0="$CHILDREN_CPU"; c0="$(cpu_ticks_sum $pid)"; t0="$(date +%s%N)"
   "$@" >"$out" 2>&1; rc=$?
-  t1="$(date +%s%N)"; c1="$(cpu_ticks "$pid")"; children_cpu_s; k1="$CHILDREN_CPU"
+  # shellcheck disable=SC2086
+  t1="$(date +%s%N)"; c1="$(cpu_ticks_sum $pid)"; children_cpu_s; k1="$CHILDREN_CPU"
   local toolcpu; toolcpu="$(awk -v a="$k0" -v b="$k1" 'BEGIN { printf "%.2f", b - a }')"
-  local rss; rss="$(peak_rss_mb "$pid")"
+  # shellcheck disable=SC2086
+  local rss; rss="$(peak_rss_sum $pid)"
   local wall cpu; wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')"
   cpu="$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / t }')"
   local status=ok note="" rps="" mbs="" fetchmb="" avg="" p50="" p99="" p999="" done_records="$records"
@@ -364,9 +471,9 @@ consumer() {  # broker topic records
   tool org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$boot" --topic "$2" --num-records "$3" \
     --timeout 15000
 }
-e2e() {  # broker topic records
+e2e() {  # broker topic records [acks]
   local boot; boot="$(boot_of "$1")"
-  tool org.apache.kafka.tools.EndToEndLatency "$boot" "$2" "$3" 1 100
+  tool org.apache.kafka.tools.EndToEndLatency "$boot" "$2" "$3" "${4:-1}" 100
 }
 
 # ---------------------------------------------------------------- workloads
@@ -410,6 +517,19 @@ one_round() {  # phase round broker: every workload once (phase "warmup" rows ar
   TOOL_TIMEOUT="$(( E2E_RECORDS / 50 + 120 ))" measure "$p" "$r" "$b" "$m" e2e-100B-acks1 "$E2E_RECORDS" 100 -- e2e "$b" "$t" "$E2E_RECORDS"
   delete_topic "$(boot_of "$b")" "$t"
 }
+
+# --replicated: RF 3, min.insync.replicas=2 (topic config), acks=all; the same tools and record sizes.
+one_round_replicated() {  # phase round broker
+  local p="$1" r="$2" b="$3" m=rf3
+  produce_case "$p" "$r" "$b" "$m" produce-100B-acksall-rf3 "$RECORDS_100" 100 all
+  delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
+  produce_case "$p" "$r" "$b" "$m" produce-1KiB-acksall-rf3 "$RECORDS_1K" 1024 all
+  delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
+  local t; t="$(new_topic "$b" 1)"
+  TOOL_TIMEOUT="$(( E2E_RECORDS / 50 + 120 ))" measure "$p" "$r" "$b" "$m" e2e-100B-acksall-rf3 "$E2E_RECORDS" 100 -- e2e "$b" "$t" "$E2E_RECORDS" all
+  delete_topic "$(boot_of "$b")" "$t"
+}
+round_of() { if [ "$REPLICATED" = 1 ]; then one_round_replicated "$@"; else one_round "$@"; fi; }
 
 sides() {  # round -> the order of the brokers in that round (ABBA...)
   local a=dlog b=kafka
@@ -488,8 +608,13 @@ profile() {  # broker
 
 # ---------------------------------------------------------------- main
 log "logs in $LOGS, results in $CSV, data in $WORK"
-[ "$ONLY" = dlog ] || start_kafka
-[ "$ONLY" = kafka ] || start_dlog dlog
+if [ "$REPLICATED" = 1 ]; then
+  [ "$ONLY" = dlog ] || start_kafka_cluster
+  [ "$ONLY" = kafka ] || start_dlog_cluster
+else
+  [ "$ONLY" = dlog ] || start_kafka
+  [ "$ONLY" = kafka ] || start_dlog dlog
+fi
 
 if [ "$QUICK" = 1 ]; then
   : "${RECORDS_1K:=$(( RECORDS_100 / 10 ))}"
@@ -506,14 +631,14 @@ log "records per run: $RECORDS_100 x 100 B, $RECORDS_1K x 1 KiB; e2e $E2E_RECORD
 if [ "$WARMUP" = 1 ]; then
   for b in $(sides 1); do
     log "warm-up round (not reported): $b"
-    one_round warmup 0 "$b"
+    round_of warmup 0 "$b"
   done
 fi
 
 for r in $(seq 1 "$ROUNDS"); do
   for b in $(sides "$r"); do
     log "round $r: $b"
-    one_round main "$r" "$b"
+    round_of main "$r" "$b"
   done
 done
 

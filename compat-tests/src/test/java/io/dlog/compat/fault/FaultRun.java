@@ -13,6 +13,8 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * One run of the fault suite: a fresh 3-node cluster of child JVMs (behind link proxies for {@link Fault#PARTITION}),
@@ -33,6 +35,7 @@ final class FaultRun {
         String report() {
             return fault + " seed " + seed + ": " + (passed() ? "ok" : "FAILED") + "; " + result.summary()
                     + (problems.isEmpty() ? "" : "\nproblems: " + problems)
+                    + Recovery.afterStrikes(ops).stream().map(line -> "\n  " + line).reduce("", String::concat)
                     + (passed() ? "" : "\n" + result.report(ops, 10) + "history and node logs in " + saved);
         }
     }
@@ -85,12 +88,34 @@ final class FaultRun {
         return outcome;
     }
 
+    /**
+     * Creates the topic, retrying while fewer than 3 brokers are live: on a loaded machine a node that just
+     * formed the cluster may miss a heartbeat deadline and be fenced for a moment.
+     */
     private static void createTopic(ProcessCluster cluster, String topic) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) NODES)
-                    .configs(Map.of("min.insync.replicas", "2")))).all().get(60, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("cannot create " + topic, e);
+            while (true) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) NODES)
+                            .configs(Map.of("min.insync.replicas", "2")))).all().get(60, TimeUnit.SECONDS);
+                    break;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof TopicExistsException) {
+                        break; // an earlier attempt that timed out on our side did create it
+                    }
+                    if (!(e.getCause() instanceof InvalidReplicationFactorException
+                            || e.getCause() instanceof org.apache.kafka.common.errors.RetriableException)
+                            || System.nanoTime() - deadline > 0) {
+                        throw new AssertionError("cannot create " + topic, e);
+                    }
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new AssertionError("cannot create " + topic, e);
+                    }
+                }
+                Thread.sleep(1_000);
+            }
         }
         ClusterView view = new ClusterView(cluster);
         for (int p = 0; p < PARTITIONS; p++) {
