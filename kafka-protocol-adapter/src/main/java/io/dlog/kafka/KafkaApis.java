@@ -63,19 +63,28 @@ public final class KafkaApis {
             }
         });
         TxnApis.register(registry, context, transactions, markers);
-        registerSecurity(registry, context);
+        io.dlog.kafka.security.AclAuthorizer authorizer = io.dlog.kafka.security.AclAuthorizer.fromSettings(
+                context.config().staticValues(), () -> context.topics().image());
+        registerSecurity(registry, context, authorizer != null);
+        if (authorizer != null) {
+            io.dlog.kafka.authz.Authorization.enforce(registry, context, authorizer);
+        }
         registry.register(ApiKeys.TXN_OFFSET_COMMIT, 0, transactions.transactionVersion() >= 2 ? 5 : 4,
                 (RequestContext c, TxnOffsetCommitRequestData r) -> txnOffsetCommit(context, transactions, groups, c, r));
         return registry;
     }
 
     /**
-     * SASL and SCRAM credentials. SaslHandshake and SaslAuthenticate are answered by the connection's
+     * ACLs, SASL and SCRAM credentials. SaslHandshake and SaslAuthenticate are answered by the connection's
      * authenticator while it authenticates; reaching these handlers means the connection is authenticated
      * already or its listener has no SASL, which Kafka answers with ILLEGAL_SASL_STATE.
      */
-    private static void registerSecurity(ApiRegistry registry, BrokerContext context) {
+    private static void registerSecurity(ApiRegistry registry, BrokerContext context, boolean authorizerEnabled) {
         io.dlog.kafka.handlers.admin.ScramCredentialsHandler scram = new io.dlog.kafka.handlers.admin.ScramCredentialsHandler(context);
+        io.dlog.kafka.handlers.admin.AclsHandler acls = new io.dlog.kafka.handlers.admin.AclsHandler(context, authorizerEnabled);
+        registry.register(ApiKeys.CREATE_ACLS, 0, 3, io.dlog.kafka.handlers.admin.MetadataBarrier.around(context, acls::create))
+                .register(ApiKeys.DESCRIBE_ACLS, 0, 3, io.dlog.kafka.handlers.admin.MetadataBarrier.around(context, acls::describe))
+                .register(ApiKeys.DELETE_ACLS, 0, 3, io.dlog.kafka.handlers.admin.MetadataBarrier.around(context, acls::delete));
         registry.register(ApiKeys.SASL_HANDSHAKE, 0, 1, (RequestContext c, org.apache.kafka.common.message.SaslHandshakeRequestData r) ->
                         CompletableFuture.completedFuture(new org.apache.kafka.common.message.SaslHandshakeResponseData()
                                 .setErrorCode(org.apache.kafka.common.protocol.Errors.ILLEGAL_SASL_STATE.code())))

@@ -47,4 +47,13 @@ public final class ApiRegistry {
     public Map<ApiKeys, Entry> entries() {
         return Collections.unmodifiableMap(entries);
     }
+
+    /**
+     * Puts a wrapper around every registered handler (the authorizer's checks); versions unchanged.
+     * Called at start-up, before the registry is shared.
+     */
+    public void wrapHandlers(java.util.function.BiFunction<ApiKeys, ApiHandler<ApiMessage>, ApiHandler<ApiMessage>> wrapper) {
+        entries.replaceAll((key, entry) -> new Entry(key, entry.minVersion(), entry.maxVersion(),
+                wrapper.apply(key, entry.handler())));
+    }
 }

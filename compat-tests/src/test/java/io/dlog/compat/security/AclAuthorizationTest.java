@@ -1,0 +1,252 @@
+package io.dlog.compat.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dlog.compat.DLogBrokerExtension;
+import io.dlog.compat.tools.ChildJvm;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AccessControlEntryFilter;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourcePatternFilter;
+import org.apache.kafka.common.resource.ResourceType;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * ACLs with Kafka's StandardAuthorizer settings: users authenticate with PLAIN; User:admin and the
+ * PLAINTEXT listener's ANONYMOUS are super users; ACLs set with Kafka's Admin API and kafka-acls allow
+ * and deny produce, consume, group membership, topic creation and transactional ids.
+ */
+class AclAuthorizationTest {
+    private static final String USERS = "org.apache.kafka.common.security.plain.PlainLoginModule required "
+            + "user_admin=\"admin-secret\" user_alice=\"alice-secret\" user_bob=\"bob-secret\";";
+
+    @RegisterExtension
+    static final DLogBrokerExtension DLOG = new DLogBrokerExtension()
+            .withListeners("PLAINTEXT", "SASL_PLAINTEXT")
+            .with("sasl.enabled.mechanisms", "PLAIN")
+            .with("listener.name.sasl_plaintext.plain.sasl.jaas.config", USERS)
+            .with("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+            .with("super.users", "User:admin;User:ANONYMOUS")
+            .with("allow.everyone.if.no.acl.found", "false");
+
+    @Test
+    void shouldRefuseProduceUntilKafkaAclsAllowsWriteOnATopicPrefix() throws Exception {
+        // Given
+        String prefix = "orders-" + UUID.randomUUID().toString().substring(0, 6);
+        String topic = prefix + "-eu";
+        createTopic(topic);
+
+        // When / Then: no ACL at all, allow.everyone.if.no.acl.found=false
+        assertThatThrownBy(() -> produce(user("alice"), topic, "refused")).hasCauseInstanceOf(TopicAuthorizationException.class);
+
+        ChildJvm.Result added = ChildJvm.run(Duration.ofSeconds(60), "org.apache.kafka.tools.AclCommand", "--bootstrap-server",
+                DLOG.bootstrapServers(), "--add", "--allow-principal", "User:alice", "--operation", "Write", "--operation", "Describe",
+                "--topic", prefix, "--resource-pattern-type", "prefixed");
+        assertThat(added.exitCode()).as(added.toString()).isZero();
+        produce(user("alice"), topic, "allowed");
+        assertThatThrownBy(() -> produce(user("bob"), topic, "refused")).hasCauseInstanceOf(TopicAuthorizationException.class);
+
+        ChildJvm.Result listed = ChildJvm.run(Duration.ofSeconds(60), "org.apache.kafka.tools.AclCommand", "--bootstrap-server",
+                DLOG.bootstrapServers(), "--list", "--topic", prefix, "--resource-pattern-type", "prefixed");
+        assertThat(listed.stdout()).as(listed.toString()).contains("User:alice").contains("WRITE").contains("PREFIXED");
+    }
+
+    @Test
+    void shouldConsumeInAGroupOnlyWithReadOnTheTopicAndTheGroup() throws Exception {
+        // Given
+        String topic = "reads-" + UUID.randomUUID().toString().substring(0, 6);
+        String group = "g-" + UUID.randomUUID().toString().substring(0, 6);
+        createTopic(topic);
+        produce(DLOG.clientProps(), topic, "v1");
+        allow("bob", ResourceType.TOPIC, topic, PatternType.LITERAL, AclOperation.READ);
+
+        // Then: READ on the topic but not on the group
+        assertThatThrownBy(() -> consume(user("bob"), topic, group)).isInstanceOf(GroupAuthorizationException.class);
+
+        allow("bob", ResourceType.GROUP, group, PatternType.LITERAL, AclOperation.READ);
+        assertThat(consume(user("bob"), topic, group)).containsExactly("v1");
+    }
+
+    @Test
+    void shouldHideTopicsWithoutDescribeFromListings() throws Exception {
+        String visible = "seen-" + UUID.randomUUID().toString().substring(0, 6);
+        String hidden = "unseen-" + UUID.randomUUID().toString().substring(0, 6);
+        createTopic(visible);
+        createTopic(hidden);
+        allow("bob", ResourceType.TOPIC, visible, PatternType.LITERAL, AclOperation.DESCRIBE);
+
+        try (Admin bob = Admin.create(user("bob"))) {
+            Set<String> names = bob.listTopics().names().get(30, TimeUnit.SECONDS);
+            assertThat(names).contains(visible).doesNotContain(hidden);
+            assertThatThrownBy(() -> bob.describeTopics(List.of(hidden)).allTopicNames().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(TopicAuthorizationException.class);
+        }
+    }
+
+    @Test
+    void shouldCreateTopicsOnlyWithCreateAndLetADenyWinOverAnAllow() throws Exception {
+        String prefix = "made" + UUID.randomUUID().toString().substring(0, 6) + "-";
+        try (Admin alice = Admin.create(user("alice"))) {
+            assertThatThrownBy(() -> alice.createTopics(List.of(new NewTopic(prefix + "a", 1, (short) 1))).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(TopicAuthorizationException.class);
+
+            allow("alice", ResourceType.TOPIC, prefix, PatternType.PREFIXED, AclOperation.CREATE);
+            alice.createTopics(List.of(new NewTopic(prefix + "a", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+
+            acl(new AclBinding(new ResourcePattern(ResourceType.TOPIC, prefix + "denied-", PatternType.PREFIXED),
+                    new AccessControlEntry("User:alice", "*", AclOperation.CREATE, AclPermissionType.DENY)));
+            assertThatThrownBy(() -> alice.createTopics(List.of(new NewTopic(prefix + "denied-b", 1, (short) 1))).all()
+                    .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(TopicAuthorizationException.class);
+        }
+    }
+
+    @Test
+    void shouldCreateAnyTopicWithCreateOnTheCluster() throws Exception {
+        allow("bob", ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL, AclOperation.CREATE);
+        String name = "bobs-" + UUID.randomUUID().toString().substring(0, 6);
+        try (Admin bob = Admin.create(user("bob"))) {
+            bob.createTopics(List.of(new NewTopic(name, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        try (Admin admin = DLOG.admin()) {
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains(name);
+        }
+    }
+
+    @Test
+    void shouldNeedWriteOnTheTransactionalId() throws Exception {
+        // Given
+        String topic = "txn-" + UUID.randomUUID().toString().substring(0, 6);
+        String transactionalId = "tx-" + UUID.randomUUID().toString().substring(0, 6);
+        createTopic(topic);
+        allow("alice", ResourceType.TOPIC, topic, PatternType.LITERAL, AclOperation.WRITE);
+        Properties props = user("alice");
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+
+        // Then
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+            assertThatThrownBy(producer::initTransactions).isInstanceOf(TransactionalIdAuthorizationException.class);
+        }
+        allow("alice", ResourceType.TRANSACTIONAL_ID, transactionalId, PatternType.LITERAL, AclOperation.WRITE);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, "in-txn")).get(30, TimeUnit.SECONDS);
+            producer.commitTransaction();
+        }
+    }
+
+    @Test
+    void shouldCreateDescribeAndDeleteAclsWithKafkasValidation() throws Exception {
+        // Given
+        String topic = "acl-" + UUID.randomUUID().toString().substring(0, 6);
+        AclBinding binding = new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
+                new AccessControlEntry("User:carol", "10.0.0.1", AclOperation.READ, AclPermissionType.ALLOW));
+        AclBindingFilter byTopic = new AclBindingFilter(new ResourcePatternFilter(ResourceType.TOPIC, topic, PatternType.ANY),
+                AccessControlEntryFilter.ANY);
+
+        try (Admin admin = DLOG.admin()) {
+            // When
+            admin.createAcls(List.of(binding)).all().get(30, TimeUnit.SECONDS);
+            Collection<AclBinding> described = admin.describeAcls(byTopic).values().get(30, TimeUnit.SECONDS);
+            Collection<AclBinding> deleted = admin.deleteAcls(List.of(byTopic)).all().get(30, TimeUnit.SECONDS);
+
+            // Then
+            assertThat(described).containsExactly(binding);
+            assertThat(deleted).containsExactly(binding);
+            assertThat(admin.describeAcls(byTopic).values().get(30, TimeUnit.SECONDS)).isEmpty();
+            assertThatThrownBy(() -> admin.createAcls(List.of(new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "other",
+                    PatternType.LITERAL), new AccessControlEntry("User:carol", "*", AclOperation.ALTER, AclPermissionType.ALLOW))))
+                    .all().get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(InvalidRequestException.class)
+                    .hasMessageContaining("kafka-cluster");
+        }
+        try (Admin alice = Admin.create(user("alice"))) {
+            assertThatThrownBy(() -> alice.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.ClusterAuthorizationException.class);
+        }
+    }
+
+    private static void allow(String user, ResourceType type, String name, PatternType pattern, AclOperation operation)
+            throws Exception {
+        acl(new AclBinding(new ResourcePattern(type, name, pattern),
+                new AccessControlEntry("User:" + user, "*", operation, AclPermissionType.ALLOW)));
+    }
+
+    private static void acl(AclBinding binding) throws Exception {
+        try (Admin admin = DLOG.admin()) {
+            admin.createAcls(List.of(binding)).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void createTopic(String name) throws Exception {
+        try (Admin admin = DLOG.admin()) {
+            admin.createTopics(List.of(new NewTopic(name, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Properties user(String name) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, DLOG.bootstrapServers("SASL_PLAINTEXT"));
+        props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+        props.put(SaslConfigs.SASL_MECHANISM, "PLAIN");
+        props.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                + name + "\" password=\"" + name + "-secret\";");
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "15000");
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        return props;
+    }
+
+    private static void produce(Properties props, String topic, String value) throws Exception {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, value)).get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static List<String> consume(Properties base, String topic, String group) {
+        Properties props = new Properties();
+        props.putAll(base);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (values.isEmpty() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(r -> values.add(r.value()));
+            }
+        }
+        return values;
+    }
+}
