@@ -279,6 +279,42 @@ class SaslAuthenticationTest {
         assertThat(refused.stderr()).contains("Authentication failed");
     }
 
+    @Test
+    void shouldAuthenticateKafkajsWithScramSha512OverSaslPlaintextAndSaslSsl() throws Exception {
+        // Given: kafkajs installed by npm next to its script (skipped without node and npm)
+        Path script = kafkajsScript();
+        Path ca = CERTS.dir().resolve("broker-ca.pem");
+        Files.writeString(ca, CERTS.certificatePem("broker"));
+        String topic = "kafkajs-" + UUID.randomUUID().toString().substring(0, 8);
+
+        // When
+        ExternalProcess.Run plaintext = ExternalProcess.run("", "node", script.toString(), DLOG.bootstrapServers("SASL_PLAINTEXT"),
+                "scram-sha-512", "carol", "carol-secret", topic);
+        ExternalProcess.Run overTls = ExternalProcess.run("", "node", script.toString(), DLOG.bootstrapServers("SASL_SSL"),
+                "scram-sha-512", "carol", "carol-secret", topic, ca.toString());
+        ExternalProcess.Run wrong = ExternalProcess.run("", "node", script.toString(), DLOG.bootstrapServers("SASL_PLAINTEXT"),
+                "scram-sha-512", "carol", "not-carols", topic);
+
+        // Then
+        assertThat(plaintext.stdout()).as(plaintext.toString()).contains("produced 1");
+        assertThat(overTls.stdout()).as(overTls.toString()).contains("produced 2");
+        assertThat(wrong.stdout()).as(wrong.toString()).contains("refused KafkaJSSASLAuthenticationError");
+    }
+
+    /** compat-tests/src/test/js/kafkajs-sasl/scram.js with kafkajs installed beside it (npm install on first use). */
+    private static Path kafkajsScript() throws Exception {
+        Assumptions.assumeTrue(ExternalProcess.onPath("node") != null && ExternalProcess.onPath("npm") != null,
+                "node and npm are not installed");
+        Path dir = Path.of("src", "test", "js", "kafkajs-sasl").toAbsolutePath();
+        if (!Files.isDirectory(dir.resolve("node_modules").resolve("kafkajs"))) {
+            Process install = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund").directory(dir.toFile())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            boolean done = install.waitFor(180, TimeUnit.SECONDS);
+            Assumptions.assumeTrue(done && install.exitValue() == 0, "npm install kafkajs failed (no registry?)");
+        }
+        return dir.resolve("scram.js");
+    }
+
     private static void send(Socket socket, AbstractRequest request, int correlationId) throws IOException {
         ApiKeys key = request.apiKey();
         ByteBuffer bytes = request.serializeWithHeader(new RequestHeader(key, request.version(), "raw", correlationId));
