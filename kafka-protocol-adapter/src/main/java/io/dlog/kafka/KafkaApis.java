@@ -66,11 +66,12 @@ public final class KafkaApis {
         io.dlog.kafka.security.AclAuthorizer authorizer = io.dlog.kafka.security.AclAuthorizer.fromSettings(
                 context.config().staticValues(), () -> context.topics().image());
         registerSecurity(registry, context, authorizer != null);
-        if (authorizer != null) {
-            io.dlog.kafka.authz.Authorization.enforce(registry, context, authorizer);
-        }
         registry.register(ApiKeys.TXN_OFFSET_COMMIT, 0, transactions.transactionVersion() >= 2 ? 5 : 4,
                 (RequestContext c, TxnOffsetCommitRequestData r) -> txnOffsetCommit(context, transactions, groups, c, r));
+        if (authorizer != null) {
+            // Last: it wraps the handlers registered so far, so every API is checked.
+            io.dlog.kafka.authz.Authorization.enforce(registry, context, authorizer);
+        }
         return registry;
     }
 
