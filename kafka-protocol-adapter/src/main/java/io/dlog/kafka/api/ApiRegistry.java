@@ -21,6 +21,8 @@ public final class ApiRegistry {
     }
 
     private final Map<ApiKeys, Entry> entries = new EnumMap<>(ApiKeys.class);
+    /** Set once handlers were wrapped (authorization): a later registration would escape the wrapper. */
+    private boolean wrapped;
 
     /**
      * Registers a handler for versions [min, max], clipped to what kafka-clients can parse.
@@ -31,6 +33,9 @@ public final class ApiRegistry {
     public <Q extends ApiMessage> ApiRegistry register(ApiKeys key, int minVersion, int maxVersion, ApiHandler<Q> handler) {
         short min = (short) Math.max(minVersion, key.oldestVersion());
         short max = (short) Math.min(maxVersion, key.latestVersion());
+        if (wrapped) {
+            throw new IllegalStateException(key + " registered after the handlers were wrapped");
+        }
         if (min > max) {
             throw new IllegalStateException(key + ": no version in [" + minVersion + ", " + maxVersion + "] is parseable");
         }
@@ -55,5 +60,6 @@ public final class ApiRegistry {
     public void wrapHandlers(java.util.function.BiFunction<ApiKeys, ApiHandler<ApiMessage>, ApiHandler<ApiMessage>> wrapper) {
         entries.replaceAll((key, entry) -> new Entry(key, entry.minVersion(), entry.maxVersion(),
                 wrapper.apply(key, entry.handler())));
+        wrapped = true;
     }
 }
