@@ -38,6 +38,7 @@ class TlsCostMeasurement {
             .with("ssl.key.password", TestCertificates.PASSWORD);
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 30, unit = java.util.concurrent.TimeUnit.MINUTES)
     void measureProduceAndConsumeOverPlaintextAndTls() throws Exception {
         Path tlsClient = CERTS.dir().resolve("client-ssl.properties");
         Files.writeString(tlsClient, "security.protocol=SSL\nssl.truststore.location=" + CERTS.trustStorePath("broker")
