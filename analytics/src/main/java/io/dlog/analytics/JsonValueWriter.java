@@ -27,14 +27,17 @@ import org.apache.arrow.vector.complex.StructVector;
  * straight from the parser into its column when the column is projected, and is skipped (never
  * materialized) when it is not. What has no place in the schema (an unknown field, a value whose type does
  * not fit its column, a value that is not a JSON object) goes to {@code _overflow}, when that column is
- * projected, so nothing is lost. Not thread-safe; bound to one {@link VectorSchemaRoot} batch at a time.
+ * projected, so nothing is lost. When {@code _overflow} is not projected, parsing stops as soon as every
+ * projected field has been seen: the rest of the object is neither parsed nor checked (a duplicate key after
+ * that point, or malformed JSON there, goes unnoticed; with {@code _overflow} projected the whole value is
+ * always parsed and checked). Not thread-safe; bound to one {@link VectorSchemaRoot} batch at a time.
  */
 final class JsonValueWriter {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonFactory FACTORY = MAPPER.getFactory();
 
-    /** A projected value column. */
-    private record Column(JsonType type, FieldVector vector) {
+    /** A projected value column; {@code id} indexes {@link #seenAt}. */
+    private record Column(int id, JsonType type, FieldVector vector) {
     }
 
     private final Map<String, JsonType> schemaFields = new HashMap<>();
@@ -42,6 +45,9 @@ final class JsonValueWriter {
     private final Map<String, Column> columns = new HashMap<>();
     private VarCharVector overflow;
     private final ByteArrayOutputStream overflowBytes = new ByteArrayOutputStream();
+    /** Per projected column, the last record (by {@link #record}) in which its field was seen. */
+    private long[] seenAt = new long[0];
+    private long record;
 
     JsonValueWriter(TableSchema table) {
         table.jsonColumns().forEach((arrowName, field) -> {
@@ -56,9 +62,11 @@ final class JsonValueWriter {
         schemaFields.forEach((jsonName, type) -> {
             FieldVector vector = root.getVector(arrowNames.get(jsonName));
             if (vector != null) {
-                columns.put(jsonName, new Column(type, vector));
+                columns.put(jsonName, new Column(columns.size(), type, vector));
             }
         });
+        seenAt = new long[columns.size()];
+        java.util.Arrays.fill(seenAt, -1);
         overflow = (VarCharVector) root.getVector(TableSchema.OVERFLOW);
     }
 
@@ -89,11 +97,17 @@ final class JsonValueWriter {
                 return;
             }
             JsonToken token;
+            long current = record++;
+            int missing = columns.size();
             while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = parser.currentName();
                 parser.nextToken();
                 Column column = columns.get(name);
                 if (column != null) {
+                    if (seenAt[column.id()] != current) {
+                        seenAt[column.id()] = current;
+                        missing--;
+                    }
                     JsonNode misfit = writeField(parser, column, row);
                     if (misfit != null && overflow != null) {
                         spill = spill(spill);
@@ -106,6 +120,10 @@ final class JsonValueWriter {
                     spill.copyCurrentStructure(parser);
                 } else {
                     parser.skipChildren();
+                }
+                if (missing == 0 && overflow == null) {
+                    // Every projected field is in: the rest of the object is not needed (nor checked).
+                    return;
                 }
             }
             if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {

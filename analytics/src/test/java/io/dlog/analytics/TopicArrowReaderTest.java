@@ -170,11 +170,18 @@ class TopicArrowReaderTest {
         PartitionLog log = fixture.partition("proj", 0);
         append(log, Compression.NONE, record(1, "k", "{\"a\":1,\"b\":\"x\"}"), record(2, "k", "{\"a\":2,\"b\":\"y\",\"c\":3}"));
         TableSchema table = tables.schema("proj", Optional.empty(), Isolation.READ_UNCOMMITTED);
+        // Read once a (the only projected field) is found: the broken tail is not parsed. Without a, null.
+        append(log, Compression.NONE, record(3, "k", "{\"a\":3,\"b\":"), record(4, "k", "{\"b\":\"z\"}"));
 
         List<Map<String, Object>> rows = rows("proj", table, Set.of("offset", "a"), null, ScanRange.ALL);
 
         assertThat(rows).extracting(row -> row.keySet()).allSatisfy(keys -> assertThat(keys).containsExactlyInAnyOrder("offset", "a"));
-        assertThat(rows).extracting(row -> row.get("a")).containsExactly(1L, 2L);
+        assertThat(rows).extracting(row -> row.get("a")).containsExactly(1L, 2L, 3L, null);
+
+        // With _overflow projected the whole value is checked: the broken one is all overflow.
+        List<Map<String, Object>> checked = rows("proj", table, Set.of("a", "_overflow"), null, ScanRange.ALL);
+        assertThat(checked).extracting(row -> row.get("a")).containsExactly(1L, 2L, null, null);
+        assertThat(text(checked.get(2).get("_overflow"))).isEqualTo("{\"a\":3,\"b\":");
     }
 
     @Test

@@ -70,6 +70,10 @@ public final class SqlEngine {
 
     /** Starts the query; the caller reads and closes the result. */
     public SqlQuery run(String sql, Isolation isolation) throws SqlException {
+        return run(sql, isolation, false);
+    }
+
+    private SqlQuery run(String sql, Isolation isolation, boolean emptyTopics) throws SqlException {
         BufferAllocator queryAllocator = allocator.newChildAllocator("sql", 0, allocator.getLimit());
         Connection connection = null;
         List<ArrowArrayStream> inputs = new ArrayList<>();
@@ -84,7 +88,7 @@ public final class SqlEngine {
                 }
                 ArrowArrayStream stream = ArrowArrayStream.allocateNew(queryAllocator);
                 inputs.add(stream);
-                Data.exportArrayStream(queryAllocator, reader(queryAllocator, topic.get(), use.getValue(), isolation), stream);
+                Data.exportArrayStream(queryAllocator, reader(queryAllocator, topic.get(), use.getValue(), isolation, emptyTopics), stream);
                 if (use.getValue().references() == 1) {
                     ((DuckDBConnection) connection).registerArrowStream(topic.get(), stream);
                 } else {
@@ -114,13 +118,12 @@ public final class SqlEngine {
         }
     }
 
-    /** The result's schema, from a dry run that reads (at most) one batch of each topic. */
+    /**
+     * The result's schema, from a dry run over empty topics: the query is bound and run exactly as it would
+     * be, only every topic stream ends at once (a LIMIT 0 around it would still run an aggregate in full).
+     */
     public org.apache.arrow.vector.types.pojo.Schema schema(String sql, Isolation isolation) throws SqlException {
-        String trimmed = sql.strip();
-        while (trimmed.endsWith(";")) {
-            trimmed = trimmed.substring(0, trimmed.length() - 1).strip();
-        }
-        try (SqlQuery query = run("SELECT * FROM (" + trimmed + ") LIMIT 0", isolation)) {
+        try (SqlQuery query = run(sql, isolation, true)) {
             return query.result().getVectorSchemaRoot().getSchema();
         } catch (IOException e) {
             throw new SqlException(e.getMessage(), e);
@@ -167,8 +170,8 @@ public final class SqlEngine {
         return tables.catalog().topics().stream().filter(t -> t.toLowerCase(Locale.ROOT).equals(lowerCaseName)).findFirst();
     }
 
-    private TopicArrowReader reader(BufferAllocator queryAllocator, String topic, QueryAnalysis.TableUse use, Isolation isolation)
-            throws IOException, SqlException {
+    private TopicArrowReader reader(BufferAllocator queryAllocator, String topic, QueryAnalysis.TableUse use, Isolation isolation,
+                                    boolean empty) throws IOException, SqlException {
         try {
             TableSchema table = tables.schema(topic, Optional.empty(), isolation);
             Set<String> projection = null;
@@ -190,8 +193,8 @@ public final class SqlEngine {
                     partitions.add(log.topicPartition().partition());
                 }
             }
-            ScanRange range = new ScanRange(bounds.minOffset(), bounds.maxOffsetExclusive(), bounds.minTimestamp(),
-                    Long.MAX_VALUE, isolation);
+            ScanRange range = empty ? new ScanRange(0, 0, Long.MIN_VALUE, Long.MAX_VALUE, isolation)
+                    : new ScanRange(bounds.minOffset(), bounds.maxOffsetExclusive(), bounds.minTimestamp(), Long.MAX_VALUE, isolation);
             return tables.open(queryAllocator, topic, table, projection, partitions, range);
         } catch (UnknownTopicException e) {
             throw new SqlException(e.getMessage(), e);

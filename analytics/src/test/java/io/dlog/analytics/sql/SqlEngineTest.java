@@ -123,6 +123,15 @@ class SqlEngineTest {
     }
 
     @Test
+    void shouldAnswerTheResultSchemaFromADryRun() throws Exception {
+        org.apache.arrow.vector.types.pojo.Schema schema =
+                engine.schema("SELECT country, count(*) AS n FROM orders GROUP BY country;", Isolation.READ_UNCOMMITTED);
+
+        assertThat(schema.getFields()).extracting(f -> f.getName()).containsExactly("country", "n");
+        assertThat(schema.getFields().get(1).getType()).isEqualTo(new org.apache.arrow.vector.types.pojo.ArrowType.Int(64, true));
+    }
+
+    @Test
     void shouldOrderAndLimit() throws Exception {
         List<List<Object>> rows = query("SELECT partition, \"offset\", amount FROM orders ORDER BY amount DESC, partition, \"offset\" LIMIT 3");
 
