@@ -574,20 +574,24 @@ public final class GroupCoordinator {
 
     /**
      * Kafka's group cleanup (GroupCoordinatorShard.cleanupGroupMetadata, every
-     * offsets.retention.check.interval.ms): a group with no members and no committed or pending
-     * transactional offsets is deleted, with a tombstone. Without this, every group id a client ever
+     * offsets.retention.check.interval.ms): a group with no members, empty for at least one interval, and
+     * with no committed or pending transactional offsets is deleted, with a tombstone. Without this, every group id a client ever
      * used would stay in memory and in {@code __consumer_offsets} forever. A classic group still
      * waiting for a member's second JoinGroup (KIP-394) is kept until that times out.
      */
     private void deleteEmptyGroupsWithoutOffsets() {
+        // Empty for a whole check interval: an offset commit creates its group at once but adds the offsets
+        // only when their write completes, so a group only just made may look unused for a moment.
+        long emptyBefore = now() - config.offsetsRetentionCheckMs();
         List<String> doomed = new ArrayList<>();
         for (ClassicGroup group : classicGroups.values()) {
-            if (group.state == ClassicGroup.State.EMPTY && group.pendingMembers.isEmpty() && isUnused(group.groupId)) {
+            if (group.state == ClassicGroup.State.EMPTY && group.stateTimestamp <= emptyBefore
+                    && group.pendingMembers.isEmpty() && isUnused(group.groupId)) {
                 doomed.add(group.groupId);
             }
         }
         for (ConsumerGroup group : consumerGroups.values()) {
-            if (group.members.isEmpty() && isUnused(group.groupId)) {
+            if (group.members.isEmpty() && group.emptySince <= emptyBefore && isUnused(group.groupId)) {
                 doomed.add(group.groupId);
             }
         }

@@ -163,6 +163,10 @@ class ClassicGroupStateMachineTest {
         // When the offsets retention check runs
         coordinator.checkOffsetRetentionOnNextTick();
         coordinator.tick();
+        assertThat(coordinator.classicGroups).as("kept while empty for less than a check interval").containsKey("g");
+        clock.advance(GroupConfig.DEFAULTS.offsetsRetentionCheckMs());
+        coordinator.checkOffsetRetentionOnNextTick();
+        coordinator.tick();
         // Then the group is gone, in memory and in the log (a reload does not bring it back)
         assertThat(coordinator.classicGroups).doesNotContainKey("g");
         assertThat(GroupTestSupport.loaded(GroupConfig.DEFAULTS, topics, clock, store).classicGroups).doesNotContainKey("g");

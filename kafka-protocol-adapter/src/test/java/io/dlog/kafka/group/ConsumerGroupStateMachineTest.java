@@ -83,6 +83,10 @@ class ConsumerGroupStateMachineTest {
 
         coordinator.checkOffsetRetentionOnNextTick();
         coordinator.tick();
+        assertThat(coordinator.consumerGroups).as("kept while empty for less than a check interval").containsKey("g");
+        clock.advance(GroupConfig.DEFAULTS.offsetsRetentionCheckMs());
+        coordinator.checkOffsetRetentionOnNextTick();
+        coordinator.tick();
 
         assertThat(coordinator.consumerGroups).doesNotContainKey("g");
         assertThat(GroupTestSupport.loaded(GroupConfig.DEFAULTS, topics, clock, store).consumerGroups).doesNotContainKey("g");
