@@ -205,6 +205,19 @@ class SaslAuthenticationTest {
     }
 
     @Test
+    void shouldCloseAConnectionThatSendsAFrameAboveSaslServerMaxReceiveSizeBeforeAuthenticating() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port("SASL_PLAINTEXT"))) {
+            socket.setSoTimeout(10_000);
+            // 1 MB announced: above sasl.server.max.receive.size (524288), far below socket.request.max.bytes
+            OutputStream out = socket.getOutputStream();
+            out.write(ByteBuffer.allocate(8).putInt(1_000_000).putInt(0).array());
+            out.flush();
+
+            assertThat(readFrame(socket)).as("closed without an answer").isNull();
+        }
+    }
+
+    @Test
     void shouldAuthenticateBareTokensAfterSaslHandshakeV0() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", port("SASL_PLAINTEXT"))) {
             socket.setSoTimeout(10_000);

@@ -184,6 +184,11 @@ public final class ConnectionAuthenticator {
         }
     }
 
+    /** True until a SASL listener's client has authenticated (never on other listeners). */
+    public boolean unauthenticated() {
+        return security.sasl().isPresent() && state != State.AUTHENTICATED && state != State.REAUTHENTICATING;
+    }
+
     /** True while frames are bare SASL tokens (after SaslHandshake v0, until authentication completes). */
     public boolean expectsRawTokens() {
         return rawTokens;

@@ -23,6 +23,7 @@ public final class ListenerSecurity {
     private final SaslMechanisms sasl;
     private final long maxReauthMs;
     private final KafkaPrincipalBuilder principals;
+    private int saslMaxReceiveBytes = BrokerSecurityConfigs.DEFAULT_SASL_SERVER_MAX_RECEIVE_SIZE;
 
     private ListenerSecurity(String listenerName, SecurityProtocol protocol, TlsEngines tls, SaslMechanisms sasl,
                              long maxReauthMs, KafkaPrincipalBuilder principals) {
@@ -57,11 +58,18 @@ public final class ListenerSecurity {
         boolean usesTls = protocol == SecurityProtocol.SSL || protocol == SecurityProtocol.SASL_SSL;
         boolean usesSasl = protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL;
         String rules = (String) settings.get(BrokerSecurityConfigs.SSL_PRINCIPAL_MAPPING_RULES_CONFIG);
-        return new ListenerSecurity(listenerName, protocol,
+        ListenerSecurity security = new ListenerSecurity(listenerName, protocol,
                 usesTls ? TlsEngines.configure(listenerName, settings) : null,
                 usesSasl ? SaslMechanisms.configure(listenerName, settings, scram) : null,
                 (Long) settings.get(BrokerSecurityConfigs.CONNECTIONS_MAX_REAUTH_MS_CONFIG),
                 new DefaultKafkaPrincipalBuilder(null, SslPrincipalMapper.fromRules(rules)));
+        security.saslMaxReceiveBytes = (Integer) settings.get(BrokerSecurityConfigs.SASL_SERVER_MAX_RECEIVE_SIZE_CONFIG);
+        return security;
+    }
+
+    /** sasl.server.max.receive.size: the largest frame an unauthenticated SASL client may send. */
+    public int saslMaxReceiveBytes() {
+        return saslMaxReceiveBytes;
     }
 
     public String listenerName() {

@@ -26,7 +26,9 @@ import io.netty.handler.codec.TooLongFrameException;
  * so peers that announce sizes and never send the bytes (slow loris) cannot spend the budget: past
  * that point memory comes only with bytes that really arrived.
  *
- * <p>A size above {@code maxFrameBytes} or below zero closes the connection, as Kafka does.
+ * <p>A size above {@code maxFrameBytes} or below zero closes the connection, as Kafka does. Before a
+ * SASL client has authenticated, the cap is {@code sasl.server.max.receive.size} instead (Kafka's bound on
+ * what an unauthenticated peer may make the broker allocate).
  * Confined to the channel's event loop.
  */
 final class FrameDecoder extends ChannelInboundHandlerAdapter {
@@ -36,6 +38,9 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
     private static final int GROWING_FIRST_BYTES = 64 << 10;
 
     private final int maxFrameBytes;
+    /** The cap while the connection is unauthenticated, or null when none applies. */
+    private final java.util.function.BooleanSupplier unauthenticated;
+    private final int unauthenticatedMaxBytes;
     private final ConnectionMemory memory;
     /** The reserved size of {@code partialFrame}. */
     private int partialReserved;
@@ -52,7 +57,15 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
     }
 
     FrameDecoder(int maxFrameBytes, ConnectionMemory memory) {
+        this(maxFrameBytes, memory, () -> false, maxFrameBytes);
+    }
+
+    /** @param unauthenticated true while the peer has not authenticated; its frames are capped at {@code unauthenticatedMaxBytes} */
+    FrameDecoder(int maxFrameBytes, ConnectionMemory memory, java.util.function.BooleanSupplier unauthenticated,
+                 int unauthenticatedMaxBytes) {
         this.maxFrameBytes = maxFrameBytes;
+        this.unauthenticated = unauthenticated;
+        this.unauthenticatedMaxBytes = unauthenticatedMaxBytes;
         this.memory = memory;
     }
 
@@ -102,6 +115,11 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
         }
         if (size < 0) {
             fail(ctx, new CorruptedFrameException("negative frame size " + size));
+            return -1;
+        }
+        if (size > unauthenticatedMaxBytes && unauthenticated.getAsBoolean()) {
+            fail(ctx, new TooLongFrameException("frame of " + size + " bytes before authentication exceeds "
+                    + "sasl.server.max.receive.size " + unauthenticatedMaxBytes));
             return -1;
         }
         if (size > maxFrameBytes) {

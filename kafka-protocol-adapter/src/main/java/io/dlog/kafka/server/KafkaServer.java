@@ -201,7 +201,9 @@ public final class KafkaServer implements AutoCloseable {
     static void configurePipeline(ChannelPipeline pipeline, Settings settings, ApiRegistry registry,
                                   RequestMemoryPool requestMemory) {
         ConnectionMemory memory = new ConnectionMemory(requestMemory, settings.connectionMaxRequestBytes());
-        FrameDecoder frames = new FrameDecoder(settings.maxRequestBytes(), memory);
+        ConnectionAuthenticator authenticator = KafkaConnectionHandler.newAuthenticator(settings.security(), pipeline.channel());
+        FrameDecoder frames = new FrameDecoder(settings.maxRequestBytes(), memory, authenticator::unauthenticated,
+                settings.security().saslMaxReceiveBytes());
         pipeline.channel().config().setWriteBufferWaterMark(RESPONSE_WATER_MARK);
         pipeline.channel().config().setMessageSizeEstimator(ResponseSizeEstimator.INSTANCE);
         if (settings.security().tls().isPresent()) {
@@ -217,7 +219,6 @@ public final class KafkaServer implements AutoCloseable {
         if (settings.connectionsMaxIdleMs() > 0) {
             pipeline.addLast("idle", new IdleConnectionCloser(settings.connectionsMaxIdleMs()));
         }
-        ConnectionAuthenticator authenticator = KafkaConnectionHandler.newAuthenticator(settings.security(), pipeline.channel());
         pipeline.addLast("flush", new FlushConsolidationHandler(256, true))
                 .addLast("frame", frames)
                 .addLast("request", new RequestDecoder(memory, authenticator::expectsRawTokens))
