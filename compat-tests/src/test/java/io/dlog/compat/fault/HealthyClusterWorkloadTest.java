@@ -3,12 +3,15 @@ package io.dlog.compat.fault;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fault suite's workload and checker against a healthy 3-node cluster (no fault), in the default build: the
- * clients, the history and the final read work, and a run with nothing wrong is judged clean.
+ * The fault suite's workload and checker against a healthy 3-node cluster (no fault): the clients, the history and
+ * the final read work, and a run with nothing wrong is judged clean. Tagged {@code fault} (runs with -Pfault): the
+ * default build's compat-tests fork is near its time limit.
  */
+@Tag("fault")
 class HealthyClusterWorkloadTest {
 
     @Test

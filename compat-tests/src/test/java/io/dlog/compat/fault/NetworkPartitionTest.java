@@ -21,6 +21,7 @@ import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * (the others fence it: its heartbeats no longer arrive) nor be reached by them (it does not learn a topic the
  * majority creates), while a client still reaches it; healing the network brings it back.
  */
+@Tag("fault")
 class NetworkPartitionTest {
 
     @Test

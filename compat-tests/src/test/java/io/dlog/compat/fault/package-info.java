@@ -25,8 +25,9 @@
  * Network namespaces ({@code unshare -rn}) were rejected: joining the namespaces needs veth pairs, that is
  * CAP_NET_ADMIN in a namespace shared by all nodes, which would mean running the whole test JVM inside one.
  *
- * <p>How to run: {@code HistoryCheckerTest} and {@code HealthyClusterWorkloadTest} (no fault) are in the default
- * build; the faults are tagged {@code fault} and run with {@code -Pfault} (docs/reliability.md).
+ * <p>How to run: {@code HistoryCheckerTest} and {@code RecoveryTest} are in the default build; the tests that start
+ * clusters ({@code HealthyClusterWorkloadTest}, {@code NetworkPartitionTest}, {@code FaultSuiteTest}) are tagged
+ * {@code fault} and run with {@code -Pfault} (docs/reliability.md).
  *
  * <p>Concurrency: the History is the only object producer callbacks, consumer threads and the nemesis share
  * (appends synchronized on it); the cluster, the nemesis and the checker are driven by the test thread; the
