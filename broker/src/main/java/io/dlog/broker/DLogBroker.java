@@ -13,6 +13,7 @@ import io.dlog.kafka.KafkaApis;
 import io.dlog.kafka.config.BrokerConfig;
 import io.dlog.kafka.mirror.MirrorManager;
 import io.dlog.kafka.server.KafkaServer;
+import io.dlog.kafka.replica.ReplicaManager;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.LogManager;
 import io.dlog.log.LogManagerConfig;
@@ -132,6 +133,7 @@ public final class DLogBroker implements AutoCloseable {
         RatisMetadataQuorum quorum = null;
         TopicService topics = null;
         ScheduledExecutorService scheduler = null;
+        ReplicaManager replicas = null;
         SnowflakeIdGenerator ids = null;
         KafkaServer server = null;
         BrokerLifecycle lifecycle = null;
@@ -146,6 +148,9 @@ public final class DLogBroker implements AutoCloseable {
             topics.attach(quorum);
             String clusterId = joinCluster(quorum, folderClusterId, legacy, dataDir, config);
             scheduler = Executors.newSingleThreadScheduledExecutor(daemon("dlog-timer"));
+            TopicService service = topics;
+            replicas = new ReplicaManager(config.nodeId(), logs, service::brokerConfig, service::quorum, scheduler);
+            topics.attachReplicas(replicas);
             AtomicInteger boundPort = new AtomicInteger();
             ids = SnowflakeIdGenerator.open(dataDir.resolve(IDS_DIR), config.nodeId(), clock);
             BrokerContext context = new BrokerContext(clusterId, topics, clock, uncheckedIds(ids), scheduler, boundPort);
@@ -157,6 +162,7 @@ public final class DLogBroker implements AutoCloseable {
             await(lifecycle.register(STARTUP_TIMEOUT), "registering node " + config.nodeId());
             // Our registration is applied: everything committed before it is too. Now reconcile the logs.
             topics.catchUp();
+            replicas.start();
             lifecycle.start();
             LOG.info("DLog node {} of cluster {} serving on port {} with data in {}", config.nodeId(), clusterId,
                     server.boundPort(), dataDir);
@@ -165,7 +171,7 @@ public final class DLogBroker implements AutoCloseable {
             broker.mirrors = MirrorManager.start(topics);
             return broker;
         } catch (IOException | RuntimeException e) {
-            closeQuietly(lifecycle, server, scheduler, quorum, logs, ids);
+            closeQuietly(lifecycle, server, replicas, scheduler, quorum, logs, ids);
             throw e;
         }
     }
@@ -359,7 +365,7 @@ public final class DLogBroker implements AutoCloseable {
         if (endpoint != null) {
             endpoint.close();
         }
-        closeQuietly(lifecycle, server, scheduler, quorum, logs, ids);
+        closeQuietly(lifecycle, server, topics.replicas(), scheduler, quorum, logs, ids);
         try {
             lock.close();
         } catch (IOException e) {
@@ -382,13 +388,17 @@ public final class DLogBroker implements AutoCloseable {
         };
     }
 
-    private static void closeQuietly(BrokerLifecycle lifecycle, KafkaServer server, ScheduledExecutorService scheduler,
-                                     RatisMetadataQuorum quorum, LogManager logs, SnowflakeIdGenerator ids) {
+    private static void closeQuietly(BrokerLifecycle lifecycle, KafkaServer server, ReplicaManager replicas,
+                                     ScheduledExecutorService scheduler, RatisMetadataQuorum quorum, LogManager logs,
+                                     SnowflakeIdGenerator ids) {
         if (lifecycle != null) {
             lifecycle.close();
         }
         if (server != null) {
             server.close();
+        }
+        if (replicas != null) {
+            replicas.close(); // fetchers stop before the logs they append to close
         }
         if (scheduler != null) {
             // Not shutdownNow() first: interrupting the timer thread in FileChannel I/O (a fetch re-read,

@@ -48,6 +48,10 @@ public final class KafkaApis {
     public static ApiRegistry registry(BrokerContext context) {
         ApiRegistry registry = new ApiRegistry();
         FetchPurgatory purgatory = new FetchPurgatory(context.scheduler());
+        if (context.topics().replicas() != null) {
+            // A moved high watermark wakes consumers' long polls; an append wakes followers' fetches.
+            context.topics().replicas().setHighWatermarkListener(purgatory::onHighWatermarkAdvanced);
+        }
         // Markers move last stable offsets: wake the fetches waiting on those partitions.
         TxnMarkerWriter markers = new TxnMarkerWriter(context.topics(), context.clock(), purgatory::onHighWatermarkAdvanced);
         TransactionCoordinator transactions = TransactionCoordinator.start(context, TxnConfig.from(context.config()),

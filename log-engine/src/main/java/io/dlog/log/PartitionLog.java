@@ -140,6 +140,15 @@ public interface PartitionLog {
 
     EpochEndOffset endOffsetForEpoch(int leaderEpoch);
 
+    /**
+     * A new leader's first act (Kafka's leader-epoch cache assignment on becoming leader): records that
+     * {@code leaderEpoch} starts at the current log end offset, so OffsetForLeaderEpoch and followers'
+     * divergence checks see the new epoch before its first batch. Ignored unless newer than the latest
+     * recorded epoch. Runs on the writer thread (after the appends queued before it); completes with the
+     * latest epoch in force.
+     */
+    CompletableFuture<Integer> assignLeaderEpoch(int leaderEpoch);
+
     /** First batch with max timestamp &gt;= timestamp, at or above the log start offset. */
     Optional<TimestampLookup> lookupTimestamp(long timestamp) throws IOException;
 

@@ -54,6 +54,14 @@ public final class BrokerConfig {
     public static final String BROKER_RACK = "broker.rack";
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
     public static final String TRANSACTION_STATE_LOG_REPLICATION_FACTOR = "transaction.state.log.replication.factor";
+    public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+    public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
+    public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+    public static final String REPLICA_FETCH_RESPONSE_MAX_BYTES = "replica.fetch.response.max.bytes";
+    public static final String REPLICA_FETCH_BACKOFF_MS = "replica.fetch.backoff.ms";
+    public static final String REPLICA_SOCKET_TIMEOUT_MS = "replica.socket.timeout.ms";
+    public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
+    public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String METADATA_ELECTION_TIMEOUT_MS = "dlog.metadata.election.timeout.ms";
@@ -99,6 +107,24 @@ public final class BrokerConfig {
             .define(TRANSACTION_STATE_LOG_REPLICATION_FACTOR, ConfigDef.Type.SHORT, (short) 3, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.HIGH, "Replication factor of __transaction_state (capped at the live brokers "
                             + "when it is created).")
+            .define(REPLICA_LAG_TIME_MAX_MS, ConfigDef.Type.LONG, 30_000L, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.HIGH, "A follower that has not caught up with the leader's log end for this "
+                            + "long leaves the ISR.")
+            .define(REPLICA_FETCH_WAIT_MAX_MS, ConfigDef.Type.INT, 500, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.MEDIUM, "How long a follower's fetch waits at the leader for new data.")
+            .define(REPLICA_FETCH_MAX_BYTES, ConfigDef.Type.INT, 1024 * 1024, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.MEDIUM, "Bytes a follower asks for per partition per fetch (at least one batch).")
+            .define(REPLICA_FETCH_RESPONSE_MAX_BYTES, ConfigDef.Type.INT, 10 * 1024 * 1024, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.MEDIUM, "Bytes a follower asks for per fetch in all.")
+            .define(REPLICA_FETCH_BACKOFF_MS, ConfigDef.Type.INT, 1000, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.MEDIUM, "How long a follower waits after a failed fetch.")
+            .define(REPLICA_SOCKET_TIMEOUT_MS, ConfigDef.Type.INT, 30_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "How long a follower waits for a fetch response before reconnecting.")
+            .define(AUTO_LEADER_REBALANCE_ENABLE, ConfigDef.Type.BOOLEAN, true, ConfigDef.Importance.HIGH,
+                    "Give leadership back to the preferred replica once it is in sync again.")
+            .define(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, ConfigDef.Type.LONG, 300L, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.HIGH, "How often the metadata leader checks for partitions not led by their "
+                            + "preferred replica.")
             .define(BROKER_SESSION_TIMEOUT_MS, ConfigDef.Type.INT, 9000, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.MEDIUM, "A node that has not heartbeated for this long is fenced.")
             .define(BROKER_HEARTBEAT_INTERVAL_MS, ConfigDef.Type.INT, 2000, ConfigDef.Range.atLeast(1),
@@ -536,6 +562,38 @@ public final class BrokerConfig {
 
     public short transactionStateLogReplicationFactor() {
         return (Short) parsed.get(TRANSACTION_STATE_LOG_REPLICATION_FACTOR);
+    }
+
+    public long replicaLagTimeMaxMs() {
+        return (Long) parsed.get(REPLICA_LAG_TIME_MAX_MS);
+    }
+
+    public int replicaFetchWaitMaxMs() {
+        return (Integer) parsed.get(REPLICA_FETCH_WAIT_MAX_MS);
+    }
+
+    public int replicaFetchMaxBytes() {
+        return (Integer) parsed.get(REPLICA_FETCH_MAX_BYTES);
+    }
+
+    public int replicaFetchResponseMaxBytes() {
+        return (Integer) parsed.get(REPLICA_FETCH_RESPONSE_MAX_BYTES);
+    }
+
+    public int replicaFetchBackoffMs() {
+        return (Integer) parsed.get(REPLICA_FETCH_BACKOFF_MS);
+    }
+
+    public int replicaSocketTimeoutMs() {
+        return (Integer) parsed.get(REPLICA_SOCKET_TIMEOUT_MS);
+    }
+
+    public boolean autoLeaderRebalanceEnable() {
+        return (Boolean) parsed.get(AUTO_LEADER_REBALANCE_ENABLE);
+    }
+
+    public long leaderImbalanceCheckIntervalSeconds() {
+        return (Long) parsed.get(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS);
     }
 
     public int brokerSessionTimeoutMs() {

@@ -19,8 +19,6 @@ final class KafkaIgnoredBrokerConfigs {
             "metadata.log.dir",
             "log.flush.scheduler.interval.ms",
             "queued.max.requests",
-            "replica.lag.time.max.ms",
-            "auto.leader.rebalance.enable",
             // the cleaner sizes its read and write buffers by the batches it meets
             "log.cleaner.io.buffer.size");
 

@@ -107,7 +107,7 @@ public final class TopicConfigs {
         define("segment.ms", Type.LONG, WEEK_MS, ConfigDef.Range.atLeast(1),
                 List.of("log.roll.ms", "log.roll.hours"), "Age at which a segment rolls.");
         define("unclean.leader.election.enable", Type.BOOLEAN, false, null,
-                List.of("unclean.leader.election.enable"), "Accepted for compatibility; DLog never elects an unclean leader.");
+                List.of("unclean.leader.election.enable"), "Let a partition whose in-sync replicas are all gone elect any live replica (may lose committed data).");
         // Tiered storage and replication throttles: accepted so Kafka tooling can set their defaults,
         // but DLog keeps every segment local and has no replica fetchers to throttle.
         define("local.retention.bytes", Type.LONG, -2L, ConfigDef.Range.atLeast(-2),
@@ -321,6 +321,11 @@ public final class TopicConfigs {
                 (Long) v.get("min.compaction.lag.ms"),
                 (Long) v.get("max.compaction.lag.ms"),
                 (Double) v.get("min.cleanable.dirty.ratio"));
+    }
+
+    /** The topic's min.insync.replicas. */
+    public static int minInsyncReplicas(Map<String, String> overrides, BrokerConfig broker) {
+        return Integer.parseInt(effectiveValue(DEFINITIONS.get("min.insync.replicas"), overrides, broker).value().trim());
     }
 
     /** The topic's compression.type, lower case ("producer" when the broker keeps what it gets). */

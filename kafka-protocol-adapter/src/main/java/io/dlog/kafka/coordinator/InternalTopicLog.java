@@ -1,6 +1,7 @@
 package io.dlog.kafka.coordinator;
 
 import io.dlog.kafka.handlers.LeaderEpochs;
+import io.dlog.kafka.replica.ReplicaManager;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.AppendResult;
 import io.dlog.log.FetchSlice;
@@ -109,6 +110,9 @@ public final class InternalTopicLog {
      * sequence (NO_SEQUENCE): the coordinator writes it for the producer, so the log checks the epoch
      * but not a client's sequence numbers.
      */
+    /** Kafka's offsets.commit.timeout.ms default: how long a coordinator's write may wait to be committed. */
+    static final long COMMIT_TIMEOUT_MS = 5000;
+
     public static CompletableFuture<AppendResult> append(TopicService topics, String topic, int partition, long now,
                                                          List<KeyValue> records, long producerId, short producerEpoch) {
         Optional<PartitionLog> log = topics.partition(topic, partition);
@@ -133,7 +137,30 @@ public final class InternalTopicLog {
             batch.putInt(CRC_OFFSET, (int) Crc32C.compute(batch, ATTRIBUTES_OFFSET, batch.limit() - ATTRIBUTES_OFFSET));
         }
         PartitionLog partitionLog = log.get();
-        return partitionLog.append(batch, LeaderEpochs.current(partitionLog));
+        return partitionLog.append(batch, LeaderEpochs.current(partitionLog))
+                .thenCompose(result -> committed(topics, partitionLog.topicPartition(), result));
+    }
+
+    /**
+     * A coordinator's write counts once committed (Kafka writes offsets and transaction state with acks=all):
+     * on a replicated partition the answer waits for the high watermark; a leadership change or
+     * {@value #COMMIT_TIMEOUT_MS} ms without quorum fails it as NOT_LEADER_OR_FOLLOWER (the client finds the
+     * coordinator again and retries).
+     */
+    private static CompletableFuture<AppendResult> committed(TopicService topics, io.dlog.log.TopicPartition tp,
+                                                            AppendResult result) {
+        ReplicaManager replicas = topics.replicas();
+        if (!result.succeeded() || replicas == null) {
+            return CompletableFuture.completedFuture(result);
+        }
+        replicas.onAppended(tp);
+        if (!replicas.isReplicated(tp)) {
+            return CompletableFuture.completedFuture(result);
+        }
+        return replicas.awaitCommitted(tp, result.lastOffset() + 1, 1, COMMIT_TIMEOUT_MS)
+                .thenApply(error -> error == org.apache.kafka.common.protocol.Errors.NONE ? result
+                        : AppendResult.failure(io.dlog.log.AppendError.NOT_LEADER_OR_FOLLOWER, tp
+                        + " was not committed: " + error, result.logStartOffset()));
     }
 
     /** {@link #append} without a producer; fails the future when the log refuses the batch. */

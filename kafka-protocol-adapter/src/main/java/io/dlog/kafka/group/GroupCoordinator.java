@@ -78,6 +78,10 @@ public final class GroupCoordinator {
     private volatile boolean loaded;
     /** Why the last load attempt failed; null while none failed or once loaded. */
     private volatile Exception loadFailure;
+    /** Partitions of __consumer_offsets whose groups are in memory, with the leader epoch they were loaded at. */
+    private final Map<Integer, Integer> loadedPartitions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Set<Integer> loadingPartitions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile Executor partitionLoader = Runnable::run;
     private long nextOffsetExpiryCheck;
 
     /** Regexes resolved on the caller's thread: for state-machine tests only. */
@@ -111,6 +115,11 @@ public final class GroupCoordinator {
                 context.scheduler()::isShutdown, Thread::sleep), "dlog-group-loader");
         loader.setDaemon(true);
         loader.start();
+        coordinator.partitionLoader = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "dlog-group-partition-loader");
+            t.setDaemon(true);
+            return t;
+        });
         try {
             context.scheduler().scheduleWithFixedDelay(coordinator::tickQuietly, TICK_INTERVAL_MS, TICK_INTERVAL_MS,
                     TimeUnit.MILLISECONDS);
@@ -176,60 +185,136 @@ public final class GroupCoordinator {
     /** Replays the store into memory and starts serving. Blocking; once. */
     void load(GroupStore groupStore) throws IOException {
         long start = clock.millis();
-        Map<String, byte[]> groups = new HashMap<>();
-        Map<String, Map<OffsetManager.Key, OffsetValue>> committed = new HashMap<>();
-        Map<Long, Map<String, Map<OffsetManager.Key, OffsetValue>>> pending = new HashMap<>();
-        groupStore.replay(new GroupRecords.Visitor() {
-            @Override
-            public void offset(GroupRecords.OffsetKey key, OffsetValue value) {
-                OffsetManager.Key k = new OffsetManager.Key(key.topic(), key.partition());
-                if (value == null) {
-                    Map<OffsetManager.Key, OffsetValue> group = committed.get(key.groupId());
-                    if (group != null) {
-                        group.remove(k);
-                    }
-                } else {
-                    committed.computeIfAbsent(key.groupId(), g -> new TreeMap<>()).put(k, value);
-                }
+        // Epochs first: a partition whose leadership changes during the replay is found stale and reloaded.
+        Map<Integer, Integer> led = new HashMap<>();
+        for (int p = 0; p < groupStore.partitions(); p++) {
+            int epoch = topics.offsetsPartitionEpoch(p);
+            if (epoch >= 0) {
+                led.put(p, epoch);
             }
-
-            @Override
-            public void pendingOffset(long producerId, GroupRecords.OffsetKey key, OffsetValue value) {
-                if (value != null) {
-                    pending.computeIfAbsent(producerId, p -> new HashMap<>()).computeIfAbsent(key.groupId(),
-                            g -> new TreeMap<>()).put(new OffsetManager.Key(key.topic(), key.partition()), value);
-                }
-            }
-
-            @Override
-            public void group(String groupId, byte[] snapshot) {
-                if (snapshot == null) {
-                    groups.remove(groupId);
-                } else {
-                    groups.put(groupId, snapshot);
-                }
-            }
-        });
+        }
+        Replayed replayed = new Replayed();
+        groupStore.replay(replayed);
         synchronized (this) {
-            long now = now();
             classicGroups.clear(); // what a failed attempt may have restored
             consumerGroups.clear();
-            groups.forEach((groupId, snapshot) -> restoreGroup(groupId, snapshot, now));
-            committed.forEach((groupId, values) -> {
-                if (!values.isEmpty()) {
-                    offsets.restore(groupId, values);
-                    if (!classicGroups.containsKey(groupId) && !consumerGroups.containsKey(groupId)) {
-                        classicGroups.put(groupId, new ClassicGroup(groupId, now));
-                    }
-                }
-            });
-            pending.forEach((producerId, byGroup) -> byGroup.forEach((groupId, values) ->
-                    txnOffsets.add(producerId, groupId, values)));
+            restore(replayed);
+            loadedPartitions.putAll(led);
             this.store = groupStore;
             this.loaded = true;
         }
         LOG.info("Group coordinator loaded {} classic and {} consumer groups from {} partitions in {} ms",
                 classicGroups.size(), consumerGroups.size(), groupStore.partitions(), clock.millis() - start);
+    }
+
+    /** What a replay of the store finds: group snapshots, committed offsets, offsets of open transactions. */
+    private static final class Replayed implements GroupRecords.Visitor {
+        final Map<String, byte[]> groups = new HashMap<>();
+        final Map<String, Map<OffsetManager.Key, OffsetValue>> committed = new HashMap<>();
+        final Map<Long, Map<String, Map<OffsetManager.Key, OffsetValue>>> pending = new HashMap<>();
+
+        @Override
+        public void offset(GroupRecords.OffsetKey key, OffsetValue value) {
+            OffsetManager.Key k = new OffsetManager.Key(key.topic(), key.partition());
+            if (value == null) {
+                Map<OffsetManager.Key, OffsetValue> group = committed.get(key.groupId());
+                if (group != null) {
+                    group.remove(k);
+                }
+            } else {
+                committed.computeIfAbsent(key.groupId(), g -> new TreeMap<>()).put(k, value);
+            }
+        }
+
+        @Override
+        public void pendingOffset(long producerId, GroupRecords.OffsetKey key, OffsetValue value) {
+            if (value != null) {
+                pending.computeIfAbsent(producerId, p -> new HashMap<>()).computeIfAbsent(key.groupId(),
+                        g -> new TreeMap<>()).put(new OffsetManager.Key(key.topic(), key.partition()), value);
+            }
+        }
+
+        @Override
+        public void group(String groupId, byte[] snapshot) {
+            if (snapshot == null) {
+                groups.remove(groupId);
+            } else {
+                groups.put(groupId, snapshot);
+            }
+        }
+    }
+
+    private void restore(Replayed replayed) {
+        long now = now();
+        replayed.groups.forEach((groupId, snapshot) -> restoreGroup(groupId, snapshot, now));
+        replayed.committed.forEach((groupId, values) -> {
+            if (!values.isEmpty()) {
+                offsets.restore(groupId, values);
+                if (!classicGroups.containsKey(groupId) && !consumerGroups.containsKey(groupId)) {
+                    classicGroups.put(groupId, new ClassicGroup(groupId, now));
+                }
+            }
+        });
+        replayed.pending.forEach((producerId, byGroup) -> byGroup.forEach((groupId, values) ->
+                txnOffsets.add(producerId, groupId, values)));
+    }
+
+    /**
+     * Coordinators follow partitions: once this node leads partition {@code p} of {@code __consumer_offsets}
+     * at an epoch its memory was not loaded at, the partition's groups are replayed from the log on the
+     * loader thread (requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS).
+     */
+    private void startLoad(int p) {
+        if (!loadingPartitions.add(p)) {
+            return;
+        }
+        try {
+            partitionLoader.execute(() -> {
+                try {
+                    int epoch = topics.offsetsPartitionEpoch(p);
+                    if (epoch < 0) {
+                        return;
+                    }
+                    long start = clock.millis();
+                    Replayed replayed = new Replayed();
+                    store.replay(p, replayed);
+                    synchronized (this) {
+                        unloadPartition(p);
+                        restore(replayed);
+                        loadedPartitions.put(p, epoch);
+                    }
+                    LOG.info("Loaded the groups of __consumer_offsets-{} (leader epoch {}) in {} ms", p, epoch,
+                            clock.millis() - start);
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("Loading the groups of __consumer_offsets-{} failed; retried on the next request", p, e);
+                } finally {
+                    loadingPartitions.remove(p);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            loadingPartitions.remove(p);
+        }
+    }
+
+    /** Forgets the groups of partition {@code p}: another node leads it now (or will, at a later epoch). */
+    private synchronized void unloadPartition(int p) {
+        loadedPartitions.remove(p);
+        java.util.function.Predicate<String> inPartition = groupId -> partitionFor(groupId) == p;
+        classicGroups.keySet().removeIf(inPartition);
+        consumerGroups.keySet().removeIf(inPartition);
+        offsets.unload(inPartition);
+        txnOffsets.unload(inPartition);
+    }
+
+    /** The tick's check: partitions loaded at an epoch this node no longer leads at are unloaded. */
+    private void unloadResigned() {
+        for (Map.Entry<Integer, Integer> e : loadedPartitions.entrySet()) {
+            if (topics.offsetsPartitionEpoch(e.getKey()) != e.getValue()) {
+                LOG.info("Unloading the groups of __consumer_offsets-{}: no longer led here at epoch {}", e.getKey(),
+                        e.getValue());
+                unloadPartition(e.getKey());
+            }
+        }
     }
 
     private void restoreGroup(String groupId, byte[] snapshot, long now) {
@@ -273,8 +358,18 @@ public final class GroupCoordinator {
         if (!loaded) {
             return notLoaded();
         }
-        if (groupId != null && !topics.leadsOffsetsPartition(partitionFor(groupId))) {
+        if (groupId == null) {
+            return null;
+        }
+        int p = partitionFor(groupId);
+        int epoch = topics.offsetsPartitionEpoch(p);
+        if (epoch < 0) {
             return Errors.NOT_COORDINATOR;
+        }
+        Integer loadedAt = loadedPartitions.get(p);
+        if (loadedAt == null || loadedAt != epoch) {
+            startLoad(p);
+            return Errors.COORDINATOR_LOAD_IN_PROGRESS;
         }
         return null;
     }
@@ -558,6 +653,7 @@ public final class GroupCoordinator {
         if (!loaded) {
             return;
         }
+        unloadResigned();
         for (ClassicGroup group : new ArrayList<>(classicGroups.values())) {
             classic.tick(group);
         }

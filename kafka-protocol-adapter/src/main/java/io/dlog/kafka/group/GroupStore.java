@@ -31,4 +31,7 @@ interface GroupStore {
      * Blocking; called once at start-up.
      */
     void replay(GroupRecords.Visitor visitor) throws IOException;
+
+    /** {@link #replay} of one partition (this node became its leader). Blocking. */
+    void replay(int partition, GroupRecords.Visitor visitor) throws IOException;
 }

@@ -49,6 +49,11 @@ final class OffsetManager {
         this.coordinator = coordinator;
     }
 
+    /** Forgets the committed offsets of the groups {@code unloaded} selects (their partition moved away). */
+    void unload(java.util.function.Predicate<String> unloaded) {
+        offsets.keySet().removeIf(unloaded);
+    }
+
     void restore(String groupId, Map<Key, OffsetValue> values) {
         offsets.put(groupId, new TreeMap<>(values));
     }

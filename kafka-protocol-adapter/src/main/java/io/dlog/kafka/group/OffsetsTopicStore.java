@@ -80,6 +80,14 @@ final class OffsetsTopicStore implements GroupStore {
         }
     }
 
+    @Override
+    public void replay(int partition, GroupRecords.Visitor visitor) throws IOException {
+        Optional<PartitionLog> found = topics.partition(InternalTopics.CONSUMER_OFFSETS, partition);
+        if (found.isPresent()) {
+            replay(found.get(), visitor);
+        }
+    }
+
     private static void replay(PartitionLog log, GroupRecords.Visitor visitor) throws IOException {
         // Transactional records wait here, by producer, for their transaction's marker.
         Map<Long, List<Record>> open = new HashMap<>();

@@ -36,14 +36,27 @@ interface TopicMetadata {
      * groups that hash to it. Always true where there is one node (and in tests without a cluster).
      */
     default boolean leadsOffsetsPartition(int p) {
-        return true;
+        return offsetsPartitionEpoch(p) >= 0;
+    }
+
+    /**
+     * The leader epoch at which this node leads partition {@code p} of {@code __consumer_offsets}, or -1 when
+     * it does not lead it. Always 0 where there is no cluster (tests).
+     */
+    default int offsetsPartitionEpoch(int p) {
+        return 0;
     }
 
     static TopicMetadata of(TopicService topics) {
         return new TopicMetadata() {
             @Override
-            public boolean leadsOffsetsPartition(int p) {
-                return topics.partition(InternalTopics.CONSUMER_OFFSETS, p).isPresent();
+            public int offsetsPartitionEpoch(int p) {
+                if (topics.partition(InternalTopics.CONSUMER_OFFSETS, p).isEmpty()) {
+                    return -1;
+                }
+                var replicas = topics.replicas();
+                return replicas == null ? 0
+                        : replicas.leaderEpoch(new io.dlog.log.TopicPartition(InternalTopics.CONSUMER_OFFSETS, p));
             }
 
             @Override

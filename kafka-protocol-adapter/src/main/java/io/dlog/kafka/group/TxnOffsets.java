@@ -98,6 +98,12 @@ final class TxnOffsets {
                 });
     }
 
+    /** Forgets the pending offsets of the groups {@code unloaded} selects (their partition moved away). */
+    void unload(java.util.function.Predicate<String> unloaded) {
+        pending.values().forEach(groups -> groups.keySet().removeIf(unloaded));
+        pending.values().removeIf(Map::isEmpty);
+    }
+
     void add(long producerId, String groupId, Map<OffsetManager.Key, OffsetValue> offsets) {
         pending.computeIfAbsent(producerId, p -> new HashMap<>()).computeIfAbsent(groupId, g -> new TreeMap<>())
                 .putAll(offsets);

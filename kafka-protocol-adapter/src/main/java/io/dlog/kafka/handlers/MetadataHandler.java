@@ -6,6 +6,7 @@ import io.dlog.kafka.api.RequestContext;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataImage;
+import io.dlog.log.metadata.PartitionState;
 import io.dlog.log.metadata.TopicImage;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -154,16 +155,15 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         for (int p = 0; p < topic.partitions(); p++) {
             List<Integer> replicas = topic.replicas(p);
             int leader = TopicService.leaderOf(image, topic, p);
-            int leaderEpoch = leader == context.nodeId()
-                    ? context.topics().partition(topic.name(), p).map(LeaderEpochs::current).orElse(0) : 0;
+            PartitionState state = topic.state(p);
             List<Integer> offline = replicas.stream().filter(r -> !image.isLive(r)).toList();
             answer.partitions().add(new MetadataResponsePartition()
                     .setPartitionIndex(p)
                     .setErrorCode(leader < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
                     .setLeaderId(leader)
-                    .setLeaderEpoch(leaderEpoch)
+                    .setLeaderEpoch(state.leaderEpoch())
                     .setReplicaNodes(replicas)
-                    .setIsrNodes(leader < 0 ? List.of() : List.of(leader))
+                    .setIsrNodes(state.isr())
                     .setOfflineReplicas(offline));
         }
         return answer;

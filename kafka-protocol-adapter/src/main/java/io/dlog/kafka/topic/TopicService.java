@@ -6,6 +6,7 @@ import io.dlog.cluster.MetadataQuorum;
 import io.dlog.cluster.ReplicaPlacement;
 import io.dlog.kafka.config.BrokerConfig;
 import io.dlog.kafka.config.TopicConfigs;
+import io.dlog.kafka.replica.ReplicaManager;
 import io.dlog.log.LogConfig;
 import io.dlog.log.LogManager;
 import io.dlog.log.PartitionLog;
@@ -42,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * partition folder is stamped with its topic id ({@code partition.metadata}), so data of a deleted
  * topic is never mistaken for its namesake's.
  *
- * <p>Leadership (until replicated partitions exist): a partition is led by its first replica while that
- * broker is live, and is offline otherwise; only the leader serves it ({@link #partition}).
+ * <p>Leadership: the image records each partition's leader, epoch and ISR (the metadata group elects
+ * leaders); the {@link ReplicaManager} turns them into this node's roles, and only a ready leader serves
+ * a partition ({@link #partition}).
  *
  * <p>Thread-safe. Reads ({@link #image()}, {@link #partition}) are lock-free and safe on an event loop;
  * changes return futures that complete off the event loop once the change is applied on this node.
@@ -58,6 +60,7 @@ public final class TopicService implements ImageListener, AutoCloseable {
     private final BrokerConfig staticConfig;
     private final int nodeId;
     private volatile MetadataQuorum quorum;
+    private volatile ReplicaManager replicas;
     private volatile BrokerConfig brokerConfig;
     private MetadataImage lastSeen = MetadataImage.EMPTY; // guarded by this
     private volatile boolean caughtUp; // written under this
@@ -72,6 +75,16 @@ public final class TopicService implements ImageListener, AutoCloseable {
     /** Connects the metadata group whose image this service follows (it was started with this as listener). */
     public void attach(MetadataQuorum metadataQuorum) {
         this.quorum = metadataQuorum;
+    }
+
+    /** Connects the replication layer, which this service hands every image once caught up. */
+    public void attachReplicas(ReplicaManager replicaManager) {
+        this.replicas = replicaManager;
+    }
+
+    /** The replication layer, or null in tests that run without one. */
+    public ReplicaManager replicas() {
+        return replicas;
     }
 
     /** True once {@link #catchUp} ran: the image is the cluster's and this node's logs match it. */
@@ -110,10 +123,15 @@ public final class TopicService implements ImageListener, AutoCloseable {
         }
         MetadataImage image = quorum.image();
         Optional<TopicImage> known = image.topic(topic);
-        if (known.isEmpty() || partition >= known.get().partitions() || leaderOf(image, known.get(), partition) != nodeId) {
+        if (known.isEmpty() || partition >= known.get().partitions()) {
             return Optional.empty();
         }
-        return logs.get(new TopicPartition(topic, partition));
+        ReplicaManager replicaManager = replicas;
+        if (replicaManager != null) {
+            return replicaManager.leaderLog(new TopicPartition(topic, partition));
+        }
+        return leaderOf(image, known.get(), partition) == nodeId ? logs.get(new TopicPartition(topic, partition))
+                : Optional.empty();
     }
 
     /**
@@ -128,10 +146,10 @@ public final class TopicService implements ImageListener, AutoCloseable {
                 : org.apache.kafka.common.protocol.Errors.UNKNOWN_TOPIC_OR_PARTITION;
     }
 
-    /** The partition's leader, or -1 while it is offline (its preferred replica is fenced). */
+    /** The partition's leader as the image records it, or -1 while it is offline. */
     public static int leaderOf(MetadataImage image, TopicImage topic, int partition) {
-        int preferred = topic.replicas(partition).get(0);
-        return image.isLive(preferred) ? preferred : -1;
+        int leader = topic.state(partition).leader();
+        return leader >= 0 && image.isLive(leader) ? leader : -1;
     }
 
     /** The registered, unfenced brokers. */
@@ -224,6 +242,14 @@ public final class TopicService implements ImageListener, AutoCloseable {
         if (!caughtUp) {
             return;
         }
+        reconcile(previous, next);
+        ReplicaManager replicaManager = replicas;
+        if (replicaManager != null) {
+            replicaManager.apply(next);
+        }
+    }
+
+    private void reconcile(MetadataImage previous, MetadataImage next) {
         boolean configsChanged = !previous.brokerConfigs().equals(next.brokerConfigs())
                 || !Objects.equals(previous.nodeConfigs().get(nodeId), next.nodeConfigs().get(nodeId));
         for (TopicImage topic : next.topics().values()) {
@@ -267,6 +293,10 @@ public final class TopicService implements ImageListener, AutoCloseable {
             }
         }
         caughtUp = true;
+        ReplicaManager replicaManager = replicas;
+        if (replicaManager != null) {
+            replicaManager.apply(image);
+        }
     }
 
     private void ensureLogs(TopicImage topic, int fromPartition) {

@@ -35,6 +35,16 @@ final class InMemoryGroupStore implements GroupStore {
     }
 
     @Override
+    public synchronized void replay(int partition, GroupRecords.Visitor visitor) {
+        for (Entry e : entries) {
+            if (e.partition() == partition) {
+                GroupRecords.visit(ByteBuffer.wrap(e.record().key()),
+                        e.record().value() == null ? null : ByteBuffer.wrap(e.record().value()), visitor);
+            }
+        }
+    }
+
+    @Override
     public synchronized void replay(GroupRecords.Visitor visitor) {
         for (Entry e : entries) {
             GroupRecords.visit(ByteBuffer.wrap(e.record().key()),

@@ -629,6 +629,14 @@ final class DefaultPartitionLog implements PartitionLog {
     }
 
     @Override
+    public CompletableFuture<Integer> assignLeaderEpoch(int leaderEpoch) {
+        return onWriter(() -> {
+            epochs.maybeAssign(leaderEpoch, logEndOffset);
+            return epochs.latestEpoch();
+        });
+    }
+
+    @Override
     public Optional<TimestampLookup> lookupTimestamp(long timestamp) throws IOException {
         return SegmentScanner.lookupTimestamp(segments, timestamp, logStartOffset, highWatermark);
     }

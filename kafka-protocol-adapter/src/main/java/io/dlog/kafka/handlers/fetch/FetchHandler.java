@@ -27,8 +27,10 @@ import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Fetch for consumers: sessions (KIP-227) in {@link FetchSessionCache}, reads by {@link FetchReader},
- * and long polls parked in the {@link FetchPurgatory} until min.bytes is there or max.wait.ms passes.
+ * Fetch for consumers and followers: sessions (KIP-227) in {@link FetchSessionCache}, reads by
+ * {@link FetchReader}, and long polls parked in the {@link FetchPurgatory} until min.bytes is there or
+ * max.wait.ms passes. A follower's fetch (replica id set) reads up to the log end instead of the high
+ * watermark and reports its position to the {@link io.dlog.kafka.replica.ReplicaManager}.
  */
 public final class FetchHandler implements ApiHandler<FetchRequestData> {
     private static final int FINAL_EPOCH = -1;
@@ -71,7 +73,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             session = existing.get();
             incremental = true;
         }
-        FetchPlan plan = plan(data, byTopicId, session, incremental);
+        FetchPlan plan = plan(data, request.apiVersion(), byTopicId, session, incremental);
         if (incremental) {
             sessions.touch(session, session.partitionCount());
         }
@@ -95,7 +97,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         return count;
     }
 
-    private FetchPlan plan(FetchRequestData data, boolean byTopicId, FetchSession session, boolean incremental) {
+    private FetchPlan plan(FetchRequestData data, short version, boolean byTopicId, FetchSession session, boolean incremental) {
         MetadataImage image = context.topics().image();
         List<FetchPlan.Item> items = new ArrayList<>();
         Map<FetchSession.Key, FetchPlan.Item> requested = new LinkedHashMap<>();
@@ -106,7 +108,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 FetchSession.Key key = new FetchSession.Key(byTopicId ? topic.topicId() : Uuid.ZERO_UUID,
                         byTopicId ? "" : topic.topic(), partition.partition());
                 requested.put(key, new FetchPlan.Item(key, name, partition.fetchOffset(), partition.partitionMaxBytes(),
-                        partition.currentLeaderEpoch(), preError));
+                        partition.currentLeaderEpoch(), preError, partition.lastFetchedEpoch()));
             }
         }
         if (session == null) {
@@ -136,8 +138,11 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 }
             }
         }
+        // A replica id says a follower fetches (Fetch v15+ carries it in the replica state).
+        int replicaId = version >= 15 ? data.replicaState().replicaId() : data.replicaId();
         return new FetchPlan(items, data.maxBytes(), data.minBytes(),
-                data.isolationLevel() == IsolationLevel.READ_COMMITTED.id(), byTopicId, session, incremental);
+                data.isolationLevel() == IsolationLevel.READ_COMMITTED.id(), byTopicId, session, incremental,
+                Math.max(-1, replicaId));
     }
 
     private CompletableFuture<FetchResponseData> park(FetchPlan plan, int maxWaitMs) {

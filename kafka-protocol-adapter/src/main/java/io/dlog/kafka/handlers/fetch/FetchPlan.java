@@ -8,15 +8,24 @@ import org.apache.kafka.common.protocol.Errors;
  * state decides which partitions an incremental response carries.
  */
 record FetchPlan(List<Item> items, int maxBytes, int minBytes, boolean readCommitted, boolean byTopicId,
-                 FetchSession session, boolean incremental) {
+                 FetchSession session, boolean incremental, int replicaId) {
+
+    /** A follower's fetch (replica id set): reads up to the log end and reports the follower's position. */
+    boolean fromFollower() {
+        return replicaId >= 0;
+    }
 
     /**
      * One partition to read.
      *
      * @param topic          the resolved topic name, or null when the id is unknown
      * @param preError       an error known before reading (unknown topic id), or null
+     * @param lastFetchedEpoch a follower's epoch of its last batch (v12+), -1 when unknown
      */
     record Item(FetchSession.Key key, String topic, long fetchOffset, int maxBytes, int currentLeaderEpoch,
-                Errors preError) {
+                Errors preError, int lastFetchedEpoch) {
+        Item(FetchSession.Key key, String topic, long fetchOffset, int maxBytes, int currentLeaderEpoch, Errors preError) {
+            this(key, topic, fetchOffset, maxBytes, currentLeaderEpoch, preError, -1);
+        }
     }
 }

@@ -4,7 +4,10 @@ import io.dlog.kafka.handlers.LeaderEpochs;
 import io.dlog.kafka.server.FileSliceRecords;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.AbortedTransaction;
+import io.dlog.kafka.replica.ReplicaManager;
 import io.dlog.log.CommittedRead;
+import io.dlog.log.EpochEndOffset;
+import io.dlog.log.TopicPartition;
 import io.dlog.log.FetchSlice;
 import io.dlog.log.OffsetOutOfRangeException;
 import io.dlog.log.PartitionLog;
@@ -42,11 +45,13 @@ final class FetchReader {
         boolean anyError = false;
         for (FetchPlan.Item item : plan.items()) {
             int limit = Math.max(0, Math.min(item.maxBytes(), remaining));
-            PartitionData answer = readPartition(item, limit, total == 0, plan.readCommitted());
+            PartitionData answer = plan.fromFollower() ? readForFollower(item, plan.replicaId(), limit, total == 0)
+                    : readPartition(item, limit, total == 0, plan.readCommitted());
             int bytes = answer.records() == null ? 0 : answer.records().sizeInBytes();
             total += bytes;
             remaining -= bytes;
-            anyError |= answer.errorCode() != Errors.NONE.code();
+            // A divergence answers at once, like an error: the follower must truncate before fetching on.
+            anyError |= answer.errorCode() != Errors.NONE.code() || answer.divergingEpoch().epoch() >= 0;
             answers.add(answer);
         }
         return new Result(answers, total, anyError);
@@ -85,6 +90,50 @@ final class FetchReader {
                 answer.setRecords(new FileSliceRecords(slice));
             }
             return offsets(answer, slice.highWatermark(), slice.lastStableOffset(), slice.logStartOffset());
+        } catch (OffsetOutOfRangeException e) {
+            return offsets(answer.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()), log.highWatermark(),
+                    log.lastStableOffset(), log.logStartOffset());
+        } catch (IOException e) {
+            return offsets(answer.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()), -1, -1, -1);
+        }
+    }
+
+    /**
+     * A follower's read: the leader's log up to its end (uncommitted batches included: committing them is
+     * what the follower is for), or the point where the follower's log diverges (its last fetched epoch ends
+     * earlier here, or is unknown here). The fetch offset is the follower's log end: it moves the high watermark.
+     */
+    private PartitionData readForFollower(FetchPlan.Item item, int replicaId, int maxBytes, boolean minOneBatch) {
+        PartitionData answer = new PartitionData().setPartitionIndex(item.key().partition()).setRecords(MemoryRecords.EMPTY);
+        ReplicaManager replicas = topics.replicas();
+        if (item.preError() != null || replicas == null) {
+            Errors error = item.preError() != null ? item.preError() : Errors.NOT_LEADER_OR_FOLLOWER;
+            return offsets(answer.setErrorCode(error.code()), -1, -1, -1);
+        }
+        TopicPartition tp = new TopicPartition(item.topic(), item.key().partition());
+        Optional<PartitionLog> found = replicas.leaderLog(tp);
+        Errors refused = found.isEmpty() ? topics.notServedError(item.topic(), item.key().partition())
+                : replicas.checkFollowerFetch(tp, item.currentLeaderEpoch());
+        if (refused != Errors.NONE) {
+            return offsets(answer.setErrorCode(refused.code()), -1, -1, -1);
+        }
+        PartitionLog log = found.get();
+        if (item.lastFetchedEpoch() >= 0) {
+            EpochEndOffset end = log.endOffsetForEpoch(item.lastFetchedEpoch());
+            if (end.endOffset() < item.fetchOffset() || end.leaderEpoch() < item.lastFetchedEpoch()) {
+                answer.divergingEpoch().setEpoch(end.leaderEpoch()).setEndOffset(end.endOffset());
+                return offsets(answer.setErrorCode(Errors.NONE.code()), log.highWatermark(), log.lastStableOffset(),
+                        log.logStartOffset());
+            }
+        }
+        replicas.onFollowerFetch(tp, replicaId, item.fetchOffset());
+        try {
+            FetchSlice slice = log.read(item.fetchOffset(), maxBytes, log.logEndOffset(), minOneBatch);
+            if (slice.length() > 0) {
+                answer.setRecords(new FileSliceRecords(slice));
+            }
+            return offsets(answer.setErrorCode(Errors.NONE.code()), log.highWatermark(), log.lastStableOffset(),
+                    log.logStartOffset());
         } catch (OffsetOutOfRangeException e) {
             return offsets(answer.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()), log.highWatermark(),
                     log.lastStableOffset(), log.logStartOffset());

@@ -7,6 +7,7 @@ import io.dlog.kafka.handlers.LeaderEpochs;
 import io.dlog.kafka.handlers.Uuids;
 import io.dlog.kafka.handlers.fetch.FetchPurgatory;
 import io.dlog.kafka.mirror.MirrorTopics;
+import io.dlog.kafka.replica.ReplicaManager;
 import io.dlog.kafka.txn.TransactionCoordinator;
 import io.dlog.log.AppendBatch;
 import io.dlog.log.AppendResult;
@@ -34,8 +35,10 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 /**
  * Produce: per partition, record-level checks ({@link RecordsValidator}), then an append to the
  * partition's log; the request's appends reach the writer threads together ({@link AppendBatch}).
- * The response waits for every append (acks=1 and acks=all alike on one node: the future completes
- * once the batch is written, or fsynced under dlog.flush.mode=fsync).
+ * The response waits for every append: acks=1 until the leader wrote it (or fsynced it under
+ * dlog.flush.mode=fsync); acks=all on a replicated partition until the high watermark passes it, with
+ * Kafka's min.insync.replicas checks before and after the append (a partition with one replica commits
+ * at its own append).
  * Each completed append wakes long-poll fetches waiting on that partition.
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
@@ -87,8 +90,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                             + MirrorTopics.sourceBootstrap(known.get().configs()).orElseThrow()
                             + " until dlog-migrate cutover")));
                 } else {
-                    partitions.add(appendInTransaction(request.apiVersion(), data.transactionalId(), known.get(),
-                            partition, appends));
+                    partitions.add(appendInTransaction(request.apiVersion(), data, known.get(), partition, appends));
                 }
             }
             String name = known.map(TopicImage::name).orElse(topic.name());
@@ -107,7 +109,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         });
     }
 
-    private CompletableFuture<PartitionProduceResponse> append(TopicImage topic, ProduceRequestData.PartitionProduceData partition,
+    private CompletableFuture<PartitionProduceResponse> append(ProduceRequestData request, TopicImage topic,
+                                                               ProduceRequestData.PartitionProduceData partition,
                                                                AppendBatch appends) {
         Optional<PartitionLog> log = context.topics().partition(topic.name(), partition.index());
         if (log.isEmpty()) {
@@ -119,19 +122,20 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         ProduceSettings.Settings settings = this.settings.of(topic, context.config());
         PartitionLog target = log.get();
         if (!target.config().compact() && ProduceSettings.PRODUCER.equals(settings.codec())) {
-            return validateAndAppend(target, records, settings, partition.index(), appends);
+            return validateAndAppend(target, records, settings, partition.index(), appends, request.acks(),
+                    request.timeoutMs());
         }
         // Compacted or recompressing: the records are decompressed (keys checked) or rewritten, CPU work
         // that must not run on an event loop. One codec thread: FIFO, so a partition's appends keep their
         // arrival order (every append to such a topic takes this path).
-        return CompletableFuture.supplyAsync(() -> validateAndAppend(target, records, settings, partition.index(), null),
-                codecThread).thenCompose(f -> f);
+        return CompletableFuture.supplyAsync(() -> validateAndAppend(target, records, settings, partition.index(), null,
+                request.acks(), request.timeoutMs()), codecThread).thenCompose(f -> f);
     }
 
     /** Validates, then appends through {@code appends} (the request's batch) or, when null, on its own. */
     private CompletableFuture<PartitionProduceResponse> validateAndAppend(PartitionLog target, MemoryRecords records,
                                                                           ProduceSettings.Settings settings, int index,
-                                                                          AppendBatch appends) {
+                                                                          AppendBatch appends, short acks, int timeoutMs) {
         RecordsValidator.Outcome outcome = RecordsValidator.validate(records, target.config().compact(),
                 settings.codec(), settings.recompression());
         if (outcome.refusal() != null) {
@@ -144,13 +148,36 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             return done(response);
         }
         int epoch = LeaderEpochs.current(target);
+        ReplicaManager replicas = context.topics().replicas();
+        boolean awaitIsr = acks == -1 && replicas != null && replicas.isReplicated(target.topicPartition());
+        if (awaitIsr) {
+            Errors enough = replicas.checkEnoughReplicas(target.topicPartition(), settings.minInsyncReplicas());
+            if (enough != Errors.NONE) {
+                return done(error(index, enough, enough == Errors.NOT_ENOUGH_REPLICAS
+                        ? "The in-sync replicas are fewer than min.insync.replicas=" + settings.minInsyncReplicas() : null));
+            }
+        }
         CompletableFuture<AppendResult> appended = appends != null ? appends.append(target, outcome.batches(), epoch)
                 : target.append(outcome.batches(), epoch);
-        return appended.thenApply(result -> {
+        CompletableFuture<PartitionProduceResponse> written = appended.thenApply(result -> {
             if (result.succeeded()) {
+                // Wakes followers' fetches (and, unreplicated, consumers': the append moved the high watermark).
                 purgatory.onHighWatermarkAdvanced(target.topicPartition());
             }
             return toResponse(index, result);
+        });
+        if (!awaitIsr) {
+            return written;
+        }
+        return appended.thenCompose(result -> {
+            if (!result.succeeded()) {
+                return written;
+            }
+            return replicas.awaitCommitted(target.topicPartition(), result.lastOffset() + 1, settings.minInsyncReplicas(),
+                    timeoutMs).thenCombine(written, (committed, response) -> committed == Errors.NONE ? response
+                    : error(index, committed, committed == Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND
+                    ? "The in-sync replicas fell below min.insync.replicas=" + settings.minInsyncReplicas()
+                    + " before the batch was committed" : null));
         });
     }
 
@@ -162,22 +189,23 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
      * with the request's batch). Checked when this node coordinates the id; otherwise the partition's
      * producer state still fences old epochs.
      */
-    private CompletableFuture<PartitionProduceResponse> appendInTransaction(short version, String transactionalId,
+    private CompletableFuture<PartitionProduceResponse> appendInTransaction(short version, ProduceRequestData request,
                                                                             TopicImage topic,
                                                                             ProduceRequestData.PartitionProduceData partition,
                                                                             AppendBatch appends) {
+        String transactionalId = request.transactionalId();
         if (transactionalId == null || !(partition.records() instanceof MemoryRecords records)) {
-            return append(topic, partition, appends);
+            return append(request, topic, partition, appends);
         }
         var batches = records.batches().iterator();
         var batch = batches.hasNext() ? batches.next() : null;
         if (batch == null || !batch.isTransactional() || !transactions.coordinates(transactionalId)) {
-            return append(topic, partition, appends);
+            return append(request, topic, partition, appends);
         }
         var tp = new io.dlog.log.TopicPartition(topic.name(), partition.index());
         if (version < TRANSACTION_V2_PRODUCE || transactions.transactionVersion() < 2) {
             Errors unverified = transactions.verify(transactionalId, batch.producerId(), batch.producerEpoch(), tp);
-            return unverified == Errors.NONE ? append(topic, partition, appends)
+            return unverified == Errors.NONE ? append(request, topic, partition, appends)
                     : done(error(partition.index(), unverified, "The partition is not in the producer's open transaction"));
         }
         return transactions.addPartitionImplicitly(transactionalId, batch.producerId(), batch.producerEpoch(), tp)
@@ -186,7 +214,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                         return done(error(partition.index(), added, "The partition could not join the transaction"));
                     }
                     AppendBatch alone = AppendBatch.create();
-                    CompletableFuture<PartitionProduceResponse> appended = append(topic, partition, alone);
+                    CompletableFuture<PartitionProduceResponse> appended = append(request, topic, partition, alone);
                     alone.submit();
                     return appended;
                 });

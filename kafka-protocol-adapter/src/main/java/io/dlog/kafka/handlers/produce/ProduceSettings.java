@@ -19,8 +19,11 @@ final class ProduceSettings {
     /** compression.type=producer: the producer's codec is kept, nothing is recompressed. */
     static final String PRODUCER = "producer";
 
-    /** @param codec the topic's compression.type, lower case; {@code recompression} used when it names a codec */
-    record Settings(String codec, Compression recompression) {
+    /**
+     * @param codec the topic's compression.type, lower case; {@code recompression} used when it names a codec
+     * @param minInsyncReplicas the topic's min.insync.replicas, for acks=all
+     */
+    record Settings(String codec, Compression recompression, int minInsyncReplicas) {
     }
 
     private record Entry(TopicImage topic, BrokerConfig broker, Settings settings) {
@@ -44,7 +47,8 @@ final class ProduceSettings {
 
     static Settings resolve(Map<String, String> overrides, BrokerConfig broker) {
         String codec = TopicConfigs.compressionType(overrides, broker);
-        return new Settings(codec, compression(codec, overrides, broker));
+        return new Settings(codec, compression(codec, overrides, broker),
+                TopicConfigs.minInsyncReplicas(overrides, broker));
     }
 
     private static Compression compression(String codec, Map<String, String> overrides, BrokerConfig broker) {

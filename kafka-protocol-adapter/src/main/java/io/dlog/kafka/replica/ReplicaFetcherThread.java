@@ -1,0 +1,364 @@
+package io.dlog.kafka.replica;
+
+import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.log.AppendResult;
+import io.dlog.log.EpochEndOffset;
+import io.dlog.log.PartitionLog;
+import io.dlog.log.TopicPartition;
+import io.dlog.log.UnexpectedAppendOffsetException;
+import io.dlog.log.metadata.BrokerImage;
+import io.dlog.log.metadata.MetadataImage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pulls the partitions this node follows from one leader, as a Kafka follower does: Fetch v15 with the
+ * replica state, from each partition's log end, with the epoch of its last batch so the leader can report
+ * a divergence (KIP-320/KIP-595 style); batches are appended verbatim ({@link PartitionLog#appendAsFollower}),
+ * a divergent tail is truncated before fetching again, and the follower's high watermark follows the
+ * leader's. The leader learns this follower's log end from the next fetch's offset, so a fetch is sent
+ * as soon as the previous one is applied.
+ *
+ * <p>One thread; partitions are added and removed concurrently. A response for a partition whose leader
+ * or epoch changed meanwhile is dropped.
+ */
+final class ReplicaFetcherThread extends Thread {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaFetcherThread.class);
+    private static final short FETCH_VERSION = 15;
+    private static final long APPEND_TIMEOUT_S = 60;
+
+    private final int self;
+    private final int leader;
+    private final Supplier<BrokerConfig> config;
+    private final Supplier<MetadataImage> image;
+    private final Function<TopicPartition, Optional<ReplicaFetchers.Followed>> followed;
+    private final Set<TopicPartition> partitions = ConcurrentHashMap.newKeySet();
+    /** Partitions that failed, with the time (nanoTime) before which they are not fetched again. */
+    private final Map<TopicPartition, Long> delayedUntil = new ConcurrentHashMap<>();
+    private volatile boolean running = true;
+    private volatile BrokerChannel channel;
+    private final Object wakeup = new Object();
+
+    ReplicaFetcherThread(int self, int leader, Supplier<BrokerConfig> config, Supplier<MetadataImage> image,
+                         Function<TopicPartition, Optional<ReplicaFetchers.Followed>> followed) {
+        super("dlog-replica-fetcher-" + self + "-from-" + leader);
+        setDaemon(true);
+        this.self = self;
+        this.leader = leader;
+        this.config = config;
+        this.image = image;
+        this.followed = followed;
+    }
+
+    void add(TopicPartition tp) {
+        partitions.add(tp);
+        delayedUntil.remove(tp);
+        synchronized (wakeup) {
+            wakeup.notifyAll();
+        }
+    }
+
+    /** Returns true when no partition is left (the caller then shuts the thread down). */
+    boolean remove(TopicPartition tp) {
+        partitions.remove(tp);
+        delayedUntil.remove(tp);
+        return partitions.isEmpty();
+    }
+
+    void shutdown() {
+        running = false;
+        BrokerChannel open = channel;
+        if (open != null) {
+            open.close(); // unblocks a read in progress
+        }
+        synchronized (wakeup) {
+            wakeup.notifyAll();
+        }
+    }
+
+    void awaitStop() {
+        try {
+            join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            try {
+                Map<TopicPartition, ReplicaFetchers.Followed> batch = fetchable();
+                if (batch.isEmpty()) {
+                    pause(50);
+                    continue;
+                }
+                BrokerChannel open = connected();
+                if (open == null) {
+                    pause(config.get().replicaFetchBackoffMs());
+                    continue;
+                }
+                FetchResponseData response = open.send(ApiKeys.FETCH, FETCH_VERSION, request(batch), FetchResponseData::new);
+                if (response.errorCode() != Errors.NONE.code()) {
+                    LOG.debug("Fetch from {} failed: {}", leader, Errors.forCode(response.errorCode()));
+                    pause(config.get().replicaFetchBackoffMs());
+                    continue;
+                }
+                apply(batch, response);
+            } catch (IOException e) {
+                disconnect();
+                if (running) {
+                    LOG.info("Fetching from leader {} failed ({}); retrying", leader, e.toString());
+                    pause(Math.min(500, config.get().replicaFetchBackoffMs()));
+                }
+            } catch (RuntimeException e) {
+                LOG.error("Replica fetcher from {} hit an unexpected error; retrying", leader, e);
+                disconnect();
+                pause(config.get().replicaFetchBackoffMs());
+            }
+        }
+        disconnect();
+    }
+
+    private Map<TopicPartition, ReplicaFetchers.Followed> fetchable() {
+        Map<TopicPartition, ReplicaFetchers.Followed> batch = new LinkedHashMap<>();
+        long now = System.nanoTime();
+        for (TopicPartition tp : partitions) {
+            Long until = delayedUntil.get(tp);
+            if (until != null && now - until < 0) {
+                continue;
+            }
+            followed.apply(tp).filter(f -> f.leader() == leader).ifPresent(f -> batch.put(tp, f));
+        }
+        return batch;
+    }
+
+    private BrokerChannel connected() {
+        BrokerChannel open = channel;
+        if (open != null) {
+            return open;
+        }
+        Optional<BrokerImage.Endpoint> endpoint = endpoint();
+        if (endpoint.isEmpty()) {
+            return null;
+        }
+        BrokerConfig c = config.get();
+        try {
+            open = BrokerChannel.connect(endpoint.get().host(), endpoint.get().port(), "dlog-replica-" + self,
+                    c.replicaSocketTimeoutMs(), c.replicaFetchWaitMaxMs() + c.replicaSocketTimeoutMs());
+        } catch (IOException e) {
+            LOG.debug("Cannot connect to leader {} at {}: {}", leader, endpoint.get(), e.toString());
+            return null;
+        }
+        channel = open;
+        if (!running) {
+            open.close();
+            return null;
+        }
+        return open;
+    }
+
+    /** The leader's endpoint on this node's listener name (the inter-broker listener is the client listener). */
+    private Optional<BrokerImage.Endpoint> endpoint() {
+        String listener = config.get().listener().name();
+        return image.get().broker(leader).flatMap(b -> b.endpoint(listener).or(() -> b.endpoints().stream()
+                .filter(e -> !e.listener().equals(config.get().controllerListenerName())).findFirst()));
+    }
+
+    private void disconnect() {
+        BrokerChannel open = channel;
+        channel = null;
+        if (open != null) {
+            open.close();
+        }
+    }
+
+    private FetchRequestData request(Map<TopicPartition, ReplicaFetchers.Followed> batch) {
+        BrokerConfig c = config.get();
+        FetchRequestData request = new FetchRequestData()
+                .setReplicaState(new FetchRequestData.ReplicaState().setReplicaId(self).setReplicaEpoch(-1))
+                .setMaxWaitMs(c.replicaFetchWaitMaxMs()).setMinBytes(1).setMaxBytes(c.replicaFetchResponseMaxBytes())
+                .setIsolationLevel(IsolationLevel.READ_UNCOMMITTED.id()).setSessionId(0).setSessionEpoch(-1);
+        Map<java.util.UUID, FetchRequestData.FetchTopic> topics = new LinkedHashMap<>();
+        for (ReplicaFetchers.Followed f : batch.values()) {
+            FetchRequestData.FetchTopic topic = topics.computeIfAbsent(f.topicId(), id -> {
+                FetchRequestData.FetchTopic created = new FetchRequestData.FetchTopic().setTopic(f.tp().topic())
+                        .setTopicId(new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits()));
+                request.topics().add(created);
+                return created;
+            });
+            PartitionLog log = f.log();
+            topic.partitions().add(new FetchRequestData.FetchPartition().setPartition(f.tp().partition())
+                    .setCurrentLeaderEpoch(f.leaderEpoch()).setFetchOffset(log.logEndOffset())
+                    .setLastFetchedEpoch(log.latestLeaderEpoch()).setLogStartOffset(log.logStartOffset())
+                    .setPartitionMaxBytes(c.replicaFetchMaxBytes()));
+        }
+        return request;
+    }
+
+    private void apply(Map<TopicPartition, ReplicaFetchers.Followed> batch, FetchResponseData response) {
+        for (FetchResponseData.FetchableTopicResponse topic : response.responses()) {
+            for (FetchResponseData.PartitionData data : topic.partitions()) {
+                ReplicaFetchers.Followed asked = batch.values().stream()
+                        .filter(f -> f.topicId().getMostSignificantBits() == topic.topicId().getMostSignificantBits()
+                                && f.topicId().getLeastSignificantBits() == topic.topicId().getLeastSignificantBits()
+                                && f.tp().partition() == data.partitionIndex())
+                        .findFirst().orElse(null);
+                if (asked == null) {
+                    continue;
+                }
+                Optional<ReplicaFetchers.Followed> now = followed.apply(asked.tp());
+                if (now.isEmpty() || now.get().leader() != leader || now.get().leaderEpoch() != asked.leaderEpoch()
+                        || now.get().log() != asked.log()) {
+                    continue; // the image moved on while the fetch was out
+                }
+                try {
+                    applyPartition(asked, data);
+                } catch (IOException | TimeoutException | ExecutionException e) {
+                    LOG.warn("Applying fetched data of {} from leader {} failed: {}", asked.tp(), leader, e.toString());
+                    delay(asked.tp(), config.get().replicaFetchBackoffMs());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void applyPartition(ReplicaFetchers.Followed f, FetchResponseData.PartitionData data)
+            throws IOException, InterruptedException, ExecutionException, TimeoutException {
+        PartitionLog log = f.log();
+        Errors error = Errors.forCode(data.errorCode());
+        switch (error) {
+            case NONE -> {
+                if (data.divergingEpoch().epoch() >= 0) {
+                    truncateDivergent(f, data.divergingEpoch().epoch(), data.divergingEpoch().endOffset());
+                    return;
+                }
+                if (data.records() instanceof MemoryRecords records && records.sizeInBytes() > 0) {
+                    append(f, records);
+                }
+                long hw = Math.min(data.highWatermark(), log.logEndOffset());
+                if (hw > log.highWatermark()) {
+                    log.updateHighWatermark(hw);
+                }
+                if (data.logStartOffset() > log.logStartOffset() && data.logStartOffset() <= log.highWatermark()) {
+                    try {
+                        log.deleteRecordsBefore(data.logStartOffset());
+                    } catch (io.dlog.log.OffsetOutOfRangeException e) {
+                        LOG.debug("Log start of {} not moved yet: {}", f.tp(), e.getMessage());
+                    }
+                }
+            }
+            case OFFSET_OUT_OF_RANGE -> {
+                if (data.logStartOffset() > log.logEndOffset()) {
+                    LOG.info("{}: the leader's log starts at {}, after this replica's end {}: starting over there",
+                            f.tp(), data.logStartOffset(), log.logEndOffset());
+                    log.truncateFullyAndStartAt(data.logStartOffset()).get(APPEND_TIMEOUT_S, TimeUnit.SECONDS);
+                } else if (data.highWatermark() >= 0 && log.logEndOffset() > data.highWatermark()) {
+                    LOG.info("{}: this replica's end {} is past the leader's; truncating to its high watermark {}",
+                            f.tp(), log.logEndOffset(), data.highWatermark());
+                    log.truncateTo(data.highWatermark()).get(APPEND_TIMEOUT_S, TimeUnit.SECONDS);
+                } else {
+                    delay(f.tp(), config.get().replicaFetchBackoffMs());
+                }
+            }
+            default -> {
+                // NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_ID...: the leader and this
+                // node see different images for a moment; retry shortly, the image will settle it.
+                LOG.debug("Fetch of {} from {} answered {}", f.tp(), leader, error);
+                delay(f.tp(), Math.min(200, config.get().replicaFetchBackoffMs()));
+            }
+        }
+    }
+
+    /**
+     * The leader's log ends epoch {@code epoch} at {@code endOffset} and this replica's last epoch is not
+     * consistent with it: cut back to where both logs agree (never past the leader's end of that epoch, nor
+     * past this replica's own end of it), then fetch again; repeated fetches converge on the common prefix.
+     */
+    private void truncateDivergent(ReplicaFetchers.Followed f, int epoch, long endOffset)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        PartitionLog log = f.log();
+        EpochEndOffset local = log.endOffsetForEpoch(epoch);
+        long target = local.endOffset() < 0 ? endOffset : Math.min(endOffset, local.endOffset());
+        if (target >= log.logEndOffset()) {
+            return;
+        }
+        LOG.info("{}: truncating a divergent tail from {} to {} (leader {} ends epoch {} at {})", f.tp(),
+                log.logEndOffset(), target, leader, epoch, endOffset);
+        log.truncateTo(target).get(APPEND_TIMEOUT_S, TimeUnit.SECONDS);
+    }
+
+    private void append(ReplicaFetchers.Followed f, MemoryRecords records)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        PartitionLog log = f.log();
+        ByteBuffer whole = records.buffer().duplicate();
+        int valid = records.validBytes();
+        if (valid <= 0) {
+            return;
+        }
+        whole.limit(whole.position() + valid);
+        ByteBuffer copy = ByteBuffer.allocate(valid);
+        copy.put(whole).flip();
+        try {
+            AppendResult result = log.appendAsFollower(copy).get(APPEND_TIMEOUT_S, TimeUnit.SECONDS);
+            if (!result.succeeded()) {
+                LOG.warn("{}: follower append refused ({} {})", f.tp(), result.error(), result.errorMessage());
+                delay(f.tp(), config.get().replicaFetchBackoffMs());
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnexpectedAppendOffsetException unexpected) {
+                // A fetch raced a truncation (the data is refetched from the new end), or the leader's log has a
+                // gap the cleaner made here: the follower cannot continue past it (known limitation).
+                LOG.warn("{}: fetched batches do not continue the log ({}); fetching again", f.tp(), unexpected.getMessage());
+                delay(f.tp(), config.get().replicaFetchBackoffMs());
+                return;
+            }
+            throw e;
+        }
+    }
+
+    private void delay(TopicPartition tp, long ms) {
+        delayedUntil.put(tp, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms));
+    }
+
+    private void pause(long ms) {
+        synchronized (wakeup) {
+            if (!running) {
+                return;
+            }
+            try {
+                wakeup.wait(Math.max(1, ms));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+    }
+
+    List<TopicPartition> partitions() {
+        return new ArrayList<>(partitions);
+    }
+}

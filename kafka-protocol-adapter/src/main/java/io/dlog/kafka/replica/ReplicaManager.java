@@ -1,0 +1,508 @@
+package io.dlog.kafka.replica;
+
+import io.dlog.cluster.MetadataCommand;
+import io.dlog.cluster.MetadataQuorum;
+import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.log.LogManager;
+import io.dlog.log.PartitionLog;
+import io.dlog.log.TopicPartition;
+import io.dlog.log.metadata.MetadataImage;
+import io.dlog.log.metadata.PartitionState;
+import io.dlog.log.metadata.TopicImage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's side of replication: for every local replica, the role the cluster image gives it (leader,
+ * follower or offline at a leader epoch) and what the role implies. As leader: the epoch recorded in the
+ * log before the first append, followers' positions from their fetches, the high watermark, acks=all
+ * waiting for it, and ISR changes proposed to the metadata group (a follower joins once it reaches the
+ * high watermark within this epoch, leaves after {@code replica.lag.time.max.ms} behind). As follower: a
+ * fetcher pulling from the leader ({@link ReplicaFetchers}). Leaders are chosen by the metadata group
+ * (see the cluster module's PartitionLeadership); this class only follows.
+ *
+ * <p>Thread-safety: {@link #apply} is called by the image listener, serialized; everything else may be
+ * called from any thread, including Netty event loops (nothing here blocks but {@link #apply}, which waits
+ * for the logs' writer threads to record a new role).
+ */
+public final class ReplicaManager implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaManager.class);
+    private static final Duration PROPOSAL_TIMEOUT = Duration.ofSeconds(30);
+    private static final long ROLE_CHANGE_TIMEOUT_S = 60;
+
+    /** Told when this node starts or stops leading a partition (coordinators load and unload their state). */
+    public interface LeadershipListener {
+        void onBecomeLeader(TopicPartition tp, int leaderEpoch);
+
+        void onResign(TopicPartition tp);
+    }
+
+    private final int self;
+    private final LogManager logs;
+    private final Supplier<BrokerConfig> config;
+    private final Supplier<MetadataQuorum> quorum;
+    private final ScheduledExecutorService scheduler;
+    private final ReplicaFetchers fetchers;
+    private final Map<TopicPartition, PartitionReplica> replicas = new ConcurrentHashMap<>();
+    private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile Consumer<TopicPartition> highWatermarkListener = tp -> { };
+    private volatile MetadataImage image = MetadataImage.EMPTY;
+    private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+
+    public ReplicaManager(int self, LogManager logs, Supplier<BrokerConfig> config, Supplier<MetadataQuorum> quorum,
+                          ScheduledExecutorService scheduler) {
+        this.self = self;
+        this.logs = logs;
+        this.config = config;
+        this.quorum = quorum;
+        this.scheduler = scheduler;
+        this.fetchers = new ReplicaFetchers(self, config, () -> image, this::followerView);
+    }
+
+    /** Starts the periodic ISR-shrink and leader-balance checks. */
+    public synchronized void start() {
+        long lag = Math.max(1, config.get().replicaLagTimeMaxMs() / 2);
+        tasks.add(scheduler.scheduleWithFixedDelay(this::shrinkIsrs, lag, lag, TimeUnit.MILLISECONDS));
+        long balance = config.get().leaderImbalanceCheckIntervalSeconds();
+        tasks.add(scheduler.scheduleWithFixedDelay(this::balanceLeaders, balance, balance, TimeUnit.SECONDS));
+    }
+
+    public void addLeadershipListener(LeadershipListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Called after the high watermark of a partition this node leads moved (wakes consumers' long polls). */
+    public void setHighWatermarkListener(Consumer<TopicPartition> listener) {
+        this.highWatermarkListener = listener;
+    }
+
+    // ------------------------------------------------------------------ following the image
+
+    /**
+     * Brings every local replica to the role {@code next} gives it. Waits (bounded) for the logs' writer
+     * threads to record new leader epochs, so a node answers as leader only once its log is ready to be one.
+     */
+    public synchronized void apply(MetadataImage next) {
+        MetadataImage previous = image;
+        image = next;
+        if (previous.topics() == next.topics() && previous.brokers() == next.brokers()) {
+            return;
+        }
+        List<CompletableFuture<?>> pending = new ArrayList<>();
+        List<Runnable> afterReady = new ArrayList<>();
+        Set<TopicPartition> seen = new HashSet<>();
+        for (TopicImage topic : next.topics().values()) {
+            for (int p = 0; p < topic.partitions(); p++) {
+                if (!topic.replicas(p).contains(self)) {
+                    continue;
+                }
+                TopicPartition tp = new TopicPartition(topic.name(), p);
+                Optional<PartitionLog> log = logs.get(tp);
+                if (log.isEmpty()) {
+                    continue; // its creation failed: offline here
+                }
+                seen.add(tp);
+                PartitionReplica replica = replicas.get(tp);
+                if (replica == null || replica.log != log.get() || !replica.topicId.equals(topic.topicId())) {
+                    if (replica != null) {
+                        stop(replica);
+                    }
+                    replica = new PartitionReplica(tp, topic.topicId(), log.get(), self);
+                    replicas.put(tp, replica);
+                }
+                update(replica, topic.replicas(p), topic.state(p), pending, afterReady);
+            }
+        }
+        for (PartitionReplica replica : new ArrayList<>(replicas.values())) {
+            if (!seen.contains(replica.tp)) {
+                replicas.remove(replica.tp);
+                stop(replica);
+            }
+        }
+        try {
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(ROLE_CHANGE_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.error("Recording new partition roles in the logs failed or timed out; those partitions stay unavailable "
+                    + "here until the next change", e);
+        }
+        afterReady.forEach(Runnable::run);
+    }
+
+    private void update(PartitionReplica replica, List<Integer> assigned, PartitionState state,
+                        List<CompletableFuture<?>> pending, List<Runnable> afterReady) {
+        boolean changed = replica.partitionEpoch != state.partitionEpoch();
+        replica.replicas = assigned;
+        replica.isr = state.isr();
+        replica.partitionEpoch = state.partitionEpoch();
+        if (changed) {
+            replica.pendingIsr = null; // the pending change was applied, or another change won: start again from here
+        }
+        if (state.leader() == self) {
+            if (replica.role != PartitionReplica.Role.LEADER || replica.leaderEpoch != state.leaderEpoch()) {
+                becomeLeader(replica, state.leaderEpoch(), pending, afterReady);
+            } else {
+                afterReady.add(() -> maybeAdvanceHighWatermark(replica));
+            }
+        } else if (state.hasLeader()) {
+            if (replica.role != PartitionReplica.Role.FOLLOWER || replica.leaderEpoch != state.leaderEpoch()
+                    || replica.leaderId != state.leader()) {
+                becomeFollower(replica, state.leader(), state.leaderEpoch(), pending, afterReady);
+            }
+        } else if (replica.role != PartitionReplica.Role.OFFLINE) {
+            boolean wasLeader = replica.role == PartitionReplica.Role.LEADER;
+            replica.role = PartitionReplica.Role.OFFLINE;
+            replica.ready = false;
+            replica.leaderId = -1;
+            replica.leaderEpoch = state.leaderEpoch();
+            fetchers.remove(replica.tp);
+            replica.failWaiting(Errors.NOT_LEADER_OR_FOLLOWER);
+            if (wasLeader) {
+                afterReady.add(() -> notifyResign(replica.tp));
+            }
+        }
+    }
+
+    private void becomeLeader(PartitionReplica replica, int epoch, List<CompletableFuture<?>> pending,
+                              List<Runnable> afterReady) {
+        boolean wasLeader = replica.role == PartitionReplica.Role.LEADER;
+        replica.ready = false;
+        replica.role = PartitionReplica.Role.LEADER;
+        replica.leaderId = self;
+        replica.leaderEpoch = epoch;
+        fetchers.remove(replica.tp);
+        replica.failWaiting(Errors.NOT_LEADER_OR_FOLLOWER); // acks of an older epoch of ours: the client retries
+        replica.followers.clear();
+        long now = nowMs();
+        for (int r : replica.replicas) {
+            if (r != self) {
+                replica.followers.put(r, new PartitionReplica.FollowerState(now));
+            }
+        }
+        PartitionLog log = replica.log;
+        pending.add(log.setReplicated(replica.isReplicated()).thenCompose(v -> log.assignLeaderEpoch(epoch))
+                .thenRun(() -> {
+                    if (replica.role == PartitionReplica.Role.LEADER && replica.leaderEpoch == epoch) {
+                        replica.epochStartOffset = log.logEndOffset();
+                        replica.ready = true;
+                    }
+                }));
+        afterReady.add(() -> {
+            if (replica.isReadyLeader() && replica.leaderEpoch == epoch) {
+                LOG.info("Leading {} at epoch {} from offset {} (ISR {})", replica.tp, epoch, replica.epochStartOffset,
+                        replica.isr);
+                if (!wasLeader) {
+                    listeners.forEach(l -> l.onBecomeLeader(replica.tp, epoch));
+                }
+                maybeAdvanceHighWatermark(replica);
+            }
+        });
+    }
+
+    private void becomeFollower(PartitionReplica replica, int leader, int epoch, List<CompletableFuture<?>> pending,
+                                List<Runnable> afterReady) {
+        boolean wasLeader = replica.role == PartitionReplica.Role.LEADER;
+        replica.ready = false;
+        replica.role = PartitionReplica.Role.FOLLOWER;
+        replica.leaderId = leader;
+        replica.leaderEpoch = epoch;
+        replica.failWaiting(Errors.NOT_LEADER_OR_FOLLOWER);
+        replica.followers.clear();
+        pending.add(replica.log.setReplicated(true));
+        afterReady.add(() -> {
+            if (replica.role == PartitionReplica.Role.FOLLOWER && replica.leaderEpoch == epoch) {
+                LOG.info("Following {} at epoch {}: leader {}", replica.tp, epoch, leader);
+                fetchers.add(replica.tp, leader);
+            }
+            if (wasLeader) {
+                notifyResign(replica.tp);
+            }
+        });
+    }
+
+    private void stop(PartitionReplica replica) {
+        boolean wasLeader = replica.role == PartitionReplica.Role.LEADER;
+        replica.role = PartitionReplica.Role.OFFLINE;
+        replica.ready = false;
+        fetchers.remove(replica.tp);
+        replica.failWaiting(Errors.NOT_LEADER_OR_FOLLOWER);
+        if (wasLeader) {
+            notifyResign(replica.tp);
+        }
+    }
+
+    private void notifyResign(TopicPartition tp) {
+        LOG.info("No longer leading {}", tp);
+        listeners.forEach(l -> l.onResign(tp));
+    }
+
+    /** What the fetcher needs of a followed partition, or empty when this node no longer follows it. */
+    private Optional<ReplicaFetchers.Followed> followerView(TopicPartition tp) {
+        PartitionReplica replica = replicas.get(tp);
+        if (replica == null || replica.role != PartitionReplica.Role.FOLLOWER) {
+            return Optional.empty();
+        }
+        return Optional.of(new ReplicaFetchers.Followed(replica.tp, replica.topicId, replica.log, replica.leaderId,
+                replica.leaderEpoch));
+    }
+
+    // ------------------------------------------------------------------ serving as leader
+
+    /** The partition's log while this node is its ready leader. */
+    public Optional<PartitionLog> leaderLog(TopicPartition tp) {
+        PartitionReplica replica = replicas.get(tp);
+        return replica != null && replica.isReadyLeader() ? Optional.of(replica.log) : Optional.empty();
+    }
+
+    /** The leader epoch this node leads {@code tp} at, or -1. */
+    public int leaderEpoch(TopicPartition tp) {
+        PartitionReplica replica = replicas.get(tp);
+        return replica != null && replica.isReadyLeader() ? replica.leaderEpoch : -1;
+    }
+
+    /** True when {@code tp} has more than one replica (acks=all then waits for the ISR). */
+    public boolean isReplicated(TopicPartition tp) {
+        PartitionReplica replica = replicas.get(tp);
+        return replica != null && replica.isReplicated();
+    }
+
+    /** An append that did not come through Produce (a coordinator's write, a marker): wakes followers' fetches. */
+    public void onAppended(TopicPartition tp) {
+        highWatermarkListener.accept(tp);
+    }
+
+    /** Kafka's check before an acks=all append: NOT_ENOUGH_REPLICAS while the ISR is smaller than min.insync.replicas. */
+    public Errors checkEnoughReplicas(TopicPartition tp, int minInsyncReplicas) {
+        PartitionReplica replica = replicas.get(tp);
+        if (replica == null || !replica.isReadyLeader()) {
+            return Errors.NOT_LEADER_OR_FOLLOWER;
+        }
+        return replica.isr.size() < minInsyncReplicas ? Errors.NOT_ENOUGH_REPLICAS : Errors.NONE;
+    }
+
+    /**
+     * Completes once the high watermark passes {@code requiredOffset} (exclusive end of the append): NONE, or
+     * NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below {@code minInsyncReplicas} meanwhile,
+     * NOT_LEADER_OR_FOLLOWER when this node stops leading, REQUEST_TIMED_OUT after {@code timeoutMs}.
+     */
+    public CompletableFuture<Errors> awaitCommitted(TopicPartition tp, long requiredOffset, int minInsyncReplicas,
+                                                    long timeoutMs) {
+        PartitionReplica replica = replicas.get(tp);
+        if (replica == null || !replica.isReadyLeader()) {
+            return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
+        }
+        PartitionReplica.DelayedAck ack = new PartitionReplica.DelayedAck(requiredOffset, minInsyncReplicas);
+        replica.addWaiting(ack);
+        if (replica.log.highWatermark() >= requiredOffset || !replica.isReadyLeader()) {
+            replica.removeWaiting(ack);
+            ack.complete(!replica.isReadyLeader() ? Errors.NOT_LEADER_OR_FOLLOWER
+                    : replica.isr.size() >= minInsyncReplicas ? Errors.NONE : Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+            return ack.result;
+        }
+        ack.timer = scheduler.schedule(() -> {
+            replica.removeWaiting(ack);
+            ack.complete(Errors.REQUEST_TIMED_OUT);
+        }, Math.max(0, timeoutMs), TimeUnit.MILLISECONDS);
+        if (ack.result.isDone()) {
+            ack.timer.cancel(false);
+        }
+        return ack.result;
+    }
+
+    /**
+     * A follower's fetch reached this leader: records its log end and moves the ISR and the high watermark.
+     * Returns the replica when this node is the ready leader at {@code currentLeaderEpoch}, else the error to
+     * answer (NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH).
+     */
+    public Errors checkFollowerFetch(TopicPartition tp, int currentLeaderEpoch) {
+        PartitionReplica replica = replicas.get(tp);
+        if (replica == null || !replica.isReadyLeader()) {
+            return Errors.NOT_LEADER_OR_FOLLOWER;
+        }
+        if (currentLeaderEpoch >= 0 && currentLeaderEpoch != replica.leaderEpoch) {
+            return currentLeaderEpoch > replica.leaderEpoch ? Errors.UNKNOWN_LEADER_EPOCH : Errors.FENCED_LEADER_EPOCH;
+        }
+        return Errors.NONE;
+    }
+
+    /** Records a follower's fetch offset (its log end) at the leader; see {@link #checkFollowerFetch}. */
+    public void onFollowerFetch(TopicPartition tp, int replicaId, long fetchOffset) {
+        PartitionReplica replica = replicas.get(tp);
+        if (replica == null || !replica.isReadyLeader()) {
+            return;
+        }
+        PartitionReplica.FollowerState follower = replica.followers.get(replicaId);
+        if (follower == null) {
+            return; // not a replica of this partition
+        }
+        follower.onFetch(fetchOffset, replica.log.logEndOffset(), nowMs());
+        maybeExpandIsr(replica, replicaId, fetchOffset);
+        maybeAdvanceHighWatermark(replica);
+    }
+
+    private void maybeAdvanceHighWatermark(PartitionReplica replica) {
+        if (!replica.isReadyLeader()) {
+            return;
+        }
+        if (!replica.isReplicated()) {
+            replica.completeUpTo(replica.log.highWatermark());
+            return;
+        }
+        long hw = replica.computeHighWatermark();
+        if (hw <= replica.log.highWatermark()) {
+            return;
+        }
+        replica.log.updateHighWatermark(hw).whenComplete((moved, failure) -> {
+            if (failure != null) {
+                LOG.warn("Moving the high watermark of {} failed", replica.tp, failure);
+                return;
+            }
+            replica.completeUpTo(moved);
+            highWatermarkListener.accept(replica.tp);
+        });
+    }
+
+    // ------------------------------------------------------------------ ISR changes
+
+    private void maybeExpandIsr(PartitionReplica replica, int replicaId, long fetchOffset) {
+        if (replica.isr.contains(replicaId) || replica.pendingIsr != null) {
+            return;
+        }
+        if (fetchOffset < replica.log.highWatermark() || fetchOffset < replica.epochStartOffset) {
+            return;
+        }
+        MetadataImage current = image;
+        if (!current.isLive(replicaId)) {
+            return;
+        }
+        List<Integer> isr = new ArrayList<>(replica.isr);
+        isr.add(replicaId);
+        proposeIsr(replica, isr, "caught up at offset " + fetchOffset);
+    }
+
+    /** Every leader's ISR members that have not caught up for replica.lag.time.max.ms leave it. */
+    private void shrinkIsrs() {
+        try {
+            long now = nowMs();
+            long lagMax = config.get().replicaLagTimeMaxMs();
+            for (PartitionReplica replica : replicas.values()) {
+                if (!replica.isReadyLeader() || replica.pendingIsr != null || !replica.isReplicated()) {
+                    continue;
+                }
+                List<Integer> kept = new ArrayList<>();
+                for (int member : replica.isr) {
+                    PartitionReplica.FollowerState f = replica.followers.get(member);
+                    boolean lagging = member != self && f != null && now - f.lastCaughtUpMs > lagMax
+                            && (f.logEndOffset < replica.log.logEndOffset());
+                    if (!lagging) {
+                        kept.add(member);
+                    }
+                }
+                if (kept.size() < replica.isr.size()) {
+                    proposeIsr(replica, kept, "followers behind for more than " + lagMax + " ms");
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("ISR check failed", e);
+        }
+    }
+
+    private void proposeIsr(PartitionReplica replica, List<Integer> isr, String why) {
+        MetadataQuorum metadata = quorum.get();
+        if (metadata == null) {
+            return;
+        }
+        replica.pendingIsr = List.copyOf(isr);
+        LOG.info("Proposing ISR {} for {} (was {}): {}", isr, replica.tp, replica.isr, why);
+        metadata.propose(new MetadataCommand.AlterPartition(replica.tp.topic(), replica.topicId, replica.tp.partition(),
+                        self, replica.leaderEpoch, replica.partitionEpoch, isr), PROPOSAL_TIMEOUT)
+                .whenComplete((applied, failure) -> {
+                    if (failure != null) {
+                        LOG.debug("ISR change of {} not applied: {}", replica.tp, failure.getMessage());
+                        replica.pendingIsr = null; // the image holds the truth; retried on the next fetch or check
+                    }
+                });
+    }
+
+    // ------------------------------------------------------------------ leader balance
+
+    /**
+     * auto.leader.rebalance.enable: this node asks for leadership of the partitions it is the preferred
+     * replica of, once it is in their ISR, when more than 10% of them are led elsewhere (Kafka's
+     * leader.imbalance.per.broker.percentage default). Each node acts for itself: no controller needed.
+     */
+    private void balanceLeaders() {
+        try {
+            if (!config.get().autoLeaderRebalanceEnable()) {
+                return;
+            }
+            electPreferred(false);
+        } catch (RuntimeException e) {
+            LOG.error("Leader balance check failed", e);
+        }
+    }
+
+    /**
+     * Proposes this node as leader of every partition it prefers and can lead (in sync, live) but does not;
+     * with {@code always} false only when they are more than 10% of the partitions it prefers.
+     */
+    public void electPreferred(boolean always) {
+        MetadataImage current = image;
+        MetadataQuorum metadata = quorum.get();
+        if (metadata == null || !current.isLive(self)) {
+            return;
+        }
+        int preferred = 0;
+        List<MetadataCommand.ElectLeader> elections = new ArrayList<>();
+        for (TopicImage topic : current.topics().values()) {
+            for (int p = 0; p < topic.partitions(); p++) {
+                if (topic.replicas(p).get(0) != self) {
+                    continue;
+                }
+                preferred++;
+                PartitionState state = topic.state(p);
+                if (state.leader() != self && state.isr().contains(self)) {
+                    elections.add(new MetadataCommand.ElectLeader(topic.name(), p, self, false));
+                }
+            }
+        }
+        if (elections.isEmpty() || (!always && elections.size() * 10 <= preferred)) {
+            return;
+        }
+        LOG.info("Taking back leadership of {} partitions this node prefers", elections.size());
+        for (MetadataCommand.ElectLeader election : elections) {
+            metadata.propose(election, PROPOSAL_TIMEOUT).whenComplete((applied, failure) -> {
+                if (failure != null) {
+                    LOG.debug("Preferred election of {}-{} not applied: {}", election.topic(), election.partition(),
+                            failure.getMessage());
+                }
+            });
+        }
+    }
+
+    private static long nowMs() {
+        return System.nanoTime() / 1_000_000L;
+    }
+
+    @Override
+    public synchronized void close() {
+        tasks.forEach(t -> t.cancel(false));
+        fetchers.close();
+        replicas.values().forEach(r -> r.failWaiting(Errors.NOT_LEADER_OR_FOLLOWER));
+    }
+}
