@@ -53,18 +53,34 @@ class PartitionLeadershipHandlersTest {
         var partitions = response.topics().find("elsewhere").partitions();
         assertThat(partitions.get(0).leaderId()).isEqualTo(2);
         assertThat(partitions.get(0).replicaNodes()).containsExactly(2, 1);
-        assertThat(partitions.get(0).isrNodes()).containsExactly(2);
+        assertThat(partitions.get(0).isrNodes()).containsExactly(2, 1);
         assertThat(partitions.get(1).leaderId()).isEqualTo(1);
     }
 
     @Test
-    void shouldAnswerLeaderNotAvailableOnceTheLeaderIsFenced() {
+    void shouldMoveLeadershipToTheOtherInSyncReplicaOnceTheLeaderIsFenced() {
         broker.topics.quorum().propose(new MetadataCommand.FenceBroker(2, 77), TopicService.DEFAULT_PROPOSAL_TIMEOUT).join();
 
         MetadataResponseData response = call(new MetadataHandler(broker.context)::handle, 12,
                 new MetadataRequestData().setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setName("elsewhere"))));
 
         var partition = response.topics().find("elsewhere").partitions().get(0);
+        assertThat(partition.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(partition.leaderId()).isEqualTo(1);
+        assertThat(partition.leaderEpoch()).isEqualTo(1);
+        assertThat(partition.isrNodes()).containsExactly(1);
+        assertThat(partition.offlineReplicas()).containsExactly(2);
+    }
+
+    @Test
+    void shouldAnswerLeaderNotAvailableOnceTheOnlyReplicaIsFenced() {
+        broker.topics.createWithAssignment("solo", List.of(List.of(2)), Map.of(), TopicService.DEFAULT_PROPOSAL_TIMEOUT).join();
+        broker.topics.quorum().propose(new MetadataCommand.FenceBroker(2, 77), TopicService.DEFAULT_PROPOSAL_TIMEOUT).join();
+
+        MetadataResponseData response = call(new MetadataHandler(broker.context)::handle, 12,
+                new MetadataRequestData().setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setName("solo"))));
+
+        var partition = response.topics().find("solo").partitions().get(0);
         assertThat(partition.errorCode()).isEqualTo(Errors.LEADER_NOT_AVAILABLE.code());
         assertThat(partition.leaderId()).isEqualTo(-1);
         assertThat(partition.offlineReplicas()).containsExactly(2);
