@@ -138,6 +138,7 @@ public final class KafkaApis {
                         context, new io.dlog.kafka.handlers.admin.IncrementalAlterConfigsHandler(context, configChanges)))
                 .register(ApiKeys.DELETE_RECORDS, 0, 2, new io.dlog.kafka.handlers.admin.DeleteRecordsHandler(context))
                 .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new io.dlog.kafka.handlers.admin.DescribeClusterHandler(context))
+                .register(ApiKeys.ELECT_LEADERS, 0, 2, new io.dlog.kafka.handlers.admin.ElectLeadersHandler(context))
                 .register(ApiKeys.DESCRIBE_QUORUM, 0, 2, new io.dlog.kafka.handlers.admin.DescribeQuorumHandler(context))
                 .register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new io.dlog.kafka.handlers.admin.DescribeLogDirsHandler(context));
     }

@@ -35,6 +35,7 @@ class CleanerKillNineTest {
         Map<String, Long> latestAcked = new HashMap<>();
         Map<String, Boolean> latestIsTombstone = new HashMap<>();
         long acks = 0;
+        boolean cleaned = false;
         for (int round = 0; round < 6; round++) {
             for (String line : KillNineCrashTest.runChildAndKill(CleanerCrashChild.class, dir, round,
                     400 + random.nextInt(1200))) {
@@ -48,9 +49,11 @@ class CleanerKillNineTest {
                     }
                 }
             }
-            long stored = verify(dir, CleanerCrashChild.CONFIG, latestAcked, latestIsTombstone);
-            assertThat(stored).as("the cleaner ran").isLessThan(acks);
+            // Whether a round's child lived long enough to clean depends on the machine's load: every round
+            // checks nothing is lost, and at least one round must have cleaned for the test to mean anything.
+            cleaned |= verify(dir, CleanerCrashChild.CONFIG, latestAcked, latestIsTombstone) < acks;
         }
+        assertThat(cleaned).as("the cleaner ran in some round").isTrue();
         assertThat(latestAcked).hasSize(CleanerCrashChild.KEYS);
     }
 
