@@ -32,6 +32,8 @@ public final class BrokerLifecycle implements AutoCloseable {
 
     private final MetadataQuorum quorum;
     private final MetadataCommand.RegisterBroker registration;
+    /** How long a stopping node tries to fence itself before it stops regardless. */
+    private static final Duration CONTROLLED_SHUTDOWN = Duration.ofSeconds(2);
     private final Duration heartbeatInterval;
     private final Duration sessionTimeout;
     private final ScheduledExecutorService scheduler;
@@ -40,6 +42,8 @@ public final class BrokerLifecycle implements AutoCloseable {
     private final Map<Integer, Long> lastHeard = new ConcurrentHashMap<>();
     private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
     private volatile long leaderSince = Long.MIN_VALUE;
+    /** When the last fencing check ran (nanoTime), to notice that this node itself was stalled. */
+    private long lastCheck = Long.MIN_VALUE;
     private volatile boolean leader;
     private volatile ScheduledFuture<?> task;
 
@@ -110,6 +114,15 @@ public final class BrokerLifecycle implements AutoCloseable {
     private void fenceSilentBrokers() {
         long now = nanoTime.getAsLong();
         long timeout = sessionTimeout.toNanos();
+        long previous = lastCheck;
+        lastCheck = now;
+        if (previous != Long.MIN_VALUE && now - previous > timeout / 2) {
+            // This node did not run for a while (a GC pause, a starved machine, SIGSTOP): heartbeats it did not
+            // apply meanwhile prove nothing about the others. Everyone gets a full session from now on.
+            LOG.info("Liveness check ran {} ms late; giving every broker a fresh session", (now - previous) / 1_000_000);
+            quorum.image().brokers().keySet().forEach(id -> lastHeard.put(id, now));
+            return;
+        }
         if (now - leaderSince < timeout) {
             return; // every broker gets a full session from the moment this node leads
         }
@@ -122,11 +135,36 @@ public final class BrokerLifecycle implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops heartbeating, then fences this node itself (Kafka's controlled shutdown): the partitions it leads
+     * move to other in-sync replicas at once instead of after a session timeout, and no heartbeat still in
+     * flight can land after the fence and make a stopped node look alive. Bounded: without a quorum the node
+     * stops anyway and is fenced by the others after {@code broker.session.timeout.ms}.
+     */
     @Override
     public void close() {
         ScheduledFuture<?> running = task;
-        if (running != null) {
-            running.cancel(false);
+        if (running == null) {
+            return; // never started: nothing registered to withdraw
+        }
+        running.cancel(false);
+        long deadline = System.nanoTime() + CONTROLLED_SHUTDOWN.toNanos();
+        while (heartbeatInFlight.get() && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        try {
+            quorum.propose(new MetadataCommand.FenceBroker(registration.id(), registration.incarnation()), CONTROLLED_SHUTDOWN)
+                    .get(CONTROLLED_SHUTDOWN.toMillis() + 500, TimeUnit.MILLISECONDS);
+            LOG.info("Node {} fenced itself for shutdown; its partitions moved to other replicas", registration.id());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.info("Shutting down without a controlled fence (no metadata quorum answered): {}", e.toString());
         }
     }
 }

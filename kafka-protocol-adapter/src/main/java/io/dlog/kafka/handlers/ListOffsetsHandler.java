@@ -80,6 +80,13 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestDa
         }
         answer.setErrorCode(Errors.NONE.code());
         long timestamp = partition.timestamp();
+        var replicas = context.topics().replicas();
+        if (timestamp != EARLIEST && timestamp != EARLIEST_LOCAL && replicas != null
+                && replicas.highWatermarkBehindEpochStart(log.topicPartition())) {
+            // KIP-207: a new leader's high watermark may still lag its predecessor's; answering it could move a
+            // consumer backwards, so the client retries until the followers have caught the leader up.
+            return answer.setErrorCode(Errors.OFFSET_NOT_AVAILABLE.code());
+        }
         try {
             if (timestamp == LATEST) {
                 return answer.setOffset(readCommitted ? log.lastStableOffset() : log.highWatermark()).setLeaderEpoch(epoch);

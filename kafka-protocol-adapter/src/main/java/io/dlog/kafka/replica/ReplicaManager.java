@@ -275,6 +275,16 @@ public final class ReplicaManager implements AutoCloseable {
         return replica != null && replica.isReadyLeader() ? replica.leaderEpoch : -1;
     }
 
+    /**
+     * True while this node leads {@code tp} with a high watermark below the log end it started its epoch at:
+     * its predecessor may have told consumers more (KIP-207), so offset queries answer OFFSET_NOT_AVAILABLE.
+     */
+    public boolean highWatermarkBehindEpochStart(TopicPartition tp) {
+        PartitionReplica replica = replicas.get(tp);
+        return replica != null && replica.isReadyLeader() && replica.isReplicated()
+                && replica.log.highWatermark() < replica.epochStartOffset;
+    }
+
     /** True when {@code tp} has more than one replica (acks=all then waits for the ISR). */
     public boolean isReplicated(TopicPartition tp) {
         PartitionReplica replica = replicas.get(tp);

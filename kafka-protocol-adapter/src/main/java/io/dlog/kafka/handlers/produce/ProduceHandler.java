@@ -47,6 +47,9 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     /** Produce v12 is the first a transaction-version-2 client sends (KIP-890 part 2). */
     private static final short TRANSACTION_V2_PRODUCE = 12;
 
+    /** Produce v10 is the first that carries the current leader on NOT_LEADER_OR_FOLLOWER (KIP-951). */
+    private static final short LEADER_HINTS_VERSION = 10;
+
     private final ProduceSettings settings = new ProduceSettings();
     private final TransactionCoordinator transactions;
     /**
@@ -102,9 +105,13 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             }));
         }
         appends.submit();
+        boolean hints = request.apiVersion() >= LEADER_HINTS_VERSION;
         return CompletableFuture.allOf(topics.toArray(CompletableFuture[]::new)).thenApply(all -> {
             ProduceResponseData response = new ProduceResponseData();
             topics.forEach(t -> response.responses().add(t.join()));
+            if (hints) {
+                LeaderHints.addTo(context, response);
+            }
             return response;
         });
     }
