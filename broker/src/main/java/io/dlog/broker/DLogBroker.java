@@ -6,6 +6,8 @@ import io.dlog.analytics.flight.FlightService;
 import io.dlog.cluster.BrokerLifecycle;
 import io.dlog.cluster.MetadataCommand;
 import io.dlog.cluster.QuorumConfig;
+import io.dlog.cluster.MetadataQuorum;
+import io.dlog.cluster.internal.ObserverMetadataQuorum;
 import io.dlog.cluster.internal.RatisMetadataQuorum;
 import io.dlog.idcoord.SnowflakeIdGenerator;
 import io.dlog.kafka.BrokerContext;
@@ -62,7 +64,7 @@ public final class DLogBroker implements AutoCloseable {
 
     private final BrokerConfig config;
     private final LogManager logs;
-    private final RatisMetadataQuorum quorum;
+    private final MetadataQuorum quorum;
     private final TopicService topics;
     private final BrokerLifecycle lifecycle;
     private final ScheduledExecutorService scheduler;
@@ -75,7 +77,7 @@ public final class DLogBroker implements AutoCloseable {
     /** Migration mirrors (docs/migration.md): copy from their source on the node that leads each partition. */
     private volatile MirrorManager mirrors;
 
-    private DLogBroker(BrokerConfig config, LogManager logs, RatisMetadataQuorum quorum, TopicService topics,
+    private DLogBroker(BrokerConfig config, LogManager logs, MetadataQuorum quorum, TopicService topics,
                        BrokerLifecycle lifecycle, ScheduledExecutorService scheduler, KafkaServer server,
                        String clusterId, SnowflakeIdGenerator ids, DataDirLock lock) {
         this.config = config;
@@ -130,7 +132,7 @@ public final class DLogBroker implements AutoCloseable {
                 Runtime.getRuntime().availableProcessors())), Duration.ofMillis(config.producerIdExpirationMs()),
                 config.cleanerConfig(), config.maxProducerIdsPerPartition());
         LogManager logs = null;
-        RatisMetadataQuorum quorum = null;
+        MetadataQuorum quorum = null;
         TopicService topics = null;
         ScheduledExecutorService scheduler = null;
         ReplicaManager replicas = null;
@@ -144,7 +146,11 @@ public final class DLogBroker implements AutoCloseable {
             topics = new TopicService(logs, config);
             topicsRef[0] = topics;
             topicsHolder.set(topics);
-            quorum = RatisMetadataQuorum.start(quorumConfig(config, dataDir), topics);
+            // A broker-only node follows the voters' image without a Raft replica of its own.
+            quorum = config.isBrokerOnly()
+                    ? ObserverMetadataQuorum.start(config.nodeId(), resolvedVoters(config),
+                    Duration.ofMillis(Math.max(3000, 3L * config.metadataElectionTimeoutMs())), topics)
+                    : RatisMetadataQuorum.start(quorumConfig(config, dataDir), topics);
             topics.attach(quorum);
             String clusterId = joinCluster(quorum, folderClusterId, legacy, dataDir, config);
             scheduler = Executors.newSingleThreadScheduledExecutor(daemon("dlog-timer"));
@@ -200,8 +206,7 @@ public final class DLogBroker implements AutoCloseable {
         if (voters.isEmpty()) {
             return QuorumConfig.singleNode(config.nodeId(), storage);
         }
-        Map<Integer, InetSocketAddress> resolved = new TreeMap<>();
-        voters.forEach((id, address) -> resolved.put(id, new InetSocketAddress(address.getHostString(), address.getPort())));
+        Map<Integer, InetSocketAddress> resolved = resolvedVoters(config);
         // Kafka's split: the Raft server binds the CONTROLLER listener; the voters say where the others reach it.
         InetSocketAddress own = resolved.get(config.nodeId());
         InetSocketAddress bind = config.controllerListener()
@@ -212,15 +217,24 @@ public final class DLogBroker implements AutoCloseable {
                 config.metadataSnapshotEvery(), bind);
     }
 
+    private static Map<Integer, InetSocketAddress> resolvedVoters(BrokerConfig config) {
+        Map<Integer, InetSocketAddress> resolved = new TreeMap<>();
+        config.controllerQuorumVoters().forEach((id, address) ->
+                resolved.put(id, new InetSocketAddress(address.getHostString(), address.getPort())));
+        return resolved;
+    }
+
     /**
      * Agrees on the cluster id with the metadata group (the folder's, or the one the group already has
      * for a new folder), and imports a single-node 0.1 image once.
      */
-    private static String joinCluster(RatisMetadataQuorum quorum, Optional<String> folderClusterId,
+    private static String joinCluster(MetadataQuorum quorum, Optional<String> folderClusterId,
                                       Optional<MetadataImage> legacy, Path dataDir, BrokerConfig config) throws IOException {
         String proposed = folderClusterId.orElseGet(ClusterIdentity::newClusterId);
         try {
-            quorum.awaitLeader(STARTUP_TIMEOUT);
+            if (quorum instanceof RatisMetadataQuorum voter) {
+                voter.awaitLeader(STARTUP_TIMEOUT);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for a metadata leader", e);
@@ -389,7 +403,7 @@ public final class DLogBroker implements AutoCloseable {
     }
 
     private static void closeQuietly(BrokerLifecycle lifecycle, KafkaServer server, ReplicaManager replicas,
-                                     ScheduledExecutorService scheduler, RatisMetadataQuorum quorum, LogManager logs,
+                                     ScheduledExecutorService scheduler, MetadataQuorum quorum, LogManager logs,
                                      SnowflakeIdGenerator ids) {
         if (lifecycle != null) {
             lifecycle.close();

@@ -57,8 +57,10 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     private static final Logger LOG = LoggerFactory.getLogger(RatisMetadataQuorum.class);
     /** One metadata group per cluster: its id is fixed, its members come from controller.quorum.voters. */
     static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(UUID.nameUUIDFromBytes("dlog-metadata".getBytes(StandardCharsets.UTF_8)));
-    private static final byte QUERY_DESCRIBE = 1;
-    private static final byte QUERY_APPLIED = 2;
+    static final byte QUERY_DESCRIBE = 1;
+    static final byte QUERY_APPLIED = 2;
+    /** [3, version]: the leader's image when newer than {@code version}, else nothing (broker-only nodes poll it). */
+    static final byte QUERY_IMAGE = 3;
 
     private final QuorumConfig config;
     private final Map<Integer, InetSocketAddress> voterAddresses;
@@ -146,7 +148,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         return props;
     }
 
-    private static RaftGroup group(Map<Integer, InetSocketAddress> voters) {
+    static RaftGroup group(Map<Integer, InetSocketAddress> voters) {
         List<RaftPeer> peers = new ArrayList<>();
         voters.forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(peerId(id))
                 .setAddress(address.getHostString() + ":" + address.getPort()).build()));
@@ -258,7 +260,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         });
     }
 
-    private static MetadataException asMetadataException(Throwable failure, MetadataCommand command) {
+    static MetadataException asMetadataException(Throwable failure, MetadataCommand command) {
         Throwable cause = failure;
         while (cause instanceof CompletionException && cause.getCause() != null) {
             cause = cause.getCause();
@@ -310,6 +312,20 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
 
     /** Runs on the leader: its own view of term, commit index and each voter's progress. */
     private CompletableFuture<byte[]> answerQuery(byte[] request) {
+        if (request.length == 9 && request[0] == QUERY_IMAGE) {
+            long known = ByteBuffer.wrap(request, 1, 8).getLong();
+            MetadataImage current = stateMachine.image();
+            if (current.version() <= known) {
+                return CompletableFuture.completedFuture(new byte[0]);
+            }
+            try {
+                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                MetadataCodec.writeImage(bytes, current);
+                return CompletableFuture.completedFuture(bytes.toByteArray());
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
         if (request.length == 1 && request[0] == QUERY_APPLIED) {
             return CompletableFuture.completedFuture(ByteBuffer.allocate(8).putLong(stateMachine.appliedIndex()).array());
         }
@@ -338,7 +354,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         }
     }
 
-    private static QuorumDescription decodeDescription(ByteBuffer in) {
+    static QuorumDescription decodeDescription(ByteBuffer in) {
         int leader = in.getInt();
         long term = in.getLong();
         long commit = in.getLong();

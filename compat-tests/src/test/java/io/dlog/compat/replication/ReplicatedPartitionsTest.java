@@ -43,8 +43,8 @@ class ReplicatedPartitionsTest {
 
     @BeforeEach
     void start() throws Exception {
-        cluster = InProcessCluster.start(3, Map.of("broker.session.timeout.ms", "3000",
-                "broker.heartbeat.interval.ms", "500"));
+        cluster = InProcessCluster.start(3, Map.of("broker.session.timeout.ms", "6000",
+                "broker.heartbeat.interval.ms", "1000"));
     }
 
     @AfterEach

@@ -276,16 +276,25 @@ public final class BrokerConfig {
         for (String role : ((String) parsed.get(PROCESS_ROLES)).split(",")) {
             roles.add(role.trim());
         }
-        if (!roles.equals(Set.of("broker", "controller"))) {
+        if (!roles.equals(Set.of("broker", "controller")) && !roles.equals(Set.of("broker"))) {
             throw new ConfigException(PROCESS_ROLES, parsed.get(PROCESS_ROLES),
-                    "every DLog node is broker,controller (separate broker-only and controller-only nodes are not supported yet)");
+                    "a DLog node is broker,controller or broker (controller-only nodes are not supported: every node serves clients)");
         }
         Map<Integer, java.net.InetSocketAddress> voters = controllerQuorumVoters();
         if (voters.isEmpty() && !((String) parsed.get(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS)).isBlank()) {
             throw new ConfigException(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS, parsed.get(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS),
                     "dynamic quorums (KIP-853) are not supported yet: list the voters in controller.quorum.voters");
         }
-        if (!voters.isEmpty()) {
+        if (isBrokerOnly()) {
+            if (voters.isEmpty()) {
+                throw new ConfigException(CONTROLLER_QUORUM_VOTERS, parsed.get(CONTROLLER_QUORUM_VOTERS),
+                        "a broker-only node (process.roles=broker) needs the voters to follow in controller.quorum.voters");
+            }
+            if (voters.containsKey(nodeId())) {
+                throw new ConfigException(PROCESS_ROLES, parsed.get(PROCESS_ROLES), "node.id " + nodeId()
+                        + " is among controller.quorum.voters, so its process.roles must include controller");
+            }
+        } else if (!voters.isEmpty()) {
             if (!voters.containsKey(nodeId())) {
                 throw new ConfigException(CONTROLLER_QUORUM_VOTERS, parsed.get(CONTROLLER_QUORUM_VOTERS),
                         "node.id " + nodeId() + " is not among the voters");
@@ -485,6 +494,11 @@ public final class BrokerConfig {
     }
 
     /** The listener the metadata group binds, if {@code listeners} names one. */
+    /** {@code process.roles=broker}: the node serves clients and follows the metadata group without a vote. */
+    public boolean isBrokerOnly() {
+        return !((String) parsed.get(PROCESS_ROLES)).contains("controller");
+    }
+
     public Optional<Listener> controllerListener() {
         String controllerName = controllerListenerName();
         return Listener.parseAll(LISTENERS, (String) parsed.get(LISTENERS), controllerName).stream()

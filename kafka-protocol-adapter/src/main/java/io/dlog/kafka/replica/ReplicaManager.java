@@ -64,6 +64,19 @@ public final class ReplicaManager implements AutoCloseable {
     private volatile Consumer<TopicPartition> highWatermarkListener = tp -> { };
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    /**
+     * Role changes run here, not on the metadata group's apply thread: they wait for the logs' writer
+     * threads (checkpoint writes), and an apply thread held up that long delays heartbeats until the
+     * metadata leader fences everyone, which changes more roles: a storm.
+     */
+    private final java.util.concurrent.ExecutorService roleThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "dlog-replica-roles");
+        t.setDaemon(true);
+        return t;
+    });
+    /** The newest image not yet applied by the role thread; intermediate ones are skipped. */
+    private final java.util.concurrent.atomic.AtomicReference<MetadataImage> nextImage =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     public ReplicaManager(int self, LogManager logs, Supplier<BrokerConfig> config, Supplier<MetadataQuorum> quorum,
                           ScheduledExecutorService scheduler) {
@@ -95,11 +108,36 @@ public final class ReplicaManager implements AutoCloseable {
     // ------------------------------------------------------------------ following the image
 
     /**
+     * Hands {@code next} to the role thread and returns at once (the image listener's path). Only the newest
+     * image waiting is applied: roles depend on the latest state, not on the steps to it.
+     */
+    public void applyLater(MetadataImage next) {
+        if (nextImage.getAndSet(next) != null) {
+            return; // a task is queued and will take the newest
+        }
+        try {
+            roleThread.execute(() -> {
+                MetadataImage latest = nextImage.getAndSet(null);
+                if (latest != null) {
+                    apply(latest);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("Replica manager closed; image {} not applied", next.version());
+        }
+    }
+
+    /**
      * Brings every local replica to the role {@code next} gives it. Waits (bounded) for the logs' writer
      * threads to record new leader epochs, so a node answers as leader only once its log is ready to be one.
+     * Called directly once at catch-up (so the node serves as leader from its first request), then through
+     * {@link #applyLater}.
      */
     public synchronized void apply(MetadataImage next) {
         MetadataImage previous = image;
+        if (next.version() < previous.version()) {
+            return;
+        }
         image = next;
         if (previous.topics() == next.topics() && previous.brokers() == next.brokers()) {
             return;
@@ -510,7 +548,17 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        roleThread.shutdown();
+        try {
+            roleThread.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeFetchersAndAcks();
+    }
+
+    private synchronized void closeFetchersAndAcks() {
         tasks.forEach(t -> t.cancel(false));
         fetchers.close();
         replicas.values().forEach(r -> r.failWaiting(Errors.NOT_LEADER_OR_FOLLOWER));

@@ -245,7 +245,7 @@ public final class TopicService implements ImageListener, AutoCloseable {
         reconcile(previous, next);
         ReplicaManager replicaManager = replicas;
         if (replicaManager != null) {
-            replicaManager.apply(next);
+            replicaManager.applyLater(next); // never hold up the metadata apply thread on log writes
         }
     }
 

@@ -1,0 +1,279 @@
+package io.dlog.cluster.internal;
+
+import io.dlog.cluster.ImageListener;
+import io.dlog.cluster.MetadataCommand;
+import io.dlog.cluster.MetadataQuorum;
+import io.dlog.log.metadata.MetadataException;
+import io.dlog.log.metadata.MetadataImage;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The metadata group as a broker-only node ({@code process.roles=broker}) sees it: no Raft replica of its
+ * own, no vote. It proposes through a Ratis client like any node, and follows the image by asking the
+ * group's leader for it whenever it changed (a linearizable read-only query answered only when the
+ * leader's image is newer than this node's), every {@value #POLL_MS} ms and right after each of its own
+ * proposals. Images arrive whole and in version order, so the listener sees the same sequence of states
+ * a voter does, possibly with steps merged.
+ *
+ * <p>Thread-safe: one poller thread applies images and completes waiters; proposals come from any thread.
+ */
+public final class ObserverMetadataQuorum implements MetadataQuorum {
+    private static final Logger LOG = LoggerFactory.getLogger(ObserverMetadataQuorum.class);
+    static final long POLL_MS = 100;
+
+    private final int nodeId;
+    private final Map<Integer, InetSocketAddress> voters;
+    private final RaftClient client;
+    private final ImageListener listener;
+    private final Thread poller;
+    private final Object wakeup = new Object();
+    /** Waiters by the image version they need. */
+    private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiting = new ConcurrentSkipListMap<>();
+    private volatile MetadataImage image = MetadataImage.EMPTY;
+    private volatile boolean running = true;
+    private volatile boolean pollNow;
+
+    private ObserverMetadataQuorum(int nodeId, Map<Integer, InetSocketAddress> voters, RaftClient client,
+                                   ImageListener listener) {
+        this.nodeId = nodeId;
+        this.voters = Map.copyOf(voters);
+        this.client = client;
+        this.listener = listener;
+        this.poller = new Thread(this::poll, "dlog-metadata-observer");
+        this.poller.setDaemon(true);
+    }
+
+    /** Connects to the voters and starts following the image. */
+    public static ObserverMetadataQuorum start(int nodeId, Map<Integer, InetSocketAddress> voters,
+                                               Duration requestTimeout, ImageListener listener) {
+        if (voters.containsKey(nodeId)) {
+            throw new IllegalArgumentException("node " + nodeId + " is a voter, not a broker-only node");
+        }
+        RaftProperties props = new RaftProperties();
+        RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(requestTimeout.toMillis(), TimeUnit.MILLISECONDS));
+        RaftClient client = RaftClient.newBuilder()
+                .setProperties(props)
+                .setRaftGroup(RatisMetadataQuorum.group(voters))
+                .setClientId(ClientId.randomId())
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(150, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
+                .build();
+        ObserverMetadataQuorum quorum = new ObserverMetadataQuorum(nodeId, voters, client, listener);
+        quorum.poller.start();
+        LOG.info("Broker-only node {} follows the metadata group of voters {}", nodeId, voters.keySet());
+        return quorum;
+    }
+
+    private void poll() {
+        while (running) {
+            try {
+                fetchImage().get(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                LOG.debug("Metadata poll failed: {}", e.toString());
+            }
+            synchronized (wakeup) {
+                if (running && !pollNow) {
+                    try {
+                        wakeup.wait(POLL_MS);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                pollNow = false;
+            }
+        }
+    }
+
+    /** Asks the leader for its image if newer, and applies it. */
+    private CompletableFuture<Void> fetchImage() {
+        byte[] query = ByteBuffer.allocate(9).put(RatisMetadataQuorum.QUERY_IMAGE).putLong(image.version()).array();
+        return client.async().sendReadOnly(Message.valueOf(ByteString.copyFrom(query))).thenAccept(reply -> {
+            if (!reply.isSuccess()) {
+                return;
+            }
+            byte[] bytes = reply.getMessage().getContent().toByteArray();
+            if (bytes.length == 0) {
+                return;
+            }
+            try {
+                apply(MetadataCodec.readImage(new java.io.ByteArrayInputStream(bytes)));
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    private synchronized void apply(MetadataImage next) {
+        MetadataImage previous = image;
+        if (next.version() <= previous.version()) {
+            return;
+        }
+        image = next;
+        try {
+            listener.onImage(previous, next);
+        } catch (RuntimeException e) {
+            LOG.error("Image listener failed at version {}", next.version(), e);
+        }
+        var done = waiting.headMap(next.version(), true);
+        done.values().forEach(f -> f.complete(null));
+        done.clear();
+    }
+
+    private void pollSoon() {
+        synchronized (wakeup) {
+            pollNow = true;
+            wakeup.notifyAll();
+        }
+    }
+
+    /** Completes once this node's image is at {@code version} or later. */
+    private CompletableFuture<Void> awaitVersion(long version) {
+        if (image.version() >= version) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> done = waiting.computeIfAbsent(version, v -> new CompletableFuture<>());
+        if (image.version() >= version) {
+            done.complete(null);
+        }
+        pollSoon();
+        return done;
+    }
+
+    @Override
+    public MetadataImage image() {
+        return image;
+    }
+
+    @Override
+    public CompletableFuture<MetadataImage> propose(MetadataCommand command, Duration timeout) {
+        Message message = Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command)));
+        CompletableFuture<MetadataImage> result;
+        try {
+            result = client.async().send(message).thenCompose(this::afterCommit);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new MetadataException(MetadataException.Reason.UNAVAILABLE,
+                    "the metadata client is closed: " + e.getMessage()));
+        }
+        return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((applied, failure) -> {
+            if (failure == null) {
+                return applied;
+            }
+            throw new CompletionException(RatisMetadataQuorum.asMetadataException(failure, command));
+        });
+    }
+
+    private CompletableFuture<MetadataImage> afterCommit(RaftClientReply reply) {
+        if (!reply.isSuccess()) {
+            return CompletableFuture.failedFuture(new MetadataException(MetadataException.Reason.TIMED_OUT,
+                    "the metadata quorum did not commit the change: " + reply.getException()));
+        }
+        java.util.Optional<MetadataException> refusal;
+        try {
+            refusal = MetadataCodec.decodeOutcome(reply.getMessage().getContent().toByteArray());
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        // Read your own write: the image that holds the change (or its refusal) reaches this node first.
+        return awaitVersion(reply.getLogIndex()).thenApply(done -> {
+            if (refusal.isPresent()) {
+                throw new CompletionException(refusal.get());
+            }
+            return image;
+        });
+    }
+
+    @Override
+    public CompletableFuture<MetadataImage> latestImage(Duration timeout) {
+        return fetchImage().thenApply(done -> image).completeOnTimeout(image, timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionally(failure -> image);
+    }
+
+    @Override
+    public int nodeId() {
+        return nodeId;
+    }
+
+    @Override
+    public boolean isReadyLeader() {
+        return false; // never a voter, never the leader
+    }
+
+    @Override
+    public OptionalInt leaderId() {
+        RaftPeerId leader = client.getLeaderId();
+        return leader == null ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(leader.toString()));
+    }
+
+    @Override
+    public List<Integer> voters() {
+        return List.copyOf(new java.util.TreeMap<>(voters).keySet());
+    }
+
+    @Override
+    public Map<Integer, InetSocketAddress> voterAddresses() {
+        return voters;
+    }
+
+    @Override
+    public CompletableFuture<QuorumDescription> describe(Duration timeout) {
+        Message query = Message.valueOf(ByteString.copyFrom(new byte[] {RatisMetadataQuorum.QUERY_DESCRIBE}));
+        return client.async().sendReadOnly(query).thenApply(reply -> {
+            if (!reply.isSuccess()) {
+                throw new CompletionException(new MetadataException(MetadataException.Reason.TIMED_OUT,
+                        "no metadata leader answered: " + reply.getException()));
+            }
+            return RatisMetadataQuorum.decodeDescription(reply.getMessage().getContent().asReadOnlyByteBuffer());
+        }).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Commands are applied by the voters; this node receives whole images and so has no command to report.
+     * The one observer there is (broker liveness) acts only on the group's leader, which this node never is.
+     */
+    @Override
+    public void onApplied(java.util.function.Consumer<MetadataCommand> observer) {
+        // nothing is applied here command by command
+    }
+
+    /** Never the leader: leadership never changes here. */
+    @Override
+    public void onLeadership(LeadershipListener leadershipListener) {
+        // a broker-only node never leads the metadata group
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        poller.interrupt();
+        waiting.values().forEach(f -> f.completeExceptionally(new MetadataException(MetadataException.Reason.UNAVAILABLE,
+                "the node is shutting down")));
+        try {
+            client.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Closing the metadata client failed", e);
+        }
+    }
+}
