@@ -26,14 +26,17 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  * between batches) are covered by an empty batch, as Kafka's cleaner itself leaves empty batches: no record
  * is invented and the offsets stay the source's. The local log start follows the source's.
  *
- * <p>Not thread-safe: owned by its {@link MirrorFetcher}'s thread, which may block here.
+ * <p>Also a replica follower's append ({@code io.dlog.kafka.replica.ReplicaFetcherThread}): a follower copies
+ * its leader exactly as a mirror copies its source, gaps of a cleaned leader log included.
+ *
+ * <p>Not thread-safe: owned by its {@link MirrorFetcher}'s thread (or a replica fetcher's), which may block here.
  */
-final class PartitionMirror {
+public final class PartitionMirror {
     private static final long APPEND_TIMEOUT_MS = 60_000;
 
     private final PartitionLog log;
 
-    PartitionMirror(PartitionLog log) {
+    public PartitionMirror(PartitionLog log) {
         this.log = log;
     }
 
@@ -67,7 +70,7 @@ final class PartitionMirror {
      *
      * @return the number of bytes appended
      */
-    int onRecords(MemoryRecords records, long sourceLogStart) throws IOException {
+    public int onRecords(MemoryRecords records, long sourceLogStart) throws IOException {
         ByteBuffer buf = records.buffer();
         List<ByteBuffer> pieces = new ArrayList<>();
         long expected = log.logEndOffset();

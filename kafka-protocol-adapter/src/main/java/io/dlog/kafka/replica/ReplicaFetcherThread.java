@@ -1,15 +1,13 @@
 package io.dlog.kafka.replica;
 
 import io.dlog.kafka.config.BrokerConfig;
-import io.dlog.log.AppendResult;
+import io.dlog.kafka.mirror.PartitionMirror;
 import io.dlog.log.EpochEndOffset;
 import io.dlog.log.PartitionLog;
 import io.dlog.log.TopicPartition;
-import io.dlog.log.UnexpectedAppendOffsetException;
 import io.dlog.log.metadata.BrokerImage;
 import io.dlog.log.metadata.MetadataImage;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +33,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Pulls the partitions this node follows from one leader, as a Kafka follower does: Fetch v15 with the
  * replica state, from each partition's log end, with the epoch of its last batch so the leader can report
- * a divergence (KIP-320/KIP-595 style); batches are appended verbatim ({@link PartitionLog#appendAsFollower}),
+ * a divergence (KIP-320/KIP-595 style); batches are appended verbatim ({@link PartitionMirror}: the follower
+ * append, with a cleaned leader's offset gaps covered by empty batches),
  * a divergent tail is truncated before fetching again, and the follower's high watermark follows the
  * leader's. The leader learns this follower's log end from the next fetch's offset, so a fetch is sent
  * as soon as the previous one is applied.
@@ -257,7 +256,9 @@ final class ReplicaFetcherThread extends Thread {
                     return;
                 }
                 if (data.records() instanceof MemoryRecords records && records.sizeInBytes() > 0) {
-                    append(f, records);
+                    // The mirror's follower append: whole batches at the leader's offsets, a cleaned leader's
+                    // gaps covered by empty batches, the log start following the leader's.
+                    new PartitionMirror(log).onRecords(records, data.logStartOffset());
                 }
                 long hw = Math.min(data.highWatermark(), log.logEndOffset());
                 if (hw > log.highWatermark()) {
@@ -309,35 +310,6 @@ final class ReplicaFetcherThread extends Thread {
         LOG.info("{}: truncating a divergent tail from {} to {} (leader {} ends epoch {} at {})", f.tp(),
                 log.logEndOffset(), target, leader, epoch, endOffset);
         log.truncateTo(target).get(APPEND_TIMEOUT_S, TimeUnit.SECONDS);
-    }
-
-    private void append(ReplicaFetchers.Followed f, MemoryRecords records)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        PartitionLog log = f.log();
-        ByteBuffer whole = records.buffer().duplicate();
-        int valid = records.validBytes();
-        if (valid <= 0) {
-            return;
-        }
-        whole.limit(whole.position() + valid);
-        ByteBuffer copy = ByteBuffer.allocate(valid);
-        copy.put(whole).flip();
-        try {
-            AppendResult result = log.appendAsFollower(copy).get(APPEND_TIMEOUT_S, TimeUnit.SECONDS);
-            if (!result.succeeded()) {
-                LOG.warn("{}: follower append refused ({} {})", f.tp(), result.error(), result.errorMessage());
-                delay(f.tp(), config.get().replicaFetchBackoffMs());
-            }
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UnexpectedAppendOffsetException unexpected) {
-                // A fetch raced a truncation (the data is refetched from the new end), or the leader's log has a
-                // gap the cleaner made here: the follower cannot continue past it (known limitation).
-                LOG.warn("{}: fetched batches do not continue the log ({}); fetching again", f.tp(), unexpected.getMessage());
-                delay(f.tp(), config.get().replicaFetchBackoffMs());
-                return;
-            }
-            throw e;
-        }
     }
 
     private void delay(TopicPartition tp, long ms) {
