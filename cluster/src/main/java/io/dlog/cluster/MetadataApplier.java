@@ -63,6 +63,8 @@ public final class MetadataApplier {
                 return PartitionLeadership.alterPartition(at, c);
             } else if (command instanceof MetadataCommand.ElectLeader c) {
                 return PartitionLeadership.electLeader(at, c);
+            } else if (command instanceof MetadataCommand.RaiseLeaderEpoch c) {
+                return PartitionLeadership.raiseLeaderEpoch(at, c);
             } else if (command instanceof MetadataCommand.AlterScramCredentials
                     || command instanceof MetadataCommand.CreateAcls || command instanceof MetadataCommand.DeleteAcls) {
                 return Applied.ok(SecurityApplier.apply(at, command));

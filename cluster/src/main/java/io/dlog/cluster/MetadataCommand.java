@@ -99,6 +99,16 @@ public sealed interface MetadataCommand {
     }
 
     /**
+     * A leader whose log already holds batches of epoch {@code atLeast - 1} or later (a migration mirror
+     * copies its source's epochs verbatim) asks for a leader epoch of at least {@code atLeast}: clients
+     * take a Metadata epoch below the epochs they read in batches for stale metadata. Refused unless
+     * {@code leader} still leads at {@code leaderEpoch}.
+     */
+    record RaiseLeaderEpoch(String topic, int partition, int leader, int leaderEpoch, int atLeast)
+            implements MetadataCommand {
+    }
+
+    /**
      * Sets and removes SCRAM credentials (AlterUserScramCredentials). The proposer has validated each
      * change against its image; removing a credential that is gone by then is a no-op.
      */

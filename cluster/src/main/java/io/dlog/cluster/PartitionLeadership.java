@@ -123,6 +123,23 @@ final class PartitionLeadership {
         return MetadataApplier.Applied.ok(withState(image, topic, c.partition(), state.withLeader(c.leader(), state.isr())));
     }
 
+    static MetadataApplier.Applied raiseLeaderEpoch(MetadataImage image, MetadataCommand.RaiseLeaderEpoch c) {
+        TopicImage topic = image.topics().get(c.topic());
+        if (topic == null || c.partition() < 0 || c.partition() >= topic.partitions()) {
+            return MetadataApplier.Applied.refused(image, Reason.UNKNOWN_TOPIC, "This server does not host this topic-partition.");
+        }
+        PartitionState state = topic.state(c.partition());
+        if (state.leader() != c.leader() || state.leaderEpoch() != c.leaderEpoch()) {
+            return MetadataApplier.Applied.refused(image, Reason.FENCED_LEADER_EPOCH, "node " + c.leader() + " at epoch "
+                    + c.leaderEpoch() + " no longer leads " + c.topic() + "-" + c.partition());
+        }
+        if (state.leaderEpoch() >= c.atLeast()) {
+            return MetadataApplier.Applied.ok(image);
+        }
+        PartitionState raised = new PartitionState(state.leader(), c.atLeast(), state.isr(), state.partitionEpoch() + 1);
+        return MetadataApplier.Applied.ok(withState(image, topic, c.partition(), raised));
+    }
+
     private static boolean uncleanAllowed(MetadataImage image, TopicImage topic) {
         String value = topic.configs().getOrDefault(UNCLEAN_ELECTION, image.brokerConfigs().get(UNCLEAN_ELECTION));
         return "true".equalsIgnoreCase(value);

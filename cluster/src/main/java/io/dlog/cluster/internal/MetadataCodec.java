@@ -50,6 +50,7 @@ public final class MetadataCodec {
     private static final byte SET_BROKER_CONFIGS = 10;
     private static final byte ALTER_PARTITION = 20;
     private static final byte ELECT_LEADER = 21;
+    private static final byte RAISE_LEADER_EPOCH = 22;
 
     private MetadataCodec() {
     }
@@ -165,6 +166,13 @@ public final class MetadataCodec {
             out.writeInt(c.partition());
             out.writeInt(c.leader());
             out.writeBoolean(c.unclean());
+        } else if (command instanceof MetadataCommand.RaiseLeaderEpoch c) {
+            out.writeByte(RAISE_LEADER_EPOCH);
+            writeString(out, c.topic());
+            out.writeInt(c.partition());
+            out.writeInt(c.leader());
+            out.writeInt(c.leaderEpoch());
+            out.writeInt(c.atLeast());
         } else if (!SecurityCodec.writeCommand(out, command)) {
             throw new IllegalStateException("unknown command " + command);
         }
@@ -201,6 +209,9 @@ public final class MetadataCodec {
                         in.readInt(), in.readInt(), readInts(in));
             case ELECT_LEADER:
                 return new MetadataCommand.ElectLeader(readString(in), in.readInt(), in.readInt(), in.readBoolean());
+            case RAISE_LEADER_EPOCH:
+                return new MetadataCommand.RaiseLeaderEpoch(readString(in), in.readInt(), in.readInt(), in.readInt(),
+                        in.readInt());
             default:
                 throw new IOException("unknown metadata command type " + type);
         }

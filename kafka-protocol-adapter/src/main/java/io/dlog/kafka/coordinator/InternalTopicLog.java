@@ -79,7 +79,7 @@ public final class InternalTopicLog {
             }
             Optional<TopicImage> existing = topics.image().topic(name);
             if (existing.isPresent()) {
-                return existing.get().partitions();
+                return rolesApplied(topics, existing.get().partitions());
             }
             int live = TopicService.liveBrokers(topics.image()).size();
             // Wait for as many brokers as the factor asks and the cluster can have (its voters).
@@ -92,10 +92,11 @@ public final class InternalTopicLog {
             all.put("cleanup.policy", "compact");
             short rf = (short) Math.max(1, Math.min(replicationFactor, live));
             try {
-                return topics.create(name, wantedPartitions, rf, all, TopicService.DEFAULT_PROPOSAL_TIMEOUT).get().partitions();
+                return rolesApplied(topics, topics.create(name, wantedPartitions, rf, all,
+                        TopicService.DEFAULT_PROPOSAL_TIMEOUT).get().partitions());
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof MetadataException m && m.reason() == MetadataException.Reason.TOPIC_ALREADY_EXISTS) {
-                    return topics.image().topic(name).orElseThrow().partitions();
+                    return rolesApplied(topics, topics.image().topic(name).orElseThrow().partitions());
                 }
                 if (e.getCause() instanceof MetadataException m && m.reason() == MetadataException.Reason.TIMED_OUT) {
                     continue; // no quorum now: try again
@@ -103,6 +104,22 @@ public final class InternalTopicLog {
                 throw new IOException("cannot create " + name, e.getCause());
             }
         }
+    }
+
+    /**
+     * Waits until this node's replica roles follow the image it has now (they change on their own thread),
+     * so the caller finds the partitions it leads; returns {@code partitions}.
+     */
+    private static int rolesApplied(TopicService topics, int partitions) throws IOException, InterruptedException {
+        ReplicaManager replicas = topics.replicas();
+        if (replicas != null) {
+            try {
+                replicas.awaitApplied(topics.image().version()).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IOException("this node's partition roles did not follow the cluster image", e);
+            }
+        }
+        return partitions;
     }
 
     /**

@@ -46,6 +46,8 @@ final class PartitionReplica {
     volatile long epochStartOffset;
     /** The ISR this leader proposed and the metadata group has not yet applied; null when none. */
     volatile List<Integer> pendingIsr;
+    /** A RaiseLeaderEpoch proposal is out. */
+    volatile boolean epochRaisePending;
 
     final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
     private final TreeMap<Long, List<DelayedAck>> waiting = new TreeMap<>(); // guarded by this

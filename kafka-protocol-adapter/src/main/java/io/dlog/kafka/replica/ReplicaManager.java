@@ -64,6 +64,9 @@ public final class ReplicaManager implements AutoCloseable {
     private volatile Consumer<TopicPartition> highWatermarkListener = tp -> { };
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    private volatile long appliedVersion;
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, CompletableFuture<Void>> appliedWaiters =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
     /**
      * Role changes run here, not on the metadata group's apply thread: they wait for the logs' writer
      * threads (checkpoint writes), and an apply thread held up that long delays heartbeats until the
@@ -92,6 +95,7 @@ public final class ReplicaManager implements AutoCloseable {
     public synchronized void start() {
         long lag = Math.max(1, config.get().replicaLagTimeMaxMs() / 2);
         tasks.add(scheduler.scheduleWithFixedDelay(this::shrinkIsrs, lag, lag, TimeUnit.MILLISECONDS));
+        tasks.add(scheduler.scheduleWithFixedDelay(this::raiseEpochsBehindLogs, 1, 1, TimeUnit.SECONDS));
         long balance = config.get().leaderImbalanceCheckIntervalSeconds();
         tasks.add(scheduler.scheduleWithFixedDelay(this::balanceLeaders, balance, balance, TimeUnit.SECONDS));
     }
@@ -134,6 +138,36 @@ public final class ReplicaManager implements AutoCloseable {
      * {@link #applyLater}.
      */
     public synchronized void apply(MetadataImage next) {
+        try {
+            applyRoles(next);
+        } finally {
+            markApplied(image.version());
+        }
+    }
+
+    /**
+     * Completes once the roles of an image at {@code version} or later are in force here (a coordinator that
+     * just created its topic waits for this before looking for the partitions it leads).
+     */
+    public CompletableFuture<Void> awaitApplied(long version) {
+        if (appliedVersion >= version) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> done = appliedWaiters.computeIfAbsent(version, v -> new CompletableFuture<>());
+        if (appliedVersion >= version) {
+            done.complete(null);
+        }
+        return done;
+    }
+
+    private void markApplied(long version) {
+        appliedVersion = Math.max(appliedVersion, version);
+        var done = appliedWaiters.headMap(appliedVersion, true);
+        done.values().forEach(f -> f.complete(null));
+        done.clear();
+    }
+
+    private void applyRoles(MetadataImage next) {
         MetadataImage previous = image;
         if (next.version() < previous.version()) {
             return;
@@ -467,6 +501,35 @@ public final class ReplicaManager implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.error("ISR check failed", e);
+        }
+    }
+
+    /**
+     * A leader's log may hold batches of a higher epoch than the image gives it: a migration mirror appends
+     * its source's batches verbatim. Clients would then take every Metadata answer for stale (its epoch is
+     * below the epochs they read), so the leader asks for an epoch above its log's; the new epoch is recorded
+     * in the log like any other once the image has it.
+     */
+    private void raiseEpochsBehindLogs() {
+        try {
+            MetadataQuorum metadata = quorum.get();
+            if (metadata == null) {
+                return;
+            }
+            for (PartitionReplica replica : replicas.values()) {
+                int logEpoch = replica.log.latestLeaderEpoch();
+                if (replica.role != PartitionReplica.Role.LEADER || logEpoch <= replica.leaderEpoch
+                        || replica.epochRaisePending) {
+                    continue;
+                }
+                replica.epochRaisePending = true;
+                LOG.info("Raising the leader epoch of {} from {} above its log's {}", replica.tp, replica.leaderEpoch, logEpoch);
+                metadata.propose(new MetadataCommand.RaiseLeaderEpoch(replica.tp.topic(), replica.tp.partition(), self,
+                        replica.leaderEpoch, logEpoch + 1), PROPOSAL_TIMEOUT)
+                        .whenComplete((applied, failure) -> replica.epochRaisePending = false);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Leader epoch check failed", e);
         }
     }
 
