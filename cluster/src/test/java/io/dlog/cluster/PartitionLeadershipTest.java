@@ -117,6 +117,19 @@ class PartitionLeadershipTest {
     }
 
     @Test
+    void shouldRaiseTheLeaderEpochOnlyForTheCurrentLeaderAndNeverLowerIt() {
+        PartitionState s = state();
+        assertThat(apply(new MetadataCommand.RaiseLeaderEpoch("t", 0, 2, s.leaderEpoch(), 10)).refusal())
+                .hasValueSatisfying(e -> assertThat(e.reason()).isEqualTo(Reason.FENCED_LEADER_EPOCH));
+
+        assertThat(apply(new MetadataCommand.RaiseLeaderEpoch("t", 0, 1, s.leaderEpoch(), 10)).refusal()).isEmpty();
+        assertThat(state().leaderEpoch()).isEqualTo(10);
+        assertThat(state().leader()).isEqualTo(1);
+        apply(new MetadataCommand.RaiseLeaderEpoch("t", 0, 1, 10, 5));
+        assertThat(state().leaderEpoch()).isEqualTo(10);
+    }
+
+    @Test
     void shouldElectAnyLiveReplicaOnlyUncleanly() {
         apply(new FenceBroker(1, 101));
         apply(new FenceBroker(2, 102));
