@@ -15,6 +15,8 @@ import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -97,6 +99,29 @@ class PartitionLeadershipHandlersTest {
         assertThat(response.topics().get(1).partitions().get(0).errorCode()).isEqualTo(Errors.NONE.code());
         assertThat(response.topics().get(2).partitions().get(0).errorCode()).isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
         assertThat(response.topics().get(3).partitions().get(0).errorCode()).isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+    }
+
+    @Test
+    void shouldNameTheCurrentLeaderAndItsEndpointWhenRefusingAProduce() {
+        byte[] value = "v".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var records = org.apache.kafka.common.record.internal.MemoryRecords.withRecords(
+                org.apache.kafka.common.compress.Compression.NONE,
+                new org.apache.kafka.common.record.internal.SimpleRecord(value));
+        ProduceRequestData request = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(5000)
+                .setTopicData(new ProduceRequestData.TopicProduceDataCollection(List.of(
+                        new ProduceRequestData.TopicProduceData().setName("elsewhere").setPartitionData(List.of(
+                                new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records)))).iterator()));
+        var handler = new io.dlog.kafka.handlers.produce.ProduceHandler(broker.context,
+                new io.dlog.kafka.handlers.fetch.FetchPurgatory(broker.context.scheduler()), null);
+
+        ProduceResponseData response = call(handler::handle, 10, request);
+
+        var partition = response.responses().iterator().next().partitionResponses().get(0);
+        assertThat(partition.errorCode()).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER.code());
+        assertThat(partition.currentLeader().leaderId()).isEqualTo(2);
+        assertThat(partition.currentLeader().leaderEpoch()).isEqualTo(0);
+        assertThat(response.nodeEndpoints()).extracting(ProduceResponseData.NodeEndpoint::nodeId).containsExactly(2);
+        assertThat(response.nodeEndpoints().find(2).port()).isEqualTo(9093);
     }
 
     private static ListOffsetsRequestData.ListOffsetsTopic topic(String name, int partition) {
