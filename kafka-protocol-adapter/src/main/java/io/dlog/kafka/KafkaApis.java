@@ -15,6 +15,10 @@ import io.dlog.kafka.handlers.txn.TxnApis;
 import io.dlog.kafka.txn.TransactionCoordinator;
 import io.dlog.kafka.txn.TxnConfig;
 import io.dlog.kafka.txn.TxnMarkerWriter;
+import io.dlog.kafka.txn.TxnMarkerSender;
+import io.dlog.kafka.txn.TxnVerifier;
+import io.dlog.kafka.interbroker.InterBrokerClient;
+import io.dlog.kafka.handlers.InterBrokerNodes;
 import io.dlog.kafka.api.RequestContext;
 import io.dlog.kafka.group.FindCoordinatorHandler;
 import io.dlog.kafka.group.GroupConfig;
@@ -54,9 +58,15 @@ public final class KafkaApis {
         }
         // Markers move last stable offsets: wake the fetches waiting on those partitions.
         TxnMarkerWriter markers = new TxnMarkerWriter(context.topics(), context.clock(), purgatory::onHighWatermarkAdvanced);
+        // The coordinator's markers and leaders' transaction checks travel over the Kafka protocol, as
+        // Kafka's brokers send them, to this node too: one path whoever leads the partition.
+        InterBrokerClient interBroker = InterBrokerClient.start(context.nodeId(), InterBrokerNodes.of(context),
+                InterBrokerClient.Settings.DEFAULTS);
+        registry.closeWith(interBroker);
         TransactionCoordinator transactions = TransactionCoordinator.start(context, TxnConfig.from(context.config()),
-                markers::write);
-        registerDataPlane(registry, context, purgatory, transactions);
+                new TxnMarkerSender(context.topics(), interBroker));
+        TxnVerifier verifier = new TxnVerifier(context.topics(), transactions, interBroker);
+        registerDataPlane(registry, context, purgatory, transactions, verifier);
         registerAdmin(registry, context);
         GroupCoordinator groups = GroupCoordinator.start(context, GroupConfig.from(context.config()));
         registerGroups(registry, context, groups);
@@ -71,7 +81,7 @@ public final class KafkaApis {
                 context.config().staticValues(), () -> context.topics().image());
         registerSecurity(registry, context, authorizer != null);
         registry.register(ApiKeys.TXN_OFFSET_COMMIT, 0, transactions.transactionVersion() >= 2 ? 5 : 4,
-                (RequestContext c, TxnOffsetCommitRequestData r) -> txnOffsetCommit(context, transactions, groups, c, r));
+                (RequestContext c, TxnOffsetCommitRequestData r) -> txnOffsetCommit(context, verifier, groups, c, r));
         if (authorizer != null) {
             // Last: it wraps the handlers registered so far, so every API is checked.
             io.dlog.kafka.authz.Authorization.enforce(registry, context, authorizer);
@@ -105,12 +115,12 @@ public final class KafkaApis {
 
     /** ApiVersions, Metadata, Produce, Fetch, ListOffsets, OffsetForLeaderEpoch, producer ids. */
     private static void registerDataPlane(ApiRegistry registry, BrokerContext context, FetchPurgatory purgatory,
-                                          TransactionCoordinator transactions) {
+                                          TransactionCoordinator transactions, TxnVerifier verifier) {
         FetchSessionCache sessions = new FetchSessionCache(context.config().maxIncrementalFetchSessionCacheSlots(),
                 context.clock());
         registry.register(ApiKeys.API_VERSIONS, 0, 4, new ApiVersionsHandler(registry, transactions.transactionVersion()))
                 .register(ApiKeys.METADATA, 0, 13, new MetadataHandler(context))
-                .register(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(context, purgatory, transactions))
+                .register(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(context, purgatory, transactions, verifier))
                 .register(ApiKeys.FETCH, 4, 18, new FetchHandler(context, sessions, purgatory))
                 .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(context))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(context))
@@ -174,16 +184,23 @@ public final class KafkaApis {
 
     /** TxnOffsetCommit; from v5 (transaction version 2) the offsets partition joins the transaction first. */
     private static CompletableFuture<org.apache.kafka.common.message.TxnOffsetCommitResponseData> txnOffsetCommit(
-            BrokerContext context, TransactionCoordinator transactions, GroupCoordinator groups, RequestContext c,
+            BrokerContext context, TxnVerifier verifier, GroupCoordinator groups, RequestContext c,
             TxnOffsetCommitRequestData r) {
         io.dlog.log.TopicPartition tp = c.apiVersion() >= 5 ? TxnApis.offsetsPartition(context, r.groupId()) : null;
         if (tp == null) {
             return groups.txnOffsetCommit(c.apiVersion(), r);
         }
-        return transactions.addPartitionImplicitly(r.transactionalId(), r.producerId(), r.producerEpoch(), tp)
-                .thenCompose(error -> error == org.apache.kafka.common.protocol.Errors.NONE
-                        ? groups.txnOffsetCommit(c.apiVersion(), r)
-                        : CompletableFuture.completedFuture(groups.txnOffsetCommitError(r, error)));
+        // The transaction's coordinator may be another node than the group's (this one).
+        return verifier.verify(r.transactionalId(), r.producerId(), r.producerEpoch(), java.util.List.of(tp), true)
+                .thenCompose(failed -> failed.isEmpty() ? groups.txnOffsetCommit(c.apiVersion(), r)
+                        : CompletableFuture.completedFuture(groups.txnOffsetCommitError(r,
+                        offsetCommitError(failed.get(tp)))));
+    }
+
+    /** Kafka's maybeConvertOffsetCommitError: a coordinator that could not be reached means retry here. */
+    private static org.apache.kafka.common.protocol.Errors offsetCommitError(org.apache.kafka.common.protocol.Errors error) {
+        return error == org.apache.kafka.common.protocol.Errors.NETWORK_EXCEPTION
+                ? org.apache.kafka.common.protocol.Errors.COORDINATOR_LOAD_IN_PROGRESS : error;
     }
 
     /** Kafka reports a member's host as "/" + its address. */

@@ -24,7 +24,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * A plain socket to the broker that writes whatever bytes a test wants: well-formed requests built
  * from kafka-clients' generated {@code *Data} classes, or anything else. Blocking, with read timeouts.
  */
-final class RawConnection implements AutoCloseable {
+public final class RawConnection implements AutoCloseable {
     private static final int READ_TIMEOUT_MS = 10_000;
 
     private final Socket socket;
@@ -38,7 +38,7 @@ final class RawConnection implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
-    static RawConnection open(int port) throws IOException {
+    public static RawConnection open(int port) throws IOException {
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress("127.0.0.1", port), READ_TIMEOUT_MS);
         socket.setSoTimeout(READ_TIMEOUT_MS);
@@ -77,7 +77,7 @@ final class RawConnection implements AutoCloseable {
     }
 
     /** A request at a version both sides know: header version as Kafka's schema says. */
-    int send(ApiKeys api, short version, ApiMessage body) throws IOException {
+    public int send(ApiKeys api, short version, ApiMessage body) throws IOException {
         return send(api, version, api.requestHeaderVersion(version), body, version);
     }
 
@@ -107,7 +107,7 @@ final class RawConnection implements AutoCloseable {
     }
 
     /** Response body of a request at a version both sides know. */
-    ByteBufferAccessor receive(int correlationId, ApiKeys api, short version) throws IOException {
+    public ByteBufferAccessor receive(int correlationId, ApiKeys api, short version) throws IOException {
         return receive(correlationId, api.responseHeaderVersion(version));
     }
 

@@ -18,13 +18,13 @@ import org.apache.kafka.common.TopicPartition;
  * driven reflectively: one committed transaction of two records and one aborted of one, checked with
  * 4.x consumers (read_committed sees the committed records only, read_uncommitted all three).
  */
-final class OldClientTransactions {
+public final class OldClientTransactions {
     private static final String STRING_SERIALIZER = "org.apache.kafka.common.serialization.StringSerializer";
 
     private OldClientTransactions() {
     }
 
-    static void commitAndAbort(ClassLoader client, String bootstrap, String topic, String transactionalId) throws Exception {
+    public static void commitAndAbort(ClassLoader client, String bootstrap, String topic, String transactionalId) throws Exception {
         Properties props = new Properties();
         props.put("bootstrap.servers", bootstrap);
         // Class objects, not names: a name would be resolved through the context class loader, which holds 4.x.

@@ -39,6 +39,17 @@ class TransactionsV2Test {
         }
     }
 
+    /** EndTxn is answered once Prepare* is written; Complete* follows when the markers are (as on Kafka). */
+    private static TransactionDescription describeOnceComplete(String id) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        TransactionDescription description = describe(id);
+        while (description.state().toString().startsWith("Prepare") && System.nanoTime() - deadline < 0) {
+            Thread.sleep(20);
+            description = describe(id);
+        }
+        return description;
+    }
+
     @Test
     void shouldBumpTheEpochOnEveryCommitAndAbort() throws Exception {
         // Given
@@ -61,7 +72,7 @@ class TransactionsV2Test {
         }
 
         // Then: epoch 0 from InitProducerId, one bump per EndTxn
-        TransactionDescription description = describe("v2-commit-abort");
+        TransactionDescription description = describeOnceComplete("v2-commit-abort");
         assertThat(description.producerEpoch()).isEqualTo(3);
         assertThat(description.state().toString()).isEqualTo("CompleteCommit");
         assertThat(TransactionsTest.readAll(DLOG.bootstrapServers(), topic, IsolationLevel.READ_COMMITTED))

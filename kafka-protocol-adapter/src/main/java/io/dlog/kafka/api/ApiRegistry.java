@@ -1,7 +1,9 @@
 package io.dlog.kafka.api;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -10,8 +12,9 @@ import org.apache.kafka.common.protocol.ApiMessage;
 /**
  * The APIs this broker serves, each with its version range and handler. ApiVersions answers from this
  * table, so the broker advertises exactly what it implements. Built once at start-up, then read-only.
+ * Resources the handlers share (the inter-broker client) are closed with it, after the listener stopped.
  */
-public final class ApiRegistry {
+public final class ApiRegistry implements AutoCloseable {
 
     /** One API: versions served (inclusive) and its handler. */
     public record Entry(ApiKeys key, short minVersion, short maxVersion, ApiHandler<ApiMessage> handler) {
@@ -23,6 +26,7 @@ public final class ApiRegistry {
     private final Map<ApiKeys, Entry> entries = new EnumMap<>(ApiKeys.class);
     /** Set once handlers were wrapped (authorization): a later registration would escape the wrapper. */
     private boolean wrapped;
+    private final List<AutoCloseable> resources = new ArrayList<>();
 
     /**
      * Registers a handler for versions [min, max], clipped to what kafka-clients can parse.
@@ -61,5 +65,23 @@ public final class ApiRegistry {
         entries.replaceAll((key, entry) -> new Entry(key, entry.minVersion(), entry.maxVersion(),
                 wrapper.apply(key, entry.handler())));
         wrapped = true;
+    }
+
+    /** A resource the handlers use, closed by {@link #close} (in reverse order of registration). */
+    public synchronized void closeWith(AutoCloseable resource) {
+        resources.add(resource);
+    }
+
+    /** Closes the registered resources; a failing one does not keep the others open. */
+    @Override
+    public synchronized void close() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                org.slf4j.LoggerFactory.getLogger(ApiRegistry.class).warn("Closing {} failed", resources.get(i), e);
+            }
+        }
+        resources.clear();
     }
 }

@@ -70,8 +70,11 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         if (topic.isEmpty()) {
             return noCoordinator(answer, Errors.COORDINATOR_NOT_AVAILABLE, topicName + " is being created");
         }
-        // Kafka's Utils.abs (not Math.abs): Integer.MIN_VALUE maps to 0.
-        int partition = (key.hashCode() & 0x7fffffff) % topic.get().partitions();
+        // Transactional ids: the coordinator's own rule (Kafka's Utils.abs). Groups: the sign mask the group
+        // coordinator places them with (GroupCoordinator.partitionFor); both sides must agree.
+        int partition = type == CoordinatorType.TRANSACTION
+                ? InternalTopics.transactionPartition(key, topic.get().partitions())
+                : (key.hashCode() & 0x7fffffff) % topic.get().partitions();
         int leader = TopicService.leaderOf(image, topic.get(), partition);
         Optional<ClusterView.Broker> coordinator = leader < 0 ? Optional.empty() : ClusterView.liveBroker(context, listener, leader);
         if (coordinator.isEmpty()) {

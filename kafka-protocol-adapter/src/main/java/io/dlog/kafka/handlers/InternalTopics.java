@@ -14,4 +14,14 @@ public final class InternalTopics {
     public static boolean isInternal(String topic) {
         return NAMES.contains(topic);
     }
+
+    /**
+     * The {@code __transaction_state} partition of a transactional id, Kafka's partitionFor:
+     * {@code Utils.abs(id.hashCode()) % partitions}, where Utils.abs is Math.abs with Integer.MIN_VALUE
+     * mapped to 0 (not a sign mask: the two differ for every negative hash).
+     */
+    public static int transactionPartition(String transactionalId, int partitions) {
+        int h = transactionalId.hashCode();
+        return (h == Integer.MIN_VALUE ? 0 : Math.abs(h)) % partitions;
+    }
 }

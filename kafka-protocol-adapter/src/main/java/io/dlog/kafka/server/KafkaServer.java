@@ -49,6 +49,7 @@ public final class KafkaServer implements AutoCloseable {
     private final Map<String, Channel> serverChannels;
     private final RequestMemoryPool requestMemory;
     private final ConnectionLimiter limiter;
+    private final ApiRegistry registry;
 
     /**
      * Server settings. {@code port} 0 picks a free one. Byte caps and connection limits of zero or below
@@ -121,7 +122,8 @@ public final class KafkaServer implements AutoCloseable {
     static final WriteBufferWaterMark RESPONSE_WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
 
     private KafkaServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, Map<String, Channel> serverChannels,
-                        RequestMemoryPool requestMemory, ConnectionLimiter limiter) {
+                        RequestMemoryPool requestMemory, ConnectionLimiter limiter, ApiRegistry registry) {
+        this.registry = registry;
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
         this.serverChannels = serverChannels;
@@ -183,6 +185,7 @@ public final class KafkaServer implements AutoCloseable {
                 channels.forEach(c -> c.close().awaitUninterruptibly());
                 boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
                 workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                registry.close();
                 if (e instanceof BindException || e.getCause() instanceof BindException) {
                     throw new IOException("cannot listen on " + address + ": address already in use", e);
                 }
@@ -190,7 +193,7 @@ public final class KafkaServer implements AutoCloseable {
             }
         }
         channels.forEach(limiter::bindTo);
-        return new KafkaServer(boss, workers, bound, requestMemory, limiter);
+        return new KafkaServer(boss, workers, bound, requestMemory, limiter, registry);
     }
 
     /** The per-connection pipeline; package-private so codec tests run it on an EmbeddedChannel. */
@@ -254,5 +257,6 @@ public final class KafkaServer implements AutoCloseable {
         serverChannels.values().forEach(channel -> channel.close().awaitUninterruptibly());
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        registry.close(); // after the event loops: no handler uses the resources any more
     }
 }

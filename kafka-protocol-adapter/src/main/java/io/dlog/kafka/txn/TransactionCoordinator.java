@@ -67,8 +67,11 @@ public final class TransactionCoordinator {
     private final Set<Integer> loading = new HashSet<>();
     /** Ids with a state write in flight: other requests get CONCURRENT_TRANSACTIONS meanwhile. */
     private final Set<String> writing = new HashSet<>();
-    /** Ids whose markers are being written. */
-    private final Set<String> sendingMarkers = new HashSet<>();
+    /** Ids whose markers are being written, each with the attempt doing it (an unload ends the attempt). */
+    private final Map<String, Object> sendingMarkers = new HashMap<>();
+    /** First and largest wait before markers not yet written are sent again. */
+    private static final long MARKER_RETRY_INITIAL_MS = 50;
+    private static final long MARKER_RETRY_MAX_MS = 1_000;
     private long nextExpiryCheck;
 
     TransactionCoordinator(TxnConfig config, Clock clock, LongSupplier ids, Executor blocking, MarkerChannel markers) {
@@ -277,52 +280,114 @@ public final class TransactionCoordinator {
         return endTransaction(fenced, false);
     }
 
-    /** Sends a prepared transaction's markers; on success writes Complete*, on failure the sweep retries. */
+    /**
+     * Sends a prepared transaction's markers and writes Complete* once every partition has its marker.
+     * Partitions not yet written (no leader, leader moved, leader unreachable) are sent again after a
+     * backoff with fresh leaders, for as long as this node still holds the transaction in that state;
+     * a fenced marker (a newer coordinator or producer epoch on the partition) stops the attempt, and the
+     * sweep tries again later. Caller holds the monitor.
+     */
     private void sendMarkers(TxnMetadata prepared) {
         String id = prepared.transactionalId();
-        if (!sendingMarkers.add(id)) {
+        if (sendingMarkers.containsKey(id)) {
             return;
         }
+        Object attempt = new Object();
+        sendingMarkers.put(id, attempt);
+        sendMarkers(prepared, prepared.partitions(), attempt, MARKER_RETRY_INITIAL_MS);
+    }
+
+    private void sendMarkers(TxnMetadata prepared, Set<TopicPartition> remaining, Object attempt, long backoffMs) {
+        String id = prepared.transactionalId();
         boolean commit = prepared.state() == TxnState.PREPARE_COMMIT;
         Integer epoch = coordinatorEpochs.get(store.partitionFor(id));
         WriteTxnMarkersRequestData.WritableTxnMarker marker = new WriteTxnMarkersRequestData.WritableTxnMarker()
                 .setProducerId(prepared.producerId()).setProducerEpoch(prepared.producerEpoch())
                 .setTransactionResult(commit).setCoordinatorEpoch(epoch == null ? 0 : epoch);
         Map<String, WriteTxnMarkersRequestData.WritableTxnMarkerTopic> byTopic = new LinkedHashMap<>();
-        for (TopicPartition tp : prepared.partitions()) {
+        for (TopicPartition tp : remaining) {
             byTopic.computeIfAbsent(tp.topic(), t -> new WriteTxnMarkersRequestData.WritableTxnMarkerTopic().setName(t))
                     .partitionIndexes().add(tp.partition());
         }
         marker.topics().addAll(byTopic.values());
-        markers.send(new WriteTxnMarkersRequestData().setMarkers(List.of(marker))).whenComplete((response, failure) -> {
-            boolean done = failure == null && allWritten(response);
-            synchronized (this) {
-                sendingMarkers.remove(id);
-                TxnMetadata now = get(id);
-                if (!done || now == null || now.state() != prepared.state() || now.producerEpoch() != prepared.producerEpoch()) {
-                    if (!done) {
-                        LOG.warn("Markers of transactional id {} not all written; retrying on the next sweep", id, failure);
-                    }
-                    return;
-                }
-                transition(prepared.completed(commit ? TxnState.COMPLETE_COMMIT : TxnState.COMPLETE_ABORT, now()));
-            }
-        });
+        markers.send(new WriteTxnMarkersRequestData().setMarkers(List.of(marker))).whenComplete((response, failure) ->
+                onMarkersAnswered(prepared, remaining, attempt, backoffMs, response, failure));
     }
 
-    /** Every partition has its marker; a deleted partition needs none (Kafka drops it too). */
-    private static boolean allWritten(WriteTxnMarkersResponseData response) {
+    private synchronized void onMarkersAnswered(TxnMetadata prepared, Set<TopicPartition> sent, Object attempt,
+                                                long backoffMs, WriteTxnMarkersResponseData response, Throwable failure) {
+        String id = prepared.transactionalId();
+        if (!isCurrentAttempt(prepared, attempt)) {
+            sendingMarkers.remove(id, attempt);
+            return;
+        }
+        Set<TopicPartition> unwritten = failure != null ? sent : unwritten(response);
+        if (unwritten.isEmpty()) {
+            sendingMarkers.remove(id);
+            transition(prepared.completed(prepared.state() == TxnState.PREPARE_COMMIT ? TxnState.COMPLETE_COMMIT
+                    : TxnState.COMPLETE_ABORT, now()));
+            return;
+        }
+        if (failure == null && fenced(response)) {
+            LOG.warn("Markers of transactional id {} were fenced by a newer epoch on a partition; the sweep retries", id);
+            sendingMarkers.remove(id);
+            return;
+        }
+        if (backoffMs == MARKER_RETRY_INITIAL_MS) {
+            LOG.info("Markers of transactional id {} not yet written to {}; retrying", id, unwritten, failure);
+        }
+        long next = Math.min(backoffMs * 2, MARKER_RETRY_MAX_MS);
+        try {
+            CompletableFuture.delayedExecutor(backoffMs, TimeUnit.MILLISECONDS, blocking).execute(() -> {
+                synchronized (this) {
+                    if (isCurrentAttempt(prepared, attempt)) {
+                        sendMarkers(prepared, unwritten, attempt, next);
+                    } else {
+                        sendingMarkers.remove(id, attempt);
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            sendingMarkers.remove(id, attempt); // stopping
+        }
+    }
+
+    /** The attempt still owns the id's markers, and the id is still loaded in the same prepared state. */
+    private boolean isCurrentAttempt(TxnMetadata prepared, Object attempt) {
+        TxnMetadata now = get(prepared.transactionalId());
+        return sendingMarkers.get(prepared.transactionalId()) == attempt && now != null
+                && now.state() == prepared.state() && now.producerEpoch() == prepared.producerEpoch()
+                && now.producerId() == prepared.producerId();
+    }
+
+    /** The partitions whose marker is not written yet. */
+    private static Set<TopicPartition> unwritten(WriteTxnMarkersResponseData response) {
+        Set<TopicPartition> left = new HashSet<>();
         for (var marker : response.markers()) {
             for (var topic : marker.topics()) {
                 for (var partition : topic.partitions()) {
-                    short code = partition.errorCode();
-                    if (code != Errors.NONE.code() && code != Errors.UNKNOWN_TOPIC_OR_PARTITION.code()) {
-                        return false;
+                    if (partition.errorCode() != Errors.NONE.code()) {
+                        left.add(new TopicPartition(topic.name(), partition.partitionIndex()));
                     }
                 }
             }
         }
-        return true;
+        return left;
+    }
+
+    /** Kafka stops sending a transaction's markers when a partition has seen a newer coordinator or producer epoch. */
+    private static boolean fenced(WriteTxnMarkersResponseData response) {
+        for (var marker : response.markers()) {
+            for (var topic : marker.topics()) {
+                for (var partition : topic.partitions()) {
+                    short code = partition.errorCode();
+                    if (code == Errors.TRANSACTION_COORDINATOR_FENCED.code() || code == Errors.INVALID_PRODUCER_EPOCH.code()) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     /** Kafka's rule for the partitions a request may add: every one must exist. */

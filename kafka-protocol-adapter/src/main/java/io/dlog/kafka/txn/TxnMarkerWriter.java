@@ -5,11 +5,12 @@ import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.PartitionLog;
 import io.dlog.log.TopicPartition;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarker;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarkerTopic;
@@ -58,30 +59,47 @@ public final class TxnMarkerWriter {
     }
 
     public CompletableFuture<WriteTxnMarkersResponseData> write(WriteTxnMarkersRequestData request) {
+        Map<Slot, CompletableFuture<Errors>> pending = new HashMap<>();
+        for (WritableTxnMarker marker : request.markers()) {
+            for (WritableTxnMarkerTopic topic : marker.topics()) {
+                for (int index : topic.partitionIndexes()) {
+                    TopicPartition tp = new TopicPartition(topic.name(), index);
+                    pending.computeIfAbsent(new Slot(marker.producerId(), tp), slot -> writeOne(marker, tp));
+                }
+            }
+        }
+        return CompletableFuture.allOf(pending.values().toArray(CompletableFuture[]::new))
+                .thenApply(all -> answer(request, slot -> pending.get(slot).join()));
+    }
+
+    /** One partition of one producer's marker in a WriteTxnMarkers request. */
+    record Slot(long producerId, TopicPartition partition) {
+    }
+
+    /** The response to {@code request}, in its shape, with each partition's outcome. */
+    static WriteTxnMarkersResponseData answer(WriteTxnMarkersRequestData request, Function<Slot, Errors> outcome) {
         WriteTxnMarkersResponseData response = new WriteTxnMarkersResponseData();
-        List<CompletableFuture<Void>> pending = new ArrayList<>();
         for (WritableTxnMarker marker : request.markers()) {
             WritableTxnMarkerResult result = new WritableTxnMarkerResult().setProducerId(marker.producerId());
             response.markers().add(result);
             for (WritableTxnMarkerTopic topic : marker.topics()) {
                 WritableTxnMarkerTopicResult topicResult = new WritableTxnMarkerTopicResult().setName(topic.name());
                 result.topics().add(topicResult);
-                for (int index : topic.partitionIndexes()) {
-                    WritableTxnMarkerPartitionResult partition = new WritableTxnMarkerPartitionResult()
-                            .setPartitionIndex(index);
-                    topicResult.partitions().add(partition);
-                    pending.add(writeOne(marker, new TopicPartition(topic.name(), index))
-                            .thenAccept(error -> partition.setErrorCode(error.code())));
+                for (int p : topic.partitionIndexes()) {
+                    Errors error = outcome.apply(new Slot(marker.producerId(), new TopicPartition(topic.name(), p)));
+                    topicResult.partitions().add(new WritableTxnMarkerPartitionResult().setPartitionIndex(p)
+                            .setErrorCode(error.code()));
                 }
             }
         }
-        return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(all -> response);
+        return response;
     }
 
     private CompletableFuture<Errors> writeOne(WritableTxnMarker marker, TopicPartition tp) {
         Optional<PartitionLog> found = topics.partition(tp.topic(), tp.partition());
         if (found.isEmpty()) {
-            return CompletableFuture.completedFuture(Errors.UNKNOWN_TOPIC_OR_PARTITION);
+            // NOT_LEADER_OR_FOLLOWER when another node leads it: the coordinator sends the marker there instead
+            return CompletableFuture.completedFuture(topics.notServedError(tp.topic(), tp.partition()));
         }
         PartitionLog log = found.get();
         ControlRecordType type = marker.transactionResult() ? ControlRecordType.COMMIT : ControlRecordType.ABORT;

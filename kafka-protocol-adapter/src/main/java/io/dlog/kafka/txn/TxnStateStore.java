@@ -47,8 +47,7 @@ final class TxnStateStore {
 
     /** Kafka's partitionFor: {@code Utils.abs(transactionalId.hashCode()) % partitions}. */
     int partitionFor(String transactionalId) {
-        int h = transactionalId.hashCode();
-        return (h == Integer.MIN_VALUE ? 0 : Math.abs(h)) % partitions;
+        return InternalTopics.transactionPartition(transactionalId, partitions);
     }
 
     /** The leader epoch of the partition: the coordinator epoch stamped into markers. */

@@ -9,6 +9,7 @@ import io.dlog.kafka.handlers.fetch.FetchPurgatory;
 import io.dlog.kafka.mirror.MirrorTopics;
 import io.dlog.kafka.replica.ReplicaManager;
 import io.dlog.kafka.txn.TransactionCoordinator;
+import io.dlog.kafka.txn.TxnVerifier;
 import io.dlog.log.AppendBatch;
 import io.dlog.log.AppendResult;
 import io.dlog.log.PartitionLog;
@@ -63,11 +64,14 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                 thread.setDaemon(true);
                 return thread;
             });
+    private final TxnVerifier verifier;
 
-    public ProduceHandler(BrokerContext context, FetchPurgatory purgatory, TransactionCoordinator transactions) {
+    public ProduceHandler(BrokerContext context, FetchPurgatory purgatory, TransactionCoordinator transactions,
+                          TxnVerifier verifier) {
         this.context = context;
         this.purgatory = purgatory;
         this.transactions = transactions;
+        this.verifier = verifier;
     }
 
     @Override
@@ -76,6 +80,9 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         boolean validAcks = data.acks() == -1 || data.acks() == 0 || data.acks() == 1;
         MetadataImage image = context.topics().image();
         AppendBatch appends = AppendBatch.create();
+        TxnProduceCheck check = data.transactionalId() == null ? null : new TxnProduceCheck(verifier,
+                data.transactionalId(), request.apiVersion(), request.apiVersion() >= TRANSACTION_V2_PRODUCE
+                && transactions.transactionVersion() >= 2);
         List<CompletableFuture<TopicProduceResponse>> topics = new ArrayList<>();
         for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
             Optional<TopicImage> known = byTopicId ? image.topic(Uuids.fromKafka(topic.topicId())) : image.topic(topic.name());
@@ -93,7 +100,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                             + MirrorTopics.sourceBootstrap(known.get().configs()).orElseThrow()
                             + " until dlog-migrate cutover")));
                 } else {
-                    partitions.add(appendInTransaction(request.apiVersion(), data, known.get(), partition, appends));
+                    partitions.add(appendInTransaction(check, data, known.get(), partition, appends));
                 }
             }
             String name = known.map(TopicImage::name).orElse(topic.name());
@@ -106,6 +113,9 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         }
         appends.submit();
         boolean hints = request.apiVersion() >= LEADER_HINTS_VERSION;
+        if (check != null) {
+            check.send();
+        }
         return CompletableFuture.allOf(topics.toArray(CompletableFuture[]::new)).thenApply(all -> {
             ProduceResponseData response = new ProduceResponseData();
             topics.forEach(t -> response.responses().add(t.join()));
@@ -189,42 +199,37 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     }
 
     /**
-     * Appends after the transaction check of a transactional batch. Transaction version 1 (KIP-890 part 1):
-     * the batch is accepted only for a partition the coordinator has in the producer's open transaction,
-     * so a hanging transaction cannot start behind its back. Version 2 (Produce v12+): the partition joins
-     * the transaction here, written by the coordinator before the append (then the append goes alone, not
-     * with the request's batch). Checked when this node coordinates the id; otherwise the partition's
-     * producer state still fences old epochs.
+     * Appends after the transaction check of a transactional batch (KIP-890, {@link TxnProduceCheck}): with
+     * transaction version 1 (or Produce below v12) the batch is written only to a partition the
+     * coordinator has in the producer's open transaction, so a hanging transaction cannot start behind
+     * its back; with version 2 the coordinator adds the partition first. The coordinator may be another
+     * node. A checked partition's append goes alone, once the check answered.
      */
-    private CompletableFuture<PartitionProduceResponse> appendInTransaction(short version, ProduceRequestData request,
+    private CompletableFuture<PartitionProduceResponse> appendInTransaction(TxnProduceCheck check, ProduceRequestData request,
                                                                             TopicImage topic,
                                                                             ProduceRequestData.PartitionProduceData partition,
                                                                             AppendBatch appends) {
-        String transactionalId = request.transactionalId();
-        if (transactionalId == null || !(partition.records() instanceof MemoryRecords records)) {
+        if (check == null || !(partition.records() instanceof MemoryRecords records)) {
             return append(request, topic, partition, appends);
         }
         var batches = records.batches().iterator();
         var batch = batches.hasNext() ? batches.next() : null;
-        if (batch == null || !batch.isTransactional() || !transactions.coordinates(transactionalId)) {
+        if (batch == null || !batch.isTransactional()) {
             return append(request, topic, partition, appends);
         }
-        var tp = new io.dlog.log.TopicPartition(topic.name(), partition.index());
-        if (version < TRANSACTION_V2_PRODUCE || transactions.transactionVersion() < 2) {
-            Errors unverified = transactions.verify(transactionalId, batch.producerId(), batch.producerEpoch(), tp);
-            return unverified == Errors.NONE ? append(request, topic, partition, appends)
-                    : done(error(partition.index(), unverified, "The partition is not in the producer's open transaction"));
+        if (context.topics().partition(topic.name(), partition.index()).isEmpty()) {
+            return append(request, topic, partition, appends); // not the leader: answered without asking the coordinator
         }
-        return transactions.addPartitionImplicitly(transactionalId, batch.producerId(), batch.producerEpoch(), tp)
-                .thenCompose(added -> {
-                    if (added != Errors.NONE) {
-                        return done(error(partition.index(), added, "The partition could not join the transaction"));
-                    }
-                    AppendBatch alone = AppendBatch.create();
-                    CompletableFuture<PartitionProduceResponse> appended = append(request, topic, partition, alone);
-                    alone.submit();
-                    return appended;
-                });
+        var tp = new io.dlog.log.TopicPartition(topic.name(), partition.index());
+        return check.add(tp, batch.producerId(), batch.producerEpoch()).thenCompose(refusal -> {
+            if (refusal != null) {
+                return done(error(partition.index(), refusal.error(), refusal.message()));
+            }
+            AppendBatch alone = AppendBatch.create();
+            CompletableFuture<PartitionProduceResponse> appended = append(request, topic, partition, alone);
+            alone.submit();
+            return appended;
+        });
     }
 
     private static PartitionProduceResponse toResponse(int index, AppendResult result) {

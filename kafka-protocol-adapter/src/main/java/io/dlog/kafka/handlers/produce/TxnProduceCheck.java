@@ -1,0 +1,94 @@
+package io.dlog.kafka.handlers.produce;
+
+import io.dlog.kafka.txn.TxnVerifier;
+import io.dlog.log.TopicPartition;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * The transaction check of one Produce request's transactional batches (KIP-890): the request's
+ * partitions are collected while the request is read, then checked with the transaction coordinator in
+ * one call ({@link TxnVerifier}: one AddPartitionsToTxn when the coordinator is another node), verify-only
+ * for transaction version 1 and Produce below v12, adding the partitions for version 2. Each partition's
+ * future completes with null when it may be written, else with the error the producer gets, translated
+ * as Kafka's ReplicaManager translates coordinator errors for producers.
+ *
+ * <p>One per request; used by the event loop that reads the request, then completed by the verifier.
+ */
+final class TxnProduceCheck {
+    /** Produce v11 is the first whose clients know TRANSACTION_ABORTABLE (KIP-890). */
+    private static final short TRANSACTION_ABORTABLE_PRODUCE = 11;
+
+    /** A refusal: the error and its message. */
+    record Refusal(Errors error, String message) {
+    }
+
+    private final TxnVerifier verifier;
+    private final String transactionalId;
+    private final short version;
+    private final boolean add;
+    private final Map<TopicPartition, CompletableFuture<Refusal>> partitions = new HashMap<>();
+    private long producerId = -1;
+    private short epoch = -1;
+
+    TxnProduceCheck(TxnVerifier verifier, String transactionalId, short version, boolean add) {
+        this.verifier = verifier;
+        this.transactionalId = transactionalId;
+        this.version = version;
+        this.add = add;
+    }
+
+    /** Registers a partition's transactional batch; its answer comes once {@link #send} has run. */
+    CompletableFuture<Refusal> add(TopicPartition tp, long batchProducerId, short batchEpoch) {
+        if (producerId == -1) {
+            producerId = batchProducerId;
+            epoch = batchEpoch;
+        } else if (producerId != batchProducerId || epoch != batchEpoch) {
+            // Kafka: transactional records of one request carry one producer id
+            return CompletableFuture.completedFuture(new Refusal(Errors.INVALID_PRODUCER_ID_MAPPING,
+                    "Transactional records contained more than one producer ID"));
+        }
+        return partitions.computeIfAbsent(tp, p -> new CompletableFuture<>());
+    }
+
+    /** Checks every registered partition at once. */
+    void send() {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        List<TopicPartition> all = new ArrayList<>(partitions.keySet());
+        verifier.verify(transactionalId, producerId, epoch, all, add).whenComplete((failed, failure) ->
+                partitions.forEach((tp, future) -> {
+                    Errors error = failure != null ? Errors.NETWORK_EXCEPTION : failed.getOrDefault(tp, Errors.NONE);
+                    future.complete(error == Errors.NONE ? null : forProducer(error));
+                }));
+    }
+
+    /** Kafka's translation: retriable coordinator errors an older producer would mishandle become NOT_ENOUGH_REPLICAS. */
+    private Refusal forProducer(Errors error) {
+        switch (error) {
+            case INVALID_TXN_STATE:
+                return new Refusal(error, "Partition was not added to the transaction");
+            case NETWORK_EXCEPTION, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR:
+                return unverified(error);
+            case CONCURRENT_TRANSACTIONS:
+                // transaction version 2 clients expect it while the previous transaction completes
+                return add ? new Refusal(error, null) : unverified(error);
+            case TRANSACTION_ABORTABLE:
+                return version < TRANSACTION_ABORTABLE_PRODUCE
+                        ? new Refusal(Errors.INVALID_TXN_STATE, "Partition was not added to the transaction")
+                        : new Refusal(error, null);
+            default:
+                return new Refusal(error, null);
+        }
+    }
+
+    private static Refusal unverified(Errors error) {
+        return new Refusal(Errors.NOT_ENOUGH_REPLICAS,
+                "Unable to verify the partition has been added to the transaction. Underlying error: " + error);
+    }
+}
