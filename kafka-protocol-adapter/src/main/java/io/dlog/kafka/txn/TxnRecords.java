@@ -1,6 +1,7 @@
 package io.dlog.kafka.txn;
 
 import io.dlog.log.TopicPartition;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -8,19 +9,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.common.utils.ByteUtils;
 
 /**
  * Records of {@code __transaction_state} in Kafka's own schemas, so Kafka's tools can read the topic:
  * key {@code TransactionLogKey} v0 (version int16 = 0, transactional id), value {@code
  * TransactionLogValue} v0 (version int16 = 0, producer id, producer epoch, timeout, status, the
  * partitions by topic (null when empty), last update and start timestamps). A null value is the
- * tombstone of an expired transactional id.
+ * tombstone of an expired transactional id. Read: value v0 and v1, both of which Kafka 4.x writes.
  *
  * <p>Stateless; thread-safe.
  */
 final class TxnRecords {
     private static final short KEY_VERSION = 0;
     private static final short VALUE_VERSION = 0;
+    private static final short FLEXIBLE_VALUE_VERSION = 1;
 
     private TxnRecords() {
     }
@@ -66,32 +69,66 @@ final class TxnRecords {
     }
 
     /**
-     * Decodes a value (v0; v1's flexible encoding is not written by DLog and is skipped as unknown).
+     * Decodes a value of either version Kafka 4.x writes: v0, and v1 (the flexible encoding Kafka writes
+     * under transaction version 2: compact strings and arrays, tagged fields PreviousProducerId,
+     * NextProducerId and ClientTransactionVersion, which DLog's state does not keep).
      *
-     * @return the metadata, or null for an unknown value version
+     * @return the metadata, or null for an unknown version or bytes that do not parse as one
      */
     static TxnMetadata readValue(String transactionalId, ByteBuffer value) {
         ByteBuffer v = value.duplicate();
-        if (v.getShort() != VALUE_VERSION) {
-            return null;
-        }
-        long producerId = v.getLong();
-        short epoch = v.getShort();
-        int timeout = v.getInt();
-        TxnState state = TxnState.fromId(v.get());
-        int topics = v.getInt();
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (int i = 0; i < topics; i++) {
-            String topic = readString(v);
-            int n = v.getInt();
-            for (int j = 0; j < n; j++) {
-                partitions.add(new TopicPartition(topic, v.getInt()));
+        try {
+            short version = v.getShort();
+            if (version != VALUE_VERSION && version != FLEXIBLE_VALUE_VERSION) {
+                return null;
             }
+            boolean flexible = version == FLEXIBLE_VALUE_VERSION;
+            long producerId = v.getLong();
+            short epoch = v.getShort();
+            int timeout = v.getInt();
+            TxnState state = TxnState.fromId(v.get());
+            int topics = flexible ? ByteUtils.readUnsignedVarint(v) - 1 : v.getInt();
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (int i = 0; i < topics; i++) {
+                String topic = flexible ? readCompactString(v) : readString(v);
+                int n = flexible ? ByteUtils.readUnsignedVarint(v) - 1 : v.getInt();
+                for (int j = 0; j < n; j++) {
+                    partitions.add(new TopicPartition(topic, v.getInt()));
+                }
+                if (flexible) {
+                    skipTaggedFields(v);
+                }
+            }
+            long lastUpdate = v.getLong();
+            long start = v.getLong();
+            if (flexible) {
+                skipTaggedFields(v);
+            }
+            return new TxnMetadata(transactionalId, producerId, epoch, (short) -1, timeout, state,
+                    Set.copyOf(partitions), start, lastUpdate);
+        } catch (BufferUnderflowException | IllegalArgumentException | NegativeArraySizeException e) {
+            return null; // not a value of ours: the id is skipped rather than the partition left unloaded
         }
-        long lastUpdate = v.getLong();
-        long start = v.getLong();
-        return new TxnMetadata(transactionalId, producerId, epoch, (short) -1, timeout, state, Set.copyOf(partitions),
-                start, lastUpdate);
+    }
+
+    private static String readCompactString(ByteBuffer b) {
+        int length = ByteUtils.readUnsignedVarint(b) - 1;
+        if (length < 0) {
+            throw new IllegalArgumentException("a null topic name");
+        }
+        byte[] bytes = new byte[length];
+        b.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** Tagged fields: a count, then per field its tag, size and bytes (none of them is kept). */
+    private static void skipTaggedFields(ByteBuffer b) {
+        int fields = ByteUtils.readUnsignedVarint(b);
+        for (int i = 0; i < fields; i++) {
+            ByteUtils.readUnsignedVarint(b); // tag
+            int size = ByteUtils.readUnsignedVarint(b);
+            b.position(b.position() + size);
+        }
     }
 
     private static String readString(ByteBuffer b) {
