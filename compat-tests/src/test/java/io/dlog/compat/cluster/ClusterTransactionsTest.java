@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlog.compat.badinput.RawConnection;
 import io.dlog.compat.clients.Clients;
+import io.dlog.compat.clients.LibrdkafkaTransactions;
 import io.dlog.compat.clients.OldClientTransactions;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -156,6 +157,14 @@ class ClusterTransactionsTest {
             // Then: read_committed sees the committed records only
             OldClientTransactions.commitAndAbort(kafka3, cluster.bootstrapServers(2), topic, id);
         }
+    }
+
+    @Test
+    void shouldCommitAndAbortWithLibrdkafkaThroughARemoteCoordinator(InProcessCluster cluster) throws Exception {
+        String python = LibrdkafkaTransactions.python(); // skipped, saying why, without confluent-kafka-python
+        String topic = CLUSTER.newTopic(3, 1);
+        String id = idCoordinatedAwayFrom(leaders(topic).get(0), "librdkafka-" + topic);
+        LibrdkafkaTransactions.commitAbortCommit(python, cluster.bootstrapServers(1), topic, id, 3);
     }
 
     /** Partition → leader, from Metadata. */
