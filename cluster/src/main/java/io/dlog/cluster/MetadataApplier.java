@@ -68,6 +68,8 @@ public final class MetadataApplier {
             } else if (command instanceof MetadataCommand.AlterScramCredentials
                     || command instanceof MetadataCommand.CreateAcls || command instanceof MetadataCommand.DeleteAcls) {
                 return Applied.ok(SecurityApplier.apply(at, command));
+            } else if (command instanceof MetadataCommand.SetFeatures c) {
+                return setFeatures(at, c);
             }
             throw new IllegalStateException("unknown command " + command);
         } catch (RuntimeException e) {
@@ -75,6 +77,12 @@ public final class MetadataApplier {
             return Applied.refused(at, Reason.INVALID_COMMAND, "invalid " + command.getClass().getSimpleName()
                     + ": " + e);
         }
+    }
+
+    private static Applied setFeatures(MetadataImage image, MetadataCommand.SetFeatures c) {
+        Map<String, Short> features = new HashMap<>(image.features());
+        features.putAll(c.levels()); // level 0 stays recorded: disabled, not back to the node's configured level
+        return Applied.ok(image.withFeatures(features));
     }
 
     private static Applied initCluster(MetadataImage image, MetadataCommand.InitCluster c) {

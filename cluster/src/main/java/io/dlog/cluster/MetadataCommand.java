@@ -139,4 +139,15 @@ public sealed interface MetadataCommand {
             acls = List.copyOf(acls);
         }
     }
+
+    /**
+     * Finalizes feature levels (Kafka's UpdateFeatures, validated by the proposer against what every node
+     * supports): each named feature gets its level; level 0 disables it (Kafka then no longer lists it as
+     * finalized), and stays recorded so the node's configured default does not come back.
+     */
+    record SetFeatures(Map<String, Short> levels) implements MetadataCommand {
+        public SetFeatures {
+            levels = Map.copyOf(levels);
+        }
+    }
 }

@@ -14,6 +14,7 @@ import io.dlog.kafka.handlers.produce.ProduceHandler;
 import io.dlog.kafka.handlers.txn.TxnApis;
 import io.dlog.kafka.txn.TransactionCoordinator;
 import io.dlog.kafka.txn.TxnConfig;
+import io.dlog.kafka.topic.FeatureLevels;
 import io.dlog.kafka.txn.TxnMarkerWriter;
 import io.dlog.kafka.txn.TxnMarkerSender;
 import io.dlog.kafka.txn.TxnVerifier;
@@ -80,7 +81,7 @@ public final class KafkaApis {
         io.dlog.kafka.security.AclAuthorizer authorizer = io.dlog.kafka.security.AclAuthorizer.fromSettings(
                 context.config().staticValues(), () -> context.topics().image());
         registerSecurity(registry, context, authorizer != null);
-        registry.register(ApiKeys.TXN_OFFSET_COMMIT, 0, transactions.transactionVersion() >= 2 ? 5 : 4,
+        registry.register(ApiKeys.TXN_OFFSET_COMMIT, 0, 5,
                 (RequestContext c, TxnOffsetCommitRequestData r) -> txnOffsetCommit(context, verifier, groups, c, r));
         if (authorizer != null) {
             // Last: it wraps the handlers registered so far, so every API is checked.
@@ -118,7 +119,12 @@ public final class KafkaApis {
                                           TransactionCoordinator transactions, TxnVerifier verifier) {
         FetchSessionCache sessions = new FetchSessionCache(context.config().maxIncrementalFetchSessionCacheSlots(),
                 context.clock());
-        registry.register(ApiKeys.API_VERSIONS, 0, 4, new ApiVersionsHandler(registry, transactions.transactionVersion()))
+        short configuredTv = TxnConfig.from(context.config()).transactionVersion();
+        registry.register(ApiKeys.API_VERSIONS, 0, 4, new ApiVersionsHandler(registry, () -> {
+                    io.dlog.log.metadata.MetadataImage image = context.topics().image();
+                    return new ApiVersionsHandler.Features(FeatureLevels.SUPPORTED, FeatureLevels.levels(image, configuredTv),
+                            image.version());
+                }))
                 .register(ApiKeys.METADATA, 0, 13, new MetadataHandler(context))
                 .register(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(context, purgatory, transactions, verifier))
                 .register(ApiKeys.FETCH, 4, 18, new FetchHandler(context, sessions, purgatory))
@@ -150,7 +156,10 @@ public final class KafkaApis {
                 .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new io.dlog.kafka.handlers.admin.DescribeClusterHandler(context))
                 .register(ApiKeys.ELECT_LEADERS, 0, 2, new io.dlog.kafka.handlers.admin.ElectLeadersHandler(context))
                 .register(ApiKeys.DESCRIBE_QUORUM, 0, 2, new io.dlog.kafka.handlers.admin.DescribeQuorumHandler(context))
-                .register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new io.dlog.kafka.handlers.admin.DescribeLogDirsHandler(context));
+                .register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new io.dlog.kafka.handlers.admin.DescribeLogDirsHandler(context))
+                .register(ApiKeys.UPDATE_FEATURES, 0, 2, io.dlog.kafka.handlers.admin.MetadataBarrier.around(context,
+                        new io.dlog.kafka.handlers.admin.UpdateFeaturesHandler(context,
+                                TxnConfig.from(context.config()).transactionVersion())));
     }
 
     /**

@@ -51,6 +51,12 @@ public final class MetadataCodec {
     private static final byte ALTER_PARTITION = 20;
     private static final byte ELECT_LEADER = 21;
     private static final byte RAISE_LEADER_EPOCH = 22;
+    private static final byte SET_FEATURES = 40; // 30-32: SecurityCodec
+    /**
+     * Sections after an image body's node configs: (tag byte, length int, bytes) until the body ends, so a
+     * part added later needs no new format and a reader skips tags it does not know.
+     */
+    private static final byte SECTION_FEATURES = 1;
 
     private MetadataCodec() {
     }
@@ -173,6 +179,9 @@ public final class MetadataCodec {
             out.writeInt(c.leader());
             out.writeInt(c.leaderEpoch());
             out.writeInt(c.atLeast());
+        } else if (command instanceof MetadataCommand.SetFeatures c) {
+            out.writeByte(SET_FEATURES);
+            writeLevels(out, c.levels());
         } else if (!SecurityCodec.writeCommand(out, command)) {
             throw new IllegalStateException("unknown command " + command);
         }
@@ -212,6 +221,8 @@ public final class MetadataCodec {
             case RAISE_LEADER_EPOCH:
                 return new MetadataCommand.RaiseLeaderEpoch(readString(in), in.readInt(), in.readInt(), in.readInt(),
                         in.readInt());
+            case SET_FEATURES:
+                return new MetadataCommand.SetFeatures(readLevels(in));
             default:
                 throw new IOException("unknown metadata command type " + type);
         }
@@ -248,6 +259,46 @@ public final class MetadataCodec {
             writeMap(out, e.getValue());
         }
         SecurityCodec.writeImage(out, image.security());
+        if (!image.features().isEmpty()) {
+            byte[] features = bytes(section -> writeLevels(section, image.features()));
+            out.writeByte(SECTION_FEATURES);
+            out.writeInt(features.length);
+            out.write(features);
+        }
+    }
+
+    private static void writeLevels(DataOutputStream out, Map<String, Short> levels) throws IOException {
+        out.writeInt(levels.size());
+        for (Map.Entry<String, Short> e : new TreeMap<>(levels).entrySet()) {
+            writeString(out, e.getKey());
+            out.writeShort(e.getValue());
+        }
+    }
+
+    private static Map<String, Short> readLevels(DataInputStream in) throws IOException {
+        int n = count(in);
+        Map<String, Short> levels = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            levels.put(readString(in), in.readShort());
+        }
+        return levels;
+    }
+
+    /** The sections after the node configs (none in images written before them). */
+    private static Map<String, Short> readSections(DataInputStream in) throws IOException {
+        Map<String, Short> features = Map.of();
+        while (in.available() > 0) {
+            byte tag = in.readByte();
+            int length = in.readInt();
+            if (length < 0 || length > in.available()) {
+                throw new IOException("metadata image section " + tag + " of " + length + " bytes overruns the image");
+            }
+            byte[] section = in.readNBytes(length);
+            if (tag == SECTION_FEATURES) {
+                features = readLevels(new DataInputStream(new java.io.ByteArrayInputStream(section)));
+            }
+        }
+        return features;
     }
 
     private static MetadataImage readImageBody(DataInputStream in, byte format) throws IOException {
@@ -283,7 +334,7 @@ public final class MetadataCodec {
             nodeConfigs.put(in.readInt(), readMap(in));
         }
         SecurityImage security = format < SECURITY_VERSION ? SecurityImage.EMPTY : SecurityCodec.readImage(in);
-        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security);
+        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security, readSections(in));
     }
 
     private static void writeEndpoints(DataOutputStream out, List<BrokerImage.Endpoint> endpoints) throws IOException {

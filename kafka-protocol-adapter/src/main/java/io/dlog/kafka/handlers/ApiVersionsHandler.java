@@ -3,8 +3,10 @@ package io.dlog.kafka.handlers;
 import io.dlog.kafka.api.ApiHandler;
 import io.dlog.kafka.api.ApiRegistry;
 import io.dlog.kafka.api.RequestContext;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
@@ -21,25 +23,28 @@ public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequestDa
     /** KIP-511's rule for client software name and version. */
     private static final Pattern SOFTWARE = Pattern.compile("[a-zA-Z0-9](?:[a-zA-Z0-9\\-.]*[a-zA-Z0-9])?");
 
-    /** Kafka's feature name for the transaction protocol version (KIP-890). */
-    public static final String TRANSACTION_VERSION = "transaction.version";
-
-    private final ApiRegistry registry;
-    private final short transactionVersion;
-
-    /** Without the transaction.version feature (transaction version 1). */
-    public ApiVersionsHandler(ApiRegistry registry) {
-        this(registry, (short) 1);
+    /**
+     * The features to advertise (KIP-584, ApiVersions v3+ tagged fields).
+     *
+     * @param supported each supported feature's highest level (the lowest is 0)
+     * @param finalized each feature's finalized level; level 0 (disabled) is not listed, as on Kafka
+     * @param epoch     FinalizedFeaturesEpoch: the metadata image version the levels were read from
+     */
+    public record Features(Map<String, Short> supported, Map<String, Short> finalized, long epoch) {
     }
 
-    /**
-     * @param transactionVersion the transaction.version this broker runs: 2 is advertised as a finalized
-     *                           feature (clients then use KIP-890 part 2); 1 is not advertised, as a Kafka
-     *                           cluster without the feature, so clients stay on transaction version 1
-     */
-    public ApiVersionsHandler(ApiRegistry registry, short transactionVersion) {
+    private final ApiRegistry registry;
+    private final Supplier<Features> features;
+
+    /** Without features. */
+    public ApiVersionsHandler(ApiRegistry registry) {
+        this(registry, () -> null);
+    }
+
+    /** @param features read for every request, so a level finalized by UpdateFeatures shows at once */
+    public ApiVersionsHandler(ApiRegistry registry, Supplier<Features> features) {
         this.registry = registry;
-        this.transactionVersion = transactionVersion;
+        this.features = features;
     }
 
     @Override
@@ -57,13 +62,18 @@ public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequestDa
         ApiVersionCollection keys = new ApiVersionCollection();
         registry.entries().values().forEach(entry -> keys.add(toApiVersion(entry)));
         response.setErrorCode(Errors.NONE.code()).setApiKeys(keys).setFinalizedFeaturesEpoch(-1L);
-        if (transactionVersion >= 2 && context.apiVersion() >= 3) {
-            // Features travel in tagged fields (v3+). Epoch 0: the level is fixed by configuration.
-            response.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey()
-                    .setName(TRANSACTION_VERSION).setMinVersion((short) 0).setMaxVersion(transactionVersion));
-            response.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey()
-                    .setName(TRANSACTION_VERSION).setMinVersionLevel(transactionVersion).setMaxVersionLevel(transactionVersion));
-            response.setFinalizedFeaturesEpoch(0L);
+        Features advertised = features.get();
+        if (advertised != null && context.apiVersion() >= 3) {
+            // Features travel in tagged fields (v3+).
+            advertised.supported().forEach((name, max) -> response.supportedFeatures().add(
+                    new ApiVersionsResponseData.SupportedFeatureKey().setName(name).setMinVersion((short) 0).setMaxVersion(max)));
+            advertised.finalized().forEach((name, level) -> {
+                if (level > 0) {
+                    response.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey().setName(name)
+                            .setMinVersionLevel(level).setMaxVersionLevel(level));
+                }
+            });
+            response.setFinalizedFeaturesEpoch(advertised.epoch());
         }
         return CompletableFuture.completedFuture(response);
     }

@@ -2,6 +2,7 @@ package io.dlog.kafka.txn;
 
 import io.dlog.kafka.handlers.InternalTopics;
 import io.dlog.kafka.BrokerContext;
+import io.dlog.kafka.topic.FeatureLevels;
 import io.dlog.log.TopicPartition;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -73,6 +74,10 @@ public final class TransactionCoordinator {
     private static final long MARKER_RETRY_INITIAL_MS = 50;
     private static final long MARKER_RETRY_MAX_MS = 1_000;
     private long nextExpiryCheck;
+    private volatile java.util.function.Supplier<Short> transactionVersion;
+    /** The loader thread, which then follows the leadership of {@code __transaction_state} partitions. */
+    private volatile Thread follower;
+    private static final long LEADERSHIP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     TransactionCoordinator(TxnConfig config, Clock clock, LongSupplier ids, Executor blocking, MarkerChannel markers) {
         this.config = config;
@@ -80,6 +85,7 @@ public final class TransactionCoordinator {
         this.ids = ids;
         this.blocking = blocking;
         this.markers = markers;
+        this.transactionVersion = config::transactionVersion;
     }
 
     /**
@@ -90,18 +96,19 @@ public final class TransactionCoordinator {
     public static TransactionCoordinator start(BrokerContext context, TxnConfig config, MarkerChannel markers) {
         TransactionCoordinator coordinator = new TransactionCoordinator(config, context.clock(), context.idGenerator(),
                 context.scheduler(), markers);
+        coordinator.transactionVersion = () -> FeatureLevels.transactionVersion(context.topics().image(),
+                config.transactionVersion());
         Thread loader = new Thread(() -> {
             try {
                 TxnStateStore opened = TxnStateStore.open(context.topics(), context.clock(), config.stateLogPartitions(),
                         context.scheduler()::isShutdown);
                 coordinator.attach(opened);
-                for (int p = 0; p < opened.partitions(); p++) {
-                    // The coordinator of an id is the leader of its partition: load only those this node leads.
-                    if (context.topics().partition(InternalTopics.TRANSACTION_STATE, p).isPresent()) {
-                        coordinator.loadPartition(p);
-                    } else {
-                        coordinator.unloadPartition(p);
-                    }
+                // The coordinator of an id is the leader of its partition: serve exactly those this node leads,
+                // and follow their leadership as it moves.
+                while (!context.scheduler().isShutdown()) {
+                    coordinator.followLeadership(p -> context.topics().partition(InternalTopics.TRANSACTION_STATE, p)
+                            .isPresent());
+                    java.util.concurrent.locks.LockSupport.parkNanos(LEADERSHIP_CHECK_NANOS);
                 }
             } catch (IOException | RuntimeException e) {
                 if (context.scheduler().isShutdown()) {
@@ -113,6 +120,7 @@ public final class TransactionCoordinator {
                 Thread.currentThread().interrupt();
             }
         }, "dlog-txn-loader");
+        coordinator.follower = loader;
         loader.setDaemon(true);
         loader.start();
         try {
@@ -122,6 +130,41 @@ public final class TransactionCoordinator {
             LOG.debug("Scheduler already stopped; no transaction timeouts", e);
         }
         return coordinator;
+    }
+
+    /**
+     * Loads the {@code __transaction_state} partitions this node now leads and unloads those it no longer
+     * leads (meanwhile their ids are answered COORDINATOR_LOAD_IN_PROGRESS, then NOT_COORDINATOR).
+     * Blocking (a load replays the partition); runs on the loader thread.
+     */
+    void followLeadership(java.util.function.IntPredicate leads) throws IOException {
+        TxnStateStore s = store;
+        for (int p = 0; p < s.partitions(); p++) {
+            boolean served;
+            synchronized (this) {
+                served = partitions.containsKey(p);
+            }
+            if (leads.test(p) && !served) {
+                loadPartition(p);
+            } else if (!leads.test(p) && (served || isLoading(p))) {
+                if (served) {
+                    LOG.info("No longer the leader of {}-{}: its transactional ids move", InternalTopics.TRANSACTION_STATE, p);
+                }
+                unloadPartition(p);
+            }
+        }
+    }
+
+    private synchronized boolean isLoading(int partition) {
+        return loading.contains(partition);
+    }
+
+    /** A leadership change may concern {@code __transaction_state}: look now rather than at the next check. */
+    public void leadershipChanged() {
+        Thread f = follower;
+        if (f != null) {
+            java.util.concurrent.locks.LockSupport.unpark(f);
+        }
     }
 
     synchronized void attach(TxnStateStore opened) {
@@ -652,9 +695,9 @@ public final class TransactionCoordinator {
                 : ProducerIdAndEpoch.failed(error));
     }
 
-    /** The transaction version this coordinator runs (transaction.version). */
+    /** The transaction version the cluster runs now: finalized through UpdateFeatures, else transaction.version. */
     public short transactionVersion() {
-        return config.transactionVersion();
+        return transactionVersion.get();
     }
 
     /**

@@ -200,6 +200,27 @@ class TransactionCoordinatorTest {
     }
 
     @Test
+    void shouldServeOnlyThePartitionsItLeadsAndFollowTheirLeadership() throws Exception {
+        // Given: an id with an open transaction
+        TransactionCoordinator.ProducerIdAndEpoch p = init("a", 60_000);
+        coordinator.addPartitions("a", p.producerId(), p.producerEpoch(), List.of(DATA0), true).get();
+        int partition = io.dlog.kafka.handlers.InternalTopics.transactionPartition("a", STATE_PARTITIONS);
+
+        // When its __transaction_state partition is led elsewhere
+        coordinator.followLeadership(q -> q != partition);
+
+        // Then the id is not served here
+        assertThat(coordinator.ownership("a")).isEqualTo(Errors.NOT_COORDINATOR);
+        assertThat(init("a", 60_000).error()).isEqualTo(Errors.NOT_COORDINATOR);
+
+        // When the leadership comes back, the state is loaded again from the log
+        coordinator.followLeadership(q -> true);
+        assertThat(coordinator.ownership("a")).isEqualTo(Errors.NONE);
+        assertThat(coordinator.get("a").state()).isEqualTo(TxnState.ONGOING);
+        assertThat(coordinator.get("a").partitions()).containsExactly(DATA0);
+    }
+
+    @Test
     void shouldVerifyOnlyPartitionsOfTheOpenTransaction() throws Exception {
         TransactionCoordinator.ProducerIdAndEpoch p = init("a", 60_000);
         coordinator.addPartitions("a", p.producerId(), p.producerEpoch(), List.of(DATA0), true).get();

@@ -16,10 +16,13 @@ import java.util.UUID;
  * @param brokerConfigs  cluster-wide dynamic broker config overrides (broker resource "")
  * @param nodeConfigs    per-node dynamic broker config overrides (broker resource "&lt;id&gt;")
  * @param security       SCRAM credentials and ACLs
+ * @param features       finalized feature levels set through UpdateFeatures (Kafka's {@code kafka-features}),
+ *                       by feature name; a feature absent here is at the level the node's config gives it
  */
 public record MetadataImage(long version, String clusterId, Map<Integer, BrokerImage> brokers,
                             Map<String, TopicImage> topics, Map<String, String> brokerConfigs,
-                            Map<Integer, Map<String, String>> nodeConfigs, SecurityImage security) {
+                            Map<Integer, Map<String, String>> nodeConfigs, SecurityImage security,
+                            Map<String, Short> features) {
     public static final MetadataImage EMPTY = new MetadataImage(0, null, Map.of(), Map.of(), Map.of(), Map.of());
 
     /** An image without credentials or ACLs. */
@@ -27,6 +30,13 @@ public record MetadataImage(long version, String clusterId, Map<Integer, BrokerI
                          Map<String, TopicImage> topics, Map<String, String> brokerConfigs,
                          Map<Integer, Map<String, String>> nodeConfigs) {
         this(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, SecurityImage.EMPTY);
+    }
+
+    /** An image without finalized features. */
+    public MetadataImage(long version, String clusterId, Map<Integer, BrokerImage> brokers,
+                         Map<String, TopicImage> topics, Map<String, String> brokerConfigs,
+                         Map<Integer, Map<String, String>> nodeConfigs, SecurityImage security) {
+        this(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security, Map.of());
     }
 
     public MetadataImage {
@@ -37,6 +47,7 @@ public record MetadataImage(long version, String clusterId, Map<Integer, BrokerI
         nodeConfigs.forEach((node, configs) -> copy.put(node, Map.copyOf(configs)));
         nodeConfigs = Map.copyOf(copy);
         security = security == null ? SecurityImage.EMPTY : security;
+        features = Map.copyOf(features);
     }
 
     /** The image of a single-node release before clusters (no brokers, no cluster id recorded). */
@@ -71,26 +82,35 @@ public record MetadataImage(long version, String clusterId, Map<Integer, BrokerI
 
     /** A copy with one part replaced: the builders the state machine's apply uses. */
     public MetadataImage withVersion(long newVersion) {
-        return new MetadataImage(newVersion, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security);
+        return new MetadataImage(newVersion, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security, features);
     }
 
     public MetadataImage withClusterId(String id) {
-        return new MetadataImage(version, id, brokers, topics, brokerConfigs, nodeConfigs, security);
+        return new MetadataImage(version, id, brokers, topics, brokerConfigs, nodeConfigs, security, features);
     }
 
     public MetadataImage withBrokers(Map<Integer, BrokerImage> newBrokers) {
-        return new MetadataImage(version, clusterId, newBrokers, topics, brokerConfigs, nodeConfigs, security);
+        return new MetadataImage(version, clusterId, newBrokers, topics, brokerConfigs, nodeConfigs, security, features);
     }
 
     public MetadataImage withTopics(Map<String, TopicImage> newTopics) {
-        return new MetadataImage(version, clusterId, brokers, newTopics, brokerConfigs, nodeConfigs, security);
+        return new MetadataImage(version, clusterId, brokers, newTopics, brokerConfigs, nodeConfigs, security, features);
     }
 
     public MetadataImage withBrokerConfigs(Map<String, String> clusterDefault, Map<Integer, Map<String, String>> perNode) {
-        return new MetadataImage(version, clusterId, brokers, topics, clusterDefault, perNode, security);
+        return new MetadataImage(version, clusterId, brokers, topics, clusterDefault, perNode, security, features);
     }
 
     public MetadataImage withSecurity(SecurityImage newSecurity) {
-        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, newSecurity);
+        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, newSecurity, features);
+    }
+
+    public MetadataImage withFeatures(Map<String, Short> newFeatures) {
+        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security, newFeatures);
+    }
+
+    /** The finalized level of a feature, if UpdateFeatures set one. */
+    public Optional<Short> feature(String name) {
+        return Optional.ofNullable(features.get(name));
     }
 }

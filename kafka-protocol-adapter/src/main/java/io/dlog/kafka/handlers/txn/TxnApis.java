@@ -21,9 +21,9 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Registers the transaction APIs, in the versions whose semantics the configured transaction.version
- * has: with 1, EndTxn and TxnOffsetCommit stay below their TV2-only versions (v5), so clients keep to TV1
- * as against a Kafka cluster without transaction.version 2; with 2, v5 of both is served too.
+ * Registers the transaction APIs. EndTxn and TxnOffsetCommit are served up to v5 (transaction version 2)
+ * whatever level is finalized, as on Kafka: clients choose v5 only when ApiVersions finalizes
+ * transaction.version 2, and a request's version decides its semantics.
  */
 public final class TxnApis {
     private static final short FENCED_VERSION = 2;
@@ -35,11 +35,10 @@ public final class TxnApis {
     public static void register(ApiRegistry registry, BrokerContext context, TransactionCoordinator coordinator,
                                 TxnMarkerWriter markers) {
         TxnQueries queries = new TxnQueries(coordinator);
-        boolean tv2 = coordinator.transactionVersion() >= 2;
         registry.register(ApiKeys.ADD_PARTITIONS_TO_TXN, 0, 4, new AddPartitionsToTxnHandler(context, coordinator))
                 .register(ApiKeys.ADD_OFFSETS_TO_TXN, 0, 4, (RequestContext c, AddOffsetsToTxnRequestData r) ->
                         addOffsets(context, coordinator, c.apiVersion(), r))
-                .register(ApiKeys.END_TXN, 0, tv2 ? END_TXN_V2 : END_TXN_V2 - 1, (RequestContext c, EndTxnRequestData r) ->
+                .register(ApiKeys.END_TXN, 0, END_TXN_V2, (RequestContext c, EndTxnRequestData r) ->
                         endTxn(coordinator, c.apiVersion(), r))
                 .register(ApiKeys.WRITE_TXN_MARKERS, 1, 2, (RequestContext c, WriteTxnMarkersRequestData r) -> markers.write(r))
                 .register(ApiKeys.DESCRIBE_TRANSACTIONS, 0, 0, (RequestContext c, DescribeTransactionsRequestData r) ->
