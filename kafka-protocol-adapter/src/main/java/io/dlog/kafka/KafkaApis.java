@@ -18,6 +18,7 @@ import io.dlog.kafka.topic.FeatureLevels;
 import io.dlog.kafka.txn.TxnMarkerWriter;
 import io.dlog.kafka.txn.TxnMarkerSender;
 import io.dlog.kafka.txn.TxnVerifier;
+import io.dlog.kafka.interbroker.InterBrokerChannels;
 import io.dlog.kafka.interbroker.InterBrokerClient;
 import io.dlog.kafka.handlers.InterBrokerNodes;
 import io.dlog.kafka.api.RequestContext;
@@ -62,7 +63,7 @@ public final class KafkaApis {
         // The coordinator's markers and leaders' transaction checks travel over the Kafka protocol, as
         // Kafka's brokers send them, to this node too: one path whoever leads the partition.
         InterBrokerClient interBroker = InterBrokerClient.start(context.nodeId(), InterBrokerNodes.of(context),
-                InterBrokerClient.Settings.DEFAULTS);
+                InterBrokerClient.Settings.DEFAULTS, InterBrokerChannels.forInterBrokerListener(context.config()));
         registry.closeWith(interBroker);
         TransactionCoordinator transactions = TransactionCoordinator.start(context, TxnConfig.from(context.config()),
                 new TxnMarkerSender(context.topics(), interBroker));

@@ -49,6 +49,9 @@ import org.slf4j.LoggerFactory;
  * answer within the request timeout, or not sent within it), {@link NetworkException} (too many
  * requests outstanding, or the client closed), or the connection's {@link AuthenticationException}.
  *
+ * <p>Connections use the inter-broker listener's security protocol, PLAINTEXT or TLS
+ * ({@link InterBrokerChannels}).
+ *
  * <p>Bounded: at most {@code maxOutstanding} requests queued or in flight; beyond it {@link #send} fails at
  * once rather than buffering without limit. Thread-safe: {@link #send} enqueues and wakes the thread,
  * never blocks. Futures complete on the inter-broker thread, so their continuations must not block.
@@ -115,12 +118,17 @@ public final class InterBrokerClient implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    /** A started client for node {@code nodeId}, PLAINTEXT (the only security protocol DLog listeners serve). */
+    /** A started PLAINTEXT client for node {@code nodeId}. */
     public static InterBrokerClient start(int nodeId, NodeResolver nodes, Settings settings) {
+        ChannelBuilder plaintext = new PlaintextChannelBuilder(null);
+        plaintext.configure(Map.of());
+        return start(nodeId, nodes, settings, plaintext);
+    }
+
+    /** A started client for node {@code nodeId} connecting through {@code channels} ({@link InterBrokerChannels}). */
+    public static InterBrokerClient start(int nodeId, NodeResolver nodes, Settings settings, ChannelBuilder channels) {
         Time time = Time.SYSTEM;
         LogContext logContext = new LogContext("[InterBroker node=" + nodeId + "] ");
-        ChannelBuilder channels = new PlaintextChannelBuilder(null);
-        channels.configure(Map.of());
         // Kafka's connections.max.idle.ms default for the idle close; metrics stay in this client's own registry.
         Selectable selector = new Selector(540_000L, new Metrics(time), time, "dlog-interbroker", channels, logContext);
         NetworkClient client = new NetworkClient(selector, new ManualMetadataUpdater(), "dlog-broker-" + nodeId,
