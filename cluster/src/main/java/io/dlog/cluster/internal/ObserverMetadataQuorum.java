@@ -21,7 +21,6 @@ import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -169,40 +168,8 @@ public final class ObserverMetadataQuorum implements MetadataQuorum {
 
     @Override
     public CompletableFuture<MetadataImage> propose(MetadataCommand command, Duration timeout) {
-        Message message = Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command)));
-        CompletableFuture<MetadataImage> result;
-        try {
-            result = client.async().send(message).thenCompose(this::afterCommit);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(new MetadataException(MetadataException.Reason.UNAVAILABLE,
-                    "the metadata client is closed: " + e.getMessage()));
-        }
-        return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((applied, failure) -> {
-            if (failure == null) {
-                return applied;
-            }
-            throw new CompletionException(RatisMetadataQuorum.asMetadataException(failure, command));
-        });
-    }
-
-    private CompletableFuture<MetadataImage> afterCommit(RaftClientReply reply) {
-        if (!reply.isSuccess()) {
-            return CompletableFuture.failedFuture(new MetadataException(MetadataException.Reason.TIMED_OUT,
-                    "the metadata quorum did not commit the change: " + reply.getException()));
-        }
-        java.util.Optional<MetadataException> refusal;
-        try {
-            refusal = MetadataCodec.decodeOutcome(reply.getMessage().getContent().toByteArray());
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(e);
-        }
         // Read your own write: the image that holds the change (or its refusal) reaches this node first.
-        return awaitVersion(reply.getLogIndex()).thenApply(done -> {
-            if (refusal.isPresent()) {
-                throw new CompletionException(refusal.get());
-            }
-            return image;
-        });
+        return RatisMetadataQuorum.propose(client, command, timeout, this::awaitVersion, () -> image);
     }
 
     @Override

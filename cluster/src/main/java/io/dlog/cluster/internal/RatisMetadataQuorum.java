@@ -223,23 +223,36 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
 
     @Override
     public CompletableFuture<MetadataImage> propose(MetadataCommand command, Duration timeout) {
+        return propose(client, command, timeout, index -> stateMachine.awaitApplied(index), stateMachine::image);
+    }
+
+    /**
+     * A proposal through {@code client}, answered once this node's image holds it ({@code awaitApplied} of
+     * the entry's index): read your own write, a refusal included (the caller reads the image that refused
+     * it, e.g. the cluster id another node set first). Shared by voters and broker-only nodes.
+     */
+    static CompletableFuture<MetadataImage> propose(RaftClient client, MetadataCommand command, Duration timeout,
+                                                    java.util.function.LongFunction<CompletableFuture<?>> awaitApplied,
+                                                    java.util.function.Supplier<MetadataImage> image) {
         Message message = Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command)));
         CompletableFuture<MetadataImage> result;
         try {
-            result = client.async().send(message).thenCompose(this::afterCommit);
+            result = client.async().send(message).thenCompose(reply -> afterCommit(reply, awaitApplied, image));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(new MetadataException(MetadataException.Reason.UNAVAILABLE,
-                    "the metadata replica is closed: " + e.getMessage()));
+                    "the metadata client is closed: " + e.getMessage()));
         }
-        return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((image, failure) -> {
+        return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((applied, failure) -> {
             if (failure == null) {
-                return image;
+                return applied;
             }
             throw new CompletionException(asMetadataException(failure, command));
         });
     }
 
-    private CompletableFuture<MetadataImage> afterCommit(RaftClientReply reply) {
+    private static CompletableFuture<MetadataImage> afterCommit(RaftClientReply reply,
+                                                                java.util.function.LongFunction<CompletableFuture<?>> awaitApplied,
+                                                                java.util.function.Supplier<MetadataImage> image) {
         if (!reply.isSuccess()) {
             return CompletableFuture.failedFuture(new MetadataException(MetadataException.Reason.TIMED_OUT,
                     "the metadata quorum did not commit the change: " + reply.getException()));
@@ -250,13 +263,11 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         }
-        // Read your own write: answer only once this node applied the change too (a refusal as well:
-        // the caller reads the image that refused it, e.g. the cluster id another node set first).
-        return stateMachine.awaitApplied(reply.getLogIndex()).thenApply(done -> {
+        return awaitApplied.apply(reply.getLogIndex()).thenApply(done -> {
             if (refusal.isPresent()) {
                 throw new CompletionException(refusal.get());
             }
-            return stateMachine.image();
+            return image.get();
         });
     }
 
