@@ -184,7 +184,14 @@ public final class TopicService implements ImageListener, AutoCloseable {
     public CompletableFuture<TopicImage> createWithAssignment(String name, List<List<Integer>> assignment,
                                                               Map<String, String> configs, Duration timeout) {
         return quorum.propose(new MetadataCommand.CreateTopic(name, UUID.randomUUID(), assignment, configs), timeout)
-                .thenApply(image -> image.topic(name).orElseThrow());
+                .thenCompose(this::rolesApplied).thenApply(image -> image.topic(name).orElseThrow());
+    }
+
+    /** The image once this node's replica roles follow it: a client told "created" may produce here at once. */
+    private CompletableFuture<MetadataImage> rolesApplied(MetadataImage image) {
+        ReplicaManager replicaManager = replicas;
+        return replicaManager == null ? CompletableFuture.completedFuture(image)
+                : replicaManager.awaitApplied(image.version()).thenApply(done -> image);
     }
 
     public CompletableFuture<TopicImage> delete(String name, Duration timeout) {
