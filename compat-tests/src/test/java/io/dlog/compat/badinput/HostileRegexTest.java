@@ -93,9 +93,18 @@ class HostileRegexTest {
                 .setGroupId(group).setMemberId(memberId)
                 .setMemberEpoch(epoch).setRebalanceTimeoutMs(epoch == 0 ? 30_000 : -1)
                 .setSubscribedTopicRegex(regex).setTopicPartitions(epoch == 0 ? List.of() : null);
-        int correlationId = connection.send(ApiKeys.CONSUMER_GROUP_HEARTBEAT, VERSION, request);
-        return new ConsumerGroupHeartbeatResponseData(
-                connection.receive(correlationId, ApiKeys.CONSUMER_GROUP_HEARTBEAT, VERSION), VERSION);
+        // As a Kafka client does: COORDINATOR_LOAD_IN_PROGRESS (the broker still loading its groups at start)
+        // is retried; every other answer is the one under test.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            int correlationId = connection.send(ApiKeys.CONSUMER_GROUP_HEARTBEAT, VERSION, request);
+            ConsumerGroupHeartbeatResponseData answer = new ConsumerGroupHeartbeatResponseData(
+                    connection.receive(correlationId, ApiKeys.CONSUMER_GROUP_HEARTBEAT, VERSION), VERSION);
+            if (answer.errorCode() != Errors.COORDINATOR_LOAD_IN_PROGRESS.code() || System.nanoTime() - deadline > 0) {
+                return answer;
+            }
+            Thread.sleep(50);
+        }
     }
 
     private static FindCoordinatorResponseData findCoordinator(RawConnection connection) throws Exception {

@@ -8,9 +8,7 @@ import io.dlog.log.TopicPartition;
 import io.dlog.log.metadata.BrokerImage;
 import io.dlog.log.metadata.MetadataImage;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -328,9 +326,5 @@ final class ReplicaFetcherThread extends Thread {
                 running = false;
             }
         }
-    }
-
-    List<TopicPartition> partitions() {
-        return new ArrayList<>(partitions);
     }
 }

@@ -442,8 +442,7 @@ public final class ReplicaManager implements AutoCloseable {
             return;
         }
         if (!replica.isReplicated()) {
-            replica.completeUpTo(replica.log.highWatermark());
-            return;
+            return; // one replica: its own appends move the high watermark, and acks=all never waits here
         }
         long hw = replica.computeHighWatermark();
         if (hw <= replica.log.highWatermark()) {
@@ -562,17 +561,17 @@ public final class ReplicaManager implements AutoCloseable {
             if (!config.get().autoLeaderRebalanceEnable()) {
                 return;
             }
-            electPreferred(false);
+            electPreferred();
         } catch (RuntimeException e) {
             LOG.error("Leader balance check failed", e);
         }
     }
 
     /**
-     * Proposes this node as leader of every partition it prefers and can lead (in sync, live) but does not;
-     * with {@code always} false only when they are more than 10% of the partitions it prefers.
+     * Proposes this node as leader of every partition it prefers and can lead (in sync, live) but does not,
+     * when they are more than 10% of the partitions it prefers.
      */
-    public void electPreferred(boolean always) {
+    private void electPreferred() {
         MetadataImage current = image;
         MetadataQuorum metadata = quorum.get();
         if (metadata == null || !current.isLive(self)) {
@@ -592,7 +591,7 @@ public final class ReplicaManager implements AutoCloseable {
                 }
             }
         }
-        if (elections.isEmpty() || (!always && elections.size() * 10 <= preferred)) {
+        if (elections.isEmpty() || elections.size() * 10 <= preferred) {
             return;
         }
         LOG.info("Taking back leadership of {} partitions this node prefers", elections.size());
