@@ -71,7 +71,8 @@ public final class KafkaApis {
         registerDataPlane(registry, context, purgatory, transactions, verifier);
         registerAdmin(registry, context);
         GroupCoordinator groups = GroupCoordinator.start(context, GroupConfig.from(context.config()));
-        registerGroups(registry, context, groups);
+        io.dlog.kafka.share.ShareApis shares = io.dlog.kafka.share.ShareApis.register(registry, context, groups, purgatory);
+        registerGroups(registry, context, groups, shares);
         // A marker on __consumer_offsets settles the producer's transactional offsets there.
         markers.setListener((tp, producerId, commit) -> {
             if (tp.topic().equals(InternalTopics.CONSUMER_OFFSETS)) {
@@ -167,7 +168,8 @@ public final class KafkaApis {
      * Consumer groups and offsets (classic protocol and KIP-848), served by one {@link GroupCoordinator}
      * that loads {@code __consumer_offsets} in the background. Versions as Kafka 4.x serves them.
      */
-    private static void registerGroups(ApiRegistry registry, BrokerContext context, GroupCoordinator groups) {
+    private static void registerGroups(ApiRegistry registry, BrokerContext context, GroupCoordinator groups,
+                                       io.dlog.kafka.share.ShareApis shares) {
         registry.register(ApiKeys.FIND_COORDINATOR, 0, 6, new FindCoordinatorHandler(context))
                 .register(ApiKeys.JOIN_GROUP, 2, 9, (RequestContext c, JoinGroupRequestData r) ->
                         groups.joinGroup(c.apiVersion(), c.clientId(), clientHost(c), r))
@@ -184,8 +186,9 @@ public final class KafkaApis {
                 .register(ApiKeys.DESCRIBE_GROUPS, 0, 6, (RequestContext c, DescribeGroupsRequestData r) ->
                         CompletableFuture.completedFuture(groups.describeGroups(c.apiVersion(), r)))
                 .register(ApiKeys.LIST_GROUPS, 0, 5, (RequestContext c, ListGroupsRequestData r) ->
-                        CompletableFuture.completedFuture(groups.listGroups(r)))
-                .register(ApiKeys.DELETE_GROUPS, 0, 2, (RequestContext c, DeleteGroupsRequestData r) -> groups.deleteGroups(r))
+                        CompletableFuture.completedFuture(shares.listGroups(r, groups.listGroups(r))))
+                .register(ApiKeys.DELETE_GROUPS, 0, 2, (RequestContext c, DeleteGroupsRequestData r) ->
+                        shares.deleteGroups(r, groups::deleteGroups))
                 .register(ApiKeys.CONSUMER_GROUP_HEARTBEAT, 0, 1, (RequestContext c, ConsumerGroupHeartbeatRequestData r) ->
                         groups.consumerGroupHeartbeat(c.apiVersion(), c.clientId(), clientHost(c), r))
                 .register(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1, (RequestContext c, ConsumerGroupDescribeRequestData r) ->

@@ -196,6 +196,25 @@ public final class BrokerConfig {
                     ConfigDef.Importance.MEDIUM, "KIP-848 heartbeat interval given to members.")
             .define("group.consumer.max.size", ConfigDef.Type.INT, Integer.MAX_VALUE, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.MEDIUM, "Most members in a KIP-848 group.")
+            // Share groups (KIP-932), Kafka's ShareGroupConfig and ShareCoordinatorConfig keys and bounds.
+            .define("group.share.record.lock.duration.ms", ConfigDef.Type.INT, 30_000, ConfigDef.Range.between(1000, 3_600_000),
+                    ConfigDef.Importance.MEDIUM, "How long a share consumer holds the records it acquired.")
+            .define("group.share.delivery.count.limit", ConfigDef.Type.INT, 5, ConfigDef.Range.between(2, 10),
+                    ConfigDef.Importance.MEDIUM, "Deliveries of a record to share consumers before it is archived.")
+            .define("group.share.partition.max.record.locks", ConfigDef.Type.INT, 2000, ConfigDef.Range.between(100, 10_000),
+                    ConfigDef.Importance.MEDIUM, "Most in-flight records per share-partition.")
+            .define("group.share.session.timeout.ms", ConfigDef.Type.INT, 45_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Share group member session timeout.")
+            .define("group.share.heartbeat.interval.ms", ConfigDef.Type.INT, 5000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Heartbeat interval given to share group members.")
+            .define("group.share.max.share.sessions", ConfigDef.Type.INT, 2000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Most share sessions a broker keeps.")
+            .define("share.coordinator.state.topic.replication.factor", ConfigDef.Type.SHORT, (short) 3,
+                    ConfigDef.Range.atLeast(1), ConfigDef.Importance.HIGH,
+                    "Replication factor of __share_group_state (capped at the live brokers when it is created).")
+            // Kafka's default is 50; 16 for the reason offsets.topic.num.partitions gives.
+            .define("share.coordinator.state.topic.num.partitions", ConfigDef.Type.INT, 16, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.HIGH, "Partitions of __share_group_state (fixed once the topic exists).")
             .define("offsets.topic.segment.bytes", ConfigDef.Type.INT, 100 * 1024 * 1024, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.HIGH, "segment.bytes of __consumer_offsets when it is created.")
             .define(LOG_CLEANER_ENABLE, ConfigDef.Type.BOOLEAN, true, ConfigDef.Importance.MEDIUM,

@@ -12,7 +12,6 @@ final class KafkaIgnoredBrokerConfigs {
             "num.recovery.threads.per.data.dir",
             "num.replica.fetchers",
             "transaction.state.log.min.isr",
-            "share.coordinator.state.topic.replication.factor",
             "share.coordinator.state.topic.min.isr",
             "socket.send.buffer.bytes",
             "socket.receive.buffer.bytes",

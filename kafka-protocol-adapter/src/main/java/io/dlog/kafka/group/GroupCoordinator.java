@@ -374,6 +374,19 @@ public final class GroupCoordinator {
         return null;
     }
 
+    /**
+     * For the share group coordinator (io.dlog.kafka.share), which serves the same group ids from the same
+     * partitions: why this node cannot serve {@code groupId} now, null when it can.
+     */
+    public synchronized Errors availability(String groupId) {
+        return unavailable(groupId);
+    }
+
+    /** Whether a classic or consumer group has this id (a share group may not take it, as on Kafka). */
+    public synchronized boolean hasGroup(String groupId) {
+        return classicGroups.containsKey(groupId) || consumerGroups.containsKey(groupId);
+    }
+
     /** The group an OffsetFetch names: v8+ batch the groups (one coordinator's groups per request). */
     private static String fetchedGroupId(short version, OffsetFetchRequestData request) {
         if (version < 8) {

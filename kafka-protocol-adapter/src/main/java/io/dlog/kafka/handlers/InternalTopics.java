@@ -2,11 +2,13 @@ package io.dlog.kafka.handlers;
 
 import java.util.Set;
 
-/** Topics the broker keeps for itself (group offsets, transaction state): hidden unless asked for. */
+/** Topics the broker keeps for itself (group offsets, transaction state, share-group state): hidden unless asked for. */
 public final class InternalTopics {
     public static final String CONSUMER_OFFSETS = "__consumer_offsets";
     public static final String TRANSACTION_STATE = "__transaction_state";
-    private static final Set<String> NAMES = Set.of(CONSUMER_OFFSETS, TRANSACTION_STATE);
+    /** The share coordinator's state (KIP-932). */
+    public static final String SHARE_GROUP_STATE = "__share_group_state";
+    private static final Set<String> NAMES = Set.of(CONSUMER_OFFSETS, TRANSACTION_STATE, SHARE_GROUP_STATE);
 
     private InternalTopics() {
     }

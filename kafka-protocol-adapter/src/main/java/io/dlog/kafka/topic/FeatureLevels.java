@@ -8,13 +8,15 @@ import java.util.TreeMap;
  * Kafka's feature flags as DLog serves them (KIP-584): the features this node supports, and the levels
  * finalized for the cluster. A level set through UpdateFeatures lives in the metadata image; a feature
  * never set there is at the level the node's configuration gives it ({@code transaction.version}, so a
- * cluster formed before UpdateFeatures keeps its configured behaviour). Stateless; reads the image only.
+ * cluster formed before UpdateFeatures keeps its configured behaviour) or at its default ({@code share.version} 1). Stateless; reads the image only.
  */
 public final class FeatureLevels {
     /** Kafka's feature name for the transaction protocol version (KIP-890). */
     public static final String TRANSACTION_VERSION = "transaction.version";
+    /** Kafka's feature name for share groups (KIP-932): level 1 enables them. */
+    public static final String SHARE_VERSION = "share.version";
     /** Features this node can run, each from level 0 to the level here. */
-    public static final Map<String, Short> SUPPORTED = Map.of(TRANSACTION_VERSION, (short) 2);
+    public static final Map<String, Short> SUPPORTED = Map.of(TRANSACTION_VERSION, (short) 2, SHARE_VERSION, (short) 1);
 
     private FeatureLevels() {
     }
@@ -23,12 +25,19 @@ public final class FeatureLevels {
     public static Map<String, Short> levels(MetadataImage image, short configuredTransactionVersion) {
         Map<String, Short> levels = new TreeMap<>();
         levels.put(TRANSACTION_VERSION, configuredTransactionVersion);
+        // Share groups are on unless disabled (kafka-features disable --feature share.version), as on Kafka 4.2+.
+        levels.put(SHARE_VERSION, (short) 1);
         image.features().forEach((name, level) -> {
             if (SUPPORTED.containsKey(name)) {
                 levels.put(name, level);
             }
         });
         return levels;
+    }
+
+    /** The share version the cluster runs now (0: share group requests get UNSUPPORTED_VERSION). */
+    public static short shareVersion(MetadataImage image) {
+        return image.feature(SHARE_VERSION).orElse((short) 1);
     }
 
     /** The transaction version the cluster runs now. */

@@ -13,12 +13,13 @@ import java.util.concurrent.TimeUnit;
  * append that moves a partition's high watermark wakes the fetches watching it; the timer answers
  * with whatever there is when max.wait.ms runs out. No thread is parked on a waiting fetch.
  *
- * <p>Thread-safe. Re-checks run on the scheduler's thread, never on the appender's.
+ * <p>Thread-safe. Re-checks run on the scheduler's thread, never on the appender's. Share fetches (KIP-932)
+ * park here too: records released by other members wake them as appends do.
  */
 public final class FetchPurgatory {
 
     /** A fetch that can be retried and must be answered exactly once. */
-    interface Waiter {
+    public interface Waiter {
         /** Re-reads; answers and returns true if there is now enough (or an error). */
         boolean tryComplete();
 
@@ -34,7 +35,7 @@ public final class FetchPurgatory {
     }
 
     /** Parks the waiter until data arrives on one of the partitions or the timeout passes. */
-    ScheduledFuture<?> watch(Waiter waiter, Collection<TopicPartition> partitions, long timeoutMs) {
+    public ScheduledFuture<?> watch(Waiter waiter, Collection<TopicPartition> partitions, long timeoutMs) {
         for (TopicPartition tp : partitions) {
             // The add happens inside the map's atomic compute: added after computeIfAbsent returned, it
             // could land in a set that a concurrent unwatch had just emptied and dropped from the map,
@@ -51,7 +52,7 @@ public final class FetchPurgatory {
         return timer;
     }
 
-    void unwatch(Waiter waiter, Collection<TopicPartition> partitions) {
+    public void unwatch(Waiter waiter, Collection<TopicPartition> partitions) {
         for (TopicPartition tp : partitions) {
             watchers.computeIfPresent(tp, (key, set) -> {
                 set.remove(waiter);

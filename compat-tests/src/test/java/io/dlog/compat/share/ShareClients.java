@@ -1,0 +1,110 @@
+package io.dlog.compat.share;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Kafka 4.3.1 share consumers, producers and admin calls shared by the share group tests. */
+final class ShareClients {
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    private ShareClients() {
+    }
+
+    static KafkaShareConsumer<String, String> shareConsumer(String bootstrap, String groupId, Map<String, Object> overrides) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.putAll(overrides);
+        return new KafkaShareConsumer<>(props);
+    }
+
+    /** Produces keys {@code prefix-0 .. prefix-(count-1)} round robin over the partitions; waits for every ack. */
+    static List<String> produce(String bootstrap, String topic, int partitions, String prefix, int count) throws Exception {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        List<String> keys = new ArrayList<>();
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String key = prefix + "-" + i;
+                keys.add(key);
+                sent.add(producer.send(new ProducerRecord<>(topic, i % partitions, key, "v" + i)));
+            }
+            for (java.util.concurrent.Future<?> f : sent) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        }
+        return keys;
+    }
+
+    /** The group's share-partition offsets (DescribeShareGroupOffsets), empty for partitions never initialized. */
+    static Map<TopicPartition, SharePartitionOffsetInfo> offsets(Admin admin, String groupId) throws Exception {
+        Map<TopicPartition, SharePartitionOffsetInfo> all = admin.listShareGroupOffsets(Map.of(groupId,
+                new ListShareGroupOffsetsSpec())).partitionsToOffsetInfo(groupId).get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, SharePartitionOffsetInfo> initialized = new HashMap<>();
+        all.forEach((tp, info) -> {
+            if (info != null && info.startOffset() >= 0) {
+                initialized.put(tp, info);
+            }
+        });
+        return initialized;
+    }
+
+    /** Waits until {@code done}, failing after {@link #WAIT}. */
+    static void until(BooleanSupplier done) {
+        pollUntil(done, List.of());
+    }
+
+    /**
+     * Polls the consumers (records acknowledged implicitly by the next poll) until {@code done} or the wait
+     * runs out; returns what they received.
+     */
+    static List<ConsumerRecord<String, String>> pollUntil(BooleanSupplier done, List<KafkaShareConsumer<String, String>> consumers) {
+        List<ConsumerRecord<String, String>> received = new ArrayList<>();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!done.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("timed out polling share consumers").isLessThan(deadline);
+            for (KafkaShareConsumer<String, String> c : consumers) {
+                c.poll(Duration.ofMillis(100)).forEach(received::add);
+            }
+        }
+        return received;
+    }
+
+    /** Polls until the group's share-partitions of {@code topic} are initialized (their start offsets fixed). */
+    static void awaitInitialized(Admin admin, String groupId, String topic, int partitions,
+                                 List<KafkaShareConsumer<String, String>> consumers) {
+        List<ConsumerRecord<String, String>> early = pollUntil(() -> {
+            try {
+                return offsets(admin, groupId).keySet().stream().filter(tp -> tp.topic().equals(topic)).count() == partitions;
+            } catch (Exception e) {
+                return false;
+            }
+        }, consumers);
+        assertThat(early).as("records before anything was produced").isEmpty();
+    }
+}

@@ -1,0 +1,365 @@
+package io.dlog.kafka.share;
+
+import io.dlog.kafka.handlers.LeaderEpochs;
+import io.dlog.kafka.topic.TopicService;
+import io.dlog.log.AbortedTransaction;
+import io.dlog.log.CommittedRead;
+import io.dlog.log.FetchSlice;
+import io.dlog.log.OffsetOutOfRangeException;
+import io.dlog.log.PartitionLog;
+import io.dlog.log.TopicPartition;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The share-partition leader's half (KIP-932): the {@link SharePartition}s of the topic partitions this node
+ * leads, created on first fetch from the persisted state (or from {@code share.auto.offset.reset}), the
+ * acquisition of records read from the log, acknowledgements, and the acquisition-lock timer. Every change of
+ * delivery state that must survive a restart (acknowledgements, releases, expired locks) is written to the
+ * {@link ShareStateStore} before the acknowledgement is answered.
+ *
+ * <p>Thread-safety: thread-safe. The map is concurrent; each share-partition guards itself; reads of the log
+ * happen outside any lock; the lock sweep runs on the broker's scheduler.
+ */
+final class SharePartitionManager {
+    private static final Logger LOG = LoggerFactory.getLogger(SharePartitionManager.class);
+
+    /** A group's effective settings (group configs over the broker's defaults). */
+    record GroupSettings(int lockDurationMs, int deliveryCountLimit, int maxRecordLocks, String autoOffsetReset,
+                         boolean readCommitted) {
+    }
+
+    /** What one partition's acquisition produced: the batches to send and the ranges acquired. */
+    record Fetched(Errors error, MemoryRecords records, List<SharePartition.Acquired> acquired) {
+        static Fetched error(Errors error) {
+            return new Fetched(error, MemoryRecords.EMPTY, List.of());
+        }
+
+        int count() {
+            int n = 0;
+            for (SharePartition.Acquired a : acquired) {
+                n += (int) (a.lastOffset() - a.firstOffset() + 1);
+            }
+            return n;
+        }
+    }
+
+    /** One acknowledgement batch of a request. */
+    record Ack(long firstOffset, long lastOffset, List<Byte> types) {
+    }
+
+    private final TopicService topics;
+    private final Clock clock;
+    private final ShareStateStore store;
+    private final Function<String, GroupSettings> settings;
+    /** Told of a partition whose records became available again (wakes parked fetches). */
+    private final Consumer<TopicPartition> onAvailable;
+    private final Map<SharePartitionKey, SharePartition> partitions = new ConcurrentHashMap<>();
+
+    SharePartitionManager(TopicService topics, Clock clock, ShareStateStore store, Function<String, GroupSettings> settings,
+                          Consumer<TopicPartition> onAvailable) {
+        this.topics = topics;
+        this.clock = clock;
+        this.store = store;
+        this.settings = settings;
+        this.onAvailable = onAvailable;
+    }
+
+    GroupSettings settings(String groupId) {
+        return settings.apply(groupId);
+    }
+
+    /** The share-partition, loaded or initialized; empty with the error when it cannot be served now. */
+    private Optional<SharePartition> partition(SharePartitionKey key, PartitionLog log, Errors[] error) {
+        SharePartition existing = partitions.get(key);
+        if (existing != null) {
+            return Optional.of(existing);
+        }
+        ShareStateStore.Read read = store.read(key);
+        if (read.error() != Errors.NONE) {
+            error[0] = read.error();
+            return Optional.empty();
+        }
+        SharePartition created;
+        boolean fresh = read.state() == null;
+        if (fresh) {
+            long start = initialOffset(settings(key.groupId()).autoOffsetReset(), log);
+            created = new SharePartition(key, start, 0, List.of());
+        } else {
+            created = new SharePartition(key, read.state().startOffset(), read.state().stateEpoch(), read.state().batches());
+        }
+        SharePartition raced = partitions.putIfAbsent(key, created);
+        if (raced != null) {
+            return Optional.of(raced);
+        }
+        if (fresh) {
+            persist(created, log).whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    LOG.warn("Writing the initial state of {} failed", key, failure);
+                }
+            });
+        }
+        return Optional.of(created);
+    }
+
+    /** share.auto.offset.reset: latest (the high watermark), earliest (the log start), by_duration:&lt;ISO-8601&gt;. */
+    private long initialOffset(String reset, PartitionLog log) {
+        if ("earliest".equals(reset)) {
+            return log.logStartOffset();
+        }
+        if (reset != null && reset.startsWith("by_duration:")) {
+            try {
+                long since = clock.millis() - java.time.Duration.parse(reset.substring("by_duration:".length())).toMillis();
+                return log.lookupTimestamp(since).map(found -> firstAtOrAfter(found, since)).orElse(log.highWatermark());
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("share.auto.offset.reset {} could not be applied; starting at the latest offset", reset, e);
+            }
+        }
+        return log.highWatermark();
+    }
+
+    /** The first record of the batch written at or after {@code timestamp} (the batch's end if none). */
+    private static long firstAtOrAfter(io.dlog.log.TimestampLookup found, long timestamp) {
+        for (RecordBatch batch : MemoryRecords.readableRecords(found.batch().duplicate()).batches()) {
+            for (org.apache.kafka.common.record.internal.Record record : batch) {
+                if (record.timestamp() >= timestamp) {
+                    return record.offset();
+                }
+            }
+        }
+        return found.lastOffset() + 1;
+    }
+
+    /**
+     * Acquires records of one partition for {@code member}: reads from the first available record (or the end
+     * of the in-flight window), at most {@code maxBytes} (at least one batch), and acquires up to
+     * {@code maxRecords} ({@code strict}: exactly at most, else whole batches).
+     */
+    Fetched fetch(String member, SharePartitionKey key, String topic, int maxBytes, int maxRecords, boolean strict) {
+        Optional<PartitionLog> found = topics.partition(topic, key.partition());
+        if (found.isEmpty()) {
+            return Fetched.error(topics.notServedError(topic, key.partition()));
+        }
+        PartitionLog log = found.get();
+        Errors[] error = {Errors.NONE};
+        Optional<SharePartition> sp = partition(key, log, error);
+        if (sp.isEmpty()) {
+            // The state is loading: nothing to hand out yet (the fetch waits); held elsewhere: refused.
+            return error[0] == Errors.COORDINATOR_LOAD_IN_PROGRESS ? Fetched.error(Errors.NONE) : Fetched.error(error[0]);
+        }
+        GroupSettings s = settings(key.groupId());
+        SharePartition partition = sp.get();
+        partition.onLogStart(log.logStartOffset());
+        long maxOffset = s.readCommitted() ? log.lastStableOffset() : log.highWatermark();
+        long from = partition.nextReadOffset(maxOffset, s.maxRecordLocks());
+        if (from < 0 || maxRecords <= 0) {
+            return Fetched.error(Errors.NONE);
+        }
+        ByteBuffer bytes;
+        List<AbortedTransaction> aborted = List.of();
+        try {
+            FetchSlice slice;
+            if (s.readCommitted()) {
+                CommittedRead read = log.readCommitted(from, maxBytes, true);
+                slice = read.slice();
+                aborted = read.aborted();
+            } else {
+                slice = log.read(from, maxBytes, maxOffset, true);
+            }
+            bytes = readFully(slice);
+        } catch (OffsetOutOfRangeException e) {
+            partition.onLogStart(log.logStartOffset());
+            return Fetched.error(Errors.NONE);
+        } catch (IOException e) {
+            return Fetched.error(Errors.KAFKA_STORAGE_ERROR);
+        }
+        List<RecordBatch> batches = new ArrayList<>();
+        List<SharePartition.BatchRange> ranges = new ArrayList<>();
+        java.util.Set<Long> abortedBatches = new java.util.HashSet<>();
+        for (RecordBatch batch : MemoryRecords.readableRecords(bytes).batches()) {
+            batches.add(batch);
+            ranges.add(new SharePartition.BatchRange(batch.baseOffset(), batch.lastOffset(), batch.isControlBatch()));
+            if (isAborted(batch, aborted)) {
+                abortedBatches.add(batch.baseOffset());
+            }
+        }
+        List<SharePartition.Acquired> acquired = partition.acquire(member, ranges,
+                range -> abortedBatches.contains(range.baseOffset()), maxOffset,
+                maxRecords, strict, s.maxRecordLocks(), clock.millis(), s.lockDurationMs(), s.deliveryCountLimit());
+        return new Fetched(Errors.NONE, overlapping(batches, acquired), acquired);
+    }
+
+    /** A transactional batch inside an aborted transaction of its producer (read_committed skips it). */
+    private static boolean isAborted(RecordBatch batch, List<AbortedTransaction> aborted) {
+        if (!batch.isTransactional() || batch.isControlBatch()) {
+            return false;
+        }
+        for (AbortedTransaction txn : aborted) {
+            if (txn.producerId() == batch.producerId() && batch.baseOffset() >= txn.firstOffset()
+                    && batch.lastOffset() <= txn.lastOffset()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static MemoryRecords overlapping(List<RecordBatch> batches, List<SharePartition.Acquired> acquired) {
+        if (acquired.isEmpty()) {
+            return MemoryRecords.EMPTY;
+        }
+        List<RecordBatch> sent = new ArrayList<>();
+        int size = 0;
+        for (RecordBatch batch : batches) {
+            for (SharePartition.Acquired a : acquired) {
+                if (a.firstOffset() <= batch.lastOffset() && a.lastOffset() >= batch.baseOffset()) {
+                    sent.add(batch);
+                    size += batch.sizeInBytes();
+                    break;
+                }
+            }
+        }
+        ByteBuffer out = ByteBuffer.allocate(size);
+        for (RecordBatch batch : sent) {
+            batch.writeTo(out);
+        }
+        out.flip();
+        return MemoryRecords.readableRecords(out);
+    }
+
+    private static ByteBuffer readFully(FetchSlice slice) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(slice.length());
+        long position = slice.position();
+        while (buffer.hasRemaining()) {
+            int read = slice.channel().read(buffer, position);
+            if (read < 0) {
+                throw new IOException("unexpected end of segment");
+            }
+            position += read;
+        }
+        buffer.flip();
+        return buffer;
+    }
+
+    /**
+     * Applies a member's acknowledgement batches to one partition and writes the new state; the future
+     * completes with the partition's error once the state is durable.
+     */
+    CompletableFuture<Errors> acknowledge(String member, SharePartitionKey key, String topic, List<Ack> acks) {
+        Optional<PartitionLog> log = topics.partition(topic, key.partition());
+        if (log.isEmpty()) {
+            return CompletableFuture.completedFuture(topics.notServedError(topic, key.partition()));
+        }
+        SharePartition partition = partitions.get(key);
+        if (partition == null) {
+            return CompletableFuture.completedFuture(Errors.INVALID_RECORD_STATE);
+        }
+        GroupSettings s = settings(key.groupId());
+        Errors result = Errors.NONE;
+        long now = clock.millis();
+        for (Ack ack : acks) {
+            Errors e = partition.acknowledge(member, ack.firstOffset(), ack.lastOffset(), ack.types(), now,
+                    s.lockDurationMs(), s.deliveryCountLimit());
+            if (e != Errors.NONE && result == Errors.NONE) {
+                result = e;
+            }
+        }
+        Errors outcome = result;
+        onAvailable.accept(new TopicPartition(topic, key.partition()));
+        return persist(partition, log.get()).handle((ok, failure) -> failure == null ? outcome : errorOf(failure));
+    }
+
+    private static Errors errorOf(Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        Errors e = Errors.forException(cause);
+        return e == Errors.UNKNOWN_SERVER_ERROR ? Errors.COORDINATOR_NOT_AVAILABLE : e;
+    }
+
+    private CompletableFuture<Void> persist(SharePartition partition, PartitionLog log) {
+        synchronized (partition) { // one key's snapshots reach the store in the order they were taken
+            return store.write(partition.key(), partition.stateEpoch(), LeaderEpochs.current(log), partition.startOffset(),
+                    partition.stateBatches());
+        }
+    }
+
+    /** Releases what a member holds (it left, was fenced, or closed its share session). */
+    void releaseMember(String groupId, String memberId) {
+        for (SharePartition partition : partitions.values()) {
+            if (partition.key().groupId().equals(groupId)) {
+                GroupSettings s = settings(groupId);
+                if (partition.releaseMember(memberId, s.deliveryCountLimit())) {
+                    changed(partition);
+                }
+            }
+        }
+    }
+
+    /** Releases the records whose acquisition lock has run out. Runs on the scheduler. */
+    void expireLocks() {
+        long now = clock.millis();
+        for (SharePartition partition : partitions.values()) {
+            if (partition.expireLocks(now, settings(partition.key().groupId()).deliveryCountLimit())) {
+                changed(partition);
+            }
+        }
+    }
+
+    private void changed(SharePartition partition) {
+        String topic = topicName(partition.key().topicId());
+        if (topic == null) {
+            partitions.remove(partition.key());
+            return;
+        }
+        topics.partition(topic, partition.key().partition()).ifPresentOrElse(log -> persist(partition, log)
+                .whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        LOG.debug("Writing the state of {} failed", partition.key(), failure);
+                    }
+                }), () -> partitions.remove(partition.key())); // leadership moved: the new leader reloads it
+        onAvailable.accept(new TopicPartition(topic, partition.key().partition()));
+    }
+
+    private String topicName(UUID topicId) {
+        return topics.image().topic(topicId).map(io.dlog.log.metadata.TopicImage::name).orElse(null);
+    }
+
+    /** The share-partitions of a group this node has in memory. */
+    List<SharePartition> groupPartitions(String groupId) {
+        return partitions.values().stream().filter(p -> p.key().groupId().equals(groupId)).toList();
+    }
+
+    /** Whether a member of the group holds records here (then its offsets may not be altered). */
+    boolean anyAcquired(String groupId) {
+        return groupPartitions(groupId).stream().anyMatch(SharePartition::anyAcquired);
+    }
+
+    /** Forgets the in-memory state of a share-partition: the next fetch reads the persisted state again. */
+    void forget(SharePartitionKey key) {
+        partitions.remove(key);
+    }
+
+    /** Drops share-partitions this node no longer leads (their new leader loads them from the store). */
+    void dropUnled() {
+        for (SharePartitionKey key : partitions.keySet()) {
+            String topic = topicName(key.topicId());
+            if (topic == null || topics.partition(topic, key.partition()).isEmpty()) {
+                partitions.remove(key);
+            }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package io.dlog.kafka.share;
+
+import io.dlog.kafka.coordinator.InternalTopicLog;
+import io.dlog.kafka.handlers.InternalTopics;
+import io.dlog.kafka.topic.TopicService;
+import io.dlog.log.PartitionLog;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The share coordinator's half (KIP-932): each share-partition's persisted state, kept in
+ * {@code __share_group_state} at the partition {@code abs(hash("group:topicId:partition")) % partitions}
+ * (Kafka's placement), served by the leader of that partition. Its loader thread creates the topic on first
+ * use (or adopts it at start when it exists), then follows leadership: every 250 ms it replays the
+ * partitions this node has come to lead and forgets those it lost.
+ *
+ * <p>Thread-safety: this object's monitor guards the maps; methods do in-memory work under it and hand writes
+ * to the log (appends never block; they are issued under the monitor so one key's snapshots reach the log in
+ * the order they were taken). Replays run on the loader thread, outside the monitor.
+ */
+final class ShareStateStore {
+    private static final Logger LOG = LoggerFactory.getLogger(ShareStateStore.class);
+    private static final long LEADERSHIP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+    /** A read's outcome: the state (null when none was ever written) or why this node cannot answer. */
+    record Read(Errors error, ShareStateRecords.ShareState state) {
+    }
+
+    private final TopicService topics;
+    private final Clock clock;
+    private final ShareConfig config;
+    private final BooleanSupplier stopped;
+    private volatile int partitions = -1;
+    private volatile boolean wanted;
+    private volatile Thread loader;
+    private final Map<Integer, Map<SharePartitionKey, ShareStateRecords.ShareState>> loaded = new HashMap<>();
+
+    private ShareStateStore(TopicService topics, Clock clock, ShareConfig config, BooleanSupplier stopped) {
+        this.topics = topics;
+        this.clock = clock;
+        this.config = config;
+        this.stopped = stopped;
+    }
+
+    /** Starts the loader thread; the topic is created when a share group first needs it. */
+    static ShareStateStore start(TopicService topics, Clock clock, ShareConfig config, BooleanSupplier stopped) {
+        ShareStateStore store = new ShareStateStore(topics, clock, config, stopped);
+        Thread t = new Thread(store::run, "dlog-share-state-loader");
+        t.setDaemon(true);
+        store.loader = t;
+        t.start();
+        return store;
+    }
+
+    private void run() {
+        try {
+            while (!stopped.getAsBoolean() && !wanted && !topicExists()) {
+                LockSupport.parkNanos(LEADERSHIP_CHECK_NANOS);
+            }
+            if (stopped.getAsBoolean()) {
+                return;
+            }
+            partitions = InternalTopicLog.open(topics, InternalTopics.SHARE_GROUP_STATE, config.statePartitions(),
+                    config.stateReplicationFactor(), Map.of("segment.bytes", Integer.toString(100 * 1024 * 1024)), stopped);
+            while (!stopped.getAsBoolean()) {
+                followLeadership();
+                LockSupport.parkNanos(LEADERSHIP_CHECK_NANOS);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (stopped.getAsBoolean()) {
+                LOG.debug("Broker stopped while the share state loaded", e);
+            } else {
+                LOG.error("Loading {} failed; share groups will be refused", InternalTopics.SHARE_GROUP_STATE, e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean topicExists() {
+        return topics.isCaughtUp() && topics.image().topic(InternalTopics.SHARE_GROUP_STATE).isPresent();
+    }
+
+    private void followLeadership() throws IOException {
+        for (int p = 0; p < partitions; p++) {
+            Optional<PartitionLog> log = topics.partition(InternalTopics.SHARE_GROUP_STATE, p);
+            boolean served;
+            synchronized (this) {
+                served = loaded.containsKey(p);
+            }
+            if (log.isPresent() && !served) {
+                Map<SharePartitionKey, ShareStateRecords.ShareState> states = replay(log.get());
+                synchronized (this) {
+                    loaded.put(p, states);
+                }
+            } else if (log.isEmpty() && served) {
+                LOG.info("No longer the leader of {}-{}: its share-partitions move", InternalTopics.SHARE_GROUP_STATE, p);
+                synchronized (this) {
+                    loaded.remove(p);
+                }
+            }
+        }
+    }
+
+    private static Map<SharePartitionKey, ShareStateRecords.ShareState> replay(PartitionLog log) throws IOException {
+        Map<SharePartitionKey, ShareStateRecords.ShareState> states = new HashMap<>();
+        InternalTopicLog.replay(log, (batch, record) -> {
+            ShareStateRecords.Key key = ShareStateRecords.readKey(record.key());
+            if (key == null) {
+                return;
+            }
+            if (!record.hasValue()) {
+                if (key.type() == ShareStateRecords.SNAPSHOT) {
+                    states.remove(key.partition());
+                }
+                return;
+            }
+            if (key.type() == ShareStateRecords.SNAPSHOT) {
+                states.put(key.partition(), ShareStateRecords.readSnapshot(record.value()));
+            } else {
+                ShareStateRecords.ShareState previous = states.get(key.partition());
+                if (previous != null) {
+                    states.put(key.partition(), ShareStateRecords.applyUpdate(previous, record.value()));
+                }
+            }
+        });
+        return states;
+    }
+
+    /** Wakes the loader: the topic is needed now. */
+    private void want() {
+        if (!wanted) {
+            wanted = true;
+            Thread t = loader;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+    }
+
+    int partitionFor(SharePartitionKey key) {
+        int h = key.coordinatorKey().hashCode();
+        return (h == Integer.MIN_VALUE ? 0 : Math.abs(h)) % partitions;
+    }
+
+    /** Why the state of {@code key} cannot be read or written here now; NONE when it can. */
+    private Errors availability(SharePartitionKey key) {
+        if (partitions < 0) {
+            want();
+            return Errors.COORDINATOR_LOAD_IN_PROGRESS;
+        }
+        int p = partitionFor(key);
+        if (loaded.containsKey(p)) {
+            return Errors.NONE;
+        }
+        return topics.partition(InternalTopics.SHARE_GROUP_STATE, p).isPresent() ? Errors.COORDINATOR_LOAD_IN_PROGRESS
+                : Errors.NOT_COORDINATOR;
+    }
+
+    synchronized Read read(SharePartitionKey key) {
+        Errors error = availability(key);
+        return error != Errors.NONE ? new Read(error, null) : new Read(Errors.NONE, loaded.get(partitionFor(key)).get(key));
+    }
+
+    /**
+     * Writes one share-partition's whole state (a ShareSnapshot record); completes once it is durable and
+     * committed. Fails with the error when this node does not hold the state now.
+     */
+    synchronized CompletableFuture<Void> write(SharePartitionKey key, int stateEpoch, int leaderEpoch, long startOffset,
+                                              List<SharePartition.StateBatch> batches) {
+        Errors error = availability(key);
+        if (error != Errors.NONE) {
+            return CompletableFuture.failedFuture(error.exception());
+        }
+        int p = partitionFor(key);
+        Map<SharePartitionKey, ShareStateRecords.ShareState> states = loaded.get(p);
+        ShareStateRecords.ShareState previous = states.get(key);
+        long now = clock.millis();
+        ShareStateRecords.ShareState next = new ShareStateRecords.ShareState(
+                previous == null ? 0 : previous.snapshotEpoch() + 1, stateEpoch, leaderEpoch, startOffset,
+                previous == null ? now : previous.createTimestamp(), List.copyOf(batches));
+        states.put(key, next);
+        return InternalTopicLog.appendOrFail(topics, InternalTopics.SHARE_GROUP_STATE, p, now, List.of(
+                new InternalTopicLog.KeyValue(ShareStateRecords.snapshotKey(key), ShareStateRecords.snapshotValue(next, now))));
+    }
+
+    /** Deletes the state of the share-partitions (a tombstone each); completes once durable. */
+    synchronized CompletableFuture<Void> delete(Set<SharePartitionKey> keys) {
+        CompletableFuture<?>[] writes = new CompletableFuture<?>[keys.size()];
+        int i = 0;
+        for (SharePartitionKey key : keys) {
+            Errors error = availability(key);
+            if (error != Errors.NONE) {
+                return CompletableFuture.failedFuture(error.exception());
+            }
+            int p = partitionFor(key);
+            loaded.get(p).remove(key);
+            writes[i++] = InternalTopicLog.appendOrFail(topics, InternalTopics.SHARE_GROUP_STATE, p, clock.millis(),
+                    List.of(new InternalTopicLog.KeyValue(ShareStateRecords.snapshotKey(key), null)));
+        }
+        return CompletableFuture.allOf(writes);
+    }
+
+    /** The share-partitions of a group whose state this node holds. */
+    synchronized Map<SharePartitionKey, ShareStateRecords.ShareState> groupStates(String groupId) {
+        Map<SharePartitionKey, ShareStateRecords.ShareState> result = new HashMap<>();
+        for (Map<SharePartitionKey, ShareStateRecords.ShareState> states : loaded.values()) {
+            states.forEach((k, v) -> {
+                if (k.groupId().equals(groupId)) {
+                    result.put(k, v);
+                }
+            });
+        }
+        return result;
+    }
+
+    /** The groups with state on this node (share groups that exist though no member is connected). */
+    synchronized Set<String> groupIds() {
+        Set<String> ids = new HashSet<>();
+        loaded.values().forEach(states -> states.keySet().forEach(k -> ids.add(k.groupId())));
+        return ids;
+    }
+
+    /** Whether every partition this node leads is loaded (admin reads then see everything held here). */
+    synchronized boolean isReady() {
+        if (partitions < 0) {
+            return !topicExists(); // no topic: no share group has state yet
+        }
+        for (int p = 0; p < partitions; p++) {
+            if (!loaded.containsKey(p) && topics.partition(InternalTopics.SHARE_GROUP_STATE, p).isPresent()) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

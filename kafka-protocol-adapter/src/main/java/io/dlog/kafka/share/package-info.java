@@ -1,0 +1,16 @@
+/**
+ * Share groups (KIP-932, queues for Kafka): membership and assignment ({@link io.dlog.kafka.share.ShareGroupCoordinator}),
+ * the share-partition leader's delivery state ({@link io.dlog.kafka.share.SharePartition},
+ * {@link io.dlog.kafka.share.SharePartitionManager}), share sessions, ShareFetch and ShareAcknowledge, the share
+ * coordinator's persisted state in {@code __share_group_state} ({@link io.dlog.kafka.share.ShareStateStore}, Kafka's
+ * record schemas) and the share group admin APIs.
+ *
+ * <p>Concurrency contract: request handlers run on Netty event loops and do in-memory work only: each
+ * share-partition guards its state with its own monitor (held for in-memory work, never across I/O; its log is
+ * read before the monitor is taken), the group coordinator and the state store each with theirs (lock order:
+ * share-partition, then store). State writes are appends, which never block; answers that need them durable
+ * complete from the log's writer. Timers (acquisition locks, member sessions) run on the broker's scheduler;
+ * the state store's loader thread replays {@code __share_group_state} partitions as this node comes to lead them.
+ * A fetch that acquires nothing waits in the fetch purgatory, never on a thread.
+ */
+package io.dlog.kafka.share;
