@@ -121,6 +121,13 @@ public final class DLogBroker implements AutoCloseable {
         for (BrokerConfig.Listener listener : config.clientListeners()) {
             checkListenerFree(listener);
         }
+        if (!config.controllerQuorumVoters().isEmpty() && !config.isBrokerOnly()) {
+            // The metadata group's server binds it only after the logs are open; a taken port should fail first.
+            Optional<BrokerConfig.Listener> controller = config.controllerListener();
+            if (controller.isPresent()) {
+                checkListenerFree(controller.get());
+            }
+        }
         // TLS stores and SASL settings are loaded now: a wrong path or password fails the start at once.
         java.util.concurrent.atomic.AtomicReference<TopicService> topicsHolder = new java.util.concurrent.atomic.AtomicReference<>();
         List<KafkaServer.Settings> listeners = KafkaServer.Settings.allOf(config, new io.dlog.kafka.security.ImageScramCredentials(
@@ -196,7 +203,8 @@ public final class DLogBroker implements AutoCloseable {
             probe.setReuseAddress(true);
             probe.bind(address);
         } catch (java.net.BindException e) {
-            throw new IOException("cannot listen on " + address + ": address already in use", e);
+            String where = (listener.host().isEmpty() ? "*" : listener.host()) + ":" + listener.port();
+            throw new IOException("cannot listen on " + where + " (listener " + listener.name() + "): address already in use", e);
         }
     }
 

@@ -133,22 +133,87 @@ class ContainerFilesTest {
     @Test
     void shouldBuildAnImageThatStartsFromItsDefaultConfig() throws IOException {
         // Given
-        String dockerfile = Files.readString(root.resolve("Dockerfile"), StandardCharsets.UTF_8);
+        String dockerfile = dockerfile();
         Properties single = new Properties();
         try (Reader reader = Files.newBufferedReader(root.resolve("docker/server.properties"), StandardCharsets.UTF_8)) {
             single.load(reader);
         }
 
-        // Then: multi-stage, the jar the broker module builds, the config every service replaces
+        // Then: multi-stage, the jar the broker module builds, the config every service replaces, a non-root user,
+        // the data volume, and the KAFKA_* variables read on top of the file
         assertThat(dockerfile).contains("FROM maven:3-eclipse-temurin-17 AS build").contains("FROM eclipse-temurin:17-jre")
                 .contains("COPY --from=build /src/broker/target/dlog.jar /opt/dlog/dlog.jar")
                 .contains("COPY docker/server.properties " + CONFIG_PATH)
-                .contains("CMD [\"start\", \"--config\", \"" + CONFIG_PATH + "\"]");
+                .contains("COPY --chmod=755 docker/dlog /usr/local/bin/dlog")
+                .contains("USER dlog").contains("VOLUME /var/lib/dlog");
+        assertThat(instruction(dockerfile, "CMD")).containsExactly("start", "--config", CONFIG_PATH, "--env-config");
+        assertThat(instruction(dockerfile, "ENTRYPOINT")).containsExactly("dlog");
         assertThat(Files.readString(root.resolve("broker/pom.xml"), StandardCharsets.UTF_8))
                 .contains("<finalName>dlog</finalName>");
         BrokerConfig config = BrokerConfig.parse(asMap(single));
         assertThat(config.listener().port()).isEqualTo(9092);
         assertThat(config.dataDir()).isEqualTo(Path.of("/var/lib/dlog/data"));
+    }
+
+    @Test
+    void shouldRunCommandsTheCliAccepts() {
+        // Given
+        String dockerfile = dockerfile();
+        List<String> health = instruction(dockerfile, "HEALTHCHECK");
+
+        // Then: the default command and the health check parse as dlog arguments (options that exist, values that fit)
+        io.dlog.broker.cli.DLogCli.commandLine().parseArgs(instruction(dockerfile, "CMD").toArray(String[]::new));
+        assertThat(health.subList(0, 3)).containsExactly("env", "JAVA_OPTS=-Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1", "dlog");
+        assertThat(health).contains("--health", "--env-config").containsSequence("--config", CONFIG_PATH);
+        io.dlog.broker.cli.DLogCli.commandLine().parseArgs(health.subList(3, health.size()).toArray(String[]::new));
+    }
+
+    @Test
+    void shouldPassArgumentsAndJavaOptsThroughTheWrapperScript() throws Exception {
+        // Given: a java that prints its arguments, one a line
+        Path bin = Files.createTempDirectory("fake-java");
+        try {
+            Path java = bin.resolve("java");
+            Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done\n");
+            assertThat(java.toFile().setExecutable(true)).isTrue();
+            ProcessBuilder builder = new ProcessBuilder("sh", root.resolve("docker/dlog").toString(), "start", "-o", "a=b c");
+            builder.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+            builder.environment().put("JAVA_OPTS", "-Xmx1g  -XX:+UseG1GC");
+
+            // When
+            Process wrapper = builder.redirectErrorStream(true).start();
+            String output = new String(wrapper.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+            // Then: JAVA_OPTS split into options, the CLI's arguments kept whole
+            assertThat(wrapper.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(output.lines().toList()).containsExactly("-Xmx1g", "-XX:+UseG1GC", "-jar", "/opt/dlog/dlog.jar",
+                    "start", "-o", "a=b c");
+        } finally {
+            try (var files = Files.walk(bin)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    private static String dockerfile() {
+        try {
+            return Files.readString(root.resolve("Dockerfile"), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The JSON array of an exec-form instruction (CMD, ENTRYPOINT, HEALTHCHECK ... CMD), lines joined. */
+    private static List<String> instruction(String dockerfile, String name) {
+        String joined = dockerfile.replace("\\\n", " ");
+        Matcher matcher = Pattern.compile("(?m)^" + name + "\\b[^\\[\\n]*\\[(.*)\\]\\s*$").matcher(joined);
+        assertThat(matcher.find()).as(name + " in the Dockerfile").isTrue();
+        List<String> values = new ArrayList<>();
+        Matcher item = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(matcher.group(1));
+        while (item.find()) {
+            values.add(item.group(1));
+        }
+        return values;
     }
 
     @Test

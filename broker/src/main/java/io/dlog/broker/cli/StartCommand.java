@@ -3,17 +3,11 @@ package io.dlog.broker.cli;
 import io.dlog.broker.DLogBroker;
 import io.dlog.kafka.config.BrokerConfig;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -31,6 +25,7 @@ import picocli.CommandLine.Option;
 @Command(name = "start", mixinStandardHelpOptions = true,
         description = "Start a DLog node and serve Kafka clients until stopped (SIGTERM or Ctrl-C).")
 final class StartCommand implements Callable<Integer> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StartCommand.class);
     /** How the started line begins; {@link DevCluster} watches its nodes' output for it. */
     static final String SERVING = "DLog is serving Kafka clients on ";
     /** Every one-line error this command prints begins so. */
@@ -41,21 +36,8 @@ final class StartCommand implements Callable<Integer> {
     /** Longest a signal waits for the node(s) to close: a cluster's nodes get 30 s before SIGKILL. */
     private static final long CLOSE_WAIT_SECONDS = 60;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "A Kafka-style server.properties (listeners, advertised.listeners, log.dirs, num.partitions, log.retention.*, ...).")
-    Path configFile;
-
-    @Option(names = {"-p", "--port"}, paramLabel = "N",
-            description = "Listen on this port (replaces the port of the client listener in listeners). "
-                    + "With --cluster: node 1's port; node i listens on N+2(i-1) and its controller one above.")
-    Integer port;
-
-    @Option(names = {"-d", "--data-dir"}, paramLabel = "DIR",
-            description = "Data folder (overrides log.dirs). Default: ./dlog-data; with --cluster: ./dlog-cluster, node i's config in DIR/node-i, its data in DIR/node-i/data")
-    Path dataDir;
-
-    @Option(names = {"-o", "--override"}, paramLabel = "KEY=VALUE", description = "Set one config, as in server.properties. Repeatable.")
-    Map<String, String> overrides = new LinkedHashMap<>();
+    @CommandLine.Mixin
+    NodeConfigOptions options = new NodeConfigOptions();
 
     @Option(names = "--cluster", paramLabel = "N",
             description = "Start a local cluster of N nodes (1-" + ClusterLayout.MAX_NODES + ") on 127.0.0.1, each in its own "
@@ -94,7 +76,7 @@ final class StartCommand implements Callable<Integer> {
         }
         BrokerConfig config;
         try {
-            config = BrokerConfig.parse(collectConfig());
+            config = NodeConfigOptions.parse(options.node());
         } catch (ConfigException | IOException e) {
             return fail(2, e.getMessage());
         }
@@ -103,6 +85,10 @@ final class StartCommand implements Callable<Integer> {
             broker = DLogBroker.start(config);
         } catch (IOException | ConfigException e) {
             return fail(1, e.getMessage());
+        } catch (RuntimeException e) {
+            // A bug, not a misconfiguration: the one line says what broke; the log has the trace.
+            LOG.error("Start-up failed", e);
+            return fail(1, "start-up failed: " + e);
         }
         Thread hook = installShutdownHook();
         spec.commandLine().getOut().println(SERVING + config.advertisedListener().host()
@@ -118,6 +104,7 @@ final class StartCommand implements Callable<Integer> {
         if (clusterSize < 1 || clusterSize > ClusterLayout.MAX_NODES) {
             return fail(2, "--cluster takes 1 to " + ClusterLayout.MAX_NODES + " nodes, not " + clusterSize);
         }
+        Integer port = options.port;
         int basePort = port == null ? DEFAULT_PORT : port;
         int lastPort = basePort + 2 * clusterSize - 1;
         if (basePort < 1 || lastPort > 65535) {
@@ -125,12 +112,10 @@ final class StartCommand implements Callable<Integer> {
                     + ", a fixed range within 1-65535 (the nodes name each other's ports in controller.quorum.voters)");
         }
         ClusterLayout layout = ClusterLayout.contiguous(clusterSize, CLUSTER_HOST, basePort,
-                (dataDir == null ? DEFAULT_CLUSTER_DIR : dataDir).toAbsolutePath());
+                (options.dataDir == null ? DEFAULT_CLUSTER_DIR : options.dataDir).toAbsolutePath());
         DevCluster cluster = new DevCluster(layout, spec.commandLine().getOut(), spec.commandLine().getErr());
         try {
-            Map<String, String> base = readConfigFile();
-            base.putAll(overrides);
-            cluster.writeConfigs(base);
+            cluster.writeConfigs(options.shared().values());
         } catch (IOException e) {
             return fail(2, e.getMessage());
         }
@@ -192,32 +177,9 @@ final class StartCommand implements Callable<Integer> {
         }
     }
 
-    /** The single node's settings: the config file, then -o, then --port and --data-dir. */
+    /** The single node's settings: the config file, the environment (--env-config), -o, then --port and --data-dir. */
     Map<String, String> collectConfig() throws IOException {
-        Map<String, String> values = readConfigFile();
-        values.putAll(overrides);
-        if (port != null) {
-            values.put(BrokerConfig.LISTENERS, withClientPort(values, port));
-        }
-        if (dataDir != null) {
-            values.remove(BrokerConfig.LOG_DIR);
-            values.put(BrokerConfig.LOG_DIRS, dataDir.toString());
-        }
-        return values;
-    }
-
-    private Map<String, String> readConfigFile() throws IOException {
-        Map<String, String> values = new LinkedHashMap<>();
-        if (configFile != null) {
-            Properties props = new Properties();
-            try (Reader reader = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
-                props.load(reader);
-            } catch (NoSuchFileException e) {
-                throw new IOException("config file " + configFile + " does not exist", e);
-            }
-            props.stringPropertyNames().forEach(key -> values.put(key, props.getProperty(key).trim()));
-        }
-        return values;
+        return options.node().values();
     }
 
     /**

@@ -3,7 +3,9 @@ package io.dlog.broker.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +52,101 @@ class StartCommandTest {
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.errorLines()).singleElement().asString().contains("no.such.key");
         assertThat(tmp.resolve("data")).doesNotExist();
+    }
+
+    @Test
+    void shouldExitTwoWithOneLineSuggestingTheKeyAnUnknownOneMisspells() throws Exception {
+        // When
+        CliRun run = CliRun.completed(TIMEOUT, "--data-dir", tmp.resolve("data").toString(), "-o", "log.retention.hour=1");
+
+        // Then
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.errorLines()).containsExactly("dlog: unknown config 'log.retention.hour' (set by command line -o);"
+                + " did you mean 'log.retention.hours'?");
+    }
+
+    @Test
+    void shouldExitTwoWithOneLineOnABadValue() throws Exception {
+        // When
+        CliRun run = CliRun.completed(TIMEOUT, "--data-dir", tmp.resolve("data").toString(), "-o", "num.io.threads=0");
+
+        // Then
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.errorLines()).containsExactly("dlog: Invalid value 0 for configuration num.io.threads:"
+                + " Value must be at least 1 (set by command line -o)");
+        assertThat(run.stderr()).doesNotContain("\tat ");
+        assertThat(tmp.resolve("data")).doesNotExist();
+    }
+
+    @Test
+    void shouldExitOneWithOneLineWhenTheClientPortIsInUse() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            // When
+            CliRun run = CliRun.completed(TIMEOUT, "--data-dir", tmp.resolve("data").toString(),
+                    "-o", "listeners=PLAINTEXT://127.0.0.1:" + busy.getLocalPort());
+
+            // Then
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.errorLines()).containsExactly("dlog: cannot listen on 127.0.0.1:" + busy.getLocalPort()
+                    + " (listener PLAINTEXT): address already in use");
+        }
+    }
+
+    @Test
+    void shouldExitOneWithOneLineWhenTheControllerPortIsInUse() throws Exception {
+        // Given: a cluster node whose metadata (CONTROLLER) port is taken
+        int client = CliRun.freePort();
+        try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int controller = busy.getLocalPort();
+
+            // When
+            CliRun run = CliRun.completed(TIMEOUT, "--data-dir", tmp.resolve("data").toString(),
+                    "-o", "listeners=PLAINTEXT://127.0.0.1:" + client + ",CONTROLLER://127.0.0.1:" + controller,
+                    "-o", "controller.quorum.voters=1@127.0.0.1:" + controller + ",2@127.0.0.1:1,3@127.0.0.1:2");
+
+            // Then: at once, not after waiting for a quorum
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.errorLines()).containsExactly("dlog: cannot listen on 127.0.0.1:" + controller
+                    + " (listener CONTROLLER): address already in use");
+        }
+    }
+
+    @Test
+    void shouldExitOneWithOneLineWhenTheDataFolderBelongsToAnotherCluster() throws Exception {
+        // Given: a folder a node has used, then marked as another cluster's
+        Path data = tmp.resolve("data");
+        int port = CliRun.freePort();
+        String[] args = {"--port", Integer.toString(port), "--data-dir", data.toString(), "-o", "listeners=PLAINTEXT://127.0.0.1:9092"};
+        try (CliRun first = CliRun.start(args)) {
+            assertThat(first.awaitOutput(StartCommand.SERVING, TIMEOUT)).as(first.toString()).isTrue();
+            assertThat(first.stop(TIMEOUT)).isZero();
+        }
+        Path meta = data.resolve("meta.properties");
+        String original = Files.readAllLines(meta).stream().filter(line -> line.startsWith("cluster.id=")).findFirst().orElseThrow()
+                .substring("cluster.id=".length());
+        Files.writeString(meta, Files.readString(meta).replace("cluster.id=" + original, "cluster.id=AnotherClusterId000000w"));
+
+        // When
+        CliRun run = CliRun.completed(TIMEOUT, args);
+
+        // Then
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.errorLines()).containsExactly("dlog: data folder " + data.toAbsolutePath() + " belongs to cluster"
+                + " AnotherClusterId000000w, but the metadata quorum's cluster is " + original);
+    }
+
+    @Test
+    void shouldExitOneWithOneLineWhenTheDataFolderBelongsToAnotherNode() throws Exception {
+        // Given
+        Path data = Files.createDirectories(tmp.resolve("data"));
+        Files.writeString(data.resolve("meta.properties"), "version=1\ncluster.id=SomeClusterId000000000w\nnode.id=2\n");
+
+        // When
+        CliRun run = CliRun.completed(TIMEOUT, "--data-dir", data.toString(), "-o", "listeners=PLAINTEXT://127.0.0.1:0");
+
+        // Then
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.errorLines()).singleElement().asString().contains("belongs to node 2, not node 1");
     }
 
     @Test

@@ -348,6 +348,11 @@ public final class BrokerConfig {
         return DEF.names();
     }
 
+    /** Apache Kafka broker keys that DLog accepts in server.properties and ignores (docs/operations.md lists them). */
+    public static Set<String> ignoredKafkaKeys() {
+        return KafkaIgnoredBrokerConfigs.NAMES;
+    }
+
     /**
      * Broker keys that IncrementalAlterConfigs/AlterConfigs may change at runtime. As in Kafka
      * ({@code DynamicLogConfig.ReconfigurableConfigs}), these are the main broker synonym of each topic
