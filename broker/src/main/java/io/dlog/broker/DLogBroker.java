@@ -12,7 +12,9 @@ import io.dlog.cluster.internal.RatisMetadataQuorum;
 import io.dlog.idcoord.SnowflakeIdGenerator;
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.KafkaApis;
+import io.dlog.broker.metrics.PrometheusEndpoint;
 import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.metrics.BrokerMetrics;
 import io.dlog.kafka.mirror.MirrorManager;
 import io.dlog.kafka.server.KafkaServer;
 import io.dlog.kafka.replica.ReplicaManager;
@@ -61,6 +63,8 @@ public final class DLogBroker implements AutoCloseable {
     /** Records per partition from which a JSON topic's schema is inferred, and the Flight endpoint's Arrow memory. */
     private static final int FLIGHT_SCHEMA_SAMPLE = 1000;
     private static final long FLIGHT_MEMORY_BYTES = 2L << 30;
+    /** How often the meters of deleted topics are dropped. */
+    private static final long TOPIC_METRICS_PRUNE_SECONDS = 30;
 
     private final BrokerConfig config;
     private final LogManager logs;
@@ -76,10 +80,14 @@ public final class DLogBroker implements AutoCloseable {
     private volatile FlightService flight;
     /** Migration mirrors (docs/migration.md): copy from their source on the node that leads each partition. */
     private volatile MirrorManager mirrors;
+    private final BrokerMetrics metrics;
+    /** The Prometheus endpoint, when {@code dlog.metrics.port} is set (docs/metrics.md). */
+    private volatile PrometheusEndpoint metricsEndpoint;
 
     private DLogBroker(BrokerConfig config, LogManager logs, MetadataQuorum quorum, TopicService topics,
                        BrokerLifecycle lifecycle, ScheduledExecutorService scheduler, KafkaServer server,
-                       String clusterId, SnowflakeIdGenerator ids, DataDirLock lock) {
+                       String clusterId, SnowflakeIdGenerator ids, DataDirLock lock, BrokerMetrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.logs = logs;
         this.quorum = quorum;
@@ -146,7 +154,9 @@ public final class DLogBroker implements AutoCloseable {
         SnowflakeIdGenerator ids = null;
         KafkaServer server = null;
         BrokerLifecycle lifecycle = null;
+        BrokerMetrics metrics = null;
         try {
+            metrics = BrokerMetrics.publishing(config.nodeId(), config.numNetworkThreads());
             TopicService[] topicsRef = new TopicService[1];
             logs = LogManager.open(logConfig, clock, topic -> topicsRef[0] == null ? io.dlog.log.LogConfig.DEFAULT
                     : topicsRef[0].image().topic(topic).map(t -> topicsRef[0].logConfig(t)).orElse(io.dlog.log.LogConfig.DEFAULT));
@@ -166,7 +176,7 @@ public final class DLogBroker implements AutoCloseable {
             topics.attachReplicas(replicas);
             AtomicInteger boundPort = new AtomicInteger();
             ids = SnowflakeIdGenerator.open(dataDir.resolve(IDS_DIR), config.nodeId(), clock);
-            BrokerContext context = new BrokerContext(clusterId, topics, clock, uncheckedIds(ids), scheduler, boundPort);
+            BrokerContext context = new BrokerContext(clusterId, topics, clock, uncheckedIds(ids), scheduler, boundPort, metrics);
             server = KafkaServer.start(listeners, KafkaApis.registry(context));
             context.boundPorts().putAll(server.boundPorts());
             boundPort.set(server.boundPorts().get(config.listener().name()));
@@ -179,12 +189,17 @@ public final class DLogBroker implements AutoCloseable {
             lifecycle.start();
             LOG.info("DLog node {} of cluster {} serving on port {} with data in {}", config.nodeId(), clusterId,
                     server.boundPort(), dataDir);
-            DLogBroker broker = new DLogBroker(config, logs, quorum, topics, lifecycle, scheduler, server, clusterId, ids, lock);
+            DLogBroker broker = new DLogBroker(config, logs, quorum, topics, lifecycle, scheduler, server, clusterId, ids, lock,
+                    metrics);
+            broker.startMetrics();
             broker.maybeStartFlight();
             broker.mirrors = MirrorManager.start(topics);
             return broker;
         } catch (IOException | RuntimeException e) {
             closeQuietly(lifecycle, server, replicas, scheduler, quorum, logs, ids);
+            if (metrics != null) {
+                metrics.close();
+            }
             throw e;
         }
     }
@@ -370,6 +385,39 @@ public final class DLogBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts sampling the time-based metrics, the pruning of deleted topics' meters, and the Prometheus
+     * endpoint when {@code dlog.metrics.port} is set. On failure the node is closed: a configured endpoint
+     * that cannot start is an error.
+     */
+    private void startMetrics() throws IOException {
+        scheduler.scheduleAtFixedRate(metrics::sample, 1, 1, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(() -> metrics.topics().retainOnly(topics.image().topics().keySet()),
+                TOPIC_METRICS_PRUNE_SECONDS, TOPIC_METRICS_PRUNE_SECONDS, TimeUnit.SECONDS);
+        if (config.metricsPort().isEmpty()) {
+            return;
+        }
+        try {
+            metricsEndpoint = PrometheusEndpoint.start(config.metricsHost(), config.metricsPort().getAsInt(), metrics.registry());
+            LOG.info("Prometheus metrics of node {} on http://{}:{}/metrics", config.nodeId(), config.metricsHost(),
+                    metricsEndpoint.port());
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The node's metrics (JMX MBeans with Kafka's names; docs/metrics.md). */
+    public BrokerMetrics metrics() {
+        return metrics;
+    }
+
+    /** The Prometheus endpoint's bound port, empty when {@code dlog.metrics.port} is unset. */
+    public java.util.OptionalInt metricsPort() {
+        PrometheusEndpoint endpoint = metricsEndpoint;
+        return endpoint == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(endpoint.port());
+    }
+
     /** The Arrow Flight endpoint's bound port, empty when {@code dlog.flight.port} is unset. */
     public java.util.OptionalInt flightPort() {
         FlightService endpoint = flight;
@@ -387,7 +435,12 @@ public final class DLogBroker implements AutoCloseable {
         if (endpoint != null) {
             endpoint.close();
         }
+        PrometheusEndpoint prometheus = metricsEndpoint;
+        if (prometheus != null) {
+            prometheus.close();
+        }
         closeQuietly(lifecycle, server, topics.replicas(), scheduler, quorum, logs, ids);
+        metrics.close();
         try {
             lock.close();
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package io.dlog.kafka;
 
 import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.metrics.BrokerMetrics;
 import io.dlog.kafka.topic.TopicService;
 import java.time.Clock;
 import java.util.List;
@@ -21,14 +22,22 @@ import java.util.function.LongSupplier;
  * @param scheduler   timers for long-poll fetch and other delayed work; never runs blocking I/O
  * @param boundPort   the inter-broker listener's port once bound (the configured one may be 0)
  * @param boundPorts  every client listener's port once bound, by listener name
+ * @param metrics     the node's metrics (docs/metrics.md)
  */
 public record BrokerContext(String clusterId, TopicService topics, Clock clock, LongSupplier idGenerator,
-                            ScheduledExecutorService scheduler, AtomicInteger boundPort, Map<String, Integer> boundPorts) {
+                            ScheduledExecutorService scheduler, AtomicInteger boundPort, Map<String, Integer> boundPorts,
+                            BrokerMetrics metrics) {
+
+    /** A node whose listeners' ports are filled in {@code boundPorts} once bound, with in-memory metrics. */
+    public BrokerContext(String clusterId, TopicService topics, Clock clock, LongSupplier idGenerator,
+                         ScheduledExecutorService scheduler, AtomicInteger boundPort) {
+        this(clusterId, topics, clock, idGenerator, scheduler, boundPort, BrokerMetrics.unpublished());
+    }
 
     /** A node whose listeners' ports are filled in {@code boundPorts} once bound. */
     public BrokerContext(String clusterId, TopicService topics, Clock clock, LongSupplier idGenerator,
-                         ScheduledExecutorService scheduler, AtomicInteger boundPort) {
-        this(clusterId, topics, clock, idGenerator, scheduler, boundPort, new ConcurrentHashMap<>());
+                         ScheduledExecutorService scheduler, AtomicInteger boundPort, BrokerMetrics metrics) {
+        this(clusterId, topics, clock, idGenerator, scheduler, boundPort, new ConcurrentHashMap<>(), metrics);
     }
 
     /** Every client listener as clients are told to reach it, a port of 0 replaced by the bound one. */

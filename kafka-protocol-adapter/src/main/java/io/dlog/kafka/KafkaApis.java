@@ -53,6 +53,7 @@ public final class KafkaApis {
 
     public static ApiRegistry registry(BrokerContext context) {
         ApiRegistry registry = new ApiRegistry();
+        registry.measureWith(context.metrics().requests());
         FetchPurgatory purgatory = new FetchPurgatory(context.scheduler());
         if (context.topics().replicas() != null) {
             // A moved high watermark wakes consumers' long polls; an append wakes followers' fetches.

@@ -27,6 +27,8 @@ public final class ApiRegistry implements AutoCloseable {
     /** Set once handlers were wrapped (authorization): a later registration would escape the wrapper. */
     private boolean wrapped;
     private final List<AutoCloseable> resources = new ArrayList<>();
+    /** Where the listeners record request rates and times; in-memory until the node's metrics are set. */
+    private volatile io.dlog.kafka.metrics.RequestMetrics requestMetrics;
 
     /**
      * Registers a handler for versions [min, max], clipped to what kafka-clients can parse.
@@ -65,6 +67,25 @@ public final class ApiRegistry implements AutoCloseable {
         entries.replaceAll((key, entry) -> new Entry(key, entry.minVersion(), entry.maxVersion(),
                 wrapper.apply(key, entry.handler())));
         wrapped = true;
+    }
+
+    /** Records request rates and times into the node's metrics (set at start-up, before serving). */
+    public void measureWith(io.dlog.kafka.metrics.RequestMetrics metrics) {
+        this.requestMetrics = metrics;
+    }
+
+    /** The request metrics the listeners record into (never null). */
+    public io.dlog.kafka.metrics.RequestMetrics requestMetrics() {
+        io.dlog.kafka.metrics.RequestMetrics metrics = requestMetrics;
+        if (metrics == null) {
+            synchronized (this) {
+                if (requestMetrics == null) {
+                    requestMetrics = io.dlog.kafka.metrics.BrokerMetrics.unpublished().requests();
+                }
+                metrics = requestMetrics;
+            }
+        }
+        return metrics;
     }
 
     /** A resource the handlers use, closed by {@link #close} (in reverse order of registration). */

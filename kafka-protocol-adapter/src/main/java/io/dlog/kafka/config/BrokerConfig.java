@@ -68,6 +68,10 @@ public final class BrokerConfig {
     public static final String METADATA_SNAPSHOT_EVERY = "dlog.metadata.snapshot.entries";
     /** The Arrow Flight / Flight SQL endpoint's port (docs/analytics.md); unset: no endpoint. */
     public static final String FLIGHT_PORT = "dlog.flight.port";
+    /** The Prometheus endpoint's port (docs/metrics.md); unset: no endpoint. */
+    public static final String METRICS_PORT = "dlog.metrics.port";
+    /** The address the Prometheus endpoint binds. */
+    public static final String METRICS_HOST = "dlog.metrics.host";
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
     public static final String SECURITY_INTER_BROKER_PROTOCOL = "security.inter.broker.protocol";
 
@@ -173,6 +177,13 @@ public final class BrokerConfig {
                 }
             }, ConfigDef.Importance.MEDIUM, "Port of the Arrow Flight / Flight SQL endpoint (same host as the client "
                     + "listener); unset: the endpoint is off.")
+            .define(METRICS_PORT, ConfigDef.Type.INT, null, (name, value) -> {
+                if (value != null && ((Integer) value < 0 || (Integer) value > 65_535)) {
+                    throw new ConfigException(name, value, "a port number, 0 for any free port");
+                }
+            }, ConfigDef.Importance.MEDIUM, "Port of the Prometheus endpoint (HTTP GET /metrics); unset: the endpoint is off.")
+            .define(METRICS_HOST, ConfigDef.Type.STRING, "0.0.0.0", ConfigDef.Importance.LOW,
+                    "Address the Prometheus endpoint binds (0.0.0.0: every interface, as Prometheus exporters do).")
             .define("group.initial.rebalance.delay.ms", ConfigDef.Type.INT, 3000, ConfigDef.Range.atLeast(0),
                     ConfigDef.Importance.MEDIUM, "How long a new classic group waits for more members before its first rebalance.")
             .define("group.min.session.timeout.ms", ConfigDef.Type.INT, 6000, ConfigDef.Range.atLeast(1),
@@ -453,6 +464,17 @@ public final class BrokerConfig {
     public java.util.OptionalInt flightPort() {
         Integer port = (Integer) parsed.get(FLIGHT_PORT);
         return port == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(port);
+    }
+
+    /** The Prometheus endpoint's port ({@code dlog.metrics.port}), empty when the endpoint is off. */
+    public java.util.OptionalInt metricsPort() {
+        Integer port = (Integer) parsed.get(METRICS_PORT);
+        return port == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(port);
+    }
+
+    /** The address the Prometheus endpoint binds ({@code dlog.metrics.host}). */
+    public String metricsHost() {
+        return (String) parsed.get(METRICS_HOST);
     }
 
     /**

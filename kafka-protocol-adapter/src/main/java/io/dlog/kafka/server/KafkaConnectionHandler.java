@@ -17,6 +17,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import io.dlog.kafka.metrics.RequestMetrics;
+import io.dlog.kafka.metrics.RequestTypeMetrics;
+import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.SaslAuthenticateRequestData;
@@ -71,6 +74,14 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         ApiMessage response;
         /** The connection closes once this response is written (a failed authentication). */
         boolean closeAfter;
+        /** Request metrics: the API's, and for Fetch also FetchConsumer or FetchFollower (else null). */
+        RequestTypeMetrics metrics;
+        RequestTypeMetrics fetchMetrics;
+        /** nanoTime stamps of the request's stages (see RequestTypeMetrics for what they separate). */
+        long dispatchedNanos;
+        long handledNanos;
+        long readyNanos;
+        long sendingNanos;
 
         PendingResponse(KafkaRequest request, short responseVersion) {
             this.request = request;
@@ -163,6 +174,13 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         boolean expectsResponse = !(apiKey == ApiKeys.PRODUCE && ((ProduceRequestData) request.body()).acks() == 0);
         // KIP-511: an ApiVersions version newer than ours is answered at v0, which every client can read.
         PendingResponse slot = new PendingResponse(request, newerApiVersions ? 0 : version);
+        slot.dispatchedNanos = System.nanoTime();
+        RequestMetrics requestMetrics = registry.requestMetrics();
+        slot.metrics = requestMetrics.of(apiKey);
+        slot.metrics.onRequest(version);
+        if (apiKey == ApiKeys.FETCH) {
+            slot.fetchMetrics = requestMetrics.fetch(isFromFollower((FetchRequestData) request.body(), version));
+        }
         if (expectsResponse) {
             pending.add(slot);
         } else {
@@ -186,6 +204,8 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             // the request would stay unanswered in pending and its frame would never be freed.
             stage = CompletableFuture.failedFuture(e);
         }
+        slot.handledNanos = System.nanoTime();
+        requestMetrics.onHandlerBusy(slot.handledNanos - slot.dispatchedNanos);
         stage.whenComplete((response, error) -> {
             if (ctx.executor().inEventLoop()) {
                 onComplete(ctx, slot, expectsResponse, response, error);
@@ -231,8 +251,10 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void onComplete(ChannelHandlerContext ctx, PendingResponse slot, boolean expectsResponse,
                             ApiMessage response, Throwable error) {
+        slot.readyNanos = System.nanoTime();
         if (!expectsResponse) {
             unansweredInFlight--;
+            recordTimes(slot, slot.readyNanos, slot.readyNanos);
         }
         if (closed) {
             // The handler is done with the request's bytes only now, so only now may they be freed.
@@ -271,14 +293,18 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void writeReadyResponses(ChannelHandlerContext ctx) {
         boolean wrote = false;
+        long start = System.nanoTime();
         while (!pending.isEmpty() && pending.peekFirst().response != null) {
             PendingResponse head = pending.pollFirst();
             try {
+                head.sendingNanos = System.nanoTime();
                 List<Object> parts = ResponseEncoder.encode(ctx.alloc(), head.request.header().apiKey(),
                         head.responseVersion, head.request.header().correlationId(), head.response);
-                for (Object part : parts) {
-                    ctx.write(part, ctx.voidPromise());
+                for (int i = 0; i < parts.size() - 1; i++) {
+                    ctx.write(parts.get(i), ctx.voidPromise());
                 }
+                // The last part's write completing ends the response's send time (and its total time).
+                ctx.write(parts.get(parts.size() - 1)).addListener(sent -> recordTimes(head, head.sendingNanos, System.nanoTime()));
                 wrote = true;
                 if (head.closeAfter) {
                     logClose(ctx, authenticator.closeReason());
@@ -296,7 +322,23 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (wrote) {
             ctx.flush();
         }
+        registry.requestMetrics().onHandlerBusy(System.nanoTime() - start);
         updateReading(ctx);
+    }
+
+    /** Records the request's rates and times once its response is written (or, acks=0, once handled). */
+    private static void recordTimes(PendingResponse slot, long sendingNanos, long sentNanos) {
+        long decoded = slot.request.decodedNanos();
+        slot.metrics.onCompleted(decoded, slot.dispatchedNanos, slot.handledNanos, slot.readyNanos, sendingNanos, sentNanos);
+        if (slot.fetchMetrics != null) {
+            slot.fetchMetrics.onCompleted(decoded, slot.dispatchedNanos, slot.handledNanos, slot.readyNanos, sendingNanos,
+                    sentNanos);
+        }
+    }
+
+    /** A fetch from a replica (Kafka's FetchFollower): its replica id, in ReplicaState from v15, is a broker's. */
+    private static boolean isFromFollower(FetchRequestData fetch, short version) {
+        return (version >= 15 ? fetch.replicaState().replicaId() : fetch.replicaId()) >= 0;
     }
 
     private static ApiMessage errorResponse(PendingResponse slot, Throwable error) {

@@ -19,6 +19,8 @@ final class KafkaRequest extends AbstractReferenceCounted {
     private final int bodyOffset;
     private final ConnectionMemory memory;
     private final int reservedBytes;
+    /** When the frame was decoded ({@link System#nanoTime()}): the start of the request's TotalTimeMs. */
+    private final long decodedNanos = System.nanoTime();
 
     KafkaRequest(RequestHeader header, ApiMessage body, ByteBuf frame, int bodyOffset, ConnectionMemory memory,
                  int reservedBytes) {
@@ -28,6 +30,10 @@ final class KafkaRequest extends AbstractReferenceCounted {
         this.bodyOffset = bodyOffset;
         this.memory = memory;
         this.reservedBytes = reservedBytes;
+    }
+
+    long decodedNanos() {
+        return decodedNanos;
     }
 
     RequestHeader header() {

@@ -4,6 +4,8 @@ import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.api.ApiHandler;
 import io.dlog.kafka.api.RequestContext;
 import io.dlog.kafka.handlers.Uuids;
+import io.dlog.kafka.metrics.BrokerTopicStats;
+import io.dlog.kafka.metrics.TopicMetrics;
 import io.dlog.log.TopicPartition;
 import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.TopicImage;
@@ -79,7 +81,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         }
         FetchReader.Result first = reader.read(plan);
         if (first.bytes() >= data.minBytes() || data.maxWaitMs() <= 0 || first.anyError() || plan.items().isEmpty()) {
-            return CompletableFuture.completedFuture(respond(plan, first));
+            return CompletableFuture.completedFuture(respond(plan, first, context.metrics().topics()));
         }
         return park(plan, data.maxWaitMs());
     }
@@ -202,21 +204,35 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             }
             purgatory.unwatch(this, watched);
             try {
-                response.complete(respond(plan, result));
+                response.complete(respond(plan, result, context.metrics().topics()));
             } catch (RuntimeException e) {
                 response.completeExceptionally(e);
             }
         }
     }
 
-    /** Builds the response; an incremental one carries only partitions whose state the client lacks. */
-    private static FetchResponseData respond(FetchPlan plan, FetchReader.Result result) {
+    /**
+     * Builds the response; an incremental one carries only partitions whose state the client lacks.
+     * Counts each partition read in the BrokerTopicMetrics of its topic (when the topic exists here).
+     */
+    private FetchResponseData respond(FetchPlan plan, FetchReader.Result result, BrokerTopicStats stats) {
         FetchResponseData response = new FetchResponseData().setErrorCode(Errors.NONE.code())
                 .setSessionId(plan.session() == null ? 0 : plan.session().id);
         Map<String, FetchableTopicResponse> topicsByName = new LinkedHashMap<>();
+        MetadataImage image = context.topics().image();
+        String lastTopic = null;
+        TopicMetrics meters = null;
         for (int i = 0; i < plan.items().size(); i++) {
             FetchPlan.Item item = plan.items().get(i);
             PartitionData answer = result.partitions().get(i);
+            if (item.topic() != null && !item.topic().equals(lastTopic)) {
+                // Only topics that exist get meters: a client's made-up names must not grow the registry.
+                lastTopic = item.topic();
+                meters = image.topic(lastTopic).isPresent() ? stats.topic(lastTopic) : null;
+            }
+            if (item.topic() != null && meters != null) {
+                countFetch(plan, answer, meters);
+            }
             if (plan.session() != null && !updateSession(plan, item, answer)) {
                 continue;
             }
@@ -231,6 +247,30 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             topic.partitions().add(answer);
         }
         return response;
+    }
+
+    private static void countFetch(FetchPlan plan, PartitionData answer, TopicMetrics meters) {
+        meters.onFetchRequest();
+        if (countsAsFailed(Errors.forCode(answer.errorCode()))) {
+            meters.onFetchFailed();
+        }
+        if (!plan.fromFollower() && answer.records() != null) {
+            // A follower's bytes are replication (Kafka's ReplicationBytesOutPerSec), not BytesOut.
+            meters.onBytesOut(answer.records().sizeInBytes());
+        }
+    }
+
+    /**
+     * As in Kafka, FailedFetchRequestsPerSec counts unexpected failures only: not a client at the wrong
+     * broker or epoch, an offset out of range, or a failed disk.
+     */
+    private static boolean countsAsFailed(Errors error) {
+        return switch (error) {
+            case NONE, UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, UNKNOWN_LEADER_EPOCH, FENCED_LEADER_EPOCH,
+                 REPLICA_NOT_AVAILABLE, KAFKA_STORAGE_ERROR, INCONSISTENT_TOPIC_ID, OFFSET_OUT_OF_RANGE,
+                 UNKNOWN_TOPIC_ID -> false;
+            default -> true;
+        };
     }
 
     /**

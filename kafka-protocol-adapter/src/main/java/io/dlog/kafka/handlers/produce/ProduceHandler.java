@@ -6,6 +6,7 @@ import io.dlog.kafka.api.RequestContext;
 import io.dlog.kafka.handlers.LeaderEpochs;
 import io.dlog.kafka.handlers.Uuids;
 import io.dlog.kafka.handlers.fetch.FetchPurgatory;
+import io.dlog.kafka.metrics.TopicMetrics;
 import io.dlog.kafka.mirror.MirrorTopics;
 import io.dlog.kafka.replica.ReplicaManager;
 import io.dlog.kafka.txn.TransactionCoordinator;
@@ -129,34 +130,42 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private CompletableFuture<PartitionProduceResponse> append(ProduceRequestData request, TopicImage topic,
                                                                ProduceRequestData.PartitionProduceData partition,
                                                                AppendBatch appends) {
+        // Kafka counts every partition of an existing topic, led here or not (TotalProduceRequestsPerSec).
+        TopicMetrics meters = context.metrics().topics().topic(topic.name());
+        meters.onProduceRequest();
         Optional<PartitionLog> log = context.topics().partition(topic.name(), partition.index());
         if (log.isEmpty()) {
             return done(error(partition.index(), context.topics().notServedError(topic.name(), partition.index()), null));
         }
         if (!(partition.records() instanceof MemoryRecords records) || records.sizeInBytes() == 0) {
+            meters.onProduceFailed();
             return done(error(partition.index(), Errors.INVALID_RECORD, "Produce request has no records"));
         }
         ProduceSettings.Settings settings = this.settings.of(topic, context.config());
         PartitionLog target = log.get();
         if (!target.config().compact() && ProduceSettings.PRODUCER.equals(settings.codec())) {
             return validateAndAppend(target, records, settings, partition.index(), appends, request.acks(),
-                    request.timeoutMs());
+                    request.timeoutMs(), meters);
         }
         // Compacted or recompressing: the records are decompressed (keys checked) or rewritten, CPU work
         // that must not run on an event loop. One codec thread: FIFO, so a partition's appends keep their
         // arrival order (every append to such a topic takes this path).
         return CompletableFuture.supplyAsync(() -> validateAndAppend(target, records, settings, partition.index(), null,
-                request.acks(), request.timeoutMs()), codecThread).thenCompose(f -> f);
+                request.acks(), request.timeoutMs(), meters), codecThread).thenCompose(f -> f);
     }
 
     /** Validates, then appends through {@code appends} (the request's batch) or, when null, on its own. */
     private CompletableFuture<PartitionProduceResponse> validateAndAppend(PartitionLog target, MemoryRecords records,
                                                                           ProduceSettings.Settings settings, int index,
-                                                                          AppendBatch appends, short acks, int timeoutMs) {
+                                                                          AppendBatch appends, short acks, int timeoutMs,
+                                                                          TopicMetrics meters) {
         RecordsValidator.Outcome outcome = RecordsValidator.validate(records, target.config().compact(),
                 settings.codec(), settings.recompression());
         if (outcome.refusal() != null) {
             RecordsValidator.Refusal refusal = outcome.refusal();
+            if (countsAsFailed(refusal.error())) {
+                meters.onProduceFailed();
+            }
             PartitionProduceResponse response = error(index, refusal.error(), refusal.message());
             if (refusal.recordIndex() >= 0) {
                 response.recordErrors().add(new BatchIndexAndErrorMessage().setBatchIndex(refusal.recordIndex())
@@ -180,8 +189,13 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             if (result.succeeded()) {
                 // Wakes followers' fetches (and, unreplicated, consumers': the append moved the high watermark).
                 purgatory.onHighWatermarkAdvanced(target.topicPartition());
+                meters.onAppended(result.lastOffset() - result.baseOffset() + 1, records.sizeInBytes());
             }
-            return toResponse(index, result);
+            PartitionProduceResponse response = toResponse(index, result);
+            if (countsAsFailed(Errors.forCode(response.errorCode()))) {
+                meters.onProduceFailed();
+            }
+            return response;
         });
         if (!awaitIsr) {
             return written;
@@ -230,6 +244,19 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             alone.submit();
             return appended;
         });
+    }
+
+    /**
+     * Whether a partition's produce error counts in FailedProduceRequestsPerSec: as in Kafka, every error but
+     * those that say the client asked the wrong broker or sent a batch that is too large or corrupt, and a
+     * failed disk (counted by the log directory's own failure).
+     */
+    private static boolean countsAsFailed(Errors error) {
+        return switch (error) {
+            case NONE, UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE,
+                 CORRUPT_MESSAGE, KAFKA_STORAGE_ERROR, UNKNOWN_TOPIC_ID -> false;
+            default -> true;
+        };
     }
 
     private static PartitionProduceResponse toResponse(int index, AppendResult result) {
