@@ -78,7 +78,7 @@ final class LinkProxy implements AutoCloseable {
                 sourcesSeen.add(source);
                 Link link = new Link(source, inbound);
                 links.add(link);
-                if (network.isCut(source, target)) {
+                if (network.isCut(source, target, targetPort)) {
                     link.cut();
                     continue; // accepted, and it will hear nothing until the network heals
                 }
@@ -94,7 +94,7 @@ final class LinkProxy implements AutoCloseable {
     /** Cuts every connection the partitioner now forbids. */
     void applyCuts() {
         for (Link link : links) {
-            if (network.isCut(link.source, target)) {
+            if (network.isCut(link.source, target, targetPort)) {
                 link.cut();
             }
         }

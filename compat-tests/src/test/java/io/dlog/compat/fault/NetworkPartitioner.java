@@ -30,6 +30,8 @@ final class NetworkPartitioner implements AutoCloseable {
     private static final Pattern NODE_FOLDER = Pattern.compile("node-(\\d+)[/\\\\]server\\.properties");
 
     private final Set<Long> cuts = ConcurrentHashMap.newKeySet();
+    /** One-way cuts of a single port: "from>to:port". */
+    private final Set<String> portCuts = ConcurrentHashMap.newKeySet();
     private final List<LinkProxy> proxies = new ArrayList<>();
     private final Set<Integer> nodes = ConcurrentHashMap.newKeySet();
 
@@ -49,6 +51,20 @@ final class NetworkPartitioner implements AutoCloseable {
         return cuts.contains(key(from, to));
     }
 
+    boolean isCut(int from, int to, int toPort) {
+        return cuts.contains(key(from, to)) || portCuts.contains(from + ">" + to + ":" + toPort);
+    }
+
+    /**
+     * Cuts only the connections {@code from} opens to port {@code toPort} of {@code to}, one way: with the target's
+     * client port, a follower that can no longer fetch from its leader while its heartbeats (Raft port) still pass,
+     * which is how a slow or stuck replica fetcher looks to the cluster.
+     */
+    synchronized void cutPort(int from, int to, int toPort) {
+        portCuts.add(from + ">" + to + ":" + toPort);
+        proxies.forEach(LinkProxy::applyCuts);
+    }
+
     /** Cuts every link between {@code node} and every other node, both ways. */
     synchronized void isolate(int node) {
         for (int other : nodes) {
@@ -63,6 +79,7 @@ final class NetworkPartitioner implements AutoCloseable {
     /** Restores every link. */
     synchronized void healAll() {
         cuts.clear();
+        portCuts.clear();
         proxies.forEach(LinkProxy::closeCutLinks);
     }
 

@@ -18,16 +18,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -92,7 +88,7 @@ class LeaderKillTest {
             admin.electLeaders(ElectionType.PREFERRED, Set.of(new TopicPartition(TOPIC, 0))).partitions().get();
         }
         assertThat(awaitLeader(leader).leader().id()).isEqualTo(leader);
-        List<String> read = readAll(acked.size());
+        List<String> read = PartitionReader.readToEnd(cluster.bootstrapServers(), TOPIC);
         Set<String> missing = new HashSet<>(acked);
         read.forEach(missing::remove);
         assertThat(missing).as("acknowledged writes missing from the log").isEmpty();
@@ -168,24 +164,4 @@ class LeaderKillTest {
         }
     }
 
-    private List<String> readAll(int atLeast) {
-        Properties props = cluster.clientProps();
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
-            TopicPartition tp = new TopicPartition(TOPIC, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp)).get(tp);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (consumer.position(tp) < end && System.nanoTime() - deadline < 0) {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    values.add(r.value());
-                }
-            }
-        }
-        assertThat(values.size()).isGreaterThanOrEqualTo(atLeast);
-        return values;
-    }
 }

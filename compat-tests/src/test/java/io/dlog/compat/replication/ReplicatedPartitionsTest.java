@@ -9,25 +9,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Node;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -82,7 +75,7 @@ class ReplicatedPartitionsTest {
         // Then
         TopicDescription now = describe(topic);
         assertThat(now.partitions().get(0).leader().id()).isNotEqualTo(leader);
-        assertThat(readAll(topic, acked.size())).containsExactlyElementsOf(acked);
+        assertThat(PartitionReader.readToEnd(cluster.bootstrapServers(), topic)).containsExactlyElementsOf(acked);
     }
 
     @Test
@@ -158,25 +151,5 @@ class ReplicatedPartitionsTest {
         return new KafkaProducer<>(producerProps());
     }
 
-    private List<String> readAll(String topic, int expected) {
-        Properties props = cluster.clientProps();
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        List<String> values = new ArrayList<>();
-        Set<Long> offsets = new TreeSet<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (values.size() < expected && System.nanoTime() - deadline < 0) {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    assertThat(offsets.add(r.offset())).as("offset %d read twice", r.offset()).isTrue();
-                    values.add(r.value());
-                }
-            }
-        }
-        return values;
-    }
 
 }

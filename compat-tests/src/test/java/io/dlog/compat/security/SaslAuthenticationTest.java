@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dlog.compat.DLogBrokerExtension;
 import io.dlog.compat.ExternalProcess;
+import io.dlog.compat.clients.Kafkajs;
 import io.dlog.compat.tools.ChildJvm;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -316,16 +317,7 @@ class SaslAuthenticationTest {
 
     /** compat-tests/src/test/js/kafkajs-sasl/scram.js with kafkajs installed beside it (npm install on first use). */
     private static Path kafkajsScript() throws Exception {
-        Assumptions.assumeTrue(ExternalProcess.onPath("node") != null && ExternalProcess.onPath("npm") != null,
-                "node and npm are not installed");
-        Path dir = Path.of("src", "test", "js", "kafkajs-sasl").toAbsolutePath();
-        if (!Files.isDirectory(dir.resolve("node_modules").resolve("kafkajs"))) {
-            Process install = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund").directory(dir.toFile())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            boolean done = install.waitFor(180, TimeUnit.SECONDS);
-            Assumptions.assumeTrue(done && install.exitValue() == 0, "npm install kafkajs failed (no registry?)");
-        }
-        return dir.resolve("scram.js");
+        return Kafkajs.script("kafkajs-sasl", "scram.js");
     }
 
     private static void send(Socket socket, AbstractRequest request, int correlationId) throws IOException {
