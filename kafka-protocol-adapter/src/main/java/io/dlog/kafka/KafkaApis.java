@@ -193,7 +193,11 @@ public final class KafkaApis {
                 .register(ApiKeys.CONSUMER_GROUP_HEARTBEAT, 0, 1, (RequestContext c, ConsumerGroupHeartbeatRequestData r) ->
                         groups.consumerGroupHeartbeat(c.apiVersion(), c.clientId(), clientHost(c), r))
                 .register(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1, (RequestContext c, ConsumerGroupDescribeRequestData r) ->
-                        CompletableFuture.completedFuture(groups.consumerGroupDescribe(r)));
+                        CompletableFuture.completedFuture(groups.consumerGroupDescribe(r)))
+                .register(ApiKeys.STREAMS_GROUP_HEARTBEAT, 0, 0, new io.dlog.kafka.handlers.StreamsGroupHeartbeatHandler(context, groups))
+                .register(ApiKeys.STREAMS_GROUP_DESCRIBE, 0, 0, (RequestContext c,
+                        org.apache.kafka.common.message.StreamsGroupDescribeRequestData r) ->
+                        CompletableFuture.completedFuture(groups.streamsGroupDescribe(r)));
     }
 
     /** TxnOffsetCommit; from v5 (transaction version 2) the offsets partition joins the transaction first. */

@@ -64,6 +64,8 @@ public final class Authorization {
         rules.put(ApiKeys.HEARTBEAT, GroupRules::member);
         rules.put(ApiKeys.LEAVE_GROUP, GroupRules::member);
         rules.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, GroupRules::member);
+        rules.put(ApiKeys.STREAMS_GROUP_HEARTBEAT, GroupRules::member);
+        rules.put(ApiKeys.STREAMS_GROUP_DESCRIBE, GroupRules::streamsGroupDescribe);
         rules.put(ApiKeys.OFFSET_COMMIT, GroupRules::offsetCommit);
         rules.put(ApiKeys.OFFSET_FETCH, GroupRules::offsetFetch);
         rules.put(ApiKeys.OFFSET_DELETE, GroupRules::offsetDelete);

@@ -21,6 +21,9 @@ import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.StreamsGroupDescribeRequestData;
+import org.apache.kafka.common.message.StreamsGroupDescribeResponseData;
+import org.apache.kafka.common.message.StreamsGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -38,7 +41,10 @@ final class GroupRules {
     private GroupRules() {
     }
 
-    /** JoinGroup, SyncGroup, Heartbeat, LeaveGroup, ConsumerGroupHeartbeat: READ on the group. */
+    /**
+     * JoinGroup, SyncGroup, Heartbeat, LeaveGroup, ConsumerGroupHeartbeat, StreamsGroupHeartbeat: READ on the
+     * group.
+     */
     static CompletionStage<? extends ApiMessage> member(Check check, ApiMessage message, ApiHandler<ApiMessage> next) {
         String group;
         if (message instanceof JoinGroupRequestData join) {
@@ -49,6 +55,8 @@ final class GroupRules {
             group = heartbeat.groupId();
         } else if (message instanceof LeaveGroupRequestData leave) {
             group = leave.groupId();
+        } else if (message instanceof StreamsGroupHeartbeatRequestData streams) {
+            group = streams.groupId();
         } else {
             group = ((ConsumerGroupHeartbeatRequestData) message).groupId();
         }
@@ -167,6 +175,20 @@ final class GroupRules {
                 .thenApply(response -> {
                     ConsumerGroupDescribeResponseData described = (ConsumerGroupDescribeResponseData) response;
                     denied.forEach(g -> described.groups().add(new ConsumerGroupDescribeResponseData.DescribedGroup()
+                            .setGroupId(g).setErrorCode(GROUP_DENIED).setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message())));
+                    return described;
+                });
+    }
+
+    /** StreamsGroupDescribe: DESCRIBE on each group, as ConsumerGroupDescribe. */
+    static CompletionStage<? extends ApiMessage> streamsGroupDescribe(Check check, ApiMessage message, ApiHandler<ApiMessage> next) {
+        StreamsGroupDescribeRequestData data = (StreamsGroupDescribeRequestData) message;
+        List<String> denied = data.groupIds().stream().filter(g -> !check.group(AclOperation.DESCRIBE, g)).toList();
+        data.groupIds().removeAll(denied);
+        return AdminRules.served(check, next, data, data.groupIds().isEmpty(), new StreamsGroupDescribeResponseData())
+                .thenApply(response -> {
+                    StreamsGroupDescribeResponseData described = (StreamsGroupDescribeResponseData) response;
+                    denied.forEach(g -> described.groups().add(new StreamsGroupDescribeResponseData.DescribedGroup()
                             .setGroupId(g).setErrorCode(GROUP_DENIED).setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message())));
                     return described;
                 });

@@ -226,6 +226,14 @@ public final class BrokerConfig {
             // Kafka's default is 50; 16 for the reason offsets.topic.num.partitions gives.
             .define("share.coordinator.state.topic.num.partitions", ConfigDef.Type.INT, 16, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.HIGH, "Partitions of __share_group_state (fixed once the topic exists).")
+            .define("group.streams.session.timeout.ms", ConfigDef.Type.INT, 45_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Streams group (KIP-1071) member session timeout.")
+            .define("group.streams.heartbeat.interval.ms", ConfigDef.Type.INT, 5000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Streams group heartbeat interval given to members.")
+            .define("group.streams.max.size", ConfigDef.Type.INT, Integer.MAX_VALUE, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Most members in a streams group.")
+            .define("group.streams.num.standby.replicas", ConfigDef.Type.INT, 0, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.MEDIUM, "Standby replicas of each task the streams assignor places.")
             .define("offsets.topic.segment.bytes", ConfigDef.Type.INT, 100 * 1024 * 1024, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.HIGH, "segment.bytes of __consumer_offsets when it is created.")
             .define(LOG_CLEANER_ENABLE, ConfigDef.Type.BOOLEAN, true, ConfigDef.Importance.MEDIUM,

@@ -68,7 +68,7 @@ final class ClassicGroupManager {
             if (!memberId.isEmpty()) {
                 return done(future, joinError(memberId, Errors.UNKNOWN_MEMBER_ID));
             }
-            if (coordinator.consumerGroupBlocks(groupId)) {
+            if (coordinator.consumerGroupBlocks(groupId) || coordinator.streamsGroupBlocks(groupId)) {
                 return done(future, joinError(memberId, Errors.INCONSISTENT_GROUP_PROTOCOL));
             }
             group = coordinator.createClassicGroup(groupId);

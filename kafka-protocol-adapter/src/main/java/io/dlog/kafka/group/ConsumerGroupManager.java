@@ -62,7 +62,7 @@ final class ConsumerGroupManager {
         ConsumerGroup group = coordinator.consumerGroups.get(groupId);
         if (group == null) {
             ClassicGroup classic = coordinator.classicGroups.get(groupId);
-            if (classic != null && !classic.isEmpty()) {
+            if ((classic != null && !classic.isEmpty()) || coordinator.streamsGroupBlocks(groupId)) {
                 return done(error(Errors.GROUP_ID_NOT_FOUND, "Group " + groupId + " is not a consumer group."));
             }
             if (epoch != JOIN) {
@@ -397,19 +397,13 @@ final class ConsumerGroupManager {
     // ---------------------------------------------------------------- offsets
 
     Errors validateOffsetCommit(ConsumerGroup group, String memberId, int memberEpoch) {
-        if (memberEpoch < 0 && (memberId == null || memberId.isEmpty())) {
-            // An admin or assign() commit: only while the group has no members.
-            return group.members.isEmpty() ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
-        }
-        return validateOffsetFetch(group, memberId, memberEpoch);
+        Member member = memberId == null ? null : group.members.get(memberId);
+        return MemberEpochs.commit(group.members.isEmpty(), member == null ? null : member.memberEpoch, memberId, memberEpoch);
     }
 
     Errors validateOffsetFetch(ConsumerGroup group, String memberId, int memberEpoch) {
-        Member member = group.members.get(memberId);
-        if (member == null) {
-            return Errors.UNKNOWN_MEMBER_ID;
-        }
-        return memberEpoch == member.memberEpoch ? Errors.NONE : Errors.STALE_MEMBER_EPOCH;
+        Member member = memberId == null ? null : group.members.get(memberId);
+        return MemberEpochs.fetch(member == null ? null : member.memberEpoch, memberEpoch);
     }
 
     // ---------------------------------------------------------------- describe

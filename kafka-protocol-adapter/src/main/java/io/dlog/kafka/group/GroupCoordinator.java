@@ -37,6 +37,10 @@ import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.StreamsGroupDescribeRequestData;
+import org.apache.kafka.common.message.StreamsGroupDescribeResponseData;
+import org.apache.kafka.common.message.StreamsGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.StreamsGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
@@ -74,6 +78,9 @@ public final class GroupCoordinator {
     private final TxnOffsets txnOffsets;
     final Map<String, ClassicGroup> classicGroups = new HashMap<>();
     final Map<String, ConsumerGroup> consumerGroups = new HashMap<>();
+    final Map<String, StreamsGroup> streamsGroups = new HashMap<>();
+    private final StreamsGroupManager streams;
+    private volatile StreamsGroupConfig streamsConfig = StreamsGroupConfig.DEFAULTS;
     private volatile GroupStore store;
     private volatile boolean loaded;
     /** Why the last load attempt failed; null while none failed or once loaded. */
@@ -97,6 +104,7 @@ public final class GroupCoordinator {
         this.regexes = new TopicRegexResolver(topics, regexExecutor);
         this.classic = new ClassicGroupManager(this);
         this.consumer = new ConsumerGroupManager(this, regexes);
+        this.streams = new StreamsGroupManager(this);
         this.offsets = new OffsetManager(this);
         this.queries = new GroupQueries(this);
         this.txnOffsets = new TxnOffsets(this);
@@ -109,6 +117,7 @@ public final class GroupCoordinator {
     public static GroupCoordinator start(BrokerContext context, GroupConfig config) {
         GroupCoordinator coordinator = new GroupCoordinator(config, TopicMetadata.of(context.topics()),
                 context.clock(), context.scheduler());
+        coordinator.streamsConfig = StreamsGroupConfig.from(context.config());
         Thread loader = new Thread(() -> coordinator.loadRetrying(
                 () -> OffsetsTopicStore.open(context.topics(), context.clock(), config.offsetsTopicPartitions(),
                         context.scheduler()::isShutdown),
@@ -198,13 +207,14 @@ public final class GroupCoordinator {
         synchronized (this) {
             classicGroups.clear(); // what a failed attempt may have restored
             consumerGroups.clear();
+            streamsGroups.clear();
             restore(replayed);
             loadedPartitions.putAll(led);
             this.store = groupStore;
             this.loaded = true;
         }
-        LOG.info("Group coordinator loaded {} classic and {} consumer groups from {} partitions in {} ms",
-                classicGroups.size(), consumerGroups.size(), groupStore.partitions(), clock.millis() - start);
+        LOG.info("Group coordinator loaded {} classic, {} consumer and {} streams groups from {} partitions in {} ms",
+                classicGroups.size(), consumerGroups.size(), streamsGroups.size(), groupStore.partitions(), clock.millis() - start);
     }
 
     /** What a replay of the store finds: group snapshots, committed offsets, offsets of open transactions. */
@@ -250,7 +260,7 @@ public final class GroupCoordinator {
         replayed.committed.forEach((groupId, values) -> {
             if (!values.isEmpty()) {
                 offsets.restore(groupId, values);
-                if (!classicGroups.containsKey(groupId) && !consumerGroups.containsKey(groupId)) {
+                if (!hasGroup(groupId)) {
                     classicGroups.put(groupId, new ClassicGroup(groupId, now));
                 }
             }
@@ -302,6 +312,7 @@ public final class GroupCoordinator {
         java.util.function.Predicate<String> inPartition = groupId -> partitionFor(groupId) == p;
         classicGroups.keySet().removeIf(inPartition);
         consumerGroups.keySet().removeIf(inPartition);
+        streamsGroups.keySet().removeIf(inPartition);
         offsets.unload(inPartition);
         txnOffsets.unload(inPartition);
     }
@@ -324,6 +335,8 @@ public final class GroupCoordinator {
             classicGroups.put(groupId, ClassicGroup.restore(groupId, reader, now));
         } else if (kind == 1) {
             consumerGroups.put(groupId, ConsumerGroup.restore(groupId, reader, now, now + config.consumerSessionTimeoutMs()));
+        } else if (kind == 2) {
+            streamsGroups.put(groupId, StreamsGroup.restore(groupId, reader, now, now + streamsConfig.sessionTimeoutMs()));
         }
     }
 
@@ -401,6 +414,39 @@ public final class GroupCoordinator {
 
     ConsumerGroupManager consumer() {
         return consumer;
+    }
+
+    StreamsGroupManager streams() {
+        return streams;
+    }
+
+    StreamsGroupConfig streamsConfig() {
+        return streamsConfig;
+    }
+
+    /** For tests: streams group settings. */
+    void streamsConfig(StreamsGroupConfig config) {
+        this.streamsConfig = config;
+    }
+
+    /** A group of any kind has this id. */
+    boolean hasGroup(String groupId) {
+        return classicGroups.containsKey(groupId) || consumerGroups.containsKey(groupId) || streamsGroups.containsKey(groupId);
+    }
+
+    /**
+     * Whether a streams group may take this id: no classic or consumer group has members under it. An
+     * empty one (offsets only) is dropped, its offsets kept, as Kafka converts empty groups.
+     */
+    boolean dropIfEmptyOtherGroup(String groupId) {
+        ClassicGroup classic = classicGroups.get(groupId);
+        ConsumerGroup consumerGroup = consumerGroups.get(groupId);
+        if ((classic != null && !classic.isEmpty()) || (consumerGroup != null && !consumerGroup.members.isEmpty())) {
+            return false;
+        }
+        classicGroups.remove(groupId);
+        consumerGroups.remove(groupId);
+        return true;
     }
 
     OffsetManager offsets() {
@@ -492,12 +538,29 @@ public final class GroupCoordinator {
         return false;
     }
 
+    /** A streams group of this id with members blocks other protocols; an empty one gives way. */
+    boolean streamsGroupBlocks(String groupId) {
+        StreamsGroup group = streamsGroups.get(groupId);
+        if (group == null) {
+            return false;
+        }
+        if (!group.members.isEmpty()) {
+            return true;
+        }
+        streamsGroups.remove(groupId);
+        return false;
+    }
+
     CompletableFuture<Void> persist(ClassicGroup group) {
         return append(group.groupId, List.of(GroupRecords.group(group.groupId, withKind(0, group.snapshot()))));
     }
 
     CompletableFuture<Void> persist(ConsumerGroup group) {
         return append(group.groupId, List.of(GroupRecords.group(group.groupId, withKind(1, group.snapshot()))));
+    }
+
+    CompletableFuture<Void> persist(StreamsGroup group) {
+        return append(group.groupId, List.of(GroupRecords.group(group.groupId, withKind(2, group.snapshot()))));
     }
 
     private static byte[] withKind(int kind, byte[] body) {
@@ -525,6 +588,7 @@ public final class GroupCoordinator {
             group.transition(ClassicGroup.State.DEAD, now());
         }
         consumerGroups.remove(groupId);
+        streamsGroups.remove(groupId);
         return append(groupId, records);
     }
 
@@ -651,6 +715,29 @@ public final class GroupCoordinator {
         return consumer.describe(request);
     }
 
+    // ---------------------------------------------------------------- KIP-1071
+
+    /** StreamsGroupHeartbeat: the answer, and the group's internal topics the caller should create. */
+    public synchronized CompletableFuture<StreamsGroupHeartbeatResult> streamsGroupHeartbeat(
+            String clientId, String clientHost, StreamsGroupHeartbeatRequestData request) {
+        Errors unavailable = unavailable(request.groupId());
+        if (unavailable != null) {
+            return CompletableFuture.completedFuture(StreamsGroupHeartbeatResult.of(new StreamsGroupHeartbeatResponseData()
+                    .setErrorCode(unavailable.code())));
+        }
+        return streams.heartbeat(clientId, clientHost, request);
+    }
+
+    public synchronized StreamsGroupDescribeResponseData streamsGroupDescribe(StreamsGroupDescribeRequestData request) {
+        if (!loaded) {
+            StreamsGroupDescribeResponseData response = new StreamsGroupDescribeResponseData();
+            request.groupIds().forEach(g -> response.groups().add(new StreamsGroupDescribeResponseData.DescribedGroup()
+                    .setGroupId(g).setErrorCode(notLoaded().code())));
+            return response;
+        }
+        return streams.describe(request);
+    }
+
     // ---------------------------------------------------------------- time
 
     private void tickQuietly() {
@@ -672,6 +759,9 @@ public final class GroupCoordinator {
         }
         for (ConsumerGroup group : new ArrayList<>(consumerGroups.values())) {
             consumer.tick(group);
+        }
+        for (StreamsGroup group : new ArrayList<>(streamsGroups.values())) {
+            streams.tick(group);
         }
         long now = now();
         if (now >= nextOffsetExpiryCheck) {
@@ -700,6 +790,11 @@ public final class GroupCoordinator {
             }
         }
         for (ConsumerGroup group : consumerGroups.values()) {
+            if (group.members.isEmpty() && group.emptySince <= emptyBefore && isUnused(group.groupId)) {
+                doomed.add(group.groupId);
+            }
+        }
+        for (StreamsGroup group : streamsGroups.values()) {
             if (group.members.isEmpty() && group.emptySince <= emptyBefore && isUnused(group.groupId)) {
                 doomed.add(group.groupId);
             }

@@ -75,7 +75,7 @@ final class GroupQueries {
         out.setGroupState(ClassicGroup.State.DEAD.kafkaName);
         if (version >= 6) {
             // KIP-1043: v6 says GROUP_ID_NOT_FOUND instead of a Dead group.
-            out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(consumer != null
+            out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(coordinator.hasGroup(groupId)
                     ? "Group " + groupId + " is not a classic group." : "Group " + groupId + " not found.");
         }
         return out;
@@ -97,6 +97,10 @@ final class GroupQueries {
             listed.add(new ListGroupsResponseData.ListedGroup().setGroupId(group.groupId).setProtocolType("consumer")
                     .setGroupState(group.state().kafkaName).setGroupType("consumer"));
         }
+        for (StreamsGroup group : coordinator.streamsGroups.values()) {
+            listed.add(new ListGroupsResponseData.ListedGroup().setGroupId(group.groupId).setProtocolType("streams")
+                    .setGroupState(group.state().kafkaName).setGroupType("streams"));
+        }
         for (ListGroupsResponseData.ListedGroup group : listed) {
             if ((states.isEmpty() || states.contains(group.groupState().toLowerCase(Locale.ROOT)))
                     && (types.isEmpty() || types.contains(group.groupType()))) {
@@ -115,11 +119,13 @@ final class GroupQueries {
             response.results().add(result);
             ClassicGroup classic = coordinator.classicGroups.get(groupId);
             ConsumerGroup consumer = coordinator.consumerGroups.get(groupId);
+            StreamsGroup streams = coordinator.streamsGroups.get(groupId);
             if (groupId == null || groupId.isEmpty()) {
                 result.setErrorCode(Errors.INVALID_GROUP_ID.code());
-            } else if ((classic == null || classic.state == ClassicGroup.State.DEAD) && consumer == null) {
+            } else if ((classic == null || classic.state == ClassicGroup.State.DEAD) && consumer == null && streams == null) {
                 result.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code());
-            } else if ((classic != null && !classic.isEmpty()) || (consumer != null && !consumer.members.isEmpty())) {
+            } else if ((classic != null && !classic.isEmpty()) || (consumer != null && !consumer.members.isEmpty())
+                    || (streams != null && !streams.members.isEmpty())) {
                 result.setErrorCode(Errors.NON_EMPTY_GROUP.code());
             } else {
                 writes.add(coordinator.deleteGroup(groupId).handle((ok, failure) -> {

@@ -61,7 +61,7 @@ final class OffsetManager {
     /** A committed transaction's offsets, now visible. */
     void commitTransactional(String groupId, Map<Key, OffsetValue> values) {
         offsets.computeIfAbsent(groupId, g -> new TreeMap<>()).putAll(values);
-        if (!coordinator.classicGroups.containsKey(groupId) && !coordinator.consumerGroups.containsKey(groupId)) {
+        if (!coordinator.hasGroup(groupId)) {
             coordinator.createClassicGroup(groupId);
         }
     }
@@ -132,7 +132,7 @@ final class OffsetManager {
             synchronized (coordinator) {
                 if (failure != null) {
                     acceptedAnswers.forEach(a -> a.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()));
-                } else if (coordinator.classicGroups.containsKey(groupId) || coordinator.consumerGroups.containsKey(groupId)) {
+                } else if (coordinator.hasGroup(groupId)) {
                     offsets.computeIfAbsent(groupId, g -> new TreeMap<>()).putAll(accepted);
                 }
             }
@@ -160,6 +160,11 @@ final class OffsetManager {
         ConsumerGroup consumerGroup = coordinator.consumerGroups.get(groupId);
         if (consumerGroup != null) {
             return coordinator.consumer().validateOffsetCommit(consumerGroup, request.memberId(),
+                    request.generationIdOrMemberEpoch());
+        }
+        StreamsGroup streamsGroup = coordinator.streamsGroups.get(groupId);
+        if (streamsGroup != null) {
+            return coordinator.streams().validateOffsetCommit(streamsGroup, request.memberId(),
                     request.generationIdOrMemberEpoch());
         }
         ClassicGroup group = coordinator.classicGroups.get(groupId);
@@ -255,6 +260,13 @@ final class OffsetManager {
                 return new OffsetFetchResponseData.OffsetFetchResponseGroup().setGroupId(groupId).setErrorCode(error.code());
             }
         }
+        StreamsGroup streamsGroup = coordinator.streamsGroups.get(groupId);
+        if (streamsGroup != null && request.memberId() != null && !request.memberId().isEmpty()) {
+            Errors error = coordinator.streams().validateOffsetFetch(streamsGroup, request.memberId(), request.memberEpoch());
+            if (error != Errors.NONE) {
+                return new OffsetFetchResponseData.OffsetFetchResponseGroup().setGroupId(groupId).setErrorCode(error.code());
+            }
+        }
         boolean byId = version >= 10;
         TopicMetadata topics = coordinator.topics();
         Map<Key, OffsetValue> committed = offsets(groupId);
@@ -314,11 +326,14 @@ final class OffsetManager {
         OffsetDeleteResponseData response = new OffsetDeleteResponseData();
         ClassicGroup classic = coordinator.classicGroups.get(groupId);
         ConsumerGroup consumer = coordinator.consumerGroups.get(groupId);
-        if ((classic == null || classic.state == ClassicGroup.State.DEAD) && consumer == null) {
+        StreamsGroup streamsGroup = coordinator.streamsGroups.get(groupId);
+        if ((classic == null || classic.state == ClassicGroup.State.DEAD) && consumer == null && streamsGroup == null) {
             return CompletableFuture.completedFuture(response.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()));
         }
         Set<String> subscribed;
-        if (classic != null) {
+        if (streamsGroup != null) {
+            subscribed = coordinator.streams().sourceTopics(streamsGroup);
+        } else if (classic != null) {
             if (!classic.isEmpty() && !"consumer".equals(classic.protocolType)) {
                 return CompletableFuture.completedFuture(response.setErrorCode(Errors.NON_EMPTY_GROUP.code()));
             }
@@ -361,6 +376,7 @@ final class OffsetManager {
             TreeMap<Key, OffsetValue> committed = offsets.get(groupId);
             ClassicGroup classic = coordinator.classicGroups.get(groupId);
             ConsumerGroup consumer = coordinator.consumerGroups.get(groupId);
+            StreamsGroup streamsGroup = coordinator.streamsGroups.get(groupId);
             Long base;
             if (classic != null && classic.state == ClassicGroup.State.EMPTY && classic.protocolType != null) {
                 base = classic.stateTimestamp;
@@ -368,6 +384,8 @@ final class OffsetManager {
                 base = null; // simple group: each offset by its commit time
             } else if (consumer != null && consumer.members.isEmpty()) {
                 base = consumer.emptySince;
+            } else if (streamsGroup != null && streamsGroup.members.isEmpty()) {
+                base = streamsGroup.emptySince;
             } else {
                 continue; // an active group keeps its offsets
             }
@@ -385,6 +403,7 @@ final class OffsetManager {
                 records.add(GroupRecords.group(groupId, null));
                 coordinator.classicGroups.remove(groupId);
                 coordinator.consumerGroups.remove(groupId);
+                coordinator.streamsGroups.remove(groupId);
             }
             if (!records.isEmpty()) {
                 coordinator.log().info("Expired {} offsets of group {}", records.size(), groupId);

@@ -1,0 +1,208 @@
+package io.dlog.compat.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dlog.compat.DLogBrokerExtension;
+import io.dlog.compat.clients.Clients;
+import io.dlog.compat.tools.ChildJvm;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.StreamsGroupDescription;
+import org.apache.kafka.clients.admin.StreamsGroupMemberDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.LongDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kafka Streams 4.3.1 with {@code group.protocol=streams} (KIP-1071) against DLog: the broker validates
+ * the word count's topology, creates its repartition and changelog topics, assigns its four tasks (two
+ * subtopologies over two partitions) and moves them as a second instance joins and the first leaves;
+ * the counts read back read_committed are exact, at-least-once (clean hand-overs commit before they
+ * revoke) and exactly_once_v2. The Admin client's describeStreamsGroups shows the members and their
+ * tasks; a restart of the broker keeps the group.
+ */
+@Timeout(240)
+class StreamsGroupProtocolTest {
+    @RegisterExtension
+    static final DLogBrokerExtension DLOG = new DLogBrokerExtension()
+            .with("group.streams.heartbeat.interval.ms", "300")
+            .with("group.streams.session.timeout.ms", "10000");
+
+    @TempDir
+    Path stateDir;
+
+    static KafkaStreams wordCount(String bootstrap, String input, String output, String appId, Path stateDir,
+                                  String guarantee) {
+        Properties props = WordCount.props(bootstrap, appId, stateDir, guarantee);
+        props.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, "streams");
+        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        return new KafkaStreams(WordCount.topology(input, output), props);
+    }
+
+    private static void produce(String topic, List<String> lines) throws Exception {
+        try (KafkaProducer<String, String> producer = Clients.stringProducer(DLOG.bootstrapServers())) {
+            for (int i = 0; i < lines.size(); i++) {
+                producer.send(new ProducerRecord<>(topic, Integer.toString(i), lines.get(i))).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Latest count per word in the output, read_committed, until the expected counts appear or the wait ends. */
+    private static Map<String, Long> awaitCounts(String output, Map<String, Long> expected) {
+        Map<String, Long> latest = new HashMap<>();
+        try (KafkaConsumer<String, Long> consumer = new KafkaConsumer<>(Clients.consumerProps(DLOG.bootstrapServers(),
+                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")), new StringDeserializer(),
+                new LongDeserializer())) {
+            var partitions = Clients.partitions(output, 2);
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!latest.equals(expected) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, Long> r : consumer.poll(Duration.ofMillis(200))) {
+                    latest.put(r.key(), r.value());
+                }
+            }
+        }
+        return latest;
+    }
+
+    private static StreamsGroupDescription awaitGroup(Admin admin, String appId, Predicate<StreamsGroupDescription> ready)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        StreamsGroupDescription last = null;
+        while (System.nanoTime() < deadline) {
+            last = admin.describeStreamsGroups(List.of(appId)).describedGroups().get(appId).get(30, TimeUnit.SECONDS);
+            if (ready.test(last)) {
+                return last;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("streams group never got there: " + last);
+    }
+
+    private static Set<String> activeTasks(StreamsGroupMemberDescription member) {
+        Set<String> tasks = new HashSet<>();
+        member.assignment().activeTasks().forEach(t -> t.partitions().forEach(p -> tasks.add(t.subtopologyId() + "_" + p)));
+        return tasks;
+    }
+
+    /** Stable, with {@code members} members that together run all four tasks, each task once. */
+    private static boolean balanced(StreamsGroupDescription group, int members) {
+        if (!"STABLE".equals(group.groupState().name()) || group.members().size() != members) {
+            return false;
+        }
+        List<String> all = new ArrayList<>();
+        group.members().forEach(m -> all.addAll(activeTasks(m)));
+        return all.size() == 4 && new HashSet<>(all).size() == 4
+                && group.members().stream().allMatch(m -> activeTasks(m).size() == 4 / members);
+    }
+
+    private static ChildJvm.Result streamsGroups(String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--bootstrap-server", DLOG.bootstrapServers()));
+        all.addAll(List.of(args));
+        return ChildJvm.run(Duration.ofSeconds(60), "org.apache.kafka.tools.streams.StreamsGroupCommand",
+                all.toArray(String[]::new));
+    }
+
+    private String countThroughJoinAndLeave(String guarantee, boolean describeWithTool) throws Exception {
+        // Given a word count with one instance on the streams protocol
+        String input = DLOG.newTopic(2);
+        String output = DLOG.newTopic(2);
+        String appId = "streams-wc-" + input;
+        Map<String, Long> expected = new HashMap<>();
+        List<List<String>> batches = List.of(List.of("the quick brown fox", "jumps over the lazy dog"),
+                List.of("the fox returns", "quick quick"), List.of("the end", "fox fox"));
+        try (Admin admin = DLOG.admin();
+             KafkaStreams one = wordCount(DLOG.bootstrapServers(), input, output, appId, stateDir.resolve("one"), guarantee)) {
+            one.start();
+            produce(input, batches.get(0));
+            count(expected, batches.get(0));
+            assertThat(awaitCounts(output, expected)).isEqualTo(expected);
+            StreamsGroupDescription single = awaitGroup(admin, appId, g -> balanced(g, 1));
+            assertThat(single.subtopologies()).hasSize(2);
+
+            // When a second instance joins, then the first leaves
+            try (KafkaStreams two = wordCount(DLOG.bootstrapServers(), input, output, appId, stateDir.resolve("two"),
+                    guarantee)) {
+                two.start();
+                StreamsGroupDescription pair = awaitGroup(admin, appId, g -> balanced(g, 2));
+                assertThat(pair.groupEpoch()).isGreaterThan(single.groupEpoch());
+                assertThat(pair.members()).extracting(StreamsGroupMemberDescription::processId).doesNotHaveDuplicates();
+                if (describeWithTool) {
+                    // kafka-streams-groups --describe: the members with their tasks, the committed input offsets
+                    ChildJvm.Result members = streamsGroups("--describe", "--members", "--group", appId);
+                    assertThat(members.exitCode()).as("%s", members).isZero();
+                    assertThat(members.stdout()).as("%s", members).contains(appId, "ACTIVE");
+                    for (StreamsGroupMemberDescription m : pair.members()) {
+                        assertThat(members.stdout()).contains(m.memberId());
+                    }
+                    ChildJvm.Result offsets = streamsGroups("--describe", "--offsets", "--group", appId);
+                    assertThat(offsets.exitCode()).as("%s", offsets).isZero();
+                    assertThat(offsets.stdout()).as("%s", offsets).contains(input);
+                }
+                produce(input, batches.get(1));
+                count(expected, batches.get(1));
+                assertThat(awaitCounts(output, expected)).isEqualTo(expected);
+
+                one.close(Duration.ofSeconds(30));
+                awaitGroup(admin, appId, g -> balanced(g, 1));
+                produce(input, batches.get(2));
+                count(expected, batches.get(2));
+
+                // Then every count is exact
+                assertThat(awaitCounts(output, expected)).isEqualTo(expected);
+                two.close(Duration.ofSeconds(30));
+            }
+            assertThat(awaitGroup(admin, appId, g -> g.members().isEmpty()).groupState().name()).isEqualTo("EMPTY");
+        }
+        return appId;
+    }
+
+    private static void count(Map<String, Long> counts, List<String> lines) {
+        lines.forEach(line -> Arrays.stream(line.split(" ")).forEach(w -> counts.merge(w, 1L, Long::sum)));
+    }
+
+    @Test
+    void shouldCountExactlyAtLeastOnceThroughAMemberJoiningAndLeaving() throws Exception {
+        String appId = countThroughJoinAndLeave(StreamsConfig.AT_LEAST_ONCE, true);
+
+        // kafka-streams-groups on the empty group: list, describe the state, delete
+        ChildJvm.Result listed = streamsGroups("--list");
+        assertThat(listed.exitCode()).as("%s", listed).isZero();
+        assertThat(listed.stdout()).as("%s", listed).contains(appId);
+        ChildJvm.Result state = streamsGroups("--describe", "--state", "--group", appId);
+        assertThat(state.exitCode()).as("%s", state).isZero();
+        assertThat(state.stdout()).as("%s", state).containsIgnoringCase("empty");
+        ChildJvm.Result deleted = streamsGroups("--delete", "--group", appId);
+        assertThat(deleted.exitCode()).as("%s", deleted).isZero();
+        try (Admin admin = DLOG.admin()) {
+            assertThat(admin.listGroups().all().get(30, TimeUnit.SECONDS)).noneMatch(g -> g.groupId().equals(appId));
+        }
+    }
+
+    @Test
+    void shouldCountExactlyOnceV2ThroughAMemberJoiningAndLeaving() throws Exception {
+        countThroughJoinAndLeave(StreamsConfig.EXACTLY_ONCE_V2, false);
+    }
+}
