@@ -395,9 +395,9 @@ public final class GroupCoordinator {
         return unavailable(groupId);
     }
 
-    /** Whether a classic or consumer group has this id (a share group may not take it, as on Kafka). */
+    /** Whether a classic, consumer or streams group has this id (a share group may not take it, as on Kafka). */
     public synchronized boolean hasGroup(String groupId) {
-        return classicGroups.containsKey(groupId) || consumerGroups.containsKey(groupId);
+        return classicGroups.containsKey(groupId) || consumerGroups.containsKey(groupId) || streamsGroups.containsKey(groupId);
     }
 
     /** The group an OffsetFetch names: v8+ batch the groups (one coordinator's groups per request). */
@@ -427,11 +427,6 @@ public final class GroupCoordinator {
     /** For tests: streams group settings. */
     void streamsConfig(StreamsGroupConfig config) {
         this.streamsConfig = config;
-    }
-
-    /** A group of any kind has this id. */
-    boolean hasGroup(String groupId) {
-        return classicGroups.containsKey(groupId) || consumerGroups.containsKey(groupId) || streamsGroups.containsKey(groupId);
     }
 
     /**
