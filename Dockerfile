@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # DLog in a container: `docker build -t dlog .` then `docker run -p 9092:9092 dlog` (one node, data in the
 # volume at /var/lib/dlog), or `docker compose up` for the three-node cluster of docker-compose.yml.
 # Configure it as the Apache Kafka image is configured (docs/operations.md):
@@ -10,21 +9,22 @@
 FROM maven:3-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY . .
-# Only what the broker jar needs; the tests run in CI, not in the image build. The cache mount keeps the
-# downloaded dependencies between builds.
-RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests -pl broker -am package
+# Only what the broker jar needs; the tests run in CI, not in the image build. No BuildKit-only syntax (cache
+# mounts, COPY --chmod) anywhere: Testcontainers and other Docker API clients build with the classic builder.
+RUN mvn -B -q -DskipTests -pl broker -am package
 
 FROM eclipse-temurin:17-jre
 # A fixed uid, so that a bind-mounted data folder can be given to it (chown 1001); the base image's uid 1000 is taken.
 ARG DLOG_UID=1001
+COPY --from=build /src/broker/target/dlog.jar /opt/dlog/dlog.jar
+COPY docker/dlog /usr/local/bin/dlog
+COPY docker/server.properties /etc/dlog/server.properties
 RUN groupadd --system --gid "${DLOG_UID}" dlog \
     && useradd --system --uid "${DLOG_UID}" --gid dlog --no-create-home --home-dir /var/lib/dlog \
        --shell /usr/sbin/nologin dlog \
-    && mkdir -p /etc/dlog /var/lib/dlog /opt/dlog \
-    && chown dlog:dlog /var/lib/dlog
-COPY --from=build /src/broker/target/dlog.jar /opt/dlog/dlog.jar
-COPY --chmod=755 docker/dlog /usr/local/bin/dlog
-COPY docker/server.properties /etc/dlog/server.properties
+    && mkdir -p /var/lib/dlog \
+    && chown dlog:dlog /var/lib/dlog \
+    && chmod 755 /usr/local/bin/dlog
 # A container's memory limit, not the host's, sizes the heap.
 ENV JAVA_OPTS="-XX:MaxRAMPercentage=60 -XX:+UseG1GC"
 USER dlog

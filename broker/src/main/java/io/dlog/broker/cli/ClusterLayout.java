@@ -66,6 +66,30 @@ public final class ClusterLayout {
         return new ClusterLayout(nodes);
     }
 
+    /**
+     * Node i (1-based) on 127.0.0.1 with a client and a controller port that are free now, and its folder
+     * {@code root/node-i}: for tests and embedded clusters, which must not collide with anything on the machine.
+     * All 2N sockets are open at once while choosing, so the ports all differ.
+     */
+    public static ClusterLayout onFreePorts(int size, Path root) throws IOException {
+        List<java.net.ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2 * size; i++) {
+                sockets.add(new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1")));
+            }
+            List<Node> nodes = new ArrayList<>();
+            for (int id = 1; id <= size; id++) {
+                nodes.add(new Node(id, "127.0.0.1", sockets.get(2 * id - 2).getLocalPort(),
+                        sockets.get(2 * id - 1).getLocalPort(), root.resolve("node-" + id)));
+            }
+            return new ClusterLayout(nodes);
+        } finally {
+            for (java.net.ServerSocket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
     public List<Node> nodes() {
         return nodes;
     }

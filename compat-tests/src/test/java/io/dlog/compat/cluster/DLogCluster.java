@@ -4,12 +4,9 @@ import io.dlog.broker.cli.ClusterLayout;
 import io.dlog.compat.DLogBrokerExtension;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,28 +43,8 @@ public abstract class DLogCluster implements AutoCloseable {
             throw new IllegalArgumentException("a cluster has at least one node, not " + size);
         }
         this.root = Files.createTempDirectory("dlog-cluster-");
-        this.layout = freePorts(size, root);
+        this.layout = ClusterLayout.onFreePorts(size, root);
         this.overrides = Map.copyOf(overrides);
-    }
-
-    private static ClusterLayout freePorts(int size, Path root) throws IOException {
-        // All sockets open at once, so that the 2N ports are distinct.
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < 2 * size; i++) {
-                sockets.add(new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1")));
-            }
-            List<ClusterLayout.Node> nodes = new ArrayList<>();
-            for (int id = 1; id <= size; id++) {
-                nodes.add(new ClusterLayout.Node(id, "127.0.0.1", sockets.get(2 * id - 2).getLocalPort(),
-                        sockets.get(2 * id - 1).getLocalPort(), root.resolve("node-" + id)));
-            }
-            return new ClusterLayout(nodes);
-        } finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
-        }
     }
 
     public ClusterLayout layout() {
