@@ -15,6 +15,8 @@ import io.dlog.kafka.KafkaApis;
 import io.dlog.broker.metrics.PrometheusEndpoint;
 import io.dlog.kafka.config.BrokerConfig;
 import io.dlog.kafka.metrics.BrokerMetrics;
+import io.dlog.kafka.metrics.ClusterGauges;
+import io.dlog.kafka.metrics.LogGauges;
 import io.dlog.kafka.mirror.MirrorManager;
 import io.dlog.kafka.server.KafkaServer;
 import io.dlog.kafka.replica.ReplicaManager;
@@ -65,6 +67,8 @@ public final class DLogBroker implements AutoCloseable {
     private static final long FLIGHT_MEMORY_BYTES = 2L << 30;
     /** How often the meters of deleted topics are dropped. */
     private static final long TOPIC_METRICS_PRUNE_SECONDS = 30;
+    /** How often the per-partition log gauges follow the partitions this node holds. */
+    private static final long LOG_METRICS_RECONCILE_SECONDS = 5;
 
     private final BrokerConfig config;
     private final LogManager logs;
@@ -392,8 +396,14 @@ public final class DLogBroker implements AutoCloseable {
      */
     private void startMetrics() throws IOException {
         scheduler.scheduleAtFixedRate(metrics::sample, 1, 1, TimeUnit.SECONDS);
-        scheduler.scheduleWithFixedDelay(() -> metrics.topics().retainOnly(topics.image().topics().keySet()),
-                TOPIC_METRICS_PRUNE_SECONDS, TOPIC_METRICS_PRUNE_SECONDS, TimeUnit.SECONDS);
+        ClusterGauges.registerReplicaManager(metrics, topics.replicas());
+        ClusterGauges.registerController(metrics, topics, config.nodeId());
+        LogGauges logGauges = new LogGauges(metrics, logs);
+        logGauges.reconcile();
+        scheduler.scheduleWithFixedDelay(quietly(logGauges::reconcile, "log gauges"), LOG_METRICS_RECONCILE_SECONDS,
+                LOG_METRICS_RECONCILE_SECONDS, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(quietly(() -> metrics.topics().retainOnly(topics.image().topics().keySet()),
+                "topic meters"), TOPIC_METRICS_PRUNE_SECONDS, TOPIC_METRICS_PRUNE_SECONDS, TimeUnit.SECONDS);
         if (config.metricsPort().isEmpty()) {
             return;
         }
@@ -405,6 +415,17 @@ public final class DLogBroker implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** A periodic task that logs a failure and runs again next time (an escaping exception would cancel it). */
+    private static Runnable quietly(Runnable task, String what) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.warn("Updating the {} failed; retried at the next interval", what, e);
+            }
+        };
     }
 
     /** The node's metrics (JMX MBeans with Kafka's names; docs/metrics.md). */

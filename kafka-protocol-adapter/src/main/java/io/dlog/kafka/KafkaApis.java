@@ -72,6 +72,7 @@ public final class KafkaApis {
         registerDataPlane(registry, context, purgatory, transactions, verifier);
         registerAdmin(registry, context);
         GroupCoordinator groups = GroupCoordinator.start(context, GroupConfig.from(context.config()));
+        io.dlog.kafka.metrics.ClusterGauges.registerGroups(context.metrics(), groups);
         io.dlog.kafka.share.ShareApis shares = io.dlog.kafka.share.ShareApis.register(registry, context, groups, purgatory);
         registerGroups(registry, context, groups, shares);
         // A marker on __consumer_offsets settles the producer's transactional offsets there.

@@ -135,6 +135,12 @@ public interface PartitionLog {
     /** Bytes on disk across all segments. */
     long sizeInBytes();
 
+    /** Segments on disk (Kafka's NumLogSegments); readable from any thread. */
+    int segmentCount();
+
+    /** Whether an I/O failure took the log offline (sticky: every later call fails fast). */
+    boolean isOffline();
+
     /** The latest leader epoch recorded, or -1. */
     int latestLeaderEpoch();
 

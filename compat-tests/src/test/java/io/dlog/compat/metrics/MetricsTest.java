@@ -156,6 +156,77 @@ class MetricsTest {
                 .isBetween(0.0, 1.0);
     }
 
+    @Test
+    void shouldShowLogReplicaControllerAndGroupGaugesOfTheNode() throws Exception {
+        // Given a topic with records and a consumer group that committed its position
+        String topic = DLOG.newTopic(1);
+        produce(topic);
+        String group = "metrics-" + topic;
+        Properties props = DLOG.clientProps();
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            int read = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (read < RECORDS && System.nanoTime() < deadline) {
+                read += consumer.poll(Duration.ofMillis(500)).count();
+            }
+            consumer.commitSync();
+        }
+
+        // Then the partition's log gauges appear (within the reconcile interval) with its offsets and size
+        ObjectName logEnd = new ObjectName("kafka.log:type=Log,name=LogEndOffset,topic=" + topic + ",partition=0");
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!jmx.isRegistered(logEnd) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat((Long) jmx.getAttribute(logEnd, "Value")).isEqualTo(RECORDS);
+        assertThat((Long) jmx.getAttribute(new ObjectName("kafka.log:type=Log,name=LogStartOffset,topic=" + topic
+                + ",partition=0"), "Value")).isZero();
+        assertThat((Long) jmx.getAttribute(new ObjectName("kafka.log:type=Log,name=Size,topic=" + topic + ",partition=0"),
+                "Value")).isGreaterThan((long) RECORDS * VALUE_BYTES);
+        assertThat((Integer) jmx.getAttribute(new ObjectName("kafka.log:type=Log,name=NumLogSegments,topic=" + topic
+                + ",partition=0"), "Value")).isEqualTo(1);
+        // The single node leads everything, all in sync, and is the active controller
+        assertThat(gauge("kafka.server:type=ReplicaManager,name=LeaderCount")).isPositive();
+        assertThat(gauge("kafka.server:type=ReplicaManager,name=PartitionCount"))
+                .isEqualTo(gauge("kafka.server:type=ReplicaManager,name=LeaderCount"));
+        assertThat(gauge("kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions")).isZero();
+        assertThat(gauge("kafka.server:type=ReplicaManager,name=OfflineReplicaCount")).isZero();
+        assertThat(gauge("kafka.controller:type=KafkaController,name=ActiveControllerCount")).isEqualTo(1);
+        assertThat(gauge("kafka.controller:type=KafkaController,name=OfflinePartitionsCount")).isZero();
+        assertThat(gauge("kafka.controller:type=KafkaController,name=GlobalTopicCount")).isGreaterThanOrEqualTo(2);
+        assertThat(gauge("kafka.controller:type=KafkaController,name=GlobalPartitionCount")).isGreaterThanOrEqualTo(2);
+        // The group exists (Empty once its consumer left) and holds the committed offset
+        assertThat(gauge("kafka.coordinator.group:type=GroupMetadataManager,name=NumGroups")).isPositive();
+        assertThat(gauge("kafka.coordinator.group:type=GroupMetadataManager,name=NumGroupsEmpty")).isPositive();
+        assertThat(gauge("kafka.coordinator.group:type=GroupMetadataManager,name=NumOffsets")).isPositive();
+
+        // And the scrape has them under the exporter's names
+        PrometheusText metrics = scrape();
+        Map<String, String> partition = Map.of("topic", topic, "partition", "0");
+        assertThat(metrics.value("kafka_log_log_logendoffset", partition)).contains((double) RECORDS);
+        assertThat(metrics.value("kafka_log_log_numlogsegments", partition)).contains(1.0);
+        assertThat(metrics.value("kafka_controller_kafkacontroller_activecontrollercount", Map.of())).contains(1.0);
+        assertThat(metrics.value("kafka_server_replicamanager_underreplicatedpartitions", Map.of())).contains(0.0);
+        assertThat(metrics.value("kafka_coordinator_group_groupmetadatamanager_numoffsets", Map.of()).orElseThrow()).isPositive();
+    }
+
+    private static long gauge(String objectName) throws Exception {
+        return ((Number) jmx.getAttribute(new ObjectName(objectName), "Value")).longValue();
+    }
+
+    private static PrometheusText scrape() throws Exception {
+        HttpResponse<String> scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + DLOG.broker().metricsPort().getAsInt() + "/metrics"))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        return PrometheusText.parse(scrape.body());
+    }
+
     private static ObjectName topicMBean(String name, String topic) throws Exception {
         return new ObjectName("kafka.server:type=BrokerTopicMetrics,name=" + name + ",topic=" + topic);
     }

@@ -806,6 +806,32 @@ public final class GroupCoordinator {
         return !offsets.hasOffsets(groupId) && !txnOffsets.hasPending(groupId);
     }
 
+    /**
+     * Groups this node coordinates now, for Kafka's GroupMetadataManager gauges: classic groups by state
+     * (Kafka's names: Empty, PreparingRebalance, CompletingRebalance, Stable, Dead), KIP-848 consumer groups
+     * by state, and committed offsets.
+     */
+    public record GroupCounts(Map<String, Integer> classicByState, Map<String, Integer> consumerByState, int offsets) {
+    }
+
+    public synchronized GroupCounts counts() {
+        Map<String, Integer> classicByState = new HashMap<>();
+        for (ClassicGroup.State state : ClassicGroup.State.values()) {
+            classicByState.put(state.kafkaName, 0);
+        }
+        for (ClassicGroup group : classicGroups.values()) {
+            classicByState.merge(group.state.kafkaName, 1, Integer::sum);
+        }
+        Map<String, Integer> consumerByState = new HashMap<>();
+        for (ConsumerGroup.State state : ConsumerGroup.State.values()) {
+            consumerByState.put(state.kafkaName, 0);
+        }
+        for (ConsumerGroup group : consumerGroups.values()) {
+            consumerByState.merge(group.state().kafkaName, 1, Integer::sum);
+        }
+        return new GroupCounts(classicByState, consumerByState, offsets.offsetCount());
+    }
+
     /** For tests: the next tick checks offset retention. */
     synchronized void checkOffsetRetentionOnNextTick() {
         nextOffsetExpiryCheck = 0;

@@ -49,6 +49,15 @@ final class OffsetManager {
         this.coordinator = coordinator;
     }
 
+    /** Committed offsets held, over every group (Kafka's NumOffsets). */
+    int offsetCount() {
+        int count = 0;
+        for (TreeMap<Key, OffsetValue> group : offsets.values()) {
+            count += group.size();
+        }
+        return count;
+    }
+
     /** Forgets the committed offsets of the groups {@code unloaded} selects (their partition moved away). */
     void unload(java.util.function.Predicate<String> unloaded) {
         offsets.keySet().removeIf(unloaded);

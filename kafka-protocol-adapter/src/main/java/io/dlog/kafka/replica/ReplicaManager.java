@@ -46,6 +46,18 @@ public final class ReplicaManager implements AutoCloseable {
     private static final Duration PROPOSAL_TIMEOUT = Duration.ofSeconds(30);
     private static final long ROLE_CHANGE_TIMEOUT_S = 60;
 
+    /** Told when the ISR of a partition this node leads shrinks or expands (Kafka's IsrShrinks/IsrExpands). */
+    public interface IsrChangeListener {
+        void onIsrChanged(boolean shrink);
+    }
+
+    /**
+     * This node's replicas at one moment (Kafka's ReplicaManager gauges): partitions with a replica here,
+     * those it leads, those it leads with an ISR smaller than the replica set, and those whose log failed.
+     */
+    public record ReplicaCounts(int partitions, int leaders, int underReplicated, int offline) {
+    }
+
     /** Told when this node starts or stops leading a partition (coordinators load and unload their state). */
     public interface LeadershipListener {
         void onBecomeLeader(TopicPartition tp, int leaderEpoch);
@@ -62,6 +74,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final Map<TopicPartition, PartitionReplica> replicas = new ConcurrentHashMap<>();
     private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
     private volatile Consumer<TopicPartition> highWatermarkListener = tp -> { };
+    private volatile IsrChangeListener isrChangeListener = (shrink) -> { };
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     private volatile long appliedVersion;
@@ -105,6 +118,31 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     /** Called after the high watermark of a partition this node leads moved (wakes consumers' long polls). */
+    public void setIsrChangeListener(IsrChangeListener listener) {
+        this.isrChangeListener = listener;
+    }
+
+    /** Counts this node's replicas now (reads volatile role fields; no lock). */
+    public ReplicaCounts counts() {
+        int partitions = 0;
+        int leaders = 0;
+        int underReplicated = 0;
+        int offline = 0;
+        for (PartitionReplica replica : replicas.values()) {
+            partitions++;
+            if (replica.role == PartitionReplica.Role.LEADER) {
+                leaders++;
+                if (replica.isr.size() < replica.replicas.size()) {
+                    underReplicated++;
+                }
+            }
+            if (replica.log.isOffline()) {
+                offline++;
+            }
+        }
+        return new ReplicaCounts(partitions, leaders, underReplicated, offline);
+    }
+
     public void setHighWatermarkListener(Consumer<TopicPartition> listener) {
         this.highWatermarkListener = listener;
     }
@@ -219,8 +257,16 @@ public final class ReplicaManager implements AutoCloseable {
     private void update(PartitionReplica replica, List<Integer> assigned, PartitionState state,
                         List<CompletableFuture<?>> pending, List<Runnable> afterReady) {
         boolean changed = replica.partitionEpoch != state.partitionEpoch();
+        int previousIsrSize = replica.isr.size();
+        boolean stillLeading = replica.role == PartitionReplica.Role.LEADER && state.leader() == self
+                && replica.leaderEpoch == state.leaderEpoch();
         replica.replicas = assigned;
         replica.isr = state.isr();
+        if (stillLeading && state.isr().size() != previousIsrSize) {
+            // Whether this leader proposed it or the metadata group dropped a fenced replica, the ISR of a
+            // partition led here changed: Kafka's IsrShrinksPerSec / IsrExpandsPerSec.
+            isrChangeListener.onIsrChanged(state.isr().size() < previousIsrSize);
+        }
         replica.partitionEpoch = state.partitionEpoch();
         if (changed) {
             replica.pendingIsr = null; // the pending change was applied, or another change won: start again from here

@@ -122,8 +122,14 @@ final class DefaultPartitionLog implements PartitionLog {
         return dir;
     }
 
-    boolean isOffline() {
+    @Override
+    public boolean isOffline() {
         return offline;
+    }
+
+    @Override
+    public int segmentCount() {
+        return segments.size();
     }
 
     // ---------------------------------------------------------------- append path
