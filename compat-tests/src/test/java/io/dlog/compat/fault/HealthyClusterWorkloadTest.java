@@ -8,8 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The fault suite's workload and checker against a healthy 3-node cluster (no fault): the clients, the history and
- * the final read work, and a run with nothing wrong is judged clean. Tagged {@code fault} (runs with -Pfault): the
- * default build's compat-tests fork is near its time limit.
+ * the final read work, and a run with nothing wrong is judged clean. Tagged {@code fault}, with the suite.
  */
 @Tag("fault")
 class HealthyClusterWorkloadTest {
