@@ -196,6 +196,48 @@ class AclAuthorizationTest {
         }
     }
 
+    @Test
+    void shouldRefuseAStreamsMemberWithoutDescribeOnItsTopologysTopics(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state)
+            throws Exception {
+        // Given bob may read the group of a word count but describe none of its topics
+        String input = "words-" + UUID.randomUUID().toString().substring(0, 6);
+        createTopic(input);
+        String appId = "wc-" + input;
+        allow("bob", ResourceType.GROUP, appId, PatternType.LITERAL, AclOperation.READ);
+        Properties props = io.dlog.compat.streams.WordCount.props(DLOG.bootstrapServers("SASL_PLAINTEXT"), appId, state,
+                org.apache.kafka.streams.StreamsConfig.AT_LEAST_ONCE);
+        user("bob").forEach(props::putIfAbsent);
+        props.remove(ProducerConfig.MAX_BLOCK_MS_CONFIG);
+        props.remove(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
+        props.remove(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG);
+        props.remove(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
+        props.put(org.apache.kafka.streams.StreamsConfig.GROUP_PROTOCOL_CONFIG, "streams");
+
+        // When it joins on the streams protocol
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        try (org.apache.kafka.streams.KafkaStreams streams = new org.apache.kafka.streams.KafkaStreams(
+                io.dlog.compat.streams.WordCount.topology(input, input + "-out"), props)) {
+            streams.setUncaughtExceptionHandler(e -> {
+                failure.compareAndSet(null, e);
+                return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            });
+            streams.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (failure.get() == null && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            streams.close(Duration.ofSeconds(10));
+        }
+
+        // Then the heartbeat is refused with TOPIC_AUTHORIZATION_FAILED
+        assertThat(failure.get()).isNotNull();
+        Throwable cause = failure.get();
+        while (cause.getCause() != null && !(cause instanceof TopicAuthorizationException)) {
+            cause = cause.getCause();
+        }
+        assertThat(cause).as("%s", failure.get()).isInstanceOf(TopicAuthorizationException.class);
+    }
+
     private static void allow(String user, ResourceType type, String name, PatternType pattern, AclOperation operation)
             throws Exception {
         acl(new AclBinding(new ResourcePattern(type, name, pattern),

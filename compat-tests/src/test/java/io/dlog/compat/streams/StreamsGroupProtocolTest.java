@@ -60,8 +60,8 @@ class StreamsGroupProtocolTest {
         return new KafkaStreams(WordCount.topology(input, output), props);
     }
 
-    private static void produce(String topic, List<String> lines) throws Exception {
-        try (KafkaProducer<String, String> producer = Clients.stringProducer(DLOG.bootstrapServers())) {
+    static void produce(DLogBrokerExtension dlog, String topic, List<String> lines) throws Exception {
+        try (KafkaProducer<String, String> producer = Clients.stringProducer(dlog.bootstrapServers())) {
             for (int i = 0; i < lines.size(); i++) {
                 producer.send(new ProducerRecord<>(topic, Integer.toString(i), lines.get(i))).get(30, TimeUnit.SECONDS);
             }
@@ -69,9 +69,9 @@ class StreamsGroupProtocolTest {
     }
 
     /** Latest count per word in the output, read_committed, until the expected counts appear or the wait ends. */
-    private static Map<String, Long> awaitCounts(String output, Map<String, Long> expected) {
+    static Map<String, Long> awaitCounts(DLogBrokerExtension dlog, String output, Map<String, Long> expected) {
         Map<String, Long> latest = new HashMap<>();
-        try (KafkaConsumer<String, Long> consumer = new KafkaConsumer<>(Clients.consumerProps(DLOG.bootstrapServers(),
+        try (KafkaConsumer<String, Long> consumer = new KafkaConsumer<>(Clients.consumerProps(dlog.bootstrapServers(),
                 Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")), new StringDeserializer(),
                 new LongDeserializer())) {
             var partitions = Clients.partitions(output, 2);
@@ -87,7 +87,7 @@ class StreamsGroupProtocolTest {
         return latest;
     }
 
-    private static StreamsGroupDescription awaitGroup(Admin admin, String appId, Predicate<StreamsGroupDescription> ready)
+    static StreamsGroupDescription awaitGroup(Admin admin, String appId, Predicate<StreamsGroupDescription> ready)
             throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         StreamsGroupDescription last = null;
@@ -136,9 +136,9 @@ class StreamsGroupProtocolTest {
         try (Admin admin = DLOG.admin();
              KafkaStreams one = wordCount(DLOG.bootstrapServers(), input, output, appId, stateDir.resolve("one"), guarantee)) {
             one.start();
-            produce(input, batches.get(0));
+            produce(DLOG, input, batches.get(0));
             count(expected, batches.get(0));
-            assertThat(awaitCounts(output, expected)).isEqualTo(expected);
+            assertThat(awaitCounts(DLOG, output, expected)).isEqualTo(expected);
             StreamsGroupDescription single = awaitGroup(admin, appId, g -> balanced(g, 1));
             assertThat(single.subtopologies()).hasSize(2);
 
@@ -161,17 +161,17 @@ class StreamsGroupProtocolTest {
                     assertThat(offsets.exitCode()).as("%s", offsets).isZero();
                     assertThat(offsets.stdout()).as("%s", offsets).contains(input);
                 }
-                produce(input, batches.get(1));
+                produce(DLOG, input, batches.get(1));
                 count(expected, batches.get(1));
-                assertThat(awaitCounts(output, expected)).isEqualTo(expected);
+                assertThat(awaitCounts(DLOG, output, expected)).isEqualTo(expected);
 
                 one.close(Duration.ofSeconds(30));
                 awaitGroup(admin, appId, g -> balanced(g, 1));
-                produce(input, batches.get(2));
+                produce(DLOG, input, batches.get(2));
                 count(expected, batches.get(2));
 
                 // Then every count is exact
-                assertThat(awaitCounts(output, expected)).isEqualTo(expected);
+                assertThat(awaitCounts(DLOG, output, expected)).isEqualTo(expected);
                 two.close(Duration.ofSeconds(30));
             }
             assertThat(awaitGroup(admin, appId, g -> g.members().isEmpty()).groupState().name()).isEqualTo("EMPTY");
@@ -179,7 +179,7 @@ class StreamsGroupProtocolTest {
         return appId;
     }
 
-    private static void count(Map<String, Long> counts, List<String> lines) {
+    static void count(Map<String, Long> counts, List<String> lines) {
         lines.forEach(line -> Arrays.stream(line.split(" ")).forEach(w -> counts.merge(w, 1L, Long::sum)));
     }
 

@@ -12,11 +12,11 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Produced;
 
 /** The word count the Streams tests run: two subtopologies joined by a repartition topic, one changelogged store. */
-final class WordCount {
+public final class WordCount {
     private WordCount() {
     }
 
-    static Topology topology(String input, String output) {
+    public static Topology topology(String input, String output) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.<String, String>stream(input)
                 .flatMapValues(line -> Arrays.asList(line.toLowerCase(Locale.ROOT).split(" ")))
@@ -28,7 +28,7 @@ final class WordCount {
     }
 
     /** Settings for quick tests: commits every 200 ms, one replica, reading from the start. */
-    static Properties props(String bootstrap, String appId, Path stateDir, String guarantee) {
+    public static Properties props(String bootstrap, String appId, Path stateDir, String guarantee) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

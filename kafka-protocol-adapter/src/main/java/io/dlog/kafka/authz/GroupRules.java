@@ -43,7 +43,7 @@ final class GroupRules {
 
     /**
      * JoinGroup, SyncGroup, Heartbeat, LeaveGroup, ConsumerGroupHeartbeat, StreamsGroupHeartbeat: READ on the
-     * group.
+     * group; a StreamsGroupHeartbeat with a topology also DESCRIBE on each of its topics.
      */
     static CompletionStage<? extends ApiMessage> member(Check check, ApiMessage message, ApiHandler<ApiMessage> next) {
         String group;
@@ -60,8 +60,31 @@ final class GroupRules {
         } else {
             group = ((ConsumerGroupHeartbeatRequestData) message).groupId();
         }
-        return check.group(AclOperation.READ, group) ? next.handle(check.request(), message)
-                : Rule.refuse(check, message, Errors.GROUP_AUTHORIZATION_FAILED);
+        if (!check.group(AclOperation.READ, group)) {
+            return Rule.refuse(check, message, Errors.GROUP_AUTHORIZATION_FAILED);
+        }
+        if (message instanceof StreamsGroupHeartbeatRequestData streams && !describesTopology(check, streams)) {
+            return Rule.refuse(check, message, Errors.TOPIC_AUTHORIZATION_FAILED);
+        }
+        return next.handle(check.request(), message);
+    }
+
+    /** A joining Streams member needs DESCRIBE on every topic its topology names, as on Kafka. */
+    private static boolean describesTopology(Check check, StreamsGroupHeartbeatRequestData data) {
+        if (data.topology() == null) {
+            return true;
+        }
+        for (StreamsGroupHeartbeatRequestData.Subtopology s : data.topology().subtopologies()) {
+            List<String> topics = new ArrayList<>(s.sourceTopics());
+            s.repartitionSourceTopics().forEach(t -> topics.add(t.name()));
+            s.stateChangelogTopics().forEach(t -> topics.add(t.name()));
+            for (String topic : topics) {
+                if (!check.topic(AclOperation.DESCRIBE, topic)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     static CompletionStage<? extends ApiMessage> offsetCommit(Check check, ApiMessage message, ApiHandler<ApiMessage> next) {

@@ -417,8 +417,8 @@ final class ConsumerGroupManager {
             response.groups().add(out);
             if (group == null) {
                 // The admin client then falls back to DescribeGroups (classic groups, unknown groups).
-                boolean classic = coordinator.classicGroups.containsKey(groupId);
-                out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(classic
+                boolean other = coordinator.hasGroup(groupId);
+                out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(other
                         ? "Group " + groupId + " is not a consumer group." : "Group " + groupId + " not found.");
                 continue;
             }
