@@ -66,7 +66,8 @@ public final class MetadataApplier {
             } else if (command instanceof MetadataCommand.RaiseLeaderEpoch c) {
                 return PartitionLeadership.raiseLeaderEpoch(at, c);
             } else if (command instanceof MetadataCommand.AlterScramCredentials
-                    || command instanceof MetadataCommand.CreateAcls || command instanceof MetadataCommand.DeleteAcls) {
+                    || command instanceof MetadataCommand.CreateAcls || command instanceof MetadataCommand.DeleteAcls
+                    || command instanceof MetadataCommand.AlterClientQuotas) {
                 return Applied.ok(SecurityApplier.apply(at, command));
             } else if (command instanceof MetadataCommand.SetFeatures c) {
                 return setFeatures(at, c);

@@ -3,6 +3,7 @@ package io.dlog.cluster;
 import io.dlog.log.metadata.AclImage;
 import io.dlog.log.metadata.BrokerImage;
 import io.dlog.log.metadata.MetadataImage;
+import io.dlog.log.metadata.QuotaEntity;
 import io.dlog.log.metadata.ScramCredentialImage;
 import java.util.List;
 import java.util.Map;
@@ -149,5 +150,19 @@ public sealed interface MetadataCommand {
         public SetFeatures {
             levels = Map.copyOf(levels);
         }
+    }
+
+    /**
+     * Sets and removes client quota values (AlterClientQuotas). The proposer validated entities, keys and
+     * values; removing a value that is gone by then is a no-op.
+     */
+    record AlterClientQuotas(List<QuotaChange> changes) implements MetadataCommand {
+        public AlterClientQuotas {
+            changes = List.copyOf(changes);
+        }
+    }
+
+    /** @param value the new value, or null to remove the key from the entity */
+    record QuotaChange(QuotaEntity entity, String key, Double value) {
     }
 }

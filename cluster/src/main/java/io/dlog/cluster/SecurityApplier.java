@@ -1,7 +1,9 @@
 package io.dlog.cluster;
 
 import io.dlog.log.metadata.AclImage;
+import io.dlog.log.metadata.ClientQuotasImage;
 import io.dlog.log.metadata.MetadataImage;
+import io.dlog.log.metadata.QuotaEntity;
 import io.dlog.log.metadata.ScramCredentialImage;
 import io.dlog.log.metadata.SecurityImage;
 import java.util.ArrayList;
@@ -12,7 +14,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The security commands' part of {@link MetadataApplier}: SCRAM credentials and ACL bindings. Pure;
+ * The security commands' part of {@link MetadataApplier}: SCRAM credentials, ACL bindings and client quotas. Pure;
  * these commands are never refused (their proposer validated them), so applying one always succeeds.
  */
 final class SecurityApplier {
@@ -28,6 +30,8 @@ final class SecurityApplier {
             Set<AclImage> acls = new LinkedHashSet<>(security.acls());
             acls.addAll(c.acls());
             return image.withSecurity(security.withAcls(new ArrayList<>(acls)));
+        } else if (command instanceof MetadataCommand.AlterClientQuotas c) {
+            return image.withSecurity(security.withQuotas(alterQuotas(security.quotas(), c)));
         } else if (command instanceof MetadataCommand.DeleteAcls c) {
             List<AclImage> acls = new ArrayList<>(security.acls());
             acls.removeAll(Set.copyOf(c.acls()));
@@ -53,5 +57,21 @@ final class SecurityApplier {
             credentials.computeIfAbsent(upsert.user(), user -> new HashMap<>()).put(upsert.mechanism(), upsert.credential());
         }
         return credentials;
+    }
+
+    private static ClientQuotasImage alterQuotas(ClientQuotasImage quotas, MetadataCommand.AlterClientQuotas c) {
+        Map<QuotaEntity, Map<String, Double>> entities = new HashMap<>();
+        quotas.entities().forEach((entity, values) -> entities.put(entity, new HashMap<>(values)));
+        for (MetadataCommand.QuotaChange change : c.changes()) {
+            if (change.value() == null) {
+                Map<String, Double> values = entities.get(change.entity());
+                if (values != null) {
+                    values.remove(change.key());
+                }
+            } else {
+                entities.computeIfAbsent(change.entity(), e -> new HashMap<>()).put(change.key(), change.value());
+            }
+        }
+        return new ClientQuotasImage(entities); // drops entities left without values
     }
 }

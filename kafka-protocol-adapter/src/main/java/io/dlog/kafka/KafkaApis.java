@@ -95,7 +95,7 @@ public final class KafkaApis {
     }
 
     /**
-     * ACLs, SASL and SCRAM credentials. SaslHandshake and SaslAuthenticate are answered by the connection's
+     * ACLs, SASL, SCRAM credentials and client quotas. SaslHandshake and SaslAuthenticate are answered by the connection's
      * authenticator while it authenticates; reaching these handlers means the connection is authenticated
      * already or its listener has no SASL, which Kafka answers with ILLEGAL_SASL_STATE.
      */
@@ -116,6 +116,11 @@ public final class KafkaApis {
                         scram::describe))
                 .register(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, 0, 0, io.dlog.kafka.handlers.admin.MetadataBarrier.around(context,
                         scram::alter));
+        io.dlog.kafka.handlers.admin.ClientQuotasHandler quotas = new io.dlog.kafka.handlers.admin.ClientQuotasHandler(context);
+        registry.register(ApiKeys.DESCRIBE_CLIENT_QUOTAS, 0, 1, io.dlog.kafka.handlers.admin.MetadataBarrier.around(context,
+                        quotas::describe))
+                .register(ApiKeys.ALTER_CLIENT_QUOTAS, 0, 1, io.dlog.kafka.handlers.admin.MetadataBarrier.around(context,
+                        quotas::alter));
     }
 
     /** ApiVersions, Metadata, Produce, Fetch, ListOffsets, OffsetForLeaderEpoch, producer ids. */
@@ -124,6 +129,10 @@ public final class KafkaApis {
         FetchSessionCache sessions = new FetchSessionCache(context.config().maxIncrementalFetchSessionCacheSlots(),
                 context.clock());
         short configuredTv = TxnConfig.from(context.config()).transactionVersion();
+        // Produce bytes are counted by the connection (the request size, before dispatch); fetch bytes by
+        // the fetch handler (the response size, before the response is built).
+        io.dlog.kafka.quota.ClientQuotas quotas = io.dlog.kafka.quota.ClientQuotas.of(context);
+        registry.useClientQuotas(quotas);
         registry.register(ApiKeys.API_VERSIONS, 0, 4, new ApiVersionsHandler(registry, () -> {
                     io.dlog.log.metadata.MetadataImage image = context.topics().image();
                     return new ApiVersionsHandler.Features(FeatureLevels.SUPPORTED, FeatureLevels.levels(image, configuredTv),
@@ -131,7 +140,7 @@ public final class KafkaApis {
                 }))
                 .register(ApiKeys.METADATA, 0, 13, new MetadataHandler(context))
                 .register(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(context, purgatory, transactions, verifier))
-                .register(ApiKeys.FETCH, 4, 18, new FetchHandler(context, sessions, purgatory))
+                .register(ApiKeys.FETCH, 4, 18, new FetchHandler(context, sessions, purgatory, quotas.fetch()))
                 .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(context))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(context))
                 .register(ApiKeys.INIT_PRODUCER_ID, 0, 5, new InitProducerIdHandler(context, transactions))

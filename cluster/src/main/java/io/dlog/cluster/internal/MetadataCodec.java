@@ -2,6 +2,7 @@ package io.dlog.cluster.internal;
 
 import io.dlog.cluster.MetadataCommand;
 import io.dlog.log.metadata.BrokerImage;
+import io.dlog.log.metadata.ClientQuotasImage;
 import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.PartitionState;
@@ -51,12 +52,13 @@ public final class MetadataCodec {
     private static final byte ALTER_PARTITION = 20;
     private static final byte ELECT_LEADER = 21;
     private static final byte RAISE_LEADER_EPOCH = 22;
-    private static final byte SET_FEATURES = 40; // 30-32: SecurityCodec
+    private static final byte SET_FEATURES = 40; // 30-33: SecurityCodec
     /**
      * Sections after an image body's node configs: (tag byte, length int, bytes) until the body ends, so a
      * part added later needs no new format and a reader skips tags it does not know.
      */
     private static final byte SECTION_FEATURES = 1;
+    private static final byte SECTION_CLIENT_QUOTAS = 2;
 
     private MetadataCodec() {
     }
@@ -265,6 +267,12 @@ public final class MetadataCodec {
             out.writeInt(features.length);
             out.write(features);
         }
+        if (!image.security().quotas().isEmpty()) {
+            byte[] quotas = bytes(section -> SecurityCodec.writeQuotas(section, image.security().quotas()));
+            out.writeByte(SECTION_CLIENT_QUOTAS);
+            out.writeInt(quotas.length);
+            out.write(quotas);
+        }
     }
 
     private static void writeLevels(DataOutputStream out, Map<String, Short> levels) throws IOException {
@@ -284,9 +292,14 @@ public final class MetadataCodec {
         return levels;
     }
 
+    /** What the sections after the node configs hold: empty parts for sections absent (older images). */
+    private record Sections(Map<String, Short> features, ClientQuotasImage quotas) {
+    }
+
     /** The sections after the node configs (none in images written before them). */
-    private static Map<String, Short> readSections(DataInputStream in) throws IOException {
+    private static Sections readSections(DataInputStream in) throws IOException {
         Map<String, Short> features = Map.of();
+        ClientQuotasImage quotas = ClientQuotasImage.EMPTY;
         while (in.available() > 0) {
             byte tag = in.readByte();
             int length = in.readInt();
@@ -294,11 +307,14 @@ public final class MetadataCodec {
                 throw new IOException("metadata image section " + tag + " of " + length + " bytes overruns the image");
             }
             byte[] section = in.readNBytes(length);
+            DataInputStream sectionIn = new DataInputStream(new java.io.ByteArrayInputStream(section));
             if (tag == SECTION_FEATURES) {
-                features = readLevels(new DataInputStream(new java.io.ByteArrayInputStream(section)));
+                features = readLevels(sectionIn);
+            } else if (tag == SECTION_CLIENT_QUOTAS) {
+                quotas = SecurityCodec.readQuotas(sectionIn);
             }
         }
-        return features;
+        return new Sections(features, quotas);
     }
 
     private static MetadataImage readImageBody(DataInputStream in, byte format) throws IOException {
@@ -334,7 +350,9 @@ public final class MetadataCodec {
             nodeConfigs.put(in.readInt(), readMap(in));
         }
         SecurityImage security = format < SECURITY_VERSION ? SecurityImage.EMPTY : SecurityCodec.readImage(in);
-        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security, readSections(in));
+        Sections sections = readSections(in);
+        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs,
+                security.withQuotas(sections.quotas()), sections.features());
     }
 
     private static void writeEndpoints(DataOutputStream out, List<BrokerImage.Endpoint> endpoints) throws IOException {

@@ -2,26 +2,30 @@ package io.dlog.cluster.internal;
 
 import io.dlog.cluster.MetadataCommand;
 import io.dlog.log.metadata.AclImage;
+import io.dlog.log.metadata.ClientQuotasImage;
+import io.dlog.log.metadata.QuotaEntity;
 import io.dlog.log.metadata.ScramCredentialImage;
 import io.dlog.log.metadata.SecurityImage;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The security part of {@link MetadataCodec}: SCRAM and ACL commands, and the image's security
+ * The security part of {@link MetadataCodec}: SCRAM, ACL and client quota commands, the image's security
  * section (credentials in user and mechanism order, ACLs in their order, so equal images have equal
- * bytes). Stateless.
+ * bytes) and its client quotas section. Stateless.
  */
 final class SecurityCodec {
     static final byte ALTER_SCRAM_CREDENTIALS = 30;
     static final byte CREATE_ACLS = 31;
     static final byte DELETE_ACLS = 32;
+    static final byte ALTER_CLIENT_QUOTAS = 33;
 
     private SecurityCodec() {
     }
@@ -46,6 +50,17 @@ final class SecurityCodec {
         } else if (command instanceof MetadataCommand.DeleteAcls c) {
             out.writeByte(DELETE_ACLS);
             writeAcls(out, c.acls());
+        } else if (command instanceof MetadataCommand.AlterClientQuotas c) {
+            out.writeByte(ALTER_CLIENT_QUOTAS);
+            out.writeInt(c.changes().size());
+            for (MetadataCommand.QuotaChange change : c.changes()) {
+                writeEntity(out, change.entity());
+                MetadataCodec.writeString(out, change.key());
+                out.writeBoolean(change.value() != null);
+                if (change.value() != null) {
+                    out.writeDouble(change.value());
+                }
+            }
         } else {
             return false;
         }
@@ -73,13 +88,22 @@ final class SecurityCodec {
                 return new MetadataCommand.CreateAcls(readAcls(in));
             case DELETE_ACLS:
                 return new MetadataCommand.DeleteAcls(readAcls(in));
+            case ALTER_CLIENT_QUOTAS: {
+                int n = MetadataCodec.count(in);
+                List<MetadataCommand.QuotaChange> changes = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    changes.add(new MetadataCommand.QuotaChange(readEntity(in), MetadataCodec.readString(in),
+                            in.readBoolean() ? in.readDouble() : null));
+                }
+                return new MetadataCommand.AlterClientQuotas(changes);
+            }
             default:
                 throw new IOException("unknown metadata command type " + type);
         }
     }
 
     static boolean isSecurityCommand(byte type) {
-        return type == ALTER_SCRAM_CREDENTIALS || type == CREATE_ACLS || type == DELETE_ACLS;
+        return type == ALTER_SCRAM_CREDENTIALS || type == CREATE_ACLS || type == DELETE_ACLS || type == ALTER_CLIENT_QUOTAS;
     }
 
     static void writeImage(DataOutputStream out, SecurityImage security) throws IOException {
@@ -108,6 +132,53 @@ final class SecurityCodec {
             credentials.put(user, byMechanism);
         }
         return new SecurityImage(credentials, readAcls(in));
+    }
+
+    /** The client quotas, entities in their text order and keys in order (an image section of its own). */
+    static void writeQuotas(DataOutputStream out, ClientQuotasImage quotas) throws IOException {
+        List<Map.Entry<QuotaEntity, Map<String, Double>>> entities = new ArrayList<>(quotas.entities().entrySet());
+        entities.sort(Comparator.comparing(e -> e.getKey().parts().toString()));
+        out.writeInt(entities.size());
+        for (Map.Entry<QuotaEntity, Map<String, Double>> entity : entities) {
+            writeEntity(out, entity.getKey());
+            out.writeInt(entity.getValue().size());
+            for (Map.Entry<String, Double> value : new TreeMap<>(entity.getValue()).entrySet()) {
+                MetadataCodec.writeString(out, value.getKey());
+                out.writeDouble(value.getValue());
+            }
+        }
+    }
+
+    static ClientQuotasImage readQuotas(DataInputStream in) throws IOException {
+        int n = MetadataCodec.count(in);
+        Map<QuotaEntity, Map<String, Double>> entities = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            QuotaEntity entity = readEntity(in);
+            int values = MetadataCodec.count(in);
+            Map<String, Double> byKey = new HashMap<>();
+            for (int j = 0; j < values; j++) {
+                byKey.put(MetadataCodec.readString(in), in.readDouble());
+            }
+            entities.put(entity, byKey);
+        }
+        return new ClientQuotasImage(entities);
+    }
+
+    private static void writeEntity(DataOutputStream out, QuotaEntity entity) throws IOException {
+        out.writeInt(entity.parts().size());
+        for (QuotaEntity.Part part : entity.parts()) {
+            MetadataCodec.writeString(out, part.type());
+            MetadataCodec.writeString(out, part.name());
+        }
+    }
+
+    private static QuotaEntity readEntity(DataInputStream in) throws IOException {
+        int n = MetadataCodec.count(in);
+        List<QuotaEntity.Part> parts = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            parts.add(new QuotaEntity.Part(MetadataCodec.readString(in), MetadataCodec.readString(in)));
+        }
+        return new QuotaEntity(parts);
     }
 
     private static void writeCredential(DataOutputStream out, ScramCredentialImage credential) throws IOException {

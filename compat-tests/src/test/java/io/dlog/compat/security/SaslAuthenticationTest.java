@@ -178,7 +178,7 @@ class SaslAuthenticationTest {
                 DLOG.bootstrapServers(), "--entity-type", "users", "--entity-name", "frank", "--alter", "--add-config",
                 "SCRAM-SHA-256=[iterations=8192,password=frank-secret],SCRAM-SHA-512=[password=frank-secret]");
 
-        // Then (kafka-configs --describe of users also asks for client quotas, which DLog does not serve yet)
+        // Then
         assertThat(added.exitCode()).as(added.toString()).isZero();
         try (Admin admin = DLOG.admin()) {
             assertThat(admin.describeUserScramCredentials(List.of("frank")).all().get(30, TimeUnit.SECONDS).get("frank")

@@ -29,6 +29,7 @@ public final class ApiRegistry implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
     /** Where the listeners record request rates and times; in-memory until the node's metrics are set. */
     private volatile io.dlog.kafka.metrics.RequestMetrics requestMetrics;
+    private volatile io.dlog.kafka.quota.ClientQuotas clientQuotas;
 
     /**
      * Registers a handler for versions [min, max], clipped to what kafka-clients can parse.
@@ -86,6 +87,16 @@ public final class ApiRegistry implements AutoCloseable {
             }
         }
         return metrics;
+    }
+
+    /** The client quotas connections enforce on what they count themselves (produce request bytes). */
+    public void useClientQuotas(io.dlog.kafka.quota.ClientQuotas quotas) {
+        this.clientQuotas = quotas;
+    }
+
+    /** The client quotas, or empty when none are enforced (a registry built without them, in tests). */
+    public Optional<io.dlog.kafka.quota.ClientQuotas> clientQuotas() {
+        return Optional.ofNullable(clientQuotas);
     }
 
     /** A resource the handlers use, closed by {@link #close} (in reverse order of registration). */

@@ -11,9 +11,17 @@ import org.apache.kafka.common.security.auth.KafkaPrincipal;
  * @param clientAddress the peer's address
  * @param listenerName  the listener the request arrived on (e.g. PLAINTEXT)
  * @param principal     who sent it: the authenticated user (User:alice), else ANONYMOUS
+ * @param requestSize   the request's size in bytes (header and body, as Kafka counts it for quotas)
  */
 public record RequestContext(short apiVersion, int correlationId, String clientId,
-                             InetSocketAddress clientAddress, String listenerName, KafkaPrincipal principal) {
+                             InetSocketAddress clientAddress, String listenerName, KafkaPrincipal principal,
+                             int requestSize) {
+
+    /** A request whose size does not matter (not counted against a quota). */
+    public RequestContext(short apiVersion, int correlationId, String clientId, InetSocketAddress clientAddress,
+                          String listenerName, KafkaPrincipal principal) {
+        this(apiVersion, correlationId, clientId, clientAddress, listenerName, principal, 0);
+    }
 
     /** A request of an unauthenticated (ANONYMOUS) client. */
     public RequestContext(short apiVersion, int correlationId, String clientId, InetSocketAddress clientAddress,

@@ -59,6 +59,8 @@ public final class Authorization {
         rules.put(ApiKeys.DELETE_ACLS, Rule.cluster(AclOperation.ALTER));
         rules.put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, Rule.cluster(AclOperation.DESCRIBE));
         rules.put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, Rule.cluster(AclOperation.ALTER));
+        rules.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, Rule.cluster(AclOperation.DESCRIBE_CONFIGS));
+        rules.put(ApiKeys.ALTER_CLIENT_QUOTAS, Rule.cluster(AclOperation.ALTER_CONFIGS));
         rules.put(ApiKeys.JOIN_GROUP, GroupRules::member);
         rules.put(ApiKeys.SYNC_GROUP, GroupRules::member);
         rules.put(ApiKeys.HEARTBEAT, GroupRules::member);

@@ -74,6 +74,8 @@ public final class BrokerConfig {
     public static final String METRICS_HOST = "dlog.metrics.host";
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
     public static final String SECURITY_INTER_BROKER_PROTOCOL = "security.inter.broker.protocol";
+    public static final String QUOTA_WINDOW_NUM = "quota.window.num";
+    public static final String QUOTA_WINDOW_SIZE_SECONDS = "quota.window.size.seconds";
 
     private static final ConfigDef DEF = TopicConfigs.addBrokerSynonyms(new ConfigDef()
             .define(NODE_ID, ConfigDef.Type.INT, 1, ConfigDef.Range.atLeast(0), ConfigDef.Importance.HIGH,
@@ -114,6 +116,10 @@ public final class BrokerConfig {
             .define(REPLICA_LAG_TIME_MAX_MS, ConfigDef.Type.LONG, 30_000L, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.HIGH, "A follower that has not caught up with the leader's log end for this "
                             + "long leaves the ISR.")
+            .define(QUOTA_WINDOW_NUM, ConfigDef.Type.INT, 11, ConfigDef.Range.atLeast(1), ConfigDef.Importance.LOW,
+                    "The number of samples kept in memory for client quotas.")
+            .define(QUOTA_WINDOW_SIZE_SECONDS, ConfigDef.Type.INT, 1, ConfigDef.Range.atLeast(1), ConfigDef.Importance.LOW,
+                    "The time span of each sample for client quotas.")
             .define(REPLICA_FETCH_WAIT_MAX_MS, ConfigDef.Type.INT, 500, ConfigDef.Range.atLeast(0),
                     ConfigDef.Importance.MEDIUM, "How long a follower's fetch waits at the leader for new data.")
             .define(REPLICA_FETCH_MAX_BYTES, ConfigDef.Type.INT, 1024 * 1024, ConfigDef.Range.atLeast(0),
@@ -691,6 +697,14 @@ public final class BrokerConfig {
 
     public int numPartitions() {
         return (Integer) parsed.get(NUM_PARTITIONS);
+    }
+
+    public int quotaWindowNum() {
+        return (Integer) parsed.get(QUOTA_WINDOW_NUM);
+    }
+
+    public int quotaWindowSizeSeconds() {
+        return (Integer) parsed.get(QUOTA_WINDOW_SIZE_SECONDS);
     }
 
     public boolean autoCreateTopicsEnable() {

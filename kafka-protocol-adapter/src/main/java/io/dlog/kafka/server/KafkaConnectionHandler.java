@@ -49,6 +49,12 @@ import org.slf4j.LoggerFactory;
  * their turn, and a request not allowed before authentication closes the connection, as Kafka does. A
  * failed authentication's answer is the connection's last.
  *
+ * <p>Client quotas: a produce request over its producer_byte_rate (counted here, on arrival) or a Fetch
+ * response carrying a throttle time (counted by the fetch handler) mutes the connection for that time,
+ * as Kafka's broker does: no reads, and requests already read wait undispatched. The response itself
+ * leaves at once to clients that back off on their own (KIP-219), and when the throttle ends to older
+ * ones.
+ *
  * <p>When the connection closes, responses still queued are dropped quietly: one log line at most.
  */
 final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
@@ -66,6 +72,11 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean closed;
     private boolean closeLogged;
     private boolean waitingForPool;
+    /** A client quota's throttle: reads stay off (and old clients' responses held) until this ends. */
+    private boolean throttled;
+    private long throttleEndNanos;
+    /** Requests read while throttled, dispatched in order when it ends. */
+    private final ArrayDeque<KafkaRequest> deferred = new ArrayDeque<>();
 
     /** A request waiting for its turn to be answered. */
     private static final class PendingResponse {
@@ -82,6 +93,10 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         long handledNanos;
         long readyNanos;
         long sendingNanos;
+        /** Written only once the connection's throttle ends (a client older than KIP-219). */
+        boolean holdWhileThrottled;
+        /** The throttle time a produce request earned against its quota when it arrived. */
+        int throttleMs;
 
         PendingResponse(KafkaRequest request, short responseVersion) {
             this.request = request;
@@ -150,6 +165,16 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (throttled || !deferred.isEmpty()) {
+            // A muted channel processes nothing until its throttle ends, as Kafka's (requests read
+            // before reads stopped wait here, in order).
+            deferred.add(request);
+            return;
+        }
+        dispatch(ctx, request);
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, KafkaRequest request) {
         ApiKeys apiKey = request.header().apiKey();
         short version = request.header().apiVersion();
         request.touch(apiKey); // names the API in a leak report (no-op unless leak detection tracks the frame)
@@ -187,7 +212,10 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             unansweredInFlight++;
         }
         RequestContext context = new RequestContext(version, request.header().correlationId(),
-                request.header().clientId(), peer(ctx), listenerName, auth.principal());
+                request.header().clientId(), peer(ctx), listenerName, auth.principal(), request.sizeInBytes());
+        if (apiKey == ApiKeys.PRODUCE) {
+            slot.throttleMs = recordProduce(context);
+        }
         CompletionStage<? extends ApiMessage> stage;
         try {
             if (route == ConnectionAuthenticator.Route.AUTHENTICATE) {
@@ -206,6 +234,8 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         slot.handledNanos = System.nanoTime();
         requestMetrics.onHandlerBusy(slot.handledNanos - slot.dispatchedNanos);
+        // Muted from now: what the client pipelined behind this request waits for the throttle's end.
+        throttle(ctx, slot.throttleMs);
         stage.whenComplete((response, error) -> {
             if (ctx.executor().inEventLoop()) {
                 onComplete(ctx, slot, expectsResponse, response, error);
@@ -230,7 +260,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         // Hysteresis: stop at the cap, resume only below half of it, so reads are not toggled per request.
         boolean tooMany = inFlight >= (reading ? maxInFlight : Math.max(1, maxInFlight / 2));
         boolean poolFull = memory.shouldPause() && memory.poolFull();
-        boolean shouldRead = ctx.channel().isWritable() && !tooMany && !memory.shouldPause();
+        boolean shouldRead = ctx.channel().isWritable() && !tooMany && !memory.shouldPause() && !throttled;
         if (shouldRead != reading) {
             config.setAutoRead(shouldRead);
         }
@@ -279,6 +309,10 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        if (answer instanceof ProduceResponseData produce && slot.throttleMs > 0) {
+            produce.setThrottleTimeMs(slot.throttleMs);
+        }
+        int throttleMs = answer == null ? 0 : quotaThrottleTimeMs(answer);
         if (answer == null) {
             // Finished but never to be written: channelInactive would take it for still running, so the
             // frame is freed here.
@@ -288,13 +322,89 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         slot.response = answer;
+        if (throttleMs > 0) {
+            slot.holdWhileThrottled = !clientThrottlesItself(slot.request.header().apiKey(), slot.responseVersion);
+            if (slot.throttleMs == 0) {
+                throttle(ctx, throttleMs); // a fetch's: its handler measured the response
+            }
+        }
         writeReadyResponses(ctx);
+    }
+
+    /**
+     * The throttle time a client quota put in a response (Produce and Fetch are the quota-enforced
+     * APIs), 0 for anything else.
+     */
+    private static int quotaThrottleTimeMs(ApiMessage response) {
+        if (response instanceof ProduceResponseData produce) {
+            return produce.throttleTimeMs();
+        }
+        if (response instanceof org.apache.kafka.common.message.FetchResponseData fetch) {
+            return fetch.throttleTimeMs();
+        }
+        return 0;
+    }
+
+    /**
+     * KIP-219: from Produce v6 and Fetch v8 the client backs off by itself for the throttle time, so the
+     * response leaves at once; to older clients Kafka sends it only when the throttle ends.
+     */
+    private static boolean clientThrottlesItself(ApiKeys apiKey, short version) {
+        return apiKey == ApiKeys.PRODUCE ? version >= 6 : apiKey != ApiKeys.FETCH || version >= 8;
+    }
+
+    /**
+     * Mutes the connection for a client quota's throttle time, as Kafka does: no further request is
+     * read until it ends (a later, longer throttle extends it).
+     */
+    private void throttle(ChannelHandlerContext ctx, int throttleMs) {
+        if (throttleMs <= 0) {
+            return;
+        }
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(throttleMs);
+        if (throttled && end - throttleEndNanos <= 0) {
+            return;
+        }
+        throttled = true;
+        throttleEndNanos = end;
+        ctx.executor().schedule(() -> endThrottle(ctx, end), throttleMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        updateReading(ctx);
+    }
+
+    /** A throttle's timer: ends the throttle unless a longer one replaced it. */
+    private void endThrottle(ChannelHandlerContext ctx, long end) {
+        if (closed || !throttled || throttleEndNanos != end) {
+            return;
+        }
+        throttled = false;
+        writeReadyResponses(ctx); // held responses
+        while (!throttled && !closed && !deferred.isEmpty()) {
+            dispatch(ctx, deferred.poll()); // may throttle again
+        }
+        updateReading(ctx);
+    }
+
+    /**
+     * Counts a produce request's size (Kafka's request size: header and body) against the sender's
+     * producer_byte_rate; returns the throttle time it earned. Counted on arrival rather than, as Kafka,
+     * once appended: DLog serves a connection's requests concurrently, so this is the point where the
+     * requests pipelined behind an over-quota one can still be held back, as Kafka's one-at-a-time
+     * processing holds them.
+     */
+    private int recordProduce(RequestContext context) {
+        var quotas = registry.clientQuotas();
+        if (quotas.isEmpty()) {
+            return 0;
+        }
+        return quotas.get().produce().recordAndGetThrottleTimeMs(context.principal().getName(),
+                context.clientId() == null ? "" : context.clientId(), context.requestSize());
     }
 
     private void writeReadyResponses(ChannelHandlerContext ctx) {
         boolean wrote = false;
         long start = System.nanoTime();
-        while (!pending.isEmpty() && pending.peekFirst().response != null) {
+        while (!pending.isEmpty() && pending.peekFirst().response != null
+                && !(throttled && pending.peekFirst().holdWhileThrottled)) {
             PendingResponse head = pending.pollFirst();
             try {
                 head.sendingNanos = System.nanoTime();
@@ -378,6 +488,8 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             }
         }
         pending.clear();
+        deferred.forEach(KafkaRequest::release);
+        deferred.clear();
         ctx.fireChannelInactive();
     }
 

@@ -44,6 +44,11 @@ final class KafkaRequest extends AbstractReferenceCounted {
         return body;
     }
 
+    /** The frame's size: header and body, without the length prefix (Kafka's request size). */
+    int sizeInBytes() {
+        return reservedBytes;
+    }
+
     /** The body's bytes again, for re-parsing into Kafka's request wrapper on the error path. */
     ByteBuffer bodyBytes() {
         return frame.nioBuffer(bodyOffset, frame.writerIndex() - bodyOffset);

@@ -4,6 +4,7 @@ import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.api.ApiHandler;
 import io.dlog.kafka.api.RequestContext;
 import io.dlog.kafka.handlers.Uuids;
+import io.dlog.kafka.quota.ClientQuotaManager;
 import io.dlog.kafka.metrics.BrokerTopicStats;
 import io.dlog.kafka.metrics.TopicMetrics;
 import io.dlog.log.TopicPartition;
@@ -27,6 +28,8 @@ import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.protocol.MessageSizeAccumulator;
+import org.apache.kafka.common.protocol.ObjectSerializationCache;
 
 /**
  * Fetch for consumers and followers: sessions (KIP-227) in {@link FetchSessionCache}, reads by
@@ -37,14 +40,32 @@ import org.apache.kafka.common.protocol.Errors;
 public final class FetchHandler implements ApiHandler<FetchRequestData> {
     private static final int FINAL_EPOCH = -1;
     private static final int INITIAL_EPOCH = 0;
+    /** Size prefix and correlation id (the tagged-field byte of a flexible header is left out). */
+    private static final int RESPONSE_HEADER_BYTES = 8;
 
     private final BrokerContext context;
     private final FetchSessionCache sessions;
     private final FetchPurgatory purgatory;
     private final FetchReader reader;
 
-    public FetchHandler(BrokerContext context, FetchSessionCache sessions, FetchPurgatory purgatory) {
+    private final ClientQuotaManager quota;
+
+    /**
+     * Who a consumer's fetch is counted against (consumer_byte_rate), and in which version it is answered.
+     * Followers' fetches have none: client quotas do not apply to replication.
+     */
+    private record QuotaKey(String user, String clientId, short version) {
+    }
+
+    /**
+     * @param quota consumer_byte_rate: a consumer's fetch is capped at what its quota window allows and
+     *              its response size counted; an answer over the quota is sent empty with the throttle
+     *              time (KIP-219), the session untouched, as Kafka does
+     */
+    public FetchHandler(BrokerContext context, FetchSessionCache sessions, FetchPurgatory purgatory,
+                        ClientQuotaManager quota) {
         this.context = context;
+        this.quota = quota;
         this.sessions = sessions;
         this.purgatory = purgatory;
         this.reader = new FetchReader(context.topics());
@@ -75,15 +96,50 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             session = existing.get();
             incremental = true;
         }
-        FetchPlan plan = plan(data, request.apiVersion(), byTopicId, session, incremental);
+        QuotaKey quotaKey = isFollower(request, data) ? null : new QuotaKey(request.principal().getName(),
+                request.clientId() == null ? "" : request.clientId(), request.apiVersion());
+        int maxBytes = quotaKey == null ? data.maxBytes()
+                : Math.min(data.maxBytes(), quota.maxValueInQuotaWindow(quotaKey.user(), quotaKey.clientId()));
+        FetchPlan plan = plan(data, request.apiVersion(), byTopicId, session, incremental, maxBytes);
         if (incremental) {
             sessions.touch(session, session.partitionCount());
         }
         FetchReader.Result first = reader.read(plan);
-        if (first.bytes() >= data.minBytes() || data.maxWaitMs() <= 0 || first.anyError() || plan.items().isEmpty()) {
-            return CompletableFuture.completedFuture(respond(plan, first, context.metrics().topics()));
+        if (first.bytes() >= plan.minBytes() || data.maxWaitMs() <= 0 || first.anyError() || plan.items().isEmpty()) {
+            return CompletableFuture.completedFuture(respond(plan, first, quotaKey));
         }
-        return park(plan, data.maxWaitMs());
+        return park(plan, data.maxWaitMs(), quotaKey);
+    }
+
+    /**
+     * The response, or, when its size puts the consumer over its quota, Kafka's throttled one: no
+     * partitions, the throttle time, the session as it was (a full fetch's new session is dropped: the
+     * client starts a new one after an empty full response).
+     */
+    private FetchResponseData respond(FetchPlan plan, FetchReader.Result result, QuotaKey quotaKey) {
+        if (quotaKey == null) {
+            return build(plan, result, true);
+        }
+        int size = responseSize(build(plan, result, false), quotaKey.version());
+        int throttleMs = quota.recordAndGetThrottleTimeMs(quotaKey.user(), quotaKey.clientId(), size);
+        if (throttleMs == 0) {
+            return build(plan, result, true);
+        }
+        quota.unrecord(quotaKey.user(), quotaKey.clientId(), size); // these bytes are not sent
+        int sessionId = 0;
+        if (plan.session() != null && plan.incremental()) {
+            sessionId = plan.session().id;
+        } else if (plan.session() != null) {
+            sessions.remove(plan.session().id);
+        }
+        return new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(sessionId).setThrottleTimeMs(throttleMs);
+    }
+
+    /** The response's size in bytes as sent (header and body), as Kafka counts it for the fetch quota. */
+    private static int responseSize(FetchResponseData response, short version) {
+        MessageSizeAccumulator size = new MessageSizeAccumulator();
+        response.addSize(size, new ObjectSerializationCache(), version);
+        return RESPONSE_HEADER_BYTES + size.totalSize();
     }
 
     /** A replica's fetch (replica id set): Kafka's privileged fetch session. */
@@ -99,7 +155,8 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         return count;
     }
 
-    private FetchPlan plan(FetchRequestData data, short version, boolean byTopicId, FetchSession session, boolean incremental) {
+    private FetchPlan plan(FetchRequestData data, short version, boolean byTopicId, FetchSession session, boolean incremental,
+                           int maxBytes) {
         MetadataImage image = context.topics().image();
         List<FetchPlan.Item> items = new ArrayList<>();
         Map<FetchSession.Key, FetchPlan.Item> requested = new LinkedHashMap<>();
@@ -142,12 +199,12 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         }
         // A replica id says a follower fetches (Fetch v15+ carries it in the replica state).
         int replicaId = version >= 15 ? data.replicaState().replicaId() : data.replicaId();
-        return new FetchPlan(items, data.maxBytes(), data.minBytes(),
+        return new FetchPlan(items, maxBytes, Math.min(data.minBytes(), maxBytes),
                 data.isolationLevel() == IsolationLevel.READ_COMMITTED.id(), byTopicId, session, incremental,
                 Math.max(-1, replicaId));
     }
 
-    private CompletableFuture<FetchResponseData> park(FetchPlan plan, int maxWaitMs) {
+    private CompletableFuture<FetchResponseData> park(FetchPlan plan, int maxWaitMs, QuotaKey quotaKey) {
         CompletableFuture<FetchResponseData> response = new CompletableFuture<>();
         Set<TopicPartition> watched = new LinkedHashSet<>();
         for (FetchPlan.Item item : plan.items()) {
@@ -155,7 +212,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 watched.add(new TopicPartition(item.topic(), item.key().partition()));
             }
         }
-        DelayedFetch delayed = new DelayedFetch(plan, watched, response);
+        DelayedFetch delayed = new DelayedFetch(plan, watched, response, quotaKey);
         delayed.timer = purgatory.watch(delayed, watched, maxWaitMs);
         return response;
     }
@@ -166,10 +223,13 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         private final Set<TopicPartition> watched;
         private final CompletableFuture<FetchResponseData> response;
         private final AtomicBoolean answered = new AtomicBoolean();
+        private final QuotaKey quotaKey;
         private volatile ScheduledFuture<?> timer;
 
-        DelayedFetch(FetchPlan plan, Set<TopicPartition> watched, CompletableFuture<FetchResponseData> response) {
+        DelayedFetch(FetchPlan plan, Set<TopicPartition> watched, CompletableFuture<FetchResponseData> response,
+                     QuotaKey quotaKey) {
             this.plan = plan;
+            this.quotaKey = quotaKey;
             this.watched = watched;
             this.response = response;
         }
@@ -204,7 +264,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             }
             purgatory.unwatch(this, watched);
             try {
-                response.complete(respond(plan, result, context.metrics().topics()));
+                response.complete(respond(plan, result, quotaKey));
             } catch (RuntimeException e) {
                 response.completeExceptionally(e);
             }
@@ -214,8 +274,12 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
     /**
      * Builds the response; an incremental one carries only partitions whose state the client lacks.
      * Counts each partition read in the BrokerTopicMetrics of its topic (when the topic exists here).
+     *
+     * @param commit whether this is the response sent: the session learns what the client is told and
+     *               the metrics count it (false: only its size is wanted)
      */
-    private FetchResponseData respond(FetchPlan plan, FetchReader.Result result, BrokerTopicStats stats) {
+    private FetchResponseData build(FetchPlan plan, FetchReader.Result result, boolean commit) {
+        BrokerTopicStats stats = context.metrics().topics();
         FetchResponseData response = new FetchResponseData().setErrorCode(Errors.NONE.code())
                 .setSessionId(plan.session() == null ? 0 : plan.session().id);
         Map<String, FetchableTopicResponse> topicsByName = new LinkedHashMap<>();
@@ -230,10 +294,10 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 lastTopic = item.topic();
                 meters = image.topic(lastTopic).isPresent() ? stats.topic(lastTopic) : null;
             }
-            if (item.topic() != null && meters != null) {
+            if (commit && item.topic() != null && meters != null) {
                 countFetch(plan, answer, meters);
             }
-            if (plan.session() != null && !updateSession(plan, item, answer)) {
+            if (plan.session() != null && !updateSession(plan, item, answer, commit)) {
                 continue;
             }
             String topicKey = plan.byTopicId() ? item.key().topicId().toString() : item.key().topic();
@@ -277,7 +341,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
      * Records what the client is told; returns whether an incremental response must carry the
      * partition (data, an error, or changed offsets). Full responses carry every partition.
      */
-    private static boolean updateSession(FetchPlan plan, FetchPlan.Item item, PartitionData answer) {
+    private static boolean updateSession(FetchPlan plan, FetchPlan.Item item, PartitionData answer, boolean commit) {
         FetchSession session = plan.session();
         synchronized (session) {
             FetchSession.CachedPartition cached = session.partitions.get(item.key());
@@ -286,6 +350,9 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                     || cached.lastHighWatermark != answer.highWatermark()
                     || cached.lastLastStableOffset != answer.lastStableOffset()
                     || cached.lastLogStartOffset != answer.logStartOffset();
+            if (!commit) {
+                return !plan.incremental() || changed;
+            }
             if (cached != null) {
                 cached.lastHighWatermark = answer.highWatermark();
                 cached.lastLastStableOffset = answer.lastStableOffset();

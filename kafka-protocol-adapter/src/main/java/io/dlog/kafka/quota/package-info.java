@@ -1,0 +1,14 @@
+/**
+ * Client quotas as Kafka enforces them: which quota applies to a (user, client-id) pair
+ * ({@link QuotaResolver}, Kafka's entity precedence over the cluster image), the rate of each quota
+ * entity measured in sampled windows ({@link RateWindows}, Kafka's {@code Rate} over a
+ * {@code SampledStat}), and the throttle time a request earns ({@link ClientQuotaManager}, Kafka's
+ * {@code ClientQuotaManager}). This package knows nothing of handlers or connections: handlers record
+ * what a request costs and put the throttle time in their response, the server layer mutes the
+ * connection for it.
+ *
+ * <p>Concurrency contract: {@link ClientQuotaManager} is shared by every event loop; each quota
+ * entity's windows are guarded by their own monitor, held only for arithmetic. The resolver reads the
+ * cluster image (an immutable snapshot) and caches what it derived from the last one it saw.
+ */
+package io.dlog.kafka.quota;
