@@ -39,6 +39,20 @@ public interface PartitionLog {
     CompletableFuture<AppendResult> append(ByteBuffer batches, int leaderEpoch);
 
     /**
+     * As {@link #append(ByteBuffer, int)}, for a transactional producer's batches checked with the transaction
+     * coordinator: if the producer has no open transaction on this partition when the append is written, it must
+     * carry the guard this log still holds for the producer (see {@link VerificationGuard}), else it is refused
+     * with INVALID_TXN_STATE and nothing is written.
+     */
+    CompletableFuture<AppendResult> append(ByteBuffer batches, int leaderEpoch, VerificationGuard guard);
+
+    /**
+     * Starts the transaction check of a producer's batch (Kafka's maybeStartTransactionVerification): the guard
+     * its append must carry, the one already handed out if still held. Any thread; never blocks.
+     */
+    VerificationGuard startTransactionVerification(long producerId);
+
+    /**
      * A follower's append: batches exactly as the leader wrote them (base offsets, partition leader epoch,
      * producer fields, transaction markers), stored verbatim. Checked for what the bytes must satisfy only
      * (length, magic 2, CRC32C, record count, codec, a marker's layout); the topic's limits (max.message.bytes,

@@ -16,7 +16,7 @@ public final class DefaultAppendBatch implements AppendBatch {
 
     @Override
     public CompletableFuture<AppendResult> append(PartitionLog log, ByteBuffer batches, int leaderEpoch) {
-        return ((DefaultPartitionLog) log).append(batches, leaderEpoch, this);
+        return ((DefaultPartitionLog) log).append(batches, leaderEpoch, null, this);
     }
 
     void add(WriterThread writer, WriterThread.Task task) {

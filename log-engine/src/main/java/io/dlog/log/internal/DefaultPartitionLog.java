@@ -14,6 +14,7 @@ import io.dlog.log.ProducerSnapshot;
 import io.dlog.log.TimestampLookup;
 import io.dlog.log.TopicPartition;
 import io.dlog.log.UnexpectedAppendOffsetException;
+import io.dlog.log.VerificationGuard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,11 +137,22 @@ final class DefaultPartitionLog implements PartitionLog {
 
     @Override
     public CompletableFuture<AppendResult> append(ByteBuffer batches, int leaderEpoch) {
-        return append(batches, leaderEpoch, null);
+        return append(batches, leaderEpoch, null, null);
+    }
+
+    @Override
+    public CompletableFuture<AppendResult> append(ByteBuffer batches, int leaderEpoch, VerificationGuard guard) {
+        return append(batches, leaderEpoch, guard, null);
+    }
+
+    @Override
+    public VerificationGuard startTransactionVerification(long producerId) {
+        return producers.startVerification(producerId);
     }
 
     /** Validates, then submits the write to this partition's writer, or leaves it in {@code batch}. */
-    CompletableFuture<AppendResult> append(ByteBuffer batches, int leaderEpoch, DefaultAppendBatch batch) {
+    CompletableFuture<AppendResult> append(ByteBuffer batches, int leaderEpoch, VerificationGuard guard,
+                                           DefaultAppendBatch batch) {
         AppendResult refused = refusal();
         if (refused != null) {
             return CompletableFuture.completedFuture(refused);
@@ -153,7 +165,7 @@ final class DefaultPartitionLog implements PartitionLog {
                     AppendResult.failure(valid.error(), valid.message(), logStartOffset));
         }
         CompletableFuture<AppendResult> future = new CompletableFuture<>();
-        AppendTask task = new AppendTask(buf, valid.positions(), leaderEpoch, future);
+        AppendTask task = new AppendTask(buf, valid.positions(), leaderEpoch, guard, future);
         if (batch != null) {
             batch.add(writer, task);
         } else if (!writer.submit(task)) {
@@ -197,7 +209,7 @@ final class DefaultPartitionLog implements PartitionLog {
             }
         }
         CompletableFuture<AppendResult> future = new CompletableFuture<>();
-        AppendTask task = new AppendTask(buf, positions, -1, true, future);
+        AppendTask task = new AppendTask(buf, positions, -1, null, true, future);
         if (!writer.submit(task)) {
             task.abort(AppendError.NOT_LEADER_OR_FOLLOWER);
         }
@@ -208,18 +220,21 @@ final class DefaultPartitionLog implements PartitionLog {
         private final ByteBuffer buf;
         private final int[] positions;
         private final int leaderEpoch;
+        private final VerificationGuard guard;
         private final boolean follower;
         private final CompletableFuture<AppendResult> future;
 
-        AppendTask(ByteBuffer buf, int[] positions, int leaderEpoch, CompletableFuture<AppendResult> future) {
-            this(buf, positions, leaderEpoch, false, future);
+        AppendTask(ByteBuffer buf, int[] positions, int leaderEpoch, VerificationGuard guard,
+                   CompletableFuture<AppendResult> future) {
+            this(buf, positions, leaderEpoch, guard, false, future);
         }
 
-        AppendTask(ByteBuffer buf, int[] positions, int leaderEpoch, boolean follower,
+        AppendTask(ByteBuffer buf, int[] positions, int leaderEpoch, VerificationGuard guard, boolean follower,
                    CompletableFuture<AppendResult> future) {
             this.buf = buf;
             this.positions = positions;
             this.leaderEpoch = leaderEpoch;
+            this.guard = guard;
             this.follower = follower;
             this.future = future;
         }
@@ -228,7 +243,7 @@ final class DefaultPartitionLog implements PartitionLog {
         public void run(WriterThread w) {
             AppendResult result;
             try {
-                result = follower ? appendAsFollowerOnWriter(buf, positions) : appendOnWriter(buf, positions, leaderEpoch);
+                result = follower ? appendAsFollowerOnWriter(buf, positions) : appendOnWriter(buf, positions, leaderEpoch, guard);
             } catch (UnexpectedAppendOffsetException e) {
                 future.completeExceptionally(e);
                 return;
@@ -248,7 +263,7 @@ final class DefaultPartitionLog implements PartitionLog {
     }
 
     /** Stateful checks, then the write. Writer thread only. */
-    private AppendResult appendOnWriter(ByteBuffer buf, int[] positions, int leaderEpoch) {
+    private AppendResult appendOnWriter(ByteBuffer buf, int[] positions, int leaderEpoch, VerificationGuard guard) {
         AppendResult refused = refusal();
         if (refused != null) {
             return refused;
@@ -261,7 +276,7 @@ final class DefaultPartitionLog implements PartitionLog {
             firsts[i] = next;
             next += BatchFormat.lastOffsetDelta(buf, positions[i]) + 1L;
         }
-        ProducerStateManager.Staged staged = producers.stage(buf, positions, firsts, now);
+        ProducerStateManager.Staged staged = producers.stage(buf, positions, firsts, now, guard);
         if (staged.error() != null) {
             return AppendResult.failure(staged.error(), staged.message(), logStartOffset);
         }

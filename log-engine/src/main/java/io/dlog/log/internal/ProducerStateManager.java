@@ -2,6 +2,7 @@ package io.dlog.log.internal;
 
 import io.dlog.log.AppendError;
 import io.dlog.log.ProducerSnapshot;
+import io.dlog.log.VerificationGuard;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -133,6 +134,11 @@ final class ProducerStateManager {
     private long evicted;
     /** Open transactions by first offset (writer only). */
     private final TreeMap<Long, Long> ongoing = new TreeMap<>();
+    /**
+     * Guards handed out to transaction checks (KIP-890 part 1, {@link VerificationGuard}): written by any thread
+     * (a check starting), withdrawn by the writer when the producer's transaction starts or ends here.
+     */
+    private final Map<Long, VerificationGuard> verificationGuards = new ConcurrentHashMap<>();
     /** Completed transactions whose marker is not yet below the high watermark: {first, marker} (writer only). */
     private final ArrayDeque<long[]> unstableCompleted = new ArrayDeque<>();
 
@@ -150,6 +156,11 @@ final class ProducerStateManager {
         return producers.size();
     }
 
+    /** The guard an append of the producer's first transactional batch must carry. Any thread. */
+    VerificationGuard startVerification(long producerId) {
+        return verificationGuards.computeIfAbsent(producerId, VerificationGuard::forProducer);
+    }
+
     /** Producers forgotten early because the bound was reached (writer only). */
     long evictedByBound() {
         return evicted;
@@ -159,8 +170,10 @@ final class ProducerStateManager {
      * Checks every idempotent batch of a request in order against the state staged so far.
      *
      * @param firstOffsets the offset each batch will get if the request is written
+     * @param guard        the guard of the append's transaction check, or null for an append that was not checked
+     *                     (not a client's transactional produce)
      */
-    Staged stage(ByteBuffer buf, int[] positions, long[] firstOffsets, long now) {
+    Staged stage(ByteBuffer buf, int[] positions, long[] firstOffsets, long now, VerificationGuard guard) {
         Map<Long, Entry> staged = new HashMap<>();
         List<CompletedTxn> completed = new ArrayList<>();
         int idempotent = 0;
@@ -210,6 +223,12 @@ final class ProducerStateManager {
             if (!transactional && current != null && current.txnFirstOffset() >= 0) {
                 return Staged.refuse(AppendError.INVALID_TXN_STATE,
                         "non-transactional batch from producer " + pid + " inside a transaction");
+            }
+            boolean opensTransaction = transactional && (current == null || current.txnFirstOffset() < 0);
+            if (opensTransaction && guard != null && verificationGuards.get(pid) != guard) {
+                return Staged.refuse(AppendError.INVALID_TXN_STATE, "the transaction of producer " + pid
+                        + " ended after this partition was verified in it; the batch would start a transaction"
+                        + " its coordinator does not know");
             }
             Entry base = current != null ? current : newEntry(pid, epoch);
             long first = firstOffsets[i];
@@ -309,6 +328,9 @@ final class ProducerStateManager {
     List<TxnIndex.Entry> commit(Staged staged, long highWatermark) {
         for (Entry e : staged.updates().values()) {
             put(e);
+            if (e.txnFirstOffset() >= 0) {
+                verificationGuards.remove(e.producerId()); // its transaction is open here now: no check needed
+            }
         }
         evictBeyondBound(staged.updates().keySet());
         if (staged.completed().isEmpty()) {
@@ -316,6 +338,8 @@ final class ProducerStateManager {
         }
         List<TxnIndex.Entry> aborted = new ArrayList<>();
         for (CompletedTxn txn : staged.completed()) {
+            // The transaction ended: an append checked for it and still on its way must not open another one.
+            verificationGuards.remove(txn.producerId());
             if (txn.markerOffset() >= highWatermark) {
                 unstableCompleted.add(new long[] {txn.firstOffset(), txn.markerOffset()});
             }
@@ -472,6 +496,8 @@ final class ProducerStateManager {
                 remove(e);
             }
         }
+        // A guard whose check never led to an append (refused, or the producer went away) goes the same way.
+        verificationGuards.values().removeIf(g -> now - g.createdMs() >= expirationMs);
     }
 
     /** Drops producers whose every batch lies below the new log start offset, as Kafka does. */

@@ -14,6 +14,7 @@ import io.dlog.kafka.txn.TxnVerifier;
 import io.dlog.log.AppendBatch;
 import io.dlog.log.AppendResult;
 import io.dlog.log.PartitionLog;
+import io.dlog.log.VerificationGuard;
 import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.TopicImage;
 import java.util.ArrayList;
@@ -130,6 +131,13 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private CompletableFuture<PartitionProduceResponse> append(ProduceRequestData request, TopicImage topic,
                                                                ProduceRequestData.PartitionProduceData partition,
                                                                AppendBatch appends) {
+        return append(request, topic, partition, appends, null);
+    }
+
+    /** @param guard the guard of the partition's transaction check, or null; with a guard the append goes alone */
+    private CompletableFuture<PartitionProduceResponse> append(ProduceRequestData request, TopicImage topic,
+                                                               ProduceRequestData.PartitionProduceData partition,
+                                                               AppendBatch appends, VerificationGuard guard) {
         // Kafka counts every partition of an existing topic, led here or not (TotalProduceRequestsPerSec).
         TopicMetrics meters = context.metrics().topics().topic(topic.name());
         meters.onProduceRequest();
@@ -144,21 +152,21 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         ProduceSettings.Settings settings = this.settings.of(topic, context.config());
         PartitionLog target = log.get();
         if (!target.config().compact() && ProduceSettings.PRODUCER.equals(settings.codec())) {
-            return validateAndAppend(target, records, settings, partition.index(), appends, request.acks(),
+            return validateAndAppend(target, records, settings, partition.index(), appends, guard, request.acks(),
                     request.timeoutMs(), meters);
         }
         // Compacted or recompressing: the records are decompressed (keys checked) or rewritten, CPU work
         // that must not run on an event loop. One codec thread: FIFO, so a partition's appends keep their
         // arrival order (every append to such a topic takes this path).
         return CompletableFuture.supplyAsync(() -> validateAndAppend(target, records, settings, partition.index(), null,
-                request.acks(), request.timeoutMs(), meters), codecThread).thenCompose(f -> f);
+                guard, request.acks(), request.timeoutMs(), meters), codecThread).thenCompose(f -> f);
     }
 
     /** Validates, then appends through {@code appends} (the request's batch) or, when null, on its own. */
     private CompletableFuture<PartitionProduceResponse> validateAndAppend(PartitionLog target, MemoryRecords records,
                                                                           ProduceSettings.Settings settings, int index,
-                                                                          AppendBatch appends, short acks, int timeoutMs,
-                                                                          TopicMetrics meters) {
+                                                                          AppendBatch appends, VerificationGuard guard,
+                                                                          short acks, int timeoutMs, TopicMetrics meters) {
         RecordsValidator.Outcome outcome = RecordsValidator.validate(records, target.config().compact(),
                 settings.codec(), settings.recompression());
         if (outcome.refusal() != null) {
@@ -183,7 +191,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                         ? "The in-sync replicas are fewer than min.insync.replicas=" + settings.minInsyncReplicas() : null));
             }
         }
-        CompletableFuture<AppendResult> appended = appends != null ? appends.append(target, outcome.batches(), epoch)
+        CompletableFuture<AppendResult> appended = guard != null ? target.append(outcome.batches(), epoch, guard)
+                : appends != null ? appends.append(target, outcome.batches(), epoch)
                 : target.append(outcome.batches(), epoch);
         CompletableFuture<PartitionProduceResponse> written = appended.thenApply(result -> {
             if (result.succeeded()) {
@@ -231,18 +240,18 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         if (batch == null || !batch.isTransactional()) {
             return append(request, topic, partition, appends);
         }
-        if (context.topics().partition(topic.name(), partition.index()).isEmpty()) {
+        Optional<PartitionLog> local = context.topics().partition(topic.name(), partition.index());
+        if (local.isEmpty()) {
             return append(request, topic, partition, appends); // not the leader: answered without asking the coordinator
         }
+        // Taken before the check: a marker written while the check is out withdraws it, and the append is refused.
+        VerificationGuard guard = local.get().startTransactionVerification(batch.producerId());
         var tp = new io.dlog.log.TopicPartition(topic.name(), partition.index());
         return check.add(tp, batch.producerId(), batch.producerEpoch()).thenCompose(refusal -> {
             if (refusal != null) {
                 return done(error(partition.index(), refusal.error(), refusal.message()));
             }
-            AppendBatch alone = AppendBatch.create();
-            CompletableFuture<PartitionProduceResponse> appended = append(request, topic, partition, alone);
-            alone.submit();
-            return appended;
+            return append(request, topic, partition, null, guard);
         });
     }
 
