@@ -46,6 +46,11 @@ final class MigrationFixture {
     }
 
     static DLogBroker startDLog(Path dir) throws Exception {
+        return DLogBroker.start(BrokerConfig.parse(nodeConfig(dir)));
+    }
+
+    /** A one-node DLog's settings, PLAINTEXT on a free 127.0.0.1 port, data in {@code dir} (created). */
+    static Map<String, String> nodeConfig(Path dir) throws Exception {
         Files.createDirectories(dir);
         Map<String, String> values = new HashMap<>();
         values.put(BrokerConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0");
@@ -54,7 +59,7 @@ final class MigrationFixture {
         values.put("offsets.topic.num.partitions", "4");
         values.put("transaction.state.log.num.partitions", "4");
         values.put("group.initial.rebalance.delay.ms", "0");
-        return DLogBroker.start(BrokerConfig.parse(values));
+        return values;
     }
 
     static Admin admin(String bootstrap) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 
@@ -73,6 +74,12 @@ public final class BrokerConfig {
     /** The address the Prometheus endpoint binds. */
     public static final String METRICS_HOST = "dlog.metrics.host";
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
+    /**
+     * Prefix of the settings of this node's connections to migration sources (mirror topics): any Kafka admin
+     * client setting but bootstrap.servers, which each mirror topic names, e.g.
+     * {@code dlog.mirror.source.security.protocol=SASL_SSL}.
+     */
+    public static final String MIRROR_SOURCE_PREFIX = "dlog.mirror.source.";
     public static final String SECURITY_INTER_BROKER_PROTOCOL = "security.inter.broker.protocol";
     public static final String QUOTA_WINDOW_NUM = "quota.window.num";
     public static final String QUOTA_WINDOW_SIZE_SECONDS = "quota.window.size.seconds";
@@ -300,7 +307,7 @@ public final class BrokerConfig {
     public static BrokerConfig parse(Map<String, String> values) {
         for (String key : values.keySet()) {
             if (!DEF.names().contains(key) && !KafkaIgnoredBrokerConfigs.NAMES.contains(key)
-                    && !SecurityConfigs.isSecurityKey(key)) {
+                    && !SecurityConfigs.isSecurityKey(key) && !isMirrorSourceKey(key)) {
                 throw new ConfigException("unknown config '" + key + "'");
             }
         }
@@ -309,6 +316,28 @@ public final class BrokerConfig {
         BrokerConfig config = new BrokerConfig(known, Map.of());
         config.checkClusterSettings();
         return config;
+    }
+
+    private static boolean isMirrorSourceKey(String key) {
+        if (!key.startsWith(MIRROR_SOURCE_PREFIX)) {
+            return false;
+        }
+        String setting = key.substring(MIRROR_SOURCE_PREFIX.length());
+        return !setting.equals(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) && AdminClientConfig.configNames().contains(setting);
+    }
+
+    /**
+     * The client settings of connections to migration sources ({@link #MIRROR_SOURCE_PREFIX} stripped): security
+     * protocol, SASL and TLS settings when the source cluster requires them. Empty: PLAINTEXT with defaults.
+     */
+    public Map<String, Object> mirrorSourceClientSettings() {
+        Map<String, Object> settings = new HashMap<>();
+        staticValues.forEach((key, value) -> {
+            if (isMirrorSourceKey(key)) {
+                settings.put(key.substring(MIRROR_SOURCE_PREFIX.length()), value);
+            }
+        });
+        return settings;
     }
 
     /** The listener and quorum settings fit together; fails at start with a one-line message, not later. */

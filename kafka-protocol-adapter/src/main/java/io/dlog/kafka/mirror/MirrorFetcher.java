@@ -40,16 +40,19 @@ final class MirrorFetcher implements Runnable {
     /** The local log of a partition while this node leads it. */
     private final BiFunction<String, Integer, Optional<PartitionLog>> localLog;
     private final Thread thread;
+    private final Map<String, Object> clientSettings;
     private final Map<Integer, PartitionMirror> mirrors = new HashMap<>(); // fetcher thread only
     private volatile Set<Integer> assigned = Set.of();
     private volatile boolean running = true;
     private volatile SourceLink link;
 
-    MirrorFetcher(String topic, String sourceTopic, String sourceBootstrap, int nodeId,
+    /** @param clientSettings security and other client settings of the connection to the source (may be empty) */
+    MirrorFetcher(String topic, String sourceTopic, String sourceBootstrap, Map<String, Object> clientSettings, int nodeId,
                   BiFunction<String, Integer, Optional<PartitionLog>> localLog) {
         this.topic = topic;
         this.sourceTopic = sourceTopic;
         this.sourceBootstrap = sourceBootstrap;
+        this.clientSettings = Map.copyOf(clientSettings);
         this.clientId = "dlog-mirror-" + nodeId + "-" + topic;
         this.localLog = localLog;
         this.thread = new Thread(this, "dlog-mirror-" + topic);
@@ -99,7 +102,7 @@ final class MirrorFetcher implements Runnable {
                     continue;
                 }
                 if (link == null) {
-                    link = SourceLink.open(sourceBootstrap, clientId);
+                    link = SourceLink.open(sourceBootstrap, clientSettings, clientId);
                     leaders = Map.of();
                 }
                 if (leaders.isEmpty() || !leaders.keySet().containsAll(mirrors.keySet())) {

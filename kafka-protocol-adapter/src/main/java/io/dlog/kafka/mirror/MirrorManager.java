@@ -83,7 +83,8 @@ public final class MirrorManager implements AutoCloseable {
                 fetcher = null;
             }
             if (fetcher == null) {
-                fetcher = new MirrorFetcher(topic.name(), sourceTopic, bootstrap.get(), topics.nodeId(), topics::partition);
+                fetcher = new MirrorFetcher(topic.name(), sourceTopic, bootstrap.get(),
+                        topics.brokerConfig().mirrorSourceClientSettings(), topics.nodeId(), topics::partition);
                 fetchers.put(topic.name(), fetcher);
                 fetcher.assign(led);
                 fetcher.start();

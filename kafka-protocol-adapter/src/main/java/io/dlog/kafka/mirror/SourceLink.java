@@ -67,8 +67,9 @@ final class SourceLink implements AutoCloseable {
         this.client = client;
     }
 
-    static SourceLink open(String bootstrapServers, String clientId) {
-        Map<String, Object> props = new HashMap<>();
+    /** @param settings client settings (security.protocol, sasl.*, ssl.*, ...) from the broker's dlog.mirror.source.* */
+    static SourceLink open(String bootstrapServers, Map<String, Object> settings, String clientId) {
+        Map<String, Object> props = new HashMap<>(settings);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
         AdminClientConfig config = new AdminClientConfig(props);
