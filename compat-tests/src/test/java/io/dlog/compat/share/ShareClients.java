@@ -23,13 +23,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Kafka 4.3.1 share consumers, producers and admin calls shared by the share group tests. */
-final class ShareClients {
-    static final Duration WAIT = Duration.ofSeconds(60);
+public final class ShareClients {
+    public static final Duration WAIT = Duration.ofSeconds(60);
 
     private ShareClients() {
     }
 
-    static KafkaShareConsumer<String, String> shareConsumer(String bootstrap, String groupId, Map<String, Object> overrides) {
+    public static KafkaShareConsumer<String, String> shareConsumer(String bootstrap, String groupId, Map<String, Object> overrides) {
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -40,7 +40,7 @@ final class ShareClients {
     }
 
     /** Produces keys {@code prefix-0 .. prefix-(count-1)} round robin over the partitions; waits for every ack. */
-    static List<String> produce(String bootstrap, String topic, int partitions, String prefix, int count) throws Exception {
+    public static List<String> produce(String bootstrap, String topic, int partitions, String prefix, int count) throws Exception {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -62,7 +62,7 @@ final class ShareClients {
     }
 
     /** The group's share-partition offsets (DescribeShareGroupOffsets), empty for partitions never initialized. */
-    static Map<TopicPartition, SharePartitionOffsetInfo> offsets(Admin admin, String groupId) throws Exception {
+    public static Map<TopicPartition, SharePartitionOffsetInfo> offsets(Admin admin, String groupId) throws Exception {
         Map<TopicPartition, SharePartitionOffsetInfo> all = admin.listShareGroupOffsets(Map.of(groupId,
                 new ListShareGroupOffsetsSpec())).partitionsToOffsetInfo(groupId).get(30, TimeUnit.SECONDS);
         Map<TopicPartition, SharePartitionOffsetInfo> initialized = new HashMap<>();
@@ -75,7 +75,7 @@ final class ShareClients {
     }
 
     /** Waits until {@code done}, failing after {@link #WAIT}. */
-    static void until(BooleanSupplier done) {
+    public static void until(BooleanSupplier done) {
         pollUntil(done, List.of());
     }
 
@@ -83,7 +83,7 @@ final class ShareClients {
      * Polls the consumers (records acknowledged implicitly by the next poll) until {@code done} or the wait
      * runs out; returns what they received.
      */
-    static List<ConsumerRecord<String, String>> pollUntil(BooleanSupplier done, List<KafkaShareConsumer<String, String>> consumers) {
+    public static List<ConsumerRecord<String, String>> pollUntil(BooleanSupplier done, List<KafkaShareConsumer<String, String>> consumers) {
         List<ConsumerRecord<String, String>> received = new ArrayList<>();
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!done.getAsBoolean()) {
@@ -96,11 +96,29 @@ final class ShareClients {
     }
 
     /** Polls until the group's share-partitions of {@code topic} are initialized (their start offsets fixed). */
-    static void awaitInitialized(Admin admin, String groupId, String topic, int partitions,
+    public static void awaitInitialized(Admin admin, String groupId, String topic, int partitions,
                                  List<KafkaShareConsumer<String, String>> consumers) {
         List<ConsumerRecord<String, String>> early = pollUntil(() -> {
             try {
                 return offsets(admin, groupId).keySet().stream().filter(tp -> tp.topic().equals(topic)).count() == partitions;
+            } catch (Exception e) {
+                return false;
+            }
+        }, consumers);
+        assertThat(early).as("records before anything was produced").isEmpty();
+    }
+
+    /**
+     * Polls until the group has {@code members} members, each holding the group's current assignment (member
+     * epoch = group epoch, partitions assigned): a member that joined late has then taken its share.
+     */
+    public static void awaitAssigned(Admin admin, String groupId, int members, List<KafkaShareConsumer<String, String>> consumers) {
+        List<ConsumerRecord<String, String>> early = pollUntil(() -> {
+            try {
+                org.apache.kafka.clients.admin.ShareGroupDescription d = admin.describeShareGroups(List.of(groupId))
+                        .describedGroups().get(groupId).get(30, TimeUnit.SECONDS);
+                return d.members().size() == members && d.members().stream().allMatch(m -> m.memberEpoch() == d.groupEpoch()
+                        && !m.assignment().topicPartitions().isEmpty());
             } catch (Exception e) {
                 return false;
             }

@@ -28,14 +28,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Share groups (KIP-932) with Kafka 4.3.1's KafkaShareConsumer: several consumers on one topic share its
  * partitions record by record; released records, expired acquisition locks and the delivery limit behave
- * as on Kafka. The broker's lock duration is 2 s so expiry is observable quickly.
+ * as on Kafka. The broker's lock duration is 2 s so expiry is observable quickly, and members heartbeat every
+ * 500 ms so a new member gets its share of the partitions sooner.
  */
 @Timeout(180)
 class ShareConsumersTest {
     @RegisterExtension
     static final DLogBrokerExtension DLOG = new DLogBrokerExtension()
             .with("group.share.record.lock.duration.ms", "2000")
-            .with("group.share.delivery.count.limit", "3");
+            .with("group.share.delivery.count.limit", "3")
+            .with("group.share.heartbeat.interval.ms", "500");
 
     private static Map<String, Integer> counts(List<ConsumerRecord<String, String>> records) {
         Map<String, Integer> counts = new HashMap<>();
@@ -55,6 +57,7 @@ class ShareConsumersTest {
                 consumers.add(c);
             }
             awaitInitialized(admin, group, topic, 2, consumers);
+            ShareClients.awaitAssigned(admin, group, consumerCount, consumers);
 
             // When: 400 records are produced and every consumer acknowledges what it gets
             List<String> keys = produce(DLOG.bootstrapServers(), topic, 2, "k", 400);
@@ -169,6 +172,33 @@ class ShareConsumersTest {
                 // Then: the same records, second delivery
                 assertThat(redelivered).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(keys);
                 assertThat(redelivered).allSatisfy(r -> assertThat(r.deliveryCount()).contains((short) 2));
+            }
+        }
+    }
+
+    @Test
+    void shouldAdvertiseShareVersionAndRefuseShareGroupsWhenItIsDisabled() throws Exception {
+        try (Admin admin = DLOG.admin()) {
+            // Given: share.version finalized at 1, as on a new Kafka 4.2+ cluster
+            var features = admin.describeFeatures().featureMetadata().get();
+            assertThat(features.finalizedFeatures().get("share.version").maxVersionLevel()).isEqualTo((short) 1);
+            assertThat(features.supportedFeatures().get("share.version").maxVersion()).isEqualTo((short) 1);
+            String topic = DLOG.newTopic(1);
+            admin.updateFeatures(Map.of("share.version", new org.apache.kafka.clients.admin.FeatureUpdate((short) 0,
+                    org.apache.kafka.clients.admin.FeatureUpdate.UpgradeType.SAFE_DOWNGRADE)),
+                    new org.apache.kafka.clients.admin.UpdateFeaturesOptions()).all().get();
+            try (KafkaShareConsumer<String, String> c = shareConsumer(DLOG.bootstrapServers(), "disabled-" + topic, Map.of())) {
+                // When: a share consumer joins while share.version is 0
+                c.subscribe(List.of(topic));
+                // Then: its heartbeat is refused with UNSUPPORTED_VERSION, which the client raises from poll
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> until(() -> {
+                    c.poll(Duration.ofMillis(100));
+                    return false;
+                })).isInstanceOf(org.apache.kafka.common.errors.UnsupportedVersionException.class);
+            } finally {
+                admin.updateFeatures(Map.of("share.version", new org.apache.kafka.clients.admin.FeatureUpdate((short) 1,
+                        org.apache.kafka.clients.admin.FeatureUpdate.UpgradeType.UPGRADE)),
+                        new org.apache.kafka.clients.admin.UpdateFeaturesOptions()).all().get();
             }
         }
     }

@@ -171,7 +171,8 @@ final class ShareGroupCoordinator {
         maybeReassign(group);
         Map<UUID, Set<Integer>> target = group.target.getOrDefault(member.id, Map.of());
         boolean changed = !target.equals(member.assignment);
-        if (changed || r.memberEpoch() == 0) {
+        if (changed || r.memberEpoch() == 0 || member.epoch != group.epoch) {
+            // Every member moves to the target's epoch, with its assignment changed or not (as Kafka's members do).
             member.assignment = target;
             member.epoch = group.epoch;
         }
