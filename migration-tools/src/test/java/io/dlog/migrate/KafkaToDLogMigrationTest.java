@@ -159,6 +159,36 @@ class KafkaToDLogMigrationTest {
     }
 
     @Test
+    void shouldCarryIdempotentProducerStateAcrossSoASwitchingProducerContinuesItsSequence() throws Exception {
+        // Given a partition written by two idempotent producers, one of them twice as often
+        create(source, new NewTopic("g.producers", 1, (short) 1));
+        try (KafkaProducer<String, String> first = producer(kafka.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, "0");
+             KafkaProducer<String, String> second = producer(kafka.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, "0")) {
+            for (int i = 0; i < 12; i++) {
+                first.send(new ProducerRecord<>("g.producers", 0, "a", "a" + i)).get();
+                if (i % 2 == 0) {
+                    second.send(new ProducerRecord<>("g.producers", 0, "b", "b" + i)).get();
+                }
+            }
+        }
+
+        // When the topic is migrated and cut over
+        assertThat(migrate(args("run", "--topics", "g\\.producers")).exitCode()).isZero();
+        assertThat(migrate(args("cutover", "--topics", "g\\.producers")).exitCode()).isZero();
+
+        // Then DLog knows every producer id with the epoch and last sequence the source has (DescribeProducers), which
+        // is what lets a retried batch be recognised and the next one continue the sequence
+        TopicPartition tp = new TopicPartition("g.producers", 0);
+        assertThat(producers(target, tp)).hasSize(2).isEqualTo(producers(source, tp));
+    }
+
+    /** "producer id/epoch/last sequence" of every producer a partition's leader keeps, sorted. */
+    private static List<String> producers(Admin admin, TopicPartition tp) throws Exception {
+        return Clusters.get(admin.describeProducers(List.of(tp)).partitionResult(tp)).activeProducers().stream()
+                .map(p -> p.producerId() + "/" + p.producerEpoch() + "/" + p.lastSequence()).sorted().toList();
+    }
+
+    @Test
     void verifyShouldReportARecordThatDiffers() throws Exception {
         // Given a topic migrated and cut over
         create(source, new NewTopic("b.altered", 1, (short) 1));
