@@ -28,8 +28,8 @@ import org.apache.kafka.common.message.DescribeLogDirsResponseData.DescribeLogDi
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * DescribeLogDirs: the one data folder, each partition's size on disk (offset lag 0: the log is its
- * own current replica; never a future log), and from v4 the volume's total and usable bytes. A null
+ * DescribeLogDirs: the one data folder, the size on disk of each partition this node holds a replica of,
+ * led or followed (offset lag 0: the log is its own current replica; never a future log), and from v4 the volume's total and usable bytes. A null
  * topic list means every partition; otherwise only the named partitions that exist. Runs on
  * {@link BlockingWork} because sizes and volume figures come from the file system.
  */
@@ -58,7 +58,8 @@ public final class DescribeLogDirsHandler implements ApiHandler<DescribeLogDirsR
         for (Map.Entry<String, List<Integer>> wanted : wanted(data.topics(), topics.image().topics().values()).entrySet()) {
             DescribeLogDirsTopic topic = new DescribeLogDirsTopic().setName(wanted.getKey());
             for (int partition : wanted.getValue()) {
-                Optional<PartitionLog> log = topics.partition(wanted.getKey(), partition);
+                // Every replica this node hosts, followers' too, as Kafka lists them (not only the partitions it leads).
+                Optional<PartitionLog> log = topics.logs().get(new io.dlog.log.TopicPartition(wanted.getKey(), partition));
                 log.ifPresent(found -> topic.partitions().add(new DescribeLogDirsPartition()
                         .setPartitionIndex(partition)
                         .setPartitionSize(found.sizeInBytes())
