@@ -67,6 +67,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                 return thread;
             });
     private final TxnVerifier verifier;
+    private final CheckedAppendOrder appendOrder = new CheckedAppendOrder();
 
     public ProduceHandler(BrokerContext context, FetchPurgatory purgatory, TransactionCoordinator transactions,
                           TxnVerifier verifier) {
@@ -226,7 +227,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
      * transaction version 1 (or Produce below v12) the batch is written only to a partition the
      * coordinator has in the producer's open transaction, so a hanging transaction cannot start behind
      * its back; with version 2 the coordinator adds the partition first. The coordinator may be another
-     * node. A checked partition's append goes alone, once the check answered.
+     * node. A checked partition's append goes alone, once the check answered and the producer's earlier
+     * checked appends to that partition went ({@link CheckedAppendOrder}: checks may answer out of order).
      */
     private CompletableFuture<PartitionProduceResponse> appendInTransaction(TxnProduceCheck check, ProduceRequestData request,
                                                                             TopicImage topic,
@@ -247,12 +249,17 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         // Taken before the check: a marker written while the check is out withdraws it, and the append is refused.
         VerificationGuard guard = local.get().startTransactionVerification(batch.producerId());
         var tp = new io.dlog.log.TopicPartition(topic.name(), partition.index());
-        return check.add(tp, batch.producerId(), batch.producerEpoch()).thenCompose(refusal -> {
-            if (refusal != null) {
-                return done(error(partition.index(), refusal.error(), refusal.message()));
-            }
-            return append(request, topic, partition, null, guard);
-        });
+        return appendOrder.after(tp, batch.producerId(), check.add(tp, batch.producerId(), batch.producerEpoch()),
+                (refusal, failure) -> {
+                    if (failure != null) {
+                        return done(error(partition.index(), Errors.NOT_ENOUGH_REPLICAS,
+                                "Unable to verify the partition has been added to the transaction: " + failure));
+                    }
+                    if (refusal != null) {
+                        return done(error(partition.index(), refusal.error(), refusal.message()));
+                    }
+                    return append(request, topic, partition, null, guard);
+                });
     }
 
     /**
