@@ -11,6 +11,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
@@ -35,13 +38,34 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestDa
     static final long EARLIEST_PENDING_UPLOAD = -6L;
 
     private final BrokerContext context;
+    /**
+     * Lookups by timestamp read batch headers from the segment (a cold page cache makes that a disk read: 42 ms
+     * once, measured, docs/reliability.md) and decode the batch found, decompressing it: not work for an event
+     * loop. Two threads, started on demand and gone after 30 s idle; queued requests count against
+     * queued.max.request.bytes until answered, which bounds the queue.
+     */
+    private final ThreadPoolExecutor lookups = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), runnable -> {
+                Thread thread = new Thread(runnable, "dlog-list-offsets");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     public ListOffsetsHandler(BrokerContext context) {
         this.context = context;
+        lookups.allowCoreThreadTimeOut(true);
     }
 
     @Override
     public CompletionStage<ListOffsetsResponseData> handle(RequestContext request, ListOffsetsRequestData data) {
+        boolean lookup = data.topics().stream().flatMap(t -> t.partitions().stream())
+                .anyMatch(p -> p.timestamp() >= 0 || p.timestamp() == MAX_TIMESTAMP);
+        // Earliest and latest are read from memory: answered here. A timestamp lookup reads the log: not here.
+        return lookup ? CompletableFuture.supplyAsync(() -> respond(request, data), lookups)
+                : CompletableFuture.completedFuture(respond(request, data));
+    }
+
+    private ListOffsetsResponseData respond(RequestContext request, ListOffsetsRequestData data) {
         boolean readCommitted = data.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
         ListOffsetsResponseData response = new ListOffsetsResponseData();
         for (ListOffsetsRequestData.ListOffsetsTopic topic : data.topics()) {
@@ -63,7 +87,7 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestDa
             }
             response.topics().add(topicResponse);
         }
-        return CompletableFuture.completedFuture(response);
+        return response;
     }
 
     private ListOffsetsPartitionResponse answer(String topic, ListOffsetsRequestData.ListOffsetsPartition partition,
