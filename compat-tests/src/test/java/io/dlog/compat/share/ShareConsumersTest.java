@@ -169,9 +169,10 @@ class ShareConsumersTest {
                     return redelivered.size() >= keys.size();
                 });
 
-                // Then: the same records, second delivery
+                // Then: the same records, delivered again (the second time, or a later one when the stuck
+                // consumer's fetch still in flight took them back once before this consumer asked)
                 assertThat(redelivered).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(keys);
-                assertThat(redelivered).allSatisfy(r -> assertThat(r.deliveryCount()).contains((short) 2));
+                assertThat(redelivered).allSatisfy(r -> assertThat(r.deliveryCount().orElseThrow()).isBetween((short) 2, (short) 3));
             }
         }
     }

@@ -35,7 +35,7 @@ import org.apache.kafka.common.protocol.Errors;
  * partition counts bumps the group epoch; a member takes the new epoch with its new assignment on its next
  * heartbeat (share groups revoke nothing: records, not partitions, are what members own).
  *
- * <p>Membership is kept in memory: after a coordinator move or restart the members' heartbeats get
+ * <p>Membership is kept in memory, for groups with members only: after a coordinator move or restart the members' heartbeats get
  * UNKNOWN_MEMBER_ID and they join again, which is what a share consumer does anyway; the groups' delivery
  * state is in {@code __share_group_state} and survives.
  *
@@ -123,7 +123,9 @@ final class ShareGroupCoordinator {
         String released = null;
         ShareGroupHeartbeatResponseData response;
         synchronized (this) {
-            Group group = groups.computeIfAbsent(r.groupId(), Group::new);
+            // Only a join creates a group: other heartbeats for unknown groups must not leave one behind.
+            Group group = r.memberEpoch() == 0 ? groups.computeIfAbsent(r.groupId(), Group::new)
+                    : groups.getOrDefault(r.groupId(), new Group(r.groupId()));
             Member member = group.members.get(r.memberId());
             if (r.memberEpoch() == -1) {
                 if (member != null) {
@@ -210,6 +212,17 @@ final class ShareGroupCoordinator {
         group.members.remove(member.id);
         group.epoch++;
         maybeReassign(group);
+        forgetIfEmpty(group);
+    }
+
+    /**
+     * An empty group is dropped from memory (clients could otherwise fill it with group ids); it stays known
+     * through its state in {@code __share_group_state}, and a join starts it again.
+     */
+    private void forgetIfEmpty(Group group) {
+        if (group.members.isEmpty()) {
+            groups.remove(group.id);
+        }
     }
 
     /** Recomputes the target assignment when the group epoch moved or a subscribed topic changed. */
@@ -281,6 +294,7 @@ final class ShareGroupCoordinator {
                     maybeReassign(group);
                 }
             }
+            groups.values().removeIf(g -> g.members.isEmpty());
         }
         for (String[] e : expired) {
             sessions.closeMember(e[0], e[1]);

@@ -44,7 +44,7 @@ final class ShareSessionCache {
     private final BiConsumer<Key, Set<TopicIdPartition>> onEvict;
     private final LinkedHashMap<Key, Session> sessions = new LinkedHashMap<>(16, 0.75f, true);
 
-    /** @param onEvict told (outside no lock guarantees: called under this cache's lock) of each evicted session */
+    /** @param onEvict told of each evicted session, under this cache's lock (it must not call back into the cache) */
     ShareSessionCache(int maxSessions, BiConsumer<Key, Set<TopicIdPartition>> onEvict) {
         this.maxSessions = maxSessions;
         this.onEvict = onEvict;
