@@ -37,6 +37,8 @@ public abstract class DLogCluster implements AutoCloseable {
     private final ClusterLayout layout;
     private final Path root;
     private final Map<String, String> overrides;
+    /** Security settings of the harness's own clients (a cluster whose listener needs SASL or TLS). */
+    private final Map<String, Object> clientSecurity = new java.util.HashMap<>();
 
     protected DLogCluster(int size, Map<String, String> overrides) throws IOException {
         if (size < 1) {
@@ -118,7 +120,13 @@ public abstract class DLogCluster implements AutoCloseable {
     public Properties clientProps() {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.putAll(clientSecurity);
         return props;
+    }
+
+    /** Client settings ({@code security.protocol}, SASL, trust store) the harness's clients use; before start. */
+    public void useClientSecurity(Map<String, ?> settings) {
+        clientSecurity.putAll(settings);
     }
 
     public Admin admin() {
@@ -162,6 +170,7 @@ public abstract class DLogCluster implements AutoCloseable {
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(nodeId));
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+        props.putAll(clientSecurity);
         try (Admin admin = Admin.create(props)) {
             Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(5000)).nodes()
                     .get(10, TimeUnit.SECONDS);

@@ -49,7 +49,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class AclAuthorizationTest {
     private static final String USERS = "org.apache.kafka.common.security.plain.PlainLoginModule required "
-            + "user_admin=\"admin-secret\" user_alice=\"alice-secret\" user_bob=\"bob-secret\";";
+            + "user_admin=\"admin-secret\" user_alice=\"alice-secret\" user_bob=\"bob-secret\" user_carol=\"carol-secret\";";
 
     @RegisterExtension
     static final DLogBrokerExtension DLOG = new DLogBrokerExtension()
@@ -236,6 +236,36 @@ class AclAuthorizationTest {
             cause = cause.getCause();
         }
         assertThat(cause).as("%s", failure.get()).isInstanceOf(TopicAuthorizationException.class);
+    }
+
+    @Test
+    void shouldNeedAlterConfigsOnTheClusterForClientQuotasAndAlterForLeaderElections() throws Exception {
+        // Given
+        String topic = "elect-" + UUID.randomUUID().toString().substring(0, 6);
+        createTopic(topic);
+        org.apache.kafka.common.quota.ClientQuotaEntity entity = new org.apache.kafka.common.quota.ClientQuotaEntity(
+                java.util.Map.of(org.apache.kafka.common.quota.ClientQuotaEntity.USER, "quota-user"));
+        List<org.apache.kafka.common.quota.ClientQuotaAlteration> alteration = List.of(new org.apache.kafka.common.quota.ClientQuotaAlteration(
+                entity, List.of(new org.apache.kafka.common.quota.ClientQuotaAlteration.Op("producer_byte_rate", 1024.0))));
+        Set<org.apache.kafka.common.TopicPartition> partitions = Set.of(new org.apache.kafka.common.TopicPartition(topic, 0));
+        try (Admin carol = Admin.create(user("carol"))) {
+            // When / Then: nothing on the cluster
+            assertThatThrownBy(() -> carol.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities()
+                    .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(org.apache.kafka.common.errors.ClusterAuthorizationException.class);
+            assertThatThrownBy(() -> carol.alterClientQuotas(alteration).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.ClusterAuthorizationException.class);
+            assertThatThrownBy(() -> carol.electLeaders(org.apache.kafka.common.ElectionType.PREFERRED, partitions).all()
+                    .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(org.apache.kafka.common.errors.ClusterAuthorizationException.class);
+
+            // ALTER_CONFIGS (which implies DESCRIBE_CONFIGS) and ALTER on the cluster, as Kafka asks
+            allow("carol", ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL, AclOperation.ALTER_CONFIGS);
+            allow("carol", ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL, AclOperation.ALTER);
+            carol.alterClientQuotas(alteration).all().get(30, TimeUnit.SECONDS);
+            assertThat(carol.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities()
+                    .get(30, TimeUnit.SECONDS)).containsKey(entity);
+            assertThatThrownBy(() -> carol.electLeaders(org.apache.kafka.common.ElectionType.PREFERRED, partitions).all()
+                    .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(org.apache.kafka.common.errors.ElectionNotNeededException.class);
+        }
     }
 
     private static void allow(String user, ResourceType type, String name, PatternType pattern, AclOperation operation)

@@ -85,6 +85,7 @@ public final class Authorization {
         rules.put(ApiKeys.LIST_TRANSACTIONS, TransactionRules::listTransactions);
         rules.put(ApiKeys.WRITE_TXN_MARKERS, Rule.cluster(AclOperation.CLUSTER_ACTION));
         rules.put(ApiKeys.UPDATE_FEATURES, Rule.cluster(AclOperation.ALTER)); // Kafka: ALTER on the cluster
+        rules.put(ApiKeys.ELECT_LEADERS, Rule.cluster(AclOperation.ALTER)); // Kafka: ALTER on the cluster
         return rules;
     }
 }
