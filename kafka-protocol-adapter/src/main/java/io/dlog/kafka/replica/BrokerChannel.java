@@ -1,95 +1,103 @@
 package io.dlog.kafka.replica;
 
 import java.io.Closeable;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.ByteBuffer;
-import java.util.function.BiFunction;
-import org.apache.kafka.common.message.RequestHeaderData;
-import org.apache.kafka.common.message.ResponseHeaderData;
+import org.apache.kafka.clients.ApiVersions;
+import org.apache.kafka.clients.ClientRequest;
+import org.apache.kafka.clients.ClientResponse;
+import org.apache.kafka.clients.ManualMetadataUpdater;
+import org.apache.kafka.clients.MetadataRecoveryStrategy;
+import org.apache.kafka.clients.NetworkClient;
+import org.apache.kafka.clients.NetworkClientUtils;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.metrics.Metrics;
+import org.apache.kafka.common.network.ChannelBuilder;
+import org.apache.kafka.common.network.Selectable;
+import org.apache.kafka.common.network.Selector;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.protocol.ApiMessage;
-import org.apache.kafka.common.protocol.ByteBufferAccessor;
-import org.apache.kafka.common.protocol.ObjectSerializationCache;
-import org.apache.kafka.common.protocol.Readable;
+import org.apache.kafka.common.utils.LogContext;
+import org.apache.kafka.common.utils.Time;
 
 /**
- * A blocking Kafka-protocol connection from this node to another broker: one request at a time, its
- * response read on the calling thread. What a replica fetcher needs and no more: it owns a thread, so a
- * blocking socket with a read timeout is simpler and no slower than a selector.
+ * A blocking Kafka-protocol connection from this node to a leader, for a replica fetcher: one request at
+ * a time, its response awaited on the calling thread (Kafka's {@code ReplicaFetcherBlockingSend}). Kafka's
+ * {@link NetworkClient} underneath, so the connection speaks the inter-broker listener's security
+ * protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL: the channel builder of
+ * {@link io.dlog.kafka.interbroker.InterBrokerChannels}) and negotiates with ApiVersions first.
  *
- * <p>Not thread-safe except {@link #close}, which may be called from any thread to unblock the owner.
+ * <p>Not thread-safe except {@link #initiateClose}, which may be called from any thread to unblock the
+ * owner; the owner then calls {@link #close}.
  */
 final class BrokerChannel implements Closeable {
-    private static final int MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+    private final NetworkClient client;
+    private final Node node;
+    private final Time time;
 
-    private final Socket socket;
-    private final DataInputStream in;
-    private final OutputStream out;
-    private final String clientId;
-    private int correlationId;
-
-    private BrokerChannel(Socket socket, String clientId) throws IOException {
-        this.socket = socket;
-        this.in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream(), 64 * 1024));
-        this.out = socket.getOutputStream();
-        this.clientId = clientId;
+    private BrokerChannel(NetworkClient client, Node node, Time time) {
+        this.client = client;
+        this.node = node;
+        this.time = time;
     }
 
-    /** Connects within {@code timeoutMs}; reads then time out after {@code readTimeoutMs}. */
-    static BrokerChannel connect(String host, int port, String clientId, int timeoutMs, int readTimeoutMs)
-            throws IOException {
-        Socket socket = new Socket();
+    /**
+     * Connects (and authenticates) within {@code timeoutMs}; a request then fails after {@code requestTimeoutMs}.
+     *
+     * @param channels the inter-broker channel builder; the channel owns it from here (closed with it)
+     * @throws IOException the leader cannot be reached or refused the authentication
+     */
+    static BrokerChannel connect(int leaderId, String host, int port, String clientId, int timeoutMs, int requestTimeoutMs,
+                                 ChannelBuilder channels) throws IOException {
+        Time time = Time.SYSTEM;
+        LogContext logContext = new LogContext("[" + clientId + " to " + leaderId + "] ");
+        Selector selector = new Selector(-1L, new Metrics(time), time, "dlog-replica-fetcher", channels, logContext);
+        NetworkClient client = new NetworkClient(selector, new ManualMetadataUpdater(), clientId, 1, 50L, 1_000L,
+                Selectable.USE_DEFAULT_BUFFER_SIZE, Selectable.USE_DEFAULT_BUFFER_SIZE, requestTimeoutMs, timeoutMs,
+                timeoutMs, time, true, new ApiVersions(), logContext, MetadataRecoveryStrategy.NONE);
+        Node node = new Node(leaderId, host, port);
         try {
-            socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress(host, port), timeoutMs);
-            socket.setSoTimeout(readTimeoutMs);
-            return new BrokerChannel(socket, clientId);
+            if (!NetworkClientUtils.awaitReady(client, node, time, timeoutMs)) {
+                throw new IOException("no connection to " + node + " within " + timeoutMs + " ms");
+            }
+            return new BrokerChannel(client, node, time);
+        } catch (AuthenticationException e) {
+            client.close();
+            throw new IOException("authentication to " + node + " failed: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
-            socket.close();
+            client.close();
             throw e;
         }
     }
 
-    /** Sends {@code request} as {@code key} v{@code version} and reads its response with {@code decoder}. */
-    <R> R send(ApiKeys key, short version, ApiMessage request, BiFunction<Readable, Short, R> decoder) throws IOException {
-        int id = ++correlationId;
-        RequestHeaderData header = new RequestHeaderData().setRequestApiKey(key.id).setRequestApiVersion(version)
-                .setClientId(clientId).setCorrelationId(id);
-        short headerVersion = key.requestHeaderVersion(version);
-        ObjectSerializationCache cache = new ObjectSerializationCache();
-        int size = header.size(cache, headerVersion) + request.size(cache, version);
-        ByteBuffer buffer = ByteBuffer.allocate(4 + size);
-        buffer.putInt(size);
-        ByteBufferAccessor writer = new ByteBufferAccessor(buffer);
-        header.write(writer, cache, headerVersion);
-        request.write(writer, cache, version);
-        out.write(buffer.array(), 0, buffer.position());
-        out.flush();
-
-        int length = in.readInt();
-        if (length < 0 || length > MAX_RESPONSE_BYTES) {
-            throw new IOException("bad response length " + length + " from " + socket.getRemoteSocketAddress());
+    /** Sends a Fetch of exactly {@code version} and returns its response. */
+    FetchResponseData fetch(FetchRequestData request, short version) throws IOException {
+        AbstractRequest.Builder<FetchRequest> builder = new AbstractRequest.Builder<>(ApiKeys.FETCH, version, version) {
+            @Override
+            public FetchRequest build(short v) {
+                return new FetchRequest(request, v);
+            }
+        };
+        ClientRequest clientRequest = client.newClientRequest(Integer.toString(node.id()), builder, time.milliseconds(), true);
+        ClientResponse response = NetworkClientUtils.sendAndReceive(client, clientRequest, time);
+        if (response.wasTimedOut()) {
+            throw new IOException("fetch from " + node + " timed out");
         }
-        byte[] body = new byte[length];
-        in.readFully(body);
-        ByteBufferAccessor reader = new ByteBufferAccessor(ByteBuffer.wrap(body));
-        ResponseHeaderData responseHeader = new ResponseHeaderData(reader, key.responseHeaderVersion(version));
-        if (responseHeader.correlationId() != id) {
-            throw new IOException("response " + responseHeader.correlationId() + " does not match request " + id);
-        }
-        return decoder.apply(reader, version);
+        return ((FetchResponse) response.responseBody()).data();
     }
 
+    /** Makes a blocked {@link #fetch} or {@link #connect} of the owner fail at once; callable from any thread. */
+    void initiateClose() {
+        client.initiateClose();
+    }
+
+    /** Closes the connection; on the owner thread. */
     @Override
     public void close() {
-        try {
-            socket.close();
-        } catch (IOException e) {
-            // closing: nothing to do about it
-        }
+        client.close();
     }
 }

@@ -1,6 +1,7 @@
 package io.dlog.kafka.replica;
 
 import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.interbroker.InterBrokerChannels;
 import io.dlog.kafka.mirror.PartitionMirror;
 import io.dlog.log.EpochEndOffset;
 import io.dlog.log.PartitionLog;
@@ -22,7 +23,6 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
-import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.slf4j.Logger;
@@ -87,7 +87,7 @@ final class ReplicaFetcherThread extends Thread {
         running = false;
         BrokerChannel open = channel;
         if (open != null) {
-            open.close(); // unblocks a read in progress
+            open.initiateClose(); // unblocks a fetch in progress; the fetcher thread closes it
         }
         synchronized (wakeup) {
             wakeup.notifyAll();
@@ -116,7 +116,7 @@ final class ReplicaFetcherThread extends Thread {
                     pause(config.get().replicaFetchBackoffMs());
                     continue;
                 }
-                FetchResponseData response = open.send(ApiKeys.FETCH, FETCH_VERSION, request(batch), FetchResponseData::new);
+                FetchResponseData response = open.fetch(request(batch), FETCH_VERSION);
                 if (response.errorCode() != Errors.NONE.code()) {
                     LOG.debug("Fetch from {} failed: {}", leader, Errors.forCode(response.errorCode()));
                     pause(config.get().replicaFetchBackoffMs());
@@ -162,8 +162,9 @@ final class ReplicaFetcherThread extends Thread {
         }
         BrokerConfig c = config.get();
         try {
-            open = BrokerChannel.connect(endpoint.get().host(), endpoint.get().port(), "dlog-replica-" + self,
-                    c.replicaSocketTimeoutMs(), c.replicaFetchWaitMaxMs() + c.replicaSocketTimeoutMs());
+            open = BrokerChannel.connect(leader, endpoint.get().host(), endpoint.get().port(), "dlog-replica-" + self,
+                    c.replicaSocketTimeoutMs(), c.replicaFetchWaitMaxMs() + c.replicaSocketTimeoutMs(),
+                    InterBrokerChannels.forInterBrokerListener(c));
         } catch (IOException e) {
             LOG.debug("Cannot connect to leader {} at {}: {}", leader, endpoint.get(), e.toString());
             return null;
