@@ -20,7 +20,11 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * N DLog nodes on 127.0.0.1 for a test: node ids 1..N, a PLAINTEXT and a CONTROLLER port per node chosen free
@@ -131,6 +135,36 @@ public abstract class DLogCluster implements AutoCloseable {
 
     public Admin admin() {
         return Admin.create(clientProps());
+    }
+
+    /**
+     * Creates a topic as a test's setup does, retrying while too few brokers are live: on a loaded machine a node
+     * that just formed the cluster (or just came back) may miss a heartbeat deadline and be fenced for a moment,
+     * and CreateTopics then answers INVALID_REPLICATION_FACTOR, as Kafka's controller does.
+     */
+    public void createTopic(NewTopic topic) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        try (Admin admin = admin()) {
+            while (true) {
+                try {
+                    admin.createTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
+                    return;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof TopicExistsException) {
+                        return; // an earlier attempt that timed out on our side did create it
+                    }
+                    if (!(e.getCause() instanceof InvalidReplicationFactorException || e.getCause() instanceof RetriableException)
+                            || System.nanoTime() - deadline > 0) {
+                        throw new AssertionError("cannot create " + topic.name() + diagnostics(), e);
+                    }
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new AssertionError("cannot create " + topic.name() + diagnostics(), e);
+                    }
+                }
+                Thread.sleep(1_000);
+            }
+        }
     }
 
     /** Waits until Kafka's DescribeCluster, asked of every running node, lists exactly the running nodes. */

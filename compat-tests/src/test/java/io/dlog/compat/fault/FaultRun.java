@@ -10,11 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.InvalidReplicationFactorException;
-import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * One run of the fault suite: a fresh 3-node cluster of child JVMs (behind link proxies for {@link Fault#PARTITION}),
@@ -93,30 +89,7 @@ final class FaultRun {
      * formed the cluster may miss a heartbeat deadline and be fenced for a moment.
      */
     private static void createTopic(ProcessCluster cluster, String topic) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        try (Admin admin = cluster.admin()) {
-            while (true) {
-                try {
-                    admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) NODES)
-                            .configs(Map.of("min.insync.replicas", "2")))).all().get(60, TimeUnit.SECONDS);
-                    break;
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (e.getCause() instanceof TopicExistsException) {
-                        break; // an earlier attempt that timed out on our side did create it
-                    }
-                    if (!(e.getCause() instanceof InvalidReplicationFactorException
-                            || e.getCause() instanceof org.apache.kafka.common.errors.RetriableException)
-                            || System.nanoTime() - deadline > 0) {
-                        throw new AssertionError("cannot create " + topic, e);
-                    }
-                } catch (java.util.concurrent.TimeoutException e) {
-                    if (System.nanoTime() - deadline > 0) {
-                        throw new AssertionError("cannot create " + topic, e);
-                    }
-                }
-                Thread.sleep(1_000);
-            }
-        }
+        cluster.createTopic(new NewTopic(topic, PARTITIONS, (short) NODES).configs(Map.of("min.insync.replicas", "2")));
         ClusterView view = new ClusterView(cluster);
         for (int p = 0; p < PARTITIONS; p++) {
             if (view.leader(topic, p) < 0) {

@@ -40,8 +40,7 @@ class SlowFollowerTest {
         try (ProxiedProcessCluster cluster = ProxiedProcessCluster.start(3, Map.of("replica.lag.time.max.ms", "4000"));
              Admin admin = cluster.admin();
              KafkaProducer<String, String> producer = producer(cluster.bootstrapServers())) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
-                    .all().get(60, TimeUnit.SECONDS);
+            cluster.createTopic(new NewTopic(TOPIC, 1, (short) 3).configs(Map.of("min.insync.replicas", "2")));
             TopicPartitionInfo before = awaitIsr(admin, 3);
             int leader = before.leader().id();
             int follower = before.replicas().stream().mapToInt(Node::id).filter(id -> id != leader).min().orElseThrow();

@@ -29,7 +29,7 @@ class AutoLeaderBalanceTest {
         // Given
         try (ProcessCluster cluster = ProcessCluster.start(3, Map.of("leader.imbalance.check.interval.seconds", "2"));
              Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 3))).all().get(60, TimeUnit.SECONDS);
+            cluster.createTopic(new NewTopic(TOPIC, 1, (short) 3));
             TopicPartitionInfo created = await(admin, p -> p.leader() != null && p.isr().size() == 3, "ISR of 3");
             int preferred = created.replicas().get(0).id();
 

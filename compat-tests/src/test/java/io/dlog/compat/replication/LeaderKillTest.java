@@ -50,10 +50,7 @@ class LeaderKillTest {
     void shouldLoseNoAcknowledgedWriteWhenTheLeaderIsKilledAndGiveLeadershipBackToThePreferredReplica() throws Exception {
         // Given
         cluster = ProcessCluster.start(3, Map.of("broker.session.timeout.ms", "6000", "broker.heartbeat.interval.ms", "1000"));
-        try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
-                    .all().get();
-        }
+        cluster.createTopic(new NewTopic(TOPIC, 1, (short) 3).configs(Map.of("min.insync.replicas", "2")));
         int leader = awaitIsr(3).leader().id();
         Set<String> acked = ConcurrentHashMap.newKeySet();
         AtomicLong lastAckNanos = new AtomicLong();

@@ -66,10 +66,7 @@ class NonJavaClientFailoverTest {
 
     private void runThroughFailover(String topic, String client, String... command) throws Exception {
         // Given: a replicated partition with all three replicas in sync, the client producing and consuming
-        try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
-                    .all().get(60, TimeUnit.SECONDS);
-        }
+        cluster.createTopic(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "2")));
         int leader = awaitIsr(topic, 3).leader().id();
         List<String> args = new ArrayList<>(List.of(command));
         args.addAll(List.of(cluster.bootstrapServers(), topic, topic + "-group", Long.toString(PRODUCE_FOR.toSeconds())));

@@ -104,10 +104,7 @@ class ReplicatedPartitionsTest {
     }
 
     private void createTopic(String topic, String minInsync) throws Exception {
-        try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3)
-                    .configs(Map.of("min.insync.replicas", minInsync)))).all().get();
-        }
+        cluster.createTopic(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", minInsync)));
     }
 
     private TopicDescription describe(String topic) throws Exception {

@@ -53,8 +53,7 @@ class TransactionCoordinatorFailoverTest {
         try (ProcessCluster cluster = ProcessCluster.start(3, Map.of("broker.session.timeout.ms", "6000",
                 "broker.heartbeat.interval.ms", "1000", "transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000"));
              Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
-                    .all().get(60, TimeUnit.SECONDS);
+            cluster.createTopic(new NewTopic(TOPIC, PARTITIONS, (short) 3).configs(Map.of("min.insync.replicas", "2")));
             Set<Integer> committed = Collections.synchronizedSet(new HashSet<>());
             Set<Integer> aborted = Collections.synchronizedSet(new HashSet<>());
             AtomicInteger unknown = new AtomicInteger();
