@@ -85,6 +85,7 @@ public final class KafkaApis {
         io.dlog.kafka.security.AclAuthorizer authorizer = io.dlog.kafka.security.AclAuthorizer.fromSettings(
                 context.config().staticValues(), () -> context.topics().image());
         registerSecurity(registry, context, authorizer != null);
+        registerStreamsGroups(registry, context, groups, authorizer);
         registry.register(ApiKeys.TXN_OFFSET_COMMIT, 0, 5,
                 (RequestContext c, TxnOffsetCommitRequestData r) -> txnOffsetCommit(context, verifier, groups, c, r));
         if (authorizer != null) {
@@ -203,8 +204,17 @@ public final class KafkaApis {
                 .register(ApiKeys.CONSUMER_GROUP_HEARTBEAT, 0, 1, (RequestContext c, ConsumerGroupHeartbeatRequestData r) ->
                         groups.consumerGroupHeartbeat(c.apiVersion(), c.clientId(), clientHost(c), r))
                 .register(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1, (RequestContext c, ConsumerGroupDescribeRequestData r) ->
-                        CompletableFuture.completedFuture(groups.consumerGroupDescribe(r)))
-                .register(ApiKeys.STREAMS_GROUP_HEARTBEAT, 0, 0, new io.dlog.kafka.handlers.StreamsGroupHeartbeatHandler(context, groups))
+                        CompletableFuture.completedFuture(groups.consumerGroupDescribe(r)));
+    }
+
+    /**
+     * Streams groups (KIP-1071); the heartbeat creates the groups' internal topics, for principals allowed to
+     * create them when an authorizer is configured ({@code authorizer} null: none is).
+     */
+    private static void registerStreamsGroups(ApiRegistry registry, BrokerContext context, GroupCoordinator groups,
+                                              io.dlog.kafka.security.AclAuthorizer authorizer) {
+        registry.register(ApiKeys.STREAMS_GROUP_HEARTBEAT, 0, 0,
+                        new io.dlog.kafka.handlers.StreamsGroupHeartbeatHandler(context, groups, authorizer))
                 .register(ApiKeys.STREAMS_GROUP_DESCRIBE, 0, 0, (RequestContext c,
                         org.apache.kafka.common.message.StreamsGroupDescribeRequestData r) ->
                         CompletableFuture.completedFuture(groups.streamsGroupDescribe(r)));

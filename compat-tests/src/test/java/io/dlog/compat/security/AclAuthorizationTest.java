@@ -58,7 +58,8 @@ class AclAuthorizationTest {
             .with("listener.name.sasl_plaintext.plain.sasl.jaas.config", USERS)
             .with("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
             .with("super.users", "User:admin;User:ANONYMOUS")
-            .with("allow.everyone.if.no.acl.found", "false");
+            .with("allow.everyone.if.no.acl.found", "false")
+            .with("group.streams.heartbeat.interval.ms", "500");
 
     @Test
     void shouldRefuseProduceUntilKafkaAclsAllowsWriteOnATopicPrefix() throws Exception {
@@ -197,13 +198,60 @@ class AclAuthorizationTest {
     }
 
     @Test
-    void shouldRefuseAStreamsMemberWithoutDescribeOnItsTopologysTopics(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state)
-            throws Exception {
+    void shouldRefuseAStreamsMemberWithoutDescribeOnItsTopicsAndCreateItsTopicsOnlyWithCreate(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path state) throws Exception {
         // Given bob may read the group of a word count but describe none of its topics
         String input = "words-" + UUID.randomUUID().toString().substring(0, 6);
         createTopic(input);
         String appId = "wc-" + input;
         allow("bob", ResourceType.GROUP, appId, PatternType.LITERAL, AclOperation.READ);
+
+        // When it joins on the streams protocol, then the heartbeat is refused with TOPIC_AUTHORIZATION_FAILED
+        Throwable failure = runStreams(input, appId, state.resolve("1"), null);
+        assertThat(failure).isNotNull();
+        Throwable cause = failure;
+        while (cause.getCause() != null && !(cause instanceof TopicAuthorizationException)) {
+            cause = cause.getCause();
+        }
+        assertThat(cause).as("%s", failure).isInstanceOf(TopicAuthorizationException.class);
+
+        // When bob may describe the topics but not create any: the internal topics are not created
+        allow("bob", ResourceType.TOPIC, input, PatternType.PREFIXED, AclOperation.DESCRIBE);
+        allow("bob", ResourceType.TOPIC, appId, PatternType.PREFIXED, AclOperation.DESCRIBE);
+        runStreams(input, appId, state.resolve("2"), () -> {
+            try (Admin admin = DLOG.admin()) {
+                org.apache.kafka.clients.admin.StreamsGroupDescription group = null;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while ((group == null || group.members().isEmpty()) && System.nanoTime() < deadline) {
+                    try {
+                        group = admin.describeStreamsGroups(List.of(appId)).describedGroups().get(appId).get(30, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        assertThat(e.getCause()).isInstanceOf(org.apache.kafka.common.errors.GroupIdNotFoundException.class);
+                    }
+                    Thread.sleep(200);
+                }
+                assertThat(group.groupState().name()).isEqualTo("NOT_READY");
+                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).noneMatch(t -> t.startsWith(appId));
+
+                // Then with CREATE on them the broker creates them
+                allow("bob", ResourceType.TOPIC, appId, PatternType.PREFIXED, AclOperation.CREATE);
+                deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (admin.listTopics().names().get(30, TimeUnit.SECONDS).stream().filter(t -> t.startsWith(appId)).count() < 2
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(200);
+                }
+                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).filteredOn(t -> t.startsWith(appId)).hasSize(2);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Runs bob's word count on the streams protocol until it fails or {@code whileRunning} returns; the
+     * failure, if any.
+     */
+    private static Throwable runStreams(String input, String appId, java.nio.file.Path state,
+                                        java.util.concurrent.Callable<Void> whileRunning) throws Exception {
         Properties props = io.dlog.compat.streams.WordCount.props(DLOG.bootstrapServers("SASL_PLAINTEXT"), appId, state,
                 org.apache.kafka.streams.StreamsConfig.AT_LEAST_ONCE);
         user("bob").forEach(props::putIfAbsent);
@@ -212,8 +260,6 @@ class AclAuthorizationTest {
         props.remove(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG);
         props.remove(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
         props.put(org.apache.kafka.streams.StreamsConfig.GROUP_PROTOCOL_CONFIG, "streams");
-
-        // When it joins on the streams protocol
         java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
         try (org.apache.kafka.streams.KafkaStreams streams = new org.apache.kafka.streams.KafkaStreams(
                 io.dlog.compat.streams.WordCount.topology(input, input + "-out"), props)) {
@@ -222,20 +268,17 @@ class AclAuthorizationTest {
                 return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             });
             streams.start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (failure.get() == null && System.nanoTime() < deadline) {
-                Thread.sleep(100);
+            if (whileRunning != null) {
+                whileRunning.call();
+            } else {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (failure.get() == null && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
             }
             streams.close(Duration.ofSeconds(10));
         }
-
-        // Then the heartbeat is refused with TOPIC_AUTHORIZATION_FAILED
-        assertThat(failure.get()).isNotNull();
-        Throwable cause = failure.get();
-        while (cause.getCause() != null && !(cause instanceof TopicAuthorizationException)) {
-            cause = cause.getCause();
-        }
-        assertThat(cause).as("%s", failure.get()).isInstanceOf(TopicAuthorizationException.class);
+        return failure.get();
     }
 
     @Test
