@@ -16,6 +16,7 @@ import io.dlog.broker.metrics.PrometheusEndpoint;
 import io.dlog.kafka.config.BrokerConfig;
 import io.dlog.kafka.metrics.BrokerMetrics;
 import io.dlog.kafka.metrics.ClusterGauges;
+import io.dlog.kafka.metrics.DLogMetrics;
 import io.dlog.kafka.metrics.LogGauges;
 import io.dlog.kafka.mirror.MirrorManager;
 import io.dlog.kafka.server.KafkaServer;
@@ -398,6 +399,11 @@ public final class DLogBroker implements AutoCloseable {
         scheduler.scheduleAtFixedRate(metrics::sample, 1, 1, TimeUnit.SECONDS);
         ClusterGauges.registerReplicaManager(metrics, topics.replicas());
         ClusterGauges.registerController(metrics, topics, config.nodeId());
+        DLogMetrics own = new DLogMetrics(metrics);
+        logs.setStorageMetrics(own);
+        quorum.setMetrics(own);
+        DLogMetrics.registerLeaderChanges(metrics, quorum);
+        ids.setLeaseRefillListener(own.leaseRefills());
         LogGauges logGauges = new LogGauges(metrics, logs);
         logGauges.reconcile();
         scheduler.scheduleWithFixedDelay(quietly(logGauges::reconcile, "log gauges"), LOG_METRICS_RECONCILE_SECONDS,

@@ -57,6 +57,15 @@ public interface MetadataQuorum extends AutoCloseable {
     /** Adds a listener for leadership of the metadata group on this node. */
     void onLeadership(LeadershipListener listener);
 
+    /** Where commit times are reported (the broker's metrics); NONE until set. */
+    default void setMetrics(QuorumMetrics metrics) {
+    }
+
+    /** How often this node saw the metadata group's leader change since it started (its first election included). */
+    default long leaderChanges() {
+        return 0;
+    }
+
     /** Told when this node becomes leader of the group (ready to act as one) or stops being it. */
     interface LeadershipListener {
         void onLeadershipChange(boolean leader);

@@ -45,6 +45,8 @@ public final class SnowflakeIdGenerator implements Closeable {
     private final Clock clock;
     private final Layout layout;
     private final long leaseTicks;
+    /** Told the duration of each lease refill (the broker's metrics; docs/metrics.md). */
+    private volatile java.util.function.LongConsumer leaseRefills = nanos -> { };
     private final long nodeField;
     private final int sequenceBits;
     private final long sequenceMask;
@@ -202,6 +204,14 @@ public final class SnowflakeIdGenerator implements Closeable {
         }
     }
 
+    /**
+     * Reports each lease refill (a raise of the durable tick floor: one fsync) with its duration in
+     * nanoseconds; called on the minting thread, so it must be quick.
+     */
+    public void setLeaseRefillListener(java.util.function.LongConsumer listener) {
+        this.leaseRefills = listener;
+    }
+
     /** The layout of the IDs this generator mints. */
     public Layout layout() {
         return layout;
@@ -222,7 +232,9 @@ public final class SnowflakeIdGenerator implements Closeable {
         if (tick > maxTick) {
             throw exhausted(tick);
         }
+        long start = System.nanoTime();
         floor.advanceTo(Math.min(tick + leaseTicks, maxTick));
+        leaseRefills.accept(System.nanoTime() - start);
     }
 
     private CounterExhaustedException exhausted(long tick) {

@@ -29,6 +29,10 @@ public interface LogManager extends AutoCloseable {
 
     Collection<PartitionLog> all();
 
+    /** Where the writer threads report append and fsync times (the broker's metrics); NONE until set. */
+    default void setStorageMetrics(StorageMetrics metrics) {
+    }
+
     /** Removes the partition: later appends fail, reads in flight finish, files go after the delay. */
     void delete(TopicPartition tp) throws IOException;
 

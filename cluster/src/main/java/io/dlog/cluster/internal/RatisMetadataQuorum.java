@@ -69,6 +69,8 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     private final MetadataStateMachine stateMachine;
     private final CopyOnWriteArrayList<LeadershipListener> leadershipListeners = new CopyOnWriteArrayList<>();
     private volatile int leaderId = -1;
+    private volatile io.dlog.cluster.QuorumMetrics metrics = io.dlog.cluster.QuorumMetrics.NONE;
+    private final java.util.concurrent.atomic.AtomicLong leaderChanges = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean leaderReady;
 
     private RatisMetadataQuorum(QuorumConfig config, Map<Integer, InetSocketAddress> voterAddresses, RaftServer server,
@@ -223,7 +225,23 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
 
     @Override
     public CompletableFuture<MetadataImage> propose(MetadataCommand command, Duration timeout) {
-        return propose(client, command, timeout, index -> stateMachine.awaitApplied(index), stateMachine::image);
+        long sent = System.nanoTime();
+        return propose(client, command, timeout, index -> stateMachine.awaitApplied(index), stateMachine::image)
+                .whenComplete((image, failure) -> {
+                    if (failure == null) {
+                        metrics.onCommit(System.nanoTime() - sent);
+                    }
+                });
+    }
+
+    @Override
+    public void setMetrics(io.dlog.cluster.QuorumMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    @Override
+    public long leaderChanges() {
+        return leaderChanges.get();
     }
 
     /**
@@ -385,6 +403,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
             leadershipListeners.forEach(l -> l.onLeadershipChange(false));
         }
         if (previous != leaderId) {
+            leaderChanges.incrementAndGet();
             LOG.info("Metadata leader is now node {}", leaderId < 0 ? "(none)" : leaderId);
         }
     }

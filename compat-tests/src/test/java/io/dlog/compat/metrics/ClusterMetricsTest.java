@@ -38,6 +38,12 @@ class ClusterMetricsTest {
             activeControllers += gauge(cluster, node, "kafka.controller:type=KafkaController,name=ActiveControllerCount");
         }
         assertThat(activeControllers).isEqualTo(1);
+        // Every partition of the leader (internal topics too) in sync first: their followers may still be catching up
+        long inSync = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (gauge(cluster, leader, "kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions") > 0
+                && System.nanoTime() < inSync) {
+            Thread.sleep(200);
+        }
         assertThat(gauge(cluster, leader, "kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions")).isZero();
         long shrinksBefore = count(cluster, leader, "kafka.server:type=ReplicaManager,name=IsrShrinksPerSec");
 

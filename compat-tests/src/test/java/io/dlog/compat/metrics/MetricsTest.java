@@ -205,14 +205,32 @@ class MetricsTest {
         assertThat(gauge("kafka.coordinator.group:type=GroupMetadataManager,name=NumGroupsEmpty")).isPositive();
         assertThat(gauge("kafka.coordinator.group:type=GroupMetadataManager,name=NumOffsets")).isPositive();
 
+        // DLog's own: an fsync topic's appends go through group commits; the metadata group elected this node
+        // and committed the topic creations; producer and member ids came from leased id blocks
+        String synced = DLOG.newTopic(1, Map.of("dlog.flush.mode", "fsync"));
+        produce(synced);
+        assertThat(count("dlog:type=Log,name=AppendTimeUs")).isGreaterThanOrEqualTo(2L * RECORDS / 100);
+        assertThat(count("dlog:type=Log,name=FsyncTimeUs")).isPositive();
+        assertThat(count("dlog:type=Log,name=GroupCommitAppends")).isPositive();
+        assertThat((Double) jmx.getAttribute(new ObjectName("dlog:type=Log,name=FsyncTimeUs"), "99thPercentile")).isPositive();
+        assertThat(gauge("dlog:type=MetadataQuorum,name=LeaderChanges")).isPositive();
+        assertThat(count("dlog:type=MetadataQuorum,name=CommitTimeUs")).isPositive();
+        assertThat(count("dlog:type=IdGenerator,name=LeaseRefillTimeUs")).isPositive();
+
         // And the scrape has them under the exporter's names
         PrometheusText metrics = scrape();
+        assertThat(metrics.value("dlog_log_fsynctimeus_count", Map.of()).orElseThrow()).isPositive();
+        assertThat(metrics.value("dlog_metadataquorum_leaderchanges", Map.of()).orElseThrow()).isPositive();
         Map<String, String> partition = Map.of("topic", topic, "partition", "0");
         assertThat(metrics.value("kafka_log_log_logendoffset", partition)).contains((double) RECORDS);
         assertThat(metrics.value("kafka_log_log_numlogsegments", partition)).contains(1.0);
         assertThat(metrics.value("kafka_controller_kafkacontroller_activecontrollercount", Map.of())).contains(1.0);
         assertThat(metrics.value("kafka_server_replicamanager_underreplicatedpartitions", Map.of())).contains(0.0);
         assertThat(metrics.value("kafka_coordinator_group_groupmetadatamanager_numoffsets", Map.of()).orElseThrow()).isPositive();
+    }
+
+    private static long count(String objectName) throws Exception {
+        return (Long) jmx.getAttribute(new ObjectName(objectName), "Count");
     }
 
     private static long gauge(String objectName) throws Exception {

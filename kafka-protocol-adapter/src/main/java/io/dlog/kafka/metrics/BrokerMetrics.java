@@ -2,11 +2,10 @@ package io.dlog.kafka.metrics;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Histogram;
-import com.codahale.metrics.LockFreeExponentiallyDecayingReservoir;
+import com.codahale.metrics.SlidingWindowReservoir;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.Metric;
 import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.Timer;
 import com.codahale.metrics.jmx.JmxReporter;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class BrokerMetrics implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BrokerMetrics.class);
+    /** Values a histogram keeps (Kafka's Yammer reservoirs keep 1028). */
+    static final int SAMPLES = 1028;
     /** The node whose MBeans are in the platform MBeanServer, if any. */
     private static final AtomicReference<BrokerMetrics> PLATFORM_OWNER = new AtomicReference<>();
 
@@ -108,22 +109,21 @@ public final class BrokerMetrics implements AutoCloseable {
         return requests;
     }
 
-    /** The meter of that name, created on first use. */
+    /** The meter of that name, created on first use ({@link CountingMeter}: one add per mark). */
     public Meter meter(String name) {
-        return registry.meter(name);
+        return registry.meter(name, CountingMeter::new);
     }
 
     /**
-     * The histogram of that name, created on first use with Kafka's reservoir: forward-decaying, biased
-     * toward the last five minutes (Yammer's "biased" histograms, which Kafka's request times use).
+     * The histogram of that name, created on first use. Its reservoir keeps the last {@value #SAMPLES}
+     * values (Dropwizard's sliding window): an update is a few nanoseconds and allocates nothing, where
+     * the forward-decaying reservoir of Kafka's Yammer histograms (biased to the last five minutes) cost
+     * ~50 ns and an allocation per update, six times per request. The percentiles are those of the
+     * latest {@value #SAMPLES} requests of the type, which for a busy type is the last moments and for a
+     * quiet one reaches further back.
      */
     public Histogram histogram(String name) {
-        return registry.histogram(name, () -> new Histogram(LockFreeExponentiallyDecayingReservoir.builder().build()));
-    }
-
-    /** A timer (rate and latency in one: Kafka's LogFlushRateAndTimeMs shape), reported in milliseconds. */
-    public Timer timer(String name) {
-        return registry.timer(name, () -> new Timer(LockFreeExponentiallyDecayingReservoir.builder().build()));
+        return registry.histogram(name, () -> new Histogram(new SlidingWindowReservoir(SAMPLES)));
     }
 
     /** Registers a gauge, replacing one of the same name. */

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * the event loop; RemoteTimeMs from the handler's return to its answer being ready (log writer threads,
  * fsync, replication for acks=all, long-poll fetch waits, other brokers); ResponseQueueTimeMs from the
  * answer being ready until its turn in the connection's response order came; ResponseSendTimeMs from
- * the response's first byte queued on the socket until the last was written; TotalTimeMs end to end.
+ * encoding the response to the flush that handed it to the socket; TotalTimeMs end to end.
  *
  * <p>Thread-safety: any thread; the per-version meters are created once under a lock.
  */

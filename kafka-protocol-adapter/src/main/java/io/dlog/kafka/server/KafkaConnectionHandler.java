@@ -59,6 +59,15 @@ import org.slf4j.LoggerFactory;
  */
 final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaConnectionHandler.class);
+    /**
+     * Kafka's request log: one line per completed request at DEBUG with its times, off by default (the
+     * logger is at WARN in the broker's logback.xml, as in Kafka's log4j config).
+     */
+    private static final Logger REQUEST_LOG = LoggerFactory.getLogger("kafka.request.logger");
+    /** Connections closed for what their client sent: at most 20 lines per 10 s. */
+    private static final RateLimitedLog CLOSE_LINES = new RateLimitedLog(java.time.Duration.ofSeconds(10), 20);
+    /** Handlers that failed unexpectedly (a client can provoke them): at most 20 lines per 10 s. */
+    private static final RateLimitedLog HANDLER_FAILURE_LINES = new RateLimitedLog(java.time.Duration.ofSeconds(10), 20);
 
     private final ApiRegistry registry;
     private final String listenerName;
@@ -67,6 +76,8 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private final ListenerSecurity security;
     private ConnectionAuthenticator authenticator;
     private final ArrayDeque<PendingResponse> pending = new ArrayDeque<>();
+    /** Responses written in the current pass, whose send times end at its flush (reused, never shrunk). */
+    private final ArrayDeque<PendingResponse> writtenThisPass = new ArrayDeque<>();
     /** acks=0 produces dispatched and not yet finished (they have no slot in {@code pending}). */
     private int unansweredInFlight;
     private boolean closed;
@@ -88,6 +99,8 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         /** Request metrics: the API's, and for Fetch also FetchConsumer or FetchFollower (else null). */
         RequestTypeMetrics metrics;
         RequestTypeMetrics fetchMetrics;
+        /** The client's address, for the request log. */
+        InetSocketAddress peer;
         /** nanoTime stamps of the request's stages (see RequestTypeMetrics for what they separate). */
         long dispatchedNanos;
         long handledNanos;
@@ -200,6 +213,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         // KIP-511: an ApiVersions version newer than ours is answered at v0, which every client can read.
         PendingResponse slot = new PendingResponse(request, newerApiVersions ? 0 : version);
         slot.dispatchedNanos = System.nanoTime();
+        slot.peer = peer(ctx);
         RequestMetrics requestMetrics = registry.requestMetrics();
         slot.metrics = requestMetrics.of(apiKey);
         slot.metrics.onRequest(version);
@@ -410,16 +424,16 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 head.sendingNanos = System.nanoTime();
                 List<Object> parts = ResponseEncoder.encode(ctx.alloc(), head.request.header().apiKey(),
                         head.responseVersion, head.request.header().correlationId(), head.response);
-                for (int i = 0; i < parts.size() - 1; i++) {
-                    ctx.write(parts.get(i), ctx.voidPromise());
+                for (Object part : parts) {
+                    ctx.write(part, ctx.voidPromise());
                 }
-                // The last part's write completing ends the response's send time (and its total time).
-                ctx.write(parts.get(parts.size() - 1)).addListener(sent -> recordTimes(head, head.sendingNanos, System.nanoTime()));
+                writtenThisPass.add(head);
                 wrote = true;
                 if (head.closeAfter) {
                     logClose(ctx, authenticator.closeReason());
                     ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
                     closed = true;
+                    recordWritten();
                     return;
                 }
             } catch (RuntimeException e) {
@@ -432,18 +446,44 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (wrote) {
             ctx.flush();
         }
+        recordWritten();
         registry.requestMetrics().onHandlerBusy(System.nanoTime() - start);
         updateReading(ctx);
+    }
+
+    /**
+     * Ends the send time of the responses written in this pass at the flush that handed them to the socket
+     * (a response larger than the socket buffer finishes later; its send time is then the part written).
+     */
+    private void recordWritten() {
+        if (writtenThisPass.isEmpty()) {
+            return;
+        }
+        long flushed = System.nanoTime();
+        for (PendingResponse written : writtenThisPass) {
+            recordTimes(written, written.sendingNanos, flushed);
+        }
+        writtenThisPass.clear();
     }
 
     /** Records the request's rates and times once its response is written (or, acks=0, once handled). */
     private static void recordTimes(PendingResponse slot, long sendingNanos, long sentNanos) {
         long decoded = slot.request.decodedNanos();
+        if (REQUEST_LOG.isDebugEnabled()) {
+            REQUEST_LOG.debug("Completed request: {} from {}; totalTime:{},requestQueueTime:{},localTime:{},remoteTime:{},"
+                    + "responseQueueTime:{},sendTime:{} (ms)", slot.request.header(), slot.peer, ms(sentNanos - decoded),
+                    ms(slot.dispatchedNanos - decoded), ms(slot.handledNanos - slot.dispatchedNanos),
+                    ms(slot.readyNanos - slot.handledNanos), ms(sendingNanos - slot.readyNanos), ms(sentNanos - sendingNanos));
+        }
         slot.metrics.onCompleted(decoded, slot.dispatchedNanos, slot.handledNanos, slot.readyNanos, sendingNanos, sentNanos);
         if (slot.fetchMetrics != null) {
             slot.fetchMetrics.onCompleted(decoded, slot.dispatchedNanos, slot.handledNanos, slot.readyNanos, sendingNanos,
                     sentNanos);
         }
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1_000_000.0;
     }
 
     /** A fetch from a replica (Kafka's FetchFollower): its replica id, in ReplicaState from v15, is a broker's. */
@@ -454,7 +494,10 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private static ApiMessage errorResponse(PendingResponse slot, Throwable error) {
         KafkaRequest request = slot.request;
         if (!(error instanceof org.apache.kafka.common.errors.ApiException)) {
-            LOG.error("Handler of {} failed", request.header(), error);
+            String suffix = HANDLER_FAILURE_LINES.permit();
+            if (suffix != null) {
+                LOG.error("Handler of {} failed{}", request.header(), suffix, error);
+            }
         }
         AbstractRequest parsed = AbstractRequest.parseRequest(request.header().apiKey(), request.header().apiVersion(),
                 new ByteBufferAccessor(request.bodyBytes())).request;
@@ -504,7 +547,10 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private void logClose(ChannelHandlerContext ctx, String why) {
         if (!closeLogged) {
             closeLogged = true;
-            LOG.info("Closing {}: {}", ctx.channel().remoteAddress(), why);
+            String suffix = CLOSE_LINES.permit();
+            if (suffix != null) {
+                LOG.info("Closing {}: {}{}", ctx.channel().remoteAddress(), why, suffix);
+            }
         }
     }
 }

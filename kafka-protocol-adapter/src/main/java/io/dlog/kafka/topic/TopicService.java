@@ -245,6 +245,8 @@ public final class TopicService implements ImageListener, AutoCloseable {
         lastSeen = next;
         if (!previous.brokerConfigs().equals(next.brokerConfigs()) || !previous.nodeConfigs().equals(next.nodeConfigs())) {
             brokerConfig = staticConfig.withDynamic(next.dynamicConfigsFor(nodeId));
+            logConfigChange("Dynamic broker config of node " + nodeId, previous.dynamicConfigsFor(nodeId),
+                    next.dynamicConfigsFor(nodeId), true);
         }
         if (!caughtUp) {
             return;
@@ -267,6 +269,7 @@ public final class TopicService implements ImageListener, AutoCloseable {
             }
             if (same && (configsChanged || !before.configs().equals(topic.configs()))) {
                 applyConfig(topic);
+                logConfigChange("Config of topic " + topic.name(), before.configs(), topic.configs(), false);
             }
         }
         for (TopicImage gone : previous.topics().values()) {
@@ -347,6 +350,24 @@ public final class TopicService implements ImageListener, AutoCloseable {
             logs.delete(tp);
         } catch (IOException | RuntimeException e) {
             LOG.error("Deleting the log of {} failed", tp, e);
+        }
+    }
+
+    /**
+     * One line per config change, naming the keys set and removed; values too unless {@code sensitive}
+     * (dynamic broker configs may hold passwords).
+     */
+    private static void logConfigChange(String what, Map<String, String> before, Map<String, String> after,
+                                        boolean sensitive) {
+        List<String> changes = new ArrayList<>();
+        after.forEach((key, value) -> {
+            if (!value.equals(before.get(key))) {
+                changes.add(sensitive ? key + " set" : key + "=" + value);
+            }
+        });
+        before.keySet().stream().filter(key -> !after.containsKey(key)).forEach(key -> changes.add(key + " removed"));
+        if (!changes.isEmpty()) {
+            LOG.info("{} changed: {}", what, String.join(", ", changes));
         }
     }
 

@@ -76,6 +76,13 @@ public final class DefaultLogManager implements LogManager {
         this.cleaner = new LogCleaner(config.cleaner(), clock, () -> List.copyOf(logs.values()));
     }
 
+    @Override
+    public void setStorageMetrics(io.dlog.log.StorageMetrics metrics) {
+        for (WriterThread writer : writers) {
+            writer.setMetrics(metrics);
+        }
+    }
+
     /** Opens (recovering) every partition folder under the data folder and starts the threads. */
     public static LogManager open(LogManagerConfig config, Clock clock, Function<String, LogConfig> configs)
             throws IOException {

@@ -223,6 +223,8 @@ final class DefaultPartitionLog implements PartitionLog {
         private final VerificationGuard guard;
         private final boolean follower;
         private final CompletableFuture<AppendResult> future;
+        /** When a leader append was submitted (its AppendTimeMs starts here); -1 for a follower's. */
+        private final long submittedNanos;
 
         AppendTask(ByteBuffer buf, int[] positions, int leaderEpoch, VerificationGuard guard,
                    CompletableFuture<AppendResult> future) {
@@ -237,6 +239,7 @@ final class DefaultPartitionLog implements PartitionLog {
             this.guard = guard;
             this.follower = follower;
             this.future = future;
+            this.submittedNanos = follower ? -1 : System.nanoTime();
         }
 
         @Override
@@ -249,8 +252,9 @@ final class DefaultPartitionLog implements PartitionLog {
                 return;
             }
             if (result.succeeded() && config.flushMode() == FlushMode.FSYNC) {
-                w.awaitFsync(DefaultPartitionLog.this, future, result);
+                w.awaitFsync(DefaultPartitionLog.this, future, result, submittedNanos);
             } else {
+                w.onAppendAnswered(submittedNanos, System.nanoTime());
                 future.complete(result);
             }
         }

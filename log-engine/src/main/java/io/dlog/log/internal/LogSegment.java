@@ -23,6 +23,7 @@ import java.util.Locale;
  * positional reads ({@link #readHeader}, {@link #channel}) without locks.
  */
 final class LogSegment {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LogSegment.class);
     /** Bytes of header a reader needs to walk batches: base offset, length, ..., last offset delta. */
     static final int SCAN_HEADER = BatchFormat.LAST_OFFSET_DELTA + 4;
 
@@ -176,6 +177,8 @@ final class LogSegment {
             pos += total;
         }
         if (pos < fileSize && validate) {
+            LOG.warn("{}: truncating a torn or corrupt tail at recovery: {} bytes after position {} (offset {}) removed",
+                    dir.resolve(baseOffset + ".log"), fileSize - pos, pos, next);
             channel.truncate(pos);
             io.dlog.log.BlockingCallGuard.check("fsync of a segment");
             channel.force(true);

@@ -2,6 +2,7 @@ package io.dlog.log.internal;
 
 import io.dlog.log.AppendError;
 import io.dlog.log.AppendResult;
+import io.dlog.log.StorageMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +49,9 @@ final class WriterThread implements Runnable {
         void abort(AppendError error);
     }
 
+    /** @param submittedNanos when the append was submitted, or -1 for one not measured (a follower's) */
     private record Pending(DefaultPartitionLog partition, CompletableFuture<AppendResult> future,
-                           AppendResult result) {
+                           AppendResult result, long submittedNanos) {
     }
 
     private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
@@ -59,11 +61,23 @@ final class WriterThread implements Runnable {
     private final Thread thread;
     private long oldestPendingNanos;
     private volatile boolean running = true;
+    private volatile StorageMetrics metrics = StorageMetrics.NONE;
 
     WriterThread(String name, Duration groupCommitMaxWait) {
         this.maxWaitNanos = groupCommitMaxWait.toNanos();
         this.thread = new Thread(this, name);
         this.thread.setDaemon(true);
+    }
+
+    void setMetrics(StorageMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /** Reports a leader append answered at {@code nowNanos} (submittedNanos -1: not measured). Owner thread. */
+    void onAppendAnswered(long submittedNanos, long nowNanos) {
+        if (submittedNanos >= 0) {
+            metrics.onAppend(nowNanos - submittedNanos);
+        }
     }
 
     void start() {
@@ -106,11 +120,12 @@ final class WriterThread implements Runnable {
     }
 
     /** Called on this thread by an FSYNC append: completes after the next group commit. */
-    void awaitFsync(DefaultPartitionLog partition, CompletableFuture<AppendResult> future, AppendResult result) {
+    void awaitFsync(DefaultPartitionLog partition, CompletableFuture<AppendResult> future, AppendResult result,
+                    long submittedNanos) {
         if (pending.isEmpty()) {
             oldestPendingNanos = System.nanoTime();
         }
-        pending.add(new Pending(partition, future, result));
+        pending.add(new Pending(partition, future, result, submittedNanos));
         dirty.add(partition);
     }
 
@@ -173,11 +188,17 @@ final class WriterThread implements Runnable {
 
     /** One fsync per dirty partition, then every waiting append completes. */
     private void commit() {
+        long start = System.nanoTime();
         for (DefaultPartitionLog p : dirty) {
             p.flushOnWriter();
         }
         dirty.clear();
+        long end = System.nanoTime();
+        if (!pending.isEmpty()) {
+            metrics.onGroupCommit(end - start, pending.size());
+        }
         for (Pending p : pending) {
+            onAppendAnswered(p.submittedNanos(), end);
             p.future().complete(p.partition().isOffline()
                     ? AppendResult.failure(AppendError.KAFKA_STORAGE_ERROR, "fsync failed", p.result().logStartOffset())
                     : p.result());
