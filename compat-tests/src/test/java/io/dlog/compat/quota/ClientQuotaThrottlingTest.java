@@ -36,6 +36,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * with a burst of about 10 s worth of its quota and, once throttled, sends in a cycle of 11 s (the burst
  * window expiring lets the next burst through). The rate is therefore measured over one whole cycle,
  * from 5.5 s to 16.5 s after the first byte: any 11 s hold about 11 s worth of quota.
+ *
+ * <p>request_percentage: a producer sending one record at a time over a tiny quota is throttled and gets
+ * far fewer requests through than one alongside it within a large quota (counts compared within one run,
+ * wide bounds).
  */
 class ClientQuotaThrottlingTest {
     @RegisterExtension
@@ -69,6 +73,62 @@ class ClientQuotaThrottlingTest {
         // Then
         assertThat(producerRate.get(60, TimeUnit.SECONDS) / QUOTA).as("producer rate / quota").isBetween(0.9, 1.1);
         assertThat(consumerRate.get(60, TimeUnit.SECONDS) / QUOTA).as("consumer rate / quota").isBetween(0.9, 1.1);
+    }
+
+    /** What one producer got through in a run: acknowledged sends and the longest throttle it was told of. */
+    private record OneByOne(int acknowledged, double throttleTimeMaxMs) {
+    }
+
+    @Test
+    void shouldThrottleAClientOverItsRequestPercentageAndNotOneWithinIt() throws Exception {
+        // Given: "busy-client" may use 0.01% of one broker thread (0.1 ms of work per second),
+        // "free-client" 200% (a client waiting for each answer keeps at most one thread busy)
+        String topic = DLOG.newTopic(1);
+        try (Admin admin = DLOG.admin()) {
+            admin.alterClientQuotas(List.of(requestQuota("busy-client", 0.01), requestQuota("free-client", 200)))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+
+        // When: both send one record at a time, each waiting for its acknowledgement, side by side
+        CompletableFuture<OneByOne> busy = CompletableFuture.supplyAsync(() -> sendOneByOne(topic, "busy-client"));
+        CompletableFuture<OneByOne> free = CompletableFuture.supplyAsync(() -> sendOneByOne(topic, "free-client"));
+
+        // Then: the busy one is told to back off (throttle_time_ms in its responses) and gets far fewer
+        // requests through; the one within its quota is never throttled
+        OneByOne busyRun = busy.get(60, TimeUnit.SECONDS);
+        OneByOne freeRun = free.get(60, TimeUnit.SECONDS);
+        System.out.printf("request_percentage: busy %s, free %s%n", busyRun, freeRun);
+        assertThat(busyRun.throttleTimeMaxMs()).as("busy client's produce-throttle-time-max").isPositive();
+        assertThat(freeRun.throttleTimeMaxMs() > 0).as("free client throttled: " + freeRun).isFalse();
+        assertThat(busyRun.acknowledged()).as("busy vs free acknowledged sends")
+                .isLessThan(freeRun.acknowledged() / 2);
+    }
+
+    private static ClientQuotaAlteration requestQuota(String clientId, double percentage) {
+        return new ClientQuotaAlteration(new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, clientId)),
+                List.of(new ClientQuotaAlteration.Op("request_percentage", percentage)));
+    }
+
+    /** Sends one record at a time for 5 s; what got through and the producer's produce-throttle-time-max. */
+    private static OneByOne sendOneByOne(String topic, String clientId) {
+        Properties props = producerProps(clientId);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+            int acknowledged = 0;
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5)) {
+                producer.send(new ProducerRecord<>(topic, new byte[10])).get();
+                acknowledged++;
+            }
+            double throttleMax = producer.metrics().entrySet().stream()
+                    .filter(e -> e.getKey().name().equals("produce-throttle-time-max")
+                            && e.getKey().group().equals("producer-metrics"))
+                    .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+                    .findFirst().orElseThrow();
+            return new OneByOne(acknowledged, throttleMax);
+        } catch (Exception e) {
+            throw new IllegalStateException(clientId + " failed", e);
+        }
     }
 
     private static ClientQuotaAlteration quota(String clientId, String key) {

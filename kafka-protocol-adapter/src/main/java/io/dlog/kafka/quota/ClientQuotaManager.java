@@ -8,11 +8,12 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * One kind of client quota (produce or fetch bytes), measured and enforced per broker as Kafka's
- * {@code ClientQuotaManager}: each request's cost is recorded against its quota entity's rate
+ * One kind of client quota (produce or fetch bytes, request time), measured and enforced per broker as
+ * Kafka's {@code ClientQuotaManager}: each request's cost is recorded against its quota entity's rate
  * ({@link RateWindows}: {@code quota.window.num} windows of {@code quota.window.size.seconds}); when
  * the rate is over the bound the request earns a throttle time of
- * {@code (rate - bound) / bound * window}, at most {@code quota.window.num * quota.window.size.seconds}.
+ * {@code (rate - bound) / bound * window}, at most {@code quota.window.num * quota.window.size.seconds}
+ * for the byte rates and one window for request time (Kafka's {@code ClientRequestQuotaManager}).
  *
  * <p>Thread-safe (see the package contract). A quota entity's rate is forgotten after an hour without
  * requests (Kafka's inactive sensor expiry), and at most {@value #MAX_ENTITIES} are kept.
@@ -25,6 +26,7 @@ public final class ClientQuotaManager {
     private final long windowMs;
     private final Supplier<ClientQuotasImage> quotas;
     private final LongSupplier clockMs;
+    private final long maxThrottleTimeMs;
     private final Cache<QuotaResolver.Tags, RateWindows> rates = Caffeine.newBuilder()
             .expireAfterAccess(Duration.ofHours(1)).maximumSize(MAX_ENTITIES).build();
 
@@ -42,16 +44,39 @@ public final class ClientQuotaManager {
         this.windowMs = windowSeconds * 1000L;
         this.quotas = quotas;
         this.clockMs = clockMs;
+        // Kafka bounds a request-time throttle by one window: a client over it is held back for a second
+        // at most per request, and its handler time keeps being measured.
+        this.maxThrottleTimeMs = QuotaKeys.REQUEST_PERCENTAGE.equals(key) ? windowMs : samples * windowMs;
         new RateWindows(samples, windowMs); // fails fast on bad settings
     }
 
     /** The longest throttle time a request may earn. */
     public long maxThrottleTimeMs() {
-        return samples * windowMs;
+        return maxThrottleTimeMs;
+    }
+
+    /** Whether some entity has a quota of this kind: without one Kafka measures nothing. */
+    public boolean enabled() {
+        return resolver.enabled(quotas.get());
     }
 
     /**
-     * Records {@code value} (bytes) for the pair and returns the throttle time it earned, 0 when its
+     * Records {@code value} for the pair without throttling this request (Kafka's recordNoThrottle: the
+     * network threads' time for a response, counted once it is sent), so later requests pay for it.
+     */
+    public void record(String user, String clientId, double value) {
+        QuotaResolver.Resolution resolution = resolver.resolve(quotas.get(), user, clientId);
+        if (resolution == null) {
+            return;
+        }
+        RateWindows windows = rates.get(resolution.tags(), tags -> new RateWindows(samples, windowMs));
+        synchronized (windows) {
+            windows.record(value, clockMs.getAsLong());
+        }
+    }
+
+    /**
+     * Records {@code value} (bytes, or percent-seconds of request time) for the pair and returns the throttle time it earned, 0 when its
      * quota entity is within its bound or has none.
      */
     public int recordAndGetThrottleTimeMs(String user, String clientId, double value) {

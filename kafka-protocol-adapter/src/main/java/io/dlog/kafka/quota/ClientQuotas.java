@@ -6,12 +6,14 @@ import java.util.function.Supplier;
 
 /**
  * The enforced client quotas of this broker: produce bytes (producer_byte_rate, counted by request
- * size) and fetch bytes (consumer_byte_rate, counted by response size). Thread-safe.
+ * size), fetch bytes (consumer_byte_rate, counted by response size) and request time
+ * (request_percentage, counted in percent of one thread's time: see {@link RequestTimeQuota}). Thread-safe.
  *
  * @param produce producer_byte_rate
  * @param fetch   consumer_byte_rate
+ * @param request request_percentage
  */
-public record ClientQuotas(ClientQuotaManager produce, ClientQuotaManager fetch) {
+public record ClientQuotas(ClientQuotaManager produce, ClientQuotaManager fetch, RequestTimeQuota request) {
 
     /** The quotas of this broker: its quota.window.* settings, the current image's quotas, its clock. */
     public static ClientQuotas of(io.dlog.kafka.BrokerContext context) {
@@ -23,6 +25,8 @@ public record ClientQuotas(ClientQuotaManager produce, ClientQuotaManager fetch)
                                       LongSupplier clockMs) {
         return new ClientQuotas(
                 new ClientQuotaManager(QuotaKeys.PRODUCER_BYTE_RATE, samples, windowSeconds, quotas, clockMs),
-                new ClientQuotaManager(QuotaKeys.CONSUMER_BYTE_RATE, samples, windowSeconds, quotas, clockMs));
+                new ClientQuotaManager(QuotaKeys.CONSUMER_BYTE_RATE, samples, windowSeconds, quotas, clockMs),
+                new RequestTimeQuota(new ClientQuotaManager(QuotaKeys.REQUEST_PERCENTAGE, samples, windowSeconds, quotas,
+                        clockMs)));
     }
 }

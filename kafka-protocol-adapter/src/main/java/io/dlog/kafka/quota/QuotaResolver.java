@@ -60,6 +60,11 @@ final class QuotaResolver {
         return new Resolution(tags, bound(current, tags));
     }
 
+    /** Whether some entity has a quota of this kind. */
+    boolean enabled(ClientQuotasImage quotas) {
+        return index(quotas).kinds() != 0;
+    }
+
     private Index index(ClientQuotasImage quotas) {
         Index current = index;
         if (current.source() == quotas) {

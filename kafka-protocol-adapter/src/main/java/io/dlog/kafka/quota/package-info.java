@@ -2,8 +2,8 @@
  * Client quotas as Kafka enforces them: which quota applies to a (user, client-id) pair
  * ({@link QuotaResolver}, Kafka's entity precedence over the cluster image), the rate of each quota
  * entity measured in sampled windows ({@link RateWindows}, Kafka's {@code Rate} over a
- * {@code SampledStat}), and the throttle time a request earns ({@link ClientQuotaManager}, Kafka's
- * {@code ClientQuotaManager}). This package knows nothing of handlers or connections: handlers record
+ * {@code SampledStat}), the throttle time a request earns ({@link ClientQuotaManager}, Kafka's
+ * {@code ClientQuotaManager}), and how request time maps onto DLog's threads ({@link RequestTimeQuota}). This package knows nothing of handlers or connections: handlers record
  * what a request costs and put the throttle time in their response, the server layer mutes the
  * connection for it.
  *

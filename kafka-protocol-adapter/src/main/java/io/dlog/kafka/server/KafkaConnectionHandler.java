@@ -49,11 +49,14 @@ import org.slf4j.LoggerFactory;
  * their turn, and a request not allowed before authentication closes the connection, as Kafka does. A
  * failed authentication's answer is the connection's last.
  *
- * <p>Client quotas: a produce request over its producer_byte_rate (counted here, on arrival) or a Fetch
- * response carrying a throttle time (counted by the fetch handler) mutes the connection for that time,
- * as Kafka's broker does: no reads, and requests already read wait undispatched. The response itself
- * leaves at once to clients that back off on their own (KIP-219), and when the throttle ends to older
- * ones.
+ * <p>Client quotas: a produce request over its producer_byte_rate (counted here, on arrival), a Fetch
+ * response carrying a throttle time (counted by the fetch handler) or any request over its
+ * request_percentage ({@link io.dlog.kafka.quota.RequestTimeQuota}: its handler's time here and the
+ * work it charged to its {@link io.dlog.kafka.api.RequestCost}, counted when its response is ready; the
+ * decoding and encoding counted once it is written) mutes the connection for that time, as Kafka's
+ * broker does: no reads, and requests already read wait undispatched. The response carries the longest
+ * throttle time it earned and leaves at once to clients that back off on their own (KIP-219), and when
+ * the throttle ends to older produce and fetch clients.
  *
  * <p>When the connection closes, responses still queued are dropped quietly: one log line at most.
  */
@@ -110,6 +113,10 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         boolean holdWhileThrottled;
         /** The throttle time a produce request earned against its quota when it arrived. */
         int throttleMs;
+        /** The request's context: who sent it, what other threads' work it cost. */
+        RequestContext context;
+        /** Counted against the sender's request_percentage (quotas of that kind exist, not exempt). */
+        boolean requestTimed;
 
         PendingResponse(KafkaRequest request, short responseVersion) {
             this.request = request;
@@ -230,6 +237,9 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (apiKey == ApiKeys.PRODUCE) {
             slot.throttleMs = recordProduce(context);
         }
+        slot.context = context;
+        slot.requestTimed = expectsResponse && route != ConnectionAuthenticator.Route.AUTHENTICATE
+                && isRequestTimed(apiKey, slot.fetchMetrics != null && isFromFollower((FetchRequestData) request.body(), version));
         CompletionStage<? extends ApiMessage> stage;
         try {
             if (route == ConnectionAuthenticator.Route.AUTHENTICATE) {
@@ -326,7 +336,6 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (answer instanceof ProduceResponseData produce && slot.throttleMs > 0) {
             produce.setThrottleTimeMs(slot.throttleMs);
         }
-        int throttleMs = answer == null ? 0 : quotaThrottleTimeMs(answer);
         if (answer == null) {
             // Finished but never to be written: channelInactive would take it for still running, so the
             // frame is freed here.
@@ -335,11 +344,18 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        int bandwidthThrottleMs = quotaThrottleTimeMs(answer);
+        int requestThrottleMs = slot.requestTimed ? recordRequestTime(slot) : 0;
+        if (requestThrottleMs > bandwidthThrottleMs) {
+            ThrottleTimeField.set(answer, requestThrottleMs); // the longer throttle is the one the client must observe
+        }
         slot.response = answer;
-        if (throttleMs > 0) {
+        if (bandwidthThrottleMs > 0 || requestThrottleMs > 0) {
             slot.holdWhileThrottled = !clientThrottlesItself(slot.request.header().apiKey(), slot.responseVersion);
-            if (slot.throttleMs == 0) {
-                throttle(ctx, throttleMs); // a fetch's: its handler measured the response
+            if (requestThrottleMs > bandwidthThrottleMs) {
+                throttle(ctx, requestThrottleMs);
+            } else if (slot.throttleMs == 0) {
+                throttle(ctx, bandwidthThrottleMs); // a fetch's: its handler measured the response
             }
         }
         writeReadyResponses(ctx);
@@ -399,6 +415,37 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
+     * Whether a request is counted against request_percentage: only when some entity has such a quota
+     * (Kafka measures nothing otherwise), and not for the kinds Kafka exempts.
+     */
+    private boolean isRequestTimed(ApiKeys apiKey, boolean followerFetch) {
+        var quotas = registry.clientQuotas();
+        return quotas.isPresent() && quotas.get().request().enabled()
+                && !io.dlog.kafka.quota.RequestTimeQuota.isExempt(apiKey, followerFetch, false);
+    }
+
+    /**
+     * Counts the request's handler time on this event loop and the work it charged to other threads
+     * against the sender's request_percentage; returns the throttle time it earned.
+     */
+    private int recordRequestTime(PendingResponse slot) {
+        long nanos = slot.handledNanos - slot.dispatchedNanos + slot.context.cost().workerNanos();
+        return registry.clientQuotas().orElseThrow().request().recordAndGetThrottleTimeMs(
+                slot.context.principal().getName(), clientId(slot.context), nanos);
+    }
+
+    /** Counts the event loop's decoding and encoding of a written response's request (Kafka's network time). */
+    private void recordNetworkTime(PendingResponse slot, long encodedNanos) {
+        long nanos = slot.request.decodeNanos() + encodedNanos - slot.sendingNanos;
+        registry.clientQuotas().orElseThrow().request().recordNetworkTime(slot.context.principal().getName(),
+                clientId(slot.context), nanos);
+    }
+
+    private static String clientId(RequestContext context) {
+        return context.clientId() == null ? "" : context.clientId();
+    }
+
+    /**
      * Counts a produce request's size (Kafka's request size: header and body) against the sender's
      * producer_byte_rate; returns the throttle time it earned. Counted on arrival rather than, as Kafka,
      * once appended: DLog serves a connection's requests concurrently, so this is the point where the
@@ -424,6 +471,9 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 head.sendingNanos = System.nanoTime();
                 List<Object> parts = ResponseEncoder.encode(ctx.alloc(), head.request.header().apiKey(),
                         head.responseVersion, head.request.header().correlationId(), head.response);
+                if (head.requestTimed) {
+                    recordNetworkTime(head, System.nanoTime());
+                }
                 for (Object part : parts) {
                     ctx.write(part, ctx.voidPromise());
                 }

@@ -21,9 +21,18 @@ final class KafkaRequest extends AbstractReferenceCounted {
     private final int reservedBytes;
     /** When the frame was decoded ({@link System#nanoTime()}): the start of the request's TotalTimeMs. */
     private final long decodedNanos = System.nanoTime();
+    /** How long parsing the frame took (a network-thread time in Kafka's request quota). */
+    private final long decodeNanos;
 
     KafkaRequest(RequestHeader header, ApiMessage body, ByteBuf frame, int bodyOffset, ConnectionMemory memory,
                  int reservedBytes) {
+        this(header, body, frame, bodyOffset, memory, reservedBytes, -1);
+    }
+
+    /** @param decodeStartNanos when parsing the frame began, or -1 when not measured */
+    KafkaRequest(RequestHeader header, ApiMessage body, ByteBuf frame, int bodyOffset, ConnectionMemory memory,
+                 int reservedBytes, long decodeStartNanos) {
+        this.decodeNanos = decodeStartNanos < 0 ? 0 : Math.max(0, decodedNanos - decodeStartNanos);
         this.header = header;
         this.body = body;
         this.frame = frame;
@@ -34,6 +43,10 @@ final class KafkaRequest extends AbstractReferenceCounted {
 
     long decodedNanos() {
         return decodedNanos;
+    }
+
+    long decodeNanos() {
+        return decodeNanos;
     }
 
     RequestHeader header() {

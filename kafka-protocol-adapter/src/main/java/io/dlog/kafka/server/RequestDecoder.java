@@ -63,6 +63,7 @@ final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
     }
 
     private KafkaRequest parse(ByteBuf frame, int reserved) {
+        long start = System.nanoTime();
         ByteBuffer buffer = frame.nioBuffer();
         try {
             short apiKeyId = buffer.getShort(0);
@@ -81,7 +82,7 @@ final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
             int bodyOffset = buffer.position();
             ApiMessage body = ApiMessageType.fromApiKey(apiKeyId).newRequest();
             body.read(new ByteBufferAccessor(buffer), apiVersion);
-            return new KafkaRequest(header, body, frame.retain(), bodyOffset, memory, reserved);
+            return new KafkaRequest(header, body, frame.retain(), bodyOffset, memory, reserved, start);
         } catch (CorruptedFrameException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -113,6 +113,41 @@ class ClientQuotaManagerTest {
         assertThat(produce.maxValueInQuotaWindow("v", "c")).isEqualTo(Integer.MAX_VALUE);
     }
 
+    @Test
+    void shouldCountRequestTimeInPercentOfOneThreadAndThrottleAtMostOneWindow() {
+        // Given: a client allowed 1% of one thread (10 ms per second)
+        image.set(new ClientQuotasImage(Map.of(entity(QuotaEntity.CLIENT_ID, "c"), Map.of(QuotaKeys.REQUEST_PERCENTAGE, 1.0))));
+        RequestTimeQuota request = new RequestTimeQuota(
+                new ClientQuotaManager(QuotaKeys.REQUEST_PERCENTAGE, 11, 1, image::get, now::get));
+        assertThat(request.enabled()).isTrue();
+
+        // When / Then: 9 ms of work every second stays within it, for as long as it lasts
+        for (int second = 0; second < 30; second++) {
+            assertThat(request.recordAndGetThrottleTimeMs("u", "c", 9_000_000L)).as("second " + second).isZero();
+            now.addAndGet(1000);
+        }
+        // 200 ms more: 29 ms/s over the window (Kafka's windows of 11 s, at least 10 s long)
+        assertThat(request.recordAndGetThrottleTimeMs("u", "c", 200_000_000L)).isEqualTo(1000); // (2.9-1)/1 * 10 s, one window at most
+        // network time is counted without throttling, and later requests pay for it
+        now.addAndGet(11_000);
+        request.recordNetworkTime("u", "c", 150_000_000L);
+        assertThat(request.recordAndGetThrottleTimeMs("u", "c", 0)).isEqualTo(1000);
+        // another client has no quota
+        assertThat(request.recordAndGetThrottleTimeMs("u", "d", 1_000_000_000L)).isZero();
+        image.set(ClientQuotasImage.EMPTY);
+        assertThat(request.enabled()).isFalse();
+    }
+
+    @Test
+    void shouldExemptClusterActionsFollowerFetchesAndAcksZeroAsKafka() {
+        assertThat(RequestTimeQuota.isExempt(org.apache.kafka.common.protocol.ApiKeys.WRITE_TXN_MARKERS, false, false)).isTrue();
+        assertThat(RequestTimeQuota.isExempt(org.apache.kafka.common.protocol.ApiKeys.FETCH, true, false)).isTrue();
+        assertThat(RequestTimeQuota.isExempt(org.apache.kafka.common.protocol.ApiKeys.PRODUCE, false, true)).isTrue();
+        assertThat(RequestTimeQuota.isExempt(org.apache.kafka.common.protocol.ApiKeys.FETCH, false, false)).isFalse();
+        assertThat(RequestTimeQuota.isExempt(org.apache.kafka.common.protocol.ApiKeys.METADATA, false, false)).isFalse();
+        assertThat(RequestTimeQuota.isExempt(org.apache.kafka.common.protocol.ApiKeys.API_VERSIONS, false, false)).isFalse();
+    }
+
     private static QuotaResolver.Resolution resolution(String user, String clientId, double bound) {
         return new QuotaResolver.Resolution(new QuotaResolver.Tags(user, clientId), bound);
     }

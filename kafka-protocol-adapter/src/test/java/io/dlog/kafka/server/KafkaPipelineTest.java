@@ -135,6 +135,42 @@ class KafkaPipelineTest {
         assertThat(channel.config().isAutoRead()).isTrue();
     }
 
+    @Test
+    void shouldThrottleARequestOverItsRequestPercentageButNotAClusterAction() {
+        // Given: the test client may use 1% of one thread; Metadata and WriteTxnMarkers each cost 2 s of
+        // other threads' work
+        var quotas = new io.dlog.log.metadata.ClientQuotasImage(java.util.Map.of(
+                new io.dlog.log.metadata.QuotaEntity(java.util.List.of(new io.dlog.log.metadata.QuotaEntity.Part(
+                        io.dlog.log.metadata.QuotaEntity.CLIENT_ID, "test-client"))),
+                java.util.Map.of(io.dlog.kafka.quota.QuotaKeys.REQUEST_PERCENTAGE, 1.0)));
+        registry.useClientQuotas(io.dlog.kafka.quota.ClientQuotas.create(11, 1, () -> quotas, System::currentTimeMillis));
+        registry.register(ApiKeys.WRITE_TXN_MARKERS, 1, 1, (context, request) -> {
+            context.cost().chargeWorkerNanos(2_000_000_000L);
+            return CompletableFuture.completedFuture(new org.apache.kafka.common.message.WriteTxnMarkersResponseData());
+        });
+        registry.register(ApiKeys.METADATA, 12, 12, (context, request) -> {
+            context.cost().chargeWorkerNanos(2_000_000_000L);
+            return CompletableFuture.completedFuture(new org.apache.kafka.common.message.MetadataResponseData());
+        });
+
+        // When: a cluster action comes first
+        send(ApiKeys.WRITE_TXN_MARKERS, (short) 1, 1, new org.apache.kafka.common.message.WriteTxnMarkersRequestData());
+        receive(ApiKeys.WRITE_TXN_MARKERS, (short) 1, 1);
+        // Then: it is exempt, the connection reads on
+        assertThat(channel.config().isAutoRead()).isTrue();
+
+        // When: then a client request
+        send(ApiKeys.METADATA, (short) 12, 2, new org.apache.kafka.common.message.MetadataRequestData());
+        var metadata = (org.apache.kafka.common.message.MetadataResponseData) receive(ApiKeys.METADATA, (short) 12, 2);
+
+        // Then: 2 s of work in Kafka's 10 s window is 20% of a thread: throttled for one window (the
+        // most a request quota holds back), the response says so at once and the connection is muted
+        assertThat(metadata.throttleTimeMs()).isEqualTo(1000);
+        assertThat(channel.config().isAutoRead()).isFalse();
+        send(ApiKeys.API_VERSIONS, (short) 3, 3, new ApiVersionsRequestData());
+        assertThat(channel.<Object>readOutbound()).as("a request read while muted waits").isNull();
+    }
+
     private void answerCluster(int index) {
         pendingClusterAnswers.get(index).complete(new DescribeClusterResponseData());
         channel.runPendingTasks();

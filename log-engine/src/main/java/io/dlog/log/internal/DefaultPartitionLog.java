@@ -246,7 +246,13 @@ final class DefaultPartitionLog implements PartitionLog {
         public void run(WriterThread w) {
             AppendResult result;
             try {
-                result = follower ? appendAsFollowerOnWriter(buf, positions) : appendOnWriter(buf, positions, leaderEpoch, guard);
+                if (follower) {
+                    result = appendAsFollowerOnWriter(buf, positions);
+                } else {
+                    long start = System.nanoTime();
+                    result = appendOnWriter(buf, positions, leaderEpoch, guard);
+                    result = result.withWriterNanos(System.nanoTime() - start);
+                }
             } catch (UnexpectedAppendOffsetException e) {
                 future.completeExceptionally(e);
                 return;

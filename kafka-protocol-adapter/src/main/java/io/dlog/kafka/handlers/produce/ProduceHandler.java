@@ -3,6 +3,7 @@ package io.dlog.kafka.handlers.produce;
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.api.ApiHandler;
 import io.dlog.kafka.api.RequestContext;
+import io.dlog.kafka.api.RequestCost;
 import io.dlog.kafka.handlers.LeaderEpochs;
 import io.dlog.kafka.handlers.Uuids;
 import io.dlog.kafka.handlers.fetch.FetchPurgatory;
@@ -103,7 +104,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                             + MirrorTopics.sourceBootstrap(known.get().configs()).orElseThrow()
                             + " until dlog-migrate cutover")));
                 } else {
-                    partitions.add(appendInTransaction(check, data, known.get(), partition, appends));
+                    partitions.add(appendInTransaction(check, data, known.get(), partition, appends, request.cost()));
                 }
             }
             String name = known.map(TopicImage::name).orElse(topic.name());
@@ -131,14 +132,18 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
 
     private CompletableFuture<PartitionProduceResponse> append(ProduceRequestData request, TopicImage topic,
                                                                ProduceRequestData.PartitionProduceData partition,
-                                                               AppendBatch appends) {
-        return append(request, topic, partition, appends, null);
+                                                               AppendBatch appends, RequestCost cost) {
+        return append(request, topic, partition, appends, null, cost);
     }
 
-    /** @param guard the guard of the partition's transaction check, or null; with a guard the append goes alone */
+    /**
+     * @param guard the guard of the partition's transaction check, or null; with a guard the append goes alone
+     * @param cost  where the codec and writer threads' time for this append is charged (request_percentage)
+     */
     private CompletableFuture<PartitionProduceResponse> append(ProduceRequestData request, TopicImage topic,
                                                                ProduceRequestData.PartitionProduceData partition,
-                                                               AppendBatch appends, VerificationGuard guard) {
+                                                               AppendBatch appends, VerificationGuard guard,
+                                                               RequestCost cost) {
         // Kafka counts every partition of an existing topic, led here or not (TotalProduceRequestsPerSec).
         TopicMetrics meters = context.metrics().topics().topic(topic.name());
         meters.onProduceRequest();
@@ -154,20 +159,28 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         PartitionLog target = log.get();
         if (!target.config().compact() && ProduceSettings.PRODUCER.equals(settings.codec())) {
             return validateAndAppend(target, records, settings, partition.index(), appends, guard, request.acks(),
-                    request.timeoutMs(), meters);
+                    request.timeoutMs(), meters, cost);
         }
         // Compacted or recompressing: the records are decompressed (keys checked) or rewritten, CPU work
         // that must not run on an event loop. One codec thread: FIFO, so a partition's appends keep their
         // arrival order (every append to such a topic takes this path).
-        return CompletableFuture.supplyAsync(() -> validateAndAppend(target, records, settings, partition.index(), null,
-                guard, request.acks(), request.timeoutMs(), meters), codecThread).thenCompose(f -> f);
+        return CompletableFuture.supplyAsync(() -> {
+            long start = System.nanoTime();
+            try {
+                return validateAndAppend(target, records, settings, partition.index(), null, guard, request.acks(),
+                        request.timeoutMs(), meters, cost);
+            } finally {
+                cost.chargeWorkerNanos(System.nanoTime() - start);
+            }
+        }, codecThread).thenCompose(f -> f);
     }
 
     /** Validates, then appends through {@code appends} (the request's batch) or, when null, on its own. */
     private CompletableFuture<PartitionProduceResponse> validateAndAppend(PartitionLog target, MemoryRecords records,
                                                                           ProduceSettings.Settings settings, int index,
                                                                           AppendBatch appends, VerificationGuard guard,
-                                                                          short acks, int timeoutMs, TopicMetrics meters) {
+                                                                          short acks, int timeoutMs, TopicMetrics meters,
+                                                                          RequestCost cost) {
         RecordsValidator.Outcome outcome = RecordsValidator.validate(records, target.config().compact(),
                 settings.codec(), settings.recompression());
         if (outcome.refusal() != null) {
@@ -196,6 +209,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                 : appends != null ? appends.append(target, outcome.batches(), epoch)
                 : target.append(outcome.batches(), epoch);
         CompletableFuture<PartitionProduceResponse> written = appended.thenApply(result -> {
+            cost.chargeWorkerNanos(result.writerNanos());
             if (result.succeeded()) {
                 // Wakes followers' fetches (and, unreplicated, consumers': the append moved the high watermark).
                 purgatory.onHighWatermarkAdvanced(target.topicPartition());
@@ -233,18 +247,18 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private CompletableFuture<PartitionProduceResponse> appendInTransaction(TxnProduceCheck check, ProduceRequestData request,
                                                                             TopicImage topic,
                                                                             ProduceRequestData.PartitionProduceData partition,
-                                                                            AppendBatch appends) {
+                                                                            AppendBatch appends, RequestCost cost) {
         if (check == null || !(partition.records() instanceof MemoryRecords records)) {
-            return append(request, topic, partition, appends);
+            return append(request, topic, partition, appends, cost);
         }
         var batches = records.batches().iterator();
         var batch = batches.hasNext() ? batches.next() : null;
         if (batch == null || !batch.isTransactional()) {
-            return append(request, topic, partition, appends);
+            return append(request, topic, partition, appends, cost);
         }
         Optional<PartitionLog> local = context.topics().partition(topic.name(), partition.index());
         if (local.isEmpty()) {
-            return append(request, topic, partition, appends); // not the leader: answered without asking the coordinator
+            return append(request, topic, partition, appends, cost); // not the leader: answered without asking the coordinator
         }
         // Taken before the check: a marker written while the check is out withdraws it, and the append is refused.
         VerificationGuard guard = local.get().startTransactionVerification(batch.producerId());
@@ -258,7 +272,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                     if (refusal != null) {
                         return done(error(partition.index(), refusal.error(), refusal.message()));
                     }
-                    return append(request, topic, partition, null, guard);
+                    return append(request, topic, partition, null, guard, cost);
                 });
     }
 
