@@ -38,7 +38,6 @@ import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
-import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import io.dlog.kafka.handlers.InternalTopics;
 import org.apache.kafka.common.protocol.ApiKeys;
 
@@ -86,8 +85,8 @@ public final class KafkaApis {
                 context.config().staticValues(), () -> context.topics().image());
         registerSecurity(registry, context, authorizer != null);
         registerStreamsGroups(registry, context, groups, authorizer);
-        registry.register(ApiKeys.TXN_OFFSET_COMMIT, 0, 5,
-                (RequestContext c, TxnOffsetCommitRequestData r) -> txnOffsetCommit(context, verifier, groups, c, r));
+        registry.register(ApiKeys.TXN_OFFSET_COMMIT, 0, 5, new io.dlog.kafka.handlers.txn.TxnOffsetCommitHandler(context,
+                verifier, groups));
         if (authorizer != null) {
             // Last: it wraps the handlers registered so far, so every API is checked.
             io.dlog.kafka.authz.Authorization.enforce(registry, context, authorizer);
@@ -218,27 +217,6 @@ public final class KafkaApis {
                 .register(ApiKeys.STREAMS_GROUP_DESCRIBE, 0, 0, (RequestContext c,
                         org.apache.kafka.common.message.StreamsGroupDescribeRequestData r) ->
                         CompletableFuture.completedFuture(groups.streamsGroupDescribe(r)));
-    }
-
-    /** TxnOffsetCommit; from v5 (transaction version 2) the offsets partition joins the transaction first. */
-    private static CompletableFuture<org.apache.kafka.common.message.TxnOffsetCommitResponseData> txnOffsetCommit(
-            BrokerContext context, TxnVerifier verifier, GroupCoordinator groups, RequestContext c,
-            TxnOffsetCommitRequestData r) {
-        io.dlog.log.TopicPartition tp = c.apiVersion() >= 5 ? TxnApis.offsetsPartition(context, r.groupId()) : null;
-        if (tp == null) {
-            return groups.txnOffsetCommit(c.apiVersion(), r);
-        }
-        // The transaction's coordinator may be another node than the group's (this one).
-        return verifier.verify(r.transactionalId(), r.producerId(), r.producerEpoch(), java.util.List.of(tp), true)
-                .thenCompose(failed -> failed.isEmpty() ? groups.txnOffsetCommit(c.apiVersion(), r)
-                        : CompletableFuture.completedFuture(groups.txnOffsetCommitError(r,
-                        offsetCommitError(failed.get(tp)))));
-    }
-
-    /** Kafka's maybeConvertOffsetCommitError: a coordinator that could not be reached means retry here. */
-    private static org.apache.kafka.common.protocol.Errors offsetCommitError(org.apache.kafka.common.protocol.Errors error) {
-        return error == org.apache.kafka.common.protocol.Errors.NETWORK_EXCEPTION
-                ? org.apache.kafka.common.protocol.Errors.COORDINATOR_LOAD_IN_PROGRESS : error;
     }
 
     /** Kafka reports a member's host as "/" + its address. */

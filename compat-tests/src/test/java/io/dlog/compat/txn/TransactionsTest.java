@@ -252,6 +252,57 @@ class TransactionsTest {
     }
 
     @Test
+    void shouldVerifyATxnOffsetCommitBelowV5WithTheTransactionCoordinator() throws Exception {
+        // Given: a producer inside a transaction that has a data partition but not the group's offsets partition
+        String topic = DLOG.newTopic(1);
+        String group = "unverified-" + topic;
+        String id = "tx-offsets-unverified";
+        try (KafkaProducer<String, String> producer = transactional(id, Map.of());
+             io.dlog.compat.badinput.RawConnection raw = io.dlog.compat.badinput.RawConnection.open(DLOG.broker().port());
+             Admin admin = DLOG.admin()) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, "k", "v")).get(30, TimeUnit.SECONDS);
+            var description = admin.describeTransactions(List.of(id)).description(id).get(30, TimeUnit.SECONDS);
+
+            // When: the producer's TxnOffsetCommit v3 and v4 come without AddOffsetsToTxn (KIP-890 part 1)
+            // Then: refused as Kafka 4 refuses them (TRANSACTION_ABORTABLE from v4, INVALID_TXN_STATE below)
+            var request = new org.apache.kafka.common.message.TxnOffsetCommitRequestData().setTransactionalId(id)
+                    .setGroupId(group).setProducerId(description.producerId())
+                    .setProducerEpoch((short) description.producerEpoch()).setGenerationId(-1).setMemberId("")
+                    .setTopics(List.of(new org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic()
+                            .setName(topic).setPartitions(List.of(new org.apache.kafka.common.message.TxnOffsetCommitRequestData
+                                    .TxnOffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(5)))));
+            assertThat(txnOffsetCommitError(raw, (short) 3, request)).isEqualTo(org.apache.kafka.common.protocol.Errors.INVALID_TXN_STATE);
+            assertThat(txnOffsetCommitError(raw, (short) 4, request))
+                    .isEqualTo(org.apache.kafka.common.protocol.Errors.TRANSACTION_ABORTABLE);
+
+            // And when the offsets partition joins the transaction (AddOffsetsToTxn), the same v4 is written
+            short addVersion = 3;
+            int added = raw.send(org.apache.kafka.common.protocol.ApiKeys.ADD_OFFSETS_TO_TXN, addVersion,
+                    new org.apache.kafka.common.message.AddOffsetsToTxnRequestData().setTransactionalId(id)
+                            .setProducerId(description.producerId()).setProducerEpoch((short) description.producerEpoch())
+                            .setGroupId(group));
+            assertThat(new org.apache.kafka.common.message.AddOffsetsToTxnResponseData(raw.receive(added,
+                    org.apache.kafka.common.protocol.ApiKeys.ADD_OFFSETS_TO_TXN, addVersion), addVersion).errorCode())
+                    .isZero();
+            assertThat(txnOffsetCommitError(raw, (short) 4, request)).isEqualTo(org.apache.kafka.common.protocol.Errors.NONE);
+            producer.commitTransaction();
+            assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                    .get(new TopicPartition(topic, 0)).offset()).isEqualTo(5);
+        }
+    }
+
+    private static org.apache.kafka.common.protocol.Errors txnOffsetCommitError(io.dlog.compat.badinput.RawConnection raw,
+            short version, org.apache.kafka.common.message.TxnOffsetCommitRequestData request) throws Exception {
+        var api = org.apache.kafka.common.protocol.ApiKeys.TXN_OFFSET_COMMIT;
+        int correlationId = raw.send(api, version, request);
+        var response = new org.apache.kafka.common.message.TxnOffsetCommitResponseData(raw.receive(correlationId, api, version),
+                version);
+        return org.apache.kafka.common.protocol.Errors.forCode(response.topics().get(0).partitions().get(0).errorCode());
+    }
+
+    @Test
     void shouldKeepTransactionStateInKafkasRecordSchemas() throws Exception {
         // Given
         String topic = DLOG.newTopic(1);

@@ -122,16 +122,26 @@ public final class InternalTopicLog {
         return partitions;
     }
 
+    /** Kafka's offsets.commit.timeout.ms default: how long a coordinator's write may wait to be committed. */
+    static final long COMMIT_TIMEOUT_MS = 5000;
+
     /**
      * Appends the records as one batch. With a producer id the batch is transactional and carries no
      * sequence (NO_SEQUENCE): the coordinator writes it for the producer, so the log checks the epoch
      * but not a client's sequence numbers.
      */
-    /** Kafka's offsets.commit.timeout.ms default: how long a coordinator's write may wait to be committed. */
-    static final long COMMIT_TIMEOUT_MS = 5000;
-
     public static CompletableFuture<AppendResult> append(TopicService topics, String topic, int partition, long now,
                                                          List<KeyValue> records, long producerId, short producerEpoch) {
+        return append(topics, topic, partition, now, records, producerId, producerEpoch, null);
+    }
+
+    /**
+     * {@link #append}, the batch carrying the verification guard of its transaction check (KIP-890): the log
+     * refuses it (INVALID_TXN_STATE) when a marker of the producer came between the check and the write.
+     */
+    public static CompletableFuture<AppendResult> append(TopicService topics, String topic, int partition, long now,
+                                                         List<KeyValue> records, long producerId, short producerEpoch,
+                                                         io.dlog.log.VerificationGuard guard) {
         Optional<PartitionLog> log = topics.partition(topic, partition);
         if (log.isEmpty()) {
             return CompletableFuture.failedFuture(new IOException(topic + "-" + partition + " is missing"));
@@ -154,8 +164,9 @@ public final class InternalTopicLog {
             batch.putInt(CRC_OFFSET, (int) Crc32C.compute(batch, ATTRIBUTES_OFFSET, batch.limit() - ATTRIBUTES_OFFSET));
         }
         PartitionLog partitionLog = log.get();
-        return partitionLog.append(batch, LeaderEpochs.current(partitionLog))
-                .thenCompose(result -> committed(topics, partitionLog.topicPartition(), result));
+        CompletableFuture<AppendResult> appended = guard == null ? partitionLog.append(batch, LeaderEpochs.current(partitionLog))
+                : partitionLog.append(batch, LeaderEpochs.current(partitionLog), guard);
+        return appended.thenCompose(result -> committed(topics, partitionLog.topicPartition(), result));
     }
 
     /**

@@ -453,20 +453,27 @@ public final class GroupCoordinator {
     }
 
     CompletableFuture<io.dlog.log.AppendResult> appendTransactional(String groupId, List<GroupRecords.Record> records,
-                                                                    long producerId, short producerEpoch) {
-        return store.appendTransactional(partitionFor(groupId), records, producerId, producerEpoch);
+                                                                    long producerId, short producerEpoch,
+                                                                    io.dlog.log.VerificationGuard guard) {
+        return store.appendTransactional(partitionFor(groupId), records, producerId, producerEpoch, guard);
     }
 
     // ---------------------------------------------------------------- transactions
 
-    /** TxnOffsetCommit: offsets inside a producer's transaction, visible once it commits. */
+    /**
+     * TxnOffsetCommit: offsets inside a producer's transaction, visible once it commits.
+     *
+     * @param guard the verification guard of the check that the transaction has the group's offsets
+     *              partition (KIP-890), taken on that partition before the check; null when none was made
+     */
     public synchronized CompletableFuture<TxnOffsetCommitResponseData> txnOffsetCommit(short version,
-                                                                                     TxnOffsetCommitRequestData request) {
+                                                                                     TxnOffsetCommitRequestData request,
+                                                                                     io.dlog.log.VerificationGuard guard) {
         Errors unavailable = unavailable(request.groupId());
         if (unavailable != null) {
             return CompletableFuture.completedFuture(txnOffsetCommitError(request, unavailable));
         }
-        return txnOffsets.commit(version, request);
+        return txnOffsets.commit(version, request, guard);
     }
 
     /** The same error for every partition of a TxnOffsetCommit. */

@@ -21,9 +21,12 @@ interface GroupStore {
     /**
      * Appends the records as a transactional batch of the producer (TxnOffsetCommit): they count only once
      * the transaction's commit marker follows them in the partition. Completes with the engine's result.
+     *
+     * @param guard the verification guard of the transaction check made for this write (KIP-890), or null
      */
     CompletableFuture<io.dlog.log.AppendResult> appendTransactional(int partition, List<GroupRecords.Record> records,
-                                                                    long producerId, short producerEpoch);
+                                                                    long producerId, short producerEpoch,
+                                                                    io.dlog.log.VerificationGuard guard);
 
     /**
      * Replays every record of every partition in log order: records of committed transactions at their

@@ -61,9 +61,10 @@ final class OffsetsTopicStore implements GroupStore {
 
     @Override
     public CompletableFuture<AppendResult> appendTransactional(int partition, List<GroupRecords.Record> records,
-                                                               long producerId, short producerEpoch) {
+                                                               long producerId, short producerEpoch,
+                                                               io.dlog.log.VerificationGuard guard) {
         return InternalTopicLog.append(topics, InternalTopics.CONSUMER_OFFSETS, partition, clock.millis(),
-                keyValues(records), producerId, producerEpoch);
+                keyValues(records), producerId, producerEpoch, guard);
     }
 
     private static List<InternalTopicLog.KeyValue> keyValues(List<GroupRecords.Record> records) {

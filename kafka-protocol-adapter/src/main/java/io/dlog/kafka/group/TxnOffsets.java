@@ -37,7 +37,8 @@ final class TxnOffsets {
      * generation or member epoch, group instance id, when given), then the offsets are written as a
      * transactional batch of the producer; a fenced producer's batch is refused by the log.
      */
-    CompletableFuture<TxnOffsetCommitResponseData> commit(short version, TxnOffsetCommitRequestData request) {
+    CompletableFuture<TxnOffsetCommitResponseData> commit(short version, TxnOffsetCommitRequestData request,
+                                                          io.dlog.log.VerificationGuard guard) {
         OffsetCommitRequestData asCommit = new OffsetCommitRequestData().setGroupId(request.groupId())
                 .setMemberId(request.memberId()).setGenerationIdOrMemberEpoch(request.generationId())
                 .setGroupInstanceId(request.groupInstanceId());
@@ -78,7 +79,7 @@ final class TxnOffsets {
         String groupId = request.groupId();
         List<GroupRecords.Record> records = new ArrayList<>();
         accepted.forEach((k, v) -> records.add(GroupRecords.offset(groupId, k.topic(), k.partition(), v)));
-        return coordinator.appendTransactional(groupId, records, request.producerId(), request.producerEpoch())
+        return coordinator.appendTransactional(groupId, records, request.producerId(), request.producerEpoch(), guard)
                 .handle((result, failure) -> {
                     synchronized (coordinator) {
                         Errors error = failure != null ? Errors.COORDINATOR_NOT_AVAILABLE

@@ -583,19 +583,25 @@ public final class TransactionCoordinator {
     }
 
     /**
-     * KIP-890 verification (AddPartitionsToTxn v4+ verifyOnly, and produce): NONE when the partition is
-     * in the producer's open transaction, else INVALID_TXN_STATE (or the producer error).
+     * KIP-890 verification (AddPartitionsToTxn v4+ verifyOnly, produce, TxnOffsetCommit), as Kafka 4's
+     * coordinator answers it: NONE when the partition is in the producer's open transaction,
+     * CONCURRENT_TRANSACTIONS while the previous transaction's end is being written out,
+     * TRANSACTION_ABORTABLE otherwise (the leader turns it into INVALID_TXN_STATE for clients older than
+     * that error), or the producer error.
      */
     public synchronized Errors verify(String id, long producerId, short epoch, TopicPartition tp) {
         Errors error = checkProducer(id, producerId, epoch, true);
         if (error == Errors.CONCURRENT_TRANSACTIONS) {
-            error = Errors.NONE;
+            error = Errors.NONE; // a state write in flight: Kafka does not check pending state here either
         }
         if (error != Errors.NONE) {
             return error;
         }
         TxnMetadata m = get(id);
-        return m.state() == TxnState.ONGOING && m.partitions().contains(tp) ? Errors.NONE : Errors.INVALID_TXN_STATE;
+        if (m.state().isPrepare()) {
+            return Errors.CONCURRENT_TRANSACTIONS;
+        }
+        return m.state() == TxnState.ONGOING && m.partitions().contains(tp) ? Errors.NONE : Errors.TRANSACTION_ABORTABLE;
     }
 
     /** Whether this node would verify produce requests of the id (it coordinates it and has it loaded). */

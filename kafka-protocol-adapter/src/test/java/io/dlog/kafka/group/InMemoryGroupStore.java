@@ -30,7 +30,8 @@ final class InMemoryGroupStore implements GroupStore {
     @Override
     public synchronized CompletableFuture<io.dlog.log.AppendResult> appendTransactional(int partition,
                                                                                     List<GroupRecords.Record> records,
-                                                                                    long producerId, short producerEpoch) {
+                                                                                    long producerId, short producerEpoch,
+                                                                                    io.dlog.log.VerificationGuard guard) {
         return CompletableFuture.failedFuture(new UnsupportedOperationException("transactions need the log"));
     }
 

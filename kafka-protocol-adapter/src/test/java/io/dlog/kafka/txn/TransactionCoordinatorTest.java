@@ -226,8 +226,9 @@ class TransactionCoordinatorTest {
         coordinator.addPartitions("a", p.producerId(), p.producerEpoch(), List.of(DATA0), true).get();
 
         assertThat(coordinator.verify("a", p.producerId(), p.producerEpoch(), DATA0)).isEqualTo(Errors.NONE);
+        // Kafka 4's coordinator: TRANSACTION_ABORTABLE, which the leader turns into INVALID_TXN_STATE for older clients
         assertThat(coordinator.verify("a", p.producerId(), p.producerEpoch(), new TopicPartition("data", 1)))
-                .isEqualTo(Errors.INVALID_TXN_STATE);
+                .isEqualTo(Errors.TRANSACTION_ABORTABLE);
         assertThat(coordinator.verify("a", p.producerId() + 1, p.producerEpoch(), DATA0))
                 .isEqualTo(Errors.INVALID_PRODUCER_ID_MAPPING);
     }
@@ -303,7 +304,7 @@ class TransactionCoordinatorTest {
                 assertThat(partitions.find(0).partitionErrorCode()).as("v%d", version)
                         .isEqualTo(Errors.OPERATION_NOT_ATTEMPTED.code());
             }
-            // v4 verifyOnly (KIP-890 part 1): in the transaction NONE, outside INVALID_TXN_STATE, nothing added
+            // v4 verifyOnly (KIP-890 part 1): in the transaction NONE, outside TRANSACTION_ABORTABLE, nothing added
             coordinator.addPartitions("a", p.producerId(), p.producerEpoch(), List.of(DATA0), true).get();
             var both = new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection();
             both.add(new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic()
@@ -318,7 +319,7 @@ class TransactionCoordinatorTest {
                     .toCompletableFuture().get(10, TimeUnit.SECONDS)
                     .resultsByTransaction().find("a").topicResults().find("data").resultsByPartition();
             assertThat(verified.find(0).partitionErrorCode()).isEqualTo(Errors.NONE.code());
-            assertThat(verified.find(1).partitionErrorCode()).isEqualTo(Errors.INVALID_TXN_STATE.code());
+            assertThat(verified.find(1).partitionErrorCode()).isEqualTo(Errors.TRANSACTION_ABORTABLE.code());
             assertThat(coordinator.get("a").partitions()).containsExactly(DATA0);
         } finally {
             scheduler.shutdownNow();
