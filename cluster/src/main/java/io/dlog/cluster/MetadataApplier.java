@@ -59,6 +59,10 @@ public final class MetadataApplier {
                 return setTopicConfigs(at, c);
             } else if (command instanceof MetadataCommand.SetBrokerConfigs c) {
                 return setBrokerConfigs(at, c);
+            } else if (command instanceof MetadataCommand.SetGroupConfigs c) {
+                Map<String, Map<String, String>> groups = new HashMap<>(at.groupConfigs());
+                groups.put(c.groupId(), c.configs()); // the image drops a group left without overrides
+                return Applied.ok(at.withGroupConfigs(groups));
             } else if (command instanceof MetadataCommand.AlterPartition c) {
                 return PartitionLeadership.alterPartition(at, c);
             } else if (command instanceof MetadataCommand.ElectLeader c) {

@@ -70,6 +70,16 @@ public sealed interface MetadataCommand {
         }
     }
 
+    /**
+     * Replaces the config overrides of group {@code groupId} (Kafka's GROUP config resource, validated by the
+     * proposer); an empty map removes them. The group need not exist: Kafka keeps configs of groups to come.
+     */
+    record SetGroupConfigs(String groupId, Map<String, String> configs) implements MetadataCommand {
+        public SetGroupConfigs {
+            configs = Map.copyOf(configs);
+        }
+    }
+
     /** Replaces the dynamic broker overrides of {@code node}, or the cluster default when {@code node} is -1. */
     record SetBrokerConfigs(int node, Map<String, String> configs) implements MetadataCommand {
         public static final int CLUSTER_DEFAULT = -1;

@@ -49,6 +49,7 @@ public final class MetadataCodec {
     private static final byte CREATE_PARTITIONS = 8;
     private static final byte SET_TOPIC_CONFIGS = 9;
     private static final byte SET_BROKER_CONFIGS = 10;
+    private static final byte SET_GROUP_CONFIGS = 11;
     private static final byte ALTER_PARTITION = 20;
     private static final byte ELECT_LEADER = 21;
     private static final byte RAISE_LEADER_EPOCH = 22;
@@ -59,6 +60,7 @@ public final class MetadataCodec {
      */
     private static final byte SECTION_FEATURES = 1;
     private static final byte SECTION_CLIENT_QUOTAS = 2;
+    private static final byte SECTION_GROUP_CONFIGS = 3;
 
     private MetadataCodec() {
     }
@@ -159,6 +161,10 @@ public final class MetadataCodec {
             out.writeByte(SET_BROKER_CONFIGS);
             out.writeInt(c.node());
             writeMap(out, c.configs());
+        } else if (command instanceof MetadataCommand.SetGroupConfigs c) {
+            out.writeByte(SET_GROUP_CONFIGS);
+            writeString(out, c.groupId());
+            writeMap(out, c.configs());
         } else if (command instanceof MetadataCommand.AlterPartition c) {
             out.writeByte(ALTER_PARTITION);
             writeString(out, c.topic());
@@ -215,6 +221,8 @@ public final class MetadataCodec {
                 return new MetadataCommand.SetTopicConfigs(readString(in), readMap(in));
             case SET_BROKER_CONFIGS:
                 return new MetadataCommand.SetBrokerConfigs(in.readInt(), readMap(in));
+            case SET_GROUP_CONFIGS:
+                return new MetadataCommand.SetGroupConfigs(readString(in), readMap(in));
             case ALTER_PARTITION:
                 return new MetadataCommand.AlterPartition(readString(in), readUuid(in), in.readInt(), in.readInt(),
                         in.readInt(), in.readInt(), readInts(in));
@@ -273,6 +281,29 @@ public final class MetadataCodec {
             out.writeInt(quotas.length);
             out.write(quotas);
         }
+        if (!image.groupConfigs().isEmpty()) {
+            byte[] groups = bytes(section -> writeGroupConfigs(section, image.groupConfigs()));
+            out.writeByte(SECTION_GROUP_CONFIGS);
+            out.writeInt(groups.length);
+            out.write(groups);
+        }
+    }
+
+    private static void writeGroupConfigs(DataOutputStream out, Map<String, Map<String, String>> groups) throws IOException {
+        out.writeInt(groups.size());
+        for (Map.Entry<String, Map<String, String>> group : new TreeMap<>(groups).entrySet()) {
+            writeString(out, group.getKey());
+            writeMap(out, group.getValue());
+        }
+    }
+
+    private static Map<String, Map<String, String>> readGroupConfigs(DataInputStream in) throws IOException {
+        int n = count(in);
+        Map<String, Map<String, String>> groups = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            groups.put(readString(in), readMap(in));
+        }
+        return groups;
     }
 
     private static void writeLevels(DataOutputStream out, Map<String, Short> levels) throws IOException {
@@ -293,13 +324,14 @@ public final class MetadataCodec {
     }
 
     /** What the sections after the node configs hold: empty parts for sections absent (older images). */
-    private record Sections(Map<String, Short> features, ClientQuotasImage quotas) {
+    private record Sections(Map<String, Short> features, ClientQuotasImage quotas, Map<String, Map<String, String>> groups) {
     }
 
     /** The sections after the node configs (none in images written before them). */
     private static Sections readSections(DataInputStream in) throws IOException {
         Map<String, Short> features = Map.of();
         ClientQuotasImage quotas = ClientQuotasImage.EMPTY;
+        Map<String, Map<String, String>> groups = Map.of();
         while (in.available() > 0) {
             byte tag = in.readByte();
             int length = in.readInt();
@@ -312,9 +344,11 @@ public final class MetadataCodec {
                 features = readLevels(sectionIn);
             } else if (tag == SECTION_CLIENT_QUOTAS) {
                 quotas = SecurityCodec.readQuotas(sectionIn);
+            } else if (tag == SECTION_GROUP_CONFIGS) {
+                groups = readGroupConfigs(sectionIn);
             }
         }
-        return new Sections(features, quotas);
+        return new Sections(features, quotas, groups);
     }
 
     private static MetadataImage readImageBody(DataInputStream in, byte format) throws IOException {
@@ -352,7 +386,7 @@ public final class MetadataCodec {
         SecurityImage security = format < SECURITY_VERSION ? SecurityImage.EMPTY : SecurityCodec.readImage(in);
         Sections sections = readSections(in);
         return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs,
-                security.withQuotas(sections.quotas()), sections.features());
+                security.withQuotas(sections.quotas()), sections.features(), sections.groups());
     }
 
     private static void writeEndpoints(DataOutputStream out, List<BrokerImage.Endpoint> endpoints) throws IOException {

@@ -247,6 +247,45 @@ public final class BrokerConfig {
                     ConfigDef.Importance.MEDIUM, "Most members in a streams group.")
             .define("group.streams.num.standby.replicas", ConfigDef.Type.INT, 0, ConfigDef.Range.atLeast(0),
                     ConfigDef.Importance.MEDIUM, "Standby replicas of each task the streams assignor places.")
+            // Bounds of the group configs (GROUP resources), Kafka's keys and defaults.
+            .define("group.consumer.min.session.timeout.ms", ConfigDef.Type.INT, 45_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Smallest KIP-848 member session timeout a group config may set.")
+            .define("group.consumer.max.session.timeout.ms", ConfigDef.Type.INT, 60_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Largest KIP-848 member session timeout a group config may set.")
+            .define("group.consumer.min.heartbeat.interval.ms", ConfigDef.Type.INT, 5000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Smallest KIP-848 heartbeat interval a group config may set.")
+            .define("group.consumer.max.heartbeat.interval.ms", ConfigDef.Type.INT, 15_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Largest KIP-848 heartbeat interval a group config may set.")
+            .define("group.share.min.session.timeout.ms", ConfigDef.Type.INT, 45_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Smallest share group session timeout a group config may set.")
+            .define("group.share.max.session.timeout.ms", ConfigDef.Type.INT, 60_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Largest share group session timeout a group config may set.")
+            .define("group.share.min.heartbeat.interval.ms", ConfigDef.Type.INT, 5000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Smallest share group heartbeat interval a group config may set.")
+            .define("group.share.max.heartbeat.interval.ms", ConfigDef.Type.INT, 15_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Largest share group heartbeat interval a group config may set.")
+            .define("group.share.min.record.lock.duration.ms", ConfigDef.Type.INT, 15_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Smallest share.record.lock.duration.ms a group config may set.")
+            .define("group.share.max.record.lock.duration.ms", ConfigDef.Type.INT, 60_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Largest share.record.lock.duration.ms a group config may set.")
+            .define("group.share.min.delivery.count.limit", ConfigDef.Type.INT, 2, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Smallest share.delivery.count.limit a group config may set.")
+            .define("group.share.max.delivery.count.limit", ConfigDef.Type.INT, 10, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Largest share.delivery.count.limit a group config may set.")
+            .define("group.share.min.partition.max.record.locks", ConfigDef.Type.INT, 100, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Smallest share.partition.max.record.locks a group config may set.")
+            .define("group.share.max.partition.max.record.locks", ConfigDef.Type.INT, 4000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Largest share.partition.max.record.locks a group config may set.")
+            .define("group.streams.min.session.timeout.ms", ConfigDef.Type.INT, 45_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Smallest streams group session timeout a group config may set.")
+            .define("group.streams.max.session.timeout.ms", ConfigDef.Type.INT, 60_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Largest streams group session timeout a group config may set.")
+            .define("group.streams.min.heartbeat.interval.ms", ConfigDef.Type.INT, 5000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Smallest streams group heartbeat interval a group config may set.")
+            .define("group.streams.max.heartbeat.interval.ms", ConfigDef.Type.INT, 15_000, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "Largest streams group heartbeat interval a group config may set.")
+            .define("group.streams.max.standby.replicas", ConfigDef.Type.INT, 2, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.MEDIUM, "Largest streams.num.standby.replicas a group config may set.")
             .define("offsets.topic.segment.bytes", ConfigDef.Type.INT, 100 * 1024 * 1024, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.HIGH, "segment.bytes of __consumer_offsets when it is created.")
             .define(LOG_CLEANER_ENABLE, ConfigDef.Type.BOOLEAN, true, ConfigDef.Importance.MEDIUM,

@@ -127,7 +127,7 @@ final class ConsumerGroupManager {
             member.serverAssignor = request.serverAssignor();
             changed = true;
         }
-        member.heartbeatDeadline = coordinator.now() + coordinator.config().consumerSessionTimeoutMs();
+        member.heartbeatDeadline = coordinator.now() + coordinator.consumerSessionTimeoutMs(group.groupId);
         Map<String, Integer> metadata = subscribedMetadata(group);
         if (changed || !metadata.equals(group.subscribedMetadata)) {
             group.subscribedMetadata = metadata;
@@ -140,7 +140,7 @@ final class ConsumerGroupManager {
         changed |= reconcile(group, member, ownedPartitions(request));
         ConsumerGroupHeartbeatResponseData response = new ConsumerGroupHeartbeatResponseData()
                 .setErrorCode(Errors.NONE.code()).setMemberId(member.memberId).setMemberEpoch(member.memberEpoch)
-                .setHeartbeatIntervalMs(coordinator.config().consumerHeartbeatIntervalMs())
+                .setHeartbeatIntervalMs(coordinator.consumerHeartbeatIntervalMs(group.groupId))
                 .setAssignment(assignment(member.assigned));
         return changed ? persistThen(group, response) : done(response);
     }
@@ -187,7 +187,7 @@ final class ConsumerGroupManager {
         if (request.memberEpoch() == STATIC_LEAVE && member.instanceId != null) {
             // The static member will be back: keep its partitions until its session runs out.
             member.leftStatic = true;
-            member.heartbeatDeadline = coordinator.now() + coordinator.config().consumerSessionTimeoutMs();
+            member.heartbeatDeadline = coordinator.now() + coordinator.consumerSessionTimeoutMs(group.groupId);
             return persistThen(group, response);
         }
         removeMember(group, member);

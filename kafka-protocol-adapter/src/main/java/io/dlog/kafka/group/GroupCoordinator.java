@@ -1,6 +1,7 @@
 package io.dlog.kafka.group;
 
 import io.dlog.kafka.BrokerContext;
+import io.dlog.kafka.config.GroupConfigs;
 import io.dlog.kafka.group.GroupRecords.OffsetValue;
 import java.io.IOException;
 import java.time.Clock;
@@ -334,9 +335,9 @@ public final class GroupCoordinator {
         if (kind == 0) {
             classicGroups.put(groupId, ClassicGroup.restore(groupId, reader, now));
         } else if (kind == 1) {
-            consumerGroups.put(groupId, ConsumerGroup.restore(groupId, reader, now, now + config.consumerSessionTimeoutMs()));
+            consumerGroups.put(groupId, ConsumerGroup.restore(groupId, reader, now, now + consumerSessionTimeoutMs(groupId)));
         } else if (kind == 2) {
-            streamsGroups.put(groupId, StreamsGroup.restore(groupId, reader, now, now + streamsConfig.sessionTimeoutMs()));
+            streamsGroups.put(groupId, StreamsGroup.restore(groupId, reader, now, now + streamsConfig(groupId).sessionTimeoutMs()));
         }
     }
 
@@ -422,6 +423,32 @@ public final class GroupCoordinator {
 
     StreamsGroupConfig streamsConfig() {
         return streamsConfig;
+    }
+
+    /** The streams settings of one group: its group configs over the broker's. */
+    StreamsGroupConfig streamsConfig(String groupId) {
+        Map<String, String> overrides = topics.groupConfigs(groupId);
+        if (overrides.isEmpty()) {
+            return streamsConfig;
+        }
+        StreamsGroupConfig base = streamsConfig;
+        return new StreamsGroupConfig(
+                GroupConfigs.intValue(overrides, GroupConfigs.STREAMS_SESSION_TIMEOUT_MS, base.sessionTimeoutMs()),
+                GroupConfigs.intValue(overrides, GroupConfigs.STREAMS_HEARTBEAT_INTERVAL_MS, base.heartbeatIntervalMs()),
+                base.maxSize(),
+                GroupConfigs.intValue(overrides, GroupConfigs.STREAMS_NUM_STANDBY_REPLICAS, base.numStandbyReplicas()));
+    }
+
+    /** consumer.session.timeout.ms of a KIP-848 group, else the broker's group.consumer.session.timeout.ms. */
+    int consumerSessionTimeoutMs(String groupId) {
+        return GroupConfigs.intValue(topics.groupConfigs(groupId), GroupConfigs.CONSUMER_SESSION_TIMEOUT_MS,
+                config.consumerSessionTimeoutMs());
+    }
+
+    /** consumer.heartbeat.interval.ms of a KIP-848 group, else the broker's group.consumer.heartbeat.interval.ms. */
+    int consumerHeartbeatIntervalMs(String groupId) {
+        return GroupConfigs.intValue(topics.groupConfigs(groupId), GroupConfigs.CONSUMER_HEARTBEAT_INTERVAL_MS,
+                config.consumerHeartbeatIntervalMs());
     }
 
     /** For tests: streams group settings. */

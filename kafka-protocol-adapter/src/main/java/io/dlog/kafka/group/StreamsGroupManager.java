@@ -49,8 +49,8 @@ final class StreamsGroupManager {
         this.coordinator = coordinator;
     }
 
-    private StreamsGroupConfig config() {
-        return coordinator.streamsConfig();
+    private StreamsGroupConfig config(StreamsGroup group) {
+        return coordinator.streamsConfig(group.groupId);
     }
 
     CompletableFuture<StreamsGroupHeartbeatResult> heartbeat(String clientId, String clientHost,
@@ -86,7 +86,7 @@ final class StreamsGroupManager {
         boolean changed = false;
         Member member;
         if (epoch == JOIN) {
-            if (group.members.size() >= config().maxSize() && !group.members.containsKey(request.memberId())) {
+            if (group.members.size() >= config(group).maxSize() && !group.members.containsKey(request.memberId())) {
                 return done(error(Errors.GROUP_MAX_SIZE_REACHED, "The streams group has reached its maximum size."));
             }
             if (group.topology != null && topology.epoch() > group.topology.epoch() && hasOtherMembers(group, request.memberId())) {
@@ -108,7 +108,7 @@ final class StreamsGroupManager {
             }
         }
         changed |= updateMember(group, member, clientId, clientHost, request, topology);
-        member.heartbeatDeadline = coordinator.now() + config().sessionTimeoutMs();
+        member.heartbeatDeadline = coordinator.now() + config(group).sessionTimeoutMs();
         if (request.shutdownApplication() && !group.shutdownRequested) {
             group.shutdownRequested = true;
             coordinator.log().info("Member {} asked streams group {} to shut down", member.memberId, group.groupId);
@@ -294,7 +294,7 @@ final class StreamsGroupManager {
             members.add(new StickyTaskAssignor.Member(m.memberId, m.processId, owned, m.standby));
         }
         Map<String, StickyTaskAssignor.Assignment> target = StickyTaskAssignor.assign(members, tasks,
-                config().numStandbyReplicas());
+                config(group).numStandbyReplicas());
         for (Member m : group.members.values()) {
             StickyTaskAssignor.Assignment a = target.getOrDefault(m.memberId, StickyTaskAssignor.Assignment.EMPTY);
             m.targetActive = new TreeSet<>(a.active());
@@ -393,7 +393,7 @@ final class StreamsGroupManager {
         }
         StreamsGroupHeartbeatResponseData response = new StreamsGroupHeartbeatResponseData()
                 .setErrorCode(Errors.NONE.code()).setMemberId(member.memberId).setMemberEpoch(member.memberEpoch)
-                .setHeartbeatIntervalMs(config().heartbeatIntervalMs())
+                .setHeartbeatIntervalMs(config(group).heartbeatIntervalMs())
                 .setAcceptableRecoveryLag(StreamsGroupConfig.ACCEPTABLE_RECOVERY_LAG)
                 .setTaskOffsetIntervalMs(StreamsGroupConfig.TASK_OFFSET_INTERVAL_MS).setStatus(statuses)
                 .setActiveTasks(taskIds(member.active)).setStandbyTasks(taskIds(member.standby))

@@ -47,8 +47,18 @@ interface TopicMetadata {
         return 0;
     }
 
+    /** The group's config overrides (GROUP config resource); none in tests without a metadata image. */
+    default java.util.Map<String, String> groupConfigs(String groupId) {
+        return java.util.Map.of();
+    }
+
     static TopicMetadata of(TopicService topics) {
         return new TopicMetadata() {
+            @Override
+            public java.util.Map<String, String> groupConfigs(String groupId) {
+                return topics.image().groupConfigs(groupId);
+            }
+
             @Override
             public int offsetsPartitionEpoch(int p) {
                 if (topics.partition(InternalTopics.CONSUMER_OFFSETS, p).isEmpty()) {

@@ -3,9 +3,11 @@ package io.dlog.kafka.share;
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.api.ApiRegistry;
 import io.dlog.kafka.api.RequestContext;
+import io.dlog.kafka.config.GroupConfigs;
 import io.dlog.kafka.group.GroupCoordinator;
 import io.dlog.kafka.handlers.fetch.FetchPurgatory;
 import io.dlog.kafka.topic.FeatureLevels;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -51,8 +53,7 @@ public final class ShareApis {
         ShareStateStore store = ShareStateStore.start(context.topics(), context.clock(), config,
                 context.scheduler()::isShutdown);
         SharePartitionManager manager = new SharePartitionManager(context.topics(), context.clock(), store,
-                groupId -> new SharePartitionManager.GroupSettings(config.recordLockDurationMs(), config.deliveryCountLimit(),
-                        config.partitionMaxRecordLocks(), "latest", false),
+                groupId -> settings(config, context.topics().image().groupConfigs(groupId)),
                 purgatory::onHighWatermarkAdvanced);
         ShareSessionCache sessions = new ShareSessionCache(config.maxShareSessions(),
                 (key, partitions) -> manager.releaseMember(key.groupId(), key.memberId()));
@@ -84,6 +85,16 @@ public final class ShareApis {
                 .register(ApiKeys.DELETE_SHARE_GROUP_OFFSETS, 0, 0, (RequestContext c, DeleteShareGroupOffsetsRequestData r) ->
                         admin.deleteOffsets(r));
         return new ShareApis(admin);
+    }
+
+    /** A share group's settings: its group configs (GROUP resource) over the broker's group.share.* keys. */
+    static SharePartitionManager.GroupSettings settings(ShareConfig config, Map<String, String> overrides) {
+        return new SharePartitionManager.GroupSettings(
+                GroupConfigs.intValue(overrides, GroupConfigs.SHARE_RECORD_LOCK_DURATION_MS, config.recordLockDurationMs()),
+                GroupConfigs.intValue(overrides, GroupConfigs.SHARE_DELIVERY_COUNT_LIMIT, config.deliveryCountLimit()),
+                GroupConfigs.intValue(overrides, GroupConfigs.SHARE_PARTITION_MAX_RECORD_LOCKS, config.partitionMaxRecordLocks()),
+                GroupConfigs.stringValue(overrides, GroupConfigs.SHARE_AUTO_OFFSET_RESET),
+                "read_committed".equals(GroupConfigs.stringValue(overrides, GroupConfigs.SHARE_ISOLATION_LEVEL)));
     }
 
     /** ListGroups: the consumer coordinator's groups plus this node's share groups. */

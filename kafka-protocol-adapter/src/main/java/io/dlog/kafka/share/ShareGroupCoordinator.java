@@ -2,6 +2,7 @@ package io.dlog.kafka.share;
 
 import io.dlog.kafka.group.GroupCoordinator;
 import io.dlog.kafka.handlers.Uuids;
+import io.dlog.kafka.config.GroupConfigs;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.TopicImage;
@@ -97,6 +98,18 @@ final class ShareGroupCoordinator {
         this.enabled = enabled;
     }
 
+    /** share.session.timeout.ms of the group, else the broker's group.share.session.timeout.ms. */
+    private int sessionTimeoutMs(String groupId) {
+        return GroupConfigs.intValue(topics.image().groupConfigs(groupId), GroupConfigs.SHARE_SESSION_TIMEOUT_MS,
+                config.sessionTimeoutMs());
+    }
+
+    /** share.heartbeat.interval.ms of the group, else the broker's group.share.heartbeat.interval.ms. */
+    private int heartbeatIntervalMs(String groupId) {
+        return GroupConfigs.intValue(topics.image().groupConfigs(groupId), GroupConfigs.SHARE_HEARTBEAT_INTERVAL_MS,
+                config.heartbeatIntervalMs());
+    }
+
     /** Why this node cannot act as {@code groupId}'s share coordinator now; NONE when it can. */
     Errors coordinatorError(String groupId) {
         Errors off = enabled.get();
@@ -133,7 +146,7 @@ final class ShareGroupCoordinator {
                     released = member.id;
                 }
                 response = new ShareGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code())
-                        .setMemberId(r.memberId()).setMemberEpoch(-1).setHeartbeatIntervalMs(config.heartbeatIntervalMs());
+                        .setMemberId(r.memberId()).setMemberEpoch(-1).setHeartbeatIntervalMs(heartbeatIntervalMs(r.groupId()));
             } else {
                 response = join(group, member, clientId, clientHost, r);
             }
@@ -169,7 +182,7 @@ final class ShareGroupCoordinator {
             member.subscribed = List.copyOf(new TreeSet<>(r.subscribedTopicNames()));
             group.epoch++;
         }
-        member.deadline = clock.millis() + config.sessionTimeoutMs();
+        member.deadline = clock.millis() + sessionTimeoutMs(group.id);
         maybeReassign(group);
         Map<UUID, Set<Integer>> target = group.target.getOrDefault(member.id, Map.of());
         boolean changed = !target.equals(member.assignment);
@@ -179,7 +192,7 @@ final class ShareGroupCoordinator {
             member.epoch = group.epoch;
         }
         ShareGroupHeartbeatResponseData response = new ShareGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code())
-                .setMemberId(member.id).setMemberEpoch(member.epoch).setHeartbeatIntervalMs(config.heartbeatIntervalMs());
+                .setMemberId(member.id).setMemberEpoch(member.epoch).setHeartbeatIntervalMs(heartbeatIntervalMs(group.id));
         if (changed || r.memberEpoch() != member.epoch || r.subscribedTopicNames() != null) {
             ShareGroupHeartbeatResponseData.Assignment assignment = new ShareGroupHeartbeatResponseData.Assignment();
             member.assignment.forEach((topicId, partitions) -> assignment.topicPartitions().add(

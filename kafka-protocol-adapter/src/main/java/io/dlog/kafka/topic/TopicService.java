@@ -232,6 +232,12 @@ public final class TopicService implements ImageListener, AutoCloseable {
                 .thenApply(image -> image.topic(name).orElseThrow());
     }
 
+    /** Replaces the config overrides (already validated) of a group; an empty map removes them. */
+    public CompletableFuture<Map<String, String>> setGroupConfigs(String groupId, Map<String, String> configs, Duration timeout) {
+        return quorum.propose(new MetadataCommand.SetGroupConfigs(groupId, configs), timeout)
+                .thenApply(image -> image.groupConfigs(groupId));
+    }
+
     /** Replaces the dynamic broker overrides (already validated) of {@code node}, or the cluster default for -1. */
     public CompletableFuture<BrokerConfig> setBrokerConfigs(int node, Map<String, String> configs, Duration timeout) {
         return quorum.propose(new MetadataCommand.SetBrokerConfigs(node, configs), timeout)

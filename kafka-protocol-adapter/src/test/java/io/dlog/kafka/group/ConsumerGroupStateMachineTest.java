@@ -93,6 +93,23 @@ class ConsumerGroupStateMachineTest {
     }
 
     @Test
+    void shouldGiveAGroupItsOwnHeartbeatIntervalAndSessionTimeout() {
+        // Given group configs (kafka-configs --entity-type groups) over the broker's 5 s / 45 s
+        topics.groupConfigs.put("g", Map.of("consumer.heartbeat.interval.ms", "6000", "consumer.session.timeout.ms", "50000"));
+
+        // When a member joins, then it is told the group's interval
+        assertThat(heartbeat("m1", 0, null).heartbeatIntervalMs()).isEqualTo(6000);
+
+        // Then it outlives the broker's session timeout and expires at the group's
+        clock.advance(46_000);
+        coordinator.tick();
+        assertThat(coordinator.consumerGroups.get("g").members).containsKey("m1");
+        clock.advance(5_000);
+        coordinator.tick();
+        assertThat(coordinator.consumerGroups.get("g").members).doesNotContainKey("m1");
+    }
+
+    @Test
     void shouldFenceStaleEpochsAndUnknownMembers() {
         heartbeat("m1", 0, null);
         assertThat(heartbeat("m1", 7, List.of()).errorCode()).isEqualTo(Errors.FENCED_MEMBER_EPOCH.code());

@@ -50,6 +50,13 @@ final class GroupTestSupport {
     static final class Topics implements TopicMetadata {
         final Map<String, Integer> partitions = new HashMap<>();
         final Map<String, Uuid> ids = new HashMap<>();
+        /** Group config overrides, as the metadata image would hold them. */
+        final Map<String, Map<String, String>> groupConfigs = new HashMap<>();
+
+        @Override
+        public Map<String, String> groupConfigs(String groupId) {
+            return groupConfigs.getOrDefault(groupId, Map.of());
+        }
 
         Topics with(String name, int count) {
             partitions.put(name, count);

@@ -6,6 +6,7 @@ import io.dlog.kafka.group.GroupTestSupport.ManualClock;
 import io.dlog.kafka.group.GroupTestSupport.Topics;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.kafka.common.message.ListGroupsRequestData;
@@ -88,6 +89,18 @@ class StreamsGroupStateMachineTest {
         assertThat(active(next.response())).containsExactly("0_0", "0_1", "1_0", "1_1");
         assertThat(next.topicsToCreate()).isEmpty();
         assertThat(next.response().memberEpoch()).isGreaterThan(joined.response().memberEpoch());
+    }
+
+    @Test
+    void shouldGiveAGroupItsOwnHeartbeatIntervalAndStandbyReplicas() {
+        // Given streams group configs over the broker's defaults (5 s, no standby)
+        topics.with("rep", 2).with("log", 2);
+        topics.groupConfigs.put("app", Map.of("streams.heartbeat.interval.ms", "7000", "streams.num.standby.replicas", "1"));
+
+        // When a member joins, then it is told the group's interval; the assignor works with the group's standbys
+        assertThat(heartbeat("a", 0, null).response().heartbeatIntervalMs()).isEqualTo(7000);
+        assertThat(coordinator.streamsConfig("app").numStandbyReplicas()).isEqualTo(1);
+        assertThat(coordinator.streamsConfig("other")).isEqualTo(StreamsGroupConfig.DEFAULTS);
     }
 
     @Test

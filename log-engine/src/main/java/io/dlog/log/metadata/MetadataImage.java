@@ -18,11 +18,13 @@ import java.util.UUID;
  * @param security       SCRAM credentials and ACLs
  * @param features       finalized feature levels set through UpdateFeatures (Kafka's {@code kafka-features}),
  *                       by feature name; a feature absent here is at the level the node's config gives it
+ * @param groupConfigs   group config overrides (Kafka's GROUP config resources, KIP-848/932/1071) by group id;
+ *                       a group without overrides is absent
  */
 public record MetadataImage(long version, String clusterId, Map<Integer, BrokerImage> brokers,
                             Map<String, TopicImage> topics, Map<String, String> brokerConfigs,
                             Map<Integer, Map<String, String>> nodeConfigs, SecurityImage security,
-                            Map<String, Short> features) {
+                            Map<String, Short> features, Map<String, Map<String, String>> groupConfigs) {
     public static final MetadataImage EMPTY = new MetadataImage(0, null, Map.of(), Map.of(), Map.of(), Map.of());
 
     /** An image without credentials or ACLs. */
@@ -39,6 +41,13 @@ public record MetadataImage(long version, String clusterId, Map<Integer, BrokerI
         this(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security, Map.of());
     }
 
+    /** An image without group configs. */
+    public MetadataImage(long version, String clusterId, Map<Integer, BrokerImage> brokers,
+                         Map<String, TopicImage> topics, Map<String, String> brokerConfigs,
+                         Map<Integer, Map<String, String>> nodeConfigs, SecurityImage security, Map<String, Short> features) {
+        this(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security, features, Map.of());
+    }
+
     public MetadataImage {
         brokers = Map.copyOf(brokers);
         topics = Map.copyOf(topics);
@@ -48,6 +57,13 @@ public record MetadataImage(long version, String clusterId, Map<Integer, BrokerI
         nodeConfigs = Map.copyOf(copy);
         security = security == null ? SecurityImage.EMPTY : security;
         features = Map.copyOf(features);
+        Map<String, Map<String, String>> groups = new HashMap<>();
+        groupConfigs.forEach((group, configs) -> {
+            if (!configs.isEmpty()) {
+                groups.put(group, Map.copyOf(configs));
+            }
+        });
+        groupConfigs = Map.copyOf(groups);
     }
 
     /** The image of a single-node release before clusters (no brokers, no cluster id recorded). */
@@ -82,31 +98,41 @@ public record MetadataImage(long version, String clusterId, Map<Integer, BrokerI
 
     /** A copy with one part replaced: the builders the state machine's apply uses. */
     public MetadataImage withVersion(long newVersion) {
-        return new MetadataImage(newVersion, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security, features);
+        return new MetadataImage(newVersion, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security, features, groupConfigs);
     }
 
     public MetadataImage withClusterId(String id) {
-        return new MetadataImage(version, id, brokers, topics, brokerConfigs, nodeConfigs, security, features);
+        return new MetadataImage(version, id, brokers, topics, brokerConfigs, nodeConfigs, security, features, groupConfigs);
     }
 
     public MetadataImage withBrokers(Map<Integer, BrokerImage> newBrokers) {
-        return new MetadataImage(version, clusterId, newBrokers, topics, brokerConfigs, nodeConfigs, security, features);
+        return new MetadataImage(version, clusterId, newBrokers, topics, brokerConfigs, nodeConfigs, security, features, groupConfigs);
     }
 
     public MetadataImage withTopics(Map<String, TopicImage> newTopics) {
-        return new MetadataImage(version, clusterId, brokers, newTopics, brokerConfigs, nodeConfigs, security, features);
+        return new MetadataImage(version, clusterId, brokers, newTopics, brokerConfigs, nodeConfigs, security, features, groupConfigs);
     }
 
     public MetadataImage withBrokerConfigs(Map<String, String> clusterDefault, Map<Integer, Map<String, String>> perNode) {
-        return new MetadataImage(version, clusterId, brokers, topics, clusterDefault, perNode, security, features);
+        return new MetadataImage(version, clusterId, brokers, topics, clusterDefault, perNode, security, features, groupConfigs);
     }
 
     public MetadataImage withSecurity(SecurityImage newSecurity) {
-        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, newSecurity, features);
+        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, newSecurity, features, groupConfigs);
     }
 
     public MetadataImage withFeatures(Map<String, Short> newFeatures) {
-        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security, newFeatures);
+        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security, newFeatures, groupConfigs);
+    }
+
+    public MetadataImage withGroupConfigs(Map<String, Map<String, String>> newGroupConfigs) {
+        return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs, security, features,
+                newGroupConfigs);
+    }
+
+    /** The config overrides of a group (empty when it has none). */
+    public Map<String, String> groupConfigs(String groupId) {
+        return groupConfigs.getOrDefault(groupId, Map.of());
     }
 
     /** The finalized level of a feature, if UpdateFeatures set one. */

@@ -2,6 +2,7 @@ package io.dlog.kafka.handlers.admin;
 
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.config.GroupConfigs;
 import io.dlog.kafka.config.TopicConfigs;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.metadata.TopicImage;
@@ -28,8 +29,8 @@ import org.apache.kafka.common.requests.ApiError;
 
 /**
  * The part AlterConfigs and IncrementalAlterConfigs share: find the resource, compute its new overrides
- * from the current ones, validate them, and store them through the TopicService. Topics keep their
- * overrides in the image; the broker keeps one dynamic layer (resource "" and the node id both alter it)
+ * from the current ones, validate them, and store them through the TopicService. Topics and groups keep
+ * their overrides in the image; the broker keeps one dynamic layer (resource "" and the node id both alter it)
  * in which only {@link BrokerConfig#isDynamic dynamic} keys may change.
  *
  * <p>Thread-safe: alterations are chained through one {@link ConfigChangeQueue}; validate-only requests
@@ -117,10 +118,11 @@ final class ConfigAlterations {
             return switch (type) {
                 case TOPIC -> alterTopic(resourceName, change, validateOnly);
                 case BROKER -> alterBroker(resourceName, change, validateOnly);
+                case GROUP -> alterGroup(resourceName, change, validateOnly);
                 case BROKER_LOGGER -> throw new InvalidRequestException(
                         "DLog does not serve BROKER_LOGGER configs; set log levels in the broker's logback configuration.");
                 default -> throw new InvalidRequestException(
-                        "AlterConfigs is only supported for topics and brokers, but resource type is " + type);
+                        "AlterConfigs is only supported for topics, brokers and groups, but resource type is " + type);
             };
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
@@ -150,6 +152,21 @@ final class ConfigAlterations {
             return CompletableFuture.completedFuture(null);
         }
         return topics.setTopicConfigs(name, updated, TopicService.DEFAULT_PROPOSAL_TIMEOUT).thenApply(changed -> null);
+    }
+
+    /** A group's overrides live in the image (they need no group to exist yet, as on Kafka). */
+    private CompletableFuture<Void> alterGroup(String groupId, Change change, boolean validateOnly) {
+        TopicService topics = context.topics();
+        if (groupId == null || groupId.isEmpty()) {
+            throw new InvalidRequestException("Default group resources are not allowed.");
+        }
+        Map<String, String> current = topics.image().groupConfigs(groupId);
+        Map<String, String> updated = change.apply(current, new GroupTarget(topics.brokerConfig()));
+        GroupConfigs.validate(groupId, updated, topics.brokerConfig());
+        if (validateOnly || updated.equals(current)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return topics.setGroupConfigs(groupId, updated, TopicService.DEFAULT_PROPOSAL_TIMEOUT).thenApply(changed -> null);
     }
 
     private CompletableFuture<Void> alterBroker(String name, Change change, boolean validateOnly) {
@@ -200,6 +217,24 @@ final class ConfigAlterations {
         @Override
         public String unknownKeyMessage(String key) {
             return "Unknown topic config name: " + key;
+        }
+    }
+
+    /** A group: keys are the group configs DLog honours; an unset key inherits the broker's group setting. */
+    private record GroupTarget(BrokerConfig broker) implements Target {
+        @Override
+        public Optional<ConfigDef.Type> typeOf(String key) {
+            return Optional.ofNullable(GroupConfigs.definition().configKeys().get(key)).map(k -> k.type);
+        }
+
+        @Override
+        public String inheritedValue(String key) {
+            return GroupConfigs.inheritedValue(key, broker);
+        }
+
+        @Override
+        public String unknownKeyMessage(String key) {
+            return GroupConfigs.unknownKeyMessage(key);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.dlog.kafka.handlers.admin;
 
 import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.config.GroupConfigs;
 import io.dlog.kafka.config.TopicConfigs;
 import io.dlog.log.metadata.TopicImage;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource;
 import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigType;
 
 /**
- * Builds DescribeConfigs entries for a topic or the broker the way Kafka's {@code ConfigHelper} does:
+ * Builds DescribeConfigs entries for a topic, the broker or a group the way Kafka's {@code ConfigHelper} does:
  * effective value, source (the first synonym's), synonyms most specific first, type, documentation,
  * read-only (broker keys that cannot change at runtime) and sensitivity (PASSWORD types, value hidden).
  * Also the source of CreateTopics' config list. Stateless; reads immutable snapshots only.
@@ -117,6 +118,41 @@ final class ConfigDescriber {
                     .setIsSensitive(sensitive)
                     .setReadOnly(!BrokerConfig.isDynamic(name))
                     .setSynonyms(synonyms)
+                    .setConfigType(configType(key.type).id())
+                    .setDocumentation(includeDocumentation ? key.documentation : null));
+        }
+        return result;
+    }
+
+    /**
+     * A GROUP resource as Kafka's ConfigHelper describes it: every group key DLog honours, its override (source
+     * GROUP_CONFIG) or else the value of its broker key (source DEFAULT_CONFIG: Kafka lists the group key itself
+     * first as the default), then the broker key's own synonyms.
+     */
+    static List<DescribeConfigsResourceResult> groupConfigs(Map<String, String> overrides, BrokerConfig broker,
+                                                           Predicate<String> wanted, boolean includeSynonyms,
+                                                           boolean includeDocumentation) {
+        List<DescribeConfigsResourceResult> result = new ArrayList<>();
+        Map<String, ConfigDef.ConfigKey> keys = GroupConfigs.definition().configKeys();
+        for (String name : GroupConfigs.names()) {
+            if (!wanted.test(name)) {
+                continue;
+            }
+            ConfigDef.ConfigKey key = keys.get(name);
+            boolean overridden = overrides.containsKey(name);
+            String value = normalized(name, key.type, overridden ? overrides.get(name) : GroupConfigs.inheritedValue(name, broker));
+            List<DescribeConfigsSynonym> synonyms = new ArrayList<>();
+            synonyms.add(new DescribeConfigsSynonym().setName(name).setValue(value)
+                    .setSource(overridden ? ConfigSource.GROUP_CONFIG.id() : ConfigSource.DEFAULT_CONFIG.id()));
+            GroupConfigs.brokerKey(name).ifPresent(brokerKey -> synonyms.addAll(toSynonyms(broker.synonyms(List.of(brokerKey)),
+                    false, true)));
+            result.add(new DescribeConfigsResourceResult()
+                    .setName(name)
+                    .setValue(value)
+                    .setConfigSource(synonyms.get(0).source())
+                    .setIsSensitive(false)
+                    .setReadOnly(false)
+                    .setSynonyms(includeSynonyms ? synonyms : new ArrayList<>())
                     .setConfigType(configType(key.type).id())
                     .setDocumentation(includeDocumentation ? key.documentation : null));
         }

@@ -25,9 +25,10 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.ApiError;
 
 /**
- * DescribeConfigs for TOPIC and BROKER resources (node id, or "" for the dynamic defaults), with
- * synonyms, documentation and types when asked, and the requested keys only when keys are named. Other
- * resource types (BROKER_LOGGER, CLIENT_METRICS, GROUP) get an error for that resource. Answers from
+ * DescribeConfigs for TOPIC, BROKER (node id, or "" for the dynamic defaults) and GROUP resources (any
+ * group name, existing or not, as Kafka), with synonyms, documentation and types when asked, and the
+ * requested keys only when keys are named. Other resource types (BROKER_LOGGER, CLIENT_METRICS) get an
+ * error for that resource. Answers from
  * the in-memory image: never waits.
  */
 public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequestData> {
@@ -80,6 +81,13 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
                     return ConfigDescriber.brokerDefaultConfigs(broker, wanted, synonyms, docs);
                 }
                 return ConfigDescriber.brokerConfigs(broker, wanted, synonyms, docs);
+            }
+            case GROUP -> {
+                if (resource.resourceName() == null || resource.resourceName().isEmpty()) {
+                    throw new InvalidRequestException("Group name must not be empty");
+                }
+                return ConfigDescriber.groupConfigs(topics.image().groupConfigs(resource.resourceName()), broker, wanted,
+                        synonyms, docs);
             }
             case BROKER_LOGGER -> throw new InvalidRequestException(
                     "DLog does not serve BROKER_LOGGER configs; set log levels in the broker's logback configuration.");

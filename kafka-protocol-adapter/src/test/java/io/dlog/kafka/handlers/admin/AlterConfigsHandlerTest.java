@@ -55,6 +55,23 @@ class AlterConfigsHandlerTest {
     }
 
     @Test
+    void shouldReplaceAGroupsOverridesAsKafka4Does() {
+        call(handler::handle, 2, request(false, resource(ConfigResource.Type.GROUP, "g",
+                Map.of("share.auto.offset.reset", "earliest", "share.isolation.level", "read_committed"))));
+        AlterConfigsResponseData replaced = call(handler::handle, 2, request(false, resource(ConfigResource.Type.GROUP, "g",
+                Map.of("share.record.lock.duration.ms", "20000"))));
+        AlterConfigsResponseData refused = call(handler::handle, 2, request(false,
+                resource(ConfigResource.Type.GROUP, "g", Map.of("share.record.lock.duration.ms", "1000")),
+                resource(ConfigResource.Type.GROUP, "", Map.of())));
+
+        assertThat(replaced.responses().get(0).errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(broker.topics.image().groupConfigs("g")).containsExactly(Map.entry("share.record.lock.duration.ms", "20000"));
+        assertThat(refused.responses().get(0).errorCode()).isEqualTo(Errors.INVALID_CONFIG.code());
+        assertThat(refused.responses().get(0).errorMessage()).contains("group.share.min.record.lock.duration.ms");
+        assertThat(refused.responses().get(1).errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
+    }
+
+    @Test
     void shouldHonourValidateOnly() {
         AlterConfigsResponseData response = call(handler::handle, 2, request(true,
                 resource(ConfigResource.Type.TOPIC, "altered", Map.of("segment.ms", "60000"))));

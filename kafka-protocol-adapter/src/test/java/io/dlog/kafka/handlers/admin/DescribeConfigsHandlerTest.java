@@ -106,7 +106,7 @@ class DescribeConfigsHandlerTest {
         DescribeConfigsResponseData response = call(handler::handle, 4, request(false, false,
                 resource(ConfigResource.Type.TOPIC, "missing", null),
                 resource(ConfigResource.Type.BROKER_LOGGER, "1", null),
-                resource(ConfigResource.Type.GROUP, "group", null),
+                resource(ConfigResource.Type.GROUP, "", null),
                 resource(ConfigResource.Type.BROKER, "2", null),
                 resource(ConfigResource.Type.TOPIC, "described", List.of("retention.ms"))));
 
@@ -114,7 +114,8 @@ class DescribeConfigsHandlerTest {
         assertThat(results.get(0).errorCode()).isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
         assertThat(results.get(1).errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
         assertThat(results.get(1).errorMessage()).contains("BROKER_LOGGER");
-        assertThat(results.get(2).errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
+        assertThat(results.get(2).errorCode()).isEqualTo(Errors.INVALID_REQUEST.code()); // the empty group name, as Kafka
+        assertThat(results.get(2).errorMessage()).isEqualTo("Group name must not be empty");
         assertThat(results.get(3).errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
         assertThat(results.get(3).errorMessage()).contains("Unexpected broker id");
         assertThat(results.get(4).errorCode()).isEqualTo(Errors.NONE.code());
