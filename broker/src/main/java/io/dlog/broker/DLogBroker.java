@@ -20,6 +20,7 @@ import io.dlog.kafka.metrics.DLogMetrics;
 import io.dlog.kafka.metrics.LogGauges;
 import io.dlog.kafka.mirror.MirrorManager;
 import io.dlog.kafka.server.KafkaServer;
+import io.dlog.kafka.replica.LeaderLease;
 import io.dlog.kafka.replica.ReplicaManager;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.LogManager;
@@ -187,6 +188,12 @@ public final class DLogBroker implements AutoCloseable {
             boundPort.set(server.boundPorts().get(config.listener().name()));
             lifecycle = new BrokerLifecycle(quorum, registration(config, context), Duration.ofMillis(config.brokerHeartbeatIntervalMs()),
                     Duration.ofMillis(config.brokerSessionTimeoutMs()), scheduler, System::nanoTime);
+            // Partition leadership lapses with the broker session (see LeaderLease); an acknowledged heartbeat
+            // renews it once the roles of the image it was applied in are in force here.
+            LeaderLease lease = new LeaderLease(Duration.ofMillis(config.brokerSessionTimeoutMs()).toNanos(), System::nanoTime);
+            ReplicaManager roles = replicas;
+            lifecycle.addSessionListener((sent, image) -> roles.awaitApplied(image.version()).thenRun(() -> lease.renew(sent)));
+            replicas.setLease(lease);
             await(lifecycle.register(STARTUP_TIMEOUT), "registering node " + config.nodeId());
             // Our registration is applied: everything committed before it is too. Now reconcile the logs.
             topics.catchUp();

@@ -4,13 +4,15 @@ import io.dlog.log.metadata.BrokerImage;
 import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataImage;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +31,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class BrokerLifecycle implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BrokerLifecycle.class);
+    /**
+     * Heartbeats waiting for a quorum at once. More than one, so that when commits are slow the newest
+     * acknowledged heartbeat is still a recent one (a node's leader lease runs from the send time of that
+     * heartbeat), but few, so that a struggling quorum is not flooded.
+     */
+    private static final int MAX_HEARTBEATS_IN_FLIGHT = 3;
+
+    /** Told when a heartbeat or the registration of this node is committed and applied here. */
+    public interface SessionListener {
+        /**
+         * @param sentNanos when it was sent (the {@code nanoTime} clock given to the constructor)
+         * @param image     the image it was applied in: everything the group committed before it is in it
+         */
+        void onAcknowledged(long sentNanos, MetadataImage image);
+    }
 
     private final MetadataQuorum quorum;
     private final MetadataCommand.RegisterBroker registration;
@@ -40,7 +57,8 @@ public final class BrokerLifecycle implements AutoCloseable {
     private final LongSupplier nanoTime;
     /** Leader side: when (nanoTime) each broker was last heard from. */
     private final Map<Integer, Long> lastHeard = new ConcurrentHashMap<>();
-    private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
+    private final AtomicInteger heartbeatsInFlight = new AtomicInteger();
+    private final List<SessionListener> sessionListeners = new CopyOnWriteArrayList<>();
     private volatile long leaderSince = Long.MIN_VALUE;
     /** When the last fencing check ran (nanoTime), to notice that this node itself was stalled. */
     private long lastCheck = Long.MIN_VALUE;
@@ -62,9 +80,29 @@ public final class BrokerLifecycle implements AutoCloseable {
         }
     }
 
+    /** Adds a listener of this node's acknowledged heartbeats (add it before {@link #register}). */
+    public void addSessionListener(SessionListener listener) {
+        sessionListeners.add(listener);
+    }
+
     /** Registers this node; completes once the registration is applied here (the node has caught up). */
     public CompletableFuture<MetadataImage> register(Duration timeout) {
-        return quorum.propose(registration, timeout);
+        long sent = nanoTime.getAsLong();
+        return quorum.propose(registration, timeout).whenComplete((image, failure) -> {
+            if (failure == null) {
+                acknowledged(sent, image);
+            }
+        });
+    }
+
+    private void acknowledged(long sentNanos, MetadataImage image) {
+        for (SessionListener listener : sessionListeners) {
+            try {
+                listener.onAcknowledged(sentNanos, image);
+            } catch (RuntimeException e) {
+                LOG.warn("Heartbeat listener failed", e);
+            }
+        }
     }
 
     /** Starts heartbeating (and, as leader, fencing). */
@@ -98,13 +136,17 @@ public final class BrokerLifecycle implements AutoCloseable {
     }
 
     private void heartbeat() {
-        if (!heartbeatInFlight.compareAndSet(false, true)) {
-            return; // the previous one is still waiting for a quorum
+        if (heartbeatsInFlight.incrementAndGet() > MAX_HEARTBEATS_IN_FLIGHT) {
+            heartbeatsInFlight.decrementAndGet();
+            return; // enough are waiting for a quorum
         }
+        long sent = nanoTime.getAsLong();
         quorum.propose(new MetadataCommand.BrokerHeartbeat(registration.id(), registration.incarnation()), sessionTimeout)
                 .whenComplete((image, failure) -> {
-                    heartbeatInFlight.set(false);
-                    if (failure != null && failure.getCause() instanceof MetadataException e
+                    heartbeatsInFlight.decrementAndGet();
+                    if (failure == null) {
+                        acknowledged(sent, image);
+                    } else if (failure.getCause() instanceof MetadataException e
                             && e.reason() == MetadataException.Reason.UNKNOWN_BROKER) {
                         register(sessionTimeout);
                     }
@@ -149,7 +191,7 @@ public final class BrokerLifecycle implements AutoCloseable {
         }
         running.cancel(false);
         long deadline = System.nanoTime() + CONTROLLED_SHUTDOWN.toNanos();
-        while (heartbeatInFlight.get() && System.nanoTime() - deadline < 0) {
+        while (heartbeatsInFlight.get() > 0 && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {

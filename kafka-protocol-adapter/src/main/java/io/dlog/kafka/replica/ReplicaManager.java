@@ -76,6 +76,8 @@ public final class ReplicaManager implements AutoCloseable {
     private volatile Consumer<TopicPartition> highWatermarkListener = tp -> { };
     private volatile IsrChangeListener isrChangeListener = (shrink) -> { };
     private volatile MetadataImage image = MetadataImage.EMPTY;
+    /** Null until {@link #setLease}: then replicated partitions are served as leader only while it holds. */
+    private volatile LeaderLease lease;
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     private volatile long appliedVersion;
     private final java.util.concurrent.ConcurrentSkipListMap<Long, CompletableFuture<Void>> appliedWaiters =
@@ -141,6 +143,23 @@ public final class ReplicaManager implements AutoCloseable {
             }
         }
         return new ReplicaCounts(partitions, leaders, underReplicated, offline);
+    }
+
+    /** From now on, serve replicated partitions as leader only while {@code lease} holds (see {@link LeaderLease}). */
+    public void setLease(LeaderLease lease) {
+        this.lease = lease;
+    }
+
+    /**
+     * True when this node may answer for {@code replica} as its leader now: it leads it, its epoch is recorded,
+     * and, for a replicated partition, its lease holds (no other replica can have been made leader yet).
+     */
+    private boolean isServingLeader(PartitionReplica replica) {
+        if (replica == null || !replica.isReadyLeader()) {
+            return false;
+        }
+        LeaderLease current = lease;
+        return current == null || !replica.isReplicated() || current.isValid();
     }
 
     public void setHighWatermarkListener(Consumer<TopicPartition> listener) {
@@ -384,13 +403,13 @@ public final class ReplicaManager implements AutoCloseable {
     /** The partition's log while this node is its ready leader. */
     public Optional<PartitionLog> leaderLog(TopicPartition tp) {
         PartitionReplica replica = replicas.get(tp);
-        return replica != null && replica.isReadyLeader() ? Optional.of(replica.log) : Optional.empty();
+        return isServingLeader(replica) ? Optional.of(replica.log) : Optional.empty();
     }
 
     /** The leader epoch this node leads {@code tp} at, or -1. */
     public int leaderEpoch(TopicPartition tp) {
         PartitionReplica replica = replicas.get(tp);
-        return replica != null && replica.isReadyLeader() ? replica.leaderEpoch : -1;
+        return isServingLeader(replica) ? replica.leaderEpoch : -1;
     }
 
     /**
@@ -399,7 +418,7 @@ public final class ReplicaManager implements AutoCloseable {
      */
     public boolean highWatermarkBehindEpochStart(TopicPartition tp) {
         PartitionReplica replica = replicas.get(tp);
-        return replica != null && replica.isReadyLeader() && replica.isReplicated()
+        return isServingLeader(replica) && replica.isReplicated()
                 && replica.log.highWatermark() < replica.epochStartOffset;
     }
 
@@ -417,7 +436,7 @@ public final class ReplicaManager implements AutoCloseable {
     /** Kafka's check before an acks=all append: NOT_ENOUGH_REPLICAS while the ISR is smaller than min.insync.replicas. */
     public Errors checkEnoughReplicas(TopicPartition tp, int minInsyncReplicas) {
         PartitionReplica replica = replicas.get(tp);
-        if (replica == null || !replica.isReadyLeader()) {
+        if (!isServingLeader(replica)) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
         return replica.isr.size() < minInsyncReplicas ? Errors.NOT_ENOUGH_REPLICAS : Errors.NONE;
@@ -431,7 +450,7 @@ public final class ReplicaManager implements AutoCloseable {
     public CompletableFuture<Errors> awaitCommitted(TopicPartition tp, long requiredOffset, int minInsyncReplicas,
                                                     long timeoutMs) {
         PartitionReplica replica = replicas.get(tp);
-        if (replica == null || !replica.isReadyLeader()) {
+        if (!isServingLeader(replica)) {
             return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
         }
         PartitionReplica.DelayedAck ack = new PartitionReplica.DelayedAck(requiredOffset, minInsyncReplicas);
@@ -459,7 +478,7 @@ public final class ReplicaManager implements AutoCloseable {
      */
     public Errors checkFollowerFetch(TopicPartition tp, int currentLeaderEpoch) {
         PartitionReplica replica = replicas.get(tp);
-        if (replica == null || !replica.isReadyLeader()) {
+        if (!isServingLeader(replica)) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
         if (currentLeaderEpoch >= 0 && currentLeaderEpoch != replica.leaderEpoch) {
