@@ -289,6 +289,81 @@ class AclAuthorizationTest {
     }
 
     @Test
+    void shouldShareConsumeOnlyWithReadOnTheGroupAndTheTopicAndGuardTheGroupsOffsetsAndConfigs() throws Exception {
+        // Given a topic with records and a share group starting at the earliest offset (set by the super user)
+        String topic = "shared-" + UUID.randomUUID().toString().substring(0, 6);
+        String group = "sg-" + topic;
+        createTopic(topic);
+        produce(DLOG.clientProps(), topic, "s1");
+        org.apache.kafka.common.config.ConfigResource groupResource = new org.apache.kafka.common.config.ConfigResource(
+                org.apache.kafka.common.config.ConfigResource.Type.GROUP, group);
+        java.util.Map<org.apache.kafka.common.config.ConfigResource, Collection<org.apache.kafka.clients.admin.AlterConfigOp>> earliest =
+                java.util.Map.of(groupResource, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                        new org.apache.kafka.clients.admin.ConfigEntry("share.auto.offset.reset", "earliest"),
+                        org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)));
+        try (Admin admin = DLOG.admin()) {
+            admin.incrementalAlterConfigs(earliest).all().get(30, TimeUnit.SECONDS);
+        }
+
+        // Then: without DESCRIBE on the topic the client cannot even see it; with it, no READ on the group is refused;
+        // with READ on the group but not on the topic, the share fetch refuses the topic's partitions; READ on both works
+        assertThatThrownBy(() -> shareConsume(user("bob"), topic, group)).isInstanceOf(TopicAuthorizationException.class);
+        allow("bob", ResourceType.TOPIC, topic, PatternType.LITERAL, AclOperation.DESCRIBE);
+        assertThatThrownBy(() -> shareConsume(user("bob"), topic, group)).isInstanceOf(GroupAuthorizationException.class);
+        allow("bob", ResourceType.GROUP, group, PatternType.LITERAL, AclOperation.READ);
+        assertThatThrownBy(() -> shareConsume(user("bob"), topic, group, 10)).isInstanceOf(TopicAuthorizationException.class);
+        allow("bob", ResourceType.TOPIC, topic, PatternType.LITERAL, AclOperation.READ);
+        assertThat(shareConsume(user("bob"), topic, group)).containsExactly("s1");
+
+        try (Admin bob = Admin.create(user("bob")); Admin carol = Admin.create(user("carol"))) {
+            // Describing the group and its offsets needs DESCRIBE on the group (READ implies it)
+            assertThatThrownBy(() -> carol.describeShareGroups(List.of(group)).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(GroupAuthorizationException.class);
+            assertThatThrownBy(() -> carol.listShareGroupOffsets(java.util.Map.of(group,
+                    new org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec())).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(GroupAuthorizationException.class);
+            assertThat(bob.listShareGroupOffsets(java.util.Map.of(group, new org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec()))
+                    .partitionsToOffsetInfo(group).get(30, TimeUnit.SECONDS)).containsKey(new org.apache.kafka.common.TopicPartition(topic, 0));
+            // Altering them needs READ on the group, deleting them DELETE on it
+            assertThatThrownBy(() -> carol.alterShareGroupOffsets(group, java.util.Map.of(
+                    new org.apache.kafka.common.TopicPartition(topic, 0), 0L)).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(GroupAuthorizationException.class);
+            assertThatThrownBy(() -> bob.deleteShareGroupOffsets(group, Set.of(topic)).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(GroupAuthorizationException.class);
+            // Its configs need DESCRIBE_CONFIGS / ALTER_CONFIGS on the group
+            assertThatThrownBy(() -> bob.describeConfigs(List.of(groupResource)).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(GroupAuthorizationException.class);
+            assertThatThrownBy(() -> bob.incrementalAlterConfigs(earliest).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(GroupAuthorizationException.class);
+            allow("bob", ResourceType.GROUP, group, PatternType.LITERAL, AclOperation.ALTER_CONFIGS);
+            bob.incrementalAlterConfigs(earliest).all().get(30, TimeUnit.SECONDS);
+            assertThat(bob.describeConfigs(List.of(groupResource)).all().get(30, TimeUnit.SECONDS).get(groupResource)
+                    .get("share.auto.offset.reset").value()).isEqualTo("earliest");
+        }
+    }
+
+    private static List<String> shareConsume(Properties base, String topic, String group) {
+        return shareConsume(base, topic, group, 20);
+    }
+
+    /** What a share consumer of {@code group} receives until its first records or {@code seconds} (poll's exceptions thrown). */
+    private static List<String> shareConsume(Properties base, String topic, String group, int seconds) {
+        java.util.Map<String, Object> props = new java.util.HashMap<>();
+        base.forEach((k, v) -> props.put((String) k, v));
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        List<String> values = new ArrayList<>();
+        try (org.apache.kafka.clients.consumer.KafkaShareConsumer<String, String> consumer =
+                     new org.apache.kafka.clients.consumer.KafkaShareConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (values.isEmpty() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+            }
+        }
+        return values;
+    }
+
+    @Test
     void shouldNeedAlterConfigsOnTheClusterForClientQuotasAndAlterForLeaderElections() throws Exception {
         // Given
         String topic = "elect-" + UUID.randomUUID().toString().substring(0, 6);

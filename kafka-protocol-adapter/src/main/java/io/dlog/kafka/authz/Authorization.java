@@ -75,6 +75,13 @@ public final class Authorization {
         rules.put(ApiKeys.CONSUMER_GROUP_DESCRIBE, GroupRules::consumerGroupDescribe);
         rules.put(ApiKeys.DELETE_GROUPS, GroupRules::deleteGroups);
         rules.put(ApiKeys.LIST_GROUPS, GroupRules::listGroups);
+        rules.put(ApiKeys.SHARE_GROUP_HEARTBEAT, ShareRules::heartbeat);
+        rules.put(ApiKeys.SHARE_GROUP_DESCRIBE, ShareRules::describe);
+        rules.put(ApiKeys.SHARE_FETCH, ShareRules::fetch);
+        rules.put(ApiKeys.SHARE_ACKNOWLEDGE, ShareRules::acknowledge);
+        rules.put(ApiKeys.DESCRIBE_SHARE_GROUP_OFFSETS, ShareRules::describeOffsets);
+        rules.put(ApiKeys.ALTER_SHARE_GROUP_OFFSETS, ShareRules::alterOffsets);
+        rules.put(ApiKeys.DELETE_SHARE_GROUP_OFFSETS, ShareRules::deleteOffsets);
         rules.put(ApiKeys.FIND_COORDINATOR, TransactionRules::findCoordinator);
         rules.put(ApiKeys.INIT_PRODUCER_ID, TransactionRules::initProducerId);
         rules.put(ApiKeys.ADD_PARTITIONS_TO_TXN, TransactionRules::addPartitionsToTxn);

@@ -72,6 +72,12 @@ final class Check {
         return topicName(id).orElse(null);
     }
 
+    /** The id of a topic given by name, {@link Uuid#ZERO_UUID} when the image does not have it. */
+    Uuid topicId(String name) {
+        return image.topic(name).map(t -> new Uuid(t.topicId().getMostSignificantBits(), t.topicId().getLeastSignificantBits()))
+                .orElse(Uuid.ZERO_UUID);
+    }
+
     boolean topicExists(String name) {
         return image.topic(name).isPresent();
     }
