@@ -288,8 +288,11 @@ class TransactionsTest {
                     .isZero();
             assertThat(txnOffsetCommitError(raw, (short) 4, request)).isEqualTo(org.apache.kafka.common.protocol.Errors.NONE);
             producer.commitTransaction();
-            assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
-                    .get(new TopicPartition(topic, 0)).offset()).isEqualTo(5);
+            // the commit answers once PrepareCommit is written; require_stable waits for the marker, as on Kafka
+            assertThat(admin.listConsumerGroupOffsets(group,
+                            new org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions().requireStable(true))
+                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(new TopicPartition(topic, 0)).offset())
+                    .isEqualTo(5);
         }
     }
 

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The coordinator's marker channel in a cluster: splits a WriteTxnMarkers request by partition leader
  * (from this node's metadata image) and sends each part to its leader over the Kafka protocol, this node
- * included, as Kafka's TransactionMarkerChannelManager does; then puts the answers back together in the
- * request's shape. One attempt: a partition without a live leader answers LEADER_NOT_AVAILABLE, a
+ * included, as Kafka's TransactionMarkerChannelManager does, in one request per leader shared with the
+ * markers of other transactions ending at the same time ({@link TxnMarkerBatcher}); then puts the
+ * answers back together in the request's shape. One attempt: a partition without a live leader answers LEADER_NOT_AVAILABLE, a
  * request that failed on the way answers the failure's error for each of its partitions, and the
  * coordinator sends the unwritten partitions again. A partition whose topic this node's image no longer
  * has needs no marker (Kafka drops it too) and answers NONE.
@@ -41,11 +42,12 @@ public final class TxnMarkerSender implements TransactionCoordinator.MarkerChann
     private static final Logger LOG = LoggerFactory.getLogger(TxnMarkerSender.class);
 
     private final TopicService topics;
-    private final InterBrokerClient client;
+    private final TxnMarkerBatcher batcher;
 
     public TxnMarkerSender(TopicService topics, InterBrokerClient client) {
         this.topics = topics;
-        this.client = client;
+        this.batcher = new TxnMarkerBatcher((node, request) -> client.send(node, new WriteTxnMarkersRequest.Builder(request))
+                .thenApply(response -> ((WriteTxnMarkersResponse) response).data()));
     }
 
     @Override
@@ -74,19 +76,23 @@ public final class TxnMarkerSender implements TransactionCoordinator.MarkerChann
             }
         }
         List<CompletableFuture<Void>> sent = new ArrayList<>();
-        byLeader.forEach((leader, part) -> sent.add(client.send(leader, new WriteTxnMarkersRequest.Builder(part))
-                .handle((response, failure) -> {
-                    synchronized (outcome) {
-                        record(outcome, part, failure == null ? ((WriteTxnMarkersResponse) response).data() : null,
-                                failure == null ? Errors.NONE : Errors.forException(failure));
-                    }
-                    return null;
-                })));
+        byLeader.forEach((leader, part) -> sent.add(batcher.send(leader, part).handle((response, failure) -> {
+            synchronized (outcome) {
+                record(outcome, part, failure == null ? response : null,
+                        failure == null ? Errors.NONE : Errors.forException(unwrap(failure)));
+            }
+            return null;
+        })));
         return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).thenApply(all -> {
             synchronized (outcome) {
                 return TxnMarkerWriter.answer(request, slot -> outcome.getOrDefault(slot, Errors.UNKNOWN_SERVER_ERROR));
             }
         });
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
     }
 
     /** The partition list of {@code marker}'s copy for one leader, created on first use. */
@@ -122,6 +128,7 @@ public final class TxnMarkerSender implements TransactionCoordinator.MarkerChann
         if (answer == null) {
             return;
         }
+        // the answer may hold other transactions' results too (a shared request): only this part's slots count
         for (WritableTxnMarkerResult marker : answer.markers()) {
             for (WritableTxnMarkerTopicResult topic : marker.topics()) {
                 for (WritableTxnMarkerPartitionResult p : topic.partitions()) {

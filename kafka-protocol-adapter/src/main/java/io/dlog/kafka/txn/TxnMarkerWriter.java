@@ -2,6 +2,7 @@ package io.dlog.kafka.txn;
 
 import io.dlog.kafka.handlers.LeaderEpochs;
 import io.dlog.kafka.topic.TopicService;
+import io.dlog.log.AppendBatch;
 import io.dlog.log.PartitionLog;
 import io.dlog.log.TopicPartition;
 import java.time.Clock;
@@ -58,16 +59,22 @@ public final class TxnMarkerWriter {
         this.listener = listener;
     }
 
+    /**
+     * Writes every marker of the request; the markers reach the writer threads together (one hand-off per
+     * writer, {@link AppendBatch}), which matters when the coordinator batched many transactions' markers.
+     */
     public CompletableFuture<WriteTxnMarkersResponseData> write(WriteTxnMarkersRequestData request) {
         Map<Slot, CompletableFuture<Errors>> pending = new HashMap<>();
+        AppendBatch appends = AppendBatch.create();
         for (WritableTxnMarker marker : request.markers()) {
             for (WritableTxnMarkerTopic topic : marker.topics()) {
                 for (int index : topic.partitionIndexes()) {
                     TopicPartition tp = new TopicPartition(topic.name(), index);
-                    pending.computeIfAbsent(new Slot(marker.producerId(), tp), slot -> writeOne(marker, tp));
+                    pending.computeIfAbsent(new Slot(marker.producerId(), tp), slot -> writeOne(marker, tp, appends));
                 }
             }
         }
+        appends.submit();
         return CompletableFuture.allOf(pending.values().toArray(CompletableFuture[]::new))
                 .thenApply(all -> answer(request, slot -> pending.get(slot).join()));
     }
@@ -95,7 +102,7 @@ public final class TxnMarkerWriter {
         return response;
     }
 
-    private CompletableFuture<Errors> writeOne(WritableTxnMarker marker, TopicPartition tp) {
+    private CompletableFuture<Errors> writeOne(WritableTxnMarker marker, TopicPartition tp, AppendBatch appends) {
         Optional<PartitionLog> found = topics.partition(tp.topic(), tp.partition());
         if (found.isEmpty()) {
             // NOT_LEADER_OR_FOLLOWER when another node leads it: the coordinator sends the marker there instead
@@ -105,7 +112,7 @@ public final class TxnMarkerWriter {
         ControlRecordType type = marker.transactionResult() ? ControlRecordType.COMMIT : ControlRecordType.ABORT;
         MemoryRecords records = MemoryRecords.withEndTransactionMarker(clock.millis(), marker.producerId(),
                 marker.producerEpoch(), new EndTransactionMarker(type, marker.coordinatorEpoch()));
-        return log.append(records.buffer(), LeaderEpochs.current(log)).thenApply(result -> {
+        return appends.append(log, records.buffer(), LeaderEpochs.current(log)).thenApply(result -> {
             if (!result.succeeded()) {
                 return Errors.valueOf(result.error().name()); // the engine uses Kafka's error names
             }
