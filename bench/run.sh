@@ -9,6 +9,7 @@
 #   bench/run.sh                 full run (~20 s per produce run, 2 rounds)
 #   bench/run.sh --quick         smoke test (a few seconds per run, 1 round)
 #   bench/run.sh --replicated    three DLog nodes vs three Kafka nodes, RF 3, acks=all, min.insync.replicas=2
+#   bench/run.sh --fetch         the fetch path only (issue 19): produce, consume and end-to-end latency
 #   bench/run.sh --help          all options
 set -uo pipefail
 
@@ -29,6 +30,8 @@ WARMUP=1
 JFR=0
 KEEP=0
 REPLICATED=0
+FETCH_ONLY=0
+CONSUMES=1
 STAMP="$(date +%Y-%m-%d-%H%M%S)"
 OUT=""
 
@@ -50,6 +53,10 @@ usage: bench/run.sh [options]
   --replicated        the replicated workload instead (issue 10): three DLog nodes against three Kafka nodes
                       (KRaft, every node broker+controller), topics with replication factor 3 and
                       min.insync.replicas=2, acks=all; broker CPU and RSS are summed over the three nodes
+  --fetch             the fetch path's workloads only (issue 19): per round one 100-byte acks=1 produce (the
+                      data, measured too, to see that produce did not regress), its consume, and the end-to-end
+                      latency run; --consumes N consumes the same data N times per round (default 1)
+  --consumes N        consume runs per round with --fetch
   --keep              keep the data folders (default: deleted at exit)
   --out FILE          CSV output (default bench/results/<stamp>.csv)
 Env: KAFKA_HEAP_OPTS (default -Xmx1G -Xms1G, as kafka-server-start.sh), DLOG_OPTS (default as bin/dlog),
@@ -73,6 +80,8 @@ while [ $# -gt 0 ]; do
     --jfr) JFR=1 ;;
     --keep) KEEP=1 ;;
     --replicated) REPLICATED=1 ;;
+    --fetch) FETCH_ONLY=1 ;;
+    --consumes) CONSUMES="$2"; shift ;;
     --out) OUT="$2"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -90,6 +99,7 @@ fi
 case "$ONLY" in ""|dlog|kafka) ;; *) echo "run.sh: --only takes dlog or kafka" >&2; exit 2 ;; esac
 [ "$ONLY" = kafka ] && DURABLE=0
 if [ "$REPLICATED" = 1 ]; then DURABLE=0; JFR=0; fi
+[ "$FETCH_ONLY" = 1 ] && DURABLE=0
 RF=1; TOPIC_CONFIGS=()
 [ "$REPLICATED" = 1 ] && { RF=3; TOPIC_CONFIGS=(--config min.insync.replicas=2); }
 
@@ -529,7 +539,25 @@ one_round_replicated() {  # phase round broker
   TOOL_TIMEOUT="$(( E2E_RECORDS / 50 + 120 ))" measure "$p" "$r" "$b" "$m" e2e-100B-acksall-rf3 "$E2E_RECORDS" 100 -- e2e "$b" "$t" "$E2E_RECORDS" all
   delete_topic "$(boot_of "$b")" "$t"
 }
-round_of() { if [ "$REPLICATED" = 1 ]; then one_round_replicated "$@"; else one_round "$@"; fi; }
+# --fetch: the fetch path (issue 19): the data for the consume runs, the consumes, end-to-end latency.
+one_round_fetch() {  # phase round broker
+  local p="$1" r="$2" b="$3" m=default i
+  [ "$b" = dlog ] && m="flush=os"
+  produce_case "$p" "$r" "$b" "$m" produce-100B-acks1 "$RECORDS_100" 100 1
+  local data_topic="$LAST_TOPIC"
+  for i in $(seq 1 "$CONSUMES"); do
+    TOOL_TIMEOUT="$(run_timeout)" measure "$p" "$r" "$b" "$m" consume-100B "$RECORDS_100" 100 -- consumer "$b" "$data_topic" "$RECORDS_100"
+  done
+  delete_topic "$(boot_of "$b")" "$data_topic"
+  local t; t="$(new_topic "$b" 1)"
+  TOOL_TIMEOUT="$(( E2E_RECORDS / 50 + 120 ))" measure "$p" "$r" "$b" "$m" e2e-100B-acks1 "$E2E_RECORDS" 100 -- e2e "$b" "$t" "$E2E_RECORDS"
+  delete_topic "$(boot_of "$b")" "$t"
+}
+round_of() {
+  if [ "$REPLICATED" = 1 ]; then one_round_replicated "$@"
+  elif [ "$FETCH_ONLY" = 1 ]; then one_round_fetch "$@"
+  else one_round "$@"; fi
+}
 
 sides() {  # round -> the order of the brokers in that round (ABBA...)
   local a=dlog b=kafka

@@ -101,6 +101,11 @@ public final class ClientQuotaManager {
         }
     }
 
+    /** Whether a quota entity of this kind covers the pair at all (when none does, nothing is recorded). */
+    public boolean applies(String user, String clientId) {
+        return resolver.resolve(quotas.get(), user, clientId) != null;
+    }
+
     /**
      * Takes back a recorded value: a throttled fetch answers without its records, so their bytes were
      * not sent (Kafka's unrecordQuotaSensor).

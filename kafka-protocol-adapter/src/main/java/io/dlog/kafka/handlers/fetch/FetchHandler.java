@@ -10,6 +10,7 @@ import io.dlog.kafka.metrics.TopicMetrics;
 import io.dlog.log.TopicPartition;
 import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.TopicImage;
+import io.netty.util.internal.ThreadExecutorMap;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -19,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.IsolationLevel;
@@ -117,8 +119,8 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
      * client starts a new one after an empty full response).
      */
     private FetchResponseData respond(FetchPlan plan, FetchReader.Result result, QuotaKey quotaKey) {
-        if (quotaKey == null) {
-            return build(plan, result, true);
+        if (quotaKey == null || !quota.applies(quotaKey.user(), quotaKey.clientId())) {
+            return build(plan, result, true); // no consumer_byte_rate for this client: no need to size the answer
         }
         int size = responseSize(build(plan, result, false), quotaKey.version());
         int throttleMs = quota.recordAndGetThrottleTimeMs(quotaKey.user(), quotaKey.clientId(), size);
@@ -212,7 +214,9 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 watched.add(new TopicPartition(item.topic(), item.key().partition()));
             }
         }
-        DelayedFetch delayed = new DelayedFetch(plan, watched, response, quotaKey);
+        // handle() runs on the connection's event loop: the parked fetch is re-checked and answered there, so
+        // a wake-up costs one hand-off (appender to event loop) instead of two (appender, timer thread, loop).
+        DelayedFetch delayed = new DelayedFetch(plan, watched, response, quotaKey, ThreadExecutorMap.currentExecutor());
         delayed.timer = purgatory.watch(delayed, watched, maxWaitMs);
         return response;
     }
@@ -224,11 +228,13 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         private final CompletableFuture<FetchResponseData> response;
         private final AtomicBoolean answered = new AtomicBoolean();
         private final QuotaKey quotaKey;
+        private final Executor executor;
         private volatile ScheduledFuture<?> timer;
 
         DelayedFetch(FetchPlan plan, Set<TopicPartition> watched, CompletableFuture<FetchResponseData> response,
-                     QuotaKey quotaKey) {
+                     QuotaKey quotaKey, Executor executor) {
             this.plan = plan;
+            this.executor = executor;
             this.quotaKey = quotaKey;
             this.watched = watched;
             this.response = response;
@@ -245,6 +251,11 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             }
             answer(result);
             return true;
+        }
+
+        @Override
+        public Executor executor() {
+            return executor;
         }
 
         @Override

@@ -4,6 +4,7 @@ import io.dlog.log.TopicPartition;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -13,8 +14,10 @@ import java.util.concurrent.TimeUnit;
  * append that moves a partition's high watermark wakes the fetches watching it; the timer answers
  * with whatever there is when max.wait.ms runs out. No thread is parked on a waiting fetch.
  *
- * <p>Thread-safe. Re-checks run on the scheduler's thread, never on the appender's. Share fetches (KIP-932)
- * park here too: records released by other members wake them as appends do.
+ * <p>Thread-safe. Re-checks and timers run on the waiter's own executor (a fetch's: its connection's
+ * event loop, so the answer is written where it is read, without a second hand-off) or else on the
+ * scheduler's thread; never on the appender's. Share fetches (KIP-932) park here too: records released by
+ * other members wake them as appends do.
  */
 public final class FetchPurgatory {
 
@@ -25,6 +28,11 @@ public final class FetchPurgatory {
 
         /** Answers with what there is. */
         void expire();
+
+        /** Where its re-checks and its timer run; null: on the purgatory's scheduler. */
+        default Executor executor() {
+            return null;
+        }
     }
 
     private final ScheduledExecutorService scheduler;
@@ -46,9 +54,10 @@ public final class FetchPurgatory {
                 return waiting;
             });
         }
-        ScheduledFuture<?> timer = scheduler.schedule(waiter::expire, timeoutMs, TimeUnit.MILLISECONDS);
+        ScheduledExecutorService timers = waiter.executor() instanceof ScheduledExecutorService own ? own : scheduler;
+        ScheduledFuture<?> timer = timers.schedule(waiter::expire, timeoutMs, TimeUnit.MILLISECONDS);
         // Data may have arrived between the first read and the registration above.
-        scheduler.execute(waiter::tryComplete);
+        executorOf(waiter).execute(waiter::tryComplete);
         return timer;
     }
 
@@ -68,7 +77,12 @@ public final class FetchPurgatory {
             return;
         }
         for (Waiter waiter : waiting) {
-            scheduler.execute(waiter::tryComplete);
+            executorOf(waiter).execute(waiter::tryComplete);
         }
+    }
+
+    private Executor executorOf(Waiter waiter) {
+        Executor own = waiter.executor();
+        return own != null ? own : scheduler;
     }
 }
