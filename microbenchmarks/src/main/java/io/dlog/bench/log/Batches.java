@@ -6,11 +6,11 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 
 /** Record batches shaped like ProducerPerformance's: 100-byte values, one batch per request. */
-final class Batches {
+public final class Batches {
     private Batches() {
     }
 
-    static ByteBuffer of(int records, int valueBytes, Compression compression) {
+    public static ByteBuffer of(int records, int valueBytes, Compression compression) {
         SimpleRecord[] batch = new SimpleRecord[records];
         byte[] value = new byte[valueBytes];
         for (int i = 0; i < value.length; i++) {
