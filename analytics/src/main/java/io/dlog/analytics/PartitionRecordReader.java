@@ -42,6 +42,8 @@ final class PartitionRecordReader implements AutoCloseable {
     private final ScanRange range;
     private final int readBytes;
     private final long end;
+    /** The high watermark or last stable offset at creation: reads stop there, never inside a batch below it. */
+    private final long visible;
     private final BufferSupplier decompression = BufferSupplier.create();
     private final PriorityQueue<AbortedTransaction> abortedQueue =
             new PriorityQueue<>(Comparator.comparingLong(AbortedTransaction::firstOffset));
@@ -50,14 +52,18 @@ final class PartitionRecordReader implements AutoCloseable {
     private final ArrayDeque<MutableRecordBatch> batches = new ArrayDeque<>();
     private ByteBuffer buffer;
     private long nextFetchOffset;
+    /** Records below are not returned: the range's start or the log start, whichever is later (a batch read may begin below). */
+    private long firstOffset;
     private CloseableIterator<Record> records;
     private boolean exhausted;
+    private boolean sawTransactional;
 
     PartitionRecordReader(PartitionLog log, ScanRange range, int readBytes) throws IOException {
         this.log = log;
         this.range = range;
         this.readBytes = readBytes;
         long visible = range.isolation() == Isolation.READ_COMMITTED ? log.lastStableOffset() : log.highWatermark();
+        this.visible = visible;
         this.end = Math.min(range.endOffset(), visible);
         this.buffer = ByteBuffer.allocate(Math.min(readBytes, 64 * 1024));
         long start = Math.max(range.startOffset(), log.logStartOffset());
@@ -66,12 +72,18 @@ final class PartitionRecordReader implements AutoCloseable {
             start = first.isPresent() ? Math.max(start, first.get().baseOffset()) : end;
         }
         this.nextFetchOffset = start;
+        this.firstOffset = Math.max(range.startOffset(), log.logStartOffset());
         this.exhausted = start >= end;
     }
 
     /** The offset below which the scan stops (the range's end capped by what was visible at creation). */
     long endOffset() {
         return end;
+    }
+
+    /** Whether a transactional batch (or a transaction marker) was met so far. */
+    boolean sawTransactionalBatch() {
+        return sawTransactional;
     }
 
     /** The next record of the range, or null when there is none. */
@@ -85,7 +97,7 @@ final class PartitionRecordReader implements AutoCloseable {
                         closeRecords();
                         return null;
                     }
-                    if (record.offset() >= range.startOffset() && range.acceptsTimestamp(record.timestamp())) {
+                    if (record.offset() >= firstOffset && range.acceptsTimestamp(record.timestamp())) {
                         return record;
                     }
                 }
@@ -103,6 +115,7 @@ final class PartitionRecordReader implements AutoCloseable {
 
     /** Kafka's consumer rule (CompletedFetch): aborted transactions open as their first offset passes. */
     private boolean accept(MutableRecordBatch batch) {
+        sawTransactional |= batch.isTransactional();
         if (range.isolation() == Isolation.READ_COMMITTED && batch.hasProducerId()) {
             while (!abortedQueue.isEmpty() && abortedQueue.peek().firstOffset() <= batch.lastOffset()) {
                 abortedProducers.add(abortedQueue.poll().producerId());
@@ -153,7 +166,9 @@ final class PartitionRecordReader implements AutoCloseable {
                     }
                 }
             } else {
-                slice = log.read(nextFetchOffset, readBytes, end, true);
+                // Bounded by the visible end, not the range's: the log returns only batches wholly below its
+                // bound, and a range may end inside a batch (next() drops the records past the range).
+                slice = log.read(nextFetchOffset, readBytes, visible, true);
             }
         } catch (OffsetOutOfRangeException e) {
             // Retention or DeleteRecords moved the log start past us: carry on from the new start, as a
@@ -161,6 +176,7 @@ final class PartitionRecordReader implements AutoCloseable {
             long logStart = log.logStartOffset();
             if (nextFetchOffset < logStart) {
                 nextFetchOffset = logStart;
+                firstOffset = Math.max(firstOffset, logStart);
                 return true;
             }
             return false;

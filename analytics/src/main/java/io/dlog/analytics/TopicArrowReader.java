@@ -1,10 +1,13 @@
 package io.dlog.analytics;
 
+import io.dlog.log.PartitionLog;
+import io.dlog.log.SealedSegment;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
@@ -25,49 +28,102 @@ import org.apache.kafka.common.record.internal.Record;
  * a row of the {@link TableSchema}, restricted to the projected columns (a value column that is not
  * projected is never decoded; with no value column projected, values are not even parsed).
  *
+ * <p>With {@link ColumnarCopies}, a scan without timestamp bounds reads each sealed segment that has a
+ * columnar copy from the copy (only the projected columns' files) and decodes records only elsewhere (the
+ * active segment, segments not copied yet, and for read_committed segments holding transactions). The plan
+ * is made when the reader is created, from the segments and visible end (high watermark or last stable
+ * offset) of that moment; segments without a copy get one written in the background for later scans.
+ *
  * <p>Memory is bounded: a batch ends at {@code maxRows} rows or once the keys, values and headers written
- * reach {@code maxBatchBytes} (checked after each record), and the partition reader holds one read slice.
+ * reach {@code maxBatchBytes} (checked after each record), and the partition reader holds one read slice;
+ * a batch from a copy is one batch of the copy (written with the same limits).
  * Every batch gets fresh buffers from the allocator, so a consumer that keeps a batch (Flight's writer,
  * an Arrow C Data export) never sees it overwritten; closing the reader releases what it holds.
  *
  * <p>Not thread-safe: one thread at a time, never a Netty event loop (decoding takes CPU time).
  */
 public final class TopicArrowReader extends ArrowReader {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TopicArrowReader.class);
     private final TableSchema table;
     private final Schema schema;
-    private final List<PartitionScan> scans;
     private final int maxRows;
     private final long maxBatchBytes;
+    private final int readBytes;
     private final JsonValueWriter json;
-    private final List<PartitionRecordReader> readers = new ArrayList<>();
+    private final ColumnarCopies copies;
+    /** The scan's pieces in order: runs of records to decode, and segments to read from their copies. */
+    private final List<Piece> pieces = new ArrayList<>();
     private int current;
     private long rowsRead;
 
     /**
      * @param projection column names to produce (in table order), or null for all
+     * @param copies     columnar copies of sealed segments to read instead of decoding, or null
      * @throws IOException a partition could not be opened for reading
      */
     public TopicArrowReader(BufferAllocator allocator, TableSchema table, Set<String> projection,
-                            List<PartitionScan> scans, int maxRows, long maxBatchBytes, int readBytes) throws IOException {
+                            List<PartitionScan> scans, int maxRows, long maxBatchBytes, int readBytes,
+                            ColumnarCopies copies) throws IOException {
         super(allocator);
         if (maxRows < 1 || maxBatchBytes < 1) {
             throw new IllegalArgumentException("batch limits must be positive");
         }
         this.table = table;
         this.schema = table.project(projection);
-        this.scans = List.copyOf(scans);
         this.maxRows = maxRows;
         this.maxBatchBytes = maxBatchBytes;
+        this.readBytes = readBytes;
+        this.copies = copies;
         this.json = table.format() == ValueFormat.JSON ? new JsonValueWriter(table) : null;
         try {
-            for (PartitionScan scan : this.scans) {
-                // Opened now: each partition's visible end is fixed when the scan starts, so it terminates.
-                readers.add(new PartitionRecordReader(scan.log(), scan.range(), 1 << 20));
+            for (PartitionScan scan : scans) {
+                // Planned now: each partition's visible end is fixed when the scan starts, so it terminates.
+                plan(scan);
             }
         } catch (IOException | RuntimeException e) {
-            readers.forEach(PartitionRecordReader::close);
+            pieces.forEach(Piece::close);
             throw e;
         }
+    }
+
+    private void plan(PartitionScan scan) throws IOException {
+        ScanRange range = scan.range();
+        PartitionLog log = scan.log();
+        if (copies == null || range.minTimestamp() != Long.MIN_VALUE || range.maxTimestamp() != Long.MAX_VALUE) {
+            pieces.add(new Decode(scan.partition(), new PartitionRecordReader(log, range, readBytes)));
+            return;
+        }
+        copies.sweepLater(log);
+        boolean committed = range.isolation() == Isolation.READ_COMMITTED;
+        long end = Math.min(range.endOffset(), committed ? log.lastStableOffset() : log.highWatermark());
+        long position = Math.max(range.startOffset(), log.logStartOffset());
+        long decodeFrom = position;
+        int planned = pieces.size();
+        for (SealedSegment segment : log.sealedSegments()) {
+            if (segment.nextOffset() <= position) {
+                continue;
+            }
+            if (segment.nextOffset() > end) {
+                break;
+            }
+            Optional<ColumnarCopy> copy = copies.find(log, segment, table);
+            if (copy.isEmpty() || (committed && copy.get().transactional())) {
+                continue;
+            }
+            if (decodeFrom < segment.baseOffset()) {
+                pieces.add(decode(scan, decodeFrom, segment.baseOffset()));
+            }
+            long from = Math.max(position, segment.baseOffset());
+            pieces.add(new Copy(scan, copy.get(), from, segment.nextOffset(), from == segment.baseOffset()));
+            decodeFrom = segment.nextOffset();
+        }
+        if (decodeFrom < end || pieces.size() == planned) {
+            pieces.add(decode(scan, decodeFrom, Math.max(decodeFrom, end)));
+        }
+    }
+
+    private Decode decode(PartitionScan scan, long from, long to) throws IOException {
+        return new Decode(scan.partition(), new PartitionRecordReader(scan.log(), scan.range().withOffsets(from, to), readBytes));
     }
 
     /** Rows produced so far. */
@@ -75,11 +131,52 @@ public final class TopicArrowReader extends ArrowReader {
         return rowsRead;
     }
 
+    /** Whether any batch decoded so far (not read from a copy) was transactional, or a transaction marker. */
+    boolean sawTransactionalBatch() {
+        return pieces.stream().anyMatch(p -> p instanceof Decode d && d.reader().sawTransactionalBatch());
+    }
+
     @Override
     public boolean loadNextBatch() throws IOException {
         prepareLoadNextBatch();
         VectorSchemaRoot root = getVectorSchemaRoot();
-        root.clear();
+        while (current < pieces.size()) {
+            root.clear();
+            if (pieces.get(current) instanceof Copy copy) {
+                boolean loaded;
+                try {
+                    loaded = copy.loadInto(root);
+                } catch (IOException | RuntimeException e) {
+                    if (copy.sent) {
+                        throw e;
+                    }
+                    // Unreadable before any of its rows went out: discard it and decode its range instead.
+                    LOG.warn("Columnar copy {} is unreadable; decoding the segment instead", copy.copy.dir(), e);
+                    copy.close();
+                    copies.discard(copy.copy);
+                    pieces.set(current, decode(copy.scan, copy.from, copy.to));
+                    continue;
+                }
+                if (loaded) {
+                    rowsRead += root.getRowCount();
+                    return true;
+                }
+                copy.close();
+                current++;
+                continue;
+            }
+            int rows = decodeBatch(root);
+            if (rows > 0) {
+                rowsRead += rows;
+                return true;
+            }
+        }
+        root.setRowCount(0);
+        return false;
+    }
+
+    /** Decodes records of consecutive decode pieces into a fresh batch, up to the limits; returns its rows. */
+    private int decodeBatch(VectorSchemaRoot root) throws IOException {
         root.allocateNew();
         Columns columns = new Columns(root);
         if (json != null) {
@@ -87,22 +184,21 @@ public final class TopicArrowReader extends ArrowReader {
         }
         int rows = 0;
         long bytes = 0;
-        while (rows < maxRows && bytes < maxBatchBytes && current < readers.size()) {
-            Record record = readers.get(current).next();
+        while (rows < maxRows && bytes < maxBatchBytes && current < pieces.size() && pieces.get(current) instanceof Decode piece) {
+            Record record = piece.reader().next();
             if (record == null) {
-                readers.get(current).close();
+                piece.close();
                 current++;
                 continue;
             }
-            bytes += columns.write(rows, scans.get(current).partition(), record);
+            bytes += columns.write(rows, piece.partition(), record);
             if (json != null) {
                 json.write(rows, record.value());
             }
             rows++;
         }
         root.setRowCount(rows);
-        rowsRead += rows;
-        return rows > 0;
+        return rows;
     }
 
     @Override
@@ -112,12 +208,61 @@ public final class TopicArrowReader extends ArrowReader {
 
     @Override
     protected void closeReadSource() {
-        readers.forEach(PartitionRecordReader::close);
+        pieces.forEach(Piece::close);
     }
 
     @Override
     protected Schema readSchema() {
         return schema;
+    }
+
+    /** A part of a partition's scan. */
+    private sealed interface Piece permits Decode, Copy {
+        void close();
+    }
+
+    /** Records decoded from the log. */
+    private record Decode(int partition, PartitionRecordReader reader) implements Piece {
+        @Override
+        public void close() {
+            reader.close();
+        }
+    }
+
+    /** A sealed segment read from its columnar copy. */
+    private final class Copy implements Piece {
+        private final PartitionScan scan;
+        private final ColumnarCopy copy;
+        private final long from;
+        private final long to;
+        private final boolean whole;
+        private ColumnarCopy.Reader reader;
+        /** Whether a batch of it went out already (then a failure cannot fall back to decoding). */
+        private boolean sent;
+
+        Copy(PartitionScan scan, ColumnarCopy copy, long from, long to, boolean whole) {
+            this.scan = scan;
+            this.copy = copy;
+            this.from = from;
+            this.to = to;
+            this.whole = whole;
+        }
+
+        boolean loadInto(VectorSchemaRoot root) throws IOException {
+            if (reader == null) {
+                reader = copy.new Reader(allocator, table, from, to, whole);
+            }
+            boolean loaded = reader.loadInto(root);
+            sent |= loaded;
+            return loaded;
+        }
+
+        @Override
+        public void close() {
+            if (reader != null) {
+                reader.close();
+            }
+        }
     }
 
     /** The projected record columns of one batch (null when not projected). */

@@ -23,10 +23,17 @@ public final class TopicTables {
 
     private final TopicCatalog catalog;
     private final int sampleRecords;
+    private final ColumnarCopies copies;
 
     public TopicTables(TopicCatalog catalog, int sampleRecords) {
+        this(catalog, sampleRecords, null);
+    }
+
+    /** @param copies columnar copies of sealed segments that readers opened here use, or null for none */
+    public TopicTables(TopicCatalog catalog, int sampleRecords, ColumnarCopies copies) {
         this.catalog = catalog;
         this.sampleRecords = sampleRecords;
+        this.copies = copies;
     }
 
     public TopicCatalog catalog() {
@@ -73,6 +80,13 @@ public final class TopicTables {
                 scans.add(new PartitionScan(log, range));
             }
         }
-        return new TopicArrowReader(allocator, table, projection, scans, MAX_BATCH_ROWS, MAX_BATCH_BYTES, READ_BYTES);
+        return new TopicArrowReader(allocator, table, projection, scans, MAX_BATCH_ROWS, MAX_BATCH_BYTES, READ_BYTES, copies);
+    }
+
+    /** A reader over one partition log (the one a Flight ticket names), scanned over {@code range}. */
+    public TopicArrowReader open(BufferAllocator allocator, PartitionLog log, TableSchema table, Set<String> projection,
+                                 ScanRange range) throws IOException {
+        return new TopicArrowReader(allocator, table, projection, List.of(new PartitionScan(log, range)), MAX_BATCH_ROWS,
+                MAX_BATCH_BYTES, READ_BYTES, copies);
     }
 }

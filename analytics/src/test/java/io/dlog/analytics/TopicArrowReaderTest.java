@@ -268,7 +268,7 @@ class TopicArrowReaderTest {
         List<Integer> batchRows = new ArrayList<>();
         long sum = 0;
         try (TopicArrowReader reader = new TopicArrowReader(child, table, null,
-                List.of(new PartitionScan(log, ScanRange.ALL)), 128, 4096, 4096)) {
+                List.of(new PartitionScan(log, ScanRange.ALL)), 128, 4096, 4096, null)) {
             while (reader.loadNextBatch()) {
                 VectorSchemaRoot root = reader.getVectorSchemaRoot();
                 batchRows.add(root.getRowCount());

@@ -1,5 +1,6 @@
 package io.dlog.broker;
 
+import io.dlog.analytics.ColumnarCopies;
 import io.dlog.analytics.TopicCatalog;
 import io.dlog.analytics.TopicTables;
 import io.dlog.analytics.flight.FlightService;
@@ -67,6 +68,7 @@ public final class DLogBroker implements AutoCloseable {
     /** Records per partition from which a JSON topic's schema is inferred, and the Flight endpoint's Arrow memory. */
     private static final int FLIGHT_SCHEMA_SAMPLE = 1000;
     private static final long FLIGHT_MEMORY_BYTES = 2L << 30;
+    private static final long COLUMNAR_COPY_MEMORY_BYTES = 256L << 20;
     /** How often the meters of deleted topics are dropped. */
     private static final long TOPIC_METRICS_PRUNE_SECONDS = 30;
     /** How often the per-partition log gauges follow the partitions this node holds. */
@@ -84,6 +86,8 @@ public final class DLogBroker implements AutoCloseable {
     private final DataDirLock lock;
     /** The Arrow Flight endpoint, when {@code dlog.flight.port} is set (docs/analytics.md). */
     private volatile FlightService flight;
+    /** Columnar copies of sealed segments read by the Flight endpoint and SQL, beside the partitions' folders. */
+    private volatile ColumnarCopies columnarCopies;
     /** Migration mirrors (docs/migration.md): copy from their source on the node that leads each partition. */
     private volatile MirrorManager mirrors;
     private final BrokerMetrics metrics;
@@ -389,8 +393,11 @@ public final class DLogBroker implements AutoCloseable {
             return;
         }
         try {
+            TopicCatalog catalog = TopicCatalog.of(logs);
+            // ".analytics" never matches a partition folder's name (<topic>-<n>), so the log manager ignores it.
+            columnarCopies = ColumnarCopies.open(config.dataDir().resolve(".analytics"), catalog, COLUMNAR_COPY_MEMORY_BYTES);
             flight = FlightService.start(config.listener().host(), config.flightPort().getAsInt(),
-                    new TopicTables(TopicCatalog.of(logs), FLIGHT_SCHEMA_SAMPLE), FLIGHT_MEMORY_BYTES);
+                    new TopicTables(catalog, FLIGHT_SCHEMA_SAMPLE, columnarCopies), FLIGHT_MEMORY_BYTES);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -468,6 +475,10 @@ public final class DLogBroker implements AutoCloseable {
         FlightService endpoint = flight;
         if (endpoint != null) {
             endpoint.close();
+        }
+        ColumnarCopies copies = columnarCopies;
+        if (copies != null) {
+            copies.close();
         }
         PrometheusEndpoint prometheus = metricsEndpoint;
         if (prometheus != null) {

@@ -152,6 +152,13 @@ public interface PartitionLog {
     /** Segments on disk (Kafka's NumLogSegments); readable from any thread. */
     int segmentCount();
 
+    /**
+     * The sealed segments (every segment but the active one), in offset order, as they are now; any thread,
+     * never blocks. Segments may go (retention, cleaning, truncation) right after: callers that derive data
+     * from one check it again before use ({@link SealedSegment} says what identifies one).
+     */
+    List<SealedSegment> sealedSegments();
+
     /** Whether an I/O failure took the log offline (sticky: every later call fails fast). */
     boolean isOffline();
 

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
-import org.apache.arrow.flight.BackpressureStrategy;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.Criteria;
 import org.apache.arrow.flight.FlightDescriptor;
@@ -121,9 +120,7 @@ public class TopicFlightProducer extends NoOpFlightSqlProducer {
             return;
         }
         try (BufferAllocator child = allocator.newChildAllocator("doget-" + log.topicPartition(), 0, streamMemory);
-             TopicArrowReader reader = new TopicArrowReader(child, table, columns,
-                     List.of(new io.dlog.analytics.PartitionScan(log, range)), TopicTables.MAX_BATCH_ROWS,
-                     TopicTables.MAX_BATCH_BYTES, 1 << 20)) {
+             TopicArrowReader reader = tables.open(child, log, table, columns, range)) {
             sendAll(reader, listener);
         } catch (IOException | RuntimeException e) {
             LOG.debug("DoGet of {} failed", log.topicPartition(), e);
@@ -147,18 +144,29 @@ public class TopicFlightProducer extends NoOpFlightSqlProducer {
         streams.release();
     }
 
-    /** Sends every batch, waiting for the client between batches (bounded memory, no queue). */
+    /**
+     * Sends every batch, waiting for the client between batches (bounded memory, no queue). The wait polls
+     * {@code isReady}: Flight runs this producer inside the call's gRPC callback, so an on-ready callback (Flight's
+     * CallbackBackpressureStrategy) could only arrive after it returns, and a client slower than the reader
+     * would hang the stream.
+     */
     protected static void sendAll(org.apache.arrow.vector.ipc.ArrowReader reader, ServerStreamListener listener) throws IOException {
-        BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
-        backpressure.register(listener);
         listener.start(reader.getVectorSchemaRoot());
         while (reader.loadNextBatch()) {
-            BackpressureStrategy.WaitResult ready = backpressure.waitForListener(CLIENT_WAIT_MS);
-            if (ready == BackpressureStrategy.WaitResult.CANCELLED) {
-                return;
+            long deadline = System.nanoTime() + CLIENT_WAIT_MS * 1_000_000L;
+            long pause = 10_000;
+            while (!listener.isReady()) {
+                if (listener.isCancelled()) {
+                    return;
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw CallStatus.TIMED_OUT.withDescription("client read nothing for " + CLIENT_WAIT_MS + " ms").toRuntimeException();
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(pause);
+                pause = Math.min(pause * 2, 5_000_000); // 10 us up to 5 ms
             }
-            if (ready == BackpressureStrategy.WaitResult.TIMEOUT) {
-                throw CallStatus.TIMED_OUT.withDescription("client read nothing for " + CLIENT_WAIT_MS + " ms").toRuntimeException();
+            if (listener.isCancelled()) {
+                return;
             }
             listener.putNext();
         }

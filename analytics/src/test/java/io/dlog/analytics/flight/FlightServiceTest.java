@@ -48,6 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FlightServiceTest {
     private static final int PARTITIONS = 3;
     private static final int PER_PARTITION = 500;
+    private static final int BIG_BATCHES = 10;
     @TempDir
     static Path dir;
     private LogManager logs;
@@ -77,6 +78,12 @@ class FlightServiceTest {
         }
         PartitionLog raw = logs.getOrCreate(new TopicPartition("raw-bytes", 0), LogConfig.DEFAULT);
         raw.append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(new byte[] {1, 2, 3})).buffer(), 0).get();
+        PartitionLog big = logs.getOrCreate(new TopicPartition("big", 0), LogConfig.DEFAULT);
+        for (int b = 0; b < BIG_BATCHES; b++) {
+            SimpleRecord[] batch = new SimpleRecord[400];
+            java.util.Arrays.setAll(batch, i -> new SimpleRecord(new byte[2048]));
+            assertThat(big.append(MemoryRecords.withRecords(Compression.NONE, batch).buffer(), 0).get().succeeded()).isTrue();
+        }
         logs.getOrCreate(new TopicPartition("__consumer_offsets", 0), LogConfig.DEFAULT);
         service = FlightService.start("127.0.0.1", 0, new TopicTables(TopicCatalog.of(logs), 1000), 1L << 30);
         allocator = new RootAllocator();
@@ -96,7 +103,26 @@ class FlightServiceTest {
         List<String> topics = new ArrayList<>();
         client.listFlights(Criteria.ALL).forEach(info -> topics.add(info.getDescriptor().getPath().get(0)));
 
-        assertThat(topics).containsExactly("orders", "raw-bytes");
+        assertThat(topics).containsExactly("big", "orders", "raw-bytes");
+    }
+
+    /**
+     * A client that reads later than the server produces (8 MB, more than gRPC's flow-control window): the
+     * stream waits for it and completes. It hung when the wait relied on gRPC's on-ready callback, which
+     * cannot run while the producer holds the call's callback thread.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void shouldStreamToAClientSlowerThanTheServer() throws Exception {
+        FlightInfo info = client.getInfo(FlightDescriptor.path("big"));
+        long rows = 0;
+        try (FlightStream stream = client.getStream(info.getEndpoints().get(0).getTicket())) {
+            Thread.sleep(500);
+            while (stream.next()) {
+                rows += stream.getRoot().getRowCount();
+            }
+        }
+        assertThat(rows).isEqualTo(BIG_BATCHES * 400L);
     }
 
     @Test
@@ -186,7 +212,7 @@ class FlightServiceTest {
         assertThat(process.exitValue()).as(output).isZero();
 
         JsonNode result = new ObjectMapper().readTree(output.lines().reduce((a, b) -> b).orElseThrow());
-        assertThat(result.get("topics").toString()).isEqualTo("[\"orders\",\"raw-bytes\"]");
+        assertThat(result.get("topics").toString()).isEqualTo("[\"big\",\"orders\",\"raw-bytes\"]");
         assertThat(result.get("partitions")).hasSize(PARTITIONS);
         for (JsonNode part : result.get("partitions")) {
             int p = part.get("partition").asInt();

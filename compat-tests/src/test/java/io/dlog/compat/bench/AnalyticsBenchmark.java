@@ -39,11 +39,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * {@code dlog.flight.port} (docs/benchmarks.md has the commands and figures).
  *
  * <ul>
- *   <li>{@code produce BOOTSTRAP TOPIC PARTITIONS COUNT}: COUNT JSON records of about 200 bytes (string, integer
+ *   <li>{@code produce BOOTSTRAP TOPIC PARTITIONS COUNT [CONFIG=VALUE...]}: a topic (with those configs), COUNT JSON records of about 200 bytes (string, integer
  *   and float fields, 20 countries) with a KafkaProducer.</li>
  *   <li>{@code consume BOOTSTRAP TOPIC COUNT}: the baseline: a KafkaConsumer reading every record, Jackson's
  *   streaming parser picking {@code country} and {@code amount}, a HashMap aggregating count and sum.</li>
- *   <li>{@code flight HOST:PORT TOPIC}: a full-column scan over Arrow Flight, every partition's DoGet.</li>
+ *   <li>{@code flight HOST:PORT TOPIC [parallel]}: a full-column scan over Arrow Flight, every partition's DoGet
+ *   in turn, or all at once with {@code parallel}.</li>
  * </ul>
  */
 public final class AnalyticsBenchmark {
@@ -56,18 +57,24 @@ public final class AnalyticsBenchmark {
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
-            case "produce" -> produce(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]));
+            case "produce" -> produce(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]),
+                    java.util.Arrays.asList(args).subList(5, args.length));
             case "consume" -> consume(args[1], args[2], Long.parseLong(args[3]));
-            case "flight" -> flight(args[1], args[2]);
+            case "flight" -> flight(args[1], args[2], args.length > 3 && args[3].equals("parallel"));
             default -> throw new IllegalArgumentException("produce | consume | flight");
         }
     }
 
-    private static void produce(String bootstrap, String topic, int partitions, long count) throws Exception {
+    private static void produce(String bootstrap, String topic, int partitions, long count, List<String> topicConfigs)
+            throws Exception {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Map<String, String> configs = new HashMap<>();
+        for (String config : topicConfigs) {
+            configs.put(config.substring(0, config.indexOf('=')), config.substring(config.indexOf('=') + 1));
+        }
         try (Admin admin = Admin.create(props)) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get();
         }
         props.put(ProducerConfig.LINGER_MS_CONFIG, "20");
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
@@ -149,28 +156,41 @@ public final class AnalyticsBenchmark {
     }
 
     @SuppressWarnings("try")
-    private static void flight(String hostPort, String topic) throws Exception {
+    private static void flight(String hostPort, String topic, boolean parallel) throws Exception {
         int colon = hostPort.lastIndexOf(':');
         long start = System.nanoTime();
-        long rows = 0;
-        long bytes = 0;
+        java.util.concurrent.atomic.AtomicLong rows = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
         try (BufferAllocator allocator = new RootAllocator();
              FlightClient client = FlightClient.builder(allocator,
                      Location.forGrpcInsecure(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)))).build()) {
             FlightInfo info = client.getInfo(FlightDescriptor.path(topic));
+            List<java.util.concurrent.Callable<Void>> reads = new ArrayList<>();
             for (FlightEndpoint endpoint : info.getEndpoints()) {
-                try (FlightStream stream = client.getStream(endpoint.getTicket())) {
-                    while (stream.next()) {
-                        rows += stream.getRoot().getRowCount();
-                        for (var vector : stream.getRoot().getFieldVectors()) {
-                            bytes += vector.getBufferSize();
+                reads.add(() -> {
+                    try (FlightStream stream = client.getStream(endpoint.getTicket())) {
+                        while (stream.next()) {
+                            rows.addAndGet(stream.getRoot().getRowCount());
+                            for (var vector : stream.getRoot().getFieldVectors()) {
+                                bytes.addAndGet(vector.getBufferSize());
+                            }
                         }
                     }
+                    return null;
+                });
+            }
+            // parallel: every partition's DoGet at once (as a Flight client reading endpoints concurrently does).
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallel ? reads.size() : 1);
+            try {
+                for (var done : pool.invokeAll(reads)) {
+                    done.get();
                 }
+            } finally {
+                pool.shutdown();
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf(Locale.ROOT, "Flight full-column scan: %d rows, %.0f MB of Arrow buffers in %.2f s = %.0f rows/s%n",
-                rows, bytes / 1e6, seconds, rows / seconds);
+        System.out.printf(Locale.ROOT, "Flight full-column scan%s: %d rows, %.0f MB of Arrow buffers in %.2f s = %.0f rows/s%n",
+                parallel ? " (partitions in parallel)" : "", rows.get(), bytes.get() / 1e6, seconds, rows.get() / seconds);
     }
 }

@@ -11,6 +11,7 @@ import io.dlog.log.LogConfig;
 import io.dlog.log.OffsetOutOfRangeException;
 import io.dlog.log.PartitionLog;
 import io.dlog.log.ProducerSnapshot;
+import io.dlog.log.SealedSegment;
 import io.dlog.log.TimestampLookup;
 import io.dlog.log.TopicPartition;
 import io.dlog.log.UnexpectedAppendOffsetException;
@@ -131,6 +132,19 @@ final class DefaultPartitionLog implements PartitionLog {
     @Override
     public int segmentCount() {
         return segments.size();
+    }
+
+    @Override
+    public List<SealedSegment> sealedSegments() {
+        long activeBase = active.baseOffset();
+        List<SealedSegment> sealed = new ArrayList<>();
+        for (LogSegment segment : segments.headMap(activeBase).values()) {
+            Long next = segments.higherKey(segment.baseOffset());
+            if (next != null) {
+                sealed.add(new SealedSegment(segment.baseOffset(), next, segment.size(), segment.file()));
+            }
+        }
+        return sealed;
     }
 
     // ---------------------------------------------------------------- append path

@@ -342,6 +342,11 @@ final class LogSegment {
         return size;
     }
 
+    /** The log file's path while the segment is live (it is renamed when deleted). */
+    Path file() {
+        return dir.resolve(fileName(baseOffset, ".log"));
+    }
+
     FileChannel channel() {
         return channel;
     }
