@@ -56,6 +56,8 @@ final class ReplicaFetcherThread extends Thread {
     private volatile boolean running = true;
     private volatile BrokerChannel channel;
     private final Object wakeup = new Object();
+    /** Held while a response is checked and appended; see {@link #remove}. */
+    private final Object applying = new Object();
 
     ReplicaFetcherThread(int self, int leader, Supplier<BrokerConfig> config, Supplier<MetadataImage> image,
                          Function<TopicPartition, Optional<ReplicaFetchers.Followed>> followed) {
@@ -76,11 +78,18 @@ final class ReplicaFetcherThread extends Thread {
         }
     }
 
-    /** Returns true when no partition is left (the caller then shuts the thread down). */
+    /**
+     * Returns true when no partition is left (the caller then shuts the thread down). Returns only after a
+     * response being applied has been appended: when this node stops following {@code tp} to lead it, the
+     * batches it had already checked land before the new leader epoch is recorded at the log end, never after
+     * it (they would sit in the new epoch's range with the old epoch).
+     */
     boolean remove(TopicPartition tp) {
         partitions.remove(tp);
         delayedUntil.remove(tp);
-        return partitions.isEmpty();
+        synchronized (applying) {
+            return partitions.isEmpty();
+        }
     }
 
     void shutdown() {
@@ -122,7 +131,9 @@ final class ReplicaFetcherThread extends Thread {
                     pause(config.get().replicaFetchBackoffMs());
                     continue;
                 }
-                apply(batch, response);
+                synchronized (applying) {
+                    apply(batch, response);
+                }
             } catch (IOException e) {
                 disconnect();
                 if (running) {
