@@ -393,9 +393,12 @@ public final class BrokerConfig {
                     "a DLog node is broker,controller or broker (controller-only nodes are not supported: every node serves clients)");
         }
         Map<Integer, java.net.InetSocketAddress> voters = controllerQuorumVoters();
-        if (voters.isEmpty() && !((String) parsed.get(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS)).isBlank()) {
-            throw new ConfigException(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS, parsed.get(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS),
-                    "dynamic quorums (KIP-853) are not supported yet: list the voters in controller.quorum.voters");
+        String bootstrap = ((String) parsed.get(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS)).trim();
+        if (voters.isEmpty() && !bootstrap.isEmpty() && !isOwnControllerAddress(bootstrap)) {
+            throw new ConfigException(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS, bootstrap,
+                    "dynamic quorums (KIP-853) of several controllers are not supported yet: list the voters in "
+                            + "controller.quorum.voters (id@host:port,...); one address, this node's own controller "
+                            + "listener, is a single-node quorum (Kafka's kafka-storage format --standalone)");
         }
         if (isBrokerOnly()) {
             if (voters.isEmpty()) {
@@ -625,6 +628,37 @@ public final class BrokerConfig {
     /** {@code process.roles=broker}: the node serves clients and follows the metadata group without a vote. */
     public boolean isBrokerOnly() {
         return !((String) parsed.get(PROCESS_ROLES)).contains("controller");
+    }
+
+    /**
+     * True when {@code bootstrap} (controller.quorum.bootstrap.servers) is one address, the port of this node's
+     * controller listener on this host: Kafka 4's stock server.properties (localhost:9093 with
+     * CONTROLLER://:9093), formatted there with --standalone. DLog runs that as its single-node quorum.
+     */
+    private boolean isOwnControllerAddress(String bootstrap) {
+        if (bootstrap.contains(",") || isBrokerOnly()) {
+            return false;
+        }
+        int colon = bootstrap.lastIndexOf(':');
+        Optional<Listener> controller = controllerListener();
+        if (colon <= 0 || controller.isEmpty()) {
+            return false;
+        }
+        String host = bootstrap.substring(0, colon).trim();
+        String port = bootstrap.substring(colon + 1).trim();
+        if (!port.equals(Integer.toString(controller.get().port()))) {
+            return false;
+        }
+        String listenerHost = controller.get().host();
+        if (host.equals(listenerHost)) {
+            return true;
+        }
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress()
+                    || java.net.NetworkInterface.getByInetAddress(java.net.InetAddress.getByName(host)) != null;
+        } catch (java.io.IOException e) {
+            return false; // an unknown host is not this node
+        }
     }
 
     public Optional<Listener> controllerListener() {

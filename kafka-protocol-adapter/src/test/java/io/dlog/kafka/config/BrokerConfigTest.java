@@ -66,6 +66,33 @@ class BrokerConfigTest {
     }
 
     @Test
+    void shouldRunKafka4sStockStandaloneQuorumAsASingleNode() {
+        // Kafka 4's config/server.properties: a KIP-853 bootstrap address that is this node's own controller listener
+        BrokerConfig config = BrokerConfig.parse(Map.of("process.roles", "broker,controller", "node.id", "1",
+                "controller.quorum.bootstrap.servers", "localhost:9093",
+                "listeners", "PLAINTEXT://:9092,CONTROLLER://:9093", "controller.listener.names", "CONTROLLER",
+                "advertised.listeners", "PLAINTEXT://localhost:9092,CONTROLLER://localhost:9093"));
+
+        assertThat(config.controllerQuorumVoters()).isEmpty(); // DLog's single-node quorum
+        assertThat(config.listener().port()).isEqualTo(9092);
+    }
+
+    @Test
+    void shouldRefuseADynamicQuorumOfSeveralControllersWithAMessage() {
+        Map<String, String> several = Map.of("process.roles", "broker,controller", "node.id", "1",
+                "controller.quorum.bootstrap.servers", "localhost:9093,localhost:9094,localhost:9095",
+                "listeners", "PLAINTEXT://:9092,CONTROLLER://:9093", "controller.listener.names", "CONTROLLER");
+        Map<String, String> elsewhere = Map.of("process.roles", "broker,controller", "node.id", "1",
+                "controller.quorum.bootstrap.servers", "localhost:19093",
+                "listeners", "PLAINTEXT://:9092,CONTROLLER://:9093", "controller.listener.names", "CONTROLLER");
+
+        for (Map<String, String> values : List.of(several, elsewhere)) {
+            assertThatThrownBy(() -> BrokerConfig.parse(values)).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("controller.quorum.voters");
+        }
+    }
+
+    @Test
     void shouldServeSeveralListenersWithTheirSecurityProtocols() {
         // Given
         BrokerConfig config = BrokerConfig.parse(Map.of(
