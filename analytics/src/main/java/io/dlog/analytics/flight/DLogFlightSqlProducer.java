@@ -7,16 +7,22 @@ import io.dlog.analytics.TopicTables;
 import io.dlog.analytics.sql.SqlEngine;
 import io.dlog.analytics.sql.SqlException;
 import io.dlog.analytics.sql.SqlQuery;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightEndpoint;
 import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.PutResult;
+import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.SchemaResult;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.flight.sql.impl.FlightSql;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.WriteChannel;
+import org.apache.arrow.vector.ipc.message.MessageSerializer;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * Flight SQL statements ({@code CommandStatementQuery}) run by the {@link SqlEngine}: GetFlightInfo checks
  * the query and answers its result schema (a dry run) with one endpoint whose ticket carries the query;
  * DoGet runs it and streams the result. SQL reads topics read_uncommitted, as a Kafka consumer does by
- * default. Prepared statements, catalogs and updates are not offered (UNIMPLEMENTED, from the superclass).
+ * default. Prepared statements without parameters ({@code CreatePreparedStatement}, execute, close: what the
+ * Flight SQL JDBC driver does for every statement) run the same way. Catalogs and updates are not offered
+ * (UNIMPLEMENTED, from the superclass).
  *
  * <p>Thread-safe: as its superclass; each query is confined to the gRPC thread that serves it.
  */
@@ -60,7 +68,11 @@ final class DLogFlightSqlProducer extends TopicFlightProducer {
 
     @Override
     public void getStreamStatement(FlightSql.TicketStatementQuery ticket, CallContext context, ServerStreamListener listener) {
-        String query = ticket.getStatementHandle().toStringUtf8();
+        stream(ticket.getStatementHandle().toStringUtf8(), listener);
+    }
+
+    /** Runs the query and streams its result. */
+    private void stream(String query, ServerStreamListener listener) {
         if (!tryAcquireStream(listener)) {
             return;
         }
@@ -74,6 +86,91 @@ final class DLogFlightSqlProducer extends TopicFlightProducer {
         } finally {
             releaseStream();
         }
+    }
+
+    /**
+     * Prepares a statement: checks it and answers its result schema (a dry run). The handle is the query text
+     * itself, so the server keeps nothing per prepared statement and closing one releases nothing. Parameters
+     * ({@code ?}) are not supported: such a query fails to bind in the dry run (INVALID_ARGUMENT).
+     */
+    @Override
+    public void createPreparedStatement(FlightSql.ActionCreatePreparedStatementRequest request, CallContext context,
+                                        StreamListener<Result> listener) {
+        if (request.hasTransactionId()) {
+            listener.onError(CallStatus.INVALID_ARGUMENT.withDescription("transactions are not supported").toRuntimeException());
+            return;
+        }
+        try {
+            Schema schema = schema(request.getQuery());
+            FlightSql.ActionCreatePreparedStatementResult result = FlightSql.ActionCreatePreparedStatementResult.newBuilder()
+                    .setPreparedStatementHandle(ByteString.copyFrom(request.getQuery(), StandardCharsets.UTF_8))
+                    .setDatasetSchema(serialize(schema))
+                    .setParameterSchema(serialize(new Schema(List.of())))
+                    .build();
+            listener.onNext(new Result(Any.pack(result).toByteArray()));
+            listener.onCompleted();
+        } catch (RuntimeException e) {
+            listener.onError(asFlightError(e));
+        }
+    }
+
+    @Override
+    public FlightInfo getFlightInfoPreparedStatement(FlightSql.CommandPreparedStatementQuery command, CallContext context,
+                                                     FlightDescriptor descriptor) {
+        Schema schema = schema(command.getPreparedStatementHandle().toStringUtf8());
+        Ticket ticket = new Ticket(Any.pack(command).toByteArray());
+        return new FlightInfo(schema, descriptor, List.of(new FlightEndpoint(ticket)), -1, -1);
+    }
+
+    @Override
+    public SchemaResult getSchemaPreparedStatement(FlightSql.CommandPreparedStatementQuery command, CallContext context,
+                                                   FlightDescriptor descriptor) {
+        return new SchemaResult(schema(command.getPreparedStatementHandle().toStringUtf8()));
+    }
+
+    @Override
+    public void getStreamPreparedStatement(FlightSql.CommandPreparedStatementQuery command, CallContext context,
+                                           ServerStreamListener listener) {
+        stream(command.getPreparedStatementHandle().toStringUtf8(), listener);
+    }
+
+    /** Binding parameters: refused unless the client sends none (the prepared statements here take none). */
+    @Override
+    public Runnable acceptPutPreparedStatementQuery(FlightSql.CommandPreparedStatementQuery command, CallContext context,
+                                                    FlightStream parameters, StreamListener<PutResult> ackStream) {
+        return () -> {
+            try {
+                boolean any = false;
+                while (parameters.next()) {
+                    any |= parameters.getRoot().getRowCount() > 0 && !parameters.getRoot().getFieldVectors().isEmpty();
+                }
+                if (any) {
+                    ackStream.onError(CallStatus.INVALID_ARGUMENT.withDescription("statement parameters are not supported")
+                            .toRuntimeException());
+                    return;
+                }
+                ackStream.onCompleted();
+            } catch (RuntimeException e) {
+                ackStream.onError(asFlightError(e));
+            }
+        };
+    }
+
+    /** Nothing to release: the handle is the query text (see {@link #createPreparedStatement}). */
+    @Override
+    public void closePreparedStatement(FlightSql.ActionClosePreparedStatementRequest request, CallContext context,
+                                       StreamListener<Result> listener) {
+        listener.onCompleted();
+    }
+
+    private static ByteString serialize(Schema schema) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            MessageSerializer.serialize(new WriteChannel(Channels.newChannel(out)), schema);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("writing to memory cannot fail", e);
+        }
+        return ByteString.copyFrom(out.toByteArray());
     }
 
     private Schema schema(String query) {

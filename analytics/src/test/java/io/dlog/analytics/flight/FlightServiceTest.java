@@ -125,6 +125,45 @@ class FlightServiceTest {
         assertThat(rows).isEqualTo(BIG_BATCHES * 400L);
     }
 
+    /**
+     * Arrow's Flight SQL JDBC driver, which prepares every statement (CreatePreparedStatement, GetFlightInfo and
+     * DoGet of the prepared statement, ClosePreparedStatement): a PreparedStatement and a plain Statement answer
+     * what the data holds; a statement with a parameter is refused with the reason.
+     */
+    @Test
+    void shouldAnswerTheFlightSqlJdbcDriversPreparedStatements() throws Exception {
+        long[] expectedByCountry = new long[4];
+        long expectedTotal = 0;
+        for (int p = 0; p < PARTITIONS; p++) {
+            for (int n = 0; n < PER_PARTITION; n++) {
+                expectedByCountry[n % 4]++;
+                expectedTotal += p * 1000L + n;
+            }
+        }
+        String url = "jdbc:arrow-flight-sql://127.0.0.1:" + service.port() + "/?useEncryption=false";
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(url)) {
+            try (java.sql.PreparedStatement statement = connection.prepareStatement(
+                    "SELECT country, count(*) AS n FROM orders GROUP BY country ORDER BY country");
+                 java.sql.ResultSet rs = statement.executeQuery()) {
+                List<String> rows = new ArrayList<>();
+                while (rs.next()) {
+                    rows.add(rs.getString("country") + "=" + rs.getLong("n"));
+                }
+                assertThat(rows).containsExactly("DE=" + expectedByCountry[1], "FR=" + expectedByCountry[0],
+                        "JP=" + expectedByCountry[3], "US=" + expectedByCountry[2]);
+            }
+            try (java.sql.Statement statement = connection.createStatement();
+                 java.sql.ResultSet rs = statement.executeQuery("SELECT sum(amount) AS total, count(*) AS n FROM orders")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong("total")).isEqualTo(expectedTotal);
+                assertThat(rs.getLong("n")).isEqualTo((long) PARTITIONS * PER_PARTITION);
+                assertThat(rs.next()).isFalse();
+            }
+            assertThatThrownBy(() -> connection.prepareStatement("SELECT count(*) FROM orders WHERE amount > ?"))
+                    .isInstanceOf(java.sql.SQLException.class);
+        }
+    }
+
     @Test
     void shouldDescribeOneEndpointPerPartitionAndStreamEachPartition() throws Exception {
         FlightInfo info = client.getInfo(FlightDescriptor.path("orders"));
