@@ -97,11 +97,11 @@ class ColumnarCopiesTest {
         return rows;
     }
 
-    /** Scans once (which asks for the copies), then waits until every sealed segment has one. */
+    /** Scans once (which asks for the copies and sweeps stale ones), then waits until each sealed segment has exactly one. */
     private void copyAll(String topic, PartitionLog log, ScanRange range) throws Exception {
         rows(copied, topic, null, range);
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (copyFolders(topic) < log.sealedSegments().size() && System.nanoTime() < deadline) {
+        while (copyFolders(topic) != log.sealedSegments().size() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         assertThat(copyFolders(topic)).isEqualTo(log.sealedSegments().size());
