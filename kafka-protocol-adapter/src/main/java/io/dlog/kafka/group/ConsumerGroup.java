@@ -2,7 +2,6 @@ package io.dlog.kafka.group;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +14,7 @@ import org.apache.kafka.common.Uuid;
  * computed at the assignment epoch, and members reconciling towards it. Plain data;
  * {@link ConsumerGroupManager} runs it. Not thread-safe: only touched under the coordinator's lock.
  */
-final class ConsumerGroup {
+final class ConsumerGroup extends EpochGroup<ConsumerGroup.Member> {
 
     /** The group states ListGroups/ConsumerGroupDescribe report. */
     enum State {
@@ -28,8 +27,6 @@ final class ConsumerGroup {
         }
     }
 
-    /** Where a member is in reconciling towards its target (Kafka's MemberState). */
-    enum MemberState { STABLE, UNREVOKED_PARTITIONS, UNRELEASED_PARTITIONS }
 
     /** A partition by topic id, ordered. */
     record Tp(Uuid topicId, int partition) implements Comparable<Tp> {
@@ -41,44 +38,29 @@ final class ConsumerGroup {
     }
 
     /** One member. */
-    static final class Member {
-        final String memberId;
-        String instanceId;
-        String rackId;
+    static final class Member extends EpochMember {
         String clientId;
         String clientHost;
         List<String> subscribedTopicNames = List.of();
         String subscribedTopicRegex;
         String serverAssignor;
-        int rebalanceTimeoutMs;
-        int memberEpoch;
-        int previousMemberEpoch;
-        MemberState state = MemberState.STABLE;
         TreeSet<Tp> assigned = new TreeSet<>();
         TreeSet<Tp> revoking = new TreeSet<>();
         TreeSet<Tp> target = new TreeSet<>();
-        long heartbeatDeadline;
-        long revocationDeadline = Long.MAX_VALUE;
         /** Left with epoch -2 (a static member restarting): its partitions wait for it until the session ends. */
         boolean leftStatic;
 
         Member(String memberId) {
-            this.memberId = memberId;
+            super(memberId);
         }
     }
 
-    final String groupId;
-    int groupEpoch;
-    int assignmentEpoch;
-    long emptySince;
     /** Subscribed topics and their partition counts when the group epoch last moved. */
     Map<String, Integer> subscribedMetadata = new HashMap<>();
-    final Map<String, Member> members = new LinkedHashMap<>();
     final Map<String, String> staticMembers = new HashMap<>();
 
     ConsumerGroup(String groupId, long now) {
-        this.groupId = groupId;
-        this.emptySince = now;
+        super(groupId, now);
     }
 
     State state() {
@@ -88,12 +70,7 @@ final class ConsumerGroup {
         if (groupEpoch > assignmentEpoch) {
             return State.ASSIGNING;
         }
-        for (Member m : members.values()) {
-            if (m.memberEpoch != assignmentEpoch || m.state != MemberState.STABLE) {
-                return State.RECONCILING;
-            }
-        }
-        return State.STABLE;
+        return reconciled() ? State.STABLE : State.RECONCILING;
     }
 
     String assignorName() {
@@ -159,7 +136,7 @@ final class ConsumerGroup {
             m.revoking = readSet(r);
             m.target = readSet(r);
             m.heartbeatDeadline = heartbeatDeadline;
-            if (m.state == MemberState.UNREVOKED_PARTITIONS) {
+            if (m.state == MemberState.UNREVOKED) {
                 m.revocationDeadline = now + m.rebalanceTimeoutMs;
             }
             g.members.put(m.memberId, m);

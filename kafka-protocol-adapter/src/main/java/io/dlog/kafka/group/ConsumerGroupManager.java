@@ -1,8 +1,8 @@
 package io.dlog.kafka.group;
 
 import io.dlog.kafka.group.ConsumerGroup.Member;
-import io.dlog.kafka.group.ConsumerGroup.MemberState;
 import io.dlog.kafka.group.ConsumerGroup.Tp;
+import io.dlog.kafka.group.EpochGroup.MemberState;
 import io.dlog.kafka.handlers.AuthorizedOperations;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -329,7 +329,7 @@ final class ConsumerGroupManager {
      * the new epoch and whatever no other member still holds. Returns whether anything changed.
      */
     private boolean reconcile(ConsumerGroup group, Member member, Set<Tp> owned) {
-        if (member.state == MemberState.UNREVOKED_PARTITIONS) {
+        if (member.state == MemberState.UNREVOKED) {
             boolean released = owned != null && member.revoking.stream().noneMatch(owned::contains);
             if (!released) {
                 return false;
@@ -348,7 +348,7 @@ final class ConsumerGroupManager {
         if (!toRevoke.isEmpty()) {
             member.assigned = kept;
             member.revoking = toRevoke;
-            member.state = MemberState.UNREVOKED_PARTITIONS;
+            member.state = MemberState.UNREVOKED;
             member.revocationDeadline = coordinator.now() + Math.max(1, member.rebalanceTimeoutMs);
             return true;
         }
@@ -371,7 +371,7 @@ final class ConsumerGroupManager {
             member.memberEpoch = group.assignmentEpoch;
         }
         member.assigned = next;
-        MemberState state = next.equals(member.target) ? MemberState.STABLE : MemberState.UNRELEASED_PARTITIONS;
+        MemberState state = next.equals(member.target) ? MemberState.STABLE : MemberState.UNRELEASED;
         changed |= state != member.state;
         member.state = state;
         return changed;
@@ -451,19 +451,7 @@ final class ConsumerGroupManager {
 
     /** Session expiry and the revocation deadline (rebalance timeout): both remove the member. */
     void tick(ConsumerGroup group) {
-        long now = coordinator.now();
-        boolean removed = false;
-        for (Member member : new ArrayList<>(group.members.values())) {
-            boolean expired = member.heartbeatDeadline <= now;
-            boolean tooSlow = member.state == MemberState.UNREVOKED_PARTITIONS && member.revocationDeadline <= now;
-            if (expired || tooSlow) {
-                coordinator.log().info("Member {} of consumer group {} removed: {}", member.memberId, group.groupId,
-                        expired ? "session timeout" : "did not revoke within the rebalance timeout");
-                removeMember(group, member);
-                removed = true;
-            }
-        }
-        if (removed) {
+        if (group.removeExpired(coordinator.now(), "consumer", coordinator.log(), member -> removeMember(group, member))) {
             coordinator.persist(group);
         }
     }

@@ -5,7 +5,6 @@ import io.dlog.kafka.group.streams.StreamsTopology;
 import io.dlog.kafka.group.streams.TaskId;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +18,7 @@ import java.util.TreeSet;
  * assignor computed at the assignment epoch, and members reconciling towards it. Plain data;
  * {@link StreamsGroupManager} runs it. Not thread-safe: only touched under the coordinator's lock.
  */
-final class StreamsGroup {
+final class StreamsGroup extends EpochGroup<StreamsGroup.Member> {
 
     /** The group states ListGroups and StreamsGroupDescribe report (Kafka's StreamsGroupState). */
     enum State {
@@ -32,28 +31,19 @@ final class StreamsGroup {
         }
     }
 
-    /** Where a member is in reconciling towards its target. */
-    enum MemberState { STABLE, UNREVOKED_TASKS, UNRELEASED_TASKS }
 
     /** A user endpoint for interactive queries. */
     record Endpoint(String host, int port) {
     }
 
     /** One member (one consumer of a Streams client thread). */
-    static final class Member {
-        final String memberId;
-        String instanceId;
-        String rackId;
+    static final class Member extends EpochMember {
         String clientId = "";
         String clientHost = "";
         String processId = "";
         Endpoint userEndpoint;
         Map<String, String> clientTags = Map.of();
         int topologyEpoch;
-        int rebalanceTimeoutMs;
-        int memberEpoch;
-        int previousMemberEpoch;
-        MemberState state = MemberState.STABLE;
         TreeSet<TaskId> active = new TreeSet<>();
         TreeSet<TaskId> standby = new TreeSet<>();
         TreeSet<TaskId> warmup = new TreeSet<>();
@@ -61,18 +51,12 @@ final class StreamsGroup {
         TreeSet<TaskId> targetActive = new TreeSet<>();
         TreeSet<TaskId> targetStandby = new TreeSet<>();
         TreeSet<TaskId> targetWarmup = new TreeSet<>();
-        long heartbeatDeadline;
-        long revocationDeadline = Long.MAX_VALUE;
 
         Member(String memberId) {
-            this.memberId = memberId;
+            super(memberId);
         }
     }
 
-    final String groupId;
-    int groupEpoch;
-    int assignmentEpoch;
-    long emptySince;
     /** Null until the first member joins. */
     StreamsTopology topology;
     /** Partition counts of the topology's topics (-1: missing) when the group epoch last moved. */
@@ -83,11 +67,9 @@ final class StreamsGroup {
     int endpointEpoch;
     /** A member asked for the whole application to shut down (KIP-1071 SHUTDOWN_APPLICATION). */
     boolean shutdownRequested;
-    final Map<String, Member> members = new LinkedHashMap<>();
 
     StreamsGroup(String groupId, long now) {
-        this.groupId = groupId;
-        this.emptySince = now;
+        super(groupId, now);
     }
 
     State state() {
@@ -100,12 +82,7 @@ final class StreamsGroup {
         if (groupEpoch > assignmentEpoch) {
             return State.ASSIGNING;
         }
-        for (Member m : members.values()) {
-            if (m.memberEpoch != assignmentEpoch || m.state != MemberState.STABLE) {
-                return State.RECONCILING;
-            }
-        }
-        return State.STABLE;
+        return reconciled() ? State.STABLE : State.RECONCILING;
     }
 
     /** The member whose current assignment holds {@code task} as active or still revoking it, other than {@code except}. */
@@ -186,7 +163,7 @@ final class StreamsGroup {
             m.targetStandby = readTasks(r);
             m.targetWarmup = readTasks(r);
             m.heartbeatDeadline = heartbeatDeadline;
-            if (m.state == MemberState.UNREVOKED_TASKS) {
+            if (m.state == MemberState.UNREVOKED) {
                 m.revocationDeadline = now + m.rebalanceTimeoutMs;
             }
             g.members.put(m.memberId, m);

@@ -1,7 +1,7 @@
 package io.dlog.kafka.group;
 
 import io.dlog.kafka.group.StreamsGroup.Member;
-import io.dlog.kafka.group.StreamsGroup.MemberState;
+import io.dlog.kafka.group.EpochGroup.MemberState;
 import io.dlog.kafka.group.streams.ConfiguredTopology;
 import io.dlog.kafka.group.streams.StickyTaskAssignor;
 import io.dlog.kafka.group.streams.StreamsTopology;
@@ -309,7 +309,7 @@ final class StreamsGroupManager {
      * anything changed that must be stored.
      */
     private boolean reconcile(StreamsGroup group, Member member, Set<TaskId> ownedActive) {
-        if (member.state == MemberState.UNREVOKED_TASKS) {
+        if (member.state == MemberState.UNREVOKED) {
             boolean released = ownedActive != null && member.revokingActive.stream().noneMatch(ownedActive::contains);
             if (!released) {
                 return false;
@@ -331,7 +331,7 @@ final class StreamsGroupManager {
             member.revokingActive = toRevoke;
             member.standby.retainAll(member.targetStandby);
             member.warmup.retainAll(member.targetWarmup);
-            member.state = MemberState.UNREVOKED_TASKS;
+            member.state = MemberState.UNREVOKED;
             member.revocationDeadline = coordinator.now() + Math.max(1, member.rebalanceTimeoutMs);
             group.endpointEpoch++;
             return true;
@@ -358,7 +358,7 @@ final class StreamsGroupManager {
         member.standby = nextStandby;
         member.warmup = nextWarmup;
         MemberState state = nextActive.equals(member.targetActive) && nextStandby.equals(member.targetStandby)
-                && nextWarmup.equals(member.targetWarmup) ? MemberState.STABLE : MemberState.UNRELEASED_TASKS;
+                && nextWarmup.equals(member.targetWarmup) ? MemberState.STABLE : MemberState.UNRELEASED;
         changed |= state != member.state;
         member.state = state;
         return changed;
@@ -562,19 +562,7 @@ final class StreamsGroupManager {
 
     /** Session expiry and the revocation deadline (rebalance timeout): both remove the member. */
     void tick(StreamsGroup group) {
-        long now = coordinator.now();
-        boolean removed = false;
-        for (Member member : new ArrayList<>(group.members.values())) {
-            boolean expired = member.heartbeatDeadline <= now;
-            boolean tooSlow = member.state == MemberState.UNREVOKED_TASKS && member.revocationDeadline <= now;
-            if (expired || tooSlow) {
-                coordinator.log().info("Member {} of streams group {} removed: {}", member.memberId, group.groupId,
-                        expired ? "session timeout" : "did not revoke within the rebalance timeout");
-                removeMember(group, member);
-                removed = true;
-            }
-        }
-        if (removed) {
+        if (group.removeExpired(coordinator.now(), "streams", coordinator.log(), member -> removeMember(group, member))) {
             coordinator.persist(group);
         }
     }
