@@ -16,8 +16,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Not a check: a measurement for docs/benchmarks.md. The cost of TLS: Kafka's own
  * kafka-producer-perf-test and kafka-consumer-perf-test (child JVMs) against one in-process DLog, over
- * its PLAINTEXT listener and over its SSL listener (JDK TLS, TLSv1.3), same record count and size.
- * Prints, and writes to {@code compat-tests/target/tls-cost.txt}, the tools' summary lines.
+ * its PLAINTEXT listener, its SSL listener (JDK TLS, TLSv1.3) and its OPENSSL listener (SSL through
+ * {@code OpenSslEngineFactory}: BoringSSL), same record count and size; and the broker's CPU time for each
+ * run (this JVM's process CPU: the tools run in child JVMs). Prints, and writes to
+ * {@code compat-tests/target/tls-cost.txt}, the tools' summary lines and CPU seconds per GB.
  *
  * <pre>
  * mvn -B -o -pl compat-tests -am verify -Dtest=TlsCostMeasurement -Dsurefire.failIfNoSpecifiedTests=false -Ddlog.measure=true
@@ -32,7 +34,9 @@ class TlsCostMeasurement {
 
     @RegisterExtension
     static final DLogBrokerExtension DLOG = new DLogBrokerExtension()
-            .withListeners("PLAINTEXT", "SSL")
+            .withListeners("PLAINTEXT", "SSL", "OPENSSL")
+            .with("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL:SSL,OPENSSL:SSL")
+            .with("listener.name.openssl.ssl.engine.factory.class", "io.dlog.kafka.security.OpenSslEngineFactory")
             .with("ssl.keystore.location", CERTS.keyStore("broker").toString())
             .with("ssl.keystore.password", TestCertificates.PASSWORD)
             .with("ssl.key.password", TestCertificates.PASSWORD);
@@ -47,8 +51,9 @@ class TlsCostMeasurement {
         Files.writeString(plainClient, "security.protocol=PLAINTEXT\n");
         List<String> lines = new ArrayList<>();
         for (int trial = 1; trial <= TRIALS; trial++) {
-            for (String listener : List.of("PLAINTEXT", "SSL")) {
-                Path config = listener.equals("SSL") ? tlsClient : plainClient;
+            for (String listener : List.of("PLAINTEXT", "SSL", "OPENSSL")) {
+                Path config = listener.equals("PLAINTEXT") ? plainClient : tlsClient;
+                long cpu0 = processCpuNanos();
                 String topic = DLOG.newTopic(1);
                 ChildJvm.Result produced = ChildJvm.run(Duration.ofMinutes(10), "org.apache.kafka.tools.ProducerPerformance",
                         "--bootstrap-server", DLOG.bootstrapServers(listener), "--topic", topic,
@@ -56,19 +61,31 @@ class TlsCostMeasurement {
                         "--throughput", "-1", "--command-config", config.toString(), "--command-property", "acks=1",
                         "linger.ms=5", "batch.size=262144");
                 assertThat(produced.exitCode()).as(produced.toString()).isZero();
+                long cpu1 = processCpuNanos();
                 ChildJvm.Result consumed = ChildJvm.run(Duration.ofMinutes(10), "org.apache.kafka.tools.ConsumerPerformance",
                         "--bootstrap-server", DLOG.bootstrapServers(listener), "--topic", topic,
                         "--messages", Integer.toString(RECORDS), "--command-config", config.toString(), "--timeout", "60000");
                 assertThat(consumed.exitCode()).as(consumed.toString()).isZero();
+                long cpu2 = processCpuNanos();
+                double gb = (double) RECORDS * RECORD_SIZE / 1e9;
                 List<String> produceLines = produced.stdoutLines();
                 List<String> consumeLines = consumed.stdoutLines();
                 lines.add("trial " + trial + " " + listener + " produce: " + produceLines.get(produceLines.size() - 1));
                 lines.add("trial " + trial + " " + listener + " consume: " + consumeLines.get(consumeLines.size() - 2));
                 lines.add("trial " + trial + " " + listener + " consume: " + consumeLines.get(consumeLines.size() - 1));
+                lines.add(String.format(java.util.Locale.ROOT, "trial %d %s broker CPU s/GB: produce %.1f, consume %.1f, "
+                                + "load average %.2f", trial, listener, (cpu1 - cpu0) / 1e9 / gb, (cpu2 - cpu1) / 1e9 / gb,
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
             }
         }
         Path out = Path.of("target", "tls-cost.txt");
         Files.write(out, lines);
         lines.forEach(System.out::println);
+    }
+
+    /** This JVM's CPU time: the in-process broker's, the tools running in child JVMs. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -38,15 +39,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * TLS listeners beside a plaintext one, set with Kafka's ssl.* keys and their listener.name.* overrides:
- * PKCS12 (SSL), JKS (JKSTLS), inline PEM (PEMTLS) key stores, and ssl.client.auth=required (MTLS).
+ * PKCS12 (SSL), JKS (JKSTLS), inline PEM (PEMTLS) key stores, and ssl.client.auth=required (MTLS); the
+ * OPENSSL listener serves the SSL listener's settings through OpenSslEngineFactory (BoringSSL).
  */
 class TlsListenersTest {
     private static final TestCertificates CERTS = TestCertificates.generate();
 
     @RegisterExtension
     static final DLogBrokerExtension DLOG = configure(new DLogBrokerExtension()
-            .withListeners("PLAINTEXT", "SSL", "MTLS", "JKSTLS", "PEMTLS")
-            .with("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,JKSTLS:SSL,PEMTLS:SSL")
+            .withListeners("PLAINTEXT", "SSL", "MTLS", "JKSTLS", "PEMTLS", "OPENSSL")
+            .with("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,JKSTLS:SSL,PEMTLS:SSL,OPENSSL:SSL")
+            .with("listener.name.openssl.ssl.engine.factory.class", "io.dlog.kafka.security.OpenSslEngineFactory")
             // Kafka's rule: listener.name.<listener>.<key> wins over <key>
             .with("ssl.keystore.type", "PKCS12")
             .with("ssl.enabled.protocols", "TLSv1.3,TLSv1.2")
@@ -58,7 +61,7 @@ class TlsListenersTest {
 
     private static DLogBrokerExtension configure(DLogBrokerExtension extension) {
         try {
-            for (String listener : List.of("ssl", "mtls", "jkstls")) {
+            for (String listener : List.of("ssl", "mtls", "jkstls", "openssl")) {
                 extension.with("listener.name." + listener + ".ssl.keystore.location", listener.equals("jkstls")
                                 ? CERTS.jksKeyStore("broker").toString() : CERTS.keyStore("broker").toString())
                         .with("listener.name." + listener + ".ssl.keystore.password", TestCertificates.PASSWORD)
@@ -73,11 +76,12 @@ class TlsListenersTest {
         }
     }
 
-    @Test
-    void shouldProduceAndConsumeOverTlsAndAdvertiseTheTlsListener() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"SSL", "OPENSSL"})
+    void shouldProduceAndConsumeOverTlsAndAdvertiseTheTlsListener(String listener) throws Exception {
         // Given
         String topic = DLOG.newTopic(1);
-        Properties tls = tlsClient("SSL", "broker");
+        Properties tls = tlsClient(listener, "broker");
         byte[] value = new byte[1024];
         Arrays.fill(value, (byte) 'x');
         int records = 2000; // about 2 MiB: fetch responses larger than one TLS read chunk
@@ -99,7 +103,29 @@ class TlsListenersTest {
         assertThat(consumed).hasSize(records);
         assertThat(consumed.get(records - 1).key()).isEqualTo(("k" + (records - 1)).getBytes(StandardCharsets.UTF_8));
         assertThat(consumed).allSatisfy(r -> assertThat(r.value()).isEqualTo(value));
-        assertThat(nodes).extracting(Node::port).containsExactly(port("SSL"));
+        assertThat(nodes).extracting(Node::port).containsExactly(port(listener));
+    }
+
+    @Test
+    void shouldServeTheOpenSslListenerWithOpenSslEngines() throws Exception {
+        // Given: the OPENSSL listener's settings, as the broker reads them
+        var settings = io.dlog.kafka.config.SecurityConfigs.forListener(Map.of(
+                "listener.name.openssl.ssl.engine.factory.class", "io.dlog.kafka.security.OpenSslEngineFactory",
+                "listener.name.openssl.ssl.keystore.location", CERTS.keyStore("broker").toString(),
+                "listener.name.openssl.ssl.keystore.password", TestCertificates.PASSWORD,
+                "listener.name.openssl.ssl.keystore.type", "PKCS12",
+                "listener.name.openssl.ssl.key.password", TestCertificates.PASSWORD), "OPENSSL");
+
+        // When
+        try (var engines = io.dlog.kafka.security.TlsEngines.configure("OPENSSL", settings)) {
+            // Then: BoringSSL's engines (netty-tcnative loads on this platform), not the JDK's
+            assertThat(engines.factory()).isInstanceOf(io.dlog.kafka.security.OpenSslEngineFactory.class);
+            assertThat(((io.dlog.kafka.security.OpenSslEngineFactory) engines.factory()).usesOpenSsl()).isTrue();
+            assertThat(engines.newEngine("127.0.0.1", 1).getClass().getName()).contains("OpenSsl");
+        }
+        // and a client that does not trust the broker is refused there too
+        assertThatThrownBy(() -> describe(tlsClient("OPENSSL", "rogue"))).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(SslAuthenticationException.class);
     }
 
     @Test

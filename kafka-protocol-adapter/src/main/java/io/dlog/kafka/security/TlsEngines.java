@@ -5,19 +5,22 @@ import javax.net.ssl.SSLEngine;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.security.auth.SslEngineFactory;
 import org.apache.kafka.common.security.ssl.DefaultSslEngineFactory;
+import org.apache.kafka.common.utils.Utils;
 
 /**
- * Server-side TLS engines of one listener, built by Kafka's own {@link DefaultSslEngineFactory} from the
- * listener's {@code ssl.*} settings: PKCS12, JKS and PEM key and trust stores (files or inline PEM),
- * {@code ssl.client.auth}, {@code ssl.enabled.protocols}, {@code ssl.cipher.suites},
- * {@code ssl.provider}. The JDK's TLS implementation does the work (netty-tcnative is not on the
- * class path). Thread-safe: engines are created per connection from one immutable SSLContext.
+ * Server-side TLS engines of one listener, built from the listener's {@code ssl.*} settings by the
+ * factory {@code ssl.engine.factory.class} names (Kafka's plug-in point), by default Kafka's own
+ * {@link DefaultSslEngineFactory}: PKCS12, JKS and PEM key and trust stores (files or inline PEM),
+ * {@code ssl.client.auth}, {@code ssl.enabled.protocols}, {@code ssl.cipher.suites}, {@code ssl.provider},
+ * with the JDK's TLS. {@link OpenSslEngineFactory} serves the same settings with OpenSSL (netty-tcnative).
+ * Thread-safe: engines are created per connection from one immutable context.
  */
 public final class TlsEngines implements AutoCloseable {
-    private final DefaultSslEngineFactory factory;
+    private final SslEngineFactory factory;
 
-    private TlsEngines(DefaultSslEngineFactory factory) {
+    private TlsEngines(SslEngineFactory factory) {
         this.factory = factory;
     }
 
@@ -34,7 +37,16 @@ public final class TlsEngines implements AutoCloseable {
                     + SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG + " in PEM), or its listener.name."
                     + listenerName.toLowerCase(java.util.Locale.ROOT) + ". form");
         }
-        DefaultSslEngineFactory factory = new DefaultSslEngineFactory();
+        Object factoryClass = settings.get(SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG);
+        SslEngineFactory factory;
+        try {
+            factory = factoryClass == null ? new DefaultSslEngineFactory()
+                    : Utils.newInstance(factoryClass instanceof Class<?> type ? type : Class.forName(factoryClass.toString()),
+                    SslEngineFactory.class);
+        } catch (ClassNotFoundException | KafkaException e) {
+            throw new ConfigException("listener " + listenerName + ": " + SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG + " "
+                    + factoryClass + " cannot be used: " + rootMessage(e));
+        }
         try {
             factory.configure(settings);
         } catch (KafkaException e) {
@@ -53,6 +65,11 @@ public final class TlsEngines implements AutoCloseable {
         return message.toString();
     }
 
+    /** The factory in use (tests check which engines it makes). */
+    public SslEngineFactory factory() {
+        return factory;
+    }
+
     /** A server engine for one connection; the peer's address is a hint for session resumption only. */
     public SSLEngine newEngine(String peerHost, int peerPort) {
         return factory.createServerSslEngine(peerHost, peerPort);
@@ -60,6 +77,10 @@ public final class TlsEngines implements AutoCloseable {
 
     @Override
     public void close() {
-        factory.close();
+        try {
+            factory.close();
+        } catch (java.io.IOException e) {
+            org.slf4j.LoggerFactory.getLogger(TlsEngines.class).warn("Closing the TLS engine factory failed", e);
+        }
     }
 }
