@@ -48,7 +48,9 @@ import org.junit.jupiter.api.io.TempDir;
 class FlightServiceTest {
     private static final int PARTITIONS = 3;
     private static final int PER_PARTITION = 500;
-    private static final int BIG_BATCHES = 10;
+    /** 200,000 records: four Arrow batches (64Ki rows each at most), so the stream must wait for the client. */
+    private static final int BIG_BATCHES = 25;
+    private static final int BIG_RECORDS = 8000;
     @TempDir
     static Path dir;
     private LogManager logs;
@@ -80,8 +82,8 @@ class FlightServiceTest {
         raw.append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(new byte[] {1, 2, 3})).buffer(), 0).get();
         PartitionLog big = logs.getOrCreate(new TopicPartition("big", 0), LogConfig.DEFAULT);
         for (int b = 0; b < BIG_BATCHES; b++) {
-            SimpleRecord[] batch = new SimpleRecord[400];
-            java.util.Arrays.setAll(batch, i -> new SimpleRecord(new byte[2048]));
+            SimpleRecord[] batch = new SimpleRecord[BIG_RECORDS];
+            java.util.Arrays.setAll(batch, i -> new SimpleRecord(new byte[100]));
             assertThat(big.append(MemoryRecords.withRecords(Compression.NONE, batch).buffer(), 0).get().succeeded()).isTrue();
         }
         logs.getOrCreate(new TopicPartition("__consumer_offsets", 0), LogConfig.DEFAULT);
@@ -107,7 +109,7 @@ class FlightServiceTest {
     }
 
     /**
-     * A client that reads later than the server produces (8 MB, more than gRPC's flow-control window): the
+     * A client that reads later than the server produces (20 MB in four batches, more than gRPC buffers): the
      * stream waits for it and completes. It hung when the wait relied on gRPC's on-ready callback, which
      * cannot run while the producer holds the call's callback thread.
      */
@@ -122,7 +124,7 @@ class FlightServiceTest {
                 rows += stream.getRoot().getRowCount();
             }
         }
-        assertThat(rows).isEqualTo(BIG_BATCHES * 400L);
+        assertThat(rows).isEqualTo((long) BIG_BATCHES * BIG_RECORDS);
     }
 
     /**
