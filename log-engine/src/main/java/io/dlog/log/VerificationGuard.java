@@ -9,9 +9,16 @@ package io.dlog.log;
  * since ended, and writing it would open a transaction no coordinator knows, which would hold the last stable
  * offset back forever (a hanging transaction).
  *
+ * <p>{@link #SENTINEL} is the answer when the producer's transaction is already open on the partition at the
+ * batch's epoch (Kafka's sentinel guard): nothing to check, and an append carrying it may not open a
+ * transaction, so if that transaction ends before the append, the append is refused as well.
+ *
  * <p>Compared by identity; immutable.
  */
 public final class VerificationGuard {
+    /** Handed out when the producer's transaction is open on the partition already; never held by a log. */
+    public static final VerificationGuard SENTINEL = new VerificationGuard(-1, 0);
+
     private final long producerId;
     private final long createdMs;
 

@@ -54,6 +54,9 @@ class TransactionCoordinatorTest {
     };
     private final AtomicLong ids = new AtomicLong(1000);
     private final AtomicBoolean markersFail = new AtomicBoolean();
+    /** While set, markers wait for it before they are written (a marker still on its way to the leader). */
+    private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> markersHeld =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private SingleNodeTopics metadata;
     private LogManager logs;
     private TopicService topics;
@@ -84,7 +87,8 @@ class TransactionCoordinatorTest {
         if (markersFail.get()) {
             return CompletableFuture.failedFuture(new IllegalStateException("partition leader unreachable"));
         }
-        return writer.write(request);
+        CompletableFuture<Void> held = markersHeld.get();
+        return held == null ? writer.write(request) : held.thenCompose(released -> writer.write(request));
     }
 
     @AfterEach
@@ -122,6 +126,52 @@ class TransactionCoordinatorTest {
         assertThat(second.producerId()).isEqualTo(first.producerId());
         assertThat(second.producerEpoch()).isEqualTo((short) 1);
         assertThat(coordinator.get("a").state()).isEqualTo(TxnState.EMPTY);
+    }
+
+    private static io.dlog.log.AppendResult appendTransactional(PartitionLog log, long producerId, short epoch,
+                                                                 io.dlog.log.VerificationGuard guard) throws Exception {
+        var batch = org.apache.kafka.common.record.internal.MemoryRecords.withTransactionalRecords(
+                org.apache.kafka.common.compress.Compression.NONE, producerId, epoch, 0,
+                new org.apache.kafka.common.record.internal.SimpleRecord("k".getBytes(), "v".getBytes()));
+        return log.append(batch.buffer(), 0, guard).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void shouldWriteTheNextTransactionsFirstBatchReadBeforeThePreviousMarkerLandedWithTransactionVersion2()
+            throws Exception {
+        // Given: transaction 1 has a batch on data-0; EndTxn v5 bumped the epoch and answered; its marker is on its way
+        PartitionLog log = topics.partition("data", 0).orElseThrow();
+        TransactionCoordinator.ProducerIdAndEpoch p = init("a", 60_000);
+        assertThat(coordinator.addPartitionImplicitly("a", p.producerId(), p.producerEpoch(), DATA0).get())
+                .isEqualTo(Errors.NONE);
+        assertThat(appendTransactional(log, p.producerId(), p.producerEpoch(),
+                log.startTransactionVerification(p.producerId(), p.producerEpoch(), true)).succeeded()).isTrue();
+        CompletableFuture<Void> marker = new CompletableFuture<>();
+        markersHeld.set(marker);
+        TransactionCoordinator.ProducerIdAndEpoch next =
+                coordinator.endTxnV2("a", p.producerId(), p.producerEpoch(), true).get(10, TimeUnit.SECONDS);
+        assertThat(next.producerEpoch()).isEqualTo((short) (p.producerEpoch() + 1));
+
+        // When: the client's next transaction sends its first batch at once (Produce v12): the leader takes the
+        // guard, the implicit add waits out the commit (CONCURRENT_TRANSACTIONS, and the client retries), the
+        // marker lands (at the new epoch), the retry is added, and the batch is written
+        io.dlog.log.VerificationGuard guard = log.startTransactionVerification(p.producerId(), next.producerEpoch(), true);
+        assertThat(coordinator.addPartitionImplicitly("a", p.producerId(), next.producerEpoch(), DATA0).get())
+                .isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
+        markersHeld.set(null);
+        marker.complete(null);
+        assertThat(awaitState("a", TxnState.COMPLETE_COMMIT)).isEqualTo(TxnState.COMPLETE_COMMIT);
+        io.dlog.log.VerificationGuard retry = log.startTransactionVerification(p.producerId(), next.producerEpoch(), true);
+        assertThat(coordinator.addPartitionImplicitly("a", p.producerId(), next.producerEpoch(), DATA0).get())
+                .isEqualTo(Errors.NONE);
+        io.dlog.log.AppendResult written = appendTransactional(log, p.producerId(), next.producerEpoch(), retry);
+
+        // Then: as in Kafka 4, the previous transaction's marker did not withdraw the guard (it was INVALID_TXN_STATE,
+        // fatal to the producer); the batch opened transaction 2, which the coordinator knows
+        assertThat(retry).isSameAs(guard);
+        assertThat(written.succeeded()).as(written.errorMessage()).isTrue();
+        assertThat(log.lastStableOffset()).isEqualTo(written.baseOffset());
+        assertThat(coordinator.get("a").partitions()).containsExactly(DATA0);
     }
 
     @Test

@@ -160,8 +160,8 @@ final class DefaultPartitionLog implements PartitionLog {
     }
 
     @Override
-    public VerificationGuard startTransactionVerification(long producerId) {
-        return producers.startVerification(producerId);
+    public VerificationGuard startTransactionVerification(long producerId, short epoch, boolean epochBumps) {
+        return producers.startVerification(producerId, epoch, epochBumps);
     }
 
     /** Validates, then submits the write to this partition's writer, or leaves it in {@code batch}. */

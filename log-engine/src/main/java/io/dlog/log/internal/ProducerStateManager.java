@@ -112,7 +112,7 @@ final class ProducerStateManager {
     }
 
     /** A transaction ended by a marker at {@code markerOffset}. */
-    record CompletedTxn(long producerId, long firstOffset, long markerOffset, boolean aborted) {
+    record CompletedTxn(long producerId, short epoch, long firstOffset, long markerOffset, boolean aborted) {
     }
 
     /** A checked request: an error, a duplicate (original offsets), or updates to commit after the write. */
@@ -135,10 +135,20 @@ final class ProducerStateManager {
     /** Open transactions by first offset (writer only). */
     private final TreeMap<Long, Long> ongoing = new TreeMap<>();
     /**
-     * Guards handed out to transaction checks (KIP-890 part 1, {@link VerificationGuard}): written by any thread
-     * (a check starting), withdrawn by the writer when the producer's transaction starts or ends here.
+     * A transaction check in progress for a producer (Kafka's VerificationStateEntry): the guard its append must
+     * carry, the highest producer epoch it was started for, and whether that producer bumps its epoch at every
+     * transaction's end (transaction version 2), so that a marker at the guard's epoch ends the previous
+     * transaction, not the one being checked.
      */
-    private final Map<Long, VerificationGuard> verificationGuards = new ConcurrentHashMap<>();
+    private record Verification(VerificationGuard guard, short epoch, boolean epochBumps) {
+    }
+
+    /**
+     * Checks in progress (KIP-890, {@link VerificationGuard}): started by any thread, withdrawn by the writer when
+     * the producer's transaction starts or ends here. A key's entry changes only inside the map's atomic per-key
+     * operations, so a check starting and a marker withdrawing it are ordered.
+     */
+    private final Map<Long, Verification> verifications = new ConcurrentHashMap<>();
     /** Completed transactions whose marker is not yet below the high watermark: {first, marker} (writer only). */
     private final ArrayDeque<long[]> unstableCompleted = new ArrayDeque<>();
 
@@ -156,9 +166,26 @@ final class ProducerStateManager {
         return producers.size();
     }
 
-    /** The guard an append of the producer's first transactional batch must carry. Any thread. */
-    VerificationGuard startVerification(long producerId) {
-        return verificationGuards.computeIfAbsent(producerId, VerificationGuard::forProducer);
+    /**
+     * The guard an append of the producer's first transactional batch must carry, or {@link VerificationGuard#SENTINEL}
+     * when its transaction is open here at {@code epoch} already (as Kafka's maybeStartTransactionVerification). Any
+     * thread: the producer's entry may be a moment stale, which errs towards a refusal, never towards a batch
+     * opening a transaction unchecked.
+     */
+    VerificationGuard startVerification(long producerId, short epoch, boolean epochBumps) {
+        Entry current = producers.get(producerId);
+        if (current != null && current.txnFirstOffset() >= 0 && current.epoch() == epoch) {
+            return VerificationGuard.SENTINEL;
+        }
+        return verifications.compute(producerId, (pid, v) -> v == null
+                ? new Verification(VerificationGuard.forProducer(pid), epoch, epochBumps)
+                : epoch > v.epoch() ? new Verification(v.guard(), epoch, v.epochBumps()) : v).guard();
+    }
+
+    /** The guard held for the producer, or null. */
+    private VerificationGuard heldGuard(long producerId) {
+        Verification v = verifications.get(producerId);
+        return v == null ? null : v.guard();
     }
 
     /** Producers forgotten early because the bound was reached (writer only). */
@@ -195,7 +222,7 @@ final class ProducerStateManager {
             int firstSeq = BatchFormat.baseSequence(buf, at);
             if (firstSeq == NO_SEQUENCE && BatchFormat.isTransactional(buf, at)) {
                 // Written by a coordinator (transactional offsets), not by a client: no sequence to check.
-                Staged refused = stageUnsequenced(pid, epoch, firstOffsets[i], staged);
+                Staged refused = stageUnsequenced(pid, epoch, firstOffsets[i], staged, guard);
                 if (refused != null) {
                     return refused;
                 }
@@ -225,7 +252,7 @@ final class ProducerStateManager {
                         "non-transactional batch from producer " + pid + " inside a transaction");
             }
             boolean opensTransaction = transactional && (current == null || current.txnFirstOffset() < 0);
-            if (opensTransaction && guard != null && verificationGuards.get(pid) != guard) {
+            if (opensTransaction && guard != null && heldGuard(pid) != guard) {
                 return Staged.refuse(AppendError.INVALID_TXN_STATE, "the transaction of producer " + pid
                         + " ended after this partition was verified in it; the batch would start a transaction"
                         + " its coordinator does not know");
@@ -256,11 +283,17 @@ final class ProducerStateManager {
         return producers.size() - ongoing.size() > staged.size();
     }
 
-    private Staged stageUnsequenced(long pid, short epoch, long offset, Map<Long, Entry> staged) {
+    private Staged stageUnsequenced(long pid, short epoch, long offset, Map<Long, Entry> staged, VerificationGuard guard) {
         Entry current = staged.containsKey(pid) ? staged.get(pid) : producers.get(pid);
         if (current != null && epoch < current.epoch()) {
             return Staged.refuse(AppendError.INVALID_PRODUCER_EPOCH, "producer epoch " + epoch + " is older than "
                     + current.epoch());
+        }
+        boolean opensTransaction = current == null || current.txnFirstOffset() < 0;
+        if (opensTransaction && guard != null && heldGuard(pid) != guard) {
+            // a coordinator's write checked for a transaction that has ended since (Kafka checks COORDINATOR appends too)
+            return Staged.refuse(AppendError.INVALID_TXN_STATE, "the transaction of producer " + pid
+                    + " ended after this partition was verified in it");
         }
         Entry base = current == null ? newEntry(pid, epoch)
                 : current.epoch() == epoch ? current : current.afterMarker(epoch, current.coordinatorEpoch(), -1, -1);
@@ -298,7 +331,7 @@ final class ProducerStateManager {
         }
         Entry base = current != null ? current : newEntry(pid, epoch);
         long first = base.txnFirstOffset() >= 0 ? base.txnFirstOffset() : offset;
-        completed.add(new CompletedTxn(pid, first, offset, marker[0] == BatchFormat.CONTROL_ABORT));
+        completed.add(new CompletedTxn(pid, epoch, first, offset, marker[0] == BatchFormat.CONTROL_ABORT));
         staged.put(pid, base.afterMarker(epoch, marker[1], BatchFormat.maxTimestamp(buf, at), now));
         return null;
     }
@@ -329,7 +362,7 @@ final class ProducerStateManager {
         for (Entry e : staged.updates().values()) {
             put(e);
             if (e.txnFirstOffset() >= 0) {
-                verificationGuards.remove(e.producerId()); // its transaction is open here now: no check needed
+                verifications.remove(e.producerId()); // its transaction is open here now: no check needed
             }
         }
         evictBeyondBound(staged.updates().keySet());
@@ -338,8 +371,11 @@ final class ProducerStateManager {
         }
         List<TxnIndex.Entry> aborted = new ArrayList<>();
         for (CompletedTxn txn : staged.completed()) {
-            // The transaction ended: an append checked for it and still on its way must not open another one.
-            verificationGuards.remove(txn.producerId());
+            // The transaction ended: an append checked for it and still on its way must not open another one. With
+            // transaction version 2 a marker at the guard's epoch is the previous transaction's end (the epoch was
+            // bumped for it, and the next transaction's first batch was read before it landed): the guard stays.
+            verifications.computeIfPresent(txn.producerId(), (pid, v) ->
+                    v.epochBumps() && v.epoch() == txn.epoch() ? v : null);
             if (txn.markerOffset() >= highWatermark) {
                 unstableCompleted.add(new long[] {txn.firstOffset(), txn.markerOffset()});
             }
@@ -497,7 +533,7 @@ final class ProducerStateManager {
             }
         }
         // A guard whose check never led to an append (refused, or the producer went away) goes the same way.
-        verificationGuards.values().removeIf(g -> now - g.createdMs() >= expirationMs);
+        verifications.values().removeIf(v -> now - v.guard().createdMs() >= expirationMs);
     }
 
     /** Drops producers whose every batch lies below the new log start offset, as Kafka does. */

@@ -44,19 +44,38 @@ class VerificationGuardTest {
         manager.close();
     }
 
+    /** A transaction version 1 check: the epoch stays across transactions. */
+    private VerificationGuard start(int epoch) {
+        return log.startTransactionVerification(PID, (short) epoch, false);
+    }
+
+    /** A transaction version 2 check (Produce v12+): every transaction's end bumps the epoch. */
+    private VerificationGuard startV2(int epoch) {
+        return log.startTransactionVerification(PID, (short) epoch, true);
+    }
+
     private AppendResult guarded(VerificationGuard guard, int seq, String value) throws Exception {
-        return log.append(TestBatches.of(value).producer(PID, 0, seq).transactional().timestamp(clock.millis()).build(), 0,
-                guard).get(10, TimeUnit.SECONDS);
+        return guarded(guard, 0, seq, value);
+    }
+
+    private AppendResult guarded(VerificationGuard guard, int epoch, int seq, String value) throws Exception {
+        return log.append(TestBatches.of(value).producer(PID, epoch, seq).transactional().timestamp(clock.millis()).build(),
+                0, guard).get(10, TimeUnit.SECONDS);
     }
 
     private void marker(boolean commit) throws Exception {
-        assertThat(append(log, TestBatches.marker(PID, 0, commit, 0).timestamp(clock.millis()).build()).succeeded()).isTrue();
+        marker(0, commit);
+    }
+
+    private void marker(int epoch, boolean commit) throws Exception {
+        assertThat(append(log, TestBatches.marker(PID, epoch, commit, 0).timestamp(clock.millis()).build()).succeeded())
+                .isTrue();
     }
 
     @Test
     void shouldWriteAVerifiedBatchThatOpensTheTransaction() throws Exception {
         // Given
-        VerificationGuard guard = log.startTransactionVerification(PID);
+        VerificationGuard guard = start(0);
 
         // When
         AppendResult result = guarded(guard, 0, "a");
@@ -69,8 +88,8 @@ class VerificationGuardTest {
     @Test
     void shouldRefuseAnAppendVerifiedBeforeItsTransactionEndedAndLeaveNoTransactionHanging() throws Exception {
         // Given: the transaction is open here; a later batch's check starts, then the coordinator ends the transaction
-        assertThat(guarded(log.startTransactionVerification(PID), 0, "a").succeeded()).isTrue();
-        VerificationGuard late = log.startTransactionVerification(PID);
+        assertThat(guarded(start(0), 0, "a").succeeded()).isTrue();
+        VerificationGuard late = start(0);
         marker(false);
         long end = log.logEndOffset();
 
@@ -87,9 +106,9 @@ class VerificationGuardTest {
     @Test
     void shouldRefuseAGuardTakenBeforeAnEarlierTransactionEndedEvenWhenANewCheckStarted() throws Exception {
         // Given: a check starts, the transaction ends, the producer's next transaction starts its own check
-        VerificationGuard stale = log.startTransactionVerification(PID);
+        VerificationGuard stale = start(0);
         marker(true);
-        VerificationGuard fresh = log.startTransactionVerification(PID);
+        VerificationGuard fresh = start(0);
 
         // When
         AppendResult late = guarded(stale, 0, "old");
@@ -104,7 +123,7 @@ class VerificationGuardTest {
     @Test
     void shouldNotCheckBatchesInsideAnOpenTransactionOrAppendsWithoutAGuard() throws Exception {
         // Given: the transaction is open; the guard was withdrawn when it opened
-        VerificationGuard first = log.startTransactionVerification(PID);
+        VerificationGuard first = start(0);
         assertThat(guarded(first, 0, "a").succeeded()).isTrue();
 
         // When: a batch of the same open transaction carrying the used guard, and an unchecked transactional append
@@ -115,5 +134,104 @@ class VerificationGuardTest {
         // Then
         assertThat(inside.succeeded()).isTrue();
         assertThat(unchecked.succeeded()).isTrue();
+    }
+
+    @Test
+    void shouldKeepATransactionVersion2GuardAcrossThePreviousTransactionsMarker() throws Exception {
+        // Given: transaction 1 is open here at epoch 0; EndTxn v5 bumped the epoch to 1 and answered the client, whose
+        // next transaction's first batch (epoch 1) is read before transaction 1's marker (also epoch 1) lands here
+        assertThat(guarded(startV2(0), 0, 0, "t1").succeeded()).isTrue();
+        VerificationGuard next = startV2(1);
+        marker(1, true);
+
+        // When: the coordinator completed transaction 1 and added the partition to transaction 2; the batch is written
+        AppendResult result = guarded(next, 1, 0, "t2");
+
+        // Then: as in Kafka 4 (the marker at the guard's epoch ended the previous transaction), it opens transaction 2
+        assertThat(result.succeeded()).isTrue();
+        assertThat(log.lastStableOffset()).isEqualTo(result.baseOffset());
+    }
+
+    @Test
+    void shouldWithdrawATransactionVersion2GuardWhenItsOwnTransactionEnds() throws Exception {
+        // Given: transaction 2's check (epoch 1) started, then transaction 2 was aborted (EndTxn v5: markers at epoch 2)
+        assertThat(guarded(startV2(0), 0, 0, "t1").succeeded()).isTrue();
+        marker(1, true);
+        VerificationGuard late = startV2(1);
+        marker(2, false);
+        long end = log.logEndOffset();
+
+        // When
+        AppendResult result = guarded(late, 1, 0, "t2");
+
+        // Then: refused (its epoch is fenced first, as in Kafka), no transaction left hanging
+        assertThat(result.succeeded()).isFalse();
+        assertThat(result.error()).isEqualTo(AppendError.INVALID_PRODUCER_EPOCH);
+        assertThat(log.logEndOffset()).isEqualTo(end);
+        assertThat(log.lastStableOffset()).isEqualTo(log.highWatermark());
+    }
+
+    @Test
+    void shouldWithdrawATransactionVersion1GuardOnAMarkerAtItsEpoch() throws Exception {
+        // Given: without epoch bumps a marker at the guard's epoch may end the very transaction that was checked
+        VerificationGuard guard = start(0);
+        marker(0, false);
+
+        // When
+        AppendResult result = guarded(guard, 0, "a");
+
+        // Then
+        assertThat(result.error()).isEqualTo(AppendError.INVALID_TXN_STATE);
+        assertThat(log.lastStableOffset()).isEqualTo(log.highWatermark());
+    }
+
+    @Test
+    void shouldNeedNoGuardInsideAnOpenTransactionButRefuseOneThatEndedBeforeTheAppend() throws Exception {
+        // Given: the transaction is open here at epoch 0, so a check of its next batch needs no guard (Kafka's sentinel)
+        assertThat(guarded(start(0), 0, "a").succeeded()).isTrue();
+        VerificationGuard inside = start(0);
+        assertThat(inside).isSameAs(VerificationGuard.SENTINEL);
+
+        // When: the transaction ends before that batch is written
+        marker(0, false);
+        AppendResult result = guarded(inside, 1, "b");
+
+        // Then: it may not open a transaction
+        assertThat(result.error()).isEqualTo(AppendError.INVALID_TXN_STATE);
+        assertThat(log.lastStableOffset()).isEqualTo(log.highWatermark());
+    }
+
+    @Test
+    void shouldRaiseAHeldGuardToANewerEpochAndKeepIt() throws Exception {
+        // Given: a check at epoch 0 was refused (its guard stays); the producer's next transaction checks at epoch 1
+        VerificationGuard first = startV2(0);
+        VerificationGuard second = startV2(1);
+        marker(1, true); // the end of the epoch-0 transaction, carrying the bumped epoch
+
+        // When
+        AppendResult result = guarded(second, 1, 0, "a");
+
+        // Then: one guard, raised to epoch 1, kept across that marker
+        assertThat(second).isSameAs(first);
+        assertThat(result.succeeded()).isTrue();
+    }
+
+    @Test
+    void shouldCheckTheGuardOfACoordinatorsTransactionalWriteToo() throws Exception {
+        // Given: a group coordinator's transactional offsets (no sequence) checked, then the transaction aborted
+        VerificationGuard late = start(0);
+        marker(0, false);
+        VerificationGuard fresh = start(0);
+
+        // When
+        AppendResult refused = log.append(TestBatches.of("offsets").producer(PID, 0, -1).transactional()
+                .timestamp(clock.millis()).build(), 0, late).get(10, TimeUnit.SECONDS);
+        AppendResult written = log.append(TestBatches.of("offsets").producer(PID, 0, -1).transactional()
+                .timestamp(clock.millis()).build(), 0, fresh).get(10, TimeUnit.SECONDS);
+
+        // Then: as Kafka checks COORDINATOR-origin appends, the late write may not open a transaction
+        assertThat(refused.error()).isEqualTo(AppendError.INVALID_TXN_STATE);
+        assertThat(written.succeeded()).isTrue();
+        assertThat(log.lastStableOffset()).isEqualTo(written.baseOffset());
     }
 }

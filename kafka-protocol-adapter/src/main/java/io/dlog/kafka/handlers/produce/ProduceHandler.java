@@ -261,7 +261,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             return append(request, topic, partition, appends, cost); // not the leader: answered without asking the coordinator
         }
         // Taken before the check: a marker written while the check is out withdraws it, and the append is refused.
-        VerificationGuard guard = local.get().startTransactionVerification(batch.producerId());
+        VerificationGuard guard = local.get().startTransactionVerification(batch.producerId(), batch.producerEpoch(),
+                check.bumpsEpochs());
         var tp = new io.dlog.log.TopicPartition(topic.name(), partition.index());
         return appendOrder.after(tp, batch.producerId(), check.add(tp, batch.producerId(), batch.producerEpoch()),
                 (refusal, failure) -> {

@@ -42,6 +42,11 @@ final class TxnProduceCheck {
         this.add = add;
     }
 
+    /** Transaction version 2: the check adds the partition, and every transaction's end bumps the producer's epoch. */
+    boolean bumpsEpochs() {
+        return add;
+    }
+
     /** Registers a partition's transactional batch; its answer comes once {@link #send} has run. */
     CompletableFuture<Refusal> add(TopicPartition tp, long batchProducerId, short batchEpoch) {
         if (producerId == -1) {

@@ -57,8 +57,10 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
         if (r.transactionalId() == null || r.transactionalId().isEmpty()) {
             return CompletableFuture.completedFuture(groups.txnOffsetCommitError(r, Errors.INVALID_REQUEST));
         }
-        VerificationGuard guard = log.get().startTransactionVerification(r.producerId());
         short version = c.apiVersion();
+        // v5 is transaction version 2's: the epoch is bumped at every transaction's end
+        VerificationGuard guard = log.get().startTransactionVerification(r.producerId(), r.producerEpoch(),
+                version >= ADD_VERSION);
         return verifier.verify(r.transactionalId(), r.producerId(), r.producerEpoch(), List.of(tp), version >= ADD_VERSION)
                 .thenCompose(failed -> failed.isEmpty() ? groups.txnOffsetCommit(version, r, guard)
                         : CompletableFuture.completedFuture(groups.txnOffsetCommitError(r, refusal(failed.get(tp), version))));
