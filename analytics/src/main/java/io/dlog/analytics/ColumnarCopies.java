@@ -62,15 +62,17 @@ public final class ColumnarCopies implements AutoCloseable {
     private final Path root;
     private final TopicCatalog catalog;
     private final BufferAllocator allocator;
+    private final SchemaRegistryClient registry;
     private final ScheduledExecutorService builder;
     private final Set<String> pending = ConcurrentHashMap.newKeySet();
     private final AtomicLong copiesWritten = new AtomicLong();
     /** Set by close: the builder stops between batches (never interrupted: that would close the log's file channels). */
     private volatile boolean closed;
 
-    private ColumnarCopies(Path root, TopicCatalog catalog, long memoryLimit) {
+    private ColumnarCopies(Path root, TopicCatalog catalog, long memoryLimit, SchemaRegistryClient registry) {
         this.root = root;
         this.catalog = catalog;
+        this.registry = registry;
         this.allocator = new RootAllocator(memoryLimit);
         this.builder = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "dlog-columnar-copies");
@@ -82,6 +84,15 @@ public final class ColumnarCopies implements AutoCloseable {
 
     /** Opens the store in {@code root} (created if missing; unfinished copies of an earlier run are deleted). */
     public static ColumnarCopies open(Path root, TopicCatalog catalog, long memoryLimit) throws IOException {
+        return open(root, catalog, memoryLimit, null);
+    }
+
+    /**
+     * Opens the store in {@code root}; Avro copies in the Confluent wire format find their writer schemas in
+     * {@code registry} (null: none).
+     */
+    public static ColumnarCopies open(Path root, TopicCatalog catalog, long memoryLimit, SchemaRegistryClient registry)
+            throws IOException {
         Files.createDirectories(root);
         try (Stream<Path> partitions = Files.list(root)) {
             for (Path partition : partitions.toList()) {
@@ -96,7 +107,7 @@ public final class ColumnarCopies implements AutoCloseable {
                 }
             }
         }
-        ColumnarCopies copies = new ColumnarCopies(root, catalog, memoryLimit);
+        ColumnarCopies copies = new ColumnarCopies(root, catalog, memoryLimit, registry);
         copies.builder.scheduleWithFixedDelay(copies::sweepRemovedPartitions, SWEEP_MINUTES, SWEEP_MINUTES, TimeUnit.MINUTES);
         return copies;
     }
@@ -218,7 +229,7 @@ public final class ColumnarCopies implements AutoCloseable {
         long maxTimestamp = Long.MIN_VALUE;
         try (BufferAllocator memory = allocator.newChildAllocator("copy-" + log.topicPartition(), 0, allocator.getLimit());
              TopicArrowReader reader = new TopicArrowReader(memory, table, null, List.of(new PartitionScan(log, range)),
-                     TopicTables.MAX_BATCH_ROWS, TopicTables.MAX_BATCH_BYTES, 1 << 20, null)) {
+                     TopicTables.MAX_BATCH_ROWS, TopicTables.MAX_BATCH_BYTES, 1 << 20, null, registry)) {
             VectorSchemaRoot batch = reader.getVectorSchemaRoot();
             for (int i = 0; i < fields.size(); i++) {
                 FieldVector vector = batch.getVector(i);
@@ -249,6 +260,10 @@ public final class ColumnarCopies implements AutoCloseable {
                 }
                 rows += count;
                 batches++;
+            }
+            if (reader.transientDecodeErrors() > 0) {
+                // A copy is kept for good: values the registry could not be asked for must be decoded again later.
+                throw new IOException(reader.transientDecodeErrors() + " values found no schema registry; not copied");
             }
             for (ArrowFileWriter writer : writers) {
                 writer.end();

@@ -79,17 +79,10 @@ final class JsonValueWriter {
         if (value == null || !needsValues()) {
             return;
         }
-        byte[] array;
-        int offset;
-        if (value.hasArray()) {
-            array = value.array();
-            offset = value.arrayOffset() + value.position();
-        } else {
-            array = new byte[value.remaining()];
-            value.duplicate().get(array);
-            offset = 0;
-        }
-        int length = value.remaining();
+        ValueBytes bytes = ValueBytes.of(value);
+        byte[] array = bytes.array();
+        int offset = bytes.offset();
+        int length = bytes.length();
         JsonGenerator spill = null;
         try (JsonParser parser = FACTORY.createParser(array, offset, length)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {

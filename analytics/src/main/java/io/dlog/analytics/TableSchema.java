@@ -29,6 +29,13 @@ public record TableSchema(ValueFormat format, Schema schema) {
     public static final String HEADERS = "headers";
     public static final String VALUE = "value";
     public static final String OVERFLOW = "_overflow";
+    /** Avro tables: why a record's value did not decode (null when it did). */
+    public static final String ERROR = "_error";
+    /** Schema metadata of an Avro table: the reader schema (JSON), and how values are framed. */
+    static final String AVRO_SCHEMA_METADATA = "dlog.avro.schema";
+    static final String AVRO_WIRE_METADATA = "dlog.avro.wire";
+    /** Field metadata: the Avro name of a value column renamed to avoid a record column's name. */
+    static final String AVRO_NAME_METADATA = "dlog.avro.name";
     /** Field metadata: the JSON name of a value column renamed to avoid a record column's name. */
     static final String JSON_NAME_METADATA = "dlog.json.name";
     static final Set<String> RECORD_COLUMNS = Set.of(PARTITION, OFFSET, TIMESTAMP, KEY, HEADERS);
@@ -54,6 +61,50 @@ public record TableSchema(ValueFormat format, Schema schema) {
         return new TableSchema(ValueFormat.JSON, new Schema(fields));
     }
 
+    /**
+     * An Avro table: one column per field of {@code reader} (a record; any other schema gives one column
+     * {@code value}), then {@code _error}. The reader schema and the framing ({@code confluent}: magic byte 0,
+     * a 4-byte schema id, then the value; otherwise the bare Avro binary of {@code reader}) travel in the
+     * schema's metadata, so a ticket or a columnar copy's key carries them.
+     */
+    static TableSchema avro(org.apache.avro.Schema reader, boolean confluent) {
+        List<Field> fields = recordFields();
+        if (reader.getType() == org.apache.avro.Schema.Type.RECORD) {
+            for (org.apache.avro.Schema.Field avroField : reader.getFields()) {
+                String name = avroField.name();
+                Field field = AvroTypes.toField(name, avroField.schema());
+                if (RECORD_COLUMNS.contains(name) || name.equals(ERROR) || name.startsWith("value_")) {
+                    Map<String, String> metadata = new LinkedHashMap<>(field.getMetadata());
+                    metadata.put(AVRO_NAME_METADATA, name);
+                    field = new Field("value_" + name, new FieldType(true, field.getType(), null, metadata), field.getChildren());
+                }
+                fields.add(field);
+            }
+        } else {
+            fields.add(AvroTypes.toField(VALUE, reader));
+        }
+        fields.add(Field.nullable(ERROR, ArrowType.Utf8.INSTANCE));
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(AVRO_SCHEMA_METADATA, reader.toString());
+        metadata.put(AVRO_WIRE_METADATA, confluent ? "confluent" : "binary");
+        return new TableSchema(ValueFormat.AVRO, new Schema(fields, metadata));
+    }
+
+    /** The Avro reader schema of an Avro table. */
+    org.apache.avro.Schema avroSchema() {
+        return new org.apache.avro.Schema.Parser().parse(schema.getCustomMetadata().get(AVRO_SCHEMA_METADATA));
+    }
+
+    /** Whether an Avro table's values are in the Confluent wire format (else bare Avro binary). */
+    boolean confluentWireFormat() {
+        return "confluent".equals(schema.getCustomMetadata().get(AVRO_WIRE_METADATA));
+    }
+
+    /** The Avro field name of a value column (its own name unless renamed). */
+    static String avroName(Field column) {
+        return column.getMetadata().getOrDefault(AVRO_NAME_METADATA, column.getName());
+    }
+
     private static List<Field> recordFields() {
         List<Field> fields = new ArrayList<>();
         fields.add(Field.notNullable(PARTITION, new ArrowType.Int(32, true)));
@@ -70,7 +121,7 @@ public record TableSchema(ValueFormat format, Schema schema) {
     Map<String, Map.Entry<String, JsonType>> jsonColumns() {
         Map<String, Map.Entry<String, JsonType>> columns = new LinkedHashMap<>();
         for (Field field : schema.getFields()) {
-            if (RECORD_COLUMNS.contains(field.getName()) || field.getName().equals(OVERFLOW)) {
+            if (RECORD_COLUMNS.contains(field.getName()) || field.getName().equals(OVERFLOW) || field.getName().equals(ERROR)) {
                 continue;
             }
             String jsonName = field.getMetadata().getOrDefault(JSON_NAME_METADATA, field.getName());

@@ -50,6 +50,7 @@ public final class TopicArrowReader extends ArrowReader {
     private final long maxBatchBytes;
     private final int readBytes;
     private final JsonValueWriter json;
+    private final AvroValueWriter avro;
     private final ColumnarCopies copies;
     /** The scan's pieces in order: runs of records to decode, and segments to read from their copies. */
     private final List<Piece> pieces = new ArrayList<>();
@@ -64,6 +65,15 @@ public final class TopicArrowReader extends ArrowReader {
     public TopicArrowReader(BufferAllocator allocator, TableSchema table, Set<String> projection,
                             List<PartitionScan> scans, int maxRows, long maxBatchBytes, int readBytes,
                             ColumnarCopies copies) throws IOException {
+        this(allocator, table, projection, scans, maxRows, maxBatchBytes, readBytes, copies, null);
+    }
+
+    /**
+     * @param registry the schema registry Avro values in the Confluent wire format name their schemas in, or null
+     */
+    public TopicArrowReader(BufferAllocator allocator, TableSchema table, Set<String> projection,
+                            List<PartitionScan> scans, int maxRows, long maxBatchBytes, int readBytes,
+                            ColumnarCopies copies, SchemaRegistryClient registry) throws IOException {
         super(allocator);
         if (maxRows < 1 || maxBatchBytes < 1) {
             throw new IllegalArgumentException("batch limits must be positive");
@@ -75,6 +85,7 @@ public final class TopicArrowReader extends ArrowReader {
         this.readBytes = readBytes;
         this.copies = copies;
         this.json = table.format() == ValueFormat.JSON ? new JsonValueWriter(table) : null;
+        this.avro = table.format() == ValueFormat.AVRO ? new AvroValueWriter(table, registry) : null;
         try {
             for (PartitionScan scan : scans) {
                 // Planned now: each partition's visible end is fixed when the scan starts, so it terminates.
@@ -131,6 +142,11 @@ public final class TopicArrowReader extends ArrowReader {
         return rowsRead;
     }
 
+    /** Avro values that did not decode because the schema registry could not be asked (0 for other formats). */
+    long transientDecodeErrors() {
+        return avro == null ? 0 : avro.transientErrors();
+    }
+
     /** Whether any batch decoded so far (not read from a copy) was transactional, or a transaction marker. */
     boolean sawTransactionalBatch() {
         return pieces.stream().anyMatch(p -> p instanceof Decode d && d.reader().sawTransactionalBatch());
@@ -182,6 +198,9 @@ public final class TopicArrowReader extends ArrowReader {
         if (json != null) {
             json.bind(root);
         }
+        if (avro != null) {
+            avro.bind(root);
+        }
         int rows = 0;
         long bytes = 0;
         while (rows < maxRows && bytes < maxBatchBytes && current < pieces.size() && pieces.get(current) instanceof Decode piece) {
@@ -194,6 +213,9 @@ public final class TopicArrowReader extends ArrowReader {
             bytes += columns.write(rows, piece.partition(), record);
             if (json != null) {
                 json.write(rows, record.value());
+            }
+            if (avro != null) {
+                avro.write(rows, record.value());
             }
             rows++;
         }

@@ -4,6 +4,8 @@ import io.dlog.log.LogManager;
 import io.dlog.log.PartitionLog;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The topics analytics may read on this node and their partition logs. Implementations are thread-safe.
@@ -16,9 +18,27 @@ public interface TopicCatalog {
     /** The topic's partitions whose logs this node holds, by partition number; empty for an unknown topic. */
     List<PartitionLog> partitions(String topic);
 
-    /** Every partition log of a log manager (one node's data folder). */
+    /** Topic config key: the Avro schema (JSON text) a topic's values are read with (docs/analytics.md). */
+    String VALUE_SCHEMA_CONFIG = "dlog.value.schema";
+
+    /** The topic's config overrides (what was set on it); empty when unknown or none. */
+    default Map<String, String> topicConfigs(String topic) {
+        return Map.of();
+    }
+
+    /** Every partition log of a log manager (one node's data folder), no topic configs. */
     static TopicCatalog of(LogManager logs) {
+        return of(logs, topic -> Map.of());
+    }
+
+    /** Every partition log of a log manager, with the topic configs {@code configs} answers (never null). */
+    static TopicCatalog of(LogManager logs, Function<String, Map<String, String>> configs) {
         return new TopicCatalog() {
+            @Override
+            public Map<String, String> topicConfigs(String topic) {
+                return configs.apply(topic);
+            }
+
             @Override
             public List<String> topics() {
                 return logs.all().stream().map(log -> log.topicPartition().topic())

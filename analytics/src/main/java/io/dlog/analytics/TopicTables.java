@@ -24,6 +24,7 @@ public final class TopicTables {
     private final TopicCatalog catalog;
     private final int sampleRecords;
     private final ColumnarCopies copies;
+    private final SchemaRegistryClient registry;
 
     public TopicTables(TopicCatalog catalog, int sampleRecords) {
         this(catalog, sampleRecords, null);
@@ -31,9 +32,18 @@ public final class TopicTables {
 
     /** @param copies columnar copies of sealed segments that readers opened here use, or null for none */
     public TopicTables(TopicCatalog catalog, int sampleRecords, ColumnarCopies copies) {
+        this(catalog, sampleRecords, copies, null);
+    }
+
+    /**
+     * @param copies   columnar copies of sealed segments that readers opened here use, or null for none
+     * @param registry the schema registry (Avro values in the Confluent wire format), or null for none
+     */
+    public TopicTables(TopicCatalog catalog, int sampleRecords, ColumnarCopies copies, SchemaRegistryClient registry) {
         this.catalog = catalog;
         this.sampleRecords = sampleRecords;
         this.copies = copies;
+        this.registry = registry;
     }
 
     public TopicCatalog catalog() {
@@ -48,12 +58,27 @@ public final class TopicTables {
         return partitions;
     }
 
-    /** The topic's table schema; {@code format} forces raw or JSON (JSON over non-JSON values: all in _overflow). */
+    /**
+     * The topic's table schema: Avro when the topic has {@code dlog.value.schema}, or else when the schema
+     * registry has a subject {@code <topic>-value} (its latest version); JSON or raw, inferred, otherwise.
+     * {@code format} forces raw, JSON (JSON over non-JSON values: all in _overflow) or Avro (refused with
+     * IllegalArgumentException when the topic has no Avro schema).
+     */
     public TableSchema schema(String topic, Optional<ValueFormat> format, Isolation isolation)
             throws UnknownTopicException, IOException {
         List<PartitionLog> partitions = partitions(topic);
         if (format.isPresent() && format.get() == ValueFormat.RAW) {
             return TableSchema.raw();
+        }
+        if (format.isEmpty() || format.get() == ValueFormat.AVRO) {
+            Optional<TableSchema> avro = avroSchema(topic);
+            if (avro.isPresent()) {
+                return avro.get();
+            }
+            if (format.isPresent()) {
+                throw new IllegalArgumentException("topic '" + topic + "' has no Avro schema (" + TopicCatalog.VALUE_SCHEMA_CONFIG
+                        + (registry == null ? "" : ", or subject " + topic + "-value in the schema registry") + ")");
+            }
         }
         JsonSchemaInference inference = new JsonSchemaInference();
         for (PartitionLog log : partitions) {
@@ -71,6 +96,25 @@ public final class TopicTables {
         return format.isPresent() ? TableSchema.json(Map.of()) : TableSchema.raw();
     }
 
+    /** The topic's Avro table, from its dlog.value.schema or the registry's latest {@code <topic>-value} schema. */
+    private Optional<TableSchema> avroSchema(String topic) throws IOException {
+        String declared = catalog.topicConfigs(topic).get(TopicCatalog.VALUE_SCHEMA_CONFIG);
+        if (declared != null && !declared.isBlank()) {
+            org.apache.avro.Schema schema;
+            try {
+                schema = new org.apache.avro.Schema.Parser().parse(declared);
+            } catch (RuntimeException e) {
+                throw new IOException("the " + TopicCatalog.VALUE_SCHEMA_CONFIG + " of topic '" + topic + "' is not an Avro schema: "
+                        + SchemaRegistryClient.oneLine(e.getMessage()), e);
+            }
+            return Optional.of(TableSchema.avro(schema, registry != null));
+        }
+        if (registry == null) {
+            return Optional.empty();
+        }
+        return registry.latestSchema(topic + "-value").map(schema -> TableSchema.avro(schema, true));
+    }
+
     /** A reader over the given partitions (all when {@code partitions} is null), each scanned over {@code range}. */
     public TopicArrowReader open(BufferAllocator allocator, String topic, TableSchema table, Set<String> projection,
                                  Set<Integer> partitions, ScanRange range) throws UnknownTopicException, IOException {
@@ -80,13 +124,13 @@ public final class TopicTables {
                 scans.add(new PartitionScan(log, range));
             }
         }
-        return new TopicArrowReader(allocator, table, projection, scans, MAX_BATCH_ROWS, MAX_BATCH_BYTES, READ_BYTES, copies);
+        return new TopicArrowReader(allocator, table, projection, scans, MAX_BATCH_ROWS, MAX_BATCH_BYTES, READ_BYTES, copies, registry);
     }
 
     /** A reader over one partition log (the one a Flight ticket names), scanned over {@code range}. */
     public TopicArrowReader open(BufferAllocator allocator, PartitionLog log, TableSchema table, Set<String> projection,
                                  ScanRange range) throws IOException {
         return new TopicArrowReader(allocator, table, projection, List.of(new PartitionScan(log, range)), MAX_BATCH_ROWS,
-                MAX_BATCH_BYTES, READ_BYTES, copies);
+                MAX_BATCH_BYTES, READ_BYTES, copies, registry);
     }
 }

@@ -8,6 +8,7 @@
  * one thread at a time, which must not be a Netty event loop and must not be interrupted while reading
  * (an interrupt closes the engine's shared file channel); each batch gets fresh buffers from the reader's
  * allocator, so a batch handed on (Flight, C Data export) stays valid after the next one is loaded.
- * {@code TopicTables} and {@code TopicCatalog} implementations are immutable and thread-safe.
+ * {@code TopicTables} and {@code TopicCatalog} implementations are immutable and thread-safe;
+ * {@code SchemaRegistryClient} is thread-safe and blocks on HTTP, so it is called only from those reading threads.
  */
 package io.dlog.analytics;

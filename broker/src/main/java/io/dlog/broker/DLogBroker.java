@@ -1,6 +1,7 @@
 package io.dlog.broker;
 
 import io.dlog.analytics.ColumnarCopies;
+import io.dlog.analytics.SchemaRegistryClient;
 import io.dlog.analytics.TopicCatalog;
 import io.dlog.analytics.TopicTables;
 import io.dlog.analytics.flight.FlightService;
@@ -393,11 +394,14 @@ public final class DLogBroker implements AutoCloseable {
             return;
         }
         try {
-            TopicCatalog catalog = TopicCatalog.of(logs);
+            // Topic configs (dlog.value.schema) as the metadata image holds them when a table is read.
+            TopicCatalog catalog = TopicCatalog.of(logs, topic -> topics.image().topic(topic)
+                    .map(io.dlog.log.metadata.TopicImage::configs).orElse(java.util.Map.of()));
+            SchemaRegistryClient registry = config.schemaRegistryUrl().map(SchemaRegistryClient::new).orElse(null);
             // ".analytics" never matches a partition folder's name (<topic>-<n>), so the log manager ignores it.
-            columnarCopies = ColumnarCopies.open(config.dataDir().resolve(".analytics"), catalog, COLUMNAR_COPY_MEMORY_BYTES);
+            columnarCopies = ColumnarCopies.open(config.dataDir().resolve(".analytics"), catalog, COLUMNAR_COPY_MEMORY_BYTES, registry);
             flight = FlightService.start(config.listener().host(), config.flightPort().getAsInt(),
-                    new TopicTables(catalog, FLIGHT_SCHEMA_SAMPLE, columnarCopies), FLIGHT_MEMORY_BYTES);
+                    new TopicTables(catalog, FLIGHT_SCHEMA_SAMPLE, columnarCopies, registry), FLIGHT_MEMORY_BYTES);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;

@@ -217,6 +217,8 @@ public class TopicFlightProducer extends NoOpFlightSqlProducer {
             return table;
         } catch (UnknownTopicException e) {
             throw CallStatus.NOT_FOUND.withDescription(e.getMessage()).toRuntimeException();
+        } catch (IllegalArgumentException e) {
+            throw CallStatus.INVALID_ARGUMENT.withDescription(e.getMessage()).toRuntimeException();
         } catch (IOException e) {
             throw CallStatus.INTERNAL.withDescription("reading topic '" + path.topic() + "': " + e.getMessage())
                     .withCause(e).toRuntimeException();

@@ -69,6 +69,8 @@ public final class BrokerConfig {
     public static final String METADATA_SNAPSHOT_EVERY = "dlog.metadata.snapshot.entries";
     /** The Arrow Flight / Flight SQL endpoint's port (docs/analytics.md); unset: no endpoint. */
     public static final String FLIGHT_PORT = "dlog.flight.port";
+    /** A Confluent-compatible schema registry's URL: Avro values in its wire format decode (docs/analytics.md). */
+    public static final String SCHEMA_REGISTRY_URL = "dlog.schema.registry.url";
     /** The Prometheus endpoint's port (docs/metrics.md); unset: no endpoint. */
     public static final String METRICS_PORT = "dlog.metrics.port";
     /** The address the Prometheus endpoint binds. */
@@ -190,6 +192,12 @@ public final class BrokerConfig {
                 }
             }, ConfigDef.Importance.MEDIUM, "Port of the Arrow Flight / Flight SQL endpoint (same host as the client "
                     + "listener); unset: the endpoint is off.")
+            .define(SCHEMA_REGISTRY_URL, ConfigDef.Type.STRING, null, (name, value) -> {
+                if (value != null && !((String) value).matches("https?://\\S+")) {
+                    throw new ConfigException(name, value, "an http:// or https:// URL");
+                }
+            }, ConfigDef.Importance.MEDIUM, "URL of a Confluent-compatible schema registry: the Flight endpoint and SQL read "
+                    + "Avro values in its wire format (magic byte 0, schema id); unset: none.")
             .define(METRICS_PORT, ConfigDef.Type.INT, null, (name, value) -> {
                 if (value != null && ((Integer) value < 0 || (Integer) value > 65_535)) {
                     throw new ConfigException(name, value, "a port number, 0 for any free port");
@@ -558,6 +566,11 @@ public final class BrokerConfig {
     }
 
     /** The address the Prometheus endpoint binds ({@code dlog.metrics.host}). */
+    /** The schema registry's URL, empty when {@code dlog.schema.registry.url} is unset. */
+    public java.util.Optional<String> schemaRegistryUrl() {
+        return java.util.Optional.ofNullable((String) parsed.get(SCHEMA_REGISTRY_URL));
+    }
+
     public String metricsHost() {
         return (String) parsed.get(METRICS_HOST);
     }

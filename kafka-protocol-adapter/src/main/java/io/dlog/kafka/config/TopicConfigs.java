@@ -32,6 +32,8 @@ public final class TopicConfigs {
     public static final String FLUSH_MODE = "dlog.flush.mode";
     public static final String MIRROR_SOURCE_BOOTSTRAP_SERVERS = "dlog.mirror.source.bootstrap.servers";
     public static final String MIRROR_SOURCE_TOPIC = "dlog.mirror.source.topic";
+    /** The Avro schema (JSON text) the topic's values are read as by Flight and SQL (docs/analytics.md). */
+    public static final String VALUE_SCHEMA = "dlog.value.schema";
 
     private static final long WEEK_MS = 7L * 24 * 60 * 60 * 1000;
     /** Kafka's ThrottledReplicaListValidator: "*" or "partition:broker" pairs. */
@@ -44,6 +46,20 @@ public final class TopicConfigs {
                     + "[partitionId]:[brokerId],[partitionId]:[brokerId],...");
         }
     }, () -> "[partitionId]:[brokerId],[partitionId]:[brokerId],...");
+    /** dlog.value.schema: empty, or an Avro schema that parses (names, defaults and all). */
+    private static final ConfigDef.Validator AVRO_SCHEMA = ConfigDef.LambdaValidator.with((name, value) -> {
+        String text = (String) value;
+        if (text == null || text.isBlank()) {
+            return;
+        }
+        try {
+            new org.apache.avro.Schema.Parser().parse(text);
+        } catch (RuntimeException e) {
+            // ConfigException(name, value, ...) would quote the whole schema: say only why, in one line.
+            throw new ConfigException("Invalid value for configuration " + name + ": not an Avro schema: "
+                    + String.valueOf(e.getMessage()).replaceAll("\\s+", " ").trim());
+        }
+    }, () -> "an Avro schema (JSON), or empty");
     private static final Map<String, Definition> DEFINITIONS = new LinkedHashMap<>();
 
     static {
@@ -135,6 +151,8 @@ public final class TopicConfigs {
                 "DLog: the source cluster this topic is a read-only mirror of (empty: an ordinary topic).");
         define(MIRROR_SOURCE_TOPIC, Type.STRING, "", null, List.of(),
                 "DLog: the mirrored source topic when its name differs (empty: the same name).");
+        define(VALUE_SCHEMA, Type.STRING, "", AVRO_SCHEMA, List.of(),
+                "DLog: the Avro schema (JSON) the topic's values are read with over Flight and SQL (empty: none).");
     }
 
     private TopicConfigs() {

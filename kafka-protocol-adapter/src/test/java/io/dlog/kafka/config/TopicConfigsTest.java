@@ -154,6 +154,21 @@ class TopicConfigsTest {
     }
 
     @Test
+    void shouldAcceptAnAvroValueSchemaAndRefuseOneThatDoesNotParseInOneLine() {
+        String schema = "{\"type\":\"record\",\"name\":\"Order\",\n \"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}";
+
+        assertThat(TopicConfigs.validate(Map.of(TopicConfigs.VALUE_SCHEMA, schema))).isEmpty();
+        assertThat(TopicConfigs.validate(Map.of(TopicConfigs.VALUE_SCHEMA, ""))).isEmpty();
+        for (String bad : new String[] {"{\"type\":\"record\",\n\"name\":\"Order\"}", "not json", "{\"type\":\"strin\"}",
+                schema.replace("long", "lang")}) {
+            assertThat(TopicConfigs.validate(Map.of(TopicConfigs.VALUE_SCHEMA, bad))).hasValueSatisfying(m -> {
+                assertThat(m).startsWith("Invalid value for configuration dlog.value.schema: not an Avro schema: ");
+                assertThat(m).doesNotContain("\n");
+            });
+        }
+    }
+
+    @Test
     void shouldRefuseMinCompactionLagAboveMax() {
         assertThat(TopicConfigs.validate(Map.of("min.compaction.lag.ms", "10", "max.compaction.lag.ms", "5"), DEFAULTS))
                 .hasValueSatisfying(m -> assertThat(m).contains("min.compaction.lag.ms"));
