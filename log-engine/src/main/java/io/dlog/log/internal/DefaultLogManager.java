@@ -135,6 +135,16 @@ public final class DefaultLogManager implements LogManager {
                 config.producerIdExpiration().toMillis());
     }
 
+    /** Whether every writer thread is idle (for tests). */
+    boolean writersIdle() {
+        for (WriterThread w : writers) {
+            if (!w.idle()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private WriterThread writerFor(TopicPartition tp) {
         return writers[Math.floorMod(tp.hashCode(), writers.length)];
     }

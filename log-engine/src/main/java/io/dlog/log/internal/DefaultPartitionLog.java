@@ -42,7 +42,7 @@ import java.util.function.Consumer;
  * of the batches below it are in place, so a reader that saw it can read them.
  *
  * <p>Thread-safety: every change (append, roll, retention, DeleteRecords, deletion) runs on the owning
- * {@link WriterThread}; reads ({@link #read}, timestamp lookups) run on any thread without locks,
+ * {@link WriterThread}, or under its lock on the submitting thread (a short append, see WriterThread); reads ({@link #read}, timestamp lookups) run on any thread without locks,
  * through volatile offsets and the concurrent segment map. A segment removed from the map keeps its
  * channel open for {@code fileDeleteDelayMs} so reads in flight stay valid.
  */
@@ -265,7 +265,8 @@ final class DefaultPartitionLog implements PartitionLog {
                 } else {
                     long start = System.nanoTime();
                     result = appendOnWriter(buf, positions, leaderEpoch, guard);
-                    result = result.withWriterNanos(System.nanoTime() - start);
+                    // Run inline, the time is the submitting request's own (already measured there).
+                    result = w.isOwnerThread() ? result.withWriterNanos(System.nanoTime() - start) : result;
                 }
             } catch (UnexpectedAppendOffsetException e) {
                 future.completeExceptionally(e);
@@ -283,6 +284,22 @@ final class DefaultPartitionLog implements PartitionLog {
         public void abort(AppendError error) {
             future.complete(AppendResult.failure(error, "append not processed: the partition is closing",
                     logStartOffset));
+        }
+
+        /** A leader's page-cache write: not under fsync, and neither rolling a segment nor starting an epoch. */
+        @Override
+        public long inlineBytes() {
+            LogConfig cfg = config;
+            if (follower || cfg.flushMode() != FlushMode.OS || leaderEpoch > epochs.latestEpoch()
+                    || buf.remaining() > WriterThread.INLINE_MAX_BYTES) {
+                return -1;
+            }
+            long next = logEndOffset;
+            for (int at : positions) {
+                next += BatchFormat.lastOffsetDelta(buf, at) + 1L;
+            }
+            // A time-based roll due within a second counts as due: the append reads the clock again.
+            return needsRoll(cfg, buf.remaining(), next - 1, clock.millis() + 1_000) ? -1 : buf.remaining();
         }
     }
 
@@ -408,18 +425,23 @@ final class DefaultPartitionLog implements PartitionLog {
     }
 
     private void maybeRoll(LogConfig cfg, int bytes, long lastOffset, long now) throws IOException {
+        if (needsRoll(cfg, bytes, lastOffset, now)) {
+            roll();
+        }
+    }
+
+    /** Whether an append of {@code bytes} ending at {@code lastOffset} starts a new segment. Writer only. */
+    private boolean needsRoll(LogConfig cfg, int bytes, long lastOffset, long now) {
         LogSegment a = active;
         if (a.size() == 0) {
-            return;
+            return false;
         }
         boolean full = (long) a.size() + bytes > cfg.segmentBytes();
         boolean old = now - a.rollingBaseTime() > cfg.segmentMs();
         boolean indexFull = a.offsetIndex().sizeInBytes() + OffsetIndex.ENTRY_SIZE > cfg.segmentIndexBytes()
                 || a.timeIndex().sizeInBytes() + TimeIndex.ENTRY_SIZE > cfg.segmentIndexBytes();
         boolean offsetOverflow = lastOffset - a.baseOffset() > Integer.MAX_VALUE;
-        if (full || old || indexFull || offsetOverflow) {
-            roll();
-        }
+        return full || old || indexFull || offsetOverflow;
     }
 
     /** Seals the active segment and starts a new one at the log end. Writer thread only. */

@@ -16,6 +16,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One owner thread for a set of partitions: the only thread that writes their files and changes their
@@ -35,11 +37,27 @@ import java.util.concurrent.TimeUnit;
  * {@code groupCommitMaxWait} (measured with {@link System#nanoTime()}: a scheduling interval, not a
  * timestamp, so the injected clock is not involved). Futures complete on this thread after the fsync.
  *
- * <p>Thread-safety: {@link #submit} from any thread; everything else runs on the owner thread.
+ * <p>Caller runs when idle ({@link #submitAll}): handing a task over costs a wake-up of this thread and
+ * another of the submitter's for the answer, about 100-150 µs of a 100-byte acks=1 produce's 150-200 µs on
+ * these VMs (docs/benchmarks.md, issue 19). So when no task is queued or running, a task that says it
+ * {@linkplain Task#inlineBytes may} (a small page-cache write: no fsync, no segment roll, no new epoch, at
+ * most {@link #INLINE_MAX_BYTES})
+ * runs on the submitting thread instead. Whoever runs tasks holds {@code owner}, so partition state still
+ * has one writer at a time and every change happens-before the next; {@code outstanding} counts tasks
+ * submitted and not yet run, so a task runs inline only with none ahead of it and FIFO order holds.
+ *
+ * <p>Thread-safety: {@link #submit} and {@link #submitAll} from any thread; everything else runs under
+ * {@code owner}, on the owner thread or, for an inline task, on its submitter's.
  */
 final class WriterThread implements Runnable {
     static final int DRAIN_LIMIT = 256;
     static final int MAX_PENDING = 1_024;
+    /**
+     * Largest write run on a submitter's thread. Small requests are the latency-bound ones; a large one
+     * (a throughput producer's, tens of KiB) goes to this thread as before, so the event loop decodes the
+     * next request while this thread writes.
+     */
+    static final long INLINE_MAX_BYTES = 16 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(WriterThread.class);
 
     /** Work for the owner thread. {@link #abort} runs instead of {@link #run} when the thread stops. */
@@ -47,6 +65,15 @@ final class WriterThread implements Runnable {
         void run(WriterThread writer);
 
         void abort(AppendError error);
+
+        /**
+         * The bytes this task writes if it may run on its submitter's thread (a network event loop, which must
+         * never block: only a page-cache write qualifies), or -1 if it may not. Called with the writer's lock
+         * held, just before running.
+         */
+        default long inlineBytes() {
+            return -1;
+        }
     }
 
     /** @param submittedNanos when the append was submitted, or -1 for one not measured (a follower's) */
@@ -55,6 +82,10 @@ final class WriterThread implements Runnable {
     }
 
     private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
+    /** Held while running tasks or a group commit: by the owner thread, or by a submitter running one inline. */
+    private final ReentrantLock owner = new ReentrantLock();
+    /** Tasks submitted and not yet run (queued, or taken and running). */
+    private final AtomicInteger outstanding = new AtomicInteger();
     private final List<Pending> pending = new ArrayList<>();
     private final Set<DefaultPartitionLog> dirty = Collections.newSetFromMap(new IdentityHashMap<>());
     private final long maxWaitNanos;
@@ -86,7 +117,22 @@ final class WriterThread implements Runnable {
 
     /** Enqueues without blocking; false only once the thread stopped (the partition is closing). */
     boolean submit(Task task) {
-        return running && queue.offer(task);
+        outstanding.incrementAndGet();
+        return enqueueCounted(task);
+    }
+
+    /** Enqueues a task already counted in {@code outstanding}; false (and uncounted) once stopped. */
+    private boolean enqueueCounted(Task task) {
+        if (running && queue.offer(task)) {
+            return true;
+        }
+        outstanding.decrementAndGet();
+        return false;
+    }
+
+    /** Whether no task is queued or running (for tests). */
+    boolean idle() {
+        return outstanding.get() == 0 && !owner.isLocked();
     }
 
     /** Tasks waiting for this thread (for tests and metrics). */
@@ -94,10 +140,35 @@ final class WriterThread implements Runnable {
         return queue.size();
     }
 
-    /** Enqueues the tasks as one (a single wake-up); each that cannot be queued is aborted. Takes the list. */
+    /**
+     * Runs the tasks as one: on the calling thread when this writer is idle and they all {@linkplain
+     * Task#inlineBytes may} and write at most {@link #INLINE_MAX_BYTES}, else enqueued (a single wake-up);
+     * each that cannot be queued is aborted.
+     * Takes the list.
+     */
     void submitAll(List<Task> tasks) {
         Task task = tasks.size() == 1 ? tasks.get(0) : new TaskGroup(tasks);
-        if (!submit(task)) {
+        if (!running || !outstanding.compareAndSet(0, 1)) {
+            if (!submit(task)) {
+                task.abort(AppendError.NOT_LEADER_OR_FOLLOWER);
+            }
+            return;
+        }
+        // Nothing is queued or running, so nothing can go ahead of this task: run it here if the owner
+        // thread is not in a group commit and the task is short.
+        if (owner.tryLock()) {
+            try {
+                long bytes = task.inlineBytes();
+                if (bytes >= 0 && bytes <= INLINE_MAX_BYTES) {
+                    runSafely(task);
+                    outstanding.decrementAndGet();
+                    return;
+                }
+            } finally {
+                owner.unlock();
+            }
+        }
+        if (!enqueueCounted(task)) {
             task.abort(AppendError.NOT_LEADER_OR_FOLLOWER);
         }
     }
@@ -112,6 +183,19 @@ final class WriterThread implements Runnable {
         @Override
         public void abort(AppendError error) {
             tasks.forEach(task -> task.abort(error));
+        }
+
+        @Override
+        public long inlineBytes() {
+            long total = 0;
+            for (Task task : tasks) {
+                long bytes = task.inlineBytes();
+                if (bytes < 0) {
+                    return -1;
+                }
+                total += bytes;
+            }
+            return total;
         }
     }
 
@@ -137,17 +221,29 @@ final class WriterThread implements Runnable {
                         ? queue.poll(50, TimeUnit.MILLISECONDS)
                         : queue.poll(Math.max(0, oldestPendingNanos + maxWaitNanos - System.nanoTime()),
                         TimeUnit.NANOSECONDS);
-                drain(task);
+                if (task != null || !pending.isEmpty()) {
+                    owner.lock();
+                    try {
+                        drain(task);
+                    } finally {
+                        owner.unlock();
+                    }
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         // shutting down: finish what was accepted, then make it durable
-        drain(queue.poll());
-        while (!queue.isEmpty()) {
+        owner.lock();
+        try {
             drain(queue.poll());
+            while (!queue.isEmpty()) {
+                drain(queue.poll());
+            }
+            commit();
+        } finally {
+            owner.unlock();
         }
-        commit();
     }
 
     private void drain(Task first) {
@@ -155,6 +251,7 @@ final class WriterThread implements Runnable {
         int drained = 0;
         while (task != null) {
             runSafely(task);
+            outstanding.decrementAndGet();
             if (++drained >= DRAIN_LIMIT || pending.size() >= MAX_PENDING) {
                 break;
             }

@@ -4,7 +4,11 @@
  * <p>Concurrency contract: each partition belongs to one {@link io.dlog.log.internal.WriterThread},
  * the only thread that writes its files or changes its state (appends, rolls, retention, DeleteRecords,
  * deletion); other threads hand it work through a FIFO queue and get a future back, never blocking (the queue is
- * bounded upstream, by the request memory budget of the network layer).
+ * bounded upstream, by the request memory budget of the network layer). The one exception to "the
+ * writer's own thread": a produce append short enough for an event loop (a page-cache write, no fsync, roll
+ * or new epoch) runs on its submitter's thread when the writer has nothing queued or running, holding the
+ * writer's lock, which the writer also holds while it runs tasks; so there is still one writer at a time,
+ * in submission order (saves the two thread wake-ups of a hand-off, most of a small produce's latency).
  * Readers run on any thread without locks: they read volatile offsets first, then only bytes below the
  * segment size published after those bytes were written. Files removed while readers may hold them
  * are closed and deleted by {@link io.dlog.log.internal.SegmentJanitor} after {@code fileDeleteDelayMs}.

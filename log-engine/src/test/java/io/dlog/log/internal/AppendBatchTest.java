@@ -15,13 +15,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** One request's appends to many partitions, handed to the (two) writer threads together. */
+/**
+ * One request's appends to many partitions, handed to the (two) writer threads together; a short append
+ * submitted to an idle writer runs on the submitting thread.
+ */
 class AppendBatchTest {
     @TempDir
     Path dir;
@@ -76,5 +82,115 @@ class AppendBatchTest {
             assertThat(written.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
             assertThat(LogTestSupport.readValues(kept, 0)).containsExactly("y");
         }
+    }
+
+    @Test
+    void shouldRunAShortAppendOnTheSubmittingThreadWhenItsWriterIsIdle() throws Exception {
+        LogConfig config = LogConfig.DEFAULT;
+        try (LogManager manager = LogTestSupport.open(dir, new MutableClock(T0), config)) {
+            PartitionLog log = manager.getOrCreate(new TopicPartition("inline", 0), config);
+            submitAndWait(manager, log, "first"); // starts epoch 0: goes to the writer thread
+
+            assertThat(submitAndWait(manager, log, "second")).isSameAs(Thread.currentThread());
+            assertThat(submitAndWait(manager, log, "third")).isSameAs(Thread.currentThread());
+            assertThat(LogTestSupport.readValues(log, 0)).containsExactly("first", "second", "third");
+        }
+    }
+
+    @Test
+    void shouldLeaveFsyncsRollsNewEpochsAndLargeWritesToTheWriterThread() throws Exception {
+        LogConfig fsync = LogConfig.DEFAULT.withFlushMode(FlushMode.FSYNC);
+        LogConfig small = LogConfig.DEFAULT.withSegmentBytes(400);
+        try (LogManager manager = LogTestSupport.open(dir, new MutableClock(T0), LogConfig.DEFAULT)) {
+            PartitionLog durable = manager.getOrCreate(new TopicPartition("fsync", 0), fsync);
+            submitAndWait(manager, durable, "a");
+            assertThat(submitAndWait(manager, durable, "b")).isNotSameAs(Thread.currentThread());
+
+            PartitionLog rolling = manager.getOrCreate(new TopicPartition("rolling", 0), small);
+            submitAndWait(manager, rolling, incompressible(150));
+            assertThat(submitAndWait(manager, rolling, incompressible(150))).as("rolls").isNotSameAs(Thread.currentThread());
+
+            PartitionLog epochs = manager.getOrCreate(new TopicPartition("epochs", 0), LogConfig.DEFAULT);
+            submitAndWait(manager, epochs, "e0");
+            assertThat(submitAndWait(manager, epochs, "e1", 1)).as("new epoch").isNotSameAs(Thread.currentThread());
+            assertThat(submitAndWait(manager, epochs, "e1b", 1)).isSameAs(Thread.currentThread());
+
+            assertThat(submitAndWait(manager, epochs, incompressible((int) WriterThread.INLINE_MAX_BYTES + 1), 1))
+                    .as("large").isNotSameAs(Thread.currentThread());
+        }
+    }
+
+    @Test
+    void shouldKeepEachSubmittersOrderWhenAppendsRaceTheWriter() throws Exception {
+        LogConfig config = LogConfig.DEFAULT;
+        int threads = 4;
+        int perThread = 300;
+        try (LogManager manager = LogTestSupport.open(dir, new MutableClock(T0), config)) {
+            PartitionLog log = manager.getOrCreate(new TopicPartition("raced", 0), config);
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<List<CompletableFuture<AppendResult>>>> submitted = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int id = t;
+                    submitted.add(pool.submit(() -> {
+                        List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+                        for (int n = 0; n < perThread; n++) {
+                            AppendBatch batch = AppendBatch.create();
+                            futures.add(batch.append(log, TestBatches.of(id + "-" + n).timestamp(T0).build(), 0));
+                            batch.submit();
+                        }
+                        return futures;
+                    }));
+                }
+                for (int t = 0; t < threads; t++) {
+                    long last = -1;
+                    for (CompletableFuture<AppendResult> future : submitted.get(t).get(30, TimeUnit.SECONDS)) {
+                        AppendResult result = future.get(30, TimeUnit.SECONDS);
+                        assertThat(result.succeeded()).isTrue();
+                        assertThat(result.baseOffset()).as("submitter %d's appends in its order", t).isGreaterThan(last);
+                        last = result.baseOffset();
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            List<String> values = LogTestSupport.readValues(log, 0);
+            assertThat(values).hasSize(threads * perThread).doesNotHaveDuplicates();
+            for (int t = 0; t < threads; t++) {
+                String prefix = t + "-";
+                assertThat(values.stream().filter(v -> v.startsWith(prefix)).toList())
+                        .isEqualTo(java.util.stream.IntStream.range(0, perThread).mapToObj(n -> prefix + n).toList());
+            }
+        }
+    }
+
+    private static String incompressible(int length) {
+        StringBuilder text = new StringBuilder();
+        java.util.Random random = new java.util.Random(length);
+        while (text.length() < length) {
+            text.append((char) ('a' + random.nextInt(26)));
+        }
+        return text.toString();
+    }
+
+    private static Thread submitAndWait(LogManager manager, PartitionLog log, String value) throws Exception {
+        return submitAndWait(manager, log, value, 0);
+    }
+
+    /** Appends once the writers are idle; answers the thread that completed the append. */
+    private static Thread submitAndWait(LogManager manager, PartitionLog log, String value, int epoch) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!((DefaultLogManager) manager).writersIdle()) {
+            assertThat(System.nanoTime()).as("writers idle").isLessThan(deadline);
+            Thread.sleep(1);
+        }
+        AppendBatch batch = AppendBatch.create();
+        CompletableFuture<AppendResult> future = batch.append(log, TestBatches.of(value).timestamp(T0).build(), epoch);
+        CompletableFuture<Thread> completedOn = future.thenApply(result -> Thread.currentThread());
+        batch.submit();
+        // Waiting on the dependent, not the append: a thread waiting on a future may run its dependents.
+        Thread thread = completedOn.get(10, TimeUnit.SECONDS);
+        assertThat(future.get().succeeded()).isTrue();
+        return thread;
     }
 }
