@@ -68,8 +68,10 @@ public interface PartitionLog {
      * <p>Applied as the leader applied them: the leader-epoch cache records each batch's epoch at its base
      * offset, producer and transaction state replay the batches without sequence checks (the leader made
      * them), abort markers go to the aborted-transaction index, and a large append rolls segments at
-     * segment.bytes. Runs on the partition's writer thread like {@link #append}; completes after the write
-     * (FLUSH OS) or the covering fsync (FSYNC).
+     * segment.bytes. Runs on the partition's writer thread like {@link #append}, or under FLUSH OS on the
+     * calling thread when the writer has nothing queued or running, rolls and checkpoint fsyncs included:
+     * call it from a thread that may block (a fetcher), never from a network event loop. Completes after
+     * the write (FLUSH OS) or the covering fsync (FSYNC).
      *
      * <p>The future completes with an {@link AppendResult} (the batches' offsets, or CORRUPT_MESSAGE,
      * KAFKA_STORAGE_ERROR, NOT_LEADER_OR_FOLLOWER), or exceptionally with

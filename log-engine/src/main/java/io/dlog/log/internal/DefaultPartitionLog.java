@@ -223,10 +223,9 @@ final class DefaultPartitionLog implements PartitionLog {
             }
         }
         CompletableFuture<AppendResult> future = new CompletableFuture<>();
-        AppendTask task = new AppendTask(buf, positions, -1, null, true, future);
-        if (!writer.submit(task)) {
-            task.abort(AppendError.NOT_LEADER_OR_FOLLOWER);
-        }
+        // Callers are fetcher threads that wait for the answer and may block: one writes it itself when
+        // the writer is idle, whatever its size (two thread wake-ups less per replication round trip).
+        writer.runOrSubmit(new AppendTask(buf, positions, -1, null, true, future), Long.MAX_VALUE);
         return future;
     }
 
@@ -286,12 +285,20 @@ final class DefaultPartitionLog implements PartitionLog {
                     logStartOffset));
         }
 
-        /** A leader's page-cache write: not under fsync, and neither rolling a segment nor starting an epoch. */
+        /**
+         * A page-cache write (not under fsync); a leader's must also neither roll a segment nor start an
+         * epoch (both fsync), while a follower's caller may block on them.
+         */
         @Override
         public long inlineBytes() {
             LogConfig cfg = config;
-            if (follower || cfg.flushMode() != FlushMode.OS || leaderEpoch > epochs.latestEpoch()
-                    || buf.remaining() > WriterThread.INLINE_MAX_BYTES) {
+            if (cfg.flushMode() != FlushMode.OS) {
+                return -1;
+            }
+            if (follower) {
+                return buf.remaining();
+            }
+            if (leaderEpoch > epochs.latestEpoch()) {
                 return -1;
             }
             long next = logEndOffset;

@@ -147,7 +147,15 @@ final class WriterThread implements Runnable {
      * Takes the list.
      */
     void submitAll(List<Task> tasks) {
-        Task task = tasks.size() == 1 ? tasks.get(0) : new TaskGroup(tasks);
+        runOrSubmit(tasks.size() == 1 ? tasks.get(0) : new TaskGroup(tasks), INLINE_MAX_BYTES);
+    }
+
+    /**
+     * Runs {@code task} on the calling thread when this writer is idle and the task {@linkplain
+     * Task#inlineBytes may} with at most {@code maxInlineBytes}, else enqueues it; aborts it if it cannot
+     * be queued. A caller that may block (a replica fetcher thread) passes {@link Long#MAX_VALUE}.
+     */
+    void runOrSubmit(Task task, long maxInlineBytes) {
         if (!running || !outstanding.compareAndSet(0, 1)) {
             if (!submit(task)) {
                 task.abort(AppendError.NOT_LEADER_OR_FOLLOWER);
@@ -155,11 +163,11 @@ final class WriterThread implements Runnable {
             return;
         }
         // Nothing is queued or running, so nothing can go ahead of this task: run it here if the owner
-        // thread is not in a group commit and the task is short.
+        // thread is not in a group commit and the task qualifies.
         if (owner.tryLock()) {
             try {
                 long bytes = task.inlineBytes();
-                if (bytes >= 0 && bytes <= INLINE_MAX_BYTES) {
+                if (bytes >= 0 && bytes <= maxInlineBytes) {
                     runSafely(task);
                     outstanding.decrementAndGet();
                     return;

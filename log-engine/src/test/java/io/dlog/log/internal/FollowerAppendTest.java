@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static io.dlog.log.internal.LogTestSupport.T0;
@@ -111,6 +112,24 @@ class FollowerAppendTest {
         // a commit marker closes the open transaction on the new leader too
         append(follower, TestBatches.marker(9, 0, true, 3).timestamp(T0).build(), 5);
         assertThat(follower.lastStableOffset()).isEqualTo(follower.logEndOffset());
+    }
+
+    @Test
+    void shouldWriteOnTheFetchersOwnThreadWhenTheWriterIsIdleWhateverTheSize() throws Exception {
+        leaderTransactions();
+        ByteBuffer all = ReplicaTestSupport.logBytes(leader, 0);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!pair.followerWritersIdle()) {
+            assertThat(System.nanoTime()).as("writers idle").isLessThan(deadline);
+            Thread.sleep(1);
+        }
+
+        CompletableFuture<AppendResult> appended = follower.appendAsFollower(all.duplicate());
+
+        // done before the call returned: the calling thread wrote it (new epochs and all)
+        assertThat(appended).isDone();
+        assertThat(appended.get().succeeded()).isTrue();
+        assertThat(ReplicaTestSupport.logBytes(follower, 0)).isEqualTo(all);
     }
 
     @Test

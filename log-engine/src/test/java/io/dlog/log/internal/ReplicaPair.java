@@ -26,6 +26,10 @@ final class ReplicaPair implements AutoCloseable {
     }
 
     /** Opens the follower's node (closing it first if open, as a restart): its partition log. */
+    boolean followerWritersIdle() {
+        return ((DefaultLogManager) followerManager).writersIdle();
+    }
+
     PartitionLog reopenFollower(LogConfig config) throws Exception {
         if (followerManager != null) {
             followerManager.close();
