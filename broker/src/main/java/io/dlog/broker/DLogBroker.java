@@ -401,7 +401,8 @@ public final class DLogBroker implements AutoCloseable {
             // ".analytics" never matches a partition folder's name (<topic>-<n>), so the log manager ignores it.
             columnarCopies = ColumnarCopies.open(config.dataDir().resolve(".analytics"), catalog, COLUMNAR_COPY_MEMORY_BYTES, registry);
             flight = FlightService.start(config.listener().host(), config.flightPort().getAsInt(),
-                    new TopicTables(catalog, FLIGHT_SCHEMA_SAMPLE, columnarCopies, registry), FLIGHT_MEMORY_BYTES);
+                    new TopicTables(catalog, FLIGHT_SCHEMA_SAMPLE, columnarCopies, registry), FLIGHT_MEMORY_BYTES,
+                    FlightSecurity.of(config, topics::image).orElse(null));
         } catch (IOException | RuntimeException e) {
             close();
             throw e;

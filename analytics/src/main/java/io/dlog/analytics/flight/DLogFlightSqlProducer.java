@@ -42,8 +42,9 @@ final class DLogFlightSqlProducer extends TopicFlightProducer {
     private static final Logger LOG = LoggerFactory.getLogger(DLogFlightSqlProducer.class);
     private final SqlEngine sql;
 
-    DLogFlightSqlProducer(TopicTables tables, BufferAllocator allocator, int maxStreams, long streamMemory, SqlEngine sql) {
-        super(tables, allocator, maxStreams, streamMemory);
+    DLogFlightSqlProducer(TopicTables tables, BufferAllocator allocator, int maxStreams, long streamMemory, SqlEngine sql,
+                          FlightAccess access) {
+        super(tables, allocator, maxStreams, streamMemory, access);
         this.sql = sql;
     }
 
@@ -53,7 +54,7 @@ final class DLogFlightSqlProducer extends TopicFlightProducer {
         if (command.hasTransactionId()) {
             throw CallStatus.INVALID_ARGUMENT.withDescription("transactions are not supported").toRuntimeException();
         }
-        Schema schema = schema(command.getQuery());
+        Schema schema = schema(command.getQuery(), context);
         FlightSql.TicketStatementQuery handle = FlightSql.TicketStatementQuery.newBuilder()
                 .setStatementHandle(ByteString.copyFrom(command.getQuery(), StandardCharsets.UTF_8)).build();
         Ticket ticket = new Ticket(Any.pack(handle).toByteArray());
@@ -63,23 +64,23 @@ final class DLogFlightSqlProducer extends TopicFlightProducer {
     @Override
     public SchemaResult getSchemaStatement(FlightSql.CommandStatementQuery command, CallContext context,
                                            FlightDescriptor descriptor) {
-        return new SchemaResult(schema(command.getQuery()));
+        return new SchemaResult(schema(command.getQuery(), context));
     }
 
     @Override
     public void getStreamStatement(FlightSql.TicketStatementQuery ticket, CallContext context, ServerStreamListener listener) {
-        stream(ticket.getStatementHandle().toStringUtf8(), listener);
+        stream(ticket.getStatementHandle().toStringUtf8(), context, listener);
     }
 
     /** Runs the query and streams its result. */
-    private void stream(String query, ServerStreamListener listener) {
+    private void stream(String query, CallContext context, ServerStreamListener listener) {
         if (!tryAcquireStream(listener)) {
             return;
         }
-        try (SqlQuery running = sql.run(query, Isolation.READ_UNCOMMITTED)) {
+        try (SqlQuery running = sql.run(query, Isolation.READ_UNCOMMITTED, topic -> allowed(context, FlightAccess.Operation.READ, topic))) {
             sendAll(running.result(), listener);
         } catch (SqlException e) {
-            listener.error(CallStatus.INVALID_ARGUMENT.withDescription(e.getMessage()).toRuntimeException());
+            listener.error(asFlightError(e));
         } catch (Exception e) {
             LOG.debug("Flight SQL query failed: {}", query, e);
             listener.error(asFlightError(e));
@@ -101,7 +102,7 @@ final class DLogFlightSqlProducer extends TopicFlightProducer {
             return;
         }
         try {
-            Schema schema = schema(request.getQuery());
+            Schema schema = schema(request.getQuery(), context);
             FlightSql.ActionCreatePreparedStatementResult result = FlightSql.ActionCreatePreparedStatementResult.newBuilder()
                     .setPreparedStatementHandle(ByteString.copyFrom(request.getQuery(), StandardCharsets.UTF_8))
                     .setDatasetSchema(serialize(schema))
@@ -117,7 +118,7 @@ final class DLogFlightSqlProducer extends TopicFlightProducer {
     @Override
     public FlightInfo getFlightInfoPreparedStatement(FlightSql.CommandPreparedStatementQuery command, CallContext context,
                                                      FlightDescriptor descriptor) {
-        Schema schema = schema(command.getPreparedStatementHandle().toStringUtf8());
+        Schema schema = schema(command.getPreparedStatementHandle().toStringUtf8(), context);
         Ticket ticket = new Ticket(Any.pack(command).toByteArray());
         return new FlightInfo(schema, descriptor, List.of(new FlightEndpoint(ticket)), -1, -1);
     }
@@ -125,13 +126,13 @@ final class DLogFlightSqlProducer extends TopicFlightProducer {
     @Override
     public SchemaResult getSchemaPreparedStatement(FlightSql.CommandPreparedStatementQuery command, CallContext context,
                                                    FlightDescriptor descriptor) {
-        return new SchemaResult(schema(command.getPreparedStatementHandle().toStringUtf8()));
+        return new SchemaResult(schema(command.getPreparedStatementHandle().toStringUtf8(), context));
     }
 
     @Override
     public void getStreamPreparedStatement(FlightSql.CommandPreparedStatementQuery command, CallContext context,
                                            ServerStreamListener listener) {
-        stream(command.getPreparedStatementHandle().toStringUtf8(), listener);
+        stream(command.getPreparedStatementHandle().toStringUtf8(), context, listener);
     }
 
     /** Binding parameters: refused unless the client sends none (the prepared statements here take none). */
@@ -173,11 +174,17 @@ final class DLogFlightSqlProducer extends TopicFlightProducer {
         return ByteString.copyFrom(out.toByteArray());
     }
 
-    private Schema schema(String query) {
+    private Schema schema(String query, CallContext context) {
         try {
-            return sql.schema(query, Isolation.READ_UNCOMMITTED);
+            return sql.schema(query, Isolation.READ_UNCOMMITTED, topic -> allowed(context, FlightAccess.Operation.READ, topic));
         } catch (SqlException e) {
-            throw CallStatus.INVALID_ARGUMENT.withDescription(e.getMessage()).toRuntimeException();
+            throw asFlightError(e);
         }
+    }
+
+    /** A query that cannot run: UNAUTHORIZED for a topic the user may not read, INVALID_ARGUMENT otherwise. */
+    private static org.apache.arrow.flight.FlightRuntimeException asFlightError(SqlException e) {
+        return (e.unauthorized() ? CallStatus.UNAUTHORIZED : CallStatus.INVALID_ARGUMENT).withDescription(e.getMessage())
+                .toRuntimeException();
     }
 }

@@ -8,7 +8,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.FlightServer;
+import org.apache.arrow.flight.auth2.BasicCallHeaderAuthenticator;
+import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
+import org.apache.arrow.flight.auth2.GeneratedBearerTokenAuthenticator;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -46,12 +50,35 @@ public final class FlightService implements AutoCloseable {
      * @throws IOException the port cannot be bound
      */
     public static FlightService start(String host, int port, TopicTables tables, long memoryLimit) throws IOException {
+        return start(host, port, tables, memoryLimit, null);
+    }
+
+    /**
+     * Listens on {@code host:port}; with {@code access}, every call must authenticate (Flight basic authentication:
+     * an {@code Authorization: Basic} header, answered with a bearer token the client then sends instead; wrong or
+     * missing credentials: UNAUTHENTICATED) and is authorized with the broker's ACLs.
+     *
+     * @param access the users and ACLs, or null for an endpoint open to everyone
+     * @throws IOException the port cannot be bound
+     */
+    public static FlightService start(String host, int port, TopicTables tables, long memoryLimit, FlightAccess access)
+            throws IOException {
         BufferAllocator allocator = new RootAllocator(memoryLimit);
         ExecutorService executor = Executors.newCachedThreadPool(daemonThreads());
         SqlEngine sql = new SqlEngine(tables, allocator, Math.max(1, Runtime.getRuntime().availableProcessors()), SQL_MEMORY);
-        DLogFlightSqlProducer producer = new DLogFlightSqlProducer(tables, allocator, MAX_STREAMS, STREAM_MEMORY, sql);
+        DLogFlightSqlProducer producer = new DLogFlightSqlProducer(tables, allocator, MAX_STREAMS, STREAM_MEMORY, sql, access);
         Location location = Location.forGrpcInsecure(host.isEmpty() ? "0.0.0.0" : host, port);
-        FlightServer server = FlightServer.builder(allocator, location, producer).executor(executor).build();
+        FlightServer.Builder builder = FlightServer.builder(allocator, location, producer).executor(executor)
+                // The client's address, for ACLs that name hosts (Flight's CallContext has none).
+                .transportHint("grpc.builderConsumer", (java.util.function.Consumer<io.grpc.netty.NettyServerBuilder>)
+                        netty -> netty.intercept(new PeerHost()));
+        if (access != null) {
+            builder.headerAuthenticator(new GeneratedBearerTokenAuthenticator(new BasicCallHeaderAuthenticator((user, password) ->
+                    access.authenticate(user, password).<CallHeaderAuthenticator.AuthResult>map(name -> () -> name)
+                            .orElseThrow(() -> CallStatus.UNAUTHENTICATED.withDescription("invalid user name or password")
+                                    .toRuntimeException()))));
+        }
+        FlightServer server = builder.build();
         try {
             server.start();
         } catch (IOException | RuntimeException e) {

@@ -32,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * {@code DoGet} streams that partition's Arrow record batches. Command descriptors and tickets that are not
  * ours go to the Flight SQL handling of the superclass.
  *
+ * <p>With a {@link FlightAccess} (the broker has SASL users), every call is authenticated before it gets here
+ * (see {@link FlightService}) and {@code context.peerIdentity()} is the user: ListFlights lists only the topics
+ * the user may DESCRIBE, and GetFlightInfo, GetSchema and DoGet of a topic need READ on it (UNAUTHORIZED
+ * otherwise), with the broker's ACLs.
+ *
  * <p>Thread-safe: gRPC calls the producer from its executor threads (never a Netty event loop); each
  * stream's state lives on the thread that serves it. At most {@code maxStreams} streams decode at once
  * (RESOURCE_EXHAUSTED beyond), each in its own child allocator capped at {@code streamMemory} bytes, and a
@@ -46,8 +51,17 @@ public class TopicFlightProducer extends NoOpFlightSqlProducer {
     protected final BufferAllocator allocator;
     private final long streamMemory;
     private final Semaphore streams;
+    /** Who may read what; null when the endpoint is open to everyone. */
+    private final FlightAccess access;
 
     public TopicFlightProducer(TopicTables tables, BufferAllocator allocator, int maxStreams, long streamMemory) {
+        this(tables, allocator, maxStreams, streamMemory, null);
+    }
+
+    /** @param access the users and ACLs calls are checked against, or null for an open endpoint */
+    public TopicFlightProducer(TopicTables tables, BufferAllocator allocator, int maxStreams, long streamMemory,
+                               FlightAccess access) {
+        this.access = access;
         this.tables = tables;
         this.allocator = allocator;
         this.streamMemory = streamMemory;
@@ -58,6 +72,9 @@ public class TopicFlightProducer extends NoOpFlightSqlProducer {
     public void listFlights(CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
         try {
             for (String topic : tables.catalog().topics()) {
+                if (!allowed(context, FlightAccess.Operation.DESCRIBE, topic)) {
+                    continue;
+                }
                 try {
                     listener.onNext(topicInfo(TopicPath.parse(List.of(topic))));
                 } catch (FlightRuntimeException e) {
@@ -78,7 +95,9 @@ public class TopicFlightProducer extends NoOpFlightSqlProducer {
         if (descriptor.isCommand()) {
             return super.getFlightInfo(context, descriptor);
         }
-        return topicInfo(path(descriptor));
+        TopicPath path = path(descriptor);
+        checkRead(context, path.topic());
+        return topicInfo(path);
     }
 
     @Override
@@ -87,6 +106,7 @@ public class TopicFlightProducer extends NoOpFlightSqlProducer {
             return super.getSchema(context, descriptor);
         }
         TopicPath path = path(descriptor);
+        checkRead(context, path.topic());
         return new SchemaResult(table(path).project(path.columns()));
     }
 
@@ -101,6 +121,10 @@ public class TopicFlightProducer extends NoOpFlightSqlProducer {
             decoded = PartitionTicket.decode(ticket.getBytes());
         } catch (IOException | RuntimeException e) {
             listener.error(CallStatus.INVALID_ARGUMENT.withDescription("bad ticket: " + e.getMessage()).toRuntimeException());
+            return;
+        }
+        if (!allowed(context, FlightAccess.Operation.READ, decoded.topic())) {
+            listener.error(notAuthorized(decoded.topic()));
             return;
         }
         PartitionLog log = tables.catalog().partitions(decoded.topic()).stream()
@@ -128,6 +152,21 @@ public class TopicFlightProducer extends NoOpFlightSqlProducer {
         } finally {
             releaseStream();
         }
+    }
+
+    /** Whether the call's user may do {@code operation} on the topic (always, on an open endpoint). */
+    protected boolean allowed(CallContext context, FlightAccess.Operation operation, String topic) {
+        return access == null || access.allowed(context.peerIdentity(), PeerHost.current(), operation, topic);
+    }
+
+    private void checkRead(CallContext context, String topic) {
+        if (!allowed(context, FlightAccess.Operation.READ, topic)) {
+            throw notAuthorized(topic);
+        }
+    }
+
+    protected static FlightRuntimeException notAuthorized(String topic) {
+        return CallStatus.UNAUTHORIZED.withDescription("not authorized to read topic '" + topic + "'").toRuntimeException();
     }
 
     /** Takes one of the stream slots, or answers RESOURCE_EXHAUSTED and returns false. */

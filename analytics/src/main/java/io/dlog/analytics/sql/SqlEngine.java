@@ -70,10 +70,19 @@ public final class SqlEngine {
 
     /** Starts the query; the caller reads and closes the result. */
     public SqlQuery run(String sql, Isolation isolation) throws SqlException {
-        return run(sql, isolation, false);
+        return run(sql, isolation, topic -> true, false);
     }
 
-    private SqlQuery run(String sql, Isolation isolation, boolean emptyTopics) throws SqlException {
+    /**
+     * Starts the query for a caller who may read only the topics {@code mayRead} accepts (a query naming another
+     * fails with {@link SqlException#unauthorized()}); the caller reads and closes the result.
+     */
+    public SqlQuery run(String sql, Isolation isolation, java.util.function.Predicate<String> mayRead) throws SqlException {
+        return run(sql, isolation, mayRead, false);
+    }
+
+    private SqlQuery run(String sql, Isolation isolation, java.util.function.Predicate<String> mayRead, boolean emptyTopics)
+            throws SqlException {
         BufferAllocator queryAllocator = allocator.newChildAllocator("sql", 0, allocator.getLimit());
         Connection connection = null;
         List<ArrowArrayStream> inputs = new ArrayList<>();
@@ -85,6 +94,9 @@ public final class SqlEngine {
                 Optional<String> topic = topicNamed(use.getKey());
                 if (topic.isEmpty()) {
                     continue; // DuckDB reports the unknown table with its own message.
+                }
+                if (!mayRead.test(topic.get())) {
+                    throw new SqlException("not authorized to read topic '" + topic.get() + "'", true);
                 }
                 ArrowArrayStream stream = ArrowArrayStream.allocateNew(queryAllocator);
                 inputs.add(stream);
@@ -123,7 +135,13 @@ public final class SqlEngine {
      * be, only every topic stream ends at once (a LIMIT 0 around it would still run an aggregate in full).
      */
     public org.apache.arrow.vector.types.pojo.Schema schema(String sql, Isolation isolation) throws SqlException {
-        try (SqlQuery query = run(sql, isolation, true)) {
+        return schema(sql, isolation, topic -> true);
+    }
+
+    /** The result's schema (a dry run) for a caller who may read only the topics {@code mayRead} accepts. */
+    public org.apache.arrow.vector.types.pojo.Schema schema(String sql, Isolation isolation,
+                                                           java.util.function.Predicate<String> mayRead) throws SqlException {
+        try (SqlQuery query = run(sql, isolation, mayRead, true)) {
             return query.result().getVectorSchemaRoot().getSchema();
         } catch (IOException e) {
             throw new SqlException(e.getMessage(), e);

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.apache.arrow.flight.CallOption;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightEndpoint;
 import org.apache.arrow.flight.FlightInfo;
@@ -43,6 +44,14 @@ final class SqlCommand implements Callable<Integer> {
     @Option(names = "--flight", paramLabel = "HOST:PORT", description = "The broker's Flight endpoint (skips the lookup through --bootstrap).")
     String flight;
 
+    @Option(names = "--user", paramLabel = "USER",
+            description = "A SASL user (PLAIN or SCRAM) of a broker whose Flight endpoint requires authentication.")
+    String user;
+
+    @Option(names = "--password", paramLabel = "PASSWORD",
+            description = "The user's password (default: the DLOG_PASSWORD environment variable).")
+    String password;
+
     @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", defaultValue = "table",
             description = "table, csv or json (one object per line). Default: ${DEFAULT-VALUE}.")
     String format;
@@ -74,11 +83,12 @@ final class SqlCommand implements Callable<Integer> {
             location = flight != null ? location(flight) : lookUpFlight(bootstrap);
             try (FlightClient client = FlightClient.builder(allocator, location).build();
                  FlightSqlClient sql = new FlightSqlClient(client)) {
-                FlightInfo info = sql.execute(query);
+                CallOption[] login = login(client);
+                FlightInfo info = sql.execute(query, login);
                 ResultPrinter printer = new ResultPrinter(printFormat, out);
                 boolean started = false;
                 for (FlightEndpoint endpoint : info.getEndpoints()) {
-                    try (FlightStream stream = sql.getStream(endpoint.getTicket())) {
+                    try (FlightStream stream = sql.getStream(endpoint.getTicket(), login)) {
                         if (!started) {
                             printer.start(stream.getSchema());
                             started = true;
@@ -103,6 +113,15 @@ final class SqlCommand implements Callable<Integer> {
             err.println(ERROR_PREFIX + e);
             return 1;
         }
+    }
+
+    /** Flight basic authentication as {@code --user} (a bearer token for the later calls), or nothing without it. */
+    private CallOption[] login(FlightClient client) {
+        if (user == null) {
+            return new CallOption[0];
+        }
+        String secret = password != null ? password : System.getenv().getOrDefault("DLOG_PASSWORD", "");
+        return client.authenticateBasicToken(user, secret).map(token -> new CallOption[] {token}).orElse(new CallOption[0]);
     }
 
     /** The bootstrap broker's Flight endpoint: its host, and the port from its dlog.flight.port config. */

@@ -303,7 +303,7 @@ class SqlCommandTest {
                     .containsEntry("tags", "List").containsEntry("_error", "Utf8");
         }
 
-        if (pyarrowAvailable()) {
+        if (Pyarrow.available()) {
             java.nio.file.Path script = java.nio.file.Files.createTempFile("avro-flight", ".py");
             java.nio.file.Files.writeString(script, """
                     import json, sys
@@ -330,7 +330,7 @@ class SqlCommandTest {
             assertThat(result.get("types").get("tags").asText()).isEqualTo("list<item: string>");
             java.nio.file.Files.deleteIfExists(script);
         } else {
-            System.err.println("SqlCommandTest: pyarrow with Flight is not installed for python3 (pip install pyarrow): its read is skipped");
+            System.err.println("SqlCommandTest: " + Pyarrow.MISSING + ": its read is skipped");
         }
     }
 
@@ -347,18 +347,5 @@ class SqlCommandTest {
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out().lines().toList()).isEqualTo(csvOf(expected));
-    }
-
-    private static boolean pyarrowAvailable() {
-        try {
-            Process probe = new ProcessBuilder("python3", "-c", "import pyarrow.flight").redirectErrorStream(true).start();
-            probe.getInputStream().readAllBytes();
-            return probe.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && probe.exitValue() == 0;
-        } catch (java.io.IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 }

@@ -104,6 +104,50 @@ public final class SaslMechanisms {
         }
     }
 
+    /**
+     * Whether {@code password} is {@code user}'s for one of the enabled mechanisms: PLAIN through Kafka's own
+     * PlainSaslServer (the JAAS users), SCRAM by deriving the StoredKey from the password with the stored salt
+     * and iterations (RFC 5802) and comparing it in constant time. For endpoints that take a user name and
+     * password rather than a SASL exchange (the Arrow Flight endpoint's basic authentication).
+     */
+    public boolean checkPassword(String user, String password) {
+        if (user == null || password == null || user.isEmpty()) {
+            return false;
+        }
+        for (String mechanism : enabled) {
+            if (mechanism.equals(PLAIN)) {
+                try {
+                    SaslServer server = new PlainSaslServer(plainUsers);
+                    server.evaluateResponse(("\0" + user + "\0" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    if (server.isComplete()) {
+                        return true;
+                    }
+                } catch (SaslException | org.apache.kafka.common.errors.SaslAuthenticationException e) {
+                    // Not this mechanism's user, or a wrong password: try the next mechanism.
+                }
+            } else if (scramPasswordMatches(mechanism, user, password)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean scramPasswordMatches(String mechanism, String user, String password) {
+        java.util.Optional<org.apache.kafka.common.security.scram.ScramCredential> stored = scramCredentials.credential(user, mechanism);
+        if (stored.isEmpty()) {
+            return false;
+        }
+        try {
+            org.apache.kafka.common.security.scram.internals.ScramFormatter formatter =
+                    new org.apache.kafka.common.security.scram.internals.ScramFormatter(ScramMechanism.forMechanismName(mechanism));
+            byte[] salted = formatter.saltedPassword(password, stored.get().salt(), stored.get().iterations());
+            byte[] storedKey = formatter.storedKey(formatter.clientKey(salted));
+            return java.security.MessageDigest.isEqual(storedKey, stored.get().storedKey());
+        } catch (NoSuchAlgorithmException | java.security.InvalidKeyException e) {
+            return false;
+        }
+    }
+
     /** Answers ScramSaslServer's questions from the image; delegation tokens are not offered. */
     private CallbackHandler scramCallbacks(String mechanism) {
         return callbacks -> {
