@@ -50,12 +50,14 @@ public interface PartitionLog {
      * Starts the transaction check of a producer's batch (Kafka's maybeStartTransactionVerification): the guard
      * its append must carry, the one already handed out if still held (then raised to {@code epoch} if that is
      * higher), or {@link VerificationGuard#SENTINEL} when the producer's transaction is open here at
-     * {@code epoch}. The producer's next marker withdraws the guard, except, when {@code epochBumps} (transaction
+     * {@code epoch}. While a check is in progress no batch of the producer above the lowest {@code sequence}
+     * checked at the newest epoch is written (OUT_OF_ORDER_SEQUENCE_NUMBER, retried by the client after the lower
+     * one), as in Kafka. The producer's next marker withdraws the guard, except, when {@code epochBumps} (transaction
      * version 2: every transaction's end bumps the epoch, and its markers carry the new one), a marker at the
      * guard's own epoch: that is the previous transaction's end, which may land after the next transaction's
      * first batch was read (as in Kafka 4). Any thread; never blocks.
      */
-    VerificationGuard startTransactionVerification(long producerId, short epoch, boolean epochBumps);
+    VerificationGuard startTransactionVerification(long producerId, int sequence, short epoch, boolean epochBumps);
 
     /**
      * A follower's append: batches exactly as the leader wrote them (base offsets, partition leader epoch,

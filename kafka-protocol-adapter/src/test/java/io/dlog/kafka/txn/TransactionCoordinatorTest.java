@@ -145,7 +145,7 @@ class TransactionCoordinatorTest {
         assertThat(coordinator.addPartitionImplicitly("a", p.producerId(), p.producerEpoch(), DATA0).get())
                 .isEqualTo(Errors.NONE);
         assertThat(appendTransactional(log, p.producerId(), p.producerEpoch(),
-                log.startTransactionVerification(p.producerId(), p.producerEpoch(), true)).succeeded()).isTrue();
+                log.startTransactionVerification(p.producerId(), 0, p.producerEpoch(), true)).succeeded()).isTrue();
         CompletableFuture<Void> marker = new CompletableFuture<>();
         markersHeld.set(marker);
         TransactionCoordinator.ProducerIdAndEpoch next =
@@ -155,13 +155,13 @@ class TransactionCoordinatorTest {
         // When: the client's next transaction sends its first batch at once (Produce v12): the leader takes the
         // guard, the implicit add waits out the commit (CONCURRENT_TRANSACTIONS, and the client retries), the
         // marker lands (at the new epoch), the retry is added, and the batch is written
-        io.dlog.log.VerificationGuard guard = log.startTransactionVerification(p.producerId(), next.producerEpoch(), true);
+        io.dlog.log.VerificationGuard guard = log.startTransactionVerification(p.producerId(), 0, next.producerEpoch(), true);
         assertThat(coordinator.addPartitionImplicitly("a", p.producerId(), next.producerEpoch(), DATA0).get())
                 .isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
         markersHeld.set(null);
         marker.complete(null);
         assertThat(awaitState("a", TxnState.COMPLETE_COMMIT)).isEqualTo(TxnState.COMPLETE_COMMIT);
-        io.dlog.log.VerificationGuard retry = log.startTransactionVerification(p.producerId(), next.producerEpoch(), true);
+        io.dlog.log.VerificationGuard retry = log.startTransactionVerification(p.producerId(), 0, next.producerEpoch(), true);
         assertThat(coordinator.addPartitionImplicitly("a", p.producerId(), next.producerEpoch(), DATA0).get())
                 .isEqualTo(Errors.NONE);
         io.dlog.log.AppendResult written = appendTransactional(log, p.producerId(), next.producerEpoch(), retry);

@@ -160,8 +160,9 @@ final class DefaultPartitionLog implements PartitionLog {
     }
 
     @Override
-    public VerificationGuard startTransactionVerification(long producerId, short epoch, boolean epochBumps) {
-        return producers.startVerification(producerId, epoch, epochBumps);
+    public VerificationGuard startTransactionVerification(long producerId, int sequence, short epoch,
+                                                          boolean epochBumps) {
+        return producers.startVerification(producerId, sequence, epoch, epochBumps);
     }
 
     /** Validates, then submits the write to this partition's writer, or leaves it in {@code batch}. */

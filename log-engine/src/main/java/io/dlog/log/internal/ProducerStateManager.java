@@ -136,11 +136,24 @@ final class ProducerStateManager {
     private final TreeMap<Long, Long> ongoing = new TreeMap<>();
     /**
      * A transaction check in progress for a producer (Kafka's VerificationStateEntry): the guard its append must
-     * carry, the highest producer epoch it was started for, and whether that producer bumps its epoch at every
-     * transaction's end (transaction version 2), so that a marker at the guard's epoch ends the previous
-     * transaction, not the one being checked.
+     * carry, the highest producer epoch it was started for and the lowest sequence started at that epoch, and
+     * whether that producer bumps its epoch at every transaction's end (transaction version 2), so that a marker
+     * at the guard's epoch ends the previous transaction, not the one being checked.
+     *
+     * <p>The lowest sequence blocks later batches while an earlier one is still being checked: when the check of a
+     * transaction's first batch fails retriably (CONCURRENT_TRANSACTIONS while the previous transaction completes)
+     * and the next batch's check passes, writing the next batch would make the first one out of sequence forever,
+     * a loop the client never leaves. So a batch above the lowest sequence is refused OUT_OF_ORDER_SEQUENCE_NUMBER
+     * (the client retries it after the first one), as in Kafka.
      */
-    private record Verification(VerificationGuard guard, short epoch, boolean epochBumps) {
+    private record Verification(VerificationGuard guard, short epoch, int lowestSeq, boolean epochBumps) {
+        /** Kafka's maybeUpdateLowestSequenceAndEpoch: a lower sequence at this epoch, or a newer epoch. */
+        Verification seen(int sequence, short batchEpoch) {
+            if (batchEpoch > epoch) {
+                return new Verification(guard, batchEpoch, sequence, epochBumps);
+            }
+            return batchEpoch == epoch && sequence < lowestSeq ? new Verification(guard, epoch, sequence, epochBumps) : this;
+        }
     }
 
     /**
@@ -172,14 +185,14 @@ final class ProducerStateManager {
      * thread: the producer's entry may be a moment stale, which errs towards a refusal, never towards a batch
      * opening a transaction unchecked.
      */
-    VerificationGuard startVerification(long producerId, short epoch, boolean epochBumps) {
+    VerificationGuard startVerification(long producerId, int sequence, short epoch, boolean epochBumps) {
         Entry current = producers.get(producerId);
         if (current != null && current.txnFirstOffset() >= 0 && current.epoch() == epoch) {
             return VerificationGuard.SENTINEL;
         }
         return verifications.compute(producerId, (pid, v) -> v == null
-                ? new Verification(VerificationGuard.forProducer(pid), epoch, epochBumps)
-                : epoch > v.epoch() ? new Verification(v.guard(), epoch, v.epochBumps()) : v).guard();
+                ? new Verification(VerificationGuard.forProducer(pid), epoch, sequence, epochBumps)
+                : v.seen(sequence, epoch)).guard();
     }
 
     /** The guard held for the producer, or null. */
@@ -236,7 +249,10 @@ final class ProducerStateManager {
                 dups.add(dup);
                 continue;
             }
-            String problem = checkSequence(current, epoch, firstSeq);
+            String problem = checkVerifiedSequence(verifications.get(pid), current, firstSeq);
+            if (problem == null) {
+                problem = checkSequence(current, epoch, firstSeq);
+            }
             if (problem != null) {
                 AppendError error = current != null && epoch < current.epoch()
                         ? AppendError.INVALID_PRODUCER_EPOCH : AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER;
@@ -334,6 +350,22 @@ final class ProducerStateManager {
         completed.add(new CompletedTxn(pid, epoch, first, offset, marker[0] == BatchFormat.CONTROL_ABORT));
         staged.put(pid, base.afterMarker(epoch, marker[1], BatchFormat.maxTimestamp(buf, at), now));
         return null;
+    }
+
+    /**
+     * Kafka's two sequence rules while a check of the producer is in progress (null when they pass): with
+     * transaction version 2 a producer without sequences here starts at 0, and no batch may pass the lowest
+     * sequence still being checked.
+     */
+    private static String checkVerifiedSequence(Verification v, Entry current, int firstSeq) {
+        if (v == null) {
+            return null;
+        }
+        if (v.epochBumps() && firstSeq != 0 && (current == null || current.batches().isEmpty())) {
+            return "sequence " + firstSeq + " where a transaction version 2 producer without state here starts at 0";
+        }
+        return firstSeq > v.lowestSeq() ? "sequence " + firstSeq + " is above sequence " + v.lowestSeq()
+                + ", whose transaction check is still in progress" : null;
     }
 
     /** Null when the batch may follow the producer's state. */

@@ -46,12 +46,16 @@ class VerificationGuardTest {
 
     /** A transaction version 1 check: the epoch stays across transactions. */
     private VerificationGuard start(int epoch) {
-        return log.startTransactionVerification(PID, (short) epoch, false);
+        return log.startTransactionVerification(PID, 0, (short) epoch, false);
     }
 
     /** A transaction version 2 check (Produce v12+): every transaction's end bumps the epoch. */
     private VerificationGuard startV2(int epoch) {
-        return log.startTransactionVerification(PID, (short) epoch, true);
+        return startV2(epoch, 0);
+    }
+
+    private VerificationGuard startV2(int epoch, int sequence) {
+        return log.startTransactionVerification(PID, sequence, (short) epoch, true);
     }
 
     private AppendResult guarded(VerificationGuard guard, int seq, String value) throws Exception {
@@ -233,5 +237,39 @@ class VerificationGuardTest {
         assertThat(refused.error()).isEqualTo(AppendError.INVALID_TXN_STATE);
         assertThat(written.succeeded()).isTrue();
         assertThat(log.lastStableOffset()).isEqualTo(written.baseOffset());
+    }
+
+    @Test
+    void shouldHoldBackALaterBatchWhileAnEarlierOnesCheckIsStillInProgress() throws Exception {
+        // Given: the checks of a transaction's first two batches (pipelined requests) started; the first one's check
+        // failed retriably (CONCURRENT_TRANSACTIONS), the second one's passed
+        VerificationGuard first = startV2(0, 0);
+        VerificationGuard second = startV2(0, 1);
+
+        // When: the second batch reaches the log first, then the client's retry of the first, then of the second
+        AppendResult early = guarded(second, 0, 1, "b");
+        AppendResult retried = guarded(startV2(0, 0), 0, 0, "a");
+        AppendResult next = guarded(startV2(0, 1), 0, 1, "b");
+
+        // Then: the second is refused as out of sequence (retriable; written, it would leave the first out of sequence
+        // for good, a loop the client never leaves), and both are then written in order, as in Kafka
+        assertThat(second).isSameAs(first);
+        assertThat(early.error()).isEqualTo(AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        assertThat(retried.succeeded()).isTrue();
+        assertThat(next.succeeded()).as(next.errorMessage()).isTrue();
+        assertThat(next.baseOffset()).isEqualTo(retried.baseOffset() + 1);
+    }
+
+    @Test
+    void shouldRefuseATransactionVersion2ProducersFirstBatchHereAboveSequenceZero() throws Exception {
+        // Given: no state of the producer on this partition, and a check in progress for its batch at sequence 3
+        VerificationGuard guard = startV2(0, 3);
+
+        // When
+        AppendResult result = guarded(guard, 0, 3, "d");
+
+        // Then: Kafka 4 refuses it (the batches before it are still to come), where an unknown producer's first
+        // sequence is otherwise free
+        assertThat(result.error()).isEqualTo(AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER);
     }
 }

@@ -84,7 +84,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         boolean validAcks = data.acks() == -1 || data.acks() == 0 || data.acks() == 1;
         MetadataImage image = context.topics().image();
         AppendBatch appends = AppendBatch.create();
-        TxnProduceCheck check = data.transactionalId() == null ? null : new TxnProduceCheck(verifier,
+        TxnProduceCheck check = data.transactionalId() == null ? null : new TxnProduceCheck(verifier::verify,
                 data.transactionalId(), request.apiVersion(), request.apiVersion() >= TRANSACTION_V2_PRODUCE
                 && transactions.transactionVersion() >= 2);
         List<CompletableFuture<TopicProduceResponse>> topics = new ArrayList<>();
@@ -261,10 +261,12 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             return append(request, topic, partition, appends, cost); // not the leader: answered without asking the coordinator
         }
         // Taken before the check: a marker written while the check is out withdraws it, and the append is refused.
-        VerificationGuard guard = local.get().startTransactionVerification(batch.producerId(), batch.producerEpoch(),
-                check.bumpsEpochs());
+        // The sentinel: the transaction is open on the partition at this epoch, nothing to ask the coordinator.
+        VerificationGuard guard = local.get().startTransactionVerification(batch.producerId(), batch.baseSequence(),
+                batch.producerEpoch(), check.bumpsEpochs());
         var tp = new io.dlog.log.TopicPartition(topic.name(), partition.index());
-        return appendOrder.after(tp, batch.producerId(), check.add(tp, batch.producerId(), batch.producerEpoch()),
+        var checked = check.add(tp, batch.producerId(), batch.producerEpoch(), guard != VerificationGuard.SENTINEL);
+        return appendOrder.after(tp, batch.producerId(), checked,
                 (refusal, failure) -> {
                     if (failure != null) {
                         return done(error(partition.index(), Errors.NOT_ENOUGH_REPLICAS,

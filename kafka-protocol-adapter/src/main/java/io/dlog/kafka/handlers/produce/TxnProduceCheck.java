@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
@@ -17,17 +18,34 @@ import org.apache.kafka.common.protocol.Errors;
  * future completes with null when it may be written, else with the error the producer gets, translated
  * as Kafka's ReplicaManager translates coordinator errors for producers.
  *
+ * <p>Adding (transaction version 2), a CONCURRENT_TRANSACTIONS answer (the producer's previous transaction is still
+ * writing its markers) is retried here every {@value #RETRY_BACKOFF_MS} ms for up to {@value #RETRY_MAX_MS} ms
+ * before the producer gets it, as Kafka's ReplicaManager does (add.partitions.to.txn.retry.backoff.ms and
+ * .backoff.max.ms, at their defaults): the previous transaction usually completes within a few milliseconds,
+ * while the client would wait its retry.backoff.ms (100 ms) and send the whole request again.
+ *
  * <p>One per request; used by the event loop that reads the request, then completed by the verifier.
  */
 final class TxnProduceCheck {
     /** Produce v11 is the first whose clients know TRANSACTION_ABORTABLE (KIP-890). */
     private static final short TRANSACTION_ABORTABLE_PRODUCE = 11;
+    /** Kafka's add.partitions.to.txn.retry.backoff.ms default. */
+    static final long RETRY_BACKOFF_MS = 20;
+    /** Kafka's add.partitions.to.txn.retry.backoff.max.ms default: how long CONCURRENT_TRANSACTIONS is retried here. */
+    static final long RETRY_MAX_MS = 100;
+
+    /** The coordinator's check ({@link TxnVerifier#verify}): the partitions that failed, with their errors. */
+    @FunctionalInterface
+    interface Checker {
+        CompletableFuture<Map<TopicPartition, Errors>> verify(String transactionalId, long producerId, short epoch,
+                                                             List<TopicPartition> partitions, boolean add);
+    }
 
     /** A refusal: the error and its message. */
     record Refusal(Errors error, String message) {
     }
 
-    private final TxnVerifier verifier;
+    private final Checker verifier;
     private final String transactionalId;
     private final short version;
     private final boolean add;
@@ -35,7 +53,7 @@ final class TxnProduceCheck {
     private long producerId = -1;
     private short epoch = -1;
 
-    TxnProduceCheck(TxnVerifier verifier, String transactionalId, short version, boolean add) {
+    TxnProduceCheck(Checker verifier, String transactionalId, short version, boolean add) {
         this.verifier = verifier;
         this.transactionalId = transactionalId;
         this.version = version;
@@ -47,8 +65,12 @@ final class TxnProduceCheck {
         return add;
     }
 
-    /** Registers a partition's transactional batch; its answer comes once {@link #send} has run. */
-    CompletableFuture<Refusal> add(TopicPartition tp, long batchProducerId, short batchEpoch) {
+    /**
+     * Registers a partition's transactional batch; its answer comes once {@link #send} has run, or at once when
+     * {@code needsCheck} is false (its transaction is open on the partition already, so the coordinator has it:
+     * Kafka does not ask either). Null answers mean it may be written.
+     */
+    CompletableFuture<Refusal> add(TopicPartition tp, long batchProducerId, short batchEpoch, boolean needsCheck) {
         if (producerId == -1) {
             producerId = batchProducerId;
             epoch = batchEpoch;
@@ -57,20 +79,34 @@ final class TxnProduceCheck {
             return CompletableFuture.completedFuture(new Refusal(Errors.INVALID_PRODUCER_ID_MAPPING,
                     "Transactional records contained more than one producer ID"));
         }
-        return partitions.computeIfAbsent(tp, p -> new CompletableFuture<>());
+        return needsCheck ? partitions.computeIfAbsent(tp, p -> new CompletableFuture<>())
+                : CompletableFuture.completedFuture(null);
     }
 
     /** Checks every registered partition at once. */
     void send() {
-        if (partitions.isEmpty()) {
-            return;
+        if (!partitions.isEmpty()) {
+            check(new ArrayList<>(partitions.keySet()), System.nanoTime());
         }
-        List<TopicPartition> all = new ArrayList<>(partitions.keySet());
-        verifier.verify(transactionalId, producerId, epoch, all, add).whenComplete((failed, failure) ->
-                partitions.forEach((tp, future) -> {
-                    Errors error = failure != null ? Errors.NETWORK_EXCEPTION : failed.getOrDefault(tp, Errors.NONE);
-                    future.complete(error == Errors.NONE ? null : forProducer(error));
-                }));
+    }
+
+    private void check(List<TopicPartition> pending, long startNanos) {
+        verifier.verify(transactionalId, producerId, epoch, pending, add).whenComplete((failed, failure) -> {
+            boolean mayRetry = add && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos) < RETRY_MAX_MS;
+            List<TopicPartition> retry = new ArrayList<>();
+            for (TopicPartition tp : pending) {
+                Errors error = failure != null ? Errors.NETWORK_EXCEPTION : failed.getOrDefault(tp, Errors.NONE);
+                if (error == Errors.CONCURRENT_TRANSACTIONS && mayRetry) {
+                    retry.add(tp);
+                } else {
+                    partitions.get(tp).complete(error == Errors.NONE ? null : forProducer(error));
+                }
+            }
+            if (!retry.isEmpty()) {
+                CompletableFuture.delayedExecutor(RETRY_BACKOFF_MS, TimeUnit.MILLISECONDS)
+                        .execute(() -> check(retry, startNanos));
+            }
+        });
     }
 
     /** Kafka's translation: retriable coordinator errors an older producer would mishandle become NOT_ENOUGH_REPLICAS. */

@@ -59,7 +59,8 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
         }
         short version = c.apiVersion();
         // v5 is transaction version 2's: the epoch is bumped at every transaction's end
-        VerificationGuard guard = log.get().startTransactionVerification(r.producerId(), r.producerEpoch(),
+        VerificationGuard guard = log.get().startTransactionVerification(r.producerId(),
+                org.apache.kafka.common.record.internal.RecordBatch.NO_SEQUENCE, r.producerEpoch(),
                 version >= ADD_VERSION);
         return verifier.verify(r.transactionalId(), r.producerId(), r.producerEpoch(), List.of(tp), version >= ADD_VERSION)
                 .thenCompose(failed -> failed.isEmpty() ? groups.txnOffsetCommit(version, r, guard)
