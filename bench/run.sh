@@ -31,6 +31,7 @@ JFR=0
 KEEP=0
 REPLICATED=0
 FETCH_ONLY=0
+TXN_ONLY=0
 CONSUMES=1
 STAMP="$(date +%Y-%m-%d-%H%M%S)"
 OUT=""
@@ -57,6 +58,8 @@ usage: bench/run.sh [options]
                       data, measured too, to see that produce did not regress), its consume, and the end-to-end
                       latency run; --consumes N consumes the same data N times per round (default 1)
   --consumes N        consume runs per round with --fetch
+  --txn               the transactional workload only (issue 11): per round the idempotent acks=all produce
+                      and the same with a transaction every 100 ms, 100-byte records
   --keep              keep the data folders (default: deleted at exit)
   --out FILE          CSV output (default bench/results/<stamp>.csv)
 Env: KAFKA_HEAP_OPTS (default -Xmx1G -Xms1G, as kafka-server-start.sh), DLOG_OPTS (default as bin/dlog),
@@ -81,6 +84,7 @@ while [ $# -gt 0 ]; do
     --keep) KEEP=1 ;;
     --replicated) REPLICATED=1 ;;
     --fetch) FETCH_ONLY=1 ;;
+    --txn) TXN_ONLY=1 ;;
     --consumes) CONSUMES="$2"; shift ;;
     --out) OUT="$2"; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -100,6 +104,7 @@ case "$ONLY" in ""|dlog|kafka) ;; *) echo "run.sh: --only takes dlog or kafka" >
 [ "$ONLY" = kafka ] && DURABLE=0
 if [ "$REPLICATED" = 1 ]; then DURABLE=0; JFR=0; fi
 [ "$FETCH_ONLY" = 1 ] && DURABLE=0
+[ "$TXN_ONLY" = 1 ] && DURABLE=0
 RF=1; TOPIC_CONFIGS=()
 [ "$REPLICATED" = 1 ] && { RF=3; TOPIC_CONFIGS=(--config min.insync.replicas=2); }
 
@@ -553,9 +558,20 @@ one_round_fetch() {  # phase round broker
   TOOL_TIMEOUT="$(( E2E_RECORDS / 50 + 120 ))" measure "$p" "$r" "$b" "$m" e2e-100B-acks1 "$E2E_RECORDS" 100 -- e2e "$b" "$t" "$E2E_RECORDS"
   delete_topic "$(boot_of "$b")" "$t"
 }
+# --txn: transactions (issue 11) against the same producer without them.
+one_round_txn() {  # phase round broker
+  local p="$1" r="$2" b="$3" m=default
+  [ "$b" = dlog ] && m="flush=os"
+  produce_case "$p" "$r" "$b" "$m" produce-100B-acksall "$RECORDS_100" 100 all
+  delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
+  produce_case "$p" "$r" "$b" "$m" produce-100B-txn100ms "$RECORDS_100" 100 all transactional.id="bench-txn-$b-$r-$p" \
+    --transaction-duration-ms 100
+  delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
+}
 round_of() {
   if [ "$REPLICATED" = 1 ]; then one_round_replicated "$@"
   elif [ "$FETCH_ONLY" = 1 ]; then one_round_fetch "$@"
+  elif [ "$TXN_ONLY" = 1 ]; then one_round_txn "$@"
   else one_round "$@"; fi
 }
 
