@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.dlog.compat.DLogBrokerExtension;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -144,6 +145,62 @@ class TopicIdRequestsTest {
                 }
             }
         }
+    }
+
+    /**
+     * A fetch session keys its partitions by name (Fetch v12 and older) or by topic id (v13+). A Kafka 4.x
+     * consumer switches when its metadata loses or regains topic ids: after a broker restart it rebootstraps,
+     * opens a session by name, then fetches by id once metadata is back. Such an incremental fetch must be
+     * refused with FETCH_SESSION_TOPIC_ID_ERROR (Kafka's FetchManager), so the client opens a new session;
+     * answering it left the partitions the client sent by name in the session under keys no id-keyed fetch
+     * matches, and the consumer never heard of them again (StreamsGroupRestartTest lost a record that way).
+     */
+    @Test
+    void shouldRefuseAnIncrementalFetchThatNamesTopicsOtherwiseThanItsSession() throws Exception {
+        // Given a record, and a session opened by a v12 fetch that names the topic
+        String topic = DLOG.newTopic(1);
+        Uuid id = idOf(topic);
+        try (RawConnection connection = RawConnection.open(DLOG.broker().port())) {
+            ProduceRequestData.TopicProduceDataCollection topics = new ProduceRequestData.TopicProduceDataCollection();
+            topics.add(partitionData(id, batch("kept")));
+            int produced = connection.send(ApiKeys.PRODUCE, PRODUCE_VERSION,
+                    new ProduceRequestData().setAcks((short) -1).setTimeoutMs(10_000).setTopicData(topics));
+            connection.receive(produced, ApiKeys.PRODUCE, PRODUCE_VERSION);
+            FetchRequestData.FetchTopic byName = new FetchRequestData.FetchTopic().setTopic(topic).setPartitions(List.of(
+                    new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(1).setPartitionMaxBytes(1 << 20)));
+            FetchResponseData opened = fetch(connection, (short) 12, 0, 0, List.of(byName));
+            assertThat(opened.errorCode()).isEqualTo(Errors.NONE.code());
+            int sessionId = opened.sessionId();
+            assertThat(sessionId).isPositive();
+
+            // When the next, incremental fetch of that session comes by topic id (v13)
+            FetchResponseData mixed = fetch(connection, FETCH_VERSION, sessionId, 1, List.of());
+
+            // Then it is refused, and the session can be closed and replaced by one keyed by id that serves the partition
+            assertThat(Errors.forCode(mixed.errorCode())).isEqualTo(Errors.FETCH_SESSION_TOPIC_ID_ERROR);
+            assertThat(mixed.sessionId()).isZero();
+            FetchRequestData.FetchTopic byId = new FetchRequestData.FetchTopic().setTopicId(id).setPartitions(List.of(
+                    new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0).setPartitionMaxBytes(1 << 20)));
+            FetchResponseData reopened = fetch(connection, FETCH_VERSION, sessionId, 0, List.of(byId));
+            assertThat(reopened.errorCode()).isEqualTo(Errors.NONE.code());
+            assertThat(reopened.sessionId()).isPositive().isNotEqualTo(sessionId);
+            assertThat(reopened.responses()).singleElement().satisfies(t -> {
+                assertThat(t.topicId()).isEqualTo(id);
+                assertThat(t.partitions().get(0).records().sizeInBytes()).isPositive();
+            });
+            // and the reverse switch (a v12 fetch in a session keyed by id) is refused the same way
+            FetchResponseData back = fetch(connection, (short) 12, reopened.sessionId(), 1, List.of());
+            assertThat(Errors.forCode(back.errorCode())).isEqualTo(Errors.FETCH_SESSION_TOPIC_ID_ERROR);
+        }
+    }
+
+    private static FetchResponseData fetch(RawConnection connection, short version, int sessionId, int epoch,
+                                           List<FetchRequestData.FetchTopic> topics) throws Exception {
+        FetchRequestData request = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(0)
+                .setMaxBytes(1 << 20).setIsolationLevel((byte) 0).setSessionId(sessionId).setSessionEpoch(epoch)
+                .setTopics(new ArrayList<>(topics));
+        int correlationId = connection.send(ApiKeys.FETCH, version, request);
+        return new FetchResponseData(connection.receive(correlationId, ApiKeys.FETCH, version), version);
     }
 
     private static FetchResponseData fetch(RawConnection connection, Uuid... ids) throws Exception {

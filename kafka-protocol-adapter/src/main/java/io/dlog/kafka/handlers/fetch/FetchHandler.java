@@ -85,15 +85,16 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 sessions.remove(sessionId);
             }
             if (epoch == INITIAL_EPOCH) {
-                session = sessions.maybeCreate(isFollower(request, data), requestedPartitions(data)).orElse(null);
+                session = sessions.maybeCreate(isFollower(request, data), byTopicId, requestedPartitions(data)).orElse(null);
             }
         } else {
             Optional<FetchSession> existing = sessions.get(sessionId);
             if (existing.isEmpty()) {
                 return topLevelError(Errors.FETCH_SESSION_ID_NOT_FOUND);
             }
-            if (!existing.get().checkAndAdvanceEpoch(epoch)) {
-                return topLevelError(Errors.INVALID_FETCH_SESSION_EPOCH);
+            Errors refused = existing.get().checkAndAdvanceEpoch(epoch, byTopicId);
+            if (refused != Errors.NONE) {
+                return topLevelError(refused);
             }
             session = existing.get();
             incremental = true;

@@ -4,6 +4,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.protocol.Errors;
 
 /**
  * An incremental fetch session (KIP-227): the partitions a client fetches, with what it was last
@@ -36,6 +37,13 @@ final class FetchSession {
     final int id;
     /** A follower's session (Kafka's "privileged"): it outranks consumers' sessions for a cache slot. */
     final boolean privileged;
+    /**
+     * Whether the session was created by a Fetch v13+ (partitions keyed by topic id) or an older one
+     * (keyed by name). Keys of one kind cannot be matched with the other, so a request of the other kind
+     * is refused with FETCH_SESSION_TOPIC_ID_ERROR, as Kafka's FetchManager does: the client then closes
+     * the session and opens a new one.
+     */
+    final boolean usesTopicIds;
     final long creationMs;
     /** Guarded by the {@link FetchSessionCache}'s monitor, which orders sessions by these. */
     long lastUsedMs;
@@ -43,9 +51,10 @@ final class FetchSession {
     private int nextEpoch = 1;
     final Map<Key, CachedPartition> partitions = new LinkedHashMap<>();
 
-    FetchSession(int id, boolean privileged, long creationMs) {
+    FetchSession(int id, boolean privileged, boolean usesTopicIds, long creationMs) {
         this.id = id;
         this.privileged = privileged;
+        this.usesTopicIds = usesTopicIds;
         this.creationMs = creationMs;
         this.lastUsedMs = creationMs;
     }
@@ -54,12 +63,20 @@ final class FetchSession {
         return partitions.size();
     }
 
-    synchronized boolean checkAndAdvanceEpoch(int epoch) {
+    /**
+     * Kafka's checks of an incremental fetch against its session, in Kafka's order: the epoch, then
+     * whether the request names topics the way the session does. Only a request that passes both moves
+     * the epoch on.
+     */
+    synchronized Errors checkAndAdvanceEpoch(int epoch, boolean byTopicId) {
         if (epoch != nextEpoch) {
-            return false;
+            return Errors.INVALID_FETCH_SESSION_EPOCH;
+        }
+        if (byTopicId != usesTopicIds) {
+            return Errors.FETCH_SESSION_TOPIC_ID_ERROR;
         }
         nextEpoch = epoch == Integer.MAX_VALUE ? 1 : epoch + 1;
-        return true;
+        return Errors.NONE;
     }
 
     /** Puts a partition that just returned data last, so partitions after it get their turn next time. */

@@ -65,10 +65,10 @@ public final class FetchSessionCache {
     }
 
     /**
-     * A new session for a full fetch of {@code size} partitions, or empty when no slot can be had (the
-     * fetch is then answered without a session).
+     * A new session for a full fetch of {@code size} partitions, keyed by topic id or by name as the
+     * fetch's version says, or empty when no slot can be had (the fetch is then answered without a session).
      */
-    synchronized Optional<FetchSession> maybeCreate(boolean privileged, int size) {
+    synchronized Optional<FetchSession> maybeCreate(boolean privileged, boolean usesTopicIds, int size) {
         long now = clock.millis();
         if (maxSessions <= 0 || sessions.size() >= maxSessions && !tryEvict(privileged, size, now)) {
             return Optional.empty();
@@ -77,7 +77,7 @@ public final class FetchSessionCache {
         do {
             id = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
         } while (sessions.containsKey(id));
-        FetchSession session = new FetchSession(id, privileged, now);
+        FetchSession session = new FetchSession(id, privileged, usesTopicIds, now);
         sessions.put(id, session);
         index(session, size, now);
         return Optional.of(session);

@@ -26,7 +26,7 @@ class FetchSessionCacheTest {
         for (int i = 0; i < 20_000; i++) {
             clock.advance(10);
             live.forEach(s -> cache.get(s.id));
-            if (cache.maybeCreate(false, 10).isEmpty()) {
+            if (cache.maybeCreate(false, true, 10).isEmpty()) {
                 refused++;
             }
         }
@@ -44,7 +44,7 @@ class FetchSessionCacheTest {
         cache.get(sessions.get(2).id);
         clock.advance(EVICTION / 2 + 1);
         // sessions[1] unused for more than the eviction time: it goes, even for a smaller newcomer
-        assertThat(cache.maybeCreate(false, 1)).isPresent();
+        assertThat(cache.maybeCreate(false, true, 1)).isPresent();
         assertThat(cache.get(sessions.get(1).id)).isEmpty();
         assertThat(cache.get(sessions.get(0).id)).isPresent();
     }
@@ -58,9 +58,9 @@ class FetchSessionCacheTest {
         clock.advance(EVICTION + 1);
         List.of(small, medium, large).forEach(s -> cache.get(s.id));
         // Then a session smaller than every one of them gets no slot
-        assertThat(cache.maybeCreate(false, 1)).isEmpty();
+        assertThat(cache.maybeCreate(false, true, 1)).isEmpty();
         // And one bigger than the smallest takes the smallest's slot
-        assertThat(cache.maybeCreate(false, 60)).isPresent();
+        assertThat(cache.maybeCreate(false, true, 60)).isPresent();
         assertThat(cache.get(small.id)).isEmpty();
         assertThat(cache.get(medium.id)).isPresent();
         assertThat(cache.get(large.id)).isPresent();
@@ -72,9 +72,9 @@ class FetchSessionCacheTest {
         create(false, 5);
         create(false, 5);
         // a bigger consumer may not evict sessions younger than the eviction time
-        assertThat(cache.maybeCreate(false, 1_000)).isEmpty();
+        assertThat(cache.maybeCreate(false, true, 1_000)).isEmpty();
         // a follower (privileged) may evict the least valuable consumer session at any age
-        Optional<FetchSession> follower = cache.maybeCreate(true, 1);
+        Optional<FetchSession> follower = cache.maybeCreate(true, true, 1);
         assertThat(follower).isPresent();
         assertThat(cache.get(young.id)).isEmpty();
         // and a consumer cannot evict a follower's young session even when every other slot is a follower's
@@ -82,14 +82,14 @@ class FetchSessionCacheTest {
         create(true, 1);
         clock.advance(1);
         assertThat(cache.size()).isEqualTo(3);
-        assertThat(cache.maybeCreate(false, 1_000)).isEmpty();
+        assertThat(cache.maybeCreate(false, true, 1_000)).isEmpty();
         assertThat(cache.get(follower.get().id)).isPresent();
     }
 
     @Test
     void shouldRefuseEverySessionWhenTheCacheHasNoSlots() {
         FetchSessionCache none = new FetchSessionCache(0, clock);
-        assertThat(none.maybeCreate(true, 10)).isEmpty();
+        assertThat(none.maybeCreate(true, true, 10)).isEmpty();
     }
 
     private List<FetchSession> fill(boolean privileged, int size) {
@@ -101,7 +101,7 @@ class FetchSessionCacheTest {
     }
 
     private FetchSession create(boolean privileged, int size) {
-        FetchSession session = cache.maybeCreate(privileged, size).orElseThrow();
+        FetchSession session = cache.maybeCreate(privileged, true, size).orElseThrow();
         clock.advance(1);
         return session;
     }
