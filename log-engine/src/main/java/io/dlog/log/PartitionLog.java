@@ -143,7 +143,8 @@ public interface PartitionLog {
      * {@link #durableEndOffset}; a lower value than the one in force changes nothing (monotonic). The last
      * stable offset follows (a transaction whose marker falls below the new high watermark becomes stable).
      * Persisted lazily: a checkpoint written every 5 s (Kafka's replica.high.watermark.checkpoint.interval.ms)
-     * and at close. Runs on the writer thread; completes with the high watermark in force. In the
+     * and at close. Runs on the writer thread, or on the calling thread when the writer is idle (memory
+     * only, so an event loop may call it); completes with the high watermark in force. In the
      * unreplicated mode the high watermark already equals the durable end and this only reports it.
      */
     CompletableFuture<Long> updateHighWatermark(long highWatermark);

@@ -655,7 +655,8 @@ final class DefaultPartitionLog implements PartitionLog {
 
     @Override
     public CompletableFuture<Long> updateHighWatermark(long hw) {
-        return onWriter(() -> {
+        // Memory only (the checkpoint is written later, off the writer): may run on the caller's thread.
+        return onWriter(true, () -> {
             advanceHighWatermark(Math.min(hw, durableEndOffset()));
             return highWatermark;
         });
@@ -1001,6 +1002,14 @@ final class DefaultPartitionLog implements PartitionLog {
 
     /** Runs a change on the writer thread; the future fails (IOException) if the partition is offline. */
     <T> CompletableFuture<T> onWriter(IoSupplier<T> work) {
+        return onWriter(false, work);
+    }
+
+    /**
+     * As {@link #onWriter(IoSupplier)}; a {@code memoryOnly} change (no I/O) runs on the calling thread when the
+     * writer has nothing queued or running (see WriterThread).
+     */
+    private <T> CompletableFuture<T> onWriter(boolean memoryOnly, IoSupplier<T> work) {
         CompletableFuture<T> future = new CompletableFuture<>();
         WriterThread.Task task = new WriterThread.Task() {
             @Override
@@ -1021,8 +1030,15 @@ final class DefaultPartitionLog implements PartitionLog {
             public void abort(AppendError error) {
                 future.completeExceptionally(new IOException(tp + ": writer stopped (" + error + ")"));
             }
+
+            @Override
+            public long inlineBytes() {
+                return memoryOnly ? 0 : -1;
+            }
         };
-        if (!writer.submit(task)) {
+        if (memoryOnly) {
+            writer.runOrSubmit(task, 0);
+        } else if (!writer.submit(task)) {
             task.abort(AppendError.NOT_LEADER_OR_FOLLOWER);
         }
         return future;

@@ -62,6 +62,22 @@ class ReplicatedHighWatermarkTest {
     }
 
     @Test
+    void shouldMoveTheHighWatermarkOnTheCallingThreadWhenTheWriterIsIdle() throws Exception {
+        plain("a", "b");
+        replicated(true);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!((DefaultLogManager) manager).writersIdle()) {
+            assertThat(System.nanoTime()).as("writers idle").isLessThan(deadline);
+            Thread.sleep(1);
+        }
+
+        var moved = log.updateHighWatermark(2);
+
+        assertThat(moved).isCompletedWithValue(2L);
+        assertThat(log.highWatermark()).isEqualTo(2);
+    }
+
+    @Test
     void shouldMoveTheHighWatermarkOnlyWhenTheReplicationLayerSaysSo() throws Exception {
         // Given a replicated partition
         plain("a");
