@@ -144,16 +144,39 @@ public final class ColumnarCopies implements AutoCloseable {
      * DeleteRecords, truncation, cleaning); scans call it for each partition they plan.
      */
     void sweepLater(PartitionLog log) {
-        String id = "sweep " + partitionDir(log);
-        if (!Files.isDirectory(partitionDir(log)) || pending.size() >= MAX_PENDING || !pending.add(id)) {
+        if (Files.isDirectory(partitionDir(log))) {
+            runLater("sweep " + partitionDir(log), () -> sweep(log, null),
+                    e -> LOG.warn("Sweeping the columnar copies of {} failed", log.topicPartition(), e));
+        }
+    }
+
+    /** Asks the builder thread to delete every copy of the partition (its topic turned copies off). */
+    void deleteLater(PartitionLog log) {
+        Path dir = partitionDir(log);
+        if (Files.isDirectory(dir)) {
+            runLater("delete " + dir, () -> deleteRecursively(dir), e -> LOG.warn("Cannot delete {}", dir, e));
+        }
+    }
+
+    /** Work for the builder thread that may fail. */
+    private interface Task {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code task} on the builder thread unless one with the same {@code id} is waiting or
+     * {@value #MAX_PENDING} are (then the next scan asks again).
+     */
+    private void runLater(String id, Task task, java.util.function.Consumer<Exception> onFailure) {
+        if (pending.size() >= MAX_PENDING || !pending.add(id)) {
             return;
         }
         try {
             builder.execute(() -> {
                 try {
-                    sweep(log, null);
+                    task.run();
                 } catch (IOException | RuntimeException e) {
-                    LOG.warn("Sweeping the columnar copies of {} failed", log.topicPartition(), e);
+                    onFailure.accept(e);
                 } finally {
                     pending.remove(id);
                 }
@@ -169,23 +192,8 @@ public final class ColumnarCopies implements AutoCloseable {
     }
 
     private void requestCopy(PartitionLog log, SealedSegment segment, TableSchema table, String name) {
-        String id = partitionDir(log).resolve(name).toString();
-        if (pending.size() >= MAX_PENDING || !pending.add(id)) {
-            return;
-        }
-        try {
-            builder.execute(() -> {
-                try {
-                    write(log, segment, table, name);
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("Writing the columnar copy of segment {} of {} failed", segment.baseOffset(), log.topicPartition(), e);
-                } finally {
-                    pending.remove(id);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            pending.remove(id); // closing
-        }
+        runLater(partitionDir(log).resolve(name).toString(), () -> write(log, segment, table, name),
+                e -> LOG.warn("Writing the columnar copy of segment {} of {} failed", segment.baseOffset(), log.topicPartition(), e));
     }
 
     /** Decodes the segment into a temporary folder, then renames it into place if the segment is unchanged. */

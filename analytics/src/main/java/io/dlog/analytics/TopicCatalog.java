@@ -21,7 +21,10 @@ public interface TopicCatalog {
     /** Topic config key: the Avro schema (JSON text) a topic's values are read with (docs/analytics.md). */
     String VALUE_SCHEMA_CONFIG = "dlog.value.schema";
 
-    /** The topic's config overrides (what was set on it); empty when unknown or none. */
+    /** Topic config key: {@code false} turns columnar copies of the topic's segments off (docs/analytics.md). */
+    String COLUMNAR_COPIES_CONFIG = "dlog.columnar.copies";
+
+    /** The topic's configs in force (Kafka names, as strings); empty when unknown or none. */
     default Map<String, String> topicConfigs(String topic) {
         return Map.of();
     }

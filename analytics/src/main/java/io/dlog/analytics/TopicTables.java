@@ -115,6 +115,22 @@ public final class TopicTables {
         return registry.latestSchema(topic + "-value").map(schema -> TableSchema.avro(schema, true));
     }
 
+    /**
+     * The columnar copies scans of these partitions (of one topic) use: none when the topic's
+     * {@code dlog.columnar.copies} is false, and then the copies they had are deleted.
+     */
+    private ColumnarCopies copiesFor(List<PartitionLog> logs) {
+        if (copies == null || logs.isEmpty()) {
+            return copies;
+        }
+        String enabled = catalog.topicConfigs(logs.get(0).topicPartition().topic()).get(TopicCatalog.COLUMNAR_COPIES_CONFIG);
+        if (enabled == null || !enabled.trim().equalsIgnoreCase("false")) {
+            return copies;
+        }
+        logs.forEach(copies::deleteLater);
+        return null;
+    }
+
     /** A reader over the given partitions (all when {@code partitions} is null), each scanned over {@code range}. */
     public TopicArrowReader open(BufferAllocator allocator, String topic, TableSchema table, Set<String> projection,
                                  Set<Integer> partitions, ScanRange range) throws UnknownTopicException, IOException {
@@ -124,13 +140,14 @@ public final class TopicTables {
                 scans.add(new PartitionScan(log, range));
             }
         }
-        return new TopicArrowReader(allocator, table, projection, scans, MAX_BATCH_ROWS, MAX_BATCH_BYTES, READ_BYTES, copies, registry);
+        return new TopicArrowReader(allocator, table, projection, scans, MAX_BATCH_ROWS, MAX_BATCH_BYTES, READ_BYTES,
+                copiesFor(scans.stream().map(PartitionScan::log).toList()), registry);
     }
 
     /** A reader over one partition log (the one a Flight ticket names), scanned over {@code range}. */
     public TopicArrowReader open(BufferAllocator allocator, PartitionLog log, TableSchema table, Set<String> projection,
                                  ScanRange range) throws IOException {
         return new TopicArrowReader(allocator, table, projection, List.of(new PartitionScan(log, range)), MAX_BATCH_ROWS,
-                MAX_BATCH_BYTES, READ_BYTES, copies, registry);
+                MAX_BATCH_BYTES, READ_BYTES, copiesFor(List.of(log)), registry);
     }
 }

@@ -42,12 +42,13 @@ class ColumnarCopiesTest {
     private TopicTables plain;
     private TopicTables copied;
     private ColumnarCopies copies;
+    private final Map<String, Map<String, String>> configs = new java.util.concurrent.ConcurrentHashMap<>();
 
     @BeforeEach
     void open() throws Exception {
         fixture = new LogFixture(dir.resolve("data"));
         allocator = new RootAllocator(256L << 20);
-        TopicCatalog catalog = TopicCatalog.of(fixture.logs);
+        TopicCatalog catalog = TopicCatalog.of(fixture.logs, topic -> configs.getOrDefault(topic, Map.of()));
         copies = ColumnarCopies.open(dir.resolve("copies"), catalog, 64L << 20);
         plain = new TopicTables(catalog, 100);
         copied = new TopicTables(catalog, 100, copies);
@@ -115,6 +116,27 @@ class ColumnarCopiesTest {
         try (Stream<Path> list = Files.list(partition)) {
             return list.filter(p -> !p.getFileName().toString().endsWith(".tmp")).count();
         }
+    }
+
+    /** dlog.columnar.copies=false: scans decode, write no copy, and the copies the topic had are deleted. */
+    @Test
+    void shouldNeitherUseNorWriteCopiesOfATopicThatTurnedThemOff() throws Exception {
+        PartitionLog log = fill("orders");
+        copyAll("orders", log, ScanRange.ALL);
+        long written = copies.copiesWritten();
+
+        configs.put("orders", Map.of(TopicCatalog.COLUMNAR_COPIES_CONFIG, "false"));
+        List<Map<String, Object>> rows = rows(copied, "orders", null, ScanRange.ALL);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (copyFolders("orders") > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+
+        assertThat(rows).hasSize(1000).isEqualTo(rows(plain, "orders", null, ScanRange.ALL));
+        assertThat(copyFolders("orders")).isZero();
+        rows(copied, "orders", Set.of("n"), ScanRange.ALL);
+        assertThat(copies.copiesWritten()).isEqualTo(written);
+        assertThat(copyFolders("orders")).isZero();
     }
 
     @Test

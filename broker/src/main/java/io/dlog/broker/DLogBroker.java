@@ -394,9 +394,11 @@ public final class DLogBroker implements AutoCloseable {
             return;
         }
         try {
-            // Topic configs (dlog.value.schema) as the metadata image holds them when a table is read.
+            // Topic configs (dlog.value.schema, dlog.columnar.copies) as in force when a table is read: the
+            // image's overrides, else the broker's defaults.
             TopicCatalog catalog = TopicCatalog.of(logs, topic -> topics.image().topic(topic)
-                    .map(io.dlog.log.metadata.TopicImage::configs).orElse(java.util.Map.of()));
+                    .map(t -> io.dlog.kafka.config.TopicConfigs.effectiveValues(t.configs(), topics.brokerConfig()))
+                    .orElse(java.util.Map.of()));
             SchemaRegistryClient registry = config.schemaRegistryUrl().map(SchemaRegistryClient::new).orElse(null);
             // ".analytics" never matches a partition folder's name (<topic>-<n>), so the log manager ignores it.
             columnarCopies = ColumnarCopies.open(config.dataDir().resolve(".analytics"), catalog, COLUMNAR_COPY_MEMORY_BYTES, registry);

@@ -34,6 +34,8 @@ public final class TopicConfigs {
     public static final String MIRROR_SOURCE_TOPIC = "dlog.mirror.source.topic";
     /** The Avro schema (JSON text) the topic's values are read as by Flight and SQL (docs/analytics.md). */
     public static final String VALUE_SCHEMA = "dlog.value.schema";
+    /** Whether Flight and SQL keep columnar copies of the topic's sealed segments (docs/analytics.md). */
+    public static final String COLUMNAR_COPIES = "dlog.columnar.copies";
 
     private static final long WEEK_MS = 7L * 24 * 60 * 60 * 1000;
     /** Kafka's ThrottledReplicaListValidator: "*" or "partition:broker" pairs. */
@@ -151,6 +153,8 @@ public final class TopicConfigs {
                 "DLog: the source cluster this topic is a read-only mirror of (empty: an ordinary topic).");
         define(MIRROR_SOURCE_TOPIC, Type.STRING, "", null, List.of(),
                 "DLog: the mirrored source topic when its name differs (empty: the same name).");
+        define(COLUMNAR_COPIES, Type.BOOLEAN, true, null, List.of(COLUMNAR_COPIES),
+                "DLog: whether Flight and SQL keep columnar copies of the topic's sealed segments (false: always decode; copies deleted).");
         define(VALUE_SCHEMA, Type.STRING, "", AVRO_SCHEMA, List.of(),
                 "DLog: the Avro schema (JSON) the topic's values are read with over Flight and SQL (empty: none).");
     }

@@ -135,6 +135,7 @@ class TopicConfigsTest {
         "remote.storage.enable|true|Tiered Storage",
         "leader.replication.throttled.replicas|everything|leader.replication.throttled.replicas",
         "dlog.flush.mode|sometimes|dlog.flush.mode",
+        "dlog.columnar.copies|maybe|dlog.columnar.copies",
         "no.such.config|1|Unknown topic config name: no.such.config"})
     void shouldRefuseInvalidValuesWithAMessageNamingTheKey(String key, String value, String messagePart) {
         assertThat(TopicConfigs.validate(Map.of(key, value))).hasValueSatisfying(m -> assertThat(m).contains(messagePart));
@@ -148,7 +149,8 @@ class TopicConfigsTest {
         "local.retention.ms|-2", "remote.storage.enable|false", "min.insync.replicas|2", "preallocate|true",
         "unclean.leader.election.enable|true", "message.timestamp.type|LogAppendTime", "segment.jitter.ms|10",
         "flush.ms|1000", "remote.log.copy.disable|true", "remote.log.delete.on.disable|true", "local.retention.bytes|100",
-        "delete.retention.ms|1000", "min.cleanable.dirty.ratio|0.1", "max.compaction.lag.ms|60000"})
+        "delete.retention.ms|1000", "min.cleanable.dirty.ratio|0.1", "max.compaction.lag.ms|60000",
+        "dlog.columnar.copies|false"})
     void shouldAcceptKafkaValues(String key, String value) {
         assertThat(TopicConfigs.validate(Map.of(key, value))).isEmpty();
     }
