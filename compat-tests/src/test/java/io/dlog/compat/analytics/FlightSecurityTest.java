@@ -60,6 +60,8 @@ class FlightSecurityTest {
             .with("dlog.flight.port", "0");
     private static String alpha;
     private static String beta;
+    /** alice may READ it from any host but is denied from 127.0.0.1, where the test connects from. */
+    private static String gamma;
     private static BufferAllocator allocator;
     private static FlightClient client;
 
@@ -67,6 +69,7 @@ class FlightSecurityTest {
     static void setUp() throws Exception {
         alpha = DLOG.newTopic(1);
         beta = DLOG.newTopic(1);
+        gamma = DLOG.newTopic(1);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(DLOG.clientProps(), new StringSerializer(), new StringSerializer())) {
             for (int i = 0; i < RECORDS; i++) {
                 producer.send(new ProducerRecord<>(alpha, "{\"n\":" + i + "}"));
@@ -75,7 +78,9 @@ class FlightSecurityTest {
         }
         try (Admin admin = DLOG.admin()) {
             admin.createAcls(List.of(allow("alice", AclOperation.READ, alpha), allow("bob", AclOperation.DESCRIBE, beta),
-                    allow("carol", AclOperation.READ, beta))).all().get();
+                    allow("carol", AclOperation.READ, beta), allow("alice", AclOperation.READ, gamma),
+                    new AclBinding(new ResourcePattern(ResourceType.TOPIC, gamma, PatternType.LITERAL),
+                            new AccessControlEntry("User:alice", "127.0.0.1", AclOperation.READ, AclPermissionType.DENY)))).all().get();
             admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion("carol",
                     new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), "carol-secret"))).all().get();
         }
@@ -143,7 +148,11 @@ class FlightSecurityTest {
         CallOption carol = login("carol", "carol-secret"); // a SCRAM user
         CallOption admin = login("admin", "admin-secret");
 
-        assertThat(topics(alice)).containsExactly(alpha);
+        // gamma: READ (so DESCRIBE) allowed from any host, READ denied from 127.0.0.1 (the client's address, which
+        // the ACL check sees).
+        assertThat(topics(alice)).containsExactlyInAnyOrder(alpha, gamma);
+        assertThatThrownBy(() -> client.getInfo(FlightDescriptor.path(gamma), alice))
+                .satisfies(e -> assertThat(codeOf(e)).isEqualTo(FlightStatusCode.UNAUTHORIZED));
         assertThat(topics(bob)).containsExactly(beta);
         assertThat(topics(admin)).contains(alpha, beta);
         assertThat(rows(client.getInfo(FlightDescriptor.path(alpha), alice), alice)).isEqualTo(RECORDS);
@@ -194,7 +203,7 @@ class FlightSecurityTest {
                 except flight.FlightUnauthenticatedError:
                     refused = True
                 options = flight.FlightCallOptions(headers=[client.authenticate_basic_token(b"alice", b"alice-secret")])
-                topics = [f.descriptor.path[0].decode() for f in client.list_flights(options=options)]
+                topics = sorted(f.descriptor.path[0].decode() for f in client.list_flights(options=options))
                 info = client.get_flight_info(flight.FlightDescriptor.for_path(sys.argv[2]), options)
                 rows = sum(client.do_get(e.ticket, options).read_all().num_rows for e in info.endpoints)
                 try:
@@ -212,7 +221,8 @@ class FlightSecurityTest {
         java.nio.file.Files.deleteIfExists(script);
 
         assertThat(output.lines().reduce((a, b) -> b).orElseThrow())
-                .isEqualTo("{\"refused\": true, \"topics\": [\"" + alpha + "\"], \"rows\": " + RECORDS + ", \"denied\": true}");
+                .isEqualTo("{\"refused\": true, \"topics\": [\"" + String.join("\", \"", new java.util.TreeSet<>(List.of(alpha, gamma)))
+                        + "\"], \"rows\": " + RECORDS + ", \"denied\": true}");
     }
 
 
