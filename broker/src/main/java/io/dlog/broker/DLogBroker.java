@@ -380,6 +380,11 @@ public final class DLogBroker implements AutoCloseable {
         return topics.image();
     }
 
+    /** This node's replica of a partition, whatever its role (for tests and tools: offsets, high watermark). */
+    public java.util.Optional<io.dlog.log.PartitionLog> localLog(String topic, int partition) {
+        return logs.get(new io.dlog.log.TopicPartition(topic, partition));
+    }
+
     /** The metadata group's leader as this node knows it, or -1. */
     public int metadataLeaderId() {
         return quorum.leaderId().orElse(-1);

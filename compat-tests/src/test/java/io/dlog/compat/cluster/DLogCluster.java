@@ -41,6 +41,8 @@ public abstract class DLogCluster implements AutoCloseable {
     private final ClusterLayout layout;
     private final Path root;
     private final Map<String, String> overrides;
+    /** Configs of single nodes over {@link #overrides} (a node's broker.rack, say). */
+    private final Map<Integer, Map<String, String>> nodeOverrides = new java.util.HashMap<>();
     /** Security settings of the harness's own clients (a cluster whose listener needs SASL or TLS). */
     private final Map<String, Object> clientSecurity = new java.util.HashMap<>();
 
@@ -85,7 +87,15 @@ public abstract class DLogCluster implements AutoCloseable {
 
     /** The node's whole configuration: the cluster's keys for this node over the test's overrides. */
     public Map<String, String> nodeConfig(int nodeId) {
-        return layout.nodeConfig(nodeId, overrides);
+        Map<String, String> merged = new LinkedHashMap<>(overrides);
+        merged.putAll(nodeOverrides.getOrDefault(nodeId, Map.of()));
+        return layout.nodeConfig(nodeId, merged);
+    }
+
+    /** A config of one node only, over the cluster-wide overrides; takes effect when the node next starts. */
+    public void setNodeConfig(int nodeId, String key, String value) {
+        layout.node(nodeId); // an unknown id fails here
+        nodeOverrides.computeIfAbsent(nodeId, id -> new LinkedHashMap<>()).put(key, value);
     }
 
     /** Writes the node's server.properties into its folder and returns the file. */

@@ -28,6 +28,7 @@ public final class DLogClusterExtension implements BeforeAllCallback, AfterAllCa
     private final int size;
     private final boolean inProcess;
     private final Map<String, String> overrides = new HashMap<>();
+    private final Map<Integer, Map<String, String>> nodeOverrides = new HashMap<>();
     private DLogCluster cluster;
 
     private DLogClusterExtension(int size, boolean inProcess) {
@@ -51,9 +52,17 @@ public final class DLogClusterExtension implements BeforeAllCallback, AfterAllCa
         return this;
     }
 
+    /** A config of one node only (its broker.rack, say), over the ones every node gets. */
+    public DLogClusterExtension withNode(int nodeId, String key, String value) {
+        nodeOverrides.computeIfAbsent(nodeId, id -> new HashMap<>()).put(key, value);
+        return this;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
-        cluster = inProcess ? InProcessCluster.start(size, overrides) : ProcessCluster.start(size, overrides);
+        DLogCluster created = inProcess ? new InProcessCluster(size, overrides) : new ProcessCluster(size, overrides);
+        nodeOverrides.forEach((node, configs) -> configs.forEach((key, value) -> created.setNodeConfig(node, key, value)));
+        cluster = DLogCluster.startedOrClosed(created);
     }
 
     @Override

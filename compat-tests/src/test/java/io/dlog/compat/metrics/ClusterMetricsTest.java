@@ -4,25 +4,50 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlog.compat.cluster.DLogClusterExtension;
 import io.dlog.compat.cluster.InProcessCluster;
+import io.dlog.log.PartitionLog;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The replication gauges operators alert on, on a three-node in-process cluster: when a follower stops,
  * its partitions' leader shrinks their ISR (IsrShrinksPerSec) and reports them in
- * UnderReplicatedPartitions; exactly one node is the active controller.
+ * UnderReplicatedPartitions; exactly one node is the active controller. On the same cluster, fetching from
+ * followers (KIP-392): node n is in rack-n, the rack-aware replica selector sends a consumer to the follower in
+ * its client.rack, and the nodes' BytesOutPerSec (consumer bytes only, not replication) show who served it.
  */
 class ClusterMetricsTest {
+    /**
+     * The follower in rack-2: it learns the leader's high watermark late (its fetch waits 5 s at the leader when
+     * there is nothing new; Kafka's rule keeps that within replica.lag.time.max.ms), so it holds records above its
+     * high watermark long enough for a consumer to ask.
+     */
+    private static final int RACK_B_FOLLOWER = 2;
+
     @RegisterExtension
     static final DLogClusterExtension CLUSTER = DLogClusterExtension.inProcess(3)
-            .with("replica.lag.time.max.ms", "2000");
+            .with("replica.lag.time.max.ms", "6000")
+            .with("replica.selector.class", "org.apache.kafka.common.replica.RackAwareReplicaSelector")
+            .withNode(1, "broker.rack", "rack-1").withNode(2, "broker.rack", "rack-2").withNode(3, "broker.rack", "rack-3")
+            .withNode(RACK_B_FOLLOWER, "replica.fetch.wait.max.ms", "5000");
 
     @Test
     void shouldCountUnderReplicatedPartitionsOnTheLeaderWhenAFollowerStops(InProcessCluster cluster) throws Exception {
@@ -63,6 +88,186 @@ class ClusterMetricsTest {
         } finally {
             cluster.restart(follower);
         }
+    }
+
+    @Test
+    void shouldServeARackLocalConsumerFromItsFollowerNeverAboveTheFollowersHighWatermark(InProcessCluster cluster)
+            throws Exception {
+        // Given a topic led by node 1 (rack-1) with followers 2 (rack-2) and 3 (rack-3), and committed records
+        String topic = rackTopic(cluster);
+        List<String> sent = produce(cluster, topic, 0, 200);
+        PartitionLog follower = cluster.broker(RACK_B_FOLLOWER).localLog(topic, 0).orElseThrow();
+        long[] bytesOutBefore = bytesOut(cluster, topic);
+
+        // When a consumer in rack-2 reads the partition from the start
+        List<String> read = new ArrayList<>();
+        boolean sawRecordsHeldBack = false;
+        try (KafkaConsumer<String, String> consumer = rackConsumer(cluster, topic, "rack-2")) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (read.size() < sent.size() && System.nanoTime() < deadline) {
+                ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(200));
+                long highWatermark = follower.highWatermark();
+                long position = consumer.position(new TopicPartition(topic, 0));
+                // Then the follower never hands out a record at or above its own high watermark
+                assertThat(position).as("consumer position against the follower's high watermark").isLessThanOrEqualTo(highWatermark);
+                sawRecordsHeldBack |= position == highWatermark && follower.logEndOffset() > highWatermark;
+                records.forEach(r -> read.add(r.value()));
+            }
+        }
+
+        // Then it read every committed record, in order, from the follower: the leader and the rack-3 follower sent none
+        assertThat(read).containsExactlyElementsOf(sent);
+        long[] bytesOutAfter = bytesOut(cluster, topic);
+        assertThat(bytesOutAfter[RACK_B_FOLLOWER - 1] - bytesOutBefore[RACK_B_FOLLOWER - 1]).isPositive();
+        assertThat(bytesOutAfter[0] - bytesOutBefore[0]).as("bytes the leader served").isZero();
+        assertThat(bytesOutAfter[2] - bytesOutBefore[2]).as("bytes the rack-3 follower served").isZero();
+        assertThat(sawRecordsHeldBack).as("the follower held records above its high watermark while the consumer waited")
+                .isTrue();
+    }
+
+    @Test
+    void shouldFallBackToTheLeaderWithNothingLostWhenTheRackLocalFollowerStops(InProcessCluster cluster) throws Exception {
+        // Given a rack-2 consumer reading from the rack-2 follower
+        String topic = rackTopic(cluster);
+        List<String> sent = new ArrayList<>(produce(cluster, topic, 0, 100));
+        List<String> read = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = rackConsumer(cluster, topic, "rack-2")) {
+            pollUntil(consumer, read, sent.size());
+            long leaderBytesBefore = bytesOut(cluster, topic)[0];
+
+            // When the follower stops and more records are written
+            cluster.stop(RACK_B_FOLLOWER);
+            try {
+                sent.addAll(produce(cluster, topic, 100, 100));
+                pollUntil(consumer, read, sent.size());
+            } finally {
+                cluster.restart(RACK_B_FOLLOWER);
+            }
+
+            // Then the consumer carried on at the leader and lost nothing
+            assertThat(read).containsExactlyElementsOf(sent);
+            assertThat(bytesOut(cluster, topic)[0]).as("bytes the leader served").isGreaterThan(leaderBytesBefore);
+        }
+    }
+
+    @Test
+    void shouldServeAReadCommittedRackLocalConsumerOnlyCommittedRecordsFromItsFollower(InProcessCluster cluster)
+            throws Exception {
+        // Given a committed, an aborted and a still open transaction on a topic led by node 1
+        String topic = rackTopic(cluster);
+        Properties props = cluster.clientProps();
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "rack-txn-" + topic);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        PartitionLog follower = cluster.broker(RACK_B_FOLLOWER).localLog(topic, 0).orElseThrow();
+        long[] bytesOutBefore = bytesOut(cluster, topic);
+        List<String> read = new ArrayList<>();
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, "k", "committed-" + i));
+            }
+            producer.commitTransaction();
+            producer.beginTransaction();
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, "k", "aborted-" + i));
+            }
+            producer.abortTransaction();
+            producer.beginTransaction();
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, "k", "open-" + i));
+            }
+            producer.flush();
+
+            // When a read_committed consumer in rack-2 reads while the last transaction is open
+            Properties consumerProps = new Properties();
+            consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            try (KafkaConsumer<String, String> consumer = rackConsumer(cluster, topic, "rack-2", consumerProps)) {
+                pollUntil(consumer, read, 10);
+                long idle = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+                while (System.nanoTime() < idle) {
+                    consumer.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.value()));
+                }
+                // Then it got the committed records only, never passing the follower's last stable offset
+                assertThat(consumer.position(new TopicPartition(topic, 0))).isLessThanOrEqualTo(follower.lastStableOffset());
+            }
+            producer.commitTransaction();
+        }
+        assertThat(read).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 10).mapToObj(i -> "committed-" + i).toList());
+        long[] bytesOutAfter = bytesOut(cluster, topic);
+        assertThat(bytesOutAfter[RACK_B_FOLLOWER - 1] - bytesOutBefore[RACK_B_FOLLOWER - 1])
+                .as("bytes out per node " + java.util.Arrays.toString(bytesOutBefore) + " -> " + java.util.Arrays.toString(bytesOutAfter)).isPositive();
+        assertThat(bytesOutAfter[0] - bytesOutBefore[0]).as("bytes the leader served").isZero();
+    }
+
+    /** A fresh topic on replicas [1, 2, 3] led by node 1, every replica in sync. */
+    private static String rackTopic(InProcessCluster cluster) throws Exception {
+        String topic = "rack-" + System.nanoTime();
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(1, 2, 3)))
+                    .configs(Map.of("min.insync.replicas", "2")))).all().get();
+            TopicDescription description = awaitFullIsr(admin, topic);
+            assertThat(description.partitions().get(0).leader().id()).isEqualTo(1);
+        }
+        return topic;
+    }
+
+    private static List<String> produce(InProcessCluster cluster, String topic, int from, int count) throws Exception {
+        Properties props = cluster.clientProps();
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        List<String> values = new ArrayList<>();
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
+            for (int i = from; i < from + count; i++) {
+                values.add("v-" + i);
+                acks.add(producer.send(new ProducerRecord<>(topic, 0, "k", "v-" + i)));
+            }
+            for (java.util.concurrent.Future<?> ack : acks) {
+                ack.get();
+            }
+        }
+        return values;
+    }
+
+    private static KafkaConsumer<String, String> rackConsumer(InProcessCluster cluster, String topic, String rack) {
+        return rackConsumer(cluster, topic, rack, new Properties());
+    }
+
+    private static KafkaConsumer<String, String> rackConsumer(InProcessCluster cluster, String topic, String rack,
+                                                              Properties extra) {
+        Properties props = cluster.clientProps();
+        props.putAll(extra);
+        props.put(ConsumerConfig.CLIENT_RACK_CONFIG, rack);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props);
+        consumer.assign(List.of(new TopicPartition(topic, 0)));
+        return consumer;
+    }
+
+    private static void pollUntil(KafkaConsumer<String, String> consumer, List<String> read, int count) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (read.size() < count && System.nanoTime() < deadline) {
+            consumer.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.value()));
+        }
+        assertThat(read).hasSize(count);
+    }
+
+    /** Each node's BytesOutPerSec count for the topic (consumer bytes; 0 while the node never served it). */
+    private static long[] bytesOut(InProcessCluster cluster, String topic) throws Exception {
+        long[] counts = new long[cluster.size()];
+        for (int node : cluster.nodeIds()) {
+            if (!cluster.isRunning(node)) {
+                continue;
+            }
+            ObjectName name = new ObjectName("kafka.server:type=BrokerTopicMetrics,name=BytesOutPerSec,topic=" + topic);
+            counts[node - 1] = mBeans(cluster, node).isRegistered(name) ? (Long) mBeans(cluster, node).getAttribute(name, "Count") : 0;
+        }
+        return counts;
     }
 
     private static TopicDescription awaitFullIsr(Admin admin, String topic) throws Exception {

@@ -53,6 +53,9 @@ public final class BrokerConfig {
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
     public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
     public static final String BROKER_RACK = "broker.rack";
+    public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
+    /** Kafka's rack-aware selector (KIP-392); DLog runs its own selector of the same behaviour under this name. */
+    public static final String RACK_AWARE_REPLICA_SELECTOR = "org.apache.kafka.common.replica.RackAwareReplicaSelector";
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
     public static final String TRANSACTION_STATE_LOG_REPLICATION_FACTOR = "transaction.state.log.replication.factor";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
@@ -115,7 +118,16 @@ public final class BrokerConfig {
             .define(SECURITY_INTER_BROKER_PROTOCOL, ConfigDef.Type.STRING, "PLAINTEXT", ConfigDef.Importance.MEDIUM,
                     "Security protocol of the inter-broker listener when inter.broker.listener.name is not set.")
             .define(BROKER_RACK, ConfigDef.Type.STRING, null, ConfigDef.Importance.MEDIUM,
-                    "The rack of this node; replica placement spreads each partition over racks.")
+                    "The rack of this node; replica placement spreads each partition over racks, and a rack-aware "
+                            + "replica selector sends consumers of the same client.rack to it.")
+            .define(REPLICA_SELECTOR_CLASS, ConfigDef.Type.STRING, null, (name, value) -> {
+                if (value != null && !RACK_AWARE_REPLICA_SELECTOR.equals(((String) value).trim())) {
+                    throw new ConfigException(name, value, "DLog selects read replicas itself: leave it unset (consumers "
+                            + "fetch from the leader) or set " + RACK_AWARE_REPLICA_SELECTOR + " (consumers fetch from an "
+                            + "in-sync replica in their client.rack); other ReplicaSelector plugins are not supported");
+                }
+            }, ConfigDef.Importance.MEDIUM, "Which replica consumers fetch from (KIP-392): unset, the leader; "
+                    + RACK_AWARE_REPLICA_SELECTOR + ", an in-sync replica whose broker.rack is the consumer's client.rack.")
             .define(OFFSETS_TOPIC_REPLICATION_FACTOR, ConfigDef.Type.SHORT, (short) 3, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.HIGH, "Replication factor of __consumer_offsets (capped at the live brokers "
                             + "when it is created).")
@@ -392,6 +404,16 @@ public final class BrokerConfig {
         listener();
         advertisedListener();
         advertisedListeners();
+        // Kafka's rules: a follower's fetch parked at the leader longer than the lag limit would look lagging
+        // (and leave the ISR) whenever data arrives just before it returns; one parked past the socket timeout fails.
+        if (replicaFetchWaitMaxMs() > replicaLagTimeMaxMs()) {
+            throw new ConfigException(REPLICA_FETCH_WAIT_MAX_MS, replicaFetchWaitMaxMs(), "must be at most "
+                    + REPLICA_LAG_TIME_MAX_MS + " (" + replicaLagTimeMaxMs() + ") to prevent frequent changes in the ISR");
+        }
+        if (replicaFetchWaitMaxMs() > replicaSocketTimeoutMs()) {
+            throw new ConfigException(REPLICA_FETCH_WAIT_MAX_MS, replicaFetchWaitMaxMs(), "must be at most "
+                    + REPLICA_SOCKET_TIMEOUT_MS + " (" + replicaSocketTimeoutMs() + ")");
+        }
         Set<String> roles = new HashSet<>();
         for (String role : ((String) parsed.get(PROCESS_ROLES)).split(",")) {
             roles.add(role.trim());
@@ -743,6 +765,11 @@ public final class BrokerConfig {
 
     public Optional<String> rack() {
         return Optional.ofNullable((String) parsed.get(BROKER_RACK));
+    }
+
+    /** replica.selector.class is the rack-aware selector: consumers are sent to in-sync replicas of their rack. */
+    public boolean rackAwareReplicaSelector() {
+        return parsed.get(REPLICA_SELECTOR_CLASS) != null;
     }
 
     public short offsetsTopicReplicationFactor() {

@@ -19,7 +19,14 @@ public final class LeaderEpochs {
      * @return UNKNOWN_LEADER_EPOCH when the client is ahead, FENCED_LEADER_EPOCH when behind
      */
     public static Optional<Errors> validate(int clientEpoch, PartitionLog log) {
-        int epoch = current(log);
+        return validate(clientEpoch, current(log));
+    }
+
+    /**
+     * The same check against a known epoch (a follower checks a consumer against the epoch it follows the
+     * partition at: its log may not yet hold that epoch's first batch).
+     */
+    public static Optional<Errors> validate(int clientEpoch, int epoch) {
         if (clientEpoch < 0 || clientEpoch == epoch) {
             return Optional.empty();
         }

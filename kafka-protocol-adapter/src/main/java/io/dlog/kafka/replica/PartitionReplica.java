@@ -72,6 +72,8 @@ final class PartitionReplica {
     static final class FollowerState {
         /** The follower's log end offset (its last fetch offset), -1 until it fetches in this epoch. */
         volatile long logEndOffset = -1;
+        /** The follower's log start offset as its fetch reports it, -1 until known. */
+        volatile long logStartOffset = -1;
         /** The last time the follower had everything the leader had (Kafka's lastCaughtUpTimeMs). */
         volatile long lastCaughtUpMs;
         private long lastFetchLeaderEnd = -1;
@@ -85,13 +87,14 @@ final class PartitionReplica {
          * Kafka's rule: caught up now if the fetch reaches the leader's end now; caught up at the previous
          * fetch's time if it reaches the end the leader had then.
          */
-        synchronized void onFetch(long fetchOffset, long leaderEnd, long nowMs) {
+        synchronized void onFetch(long fetchOffset, long followerLogStart, long leaderEnd, long nowMs) {
             if (fetchOffset >= leaderEnd) {
                 lastCaughtUpMs = Math.max(lastCaughtUpMs, nowMs);
             } else if (lastFetchLeaderEnd >= 0 && fetchOffset >= lastFetchLeaderEnd) {
                 lastCaughtUpMs = Math.max(lastCaughtUpMs, lastFetchMs);
             }
             logEndOffset = fetchOffset;
+            logStartOffset = followerLogStart;
             lastFetchLeaderEnd = leaderEnd;
             lastFetchMs = nowMs;
         }

@@ -50,6 +50,7 @@ final class ReplicaFetcherThread extends Thread {
     private final Supplier<BrokerConfig> config;
     private final Supplier<MetadataImage> image;
     private final Function<TopicPartition, Optional<ReplicaFetchers.Followed>> followed;
+    private final java.util.function.Consumer<TopicPartition> highWatermarkMoved;
     private final Set<TopicPartition> partitions = ConcurrentHashMap.newKeySet();
     /** Partitions that failed, with the time (nanoTime) before which they are not fetched again. */
     private final Map<TopicPartition, Long> delayedUntil = new ConcurrentHashMap<>();
@@ -59,8 +60,13 @@ final class ReplicaFetcherThread extends Thread {
     /** Held while a response is checked and appended; see {@link #remove}. */
     private final Object applying = new Object();
 
+    /**
+     * @param highWatermarkMoved told after this replica's high watermark moved: consumers reading from this
+     *                           follower (KIP-392) wait in the fetch purgatory for it
+     */
     ReplicaFetcherThread(int self, int leader, Supplier<BrokerConfig> config, Supplier<MetadataImage> image,
-                         Function<TopicPartition, Optional<ReplicaFetchers.Followed>> followed) {
+                         Function<TopicPartition, Optional<ReplicaFetchers.Followed>> followed,
+                         java.util.function.Consumer<TopicPartition> highWatermarkMoved) {
         super("dlog-replica-fetcher-" + self + "-from-" + leader);
         setDaemon(true);
         this.self = self;
@@ -68,6 +74,7 @@ final class ReplicaFetcherThread extends Thread {
         this.config = config;
         this.image = image;
         this.followed = followed;
+        this.highWatermarkMoved = highWatermarkMoved;
     }
 
     void add(TopicPartition tp) {
@@ -272,7 +279,7 @@ final class ReplicaFetcherThread extends Thread {
                 }
                 long hw = Math.min(data.highWatermark(), log.logEndOffset());
                 if (hw > log.highWatermark()) {
-                    log.updateHighWatermark(hw);
+                    log.updateHighWatermark(hw).thenAccept(moved -> highWatermarkMoved.accept(f.tp()));
                 }
                 if (data.logStartOffset() > log.logStartOffset() && data.logStartOffset() <= log.highWatermark()) {
                     try {

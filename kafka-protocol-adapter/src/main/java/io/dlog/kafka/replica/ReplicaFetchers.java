@@ -28,16 +28,19 @@ final class ReplicaFetchers implements AutoCloseable {
     private final Supplier<BrokerConfig> config;
     private final Supplier<MetadataImage> image;
     private final Function<TopicPartition, Optional<Followed>> followed;
+    private final java.util.function.Consumer<TopicPartition> highWatermarkMoved;
     private final Map<Integer, ReplicaFetcherThread> threads = new HashMap<>();
     private final Map<TopicPartition, Integer> sourceOf = new HashMap<>();
     private boolean closed;
 
     ReplicaFetchers(int self, Supplier<BrokerConfig> config, Supplier<MetadataImage> image,
-                    Function<TopicPartition, Optional<Followed>> followed) {
+                    Function<TopicPartition, Optional<Followed>> followed,
+                    java.util.function.Consumer<TopicPartition> highWatermarkMoved) {
         this.self = self;
         this.config = config;
         this.image = image;
         this.followed = followed;
+        this.highWatermarkMoved = highWatermarkMoved;
     }
 
     synchronized void add(TopicPartition tp, int leader) {
@@ -50,7 +53,7 @@ final class ReplicaFetchers implements AutoCloseable {
         }
         sourceOf.put(tp, leader);
         threads.computeIfAbsent(leader, l -> {
-            ReplicaFetcherThread thread = new ReplicaFetcherThread(self, l, config, image, followed);
+            ReplicaFetcherThread thread = new ReplicaFetcherThread(self, l, config, image, followed, highWatermarkMoved);
             thread.start();
             return thread;
         }).add(tp);

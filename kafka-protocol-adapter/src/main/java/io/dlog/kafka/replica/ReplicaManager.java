@@ -103,7 +103,8 @@ public final class ReplicaManager implements AutoCloseable {
         this.config = config;
         this.quorum = quorum;
         this.scheduler = scheduler;
-        this.fetchers = new ReplicaFetchers(self, config, () -> image, this::followerView);
+        this.fetchers = new ReplicaFetchers(self, config, () -> image, this::followerView,
+                tp -> highWatermarkListener.accept(tp));
     }
 
     /** Starts the periodic ISR-shrink and leader-balance checks. */
@@ -119,7 +120,7 @@ public final class ReplicaManager implements AutoCloseable {
         listeners.add(listener);
     }
 
-    /** Called after the high watermark of a partition this node leads moved (wakes consumers' long polls). */
+    /** Told when the ISR of a partition this node leads shrinks or expands. */
     public void setIsrChangeListener(IsrChangeListener listener) {
         this.isrChangeListener = listener;
     }
@@ -162,6 +163,10 @@ public final class ReplicaManager implements AutoCloseable {
         return current == null || !replica.isReplicated() || current.isValid();
     }
 
+    /**
+     * Called after the high watermark of a partition this node leads or follows moved (wakes consumers' long polls,
+     * on a follower those of consumers reading from it, KIP-392).
+     */
     public void setHighWatermarkListener(Consumer<TopicPartition> listener) {
         this.highWatermarkListener = listener;
     }
@@ -406,6 +411,54 @@ public final class ReplicaManager implements AutoCloseable {
         return isServingLeader(replica) ? Optional.of(replica.log) : Optional.empty();
     }
 
+    /** This node's log of a partition it follows, and the leader epoch it follows it at (KIP-392 reads). */
+    public record FollowerRead(PartitionLog log, int leaderEpoch) {
+    }
+
+    /**
+     * The log of {@code tp} while this node follows it, for a consumer sent here by the leader (KIP-392): the
+     * caller reads up to the log's high watermark (min of the leader's and this log's end) or last stable offset.
+     * Empty when this node leads the partition, is not one of its replicas, or has it offline.
+     */
+    public Optional<FollowerRead> followerRead(TopicPartition tp) {
+        PartitionReplica replica = replicas.get(tp);
+        if (replica == null || replica.role != PartitionReplica.Role.FOLLOWER || replica.log.isOffline()) {
+            return Optional.empty();
+        }
+        return Optional.of(new FollowerRead(replica.log, replica.leaderEpoch));
+    }
+
+    /**
+     * KIP-392 at the leader: the follower a consumer fetching {@code fetchOffset} of {@code tp} from {@code clientRack}
+     * should read from, or -1 for this leader. Only with {@code replica.selector.class} set, only while this node is
+     * the serving leader, and only among followers Kafka would pick: in the ISR (and staying in it if a change is
+     * pending), live in the image (not fenced), holding the offset (log start &lt;= offset &lt;= log end).
+     */
+    public int preferredReadReplica(TopicPartition tp, String clientRack, long fetchOffset) {
+        if (clientRack == null || clientRack.isEmpty() || !config.get().rackAwareReplicaSelector()) {
+            return ReadReplicaSelector.LEADER;
+        }
+        PartitionReplica replica = replicas.get(tp);
+        if (!isServingLeader(replica) || !replica.isReplicated()) {
+            return ReadReplicaSelector.LEADER;
+        }
+        MetadataImage current = image;
+        List<Integer> pending = replica.pendingIsr;
+        long now = nowMs();
+        List<ReadReplicaSelector.Candidate> candidates = new ArrayList<>();
+        for (int member : replica.isr) {
+            PartitionReplica.FollowerState f = replica.followers.get(member);
+            if (member == self || f == null || (pending != null && !pending.contains(member)) || !current.isLive(member)
+                    || f.logEndOffset < fetchOffset || f.logStartOffset > fetchOffset) {
+                continue;
+            }
+            String rack = current.broker(member).map(b -> b.rack()).orElse(null);
+            candidates.add(new ReadReplicaSelector.Candidate(member, rack, f.logEndOffset, now - f.lastCaughtUpMs));
+        }
+        String leaderRack = current.broker(self).map(b -> b.rack()).orElse(null);
+        return ReadReplicaSelector.select(clientRack, leaderRack, candidates);
+    }
+
     /** The leader epoch this node leads {@code tp} at, or -1. */
     public int leaderEpoch(TopicPartition tp) {
         PartitionReplica replica = replicas.get(tp);
@@ -487,8 +540,12 @@ public final class ReplicaManager implements AutoCloseable {
         return Errors.NONE;
     }
 
-    /** Records a follower's fetch offset (its log end) at the leader; see {@link #checkFollowerFetch}. */
-    public void onFollowerFetch(TopicPartition tp, int replicaId, long fetchOffset) {
+    /**
+     * Records a follower's fetch offset (its log end) and log start at the leader; see {@link #checkFollowerFetch}.
+     *
+     * @param followerLogStart the follower's log start offset from its fetch, -1 when it sent none
+     */
+    public void onFollowerFetch(TopicPartition tp, int replicaId, long fetchOffset, long followerLogStart) {
         PartitionReplica replica = replicas.get(tp);
         if (replica == null || !replica.isReadyLeader()) {
             return;
@@ -497,7 +554,7 @@ public final class ReplicaManager implements AutoCloseable {
         if (follower == null) {
             return; // not a replica of this partition
         }
-        follower.onFetch(fetchOffset, replica.log.logEndOffset(), nowMs());
+        follower.onFetch(fetchOffset, followerLogStart, replica.log.logEndOffset(), nowMs());
         maybeExpandIsr(replica, replicaId, fetchOffset);
         maybeAdvanceHighWatermark(replica);
     }

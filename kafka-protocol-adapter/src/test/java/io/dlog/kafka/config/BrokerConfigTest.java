@@ -148,6 +148,26 @@ class BrokerConfigTest {
     }
 
     @Test
+    void shouldAcceptKafkasRackAwareReplicaSelectorAndRefuseOtherSelectorsAtStart() {
+        assertThat(BrokerConfig.parse(Map.of()).rackAwareReplicaSelector()).isFalse();
+        assertThat(BrokerConfig.parse(Map.of("replica.selector.class",
+                "org.apache.kafka.common.replica.RackAwareReplicaSelector")).rackAwareReplicaSelector()).isTrue();
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("replica.selector.class", "com.example.MySelector")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("replica.selector.class")
+                .hasMessageContaining("com.example.MySelector").hasMessageContaining("RackAwareReplicaSelector");
+    }
+
+    @Test
+    void shouldRefuseAReplicaFetchWaitLongerThanTheLagLimitOrTheSocketTimeoutAsKafkaDoes() {
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("replica.fetch.wait.max.ms", "6000", "replica.lag.time.max.ms", "2000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("replica.lag.time.max.ms");
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("replica.fetch.wait.max.ms", "6000", "replica.socket.timeout.ms", "5000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("replica.socket.timeout.ms");
+        assertThat(BrokerConfig.parse(Map.of("replica.fetch.wait.max.ms", "5000", "replica.lag.time.max.ms", "6000"))
+                .replicaFetchWaitMaxMs()).isEqualTo(5000);
+    }
+
+    @Test
     void shouldUseBrokerIdWhenNodeIdIsNotSet() {
         assertThat(BrokerConfig.parse(Map.of("broker.id", "7")).nodeId()).isEqualTo(7);
         assertThat(BrokerConfig.parse(Map.of("broker.id", "7", "node.id", "3")).nodeId()).isEqualTo(3);

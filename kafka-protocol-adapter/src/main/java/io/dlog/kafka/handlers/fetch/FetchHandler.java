@@ -170,7 +170,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 FetchSession.Key key = new FetchSession.Key(byTopicId ? topic.topicId() : Uuid.ZERO_UUID,
                         byTopicId ? "" : topic.topic(), partition.partition());
                 requested.put(key, new FetchPlan.Item(key, name, partition.fetchOffset(), partition.partitionMaxBytes(),
-                        partition.currentLeaderEpoch(), preError, partition.lastFetchedEpoch()));
+                        partition.currentLeaderEpoch(), preError, partition.lastFetchedEpoch(), partition.logStartOffset()));
             }
         }
         if (session == null) {
@@ -204,7 +204,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         int replicaId = version >= 15 ? data.replicaState().replicaId() : data.replicaId();
         return new FetchPlan(items, maxBytes, Math.min(data.minBytes(), maxBytes),
                 data.isolationLevel() == IsolationLevel.READ_COMMITTED.id(), byTopicId, session, incremental,
-                Math.max(-1, replicaId));
+                Math.max(-1, replicaId), version >= 11, version >= 11 && data.rackId() != null ? data.rackId() : "");
     }
 
     private CompletableFuture<FetchResponseData> park(FetchPlan plan, int maxWaitMs, QuotaKey quotaKey) {
@@ -358,7 +358,9 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         synchronized (session) {
             FetchSession.CachedPartition cached = session.partitions.get(item.key());
             boolean hasData = answer.records() != null && answer.records().sizeInBytes() > 0;
+            // A preferred read replica is always sent (Kafka's session does the same): the client must learn it.
             boolean changed = cached == null || hasData || answer.errorCode() != Errors.NONE.code()
+                    || answer.preferredReadReplica() >= 0
                     || cached.lastHighWatermark != answer.highWatermark()
                     || cached.lastLastStableOffset != answer.lastStableOffset()
                     || cached.lastLogStartOffset != answer.logStartOffset();

@@ -6,9 +6,13 @@ import org.apache.kafka.common.protocol.Errors;
 /**
  * What one fetch reads: the partitions in order, the limits, and the session (if any) whose cached
  * state decides which partitions an incremental response carries.
+ *
+ * @param clientMetadata a consumer's Fetch v11+ (KIP-392): followers may serve it, and the leader may send it to
+ *                       another replica ({@code preferred_read_replica}); false for older versions (leader only)
+ * @param clientRack     the consumer's {@code rack_id} (its client.rack), empty when it has none
  */
 record FetchPlan(List<Item> items, int maxBytes, int minBytes, boolean readCommitted, boolean byTopicId,
-                 FetchSession session, boolean incremental, int replicaId) {
+                 FetchSession session, boolean incremental, int replicaId, boolean clientMetadata, String clientRack) {
 
     /** A follower's fetch (replica id set): reads up to the log end and reports the follower's position. */
     boolean fromFollower() {
@@ -21,11 +25,12 @@ record FetchPlan(List<Item> items, int maxBytes, int minBytes, boolean readCommi
      * @param topic          the resolved topic name, or null when the id is unknown
      * @param preError       an error known before reading (unknown topic id), or null
      * @param lastFetchedEpoch a follower's epoch of its last batch (v12+), -1 when unknown
+     * @param logStartOffset a follower's log start offset (v5+), -1 when unknown
      */
     record Item(FetchSession.Key key, String topic, long fetchOffset, int maxBytes, int currentLeaderEpoch,
-                Errors preError, int lastFetchedEpoch) {
+                Errors preError, int lastFetchedEpoch, long logStartOffset) {
         Item(FetchSession.Key key, String topic, long fetchOffset, int maxBytes, int currentLeaderEpoch, Errors preError) {
-            this(key, topic, fetchOffset, maxBytes, currentLeaderEpoch, preError, -1);
+            this(key, topic, fetchOffset, maxBytes, currentLeaderEpoch, preError, -1, -1);
         }
     }
 }

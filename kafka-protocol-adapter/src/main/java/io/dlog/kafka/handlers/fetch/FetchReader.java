@@ -24,7 +24,11 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * Reads the partitions of a {@link FetchPlan} within its byte limits: whole batches, zero-copy slices
  * of segment files, the first partition with data allowed to exceed the limit by one batch (KIP-74).
  * read_committed reads stop at the last stable offset and carry the aborted transactions they overlap;
- * read_uncommitted reads carry no aborted list (null), as in Kafka.
+ * read_uncommitted reads carry no aborted list (null), as in Kafka. A consumer's Fetch v11+ (KIP-392) may be
+ * answered by the leader with a preferred read replica and no records, and may be served by a follower, up to
+ * the follower's high watermark (or last stable offset), never beyond: an offset between the follower's high
+ * watermark and its log end gets no records yet, one past its log end OFFSET_OUT_OF_RANGE (the consumer then
+ * returns to the leader), as Kafka's follower answers.
  * Stateless; safe from any thread.
  */
 final class FetchReader {
@@ -46,30 +50,54 @@ final class FetchReader {
         for (FetchPlan.Item item : plan.items()) {
             int limit = Math.max(0, Math.min(item.maxBytes(), remaining));
             PartitionData answer = plan.fromFollower() ? readForFollower(item, plan.replicaId(), limit, total == 0)
-                    : readPartition(item, limit, total == 0, plan.readCommitted());
+                    : readPartition(plan, item, limit, total == 0);
             int bytes = answer.records() == null ? 0 : answer.records().sizeInBytes();
             total += bytes;
             remaining -= bytes;
-            // A divergence answers at once, like an error: the follower must truncate before fetching on.
-            anyError |= answer.errorCode() != Errors.NONE.code() || answer.divergingEpoch().epoch() >= 0;
+            // A divergence answers at once, like an error: the follower must truncate before fetching on; so does a
+            // preferred read replica: the consumer must go there.
+            anyError |= answer.errorCode() != Errors.NONE.code() || answer.divergingEpoch().epoch() >= 0
+                    || answer.preferredReadReplica() >= 0;
             answers.add(answer);
         }
         return new Result(answers, total, anyError);
     }
 
-    private PartitionData readPartition(FetchPlan.Item item, int maxBytes, boolean minOneBatch, boolean readCommitted) {
+    private PartitionData readPartition(FetchPlan plan, FetchPlan.Item item, int maxBytes, boolean minOneBatch) {
+        boolean readCommitted = plan.readCommitted();
         PartitionData answer = new PartitionData().setPartitionIndex(item.key().partition())
                 .setAbortedTransactions(readCommitted ? new ArrayList<>() : null)
                 .setRecords(MemoryRecords.EMPTY);
         if (item.preError() != null) {
             return offsets(answer.setErrorCode(item.preError().code()), -1, -1, -1);
         }
+        ReplicaManager replicas = topics.replicas();
         Optional<PartitionLog> found = topics.partition(item.topic(), item.key().partition());
-        if (found.isEmpty()) {
-            return offsets(answer.setErrorCode(topics.notServedError(item.topic(), item.key().partition()).code()), -1, -1, -1);
+        // A log was found (leader) or may be (follower): a partition index >= 0 either way.
+        TopicPartition tp = found.isPresent() || (item.key().partition() >= 0 && plan.clientMetadata())
+                ? new TopicPartition(item.topic(), item.key().partition()) : null;
+        PartitionLog log;
+        Optional<Errors> stale;
+        if (found.isPresent()) {
+            log = found.get();
+            stale = LeaderEpochs.validate(item.currentLeaderEpoch(), log);
+            int preferred = stale.isEmpty() && plan.clientMetadata() && replicas != null
+                    ? replicas.preferredReadReplica(tp, plan.clientRack(), item.fetchOffset()) : -1;
+            if (preferred >= 0) {
+                // KIP-392, as Kafka's leader answers: no records, the leader's offsets, and where to read instead.
+                return offsets(answer.setErrorCode(Errors.NONE.code()), log.highWatermark(), log.lastStableOffset(),
+                        log.logStartOffset()).setPreferredReadReplica(preferred);
+            }
+        } else {
+            // A consumer the leader sent here (Fetch v11+ may read from a follower, older versions only from the leader).
+            Optional<ReplicaManager.FollowerRead> follower = tp != null && replicas != null
+                    ? replicas.followerRead(tp) : Optional.empty();
+            if (follower.isEmpty()) {
+                return offsets(answer.setErrorCode(topics.notServedError(item.topic(), item.key().partition()).code()), -1, -1, -1);
+            }
+            log = follower.get().log();
+            stale = LeaderEpochs.validate(item.currentLeaderEpoch(), follower.get().leaderEpoch());
         }
-        PartitionLog log = found.get();
-        Optional<Errors> stale = LeaderEpochs.validate(item.currentLeaderEpoch(), log);
         if (stale.isPresent()) {
             return offsets(answer.setErrorCode(stale.get().code()), log.highWatermark(), log.lastStableOffset(), log.logStartOffset());
         }
@@ -126,7 +154,7 @@ final class FetchReader {
                         log.logStartOffset());
             }
         }
-        replicas.onFollowerFetch(tp, replicaId, item.fetchOffset());
+        replicas.onFollowerFetch(tp, replicaId, item.fetchOffset(), item.logStartOffset());
         try {
             FetchSlice slice = log.read(item.fetchOffset(), maxBytes, log.logEndOffset(), minOneBatch);
             if (slice.length() > 0) {
