@@ -414,6 +414,11 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     }
 
     private void becameReadyLeader() {
+        // Ratis may report readiness before (or without) the leader-change notice: count the change here too,
+        // or a node that was elected that way would show LeaderChanges 0.
+        if (leaderId != config.nodeId()) {
+            leaderChanges.incrementAndGet();
+        }
         leaderId = config.nodeId();
         leaderReady = true;
         leadershipListeners.forEach(l -> l.onLeadershipChange(true));
