@@ -9,7 +9,9 @@ connection is the one carrying Produce requests (API key 0), the consumer's the 
 produce response) and on the consumer connection with a record in it (the fetch response), and prints,
 over the messages after the first 20% (warm-up):
   broker: produce request -> produce response      (the broker's acks=1 time)
-  broker: produce request -> fetch response        (the broker's share of the end-to-end latency)
+  broker: produce request -> fetch response        (includes any wait for the consumer's next fetch)
+  broker: the later of the produce request and the answered fetch request -> fetch response
+                                                    (the broker's own share of the delivery)
   clients: produce response -> next produce request (what the two Kafka clients and the tool spend)
 Packets carry payload lengths from the IP header, so a short snapshot length (-s 128) is enough.
 """
@@ -68,7 +70,7 @@ def main():
     if len(producers) != 1 or not consumers:
         sys.exit(f'expected one producer connection and a fetching one, found {producers} and {consumers}')
     producer = producers[0]
-    acked, delivered, clients = [], [], []
+    acked, delivered, served, clients = [], [], [], []
     last_ack = None
     for i, (time, src, dst, payload, _) in enumerate(all_packets):
         if src != producer or dst != port or api_key(payload) != 0:
@@ -83,8 +85,14 @@ def main():
             last_ack = ack[0]
         if fetch:
             delivered.append(fetch[0] - time)
+            # The fetch it answered: the consumer's last request before the answer; if that came after the
+            # produce request, the wait before it is the client's, not the broker's.
+            asked = max((p[0] for p in all_packets if p[2] == port and p[1] == fetch[2] and p[0] < fetch[0]),
+                        default=time)
+            served.append(fetch[0] - max(time, asked))
     summary('broker: produce request -> produce response', acked)
     summary('broker: produce request -> fetch response', delivered)
+    summary('broker: the later of produce and fetch request -> fetch response', served)
     summary('clients: produce response -> next produce request', clients)
 
 
