@@ -81,7 +81,8 @@ class ShareStateRecordsKafkaTest {
         ShareStateRecords.ShareState merged = ShareStateRecords.applyUpdate(read, ByteBuffer.wrap(
                 MessageUtil.toVersionPrefixedBytes((short) 0, update)));
         assertThat(merged.startOffset()).isEqualTo(12);
-        assertThat(merged.batches()).containsExactly(new SharePartition.StateBatch(12, 12, (byte) 2, (short) 3),
-                new SharePartition.StateBatch(13, 13, (byte) 2, (short) 3), new SharePartition.StateBatch(14, 14, (byte) 0, (short) 2));
+        // neighbouring offsets of one state and count are one batch again, as Kafka's batch combiner leaves them
+        assertThat(merged.batches()).containsExactly(new SharePartition.StateBatch(12, 13, (byte) 2, (short) 3),
+                new SharePartition.StateBatch(14, 14, (byte) 0, (short) 2));
     }
 }

@@ -82,6 +82,12 @@ public final class Authorization {
         rules.put(ApiKeys.DESCRIBE_SHARE_GROUP_OFFSETS, ShareRules::describeOffsets);
         rules.put(ApiKeys.ALTER_SHARE_GROUP_OFFSETS, ShareRules::alterOffsets);
         rules.put(ApiKeys.DELETE_SHARE_GROUP_OFFSETS, ShareRules::deleteOffsets);
+        // The share coordinator's inter-broker APIs: brokers only, as Kafka's KafkaApis checks them.
+        rules.put(ApiKeys.INITIALIZE_SHARE_GROUP_STATE, Rule.cluster(AclOperation.CLUSTER_ACTION));
+        rules.put(ApiKeys.READ_SHARE_GROUP_STATE, Rule.cluster(AclOperation.CLUSTER_ACTION));
+        rules.put(ApiKeys.WRITE_SHARE_GROUP_STATE, Rule.cluster(AclOperation.CLUSTER_ACTION));
+        rules.put(ApiKeys.DELETE_SHARE_GROUP_STATE, Rule.cluster(AclOperation.CLUSTER_ACTION));
+        rules.put(ApiKeys.READ_SHARE_GROUP_STATE_SUMMARY, Rule.cluster(AclOperation.CLUSTER_ACTION));
         rules.put(ApiKeys.FIND_COORDINATOR, TransactionRules::findCoordinator);
         rules.put(ApiKeys.INIT_PRODUCER_ID, TransactionRules::initProducerId);
         rules.put(ApiKeys.ADD_PARTITIONS_TO_TXN, TransactionRules::addPartitionsToTxn);

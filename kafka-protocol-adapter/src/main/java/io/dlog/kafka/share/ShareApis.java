@@ -17,13 +17,18 @@ import org.apache.kafka.common.message.AlterShareGroupOffsetsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DeleteShareGroupOffsetsRequestData;
+import org.apache.kafka.common.message.DeleteShareGroupStateRequestData;
 import org.apache.kafka.common.message.DescribeShareGroupOffsetsRequestData;
+import org.apache.kafka.common.message.InitializeShareGroupStateRequestData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.ReadShareGroupStateRequestData;
+import org.apache.kafka.common.message.ReadShareGroupStateSummaryRequestData;
 import org.apache.kafka.common.message.ShareAcknowledgeRequestData;
 import org.apache.kafka.common.message.ShareFetchRequestData;
 import org.apache.kafka.common.message.ShareGroupDescribeRequestData;
 import org.apache.kafka.common.message.ShareGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.WriteShareGroupStateRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -84,6 +89,18 @@ public final class ShareApis {
                         admin.alterOffsets(r))
                 .register(ApiKeys.DELETE_SHARE_GROUP_OFFSETS, 0, 0, (RequestContext c, DeleteShareGroupOffsetsRequestData r) ->
                         admin.deleteOffsets(r));
+        // The share coordinator's inter-broker APIs (Kafka's brokers advertise them on their listeners too).
+        ShareStateHandlers state = new ShareStateHandlers(context.topics(), store);
+        registry.register(ApiKeys.INITIALIZE_SHARE_GROUP_STATE, 0, 0, (RequestContext c, InitializeShareGroupStateRequestData r) ->
+                        state.initialize(r))
+                .register(ApiKeys.READ_SHARE_GROUP_STATE, 0, 0, (RequestContext c, ReadShareGroupStateRequestData r) ->
+                        CompletableFuture.completedFuture(state.read(r)))
+                .register(ApiKeys.WRITE_SHARE_GROUP_STATE, 0, 1, (RequestContext c, WriteShareGroupStateRequestData r) ->
+                        state.write(r))
+                .register(ApiKeys.DELETE_SHARE_GROUP_STATE, 0, 0, (RequestContext c, DeleteShareGroupStateRequestData r) ->
+                        state.delete(r))
+                .register(ApiKeys.READ_SHARE_GROUP_STATE_SUMMARY, 0, 1, (RequestContext c, ReadShareGroupStateSummaryRequestData r) ->
+                        CompletableFuture.completedFuture(state.summary(r)));
         return new ShareApis(admin);
     }
 

@@ -113,12 +113,7 @@ final class ShareGroupAdmin {
         if (state == null) {
             return; // never initialized: start offset -1, as Kafka reports it
         }
-        long done = 0;
-        for (SharePartition.StateBatch b : state.batches()) {
-            if (b.deliveryState() == SharePartition.State.ACKNOWLEDGED.id || b.deliveryState() == SharePartition.State.ARCHIVED.id) {
-                done += b.lastOffset() - Math.max(b.firstOffset(), state.startOffset()) + 1;
-            }
-        }
+        long done = ShareStateHandlers.completed(state);
         part.setStartOffset(state.startOffset()).setLeaderEpoch(state.leaderEpoch());
         Optional<PartitionLog> log = topics.partition(topic, key.partition());
         if (log.isPresent()) {
@@ -153,8 +148,7 @@ final class ShareGroupAdmin {
                     ShareStateStore.Read read = store.read(key);
                     int stateEpoch = read.state() == null ? 0 : read.state().stateEpoch() + 1;
                     manager.forget(key);
-                    CompletableFuture<Void> write = store.write(key, stateEpoch, read.state() == null ? 0
-                            : read.state().leaderEpoch(), p.startOffset(), List.of());
+                    CompletableFuture<Void> write = store.initialize(key, stateEpoch, p.startOffset());
                     writes.add(write.handle((ok, failure) -> {
                         Errors e = failure == null ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
                         part.setErrorCode(e.code()).setErrorMessage(failure == null ? null : failure.getMessage());

@@ -94,19 +94,42 @@ final class ShareStateRecords {
         Struct s = UPDATE_VALUE.read(buffer);
         long start = s.getLong("start_offset");
         long newStart = start >= 0 ? start : previous.startOffset();
-        TreeMap<Long, SharePartition.StateBatch> byOffset = new TreeMap<>();
-        for (SharePartition.StateBatch b : previous.batches()) {
-            for (long o = Math.max(b.firstOffset(), newStart); o <= b.lastOffset(); o++) {
-                byOffset.put(o, new SharePartition.StateBatch(o, o, b.deliveryState(), b.deliveryCount()));
-            }
-        }
-        for (SharePartition.StateBatch b : readBatches(s.getArray("state_batches"))) {
-            for (long o = Math.max(b.firstOffset(), newStart); o <= b.lastOffset(); o++) {
-                byOffset.put(o, new SharePartition.StateBatch(o, o, b.deliveryState(), b.deliveryCount()));
-            }
-        }
         return new ShareState(s.getInt("snapshot_epoch"), previous.stateEpoch(), s.getInt("leader_epoch"), newStart,
-                previous.createTimestamp(), new ArrayList<>(byOffset.values()));
+                previous.createTimestamp(), merge(previous.batches(), readBatches(s.getArray("state_batches")), newStart));
+    }
+
+    /**
+     * Kafka's combination of state batches: {@code incoming} replaces the offsets it covers in {@code previous},
+     * offsets below {@code startOffset} are dropped, and neighbouring offsets of one state and delivery count
+     * become one batch again.
+     */
+    static List<SharePartition.StateBatch> merge(List<SharePartition.StateBatch> previous,
+                                                 List<SharePartition.StateBatch> incoming, long startOffset) {
+        TreeMap<Long, SharePartition.StateBatch> byOffset = new TreeMap<>();
+        for (List<SharePartition.StateBatch> batches : List.of(previous, incoming)) {
+            for (SharePartition.StateBatch b : batches) {
+                for (long o = Math.max(b.firstOffset(), startOffset); o <= b.lastOffset(); o++) {
+                    byOffset.put(o, new SharePartition.StateBatch(o, o, b.deliveryState(), b.deliveryCount()));
+                }
+            }
+        }
+        List<SharePartition.StateBatch> runs = new ArrayList<>();
+        SharePartition.StateBatch open = null;
+        for (SharePartition.StateBatch b : byOffset.values()) {
+            if (open != null && open.lastOffset() + 1 == b.firstOffset() && open.deliveryState() == b.deliveryState()
+                    && open.deliveryCount() == b.deliveryCount()) {
+                open = new SharePartition.StateBatch(open.firstOffset(), b.lastOffset(), b.deliveryState(), b.deliveryCount());
+            } else {
+                if (open != null) {
+                    runs.add(open);
+                }
+                open = b;
+            }
+        }
+        if (open != null) {
+            runs.add(open);
+        }
+        return runs;
     }
 
     private static Object[] batches(List<SharePartition.StateBatch> batches) {

@@ -47,6 +47,11 @@ final class ShareStateStore {
     private volatile boolean wanted;
     private volatile Thread loader;
     private final Map<Integer, Map<SharePartitionKey, ShareStateRecords.ShareState>> loaded = new HashMap<>();
+    /**
+     * Per loaded partition, the highest leader epoch seen for each share-partition (from its state, reads and
+     * writes): a share-partition leader below it has been replaced and is fenced (Kafka's leaderEpochMap).
+     */
+    private final Map<Integer, Map<SharePartitionKey, Integer>> leaderEpochs = new HashMap<>();
 
     private ShareStateStore(TopicService topics, Clock clock, ShareConfig config, BooleanSupplier stopped) {
         this.topics = topics;
@@ -103,13 +108,17 @@ final class ShareStateStore {
             }
             if (log.isPresent() && !served) {
                 Map<SharePartitionKey, ShareStateRecords.ShareState> states = replay(log.get());
+                Map<SharePartitionKey, Integer> epochs = new HashMap<>();
+                states.forEach((key, state) -> epochs.put(key, state.leaderEpoch()));
                 synchronized (this) {
                     loaded.put(p, states);
+                    leaderEpochs.put(p, epochs);
                 }
             } else if (log.isEmpty() && served) {
                 LOG.info("No longer the leader of {}-{}: its share-partitions move", InternalTopics.SHARE_GROUP_STATE, p);
                 synchronized (this) {
                     loaded.remove(p);
+                    leaderEpochs.remove(p);
                 }
             }
         }
@@ -170,29 +179,99 @@ final class ShareStateStore {
                 : Errors.NOT_COORDINATOR;
     }
 
+    /** Reads without a leader epoch (the admin paths): never fenced, records nothing. */
     synchronized Read read(SharePartitionKey key) {
-        Errors error = availability(key);
-        return error != Errors.NONE ? new Read(error, null) : new Read(Errors.NONE, loaded.get(partitionFor(key)).get(key));
+        return read(key, -1);
     }
 
     /**
-     * Writes one share-partition's whole state (a ShareSnapshot record); completes once it is durable and
-     * committed. Fails with the error when this node does not hold the state now.
+     * ReadShareGroupState: the state of {@code key} for its share-partition leader at {@code leaderEpoch}
+     * (-1: none). As Kafka's share coordinator, an epoch below the highest seen is FENCED_LEADER_EPOCH, and a
+     * higher one is recorded, so the writes of the leader it replaced are refused from now on.
+     */
+    synchronized Read read(SharePartitionKey key, int leaderEpoch) {
+        Errors error = availability(key);
+        if (error != Errors.NONE) {
+            return new Read(error, null);
+        }
+        int p = partitionFor(key);
+        if (leaderEpoch >= 0) {
+            Map<SharePartitionKey, Integer> epochs = leaderEpochs.get(p);
+            Integer seen = epochs.get(key);
+            if (seen != null && seen > leaderEpoch) {
+                return new Read(Errors.FENCED_LEADER_EPOCH, null);
+            }
+            epochs.put(key, leaderEpoch);
+        }
+        return new Read(Errors.NONE, loaded.get(p).get(key));
+    }
+
+    /**
+     * WriteShareGroupState: merges {@code batches} into the state of {@code key} (they replace the offsets they
+     * cover; offsets below the start offset are dropped; -1 for an epoch or the start offset keeps the stored
+     * one) and writes the whole result as a ShareSnapshot record; completes once it is durable and committed.
+     * Refused, as by Kafka's share coordinator, with FENCED_LEADER_EPOCH when a newer share-partition leader
+     * has read or written the state, FENCED_STATE_EPOCH when the state was re-initialized since the writer read
+     * it; fails with NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS when this node does not hold the state now.
      */
     synchronized CompletableFuture<Void> write(SharePartitionKey key, int stateEpoch, int leaderEpoch, long startOffset,
                                               List<SharePartition.StateBatch> batches) {
-        Errors error = availability(key);
+        Errors error = writeError(key, stateEpoch, leaderEpoch);
         if (error != Errors.NONE) {
             return CompletableFuture.failedFuture(error.exception());
         }
         int p = partitionFor(key);
-        Map<SharePartitionKey, ShareStateRecords.ShareState> states = loaded.get(p);
-        ShareStateRecords.ShareState previous = states.get(key);
+        ShareStateRecords.ShareState previous = loaded.get(p).get(key);
+        int newLeaderEpoch = leaderEpoch >= 0 || previous == null ? leaderEpoch : previous.leaderEpoch();
+        int newStateEpoch = stateEpoch >= 0 || previous == null ? stateEpoch : previous.stateEpoch();
+        long newStart = startOffset >= 0 || previous == null ? startOffset : previous.startOffset();
+        List<SharePartition.StateBatch> merged = ShareStateRecords.merge(previous == null ? List.of() : previous.batches(),
+                batches, newStart);
+        if (leaderEpoch >= 0) {
+            leaderEpochs.get(p).put(key, leaderEpoch);
+        }
+        return append(key, previous, newStateEpoch, newLeaderEpoch, newStart, merged);
+    }
+
+    private Errors writeError(SharePartitionKey key, int stateEpoch, int leaderEpoch) {
+        Errors error = availability(key);
+        if (error != Errors.NONE) {
+            return error;
+        }
+        int p = partitionFor(key);
+        Integer seenLeader = leaderEpochs.get(p).get(key);
+        if (seenLeader != null && seenLeader > leaderEpoch) {
+            return Errors.FENCED_LEADER_EPOCH;
+        }
+        ShareStateRecords.ShareState previous = loaded.get(p).get(key);
+        return previous != null && previous.stateEpoch() > stateEpoch ? Errors.FENCED_STATE_EPOCH : Errors.NONE;
+    }
+
+    /**
+     * InitializeShareGroupState: starts the state of {@code key} afresh at {@code startOffset} with state epoch
+     * {@code stateEpoch} and no in-flight records (a reset of the group's offsets); FENCED_STATE_EPOCH when the
+     * stored state epoch is higher.
+     */
+    synchronized CompletableFuture<Void> initialize(SharePartitionKey key, int stateEpoch, long startOffset) {
+        Errors error = availability(key);
+        if (error != Errors.NONE) {
+            return CompletableFuture.failedFuture(error.exception());
+        }
+        ShareStateRecords.ShareState previous = loaded.get(partitionFor(key)).get(key);
+        if (previous != null && previous.stateEpoch() > stateEpoch) {
+            return CompletableFuture.failedFuture(Errors.FENCED_STATE_EPOCH.exception());
+        }
+        return append(key, previous, stateEpoch, previous == null ? -1 : previous.leaderEpoch(), startOffset, List.of());
+    }
+
+    private CompletableFuture<Void> append(SharePartitionKey key, ShareStateRecords.ShareState previous, int stateEpoch,
+                                           int leaderEpoch, long startOffset, List<SharePartition.StateBatch> batches) {
+        int p = partitionFor(key);
         long now = clock.millis();
         ShareStateRecords.ShareState next = new ShareStateRecords.ShareState(
                 previous == null ? 0 : previous.snapshotEpoch() + 1, stateEpoch, leaderEpoch, startOffset,
                 previous == null ? now : previous.createTimestamp(), List.copyOf(batches));
-        states.put(key, next);
+        loaded.get(p).put(key, next);
         return InternalTopicLog.appendOrFail(topics, InternalTopics.SHARE_GROUP_STATE, p, now, List.of(
                 new InternalTopicLog.KeyValue(ShareStateRecords.snapshotKey(key), ShareStateRecords.snapshotValue(next, now))));
     }
@@ -208,6 +287,7 @@ final class ShareStateStore {
             }
             int p = partitionFor(key);
             loaded.get(p).remove(key);
+            leaderEpochs.get(p).remove(key);
             writes[i++] = InternalTopicLog.appendOrFail(topics, InternalTopics.SHARE_GROUP_STATE, p, clock.millis(),
                     List.of(new InternalTopicLog.KeyValue(ShareStateRecords.snapshotKey(key), null)));
         }
