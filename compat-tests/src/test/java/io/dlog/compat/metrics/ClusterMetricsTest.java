@@ -2,14 +2,19 @@ package io.dlog.compat.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dlog.compat.clients.Kafkajs;
+import io.dlog.compat.clients.LibrdkafkaTransactions;
 import io.dlog.compat.cluster.DLogClusterExtension;
 import io.dlog.compat.cluster.InProcessCluster;
 import io.dlog.log.PartitionLog;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
@@ -25,6 +30,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -32,7 +38,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * its partitions' leader shrinks their ISR (IsrShrinksPerSec) and reports them in
  * UnderReplicatedPartitions; exactly one node is the active controller. On the same cluster, fetching from
  * followers (KIP-392): node n is in rack-n, the rack-aware replica selector sends a consumer to the follower in
- * its client.rack, and the nodes' BytesOutPerSec (consumer bytes only, not replication) show who served it.
+ * its client.rack, and the nodes' BytesOutPerSec (consumer bytes only, not replication) show who served it: Kafka's
+ * Java consumer, librdkafka (confluent-kafka-python, {@code librdkafka/rack_consume.py}) and kafkajs
+ * ({@code js/kafkajs-failover/rack-consume.js}); each non-Java test is skipped, saying why, without its client.
  */
 class ClusterMetricsTest {
     /**
@@ -199,6 +207,54 @@ class ClusterMetricsTest {
         assertThat(bytesOutAfter[RACK_B_FOLLOWER - 1] - bytesOutBefore[RACK_B_FOLLOWER - 1])
                 .as("bytes out per node " + java.util.Arrays.toString(bytesOutBefore) + " -> " + java.util.Arrays.toString(bytesOutAfter)).isPositive();
         assertThat(bytesOutAfter[0] - bytesOutBefore[0]).as("bytes the leader served").isZero();
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void shouldServeALibrdkafkaConsumerFromTheFollowerInItsRack(InProcessCluster cluster) throws Exception {
+        String python = LibrdkafkaTransactions.python();
+        Path script = Path.of(ClusterMetricsTest.class.getResource("/librdkafka/rack_consume.py").toURI());
+        assertNonJavaConsumerReadsFromItsRack(cluster, "librdkafka", python, script.toString());
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void shouldServeAKafkajsConsumerFromTheFollowerInItsRack(InProcessCluster cluster) throws Exception {
+        Path script = Kafkajs.script("kafkajs-failover", "rack-consume.js");
+        assertNonJavaConsumerReadsFromItsRack(cluster, "kafkajs", "node", script.toString());
+    }
+
+    /**
+     * Given committed records on a topic led by node 1, when the client's consumer in rack-2 reads them (the script
+     * prints READ lines), then it read all of them in order and only the rack-2 follower served consumer bytes: the
+     * client followed the leader's preferred_read_replica.
+     */
+    private static void assertNonJavaConsumerReadsFromItsRack(InProcessCluster cluster, String client, String... command)
+            throws Exception {
+        String topic = rackTopic(cluster);
+        List<String> sent = produce(cluster, topic, 0, 200);
+        long[] bytesOutBefore = bytesOut(cluster, topic);
+
+        List<String> args = new ArrayList<>(List.of(command));
+        args.addAll(List.of(cluster.bootstrapServers(), topic, "rack-2", Integer.toString(sent.size())));
+        Process process = new ProcessBuilder(args).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String output;
+        try {
+            output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s script ended", client).isTrue();
+        } finally {
+            process.destroyForcibly();
+        }
+        assertThat(process.exitValue()).as("%s exit status; output %s", client, output).isZero();
+        List<String> read = output.lines().filter(l -> l.startsWith("READ ")).map(l -> l.substring(5)).toList();
+
+        assertThat(read).as("what the %s consumer read", client).containsExactlyElementsOf(sent);
+        long[] bytesOutAfter = bytesOut(cluster, topic);
+        String perNode = java.util.Arrays.toString(bytesOutBefore) + " -> " + java.util.Arrays.toString(bytesOutAfter);
+        assertThat(bytesOutAfter[RACK_B_FOLLOWER - 1] - bytesOutBefore[RACK_B_FOLLOWER - 1])
+                .as("bytes the rack-2 follower served to %s, per node %s", client, perNode).isPositive();
+        assertThat(bytesOutAfter[0] - bytesOutBefore[0]).as("bytes the leader served, per node %s", perNode).isZero();
+        assertThat(bytesOutAfter[2] - bytesOutBefore[2]).as("bytes the rack-3 follower served, per node %s", perNode).isZero();
     }
 
     /** A fresh topic on replicas [1, 2, 3] led by node 1, every replica in sync. */

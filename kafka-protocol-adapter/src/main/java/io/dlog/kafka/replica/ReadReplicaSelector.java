@@ -17,8 +17,16 @@ final class ReadReplicaSelector {
     /** The leader (no redirect). */
     static final int LEADER = -1;
 
-    /** A follower that could serve the fetch, as the leader knows it. */
-    record Candidate(int id, String rack, long logEndOffset, long timeSinceCaughtUpMs) {
+    /**
+     * A follower that could serve the fetch, as the leader knows it.
+     *
+     * @param reachable whether it advertises the listener the consumer came in on: Kafka never sends a consumer to
+     *                  a replica it has no address of (another listener may be on a network the client cannot reach)
+     */
+    record Candidate(int id, String rack, boolean reachable, long logEndOffset, long timeSinceCaughtUpMs) {
+        Candidate(int id, String rack, long logEndOffset, long timeSinceCaughtUpMs) {
+            this(id, rack, true, logEndOffset, timeSinceCaughtUpMs);
+        }
     }
 
     private static final Comparator<Candidate> MOST_CAUGHT_UP = Comparator.comparingLong(Candidate::logEndOffset)
@@ -37,7 +45,7 @@ final class ReadReplicaSelector {
         if (clientRack == null || clientRack.isEmpty() || clientRack.equals(leaderRack)) {
             return LEADER;
         }
-        return followers.stream().filter(c -> Objects.equals(clientRack, c.rack())).max(MOST_CAUGHT_UP)
+        return followers.stream().filter(c -> c.reachable() && Objects.equals(clientRack, c.rack())).max(MOST_CAUGHT_UP)
                 .map(Candidate::id).orElse(LEADER);
     }
 }

@@ -6,6 +6,7 @@ import io.dlog.kafka.config.BrokerConfig;
 import io.dlog.log.LogManager;
 import io.dlog.log.PartitionLog;
 import io.dlog.log.TopicPartition;
+import io.dlog.log.metadata.BrokerImage;
 import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.PartitionState;
 import io.dlog.log.metadata.TopicImage;
@@ -432,9 +433,10 @@ public final class ReplicaManager implements AutoCloseable {
      * KIP-392 at the leader: the follower a consumer fetching {@code fetchOffset} of {@code tp} from {@code clientRack}
      * should read from, or -1 for this leader. Only with {@code replica.selector.class} set, only while this node is
      * the serving leader, and only among followers Kafka would pick: in the ISR (and staying in it if a change is
-     * pending), live in the image (not fenced), holding the offset (log start &lt;= offset &lt;= log end).
+     * pending), live in the image (not fenced), holding the offset (log start &lt;= offset &lt;= log end), and
+     * advertising the listener the consumer came in on (a follower it could not reach is no choice; Kafka's rule).
      */
-    public int preferredReadReplica(TopicPartition tp, String clientRack, long fetchOffset) {
+    public int preferredReadReplica(TopicPartition tp, String clientRack, String listener, long fetchOffset) {
         if (clientRack == null || clientRack.isEmpty() || !config.get().rackAwareReplicaSelector()) {
             return ReadReplicaSelector.LEADER;
         }
@@ -452,8 +454,9 @@ public final class ReplicaManager implements AutoCloseable {
                     || f.logEndOffset < fetchOffset || f.logStartOffset > fetchOffset) {
                 continue;
             }
-            String rack = current.broker(member).map(b -> b.rack()).orElse(null);
-            candidates.add(new ReadReplicaSelector.Candidate(member, rack, f.logEndOffset, now - f.lastCaughtUpMs));
+            Optional<BrokerImage> broker = current.broker(member);
+            candidates.add(new ReadReplicaSelector.Candidate(member, broker.map(BrokerImage::rack).orElse(null),
+                    broker.flatMap(b -> b.endpoint(listener)).isPresent(), f.logEndOffset, now - f.lastCaughtUpMs));
         }
         String leaderRack = current.broker(self).map(b -> b.rack()).orElse(null);
         return ReadReplicaSelector.select(clientRack, leaderRack, candidates);

@@ -43,4 +43,12 @@ class ReadReplicaSelectorTest {
         List<Candidate> tie = List.of(new Candidate(2, "b", 100, 10), new Candidate(4, "b", 100, 10));
         assertThat(ReadReplicaSelector.select("b", "a", tie)).isEqualTo(4);
     }
+
+    @Test
+    void shouldNeverSendTheConsumerToAFollowerWithoutItsListener() {
+        List<Candidate> unreachable = List.of(new Candidate(2, "b", false, 100, 0));
+        assertThat(ReadReplicaSelector.select("b", "a", unreachable)).isEqualTo(ReadReplicaSelector.LEADER);
+        List<Candidate> oneReachable = List.of(new Candidate(2, "b", false, 200, 0), new Candidate(4, "b", true, 100, 0));
+        assertThat(ReadReplicaSelector.select("b", "a", oneReachable)).isEqualTo(4);
+    }
 }

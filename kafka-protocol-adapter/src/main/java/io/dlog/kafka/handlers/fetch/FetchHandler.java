@@ -103,7 +103,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 request.clientId() == null ? "" : request.clientId(), request.apiVersion());
         int maxBytes = quotaKey == null ? data.maxBytes()
                 : Math.min(data.maxBytes(), quota.maxValueInQuotaWindow(quotaKey.user(), quotaKey.clientId()));
-        FetchPlan plan = plan(data, request.apiVersion(), byTopicId, session, incremental, maxBytes);
+        FetchPlan plan = plan(data, request.apiVersion(), byTopicId, session, incremental, maxBytes, request.listenerName());
         if (incremental) {
             sessions.touch(session, session.partitionCount());
         }
@@ -159,7 +159,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
     }
 
     private FetchPlan plan(FetchRequestData data, short version, boolean byTopicId, FetchSession session, boolean incremental,
-                           int maxBytes) {
+                           int maxBytes, String listener) {
         MetadataImage image = context.topics().image();
         List<FetchPlan.Item> items = new ArrayList<>();
         Map<FetchSession.Key, FetchPlan.Item> requested = new LinkedHashMap<>();
@@ -204,7 +204,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         int replicaId = version >= 15 ? data.replicaState().replicaId() : data.replicaId();
         return new FetchPlan(items, maxBytes, Math.min(data.minBytes(), maxBytes),
                 data.isolationLevel() == IsolationLevel.READ_COMMITTED.id(), byTopicId, session, incremental,
-                Math.max(-1, replicaId), version >= 11, version >= 11 && data.rackId() != null ? data.rackId() : "");
+                Math.max(-1, replicaId), version >= 11, version >= 11 && data.rackId() != null ? data.rackId() : "", listener);
     }
 
     private CompletableFuture<FetchResponseData> park(FetchPlan plan, int maxWaitMs, QuotaKey quotaKey) {

@@ -10,9 +10,11 @@ import org.apache.kafka.common.protocol.Errors;
  * @param clientMetadata a consumer's Fetch v11+ (KIP-392): followers may serve it, and the leader may send it to
  *                       another replica ({@code preferred_read_replica}); false for older versions (leader only)
  * @param clientRack     the consumer's {@code rack_id} (its client.rack), empty when it has none
+ * @param listener       the listener the request came in on: a consumer is sent only to a follower that advertises it
  */
 record FetchPlan(List<Item> items, int maxBytes, int minBytes, boolean readCommitted, boolean byTopicId,
-                 FetchSession session, boolean incremental, int replicaId, boolean clientMetadata, String clientRack) {
+                 FetchSession session, boolean incremental, int replicaId, boolean clientMetadata, String clientRack,
+                 String listener) {
 
     /** A follower's fetch (replica id set): reads up to the log end and reports the follower's position. */
     boolean fromFollower() {

@@ -82,7 +82,7 @@ final class FetchReader {
             log = found.get();
             stale = LeaderEpochs.validate(item.currentLeaderEpoch(), log);
             int preferred = stale.isEmpty() && plan.clientMetadata() && replicas != null
-                    ? replicas.preferredReadReplica(tp, plan.clientRack(), item.fetchOffset()) : -1;
+                    ? replicas.preferredReadReplica(tp, plan.clientRack(), plan.listener(), item.fetchOffset()) : -1;
             if (preferred >= 0) {
                 // KIP-392, as Kafka's leader answers: no records, the leader's offsets, and where to read instead.
                 return offsets(answer.setErrorCode(Errors.NONE.code()), log.highWatermark(), log.lastStableOffset(),
