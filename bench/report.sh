@@ -17,6 +17,11 @@ $col["phase"] == "warmup" { next }
     mb[k] += $col["mb_per_s"]; rps[k] += $col["rec_per_s"]; fmb[k] += $col["fetch_mb_per_s"]
     avg[k] += $col["avg_lat_ms"]; p50[k] += $col["p50_ms"]; p99[k] += $col["p99_ms"]; p999[k] += $col["p999_ms"]
     if ($col["cpu_s_per_gb"] != "") { cg[k] += $col["cpu_s_per_gb"]; ncg[k]++ }
+    # run.sh notes the CPU of the JIT compiler threads ("jit 1.23s"): the same CPU per GB without it
+    gb = $col["records"] * $col["record_bytes"] / 1e9
+    if ($col["cpu_s_per_gb"] != "" && gb > 0 && match($col["note"], /^jit [0-9.]+s/)) {
+      j = substr($col["note"], 5, RLENGTH - 5); cgx[k] += ($col["cpu_s"] - j) / gb; ncgx[k]++
+    }
     cpu[k] += $col["cpu_s"]
     if (("tool_cpu_s" in col) && $col["tool_cpu_s"] != "" && $col["wall_s"] > 0) { tc[k] += $col["tool_cpu_s"] / $col["wall_s"]; ntc[k]++ }
   } else if (!(k in why)) {
@@ -35,6 +40,7 @@ function ratio(kd, kk, vd, vk) {
   return sprintf("%.2f", (vd / ok[kd]) / (vk / ok[kk]))
 }
 function cpugb(k) { return (k in ncg) ? sprintf("%.2f", cg[k] / ncg[k]) : "—" }
+function cpugbx(k) { return (k in ncgx) ? sprintf("%.2f", cgx[k] / ncgx[k]) : "—" }
 function cpus(k) { return (k in ok) ? sprintf("%.1f s", cpu[k] / ok[k]) : "—" }
 function cores(k) { return (k in ntc) ? sprintf("%.2f", tc[k] / ntc[k]) : "—" }
 function r(k) { return (k in rss) && rss[k] != "" ? rss[k] : "—" }
@@ -54,6 +60,10 @@ END {
     } else {
       label = (w ~ /durable/) ? "MB/s (DLog " mode[kd] ")" : "MB/s"
       line(w, label, kd, kk, mb[kd], mb[kk], "%.1f", cpugb(kd), cpugb(kk), 1)
+      if ((kd in ncgx) || (kk in ncgx)) {
+        rx = ((kd in ncgx) && (kk in ncgx) && cgx[kk] > 0) ? sprintf("%.2f", (cgx[kd] / ncgx[kd]) / (cgx[kk] / ncgx[kk])) : "—"
+        printf "| | CPU s/GB without the JIT compilers (ratio) | | | %s | %s | %s | | | |\n", rx, cpugbx(kd), cpugbx(kk)
+      }
       if (w ~ /^consume/) line(w, "fetch-only MB/s (excl. group join)", kd, kk, fmb[kd], fmb[kk], "%.1f", "", "", 0)
       line(w, "records/s", kd, kk, rps[kd], rps[kk], "%.0f", "", "", 0)
       # replicated runs (--replicated): the acks=all latency the producer saw at full throughput

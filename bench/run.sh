@@ -178,6 +178,23 @@ cpu_ticks() {  # utime+stime of a process, in clock ticks
   set -- $s
   echo $(( ${12} + ${13} ))
 }
+# The JIT compilers' share of a broker's CPU: utime+stime of its live "C1/C2 CompilerThread" threads. On this
+# 2-core machine HotSpot runs one C1 and one C2 thread and never retires the last of each, so none of their
+# ticks leave with an exited thread. Reported in the note so a CPU-per-GB ratio can be read with and without the
+# compilers, whose work in a short run says more about warm-up than about the path measured.
+jit_ticks() {
+  local t=0 f s
+  for f in /proc/"$1"/task/*/stat; do
+    s="$(cat "$f" 2>/dev/null)" || continue
+    case "$s" in *"CompilerThre"*) ;; *) continue ;; esac
+    s="${s##*) }"
+    # shellcheck disable=SC2086
+    set -- $s
+    t=$(( t + ${12} + ${13} ))
+  done
+  echo "$t"
+}
+jit_ticks_sum() { local p t=0; for p in "$@"; do t=$(( t + $(jit_ticks "$p") )); done; echo "$t"; }
 peak_rss_mb() {  # VmHWM in MiB
   awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo ""
 }
@@ -426,17 +443,18 @@ measure() {
   # shellcheck disable=SC2086
   all_alive $pid || { row "$phase" "$round" "$broker" "$mode" "$workload" FAILED "$records" "$rbytes" "" "" "" "" "" "" "" "" "" "" "" "" "broker not running"; return 1; }
   local one; for one in $pid; do reset_peak_rss "$one"; done
-  local c0 c1 t0 t1 rc k0 k1
+  local c0 c1 t0 t1 rc k0 k1 j0 j1
   # shellcheck disable=SC2086
-  children_cpu_s; k0="$CHILDREN_CPU"; c0="$(cpu_ticks_sum $pid)"; t0="$(date +%s%N)"
+  children_cpu_s; k0="$CHILDREN_CPU"; j0="$(jit_ticks_sum $pid)"; c0="$(cpu_ticks_sum $pid)"; t0="$(date +%s%N)"
   "$@" >"$out" 2>&1; rc=$?
   # shellcheck disable=SC2086
-  t1="$(date +%s%N)"; c1="$(cpu_ticks_sum $pid)"; children_cpu_s; k1="$CHILDREN_CPU"
+  t1="$(date +%s%N)"; c1="$(cpu_ticks_sum $pid)"; j1="$(jit_ticks_sum $pid)"; children_cpu_s; k1="$CHILDREN_CPU"
   local toolcpu; toolcpu="$(awk -v a="$k0" -v b="$k1" 'BEGIN { printf "%.2f", b - a }')"
   # shellcheck disable=SC2086
   local rss; rss="$(peak_rss_sum $pid)"
   local wall cpu; wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')"
   cpu="$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / t }')"
+  local jit; jit="$(awk -v a="$j0" -v b="$j1" -v t="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / t }')"
   local status=ok note="" rps="" mbs="" fetchmb="" avg="" p50="" p99="" p999="" done_records="$records"
   if [ "${workload#produce}" != "$workload" ]; then
     read -r done_records rps mbs avg p50 p99 p999 < <(parse_producer "$out")
@@ -461,6 +479,7 @@ measure() {
   if [ "$status" = ok ] && [ "${workload#e2e}" = "$workload" ]; then
     cpugb="$(awk -v c="$cpu" -v n="$done_records" -v b="$rbytes" 'BEGIN { g = n * b / 1e9; if (g > 0) printf "%.2f", c / g }')"
   fi
+  note="jit ${jit}s${note:+; $note}"
   row "$phase" "$round" "$broker" "$mode" "$workload" "$status" "$done_records" "$rbytes" "$wall" "$rps" "$mbs" "$fetchmb" "$avg" "$p50" "$p99" "$p999" "$cpu" "$cpugb" "$rss" "$toolcpu" "$note"
   log "  $broker $workload: $status ${mbs:+$mbs MB/s }${fetchmb:+(fetch $fetchmb MB/s) }${rps:+$rps/s }${avg:+avg $avg ms }${p99:+p99 $p99 ms }cpu ${cpu}s tool cpu ${toolcpu}s in ${wall}s rss ${rss}MiB ${note}"
   [ "$status" != FAILED ]
