@@ -72,7 +72,8 @@ public final class KafkaApis {
         registerAdmin(registry, context);
         GroupCoordinator groups = GroupCoordinator.start(context, GroupConfig.from(context.config()));
         io.dlog.kafka.metrics.ClusterGauges.registerGroups(context.metrics(), groups);
-        io.dlog.kafka.share.ShareApis shares = io.dlog.kafka.share.ShareApis.register(registry, context, groups, purgatory);
+        io.dlog.kafka.share.ShareApis shares = io.dlog.kafka.share.ShareApis.register(registry, context, groups, purgatory,
+                interBroker);
         registerGroups(registry, context, groups, shares);
         // A marker on __consumer_offsets settles the producer's transactional offsets there.
         markers.setListener((tp, producerId, commit) -> {

@@ -6,6 +6,7 @@ import io.dlog.kafka.api.RequestContext;
 import io.dlog.kafka.config.GroupConfigs;
 import io.dlog.kafka.group.GroupCoordinator;
 import io.dlog.kafka.handlers.fetch.FetchPurgatory;
+import io.dlog.kafka.interbroker.InterBrokerClient;
 import io.dlog.kafka.topic.FeatureLevels;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -49,15 +50,20 @@ public final class ShareApis {
         this.admin = admin;
     }
 
-    /** Builds the share coordinator, leader and admin of this node and registers ShareGroupHeartbeat and the rest. */
+    /**
+     * Builds the share coordinator, leader and admin of this node and registers ShareGroupHeartbeat and the rest;
+     * the share-partition leader reaches state coordinated elsewhere through {@code interBroker}.
+     */
     public static ShareApis register(ApiRegistry registry, BrokerContext context, GroupCoordinator groups,
-                                     FetchPurgatory purgatory) {
+                                     FetchPurgatory purgatory, InterBrokerClient interBroker) {
         ShareConfig config = ShareConfig.from(context.config());
         Supplier<Errors> enabled = () -> FeatureLevels.shareVersion(context.topics().image()) >= 1 ? Errors.NONE
                 : Errors.UNSUPPORTED_VERSION;
         ShareStateStore store = ShareStateStore.start(context.topics(), context.clock(), config,
                 context.scheduler()::isShutdown);
-        SharePartitionManager manager = new SharePartitionManager(context.topics(), context.clock(), store,
+        SharePersister persister = new SharePersister(context.topics(), store, interBroker, context.scheduler(),
+                context.clock()::millis);
+        SharePartitionManager manager = new SharePartitionManager(context.topics(), context.clock(), persister,
                 groupId -> settings(config, context.topics().image().groupConfigs(groupId)),
                 purgatory::onHighWatermarkAdvanced);
         ShareSessionCache sessions = new ShareSessionCache(config.maxShareSessions(),

@@ -1,6 +1,5 @@
 package io.dlog.kafka.share;
 
-import io.dlog.kafka.handlers.LeaderEpochs;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.AbortedTransaction;
 import io.dlog.log.CommittedRead;
@@ -30,10 +29,13 @@ import org.slf4j.LoggerFactory;
  * The share-partition leader's half (KIP-932): the {@link SharePartition}s of the topic partitions this node
  * leads, created on first fetch from the persisted state (or from {@code share.auto.offset.reset}), the
  * acquisition of records read from the log, acknowledgements, and the acquisition-lock timer. Every change of
- * delivery state that must survive a restart (acknowledgements, releases, expired locks) is written to the
- * {@link ShareStateStore} before the acknowledgement is answered.
+ * delivery state that must survive a restart (acknowledgements, releases, expired locks) is written through the
+ * {@link SharePersister} (to this node's store or the state's coordinator elsewhere) before the acknowledgement
+ * is answered. The first read of a share-partition's state is asynchronous: fetches answer no records for it
+ * until the read is back (they wait in the purgatory, which its completion wakes). The leader epoch given with
+ * reads and writes is the partition's in the metadata image, so a replaced leader's writes are fenced.
  *
- * <p>Thread-safety: thread-safe. The map is concurrent; each share-partition guards itself; reads of the log
+ * <p>Thread-safety: thread-safe. The maps are concurrent; each share-partition guards itself; reads of the log
  * happen outside any lock; the lock sweep runs on the broker's scheduler.
  */
 final class SharePartitionManager {
@@ -65,17 +67,19 @@ final class SharePartitionManager {
 
     private final TopicService topics;
     private final Clock clock;
-    private final ShareStateStore store;
+    private final SharePersister persister;
     private final Function<String, GroupSettings> settings;
     /** Told of a partition whose records became available again (wakes parked fetches). */
     private final Consumer<TopicPartition> onAvailable;
     private final Map<SharePartitionKey, SharePartition> partitions = new ConcurrentHashMap<>();
+    /** State reads under way, one per share-partition not yet in {@link #partitions}. */
+    private final Map<SharePartitionKey, CompletableFuture<ShareStateStore.Read>> reads = new ConcurrentHashMap<>();
 
-    SharePartitionManager(TopicService topics, Clock clock, ShareStateStore store, Function<String, GroupSettings> settings,
+    SharePartitionManager(TopicService topics, Clock clock, SharePersister persister, Function<String, GroupSettings> settings,
                           Consumer<TopicPartition> onAvailable) {
         this.topics = topics;
         this.clock = clock;
-        this.store = store;
+        this.persister = persister;
         this.settings = settings;
         this.onAvailable = onAvailable;
     }
@@ -85,12 +89,27 @@ final class SharePartitionManager {
     }
 
     /** The share-partition, loaded or initialized; empty with the error when it cannot be served now. */
-    private Optional<SharePartition> partition(SharePartitionKey key, PartitionLog log, Errors[] error) {
+    private Optional<SharePartition> partition(SharePartitionKey key, String topic, PartitionLog log, Errors[] error) {
         SharePartition existing = partitions.get(key);
         if (existing != null) {
             return Optional.of(existing);
         }
-        ShareStateStore.Read read = store.read(key);
+        CompletableFuture<ShareStateStore.Read> pending = reads.get(key);
+        if (pending == null) {
+            CompletableFuture<ShareStateStore.Read> started = persister.read(key, leaderEpoch(topic, key.partition()));
+            pending = reads.putIfAbsent(key, started);
+            if (pending == null) {
+                pending = started;
+                // the parked fetches of this partition look again once the state is here
+                started.whenComplete((read, failure) -> onAvailable.accept(new TopicPartition(topic, key.partition())));
+            }
+        }
+        if (!pending.isDone()) {
+            error[0] = Errors.COORDINATOR_LOAD_IN_PROGRESS;
+            return Optional.empty();
+        }
+        reads.remove(key, pending);
+        ShareStateStore.Read read = pending.join(); // the persister completes reads normally, errors included
         if (read.error() != Errors.NONE) {
             error[0] = read.error();
             return Optional.empty();
@@ -108,7 +127,7 @@ final class SharePartitionManager {
             return Optional.of(raced);
         }
         if (fresh) {
-            persist(created, log).whenComplete((ok, failure) -> {
+            persist(created, topic).whenComplete((ok, failure) -> {
                 if (failure != null) {
                     LOG.warn("Writing the initial state of {} failed", key, failure);
                 }
@@ -157,10 +176,11 @@ final class SharePartitionManager {
         }
         PartitionLog log = found.get();
         Errors[] error = {Errors.NONE};
-        Optional<SharePartition> sp = partition(key, log, error);
+        Optional<SharePartition> sp = partition(key, topic, log, error);
         if (sp.isEmpty()) {
-            // The state is loading: nothing to hand out yet (the fetch waits); held elsewhere: refused.
-            return error[0] == Errors.COORDINATOR_LOAD_IN_PROGRESS ? Fetched.error(Errors.NONE) : Fetched.error(error[0]);
+            // The state is on its way or its coordinator is moving: nothing to hand out yet (the fetch waits and
+            // the next one asks again); anything else (a newer leader fenced this one) is the partition's error.
+            return retriable(error[0]) ? Fetched.error(Errors.NONE) : Fetched.error(error[0]);
         }
         GroupSettings s = settings(key.groupId());
         SharePartition partition = sp.get();
@@ -280,21 +300,39 @@ final class SharePartitionManager {
         }
         Errors outcome = result;
         onAvailable.accept(new TopicPartition(topic, key.partition()));
-        return persist(partition, log.get()).handle((ok, failure) -> failure == null ? outcome : errorOf(failure));
+        return persist(partition, topic).handle((ok, failure) -> failure == null ? outcome
+                : ShareStateHandlers.errorOf(failure));
     }
 
-    private static Errors errorOf(Throwable failure) {
-        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        Errors e = Errors.forException(cause);
-        return e == Errors.UNKNOWN_SERVER_ERROR ? Errors.COORDINATOR_NOT_AVAILABLE : e;
+    private static boolean retriable(Errors error) {
+        return error == Errors.COORDINATOR_LOAD_IN_PROGRESS || error == Errors.NOT_COORDINATOR
+                || error == Errors.COORDINATOR_NOT_AVAILABLE;
     }
 
-    private CompletableFuture<Void> persist(SharePartition partition, PartitionLog log) {
-        synchronized (partition) { // one key's snapshots reach the store in the order they were taken
-            return store.write(partition.key(), partition.stateEpoch(), LeaderEpochs.current(log), partition.startOffset(),
-                    partition.stateBatches());
+    /** The partition's leader epoch in the metadata image (what the state's coordinator fences on). */
+    private int leaderEpoch(String topic, int partition) {
+        return topics.image().topic(topic).filter(t -> partition < t.partitions())
+                .map(t -> Math.max(0, t.state(partition).leaderEpoch())).orElse(0);
+    }
+
+    /**
+     * Writes the share-partition's state as it is now. A write the coordinator fences (a newer leader read the
+     * state, or the group's offsets were reset) drops the in-memory share-partition: the next fetch reads again.
+     */
+    private CompletableFuture<Void> persist(SharePartition partition, String topic) {
+        CompletableFuture<Void> written;
+        synchronized (partition) { // one key's snapshots are handed over in the order they were taken
+            written = persister.write(partition.key(), partition.stateEpoch(), leaderEpoch(topic, partition.key().partition()),
+                    partition.startOffset(), partition.stateBatches());
         }
+        written.whenComplete((ok, failure) -> {
+            Errors e = failure == null ? Errors.NONE : ShareStateHandlers.errorOf(failure);
+            if (e == Errors.FENCED_LEADER_EPOCH || e == Errors.FENCED_STATE_EPOCH) {
+                LOG.info("The state of {} was fenced ({}); it is read again", partition.key(), e);
+                partitions.remove(partition.key(), partition);
+            }
+        });
+        return written;
     }
 
     /** Releases what a member holds (it left, was fenced, or closed its share session). */
@@ -325,7 +363,7 @@ final class SharePartitionManager {
             partitions.remove(partition.key());
             return;
         }
-        topics.partition(topic, partition.key().partition()).ifPresentOrElse(log -> persist(partition, log)
+        topics.partition(topic, partition.key().partition()).ifPresentOrElse(log -> persist(partition, topic)
                 .whenComplete((ok, failure) -> {
                     if (failure != null) {
                         LOG.debug("Writing the state of {} failed", partition.key(), failure);
@@ -351,6 +389,7 @@ final class SharePartitionManager {
     /** Forgets the in-memory state of a share-partition: the next fetch reads the persisted state again. */
     void forget(SharePartitionKey key) {
         partitions.remove(key);
+        reads.remove(key);
     }
 
     /** Drops share-partitions this node no longer leads (their new leader loads them from the store). */
@@ -361,5 +400,11 @@ final class SharePartitionManager {
                 partitions.remove(key);
             }
         }
+        reads.forEach((key, read) -> {
+            String topic = topicName(key.topicId());
+            if (topic == null || topics.partition(topic, key.partition()).isEmpty()) {
+                reads.remove(key, read); // read at an epoch this node no longer leads with
+            }
+        });
     }
 }

@@ -106,8 +106,12 @@ final class ShareStateStore {
             synchronized (this) {
                 served = loaded.containsKey(p);
             }
-            if (log.isPresent() && !served) {
+            if (log.isPresent() && !served && log.get().highWatermark() >= log.get().logEndOffset()) {
+                // A new leader's high watermark may trail the records its predecessor had committed (and
+                // answered acknowledgements for) until its followers fetch again: load once it has them all.
                 Map<SharePartitionKey, ShareStateRecords.ShareState> states = replay(log.get());
+                LOG.info("Loaded {} share-partitions from {}-{} up to offset {}", states.size(),
+                        InternalTopics.SHARE_GROUP_STATE, p, log.get().highWatermark());
                 Map<SharePartitionKey, Integer> epochs = new HashMap<>();
                 states.forEach((key, state) -> epochs.put(key, state.leaderEpoch()));
                 synchronized (this) {
@@ -161,6 +165,11 @@ final class ShareStateStore {
     }
 
     int partitionFor(SharePartitionKey key) {
+        return partitionFor(key, partitions);
+    }
+
+    /** Kafka's placement: {@code abs(hash("group:topicId:partition")) % partitions}. */
+    static int partitionFor(SharePartitionKey key, int partitions) {
         int h = key.coordinatorKey().hashCode();
         return (h == Integer.MIN_VALUE ? 0 : Math.abs(h)) % partitions;
     }

@@ -11,6 +11,12 @@
  * share-partition, then store). State writes are appends, which never block; answers that need them durable
  * complete from the log's writer. Timers (acquisition locks, member sessions) run on the broker's scheduler;
  * the state store's loader thread replays {@code __share_group_state} partitions as this node comes to lead them.
- * A fetch that acquires nothing waits in the fetch purgatory, never on a thread.
+ * A fetch that acquires nothing waits in the fetch purgatory, never on a thread. State held by another node is
+ * reached through the inter-broker client ({@link io.dlog.kafka.share.SharePersister}): its futures complete on the
+ * inter-broker thread, whose continuations only update maps and wake the purgatory; a share-partition's first
+ * read is awaited by parking fetches, never by blocking; its writes leave one at a time per share-partition
+ * (the queue's monitor is never held across I/O; lock order: share-partition, queue, store), retries are timers
+ * on the scheduler. The inter-broker share coordinator APIs ({@link io.dlog.kafka.share.ShareStateHandlers}) run
+ * on event loops over the store's monitor like the local path.
  */
 package io.dlog.kafka.share;
