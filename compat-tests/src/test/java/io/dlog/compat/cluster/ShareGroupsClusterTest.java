@@ -1,0 +1,168 @@
+package io.dlog.compat.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dlog.compat.share.ShareClients;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Share groups on three nodes whose topic partitions are led by other nodes than the share coordinators of
+ * their share-partitions: the leaders read and write the delivery state over ReadShareGroupState /
+ * WriteShareGroupState, every record is delivered once to two share consumers, and when a leader goes away
+ * the new leader reads the state back (from the state's coordinator, which may have moved too): acknowledged
+ * records are not delivered again, released and never delivered ones are.
+ */
+class ShareGroupsClusterTest {
+    private static final int STATE_PARTITIONS = 3;
+    private static final int PARTITIONS = 6;
+
+    @RegisterExtension
+    static final DLogClusterExtension CLUSTER = DLogClusterExtension.inProcess(3)
+            .with("share.coordinator.state.topic.num.partitions", Integer.toString(STATE_PARTITIONS));
+
+    @Test
+    void shouldDeliverOnceThroughRemoteStateCoordinatorsAndKeepAcknowledgementsWhenTheLeaderMoves(
+            InProcessCluster cluster) throws Exception {
+        // Given: a topic on every node (three replicas each) and a share group that starts at the earliest offset
+        String topic = CLUSTER.newTopic(PARTITIONS, 3);
+        String group = "cluster-share-" + topic;
+        try (Admin admin = cluster.admin()) {
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
+                    new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        List<String> first = ShareClients.produce(cluster.bootstrapServers(), topic, PARTITIONS, "a", 60);
+
+        // When: two explicit-acknowledgement share consumers accept what they get
+        Map<String, Integer> deliveries = new HashMap<>();
+        try (KafkaShareConsumer<String, String> c1 = consumer(cluster, 1, group);
+             KafkaShareConsumer<String, String> c2 = consumer(cluster, 2, group)) {
+            c1.subscribe(List.of(topic));
+            c2.subscribe(List.of(topic));
+            ShareClients.until(() -> {
+                for (KafkaShareConsumer<String, String> c : List.of(c1, c2)) {
+                    for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                        deliveries.merge(r.key(), 1, Integer::sum);
+                        c.acknowledge(r, AcknowledgeType.ACCEPT);
+                    }
+                    c.commitSync().forEach((tp, failure) -> assertThat(failure).as("acknowledgement of " + tp).isEmpty());
+                }
+                return deliveries.keySet().containsAll(first);
+            });
+        }
+
+        // Then: every record came exactly once, and some share-partitions' state lives on another node than
+        // their topic partition's leader
+        assertThat(deliveries).hasSize(first.size());
+        deliveries.forEach((key, n) -> assertThat(n).as(key).isEqualTo(1));
+        Map<Integer, Integer> leaders = leaders(cluster, topic);
+        Map<Integer, Integer> coordinators = stateCoordinators(cluster, topic, group);
+        assertThat(leaders.keySet()).anyMatch(p -> !leaders.get(p).equals(coordinators.get(p)));
+
+        // Given: more records; a consumer accepts the even ones it gets and leaves without acknowledging the
+        // odd ones (its leaving releases them)
+        List<String> second = ShareClients.produce(cluster.bootstrapServers(), topic, PARTITIONS, "b", 30);
+        Set<String> accepted = new HashSet<>();
+        Set<String> released = new HashSet<>();
+        List<ConsumerRecord<String, String>> got = new ArrayList<>();
+        try (KafkaShareConsumer<String, String> c3 = consumer(cluster, 3, group)) {
+            c3.subscribe(List.of(topic));
+            ShareClients.until(() -> {
+                c3.poll(Duration.ofMillis(200)).forEach(got::add);
+                return !got.isEmpty();
+            });
+            for (ConsumerRecord<String, String> r : got) {
+                assertThat(r.key()).startsWith("b-");
+                if (Integer.parseInt(r.key().substring(2)) % 2 == 0) {
+                    c3.acknowledge(r, AcknowledgeType.ACCEPT);
+                    accepted.add(r.key());
+                } else {
+                    released.add(r.key());
+                }
+            }
+            c3.commitSync().forEach((tp, failure) -> assertThat(failure).as("acknowledgement of " + tp).isEmpty());
+        }
+        assertThat(accepted).isNotEmpty();
+
+        // When: the leader of a partition with accepted records stops (state coordinators on it move too)
+        int stopped = leaders.get(got.stream().filter(r -> accepted.contains(r.key())).findFirst().orElseThrow().partition());
+        cluster.stop(stopped);
+
+        // Then: a new consumer gets every record of the second round but the accepted ones, each once
+        Set<String> expected = new HashSet<>(second);
+        expected.removeAll(accepted);
+        int live = cluster.nodeIds().stream().filter(n -> n != stopped).findFirst().orElseThrow();
+        Map<String, Integer> redelivered = new HashMap<>();
+        try (KafkaShareConsumer<String, String> c4 = consumer(cluster, live, group)) {
+            c4.subscribe(List.of(topic));
+            ShareClients.until(() -> {
+                for (ConsumerRecord<String, String> r : c4.poll(Duration.ofMillis(200))) {
+                    redelivered.merge(r.key(), 1, Integer::sum);
+                    c4.acknowledge(r, AcknowledgeType.ACCEPT);
+                }
+                c4.commitSync();
+                return redelivered.keySet().containsAll(expected);
+            });
+            long quiet = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (System.nanoTime() < quiet) { // nothing acknowledged before comes back late
+                for (ConsumerRecord<String, String> r : c4.poll(Duration.ofMillis(200))) {
+                    redelivered.merge(r.key(), 1, Integer::sum);
+                    c4.acknowledge(r, AcknowledgeType.ACCEPT);
+                }
+                c4.commitSync();
+            }
+        }
+        assertThat(redelivered.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(redelivered.keySet()).containsAll(released).doesNotContainAnyElementsOf(accepted);
+        assertThat(leaders(cluster, topic).values()).doesNotContain(stopped);
+    }
+
+    private static KafkaShareConsumer<String, String> consumer(InProcessCluster cluster, int node, String group) {
+        return ShareClients.shareConsumer(cluster.bootstrapServers(node), group,
+                Map.of("share.acknowledgement.mode", "explicit"));
+    }
+
+    private static Map<Integer, Integer> leaders(InProcessCluster cluster, String topic) throws Exception {
+        try (Admin admin = cluster.admin()) {
+            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+            Map<Integer, Integer> leaders = new HashMap<>();
+            d.partitions().forEach(p -> leaders.put(p.partition(), p.leader() == null ? -1 : p.leader().id()));
+            return leaders;
+        }
+    }
+
+    /** The leader of each share-partition's {@code __share_group_state} partition (Kafka's placement). */
+    private static Map<Integer, Integer> stateCoordinators(InProcessCluster cluster, String topic, String group)
+            throws Exception {
+        try (Admin admin = cluster.admin()) {
+            Map<String, TopicDescription> d = admin.describeTopics(List.of(topic, "__share_group_state")).allTopicNames()
+                    .get(30, TimeUnit.SECONDS);
+            TopicDescription state = d.get("__share_group_state");
+            assertThat(state.partitions()).hasSize(STATE_PARTITIONS);
+            Map<Integer, Integer> coordinators = new HashMap<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                int h = (group + ":" + d.get(topic).topicId() + ":" + p).hashCode();
+                int statePartition = (h == Integer.MIN_VALUE ? 0 : Math.abs(h)) % STATE_PARTITIONS;
+                coordinators.put(p, state.partitions().get(statePartition).leader().id());
+            }
+            return coordinators;
+        }
+    }
+}
