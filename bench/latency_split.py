@@ -3,9 +3,10 @@
 
 Usage: latency_split.py CAPTURE.pcap BROKER_PORT
 
-Reads a tcpdump capture (pcap, loopback) of one EndToEndLatency run against BROKER_PORT. The producer's
-connection is the one carrying Produce requests (API key 0), the consumer's the one carrying only Fetch
-(API key 1). For each Produce request it finds the broker's next packet on the producer connection (the
+Reads a tcpdump capture (pcap, loopback) of one EndToEndLatency run against BROKER_PORT (the partition's
+leader). The producer's connection is the one carrying Produce requests (API key 0), the consumer's the one
+carrying Fetch (API key 1) and no Produce; in a cluster, connections carrying only Fetch and ApiVersions are the
+followers' and are left out. For each Produce request it finds the broker's next packet on the producer connection (the
 produce response) and on the consumer connection with a record in it (the fetch response), and prints,
 over the messages after the first 20% (warm-up):
   broker: produce request -> produce response      (the broker's acks=1 time)
@@ -66,7 +67,10 @@ def main():
         if dst == port:
             keys.setdefault(src, set()).add(api_key(payload))
     producers = [c for c, k in keys.items() if 0 in k]
-    consumers = [c for c, k in keys.items() if 1 in k and 0 not in k]
+    # A follower's connection to a leader carries only Fetch (and ApiVersions); the consumer's also carries its
+    # ListOffsets or Metadata. On one node every fetching connection is the consumer's.
+    fetching = [c for c, k in keys.items() if 1 in k and 0 not in k]
+    consumers = [c for c in fetching if keys[c] - {1, 18}] or fetching
     if len(producers) != 1 or not consumers:
         sys.exit(f'expected one producer connection and a fetching one, found {producers} and {consumers}')
     producer = producers[0]
