@@ -1,27 +1,19 @@
 package io.dlog.broker.cli;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import io.dlog.broker.cli.FlightPortLookup.LookupException;
 import java.io.PrintWriter;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.CallOption;
 import org.apache.arrow.flight.FlightClient;
-import org.apache.arrow.flight.FlightEndpoint;
-import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.Location;
-import org.apache.arrow.flight.sql.FlightSqlClient;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.flight.sql.impl.FlightSql;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.Config;
-import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.common.Node;
-import org.apache.kafka.common.config.ConfigResource;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,12 +23,14 @@ import picocli.CommandLine.Parameters;
  * {@code dlog sql}: runs a SQL query over topics on a broker and prints the result. The query runs in the
  * broker (Arrow Flight SQL, next to the data, with projection and range pushdown into the topic readers);
  * this command only finds the endpoint and prints. With {@code --bootstrap} it asks the broker (Kafka
- * DescribeConfigs) for its {@code dlog.flight.port}; {@code --flight} names the endpoint directly.
+ * Metadata and DescribeConfigs, {@link FlightPortLookup}) for its {@code dlog.flight.port}; {@code --flight} names
+ * the endpoint directly.
  */
 @Command(name = "sql", mixinStandardHelpOptions = true,
         description = "Run a SQL query over topics (FROM \"topic-name\") on a broker with dlog.flight.port set.")
 final class SqlCommand implements Callable<Integer> {
     private static final String ERROR_PREFIX = "dlog sql: ";
+    private static final int LOOKUP_TIMEOUT_MS = 10_000;
 
     @Option(names = {"-b", "--bootstrap"}, paramLabel = "HOST:PORT", description = "A broker's Kafka listener.")
     String bootstrap;
@@ -81,21 +75,13 @@ final class SqlCommand implements Callable<Integer> {
         Location location = null;
         try (BufferAllocator allocator = new RootAllocator()) {
             location = flight != null ? location(flight) : lookUpFlight(bootstrap);
-            try (FlightClient client = FlightClient.builder(allocator, location).build();
-                 FlightSqlClient sql = new FlightSqlClient(client)) {
+            try (FlightClient client = FlightClient.builder(allocator, location).build()) {
                 CallOption[] login = login(client);
-                FlightInfo info = sql.execute(query, login);
                 ResultPrinter printer = new ResultPrinter(printFormat, out);
-                boolean started = false;
-                for (FlightEndpoint endpoint : info.getEndpoints()) {
-                    try (FlightStream stream = sql.getStream(endpoint.getTicket(), login)) {
-                        if (!started) {
-                            printer.start(stream.getSchema());
-                            started = true;
-                        }
-                        while (stream.next()) {
-                            printer.batch(stream.getRoot());
-                        }
+                try (FlightStream stream = client.getStream(statementTicket(query), login)) {
+                    printer.start(stream.getSchema());
+                    while (stream.next()) {
+                        printer.batch(stream.getRoot());
                     }
                 }
                 printer.finish();
@@ -115,6 +101,19 @@ final class SqlCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The ticket a DLog broker's Flight SQL GetFlightInfo answers for {@code query}: a {@code TicketStatementQuery}
+     * whose handle is the query text (DLogFlightSqlProducer), redeemed here directly. GetFlightInfo would first run
+     * the query over empty topics for its result schema, which this command does not need: the stream brings it.
+     * Skipping it saves a round trip and a DuckDB database per query (docs/analytics.md, "Start time"); a query that
+     * does not parse or bind fails the same way, in DoGet.
+     */
+    static Ticket statementTicket(String query) {
+        FlightSql.TicketStatementQuery handle = FlightSql.TicketStatementQuery.newBuilder()
+                .setStatementHandle(ByteString.copyFromUtf8(query)).build();
+        return new Ticket(Any.pack(handle).toByteArray());
+    }
+
     /** Flight basic authentication as {@code --user} (a bearer token for the later calls), or nothing without it. */
     private CallOption[] login(FlightClient client) {
         if (user == null) {
@@ -126,25 +125,8 @@ final class SqlCommand implements Callable<Integer> {
 
     /** The bootstrap broker's Flight endpoint: its host, and the port from its dlog.flight.port config. */
     private static Location lookUpFlight(String bootstrap) throws LookupException {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-        try (Admin admin = Admin.create(props)) {
-            Node node = admin.describeCluster().nodes().get(20, TimeUnit.SECONDS).stream().findFirst()
-                    .orElseThrow(() -> new LookupException("the cluster at " + bootstrap + " has no broker"));
-            ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, Integer.toString(node.id()));
-            Map<ConfigResource, Config> configs = admin.describeConfigs(List.of(broker)).all().get(20, TimeUnit.SECONDS);
-            ConfigEntry port = configs.get(broker).get("dlog.flight.port");
-            if (port == null || port.value() == null || port.value().isEmpty()) {
-                throw new LookupException("broker " + node.id() + " at " + bootstrap + " has no Flight endpoint: start it with dlog.flight.port set");
-            }
-            return Location.forGrpcInsecure(node.host(), Integer.parseInt(port.value()));
-        } catch (LookupException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new LookupException("cannot reach the broker at " + bootstrap + ": " + rootMessage(e));
-        }
+        FlightPortLookup.Endpoint endpoint = new FlightPortLookup(LOOKUP_TIMEOUT_MS).lookUp(bootstrap);
+        return Location.forGrpcInsecure(endpoint.host(), endpoint.port());
     }
 
     private static Location location(String hostPort) throws LookupException {
@@ -153,21 +135,6 @@ final class SqlCommand implements Callable<Integer> {
             return Location.forGrpcInsecure(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
         } catch (RuntimeException e) {
             throw new LookupException("not HOST:PORT: " + hostPort);
-        }
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable cause = e;
-        while (cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause.getMessage() == null ? cause.toString() : cause.getMessage();
-    }
-
-    /** The endpoint cannot be found; the message says why. */
-    private static final class LookupException extends Exception {
-        LookupException(String message) {
-            super(message);
         }
     }
 }

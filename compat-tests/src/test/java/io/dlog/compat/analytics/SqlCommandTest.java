@@ -40,8 +40,9 @@ import picocli.CommandLine;
 @SuppressWarnings("try") // FlightStream.close() declares InterruptedException
 class SqlCommandTest {
     private static final SchemaRegistryStub REGISTRY = SchemaRegistryStub.start();
+    private static final int FLIGHT_PORT = freePort();
     @RegisterExtension
-    static final DLogBrokerExtension DLOG = new DLogBrokerExtension().with("dlog.flight.port", Integer.toString(freePort()))
+    static final DLogBrokerExtension DLOG = new DLogBrokerExtension().with("dlog.flight.port", Integer.toString(FLIGHT_PORT))
             .with("dlog.schema.registry.url", REGISTRY.url());
     private static final String[] COUNTRIES = {"FR", "DE", "US", "JP", "BR", "IN", "Côte d'Ivoire"};
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -93,12 +94,16 @@ class SqlCommandTest {
     }
 
     private static Run sql(String... args) {
+        List<String> all = new ArrayList<>(List.of("sql", "--bootstrap", DLOG.bootstrapServers()));
+        all.addAll(List.of(args));
+        return dlog(all.toArray(String[]::new));
+    }
+
+    private static Run dlog(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = DLogCli.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of("sql", "--bootstrap", DLOG.bootstrapServers()));
-        all.addAll(List.of(args));
-        int code = cli.execute(all.toArray(String[]::new));
+        int code = cli.execute(args);
         return new Run(code, out.toString(), err.toString());
     }
 
@@ -158,6 +163,30 @@ class SqlCommandTest {
         assertThat(bad.err()).startsWith("dlog sql: ").contains("nope");
         assertThat(unknown.exitCode()).isEqualTo(1);
         assertThat(unknown.err()).contains("no-such-topic");
+    }
+
+    @Test
+    void shouldFindTheEndpointThroughTheFirstBootstrapAddressThatAnswersAndSayWhyWhenNoneDoes() {
+        // Given: an address where nothing listens, and the Flight port, which does not speak Kafka
+        String dead = "127.0.0.1:" + freePort();
+        String flight = "127.0.0.1:" + FLIGHT_PORT;
+        String query = "SELECT count(*) AS n FROM \"" + topic + "\"";
+
+        // When
+        Run found = dlog("sql", "--bootstrap", dead + "," + DLOG.bootstrapServers(), "--format", "csv", query);
+        Run unreachable = dlog("sql", "--bootstrap", dead, query);
+        Run notKafka = dlog("sql", "--bootstrap", flight, query);
+        Run direct = dlog("sql", "--flight", flight, "--format", "csv", query);
+
+        // Then
+        assertThat(found.exitCode()).as(found.err()).isZero();
+        assertThat(found.out().lines().toList()).containsExactly("n", "3000");
+        assertThat(unreachable.exitCode()).isEqualTo(1);
+        assertThat(unreachable.err()).startsWith("dlog sql: cannot reach the broker at " + dead + ": ");
+        assertThat(notKafka.exitCode()).isEqualTo(1);
+        assertThat(notKafka.err()).startsWith("dlog sql: cannot reach the broker at " + flight + ": ");
+        assertThat(direct.exitCode()).as(direct.err()).isZero();
+        assertThat(direct.out().lines().toList()).containsExactly("n", "3000");
     }
 
     // ---- Avro values: dlog.value.schema, the Confluent wire format and the schema registry ----
