@@ -60,13 +60,13 @@ public final class KafkaApis {
         }
         // Markers move last stable offsets: wake the fetches waiting on those partitions.
         TxnMarkerWriter markers = new TxnMarkerWriter(context.topics(), context.clock(), purgatory::onHighWatermarkAdvanced);
-        // The coordinator's markers and leaders' transaction checks travel over the Kafka protocol, as
-        // Kafka's brokers send them, to this node too: one path whoever leads the partition.
+        // The coordinator's markers and leaders' transaction checks travel over the Kafka protocol to other
+        // nodes, as Kafka's brokers send them; this node's own go straight to its writer and coordinator.
         InterBrokerClient interBroker = InterBrokerClient.start(context.nodeId(), InterBrokerNodes.of(context),
                 InterBrokerClient.Settings.DEFAULTS, InterBrokerChannels.forInterBrokerListener(context.config()));
         registry.closeWith(interBroker);
         TransactionCoordinator transactions = TransactionCoordinator.start(context, TxnConfig.from(context.config()),
-                new TxnMarkerSender(context.topics(), interBroker));
+                new TxnMarkerSender(context.topics(), interBroker, context.nodeId(), markers::write, context.scheduler()));
         TxnVerifier verifier = new TxnVerifier(context.topics(), transactions, interBroker);
         registerDataPlane(registry, context, purgatory, transactions, verifier);
         registerAdmin(registry, context);

@@ -20,6 +20,12 @@ public interface AppendBatch {
     /** As {@link PartitionLog#append}, but queued until {@link #submit}. */
     CompletableFuture<AppendResult> append(PartitionLog log, ByteBuffer batches, int leaderEpoch);
 
+    /**
+     * As {@link PartitionLog#append(ByteBuffer, int, VerificationGuard)} (a checked transactional append), but
+     * queued until {@link #submit}; the guard is checked when the writer runs it, as there.
+     */
+    CompletableFuture<AppendResult> append(PartitionLog log, ByteBuffer batches, int leaderEpoch, VerificationGuard guard);
+
     /** Hands every collected append to its writer thread. Call once. */
     void submit();
 }

@@ -288,11 +288,24 @@ class TransactionsTest {
                     .isZero();
             assertThat(txnOffsetCommitError(raw, (short) 4, request)).isEqualTo(org.apache.kafka.common.protocol.Errors.NONE);
             producer.commitTransaction();
-            // the commit answers once PrepareCommit is written; require_stable waits for the marker, as on Kafka
-            assertThat(admin.listConsumerGroupOffsets(group,
+            // The commit answers once PrepareCommit is written; until the marker lands, require_stable answers
+            // UNSTABLE_OFFSET_COMMIT, which Kafka's Admin reports as no offset (it skips the partition): ask again.
+            assertThat(stableOffset(admin, group, new TopicPartition(topic, 0))).isEqualTo(5);
+        }
+    }
+
+    /** The group's committed offset of {@code tp} once no transaction holds it (require_stable), waiting up to 30 s. */
+    private static long stableOffset(Admin admin, String group, TopicPartition tp) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            var offset = admin.listConsumerGroupOffsets(group,
                             new org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions().requireStable(true))
-                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(new TopicPartition(topic, 0)).offset())
-                    .isEqualTo(5);
+                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(tp);
+            if (offset != null || System.nanoTime() > deadline) {
+                assertThat(offset).as("committed offset of " + tp + " in " + group).isNotNull();
+                return offset.offset();
+            }
+            Thread.sleep(20);
         }
     }
 

@@ -341,7 +341,13 @@ public final class BrokerConfig {
             .define("transaction.abort.timed.out.transaction.cleanup.interval.ms", ConfigDef.Type.INT, 10_000,
                     ConfigDef.Range.atLeast(1), ConfigDef.Importance.LOW, "How often timed-out transactions are aborted.")
             .define("transaction.remove.expired.transaction.cleanup.interval.ms", ConfigDef.Type.INT, 3_600_000,
-                    ConfigDef.Range.atLeast(1), ConfigDef.Importance.LOW, "How often expired transactional ids are removed."));
+                    ConfigDef.Range.atLeast(1), ConfigDef.Importance.LOW, "How often expired transactional ids are removed.")
+            .define("add.partitions.to.txn.retry.backoff.ms", ConfigDef.Type.INT, 20, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.HIGH, "How long a Produce waits before asking the transaction coordinator again "
+                            + "to add its partition (transaction version 2) after CONCURRENT_TRANSACTIONS.")
+            .define("add.partitions.to.txn.retry.backoff.max.ms", ConfigDef.Type.INT, 100, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.HIGH, "How long a Produce keeps asking to add its partition before the producer "
+                            + "gets CONCURRENT_TRANSACTIONS (adding only, not verifying)."));
 
     private static final Set<String> DYNAMIC = dynamicKeys();
 

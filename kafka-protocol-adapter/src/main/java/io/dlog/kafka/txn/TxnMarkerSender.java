@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarker;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarkerTopic;
@@ -28,9 +30,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The coordinator's marker channel in a cluster: splits a WriteTxnMarkers request by partition leader
- * (from this node's metadata image) and sends each part to its leader over the Kafka protocol, this node
- * included, as Kafka's TransactionMarkerChannelManager does, in one request per leader shared with the
- * markers of other transactions ending at the same time ({@link TxnMarkerBatcher}); then puts the
+ * (from this node's metadata image) and sends each part to its leader over the Kafka protocol, as Kafka's
+ * TransactionMarkerChannelManager does, in one request per leader shared with the markers of other
+ * transactions ending at the same time ({@link TxnMarkerBatcher}). The part this node leads goes the same
+ * way through the batcher but is handed to the local {@link TxnMarkerWriter} instead of looping back
+ * through a socket: a round trip to itself cost a transactional producer more broker CPU than the
+ * markers' writes (encode, send, decode, answer, on two more threads), and it lengthened each commit,
+ * which a TV2 producer's next transaction waits out (CONCURRENT_TRANSACTIONS retries). The local write
+ * starts on {@code executor}, never on the caller's thread, so its answer (and the coordinator's
+ * reaction to it) comes asynchronously, as a remote one does, even when the writes run inline. Then puts the
  * answers back together in the request's shape. One attempt: a partition without a live leader answers LEADER_NOT_AVAILABLE, a
  * request that failed on the way answers the failure's error for each of its partitions, and the
  * coordinator sends the unwritten partitions again. A partition whose topic this node's image no longer
@@ -44,9 +52,18 @@ public final class TxnMarkerSender implements TransactionCoordinator.MarkerChann
     private final TopicService topics;
     private final TxnMarkerBatcher batcher;
 
-    public TxnMarkerSender(TopicService topics, InterBrokerClient client) {
+    /**
+     * @param localNode this node's id: its part goes to {@code local}
+     * @param local     this node's marker writer ({@link TxnMarkerWriter#write})
+     * @param executor  where a local write starts (not the caller's thread); must not block on it
+     */
+    public TxnMarkerSender(TopicService topics, InterBrokerClient client, int localNode,
+                           Function<WriteTxnMarkersRequestData, CompletableFuture<WriteTxnMarkersResponseData>> local,
+                           Executor executor) {
         this.topics = topics;
-        this.batcher = new TxnMarkerBatcher((node, request) -> client.send(node, new WriteTxnMarkersRequest.Builder(request))
+        this.batcher = new TxnMarkerBatcher((node, request) -> node == localNode
+                ? CompletableFuture.supplyAsync(() -> local.apply(request), executor).thenCompose(answer -> answer)
+                : client.send(node, new WriteTxnMarkersRequest.Builder(request))
                 .thenApply(response -> ((WriteTxnMarkersResponse) response).data()));
     }
 

@@ -3,6 +3,7 @@ package io.dlog.log.internal;
 import io.dlog.log.AppendBatch;
 import io.dlog.log.AppendResult;
 import io.dlog.log.PartitionLog;
+import io.dlog.log.VerificationGuard;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -17,6 +18,12 @@ public final class DefaultAppendBatch implements AppendBatch {
     @Override
     public CompletableFuture<AppendResult> append(PartitionLog log, ByteBuffer batches, int leaderEpoch) {
         return ((DefaultPartitionLog) log).append(batches, leaderEpoch, null, this);
+    }
+
+    @Override
+    public CompletableFuture<AppendResult> append(PartitionLog log, ByteBuffer batches, int leaderEpoch,
+                                                  VerificationGuard guard) {
+        return ((DefaultPartitionLog) log).append(batches, leaderEpoch, guard, this);
     }
 
     void add(WriterThread writer, WriterThread.Task task) {

@@ -1,6 +1,7 @@
 package io.dlog.kafka.handlers.produce;
 
 import io.dlog.log.TopicPartition;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,30 +28,49 @@ final class CheckedAppendOrder {
 
     /**
      * Runs {@code append} with the check's outcome (value or failure) once the check is done and the previous
-     * call's append for the same producer and partition has run. {@code append} must hand its write to the
-     * partition's writer before it returns, so the writer sees the appends in call order.
+     * call's append for the same producer and partition has run: at once, on the caller's thread, when the check
+     * is done and none of the producer's appends to the partition waits. {@code append} must hand its write to
+     * the partition's writer before it returns (or, run at once, to the calling request's batch, submitted
+     * before the connection's next request is read), so the writer sees the appends in call order.
      */
     <T, R> CompletableFuture<R> after(TopicPartition partition, long producerId, CompletableFuture<T> check,
                                       BiFunction<T, Throwable, CompletableFuture<R>> append) {
         Key key = new Key(partition, producerId);
+        if (check.isDone() && !last.containsKey(key)) {
+            // The common case (the transaction is open on the partition, nothing to ask): nothing to wait for,
+            // and the append reaches its writer before this returns, so no later call can overtake it.
+            return runNow(check, append);
+        }
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> previous = last.put(key, mine);
         CompletableFuture<Void> turn = previous == null ? CompletableFuture.completedFuture(null) : previous;
         return CompletableFuture.allOf(turn, check).handle((ignored, failure) -> (Void) null).thenCompose(ignored -> {
             try {
-                T value = null;
-                Throwable failure = null;
-                try {
-                    value = check.join();
-                } catch (CompletionException e) {
-                    failure = e.getCause();
-                }
-                return append.apply(value, failure);
+                return runNow(check, append);
             } finally {
                 mine.complete(null);
                 last.remove(key, mine);
             }
         });
+    }
+
+    /** Runs {@code append} with the finished check's value or failure. */
+    private static <T, R> CompletableFuture<R> runNow(CompletableFuture<T> check,
+                                                      BiFunction<T, Throwable, CompletableFuture<R>> append) {
+        T value = null;
+        Throwable failure = null;
+        try {
+            value = check.join();
+        } catch (CompletionException e) {
+            failure = e.getCause();
+        } catch (CancellationException e) {
+            failure = e;
+        }
+        try {
+            return append.apply(value, failure);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e); // as from the waiting path's thenCompose
+        }
     }
 
     /** Producer-partition pairs with an append still waiting (for tests: the map does not grow). */

@@ -11,6 +11,7 @@ import io.dlog.kafka.metrics.TopicMetrics;
 import io.dlog.kafka.mirror.MirrorTopics;
 import io.dlog.kafka.replica.ReplicaManager;
 import io.dlog.kafka.txn.TransactionCoordinator;
+import io.dlog.kafka.txn.TxnConfig;
 import io.dlog.kafka.txn.TxnVerifier;
 import io.dlog.log.AppendBatch;
 import io.dlog.log.AppendResult;
@@ -69,6 +70,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             });
     private final TxnVerifier verifier;
     private final CheckedAppendOrder appendOrder = new CheckedAppendOrder();
+    /** Static broker keys (as in Kafka), read once. */
+    private final TxnProduceCheck.Retry addRetry;
 
     public ProduceHandler(BrokerContext context, FetchPurgatory purgatory, TransactionCoordinator transactions,
                           TxnVerifier verifier) {
@@ -76,6 +79,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         this.purgatory = purgatory;
         this.transactions = transactions;
         this.verifier = verifier;
+        TxnConfig txn = TxnConfig.from(context.config());
+        this.addRetry = new TxnProduceCheck.Retry(txn.addPartitionsRetryBackoffMs(), txn.addPartitionsRetryBackoffMaxMs());
     }
 
     @Override
@@ -83,10 +88,10 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         boolean byTopicId = request.apiVersion() >= 13;
         boolean validAcks = data.acks() == -1 || data.acks() == 0 || data.acks() == 1;
         MetadataImage image = context.topics().image();
-        AppendBatch appends = AppendBatch.create();
+        RequestAppends appends = new RequestAppends(AppendBatch.create());
         TxnProduceCheck check = data.transactionalId() == null ? null : new TxnProduceCheck(verifier::verify,
                 data.transactionalId(), request.apiVersion(), request.apiVersion() >= TRANSACTION_V2_PRODUCE
-                && transactions.transactionVersion() >= 2);
+                && transactions.transactionVersion() >= 2, addRetry, context.scheduler());
         List<CompletableFuture<TopicProduceResponse>> topics = new ArrayList<>();
         for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
             Optional<TopicImage> known = byTopicId ? image.topic(Uuids.fromKafka(topic.topicId())) : image.topic(topic.name());
@@ -137,7 +142,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     }
 
     /**
-     * @param guard the guard of the partition's transaction check, or null; with a guard the append goes alone
+     * @param appends the request's batch, or null to append alone
+     * @param guard   the guard of the partition's transaction check, or null
      * @param cost  where the codec and writer threads' time for this append is charged (request_percentage)
      */
     private CompletableFuture<PartitionProduceResponse> append(ProduceRequestData request, TopicImage topic,
@@ -205,9 +211,13 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                         ? "The in-sync replicas are fewer than min.insync.replicas=" + settings.minInsyncReplicas() : null));
             }
         }
-        CompletableFuture<AppendResult> appended = guard != null ? target.append(outcome.batches(), epoch, guard)
-                : appends != null ? appends.append(target, outcome.batches(), epoch)
-                : target.append(outcome.batches(), epoch);
+        CompletableFuture<AppendResult> appended;
+        if (appends != null) {
+            appended = guard != null ? appends.append(target, outcome.batches(), epoch, guard)
+                    : appends.append(target, outcome.batches(), epoch);
+        } else {
+            appended = guard != null ? target.append(outcome.batches(), epoch, guard) : target.append(outcome.batches(), epoch);
+        }
         CompletableFuture<PartitionProduceResponse> written = appended.thenApply(result -> {
             cost.chargeWorkerNanos(result.writerNanos());
             if (result.succeeded()) {
@@ -241,24 +251,26 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
      * transaction version 1 (or Produce below v12) the batch is written only to a partition the
      * coordinator has in the producer's open transaction, so a hanging transaction cannot start behind
      * its back; with version 2 the coordinator adds the partition first. The coordinator may be another
-     * node. A checked partition's append goes alone, once the check answered and the producer's earlier
-     * checked appends to that partition went ({@link CheckedAppendOrder}: checks may answer out of order).
+     * node. A checked partition's append goes once the check answered and the producer's earlier checked
+     * appends to that partition went ({@link CheckedAppendOrder}: checks may answer out of order): with the
+     * request's other appends when that is at once (the transaction is open on the partition already, the
+     * common case), else alone ({@link RequestAppends}).
      */
     private CompletableFuture<PartitionProduceResponse> appendInTransaction(TxnProduceCheck check, ProduceRequestData request,
                                                                             TopicImage topic,
                                                                             ProduceRequestData.PartitionProduceData partition,
-                                                                            AppendBatch appends, RequestCost cost) {
+                                                                            RequestAppends appends, RequestCost cost) {
         if (check == null || !(partition.records() instanceof MemoryRecords records)) {
-            return append(request, topic, partition, appends, cost);
+            return append(request, topic, partition, appends.batch(), cost);
         }
         var batches = records.batches().iterator();
         var batch = batches.hasNext() ? batches.next() : null;
         if (batch == null || !batch.isTransactional()) {
-            return append(request, topic, partition, appends, cost);
+            return append(request, topic, partition, appends.batch(), cost);
         }
         Optional<PartitionLog> local = context.topics().partition(topic.name(), partition.index());
         if (local.isEmpty()) {
-            return append(request, topic, partition, appends, cost); // not the leader: answered without asking the coordinator
+            return append(request, topic, partition, appends.batch(), cost); // not the leader: answered without asking the coordinator
         }
         // Taken before the check: a marker written while the check is out withdraws it, and the append is refused.
         // The sentinel: the transaction is open on the partition at this epoch, nothing to ask the coordinator.
@@ -275,8 +287,42 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                     if (refusal != null) {
                         return done(error(partition.index(), refusal.error(), refusal.message()));
                     }
-                    return append(request, topic, partition, null, guard, cost);
+                    // Run at once (the check needed no coordinator, no earlier append waits): into the request's
+                    // batch with the rest; run later, by whichever thread answered the check: alone.
+                    return append(request, topic, partition, appends.ifCollecting(), guard, cost);
                 });
+    }
+
+    /**
+     * One request's {@link AppendBatch} and whether it still collects: only on the thread handling the request,
+     * until it is submitted. A checked append that runs at once joins it, so it reaches its writer with the
+     * request's other appends (one hand-off) when the request is submitted, still before any later request of
+     * the connection is read, so {@link CheckedAppendOrder}'s order holds; one that runs later (its check went
+     * to the coordinator, or an earlier append of its producer waits) goes alone. Not thread-safe beyond that.
+     */
+    private static final class RequestAppends {
+        private final AppendBatch batch;
+        private final Thread handler = Thread.currentThread();
+        private boolean submitted;
+
+        RequestAppends(AppendBatch batch) {
+            this.batch = batch;
+        }
+
+        /** The batch; handler thread, before {@link #submit}. */
+        AppendBatch batch() {
+            return batch;
+        }
+
+        /** The batch if called on the handler thread before {@link #submit}, else null. */
+        AppendBatch ifCollecting() {
+            return Thread.currentThread() == handler && !submitted ? batch : null;
+        }
+
+        void submit() {
+            submitted = true;
+            batch.submit();
+        }
     }
 
     /**

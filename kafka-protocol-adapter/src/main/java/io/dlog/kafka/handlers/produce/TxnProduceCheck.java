@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -19,20 +21,27 @@ import org.apache.kafka.common.protocol.Errors;
  * as Kafka's ReplicaManager translates coordinator errors for producers.
  *
  * <p>Adding (transaction version 2), a CONCURRENT_TRANSACTIONS answer (the producer's previous transaction is still
- * writing its markers) is retried here every {@value #RETRY_BACKOFF_MS} ms for up to {@value #RETRY_MAX_MS} ms
- * before the producer gets it, as Kafka's ReplicaManager does (add.partitions.to.txn.retry.backoff.ms and
- * .backoff.max.ms, at their defaults): the previous transaction usually completes within a few milliseconds,
- * while the client would wait its retry.backoff.ms (100 ms) and send the whole request again.
+ * writing its markers) is retried here every add.partitions.to.txn.retry.backoff.ms (20) for up to
+ * add.partitions.to.txn.retry.backoff.max.ms (100) before the producer gets it, as Kafka's ReplicaManager does:
+ * the previous transaction usually completes within a few milliseconds, while the client would wait its
+ * retry.backoff.ms (100 ms) and send the whole request again.
  *
  * <p>One per request; used by the event loop that reads the request, then completed by the verifier.
  */
 final class TxnProduceCheck {
     /** Produce v11 is the first whose clients know TRANSACTION_ABORTABLE (KIP-890). */
     private static final short TRANSACTION_ABORTABLE_PRODUCE = 11;
-    /** Kafka's add.partitions.to.txn.retry.backoff.ms default. */
-    static final long RETRY_BACKOFF_MS = 20;
-    /** Kafka's add.partitions.to.txn.retry.backoff.max.ms default: how long CONCURRENT_TRANSACTIONS is retried here. */
-    static final long RETRY_MAX_MS = 100;
+
+    /**
+     * When an adding check answered CONCURRENT_TRANSACTIONS is asked again.
+     *
+     * @param backoffMs add.partitions.to.txn.retry.backoff.ms: the wait before each new ask
+     * @param maxMs     add.partitions.to.txn.retry.backoff.max.ms: no new ask once this long passed since the first
+     */
+    record Retry(long backoffMs, long maxMs) {
+        /** Kafka's defaults. */
+        static final Retry DEFAULTS = new Retry(20, 100);
+    }
 
     /** The coordinator's check ({@link TxnVerifier#verify}): the partitions that failed, with their errors. */
     @FunctionalInterface
@@ -49,12 +58,21 @@ final class TxnProduceCheck {
     private final String transactionalId;
     private final short version;
     private final boolean add;
+    private final Retry retry;
+    private final ScheduledExecutorService retries;
     private final Map<TopicPartition, CompletableFuture<Refusal>> partitions = new HashMap<>();
     private long producerId = -1;
     private short epoch = -1;
 
-    TxnProduceCheck(Checker verifier, String transactionalId, short version, boolean add) {
+    /**
+     * @param retries runs the asks again: the broker's scheduler (CompletableFuture's default pool would start a
+     *                thread per retry on a machine with fewer than three cores)
+     */
+    TxnProduceCheck(Checker verifier, String transactionalId, short version, boolean add, Retry retry,
+                    ScheduledExecutorService retries) {
         this.verifier = verifier;
+        this.retry = retry;
+        this.retries = retries;
         this.transactionalId = transactionalId;
         this.version = version;
         this.add = add;
@@ -92,19 +110,22 @@ final class TxnProduceCheck {
 
     private void check(List<TopicPartition> pending, long startNanos) {
         verifier.verify(transactionalId, producerId, epoch, pending, add).whenComplete((failed, failure) -> {
-            boolean mayRetry = add && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos) < RETRY_MAX_MS;
-            List<TopicPartition> retry = new ArrayList<>();
+            boolean mayRetry = add && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos) < retry.maxMs();
+            List<TopicPartition> again = new ArrayList<>();
             for (TopicPartition tp : pending) {
                 Errors error = failure != null ? Errors.NETWORK_EXCEPTION : failed.getOrDefault(tp, Errors.NONE);
                 if (error == Errors.CONCURRENT_TRANSACTIONS && mayRetry) {
-                    retry.add(tp);
+                    again.add(tp);
                 } else {
                     partitions.get(tp).complete(error == Errors.NONE ? null : forProducer(error));
                 }
             }
-            if (!retry.isEmpty()) {
-                CompletableFuture.delayedExecutor(RETRY_BACKOFF_MS, TimeUnit.MILLISECONDS)
-                        .execute(() -> check(retry, startNanos));
+            if (!again.isEmpty()) {
+                try {
+                    retries.schedule(() -> check(again, startNanos), retry.backoffMs(), TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) { // the broker is stopping
+                    again.forEach(tp -> partitions.get(tp).complete(forProducer(Errors.CONCURRENT_TRANSACTIONS)));
+                }
             }
         });
     }

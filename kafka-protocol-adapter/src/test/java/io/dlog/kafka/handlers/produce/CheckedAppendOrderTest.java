@@ -42,6 +42,24 @@ class CheckedAppendOrderTest {
     }
 
     @Test
+    void shouldAppendAtOnceWithoutRegisteringWhenTheCheckIsDoneAndNothingWaits() {
+        // Given: the usual case, a transaction open on the partition already (no check to wait for)
+        List<Integer> waitingDuringAppend = new CopyOnWriteArrayList<>();
+        Thread caller = Thread.currentThread();
+
+        // When
+        CompletableFuture<String> result = order.after(tp, 1, CompletableFuture.completedFuture("ok"), (value, failure) -> {
+            waitingDuringAppend.add(Thread.currentThread() == caller ? order.waiting() : -1);
+            return CompletableFuture.completedFuture(value);
+        });
+
+        // Then: run on the caller's thread with no bookkeeping (no entry a later call would have to wait on)
+        assertThat(result).isCompletedWithValue("ok");
+        assertThat(waitingDuringAppend).containsExactly(0);
+        assertThat(order.waiting()).isZero();
+    }
+
+    @Test
     void shouldNotHoldOtherProducersOrPartitions() {
         // Given
         CompletableFuture<String> slow = new CompletableFuture<>();

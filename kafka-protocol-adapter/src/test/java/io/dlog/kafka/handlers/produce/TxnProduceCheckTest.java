@@ -9,12 +9,21 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** One Produce request's transaction check against a scripted coordinator. */
 class TxnProduceCheckTest {
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+
+    @AfterEach
+    void stopTimer() {
+        timer.shutdownNow();
+    }
     private static final TopicPartition P0 = new TopicPartition("t", 0);
     private static final TopicPartition P1 = new TopicPartition("t", 1);
 
@@ -42,7 +51,7 @@ class TxnProduceCheckTest {
     void shouldRetryConcurrentTransactionsWhileAddingAsKafkasBrokerDoes() throws Exception {
         // Given: the previous transaction is still writing its markers at the first ask, done at the second
         Script coordinator = new Script(List.of(Map.of(P0, Errors.CONCURRENT_TRANSACTIONS), Map.of()));
-        TxnProduceCheck check = new TxnProduceCheck(coordinator, "id", (short) 12, true);
+        TxnProduceCheck check = new TxnProduceCheck(coordinator, "id", (short) 12, true, TxnProduceCheck.Retry.DEFAULTS, timer);
         CompletableFuture<TxnProduceCheck.Refusal> p0 = check.add(P0, 7, (short) 1, true);
         CompletableFuture<TxnProduceCheck.Refusal> p1 = check.add(P1, 7, (short) 1, true);
 
@@ -60,7 +69,7 @@ class TxnProduceCheckTest {
     void shouldGiveUpRetryingAfterTheMaximumAndAnswerConcurrentTransactions() throws Exception {
         // Given
         Script coordinator = new Script(List.of(Map.of(P0, Errors.CONCURRENT_TRANSACTIONS)));
-        TxnProduceCheck check = new TxnProduceCheck(coordinator, "id", (short) 12, true);
+        TxnProduceCheck check = new TxnProduceCheck(coordinator, "id", (short) 12, true, TxnProduceCheck.Retry.DEFAULTS, timer);
         CompletableFuture<TxnProduceCheck.Refusal> p0 = check.add(P0, 7, (short) 1, true);
 
         // When
@@ -69,14 +78,35 @@ class TxnProduceCheckTest {
         // Then: the client gets it (and retries the request itself) after a bounded number of asks
         assertThat(p0.get(5, TimeUnit.SECONDS).error()).isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
         assertThat(coordinator.asked.size()).isBetween(2,
-                (int) (TxnProduceCheck.RETRY_MAX_MS / TxnProduceCheck.RETRY_BACKOFF_MS) + 1);
+                (int) (TxnProduceCheck.Retry.DEFAULTS.maxMs() / TxnProduceCheck.Retry.DEFAULTS.backoffMs()) + 1);
+    }
+
+    @Test
+    void shouldFollowTheConfiguredRetrySettings() throws Exception {
+        // Given: add.partitions.to.txn.retry.backoff.max.ms=0 (never ask again), and a 1 ms backoff for 1 s
+        Script once = new Script(List.of(Map.of(P0, Errors.CONCURRENT_TRANSACTIONS)));
+        TxnProduceCheck noRetry = new TxnProduceCheck(once, "id", (short) 12, true, new TxnProduceCheck.Retry(20, 0), timer);
+        Script often = new Script(List.of(Map.of(P0, Errors.CONCURRENT_TRANSACTIONS)));
+        TxnProduceCheck fast = new TxnProduceCheck(often, "id", (short) 12, true, new TxnProduceCheck.Retry(1, 1_000), timer);
+        CompletableFuture<TxnProduceCheck.Refusal> first = noRetry.add(P0, 7, (short) 1, true);
+        CompletableFuture<TxnProduceCheck.Refusal> second = fast.add(P0, 7, (short) 1, true);
+
+        // When
+        noRetry.send();
+        fast.send();
+
+        // Then: the first asks once; the second asks more often than the defaults (at most 100 / 20 + 1) would
+        assertThat(first.get(5, TimeUnit.SECONDS).error()).isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
+        assertThat(once.asked).hasSize(1);
+        assertThat(second.get(5, TimeUnit.SECONDS).error()).isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
+        assertThat(often.asked.size()).isGreaterThan(6);
     }
 
     @Test
     void shouldNotRetryAVerifyOnlyCheckNorAskForAPartitionWhoseTransactionIsOpenThere() throws Exception {
         // Given: transaction version 1 (verify only), one partition needing no check
         Script coordinator = new Script(List.of(Map.of(P0, Errors.CONCURRENT_TRANSACTIONS)));
-        TxnProduceCheck check = new TxnProduceCheck(coordinator, "id", (short) 11, false);
+        TxnProduceCheck check = new TxnProduceCheck(coordinator, "id", (short) 11, false, TxnProduceCheck.Retry.DEFAULTS, timer);
         CompletableFuture<TxnProduceCheck.Refusal> p0 = check.add(P0, 7, (short) 1, true);
         CompletableFuture<TxnProduceCheck.Refusal> open = check.add(P1, 7, (short) 1, false);
 
