@@ -67,6 +67,8 @@ public final class MetadataApplier {
                 return PartitionLeadership.alterPartition(at, c);
             } else if (command instanceof MetadataCommand.ElectLeader c) {
                 return PartitionLeadership.electLeader(at, c);
+            } else if (command instanceof MetadataCommand.AlterReassignment c) {
+                return PartitionReassignment.alter(at, c);
             } else if (command instanceof MetadataCommand.RaiseLeaderEpoch c) {
                 return PartitionLeadership.raiseLeaderEpoch(at, c);
             } else if (command instanceof MetadataCommand.AlterScramCredentials

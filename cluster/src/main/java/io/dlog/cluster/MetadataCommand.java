@@ -110,6 +110,20 @@ public sealed interface MetadataCommand {
     }
 
     /**
+     * Starts, replaces or cancels the reassignment of one partition (Kafka's AlterPartitionReassignments):
+     * the replica list becomes {@code target} + the replicas being removed, and the move completes inside the
+     * state machine once every target replica is in sync. {@code target} null cancels the reassignment in
+     * progress. With {@code allowReplicationFactorChange} false (KIP-860), a target of another size than the
+     * partition's replica set before the move is refused.
+     */
+    record AlterReassignment(String topic, int partition, List<Integer> target, boolean allowReplicationFactorChange)
+            implements MetadataCommand {
+        public AlterReassignment {
+            target = target == null ? null : List.copyOf(target);
+        }
+    }
+
+    /**
      * A leader whose log already holds batches of epoch {@code atLeast - 1} or later (a migration mirror
      * copies its source's epochs verbatim) asks for a leader epoch of at least {@code atLeast}: clients
      * take a Metadata epoch below the epochs they read in batches for stale metadata. Refused unless

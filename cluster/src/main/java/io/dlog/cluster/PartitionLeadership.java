@@ -140,14 +140,15 @@ final class PartitionLeadership {
         return MetadataApplier.Applied.ok(withState(image, topic, c.partition(), raised));
     }
 
-    private static boolean uncleanAllowed(MetadataImage image, TopicImage topic) {
+    static boolean uncleanAllowed(MetadataImage image, TopicImage topic) {
         String value = topic.configs().getOrDefault(UNCLEAN_ELECTION, image.brokerConfigs().get(UNCLEAN_ELECTION));
         return "true".equalsIgnoreCase(value);
     }
 
+    /** With the partition's new state; a reassignment the change completes ends on the same apply. */
     private static MetadataImage withState(MetadataImage image, TopicImage topic, int partition, PartitionState state) {
         Map<String, TopicImage> topics = new HashMap<>(image.topics());
-        topics.put(topic.name(), topic.withState(partition, state));
+        topics.put(topic.name(), PartitionReassignment.settle(image, topic.withState(partition, state), partition));
         return image.withTopics(topics);
     }
 
@@ -164,7 +165,7 @@ final class PartitionLeadership {
                 PartitionState before = topic.state(p);
                 PartitionState after = change.apply(topic, p, before);
                 if (after != before) {
-                    changed = changed.withState(p, after);
+                    changed = PartitionReassignment.settle(image, changed.withState(p, after), p);
                 }
             }
             if (changed != topic) {

@@ -169,6 +169,10 @@ public final class KafkaApis {
                 .register(ApiKeys.DELETE_RECORDS, 0, 2, new io.dlog.kafka.handlers.admin.DeleteRecordsHandler(context))
                 .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new io.dlog.kafka.handlers.admin.DescribeClusterHandler(context))
                 .register(ApiKeys.ELECT_LEADERS, 0, 2, new io.dlog.kafka.handlers.admin.ElectLeadersHandler(context))
+                .register(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, 0, 1, io.dlog.kafka.handlers.admin.MetadataBarrier.around(
+                        context, new io.dlog.kafka.handlers.admin.AlterPartitionReassignmentsHandler(context)))
+                .register(ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, 0, io.dlog.kafka.handlers.admin.MetadataBarrier.around(
+                        context, new io.dlog.kafka.handlers.admin.ListPartitionReassignmentsHandler(context)))
                 .register(ApiKeys.DESCRIBE_QUORUM, 0, 2, new io.dlog.kafka.handlers.admin.DescribeQuorumHandler(context))
                 .register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new io.dlog.kafka.handlers.admin.DescribeLogDirsHandler(context))
                 .register(ApiKeys.UPDATE_FEATURES, 0, 2, io.dlog.kafka.handlers.admin.MetadataBarrier.around(context,

@@ -33,10 +33,13 @@ public final class MetadataCodec {
     /**
      * 2: partition states (leader, epochs, ISR) in images; AlterPartition and ElectLeader commands.
      * 3: the image's security section (SCRAM credentials, ACLs); the security commands.
+     * 4: each partition state's adding and removing replicas (reassignments); the AlterReassignment command.
+     *    Earlier images read as "no reassignment in progress".
      */
-    private static final byte VERSION = 3;
+    private static final byte VERSION = 4;
     private static final byte FIRST_VERSION = 1;
     private static final byte SECURITY_VERSION = 3;
+    private static final byte REASSIGNMENT_VERSION = 4;
     private static final int IMAGE_MAGIC = 0x444c4d49; // "DLMI"
 
     private static final byte INIT_CLUSTER = 1;
@@ -53,6 +56,7 @@ public final class MetadataCodec {
     private static final byte ALTER_PARTITION = 20;
     private static final byte ELECT_LEADER = 21;
     private static final byte RAISE_LEADER_EPOCH = 22;
+    private static final byte ALTER_REASSIGNMENT = 23;
     private static final byte SET_FEATURES = 40; // 30-33: SecurityCodec
     /**
      * Sections after an image body's node configs: (tag byte, length int, bytes) until the body ends, so a
@@ -187,6 +191,15 @@ public final class MetadataCodec {
             out.writeInt(c.leader());
             out.writeInt(c.leaderEpoch());
             out.writeInt(c.atLeast());
+        } else if (command instanceof MetadataCommand.AlterReassignment c) {
+            out.writeByte(ALTER_REASSIGNMENT);
+            writeString(out, c.topic());
+            out.writeInt(c.partition());
+            out.writeBoolean(c.target() != null);
+            if (c.target() != null) {
+                writeInts(out, c.target());
+            }
+            out.writeBoolean(c.allowReplicationFactorChange());
         } else if (command instanceof MetadataCommand.SetFeatures c) {
             out.writeByte(SET_FEATURES);
             writeLevels(out, c.levels());
@@ -231,6 +244,9 @@ public final class MetadataCodec {
             case RAISE_LEADER_EPOCH:
                 return new MetadataCommand.RaiseLeaderEpoch(readString(in), in.readInt(), in.readInt(), in.readInt(),
                         in.readInt());
+            case ALTER_REASSIGNMENT:
+                return new MetadataCommand.AlterReassignment(readString(in), in.readInt(),
+                        in.readBoolean() ? readInts(in) : null, in.readBoolean());
             case SET_FEATURES:
                 return new MetadataCommand.SetFeatures(readLevels(in));
             default:
@@ -260,6 +276,8 @@ public final class MetadataCodec {
                 out.writeInt(state.leaderEpoch());
                 writeInts(out, state.isr());
                 out.writeInt(state.partitionEpoch());
+                writeInts(out, state.adding());
+                writeInts(out, state.removing());
             }
         }
         writeMap(out, image.brokerConfigs());
@@ -373,7 +391,12 @@ public final class MetadataCodec {
             }
             List<PartitionState> states = new ArrayList<>(assignment.size());
             for (int p = 0; p < assignment.size(); p++) {
-                states.add(new PartitionState(in.readInt(), in.readInt(), readInts(in), in.readInt()));
+                PartitionState state = new PartitionState(in.readInt(), in.readInt(), readInts(in), in.readInt());
+                if (format >= REASSIGNMENT_VERSION) {
+                    state = new PartitionState(state.leader(), state.leaderEpoch(), state.isr(), state.partitionEpoch(),
+                            readInts(in), readInts(in));
+                }
+                states.add(state);
             }
             topics.put(name, new TopicImage(name, id, assignment.size(), configs, assignment, states));
         }

@@ -15,5 +15,11 @@ public enum Fault {
     /** kill -9 of the metadata Raft leader, restarted after a while. */
     KILL_METADATA_LEADER,
     /** Every node in turn stopped cleanly (SIGTERM) and restarted, waiting for the cluster to re-form in between. */
-    ROLLING_RESTART
+    ROLLING_RESTART,
+    /**
+     * Partition reassignment of partition 0 while the workload writes: one replica (its leader every other time) is
+     * moved out (RF 3 to 2), then back in at a seeded position, catching up from an empty log; every third cycle the
+     * move back in is cancelled first and started again. Runs with -Pfault only (not in the default build's suite).
+     */
+    REASSIGN
 }

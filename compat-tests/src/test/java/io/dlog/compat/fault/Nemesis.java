@@ -71,6 +71,7 @@ final class Nemesis {
                     sleep(2_000, 4_000);
                 }
             }
+            case REASSIGN -> new ReassignNemesis(cluster, history, random, topic).cycle(cycles);
             default -> throw new IllegalStateException("unknown fault " + fault);
         }
     }

@@ -12,7 +12,8 @@ import java.util.Map;
  * acks=all write). Reported, never asserted (timings depend on the machine). Pure.
  */
 final class Recovery {
-    private static final List<String> STRIKES = List.of("kill -9", "SIGSTOP", "isolate", "rolling restart: SIGTERM");
+    private static final List<String> STRIKES = List.of("kill -9", "SIGSTOP", "isolate", "rolling restart: SIGTERM",
+            "reassign p0", "p0 moved", "cancelled the move");
 
     private Recovery() {
     }

@@ -99,6 +99,8 @@ public final class Authorization {
         rules.put(ApiKeys.WRITE_TXN_MARKERS, Rule.cluster(AclOperation.CLUSTER_ACTION));
         rules.put(ApiKeys.UPDATE_FEATURES, Rule.cluster(AclOperation.ALTER)); // Kafka: ALTER on the cluster
         rules.put(ApiKeys.ELECT_LEADERS, Rule.cluster(AclOperation.ALTER)); // Kafka: ALTER on the cluster
+        rules.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, Rule.cluster(AclOperation.ALTER)); // Kafka: ALTER on the cluster
+        rules.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, Rule.cluster(AclOperation.DESCRIBE)); // Kafka: DESCRIBE on the cluster
         return rules;
     }
 }

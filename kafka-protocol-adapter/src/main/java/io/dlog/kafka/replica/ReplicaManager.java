@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * follower or offline at a leader epoch) and what the role implies. As leader: the epoch recorded in the
  * log before the first append, followers' positions from their fetches, the high watermark, acks=all
  * waiting for it, and ISR changes proposed to the metadata group (a follower joins once it reaches the
- * high watermark within this epoch, leaves after {@code replica.lag.time.max.ms} behind). As follower: a
+ * high watermark within this epoch, leaves after {@code replica.lag.time.max.ms} behind; replicas a
+ * reassignment adds while it leads are tracked from then on). As follower: a
  * fetcher pulling from the leader ({@link ReplicaFetchers}). Leaders are chosen by the metadata group
  * (see the cluster module's PartitionLeadership); this class only follows.
  *
@@ -285,6 +286,8 @@ public final class ReplicaManager implements AutoCloseable {
         int previousIsrSize = replica.isr.size();
         boolean stillLeading = replica.role == PartitionReplica.Role.LEADER && state.leader() == self
                 && replica.leaderEpoch == state.leaderEpoch();
+        boolean wasReplicated = replica.isReplicated();
+        List<Integer> previousReplicas = replica.replicas;
         replica.replicas = assigned;
         replica.isr = state.isr();
         if (stillLeading && state.isr().size() != previousIsrSize) {
@@ -300,6 +303,9 @@ public final class ReplicaManager implements AutoCloseable {
             if (replica.role != PartitionReplica.Role.LEADER || replica.leaderEpoch != state.leaderEpoch()) {
                 becomeLeader(replica, state.leaderEpoch(), pending, afterReady);
             } else {
+                if (!previousReplicas.equals(assigned)) {
+                    onReplicasChanged(replica, wasReplicated, pending);
+                }
                 afterReady.add(() -> maybeAdvanceHighWatermark(replica));
             }
         } else if (state.hasLeader()) {
@@ -355,6 +361,34 @@ public final class ReplicaManager implements AutoCloseable {
                 maybeAdvanceHighWatermark(replica);
             }
         });
+    }
+
+    /**
+     * A reassignment changed the replica set of a partition this node keeps leading: a replica that appears gets
+     * a {@link PartitionReplica.FollowerState} (it joins the ISR through {@link #maybeExpandIsr} once caught up, and
+     * bounds the high watermark only from then), one that left loses it (it left the ISR on the same change). A
+     * partition going from one replica to several hands its high watermark to the replication layer; one going back
+     * to a single replica has its appends move it again, and the acks waiting for it complete.
+     */
+    private void onReplicasChanged(PartitionReplica replica, boolean wasReplicated, List<CompletableFuture<?>> pending) {
+        long now = nowMs();
+        for (int r : replica.replicas) {
+            if (r != self) {
+                replica.followers.computeIfAbsent(r, id -> new PartitionReplica.FollowerState(now));
+            }
+        }
+        replica.followers.keySet().retainAll(replica.replicas);
+        boolean replicated = replica.isReplicated();
+        LOG.info("Replicas of {} are now {} (ISR {})", replica.tp, replica.replicas, replica.isr);
+        if (replicated != wasReplicated) {
+            PartitionLog log = replica.log;
+            pending.add(log.setReplicated(replicated).thenRun(() -> {
+                if (!replicated) {
+                    replica.completeUpTo(log.highWatermark());
+                    highWatermarkListener.accept(replica.tp);
+                }
+            }));
+        }
     }
 
     private void becomeFollower(PartitionReplica replica, int leader, int epoch, List<CompletableFuture<?>> pending,

@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * <p>Catching up: while the node replays the metadata log at start, images pass by that are older than
  * the cluster's, so nothing is done with them. Once the node's own registration is applied
  * ({@link #catchUp}), the node has seen everything committed before it, and the logs are reconciled
- * with the image in one pass: missing partitions created, partitions of deleted topics removed. Each
+ * with the image in one pass: missing partitions created, partitions of deleted topics removed. After that,
+ * each image's changes are followed as they come: new topics and partitions, deleted topics, and replicas a
+ * reassignment moves onto this node (log created) or off it (log deleted once the replica stopped). Each
  * partition folder is stamped with its topic id ({@code partition.metadata}), so data of a deleted
  * topic is never mistaken for its namesake's.
  *
@@ -273,6 +275,9 @@ public final class TopicService implements ImageListener, AutoCloseable {
             if (!same || before.partitions() != topic.partitions()) {
                 ensureLogs(topic, same ? before.partitions() : 0);
             }
+            if (same && before != topic) {
+                followReassignments(before, topic, next.version());
+            }
             if (same && (configsChanged || !before.configs().equals(topic.configs()))) {
                 applyConfig(topic);
                 logConfigChange("Config of topic " + topic.name(), before.configs(), topic.configs(), false);
@@ -284,6 +289,54 @@ public final class TopicService implements ImageListener, AutoCloseable {
                 deleteLogs(gone);
             }
         }
+    }
+
+    /**
+     * A reassignment placed a partition on this node (its empty log is created; the replica manager then follows
+     * the leader into it) or took it away (its log is deleted once the replica manager stopped following it).
+     */
+    private void followReassignments(TopicImage before, TopicImage topic, long version) {
+        int common = Math.min(before.partitions(), topic.partitions());
+        for (int p = 0; p < common; p++) {
+            boolean was = before.replicas(p).contains(nodeId);
+            boolean is = topic.replicas(p).contains(nodeId);
+            if (is && !was) {
+                LOG.info("Partition {}-{} is being reassigned to node {}: creating its log", topic.name(), p, nodeId);
+                ensureLog(topic, p, logConfig(topic));
+            } else if (was && !is) {
+                removeReplicaLater(new TopicPartition(topic.name(), p), topic.topicId(), version);
+            }
+        }
+    }
+
+    /**
+     * Deletes the log of a replica the image no longer places here, once the replica manager applied that image
+     * (its fetcher stopped), unless a later image placed it here again meanwhile. Off the image threads: the
+     * replica manager completes the wait while holding its own lock.
+     */
+    private void removeReplicaLater(TopicPartition tp, UUID topicId, long version) {
+        ReplicaManager replicaManager = replicas;
+        CompletableFuture<Void> stopped = replicaManager == null ? CompletableFuture.completedFuture(null)
+                : replicaManager.awaitApplied(version);
+        stopped.thenRunAsync(() -> removeIfNotPlaced(tp, topicId));
+    }
+
+    private synchronized void removeIfNotPlaced(TopicPartition tp, UUID topicId) {
+        Optional<TopicImage> topic = lastSeen.topic(tp.topic());
+        boolean placed = topic.isPresent() && topic.get().topicId().equals(topicId)
+                && tp.partition() < topic.get().partitions() && topic.get().replicas(tp.partition()).contains(nodeId);
+        Optional<UUID> stamped = PartitionMetadataFile.read(Path.of(logs.dataDirPath()).resolve(tp.dirName()));
+        if (placed || logs.get(tp).isEmpty() || (stamped.isPresent() && !stamped.get().equals(topicId))) {
+            return;
+        }
+        ReplicaManager replicaManager = replicas;
+        if (replicaManager != null && !replicaManager.awaitApplied(lastSeen.version()).isDone()) {
+            // A newer image (placed here again, then away) is not yet in force: the replica may still be following.
+            removeReplicaLater(tp, topicId, lastSeen.version());
+            return;
+        }
+        LOG.info("Deleting {}: reassigned away from node {}", tp, nodeId);
+        deleteQuietly(tp);
     }
 
     /**
@@ -318,26 +371,29 @@ public final class TopicService implements ImageListener, AutoCloseable {
     private void ensureLogs(TopicImage topic, int fromPartition) {
         LogConfig config = logConfig(topic);
         for (int p = fromPartition; p < topic.partitions(); p++) {
-            if (!topic.replicas(p).contains(nodeId)) {
-                continue;
+            if (topic.replicas(p).contains(nodeId)) {
+                ensureLog(topic, p, config);
             }
-            TopicPartition tp = new TopicPartition(topic.name(), p);
-            Path dir = Path.of(logs.dataDirPath()).resolve(tp.dirName());
-            try {
-                Optional<UUID> stamped = PartitionMetadataFile.read(dir);
-                if (stamped.isPresent() && !stamped.get().equals(topic.topicId()) && logs.get(tp).isPresent()) {
-                    LOG.info("Deleting {}: its data belongs to an earlier topic of that name ({})", tp, stamped.get());
-                    logs.delete(tp);
-                }
-                if (stamped.isEmpty() || !stamped.get().equals(topic.topicId())) {
-                    // Stamp first: a crash after it leaves a folder whose owner is known.
-                    Files.createDirectories(dir);
-                    PartitionMetadataFile.write(dir, topic.topicId());
-                }
-                logs.getOrCreate(tp, config);
-            } catch (IOException | RuntimeException e) {
-                LOG.error("Creating the log of {} failed; the partition stays offline on node {}", tp, nodeId, e);
+        }
+    }
+
+    private void ensureLog(TopicImage topic, int p, LogConfig config) {
+        TopicPartition tp = new TopicPartition(topic.name(), p);
+        Path dir = Path.of(logs.dataDirPath()).resolve(tp.dirName());
+        try {
+            Optional<UUID> stamped = PartitionMetadataFile.read(dir);
+            if (stamped.isPresent() && !stamped.get().equals(topic.topicId()) && logs.get(tp).isPresent()) {
+                LOG.info("Deleting {}: its data belongs to an earlier topic of that name ({})", tp, stamped.get());
+                logs.delete(tp);
             }
+            if (stamped.isEmpty() || !stamped.get().equals(topic.topicId())) {
+                // Stamp first: a crash after it leaves a folder whose owner is known.
+                Files.createDirectories(dir);
+                PartitionMetadataFile.write(dir, topic.topicId());
+            }
+            logs.getOrCreate(tp, config);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Creating the log of {} failed; the partition stays offline on node {}", tp, nodeId, e);
         }
     }
 

@@ -19,6 +19,8 @@ public final class MetadataException extends Exception {
         PREFERRED_LEADER_NOT_AVAILABLE,
         /** Unclean leader election: no live replica. */
         ELIGIBLE_LEADERS_NOT_AVAILABLE,
+        /** Cancelling a partition reassignment when none is in progress. */
+        NO_REASSIGNMENT_IN_PROGRESS,
         /** No quorum answered in time (a minority, an election): retriable. */
         TIMED_OUT,
         /** This node is shutting down or its metadata replica failed. */

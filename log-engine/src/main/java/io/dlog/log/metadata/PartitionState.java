@@ -13,12 +13,25 @@ import java.util.List;
  *                       unclean election).
  * @param partitionEpoch bumped at every change of this state; a leader's ISR change names the one it saw,
  *                       so a stale change is refused
+ * @param adding         during a reassignment, the target replicas the partition did not have before it
+ *                       (Kafka's addingReplicas); empty otherwise
+ * @param removing       during a reassignment, the replicas that leave once every target replica is in
+ *                       sync (Kafka's removingReplicas); empty otherwise. The replica list during a move is
+ *                       target + removing.
  */
-public record PartitionState(int leader, int leaderEpoch, List<Integer> isr, int partitionEpoch) {
+public record PartitionState(int leader, int leaderEpoch, List<Integer> isr, int partitionEpoch,
+                             List<Integer> adding, List<Integer> removing) {
     public static final int NO_LEADER = -1;
 
     public PartitionState {
         isr = List.copyOf(isr);
+        adding = List.copyOf(adding);
+        removing = List.copyOf(removing);
+    }
+
+    /** A partition with no reassignment in progress. */
+    public PartitionState(int leader, int leaderEpoch, List<Integer> isr, int partitionEpoch) {
+        this(leader, leaderEpoch, isr, partitionEpoch, List.of(), List.of());
     }
 
     /** The state before anything is known of liveness: the first replica leads, all replicas in sync. */
@@ -30,11 +43,21 @@ public record PartitionState(int leader, int leaderEpoch, List<Integer> isr, int
         return leader != NO_LEADER;
     }
 
+    /** True while a reassignment is in progress (Kafka's rule: something is being added or removed). */
+    public boolean isReassigning() {
+        return !adding.isEmpty() || !removing.isEmpty();
+    }
+
     public PartitionState withLeader(int newLeader, List<Integer> newIsr) {
-        return new PartitionState(newLeader, leaderEpoch + 1, newIsr, partitionEpoch + 1);
+        return new PartitionState(newLeader, leaderEpoch + 1, newIsr, partitionEpoch + 1, adding, removing);
     }
 
     public PartitionState withIsr(List<Integer> newIsr) {
-        return new PartitionState(leader, leaderEpoch, newIsr, partitionEpoch + 1);
+        return new PartitionState(leader, leaderEpoch, newIsr, partitionEpoch + 1, adding, removing);
+    }
+
+    /** With the reassignment's adding and removing replicas replaced (empty lists end it); a new partition epoch. */
+    public PartitionState withReassignment(List<Integer> newAdding, List<Integer> newRemoving) {
+        return new PartitionState(leader, leaderEpoch, isr, partitionEpoch + 1, newAdding, newRemoving);
     }
 }

@@ -10,7 +10,8 @@ import java.util.UUID;
  *
  * @param configs    the topic's config overrides only (Kafka names); defaults come from the broker
  * @param assignment the replica set of each partition, by partition index; the first replica is the
- *                   preferred leader. Its size is {@code partitions}.
+ *                   preferred leader. Its size is {@code partitions}. During a reassignment it is the
+ *                   target followed by the replicas being removed ({@link PartitionState#removing}).
  * @param states     leader, leader epoch and ISR of each partition, by partition index
  */
 public record TopicImage(String name, UUID topicId, int partitions, Map<String, String> configs,
@@ -61,6 +62,15 @@ public record TopicImage(String name, UUID topicId, int partitions, Map<String, 
         List<PartitionState> copy = new ArrayList<>(states);
         copy.set(partition, state);
         return new TopicImage(name, topicId, partitions, configs, assignment, copy);
+    }
+
+    /** With partition {@code partition}'s replica list and state replaced (a reassignment's start or end). */
+    public TopicImage withReplicas(int partition, List<Integer> replicas, PartitionState state) {
+        List<List<Integer>> copy = new ArrayList<>(assignment);
+        copy.set(partition, replicas);
+        List<PartitionState> stateCopy = new ArrayList<>(states);
+        stateCopy.set(partition, state);
+        return new TopicImage(name, topicId, partitions, configs, copy, stateCopy);
     }
 
     /** With partitions added at the end, in the given states. */

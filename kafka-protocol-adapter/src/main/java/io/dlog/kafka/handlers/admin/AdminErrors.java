@@ -35,6 +35,7 @@ final class AdminErrors {
                 case ELECTION_NOT_NEEDED -> Errors.ELECTION_NOT_NEEDED;
                 case PREFERRED_LEADER_NOT_AVAILABLE -> Errors.PREFERRED_LEADER_NOT_AVAILABLE;
                 case ELIGIBLE_LEADERS_NOT_AVAILABLE -> Errors.ELIGIBLE_LEADERS_NOT_AVAILABLE;
+                case NO_REASSIGNMENT_IN_PROGRESS -> Errors.NO_REASSIGNMENT_IN_PROGRESS;
                 // Retriable: the client's Admin retries these until its own timeout.
                 case TIMED_OUT -> Errors.REQUEST_TIMED_OUT;
                 case UNAVAILABLE -> Errors.NOT_CONTROLLER;

@@ -1,7 +1,8 @@
 /**
  * Administration APIs: topics (CreateTopics, DeleteTopics, CreatePartitions), configs (DescribeConfigs,
- * AlterConfigs, IncrementalAlterConfigs), records (DeleteRecords), the cluster (DescribeCluster) and the
- * data folder (DescribeLogDirs).
+ * AlterConfigs, IncrementalAlterConfigs), records (DeleteRecords), the cluster (DescribeCluster), the
+ * data folder (DescribeLogDirs), leaders (ElectLeaders) and partition reassignment
+ * (AlterPartitionReassignments, one proposal per partition; ListPartitionReassignments, from the image).
  *
  * <p>Concurrency contract: handlers are called on a Netty event loop and never block it. They read the
  * cluster image (a volatile snapshot) directly; every change goes through
