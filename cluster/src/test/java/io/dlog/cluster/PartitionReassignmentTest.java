@@ -173,4 +173,35 @@ class PartitionReassignmentTest {
         assertThat(read).isEqualTo(image);
         assertThat(read.topic("three").orElseThrow().state(0).removing()).containsExactly(1);
     }
+
+    @Test
+    void shouldReadASnapshotOfTheFormatBeforeReassignmentsAsNoneInProgress() throws Exception {
+        // Given a format-4 image whose one partition state ends with a recognisable partition epoch
+        MetadataImage single = MetadataImage.EMPTY.withClusterId("c").withTopics(Map.of("old", new TopicImage("old",
+                ONE_ID, 1, Map.of(), List.of(List.of(1)), List.of(new PartitionState(1, 3, List.of(1), 0x7A7A7A7A)))));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MetadataCodec.writeImage(out, single);
+        byte[] v4 = out.toByteArray();
+
+        // When it is rewritten as format 3 wrote it: version byte 3, no adding/removing lists after the epoch
+        int epochAt = indexOf(v4, new byte[] {0x7A, 0x7A, 0x7A, 0x7A, 0, 0, 0, 0, 0, 0, 0, 0});
+        byte[] v3 = new byte[v4.length - 8];
+        System.arraycopy(v4, 0, v3, 0, epochAt + 4);
+        System.arraycopy(v4, epochAt + 12, v3, epochAt + 4, v4.length - epochAt - 12);
+        v3[4] = 3; // after the 4-byte magic
+        MetadataImage read = MetadataCodec.readImage(new ByteArrayInputStream(v3));
+
+        // Then
+        assertThat(read).isEqualTo(single);
+        assertThat(read.topic("old").orElseThrow().state(0).isReassigning()).isFalse();
+    }
+
+    private static int indexOf(byte[] bytes, byte[] part) {
+        for (int i = 0; i + part.length <= bytes.length; i++) {
+            if (Arrays.equals(Arrays.copyOfRange(bytes, i, i + part.length), part)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
+    }
 }

@@ -128,6 +128,7 @@ class ReassignPartitionsTest {
                     .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NoReassignmentInProgressException.class);
         } finally {
             cluster.restart(4);
+            cluster.awaitBrokers(cluster.nodeIds(), MOVE_TIMEOUT);
         }
     }
 
@@ -201,6 +202,8 @@ class ReassignPartitionsTest {
                 if (!listed && replicas.equals(target) && info.isr().size() == target.size() && info.leader() != null) {
                     return info;
                 }
+            } catch (ExecutionException e) {
+                // a node just restarted by another test does not answer yet
             }
             Thread.sleep(200);
         }
@@ -229,6 +232,8 @@ class ReassignPartitionsTest {
                         sizes.put(node, replica.size());
                     }
                 }));
+            } catch (ExecutionException e) {
+                sizes.put(-1, -1L); // a node does not answer yet: ask again
             }
             if (sizes.keySet().equals(new java.util.TreeSet<>(nodes)) && sizes.values().stream().distinct().count() == 1) {
                 return sizes;
