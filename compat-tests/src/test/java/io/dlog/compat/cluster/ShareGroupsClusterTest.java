@@ -14,10 +14,12 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -75,6 +77,13 @@ class ShareGroupsClusterTest {
         Map<Integer, Integer> leaders = leaders(cluster, topic);
         Map<Integer, Integer> coordinators = stateCoordinators(cluster, topic, group);
         assertThat(leaders.keySet()).anyMatch(p -> !leaders.get(p).equals(coordinators.get(p)));
+        // and the group's offsets (DescribeShareGroupOffsets at its coordinator, which asks each share
+        // coordinator with ReadShareGroupStateSummary) show every share-partition past its ten records
+        try (Admin admin = cluster.admin()) {
+            Map<TopicPartition, SharePartitionOffsetInfo> offsets = ShareClients.offsets(admin, group);
+            assertThat(offsets).hasSize(PARTITIONS);
+            offsets.forEach((tp, info) -> assertThat(info.startOffset()).as(tp.toString()).isEqualTo(10));
+        }
 
         // Given: more records; a consumer accepts the even ones it gets and leaves without acknowledging the
         // odd ones (its leaving releases them)
@@ -132,6 +141,28 @@ class ShareGroupsClusterTest {
         assertThat(redelivered.keySet()).containsExactlyInAnyOrderElementsOf(expected);
         assertThat(redelivered.keySet()).containsAll(released).doesNotContainAnyElementsOf(accepted);
         assertThat(leaders(cluster, topic).values()).doesNotContain(stopped);
+
+        // And: with the group empty, its offsets are reset and then deleted at their share coordinators
+        // (InitializeShareGroupState and DeleteShareGroupState from the group's coordinator)
+        try (Admin admin = cluster.admin()) {
+            Map<TopicPartition, Long> reset = new HashMap<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                reset.put(new TopicPartition(topic, p), 0L);
+            }
+            ShareClients.until(() -> {
+                try {
+                    admin.alterShareGroupOffsets(group, reset).all().get(30, TimeUnit.SECONDS);
+                    return true;
+                } catch (Exception e) {
+                    return false; // the last member's leaving may still be on its way (NON_EMPTY_GROUP)
+                }
+            });
+            Map<TopicPartition, SharePartitionOffsetInfo> offsets = ShareClients.offsets(admin, group);
+            assertThat(offsets).hasSize(PARTITIONS);
+            offsets.forEach((tp, info) -> assertThat(info.startOffset()).as(tp.toString()).isZero());
+            admin.deleteShareGroupOffsets(group, Set.of(topic)).all().get(30, TimeUnit.SECONDS);
+            assertThat(ShareClients.offsets(admin, group)).isEmpty();
+        }
     }
 
     private static KafkaShareConsumer<String, String> consumer(InProcessCluster cluster, int node, String group) {

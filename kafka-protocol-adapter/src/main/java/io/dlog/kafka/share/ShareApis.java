@@ -71,7 +71,7 @@ public final class ShareApis {
         ShareGroupCoordinator coordinator = new ShareGroupCoordinator(context.topics(), context.clock(), config, groups,
                 manager, sessions, enabled);
         ShareFetchHandler fetches = new ShareFetchHandler(context.topics(), manager, sessions, purgatory, enabled);
-        ShareGroupAdmin admin = new ShareGroupAdmin(context.topics(), coordinator, manager, store);
+        ShareGroupAdmin admin = new ShareGroupAdmin(context.topics(), coordinator, manager, store, persister);
         try {
             context.scheduler().scheduleWithFixedDelay(manager::expireLocks, LOCK_SWEEP_MS, LOCK_SWEEP_MS, TimeUnit.MILLISECONDS);
             context.scheduler().scheduleWithFixedDelay(() -> {
@@ -90,7 +90,7 @@ public final class ShareApis {
                 .register(ApiKeys.SHARE_ACKNOWLEDGE, 1, 2, (RequestContext c, ShareAcknowledgeRequestData r) ->
                         fetches.shareAcknowledge(c.apiVersion(), r))
                 .register(ApiKeys.DESCRIBE_SHARE_GROUP_OFFSETS, 0, 1, (RequestContext c, DescribeShareGroupOffsetsRequestData r) ->
-                        CompletableFuture.completedFuture(admin.describeOffsets(r)))
+                        admin.describeOffsets(r))
                 .register(ApiKeys.ALTER_SHARE_GROUP_OFFSETS, 0, 0, (RequestContext c, AlterShareGroupOffsetsRequestData r) ->
                         admin.alterOffsets(r))
                 .register(ApiKeys.DELETE_SHARE_GROUP_OFFSETS, 0, 0, (RequestContext c, DeleteShareGroupOffsetsRequestData r) ->

@@ -1,5 +1,6 @@
 package io.dlog.kafka.share;
 
+import io.dlog.kafka.handlers.InternalTopics;
 import io.dlog.kafka.handlers.Uuids;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.PartitionLog;
@@ -32,9 +33,12 @@ import org.apache.kafka.common.protocol.Errors;
  * Share group administration as the 4.x Admin client and {@code kafka-share-groups} use it:
  * DescribeShareGroupOffsets (start offset and lag per share-partition), AlterShareGroupOffsets and
  * DeleteShareGroupOffsets (empty groups only, as Kafka), share groups in ListGroups and DeleteGroups.
- * Offsets are read from the live share-partition when this node leads it, else from the persisted state.
+ * Offsets are the share coordinators' (ReadShareGroupStateSummary, InitializeShareGroupState and
+ * DeleteShareGroupState through the {@link SharePersister}, or this node's store where it holds the state), as
+ * Kafka's group coordinator asks them. Kafka's group coordinator remembers which share-partitions a group
+ * initialized; DLog's does not, so "all of a group's offsets" asks every partition of every topic for its summary.
  *
- * <p>Thread-safety: stateless; the coordinator, manager and store it calls are thread-safe.
+ * <p>Thread-safety: stateless; the coordinator, manager, persister and store it calls are thread-safe.
  */
 final class ShareGroupAdmin {
     private static final String SHARE = "share";
@@ -43,13 +47,41 @@ final class ShareGroupAdmin {
     private final ShareGroupCoordinator coordinator;
     private final SharePartitionManager manager;
     private final ShareStateStore store;
+    private final SharePersister persister;
 
     ShareGroupAdmin(TopicService topics, ShareGroupCoordinator coordinator, SharePartitionManager manager,
-                    ShareStateStore store) {
+                    ShareStateStore store, SharePersister persister) {
         this.topics = topics;
         this.coordinator = coordinator;
         this.manager = manager;
         this.store = store;
+        this.persister = persister;
+    }
+
+    /** Every share-partition the group could have: each partition of each topic that is not internal. */
+    private Set<SharePartitionKey> everyPartition(String groupId) {
+        Set<SharePartitionKey> keys = new HashSet<>();
+        for (TopicImage t : topics.image().topics().values()) {
+            if (!InternalTopics.isInternal(t.name())) {
+                for (int p = 0; p < t.partitions(); p++) {
+                    keys.add(new SharePartitionKey(groupId, t.topicId(), p));
+                }
+            }
+        }
+        return keys;
+    }
+
+    /** The share-partitions among {@code keys} whose state exists at their coordinators. */
+    private CompletableFuture<Set<SharePartitionKey>> initialized(String groupId, Set<SharePartitionKey> keys) {
+        return persister.summaries(groupId, keys).thenApply(summaries -> {
+            Set<SharePartitionKey> found = new HashSet<>();
+            summaries.forEach((key, summary) -> {
+                if (summary.error() == Errors.NONE && summary.startOffset() >= 0) {
+                    found.add(key);
+                }
+            });
+            return found;
+        });
     }
 
     /** A share group this node knows: members in memory or delivery state in the store. */
@@ -59,15 +91,20 @@ final class ShareGroupAdmin {
 
     // ------------------------------------------------------------------ DescribeShareGroupOffsets
 
-    DescribeShareGroupOffsetsResponseData describeOffsets(DescribeShareGroupOffsetsRequestData request) {
-        DescribeShareGroupOffsetsResponseData response = new DescribeShareGroupOffsetsResponseData();
+    CompletableFuture<DescribeShareGroupOffsetsResponseData> describeOffsets(DescribeShareGroupOffsetsRequestData request) {
+        List<CompletableFuture<DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseGroup>> groups =
+                new ArrayList<>();
         for (DescribeShareGroupOffsetsRequestData.DescribeShareGroupOffsetsRequestGroup g : request.groups()) {
-            response.groups().add(describeGroup(g));
+            groups.add(describeGroup(g));
         }
-        return response;
+        return CompletableFuture.allOf(groups.toArray(new CompletableFuture<?>[0])).thenApply(ignored -> {
+            DescribeShareGroupOffsetsResponseData response = new DescribeShareGroupOffsetsResponseData();
+            groups.forEach(g -> response.groups().add(g.join()));
+            return response;
+        });
     }
 
-    private DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseGroup describeGroup(
+    private CompletableFuture<DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseGroup> describeGroup(
             DescribeShareGroupOffsetsRequestData.DescribeShareGroupOffsetsRequestGroup g) {
         var out = new DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseGroup().setGroupId(g.groupId());
         Errors error = coordinator.coordinatorError(g.groupId());
@@ -75,50 +112,68 @@ final class ShareGroupAdmin {
             error = Errors.COORDINATOR_LOAD_IN_PROGRESS;
         }
         if (error != Errors.NONE) {
-            return out.setErrorCode(error.code()).setErrorMessage(error.message());
+            return CompletableFuture.completedFuture(out.setErrorCode(error.code()).setErrorMessage(error.message()));
         }
-        Map<SharePartitionKey, ShareStateRecords.ShareState> states = store.groupStates(g.groupId());
+        boolean all = g.topics() == null;
         Map<String, List<Integer>> asked = new TreeMap<>();
-        if (g.topics() == null) {
-            for (SharePartitionKey key : states.keySet()) {
+        Set<SharePartitionKey> keys = new HashSet<>();
+        if (all) {
+            for (SharePartitionKey key : everyPartition(g.groupId())) {
                 topics.image().topic(key.topicId()).ifPresent(t -> asked.computeIfAbsent(t.name(), n -> new ArrayList<>())
                         .add(key.partition()));
+                keys.add(key);
             }
         } else {
-            g.topics().forEach(t -> asked.put(t.topicName(), t.partitions()));
+            g.topics().forEach(t -> {
+                asked.put(t.topicName(), t.partitions());
+                topics.image().topic(t.topicName()).ifPresent(ti -> t.partitions().stream()
+                        .filter(p -> p >= 0 && p < ti.partitions())
+                        .forEach(p -> keys.add(new SharePartitionKey(g.groupId(), ti.topicId(), p))));
+            });
         }
-        asked.forEach((name, partitions) -> {
-            Optional<TopicImage> topic = topics.image().topic(name);
-            var t = new DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseTopic().setTopicName(name)
-                    .setTopicId(topic.map(ti -> Uuids.toKafka(ti.topicId())).orElse(org.apache.kafka.common.Uuid.ZERO_UUID));
-            for (int p : new TreeSet<>(partitions)) {
-                var part = new DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponsePartition()
-                        .setPartitionIndex(p).setStartOffset(-1).setLeaderEpoch(-1).setLag(-1);
-                if (topic.isEmpty() || p < 0 || p >= topic.get().partitions()) {
-                    part.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
-                            .setErrorMessage(Errors.UNKNOWN_TOPIC_OR_PARTITION.message());
-                } else {
-                    fill(part, new SharePartitionKey(g.groupId(), topic.get().topicId(), p), name, states);
+        return persister.summaries(g.groupId(), keys).thenApply(summaries -> {
+            asked.forEach((name, partitions) -> {
+                Optional<TopicImage> topic = topics.image().topic(name);
+                var t = new DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseTopic().setTopicName(name)
+                        .setTopicId(topic.map(ti -> Uuids.toKafka(ti.topicId())).orElse(org.apache.kafka.common.Uuid.ZERO_UUID));
+                for (int p : new TreeSet<>(partitions)) {
+                    var part = new DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponsePartition()
+                            .setPartitionIndex(p).setStartOffset(-1).setLeaderEpoch(-1).setLag(-1);
+                    SharePersister.Summary summary = topic.isEmpty() ? null
+                            : summaries.get(new SharePartitionKey(g.groupId(), topic.get().topicId(), p));
+                    if (all && (summary == null || summary.error() != Errors.NONE || summary.startOffset() < 0)) {
+                        continue; // all of the group's offsets: only the share-partitions it initialized
+                    }
+                    if (summary == null) {
+                        part.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
+                                .setErrorMessage(Errors.UNKNOWN_TOPIC_OR_PARTITION.message());
+                    } else {
+                        fill(part, summary, name);
+                    }
+                    t.partitions().add(part);
                 }
-                t.partitions().add(part);
-            }
-            out.topics().add(t);
+                if (!t.partitions().isEmpty() || !all) {
+                    out.topics().add(t);
+                }
+            });
+            return out.setErrorCode(Errors.NONE.code());
         });
-        return out.setErrorCode(Errors.NONE.code());
     }
 
     private void fill(DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponsePartition part,
-                      SharePartitionKey key, String topic, Map<SharePartitionKey, ShareStateRecords.ShareState> states) {
-        ShareStateRecords.ShareState state = states.get(key);
-        if (state == null) {
+                      SharePersister.Summary summary, String topic) {
+        if (summary.error() != Errors.NONE) {
+            part.setErrorCode(summary.error().code()).setErrorMessage(summary.error().message());
+            return;
+        }
+        if (summary.startOffset() < 0) {
             return; // never initialized: start offset -1, as Kafka reports it
         }
-        long done = ShareStateHandlers.completed(state);
-        part.setStartOffset(state.startOffset()).setLeaderEpoch(state.leaderEpoch());
-        Optional<PartitionLog> log = topics.partition(topic, key.partition());
+        part.setStartOffset(summary.startOffset()).setLeaderEpoch(summary.leaderEpoch());
+        Optional<PartitionLog> log = topics.partition(topic, part.partitionIndex());
         if (log.isPresent()) {
             // Lag: records from the start offset to the high watermark not yet acknowledged or archived.
-            part.setLag(Math.max(0, log.get().highWatermark() - state.startOffset() - done));
+            part.setLag(Math.max(0, log.get().highWatermark() - summary.startOffset() - summary.completed()));
         }
     }
 
@@ -145,15 +200,16 @@ final class ShareGroupAdmin {
                     part.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("The start offset must not be negative.");
                 } else {
                     SharePartitionKey key = new SharePartitionKey(request.groupId(), topic.get().topicId(), p.partitionIndex());
-                    ShareStateStore.Read read = store.read(key);
-                    int stateEpoch = read.state() == null ? 0 : read.state().stateEpoch() + 1;
                     manager.forget(key);
-                    CompletableFuture<Void> write = store.initialize(key, stateEpoch, p.startOffset());
-                    writes.add(write.handle((ok, failure) -> {
-                        Errors e = failure == null ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
-                        part.setErrorCode(e.code()).setErrorMessage(failure == null ? null : failure.getMessage());
-                        return null;
-                    }));
+                    // a new state epoch: a leader still holding the old state is fenced on its next write
+                    writes.add(persister.summaries(request.groupId(), List.of(key)).thenCompose(summaries -> {
+                        SharePersister.Summary current = summaries.get(key);
+                        if (current.error() != Errors.NONE) {
+                            return CompletableFuture.completedFuture(current.error());
+                        }
+                        return persister.initialize(key, current.startOffset() < 0 ? 0 : current.stateEpoch() + 1,
+                                p.startOffset());
+                    }).thenAccept(e -> part.setErrorCode(e.code()).setErrorMessage(e == Errors.NONE ? null : e.message())));
                 }
                 out.partitions().add(part);
             }
@@ -169,7 +225,6 @@ final class ShareGroupAdmin {
         if (error != Errors.NONE) {
             return CompletableFuture.completedFuture(response.setErrorCode(error.code()).setErrorMessage(error.message()));
         }
-        Map<SharePartitionKey, ShareStateRecords.ShareState> states = store.groupStates(request.groupId());
         List<CompletableFuture<Void>> deletes = new ArrayList<>();
         for (var t : request.topics()) {
             Optional<TopicImage> topic = topics.image().topic(t.topicName());
@@ -179,18 +234,27 @@ final class ShareGroupAdmin {
                 out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setErrorMessage(Errors.UNKNOWN_TOPIC_OR_PARTITION.message());
             } else {
                 Set<SharePartitionKey> keys = new HashSet<>();
-                states.keySet().stream().filter(k -> k.topicId().equals(topic.get().topicId())).forEach(keys::add);
+                for (int p = 0; p < topic.get().partitions(); p++) {
+                    keys.add(new SharePartitionKey(request.groupId(), topic.get().topicId(), p));
+                }
                 keys.forEach(manager::forget);
-                deletes.add(store.delete(keys).handle((ok, failure) -> {
-                    Errors e = failure == null ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
-                    out.setErrorCode(e.code()).setErrorMessage(failure == null ? null : failure.getMessage());
-                    return null;
-                }));
+                deletes.add(deleteState(request.groupId(), keys).thenAccept(e -> out.setErrorCode(e.code())
+                        .setErrorMessage(e == Errors.NONE ? null : e.message())));
             }
             response.responses().add(out);
         }
         return CompletableFuture.allOf(deletes.toArray(new CompletableFuture<?>[0]))
                 .thenApply(ignored -> response.setErrorCode(Errors.NONE.code()));
+    }
+
+    /** Deletes the state of those of {@code keys} that have one, wherever it is coordinated; the first error. */
+    private CompletableFuture<Errors> deleteState(String groupId, Set<SharePartitionKey> keys) {
+        return initialized(groupId, keys).thenCompose(found -> {
+            List<CompletableFuture<Errors>> deletes = new ArrayList<>();
+            found.forEach(key -> deletes.add(persister.delete(key)));
+            return CompletableFuture.allOf(deletes.toArray(new CompletableFuture<?>[0])).thenApply(ignored -> deletes.stream()
+                    .map(CompletableFuture::join).filter(e -> e != Errors.NONE).findFirst().orElse(Errors.NONE));
+        });
     }
 
     /** Offsets may change only while no member is in the group and no record is acquired (Kafka: NON_EMPTY_GROUP). */
@@ -247,11 +311,10 @@ final class ShareGroupAdmin {
                 shares.put(groupId, CompletableFuture.completedFuture(error));
                 continue;
             }
-            Set<SharePartitionKey> keys = store.groupStates(groupId).keySet();
+            Set<SharePartitionKey> keys = everyPartition(groupId);
             keys.forEach(manager::forget);
             coordinator.remove(groupId);
-            shares.put(groupId, store.delete(keys).handle((ok, failure) -> failure == null ? Errors.NONE
-                    : Errors.COORDINATOR_NOT_AVAILABLE));
+            shares.put(groupId, deleteState(groupId, keys));
         }
         CompletableFuture<DeleteGroupsResponseData> fromOthers = rest.isEmpty()
                 ? CompletableFuture.completedFuture(new DeleteGroupsResponseData())

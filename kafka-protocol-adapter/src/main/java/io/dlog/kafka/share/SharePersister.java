@@ -7,22 +7,35 @@ import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.TopicImage;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.apache.kafka.common.message.DeleteShareGroupStateRequestData;
+import org.apache.kafka.common.message.InitializeShareGroupStateRequestData;
 import org.apache.kafka.common.message.ReadShareGroupStateRequestData;
 import org.apache.kafka.common.message.ReadShareGroupStateResponseData;
+import org.apache.kafka.common.message.ReadShareGroupStateSummaryRequestData;
+import org.apache.kafka.common.message.ReadShareGroupStateSummaryResponseData;
 import org.apache.kafka.common.message.WriteShareGroupStateRequestData;
 import org.apache.kafka.common.message.WriteShareGroupStateResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.DeleteShareGroupStateRequest;
+import org.apache.kafka.common.requests.DeleteShareGroupStateResponse;
+import org.apache.kafka.common.requests.InitializeShareGroupStateRequest;
+import org.apache.kafka.common.requests.InitializeShareGroupStateResponse;
 import org.apache.kafka.common.requests.ReadShareGroupStateRequest;
 import org.apache.kafka.common.requests.ReadShareGroupStateResponse;
+import org.apache.kafka.common.requests.ReadShareGroupStateSummaryRequest;
+import org.apache.kafka.common.requests.ReadShareGroupStateSummaryResponse;
 import org.apache.kafka.common.requests.WriteShareGroupStateRequest;
 import org.apache.kafka.common.requests.WriteShareGroupStateResponse;
 import org.slf4j.Logger;
@@ -217,5 +230,117 @@ final class SharePersister {
             }
         }
         return Errors.COORDINATOR_NOT_AVAILABLE; // not answered: try again
+    }
+    // ------------------------------------------------------------------ the admin paths (group coordinator's side)
+
+    /** A share-partition's summary for the admin paths: its epochs, start offset (-1: never initialized), completed count. */
+    record Summary(Errors error, int stateEpoch, int leaderEpoch, long startOffset, long completed) {
+        static Summary of(ShareStateStore.Read read) {
+            if (read.error() != Errors.NONE) {
+                return new Summary(read.error(), 0, -1, -1, 0);
+            }
+            ShareStateRecords.ShareState s = read.state();
+            return s == null ? new Summary(Errors.NONE, 0, -1, -1, 0)
+                    : new Summary(Errors.NONE, s.stateEpoch(), s.leaderEpoch(), s.startOffset(), ShareStateHandlers.completed(s));
+        }
+    }
+
+    /**
+     * The summaries of {@code keys} (all of one group) from their coordinators: this node's store, and one
+     * ReadShareGroupStateSummary per other node. Completes normally; a coordinator out of reach answers
+     * COORDINATOR_NOT_AVAILABLE for its share-partitions.
+     */
+    CompletableFuture<Map<SharePartitionKey, Summary>> summaries(String groupId, Collection<SharePartitionKey> keys) {
+        Map<Integer, List<SharePartitionKey>> byNode = new HashMap<>();
+        keys.forEach(key -> byNode.computeIfAbsent(coordinatorNode(key), n -> new ArrayList<>()).add(key));
+        Map<SharePartitionKey, Summary> out = new ConcurrentHashMap<>();
+        List<CompletableFuture<Void>> calls = new ArrayList<>();
+        byNode.forEach((node, nodeKeys) -> {
+            if (local(node)) {
+                nodeKeys.forEach(key -> out.put(key, Summary.of(store.read(key))));
+            } else if (node < 0) {
+                nodeKeys.forEach(key -> out.put(key, Summary.of(new ShareStateStore.Read(Errors.COORDINATOR_NOT_AVAILABLE, null))));
+            } else {
+                calls.add(client.send(node, new ReadShareGroupStateSummaryRequest.Builder(summaryRequest(groupId, nodeKeys)))
+                        .handle((response, failure) -> {
+                            if (failure == null) {
+                                summaryAnswer(((ReadShareGroupStateSummaryResponse) response).data(), groupId, out);
+                            }
+                            nodeKeys.forEach(key -> out.putIfAbsent(key,
+                                    Summary.of(new ShareStateStore.Read(Errors.COORDINATOR_NOT_AVAILABLE, null))));
+                            return null;
+                        }));
+            }
+        });
+        return CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0])).thenApply(ignored -> out);
+    }
+
+    private static ReadShareGroupStateSummaryRequestData summaryRequest(String groupId, List<SharePartitionKey> keys) {
+        Map<UUID, ReadShareGroupStateSummaryRequestData.ReadStateSummaryData> byTopic = new HashMap<>();
+        for (SharePartitionKey key : keys) {
+            byTopic.computeIfAbsent(key.topicId(), id -> new ReadShareGroupStateSummaryRequestData.ReadStateSummaryData()
+                    .setTopicId(key.kafkaTopicId())).partitions()
+                    .add(new ReadShareGroupStateSummaryRequestData.PartitionData().setPartition(key.partition()).setLeaderEpoch(-1));
+        }
+        return new ReadShareGroupStateSummaryRequestData().setGroupId(groupId).setTopics(new ArrayList<>(byTopic.values()));
+    }
+
+    private static void summaryAnswer(ReadShareGroupStateSummaryResponseData data, String groupId,
+                                      Map<SharePartitionKey, Summary> out) {
+        for (ReadShareGroupStateSummaryResponseData.ReadStateSummaryResult t : data.results()) {
+            for (ReadShareGroupStateSummaryResponseData.PartitionResult p : t.partitions()) {
+                SharePartitionKey key = new SharePartitionKey(groupId, Uuids.fromKafka(t.topicId()), p.partition());
+                out.put(key, p.errorCode() != Errors.NONE.code()
+                        ? Summary.of(new ShareStateStore.Read(Errors.forCode(p.errorCode()), null))
+                        : new Summary(Errors.NONE, p.stateEpoch(), p.leaderEpoch(), p.startOffset(),
+                        Math.max(0, p.deliveryCompleteCount())));
+            }
+        }
+    }
+
+    /** InitializeShareGroupState at the coordinator of {@code key}; completes with its error. */
+    CompletableFuture<Errors> initialize(SharePartitionKey key, int stateEpoch, long startOffset) {
+        int node = coordinatorNode(key);
+        if (local(node)) {
+            return store.initialize(key, stateEpoch, startOffset)
+                    .handle((ok, failure) -> failure == null ? Errors.NONE : ShareStateHandlers.errorOf(failure));
+        }
+        if (node < 0) {
+            return CompletableFuture.completedFuture(Errors.COORDINATOR_NOT_AVAILABLE);
+        }
+        InitializeShareGroupStateRequestData request = new InitializeShareGroupStateRequestData().setGroupId(key.groupId())
+                .setTopics(List.of(new InitializeShareGroupStateRequestData.InitializeStateData().setTopicId(key.kafkaTopicId())
+                        .setPartitions(List.of(new InitializeShareGroupStateRequestData.PartitionData()
+                                .setPartition(key.partition()).setStateEpoch(stateEpoch).setStartOffset(startOffset)))));
+        return client.send(node, new InitializeShareGroupStateRequest.Builder(request)).handle((response, failure) ->
+                failure != null ? Errors.COORDINATOR_NOT_AVAILABLE : firstError(
+                        ((InitializeShareGroupStateResponse) response).data().results().stream()
+                                .flatMap(t -> t.partitions().stream()).map(p -> p.errorCode()).toList()));
+    }
+
+    /** DeleteShareGroupState at the coordinator of {@code key}; completes with its error. */
+    CompletableFuture<Errors> delete(SharePartitionKey key) {
+        int node = coordinatorNode(key);
+        if (local(node)) {
+            return store.delete(java.util.Set.of(key))
+                    .handle((ok, failure) -> failure == null ? Errors.NONE : ShareStateHandlers.errorOf(failure));
+        }
+        if (node < 0) {
+            return CompletableFuture.completedFuture(Errors.COORDINATOR_NOT_AVAILABLE);
+        }
+        DeleteShareGroupStateRequestData request = new DeleteShareGroupStateRequestData().setGroupId(key.groupId())
+                .setTopics(List.of(new DeleteShareGroupStateRequestData.DeleteStateData().setTopicId(key.kafkaTopicId())
+                        .setPartitions(List.of(new DeleteShareGroupStateRequestData.PartitionData().setPartition(key.partition())))));
+        return client.send(node, new DeleteShareGroupStateRequest.Builder(request)).handle((response, failure) ->
+                failure != null ? Errors.COORDINATOR_NOT_AVAILABLE : firstError(
+                        ((DeleteShareGroupStateResponse) response).data().results().stream()
+                                .flatMap(t -> t.partitions().stream()).map(p -> p.errorCode()).toList()));
+    }
+
+    private static Errors firstError(List<Short> codes) {
+        if (codes.isEmpty()) {
+            return Errors.COORDINATOR_NOT_AVAILABLE; // not answered
+        }
+        return codes.stream().filter(c -> c != Errors.NONE.code()).findFirst().map(Errors::forCode).orElse(Errors.NONE);
     }
 }
