@@ -100,8 +100,14 @@ final class SharePartitionManager {
             pending = reads.putIfAbsent(key, started);
             if (pending == null) {
                 pending = started;
-                // the parked fetches of this partition look again once the state is here
-                started.whenComplete((read, failure) -> onAvailable.accept(new TopicPartition(topic, key.partition())));
+                // The parked fetches of this partition look again once the state is here. A failed read wakes
+                // nobody: the fetches wait out their max wait and ask again, rather than spin on a coordinator
+                // that is loading.
+                started.whenComplete((read, failure) -> {
+                    if (read != null && read.error() == Errors.NONE) {
+                        onAvailable.accept(new TopicPartition(topic, key.partition()));
+                    }
+                });
             }
         }
         if (!pending.isDone()) {
