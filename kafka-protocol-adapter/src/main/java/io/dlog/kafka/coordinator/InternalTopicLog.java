@@ -205,6 +205,16 @@ public final class InternalTopicLog {
     }
 
     /** Hands every keyed record of the partition, from the log start to the high watermark, to the visitor. Blocking. */
+    /**
+     * Whether {@link #replay} of this log would see all of it: nothing above the high watermark. A coordinator
+     * that has just become leader loads only then: its high watermark may trail records its predecessor had
+     * committed and answered clients for, until its followers fetch again (Kafka's coordinators load to the log
+     * end and expose state as the high watermark passes it; DLog waits for the high watermark instead).
+     */
+    public static boolean caughtUp(PartitionLog log) {
+        return log.highWatermark() >= log.logEndOffset();
+    }
+
     public static void replay(PartitionLog log, RecordVisitor visitor) throws IOException {
         long offset = log.logStartOffset();
         long end = log.highWatermark();

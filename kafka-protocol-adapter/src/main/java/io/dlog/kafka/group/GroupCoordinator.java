@@ -199,7 +199,8 @@ public final class GroupCoordinator {
         Map<Integer, Integer> led = new HashMap<>();
         for (int p = 0; p < groupStore.partitions(); p++) {
             int epoch = topics.offsetsPartitionEpoch(p);
-            if (epoch >= 0) {
+            // One not caught up yet is replayed again, whole, on its first request once it is (startLoad).
+            if (epoch >= 0 && topics.offsetsPartitionCaughtUp(p)) {
                 led.put(p, epoch);
             }
         }
@@ -283,8 +284,8 @@ public final class GroupCoordinator {
             partitionLoader.execute(() -> {
                 try {
                     int epoch = topics.offsetsPartitionEpoch(p);
-                    if (epoch < 0) {
-                        return;
+                    if (epoch < 0 || !topics.offsetsPartitionCaughtUp(p)) {
+                        return; // not led, or not yet holding all its predecessor committed: asked again later
                     }
                     long start = clock.millis();
                     Replayed replayed = new Replayed();

@@ -47,6 +47,15 @@ interface TopicMetadata {
         return 0;
     }
 
+    /**
+     * Whether this node's log of partition {@code p} of {@code __consumer_offsets} holds nothing above its high
+     * watermark (see {@link io.dlog.kafka.coordinator.InternalTopicLog#caughtUp}): loading it before would miss
+     * offsets and group changes its previous leader committed. Always true without a cluster (tests).
+     */
+    default boolean offsetsPartitionCaughtUp(int p) {
+        return true;
+    }
+
     /** The group's config overrides (GROUP config resource); none in tests without a metadata image. */
     default java.util.Map<String, String> groupConfigs(String groupId) {
         return java.util.Map.of();
@@ -57,6 +66,12 @@ interface TopicMetadata {
             @Override
             public java.util.Map<String, String> groupConfigs(String groupId) {
                 return topics.image().groupConfigs(groupId);
+            }
+
+            @Override
+            public boolean offsetsPartitionCaughtUp(int p) {
+                return topics.partition(InternalTopics.CONSUMER_OFFSETS, p)
+                        .map(io.dlog.kafka.coordinator.InternalTopicLog::caughtUp).orElse(false);
             }
 
             @Override

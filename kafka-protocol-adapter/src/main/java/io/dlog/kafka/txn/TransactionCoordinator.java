@@ -107,7 +107,7 @@ public final class TransactionCoordinator {
                 // and follow their leadership as it moves.
                 while (!context.scheduler().isShutdown()) {
                     coordinator.followLeadership(p -> context.topics().partition(InternalTopics.TRANSACTION_STATE, p)
-                            .isPresent());
+                            .isPresent(), opened::caughtUp);
                     java.util.concurrent.locks.LockSupport.parkNanos(LEADERSHIP_CHECK_NANOS);
                 }
             } catch (IOException | RuntimeException e) {
@@ -138,6 +138,18 @@ public final class TransactionCoordinator {
      * Blocking (a load replays the partition); runs on the loader thread.
      */
     void followLeadership(java.util.function.IntPredicate leads) throws IOException {
+        followLeadership(leads, p -> true);
+    }
+
+    /**
+     * As {@link #followLeadership(java.util.function.IntPredicate)}, loading a newly led partition only once
+     * {@code caughtUp} holds for it: a new leader's high watermark may trail records its predecessor had
+     * committed (and answered clients for) until its followers fetch again, and a replay stops at the high
+     * watermark, so loading earlier would lose those transitions (a committed transaction seen as still open).
+     * Until then its ids are answered COORDINATOR_LOAD_IN_PROGRESS.
+     */
+    void followLeadership(java.util.function.IntPredicate leads, java.util.function.IntPredicate caughtUp)
+            throws IOException {
         TxnStateStore s = store;
         for (int p = 0; p < s.partitions(); p++) {
             boolean served;
@@ -145,7 +157,13 @@ public final class TransactionCoordinator {
                 served = partitions.containsKey(p);
             }
             if (leads.test(p) && !served) {
-                loadPartition(p);
+                if (caughtUp.test(p)) {
+                    loadPartition(p);
+                } else {
+                    synchronized (this) {
+                        loading.add(p);
+                    }
+                }
             } else if (!leads.test(p) && (served || isLoading(p))) {
                 if (served) {
                     LOG.info("No longer the leader of {}-{}: its transactional ids move", InternalTopics.TRANSACTION_STATE, p);

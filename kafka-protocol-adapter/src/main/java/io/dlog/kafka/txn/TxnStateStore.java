@@ -61,6 +61,14 @@ final class TxnStateStore {
                 List.of(new InternalTopicLog.KeyValue(key, value)));
     }
 
+    /**
+     * Whether this node's log of the partition holds nothing above its high watermark, so a replay (which stops
+     * at the high watermark) sees every record a previous leader committed.
+     */
+    boolean caughtUp(int partition) {
+        return topics.partition(InternalTopics.TRANSACTION_STATE, partition).map(InternalTopicLog::caughtUp).orElse(false);
+    }
+
     /** Hands every record of one partition, in log order, to the visitor (value null: tombstone). Blocking. */
     void replay(int partition, BiConsumer<ByteBuffer, ByteBuffer> visitor) throws IOException {
         Optional<PartitionLog> found = topics.partition(InternalTopics.TRANSACTION_STATE, partition);
