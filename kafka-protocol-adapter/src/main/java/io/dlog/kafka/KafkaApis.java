@@ -140,7 +140,7 @@ public final class KafkaApis {
                             image.version());
                 }))
                 .register(ApiKeys.METADATA, 0, 13, new MetadataHandler(context))
-                .register(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(context, purgatory, transactions, verifier))
+                .register(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(context, purgatory, verifier))
                 .register(ApiKeys.FETCH, 4, 18, new FetchHandler(context, sessions, purgatory, quotas.fetch()))
                 .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(context))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(context))

@@ -10,7 +10,6 @@ import io.dlog.kafka.handlers.fetch.FetchPurgatory;
 import io.dlog.kafka.metrics.TopicMetrics;
 import io.dlog.kafka.mirror.MirrorTopics;
 import io.dlog.kafka.replica.ReplicaManager;
-import io.dlog.kafka.txn.TransactionCoordinator;
 import io.dlog.kafka.txn.TxnConfig;
 import io.dlog.kafka.txn.TxnVerifier;
 import io.dlog.log.AppendBatch;
@@ -52,11 +51,22 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     /** Produce v12 is the first a transaction-version-2 client sends (KIP-890 part 2). */
     private static final short TRANSACTION_V2_PRODUCE = 12;
 
+    /**
+     * Whether a transactional batch adds its partition to the transaction (transaction version 2) or is only
+     * verified against it: decided on the request's version alone, as Kafka 4's
+     * {@code produceRequestVersionToTransactionSupportedOperation} does. A client sends v12 only once it runs
+     * transaction version 2, which it read from ApiVersions; checking the cluster's finalized level here as well
+     * could refuse a v12 batch as "not added to the transaction" (fatal to the producer) wherever the broker's view
+     * of the level differs from the one the client started its transaction with, as across an upgrade.
+     */
+    static boolean addsPartitions(short produceVersion) {
+        return produceVersion >= TRANSACTION_V2_PRODUCE;
+    }
+
     /** Produce v10 is the first that carries the current leader on NOT_LEADER_OR_FOLLOWER (KIP-951). */
     private static final short LEADER_HINTS_VERSION = 10;
 
     private final ProduceSettings settings = new ProduceSettings();
-    private final TransactionCoordinator transactions;
     /**
      * Decompression and recompression (compacted and recompressing topics): one thread, started on demand
      * and gone after 30 s idle (no lifecycle to manage); its queue is bounded by the request memory budget,
@@ -73,11 +83,9 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     /** Static broker keys (as in Kafka), read once. */
     private final TxnProduceCheck.Retry addRetry;
 
-    public ProduceHandler(BrokerContext context, FetchPurgatory purgatory, TransactionCoordinator transactions,
-                          TxnVerifier verifier) {
+    public ProduceHandler(BrokerContext context, FetchPurgatory purgatory, TxnVerifier verifier) {
         this.context = context;
         this.purgatory = purgatory;
-        this.transactions = transactions;
         this.verifier = verifier;
         TxnConfig txn = TxnConfig.from(context.config());
         this.addRetry = new TxnProduceCheck.Retry(txn.addPartitionsRetryBackoffMs(), txn.addPartitionsRetryBackoffMaxMs());
@@ -90,8 +98,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         MetadataImage image = context.topics().image();
         RequestAppends appends = new RequestAppends(AppendBatch.create());
         TxnProduceCheck check = data.transactionalId() == null ? null : new TxnProduceCheck(verifier::verify,
-                data.transactionalId(), request.apiVersion(), request.apiVersion() >= TRANSACTION_V2_PRODUCE
-                && transactions.transactionVersion() >= 2, addRetry, context.scheduler());
+                data.transactionalId(), request.apiVersion(), addsPartitions(request.apiVersion()), addRetry,
+                context.scheduler());
         List<CompletableFuture<TopicProduceResponse>> topics = new ArrayList<>();
         for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
             Optional<TopicImage> known = byTopicId ? image.topic(Uuids.fromKafka(topic.topicId())) : image.topic(topic.name());
