@@ -9,18 +9,23 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ListGroupsOptions;
+import org.apache.kafka.clients.admin.ShareGroupDescription;
 import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -29,7 +34,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * their share-partitions: the leaders read and write the delivery state over ReadShareGroupState /
  * WriteShareGroupState, every record is delivered once to two share consumers, and when a leader goes away
  * the new leader reads the state back (from the state's coordinator, which may have moved too): acknowledged
- * records are not delivered again, released and never delivered ones are.
+ * records are not delivered again, released and never delivered ones are. An empty share group outlives its
+ * group coordinator (it is persisted in {@code __consumer_offsets}), and its lag is known on every node.
  */
 class ShareGroupsClusterTest {
     private static final int STATE_PARTITIONS = 3;
@@ -39,17 +45,114 @@ class ShareGroupsClusterTest {
     static final DLogClusterExtension CLUSTER = DLogClusterExtension.inProcess(3)
             .with("share.coordinator.state.topic.num.partitions", Integer.toString(STATE_PARTITIONS));
 
+    /** The class's tests share the cluster: a node a test stopped is started again for the next one. */
+    @AfterEach
+    void restartStoppedNodes(InProcessCluster cluster) throws Exception {
+        for (int node : cluster.nodeIds()) {
+            if (!cluster.isRunning(node)) {
+                cluster.restart(node);
+            }
+        }
+        try (Admin admin = cluster.admin()) {
+            ShareClients.until(() -> {
+                try {
+                    return admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size() == cluster.size();
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    @Test
+    void shouldKeepAnEmptyGroupWithItsOffsetsAndLagWhenItsCoordinatorStops(InProcessCluster cluster) throws Exception {
+        // Given: a topic on every node, and a share group whose one consumer accepted the first ten records of
+        // each partition and left; then five more records a partition
+        String topic = CLUSTER.newTopic(PARTITIONS, 3);
+        String group = "cluster-share-idle-" + topic;
+        startAtTheEarliest(cluster, group);
+        List<String> first = ShareClients.produce(cluster.bootstrapServers(), topic, PARTITIONS, "a", 60);
+        Set<String> accepted = new HashSet<>();
+        try (KafkaShareConsumer<String, String> c = consumer(cluster, 1, group)) {
+            c.subscribe(List.of(topic));
+            ShareClients.until(() -> {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                    accepted.add(r.key());
+                    c.acknowledge(r, AcknowledgeType.ACCEPT);
+                }
+                c.commitSync().forEach((tp, failure) -> assertThat(failure).as("acknowledgement of " + tp).isEmpty());
+                return accepted.containsAll(first);
+            });
+        }
+        ShareClients.produce(cluster.bootstrapServers(), topic, PARTITIONS, "b", 30);
+
+        // Then: the group is empty, and its coordinator reports start offset 10 and lag 5 for every partition,
+        // also those another node leads (the lag is the leader's high watermark, asked with ListOffsets)
+        int coordinator;
+        int epoch;
+        try (Admin admin = cluster.admin()) {
+            ShareClients.until(() -> describe(admin, group).groupState() == GroupState.EMPTY);
+            ShareGroupDescription before = describe(admin, group);
+            coordinator = before.coordinator().id();
+            epoch = before.groupEpoch();
+            assertThat(leaders(cluster, topic).values()).as("partitions led elsewhere than at the group coordinator")
+                    .anyMatch(leader -> leader != coordinator);
+            assertStartOffsetAndLag(ShareClients.offsets(admin, group), 10, 5);
+        }
+
+        // When: the group's coordinator stops
+        cluster.stop(coordinator);
+
+        // Then: the group is still listed and described, at its epoch, by the new coordinator, which knows its
+        // share-partitions: its offsets and lag are as before
+        try (Admin admin = cluster.admin()) {
+            ShareClients.until(() -> {
+                try {
+                    return admin.listGroups(ListGroupsOptions.forShareGroups()).valid().get(30, TimeUnit.SECONDS).stream()
+                            .anyMatch(g -> g.groupId().equals(group) && g.groupState().equals(Optional.of(GroupState.EMPTY)));
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            ShareGroupDescription after = describe(admin, group);
+            assertThat(after.groupState()).isEqualTo(GroupState.EMPTY);
+            assertThat(after.groupEpoch()).isEqualTo(epoch);
+            assertThat(after.coordinator().id()).isNotEqualTo(coordinator);
+            ShareClients.until(() -> {
+                try { // state coordinators moved too, and a new leader's high watermark trails until its followers fetch
+                    Map<TopicPartition, SharePartitionOffsetInfo> offsets = ShareClients.offsets(admin, group);
+                    return offsets.size() == PARTITIONS && offsets.values().stream().allMatch(i -> i.lag().equals(Optional.of(5L)));
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertStartOffsetAndLag(ShareClients.offsets(admin, group), 10, 5);
+        }
+    }
+
+    private static ShareGroupDescription describe(Admin admin, String group) {
+        try {
+            return admin.describeShareGroups(List.of(group)).describedGroups().get(group).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("describing " + group, e);
+        }
+    }
+
+    private static void assertStartOffsetAndLag(Map<TopicPartition, SharePartitionOffsetInfo> offsets, long start, long lag) {
+        assertThat(offsets).hasSize(PARTITIONS);
+        offsets.forEach((tp, info) -> {
+            assertThat(info.startOffset()).as("start offset of " + tp).isEqualTo(start);
+            assertThat(info.lag()).as("lag of " + tp).contains(lag);
+        });
+    }
+
     @Test
     void shouldDeliverOnceThroughRemoteStateCoordinatorsAndKeepAcknowledgementsWhenTheLeaderMoves(
             InProcessCluster cluster) throws Exception {
         // Given: a topic on every node (three replicas each) and a share group that starts at the earliest offset
         String topic = CLUSTER.newTopic(PARTITIONS, 3);
         String group = "cluster-share-" + topic;
-        try (Admin admin = cluster.admin()) {
-            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
-                    new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
-                    .all().get(30, TimeUnit.SECONDS);
-        }
+        startAtTheEarliest(cluster, group);
         List<String> first = ShareClients.produce(cluster.bootstrapServers(), topic, PARTITIONS, "a", 60);
 
         // When: two explicit-acknowledgement share consumers accept what they get
@@ -162,6 +265,14 @@ class ShareGroupsClusterTest {
             offsets.forEach((tp, info) -> assertThat(info.startOffset()).as(tp.toString()).isZero());
             admin.deleteShareGroupOffsets(group, Set.of(topic)).all().get(30, TimeUnit.SECONDS);
             assertThat(ShareClients.offsets(admin, group)).isEmpty();
+        }
+    }
+
+    private static void startAtTheEarliest(InProcessCluster cluster, String group) throws Exception {
+        try (Admin admin = cluster.admin()) {
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
+                    new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
+                    .all().get(30, TimeUnit.SECONDS);
         }
     }
 

@@ -54,7 +54,9 @@ import org.slf4j.LoggerFactory;
  * The group coordinator: every classic and KIP-848 consumer group and their committed offsets, kept in
  * memory and written to {@code __consumer_offsets} (one partition per group,
  * {@code abs(groupId.hashCode()) % partitions}, as Kafka). Loaded by replaying the partitions of that
- * topic this node leads once it has caught up with the cluster image; until then group requests get
+ * topic this node leads once it has caught up with the cluster image (and, later, each partition it comes to
+ * lead, on the next tick); records of key types it does not read (share groups') go to its
+ * {@link GroupRecordsListener}. Until then group requests get
  * COORDINATOR_LOAD_IN_PROGRESS (COORDINATOR_NOT_AVAILABLE while a failed load is retried), and a
  * request for a group whose partition another node leads gets
  * NOT_COORDINATOR (FindCoordinator answers with the leader of the group's partition).
@@ -91,6 +93,8 @@ public final class GroupCoordinator {
     private final java.util.Set<Integer> loadingPartitions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile Executor partitionLoader = Runnable::run;
     private long nextOffsetExpiryCheck;
+    /** Who restores the records of the key types this coordinator does not read (share groups); null: nobody. */
+    private GroupRecordsListener recordsListener;
 
     /** Regexes resolved on the caller's thread: for state-machine tests only. */
     GroupCoordinator(GroupConfig config, TopicMetadata topics, Clock clock) {
@@ -211,6 +215,9 @@ public final class GroupCoordinator {
             consumerGroups.clear();
             streamsGroups.clear();
             restore(replayed);
+            if (recordsListener != null) {
+                recordsListener.onLoad(groupId -> true, replayed.others);
+            }
             loadedPartitions.putAll(led);
             this.store = groupStore;
             this.loaded = true;
@@ -224,6 +231,19 @@ public final class GroupCoordinator {
         final Map<String, byte[]> groups = new HashMap<>();
         final Map<String, Map<OffsetManager.Key, OffsetValue>> committed = new HashMap<>();
         final Map<Long, Map<String, Map<OffsetManager.Key, OffsetValue>>> pending = new HashMap<>();
+        /** Records of the key types this coordinator does not read, in log order, for the records listener. */
+        final List<GroupRecordsListener.Record> others = new ArrayList<>();
+
+        @Override
+        public void other(java.nio.ByteBuffer key, java.nio.ByteBuffer value) {
+            others.add(new GroupRecordsListener.Record(bytes(key), value == null ? null : bytes(value)));
+        }
+
+        private static byte[] bytes(java.nio.ByteBuffer buffer) {
+            byte[] out = new byte[buffer.remaining()];
+            buffer.duplicate().get(out);
+            return out;
+        }
 
         @Override
         public void offset(GroupRecords.OffsetKey key, OffsetValue value) {
@@ -293,6 +313,9 @@ public final class GroupCoordinator {
                     synchronized (this) {
                         unloadPartition(p);
                         restore(replayed);
+                        if (recordsListener != null) {
+                            recordsListener.onLoad(groupId -> partitionFor(groupId) == p, replayed.others);
+                        }
                         loadedPartitions.put(p, epoch);
                     }
                     LOG.info("Loaded the groups of __consumer_offsets-{} (leader epoch {}) in {} ms", p, epoch,
@@ -317,6 +340,24 @@ public final class GroupCoordinator {
         streamsGroups.keySet().removeIf(inPartition);
         offsets.unload(inPartition);
         txnOffsets.unload(inPartition);
+        if (recordsListener != null) {
+            recordsListener.onUnload(inPartition);
+        }
+    }
+
+    /**
+     * Coordinators follow partitions, eagerly: every partition this node leads at an epoch it has not loaded is
+     * loaded now (once caught up, see {@link #startLoad}), not at its first group request, so ListGroups on the
+     * new leader shows an idle group of a partition that moved here (as Kafka's coordinators load on election).
+     */
+    private void loadLed() {
+        for (int p = 0; p < store.partitions(); p++) {
+            int epoch = topics.offsetsPartitionEpoch(p);
+            Integer loadedAt = loadedPartitions.get(p);
+            if (epoch >= 0 && (loadedAt == null || loadedAt != epoch)) {
+                startLoad(p);
+            }
+        }
     }
 
     /** The tick's check: partitions loaded at an epoch this node no longer leads at are unloaded. */
@@ -395,6 +436,27 @@ public final class GroupCoordinator {
      */
     public synchronized Errors availability(String groupId) {
         return unavailable(groupId);
+    }
+
+    /**
+     * Registers who restores the records of key types this coordinator does not read (the share group
+     * coordinator). Registered after the first load began, it has the partitions loaded again (on the next tick)
+     * so it sees their records too.
+     */
+    public synchronized void setRecordsListener(GroupRecordsListener listener) {
+        this.recordsListener = listener;
+        if (loaded) {
+            loadedPartitions.clear();
+        }
+    }
+
+    /**
+     * Appends another coordinator's records (share groups') to {@code groupId}'s partition; completes once they
+     * are committed, exceptionally when they could not be written. Never blocks; call only while
+     * {@link #availability} answers null for the group.
+     */
+    public CompletableFuture<Void> appendRecords(String groupId, List<GroupRecordsListener.Record> records) {
+        return append(groupId, records.stream().map(r -> new GroupRecords.Record(r.key(), r.value())).toList());
     }
 
     /** Whether a classic, consumer or streams group has this id (a share group may not take it, as on Kafka). */
@@ -784,6 +846,7 @@ public final class GroupCoordinator {
             return;
         }
         unloadResigned();
+        loadLed();
         for (ClassicGroup group : new ArrayList<>(classicGroups.values())) {
             classic.tick(group);
         }

@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * DLog's own record format in {@code __consumer_offsets}. Every key and value starts with a version
  * short; the key's version also says its type, as Kafka's does (0 = offset commit, 1 = group).
- * A null value is a tombstone (offset or group deleted), which compaction eventually drops.
+ * A null value is a tombstone (offset or group deleted), which compaction eventually drops. Share groups'
+ * records are Kafka's (key types 11 and 15, written by {@code io.dlog.kafka.share}); the coordinator hands
+ * them, and any other type it does not read, to its {@link GroupRecordsListener} untouched.
  *
  * <p>Strings are length-prefixed UTF-8 with -1 for null; bytes likewise. Stateless.
  */
@@ -59,11 +61,15 @@ final class GroupRecords {
         /** An offset committed inside a transaction whose marker is not in the log yet. */
         default void pendingOffset(long producerId, OffsetKey key, OffsetValue value) {
         }
+
+        /** A record of a key type the group coordinator does not read (share groups'); buffers from their start. */
+        default void other(ByteBuffer key, ByteBuffer value) {
+        }
     }
 
-    /** Decodes one record and hands it to the visitor; unknown key types are skipped (a newer writer). */
+    /** Decodes one record and hands it to the visitor; other key types go to {@link Visitor#other}. */
     static void visit(ByteBuffer key, ByteBuffer value, Visitor visitor) {
-        Reader k = new Reader(key);
+        Reader k = new Reader(key); // reads a copy: the buffers stay at their start
         short type = k.readShort();
         if (type == OFFSET_KEY) {
             OffsetKey offsetKey = new OffsetKey(k.readString(), k.readString(), k.readInt());
@@ -83,6 +89,8 @@ final class GroupRecords {
                 snapshot = v.readBytes();
             }
             visitor.group(groupId, snapshot);
+        } else {
+            visitor.other(key.duplicate(), value == null ? null : value.duplicate());
         }
     }
 

@@ -115,6 +115,11 @@ final class OffsetsTopicStore implements GroupStore {
                     public void group(String groupId, byte[] snapshot) {
                         visitor.group(groupId, snapshot);
                     }
+
+                    @Override
+                    public void other(java.nio.ByteBuffer key, java.nio.ByteBuffer value) {
+                        visitor.other(key, value);
+                    }
                 })));
     }
 }

@@ -68,10 +68,13 @@ public final class ShareApis {
                 purgatory::onHighWatermarkAdvanced);
         ShareSessionCache sessions = new ShareSessionCache(config.maxShareSessions(),
                 (key, partitions) -> manager.releaseMember(key.groupId(), key.memberId()));
-        ShareGroupCoordinator coordinator = new ShareGroupCoordinator(context.topics(), context.clock(), config, groups,
-                manager, sessions, enabled);
+        ShareGroupCoordinator coordinator = new ShareGroupCoordinator(context.topics(), context.clock(), config,
+                ShareGroupCoordinator.Groups.of(groups), manager, sessions, enabled);
+        // Share groups are persisted in __consumer_offsets: the group coordinator replays them as it loads partitions.
+        groups.setRecordsListener(coordinator);
         ShareFetchHandler fetches = new ShareFetchHandler(context.topics(), manager, sessions, purgatory, enabled);
-        ShareGroupAdmin admin = new ShareGroupAdmin(context.topics(), coordinator, manager, store, persister);
+        ShareGroupAdmin admin = new ShareGroupAdmin(context.topics(), coordinator, manager, store, persister,
+                new EndOffsets(context.topics(), interBroker));
         try {
             context.scheduler().scheduleWithFixedDelay(manager::expireLocks, LOCK_SWEEP_MS, LOCK_SWEEP_MS, TimeUnit.MILLISECONDS);
             context.scheduler().scheduleWithFixedDelay(() -> {
@@ -82,7 +85,7 @@ public final class ShareApis {
             // the broker is stopping: no timers needed
         }
         registry.register(ApiKeys.SHARE_GROUP_HEARTBEAT, 1, 1, (RequestContext c, ShareGroupHeartbeatRequestData r) ->
-                        CompletableFuture.completedFuture(coordinator.heartbeat(c.clientId(), clientHost(c), r)))
+                        coordinator.heartbeat(c.clientId(), clientHost(c), r))
                 .register(ApiKeys.SHARE_GROUP_DESCRIBE, 1, 1, (RequestContext c, ShareGroupDescribeRequestData r) ->
                         CompletableFuture.completedFuture(coordinator.describe(r, admin::isShareGroup)))
                 .register(ApiKeys.SHARE_FETCH, 1, 2, (RequestContext c, ShareFetchRequestData r) ->

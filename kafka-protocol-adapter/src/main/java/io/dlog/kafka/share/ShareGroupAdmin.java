@@ -3,7 +3,6 @@ package io.dlog.kafka.share;
 import io.dlog.kafka.handlers.InternalTopics;
 import io.dlog.kafka.handlers.Uuids;
 import io.dlog.kafka.topic.TopicService;
-import io.dlog.log.PartitionLog;
 import io.dlog.log.metadata.TopicImage;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,6 +16,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.AlterShareGroupOffsetsRequestData;
 import org.apache.kafka.common.message.AlterShareGroupOffsetsResponseData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
@@ -35,8 +35,11 @@ import org.apache.kafka.common.protocol.Errors;
  * DeleteShareGroupOffsets (empty groups only, as Kafka), share groups in ListGroups and DeleteGroups.
  * Offsets are the share coordinators' (ReadShareGroupStateSummary, InitializeShareGroupState and
  * DeleteShareGroupState through the {@link SharePersister}, or this node's store where it holds the state), as
- * Kafka's group coordinator asks them. Kafka's group coordinator remembers which share-partitions a group
- * initialized; DLog's does not, so "all of a group's offsets" asks every partition of every topic for its summary.
+ * Kafka's group coordinator asks them. "All of a group's offsets" asks the share-partitions the group
+ * coordinator knows for the group (initialized or initializing, persisted with the group); only for a group
+ * known solely by state held on this node (written before DLog persisted share groups) every partition of
+ * every topic. Lag is the partition's high watermark ({@link EndOffsets}: asked of its leader where that is
+ * another node) less the start offset and the records acknowledged or archived after it.
  *
  * <p>Thread-safety: stateless; the coordinator, manager, persister and store it calls are thread-safe.
  */
@@ -48,14 +51,25 @@ final class ShareGroupAdmin {
     private final SharePartitionManager manager;
     private final ShareStateStore store;
     private final SharePersister persister;
+    private final EndOffsets endOffsets;
 
     ShareGroupAdmin(TopicService topics, ShareGroupCoordinator coordinator, SharePartitionManager manager,
-                    ShareStateStore store, SharePersister persister) {
+                    ShareStateStore store, SharePersister persister, EndOffsets endOffsets) {
         this.topics = topics;
         this.coordinator = coordinator;
         this.manager = manager;
         this.store = store;
         this.persister = persister;
+        this.endOffsets = endOffsets;
+    }
+
+    /**
+     * The share-partitions the group may have state for: those its coordinator knows (initialized or
+     * initializing), or, for a group this node knows only by state, every partition of every topic.
+     */
+    private Set<SharePartitionKey> groupPartitions(String groupId) {
+        Set<SharePartitionKey> known = coordinator.sharePartitions(groupId);
+        return known != null ? known : everyPartition(groupId);
     }
 
     /** Every share-partition the group could have: each partition of each topic that is not internal. */
@@ -73,15 +87,7 @@ final class ShareGroupAdmin {
 
     /** The share-partitions among {@code keys} whose state exists at their coordinators. */
     private CompletableFuture<Set<SharePartitionKey>> initialized(String groupId, Set<SharePartitionKey> keys) {
-        return persister.summaries(groupId, keys).thenApply(summaries -> {
-            Set<SharePartitionKey> found = new HashSet<>();
-            summaries.forEach((key, summary) -> {
-                if (summary.error() == Errors.NONE && summary.startOffset() >= 0) {
-                    found.add(key);
-                }
-            });
-            return found;
-        });
+        return persister.summaries(groupId, keys).thenApply(ShareGroupAdmin::withState);
     }
 
     /** A share group this node knows: members in memory or delivery state in the store. */
@@ -118,7 +124,7 @@ final class ShareGroupAdmin {
         Map<String, List<Integer>> asked = new TreeMap<>();
         Set<SharePartitionKey> keys = new HashSet<>();
         if (all) {
-            for (SharePartitionKey key : everyPartition(g.groupId())) {
+            for (SharePartitionKey key : groupPartitions(g.groupId())) {
                 topics.image().topic(key.topicId()).ifPresent(t -> asked.computeIfAbsent(t.name(), n -> new ArrayList<>())
                         .add(key.partition()));
                 keys.add(key);
@@ -131,37 +137,69 @@ final class ShareGroupAdmin {
                         .forEach(p -> keys.add(new SharePartitionKey(g.groupId(), ti.topicId(), p))));
             });
         }
-        return persister.summaries(g.groupId(), keys).thenApply(summaries -> {
-            asked.forEach((name, partitions) -> {
-                Optional<TopicImage> topic = topics.image().topic(name);
-                var t = new DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseTopic().setTopicName(name)
-                        .setTopicId(topic.map(ti -> Uuids.toKafka(ti.topicId())).orElse(org.apache.kafka.common.Uuid.ZERO_UUID));
-                for (int p : new TreeSet<>(partitions)) {
-                    var part = new DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponsePartition()
-                            .setPartitionIndex(p).setStartOffset(-1).setLeaderEpoch(-1).setLag(-1);
-                    SharePersister.Summary summary = topic.isEmpty() ? null
-                            : summaries.get(new SharePartitionKey(g.groupId(), topic.get().topicId(), p));
-                    if (all && (summary == null || summary.error() != Errors.NONE || summary.startOffset() < 0)) {
-                        continue; // all of the group's offsets: only the share-partitions it initialized
+        return persister.summaries(g.groupId(), keys).thenCompose(summaries -> {
+            if (all) {
+                // What the share coordinators hold is initialized: the group coordinator notes it (Kafka's record).
+                coordinator.markInitialized(g.groupId(), withState(summaries), false);
+            }
+            return endOffsets.of(lagPartitions(summaries)).thenApply(ends -> {
+                asked.forEach((name, partitions) -> {
+                    var t = describeTopic(g.groupId(), name, partitions, all, summaries, ends);
+                    if (!t.partitions().isEmpty() || !all) {
+                        out.topics().add(t);
                     }
-                    if (summary == null) {
-                        part.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
-                                .setErrorMessage(Errors.UNKNOWN_TOPIC_OR_PARTITION.message());
-                    } else {
-                        fill(part, summary, name);
-                    }
-                    t.partitions().add(part);
-                }
-                if (!t.partitions().isEmpty() || !all) {
-                    out.topics().add(t);
-                }
+                });
+                return out.setErrorCode(Errors.NONE.code());
             });
-            return out.setErrorCode(Errors.NONE.code());
         });
     }
 
-    private void fill(DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponsePartition part,
-                      SharePersister.Summary summary, String topic) {
+    private static Set<SharePartitionKey> withState(Map<SharePartitionKey, SharePersister.Summary> summaries) {
+        Set<SharePartitionKey> found = new HashSet<>();
+        summaries.forEach((key, summary) -> {
+            if (summary.error() == Errors.NONE && summary.startOffset() >= 0) {
+                found.add(key);
+            }
+        });
+        return found;
+    }
+
+    /** The topic partitions whose lag can be reported: those with a start offset. */
+    private Set<TopicPartition> lagPartitions(Map<SharePartitionKey, SharePersister.Summary> summaries) {
+        Set<TopicPartition> out = new HashSet<>();
+        withState(summaries).forEach(key -> topics.image().topic(key.topicId())
+                .ifPresent(t -> out.add(new TopicPartition(t.name(), key.partition()))));
+        return out;
+    }
+
+    private DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseTopic describeTopic(String groupId,
+            String name, List<Integer> partitions, boolean all, Map<SharePartitionKey, SharePersister.Summary> summaries,
+            Map<TopicPartition, Long> ends) {
+        Optional<TopicImage> topic = topics.image().topic(name);
+        var t = new DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseTopic().setTopicName(name)
+                .setTopicId(topic.map(ti -> Uuids.toKafka(ti.topicId())).orElse(org.apache.kafka.common.Uuid.ZERO_UUID));
+        for (int p : new TreeSet<>(partitions)) {
+            var part = new DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponsePartition()
+                    .setPartitionIndex(p).setStartOffset(-1).setLeaderEpoch(-1).setLag(-1);
+            SharePersister.Summary summary = topic.isEmpty() ? null
+                    : summaries.get(new SharePartitionKey(groupId, topic.get().topicId(), p));
+            if (all && (summary == null || summary.error() != Errors.NONE || summary.startOffset() < 0)) {
+                continue; // all of the group's offsets: only the share-partitions it initialized
+            }
+            if (summary == null) {
+                part.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
+                        .setErrorMessage(Errors.UNKNOWN_TOPIC_OR_PARTITION.message());
+            } else {
+                fill(part, summary, ends.get(new TopicPartition(name, p)));
+            }
+            t.partitions().add(part);
+        }
+        return t;
+    }
+
+    /** @param end the partition's high watermark, null when unknown (lag -1) */
+    private static void fill(DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponsePartition part,
+                             SharePersister.Summary summary, Long end) {
         if (summary.error() != Errors.NONE) {
             part.setErrorCode(summary.error().code()).setErrorMessage(summary.error().message());
             return;
@@ -170,10 +208,9 @@ final class ShareGroupAdmin {
             return; // never initialized: start offset -1, as Kafka reports it
         }
         part.setStartOffset(summary.startOffset()).setLeaderEpoch(summary.leaderEpoch());
-        Optional<PartitionLog> log = topics.partition(topic, part.partitionIndex());
-        if (log.isPresent()) {
+        if (end != null) {
             // Lag: records from the start offset to the high watermark not yet acknowledged or archived.
-            part.setLag(Math.max(0, log.get().highWatermark() - summary.startOffset() - summary.completed()));
+            part.setLag(Math.max(0, end - summary.startOffset() - summary.completed()));
         }
     }
 
@@ -209,7 +246,11 @@ final class ShareGroupAdmin {
                         }
                         return persister.initialize(key, current.startOffset() < 0 ? 0 : current.stateEpoch() + 1,
                                 p.startOffset());
-                    }).thenAccept(e -> part.setErrorCode(e.code()).setErrorMessage(e == Errors.NONE ? null : e.message())));
+                    }).thenCompose(e -> e != Errors.NONE ? CompletableFuture.completedFuture(e)
+                            // the group coordinator records the share-partition as initialized (creating the group)
+                            : coordinator.markInitialized(request.groupId(), List.of(key), true)
+                                    .handle((ok, failure) -> failure == null ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE))
+                    .thenAccept(e -> part.setErrorCode(e.code()).setErrorMessage(e == Errors.NONE ? null : e.message())));
                 }
                 out.partitions().add(part);
             }
@@ -238,8 +279,11 @@ final class ShareGroupAdmin {
                     keys.add(new SharePartitionKey(request.groupId(), topic.get().topicId(), p));
                 }
                 keys.forEach(manager::forget);
-                deletes.add(deleteState(request.groupId(), keys).thenAccept(e -> out.setErrorCode(e.code())
-                        .setErrorMessage(e == Errors.NONE ? null : e.message())));
+                deletes.add(deleteState(request.groupId(), keys).thenCompose(e -> e != Errors.NONE
+                        ? CompletableFuture.completedFuture(e)
+                        : coordinator.forgetPartitions(request.groupId(), keys)
+                                .handle((ok, failure) -> failure == null ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE))
+                        .thenAccept(e -> out.setErrorCode(e.code()).setErrorMessage(e == Errors.NONE ? null : e.message())));
             }
             response.responses().add(out);
         }
@@ -311,10 +355,12 @@ final class ShareGroupAdmin {
                 shares.put(groupId, CompletableFuture.completedFuture(error));
                 continue;
             }
-            Set<SharePartitionKey> keys = everyPartition(groupId);
+            Set<SharePartitionKey> keys = groupPartitions(groupId);
             keys.forEach(manager::forget);
-            coordinator.remove(groupId);
-            shares.put(groupId, deleteState(groupId, keys));
+            CompletableFuture<Errors> tombstones = coordinator.delete(groupId)
+                    .handle((ok, failure) -> failure == null ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE);
+            shares.put(groupId, deleteState(groupId, keys).thenCombine(tombstones,
+                    (state, records) -> state != Errors.NONE ? state : records));
         }
         CompletableFuture<DeleteGroupsResponseData> fromOthers = rest.isEmpty()
                 ? CompletableFuture.completedFuture(new DeleteGroupsResponseData())

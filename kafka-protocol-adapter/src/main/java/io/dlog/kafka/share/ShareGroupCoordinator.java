@@ -1,14 +1,18 @@
 package io.dlog.kafka.share;
 
 import io.dlog.kafka.group.GroupCoordinator;
+import io.dlog.kafka.group.GroupRecordsListener;
 import io.dlog.kafka.handlers.Uuids;
 import io.dlog.kafka.config.GroupConfigs;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.TopicImage;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,12 +22,16 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.kafka.common.message.ShareGroupDescribeRequestData;
 import org.apache.kafka.common.message.ShareGroupDescribeResponseData;
 import org.apache.kafka.common.message.ShareGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ShareGroupHeartbeatResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Share group membership (KIP-932): ShareGroupHeartbeat, member sessions, the assignment, ShareGroupDescribe.
@@ -36,13 +44,24 @@ import org.apache.kafka.common.protocol.Errors;
  * partition counts bumps the group epoch; a member takes the new epoch with its new assignment on its next
  * heartbeat (share groups revoke nothing: records, not partitions, are what members own).
  *
- * <p>Membership is kept in memory, for groups with members only: after a coordinator move or restart the members' heartbeats get
- * UNKNOWN_MEMBER_ID and they join again, which is what a share consumer does anyway; the groups' delivery
- * state is in {@code __share_group_state} and survives.
+ * <p>The group itself is persisted in its {@code __consumer_offsets} partition, with Kafka's records
+ * ({@link ShareGroupRecords}): its epoch (ShareGroupMetadata, on every change) and its share-partitions by state
+ * (ShareGroupStatePartitionMetadata): a partition assigned for the first time is "initializing" (its leader
+ * initializes the state on the first ShareFetch), "initialized" once the state is known to exist (seen in a
+ * summary, or set by AlterShareGroupOffsets); DeleteShareGroupOffsets removes them, DeleteGroups writes
+ * tombstones. The group coordinator ({@link GroupCoordinator}) replays these records into
+ * {@link #onLoad} whenever it loads the partition, so an empty group is listed, described and its offsets
+ * found on whichever node coordinates it. Members are not persisted: after a coordinator move or restart their
+ * heartbeats get UNKNOWN_MEMBER_ID and they join again, which is what a share consumer does anyway; the group
+ * epoch goes on from the persisted one. A heartbeat that changed the group answers once its records are
+ * committed (COORDINATOR_NOT_AVAILABLE if they could not be written), as consumer group heartbeats do.
  *
- * <p>Thread-safety: this object's monitor guards all state; methods do in-memory work only.
+ * <p>Thread-safety: this object's monitor guards all state; methods do in-memory work only (record appends
+ * never block). {@link #onLoad} and {@link #onUnload} come under the group coordinator's monitor; this class
+ * never calls the group coordinator while holding its own (lock order: group coordinator, then this).
  */
-final class ShareGroupCoordinator {
+final class ShareGroupCoordinator implements GroupRecordsListener {
+    private static final Logger LOG = LoggerFactory.getLogger(ShareGroupCoordinator.class);
     static final String ASSIGNOR = "simple";
 
     static final class Member {
@@ -68,9 +87,20 @@ final class ShareGroupCoordinator {
         Map<String, Map<UUID, Set<Integer>>> target = Map.of();
         /** The subscribed topics' ids and partition counts the target was computed for. */
         Map<UUID, Integer> topicsSeen = Map.of();
+        /** Share-partitions assigned whose state is not known to exist yet, and those whose state does. */
+        final Map<UUID, Set<Integer>> initializing = new TreeMap<>();
+        final Map<UUID, Set<Integer>> initialized = new TreeMap<>();
+        /** The epoch last written to the log (-1: none yet); whether the share-partitions changed since. */
+        int persistedEpoch = -1;
+        boolean partitionsChanged;
 
         Group(String id) {
             this.id = id;
+        }
+
+        boolean knows(UUID topicId, int partition) {
+            return initializing.getOrDefault(topicId, Set.of()).contains(partition)
+                    || initialized.getOrDefault(topicId, Set.of()).contains(partition);
         }
 
         String state() {
@@ -78,16 +108,47 @@ final class ShareGroupCoordinator {
         }
     }
 
+    /** What this coordinator asks of the group coordinator, which owns the groups' partitions (a seam for tests). */
+    interface Groups {
+        /** Why this node cannot serve {@code groupId} now; null when it can. */
+        Errors availability(String groupId);
+
+        /** Whether a classic, consumer or streams group holds the id. */
+        boolean hasGroup(String groupId);
+
+        /** Appends a group's records to its {@code __consumer_offsets} partition; completes once committed. */
+        CompletableFuture<Void> append(String groupId, List<GroupRecordsListener.Record> records);
+
+        static Groups of(GroupCoordinator coordinator) {
+            return new Groups() {
+                @Override
+                public Errors availability(String groupId) {
+                    return coordinator.availability(groupId);
+                }
+
+                @Override
+                public boolean hasGroup(String groupId) {
+                    return coordinator.hasGroup(groupId);
+                }
+
+                @Override
+                public CompletableFuture<Void> append(String groupId, List<GroupRecordsListener.Record> records) {
+                    return coordinator.appendRecords(groupId, records);
+                }
+            };
+        }
+    }
+
     private final TopicService topics;
     private final Clock clock;
     private final ShareConfig config;
-    private final GroupCoordinator groupCoordinator;
+    private final Groups groupCoordinator;
     private final SharePartitionManager manager;
     private final ShareSessionCache sessions;
     private final Supplier<Errors> enabled;
     private final Map<String, Group> groups = new HashMap<>();
 
-    ShareGroupCoordinator(TopicService topics, Clock clock, ShareConfig config, GroupCoordinator groupCoordinator,
+    ShareGroupCoordinator(TopicService topics, Clock clock, ShareConfig config, Groups groupCoordinator,
                           SharePartitionManager manager, ShareSessionCache sessions, Supplier<Errors> enabled) {
         this.topics = topics;
         this.clock = clock;
@@ -123,18 +184,21 @@ final class ShareGroupCoordinator {
         return groupCoordinator.hasGroup(groupId) ? Errors.GROUP_ID_NOT_FOUND : Errors.NONE;
     }
 
-    ShareGroupHeartbeatResponseData heartbeat(String clientId, String clientHost, ShareGroupHeartbeatRequestData r) {
+    CompletableFuture<ShareGroupHeartbeatResponseData> heartbeat(String clientId, String clientHost,
+                                                                 ShareGroupHeartbeatRequestData r) {
         Errors invalid = validate(r);
         if (invalid != Errors.NONE) {
-            return error(invalid, invalid == Errors.INVALID_REQUEST ? "invalid member id, epoch or subscription" : null);
+            return CompletableFuture.completedFuture(error(invalid, invalid == Errors.INVALID_REQUEST
+                    ? "invalid member id, epoch or subscription" : null));
         }
         Errors unavailable = coordinatorError(r.groupId());
         if (unavailable != Errors.NONE) {
-            return error(unavailable, unavailable == Errors.GROUP_ID_NOT_FOUND ? "Group " + r.groupId()
-                    + " is not a share group." : null);
+            return CompletableFuture.completedFuture(error(unavailable, unavailable == Errors.GROUP_ID_NOT_FOUND
+                    ? "Group " + r.groupId() + " is not a share group." : null));
         }
         String released = null;
         ShareGroupHeartbeatResponseData response;
+        CompletableFuture<Void> written;
         synchronized (this) {
             // Only a join creates a group: other heartbeats for unknown groups must not leave one behind.
             Group group = r.memberEpoch() == 0 ? groups.computeIfAbsent(r.groupId(), Group::new)
@@ -150,12 +214,49 @@ final class ShareGroupCoordinator {
             } else {
                 response = join(group, member, clientId, clientHost, r);
             }
+            // Only a group in the map is real: the stand-in for an unknown one must leave no records.
+            written = groups.get(r.groupId()) == group ? persist(group) : CompletableFuture.completedFuture(null);
         }
         if (released != null) {
             sessions.closeMember(r.groupId(), released);
             manager.releaseMember(r.groupId(), released);
         }
-        return response;
+        ShareGroupHeartbeatResponseData answer = response;
+        return written.handle((ok, failure) -> failure == null ? answer
+                : error(Errors.COORDINATOR_NOT_AVAILABLE, "Storing the share group failed"));
+    }
+
+    /**
+     * Writes what changed in {@code group} since its last write: its epoch (ShareGroupMetadata) and its
+     * share-partitions (ShareGroupStatePartitionMetadata). Under this monitor, so writes leave in change order.
+     */
+    private CompletableFuture<Void> persist(Group group) {
+        List<GroupRecordsListener.Record> records = new ArrayList<>(2);
+        if (group.epoch != group.persistedEpoch) {
+            records.add(new GroupRecordsListener.Record(ShareGroupRecords.metadataKey(group.id),
+                    ShareGroupRecords.metadataValue(group.epoch)));
+            group.persistedEpoch = group.epoch;
+        }
+        if (group.partitionsChanged) {
+            MetadataImage image = topics.image();
+            records.add(new GroupRecordsListener.Record(ShareGroupRecords.statePartitionMetadataKey(group.id),
+                    ShareGroupRecords.statePartitionMetadataValue(new ShareGroupRecords.StatePartitions(
+                            group.initializing, group.initialized, Set.of()),
+                            id -> image.topic(id).map(TopicImage::name).orElse(""))));
+            group.partitionsChanged = false;
+        }
+        if (records.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return groupCoordinator.append(group.id, records).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                LOG.warn("Writing share group {} to __consumer_offsets failed", group.id, failure);
+                synchronized (this) { // the next change writes everything again
+                    group.persistedEpoch = -1;
+                    group.partitionsChanged = true;
+                }
+            }
+        });
     }
 
     private ShareGroupHeartbeatResponseData join(Group group, Member existing, String clientId, String clientHost,
@@ -221,21 +322,11 @@ final class ShareGroupCoordinator {
                 .setErrorMessage(message != null ? message : error.message());
     }
 
+    /** An empty group stays (as on Kafka): it is persisted, listed and described until DeleteGroups. */
     private void removeMember(Group group, Member member) {
         group.members.remove(member.id);
         group.epoch++;
         maybeReassign(group);
-        forgetIfEmpty(group);
-    }
-
-    /**
-     * An empty group is dropped from memory (clients could otherwise fill it with group ids); it stays known
-     * through its state in {@code __share_group_state}, and a join starts it again.
-     */
-    private void forgetIfEmpty(Group group) {
-        if (group.members.isEmpty()) {
-            groups.remove(group.id);
-        }
     }
 
     /** Recomputes the target assignment when the group epoch moved or a subscribed topic changed. */
@@ -280,6 +371,13 @@ final class ShareGroupCoordinator {
         }
         group.target = target;
         group.assignmentEpoch = group.epoch;
+        // Newly assigned share-partitions: initializing until their state is seen (their leader creates it).
+        target.values().forEach(assigned -> assigned.forEach((topicId, partitions) -> partitions.forEach(p -> {
+            if (!group.knows(topicId, p)) {
+                group.initializing.computeIfAbsent(topicId, t -> new TreeSet<>()).add(p);
+                group.partitionsChanged = true;
+            }
+        })));
     }
 
     private static void add(Map<String, Map<UUID, Set<Integer>>> target, String member, UUID topicId, int partition) {
@@ -305,9 +403,9 @@ final class ShareGroupCoordinator {
                 if (removed) {
                     group.epoch++;
                     maybeReassign(group);
+                    persist(group);
                 }
             }
-            groups.values().removeIf(g -> g.members.isEmpty());
         }
         for (String[] e : expired) {
             sessions.closeMember(e[0], e[1]);
@@ -325,12 +423,130 @@ final class ShareGroupCoordinator {
         return g == null || g.members.isEmpty();
     }
 
-    /** Forgets a deleted group. */
-    synchronized void remove(String groupId) {
+    /** Deletes a group (DeleteGroups): forgotten here, tombstones for its records; completes once they are committed. */
+    synchronized CompletableFuture<Void> delete(String groupId) {
         groups.remove(groupId);
+        return groupCoordinator.append(groupId, List.of(
+                new GroupRecordsListener.Record(ShareGroupRecords.metadataKey(groupId), null),
+                new GroupRecordsListener.Record(ShareGroupRecords.statePartitionMetadataKey(groupId), null)));
     }
 
-    /** The share groups this node coordinates with members in memory, and their states. */
+    /**
+     * The group's share-partitions, initialized or initializing (Kafka's group coordinator asks these for "all
+     * of a group's offsets"); null when no group of this id is known here.
+     */
+    synchronized Set<SharePartitionKey> sharePartitions(String groupId) {
+        Group group = groups.get(groupId);
+        if (group == null) {
+            return null;
+        }
+        Set<SharePartitionKey> keys = new HashSet<>();
+        for (Map<UUID, Set<Integer>> byTopic : List.of(group.initializing, group.initialized)) {
+            byTopic.forEach((topicId, partitions) -> partitions.forEach(p -> keys.add(new SharePartitionKey(groupId, topicId, p))));
+        }
+        return keys;
+    }
+
+    /**
+     * Notes that the state of {@code keys} exists (seen in a summary, or written by AlterShareGroupOffsets).
+     * With {@code create}, a group not known here is created (Kafka's AlterShareGroupOffsets creates it);
+     * otherwise such a group is left alone. Completes once what changed is committed.
+     */
+    synchronized CompletableFuture<Void> markInitialized(String groupId, Collection<SharePartitionKey> keys, boolean create) {
+        Group group = create ? groups.computeIfAbsent(groupId, Group::new) : groups.get(groupId);
+        if (group == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        for (SharePartitionKey key : keys) {
+            if (!group.initialized.getOrDefault(key.topicId(), Set.of()).contains(key.partition())) {
+                remove(group.initializing, key);
+                group.initialized.computeIfAbsent(key.topicId(), t -> new TreeSet<>()).add(key.partition());
+                group.partitionsChanged = true;
+            }
+        }
+        return persist(group);
+    }
+
+    /** Forgets share-partitions whose state was deleted (DeleteShareGroupOffsets); completes once committed. */
+    synchronized CompletableFuture<Void> forgetPartitions(String groupId, Collection<SharePartitionKey> keys) {
+        Group group = groups.get(groupId);
+        if (group == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        for (SharePartitionKey key : keys) {
+            group.partitionsChanged |= remove(group.initializing, key) | remove(group.initialized, key);
+        }
+        return persist(group);
+    }
+
+    private static boolean remove(Map<UUID, Set<Integer>> byTopic, SharePartitionKey key) {
+        Set<Integer> partitions = byTopic.get(key.topicId());
+        if (partitions == null || !partitions.remove(key.partition())) {
+            return false;
+        }
+        if (partitions.isEmpty()) {
+            byTopic.remove(key.topicId());
+        }
+        return true;
+    }
+
+    // ------------------------------------------------------------------ loading (GroupRecordsListener)
+
+    /**
+     * The group coordinator loaded partitions of {@code __consumer_offsets}: their share groups are restored
+     * from their records (the latest of each key wins; a tombstone deletes), without members.
+     */
+    @Override
+    public synchronized void onLoad(Predicate<String> inPartitions, List<GroupRecordsListener.Record> records) {
+        groups.keySet().removeIf(inPartitions);
+        Map<String, Integer> epochs = new HashMap<>();
+        Map<String, ShareGroupRecords.StatePartitions> partitions = new HashMap<>();
+        for (GroupRecordsListener.Record record : records) {
+            try {
+                replay(record, epochs, partitions);
+            } catch (RuntimeException e) {
+                // One record DLog cannot read (a newer Kafka's value version) must not fail the partition's load.
+                LOG.warn("Skipping a share group record in __consumer_offsets that cannot be read", e);
+            }
+        }
+        epochs.forEach((groupId, epoch) -> {
+            Group group = new Group(groupId);
+            group.epoch = epoch;
+            group.assignmentEpoch = epoch;
+            group.persistedEpoch = epoch;
+            ShareGroupRecords.StatePartitions state = partitions.getOrDefault(groupId, ShareGroupRecords.StatePartitions.EMPTY);
+            state.initializing().forEach((topicId, ps) -> group.initializing.put(topicId, new TreeSet<>(ps)));
+            state.initialized().forEach((topicId, ps) -> group.initialized.put(topicId, new TreeSet<>(ps)));
+            groups.put(groupId, group);
+        });
+    }
+
+    private static void replay(GroupRecordsListener.Record record, Map<String, Integer> epochs,
+                               Map<String, ShareGroupRecords.StatePartitions> partitions) {
+        ShareGroupRecords.Key key = ShareGroupRecords.readKey(ByteBuffer.wrap(record.key()));
+        if (key == null) {
+            return;
+        }
+        ByteBuffer value = record.value() == null ? null : ByteBuffer.wrap(record.value());
+        if (key.type() == ShareGroupRecords.METADATA) {
+            if (value == null) {
+                epochs.remove(key.groupId());
+            } else {
+                epochs.put(key.groupId(), ShareGroupRecords.readMetadataEpoch(value));
+            }
+        } else if (value == null) {
+            partitions.remove(key.groupId());
+        } else {
+            partitions.put(key.groupId(), ShareGroupRecords.readStatePartitionMetadata(value));
+        }
+    }
+
+    @Override
+    public synchronized void onUnload(Predicate<String> inPartitions) {
+        groups.keySet().removeIf(inPartitions);
+    }
+
+    /** The share groups this node has in memory (with members or persisted), and their states. */
     synchronized Map<String, String> states() {
         Map<String, String> states = new TreeMap<>();
         groups.values().forEach(g -> states.put(g.id, g.state()));

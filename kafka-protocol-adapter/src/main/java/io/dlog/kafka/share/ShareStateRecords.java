@@ -153,7 +153,8 @@ final class ShareStateRecords {
         return batches;
     }
 
-    private static byte[] withVersion(short version, Schema schema, Struct struct) {
+    /** The struct laid out after a version short (for keys, the record type), as Kafka's coordinator records. */
+    static byte[] withVersion(short version, Schema schema, Struct struct) {
         ByteBuffer buffer = ByteBuffer.allocate(2 + schema.sizeOf(struct));
         buffer.putShort(version);
         schema.write(buffer, struct);

@@ -17,6 +17,11 @@
  * read is awaited by parking fetches, never by blocking; its writes leave one at a time per share-partition
  * (the queue's monitor is never held across I/O; lock order: share-partition, queue, store), retries are timers
  * on the scheduler. The inter-broker share coordinator APIs ({@link io.dlog.kafka.share.ShareStateHandlers}) run
- * on event loops over the store's monitor like the local path.
+ * on event loops over the store's monitor like the local path. The group coordinator ({@code io.dlog.kafka.group})
+ * hands the share group coordinator its persisted groups under the group coordinator's monitor (lock order: group
+ * coordinator, then share group coordinator; the share group coordinator never calls the group coordinator while
+ * holding its own); the share group coordinator's record appends never block, and heartbeats that wrote complete
+ * from the log's writer. Lag asks partition leaders over the inter-broker client ({@link io.dlog.kafka.share.EndOffsets}),
+ * whose futures complete on the inter-broker thread.
  */
 package io.dlog.kafka.share;

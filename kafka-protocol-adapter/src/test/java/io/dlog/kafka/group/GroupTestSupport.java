@@ -52,6 +52,13 @@ final class GroupTestSupport {
         final Map<String, Uuid> ids = new HashMap<>();
         /** Group config overrides, as the metadata image would hold them. */
         final Map<String, Map<String, String>> groupConfigs = new HashMap<>();
+        /** Leader epochs of this node's __consumer_offsets partitions, where a test moves them (else 0; -1: led elsewhere). */
+        final Map<Integer, Integer> offsetsEpochs = new HashMap<>();
+
+        @Override
+        public int offsetsPartitionEpoch(int p) {
+            return offsetsEpochs.getOrDefault(p, 0);
+        }
 
         @Override
         public Map<String, String> groupConfigs(String groupId) {
