@@ -5,6 +5,7 @@ import static io.dlog.compat.share.ShareClients.offsets;
 import static io.dlog.compat.share.ShareClients.until;
 import static io.dlog.compat.share.ShareClients.produce;
 import static io.dlog.compat.share.ShareClients.shareConsumer;
+import static io.dlog.compat.share.ShareClients.startAtTheEarliest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlog.compat.DLogBrokerExtension;
@@ -142,15 +143,17 @@ class ShareConsumersTest {
 
     @Test
     void shouldRedeliverRecordsWhoseAcquisitionLockExpiredToAnotherConsumer() throws Exception {
-        // Given: a consumer that takes records and never acknowledges them
+        // Given: a consumer that takes records and never acknowledges them. The records are in the log before its
+        // first fetch, which takes them all at once: in explicit acknowledgement mode a second poll would refuse to
+        // run while the first one's records are unacknowledged (records appended while it waits could come in two)
         String topic = DLOG.newTopic(1);
         String group = "expiry-" + topic;
         try (Admin admin = DLOG.admin();
              KafkaShareConsumer<String, String> stuck = shareConsumer(DLOG.bootstrapServers(), group,
                      Map.of("share.acknowledgement.mode", "explicit"))) {
-            stuck.subscribe(List.of(topic));
-            awaitInitialized(admin, group, topic, 1, List.of(stuck));
+            startAtTheEarliest(admin, group);
             List<String> keys = produce(DLOG.bootstrapServers(), topic, 1, "e", 5);
+            stuck.subscribe(List.of(topic));
             List<ConsumerRecord<String, String>> taken = new ArrayList<>();
             until(() -> {
                 stuck.poll(Duration.ofMillis(100)).forEach(taken::add);
