@@ -88,6 +88,8 @@ public final class BrokerConfig {
     public static final String SECURITY_INTER_BROKER_PROTOCOL = "security.inter.broker.protocol";
     public static final String QUOTA_WINDOW_NUM = "quota.window.num";
     public static final String QUOTA_WINDOW_SIZE_SECONDS = "quota.window.size.seconds";
+    public static final String REPLICATION_QUOTA_WINDOW_NUM = "replication.quota.window.num";
+    public static final String REPLICATION_QUOTA_WINDOW_SIZE_SECONDS = "replication.quota.window.size.seconds";
 
     private static final ConfigDef DEF = TopicConfigs.addBrokerSynonyms(new ConfigDef()
             .define(NODE_ID, ConfigDef.Type.INT, 1, ConfigDef.Range.atLeast(0), ConfigDef.Importance.HIGH,
@@ -141,6 +143,10 @@ public final class BrokerConfig {
                     "The number of samples kept in memory for client quotas.")
             .define(QUOTA_WINDOW_SIZE_SECONDS, ConfigDef.Type.INT, 1, ConfigDef.Range.atLeast(1), ConfigDef.Importance.LOW,
                     "The time span of each sample for client quotas.")
+            .define(REPLICATION_QUOTA_WINDOW_NUM, ConfigDef.Type.INT, 11, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.LOW, "The number of samples kept in memory for replication quotas.")
+            .define(REPLICATION_QUOTA_WINDOW_SIZE_SECONDS, ConfigDef.Type.INT, 1, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.LOW, "The time span of each sample for replication quotas.")
             .define(REPLICA_FETCH_WAIT_MAX_MS, ConfigDef.Type.INT, 500, ConfigDef.Range.atLeast(0),
                     ConfigDef.Importance.MEDIUM, "How long a follower's fetch waits at the leader for new data.")
             .define(REPLICA_FETCH_MAX_BYTES, ConfigDef.Type.INT, 1024 * 1024, ConfigDef.Range.atLeast(0),
@@ -352,15 +358,25 @@ public final class BrokerConfig {
     private static final Set<String> DYNAMIC = dynamicKeys();
 
     private final Map<String, String> staticValues;
+    /** The cluster-wide dynamic layer (resource ""); {@link #dynamicValues} has this node's overrides on top. */
+    private final Map<String, String> dynamicDefaultValues;
+    /** This node's own dynamic overrides (resource "&lt;node id&gt;"). */
+    private final Map<String, String> nodeDynamicValues;
     private final Map<String, String> dynamicValues;
     private final Map<String, Object> parsed;
 
-    private BrokerConfig(Map<String, String> staticValues, Map<String, String> dynamicValues) {
+    private BrokerConfig(Map<String, String> staticValues, Map<String, String> dynamicDefaults, Map<String, String> nodeDynamic) {
         this.staticValues = Map.copyOf(staticValues);
-        this.dynamicValues = Map.copyOf(dynamicValues);
+        this.dynamicDefaultValues = Map.copyOf(dynamicDefaults);
+        this.nodeDynamicValues = Map.copyOf(nodeDynamic);
+        Map<String, String> dynamic = new HashMap<>(dynamicDefaults);
+        dynamic.putAll(nodeDynamic);
+        this.dynamicValues = Map.copyOf(dynamic);
         Map<String, String> merged = new HashMap<>(staticValues);
         merged.putAll(dynamicValues);
-        this.parsed = DEF.parse(merged);
+        Map<String, Object> values = new HashMap<>(DEF.parse(merged));
+        values.putAll(ReplicationThrottleConfigs.definition().parse(dynamicValues));
+        this.parsed = values;
     }
 
     /**
@@ -378,7 +394,7 @@ public final class BrokerConfig {
         }
         Map<String, String> known = new HashMap<>(values);
         known.keySet().removeAll(KafkaIgnoredBrokerConfigs.NAMES);
-        BrokerConfig config = new BrokerConfig(known, Map.of());
+        BrokerConfig config = new BrokerConfig(known, Map.of(), Map.of());
         config.checkClusterSettings();
         return config;
     }
@@ -467,9 +483,17 @@ public final class BrokerConfig {
         return Set.copyOf(keys);
     }
 
-    /** A copy with these dynamic overrides in place of the current ones. */
+    /** A copy with these dynamic overrides of this node (and no cluster-wide ones) in place of the current ones. */
     public BrokerConfig withDynamic(Map<String, String> dynamic) {
-        return new BrokerConfig(staticValues, dynamic);
+        return new BrokerConfig(staticValues, Map.of(), dynamic);
+    }
+
+    /**
+     * A copy with these dynamic layers in place of the current ones: the cluster-wide defaults (resource "") and this
+     * node's own overrides, which win over them (Kafka's DYNAMIC_DEFAULT_BROKER_CONFIG and DYNAMIC_BROKER_CONFIG).
+     */
+    public BrokerConfig withDynamic(Map<String, String> clusterDefaults, Map<String, String> nodeOverrides) {
+        return new BrokerConfig(staticValues, clusterDefaults, nodeOverrides);
     }
 
     public static ConfigDef definition() {
@@ -489,11 +513,21 @@ public final class BrokerConfig {
      * Broker keys that IncrementalAlterConfigs/AlterConfigs may change at runtime. As in Kafka
      * ({@code DynamicLogConfig.ReconfigurableConfigs}), these are the main broker synonym of each topic
      * config (log.retention.ms, log.segment.bytes, message.max.bytes, ...) but not the alternative
-     * units (log.retention.hours, log.roll.hours): Kafka refuses those dynamically too. Everything
-     * else is read at start-up only.
+     * units (log.retention.hours, log.roll.hours): Kafka refuses those dynamically too; and the
+     * dynamic-only replication throttles ({@link ReplicationThrottleConfigs}). Everything else is read
+     * at start-up only.
      */
     public static boolean isDynamic(String name) {
-        return DYNAMIC.contains(name);
+        return DYNAMIC.contains(name) || ReplicationThrottleConfigs.names().contains(name);
+    }
+
+    /**
+     * The definition of a broker key, including the dynamic-only ones ({@link ReplicationThrottleConfigs}), or empty
+     * for a key the broker does not have.
+     */
+    public static Optional<ConfigDef.ConfigKey> configKey(String name) {
+        ConfigDef.ConfigKey key = DEF.configKeys().get(name);
+        return Optional.ofNullable(key != null ? key : ReplicationThrottleConfigs.definition().configKeys().get(name));
     }
 
     /** The keys that set the same value as {@code name}, most precise first (log.retention.ms, .minutes, .hours). */
@@ -508,7 +542,7 @@ public final class BrokerConfig {
      */
     public Optional<String> invalidDynamicReason(Map<String, String> dynamic) {
         for (Map.Entry<String, String> entry : dynamic.entrySet()) {
-            ConfigDef.ConfigKey key = DEF.configKeys().get(entry.getKey());
+            ConfigDef.ConfigKey key = configKey(entry.getKey()).orElse(null);
             if (key == null) {
                 return Optional.of("Unknown broker config name: " + entry.getKey());
             }
@@ -537,14 +571,21 @@ public final class BrokerConfig {
     }
 
     /**
-     * Where the values of these keys come from, as DescribeConfigs lists synonyms: every key set
-     * dynamically, then every key set statically, then every key's default (Kafka's order).
+     * Where the values of these keys come from, as DescribeConfigs lists synonyms: every key this node
+     * overrides dynamically, then every key set as a dynamic cluster default, then every key set statically,
+     * then every key's default (Kafka's order).
      */
     public List<TopicConfigs.Synonym> synonyms(List<String> keys) {
         List<TopicConfigs.Synonym> result = new ArrayList<>();
         for (String key : keys) {
-            if (dynamicValues.containsKey(key)) {
-                result.add(new TopicConfigs.Synonym(key, dynamicValues.get(key), TopicConfigs.Source.DYNAMIC_BROKER));
+            if (nodeDynamicValues.containsKey(key)) {
+                result.add(new TopicConfigs.Synonym(key, nodeDynamicValues.get(key), TopicConfigs.Source.DYNAMIC_BROKER));
+            }
+        }
+        for (String key : keys) {
+            if (dynamicDefaultValues.containsKey(key)) {
+                result.add(new TopicConfigs.Synonym(key, dynamicDefaultValues.get(key),
+                        TopicConfigs.Source.DYNAMIC_DEFAULT_BROKER));
             }
         }
         for (String key : keys) {
@@ -566,8 +607,23 @@ public final class BrokerConfig {
         return staticValues;
     }
 
+    /** The dynamic values in force here: the cluster-wide defaults with this node's overrides on top. */
     public Map<String, String> dynamicValues() {
         return dynamicValues;
+    }
+
+    /** The cluster-wide dynamic defaults (broker resource ""). */
+    public Map<String, String> dynamicDefaultValues() {
+        return dynamicDefaultValues;
+    }
+
+    /**
+     * Which dynamic layer a key in {@link #dynamicValues} comes from: this node's overrides (DYNAMIC_BROKER) or the
+     * cluster-wide defaults (DYNAMIC_DEFAULT_BROKER).
+     */
+    public TopicConfigs.Source dynamicSource(String key) {
+        return nodeDynamicValues.containsKey(key) ? TopicConfigs.Source.DYNAMIC_BROKER
+                : TopicConfigs.Source.DYNAMIC_DEFAULT_BROKER;
     }
 
     /** The parsed value of any defined key (type per {@link ConfigDef.Type}). */
@@ -853,6 +909,24 @@ public final class BrokerConfig {
 
     public int quotaWindowSizeSeconds() {
         return (Integer) parsed.get(QUOTA_WINDOW_SIZE_SECONDS);
+    }
+
+    public int replicationQuotaWindowNum() {
+        return (Integer) parsed.get(REPLICATION_QUOTA_WINDOW_NUM);
+    }
+
+    public int replicationQuotaWindowSizeSeconds() {
+        return (Integer) parsed.get(REPLICATION_QUOTA_WINDOW_SIZE_SECONDS);
+    }
+
+    /** leader.replication.throttled.rate in force here (bytes/s; {@link ReplicationThrottleConfigs#UNLIMITED} unset). */
+    public long leaderReplicationThrottledRate() {
+        return (Long) parsed.get(ReplicationThrottleConfigs.LEADER_RATE);
+    }
+
+    /** follower.replication.throttled.rate in force here (bytes/s; {@link ReplicationThrottleConfigs#UNLIMITED} unset). */
+    public long followerReplicationThrottledRate() {
+        return (Long) parsed.get(ReplicationThrottleConfigs.FOLLOWER_RATE);
     }
 
     public boolean autoCreateTopicsEnable() {

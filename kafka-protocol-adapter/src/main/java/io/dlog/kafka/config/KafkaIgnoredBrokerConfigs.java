@@ -19,7 +19,11 @@ final class KafkaIgnoredBrokerConfigs {
             "log.flush.scheduler.interval.ms",
             "queued.max.requests",
             // the cleaner sizes its read and write buffers by the batches it meets
-            "log.cleaner.io.buffer.size");
+            "log.cleaner.io.buffer.size",
+            // dynamic-only on Kafka too, which ignores them here (ReplicationThrottleConfigs)
+            ReplicationThrottleConfigs.LEADER_RATE,
+            ReplicationThrottleConfigs.FOLLOWER_RATE,
+            ReplicationThrottleConfigs.ALTER_LOG_DIRS_RATE);
 
     private KafkaIgnoredBrokerConfigs() {
     }

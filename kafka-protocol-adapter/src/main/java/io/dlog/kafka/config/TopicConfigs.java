@@ -39,15 +39,8 @@ public final class TopicConfigs {
 
     private static final long WEEK_MS = 7L * 24 * 60 * 60 * 1000;
     /** Kafka's ThrottledReplicaListValidator: "*" or "partition:broker" pairs. */
-    private static final ConfigDef.Validator THROTTLED_REPLICAS = ConfigDef.LambdaValidator.with((name, value) -> {
-        @SuppressWarnings("unchecked")
-        List<String> entries = (List<String>) value;
-        boolean wildcard = entries.size() == 1 && entries.get(0).trim().equals("*");
-        if (!wildcard && !entries.stream().allMatch(e -> e.trim().matches("([0-9]+:[0-9]+)?"))) {
-            throw new ConfigException(name, value, "must be the literal '*' or a list of replicas in the format "
-                    + "[partitionId]:[brokerId],[partitionId]:[brokerId],...");
-        }
-    }, () -> "[partitionId]:[brokerId],[partitionId]:[brokerId],...");
+    private static final ConfigDef.Validator THROTTLED_REPLICAS = ConfigDef.LambdaValidator.with(
+            (name, value) -> ThrottledReplicas.validate(name, (List<?>) value), () -> ThrottledReplicas.FORMAT);
     /** dlog.value.schema: empty, or an Avro schema that parses (names, defaults and all). */
     private static final ConfigDef.Validator AVRO_SCHEMA = ConfigDef.LambdaValidator.with((name, value) -> {
         String text = (String) value;
@@ -126,8 +119,7 @@ public final class TopicConfigs {
                 List.of("log.roll.ms", "log.roll.hours"), "Age at which a segment rolls.");
         define("unclean.leader.election.enable", Type.BOOLEAN, false, null,
                 List.of("unclean.leader.election.enable"), "Let a partition whose in-sync replicas are all gone elect any live replica (may lose committed data).");
-        // Tiered storage and replication throttles: accepted so Kafka tooling can set their defaults,
-        // but DLog keeps every segment local and has no replica fetchers to throttle.
+        // Tiered storage: accepted so Kafka tooling can set their defaults, but DLog keeps every segment local.
         define("local.retention.bytes", Type.LONG, -2L, ConfigDef.Range.atLeast(-2),
                 List.of("log.local.retention.bytes"), "Accepted for compatibility; no tiered storage (-2: retention.bytes).");
         define("local.retention.ms", Type.LONG, -2L, ConfigDef.Range.atLeast(-2),
@@ -142,10 +134,13 @@ public final class TopicConfigs {
                 "Accepted for compatibility; no tiered storage.");
         define("remote.log.delete.on.disable", Type.BOOLEAN, false, null, List.of(),
                 "Accepted for compatibility; no tiered storage.");
-        define("leader.replication.throttled.replicas", Type.LIST, "", THROTTLED_REPLICAS, List.of(),
-                "Accepted for compatibility; no replica fetchers to throttle.");
-        define("follower.replication.throttled.replicas", Type.LIST, "", THROTTLED_REPLICAS, List.of(),
-                "Accepted for compatibility; no replica fetchers to throttle.");
+        // Replication throttles (ThrottledReplicas): which replicas the brokers' *.replication.throttled.rate bound.
+        define(ThrottledReplicas.LEADER_KEY, Type.LIST, "", THROTTLED_REPLICAS, List.of(),
+                "A list of replicas for which log replication should be throttled on the leader side, as "
+                        + "[PartitionId]:[BrokerId],[PartitionId]:[BrokerId],... or the wildcard '*' for every replica.");
+        define(ThrottledReplicas.FOLLOWER_KEY, Type.LIST, "", THROTTLED_REPLICAS, List.of(),
+                "A list of replicas for which log replication should be throttled on the follower side, as "
+                        + "[PartitionId]:[BrokerId],[PartitionId]:[BrokerId],... or the wildcard '*' for every replica.");
         define(FLUSH_MODE, Type.STRING, "os", ConfigDef.ValidString.in("os", "fsync"),
                 List.of(FLUSH_MODE), "DLog: os acknowledges after the page cache write; fsync after a group-committed fsync.");
         // Migration mirrors (io.dlog.kafka.mirror): set by dlog-migrate run, removed by dlog-migrate cutover.
@@ -274,7 +269,7 @@ public final class TopicConfigs {
     }
 
     /** Where an effective value came from. */
-    public enum Source { TOPIC, DYNAMIC_BROKER, STATIC_BROKER, DEFAULT }
+    public enum Source { TOPIC, DYNAMIC_BROKER, DYNAMIC_DEFAULT_BROKER, STATIC_BROKER, DEFAULT }
 
     /** An effective value and its source ({@code synonym} is the key that set it). */
     public record Effective(String value, Source source, String synonym) {
@@ -288,7 +283,7 @@ public final class TopicConfigs {
         for (String synonym : definition.brokerSynonyms()) {
             String dynamic = broker.dynamicValues().get(synonym);
             if (dynamic != null) {
-                return new Effective(toTopicUnit(definition, synonym, dynamic), Source.DYNAMIC_BROKER, synonym);
+                return new Effective(toTopicUnit(definition, synonym, dynamic), broker.dynamicSource(synonym), synonym);
             }
             String fixed = broker.staticValues().get(synonym);
             if (fixed != null) {

@@ -252,7 +252,7 @@ public final class TopicService implements ImageListener, AutoCloseable {
     public synchronized void onImage(MetadataImage previous, MetadataImage next) {
         lastSeen = next;
         if (!previous.brokerConfigs().equals(next.brokerConfigs()) || !previous.nodeConfigs().equals(next.nodeConfigs())) {
-            brokerConfig = staticConfig.withDynamic(next.dynamicConfigsFor(nodeId));
+            brokerConfig = staticConfig.withDynamic(next.brokerConfigs(), next.nodeConfigs().getOrDefault(nodeId, Map.of()));
             logConfigChange("Dynamic broker config of node " + nodeId, previous.dynamicConfigsFor(nodeId),
                     next.dynamicConfigsFor(nodeId), true);
         }
@@ -345,7 +345,7 @@ public final class TopicService implements ImageListener, AutoCloseable {
      */
     public synchronized void catchUp() {
         MetadataImage image = lastSeen;
-        brokerConfig = staticConfig.withDynamic(image.dynamicConfigsFor(nodeId));
+        brokerConfig = staticConfig.withDynamic(image.brokerConfigs(), image.nodeConfigs().getOrDefault(nodeId, Map.of()));
         for (TopicImage topic : image.topics().values()) {
             ensureLogs(topic, 0);
             applyConfig(topic);

@@ -179,7 +179,7 @@ final class ConfigAlterations {
         Map<String, String> updated = change.apply(current, new BrokerTarget(broker));
         TreeSet<String> notDynamic = new TreeSet<>();
         for (Map.Entry<String, String> entry : updated.entrySet()) {
-            if (!BrokerConfig.names().contains(entry.getKey())) {
+            if (BrokerConfig.configKey(entry.getKey()).isEmpty()) {
                 throw new InvalidConfigurationException("Unknown broker config name: " + entry.getKey());
             }
             if (!Objects.equals(current.get(entry.getKey()), entry.getValue()) && !BrokerConfig.isDynamic(entry.getKey())) {
@@ -242,7 +242,7 @@ final class ConfigAlterations {
     private record BrokerTarget(BrokerConfig broker) implements Target {
         @Override
         public Optional<ConfigDef.Type> typeOf(String key) {
-            return Optional.ofNullable(BrokerConfig.definition().configKeys().get(key)).map(k -> k.type);
+            return BrokerConfig.configKey(key).map(k -> k.type);
         }
 
         @Override
@@ -251,7 +251,7 @@ final class ConfigAlterations {
             if (fixed != null) {
                 return fixed;
             }
-            ConfigDef.ConfigKey definition = BrokerConfig.definition().configKeys().get(key);
+            ConfigDef.ConfigKey definition = BrokerConfig.configKey(key).orElse(null);
             return definition == null || !definition.hasDefault() || definition.defaultValue == null ? null
                     : ConfigDef.convertToString(definition.defaultValue, definition.type);
         }

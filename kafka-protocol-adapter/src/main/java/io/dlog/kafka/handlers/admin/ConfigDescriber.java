@@ -2,6 +2,7 @@ package io.dlog.kafka.handlers.admin;
 
 import io.dlog.kafka.config.BrokerConfig;
 import io.dlog.kafka.config.GroupConfigs;
+import io.dlog.kafka.config.ReplicationThrottleConfigs;
 import io.dlog.kafka.config.TopicConfigs;
 import io.dlog.log.metadata.TopicImage;
 import java.util.ArrayList;
@@ -58,19 +59,25 @@ final class ConfigDescriber {
     }
 
     /**
-     * The broker resource named by its node id: every broker key with its effective value. Synonym
+     * The broker resource named by its node id: every broker key with its effective value, and the dynamic-only
+     * keys ({@link ReplicationThrottleConfigs}) that are set, as Kafka lists them. Synonym
      * lists start at the key itself (Kafka drops the more precise keys before it: describing
      * log.retention.hours does not show log.retention.ms as its source).
      */
     static List<DescribeConfigsResourceResult> brokerConfigs(BrokerConfig broker, Predicate<String> wanted,
                                                             boolean includeSynonyms, boolean includeDocumentation) {
         List<DescribeConfigsResourceResult> result = new ArrayList<>();
-        Map<String, ConfigDef.ConfigKey> keys = BrokerConfig.definition().configKeys();
-        for (String name : new TreeSet<>(keys.keySet())) {
+        TreeSet<String> names = new TreeSet<>(BrokerConfig.definition().names());
+        for (String name : ReplicationThrottleConfigs.names()) {
+            if (broker.dynamicValues().containsKey(name)) {
+                names.add(name);
+            }
+        }
+        for (String name : names) {
             if (!wanted.test(name)) {
                 continue;
             }
-            ConfigDef.ConfigKey key = keys.get(name);
+            ConfigDef.ConfigKey key = BrokerConfig.configKey(name).orElseThrow();
             List<TopicConfigs.Synonym> synonyms = new ArrayList<>(broker.synonyms(BrokerConfig.synonymGroup(name)));
             while (!synonyms.isEmpty() && !synonyms.get(0).name().equals(name)) {
                 synonyms.remove(0);
@@ -82,7 +89,7 @@ final class ConfigDescriber {
                     .setValue(sensitive || value == null ? null : ConfigDef.convertToString(value, key.type))
                     .setConfigSource(synonyms.isEmpty() ? ConfigSource.DEFAULT_CONFIG.id() : source(synonyms.get(0).source(), true))
                     .setIsSensitive(sensitive)
-                    .setReadOnly(!BrokerConfig.isDynamic(name))
+                    .setReadOnly(readOnly(name))
                     .setSynonyms(includeSynonyms ? toSynonyms(synonyms, sensitive, true) : new ArrayList<>())
                     .setConfigType(configType(key.type).id())
                     .setDocumentation(includeDocumentation ? key.documentation : null));
@@ -91,21 +98,19 @@ final class ConfigDescriber {
     }
 
     /**
-     * The broker resource named "" (the cluster-wide default): only the dynamic overrides, as Kafka
-     * lists its dynamic defaults. DLog keeps one dynamic layer for its single node, which both the ""
-     * and the node-id resource alter.
+     * The broker resource named "" (the cluster-wide default): only the dynamic cluster-wide defaults, as Kafka
+     * lists them (a node's own overrides are not among them).
      */
     static List<DescribeConfigsResourceResult> brokerDefaultConfigs(BrokerConfig broker, Predicate<String> wanted,
                                                                    boolean includeSynonyms, boolean includeDocumentation) {
         List<DescribeConfigsResourceResult> result = new ArrayList<>();
-        Map<String, ConfigDef.ConfigKey> keys = BrokerConfig.definition().configKeys();
-        for (String name : new TreeSet<>(broker.dynamicValues().keySet())) {
-            ConfigDef.ConfigKey key = keys.get(name);
+        for (String name : new TreeSet<>(broker.dynamicDefaultValues().keySet())) {
+            ConfigDef.ConfigKey key = BrokerConfig.configKey(name).orElse(null);
             if (key == null || !wanted.test(name)) {
                 continue;
             }
             boolean sensitive = key.type == ConfigDef.Type.PASSWORD;
-            String value = sensitive ? null : broker.dynamicValues().get(name);
+            String value = sensitive ? null : broker.dynamicDefaultValues().get(name);
             List<DescribeConfigsSynonym> synonyms = new ArrayList<>();
             if (includeSynonyms) {
                 synonyms.add(new DescribeConfigsSynonym().setName(name).setValue(value)
@@ -116,7 +121,7 @@ final class ConfigDescriber {
                     .setValue(value)
                     .setConfigSource(ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.id())
                     .setIsSensitive(sensitive)
-                    .setReadOnly(!BrokerConfig.isDynamic(name))
+                    .setReadOnly(readOnly(name))
                     .setSynonyms(synonyms)
                     .setConfigType(configType(key.type).id())
                     .setDocumentation(includeDocumentation ? key.documentation : null));
@@ -159,11 +164,21 @@ final class ConfigDescriber {
         return result;
     }
 
+    /**
+     * Kafka's read-only flag of a broker key: true unless it is among Kafka's reconfigurable broker configs. The
+     * replication throttles are not (Kafka keeps them as quota configs, outside DynamicBrokerConfig.AllDynamicConfigs),
+     * so Kafka describes them read-only although they can only be set dynamically; DLog answers the same.
+     */
+    private static boolean readOnly(String name) {
+        return !BrokerConfig.isDynamic(name) || ReplicationThrottleConfigs.names().contains(name);
+    }
+
     static byte source(TopicConfigs.Source source, boolean perBroker) {
         return switch (source) {
             case TOPIC -> ConfigSource.TOPIC_CONFIG.id();
             case DYNAMIC_BROKER -> perBroker ? ConfigSource.DYNAMIC_BROKER_CONFIG.id()
                     : ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.id();
+            case DYNAMIC_DEFAULT_BROKER -> ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.id();
             case STATIC_BROKER -> ConfigSource.STATIC_BROKER_CONFIG.id();
             case DEFAULT -> ConfigSource.DEFAULT_CONFIG.id();
         };

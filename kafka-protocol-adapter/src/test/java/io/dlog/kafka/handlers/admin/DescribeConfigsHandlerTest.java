@@ -59,7 +59,8 @@ class DescribeConfigsHandlerTest {
         assertThat(entry(result, "retention.ms").value()).isEqualTo("86400000");
         assertThat(entry(result, "retention.ms").configSource()).isEqualTo(ConfigSource.STATIC_BROKER_CONFIG.id());
         assertThat(entry(result, "segment.bytes").value()).isEqualTo("4194304");
-        assertThat(entry(result, "segment.bytes").configSource()).isEqualTo(ConfigSource.DYNAMIC_BROKER_CONFIG.id());
+        // set as the cluster-wide default (resource ""), which Kafka names as the source
+        assertThat(entry(result, "segment.bytes").configSource()).isEqualTo(ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.id());
         assertThat(entry(result, "segment.ms").configSource()).isEqualTo(ConfigSource.DEFAULT_CONFIG.id());
         if (version >= 3) {
             assertThat(policy.configType()).isEqualTo(ConfigType.LIST.id());
@@ -78,7 +79,8 @@ class DescribeConfigsHandlerTest {
                         "message.max.bytes=1048588@" + ConfigSource.DEFAULT_CONFIG.id());
         List<DescribeConfigsSynonym> segment = entry(result, "segment.bytes").synonyms();
         assertThat(segment).extracting(DescribeConfigsSynonym::source).containsExactly(
-                ConfigSource.DYNAMIC_BROKER_CONFIG.id(), ConfigSource.STATIC_BROKER_CONFIG.id(), ConfigSource.DEFAULT_CONFIG.id());
+                ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.id(), ConfigSource.STATIC_BROKER_CONFIG.id(),
+                ConfigSource.DEFAULT_CONFIG.id());
         assertThat(segment).extracting(DescribeConfigsSynonym::value).containsExactly("4194304", "2097152", "1073741824");
         assertThat(entry(result, "retention.ms").synonyms()).extracting(DescribeConfigsSynonym::name)
                 .containsExactly("log.retention.hours", "log.retention.hours");
@@ -129,7 +131,7 @@ class DescribeConfigsHandlerTest {
         assertThat(result.errorCode()).isEqualTo(Errors.NONE.code());
         DescribeConfigsResourceResult segment = entry(result, "log.segment.bytes");
         assertThat(segment.value()).isEqualTo("4194304");
-        assertThat(segment.configSource()).isEqualTo(ConfigSource.DYNAMIC_BROKER_CONFIG.id());
+        assertThat(segment.configSource()).isEqualTo(ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.id());
         assertThat(segment.readOnly()).isFalse();
         DescribeConfigsResourceResult hours = entry(result, "log.retention.hours");
         assertThat(hours.value()).isEqualTo("24");
@@ -158,6 +160,71 @@ class DescribeConfigsHandlerTest {
         assertThat(result.errorCode()).isEqualTo(Errors.NONE.code());
         assertThat(result.configs()).extracting(DescribeConfigsResourceResult::name).containsExactly("log.segment.bytes");
         assertThat(result.configs().get(0).configSource()).isEqualTo(ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.id());
+    }
+
+    @Test
+    void shouldListNodeOverridesBeforeClusterDefaultsWithTheirOwnSources() {
+        // Given log.segment.bytes set both as the cluster default and on this node
+        broker.topics.setBrokerConfigs(1, Map.of("log.segment.bytes", "8388608"),
+                io.dlog.kafka.topic.TopicService.DEFAULT_PROPOSAL_TIMEOUT).join();
+
+        // When
+        DescribeConfigsResult node = call(handler::handle, 4, request(true, false,
+                resource(ConfigResource.Type.BROKER, "1", List.of("log.segment.bytes")))).results().get(0);
+        DescribeConfigsResult clusterDefault = call(handler::handle, 4, request(true, false,
+                resource(ConfigResource.Type.BROKER, "", null))).results().get(0);
+
+        // Then: Kafka's order, the node's own value first
+        DescribeConfigsResourceResult segment = entry(node, "log.segment.bytes");
+        assertThat(segment.value()).isEqualTo("8388608");
+        assertThat(segment.synonyms()).extracting(s -> s.value() + "@" + s.source()).containsExactly(
+                "8388608@" + ConfigSource.DYNAMIC_BROKER_CONFIG.id(), "4194304@" + ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.id(),
+                "2097152@" + ConfigSource.STATIC_BROKER_CONFIG.id(), "1073741824@" + ConfigSource.DEFAULT_CONFIG.id());
+        assertThat(entry(clusterDefault, "log.segment.bytes").value()).isEqualTo("4194304");
+    }
+
+    @Test
+    void shouldDescribeReplicationThrottlesOnlyWhenSetWithTheirSource() {
+        // Given the leader rate set on this node, the follower rate as the cluster default
+        broker.topics.setBrokerConfigs(1, Map.of("leader.replication.throttled.rate", "500000"),
+                io.dlog.kafka.topic.TopicService.DEFAULT_PROPOSAL_TIMEOUT).join();
+        broker.topics.setBrokerConfigs(-1, Map.of("log.segment.bytes", "4194304", "follower.replication.throttled.rate",
+                "700000"), io.dlog.kafka.topic.TopicService.DEFAULT_PROPOSAL_TIMEOUT).join();
+
+        // When
+        DescribeConfigsResult node = call(handler::handle, 4, request(true, true,
+                resource(ConfigResource.Type.BROKER, "1", null))).results().get(0);
+        DescribeConfigsResult clusterDefault = call(handler::handle, 4, request(true, false,
+                resource(ConfigResource.Type.BROKER, "", null))).results().get(0);
+
+        // Then
+        DescribeConfigsResourceResult leader = entry(node, "leader.replication.throttled.rate");
+        assertThat(leader.value()).isEqualTo("500000");
+        assertThat(leader.configSource()).isEqualTo(ConfigSource.DYNAMIC_BROKER_CONFIG.id());
+        assertThat(leader.configType()).isEqualTo(ConfigType.LONG.id());
+        assertThat(leader.readOnly()).isTrue(); // Kafka's answer: its quota configs are not "reconfigurable" ones
+        DescribeConfigsResourceResult follower = entry(node, "follower.replication.throttled.rate");
+        assertThat(follower.value()).isEqualTo("700000");
+        assertThat(follower.configSource()).isEqualTo(ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.id());
+        assertThat(node.configs()).extracting(DescribeConfigsResourceResult::name)
+                .doesNotContain("replica.alter.log.dirs.io.max.bytes.per.second");
+        assertThat(clusterDefault.configs()).extracting(DescribeConfigsResourceResult::name)
+                .containsExactly("follower.replication.throttled.rate", "log.segment.bytes");
+    }
+
+    @Test
+    void shouldDescribeTheThrottledReplicasOfATopic() {
+        broker.createTopic("throttled", 2, Map.of("leader.replication.throttled.replicas", "0:1,1:2"));
+
+        DescribeConfigsResult result = call(handler::handle, 4, request(false, false,
+                resource(ConfigResource.Type.TOPIC, "throttled", null))).results().get(0);
+
+        DescribeConfigsResourceResult leader = entry(result, "leader.replication.throttled.replicas");
+        assertThat(leader.value()).isEqualTo("0:1,1:2");
+        assertThat(leader.configSource()).isEqualTo(ConfigSource.TOPIC_CONFIG.id());
+        DescribeConfigsResourceResult follower = entry(result, "follower.replication.throttled.replicas");
+        assertThat(follower.value()).isEmpty();
+        assertThat(follower.configSource()).isEqualTo(ConfigSource.DEFAULT_CONFIG.id());
     }
 
     static DescribeConfigsResourceResult entry(DescribeConfigsResult result, String name) {

@@ -154,6 +154,61 @@ class IncrementalAlterConfigsHandlerTest {
     }
 
     @Test
+    void shouldSetAndClearReplicationThrottlesAsTheReassignToolDoes() {
+        // Given: what kafka-reassign-partitions --execute --throttle sets (and a cluster-wide follower rate)
+        assertOk(call(handler::handle, 1, request(false,
+                resource(ConfigResource.Type.BROKER, "1", op("leader.replication.throttled.rate", OpType.SET, "500000"),
+                        op("replica.alter.log.dirs.io.max.bytes.per.second", OpType.SET, "1000")),
+                resource(ConfigResource.Type.BROKER, "", op("follower.replication.throttled.rate", OpType.SET, "700000")),
+                topic("inc", op("leader.replication.throttled.replicas", OpType.SET, "0:1,1:2"),
+                        op("follower.replication.throttled.replicas", OpType.SET, "*")))));
+
+        assertThat(broker.topics.brokerConfig().leaderReplicationThrottledRate()).isEqualTo(500_000L);
+        assertThat(broker.topics.brokerConfig().followerReplicationThrottledRate()).isEqualTo(700_000L);
+        assertThat(overrides()).containsEntry("leader.replication.throttled.replicas", "0:1,1:2")
+                .containsEntry("follower.replication.throttled.replicas", "*");
+
+        // When: what --verify (without --preserve-throttles) clears: every key on the node, set or not
+        assertOk(call(handler::handle, 1, request(false,
+                resource(ConfigResource.Type.BROKER, "1", op("leader.replication.throttled.rate", OpType.DELETE, null),
+                        op("follower.replication.throttled.rate", OpType.DELETE, null),
+                        op("replica.alter.log.dirs.io.max.bytes.per.second", OpType.DELETE, null)),
+                topic("inc", op("leader.replication.throttled.replicas", OpType.DELETE, null),
+                        op("follower.replication.throttled.replicas", OpType.DELETE, null)))));
+
+        // Then: the node's overrides are gone; the cluster default stays
+        assertThat(broker.topics.brokerConfig().leaderReplicationThrottledRate()).isEqualTo(Long.MAX_VALUE);
+        assertThat(broker.topics.brokerConfig().followerReplicationThrottledRate()).isEqualTo(700_000L);
+        assertThat(broker.topics.image().nodeConfigs().getOrDefault(1, Map.of())).isEmpty();
+        assertThat(overrides()).containsOnly(Map.entry("retention.ms", "1000"), Map.entry("segment.ms", "2000"));
+    }
+
+    @Test
+    void shouldRefuseBadReplicationThrottlesWithInvalidConfig() {
+        AlterConfigsResourceResponse negative = call(handler::handle, 1, request(false, resource(ConfigResource.Type.BROKER,
+                "1", op("leader.replication.throttled.rate", OpType.SET, "-1")))).responses().get(0);
+        AlterConfigsResourceResponse notANumber = call(handler::handle, 1, request(false, resource(ConfigResource.Type.BROKER,
+                "", op("follower.replication.throttled.rate", OpType.SET, "fast")))).responses().get(0);
+        AlterConfigsResourceResponse badList = call(handler::handle, 1, request(false,
+                topic("inc", op("leader.replication.throttled.replicas", OpType.SET, "0-1")))).responses().get(0);
+        AlterConfigsResourceResponse wildcardAndPairs = call(handler::handle, 1, request(false,
+                topic("inc", op("follower.replication.throttled.replicas", OpType.SET, "*,0:1")))).responses().get(0);
+
+        assertThat(negative.errorCode()).isEqualTo(Errors.INVALID_CONFIG.code());
+        assertThat(negative.errorMessage()).isEqualTo(
+                "Invalid value -1 for configuration leader.replication.throttled.rate: Value must be at least 0");
+        assertThat(notANumber.errorCode()).isEqualTo(Errors.INVALID_CONFIG.code());
+        assertThat(notANumber.errorMessage()).contains("follower.replication.throttled.rate").doesNotContain("\n");
+        assertThat(badList.errorCode()).isEqualTo(Errors.INVALID_CONFIG.code());
+        assertThat(badList.errorMessage()).contains("leader.replication.throttled.replicas must be the literal '*' or a "
+                + "list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...");
+        assertThat(wildcardAndPairs.errorCode()).isEqualTo(Errors.INVALID_CONFIG.code());
+        assertThat(broker.topics.brokerConfig().dynamicValues()).isEmpty();
+        assertThat(overrides()).doesNotContainKeys("leader.replication.throttled.replicas",
+                "follower.replication.throttled.replicas");
+    }
+
+    @Test
     void shouldAnswerBrokerLoggerWithAnErrorForThatResourceOnly() {
         IncrementalAlterConfigsResponseData response = call(handler::handle, 1, request(false,
                 resource(ConfigResource.Type.BROKER_LOGGER, "1", op("root", OpType.SET, "DEBUG")),
