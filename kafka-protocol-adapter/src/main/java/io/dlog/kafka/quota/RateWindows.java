@@ -5,7 +5,9 @@ package io.dlog.kafka.quota;
  * {@code windowMs}, each starting at the first value recorded in it; the rate is the sum of the live
  * windows over the time they span, counted as at least {@code samples - 1} full windows so that a
  * burst at the start is not measured over a few milliseconds. A window older than
- * {@code samples * windowMs} is reset before it is read.
+ * {@code samples * windowMs} is reset before it is read. {@link #simpleRatePerSecond} is Kafka's
+ * {@code SimpleRate} instead (the replication quotas'): the same sum over the time since the oldest window
+ * started, counted as at least one window.
  *
  * <p>Not thread-safe: its owner guards it.
  */
@@ -46,11 +48,30 @@ final class RateWindows {
     /** The rate per second at {@code nowMs}. */
     double ratePerSecond(long nowMs) {
         long span = windowSizeMs(nowMs); // purges obsolete windows first
+        return total() / (span / 1000.0);
+    }
+
+    /** The rate per second at {@code nowMs} as Kafka's {@code SimpleRate} measures it. */
+    double simpleRatePerSecond(long nowMs) {
+        purgeObsolete(nowMs);
+        long span = used == 0 ? windowMs : Math.max(nowMs - oldestStart(), windowMs);
+        return total() / (span / 1000.0);
+    }
+
+    private double total() {
         double total = 0;
         for (int i = 0; i < used; i++) {
             total += values[i];
         }
-        return total / (span / 1000.0);
+        return total;
+    }
+
+    private long oldestStart() {
+        long oldest = starts[0];
+        for (int i = 1; i < used; i++) {
+            oldest = Math.min(oldest, starts[i]);
+        }
+        return oldest;
     }
 
     /** The time the rate is measured over, as Kafka's {@code Rate.windowSize}. */
@@ -60,11 +81,7 @@ final class RateWindows {
             starts[0] = nowMs;
             used = 1;
         }
-        long oldest = starts[0];
-        for (int i = 1; i < used; i++) {
-            oldest = Math.min(oldest, starts[i]);
-        }
-        long elapsed = nowMs - oldest;
+        long elapsed = nowMs - oldestStart();
         long fullWindows = elapsed / windowMs;
         long minFullWindows = samples - 1;
         if (fullWindows < minFullWindows) {

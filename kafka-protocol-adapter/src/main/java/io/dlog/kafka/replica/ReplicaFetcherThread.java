@@ -3,6 +3,7 @@ package io.dlog.kafka.replica;
 import io.dlog.kafka.config.BrokerConfig;
 import io.dlog.kafka.interbroker.InterBrokerChannels;
 import io.dlog.kafka.mirror.PartitionMirror;
+import io.dlog.kafka.quota.ReplicationQuotaManager;
 import io.dlog.log.EpochEndOffset;
 import io.dlog.log.PartitionLog;
 import io.dlog.log.TopicPartition;
@@ -37,6 +38,11 @@ import org.slf4j.LoggerFactory;
  * leader's. The leader learns this follower's log end from the next fetch's offset, so a fetch is sent
  * as soon as the previous one is applied.
  *
+ * <p>Follower replication throttle, as Kafka's fetcher: a partition in this node's
+ * follower.replication.throttled.replicas is left out of the fetches while the follower quota is exceeded, unless
+ * this replica is in sync (its last fetch left it no lag behind the leader's high watermark; unknown until the first
+ * fetch with data); the bytes fetched for throttled partitions count against the quota, in sync or not.
+ *
  * <p>One thread; partitions are added and removed concurrently. A response for a partition whose leader
  * or epoch changed meanwhile is dropped.
  */
@@ -54,6 +60,9 @@ final class ReplicaFetcherThread extends Thread {
     private final Set<TopicPartition> partitions = ConcurrentHashMap.newKeySet();
     /** Partitions that failed, with the time (nanoTime) before which they are not fetched again. */
     private final Map<TopicPartition, Long> delayedUntil = new ConcurrentHashMap<>();
+    /** Kafka's fetch-state lag: the leader's high watermark minus this log's end after the last fetch with data. */
+    private final Map<TopicPartition, Long> lags = new ConcurrentHashMap<>();
+    private final ReplicationQuotaManager quota;
     private volatile boolean running = true;
     private volatile BrokerChannel channel;
     private final Object wakeup = new Object();
@@ -66,7 +75,7 @@ final class ReplicaFetcherThread extends Thread {
      */
     ReplicaFetcherThread(int self, int leader, Supplier<BrokerConfig> config, Supplier<MetadataImage> image,
                          Function<TopicPartition, Optional<ReplicaFetchers.Followed>> followed,
-                         java.util.function.Consumer<TopicPartition> highWatermarkMoved) {
+                         java.util.function.Consumer<TopicPartition> highWatermarkMoved, ReplicationQuotaManager quota) {
         super("dlog-replica-fetcher-" + self + "-from-" + leader);
         setDaemon(true);
         this.self = self;
@@ -75,11 +84,13 @@ final class ReplicaFetcherThread extends Thread {
         this.image = image;
         this.followed = followed;
         this.highWatermarkMoved = highWatermarkMoved;
+        this.quota = quota;
     }
 
     void add(TopicPartition tp) {
         partitions.add(tp);
         delayedUntil.remove(tp);
+        lags.remove(tp);
         synchronized (wakeup) {
             wakeup.notifyAll();
         }
@@ -94,6 +105,7 @@ final class ReplicaFetcherThread extends Thread {
     boolean remove(TopicPartition tp) {
         partitions.remove(tp);
         delayedUntil.remove(tp);
+        lags.remove(tp);
         synchronized (applying) {
             return partitions.isEmpty();
         }
@@ -161,12 +173,19 @@ final class ReplicaFetcherThread extends Thread {
         long now = System.nanoTime();
         for (TopicPartition tp : partitions) {
             Long until = delayedUntil.get(tp);
-            if (until != null && now - until < 0) {
+            if ((until != null && now - until < 0) || shouldThrottle(tp)) {
                 continue;
             }
             followed.apply(tp).filter(f -> f.leader() == leader).ifPresent(f -> batch.put(tp, f));
         }
         return batch;
+    }
+
+    /** Kafka's shouldFollowerThrottle: not in sync, in the throttled list, and the quota exceeded. */
+    private boolean shouldThrottle(TopicPartition tp) {
+        Long lag = lags.get(tp);
+        boolean inSync = lag != null && lag <= 0;
+        return !inSync && quota.isThrottled(tp) && quota.isQuotaExceeded();
     }
 
     private BrokerChannel connected() {
@@ -272,10 +291,18 @@ final class ReplicaFetcherThread extends Thread {
                     truncateDivergent(f, data.divergingEpoch().epoch(), data.divergingEpoch().endOffset());
                     return;
                 }
+                int bytes = 0;
                 if (data.records() instanceof MemoryRecords records && records.sizeInBytes() > 0) {
                     // The mirror's follower append: whole batches at the leader's offsets, a cleaned leader's
                     // gaps covered by empty batches, the log start following the leader's.
                     new PartitionMirror(log).onRecords(records, data.logStartOffset());
+                    bytes = records.sizeInBytes();
+                }
+                if (bytes > 0 && quota.isThrottled(f.tp())) {
+                    quota.record(bytes);
+                }
+                if (bytes > 0 || !lags.containsKey(f.tp())) {
+                    lags.put(f.tp(), Math.max(0, data.highWatermark() - log.logEndOffset()));
                 }
                 long hw = Math.min(data.highWatermark(), log.logEndOffset());
                 if (hw > log.highWatermark()) {

@@ -1,6 +1,7 @@
 package io.dlog.kafka.replica;
 
 import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.quota.ReplicationQuotaManager;
 import io.dlog.log.PartitionLog;
 import io.dlog.log.TopicPartition;
 import io.dlog.log.metadata.MetadataImage;
@@ -14,7 +15,7 @@ import java.util.function.Supplier;
 /**
  * The fetcher threads of this node: one per leader it follows partitions of (Kafka's
  * num.replica.fetchers=1 per source broker), created when the first partition is added, stopped when the
- * last one leaves.
+ * last one leaves. They share this node's follower replication quota.
  *
  * <p>Thread-safe: every method is synchronized on this object; the threads read their partition sets
  * concurrently.
@@ -29,18 +30,20 @@ final class ReplicaFetchers implements AutoCloseable {
     private final Supplier<MetadataImage> image;
     private final Function<TopicPartition, Optional<Followed>> followed;
     private final java.util.function.Consumer<TopicPartition> highWatermarkMoved;
+    private final ReplicationQuotaManager quota;
     private final Map<Integer, ReplicaFetcherThread> threads = new HashMap<>();
     private final Map<TopicPartition, Integer> sourceOf = new HashMap<>();
     private boolean closed;
 
     ReplicaFetchers(int self, Supplier<BrokerConfig> config, Supplier<MetadataImage> image,
                     Function<TopicPartition, Optional<Followed>> followed,
-                    java.util.function.Consumer<TopicPartition> highWatermarkMoved) {
+                    java.util.function.Consumer<TopicPartition> highWatermarkMoved, ReplicationQuotaManager quota) {
         this.self = self;
         this.config = config;
         this.image = image;
         this.followed = followed;
         this.highWatermarkMoved = highWatermarkMoved;
+        this.quota = quota;
     }
 
     synchronized void add(TopicPartition tp, int leader) {
@@ -53,7 +56,8 @@ final class ReplicaFetchers implements AutoCloseable {
         }
         sourceOf.put(tp, leader);
         threads.computeIfAbsent(leader, l -> {
-            ReplicaFetcherThread thread = new ReplicaFetcherThread(self, l, config, image, followed, highWatermarkMoved);
+            ReplicaFetcherThread thread = new ReplicaFetcherThread(self, l, config, image, followed, highWatermarkMoved,
+                    quota);
             thread.start();
             return thread;
         }).add(tp);

@@ -3,6 +3,8 @@ package io.dlog.kafka.replica;
 import io.dlog.cluster.MetadataCommand;
 import io.dlog.cluster.MetadataQuorum;
 import io.dlog.kafka.config.BrokerConfig;
+import io.dlog.kafka.config.ThrottledReplicas;
+import io.dlog.kafka.quota.ReplicationQuotaManager;
 import io.dlog.log.LogManager;
 import io.dlog.log.PartitionLog;
 import io.dlog.log.TopicPartition;
@@ -37,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * high watermark within this epoch, leaves after {@code replica.lag.time.max.ms} behind; replicas a
  * reassignment adds while it leads are tracked from then on). As follower: a
  * fetcher pulling from the leader ({@link ReplicaFetchers}). Leaders are chosen by the metadata group
- * (see the cluster module's PartitionLeadership); this class only follows.
+ * (see the cluster module's PartitionLeadership); this class only follows. Replication throttles, as Kafka's:
+ * a leader quota (what this node sends to followers of the partitions in leader.replication.throttled.replicas,
+ * bound by leader.replication.throttled.rate) and a follower quota (what its fetchers pull, likewise).
  *
  * <p>Thread-safety: {@link #apply} is called by the image listener, serialized; everything else may be
  * called from any thread, including Netty event loops (nothing here blocks but {@link #apply}, which waits
@@ -73,6 +77,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final Supplier<MetadataQuorum> quorum;
     private final ScheduledExecutorService scheduler;
     private final ReplicaFetchers fetchers;
+    private final ReplicationQuotaManager leaderQuota;
     private final Map<TopicPartition, PartitionReplica> replicas = new ConcurrentHashMap<>();
     private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
     private volatile Consumer<TopicPartition> highWatermarkListener = tp -> { };
@@ -105,8 +110,15 @@ public final class ReplicaManager implements AutoCloseable {
         this.config = config;
         this.quorum = quorum;
         this.scheduler = scheduler;
+        BrokerConfig initial = config.get();
+        this.leaderQuota = new ReplicationQuotaManager(ThrottledReplicas.LEADER_KEY, self,
+                initial.replicationQuotaWindowNum(), initial.replicationQuotaWindowSizeSeconds(), () -> image,
+                () -> config.get().leaderReplicationThrottledRate(), ReplicaManager::nowMs);
+        ReplicationQuotaManager followerQuota = new ReplicationQuotaManager(ThrottledReplicas.FOLLOWER_KEY, self,
+                initial.replicationQuotaWindowNum(), initial.replicationQuotaWindowSizeSeconds(), () -> image,
+                () -> config.get().followerReplicationThrottledRate(), ReplicaManager::nowMs);
         this.fetchers = new ReplicaFetchers(self, config, () -> image, this::followerView,
-                tp -> highWatermarkListener.accept(tp));
+                tp -> highWatermarkListener.accept(tp), followerQuota);
     }
 
     /** Starts the periodic ISR-shrink and leader-balance checks. */
@@ -575,6 +587,28 @@ public final class ReplicaManager implements AutoCloseable {
             return currentLeaderEpoch > replica.leaderEpoch ? Errors.UNKNOWN_LEADER_EPOCH : Errors.FENCED_LEADER_EPOCH;
         }
         return Errors.NONE;
+    }
+
+    /**
+     * Kafka's leader-side replication throttle: the answer to {@code replicaId}'s fetch of {@code tp} leaves its
+     * records out while the leader quota is exceeded, if the partition is in this node's
+     * leader.replication.throttled.replicas and the follower is not in the ISR (in-sync replicas are never held back:
+     * that would push them out of the ISR).
+     */
+    public boolean shouldLeaderThrottle(TopicPartition tp, int replicaId) {
+        PartitionReplica replica = replicas.get(tp);
+        boolean inSync = replica != null && replica.isr.contains(replicaId);
+        return !inSync && leaderQuota.isThrottled(tp) && leaderQuota.isQuotaExceeded();
+    }
+
+    /**
+     * Counts {@code bytes} sent to a follower for {@code tp} against the leader quota when {@code tp} is throttled
+     * there (in-sync followers' bytes count too, as on Kafka: the bound is on all throttled replication traffic).
+     */
+    public void recordLeaderReplication(TopicPartition tp, long bytes) {
+        if (leaderQuota.isThrottled(tp)) {
+            leaderQuota.record(bytes);
+        }
     }
 
     /**

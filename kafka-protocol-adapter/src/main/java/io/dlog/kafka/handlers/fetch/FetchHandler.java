@@ -309,6 +309,9 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             if (commit && item.topic() != null && meters != null) {
                 countFetch(plan, answer, meters);
             }
+            if (commit && plan.fromFollower() && item.topic() != null) {
+                recordReplication(new TopicPartition(item.topic(), item.key().partition()), answer);
+            }
             if (plan.session() != null && !updateSession(plan, item, answer, commit)) {
                 continue;
             }
@@ -323,6 +326,18 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             topic.partitions().add(answer);
         }
         return response;
+    }
+
+    /**
+     * Counts a follower's records against the leader's replication quota when the partition is throttled (Kafka
+     * counts the throttled partitions' response entries; their records are all but a few bytes of them).
+     */
+    private void recordReplication(TopicPartition tp, PartitionData answer) {
+        io.dlog.kafka.replica.ReplicaManager replicas = context.topics().replicas();
+        int bytes = answer.records() == null ? 0 : answer.records().sizeInBytes();
+        if (replicas != null && bytes > 0) {
+            replicas.recordLeaderReplication(tp, bytes);
+        }
     }
 
     private static void countFetch(FetchPlan plan, PartitionData answer, TopicMetrics meters) {

@@ -130,6 +130,8 @@ final class FetchReader {
      * A follower's read: the leader's log up to its end (uncommitted batches included: committing them is
      * what the follower is for), or the point where the follower's log diverges (its last fetched epoch ends
      * earlier here, or is unknown here). The fetch offset is the follower's log end: it moves the high watermark.
+     * A replica the leader's replication quota holds back gets its offsets and no records (Kafka's leader throttle:
+     * its fetch then waits in the purgatory as one with nothing to read does).
      */
     private PartitionData readForFollower(FetchPlan.Item item, int replicaId, int maxBytes, boolean minOneBatch) {
         PartitionData answer = new PartitionData().setPartitionIndex(item.key().partition()).setRecords(MemoryRecords.EMPTY);
@@ -157,7 +159,7 @@ final class FetchReader {
         replicas.onFollowerFetch(tp, replicaId, item.fetchOffset(), item.logStartOffset());
         try {
             FetchSlice slice = log.read(item.fetchOffset(), maxBytes, log.logEndOffset(), minOneBatch);
-            if (slice.length() > 0) {
+            if (slice.length() > 0 && !replicas.shouldLeaderThrottle(tp, replicaId)) {
                 answer.setRecords(new FileSliceRecords(slice));
             }
             return offsets(answer.setErrorCode(Errors.NONE.code()), log.highWatermark(), log.lastStableOffset(),
