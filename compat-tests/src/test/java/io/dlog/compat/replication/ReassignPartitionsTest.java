@@ -289,13 +289,15 @@ class ReassignPartitionsTest {
         alterConfigs(topicResource, "leader.replication.throttled.replicas", "*");
         alterConfigs(topicResource, "follower.replication.throttled.replicas", "*");
         try {
-            // When: 1 MB with acks=all (held back, the follower would leave the ISR after replica.lag.time.max.ms)
-            produceBytes(topic, 1024 * 1024);
+            // When: 5 MB with acks=all. Held back, the follower would get 1 MiB (replica.fetch.max.bytes) each time the
+            // 11 s quota window forgets the last one, so acks=all would wait until it left the ISR
+            // (replica.lag.time.max.ms, 30 s), well before it could catch up (about 55 s) and rejoin.
+            produceBytes(topic, 5 * 1024 * 1024);
 
             // Then: Kafka's rule, in-sync replicas are exempt: both stay in the ISR and hold every byte
             assertThat(describe(tp).isr()).hasSize(2);
             Map<Integer, Long> sizes = awaitSameSize(tp, List.of(1, 2));
-            assertThat(sizes.get(2)).isGreaterThan(1024 * 1024);
+            assertThat(sizes.get(2)).isGreaterThan(5 * 1024 * 1024);
         } finally {
             for (ConfigResource broker : brokers) {
                 alterConfigs(broker, "leader.replication.throttled.rate", null);
