@@ -70,12 +70,19 @@ public final class ClusterLayout {
      * Node i (1-based) on 127.0.0.1 with a client and a controller port that are free now, and its folder
      * {@code root/node-i}: for tests and embedded clusters, which must not collide with anything on the machine.
      * All 2N sockets are open at once while choosing, so the ports all differ.
+     *
+     * <p>The ports come from below the kernel's ephemeral range when there is room there. A port the kernel hands
+     * out for bind(0) is also one it hands out as the local port of any outgoing connection, so in the seconds
+     * between choosing and a child JVM binding it, a client connecting anywhere could take it (seen in CI:
+     * "Address already in use" for a node's CONTROLLER port). Ports below the range are only ever taken by
+     * someone binding them on purpose.
      */
     public static ClusterLayout onFreePorts(int size, Path root) throws IOException {
         List<java.net.ServerSocket> sockets = new ArrayList<>();
         try {
+            PortPicker picker = PortPicker.belowEphemeralRange();
             for (int i = 0; i < 2 * size; i++) {
-                sockets.add(new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1")));
+                sockets.add(picker.bind());
             }
             List<Node> nodes = new ArrayList<>();
             for (int id = 1; id <= size; id++) {

@@ -103,9 +103,7 @@ final class CliRun implements AutoCloseable {
 
     /** A port free right now on 127.0.0.1. */
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        }
+        return PortPicker.freePort();
     }
 
     /** The first of {@code count} consecutive ports free right now on 127.0.0.1 (the dev cluster needs a range). */

@@ -83,8 +83,8 @@ class SqlCommandTest {
 
     /** A fixed port, so DescribeConfigs reports the one the endpoint listens on (0 would say 0). */
     private static int freePort() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+        try {
+            return io.dlog.broker.cli.PortPicker.freePort();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -2,9 +2,7 @@ package io.dlog.compat.crash;
 
 import io.dlog.compat.tools.ChildJvm;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,10 +85,7 @@ final class ChildBroker implements AutoCloseable {
 
     /** A port free right now on 127.0.0.1. */
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        }
+        return io.dlog.broker.cli.PortPicker.freePort();
     }
 
     static void sleepQuietly(long millis) {

@@ -266,6 +266,14 @@ class ClusterMetricsTest {
             TopicDescription description = awaitFullIsr(admin, topic);
             assertThat(description.partitions().get(0).leader().id()).isEqualTo(1);
         }
+        // A new topic's ISR lists every replica at once (as on Kafka), before each node has opened its copy
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        for (int node : List.of(1, 2, 3)) {
+            while (cluster.broker(node).localLog(topic, 0).isEmpty()) {
+                assertThat(System.nanoTime()).as("node %d opened its replica of %s", node, topic).isLessThan(deadline);
+                Thread.sleep(50);
+            }
+        }
         return topic;
     }
 
