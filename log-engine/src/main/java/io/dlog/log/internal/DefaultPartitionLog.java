@@ -964,6 +964,9 @@ final class DefaultPartitionLog implements PartitionLog {
      */
     private void rebuildProducerState(long end) throws IOException {
         long snapshot = producers.loadSnapshot(end, Math.min(end, highWatermark));
+        if (snapshot < 0) {
+            producers.replayingFrom(segments.firstKey());
+        }
         LogLoader.replayProducers(segments, producers, snapshot < 0 ? segments.firstKey() : snapshot, highWatermark);
         producers.truncateHead(logStartOffset);
     }
@@ -979,7 +982,7 @@ final class DefaultPartitionLog implements PartitionLog {
         logStartOffset = offset;
         LogLoader.writeLogStartCheckpoint(dir, offset);
         epochs.clear();
-        producers.truncateFully();
+        producers.truncateFully(offset);
         updateLastStableOffset();
     }
 

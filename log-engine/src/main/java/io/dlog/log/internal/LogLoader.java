@@ -76,6 +76,9 @@ final class LogLoader {
         epochs.truncateFromStart(logStart);
         ProducerStateManager producers = new ProducerStateManager(dir, maxProducers);
         long snapshot = producers.loadSnapshot(logEnd);
+        if (snapshot < 0) {
+            producers.replayingFrom(segments.firstKey());
+        }
         replayProducers(segments, producers, snapshot < 0 ? segments.firstKey() : snapshot);
         producers.truncateHead(logStart);
         return new Loaded(dir, segments, producers, epochs, logStart, logEnd);

@@ -30,7 +30,17 @@ import java.util.zip.CRC32C;
  * <p>Rules (Kafka's, KIP-360 included): an epoch below the known one is refused; a new epoch must start
  * at sequence 0 unless the producer is unknown (its state expired or was deleted: any sequence is
  * accepted); within an epoch the base sequence must follow the last one (wrapping at
- * Integer.MAX_VALUE). A request is checked as a whole against staged state and only committed after
+ * Integer.MAX_VALUE).
+ *
+ * <p>Where DLog is stricter than Kafka: an unknown producer must start at sequence 0 while this partition has
+ * forgotten no producer ({@link #forgetsNone()}: none expired, evicted or cut off with the log's head, since the
+ * log began at offset 0). There a first batch above 0 means the producer's earlier batches are still on their way,
+ * typically refused a moment ago (NOT_LEADER_OR_FOLLOWER while a new leader got ready, NOT_ENOUGH_REPLICAS) and
+ * being retried. Kafka accepts it, after which the retried earlier batch is out of sequence for good and the Java
+ * client retries it until delivery.timeout.ms fails it. Refused OUT_OF_ORDER_SEQUENCE_NUMBER, the later batch is
+ * retried by the client after the earlier one (its sequence is not the next it expects acknowledged), and both
+ * are written in order. Once the partition may have forgotten a producer, Kafka's rule applies: the producer could
+ * be one whose state was lost. A request is checked as a whole against staged state and only committed after
  * its bytes are written, so a refused request changes nothing.
  *
  * <p>Transactions: a transactional batch opens the producer's transaction on this partition (its first
@@ -56,7 +66,7 @@ import java.util.zip.CRC32C;
 final class ProducerStateManager {
     static final int CACHED_BATCHES = 5;
     private static final int NO_SEQUENCE = -1;
-    private static final int SNAPSHOT_VERSION = 2;
+    private static final int SNAPSHOT_VERSION = 3;
     private static final String SUFFIX = ".snapshot";
 
     record BatchMeta(int firstSeq, int lastSeq, long firstOffset, long lastOffset) {
@@ -164,6 +174,12 @@ final class ProducerStateManager {
     private final Map<Long, Verification> verifications = new ConcurrentHashMap<>();
     /** Completed transactions whose marker is not yet below the high watermark: {first, marker} (writer only). */
     private final ArrayDeque<long[]> unstableCompleted = new ArrayDeque<>();
+    /**
+     * True while every producer that ever wrote to this log since offset 0 is in {@link #producers} (writer only;
+     * persisted in snapshots from version 3 on). Cleared for good by any forgetting: expiry, eviction past the
+     * bound, the log's head cut, a log that starts above 0, a snapshot too old to say.
+     */
+    private boolean forgetsNone = true;
 
     ProducerStateManager(Path dir) {
         this(dir, DEFAULT_MAX_PRODUCERS);
@@ -369,9 +385,11 @@ final class ProducerStateManager {
     }
 
     /** Null when the batch may follow the producer's state. */
-    private static String checkSequence(Entry current, short epoch, int firstSeq) {
+    private String checkSequence(Entry current, short epoch, int firstSeq) {
         if (current == null) {
-            return null;
+            return firstSeq == 0 || !forgetsNone ? null : "sequence " + firstSeq + " from a producer with no state on "
+                    + "this partition, which has forgotten no producer: its first batch here has sequence 0 and is "
+                    + "still to come";
         }
         if (epoch < current.epoch()) {
             return "producer epoch " + epoch + " is older than " + current.epoch();
@@ -435,6 +453,7 @@ final class ProducerStateManager {
                 oldestFirst.remove();
                 producers.remove(pid);
                 evicted++;
+                forgetsNone = false;
             }
         }
     }
@@ -453,6 +472,7 @@ final class ProducerStateManager {
     }
 
     private void remove(Entry e) {
+        forgetsNone = false;
         producers.remove(e.producerId());
         byLastWrite.remove(e.producerId());
         if (e.txnFirstOffset() >= 0) {
@@ -577,6 +597,21 @@ final class ProducerStateManager {
         }
     }
 
+    /** True while this partition has forgotten no producer that wrote to it (see the class comment). Writer only. */
+    boolean forgetsNone() {
+        return forgetsNone;
+    }
+
+    /**
+     * The state is being rebuilt by replaying the log from {@code offset} without a snapshot: producers that only
+     * wrote below it are unknown. Writer only.
+     */
+    void replayingFrom(long offset) {
+        if (offset > 0) {
+            forgetsNone = false;
+        }
+    }
+
     /** Producer id → last offset of its last batch: the batches the cleaner must keep. Any thread. */
     Map<Long, Long> lastBatchOffsets() {
         Map<Long, Long> out = new HashMap<>();
@@ -599,7 +634,7 @@ final class ProducerStateManager {
     /** Writes {@code <offset>.snapshot} and keeps only the two newest snapshots. */
     void writeSnapshot(long offset) throws IOException {
         List<Entry> entries = new ArrayList<>(producers.values());
-        int bytes = 8;
+        int bytes = 9;
         for (Entry e : entries) {
             bytes += 8 + 2 + 8 + 8 + 8 + 4 + 4 + e.batches().size() * 24;
         }
@@ -612,6 +647,7 @@ final class ProducerStateManager {
                 buf.putInt(m.firstSeq()).putInt(m.lastSeq()).putLong(m.firstOffset()).putLong(m.lastOffset());
             }
         }
+        buf.put((byte) (forgetsNone ? 1 : 0));
         CRC32C crc = new CRC32C();
         crc.update(buf.array(), 0, bytes);
         buf.putInt((int) crc.getValue());
@@ -652,19 +688,25 @@ final class ProducerStateManager {
             if (offset > atOrBelow) {
                 continue;
             }
-            Map<Long, Entry> loaded = readSnapshot(file);
+            Snapshot loaded = readSnapshot(file);
             if (loaded != null) {
+                forgetsNone = loaded.forgetsNone();
                 // oldest writer first, so the eviction order survives a restart
-                loaded.values().stream().sorted(Comparator.comparingLong(Entry::lastAppendTime)).forEach(this::put);
+                loaded.entries().values().stream().sorted(Comparator.comparingLong(Entry::lastAppendTime)).forEach(this::put);
                 evictBeyondBound(List.of());
                 return offset;
             }
         }
+        forgetsNone = true; // the caller replays from the log's first batch: see replayingFrom
         return -1;
     }
 
-    /** The log was emptied (replica truncation to nothing): no producer, no snapshot. Writer only. */
-    void truncateFully() throws IOException {
+    /**
+     * The log was emptied (replica truncation to nothing) and starts again at {@code startOffset}: no producer, no
+     * snapshot. Writer only.
+     */
+    void truncateFully(long startOffset) throws IOException {
+        forgetsNone = startOffset == 0;
         producers.clear();
         byLastWrite.clear();
         ongoing.clear();
@@ -674,7 +716,11 @@ final class ProducerStateManager {
         }
     }
 
-    private static Map<Long, Entry> readSnapshot(Path file) throws IOException {
+    /** A snapshot's producers, and whether the partition had forgotten none (false before version 3: unknown). */
+    private record Snapshot(Map<Long, Entry> entries, boolean forgetsNone) {
+    }
+
+    private static Snapshot readSnapshot(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         if (bytes.length < 12) {
             return null;
@@ -686,7 +732,7 @@ final class ProducerStateManager {
             return null;
         }
         int version = buf.getInt();
-        if (version != 1 && version != SNAPSHOT_VERSION) {
+        if (version < 1 || version > SNAPSHOT_VERSION) {
             return null;
         }
         Map<Long, Entry> out = new HashMap<>();
@@ -705,7 +751,8 @@ final class ProducerStateManager {
             }
             out.put(pid, new Entry(pid, epoch, List.copyOf(batches), ts, appendTime, txnFirstOffset, coordinatorEpoch));
         }
-        return out;
+        boolean forgetsNone = version >= 3 && buf.get() == 1;
+        return new Snapshot(out, forgetsNone);
     }
 
     private List<Long> snapshotOffsets() throws IOException {

@@ -85,10 +85,52 @@ class ProducerStateTest {
         assertThat(send(7, 2, 1, "b").error()).isEqualTo(AppendError.INVALID_PRODUCER_EPOCH);
         assertThat(send(7, 4, 5, "b").error()).isEqualTo(AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER);
         assertThat(send(7, 4, 0, "b").succeeded()).isTrue();
-        // an unknown producer may start anywhere (KIP-360)
-        assertThat(send(8, 0, 42, "x").succeeded()).isTrue();
+        // an unknown producer starts at 0 on a partition that has forgotten no producer
+        assertThat(send(8, 0, 42, "x").error()).isEqualTo(AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        assertThat(send(8, 0, 0, "x").succeeded()).isTrue();
         assertThat(log.activeProducers()).extracting(p -> p.producerId()).containsExactly(7L, 8L);
-        assertThat(log.activeProducers().get(1).lastSequence()).isEqualTo(42);
+    }
+
+    @Test
+    void shouldWriteAnUnknownProducersLaterBatchOnlyAfterItsFirstWhileThePartitionForgetsNone() throws Exception {
+        // Given: the producer's first batch (sequence 0) was refused a moment ago and is being retried
+
+        // When: its next batch arrives first
+        AppendResult early = send(8, 0, 3, "d");
+
+        // Then: it is refused (Kafka would write it, and the retried first batch would be out of sequence for good),
+        // and both are written in order once the first one comes
+        assertThat(early.error()).isEqualTo(AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        assertThat(log.logEndOffset()).isZero();
+        assertThat(send(8, 0, 0, "a", "b", "c").succeeded()).isTrue();
+        assertThat(send(8, 0, 3, "d").baseOffset()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldAcceptAnUnknownProducerAnywhereOnceThePartitionForgotAProducerAcrossARestart() throws Exception {
+        // Given: a strict partition across a restart, then one whose producer expired, across a restart
+        send(7, 0, 0, "a");
+        manager.close();
+        open();
+        assertThat(send(8, 0, 5, "x").error()).as("no producer forgotten yet").isEqualTo(AppendError.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        clock.advance(Duration.ofMinutes(11).toMillis());
+        manager.runRetentionNow();
+        manager.close();
+        open();
+
+        // When: a producer it does not know writes above sequence 0
+        AppendResult result = send(9, 0, 17, "y");
+
+        // Then: it may be one whose state was forgotten: Kafka's rule (KIP-360)
+        assertThat(result.succeeded()).as(result.errorMessage()).isTrue();
+    }
+
+    @Test
+    void shouldAcceptAnUnknownProducerAnywhereOnALogThatStartsAboveZero() throws Exception {
+        log.truncateFullyAndStartAt(100).get();
+        AppendResult result = send(8, 0, 42, "x");
+        assertThat(result.succeeded()).as(result.errorMessage()).isTrue();
+        assertThat(result.baseOffset()).isEqualTo(100);
     }
 
     @Test
