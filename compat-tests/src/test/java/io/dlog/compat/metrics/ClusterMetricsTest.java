@@ -63,7 +63,8 @@ class ClusterMetricsTest {
         String topic = "urp-" + System.nanoTime();
         int leader;
         try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3)
+                    .configs(Map.of("min.insync.replicas", "3")))).all().get();
             leader = awaitFullIsr(admin, topic).partitions().get(0).leader().id();
         }
         long activeControllers = 0;
@@ -78,6 +79,9 @@ class ClusterMetricsTest {
             Thread.sleep(200);
         }
         assertThat(gauge(cluster, leader, "kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions")).isZero();
+        assertThat(gauge(cluster, leader, "kafka.server:type=ReplicaManager,name=UnderMinIsrPartitionCount")).isZero();
+        assertThat(gauge(cluster, leader, "kafka.server:type=ReplicaManager,name=AtMinIsrPartitionCount"))
+                .as("the new topic's ISR of 3 is at its min.insync.replicas").isPositive();
         long shrinksBefore = count(cluster, leader, "kafka.server:type=ReplicaManager,name=IsrShrinksPerSec");
 
         // When a follower stops
@@ -93,6 +97,8 @@ class ClusterMetricsTest {
             assertThat(gauge(cluster, leader, "kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions")).isPositive();
             assertThat(count(cluster, leader, "kafka.server:type=ReplicaManager,name=IsrShrinksPerSec"))
                     .isGreaterThan(shrinksBefore);
+            assertThat(gauge(cluster, leader, "kafka.server:type=ReplicaManager,name=UnderMinIsrPartitionCount"))
+                    .as("the new topic's ISR of 2 is below its min.insync.replicas of 3").isPositive();
         } finally {
             cluster.restart(follower);
         }

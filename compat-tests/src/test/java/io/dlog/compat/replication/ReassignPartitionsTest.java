@@ -125,18 +125,35 @@ class ReassignPartitionsTest {
             assertThat(listed.get(tp).replicas()).containsExactly(2, 4);
             assertThat(listed.get(tp).addingReplicas()).containsExactly(4);
             assertThat(listed.get(tp).removingReplicas()).isEmpty();
+            assertThat(awaitReassigningPartitions(2, count -> count > 0)).as("the leader's ReassigningPartitions")
+                    .isEqualTo(1);
 
             // When
             admin.alterPartitionReassignments(Map.of(tp, Optional.empty())).all().get();
 
             // Then
             assertThat(admin.listPartitionReassignments().reassignments().get()).doesNotContainKey(tp);
+            assertThat(awaitReassigningPartitions(2, count -> count == 0)).isZero();
             assertThat(describe(tp).replicas().stream().map(Node::id).toList()).containsExactly(2);
             assertThatThrownBy(() -> admin.alterPartitionReassignments(Map.of(tp, Optional.empty())).all().get())
                     .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NoReassignmentInProgressException.class);
         } finally {
             cluster.restart(4);
             cluster.awaitBrokers(cluster.nodeIds(), MOVE_TIMEOUT);
+        }
+    }
+
+    /** Node's kafka.server:type=ReplicaManager,name=ReassigningPartitions once {@code until} holds (or after 30 s). */
+    private static int awaitReassigningPartitions(int node, java.util.function.IntPredicate until) throws Exception {
+        javax.management.ObjectName name = new javax.management.ObjectName(
+                "kafka.server:type=ReplicaManager,name=ReassigningPartitions");
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            int value = ((Number) cluster.broker(node).metrics().mBeanServer().getAttribute(name, "Value")).intValue();
+            if (until.test(value) || System.nanoTime() > deadline) {
+                return value;
+            }
+            Thread.sleep(100);
         }
     }
 

@@ -32,6 +32,11 @@ public final class ClusterGauges {
         gauge(metrics, MetricNames.SERVER, REPLICA_MANAGER, "PartitionCount", () -> replicas.counts().partitions());
         gauge(metrics, MetricNames.SERVER, REPLICA_MANAGER, "LeaderCount", () -> replicas.counts().leaders());
         gauge(metrics, MetricNames.SERVER, REPLICA_MANAGER, "OfflineReplicaCount", () -> replicas.counts().offline());
+        gauge(metrics, MetricNames.SERVER, REPLICA_MANAGER, "UnderMinIsrPartitionCount",
+                () -> replicas.counts().underMinIsr());
+        gauge(metrics, MetricNames.SERVER, REPLICA_MANAGER, "AtMinIsrPartitionCount", () -> replicas.counts().atMinIsr());
+        gauge(metrics, MetricNames.SERVER, REPLICA_MANAGER, "ReassigningPartitions",
+                () -> replicas.counts().reassigning());
         Meter shrinks = metrics.meter(MetricNames.name(MetricNames.SERVER, REPLICA_MANAGER, "IsrShrinksPerSec"));
         Meter expands = metrics.meter(MetricNames.name(MetricNames.SERVER, REPLICA_MANAGER, "IsrExpandsPerSec"));
         replicas.setIsrChangeListener(shrink -> (shrink ? shrinks : expands).mark());

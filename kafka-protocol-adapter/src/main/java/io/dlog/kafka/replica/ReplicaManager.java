@@ -59,9 +59,12 @@ public final class ReplicaManager implements AutoCloseable {
 
     /**
      * This node's replicas at one moment (Kafka's ReplicaManager gauges): partitions with a replica here,
-     * those it leads, those it leads with an ISR smaller than the replica set, and those whose log failed.
+     * those it leads, those it leads with an ISR smaller than the replica set, those whose log failed, and of
+     * those it leads: with an ISR below / at the topic's min.insync.replicas (acks=all refused / one more loss
+     * away from refused) and with a reassignment in progress.
      */
-    public record ReplicaCounts(int partitions, int leaders, int underReplicated, int offline) {
+    public record ReplicaCounts(int partitions, int leaders, int underReplicated, int offline, int underMinIsr,
+                                int atMinIsr, int reassigning) {
     }
 
     /** Told when this node starts or stops leading a partition (coordinators load and unload their state). */
@@ -145,19 +148,32 @@ public final class ReplicaManager implements AutoCloseable {
         int leaders = 0;
         int underReplicated = 0;
         int offline = 0;
+        int underMinIsr = 0;
+        int atMinIsr = 0;
+        int reassigning = 0;
+        MetadataImage current = image;
+        BrokerConfig broker = config.get();
         for (PartitionReplica replica : replicas.values()) {
             partitions++;
             if (replica.role == PartitionReplica.Role.LEADER) {
                 leaders++;
-                if (replica.isr.size() < replica.replicas.size()) {
+                int isr = replica.isr.size();
+                if (isr < replica.replicas.size()) {
                     underReplicated++;
+                }
+                Optional<TopicImage> topic = current.topic(replica.tp.topic());
+                if (topic.isPresent() && replica.tp.partition() < topic.get().partitions()) {
+                    int minIsr = io.dlog.kafka.config.TopicConfigs.minInsyncReplicas(topic.get().configs(), broker);
+                    underMinIsr += isr < minIsr ? 1 : 0;
+                    atMinIsr += isr == minIsr ? 1 : 0;
+                    reassigning += topic.get().state(replica.tp.partition()).isReassigning() ? 1 : 0;
                 }
             }
             if (replica.log.isOffline()) {
                 offline++;
             }
         }
-        return new ReplicaCounts(partitions, leaders, underReplicated, offline);
+        return new ReplicaCounts(partitions, leaders, underReplicated, offline, underMinIsr, atMinIsr, reassigning);
     }
 
     /** From now on, serve replicated partitions as leader only while {@code lease} holds (see {@link LeaderLease}). */
