@@ -109,9 +109,17 @@ class ClusterMetricsTest {
             throws Exception {
         // Given a topic led by node 1 (rack-1) with followers 2 (rack-2) and 3 (rack-3), and committed records
         String topic = rackTopic(cluster);
+        String replicationIn = "kafka.server:type=BrokerTopicMetrics,name=ReplicationBytesInPerSec";
+        String replicationOut = "kafka.server:type=BrokerTopicMetrics,name=ReplicationBytesOutPerSec";
+        long[] replicatedBefore = {count(cluster, 1, replicationOut), count(cluster, 2, replicationIn),
+                count(cluster, 3, replicationIn)};
         List<String> sent = produce(cluster, topic, 0, 200);
         PartitionLog follower = cluster.broker(RACK_B_FOLLOWER).localLog(topic, 0).orElseThrow();
         long[] bytesOutBefore = bytesOut(cluster, topic);
+        // acks=all with every replica in the ISR: both followers appended the records, sent by the leader
+        assertThat(count(cluster, 1, replicationOut) - replicatedBefore[0]).as("leader's ReplicationBytesOut").isPositive();
+        assertThat(count(cluster, 2, replicationIn) - replicatedBefore[1]).as("node 2's ReplicationBytesIn").isPositive();
+        assertThat(count(cluster, 3, replicationIn) - replicatedBefore[2]).as("node 3's ReplicationBytesIn").isPositive();
 
         // When a consumer in rack-2 reads the partition from the start
         List<String> read = new ArrayList<>();

@@ -25,7 +25,10 @@ public final class ClusterGauges {
     private ClusterGauges() {
     }
 
-    /** ReplicaManager's gauges and IsrShrinksPerSec/IsrExpandsPerSec, for this node's replicas. */
+    /**
+     * ReplicaManager's gauges and IsrShrinksPerSec/IsrExpandsPerSec, for this node's replicas, and BrokerTopicMetrics'
+     * ReplicationBytesInPerSec/ReplicationBytesOutPerSec for its followers' and leaders' replication traffic.
+     */
     public static void registerReplicaManager(BrokerMetrics metrics, ReplicaManager replicas) {
         gauge(metrics, MetricNames.SERVER, REPLICA_MANAGER, "UnderReplicatedPartitions",
                 () -> replicas.counts().underReplicated());
@@ -40,6 +43,12 @@ public final class ClusterGauges {
         Meter shrinks = metrics.meter(MetricNames.name(MetricNames.SERVER, REPLICA_MANAGER, "IsrShrinksPerSec"));
         Meter expands = metrics.meter(MetricNames.name(MetricNames.SERVER, REPLICA_MANAGER, "IsrExpandsPerSec"));
         replicas.setIsrChangeListener(shrink -> (shrink ? shrinks : expands).mark());
+        // Kafka keeps these two for all topics only (no topic tag), beside BytesIn/BytesOut, which leave replication out.
+        Meter replicationIn = metrics.meter(MetricNames.name(MetricNames.SERVER, "BrokerTopicMetrics",
+                "ReplicationBytesInPerSec"));
+        Meter replicationOut = metrics.meter(MetricNames.name(MetricNames.SERVER, "BrokerTopicMetrics",
+                "ReplicationBytesOutPerSec"));
+        replicas.setReplicationTrafficListeners(replicationIn::mark, replicationOut::mark);
     }
 
     /**

@@ -63,6 +63,8 @@ final class ReplicaFetcherThread extends Thread {
     /** Kafka's fetch-state lag: the leader's high watermark minus this log's end after the last fetch with data. */
     private final Map<TopicPartition, Long> lags = new ConcurrentHashMap<>();
     private final ReplicationQuotaManager quota;
+    /** Told the record bytes appended from the leader (ReplicationBytesInPerSec). */
+    private final java.util.function.LongConsumer bytesIn;
     private volatile boolean running = true;
     private volatile BrokerChannel channel;
     private final Object wakeup = new Object();
@@ -75,7 +77,8 @@ final class ReplicaFetcherThread extends Thread {
      */
     ReplicaFetcherThread(int self, int leader, Supplier<BrokerConfig> config, Supplier<MetadataImage> image,
                          Function<TopicPartition, Optional<ReplicaFetchers.Followed>> followed,
-                         java.util.function.Consumer<TopicPartition> highWatermarkMoved, ReplicationQuotaManager quota) {
+                         java.util.function.Consumer<TopicPartition> highWatermarkMoved, ReplicationQuotaManager quota,
+                         java.util.function.LongConsumer bytesIn) {
         super("dlog-replica-fetcher-" + self + "-from-" + leader);
         setDaemon(true);
         this.self = self;
@@ -85,6 +88,7 @@ final class ReplicaFetcherThread extends Thread {
         this.followed = followed;
         this.highWatermarkMoved = highWatermarkMoved;
         this.quota = quota;
+        this.bytesIn = bytesIn;
     }
 
     void add(TopicPartition tp) {
@@ -297,6 +301,7 @@ final class ReplicaFetcherThread extends Thread {
                     // gaps covered by empty batches, the log start following the leader's.
                     new PartitionMirror(log).onRecords(records, data.logStartOffset());
                     bytes = records.sizeInBytes();
+                    bytesIn.accept(bytes);
                 }
                 if (bytes > 0 && quota.isThrottled(f.tp())) {
                     quota.record(bytes);

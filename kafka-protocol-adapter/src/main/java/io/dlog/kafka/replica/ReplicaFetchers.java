@@ -31,19 +31,22 @@ final class ReplicaFetchers implements AutoCloseable {
     private final Function<TopicPartition, Optional<Followed>> followed;
     private final java.util.function.Consumer<TopicPartition> highWatermarkMoved;
     private final ReplicationQuotaManager quota;
+    private final java.util.function.LongConsumer bytesIn;
     private final Map<Integer, ReplicaFetcherThread> threads = new HashMap<>();
     private final Map<TopicPartition, Integer> sourceOf = new HashMap<>();
     private boolean closed;
 
     ReplicaFetchers(int self, Supplier<BrokerConfig> config, Supplier<MetadataImage> image,
                     Function<TopicPartition, Optional<Followed>> followed,
-                    java.util.function.Consumer<TopicPartition> highWatermarkMoved, ReplicationQuotaManager quota) {
+                    java.util.function.Consumer<TopicPartition> highWatermarkMoved, ReplicationQuotaManager quota,
+                    java.util.function.LongConsumer bytesIn) {
         this.self = self;
         this.config = config;
         this.image = image;
         this.followed = followed;
         this.highWatermarkMoved = highWatermarkMoved;
         this.quota = quota;
+        this.bytesIn = bytesIn;
     }
 
     synchronized void add(TopicPartition tp, int leader) {
@@ -57,7 +60,7 @@ final class ReplicaFetchers implements AutoCloseable {
         sourceOf.put(tp, leader);
         threads.computeIfAbsent(leader, l -> {
             ReplicaFetcherThread thread = new ReplicaFetcherThread(self, l, config, image, followed, highWatermarkMoved,
-                    quota);
+                    quota, bytesIn);
             thread.start();
             return thread;
         }).add(tp);

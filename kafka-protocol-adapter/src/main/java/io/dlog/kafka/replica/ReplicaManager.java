@@ -85,6 +85,10 @@ public final class ReplicaManager implements AutoCloseable {
     private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
     private volatile Consumer<TopicPartition> highWatermarkListener = tp -> { };
     private volatile IsrChangeListener isrChangeListener = (shrink) -> { };
+    /** Record bytes this node's followers appended from their leaders (Kafka's ReplicationBytesInPerSec). */
+    private volatile java.util.function.LongConsumer replicationBytesIn = bytes -> { };
+    /** Record bytes this node sent to followers as their leader (Kafka's ReplicationBytesOutPerSec). */
+    private volatile java.util.function.LongConsumer replicationBytesOut = bytes -> { };
     private volatile MetadataImage image = MetadataImage.EMPTY;
     /** Null until {@link #setLease}: then replicated partitions are served as leader only while it holds. */
     private volatile LeaderLease lease;
@@ -121,7 +125,7 @@ public final class ReplicaManager implements AutoCloseable {
                 initial.replicationQuotaWindowNum(), initial.replicationQuotaWindowSizeSeconds(), () -> image,
                 () -> config.get().followerReplicationThrottledRate(), ReplicaManager::nowMs);
         this.fetchers = new ReplicaFetchers(self, config, () -> image, this::followerView,
-                tp -> highWatermarkListener.accept(tp), followerQuota);
+                tp -> highWatermarkListener.accept(tp), followerQuota, bytes -> replicationBytesIn.accept(bytes));
     }
 
     /** Starts the periodic ISR-shrink and leader-balance checks. */
@@ -140,6 +144,15 @@ public final class ReplicaManager implements AutoCloseable {
     /** Told when the ISR of a partition this node leads shrinks or expands. */
     public void setIsrChangeListener(IsrChangeListener listener) {
         this.isrChangeListener = listener;
+    }
+
+    /**
+     * Told the record bytes of replication: {@code in} on the fetcher threads when a follower here appends what its
+     * leader sent, {@code out} on the event loops when this node answers a follower's fetch. Both must be cheap.
+     */
+    public void setReplicationTrafficListeners(java.util.function.LongConsumer in, java.util.function.LongConsumer out) {
+        this.replicationBytesIn = in;
+        this.replicationBytesOut = out;
     }
 
     /** Counts this node's replicas now (reads volatile role fields; no lock). */
@@ -622,6 +635,7 @@ public final class ReplicaManager implements AutoCloseable {
      * there (in-sync followers' bytes count too, as on Kafka: the bound is on all throttled replication traffic).
      */
     public void recordLeaderReplication(TopicPartition tp, long bytes) {
+        replicationBytesOut.accept(bytes);
         if (leaderQuota.isThrottled(tp)) {
             leaderQuota.record(bytes);
         }
