@@ -201,6 +201,43 @@ class ReassignPartitionsTest {
     }
 
     @Test
+    void shouldCancelAThrottledToolMoveAndClearItsThrottles() throws Exception {
+        // Given: about 3 MB on node 2 alone, moving to nodes 3 and 4 at 100 kB/s (some 20 s: in progress for a while)
+        String topic = "tool-cancel";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        cluster.createTopic(new NewTopic(topic, Map.of(0, List.of(2))));
+        produceBytes(topic, 3 * 1024 * 1024);
+        Path plan = Files.createTempFile(cluster.root(), "cancel", ".json");
+        Files.writeString(plan, "{\"version\":1,\"partitions\":[{\"topic\":\"" + topic
+                + "\",\"partition\":0,\"replicas\":[3,4]}]}");
+        ChildJvm.Result executed = ChildJvm.run(MOVE_TIMEOUT, "org.apache.kafka.tools.reassign.ReassignPartitionsCommand",
+                "--bootstrap-server", cluster.bootstrapServers(1), "--execute", "--throttle", "100000",
+                "--reassignment-json-file", plan.toString());
+        assertThat(executed.exitCode()).as(executed.toString()).isZero();
+        assertThat(configs(new ConfigResource(ConfigResource.Type.TOPIC, topic))
+                .get("follower.replication.throttled.replicas").value()).isNotEmpty();
+
+        // When: the tool cancels it, without --preserve-throttles
+        ChildJvm.Result cancelled = ChildJvm.run(MOVE_TIMEOUT, "org.apache.kafka.tools.reassign.ReassignPartitionsCommand",
+                "--bootstrap-server", cluster.bootstrapServers(1), "--cancel", "--reassignment-json-file", plan.toString());
+
+        // Then: the partition is back on node 2 alone and every throttle the move set is gone
+        assertThat(cancelled.exitCode()).as(cancelled.toString()).isZero();
+        assertThat(cancelled.stdout()).contains("Successfully cancelled partition reassignment for: " + topic + "-0");
+        try (Admin admin = cluster.admin()) {
+            assertThat(admin.listPartitionReassignments().reassignments().get()).doesNotContainKey(tp);
+        }
+        assertThat(describe(tp).replicas().stream().map(Node::id).toList()).containsExactly(2);
+        for (int node : cluster.nodeIds()) {
+            assertThat(configs(new ConfigResource(ConfigResource.Type.BROKER, Integer.toString(node))))
+                    .doesNotContainKeys("leader.replication.throttled.rate", "follower.replication.throttled.rate");
+        }
+        Map<String, ConfigEntry> cleared = configs(new ConfigResource(ConfigResource.Type.TOPIC, topic));
+        assertThat(cleared.get("leader.replication.throttled.replicas").value()).isEmpty();
+        assertThat(cleared.get("follower.replication.throttled.replicas").value()).isEmpty();
+    }
+
+    @Test
     void shouldThrottleAMoveToTheToolsRateAndClearTheThrottlesOnVerify() throws Exception {
         // Given about 3 MB on one replica (node 1), and a move that adds node 2
         String topic = "throttled";
