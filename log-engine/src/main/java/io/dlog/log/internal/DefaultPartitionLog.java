@@ -325,7 +325,7 @@ final class DefaultPartitionLog implements PartitionLog {
             firsts[i] = next;
             next += BatchFormat.lastOffsetDelta(buf, positions[i]) + 1L;
         }
-        ProducerStateManager.Staged staged = producers.stage(buf, positions, firsts, now, guard);
+        ProducerStateManager.Staged staged = producers.stage(buf, positions, firsts, now, guard, cfg.compact());
         if (staged.error() != null) {
             return AppendResult.failure(staged.error(), staged.message(), logStartOffset);
         }

@@ -34,7 +34,7 @@ import java.util.zip.CRC32C;
  *
  * <p>Where DLog is stricter than Kafka: an unknown producer must start at sequence 0 while this partition has
  * forgotten no producer ({@link #forgetsNone()}: none expired, evicted or cut off with the log's head, since the
- * log began at offset 0). There a first batch above 0 means the producer's earlier batches are still on their way,
+ * log began at offset 0) and is not compacted. There a first batch above 0 means the producer's earlier batches are still on their way,
  * typically refused a moment ago (NOT_LEADER_OR_FOLLOWER while a new leader got ready, NOT_ENOUGH_REPLICAS) and
  * being retried. Kafka accepts it, after which the retried earlier batch is out of sequence for good and the Java
  * client retries it until delivery.timeout.ms fails it. Refused OUT_OF_ORDER_SEQUENCE_NUMBER, the later batch is
@@ -228,8 +228,12 @@ final class ProducerStateManager {
      * @param firstOffsets the offset each batch will get if the request is written
      * @param guard        the guard of the append's transaction check, or null for an append that was not checked
      *                     (not a client's transactional produce)
+     * @param compacted    the log is compacted: a replica that replays it from offset 0 cannot tell whether the
+     *                     cleaner removed the batches of a producer forgotten elsewhere, so Kafka's rule for unknown
+     *                     producers applies there
      */
-    Staged stage(ByteBuffer buf, int[] positions, long[] firstOffsets, long now, VerificationGuard guard) {
+    Staged stage(ByteBuffer buf, int[] positions, long[] firstOffsets, long now, VerificationGuard guard,
+                 boolean compacted) {
         Map<Long, Entry> staged = new HashMap<>();
         List<CompletedTxn> completed = new ArrayList<>();
         int idempotent = 0;
@@ -267,7 +271,7 @@ final class ProducerStateManager {
             }
             String problem = checkVerifiedSequence(verifications.get(pid), current, firstSeq);
             if (problem == null) {
-                problem = checkSequence(current, epoch, firstSeq);
+                problem = checkSequence(current, epoch, firstSeq, forgetsNone && !compacted);
             }
             if (problem != null) {
                 AppendError error = current != null && epoch < current.epoch()
@@ -385,9 +389,9 @@ final class ProducerStateManager {
     }
 
     /** Null when the batch may follow the producer's state. */
-    private String checkSequence(Entry current, short epoch, int firstSeq) {
+    private static String checkSequence(Entry current, short epoch, int firstSeq, boolean strictForUnknown) {
         if (current == null) {
-            return firstSeq == 0 || !forgetsNone ? null : "sequence " + firstSeq + " from a producer with no state on "
+            return firstSeq == 0 || !strictForUnknown ? null : "sequence " + firstSeq + " from a producer with no state on "
                     + "this partition, which has forgotten no producer: its first batch here has sequence 0 and is "
                     + "still to come";
         }

@@ -126,6 +126,15 @@ class ProducerStateTest {
     }
 
     @Test
+    void shouldAcceptAnUnknownProducerAnywhereOnACompactedLog() throws Exception {
+        PartitionLog compacted = manager.getOrCreate(new TopicPartition("compacted", 0),
+                config.withCompaction(true, false, Duration.ofDays(1).toMillis(), 0, Long.MAX_VALUE, 0.5));
+        AppendResult result = append(compacted, TestBatches.of("x").producer(8, 0, 42).timestamp(clock.millis())
+                .build());
+        assertThat(result.succeeded()).as(result.errorMessage()).isTrue();
+    }
+
+    @Test
     void shouldAcceptAnUnknownProducerAnywhereOnALogThatStartsAboveZero() throws Exception {
         log.truncateFullyAndStartAt(100).get();
         AppendResult result = send(8, 0, 42, "x");
