@@ -23,6 +23,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.arrow.c.ArrowArrayStream;
 import org.apache.arrow.c.Data;
 import org.apache.arrow.memory.BufferAllocator;
@@ -51,6 +55,11 @@ public final class SqlEngine {
     private final BufferAllocator allocator;
     private final int threads;
     private final String memoryLimit;
+    /**
+     * Reads (decodes) partitions for every query's {@link ParallelArrowReader}: {@code threads} daemon threads,
+     * never a Netty event loop, ended after 30 s idle. A task reads one batch and ends, so queries share them fairly.
+     */
+    private final ThreadPoolExecutor scanThreads;
 
     /**
      * @param threads     DuckDB worker threads per query
@@ -61,6 +70,13 @@ public final class SqlEngine {
         this.allocator = allocator;
         this.threads = threads;
         this.memoryLimit = memoryLimit;
+        AtomicInteger scanThreadCount = new AtomicInteger();
+        this.scanThreads = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
+            Thread thread = new Thread(task, "dlog-sql-scan-" + scanThreadCount.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.scanThreads.allowCoreThreadTimeOut(true);
         try {
             Class.forName("org.duckdb.DuckDBDriver");
         } catch (ClassNotFoundException e) {
@@ -188,8 +204,27 @@ public final class SqlEngine {
         return tables.catalog().topics().stream().filter(t -> t.toLowerCase(Locale.ROOT).equals(lowerCaseName)).findFirst();
     }
 
-    private TopicArrowReader reader(BufferAllocator queryAllocator, String topic, QueryAnalysis.TableUse use, Isolation isolation,
-                                    boolean empty) throws IOException, SqlException {
+    /**
+     * The topic's scan: one reader per partition read, behind a {@link ParallelArrowReader} that reads (decodes)
+     * them on the engine's scan threads at once, or the one reader when there is one partition (or none: a reader
+     * over no partition is an empty table with the topic's columns).
+     */
+    private ArrowReader reader(BufferAllocator queryAllocator, String topic, QueryAnalysis.TableUse use,
+                               Isolation isolation, boolean empty) throws IOException, SqlException {
+        List<TopicArrowReader> readers = readers(queryAllocator, topic, use, isolation, empty);
+        if (readers.size() == 1) {
+            return readers.get(0);
+        }
+        try {
+            return new ParallelArrowReader(queryAllocator, readers, scanThreads, threads);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(readers);
+            throw e;
+        }
+    }
+
+    private List<TopicArrowReader> readers(BufferAllocator queryAllocator, String topic, QueryAnalysis.TableUse use,
+                                           Isolation isolation, boolean empty) throws IOException, SqlException {
         try {
             TableSchema table = tables.schema(topic, Optional.empty(), isolation);
             Set<String> projection = null;
@@ -213,9 +248,31 @@ public final class SqlEngine {
             }
             ScanRange range = empty ? new ScanRange(0, 0, Long.MIN_VALUE, Long.MAX_VALUE, isolation)
                     : new ScanRange(bounds.minOffset(), bounds.maxOffsetExclusive(), bounds.minTimestamp(), Long.MAX_VALUE, isolation);
-            return tables.open(queryAllocator, topic, table, projection, partitions, range);
+            List<TopicArrowReader> readers = new ArrayList<>();
+            try {
+                for (int partition : new java.util.TreeSet<>(partitions)) {
+                    readers.add(tables.open(queryAllocator, topic, table, projection, Set.of(partition), range));
+                }
+                if (readers.isEmpty()) {
+                    readers.add(tables.open(queryAllocator, topic, table, projection, Set.of(), range));
+                }
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(readers);
+                throw e;
+            }
+            return readers;
         } catch (UnknownTopicException e) {
             throw new SqlException(e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(List<TopicArrowReader> readers) {
+        for (TopicArrowReader reader : readers) {
+            try {
+                reader.close();
+            } catch (IOException | RuntimeException e) {
+                // Releasing a reader that never produced a batch: nothing to report beyond the query's own failure.
+            }
         }
     }
 
