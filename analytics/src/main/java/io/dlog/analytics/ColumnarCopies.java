@@ -58,6 +58,8 @@ public final class ColumnarCopies implements AutoCloseable {
     static final int MAX_PENDING = 256;
     private static final long SWEEP_MINUTES = 5;
     private static final String TMP = ".tmp";
+    /** Bound of the decoded tails kept in memory (the benchmark's full-column tails of 4 partitions: ~60 MB). */
+    static final long DECODED_TAILS_BYTES = 256L << 20;
 
     private final Path root;
     private final TopicCatalog catalog;
@@ -66,6 +68,8 @@ public final class ColumnarCopies implements AutoCloseable {
     private final ScheduledExecutorService builder;
     private final Set<String> pending = ConcurrentHashMap.newKeySet();
     private final AtomicLong copiesWritten = new AtomicLong();
+    /** Decoded tails (what no copy covers) kept in memory for the next scan: on wherever copies are. */
+    private final DecodedTails tails = new DecodedTails(DECODED_TAILS_BYTES);
     /** Set by close: the builder stops between batches (never interrupted: that would close the log's file channels). */
     private volatile boolean closed;
 
@@ -399,6 +403,7 @@ public final class ColumnarCopies implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        tails.close();
         builder.shutdown();
         try {
             if (!builder.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -410,5 +415,10 @@ public final class ColumnarCopies implements AutoCloseable {
             return;
         }
         allocator.close();
+    }
+
+    /** The decoded tails scans using these copies keep for later scans. */
+    DecodedTails tails() {
+        return tails;
     }
 }

@@ -57,6 +57,10 @@ final class PartitionRecordReader implements AutoCloseable {
     private CloseableIterator<Record> records;
     private boolean exhausted;
     private boolean sawTransactional;
+    /** Set when the log start moved past the reader while it read (it skipped ahead to the new start). */
+    private boolean skippedAhead;
+    /** {@link DecodedTails#mix} over the headers of the batches taken so far that begin below the end. */
+    private long fingerprint;
 
     PartitionRecordReader(PartitionLog log, ScanRange range, int readBytes) throws IOException {
         this.log = log;
@@ -79,6 +83,34 @@ final class PartitionRecordReader implements AutoCloseable {
     /** The offset below which the scan stops (the range's end capped by what was visible at creation). */
     long endOffset() {
         return end;
+    }
+
+    /** Continues the fingerprint of the batches before this reader's start; call before the first {@link #next}. */
+    void continueFingerprint(long earlier) {
+        fingerprint = earlier;
+    }
+
+    /**
+     * {@link DecodedTails#mix} over the header (base and last offset, size, CRC) of each batch taken so far that
+     * begins below the end, control batches and aborted ones included: once the range is read whole, the same
+     * fingerprint means the same batches, so the same records.
+     */
+    long fingerprint() {
+        return fingerprint;
+    }
+
+    /** Reads the rest of the range's batches without decoding a record; returns {@link #fingerprint()}. */
+    long fingerprintToEnd() throws IOException {
+        closeRecords();
+        while (nextBatch() != null) {
+            // nextBatch() mixes each batch into the fingerprint.
+        }
+        return fingerprint;
+    }
+
+    /** Whether the range was read to its end without skipping ahead of a moved log start. */
+    boolean readWholeRange() {
+        return exhausted && records == null && !skippedAhead;
     }
 
     /** Whether a transactional batch (or a transaction marker) was met so far. */
@@ -147,7 +179,11 @@ final class PartitionRecordReader implements AutoCloseable {
                 return null;
             }
         }
-        return batches.poll();
+        MutableRecordBatch batch = batches.poll();
+        if (batch.baseOffset() < end) {
+            fingerprint = DecodedTails.mix(fingerprint, batch.baseOffset(), batch.lastOffset(), batch.sizeInBytes(), batch.checksum());
+        }
+        return batch;
     }
 
     /** Reads the next slice of whole batches; false at the end of the range. */
@@ -177,8 +213,10 @@ final class PartitionRecordReader implements AutoCloseable {
             if (nextFetchOffset < logStart) {
                 nextFetchOffset = logStart;
                 firstOffset = Math.max(firstOffset, logStart);
+                skippedAhead = true;
                 return true;
             }
+            skippedAhead = true; // the log ends before the range did (truncated while read): not the whole range
             return false;
         }
         if (slice.length() == 0) {

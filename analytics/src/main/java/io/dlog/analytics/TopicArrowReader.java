@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.OutOfMemoryException;
+import org.apache.arrow.vector.VectorLoader;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.TimeStampMilliTZVector;
@@ -52,6 +56,8 @@ public final class TopicArrowReader extends ArrowReader {
     private final JsonValueWriter json;
     private final AvroValueWriter avro;
     private final ColumnarCopies copies;
+    /** Decoded tails kept for later scans (with copies, for read_uncommitted), or null. */
+    private final DecodedTails tails;
     /** The scan's pieces in order: runs of records to decode, and segments to read from their copies. */
     private final List<Piece> pieces = new ArrayList<>();
     private int current;
@@ -84,6 +90,7 @@ public final class TopicArrowReader extends ArrowReader {
         this.maxBatchBytes = maxBatchBytes;
         this.readBytes = readBytes;
         this.copies = copies;
+        this.tails = copies == null ? null : copies.tails();
         this.json = table.format() == ValueFormat.JSON ? new JsonValueWriter(table) : null;
         this.avro = table.format() == ValueFormat.AVRO ? new AvroValueWriter(table, registry) : null;
         try {
@@ -128,7 +135,9 @@ public final class TopicArrowReader extends ArrowReader {
             pieces.add(new Copy(scan, copy.get(), from, segment.nextOffset(), from == segment.baseOffset()));
             decodeFrom = segment.nextOffset();
         }
-        if (decodeFrom < end || pieces.size() == planned) {
+        if (decodeFrom < end && tails != null && !committed) {
+            pieces.add(new Tail(scan, decodeFrom, end));
+        } else if (decodeFrom < end || pieces.size() == planned) {
             pieces.add(decode(scan, decodeFrom, Math.max(decodeFrom, end)));
         }
     }
@@ -149,7 +158,8 @@ public final class TopicArrowReader extends ArrowReader {
 
     /** Whether any batch decoded so far (not read from a copy) was transactional, or a transaction marker. */
     boolean sawTransactionalBatch() {
-        return pieces.stream().anyMatch(p -> p instanceof Decode d && d.reader().sawTransactionalBatch());
+        return pieces.stream().anyMatch(p -> p instanceof Decode d && d.reader().sawTransactionalBatch()
+                || p instanceof Tail t && t.reader != null && t.reader.sawTransactionalBatch());
     }
 
     @Override
@@ -181,6 +191,10 @@ public final class TopicArrowReader extends ArrowReader {
                 current++;
                 continue;
             }
+            if (pieces.get(current) instanceof Tail tail && tail.serveInto(root)) {
+                rowsRead += root.getRowCount();
+                return true;
+            }
             int rows = decodeBatch(root);
             if (rows > 0) {
                 rowsRead += rows;
@@ -191,7 +205,10 @@ public final class TopicArrowReader extends ArrowReader {
         return false;
     }
 
-    /** Decodes records of consecutive decode pieces into a fresh batch, up to the limits; returns its rows. */
+    /**
+     * Decodes records of consecutive decode pieces into a fresh batch, up to the limits; returns its rows. A tail's
+     * batches hold only its own records (they are kept for later scans as they are).
+     */
     private int decodeBatch(VectorSchemaRoot root) throws IOException {
         root.allocateNew();
         Columns columns = new Columns(root);
@@ -203,14 +220,32 @@ public final class TopicArrowReader extends ArrowReader {
         }
         int rows = 0;
         long bytes = 0;
-        while (rows < maxRows && bytes < maxBatchBytes && current < pieces.size() && pieces.get(current) instanceof Decode piece) {
-            Record record = piece.reader().next();
+        Tail tail = pieces.get(current) instanceof Tail t ? t : null;
+        boolean tailEnded = false;
+        while (rows < maxRows && bytes < maxBatchBytes && current < pieces.size()) {
+            Piece piece = pieces.get(current);
+            PartitionRecordReader reader;
+            int partition;
+            if (tail != null) {
+                reader = tail.reader;
+                partition = tail.scan.partition();
+            } else if (piece instanceof Decode decode) {
+                reader = decode.reader();
+                partition = decode.partition();
+            } else {
+                break; // a copy, or a tail: it starts the next batch
+            }
+            Record record = reader.next();
             if (record == null) {
+                if (tail != null) {
+                    tailEnded = true;
+                    break;
+                }
                 piece.close();
                 current++;
                 continue;
             }
-            bytes += columns.write(rows, piece.partition(), record);
+            bytes += columns.write(rows, partition, record);
             if (json != null) {
                 json.write(rows, record.value());
             }
@@ -220,6 +255,16 @@ public final class TopicArrowReader extends ArrowReader {
             rows++;
         }
         root.setRowCount(rows);
+        if (tail != null) {
+            if (rows > 0) {
+                tail.record(root);
+            }
+            if (tailEnded) {
+                tail.finish();
+                tail.close();
+                current++;
+            }
+        }
         return rows;
     }
 
@@ -239,7 +284,7 @@ public final class TopicArrowReader extends ArrowReader {
     }
 
     /** A part of a partition's scan. */
-    private sealed interface Piece permits Decode, Copy {
+    private sealed interface Piece permits Decode, Copy, Tail {
         void close();
     }
 
@@ -283,6 +328,130 @@ public final class TopicArrowReader extends ArrowReader {
         public void close() {
             if (reader != null) {
                 reader.close();
+            }
+        }
+    }
+
+    /**
+     * The partition's last run of records to decode (the active segment, and segments without a copy before it),
+     * taken from {@link DecodedTails} as far as an earlier scan decoded it and the log's batches there are
+     * unchanged, decoded from there on; what it decodes is kept (copied into the tails' memory) for the next scan.
+     */
+    private final class Tail implements Piece {
+        private final PartitionScan scan;
+        private final long from;
+        private final long to;
+        private final DecodedTails.Key key;
+        /** The entry served, held from the first batch until closed; null when none matched. */
+        private DecodedTails.Entry cached;
+        private int served;
+        /** Decodes past the cached part; null until the first batch is asked for. */
+        private PartitionRecordReader reader;
+        /** Copies of the batches decoded, in the tails' memory; null once not kept (too large, or no memory). */
+        private List<ArrowRecordBatch> recorded = new ArrayList<>();
+        private long recordedBytes;
+
+        Tail(PartitionScan scan, long from, long to) {
+            this.scan = scan;
+            this.from = from;
+            this.to = to;
+            this.key = new DecodedTails.Key(scan.log(), schema, from);
+        }
+
+        /** Loads the next cached batch (a copy in this reader's memory) into the root; false past the cached ones. */
+        boolean serveInto(VectorSchemaRoot root) throws IOException {
+            if (reader == null) {
+                start();
+            }
+            if (cached == null || served == cached.batches.size()) {
+                return false;
+            }
+            try (ArrowRecordBatch copy = DecodedTails.copy(cached.batches.get(served++), allocator)) {
+                new VectorLoader(root).load(copy);
+            }
+            return true;
+        }
+
+        /** Finds a cached entry whose batches are still the log's, and opens the reader past it (or at the start). */
+        private void start() throws IOException {
+            DecodedTails.Entry entry = tails.acquire(key);
+            long decodeFrom = from;
+            long fingerprint = 0;
+            if (entry != null && entry.to > to) {
+                tails.release(entry); // this scan ends earlier (an offset bound): decode it
+            } else if (entry != null && unchanged(entry)) {
+                tails.hit();
+                cached = entry;
+                decodeFrom = entry.to;
+                fingerprint = entry.fingerprint;
+            } else if (entry != null) {
+                tails.invalidate(key, entry);
+                tails.release(entry);
+            }
+            reader = new PartitionRecordReader(scan.log(), scan.range().withOffsets(decodeFrom, to), readBytes);
+            reader.continueFingerprint(fingerprint);
+        }
+
+        /** Reads the headers of the log's batches over the entry's range again: the same fingerprint, the same records. */
+        private boolean unchanged(DecodedTails.Entry entry) throws IOException {
+            try (PartitionRecordReader check = new PartitionRecordReader(scan.log(), scan.range().withOffsets(from, entry.to), readBytes)) {
+                long fingerprint = check.fingerprintToEnd();
+                return check.readWholeRange() && check.endOffset() == entry.to && fingerprint == entry.fingerprint;
+            }
+        }
+
+        /** Keeps a copy of the batch just decoded into the root (its rows are this tail's only). */
+        void record(VectorSchemaRoot root) {
+            if (recorded == null) {
+                return;
+            }
+            try (ArrowRecordBatch batch = new VectorUnloader(root).getRecordBatch()) {
+                ArrowRecordBatch kept = DecodedTails.copy(batch, tails.allocator());
+                recorded.add(kept);
+                recordedBytes += kept.computeBodyLength();
+            } catch (OutOfMemoryException e) {
+                dropRecorded();
+                return;
+            }
+            int batches = recorded.size() + (cached == null ? 0 : cached.batches.size());
+            if (recordedBytes > tails.maxEntryBytes() || batches > DecodedTails.MAX_BATCHES_PER_ENTRY) {
+                dropRecorded();
+            }
+        }
+
+        /** At the end of the range: keeps the cached and the decoded batches as the tail's entry when read whole. */
+        void finish() {
+            if (recorded == null || !reader.readWholeRange() || transientDecodeErrors() > 0
+                    || (cached != null && recorded.isEmpty())) {
+                return; // nothing new to keep (or not all of it)
+            }
+            List<ArrowRecordBatch> batches = new ArrayList<>();
+            if (cached != null) {
+                for (ArrowRecordBatch batch : cached.batches) {
+                    batches.add(new ArrowRecordBatch(batch.getLength(), batch.getNodes(), batch.getBuffers())); // shares them
+                }
+            }
+            batches.addAll(recorded);
+            recorded = null;
+            tails.put(key, new DecodedTails.Entry(reader.endOffset(), reader.fingerprint(), batches));
+        }
+
+        private void dropRecorded() {
+            if (recorded != null) {
+                recorded.forEach(ArrowRecordBatch::close);
+                recorded = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            dropRecorded();
+            if (reader != null) {
+                reader.close();
+            }
+            if (cached != null) {
+                tails.release(cached);
+                cached = null;
             }
         }
     }

@@ -11,8 +11,6 @@ import io.dlog.log.LogConfig;
 import io.dlog.log.PartitionLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,8 +18,6 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -81,21 +77,9 @@ class ColumnarCopiesTest {
     private List<Map<String, Object>> rows(TopicTables tables, String topic, Set<String> projection, ScanRange range)
             throws Exception {
         TableSchema table = plain.schema(topic, Optional.empty(), range.isolation());
-        List<Map<String, Object>> rows = new ArrayList<>();
         try (TopicArrowReader reader = tables.open(allocator, topic, table, projection, null, range)) {
-            while (reader.loadNextBatch()) {
-                VectorSchemaRoot root = reader.getVectorSchemaRoot();
-                for (int i = 0; i < root.getRowCount(); i++) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    for (FieldVector vector : root.getFieldVectors()) {
-                        Object value = vector.getObject(i);
-                        row.put(vector.getName(), value instanceof byte[] bytes ? java.util.Arrays.toString(bytes) : String.valueOf(value));
-                    }
-                    rows.add(row);
-                }
-            }
+            return LogFixture.rows(reader);
         }
-        return rows;
     }
 
     /** Scans once (which asks for the copies and sweeps stale ones), then waits until each sealed segment has exactly one. */

@@ -62,6 +62,23 @@ final class LogFixture implements AutoCloseable {
         }
     }
 
+    /** Every row the reader gives, column name to value as text (bytes as their list), in order. */
+    static java.util.List<java.util.Map<String, Object>> rows(TopicArrowReader reader) throws IOException {
+        java.util.List<java.util.Map<String, Object>> rows = new java.util.ArrayList<>();
+        while (reader.loadNextBatch()) {
+            org.apache.arrow.vector.VectorSchemaRoot root = reader.getVectorSchemaRoot();
+            for (int i = 0; i < root.getRowCount(); i++) {
+                java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+                for (org.apache.arrow.vector.FieldVector vector : root.getFieldVectors()) {
+                    Object value = vector.getObject(i);
+                    row.put(vector.getName(), value instanceof byte[] bytes ? java.util.Arrays.toString(bytes) : String.valueOf(value));
+                }
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
     @Override
     public void close() throws IOException {
         logs.close();
