@@ -36,7 +36,9 @@ import org.apache.kafka.common.record.internal.Record;
  * columnar copy from the copy (only the projected columns' files) and decodes records only elsewhere (the
  * active segment, segments not copied yet, and for read_committed segments holding transactions). The plan
  * is made when the reader is created, from the segments and visible end (high watermark or last stable
- * offset) of that moment; segments without a copy get one written in the background for later scans.
+ * offset) of that moment; segments without a copy get one written in the background for later scans. The
+ * partition's last run to decode (its tail) is taken from {@link DecodedTails} as far as an earlier scan decoded it
+ * and the log's batches there are unchanged (read_uncommitted only), and what is decoded is kept there.
  *
  * <p>Memory is bounded: a batch ends at {@code maxRows} rows or once the keys, values and headers written
  * reach {@code maxBatchBytes} (checked after each record), and the partition reader holds one read slice;
