@@ -142,17 +142,16 @@ class ParallelArrowReaderTest {
     void shouldReadSourcesAtOnceOnTheExecutorsThreads() throws Exception {
         AtomicInteger maxConcurrent = new AtomicInteger();
         List<Counting> sources = sources(4, 4, 10, 50, maxConcurrent);
-        long start = System.nanoTime();
         int batches = 0;
         try (ParallelArrowReader reader = new ParallelArrowReader(allocator, sources, executor, 2)) {
             while (reader.loadNextBatch()) {
                 batches++;
             }
         }
-        long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(batches).isEqualTo(16);
+        // Each read takes 50 ms, so two reads on the way overlap (one after the other, this would be 1); no wall-time
+        // bound, which a loaded machine would make flaky.
         assertThat(maxConcurrent.get()).as("sources read at once").isEqualTo(2);
-        assertThat(millis).as("16 batches of 50 ms on 2 threads (800 ms one after the other)").isLessThan(700);
     }
 
     @Test
