@@ -51,9 +51,15 @@ abstract class EpochGroup<M extends EpochGroup.EpochMember> {
         this.emptySince = now;
     }
 
-    /** Every member is at the assignment epoch and stable: the group is Stable rather than Reconciling. */
+    /**
+     * Every member is at the assignment epoch and stable: the group is Stable rather than Reconciling. A static
+     * member away at epoch -2 (streams groups) counts as stable, as on Kafka: it holds its tasks and reconciles nothing.
+     */
     boolean reconciled() {
         for (M m : members.values()) {
+            if (m.memberEpoch == -2) {
+                continue;
+            }
             if (m.memberEpoch != assignmentEpoch || m.state != MemberState.STABLE) {
                 return false;
             }

@@ -86,20 +86,40 @@ final class StreamsGroupManager {
         boolean changed = false;
         Member member;
         if (epoch == JOIN) {
-            if (group.members.size() >= config(group).maxSize() && !group.members.containsKey(request.memberId())) {
+            Member previous = request.instanceId() == null ? null : staticMember(group, request.instanceId());
+            if (previous != null && previous.memberEpoch != STATIC_LEAVE && !previous.memberId.equals(request.memberId())) {
+                return done(error(Errors.UNRELEASED_INSTANCE_ID, "Static member " + previous.memberId + " with instance id "
+                        + request.instanceId() + " is not yet released."));
+            }
+            boolean replacing = previous != null && !previous.memberId.equals(request.memberId());
+            if (group.members.size() >= config(group).maxSize() && !group.members.containsKey(request.memberId())
+                    && !replacing) {
                 return done(error(Errors.GROUP_MAX_SIZE_REACHED, "The streams group has reached its maximum size."));
             }
-            if (group.topology != null && topology.epoch() > group.topology.epoch() && hasOtherMembers(group, request.memberId())) {
+            String others = replacing ? previous.memberId : request.memberId();
+            if (group.topology != null && topology.epoch() > group.topology.epoch() && hasOtherMembers(group, others)) {
                 return done(error(Errors.STREAMS_INVALID_TOPOLOGY_EPOCH, "Topology epoch " + topology.epoch()
                         + " is newer than the group's " + group.topology.epoch() + " while other members run it;"
                         + " topology updates need the group to be empty."));
             }
-            member = join(group, request.memberId());
-            changed = true;
+            if (replacing) {
+                // KIP-1071 static membership (Kafka's streams heartbeat on trunk): the instance comes back under a new
+                // member id and takes over its tasks and target without a new group epoch, so nothing moves.
+                member = replaceStatic(group, previous, request.memberId());
+                coordinator.log().info("Static member {} of streams group {} came back as {}", request.instanceId(),
+                        group.groupId, member.memberId);
+            } else {
+                member = join(group, request.memberId());
+                changed = true;
+            }
         } else {
             member = group.members.get(request.memberId());
             if (member == null) {
                 return done(error(Errors.UNKNOWN_MEMBER_ID, "Unknown member " + request.memberId()));
+            }
+            if (member.instanceId != null && !member.instanceId.equals(request.instanceId())) {
+                return done(error(Errors.FENCED_INSTANCE_ID, "Member " + member.memberId + " has instance id "
+                        + member.instanceId + ", not " + request.instanceId() + "."));
             }
             Set<TaskId> owned = tasks(request.activeTasks());
             boolean lostResponse = epoch == member.previousMemberEpoch && owned != null && member.active.containsAll(owned);
@@ -133,6 +153,42 @@ final class StreamsGroupManager {
 
     private static boolean hasOtherMembers(StreamsGroup group, String memberId) {
         return group.members.keySet().stream().anyMatch(id -> !id.equals(memberId));
+    }
+
+    /** The member holding this group instance id, or null. Groups are small: a scan, no second index to keep. */
+    private static Member staticMember(StreamsGroup group, String instanceId) {
+        for (Member m : group.members.values()) {
+            if (instanceId.equals(m.instanceId)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The returning static member takes the place of {@code previous}: its tasks, its target and its metadata, at
+     * member epoch 0 so that the next reconciliation hands the same tasks back at the current assignment epoch.
+     */
+    private Member replaceStatic(StreamsGroup group, Member previous, String memberId) {
+        group.members.remove(previous.memberId);
+        group.members.remove(memberId);
+        Member member = new Member(memberId);
+        member.instanceId = previous.instanceId;
+        member.rackId = previous.rackId;
+        member.rebalanceTimeoutMs = previous.rebalanceTimeoutMs;
+        member.processId = previous.processId;
+        member.userEndpoint = previous.userEndpoint;
+        member.clientTags = previous.clientTags;
+        member.topologyEpoch = previous.topologyEpoch;
+        member.active = previous.active;
+        member.standby = previous.standby;
+        member.warmup = previous.warmup;
+        member.targetActive = previous.targetActive;
+        member.targetStandby = previous.targetStandby;
+        member.targetWarmup = previous.targetWarmup;
+        group.members.put(memberId, member);
+        group.endpointEpoch++;
+        return member;
     }
 
     /** A (re-)joining member starts from nothing: its old incarnation's tasks go back to the assignor. */
@@ -186,6 +242,9 @@ final class StreamsGroupManager {
     }
 
     private CompletableFuture<StreamsGroupHeartbeatResult> leave(StreamsGroup group, StreamsGroupHeartbeatRequestData request) {
+        if (request.memberEpoch() == STATIC_LEAVE) {
+            return staticLeave(group, request);
+        }
         Member member = group.members.get(request.memberId());
         if (member == null) {
             return done(error(Errors.UNKNOWN_MEMBER_ID, "Unknown member " + request.memberId()));
@@ -193,6 +252,31 @@ final class StreamsGroupManager {
         removeMember(group, member);
         StreamsGroupHeartbeatResponseData response = new StreamsGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code())
                 .setMemberId(request.memberId()).setMemberEpoch(request.memberEpoch()).setHeartbeatIntervalMs(0);
+        return persistThen(group, StreamsGroupHeartbeatResult.of(response));
+    }
+
+    /**
+     * Epoch -2: a static member going away for a while (a rolling restart). As Kafka's streams heartbeat on trunk, it
+     * stays in the group at epoch -2 with its tasks, which no other member gets, until it joins again with its instance
+     * id or its session times out; only the tasks it was still revoking are let go. No rebalance.
+     */
+    private CompletableFuture<StreamsGroupHeartbeatResult> staticLeave(StreamsGroup group,
+                                                                        StreamsGroupHeartbeatRequestData request) {
+        Member member = staticMember(group, request.instanceId());
+        if (member == null) {
+            return done(error(Errors.UNKNOWN_MEMBER_ID, "Instance id " + request.instanceId() + " is unknown."));
+        }
+        if (!member.memberId.equals(request.memberId())) {
+            return done(error(Errors.FENCED_INSTANCE_ID, "Instance id " + request.instanceId() + " belongs to member "
+                    + member.memberId + ", not " + request.memberId() + "."));
+        }
+        member.previousMemberEpoch = member.memberEpoch;
+        member.memberEpoch = STATIC_LEAVE;
+        member.revokingActive = new TreeSet<>();
+        member.state = MemberState.STABLE;
+        member.revocationDeadline = Long.MAX_VALUE;
+        StreamsGroupHeartbeatResponseData response = new StreamsGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code())
+                .setMemberId(member.memberId).setMemberEpoch(STATIC_LEAVE).setHeartbeatIntervalMs(0);
         return persistThen(group, StreamsGroupHeartbeatResult.of(response));
     }
 
@@ -214,38 +298,71 @@ final class StreamsGroupManager {
                 : error(Errors.COORDINATOR_NOT_AVAILABLE, "Storing the group failed"));
     }
 
-    /** Null when valid; else Kafka's INVALID_REQUEST message. */
+    /**
+     * Null when valid; else Kafka's INVALID_REQUEST message, checked in Kafka's order (GroupCoordinatorService:
+     * the features it does not serve, then the request's own consistency), so a client sees the same first error.
+     */
     private static String validate(StreamsGroupHeartbeatRequestData request) {
-        if (request.groupId() == null || request.groupId().isEmpty()) {
-            return "GroupId can't be empty.";
+        if (request.topology() != null) {
+            for (StreamsGroupHeartbeatRequestData.Subtopology s : request.topology().subtopologies()) {
+                // Kafka (4.3 and trunk) refuses Pattern sources on this protocol rather than assigning tasks whose
+                // source set could change under them; refusing the same way lets the application fail fast.
+                if (s.sourceTopicRegex() != null && !s.sourceTopicRegex().isEmpty()) {
+                    return "Regular expressions for source topics are not supported yet.";
+                }
+            }
         }
-        if (request.memberId() == null || request.memberId().isEmpty()) {
+        if (isBlank(request.memberId())) {
             return "MemberId can't be empty.";
         }
+        if (isBlank(request.groupId())) {
+            return "GroupId can't be empty.";
+        }
+        if (request.instanceId() != null && request.instanceId().isBlank()) {
+            return "InstanceId can't be empty.";
+        }
+        if (request.rackId() != null && request.rackId().isBlank()) {
+            return "RackId can't be empty.";
+        }
         int epoch = request.memberEpoch();
-        if (epoch < STATIC_LEAVE) {
-            return "MemberEpoch is invalid.";
-        }
-        if (epoch == STATIC_LEAVE && request.instanceId() == null) {
-            return "InstanceId can't be null when leaving with epoch -2.";
-        }
         if (epoch == JOIN) {
             if (request.rebalanceTimeoutMs() == -1) {
                 return "RebalanceTimeoutMs must be provided in first request.";
             }
+            if (!isEmpty(request.activeTasks())) {
+                return "ActiveTasks must be empty when (re-)joining.";
+            }
+            if (!isEmpty(request.standbyTasks())) {
+                return "StandbyTasks must be empty when (re-)joining.";
+            }
+            if (!isEmpty(request.warmupTasks())) {
+                return "WarmupTasks must be empty when (re-)joining.";
+            }
             if (request.topology() == null) {
-                return "Topology must be non-null when joining.";
+                return "Topology must be non-null when (re-)joining.";
             }
             if (request.processId() == null || request.processId().isEmpty()) {
                 return "ProcessId can't be empty.";
             }
-            if (!isEmpty(request.activeTasks()) || !isEmpty(request.standbyTasks()) || !isEmpty(request.warmupTasks())) {
-                return "ActiveTasks, StandbyTasks and WarmupTasks must be empty when (re-)joining.";
+        } else if (epoch == STATIC_LEAVE) {
+            if (request.instanceId() == null) {
+                return "InstanceId can't be null.";
             }
-        } else if (request.topology() != null) {
+        } else if (epoch < STATIC_LEAVE) {
+            return "MemberEpoch is " + epoch + ", but must be greater than or equal to -2.";
+        }
+        if ((request.activeTasks() != null || request.standbyTasks() != null || request.warmupTasks() != null)
+                && (request.activeTasks() == null || request.standbyTasks() == null || request.warmupTasks() == null)) {
+            return "If one task-type is non-null, all must be non-null.";
+        }
+        if (epoch != JOIN && request.topology() != null) {
             return "Topology can only be provided when (re-)joining.";
         }
         return null;
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isBlank();
     }
 
     private static boolean isEmpty(List<?> list) {

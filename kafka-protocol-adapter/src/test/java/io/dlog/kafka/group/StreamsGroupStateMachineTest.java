@@ -43,10 +43,16 @@ class StreamsGroupStateMachineTest {
     }
 
     private StreamsGroupHeartbeatResult heartbeat(String memberId, int epoch, Set<String> owned) {
+        return heartbeat(memberId, null, "process-" + memberId, epoch, owned);
+    }
+
+    /** A heartbeat as the Streams client sends it: the topology on joining, all three task lists or none. */
+    private StreamsGroupHeartbeatResult heartbeat(String memberId, String instanceId, String processId, int epoch,
+                                                  Set<String> owned) {
         StreamsGroupHeartbeatRequestData request = new StreamsGroupHeartbeatRequestData().setGroupId("app")
-                .setMemberId(memberId).setMemberEpoch(epoch).setEndpointInformationEpoch(-1);
+                .setMemberId(memberId).setMemberEpoch(epoch).setInstanceId(instanceId).setEndpointInformationEpoch(-1);
         if (epoch == 0) {
-            request.setTopology(topology(1)).setRebalanceTimeoutMs(30_000).setProcessId("process-" + memberId)
+            request.setTopology(topology(1)).setRebalanceTimeoutMs(30_000).setProcessId(processId)
                     .setActiveTasks(new ArrayList<>()).setStandbyTasks(new ArrayList<>()).setWarmupTasks(new ArrayList<>());
         }
         if (owned != null) {
@@ -56,7 +62,7 @@ class StreamsGroupStateMachineTest {
                 ids.add(new StreamsGroupHeartbeatRequestData.TaskIds().setSubtopologyId(parts[0])
                         .setPartitions(new ArrayList<>(List.of(Integer.parseInt(parts[1])))));
             }
-            request.setActiveTasks(ids);
+            request.setActiveTasks(ids).setStandbyTasks(new ArrayList<>()).setWarmupTasks(new ArrayList<>());
         }
         return coordinator.streamsGroupHeartbeat("client", "/127.0.0.1", request).join();
     }
@@ -202,6 +208,117 @@ class StreamsGroupStateMachineTest {
         });
         assertThat(group.topology().subtopologies()).hasSize(2);
         assertThat(active(heartbeat("a", a.memberEpoch(), active(a)).response())).isEqualTo(active(a));
+    }
+
+    @Test
+    void shouldRefuseRegexSourceTopicsAsKafkaDoes() {
+        // Given a topology whose subtopology reads a Pattern
+        StreamsGroupHeartbeatRequestData.Topology regex = topology(1);
+        regex.subtopologies().get(0).setSourceTopics(new ArrayList<>()).setSourceTopicRegex(new ArrayList<>(List.of("in.*")));
+        StreamsGroupHeartbeatRequestData join = new StreamsGroupHeartbeatRequestData().setGroupId("app").setMemberId("a")
+                .setMemberEpoch(0).setRebalanceTimeoutMs(1000).setProcessId("p").setActiveTasks(new ArrayList<>())
+                .setStandbyTasks(new ArrayList<>()).setWarmupTasks(new ArrayList<>()).setTopology(regex);
+
+        // When it joins, then INVALID_REQUEST with Kafka's message, and no group is made
+        StreamsGroupHeartbeatResponseData response = coordinator.streamsGroupHeartbeat("c", "h", join).join().response();
+        assertThat(response.errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
+        assertThat(response.errorMessage()).isEqualTo("Regular expressions for source topics are not supported yet.");
+        assertThat(describe().errorCode()).isEqualTo(Errors.GROUP_ID_NOT_FOUND.code());
+    }
+
+    @Test
+    void shouldValidateHeartbeatsWithKafkasMessages() {
+        StreamsGroupHeartbeatRequestData leave = new StreamsGroupHeartbeatRequestData().setGroupId("app").setMemberId("a")
+                .setMemberEpoch(-2);
+        assertThat(coordinator.streamsGroupHeartbeat("c", "h", leave).join().response().errorMessage())
+                .isEqualTo("InstanceId can't be null.");
+        assertThat(coordinator.streamsGroupHeartbeat("c", "h", leave.setMemberEpoch(-3)).join().response().errorMessage())
+                .isEqualTo("MemberEpoch is -3, but must be greater than or equal to -2.");
+        assertThat(coordinator.streamsGroupHeartbeat("c", "h", leave.setMemberEpoch(1).setInstanceId(" ")).join().response()
+                .errorMessage()).isEqualTo("InstanceId can't be empty.");
+        assertThat(coordinator.streamsGroupHeartbeat("c", "h", leave.setInstanceId(null).setActiveTasks(new ArrayList<>()))
+                .join().response().errorMessage()).isEqualTo("If one task-type is non-null, all must be non-null.");
+    }
+
+    private StreamsGroupHeartbeatResponseData staticHeartbeat(String memberId, String instanceId, int epoch, Set<String> owned) {
+        return heartbeat(memberId, instanceId, "process-" + instanceId, epoch, epoch == 0 ? null : owned).response();
+    }
+
+    /** Settles two static members (i1, i2) on two tasks each; returns their last responses. */
+    private List<StreamsGroupHeartbeatResponseData> twoStaticMembers() {
+        topics.with("rep", 2).with("log", 2);
+        StreamsGroupHeartbeatResponseData a = staticHeartbeat("a", "i1", 0, null);
+        StreamsGroupHeartbeatResponseData b = staticHeartbeat("b", "i2", 0, null);
+        for (int i = 0; i < 4; i++) {
+            a = staticHeartbeat("a", "i1", a.memberEpoch(), active(a));
+            b = staticHeartbeat("b", "i2", b.memberEpoch(), active(b));
+        }
+        lastActive.put("a", active(a));
+        lastActive.put("b", active(b));
+        assertThat(describe().groupState()).isEqualTo("Stable");
+        return List.of(a, b);
+    }
+
+    private final Map<String, Set<String>> lastActive = new java.util.HashMap<>();
+
+    @Test
+    void shouldKeepAStaticMembersTasksWhileItRestartsAndHandThemBack() {
+        // Given two static members with two tasks each
+        List<StreamsGroupHeartbeatResponseData> settled = twoStaticMembers();
+        Set<String> aTasks = lastActive.get("a");
+        Set<String> bTasks = lastActive.get("b");
+        assertThat(aTasks).hasSize(2);
+        int groupEpoch = describe().groupEpoch();
+
+        // When i1 leaves with epoch -2 (a restart)
+        StreamsGroupHeartbeatResponseData left = staticHeartbeat("a", "i1", -2, null);
+
+        // Then it stays in the group at epoch -2 holding its tasks; b gets none of them; no rebalance
+        assertThat(left.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(left.memberEpoch()).isEqualTo(-2);
+        StreamsGroupDescribeResponseData.DescribedGroup away = describe();
+        assertThat(away.groupEpoch()).isEqualTo(groupEpoch);
+        assertThat(away.members()).extracting(StreamsGroupDescribeResponseData.Member::memberEpoch).contains(-2);
+        assertThat(active(staticHeartbeat("b", "i2", settled.get(1).memberEpoch(), bTasks))).isEqualTo(bTasks);
+
+        // When another member id claims i2, which is still in use, then UNRELEASED_INSTANCE_ID
+        assertThat(staticHeartbeat("c", "i2", 0, null).errorCode()).isEqualTo(Errors.UNRELEASED_INSTANCE_ID.code());
+
+        // When i1 comes back under a new member id
+        StreamsGroupHeartbeatResponseData back = staticHeartbeat("a2", "i1", 0, null);
+
+        // Then it gets its old tasks at once, the old member id is gone, and the group epoch did not move
+        assertThat(back.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(active(back)).isEqualTo(aTasks);
+        assertThat(back.memberEpoch()).isEqualTo(describe().assignmentEpoch());
+        assertThat(describe().groupEpoch()).isEqualTo(groupEpoch);
+        assertThat(describe().members()).extracting(StreamsGroupDescribeResponseData.Member::memberId)
+                .containsExactlyInAnyOrder("a2", "b");
+        assertThat(staticHeartbeat("a", "i1", settled.get(0).memberEpoch(), aTasks).errorCode())
+                .isEqualTo(Errors.UNKNOWN_MEMBER_ID.code());
+        assertThat(staticHeartbeat("a2", "other", back.memberEpoch(), aTasks).errorCode())
+                .isEqualTo(Errors.FENCED_INSTANCE_ID.code());
+        assertThat(describe().groupState()).isEqualTo("Stable");
+    }
+
+    @Test
+    void shouldRebalanceAStaticMembersTasksWhenItDoesNotComeBackInItsSession() {
+        twoStaticMembers();
+        assertThat(staticHeartbeat("a", "i1", -2, null).memberEpoch()).isEqualTo(-2);
+        // A -2 leave by another member id for that instance is fenced; an unknown instance is unknown
+        assertThat(staticHeartbeat("x", "i1", -2, null).errorCode()).isEqualTo(Errors.FENCED_INSTANCE_ID.code());
+        assertThat(staticHeartbeat("x", "nope", -2, null).errorCode()).isEqualTo(Errors.UNKNOWN_MEMBER_ID.code());
+
+        // When its session runs out while b keeps heartbeating
+        clock.advance(StreamsGroupConfig.DEFAULTS.sessionTimeoutMs() / 2);
+        StreamsGroupHeartbeatResponseData b = staticHeartbeat("b", "i2", describe().assignmentEpoch(), lastActive.get("b"));
+        clock.advance(StreamsGroupConfig.DEFAULTS.sessionTimeoutMs() / 2 + 1);
+        coordinator.tick();
+
+        // Then it is removed and b gets every task
+        assertThat(describe().members()).extracting(StreamsGroupDescribeResponseData.Member::memberId).containsExactly("b");
+        b = staticHeartbeat("b", "i2", b.memberEpoch(), lastActive.get("b"));
+        assertThat(active(b)).containsExactly("0_0", "0_1", "1_0", "1_1");
     }
 
     private StreamsGroupDescribeResponseData.DescribedGroup describe() {
