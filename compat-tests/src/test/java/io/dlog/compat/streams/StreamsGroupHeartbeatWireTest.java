@@ -28,6 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Streams 4.3.1 refuses group.instance.id on this protocol): a static member that leaves with epoch -2 stays in the
  * group holding its task, nothing is rebalanced, its instance id cannot be taken while it is held, and the instance
  * coming back under a new member id (same process) gets its task at once;</li>
+ * <li>task offsets and end offsets a member reports (Kafka trunk; 4.3.1 refuses them and its client sends none):
+ * kept in memory and shown by StreamsGroupDescribe, a duplicate task refused;</li>
  * <li>source topic regexes (Streams 4.3.1 refuses Pattern sources on this protocol before it sends anything):
  * INVALID_REQUEST with Kafka's message, and no group.</li>
  * </ul>
@@ -74,6 +76,44 @@ class StreamsGroupHeartbeatWireTest {
 
     private static StreamsGroupDescription describe(Admin admin, String groupId) throws Exception {
         return admin.describeStreamsGroups(List.of(groupId)).describedGroups().get(groupId).get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void shouldDescribeTheTaskOffsetsAMemberReports() throws Exception {
+        // Given a member with a task
+        String input = DLOG.newTopic(1);
+        String groupId = "streams-offsets-" + input;
+        try (RawConnection wire = RawConnection.open(DLOG.broker().port()); Admin admin = DLOG.admin()) {
+            StreamsGroupHeartbeatResponseData m = heartbeat(wire, join(groupId, input, "m-1", null));
+            m = heartbeat(wire, beat(groupId, "m-1", null, m));
+            assertThat(tasks(m)).containsExactly("0_0");
+
+            // When it reports its changelog offsets and end offsets (KIP-1071 TaskOffsets, TaskEndOffsets)
+            StreamsGroupHeartbeatRequestData report = beat(groupId, "m-1", null, m)
+                    .setTaskOffsets(new ArrayList<>(List.of(new StreamsGroupHeartbeatRequestData.TaskOffset()
+                            .setSubtopologyId("0").setPartition(0).setOffset(40))))
+                    .setTaskEndOffsets(new ArrayList<>(List.of(new StreamsGroupHeartbeatRequestData.TaskOffset()
+                            .setSubtopologyId("0").setPartition(0).setOffset(42))));
+            assertThat(heartbeat(wire, report).errorCode()).isEqualTo(Errors.NONE.code());
+
+            // Then the Admin client's description shows them, and a heartbeat without them keeps them
+            heartbeat(wire, beat(groupId, "m-1", null, m));
+            StreamsGroupMemberDescription member = describe(admin, groupId).members().iterator().next();
+            assertThat(member.taskOffsets()).singleElement().satisfies(o -> {
+                assertThat(o.subtopologyId()).isEqualTo("0");
+                assertThat(o.partition()).isZero();
+                assertThat(o.offset()).isEqualTo(40);
+            });
+            assertThat(member.taskEndOffsets()).singleElement().satisfies(o -> assertThat(o.offset()).isEqualTo(42));
+
+            // And a task reported twice is refused with Kafka's message
+            report.setTaskEndOffsets(null).taskOffsets().add(new StreamsGroupHeartbeatRequestData.TaskOffset()
+                    .setSubtopologyId("0").setPartition(0).setOffset(41));
+            StreamsGroupHeartbeatResponseData duplicate = heartbeat(wire, report);
+            assertThat(duplicate.errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
+            assertThat(duplicate.errorMessage())
+                    .isEqualTo("Task offsets contain a duplicate entry for subtopology 0 and partition 0.");
+        }
     }
 
     @Test

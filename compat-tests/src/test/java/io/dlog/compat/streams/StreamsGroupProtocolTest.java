@@ -18,13 +18,16 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListStreamsGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.StreamsGroupDescription;
 import org.apache.kafka.clients.admin.StreamsGroupMemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.LongDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -40,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  * subtopologies over two partitions) and moves them as a second instance joins and the first leaves;
  * the counts read back read_committed are exact, at-least-once (clean hand-overs commit before they
  * revoke) and exactly_once_v2. The Admin client's describeStreamsGroups shows the members and their
- * tasks; a restart of the broker keeps the group.
+ * tasks; a restart of the broker keeps the group; kafka-streams-groups lists, describes, resets and deletes the
+ * group's offsets and deletes the group.
  */
 @Timeout(240)
 class StreamsGroupProtocolTest {
@@ -61,7 +65,11 @@ class StreamsGroupProtocolTest {
     }
 
     static void produce(DLogBrokerExtension dlog, String topic, List<String> lines) throws Exception {
-        try (KafkaProducer<String, String> producer = Clients.stringProducer(dlog.bootstrapServers())) {
+        produce(dlog.bootstrapServers(), topic, lines);
+    }
+
+    static void produce(String bootstrap, String topic, List<String> lines) throws Exception {
+        try (KafkaProducer<String, String> producer = Clients.stringProducer(bootstrap)) {
             for (int i = 0; i < lines.size(); i++) {
                 producer.send(new ProducerRecord<>(topic, Integer.toString(i), lines.get(i))).get(30, TimeUnit.SECONDS);
             }
@@ -70,8 +78,12 @@ class StreamsGroupProtocolTest {
 
     /** Latest count per word in the output, read_committed, until the expected counts appear or the wait ends. */
     static Map<String, Long> awaitCounts(DLogBrokerExtension dlog, String output, Map<String, Long> expected) {
+        return awaitCounts(dlog.bootstrapServers(), output, expected);
+    }
+
+    static Map<String, Long> awaitCounts(String bootstrap, String output, Map<String, Long> expected) {
         Map<String, Long> latest = new HashMap<>();
-        try (KafkaConsumer<String, Long> consumer = new KafkaConsumer<>(Clients.consumerProps(dlog.bootstrapServers(),
+        try (KafkaConsumer<String, Long> consumer = new KafkaConsumer<>(Clients.consumerProps(bootstrap,
                 Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")), new StringDeserializer(),
                 new LongDeserializer())) {
             var partitions = Clients.partitions(output, 2);
@@ -204,5 +216,80 @@ class StreamsGroupProtocolTest {
     @Test
     void shouldCountExactlyOnceV2ThroughAMemberJoiningAndLeaving() throws Exception {
         countThroughJoinAndLeave(StreamsConfig.EXACTLY_ONCE_V2, false);
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> inputOffsets(Admin admin, String appId, String input)
+            throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        admin.listStreamsGroupOffsets(Map.of(appId, new ListStreamsGroupOffsetsSpec()))
+                .partitionsToOffsetAndMetadata(appId).get(30, TimeUnit.SECONDS).forEach((tp, o) -> {
+                    if (tp.topic().equals(input) && o != null) {
+                        offsets.put(tp, o);
+                    }
+                });
+        return offsets;
+    }
+
+    /**
+     * kafka-streams-groups offset operations on a word count's group: --reset-offsets --to-earliest (dry run, then
+     * execute) makes the next run read its input again, so every count doubles; --delete-offsets removes the input's
+     * committed offsets; a reset is refused while the application runs, as on Kafka.
+     */
+    @Test
+    void shouldResetAndDeleteTheInputOffsetsOfAStoppedApplication() throws Exception {
+        // Given a word count that counted its input and stopped
+        String input = DLOG.newTopic(2);
+        String output = DLOG.newTopic(2);
+        String appId = "streams-tool-" + input;
+        List<String> lines = List.of("the quick brown fox", "the lazy dog", "fox");
+        Map<String, Long> expected = new HashMap<>();
+        produce(DLOG, input, lines);
+        count(expected, lines);
+        try (Admin admin = DLOG.admin()) {
+            try (KafkaStreams app = wordCount(DLOG.bootstrapServers(), input, output, appId, stateDir.resolve("one"),
+                    StreamsConfig.AT_LEAST_ONCE)) {
+                app.start();
+                assertThat(awaitCounts(DLOG, output, expected)).isEqualTo(expected);
+                awaitGroup(admin, appId, g -> "STABLE".equals(g.groupState().name()));
+
+                // While it runs, the tool refuses to reset (the group must be empty), as on Kafka
+                ChildJvm.Result refused = streamsGroups("--reset-offsets", "--group", appId, "--all-input-topics",
+                        "--to-earliest", "--execute");
+                assertThat(refused.stdout() + refused.stderr()).as("%s", refused).containsIgnoringCase("inactive");
+                app.close(Duration.ofSeconds(30));
+            }
+            awaitGroup(admin, appId, g -> g.members().isEmpty());
+            Map<TopicPartition, OffsetAndMetadata> committed = inputOffsets(admin, appId, input);
+            assertThat(committed).hasSize(2);
+            assertThat(committed.values()).allMatch(o -> o.offset() > 0);
+
+            // When a dry run of --reset-offsets --to-earliest, then nothing changes
+            ChildJvm.Result dryRun = streamsGroups("--reset-offsets", "--group", appId, "--all-input-topics",
+                    "--to-earliest", "--dry-run");
+            assertThat(dryRun.exitCode()).as("%s", dryRun).isZero();
+            assertThat(dryRun.stdout()).as("%s", dryRun).contains(input);
+            assertThat(inputOffsets(admin, appId, input)).isEqualTo(committed);
+
+            // When executed, then the input offsets are 0
+            ChildJvm.Result reset = streamsGroups("--reset-offsets", "--group", appId, "--input-topic", input,
+                    "--to-earliest", "--execute");
+            assertThat(reset.exitCode()).as("%s", reset).isZero();
+            assertThat(inputOffsets(admin, appId, input).values()).hasSize(2).allMatch(o -> o.offset() == 0);
+
+            // And the application run again reads its input again: every count doubles
+            expected.replaceAll((word, n) -> 2 * n);
+            try (KafkaStreams again = wordCount(DLOG.bootstrapServers(), input, output, appId, stateDir.resolve("one"),
+                    StreamsConfig.AT_LEAST_ONCE)) {
+                again.start();
+                assertThat(awaitCounts(DLOG, output, expected)).isEqualTo(expected);
+                again.close(Duration.ofSeconds(30));
+            }
+            awaitGroup(admin, appId, g -> g.members().isEmpty());
+
+            // When --delete-offsets for the input topic, then its offsets are gone
+            ChildJvm.Result deleted = streamsGroups("--delete-offsets", "--group", appId, "--input-topic", input);
+            assertThat(deleted.exitCode()).as("%s", deleted).isZero();
+            assertThat(inputOffsets(admin, appId, input)).isEmpty();
+        }
     }
 }

@@ -51,6 +51,13 @@ final class StreamsGroup extends EpochGroup<StreamsGroup.Member> {
         TreeSet<TaskId> targetActive = new TreeSet<>();
         TreeSet<TaskId> targetStandby = new TreeSet<>();
         TreeSet<TaskId> targetWarmup = new TreeSet<>();
+        /**
+         * The changelog offsets and end offsets per task the member last reported (KIP-1071 TaskOffsets and
+         * TaskEndOffsets). Transient, as on Kafka: never in the snapshot, since they change all the time and the member
+         * reports them again every task offset interval.
+         */
+        Map<TaskId, Long> taskOffsets = Map.of();
+        Map<TaskId, Long> taskEndOffsets = Map.of();
 
         Member(String memberId) {
             super(memberId);

@@ -128,6 +128,13 @@ final class StreamsGroupManager {
             }
         }
         changed |= updateMember(group, member, clientId, clientHost, request, topology);
+        // A null list means unchanged since the last heartbeat; each kind is reported on its own.
+        if (request.taskOffsets() != null) {
+            member.taskOffsets = taskOffsets(request.taskOffsets());
+        }
+        if (request.taskEndOffsets() != null) {
+            member.taskEndOffsets = taskOffsets(request.taskEndOffsets());
+        }
         member.heartbeatDeadline = coordinator.now() + config(group).sessionTimeoutMs();
         if (request.shutdownApplication() && !group.shutdownRequested) {
             group.shutdownRequested = true;
@@ -186,6 +193,8 @@ final class StreamsGroupManager {
         member.targetActive = previous.targetActive;
         member.targetStandby = previous.targetStandby;
         member.targetWarmup = previous.targetWarmup;
+        member.taskOffsets = previous.taskOffsets;
+        member.taskEndOffsets = previous.taskEndOffsets;
         group.members.put(memberId, member);
         group.endpointEpoch++;
         return member;
@@ -358,7 +367,36 @@ final class StreamsGroupManager {
         if (epoch != JOIN && request.topology() != null) {
             return "Topology can only be provided when (re-)joining.";
         }
+        String duplicate = duplicateTask(request.taskOffsets());
+        return duplicate != null ? duplicate : duplicateTask(request.taskEndOffsets());
+    }
+
+    /** Kafka's message for a task reported twice in TaskOffsets or TaskEndOffsets, else null. */
+    private static String duplicateTask(List<StreamsGroupHeartbeatRequestData.TaskOffset> offsets) {
+        if (offsets == null) {
+            return null;
+        }
+        Set<TaskId> seen = new java.util.HashSet<>();
+        for (StreamsGroupHeartbeatRequestData.TaskOffset o : offsets) {
+            if (!seen.add(new TaskId(o.subtopologyId(), o.partition()))) {
+                return "Task offsets contain a duplicate entry for subtopology " + o.subtopologyId() + " and partition "
+                        + o.partition() + ".";
+            }
+        }
         return null;
+    }
+
+    private static Map<TaskId, Long> taskOffsets(List<StreamsGroupHeartbeatRequestData.TaskOffset> offsets) {
+        Map<TaskId, Long> out = new TreeMap<>();
+        offsets.forEach(o -> out.put(new TaskId(o.subtopologyId(), o.partition()), o.offset()));
+        return out;
+    }
+
+    private static List<StreamsGroupDescribeResponseData.TaskOffset> describeOffsets(Map<TaskId, Long> offsets) {
+        List<StreamsGroupDescribeResponseData.TaskOffset> out = new ArrayList<>();
+        offsets.forEach((t, o) -> out.add(new StreamsGroupDescribeResponseData.TaskOffset().setSubtopologyId(t.subtopologyId())
+                .setPartition(t.partition()).setOffset(o)));
+        return out;
     }
 
     private static boolean isBlank(String s) {
@@ -620,6 +658,7 @@ final class StreamsGroupManager {
                         .setProcessId(m.processId).setClientTags(tags)
                         .setUserEndpoint(m.userEndpoint == null ? null : new StreamsGroupDescribeResponseData.Endpoint()
                                 .setHost(m.userEndpoint.host()).setPort(m.userEndpoint.port()))
+                        .setTaskOffsets(describeOffsets(m.taskOffsets)).setTaskEndOffsets(describeOffsets(m.taskEndOffsets))
                         .setAssignment(describeAssignment(m.active, m.standby, m.warmup))
                         .setTargetAssignment(describeAssignment(m.targetActive, m.targetStandby, m.targetWarmup)));
             }
