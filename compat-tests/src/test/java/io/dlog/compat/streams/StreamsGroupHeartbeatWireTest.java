@@ -38,8 +38,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class StreamsGroupHeartbeatWireTest {
     private static final short VERSION = 0;
 
+    /** No initial rebalance delay: these members take their tasks within a few heartbeats sent back to back. */
     @RegisterExtension
-    static final DLogBrokerExtension DLOG = new DLogBrokerExtension();
+    static final DLogBrokerExtension DLOG = new DLogBrokerExtension().with("group.streams.initial.rebalance.delay.ms", "0");
 
     private static StreamsGroupHeartbeatResponseData heartbeat(RawConnection connection, StreamsGroupHeartbeatRequestData request)
             throws Exception {

@@ -292,4 +292,66 @@ class StreamsGroupProtocolTest {
             assertThat(inputOffsets(admin, appId, input)).isEmpty();
         }
     }
+
+    private static int activeTaskCount(StreamsGroupMemberDescription member) {
+        return member.assignment().activeTasks().stream().mapToInt(t -> t.partitions().size()).sum();
+    }
+
+    /**
+     * group.streams.initial.rebalance.delay.ms (Kafka 4.2+, default 3000): two instances started a second apart share
+     * the four tasks from the group's first assignment; without the delay the first instance takes all four and gives
+     * two back once the second one joins (this test fails so with the delay at 0).
+     */
+    @Test
+    void shouldGiveInstancesStartingTogetherTheirShareOfTasksFromTheFirstAssignment() throws Exception {
+        // Given the word count's input and internal topics, so that only the delay holds the assignment back
+        String input = DLOG.newTopic(2);
+        String output = DLOG.newTopic(2);
+        String appId = "streams-delay-" + input;
+        try (Admin admin = DLOG.admin();
+             KafkaStreams one = wordCount(DLOG.bootstrapServers(), input, output, appId, stateDir.resolve("one"),
+                     StreamsConfig.AT_LEAST_ONCE);
+             KafkaStreams two = wordCount(DLOG.bootstrapServers(), input, output, appId, stateDir.resolve("two"),
+                     StreamsConfig.AT_LEAST_ONCE)) {
+            // When two instances start a second apart
+            long started = System.nanoTime();
+            one.start();
+            Thread.sleep(1000);
+            two.start();
+
+            // Then no member ever runs more than its share: the first assignment already gives each two tasks
+            long firstTaskMs = -1;
+            int most = 0;
+            StreamsGroupDescription group = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                group = admin.describeStreamsGroups(List.of(appId)).describedGroups().get(appId).get(30, TimeUnit.SECONDS);
+                for (StreamsGroupMemberDescription m : group.members()) {
+                    most = Math.max(most, activeTaskCount(m));
+                    if (activeTaskCount(m) > 0 && firstTaskMs < 0) {
+                        firstTaskMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                    }
+                }
+                if ("STABLE".equals(group.groupState().name()) && group.members().size() == 2
+                        && group.members().stream().allMatch(m -> activeTaskCount(m) == 2)) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            String seen = group.groupState() + " " + group.members().stream()
+                    .map(m -> m.memberId() + "@" + m.memberEpoch() + ":" + activeTaskCount(m)).toList();
+            assertThat(group.members()).as(seen).hasSize(2).allMatch(m -> activeTaskCount(m) == 2);
+            assertThat(most).as("the most tasks one member ran").isEqualTo(2);
+            assertThat(firstTaskMs).as("the first assignment waited for the delay").isGreaterThanOrEqualTo(3000);
+
+            // And they count
+            List<String> lines = List.of("a b", "b c", "c d");
+            Map<String, Long> expected = new HashMap<>();
+            produce(DLOG, input, lines);
+            count(expected, lines);
+            assertThat(awaitCounts(DLOG, output, expected)).isEqualTo(expected);
+            one.close(Duration.ofSeconds(30));
+            two.close(Duration.ofSeconds(30));
+        }
+    }
 }

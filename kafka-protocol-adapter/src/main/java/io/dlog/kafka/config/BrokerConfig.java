@@ -273,6 +273,9 @@ public final class BrokerConfig {
                     ConfigDef.Importance.MEDIUM, "Most members in a streams group.")
             .define("group.streams.num.standby.replicas", ConfigDef.Type.INT, 0, ConfigDef.Range.atLeast(0),
                     ConfigDef.Importance.MEDIUM, "Standby replicas of each task the streams assignor places.")
+            .define("group.streams.initial.rebalance.delay.ms", ConfigDef.Type.INT, 3000, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.MEDIUM, "How long the first assignment of a streams group that was empty waits"
+                            + " for more members to join.")
             // Bounds of the group configs (GROUP resources), Kafka's keys and defaults.
             .define("group.consumer.min.session.timeout.ms", ConfigDef.Type.INT, 45_000, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.MEDIUM, "Smallest KIP-848 member session timeout a group config may set.")

@@ -19,7 +19,7 @@ import org.apache.kafka.common.errors.InvalidRequestException;
  * 4.3's {@code GroupConfig} that DLog's coordinators honour, with Kafka's types, defaults, lower bounds and
  * checks against the broker's {@code group.*.min/max.*} bounds, and the broker key each falls back to. A group
  * key of Kafka's that DLog does not honour (the assignment intervals, assignor offloading, renew-acknowledge
- * switch, streams initial rebalance delay) is refused with INVALID_CONFIG rather than stored to no effect.
+ * switch) is refused with INVALID_CONFIG rather than stored to no effect.
  * Stateless.
  */
 public final class GroupConfigs {
@@ -35,11 +35,12 @@ public final class GroupConfigs {
     public static final String STREAMS_SESSION_TIMEOUT_MS = "streams.session.timeout.ms";
     public static final String STREAMS_HEARTBEAT_INTERVAL_MS = "streams.heartbeat.interval.ms";
     public static final String STREAMS_NUM_STANDBY_REPLICAS = "streams.num.standby.replicas";
+    public static final String STREAMS_INITIAL_REBALANCE_DELAY_MS = "streams.initial.rebalance.delay.ms";
 
     /** Kafka 4.3 group keys DLog refuses: it has no such behaviour to configure. */
     private static final Set<String> NOT_SUPPORTED = Set.of("consumer.assignment.interval.ms",
             "consumer.assignor.offload.enable", "share.renew.acknowledge.enable", "share.assignment.interval.ms",
-            "share.assignor.offload.enable", "streams.initial.rebalance.delay.ms", "streams.assignment.interval.ms",
+            "share.assignor.offload.enable", "streams.assignment.interval.ms",
             "streams.assignor.offload.enable");
 
     /** A group key: its broker fallback key (null: none) and the broker keys bounding it (null: unbounded). */
@@ -81,6 +82,12 @@ public final class GroupConfigs {
                 ConfigDef.Importance.MEDIUM, "The number of standby replicas for each task.");
         KEYS.put(STREAMS_NUM_STANDBY_REPLICAS, new Key("group.streams.num.standby.replicas", null,
                 "group.streams.max.standby.replicas"));
+        // Kafka's key has no min/max broker bounds: any delay from 0 up.
+        DEF.define(STREAMS_INITIAL_REBALANCE_DELAY_MS, ConfigDef.Type.INT, 3000, ConfigDef.Range.atLeast(0),
+                ConfigDef.Importance.MEDIUM, "The amount of time the group coordinator will wait for more streams clients"
+                        + " to join a new group before performing the first rebalance. A longer delay means potentially"
+                        + " fewer rebalances.");
+        KEYS.put(STREAMS_INITIAL_REBALANCE_DELAY_MS, new Key("group.streams.initial.rebalance.delay.ms", null, null));
     }
 
     private GroupConfigs() {

@@ -499,7 +499,9 @@ public final class GroupCoordinator {
                 GroupConfigs.intValue(overrides, GroupConfigs.STREAMS_SESSION_TIMEOUT_MS, base.sessionTimeoutMs()),
                 GroupConfigs.intValue(overrides, GroupConfigs.STREAMS_HEARTBEAT_INTERVAL_MS, base.heartbeatIntervalMs()),
                 base.maxSize(),
-                GroupConfigs.intValue(overrides, GroupConfigs.STREAMS_NUM_STANDBY_REPLICAS, base.numStandbyReplicas()));
+                GroupConfigs.intValue(overrides, GroupConfigs.STREAMS_NUM_STANDBY_REPLICAS, base.numStandbyReplicas()),
+                GroupConfigs.intValue(overrides, GroupConfigs.STREAMS_INITIAL_REBALANCE_DELAY_MS,
+                        base.initialRebalanceDelayMs()));
     }
 
     /** consumer.session.timeout.ms of a KIP-848 group, else the broker's group.consumer.session.timeout.ms. */

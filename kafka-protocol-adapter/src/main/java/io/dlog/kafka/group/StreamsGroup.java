@@ -74,6 +74,15 @@ final class StreamsGroup extends EpochGroup<StreamsGroup.Member> {
     int endpointEpoch;
     /** A member asked for the whole application to shut down (KIP-1071 SHUTDOWN_APPLICATION). */
     boolean shutdownRequested;
+    /**
+     * While the initial rebalance delay runs (group.streams.initial.rebalance.delay.ms), when it ends; 0 when it does
+     * not run. Stored, so that a group loaded during its delay neither keeps its members waiting for good nor
+     * assigns early.
+     */
+    long assignmentDelayedUntil;
+
+    /** 1 added the end of the initial rebalance delay; version 0 snapshots load with none running. */
+    private static final short SNAPSHOT_VERSION = 1;
 
     StreamsGroup(String groupId, long now) {
         super(groupId, now);
@@ -86,8 +95,8 @@ final class StreamsGroup extends EpochGroup<StreamsGroup.Member> {
         if (configured == null || !configured.isReady()) {
             return State.NOT_READY;
         }
-        if (groupEpoch > assignmentEpoch) {
-            return State.ASSIGNING;
+        if (groupEpoch > assignmentEpoch || assignmentDelayedUntil != 0) {
+            return State.ASSIGNING; // during the initial delay too, as Kafka, whose target waits for the delay's end
         }
         return reconciled() ? State.STABLE : State.RECONCILING;
     }
@@ -105,7 +114,7 @@ final class StreamsGroup extends EpochGroup<StreamsGroup.Member> {
     // ---------------------------------------------------------------- snapshot (DLog's group record, kind 2)
 
     byte[] snapshot() {
-        GroupRecords.Writer w = new GroupRecords.Writer().writeShort(0).writeInt(groupEpoch).writeInt(assignmentEpoch)
+        GroupRecords.Writer w = new GroupRecords.Writer().writeShort(SNAPSHOT_VERSION).writeInt(groupEpoch).writeInt(assignmentEpoch)
                 .writeLong(emptySince).writeInt(endpointEpoch).writeBoolean(topology != null);
         if (topology != null) {
             writeTopology(w, topology);
@@ -127,13 +136,13 @@ final class StreamsGroup extends EpochGroup<StreamsGroup.Member> {
                 writeTasks(w, set);
             }
         }
-        return w.toBytes();
+        return w.writeLong(assignmentDelayedUntil).toBytes();
     }
 
     /** Restores a snapshot; every member gets until {@code heartbeatDeadline} to heartbeat again. */
     static StreamsGroup restore(String groupId, GroupRecords.Reader r, long now, long heartbeatDeadline) {
         StreamsGroup g = new StreamsGroup(groupId, now);
-        r.readShort(); // snapshot version
+        short version = r.readShort();
         g.groupEpoch = r.readInt();
         g.assignmentEpoch = r.readInt();
         g.emptySince = r.readLong();
@@ -174,6 +183,9 @@ final class StreamsGroup extends EpochGroup<StreamsGroup.Member> {
                 m.revocationDeadline = now + m.rebalanceTimeoutMs;
             }
             g.members.put(m.memberId, m);
+        }
+        if (version >= 1) {
+            g.assignmentDelayedUntil = r.readLong();
         }
         return g;
     }

@@ -34,7 +34,9 @@ import org.apache.kafka.common.protocol.Errors;
  * in KIP-848: active tasks to give up are revoked first (the member keeps its epoch until it reports them
  * gone), and an active task still owned by another member is handed over only once released, so no task
  * is ever active on two members. Standby tasks are withheld while another member of the same process
- * (same state directory) still runs the task as active.
+ * (same state directory) still runs the task as active. The first member of an empty group starts the initial
+ * rebalance delay, during which nothing is assigned; a static member (instance id) leaving with epoch -2 keeps its
+ * tasks until its instance rejoins under a new member id or its session ends.
  *
  * <p>Not thread-safe: runs under the coordinator's lock.
  */
@@ -42,6 +44,8 @@ final class StreamsGroupManager {
     static final int JOIN = 0;
     static final int LEAVE = -1;
     static final int STATIC_LEAVE = -2;
+    /** Kafka's StreamsGroupHeartbeatResponse.Status.ASSIGNMENT_DELAYED. */
+    static final byte ASSIGNMENT_DELAYED = 5;
 
     private final GroupCoordinator coordinator;
 
@@ -84,6 +88,7 @@ final class StreamsGroupManager {
             return leave(group, request);
         }
         boolean changed = false;
+        boolean wasEmpty = group.members.isEmpty();
         Member member;
         if (epoch == JOIN) {
             Member previous = request.instanceId() == null ? null : staticMember(group, request.instanceId());
@@ -147,6 +152,13 @@ final class StreamsGroupManager {
             group.configured = null;
             changed = true;
         }
+        int delayMs = config(group).initialRebalanceDelayMs();
+        if (wasEmpty && epoch == JOIN && delayMs > 0 && group.assignmentDelayedUntil == 0) {
+            // Kafka 4.2+: the first member of an empty group waits for the others of a starting application, so
+            // that they share the tasks from the first assignment instead of taking them from one another.
+            group.assignmentDelayedUntil = coordinator.now() + delayMs;
+        }
+        changed |= maybeEndAssignmentDelay(group);
         configured(group);
         if (group.groupEpoch > group.assignmentEpoch) {
             computeTargetAssignment(group);
@@ -298,6 +310,7 @@ final class StreamsGroupManager {
         if (group.members.isEmpty()) {
             group.emptySince = coordinator.now();
             group.shutdownRequested = false;
+            group.assignmentDelayedUntil = 0;
         }
         computeTargetAssignment(group);
     }
@@ -439,9 +452,26 @@ final class StreamsGroupManager {
         return group.configured;
     }
 
+    /**
+     * Ends the initial rebalance delay once it is over: a new group epoch makes the next computation assign the tasks.
+     * True when it ended.
+     */
+    private boolean maybeEndAssignmentDelay(StreamsGroup group) {
+        if (group.assignmentDelayedUntil == 0 || coordinator.now() < group.assignmentDelayedUntil) {
+            return false;
+        }
+        group.assignmentDelayedUntil = 0;
+        group.groupEpoch++;
+        return true;
+    }
+
+    /**
+     * While the initial rebalance delay runs the target assigns nothing (the members get an epoch and the
+     * ASSIGNMENT_DELAYED status, as the Streams client expects of a group that is not assigning yet).
+     */
     private void computeTargetAssignment(StreamsGroup group) {
         ConfiguredTopology configured = configured(group);
-        Set<TaskId> tasks = configured.isReady() ? configured.tasks() : Set.of();
+        Set<TaskId> tasks = configured.isReady() && group.assignmentDelayedUntil == 0 ? configured.tasks() : Set.of();
         List<StickyTaskAssignor.Member> members = new ArrayList<>();
         for (Member m : group.members.values()) {
             Set<TaskId> owned = new TreeSet<>(m.active);
@@ -541,6 +571,9 @@ final class StreamsGroupManager {
         if (group.topology != null && member.topologyEpoch < group.topology.epoch()) {
             statuses.add(status(ConfiguredTopology.STALE_TOPOLOGY, "The member's topology epoch " + member.topologyEpoch
                     + " is behind the group's topology epoch " + group.topology.epoch() + "."));
+        }
+        if (group.assignmentDelayedUntil != 0) {
+            statuses.add(status(ASSIGNMENT_DELAYED, "Assignment delayed due to the configured initial rebalance delay."));
         }
         if (group.shutdownRequested) {
             statuses.add(status(ConfiguredTopology.SHUTDOWN_APPLICATION,
@@ -716,9 +749,19 @@ final class StreamsGroupManager {
 
     // ---------------------------------------------------------------- time
 
-    /** Session expiry and the revocation deadline (rebalance timeout): both remove the member. */
+    /**
+     * Session expiry and the revocation deadline (rebalance timeout) remove members; the end of the initial rebalance
+     * delay computes the group's first real assignment.
+     */
     void tick(StreamsGroup group) {
-        if (group.removeExpired(coordinator.now(), "streams", coordinator.log(), member -> removeMember(group, member))) {
+        boolean changed = group.removeExpired(coordinator.now(), "streams", coordinator.log(),
+                member -> removeMember(group, member));
+        if (maybeEndAssignmentDelay(group)) {
+            // Assign now, as Kafka's delay timer does, so the members get their tasks on their next heartbeat.
+            computeTargetAssignment(group);
+            changed = true;
+        }
+        if (changed) {
             coordinator.persist(group);
         }
     }

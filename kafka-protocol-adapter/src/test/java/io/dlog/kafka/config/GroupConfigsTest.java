@@ -31,6 +31,8 @@ class GroupConfigsTest {
                 "share.partition.max.record.locks", "4000", "share.auto.offset.reset", "by_duration:PT1H",
                 "share.isolation.level", "read_committed", "streams.num.standby.replicas", "2"));
         valid(Map.of("share.auto.offset.reset", "earliest"));
+        valid(Map.of("streams.initial.rebalance.delay.ms", "0"));
+        valid(Map.of("streams.initial.rebalance.delay.ms", "600000"));
     }
 
     @Test
@@ -64,7 +66,8 @@ class GroupConfigsTest {
     @Test
     void shouldRefuseUnknownUnsupportedNullAndBadValuesAndTheDefaultGroup() {
         refused(Map.of("retention.ms", "1"), "Unknown group config name: retention.ms");
-        refused(Map.of("streams.initial.rebalance.delay.ms", "0"), "DLog does not support the group config");
+        refused(Map.of("streams.assignment.interval.ms", "0"), "DLog does not support the group config");
+        refused(Map.of("streams.initial.rebalance.delay.ms", "-1"), "streams.initial.rebalance.delay.ms");
         Map<String, String> withNull = new HashMap<>();
         withNull.put("share.isolation.level", null);
         refused(withNull, "Null value not supported for group configs: share.isolation.level");

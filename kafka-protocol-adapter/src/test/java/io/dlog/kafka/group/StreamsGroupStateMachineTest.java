@@ -28,7 +28,12 @@ class StreamsGroupStateMachineTest {
     @BeforeEach
     void setUp() throws Exception {
         coordinator = GroupTestSupport.loaded(GroupConfig.DEFAULTS, topics, clock, store);
+        coordinator.streamsConfig(NO_DELAY);
     }
+
+    /** Kafka's defaults but no initial rebalance delay, so that most tests see assignments at once. */
+    private static final StreamsGroupConfig NO_DELAY = new StreamsGroupConfig(StreamsGroupConfig.DEFAULTS.sessionTimeoutMs(),
+            StreamsGroupConfig.DEFAULTS.heartbeatIntervalMs(), StreamsGroupConfig.DEFAULTS.maxSize(), 0, 0);
 
     /** Word count: 0 reads input and writes rep; 1 reads rep into a store logged to log. */
     private static StreamsGroupHeartbeatRequestData.Topology topology(int epoch) {
@@ -106,7 +111,7 @@ class StreamsGroupStateMachineTest {
         // When a member joins, then it is told the group's interval; the assignor works with the group's standbys
         assertThat(heartbeat("a", 0, null).response().heartbeatIntervalMs()).isEqualTo(7000);
         assertThat(coordinator.streamsConfig("app").numStandbyReplicas()).isEqualTo(1);
-        assertThat(coordinator.streamsConfig("other")).isEqualTo(StreamsGroupConfig.DEFAULTS);
+        assertThat(coordinator.streamsConfig("other")).isEqualTo(NO_DELAY);
     }
 
     @Test
@@ -198,6 +203,7 @@ class StreamsGroupStateMachineTest {
 
         // When the coordinator reloads from its log
         GroupCoordinator reloaded = GroupTestSupport.loaded(GroupConfig.DEFAULTS, topics, clock, store);
+        reloaded.streamsConfig(NO_DELAY);
         coordinator = reloaded;
 
         // Then the member, its epoch, its tasks and the topology are back
@@ -319,6 +325,46 @@ class StreamsGroupStateMachineTest {
         assertThat(describe().members()).extracting(StreamsGroupDescribeResponseData.Member::memberId).containsExactly("b");
         b = staticHeartbeat("b", "i2", b.memberEpoch(), lastActive.get("b"));
         assertThat(active(b)).containsExactly("0_0", "0_1", "1_0", "1_1");
+    }
+
+    @Test
+    void shouldHoldTheFirstAssignmentForTheInitialRebalanceDelay() throws Exception {
+        // Given Kafka's default delay (3 s) and a group config of 2 s for this group
+        topics.with("rep", 2).with("log", 2);
+        coordinator.streamsConfig(StreamsGroupConfig.DEFAULTS);
+        topics.groupConfigs.put("app", Map.of("streams.initial.rebalance.delay.ms", "2000"));
+
+        // When two members join an empty group within the delay
+        StreamsGroupHeartbeatResponseData a = heartbeat("a", 0, null).response();
+        clock.advance(1000);
+        StreamsGroupHeartbeatResponseData b = heartbeat("b", 0, null).response();
+
+        // Then neither has tasks yet; they are told the assignment is delayed; the group is Assigning
+        assertThat(active(a)).isEmpty();
+        assertThat(active(b)).isEmpty();
+        assertThat(b.status()).extracting(StreamsGroupHeartbeatResponseData.Status::statusDetail)
+                .containsExactly("Assignment delayed due to the configured initial rebalance delay.");
+        assertThat(b.status().get(0).statusCode()).isEqualTo((byte) 5);
+        assertThat(describe().groupState()).isEqualTo("Assigning");
+
+        // And a coordinator loading the group meanwhile keeps the delay
+        GroupCoordinator reloaded = GroupTestSupport.loaded(GroupConfig.DEFAULTS, topics, clock, store);
+        coordinator = reloaded;
+        assertThat(describe().groupState()).isEqualTo("Assigning");
+
+        // When the delay is over, then the first assignment shares the tasks, two each, nothing to revoke
+        clock.advance(1000);
+        coordinator.tick();
+        a = heartbeat("a", a.memberEpoch(), active(a)).response();
+        b = heartbeat("b", b.memberEpoch(), active(b)).response();
+        assertThat(active(a)).hasSize(2);
+        assertThat(active(b)).hasSize(2).doesNotContainAnyElementsOf(active(a));
+        assertThat(b.status()).isEmpty();
+        assertThat(describe().groupState()).isEqualTo("Stable");
+
+        // And a member joining the group that is not empty is not delayed
+        StreamsGroupHeartbeatResponseData c = heartbeat("c", 0, null).response();
+        assertThat(c.status()).isEmpty();
     }
 
     private StreamsGroupDescribeResponseData.DescribedGroup describe() {
