@@ -17,6 +17,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListStreamsGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.StreamsGroupDescription;
@@ -343,6 +344,9 @@ class StreamsGroupProtocolTest {
             assertThat(group.members()).as(seen).hasSize(2).allMatch(m -> activeTaskCount(m) == 2);
             assertThat(most).as("the most tasks one member ran").isEqualTo(2);
             assertThat(firstTaskMs).as("the first assignment waited for the delay").isGreaterThanOrEqualTo(3000);
+            // The coordinator counts the group as Stable (dlog:type=GroupCoordinator,name=NumStreamsGroups,state=Stable)
+            assertThat((Integer) DLOG.broker().metrics().mBeanServer().getAttribute(
+                    new ObjectName("dlog:type=GroupCoordinator,name=NumStreamsGroups,state=Stable"), "Value")).isPositive();
 
             // And they count
             List<String> lines = List.of("a b", "b c", "c d");

@@ -909,9 +909,11 @@ public final class GroupCoordinator {
     /**
      * Groups this node coordinates now, for Kafka's GroupMetadataManager gauges: classic groups by state
      * (Kafka's names: Empty, PreparingRebalance, CompletingRebalance, Stable, Dead), KIP-848 consumer groups
-     * by state, and committed offsets.
+     * by state, KIP-1071 streams groups by state (Kafka's names: Empty, NotReady, Assigning, Reconciling, Stable),
+     * and committed offsets.
      */
-    public record GroupCounts(Map<String, Integer> classicByState, Map<String, Integer> consumerByState, int offsets) {
+    public record GroupCounts(Map<String, Integer> classicByState, Map<String, Integer> consumerByState,
+                              Map<String, Integer> streamsByState, int offsets) {
     }
 
     public synchronized GroupCounts counts() {
@@ -929,7 +931,14 @@ public final class GroupCoordinator {
         for (ConsumerGroup group : consumerGroups.values()) {
             consumerByState.merge(group.state().kafkaName, 1, Integer::sum);
         }
-        return new GroupCounts(classicByState, consumerByState, offsets.offsetCount());
+        Map<String, Integer> streamsByState = new HashMap<>();
+        for (StreamsGroup.State state : StreamsGroup.State.values()) {
+            streamsByState.put(state.kafkaName, 0);
+        }
+        for (StreamsGroup group : streamsGroups.values()) {
+            streamsByState.merge(group.state().kafkaName, 1, Integer::sum);
+        }
+        return new GroupCounts(classicByState, consumerByState, streamsByState, offsets.offsetCount());
     }
 
     /** For tests: the next tick checks offset retention. */

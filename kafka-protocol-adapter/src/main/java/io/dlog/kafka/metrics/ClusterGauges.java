@@ -85,8 +85,8 @@ public final class ClusterGauges {
 
     /**
      * GroupMetadataManager's gauges as Kafka 4.x keeps them (classic groups: NumGroups and one per state;
-     * NumOffsets), and DLog's count of KIP-848 consumer groups per state (Kafka has those only as
-     * group-coordinator-metrics, not as these MBeans).
+     * NumOffsets), and DLog's counts of KIP-848 consumer groups and KIP-1071 streams groups per state (Kafka has
+     * those only as group-coordinator-metrics, consumer-group-count and streams-group-count, not as these MBeans).
      */
     public static void registerGroups(BrokerMetrics metrics, GroupCoordinator groups) {
         gauge(metrics, MetricNames.GROUP_COORDINATOR, GROUPS, "NumGroups",
@@ -99,6 +99,10 @@ public final class ClusterGauges {
         for (String state : new String[] {"Empty", "Assigning", "Reconciling", "Stable"}) {
             metrics.gauge(MetricNames.name(MetricNames.DLOG, "GroupCoordinator", "NumConsumerGroups", "state", state),
                     (Gauge<Integer>) () -> groups.counts().consumerByState().getOrDefault(state, 0));
+        }
+        for (String state : new String[] {"Empty", "NotReady", "Assigning", "Reconciling", "Stable"}) {
+            metrics.gauge(MetricNames.name(MetricNames.DLOG, "GroupCoordinator", "NumStreamsGroups", "state", state),
+                    (Gauge<Integer>) () -> groups.counts().streamsByState().getOrDefault(state, 0));
         }
     }
 

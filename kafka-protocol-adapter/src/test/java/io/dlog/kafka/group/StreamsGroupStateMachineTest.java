@@ -346,6 +346,7 @@ class StreamsGroupStateMachineTest {
                 .containsExactly("Assignment delayed due to the configured initial rebalance delay.");
         assertThat(b.status().get(0).statusCode()).isEqualTo((byte) 5);
         assertThat(describe().groupState()).isEqualTo("Assigning");
+        assertThat(coordinator.counts().streamsByState()).containsEntry("Assigning", 1).containsEntry("Stable", 0);
 
         // And a coordinator loading the group meanwhile keeps the delay
         GroupCoordinator reloaded = GroupTestSupport.loaded(GroupConfig.DEFAULTS, topics, clock, store);
@@ -361,6 +362,7 @@ class StreamsGroupStateMachineTest {
         assertThat(active(b)).hasSize(2).doesNotContainAnyElementsOf(active(a));
         assertThat(b.status()).isEmpty();
         assertThat(describe().groupState()).isEqualTo("Stable");
+        assertThat(coordinator.counts().streamsByState()).containsEntry("Assigning", 0).containsEntry("Stable", 1);
 
         // And a member joining the group that is not empty is not delayed
         StreamsGroupHeartbeatResponseData c = heartbeat("c", 0, null).response();
