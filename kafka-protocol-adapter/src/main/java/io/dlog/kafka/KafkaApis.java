@@ -1,6 +1,7 @@
 package io.dlog.kafka;
 
 import io.dlog.kafka.api.ApiRegistry;
+import io.dlog.kafka.coordinator.InternalTopics;
 import io.dlog.kafka.handlers.ApiVersionsHandler;
 import io.dlog.kafka.handlers.DescribeProducersHandler;
 import io.dlog.kafka.handlers.InitProducerIdHandler;
@@ -8,10 +9,10 @@ import io.dlog.kafka.handlers.ListOffsetsHandler;
 import io.dlog.kafka.handlers.MetadataHandler;
 import io.dlog.kafka.handlers.OffsetForLeaderEpochHandler;
 import io.dlog.kafka.handlers.fetch.FetchHandler;
-import io.dlog.kafka.handlers.fetch.FetchPurgatory;
 import io.dlog.kafka.handlers.fetch.FetchSessionCache;
 import io.dlog.kafka.handlers.produce.ProduceHandler;
 import io.dlog.kafka.handlers.txn.TxnApis;
+import io.dlog.kafka.purgatory.FetchPurgatory;
 import io.dlog.kafka.txn.TransactionCoordinator;
 import io.dlog.kafka.txn.TxnConfig;
 import io.dlog.kafka.topic.FeatureLevels;
@@ -38,7 +39,6 @@ import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
-import io.dlog.kafka.handlers.InternalTopics;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**

@@ -1,6 +1,6 @@
 package io.dlog.kafka.coordinator;
 
-import io.dlog.kafka.handlers.LeaderEpochs;
+import io.dlog.kafka.common.LeaderEpochs;
 import io.dlog.kafka.replica.ReplicaManager;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.AppendResult;

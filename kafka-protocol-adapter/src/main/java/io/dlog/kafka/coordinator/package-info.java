@@ -1,5 +1,7 @@
 /**
- * What the coordinators (groups, transactions) share: their compacted internal topics, written as
- * ordinary appends and replayed when a coordinator loads. Stateless helpers; thread-safe.
+ * What the coordinators (groups, transactions, share groups) share: the names and partitioning of their compacted
+ * internal topics ({@link io.dlog.kafka.coordinator.InternalTopics}) and the log those topics are written to as
+ * ordinary appends and replayed from when a coordinator loads ({@link io.dlog.kafka.coordinator.InternalTopicLog}).
+ * Stateless helpers; thread-safe.
  */
 package io.dlog.kafka.coordinator;

@@ -1,9 +1,9 @@
 package io.dlog.kafka.group;
 
+import io.dlog.kafka.common.AuthorizedOperations;
 import io.dlog.kafka.group.ConsumerGroup.Member;
 import io.dlog.kafka.group.ConsumerGroup.Tp;
 import io.dlog.kafka.group.EpochGroup.MemberState;
-import io.dlog.kafka.handlers.AuthorizedOperations;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -1,6 +1,6 @@
 package io.dlog.kafka.group;
 
-import io.dlog.kafka.handlers.AuthorizedOperations;
+import io.dlog.kafka.common.AuthorizedOperations;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,12 +1,12 @@
 package io.dlog.kafka.group;
 
+import io.dlog.kafka.common.AuthorizedOperations;
 import io.dlog.kafka.group.StreamsGroup.Member;
 import io.dlog.kafka.group.EpochGroup.MemberState;
 import io.dlog.kafka.group.streams.ConfiguredTopology;
 import io.dlog.kafka.group.streams.StickyTaskAssignor;
 import io.dlog.kafka.group.streams.StreamsTopology;
 import io.dlog.kafka.group.streams.TaskId;
-import io.dlog.kafka.handlers.AuthorizedOperations;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;

@@ -1,7 +1,7 @@
 package io.dlog.kafka.group;
 
-import io.dlog.kafka.handlers.InternalTopics;
-import io.dlog.kafka.handlers.Uuids;
+import io.dlog.kafka.common.Uuids;
+import io.dlog.kafka.coordinator.InternalTopics;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.metadata.TopicImage;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package io.dlog.kafka.handlers;
 
 import io.dlog.kafka.BrokerContext;
+import io.dlog.kafka.common.ClusterView;
 import io.dlog.kafka.interbroker.InterBrokerClient;
 import java.util.Optional;
 import org.apache.kafka.common.Node;

@@ -3,6 +3,7 @@ package io.dlog.kafka.handlers;
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.api.ApiHandler;
 import io.dlog.kafka.api.RequestContext;
+import io.dlog.kafka.common.LeaderEpochs;
 import io.dlog.log.EpochEndOffset;
 import io.dlog.log.PartitionLog;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package io.dlog.kafka.share;
 
-import io.dlog.kafka.handlers.Uuids;
-import io.dlog.kafka.handlers.fetch.FetchPurgatory;
+import io.dlog.kafka.common.Uuids;
+import io.dlog.kafka.purgatory.FetchPurgatory;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.TopicPartition;
 import io.dlog.log.metadata.TopicImage;

@@ -1,8 +1,8 @@
 package io.dlog.kafka.share;
 
+import io.dlog.kafka.common.Uuids;
 import io.dlog.kafka.group.GroupCoordinator;
 import io.dlog.kafka.group.GroupRecordsListener;
-import io.dlog.kafka.handlers.Uuids;
 import io.dlog.kafka.config.GroupConfigs;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.metadata.MetadataImage;

@@ -1,7 +1,7 @@
 package io.dlog.kafka.share;
 
-import io.dlog.kafka.handlers.InternalTopics;
-import io.dlog.kafka.handlers.Uuids;
+import io.dlog.kafka.common.Uuids;
+import io.dlog.kafka.coordinator.InternalTopics;
 import io.dlog.kafka.interbroker.InterBrokerClient;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.metadata.MetadataImage;

@@ -1,6 +1,6 @@
 package io.dlog.kafka.share;
 
-import io.dlog.kafka.handlers.Uuids;
+import io.dlog.kafka.common.Uuids;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.metadata.TopicImage;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.dlog.kafka.share;
 
 import io.dlog.kafka.coordinator.InternalTopicLog;
-import io.dlog.kafka.handlers.InternalTopics;
+import io.dlog.kafka.coordinator.InternalTopics;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.PartitionLog;
 import java.io.IOException;

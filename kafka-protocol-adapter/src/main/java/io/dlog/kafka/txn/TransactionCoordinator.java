@@ -1,7 +1,7 @@
 package io.dlog.kafka.txn;
 
-import io.dlog.kafka.handlers.InternalTopics;
 import io.dlog.kafka.BrokerContext;
+import io.dlog.kafka.coordinator.InternalTopics;
 import io.dlog.kafka.topic.FeatureLevels;
 import io.dlog.log.TopicPartition;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.dlog.kafka.txn;
 
-import io.dlog.kafka.handlers.LeaderEpochs;
+import io.dlog.kafka.common.LeaderEpochs;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.AppendBatch;
 import io.dlog.log.PartitionLog;

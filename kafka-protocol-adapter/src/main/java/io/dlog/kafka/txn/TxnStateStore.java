@@ -1,8 +1,8 @@
 package io.dlog.kafka.txn;
 
+import io.dlog.kafka.common.LeaderEpochs;
 import io.dlog.kafka.coordinator.InternalTopicLog;
-import io.dlog.kafka.handlers.InternalTopics;
-import io.dlog.kafka.handlers.LeaderEpochs;
+import io.dlog.kafka.coordinator.InternalTopics;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.PartitionLog;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.dlog.kafka.txn;
 
-import io.dlog.kafka.handlers.InternalTopics;
+import io.dlog.kafka.coordinator.InternalTopics;
 import io.dlog.kafka.interbroker.InterBrokerClient;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.TopicPartition;

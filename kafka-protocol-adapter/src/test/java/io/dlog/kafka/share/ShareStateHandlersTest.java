@@ -2,8 +2,8 @@ package io.dlog.kafka.share;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dlog.kafka.common.Uuids;
 import io.dlog.kafka.config.BrokerConfig;
-import io.dlog.kafka.handlers.Uuids;
 import io.dlog.kafka.topic.SingleNodeTopics;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.LogConfig;

@@ -254,7 +254,7 @@ class TransactionCoordinatorTest {
         // Given: an id with an open transaction
         TransactionCoordinator.ProducerIdAndEpoch p = init("a", 60_000);
         coordinator.addPartitions("a", p.producerId(), p.producerEpoch(), List.of(DATA0), true).get();
-        int partition = io.dlog.kafka.handlers.InternalTopics.transactionPartition("a", STATE_PARTITIONS);
+        int partition = io.dlog.kafka.coordinator.InternalTopics.transactionPartition("a", STATE_PARTITIONS);
 
         // When its __transaction_state partition is led elsewhere
         coordinator.followLeadership(q -> q != partition);

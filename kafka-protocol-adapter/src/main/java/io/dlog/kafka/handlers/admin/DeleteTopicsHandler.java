@@ -3,7 +3,7 @@ package io.dlog.kafka.handlers.admin;
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.api.ApiHandler;
 import io.dlog.kafka.api.RequestContext;
-import io.dlog.kafka.handlers.Uuids;
+import io.dlog.kafka.common.Uuids;
 import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.TopicImage;
 import java.util.ArrayList;

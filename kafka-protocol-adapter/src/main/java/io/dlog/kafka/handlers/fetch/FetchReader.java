@@ -1,6 +1,6 @@
 package io.dlog.kafka.handlers.fetch;
 
-import io.dlog.kafka.handlers.LeaderEpochs;
+import io.dlog.kafka.common.LeaderEpochs;
 import io.dlog.kafka.server.FileSliceRecords;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.AbortedTransaction;

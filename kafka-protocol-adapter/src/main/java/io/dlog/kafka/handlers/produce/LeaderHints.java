@@ -1,7 +1,7 @@
 package io.dlog.kafka.handlers.produce;
 
 import io.dlog.kafka.BrokerContext;
-import io.dlog.kafka.handlers.ClusterView;
+import io.dlog.kafka.common.ClusterView;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.TopicImage;
@@ -25,7 +25,7 @@ final class LeaderHints {
         Set<Integer> leaders = new TreeSet<>();
         for (ProduceResponseData.TopicProduceResponse topic : response.responses()) {
             Optional<TopicImage> known = topic.name().isEmpty()
-                    ? image.topic(io.dlog.kafka.handlers.Uuids.fromKafka(topic.topicId())) : image.topic(topic.name());
+                    ? image.topic(io.dlog.kafka.common.Uuids.fromKafka(topic.topicId())) : image.topic(topic.name());
             if (known.isEmpty()) {
                 continue;
             }

@@ -3,7 +3,7 @@ package io.dlog.kafka.handlers.txn;
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.api.ApiRegistry;
 import io.dlog.kafka.api.RequestContext;
-import io.dlog.kafka.handlers.InternalTopics;
+import io.dlog.kafka.coordinator.InternalTopics;
 import io.dlog.kafka.txn.TransactionCoordinator;
 import io.dlog.kafka.txn.TxnMarkerWriter;
 import io.dlog.kafka.txn.TxnQueries;

@@ -3,7 +3,7 @@ package io.dlog.kafka.handlers.admin;
 import static io.dlog.kafka.handlers.admin.AdminTestBroker.call;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dlog.kafka.handlers.Uuids;
+import io.dlog.kafka.common.Uuids;
 import io.dlog.log.metadata.TopicImage;
 import java.nio.file.Path;
 import java.util.List;

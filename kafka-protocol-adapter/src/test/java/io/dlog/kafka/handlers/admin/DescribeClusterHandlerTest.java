@@ -3,7 +3,7 @@ package io.dlog.kafka.handlers.admin;
 import static io.dlog.kafka.handlers.admin.AdminTestBroker.call;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dlog.kafka.handlers.AuthorizedOperations;
+import io.dlog.kafka.common.AuthorizedOperations;
 import java.nio.file.Path;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeClusterResponseData;

@@ -112,7 +112,7 @@ class PartitionLeadershipHandlersTest {
                         new ProduceRequestData.TopicProduceData().setName("elsewhere").setPartitionData(List.of(
                                 new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records)))).iterator()));
         var handler = new io.dlog.kafka.handlers.produce.ProduceHandler(broker.context,
-                new io.dlog.kafka.handlers.fetch.FetchPurgatory(broker.context.scheduler()), null);
+                new io.dlog.kafka.purgatory.FetchPurgatory(broker.context.scheduler()), null);
 
         ProduceResponseData response = call(handler::handle, 10, request);
 

@@ -1,4 +1,4 @@
-package io.dlog.kafka.handlers;
+package io.dlog.kafka.common;
 
 import io.dlog.log.PartitionLog;
 import java.util.Optional;

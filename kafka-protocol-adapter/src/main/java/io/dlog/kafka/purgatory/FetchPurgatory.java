@@ -1,4 +1,4 @@
-package io.dlog.kafka.handlers.fetch;
+package io.dlog.kafka.purgatory;
 
 import io.dlog.log.TopicPartition;
 import java.util.Collection;

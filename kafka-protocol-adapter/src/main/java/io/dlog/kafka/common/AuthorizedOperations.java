@@ -1,4 +1,4 @@
-package io.dlog.kafka.handlers;
+package io.dlog.kafka.common;
 
 import java.util.Set;
 import org.apache.kafka.common.acl.AclOperation;

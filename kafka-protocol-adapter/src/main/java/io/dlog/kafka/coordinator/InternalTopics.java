@@ -1,4 +1,4 @@
-package io.dlog.kafka.handlers;
+package io.dlog.kafka.coordinator;
 
 import java.util.Set;
 

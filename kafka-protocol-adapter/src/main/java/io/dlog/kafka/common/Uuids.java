@@ -1,4 +1,4 @@
-package io.dlog.kafka.handlers;
+package io.dlog.kafka.common;
 
 import java.util.UUID;
 import org.apache.kafka.common.Uuid;

@@ -1,4 +1,4 @@
-package io.dlog.kafka.handlers.fetch;
+package io.dlog.kafka.purgatory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
