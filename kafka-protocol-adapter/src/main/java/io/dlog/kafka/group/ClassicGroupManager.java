@@ -65,10 +65,14 @@ final class ClassicGroupManager {
         request.protocols().forEach(p -> protocols.add(new Protocol(p.name(), p.metadata())));
         ClassicGroup group = coordinator.classicGroup(groupId).orElse(null);
         if (group == null) {
+            if (coordinator.streamsOrShareGroupHolds(groupId)) {
+                // Kafka's classicGroupJoin: "Group exists but it's not a consumer group", with no member id.
+                return done(future, joinError("", Errors.INCONSISTENT_GROUP_PROTOCOL));
+            }
             if (!memberId.isEmpty()) {
                 return done(future, joinError(memberId, Errors.UNKNOWN_MEMBER_ID));
             }
-            if (coordinator.consumerGroupBlocks(groupId) || coordinator.streamsGroupBlocks(groupId)) {
+            if (coordinator.consumerGroupBlocks(groupId)) {
                 return done(future, joinError(memberId, Errors.INCONSISTENT_GROUP_PROTOCOL));
             }
             group = coordinator.createClassicGroup(groupId);

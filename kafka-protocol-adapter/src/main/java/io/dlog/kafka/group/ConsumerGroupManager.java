@@ -62,7 +62,7 @@ final class ConsumerGroupManager {
         ConsumerGroup group = coordinator.consumerGroups.get(groupId);
         if (group == null) {
             ClassicGroup classic = coordinator.classicGroups.get(groupId);
-            if ((classic != null && !classic.isEmpty()) || coordinator.streamsGroupBlocks(groupId)) {
+            if ((classic != null && !classic.isEmpty()) || coordinator.streamsOrShareGroupHolds(groupId)) {
                 return done(error(Errors.GROUP_ID_NOT_FOUND, "Group " + groupId + " is not a consumer group."));
             }
             if (epoch != JOIN) {
@@ -417,7 +417,7 @@ final class ConsumerGroupManager {
             response.groups().add(out);
             if (group == null) {
                 // The admin client then falls back to DescribeGroups (classic groups, unknown groups).
-                boolean other = coordinator.hasGroup(groupId);
+                boolean other = coordinator.anyGroupHolds(groupId);
                 out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(other
                         ? "Group " + groupId + " is not a consumer group." : "Group " + groupId + " not found.");
                 continue;

@@ -464,6 +464,20 @@ public final class GroupCoordinator {
         return classicGroups.containsKey(groupId) || consumerGroups.containsKey(groupId) || streamsGroups.containsKey(groupId);
     }
 
+    /**
+     * Whether another coordinator's group (a share group, empty or not) holds this id: then no consumer, streams or
+     * classic group may take it (Kafka 4.x: a group id is one kind of group; GroupMetadataManager answers "Group %s is
+     * not a consumer group." / "... streams group." and JoinGroup INCONSISTENT_GROUP_PROTOCOL). Under the monitor.
+     */
+    boolean otherCoordinatorHolds(String groupId) {
+        return recordsListener != null && recordsListener.holdsGroup(groupId);
+    }
+
+    /** Whether any group, of any type, has this id (for the "is not a ... group" messages). Under the monitor. */
+    boolean anyGroupHolds(String groupId) {
+        return hasGroup(groupId) || otherCoordinatorHolds(groupId);
+    }
+
     /** The group an OffsetFetch names: v8+ batch the groups (one coordinator's groups per request). */
     private static String fetchedGroupId(short version, OffsetFetchRequestData request) {
         if (version < 8) {
@@ -522,17 +536,16 @@ public final class GroupCoordinator {
     }
 
     /**
-     * Whether a streams group may take this id: no classic or consumer group has members under it. An
-     * empty one (offsets only) is dropped, its offsets kept, as Kafka converts empty groups.
+     * Whether a joining streams member may take this id: no group of another type holds it, except an empty classic
+     * group (offsets only), which is dropped, its offsets kept, as Kafka's getOrCreateStreamsGroup converts it
+     * (maybeDeleteEmptyClassicGroup). A consumer group, even empty, or a share group keeps its id (Kafka 4.x).
      */
     boolean dropIfEmptyOtherGroup(String groupId) {
         ClassicGroup classic = classicGroups.get(groupId);
-        ConsumerGroup consumerGroup = consumerGroups.get(groupId);
-        if ((classic != null && !classic.isEmpty()) || (consumerGroup != null && !consumerGroup.members.isEmpty())) {
+        if ((classic != null && !classic.isEmpty()) || consumerGroups.containsKey(groupId) || otherCoordinatorHolds(groupId)) {
             return false;
         }
         classicGroups.remove(groupId);
-        consumerGroups.remove(groupId);
         return true;
     }
 
@@ -632,17 +645,12 @@ public final class GroupCoordinator {
         return false;
     }
 
-    /** A streams group of this id with members blocks other protocols; an empty one gives way. */
-    boolean streamsGroupBlocks(String groupId) {
-        StreamsGroup group = streamsGroups.get(groupId);
-        if (group == null) {
-            return false;
-        }
-        if (!group.members.isEmpty()) {
-            return true;
-        }
-        streamsGroups.remove(groupId);
-        return false;
+    /**
+     * Whether a streams or a share group, empty or not, holds this id: neither gives way to a consumer or classic group
+     * (Kafka 4.x converts only between the classic and the consumer protocol).
+     */
+    boolean streamsOrShareGroupHolds(String groupId) {
+        return streamsGroups.containsKey(groupId) || otherCoordinatorHolds(groupId);
     }
 
     CompletableFuture<Void> persist(ClassicGroup group) {

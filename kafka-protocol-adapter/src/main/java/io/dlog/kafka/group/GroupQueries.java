@@ -75,7 +75,7 @@ final class GroupQueries {
         out.setGroupState(ClassicGroup.State.DEAD.kafkaName);
         if (version >= 6) {
             // KIP-1043: v6 says GROUP_ID_NOT_FOUND instead of a Dead group.
-            out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(coordinator.hasGroup(groupId)
+            out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(coordinator.anyGroupHolds(groupId)
                     ? "Group " + groupId + " is not a classic group." : "Group " + groupId + " not found.");
         }
         return out;

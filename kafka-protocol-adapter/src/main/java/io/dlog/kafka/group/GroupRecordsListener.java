@@ -9,7 +9,11 @@ import java.util.function.Predicate;
  * owns the topic's partitions, their loading and unloading; it hands this listener the records of the key
  * types it does not read itself, in log order, whenever it loads partitions, and tells it when it unloads them.
  *
- * <p>Thread-safety: both methods are called under the group coordinator's monitor (lock order: group
+ * <p>It is also how the group coordinator learns that a group id is taken by a group it does not hold: a group id
+ * is one kind of group, as in Kafka 4.x, so a consumer, streams or classic group may not take an id the listener's
+ * coordinator holds ({@link #holdsGroup}).
+ *
+ * <p>Thread-safety: every method is called under the group coordinator's monitor (lock order: group
  * coordinator, then the listener's own monitor); they do in-memory work only and never call back into the
  * group coordinator.
  */
@@ -27,4 +31,9 @@ public interface GroupRecordsListener {
 
     /** Partitions were unloaded (another node leads them now): forget the groups whose id {@code inPartitions} accepts. */
     void onUnload(Predicate<String> inPartitions);
+
+    /** Whether a group of the listener's coordinator (a share group) holds this id, empty or not. */
+    default boolean holdsGroup(String groupId) {
+        return false;
+    }
 }

@@ -75,11 +75,13 @@ final class StreamsGroupManager {
         int epoch = request.memberEpoch();
         StreamsGroup group = coordinator.streamsGroups.get(groupId);
         if (group == null) {
+            // Kafka's getOrCreateStreamsGroup (a join) and getStreamsGroupOrThrow (any other epoch): a group of
+            // another type answers GROUP_ID_NOT_FOUND; only a join converts an empty classic group.
+            if (coordinator.anyGroupHolds(groupId) && (epoch != JOIN || !coordinator.dropIfEmptyOtherGroup(groupId))) {
+                return done(error(Errors.GROUP_ID_NOT_FOUND, "Group " + groupId + " is not a streams group."));
+            }
             if (epoch != JOIN) {
                 return done(error(Errors.UNKNOWN_MEMBER_ID, "Group " + groupId + " has no member " + request.memberId()));
-            }
-            if (!coordinator.dropIfEmptyOtherGroup(groupId)) {
-                return done(error(Errors.GROUP_ID_NOT_FOUND, "Group " + groupId + " is not a streams group."));
             }
             group = new StreamsGroup(groupId, coordinator.now());
             coordinator.streamsGroups.put(groupId, group);
@@ -675,7 +677,7 @@ final class StreamsGroupManager {
                     .setGroupId(groupId).setAuthorizedOperations(AuthorizedOperations.group(request.includeAuthorizedOperations()));
             response.groups().add(out);
             if (group == null) {
-                out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(coordinator.hasGroup(groupId)
+                out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(coordinator.anyGroupHolds(groupId)
                         ? "Group " + groupId + " is not a streams group." : "Group " + groupId + " not found.");
                 continue;
             }

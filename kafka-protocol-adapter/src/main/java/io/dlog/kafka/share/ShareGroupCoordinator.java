@@ -418,6 +418,15 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
         return groups.get(groupId);
     }
 
+    /**
+     * A share group, empty or not, keeps its id from consumer, streams and classic groups (Kafka 4.x); the group
+     * coordinator asks under its monitor (lock order: group coordinator, then this).
+     */
+    @Override
+    public synchronized boolean holdsGroup(String groupId) {
+        return groups.containsKey(groupId);
+    }
+
     synchronized boolean isEmpty(String groupId) {
         Group g = groups.get(groupId);
         return g == null || g.members.isEmpty();

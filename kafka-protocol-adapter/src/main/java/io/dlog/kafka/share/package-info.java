@@ -18,7 +18,8 @@
  * (the queue's monitor is never held across I/O; lock order: share-partition, queue, store), retries are timers
  * on the scheduler. The inter-broker share coordinator APIs ({@link io.dlog.kafka.share.ShareStateHandlers}) run
  * on event loops over the store's monitor like the local path. The group coordinator ({@code io.dlog.kafka.group})
- * hands the share group coordinator its persisted groups under the group coordinator's monitor (lock order: group
+ * hands the share group coordinator its persisted groups, and asks it whether a share group holds an id (a group id is
+ * one kind of group), under the group coordinator's monitor (lock order: group
  * coordinator, then share group coordinator; the share group coordinator never calls the group coordinator while
  * holding its own); the share group coordinator's record appends never block, and heartbeats that wrote complete
  * from the log's writer. Lag asks partition leaders over the inter-broker client ({@link io.dlog.kafka.share.EndOffsets}),
