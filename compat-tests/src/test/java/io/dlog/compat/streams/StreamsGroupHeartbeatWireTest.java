@@ -42,11 +42,25 @@ class StreamsGroupHeartbeatWireTest {
     @RegisterExtension
     static final DLogBrokerExtension DLOG = new DLogBrokerExtension().with("group.streams.initial.rebalance.delay.ms", "0");
 
+    /**
+     * One heartbeat, sent again (as a client would) while the coordinator is still loading its partition or not yet
+     * known: a fresh broker answers COORDINATOR_LOAD_IN_PROGRESS for a moment.
+     */
     private static StreamsGroupHeartbeatResponseData heartbeat(RawConnection connection, StreamsGroupHeartbeatRequestData request)
             throws Exception {
-        int correlationId = connection.send(ApiKeys.STREAMS_GROUP_HEARTBEAT, VERSION, request);
-        return new StreamsGroupHeartbeatResponseData(connection.receive(correlationId, ApiKeys.STREAMS_GROUP_HEARTBEAT,
-                VERSION), VERSION);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            int correlationId = connection.send(ApiKeys.STREAMS_GROUP_HEARTBEAT, VERSION, request);
+            StreamsGroupHeartbeatResponseData response = new StreamsGroupHeartbeatResponseData(
+                    connection.receive(correlationId, ApiKeys.STREAMS_GROUP_HEARTBEAT, VERSION), VERSION);
+            Errors error = Errors.forCode(response.errorCode());
+            boolean notReady = error == Errors.COORDINATOR_LOAD_IN_PROGRESS || error == Errors.COORDINATOR_NOT_AVAILABLE
+                    || error == Errors.NOT_COORDINATOR;
+            if (!notReady || System.nanoTime() > deadline) {
+                return response;
+            }
+            Thread.sleep(100);
+        }
     }
 
     private static StreamsGroupHeartbeatRequestData join(String groupId, String input, String memberId, String instanceId) {
