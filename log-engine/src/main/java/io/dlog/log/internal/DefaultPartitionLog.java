@@ -964,10 +964,7 @@ final class DefaultPartitionLog implements PartitionLog {
      */
     private void rebuildProducerState(long end) throws IOException {
         long snapshot = producers.loadSnapshot(end, Math.min(end, highWatermark));
-        if (snapshot < 0) {
-            producers.replayingFrom(segments.firstKey());
-        }
-        LogLoader.replayProducers(segments, producers, snapshot < 0 ? segments.firstKey() : snapshot, highWatermark);
+        LogLoader.replayProducers(segments, producers, producers.replayStart(snapshot, segments.firstKey()), highWatermark);
         producers.truncateHead(logStartOffset);
     }
 

@@ -76,10 +76,7 @@ final class LogLoader {
         epochs.truncateFromStart(logStart);
         ProducerStateManager producers = new ProducerStateManager(dir, maxProducers);
         long snapshot = producers.loadSnapshot(logEnd);
-        if (snapshot < 0) {
-            producers.replayingFrom(segments.firstKey());
-        }
-        replayProducers(segments, producers, snapshot < 0 ? segments.firstKey() : snapshot);
+        replayProducers(segments, producers, producers.replayStart(snapshot, segments.firstKey()));
         producers.truncateHead(logStart);
         return new Loaded(dir, segments, producers, epochs, logStart, logEnd);
     }

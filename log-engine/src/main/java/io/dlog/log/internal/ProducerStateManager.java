@@ -33,7 +33,7 @@ import java.util.zip.CRC32C;
  * Integer.MAX_VALUE).
  *
  * <p>Where DLog is stricter than Kafka: an unknown producer must start at sequence 0 while this partition has
- * forgotten no producer ({@link #forgetsNone()}: none expired, evicted or cut off with the log's head, since the
+ * forgotten no producer ({@link #forgetsNone}: none expired, evicted or cut off with the log's head, since the
  * log began at offset 0) and is not compacted. There a first batch above 0 means the producer's earlier batches are still on their way,
  * typically refused a moment ago (NOT_LEADER_OR_FOLLOWER while a new leader got ready, NOT_ENOUGH_REPLICAS) and
  * being retried. Kafka accepts it, after which the retried earlier batch is out of sequence for good and the Java
@@ -601,19 +601,18 @@ final class ProducerStateManager {
         }
     }
 
-    /** True while this partition has forgotten no producer that wrote to it (see the class comment). Writer only. */
-    boolean forgetsNone() {
-        return forgetsNone;
-    }
-
     /**
-     * The state is being rebuilt by replaying the log from {@code offset} without a snapshot: producers that only
-     * wrote below it are unknown. Writer only.
+     * Where to replay batch headers from after {@link #loadSnapshot}: the snapshot's offset, or, without one, the
+     * log's first batch, in which case producers that only wrote below it are unknown. Writer only.
      */
-    void replayingFrom(long offset) {
-        if (offset > 0) {
+    long replayStart(long snapshotOffset, long firstBatchOffset) {
+        if (snapshotOffset >= 0) {
+            return snapshotOffset;
+        }
+        if (firstBatchOffset > 0) {
             forgetsNone = false;
         }
+        return firstBatchOffset;
     }
 
     /** Producer id → last offset of its last batch: the batches the cleaner must keep. Any thread. */
@@ -701,7 +700,7 @@ final class ProducerStateManager {
                 return offset;
             }
         }
-        forgetsNone = true; // the caller replays from the log's first batch: see replayingFrom
+        forgetsNone = true; // the caller replays from the log's first batch: see replayStart
         return -1;
     }
 
