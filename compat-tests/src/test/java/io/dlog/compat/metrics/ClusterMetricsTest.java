@@ -80,6 +80,12 @@ class ClusterMetricsTest {
         }
         assertThat(gauge(cluster, leader, "kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions")).isZero();
         assertThat(gauge(cluster, leader, "kafka.server:type=ReplicaManager,name=UnderMinIsrPartitionCount")).isZero();
+        // The Admin client sees the ISR before the leader's role thread has made it leader of the new topic
+        long led = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (gauge(cluster, leader, "kafka.server:type=ReplicaManager,name=AtMinIsrPartitionCount") == 0
+                && System.nanoTime() < led) {
+            Thread.sleep(100);
+        }
         assertThat(gauge(cluster, leader, "kafka.server:type=ReplicaManager,name=AtMinIsrPartitionCount"))
                 .as("the new topic's ISR of 3 is at its min.insync.replicas").isPositive();
         long shrinksBefore = count(cluster, leader, "kafka.server:type=ReplicaManager,name=IsrShrinksPerSec");
