@@ -12,10 +12,19 @@ import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Message;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.coordinator.group.generated.CoordinatorRecordType;
+import org.apache.kafka.coordinator.group.generated.ShareGroupCurrentMemberAssignmentKey;
+import org.apache.kafka.coordinator.group.generated.ShareGroupCurrentMemberAssignmentValue;
+import org.apache.kafka.coordinator.group.generated.ShareGroupMemberMetadataKey;
+import org.apache.kafka.coordinator.group.generated.ShareGroupMemberMetadataValue;
 import org.apache.kafka.coordinator.group.generated.ShareGroupMetadataKey;
 import org.apache.kafka.coordinator.group.generated.ShareGroupMetadataValue;
 import org.apache.kafka.coordinator.group.generated.ShareGroupStatePartitionMetadataKey;
 import org.apache.kafka.coordinator.group.generated.ShareGroupStatePartitionMetadataValue;
+import org.apache.kafka.coordinator.group.generated.ShareGroupTargetAssignmentMemberKey;
+import org.apache.kafka.coordinator.group.generated.ShareGroupTargetAssignmentMemberValue;
+import org.apache.kafka.coordinator.group.generated.ShareGroupTargetAssignmentMetadataKey;
+import org.apache.kafka.coordinator.group.generated.ShareGroupTargetAssignmentMetadataValue;
+import org.apache.kafka.coordinator.group.modern.MemberState;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +43,100 @@ class ShareGroupRecordsKafkaTest {
         assertThat(CoordinatorRecordType.SHARE_GROUP_METADATA.id()).isEqualTo(ShareGroupRecords.METADATA);
         assertThat(CoordinatorRecordType.SHARE_GROUP_STATE_PARTITION_METADATA.id())
                 .isEqualTo(ShareGroupRecords.STATE_PARTITION_METADATA);
+        assertThat(CoordinatorRecordType.SHARE_GROUP_MEMBER_METADATA.id()).isEqualTo(ShareGroupRecords.MEMBER_METADATA);
+        assertThat(CoordinatorRecordType.SHARE_GROUP_TARGET_ASSIGNMENT_METADATA.id())
+                .isEqualTo(ShareGroupRecords.TARGET_ASSIGNMENT_METADATA);
+        assertThat(CoordinatorRecordType.SHARE_GROUP_TARGET_ASSIGNMENT_MEMBER.id())
+                .isEqualTo(ShareGroupRecords.TARGET_ASSIGNMENT_MEMBER);
+        assertThat(CoordinatorRecordType.SHARE_GROUP_CURRENT_MEMBER_ASSIGNMENT.id())
+                .isEqualTo(ShareGroupRecords.CURRENT_MEMBER_ASSIGNMENT);
+    }
+
+    @Test
+    void shouldWriteMemberRecordsKafkaReads() {
+        for (short type : new short[] {ShareGroupRecords.MEMBER_METADATA, ShareGroupRecords.TARGET_ASSIGNMENT_MEMBER,
+                ShareGroupRecords.CURRENT_MEMBER_ASSIGNMENT}) {
+            ByteBuffer key = ByteBuffer.wrap(ShareGroupRecords.memberKey(type, "orders-queue", "m-1"));
+            assertThat(key.getShort()).isEqualTo(type);
+            // Kafka's three member keys have one layout; each class reads it
+            assertThat(new ShareGroupMemberMetadataKey(new ByteBufferAccessor(key.duplicate()), (short) 0))
+                    .isEqualTo(new ShareGroupMemberMetadataKey().setGroupId("orders-queue").setMemberId("m-1"));
+            assertThat(new ShareGroupTargetAssignmentMemberKey(new ByteBufferAccessor(key.duplicate()), (short) 0))
+                    .isEqualTo(new ShareGroupTargetAssignmentMemberKey().setGroupId("orders-queue").setMemberId("m-1"));
+            ShareGroupCurrentMemberAssignmentKey current = new ShareGroupCurrentMemberAssignmentKey(
+                    new ByteBufferAccessor(key), (short) 0);
+            assertThat(current).isEqualTo(new ShareGroupCurrentMemberAssignmentKey().setGroupId("orders-queue")
+                    .setMemberId("m-1"));
+            assertThat(key.hasRemaining()).isFalse();
+        }
+        ByteBuffer targetKey = ByteBuffer.wrap(ShareGroupRecords.targetMetadataKey("orders-queue"));
+        assertThat(targetKey.getShort()).isEqualTo(CoordinatorRecordType.SHARE_GROUP_TARGET_ASSIGNMENT_METADATA.id());
+        assertThat(new ShareGroupTargetAssignmentMetadataKey(new ByteBufferAccessor(targetKey), (short) 0).groupId())
+                .isEqualTo("orders-queue");
+
+        ShareGroupMemberMetadataValue member = read(ShareGroupRecords.memberMetadataValue(new ShareGroupRecords.MemberMetadata(
+                null, "client-1", "/127.0.0.1", List.of("orders", "payments"))), ShareGroupMemberMetadataValue::new);
+        assertThat(member).isEqualTo(new ShareGroupMemberMetadataValue().setRackId(null).setClientId("client-1")
+                        .setClientHost("/127.0.0.1").setSubscribedTopicNames(List.of("orders", "payments")));
+        ShareGroupTargetAssignmentMetadataValue target = read(ShareGroupRecords.targetMetadataValue(
+                new ShareGroupRecords.TargetMetadata(12, 1_764_590_000_123L)), ShareGroupTargetAssignmentMetadataValue::new);
+        assertThat(target).isEqualTo(new ShareGroupTargetAssignmentMetadataValue().setAssignmentEpoch(12)
+                        .setAssignmentTimestamp(1_764_590_000_123L));
+        assertThat(read(ShareGroupRecords.targetMemberValue(Map.of(ORDERS, Set.of(1, 0), PAYMENTS, Set.of(2))),
+                ShareGroupTargetAssignmentMemberValue::new).topicPartitions())
+                .extracting(t -> t.topicId() + "/" + t.partitions())
+                .containsExactlyInAnyOrder(KAFKA_ORDERS + "/[0, 1]", KAFKA_PAYMENTS + "/[2]");
+        ShareGroupCurrentMemberAssignmentValue current = read(ShareGroupRecords.currentAssignmentValue(
+                new ShareGroupRecords.CurrentAssignment(12, 11, Map.of(ORDERS, Set.of(3)))),
+                ShareGroupCurrentMemberAssignmentValue::new);
+        assertThat(current.memberEpoch()).isEqualTo(12);
+        assertThat(current.previousMemberEpoch()).isEqualTo(11);
+        assertThat(current.state()).isEqualTo(MemberState.STABLE.value());
+        assertThat(current.assignedPartitions()).singleElement().satisfies(t -> {
+            assertThat(t.topicId()).isEqualTo(KAFKA_ORDERS);
+            assertThat(t.partitions()).containsExactly(3);
+        });
+    }
+
+    @Test
+    void shouldReadMemberRecordsKafkaWrites() {
+        ShareGroupRecords.Key key = ShareGroupRecords.readKey(prefixed(CoordinatorRecordType.SHARE_GROUP_MEMBER_METADATA.id(),
+                new ShareGroupMemberMetadataKey().setGroupId("orders-queue").setMemberId("m-1")));
+        assertThat(key).isEqualTo(new ShareGroupRecords.Key(ShareGroupRecords.MEMBER_METADATA, "orders-queue", "m-1"));
+        assertThat(ShareGroupRecords.readKey(prefixed(CoordinatorRecordType.SHARE_GROUP_CURRENT_MEMBER_ASSIGNMENT.id(),
+                new ShareGroupCurrentMemberAssignmentKey().setGroupId("orders-queue").setMemberId("m-2"))))
+                .isEqualTo(new ShareGroupRecords.Key(ShareGroupRecords.CURRENT_MEMBER_ASSIGNMENT, "orders-queue", "m-2"));
+        assertThat(ShareGroupRecords.readKey(prefixed(CoordinatorRecordType.SHARE_GROUP_TARGET_ASSIGNMENT_MEMBER.id(),
+                new ShareGroupTargetAssignmentMemberKey().setGroupId("orders-queue").setMemberId("m-3"))))
+                .isEqualTo(new ShareGroupRecords.Key(ShareGroupRecords.TARGET_ASSIGNMENT_MEMBER, "orders-queue", "m-3"));
+        assertThat(ShareGroupRecords.readKey(prefixed(CoordinatorRecordType.SHARE_GROUP_TARGET_ASSIGNMENT_METADATA.id(),
+                new ShareGroupTargetAssignmentMetadataKey().setGroupId("orders-queue"))))
+                .isEqualTo(new ShareGroupRecords.Key(ShareGroupRecords.TARGET_ASSIGNMENT_METADATA, "orders-queue"));
+
+        assertThat(ShareGroupRecords.readMemberMetadata(prefixed((short) 0, new ShareGroupMemberMetadataValue()
+                .setRackId("rack-a").setClientId("c").setClientHost("/10.0.0.1").setSubscribedTopicNames(List.of("orders")))))
+                .isEqualTo(new ShareGroupRecords.MemberMetadata("rack-a", "c", "/10.0.0.1", List.of("orders")));
+        assertThat(ShareGroupRecords.readTargetMetadata(prefixed((short) 0, new ShareGroupTargetAssignmentMetadataValue()
+                .setAssignmentEpoch(4).setAssignmentTimestamp(99L))))
+                .isEqualTo(new ShareGroupRecords.TargetMetadata(4, 99L));
+        assertThat(ShareGroupRecords.readTargetMember(prefixed((short) 0, new ShareGroupTargetAssignmentMemberValue()
+                .setTopicPartitions(List.of(new ShareGroupTargetAssignmentMemberValue.TopicPartition()
+                        .setTopicId(KAFKA_PAYMENTS).setPartitions(List.of(5, 4)))))))
+                .isEqualTo(Map.of(PAYMENTS, Set.of(4, 5)));
+        assertThat(ShareGroupRecords.readCurrentAssignment(prefixed((short) 0, new ShareGroupCurrentMemberAssignmentValue()
+                .setMemberEpoch(8).setPreviousMemberEpoch(6).setState(MemberState.STABLE.value())
+                .setAssignedPartitions(List.of(new ShareGroupCurrentMemberAssignmentValue.TopicPartitions()
+                        .setTopicId(KAFKA_ORDERS).setPartitions(List.of(0)))))))
+                .isEqualTo(new ShareGroupRecords.CurrentAssignment(8, 6, Map.of(ORDERS, Set.of(0))));
+    }
+
+    /** Reads a DLog value (version short, then the message) with Kafka's class, checking nothing is left over. */
+    private static <T> T read(byte[] value, java.util.function.BiFunction<ByteBufferAccessor, Short, T> kafka) {
+        ByteBuffer buffer = ByteBuffer.wrap(value);
+        assertThat(buffer.getShort()).isZero();
+        T read = kafka.apply(new ByteBufferAccessor(buffer), (short) 0);
+        assertThat(buffer.hasRemaining()).isFalse();
+        return read;
     }
 
     @Test
@@ -43,11 +146,9 @@ class ShareGroupRecordsKafkaTest {
         assertThat(new ShareGroupMetadataKey(new ByteBufferAccessor(key), (short) 0).groupId()).isEqualTo("orders-queue");
         assertThat(key.hasRemaining()).isFalse();
 
-        ByteBuffer value = ByteBuffer.wrap(ShareGroupRecords.metadataValue(17));
-        assertThat(value.getShort()).isZero();
-        ShareGroupMetadataValue kafkaValue = new ShareGroupMetadataValue(new ByteBufferAccessor(value), (short) 0);
+        ShareGroupMetadataValue kafkaValue = read(ShareGroupRecords.metadataValue(17, -42L), ShareGroupMetadataValue::new);
         assertThat(kafkaValue.epoch()).isEqualTo(17);
-        assertThat(value.hasRemaining()).isFalse();
+        assertThat(kafkaValue.metadataHash()).isEqualTo(-42L);
     }
 
     @Test
@@ -81,6 +182,8 @@ class ShareGroupRecordsKafkaTest {
         assertThat(key).isEqualTo(new ShareGroupRecords.Key(ShareGroupRecords.METADATA, "orders-queue"));
         assertThat(ShareGroupRecords.readMetadataEpoch(prefixed((short) 0,
                 new ShareGroupMetadataValue().setEpoch(9).setMetadataHash(123456789L)))).isEqualTo(9);
+        assertThat(ShareGroupRecords.readMetadataHash(prefixed((short) 0,
+                new ShareGroupMetadataValue().setEpoch(9).setMetadataHash(123456789L)))).isEqualTo(123456789L);
 
         ShareGroupStatePartitionMetadataValue kafkaValue = new ShareGroupStatePartitionMetadataValue()
                 .setInitializingTopics(List.of(new ShareGroupStatePartitionMetadataValue.TopicPartitionsInfo()

@@ -7,7 +7,6 @@ import io.dlog.kafka.config.GroupConfigs;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.metadata.MetadataImage;
 import io.dlog.log.metadata.TopicImage;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -40,21 +39,26 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Assignment is Kafka's simple share assignor: per topic, with fewer members than partitions each
  * partition goes to one member, round robin; with more members than partitions every member gets one
- * partition and each partition is shared by several members. Any change of members, subscriptions or
- * partition counts bumps the group epoch; a member takes the new epoch with its new assignment on its next
- * heartbeat (share groups revoke nothing: records, not partitions, are what members own).
+ * partition and each partition is shared by several members. Any change of members, subscriptions or of the
+ * subscribed topics' metadata hash ({@link MetadataHash}: ids, names, partitions, racks) bumps the group epoch; a
+ * member takes the new epoch with its new assignment on its next heartbeat (share groups revoke nothing:
+ * records, not partitions, are what members own). As on Kafka, a member may heartbeat with its previous epoch
+ * (the answer that moved it on was lost) and is then sent its assignment again.
  *
- * <p>The group itself is persisted in its {@code __consumer_offsets} partition, with Kafka's records
- * ({@link ShareGroupRecords}): its epoch (ShareGroupMetadata, on every change) and its share-partitions by state
+ * <p>The group is persisted in its {@code __consumer_offsets} partition with Kafka 4.3.1's records, written
+ * when Kafka writes them ({@link ShareGroupLog}): its members (ShareGroupMemberMetadata), epoch and metadata hash
+ * (ShareGroupMetadata), target assignment (ShareGroupTargetAssignmentMember, ShareGroupTargetAssignmentMetadata),
+ * each member's current assignment and epochs (ShareGroupCurrentMemberAssignment) and its share-partitions by state
  * (ShareGroupStatePartitionMetadata): a partition assigned for the first time is "initializing" (its leader
  * initializes the state on the first ShareFetch), "initialized" once the state is known to exist (seen in a
- * summary, or set by AlterShareGroupOffsets); DeleteShareGroupOffsets removes them, DeleteGroups writes
- * tombstones. The group coordinator ({@link GroupCoordinator}) replays these records into
- * {@link #onLoad} whenever it loads the partition, so an empty group is listed, described and its offsets
- * found on whichever node coordinates it. Members are not persisted: after a coordinator move or restart their
- * heartbeats get UNKNOWN_MEMBER_ID and they join again, which is what a share consumer does anyway; the group
- * epoch goes on from the persisted one. A heartbeat that changed the group answers once its records are
- * committed (COORDINATOR_NOT_AVAILABLE if they could not be written), as consumer group heartbeats do.
+ * summary, or set by AlterShareGroupOffsets); DeleteShareGroupOffsets removes them. A member that leaves or whose
+ * session ends gets tombstones, and DeleteGroups tombstones everything, in Kafka's order. The group coordinator
+ * ({@link GroupCoordinator}) replays these records into {@link #onLoad} whenever it loads the partition, so after
+ * a coordinator move or restart the group, its members with their ids, epochs and assignments, and its
+ * share-partitions are as they were: members go on heartbeating without joining again, and their sessions start
+ * at the load (as Kafka's timers do). A heartbeat that changed the group answers once its records are committed
+ * (COORDINATOR_NOT_AVAILABLE if they could not be written), as consumer group heartbeats do, so what a member
+ * was told is what a new coordinator loads.
  *
  * <p>Thread-safety: this object's monitor guards all state; methods do in-memory work only (record appends
  * never block). {@link #onLoad} and {@link #onUnload} come under the group coordinator's monitor; this class
@@ -67,6 +71,7 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
     static final class Member {
         final String id;
         int epoch;
+        int previousEpoch;
         String clientId;
         String clientHost;
         String rackId;
@@ -83,16 +88,23 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
         final String id;
         int epoch;
         int assignmentEpoch;
+        /** When the target assignment was computed (Kafka's assignment_timestamp). */
+        long assignmentTimestamp;
+        /** The subscribed topics' metadata hash at the last epoch (KIP-1101). */
+        long metadataHash;
         final Map<String, Member> members = new LinkedHashMap<>();
         Map<String, Map<UUID, Set<Integer>>> target = Map.of();
-        /** The subscribed topics' ids and partition counts the target was computed for. */
-        Map<UUID, Integer> topicsSeen = Map.of();
         /** Share-partitions assigned whose state is not known to exist yet, and those whose state does. */
         final Map<UUID, Set<Integer>> initializing = new TreeMap<>();
         final Map<UUID, Set<Integer>> initialized = new TreeMap<>();
         /** The epoch last written to the log (-1: none yet); whether the share-partitions changed since. */
         int persistedEpoch = -1;
         boolean partitionsChanged;
+        /** What the log holds of the members (a null value: unknown, written again), their targets, the target epoch. */
+        final Map<String, ShareGroupRecords.MemberMetadata> persistedMembers = new HashMap<>();
+        final Map<String, ShareGroupRecords.CurrentAssignment> persistedCurrent = new HashMap<>();
+        final Map<String, Map<UUID, Set<Integer>>> persistedTarget = new HashMap<>();
+        int persistedAssignmentEpoch = -1;
 
         Group(String id) {
             this.id = id;
@@ -227,33 +239,20 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
     }
 
     /**
-     * Writes what changed in {@code group} since its last write: its epoch (ShareGroupMetadata) and its
-     * share-partitions (ShareGroupStatePartitionMetadata). Under this monitor, so writes leave in change order.
+     * Writes what changed in {@code group} since its last write, in Kafka's order ({@link ShareGroupLog#changes}).
+     * Under this monitor, so writes leave in change order; a failed write has everything written again.
      */
     private CompletableFuture<Void> persist(Group group) {
-        List<GroupRecordsListener.Record> records = new ArrayList<>(2);
-        if (group.epoch != group.persistedEpoch) {
-            records.add(new GroupRecordsListener.Record(ShareGroupRecords.metadataKey(group.id),
-                    ShareGroupRecords.metadataValue(group.epoch)));
-            group.persistedEpoch = group.epoch;
-        }
-        if (group.partitionsChanged) {
-            MetadataImage image = topics.image();
-            records.add(new GroupRecordsListener.Record(ShareGroupRecords.statePartitionMetadataKey(group.id),
-                    ShareGroupRecords.statePartitionMetadataValue(new ShareGroupRecords.StatePartitions(
-                            group.initializing, group.initialized, Set.of()),
-                            id -> image.topic(id).map(TopicImage::name).orElse(""))));
-            group.partitionsChanged = false;
-        }
-        if (records.isEmpty()) {
+        MetadataImage image = topics.image();
+        ShareGroupLog.Changes changes = ShareGroupLog.changes(group, id -> image.topic(id).map(TopicImage::name).orElse(""));
+        if (changes.records().isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        return groupCoordinator.append(group.id, records).whenComplete((ok, failure) -> {
+        return groupCoordinator.append(group.id, changes.records()).whenComplete((ok, failure) -> {
             if (failure != null) {
                 LOG.warn("Writing share group {} to __consumer_offsets failed", group.id, failure);
-                synchronized (this) { // the next change writes everything again
-                    group.persistedEpoch = -1;
-                    group.partitionsChanged = true;
+                synchronized (this) {
+                    ShareGroupLog.forget(group, changes);
                 }
             }
         });
@@ -270,7 +269,9 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
             }
         } else if (member == null) {
             return error(Errors.UNKNOWN_MEMBER_ID, "Member " + r.memberId() + " is not a member of group " + r.groupId());
-        } else if (r.memberEpoch() != member.epoch) {
+        } else if (r.memberEpoch() > member.epoch
+                || r.memberEpoch() < member.epoch && r.memberEpoch() != member.previousEpoch) {
+            // Kafka's rule: the previous epoch is accepted too (the answer that moved the member on was lost).
             return error(Errors.FENCED_MEMBER_EPOCH, "The share group member has a stale member epoch (" + r.memberEpoch()
                     + " instead of " + member.epoch + ")");
         }
@@ -290,7 +291,10 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
         if (changed || r.memberEpoch() == 0 || member.epoch != group.epoch) {
             // Every member moves to the target's epoch, with its assignment changed or not (as Kafka's members do).
             member.assignment = target;
-            member.epoch = group.epoch;
+            if (member.epoch != group.epoch) {
+                member.previousEpoch = member.epoch;
+                member.epoch = group.epoch;
+            }
         }
         ShareGroupHeartbeatResponseData response = new ShareGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code())
                 .setMemberId(member.id).setMemberEpoch(member.epoch).setHeartbeatIntervalMs(heartbeatIntervalMs(group.id));
@@ -332,21 +336,19 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
     /** Recomputes the target assignment when the group epoch moved or a subscribed topic changed. */
     private void maybeReassign(Group group) {
         MetadataImage image = topics.image();
-        Map<UUID, Integer> seen = new TreeMap<>();
         Map<String, TopicImage> subscribed = new TreeMap<>();
         for (Member m : group.members.values()) {
             for (String name : m.subscribed) {
-                image.topic(name).ifPresent(t -> {
-                    subscribed.put(name, t);
-                    seen.put(t.topicId(), t.partitions());
-                });
+                image.topic(name).ifPresent(t -> subscribed.put(name, t));
             }
         }
-        if (!seen.equals(group.topicsSeen)) {
-            if (!group.topicsSeen.isEmpty() || group.assignmentEpoch == group.epoch) {
+        long hash = MetadataHash.of(subscribed.keySet(), image);
+        if (hash != group.metadataHash) {
+            // One bump per change, as Kafka's heartbeat: none more when membership already moved the epoch.
+            if (group.assignmentEpoch == group.epoch) {
                 group.epoch++;
             }
-            group.topicsSeen = seen;
+            group.metadataHash = hash;
         }
         if (group.assignmentEpoch == group.epoch) {
             return;
@@ -371,6 +373,7 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
         }
         group.target = target;
         group.assignmentEpoch = group.epoch;
+        group.assignmentTimestamp = clock.millis();
         // Newly assigned share-partitions: initializing until their state is seen (their leader creates it).
         target.values().forEach(assigned -> assigned.forEach((topicId, partitions) -> partitions.forEach(p -> {
             if (!group.knows(topicId, p)) {
@@ -434,10 +437,8 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
 
     /** Deletes a group (DeleteGroups): forgotten here, tombstones for its records; completes once they are committed. */
     synchronized CompletableFuture<Void> delete(String groupId) {
-        groups.remove(groupId);
-        return groupCoordinator.append(groupId, List.of(
-                new GroupRecordsListener.Record(ShareGroupRecords.metadataKey(groupId), null),
-                new GroupRecordsListener.Record(ShareGroupRecords.statePartitionMetadataKey(groupId), null)));
+        Group group = groups.remove(groupId);
+        return groupCoordinator.append(groupId, ShareGroupLog.tombstones(groupId, group));
     }
 
     /**
@@ -503,51 +504,18 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
 
     /**
      * The group coordinator loaded partitions of {@code __consumer_offsets}: their share groups are restored
-     * from their records (the latest of each key wins; a tombstone deletes), without members.
+     * from their records (the latest of each key wins; a tombstone deletes), with their members, whose sessions
+     * start now (as Kafka schedules their session timeouts when it loads a partition).
      */
     @Override
     public synchronized void onLoad(Predicate<String> inPartitions, List<GroupRecordsListener.Record> records) {
         groups.keySet().removeIf(inPartitions);
-        Map<String, Integer> epochs = new HashMap<>();
-        Map<String, ShareGroupRecords.StatePartitions> partitions = new HashMap<>();
-        for (GroupRecordsListener.Record record : records) {
-            try {
-                replay(record, epochs, partitions);
-            } catch (RuntimeException e) {
-                // One record DLog cannot read (a newer Kafka's value version) must not fail the partition's load.
-                LOG.warn("Skipping a share group record in __consumer_offsets that cannot be read", e);
-            }
-        }
-        epochs.forEach((groupId, epoch) -> {
-            Group group = new Group(groupId);
-            group.epoch = epoch;
-            group.assignmentEpoch = epoch;
-            group.persistedEpoch = epoch;
-            ShareGroupRecords.StatePartitions state = partitions.getOrDefault(groupId, ShareGroupRecords.StatePartitions.EMPTY);
-            state.initializing().forEach((topicId, ps) -> group.initializing.put(topicId, new TreeSet<>(ps)));
-            state.initialized().forEach((topicId, ps) -> group.initialized.put(topicId, new TreeSet<>(ps)));
+        long now = clock.millis();
+        ShareGroupLog.replay(records).forEach((groupId, group) -> {
+            long deadline = now + sessionTimeoutMs(groupId);
+            group.members.values().forEach(m -> m.deadline = deadline);
             groups.put(groupId, group);
         });
-    }
-
-    private static void replay(GroupRecordsListener.Record record, Map<String, Integer> epochs,
-                               Map<String, ShareGroupRecords.StatePartitions> partitions) {
-        ShareGroupRecords.Key key = ShareGroupRecords.readKey(ByteBuffer.wrap(record.key()));
-        if (key == null) {
-            return;
-        }
-        ByteBuffer value = record.value() == null ? null : ByteBuffer.wrap(record.value());
-        if (key.type() == ShareGroupRecords.METADATA) {
-            if (value == null) {
-                epochs.remove(key.groupId());
-            } else {
-                epochs.put(key.groupId(), ShareGroupRecords.readMetadataEpoch(value));
-            }
-        } else if (value == null) {
-            partitions.remove(key.groupId());
-        } else {
-            partitions.put(key.groupId(), ShareGroupRecords.readStatePartitionMetadata(value));
-        }
     }
 
     @Override

@@ -11,17 +11,17 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.Uuid;
 
-/** Injected time and topics for coordinator tests. */
-final class GroupTestSupport {
+/** Injected time and topics for coordinator tests (the clock for the share group coordinator's too). */
+public final class GroupTestSupport {
 
     private GroupTestSupport() {
     }
 
     /** A clock tests move by hand. */
-    static final class ManualClock extends Clock {
+    public static final class ManualClock extends Clock {
         private final AtomicLong millis = new AtomicLong(1_700_000_000_000L);
 
-        void advance(long ms) {
+        public void advance(long ms) {
             millis.addAndGet(ms);
         }
 

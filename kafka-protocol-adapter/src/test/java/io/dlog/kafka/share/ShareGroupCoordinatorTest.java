@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlog.kafka.config.BrokerConfig;
 import io.dlog.kafka.group.GroupRecordsListener;
+import io.dlog.kafka.group.GroupTestSupport;
 import io.dlog.kafka.topic.SingleNodeTopics;
 import io.dlog.kafka.topic.TopicService;
 import io.dlog.log.LogConfig;
@@ -28,9 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The share group coordinator persists its groups in {@code __consumer_offsets} with Kafka's records (epoch,
- * share-partitions by state, tombstones) and restores them from those records on another node, members aside.
- * One node, a real topic; the group coordinator is a fake that keeps the appended records.
+ * The share group coordinator persists its groups in {@code __consumer_offsets} with Kafka 4.3.1's records
+ * (members, epoch and metadata hash, target and current assignments, share-partitions by state, tombstones) in
+ * Kafka's order, and restores them from those records on another node, members included. One node, a real
+ * topic; the group coordinator is a fake that keeps the appended records; time is a manual clock.
  */
 class ShareGroupCoordinatorTest {
     private static final String GROUP = "queue";
@@ -42,6 +44,7 @@ class ShareGroupCoordinatorTest {
     private TopicService topics;
     private UUID data;
     private final List<GroupRecordsListener.Record> log = new ArrayList<>();
+    private final GroupTestSupport.ManualClock clock = new GroupTestSupport.ManualClock();
 
     /** The group coordinator as this one sees it: every group served here, appends kept in order. */
     private final ShareGroupCoordinator.Groups groups = new ShareGroupCoordinator.Groups() {
@@ -83,7 +86,7 @@ class ShareGroupCoordinatorTest {
         ShareConfig config = ShareConfig.from(BrokerConfig.parse(Map.of(BrokerConfig.LOG_DIRS, dir.toString())));
         SharePartitionManager manager = new SharePartitionManager(topics, Clock.systemUTC(), null,
                 groupId -> ShareApis.settings(config, Map.of()), tp -> { });
-        return new ShareGroupCoordinator(topics, Clock.systemUTC(), config, groups, manager,
+        return new ShareGroupCoordinator(topics, clock, config, groups, manager,
                 new ShareSessionCache(10, (key, partitions) -> { }), () -> Errors.NONE);
     }
 
@@ -102,6 +105,22 @@ class ShareGroupCoordinatorTest {
             }
         }
         throw new AssertionError("no ShareGroupStatePartitionMetadata record");
+    }
+
+    /** The record types written from {@code from} on. */
+    private List<Integer> types(int from) {
+        return log.subList(from, log.size()).stream()
+                .map(r -> (int) ShareGroupRecords.readKey(ByteBuffer.wrap(r.key())).type()).toList();
+    }
+
+    /** The value of the last record of {@code type}. */
+    private ByteBuffer value(int type) {
+        for (int i = log.size() - 1; i >= 0; i--) {
+            if (ShareGroupRecords.readKey(ByteBuffer.wrap(log.get(i).key())).type() == type) {
+                return ByteBuffer.wrap(log.get(i).value());
+            }
+        }
+        throw new AssertionError("no record of type " + type);
     }
 
     private int lastEpoch() {
@@ -131,10 +150,118 @@ class ShareGroupCoordinatorTest {
         int written = log.size();
         heartbeat(coordinator, "m1", -1);
 
-        // Then: only the new epoch is written; the group stays, empty
-        assertThat(log).hasSize(written + 1);
+        // Then: its tombstones are written (Kafka's fencing order), the new epoch and the new (empty) target's
+        // epoch; the group stays, empty
+        assertThat(types(written)).containsExactly(14, 13, 10, 11, 12);
+        assertThat(log.subList(written, written + 3)).allSatisfy(r -> assertThat(r.value()).isNull());
         assertThat(lastEpoch()).isGreaterThan(joined.memberEpoch());
         assertThat(coordinator.states()).containsEntry(GROUP, "Empty");
+    }
+
+    @Test
+    void shouldWriteAJoiningMembersRecordsInKafkasOrderWithTheTopicsMetadataHash() throws Exception {
+        ShareGroupCoordinator coordinator = coordinator();
+
+        // When: a member joins
+        ShareGroupHeartbeatResponseData joined = heartbeat(coordinator, "m1", 0);
+
+        // Then: as Kafka's heartbeat: member, group epoch, target of the member, target epoch, current
+        // assignment, share-partitions
+        assertThat(types(0)).containsExactly(10, 11, 13, 12, 14, 15);
+        assertThat(ShareGroupRecords.readMemberMetadata(value(10))).isEqualTo(new ShareGroupRecords.MemberMetadata(
+                null, "client", "/127.0.0.1", List.of("data")));
+        assertThat(ShareGroupRecords.readTargetMember(value(13))).isEqualTo(Map.of(data, Set.of(0, 1)));
+        assertThat(ShareGroupRecords.readTargetMetadata(value(12)))
+                .isEqualTo(new ShareGroupRecords.TargetMetadata(joined.memberEpoch(), clock.millis()));
+        assertThat(ShareGroupRecords.readCurrentAssignment(value(14))).isEqualTo(new ShareGroupRecords.CurrentAssignment(
+                joined.memberEpoch(), 0, Map.of(data, Set.of(0, 1))));
+        long hash = ShareGroupRecords.readMetadataHash(value(11));
+        assertThat(hash).isNotZero().isEqualTo(MetadataHash.of(List.of("data"), topics.image()));
+
+        // And: a heartbeat that changes nothing writes nothing
+        int written = log.size();
+        assertThat(heartbeat(coordinator, "m1", joined.memberEpoch()).memberEpoch()).isEqualTo(joined.memberEpoch());
+        assertThat(log).hasSize(written);
+    }
+
+    @Test
+    void shouldRestoreMembersElsewhereSoTheyGoOnHeartbeatingWithTheirEpochsAndAssignments() throws Exception {
+        // Given: two members of a group, each at the group's epoch with one partition
+        ShareGroupCoordinator first = coordinator();
+        int joined = heartbeat(first, "m1", 0).memberEpoch();
+        heartbeat(first, "m2", 0);
+        int epoch = heartbeat(first, "m1", joined).memberEpoch();
+        ShareGroupDescribeResponseData.DescribedGroup before = first.describe(GROUP, false);
+        assertThat(before.members()).extracting(m -> m.memberEpoch()).containsOnly(epoch);
+
+        // When: another coordinator loads the records, and the members heartbeat there with their epochs
+        ShareGroupCoordinator second = coordinator();
+        second.onLoad(groupId -> true, List.copyOf(log));
+        int written = log.size();
+        ShareGroupHeartbeatResponseData m1 = heartbeat(second, "m1", epoch);
+        ShareGroupHeartbeatResponseData m2 = heartbeat(second, "m2", epoch);
+
+        // Then: they are known, at the same epochs, the group did not move on, nothing was written
+        assertThat(m1.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(m2.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(m1.memberEpoch()).isEqualTo(epoch);
+        assertThat(m2.memberEpoch()).isEqualTo(epoch);
+        assertThat(log).hasSize(written);
+        ShareGroupDescribeResponseData.DescribedGroup after = second.describe(GROUP, false);
+        assertThat(after.groupEpoch()).isEqualTo(before.groupEpoch());
+        assertThat(after.assignmentEpoch()).isEqualTo(before.assignmentEpoch());
+        assertThat(after.members()).usingRecursiveFieldByFieldElementComparator()
+                .containsExactlyInAnyOrderElementsOf(before.members());
+    }
+
+    @Test
+    void shouldStartTheSessionsOfLoadedMembersAtTheLoad() throws Exception {
+        // Given: a member, and a coordinator that loads its group a minute later
+        ShareGroupCoordinator first = coordinator();
+        int epoch = heartbeat(first, "m1", 0).memberEpoch();
+        clock.advance(60_000);
+        ShareGroupCoordinator second = coordinator();
+        second.onLoad(groupId -> true, List.copyOf(log));
+        int sessionMs = ShareConfig.from(BrokerConfig.parse(Map.of(BrokerConfig.LOG_DIRS, dir.toString()))).sessionTimeoutMs();
+
+        // When: less than a session passes since the load
+        clock.advance(sessionMs - 1);
+        second.tick();
+
+        // Then: the member is still there
+        assertThat(second.states()).containsEntry(GROUP, "Stable");
+
+        // When: its session ends without a heartbeat
+        int written = log.size();
+        clock.advance(2);
+        second.tick();
+
+        // Then: it is removed with its tombstones, and the group moves on
+        assertThat(second.states()).containsEntry(GROUP, "Empty");
+        assertThat(types(written)).startsWith(14, 13, 10, 11);
+        assertThat(lastEpoch()).isGreaterThan(epoch);
+    }
+
+    @Test
+    void shouldAcceptTheMembersPreviousEpochAsKafkaDoes() throws Exception {
+        // Given: a member moved from epoch e1 to e2 by a second member's joining
+        ShareGroupCoordinator coordinator = coordinator();
+        int e1 = heartbeat(coordinator, "m1", 0).memberEpoch();
+        heartbeat(coordinator, "m2", 0);
+        ShareGroupHeartbeatResponseData moved = heartbeat(coordinator, "m1", e1);
+        int e2 = moved.memberEpoch();
+        assertThat(e2).isGreaterThan(e1);
+
+        // When: it heartbeats with e1 again (the answer was lost), after the coordinator moved
+        ShareGroupCoordinator second = coordinator();
+        second.onLoad(groupId -> true, List.copyOf(log));
+        ShareGroupHeartbeatResponseData again = heartbeat(second, "m1", e1);
+
+        // Then: it gets e2 and its assignment again; an epoch it never had is fenced
+        assertThat(again.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(again.memberEpoch()).isEqualTo(e2);
+        assertThat(again.assignment()).isEqualTo(moved.assignment());
+        assertThat(heartbeat(second, "m1", e2 + 1).errorCode()).isEqualTo(Errors.FENCED_MEMBER_EPOCH.code());
     }
 
     @Test
@@ -187,10 +314,10 @@ class ShareGroupCoordinatorTest {
         // When: the group is deleted
         first.delete(GROUP).get();
 
-        // Then: its two keys get tombstones, and a coordinator loading the records knows no such group
-        assertThat(log.subList(log.size() - 2, log.size())).allSatisfy(r -> assertThat(r.value()).isNull())
-                .extracting(r -> ShareGroupRecords.readKey(ByteBuffer.wrap(r.key())).type())
-                .containsExactlyInAnyOrder(ShareGroupRecords.METADATA, ShareGroupRecords.STATE_PARTITION_METADATA);
+        // Then: its keys get tombstones in Kafka's order (the target's epoch, the share-partitions, the group's
+        // epoch), and a coordinator loading the records knows no such group
+        assertThat(log.subList(log.size() - 3, log.size())).allSatisfy(r -> assertThat(r.value()).isNull());
+        assertThat(types(log.size() - 3)).containsExactly(12, 15, 11);
         assertThat(first.sharePartitions(GROUP)).isNull();
         ShareGroupCoordinator second = coordinator();
         second.onLoad(groupId -> true, List.copyOf(log));

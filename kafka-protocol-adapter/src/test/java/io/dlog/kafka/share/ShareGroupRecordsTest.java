@@ -3,6 +3,7 @@ package io.dlog.kafka.share;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -24,9 +25,58 @@ class ShareGroupRecordsTest {
         assertThat(read).isEqualTo(new ShareGroupRecords.Key((short) 11, "queue"));
         assertThat(key.hasRemaining()).isFalse();
 
-        byte[] value = ShareGroupRecords.metadataValue(42);
+        byte[] value = ShareGroupRecords.metadataValue(42, -7_123_456_789L);
         assertThat(value).hasSize(2 + 4 + 8 + 1); // version, epoch, metadata hash, no tagged fields
         assertThat(ShareGroupRecords.readMetadataEpoch(ByteBuffer.wrap(value))).isEqualTo(42);
+        assertThat(ShareGroupRecords.readMetadataHash(ByteBuffer.wrap(value))).isEqualTo(-7_123_456_789L);
+    }
+
+    @Test
+    void shouldReadBackAMemberUnderKafkasMemberMetadataType() {
+        ShareGroupRecords.Key key = ShareGroupRecords.readKey(ByteBuffer.wrap(
+                ShareGroupRecords.memberKey(ShareGroupRecords.MEMBER_METADATA, "queue", "m-1")));
+        assertThat(key).isEqualTo(new ShareGroupRecords.Key((short) 10, "queue", "m-1"));
+
+        for (String rack : new String[] {null, "rack-a"}) {
+            ShareGroupRecords.MemberMetadata member = new ShareGroupRecords.MemberMetadata(rack, "client-1", "/127.0.0.1",
+                    List.of("orders", "payments"));
+            assertThat(ShareGroupRecords.readMemberMetadata(ByteBuffer.wrap(ShareGroupRecords.memberMetadataValue(member))))
+                    .isEqualTo(member);
+        }
+    }
+
+    @Test
+    void shouldReadBackTheTargetAssignmentUnderKafkasTypes() {
+        assertThat(ShareGroupRecords.readKey(ByteBuffer.wrap(ShareGroupRecords.targetMetadataKey("queue"))))
+                .isEqualTo(new ShareGroupRecords.Key((short) 12, "queue"));
+        assertThat(ShareGroupRecords.readKey(ByteBuffer.wrap(
+                ShareGroupRecords.memberKey(ShareGroupRecords.TARGET_ASSIGNMENT_MEMBER, "queue", "m-1"))))
+                .isEqualTo(new ShareGroupRecords.Key((short) 13, "queue", "m-1"));
+
+        ShareGroupRecords.TargetMetadata stamped = new ShareGroupRecords.TargetMetadata(9, 1_764_590_000_123L);
+        assertThat(ShareGroupRecords.readTargetMetadata(ByteBuffer.wrap(ShareGroupRecords.targetMetadataValue(stamped))))
+                .isEqualTo(stamped);
+        byte[] unstamped = ShareGroupRecords.targetMetadataValue(new ShareGroupRecords.TargetMetadata(9, 0));
+        assertThat(unstamped).hasSize(2 + 4 + 1); // a timestamp of 0 is left out, as Kafka's tagged default
+        assertThat(ShareGroupRecords.readTargetMetadata(ByteBuffer.wrap(unstamped)))
+                .isEqualTo(new ShareGroupRecords.TargetMetadata(9, 0));
+
+        Map<UUID, Set<Integer>> target = Map.of(ORDERS, Set.of(0, 2), PAYMENTS, Set.of(1));
+        assertThat(ShareGroupRecords.readTargetMember(ByteBuffer.wrap(ShareGroupRecords.targetMemberValue(target))))
+                .isEqualTo(target);
+        assertThat(ShareGroupRecords.readTargetMember(ByteBuffer.wrap(ShareGroupRecords.targetMemberValue(Map.of()))))
+                .isEmpty();
+    }
+
+    @Test
+    void shouldReadBackACurrentAssignmentUnderKafkasType() {
+        assertThat(ShareGroupRecords.readKey(ByteBuffer.wrap(
+                ShareGroupRecords.memberKey(ShareGroupRecords.CURRENT_MEMBER_ASSIGNMENT, "queue", "m-1"))))
+                .isEqualTo(new ShareGroupRecords.Key((short) 14, "queue", "m-1"));
+        ShareGroupRecords.CurrentAssignment current = new ShareGroupRecords.CurrentAssignment(7, 5,
+                Map.of(ORDERS, Set.of(1)));
+        assertThat(ShareGroupRecords.readCurrentAssignment(ByteBuffer.wrap(ShareGroupRecords.currentAssignmentValue(current))))
+                .isEqualTo(current);
     }
 
     @Test
@@ -53,7 +103,7 @@ class ShareGroupRecordsTest {
     @Test
     void shouldLeaveTheGroupCoordinatorsOwnRecordTypesAlone() {
         // DLog's offset commit (type 0) and group (type 1) keys: short type, then its own length-prefixed strings
-        for (short type : new short[] {0, 1, 10, 16}) {
+        for (short type : new short[] {0, 1, 16, 17}) {
             ByteBuffer key = ByteBuffer.allocate(2 + 4 + 1).putShort(type).putInt(1).put((byte) 'g');
             key.flip();
             assertThat(ShareGroupRecords.readKey(key)).as("type " + type).isNull();
