@@ -185,6 +185,29 @@ class ShareGroupCoordinatorTest {
     }
 
     @Test
+    void shouldMoveTheEpochOnceWhenTheSubscribedTopicsMetadataHashChanges() throws Exception {
+        // Given: a member subscribed to "data" and to "later", which does not exist yet
+        ShareGroupCoordinator coordinator = coordinator();
+        ShareGroupHeartbeatResponseData joined = coordinator.heartbeat("client", "/127.0.0.1",
+                new ShareGroupHeartbeatRequestData().setGroupId(GROUP).setMemberId("m1").setMemberEpoch(0)
+                        .setSubscribedTopicNames(List.of("data", "later"))).get();
+        assertThat(ShareGroupRecords.readMetadataHash(value(11))).isEqualTo(MetadataHash.of(List.of("data"), topics.image()));
+
+        // When: "later" is created, and the member heartbeats
+        metadata.createTopic("later", 3, Map.of());
+        UUID later = topics.image().topic("later").orElseThrow().topicId();
+        ShareGroupHeartbeatResponseData moved = heartbeat(coordinator, "m1", joined.memberEpoch());
+
+        // Then: the epoch moved by one, the new hash is written with it, and the member has the new partitions
+        assertThat(moved.memberEpoch()).isEqualTo(joined.memberEpoch() + 1);
+        assertThat(lastEpoch()).isEqualTo(moved.memberEpoch());
+        assertThat(ShareGroupRecords.readMetadataHash(value(11)))
+                .isEqualTo(MetadataHash.of(List.of("data", "later"), topics.image()));
+        assertThat(ShareGroupRecords.readCurrentAssignment(value(14)).partitions())
+                .isEqualTo(Map.of(data, Set.of(0, 1), later, Set.of(0, 1, 2)));
+    }
+
+    @Test
     void shouldRestoreMembersElsewhereSoTheyGoOnHeartbeatingWithTheirEpochsAndAssignments() throws Exception {
         // Given: two members of a group, each at the group's epoch with one partition
         ShareGroupCoordinator first = coordinator();
