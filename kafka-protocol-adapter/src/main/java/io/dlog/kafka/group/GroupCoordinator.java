@@ -465,6 +465,20 @@ public final class GroupCoordinator {
     }
 
     /**
+     * Runs {@code create} (another coordinator making a group of its own type, e.g. a share group) under this monitor
+     * unless a classic, consumer or streams group holds the id, and says whether it ran. Consumer, streams and classic
+     * groups are made under this monitor after asking {@link #otherCoordinatorHolds}, so two joins of different types
+     * racing for a new id cannot both win. Lock order as {@link #otherCoordinatorHolds}: this, then the other.
+     */
+    public synchronized boolean createUnlessTaken(String groupId, Runnable create) {
+        if (hasGroup(groupId)) {
+            return false;
+        }
+        create.run();
+        return true;
+    }
+
+    /**
      * Whether another coordinator's group (a share group, empty or not) holds this id: then no consumer, streams or
      * classic group may take it (Kafka 4.x: a group id is one kind of group; GroupMetadataManager answers "Group %s is
      * not a consumer group." / "... streams group." and JoinGroup INCONSISTENT_GROUP_PROTOCOL). Under the monitor.

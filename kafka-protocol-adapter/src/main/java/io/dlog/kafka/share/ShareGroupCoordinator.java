@@ -128,6 +128,18 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
         /** Whether a classic, consumer or streams group holds the id. */
         boolean hasGroup(String groupId);
 
+        /**
+         * Runs {@code create} unless a classic, consumer or streams group holds the id, atomically with the group
+         * coordinator's own creations; says whether it ran.
+         */
+        default boolean createUnlessTaken(String groupId, Runnable create) {
+            if (hasGroup(groupId)) {
+                return false;
+            }
+            create.run();
+            return true;
+        }
+
         /** Appends a group's records to its {@code __consumer_offsets} partition; completes once committed. */
         CompletableFuture<Void> append(String groupId, List<GroupRecordsListener.Record> records);
 
@@ -141,6 +153,11 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
                 @Override
                 public boolean hasGroup(String groupId) {
                     return coordinator.hasGroup(groupId);
+                }
+
+                @Override
+                public boolean createUnlessTaken(String groupId, Runnable create) {
+                    return coordinator.createUnlessTaken(groupId, create);
                 }
 
                 @Override
@@ -207,6 +224,15 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
         if (unavailable != Errors.NONE) {
             return CompletableFuture.completedFuture(error(unavailable, unavailable == Errors.GROUP_ID_NOT_FOUND
                     ? "Group " + r.groupId() + " is not a share group." : null));
+        }
+        if (r.memberEpoch() == 0 && !groupCoordinator.createUnlessTaken(r.groupId(), () -> {
+            synchronized (this) {
+                groups.computeIfAbsent(r.groupId(), Group::new);
+            }
+        })) {
+            // A consumer, streams or classic join took the id since coordinatorError asked.
+            return CompletableFuture.completedFuture(error(Errors.GROUP_ID_NOT_FOUND,
+                    "Group " + r.groupId() + " is not a share group."));
         }
         String released = null;
         ShareGroupHeartbeatResponseData response;

@@ -82,6 +82,22 @@ class GroupIdTypeTest {
     }
 
     @Test
+    void shouldLetAnotherCoordinatorMakeAGroupOnlyWhileNoGroupHereHoldsTheId() {
+        // Given: a consumer group holds "taken"; "free" is nobody's
+        consumerJoin("taken");
+        List<String> made = new ArrayList<>();
+
+        // When: the share coordinator asks to make its groups
+        boolean takenMade = coordinator.createUnlessTaken("taken", () -> made.add("taken"));
+        boolean freeMade = coordinator.createUnlessTaken("free", () -> made.add("free"));
+
+        // Then: only the free id's creation ran
+        assertThat(takenMade).isFalse();
+        assertThat(freeMade).isTrue();
+        assertThat(made).containsExactly("free");
+    }
+
+    @Test
     void shouldRefuseEveryOtherProtocolOnAShareGroupsId() {
         // Given: a share group holds the id
         shareGroups.add("queue");

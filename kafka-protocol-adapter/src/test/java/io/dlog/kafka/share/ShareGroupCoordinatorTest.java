@@ -47,7 +47,19 @@ class ShareGroupCoordinatorTest {
     private final GroupTestSupport.ManualClock clock = new GroupTestSupport.ManualClock();
 
     /** The group coordinator as this one sees it: every group served here, appends kept in order. */
-    private final ShareGroupCoordinator.Groups groups = new ShareGroupCoordinator.Groups() {
+    private final ShareGroupCoordinator.Groups groups = new ServedHere(false);
+
+    /**
+     * Serves every group here and keeps appends in order; when {@code othersTakeNewIds}, a consumer join takes every
+     * new id between the share coordinator's first check and its creation.
+     */
+    private final class ServedHere implements ShareGroupCoordinator.Groups {
+        private final boolean othersTakeNewIds;
+
+        ServedHere(boolean othersTakeNewIds) {
+            this.othersTakeNewIds = othersTakeNewIds;
+        }
+
         @Override
         public Errors availability(String groupId) {
             return null;
@@ -59,11 +71,20 @@ class ShareGroupCoordinatorTest {
         }
 
         @Override
+        public boolean createUnlessTaken(String groupId, Runnable create) {
+            if (othersTakeNewIds) {
+                return false;
+            }
+            create.run();
+            return true;
+        }
+
+        @Override
         public CompletableFuture<Void> append(String groupId, List<GroupRecordsListener.Record> records) {
             log.addAll(records);
             return CompletableFuture.completedFuture(null);
         }
-    };
+    }
 
     @BeforeEach
     void setUp() throws Exception {
@@ -83,6 +104,10 @@ class ShareGroupCoordinatorTest {
     }
 
     private ShareGroupCoordinator coordinator() {
+        return coordinator(groups);
+    }
+
+    private ShareGroupCoordinator coordinator(ShareGroupCoordinator.Groups groups) {
         ShareConfig config = ShareConfig.from(BrokerConfig.parse(Map.of(BrokerConfig.LOG_DIRS, dir.toString())));
         SharePartitionManager manager = new SharePartitionManager(topics, Clock.systemUTC(), null,
                 groupId -> ShareApis.settings(config, Map.of()), tp -> { });
@@ -131,6 +156,22 @@ class ShareGroupCoordinatorTest {
             }
         }
         throw new AssertionError("no ShareGroupMetadata record");
+    }
+
+    @Test
+    void shouldNotMakeAShareGroupWhenAnotherTypeTakesTheIdAfterTheFirstCheck() throws Exception {
+        // Given: the group coordinator has no group of this id when asked first, but a consumer join takes it before
+        // the share join makes its group (two joins of different types racing for a new id)
+        ShareGroupCoordinator coordinator = coordinator(new ServedHere(true));
+
+        // When
+        ShareGroupHeartbeatResponseData response = heartbeat(coordinator, "m1", 0);
+
+        // Then: the share join loses as it would have had it come second, and no share group holds the id
+        assertThat(Errors.forCode(response.errorCode())).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+        assertThat(response.errorMessage()).isEqualTo("Group queue is not a share group.");
+        assertThat(coordinator.holdsGroup(GROUP)).isFalse();
+        assertThat(log).isEmpty();
     }
 
     @Test
