@@ -14,39 +14,9 @@ B0="$(cd "$(dirname "$0")" && pwd)"; W="$(mktemp -d /tmp/latency-split-rf3.XXXXX
 JAR="${DLOG_JAR:-$B0/../broker/target/dlog.jar}"
 [ "$WHO" = kafka ] || [ -s "$JAR" ] || { echo "latency-split-rf3: $JAR is missing (mvn -pl broker -am package)" >&2; exit 1; }
 CP="$(cat $B0/target/kafka.classpath)"; L="-Dlog4j2.configurationFile=$B0/log4j2.properties"
-trap 'kill $pids 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
-voters="1@127.0.0.1:31001,2@127.0.0.1:31002,3@127.0.0.1:31003"; pids=""
-[ $WHO = kafka ] && cid=$(java $L -cp "$CP" kafka.tools.StorageTool random-uuid 2>/dev/null)
-for i in 1 2 3; do d=$W/$WHO-$i; mkdir -p $d/data; cat > $d/server.properties <<P
-node.id=$i
-process.roles=broker,controller
-listeners=PLAINTEXT://127.0.0.1:3000$i,CONTROLLER://127.0.0.1:3100$i
-advertised.listeners=PLAINTEXT://127.0.0.1:3000$i
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-controller.quorum.voters=$voters
-log.dirs=$d/data
-default.replication.factor=3
-offsets.topic.replication.factor=3
-transaction.state.log.replication.factor=3
-P
- if [ $WHO = kafka ]; then
-  cat >> $d/server.properties <<P
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-num.network.threads=3
-num.io.threads=8
-socket.send.buffer.bytes=102400
-socket.receive.buffer.bytes=102400
-min.insync.replicas=2
-share.coordinator.state.topic.replication.factor=3
-transaction.state.log.min.isr=2
-P
-  java $L -cp "$CP" kafka.tools.StorageTool format -t $cid -c $d/server.properties >/dev/null 2>&1
-  java -Xmx1G -Xms1G -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent $L -cp "$CP" kafka.Kafka $d/server.properties > $d/out.log 2>&1 & pids="$pids $!"
- else
-  java -Xms512m -Xmx2g -XX:+UseG1GC -jar $JAR start --config $d/server.properties > $d/out.log 2>&1 & pids="$pids $!"
- fi
-done
+. "$B0/rf3-nodes.sh"
+trap 'kill "${RF3_PIDS[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
+rf3_start "$WHO" "$W" "30001 30002 30003" "31001 31002 31003"
 for p in 30001 30002 30003; do for k in $(seq 1 240); do (echo > /dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.5; done; done
 B=127.0.0.1:30001,127.0.0.1:30002,127.0.0.1:30003; sleep 5
 java $L -cp "$CP" org.apache.kafka.tools.TopicCommand --bootstrap-server $B --create --topic lat3 --replica-assignment 1:2:3 --config min.insync.replicas=2 2>&1 | tail -1

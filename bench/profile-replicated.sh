@@ -26,25 +26,10 @@ while len(ports) < 6:
     finally:
         s.close()
 print(" ".join(map(str, ports)))')"
-voters="1@127.0.0.1:${P[1]},2@127.0.0.1:${P[3]},3@127.0.0.1:${P[5]}"
-PIDS=()
-for i in 1 2 3; do d=$W/dlog-$i; mkdir -p $d/data
-cat > $d/server.properties <<E2
-node.id=$i
-process.roles=broker,controller
-listeners=PLAINTEXT://127.0.0.1:${P[2*i-2]},CONTROLLER://127.0.0.1:${P[2*i-1]}
-advertised.listeners=PLAINTEXT://127.0.0.1:${P[2*i-2]}
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-controller.quorum.voters=$voters
-log.dirs=$d/data
-default.replication.factor=3
-offsets.topic.replication.factor=3
-transaction.state.log.replication.factor=3
-E2
-java -Xms512m -Xmx2g -XX:+UseG1GC ${XOPTS:-} -jar $JAR start --config $d/server.properties > $d/out.log 2>&1 &
-PIDS+=($!)
-done
+CP="$KAFKA_CP"; L=""
+. "$BENCH/rf3-nodes.sh"
+rf3_start dlog "$W" "${P[0]} ${P[2]} ${P[4]}" "${P[1]} ${P[3]} ${P[5]}"
+PIDS=("${RF3_PIDS[@]}")
 BOOT=127.0.0.1:${P[0]},127.0.0.1:${P[2]},127.0.0.1:${P[4]}
 for i in 0 2 4; do for t in $(seq 1 120); do (echo > /dev/tcp/127.0.0.1/${P[$i]}) 2>/dev/null && break; sleep 1; done; done
 sleep 5

@@ -1,0 +1,48 @@
+# Sourced by the three-node bench scripts (latency-split-rf3.sh, idle-cpu-rf3.sh, profile-replicated.sh): writes
+# the node configs bench/run.sh --replicated uses and starts the nodes on 127.0.0.1.
+#
+#   rf3_start dlog|kafka DIR "PORT1 PORT2 PORT3" "CONTROLLER1 CONTROLLER2 CONTROLLER3"
+#
+# Uses $JAR (dlog.jar), $CP (Kafka's classpath), $L (JVM options for Kafka's logging, may be empty) and $XOPTS
+# (extra DLog JVM options, may be unset); appends each node's PID to the array RF3_PIDS, node 1 first.
+RF3_PIDS=()
+rf3_start() {
+  local who="$1" dir="$2" i d cid=""
+  local -a port=($3) ctrl=($4)
+  local voters="1@127.0.0.1:${ctrl[0]},2@127.0.0.1:${ctrl[1]},3@127.0.0.1:${ctrl[2]}"
+  [ "$who" = kafka ] && cid=$(java ${L:-} -cp "$CP" kafka.tools.StorageTool random-uuid 2>/dev/null)
+  for i in 1 2 3; do
+    d="$dir/$who-$i"; mkdir -p "$d/data"
+    cat > "$d/server.properties" <<P
+node.id=$i
+process.roles=broker,controller
+listeners=PLAINTEXT://127.0.0.1:${port[i-1]},CONTROLLER://127.0.0.1:${ctrl[i-1]}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port[i-1]}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+controller.quorum.voters=$voters
+log.dirs=$d/data
+default.replication.factor=3
+offsets.topic.replication.factor=3
+transaction.state.log.replication.factor=3
+P
+    if [ "$who" = kafka ]; then
+      cat >> "$d/server.properties" <<P
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+num.network.threads=3
+num.io.threads=8
+socket.send.buffer.bytes=102400
+socket.receive.buffer.bytes=102400
+min.insync.replicas=2
+share.coordinator.state.topic.replication.factor=3
+transaction.state.log.min.isr=2
+P
+      java ${L:-} -cp "$CP" kafka.tools.StorageTool format -t "$cid" -c "$d/server.properties" >/dev/null 2>&1
+      java -Xmx1G -Xms1G -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+        -XX:+ExplicitGCInvokesConcurrent ${L:-} -cp "$CP" kafka.Kafka "$d/server.properties" > "$d/out.log" 2>&1 &
+    else
+      java -Xms512m -Xmx2g -XX:+UseG1GC ${XOPTS:-} -jar "$JAR" start --config "$d/server.properties" > "$d/out.log" 2>&1 &
+    fi
+    RF3_PIDS+=($!)
+  done
+}
