@@ -246,6 +246,11 @@ public final class BrokerConfig {
                     ConfigDef.Importance.MEDIUM, "KIP-848 heartbeat interval given to members.")
             .define("group.consumer.max.size", ConfigDef.Type.INT, Integer.MAX_VALUE, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.MEDIUM, "Most members in a KIP-848 group.")
+            .define("group.consumer.migration.policy", ConfigDef.Type.STRING, "bidirectional",
+                    ConfigDef.CaseInsensitiveValidString.in("disabled", "upgrade", "downgrade", "bidirectional"),
+                    ConfigDef.Importance.MEDIUM, "Online migration between the classic and the consumer group protocol:"
+                            + " upgrade (a KIP-848 member joining a classic group converts it), downgrade (the last"
+                            + " KIP-848 member leaving converts it back), bidirectional (both) or disabled.")
             // Share groups (KIP-932), Kafka's ShareGroupConfig and ShareCoordinatorConfig keys and bounds.
             .define("group.share.record.lock.duration.ms", ConfigDef.Type.INT, 30_000, ConfigDef.Range.between(1000, 3_600_000),
                     ConfigDef.Importance.MEDIUM, "How long a share consumer holds the records it acquired.")

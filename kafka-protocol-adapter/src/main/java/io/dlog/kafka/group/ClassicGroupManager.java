@@ -63,6 +63,11 @@ final class ClassicGroupManager {
         }
         List<Protocol> protocols = new ArrayList<>();
         request.protocols().forEach(p -> protocols.add(new Protocol(p.name(), p.metadata())));
+        ConsumerGroup mixed = coordinator.consumerGroups.get(groupId);
+        if (mixed != null && !mixed.members.isEmpty()) {
+            // KIP-848 online migration: a classic member joins a consumer group with members as a classic member.
+            return coordinator.classicMembers().join(mixed, version, clientId, clientHost, request, protocols);
+        }
         ClassicGroup group = coordinator.classicGroup(groupId).orElse(null);
         if (group == null) {
             if (coordinator.streamsOrShareGroupHolds(groupId)) {
@@ -392,7 +397,9 @@ final class ClassicGroupManager {
         CompletableFuture<SyncGroupResponseData> future = new CompletableFuture<>();
         ClassicGroup group = coordinator.classicGroup(request.groupId()).orElse(null);
         if (group == null) {
-            return done(future, syncError(Errors.UNKNOWN_MEMBER_ID));
+            ConsumerGroup mixed = coordinator.consumerGroups.get(request.groupId());
+            return mixed != null ? coordinator.classicMembers().sync(mixed, request)
+                    : done(future, syncError(Errors.UNKNOWN_MEMBER_ID));
         }
         if (group.state == State.DEAD) {
             return done(future, syncError(Errors.COORDINATOR_NOT_AVAILABLE));
@@ -487,7 +494,9 @@ final class ClassicGroupManager {
     HeartbeatResponseData heartbeat(HeartbeatRequestData request) {
         ClassicGroup group = coordinator.classicGroup(request.groupId()).orElse(null);
         if (group == null) {
-            return heartbeatError(Errors.UNKNOWN_MEMBER_ID);
+            ConsumerGroup mixed = coordinator.consumerGroups.get(request.groupId());
+            return mixed != null ? coordinator.classicMembers().heartbeat(mixed, request)
+                    : heartbeatError(Errors.UNKNOWN_MEMBER_ID);
         }
         if (group.state == State.DEAD) {
             return heartbeatError(Errors.COORDINATOR_NOT_AVAILABLE);
@@ -524,6 +533,10 @@ final class ClassicGroupManager {
                 ? List.of(new LeaveGroupRequestData.MemberIdentity().setMemberId(request.memberId()))
                 : request.members();
         ClassicGroup group = coordinator.classicGroup(request.groupId()).orElse(null);
+        ConsumerGroup mixed = group == null ? coordinator.consumerGroups.get(request.groupId()) : null;
+        if (mixed != null) {
+            return coordinator.classicMembers().leave(mixed, version, request);
+        }
         if (group == null || group.state == State.DEAD) {
             Errors error = group == null ? Errors.UNKNOWN_MEMBER_ID : Errors.COORDINATOR_NOT_AVAILABLE;
             return new LeaveGroupResponseData().setErrorCode(error.code());

@@ -37,6 +37,16 @@ final class ConsumerGroup extends EpochGroup<ConsumerGroup.Member> {
         }
     }
 
+    /**
+     * What a member speaking the classic protocol inside this group keeps (Kafka's ClassicMemberMetadata, KIP-848
+     * online migration): its session timeout and the protocols of its last JoinGroup, first the one it prefers.
+     */
+    record ClassicMetadata(int sessionTimeoutMs, List<ClassicGroup.Protocol> protocols) {
+        String protocolName() {
+            return protocols.get(0).name();
+        }
+    }
+
     /** One member. */
     static final class Member extends EpochMember {
         String clientId;
@@ -49,6 +59,12 @@ final class ConsumerGroup extends EpochGroup<ConsumerGroup.Member> {
         TreeSet<Tp> target = new TreeSet<>();
         /** Left with epoch -2 (a static member restarting): its partitions wait for it until the session ends. */
         boolean leftStatic;
+        /** Non-null for a classic member: it uses JoinGroup/SyncGroup/Heartbeat/LeaveGroup, not ConsumerGroupHeartbeat. */
+        ClassicMetadata classic;
+        /** A classic member told to rejoin (REBALANCE_IN_PROGRESS) is fenced unless it joins by then. Not persisted. */
+        long classicJoinDeadline = Long.MAX_VALUE;
+        /** A classic member that joined is fenced unless it syncs by then. Not persisted. */
+        long classicSyncDeadline = Long.MAX_VALUE;
 
         Member(String memberId) {
             super(memberId);
@@ -73,6 +89,34 @@ final class ConsumerGroup extends EpochGroup<ConsumerGroup.Member> {
         return reconciled() ? State.STABLE : State.RECONCILING;
     }
 
+    /** Whether every member uses the classic protocol (and there is one): the group may go back to classic. */
+    boolean allMembersClassic() {
+        return !members.isEmpty() && members.values().stream().allMatch(m -> m.classic != null);
+    }
+
+    /**
+     * Kafka's ConsumerGroup.supportsClassicProtocols: a classic member may join if it speaks the "consumer" protocol
+     * type and offers a protocol every classic member already in the group supports.
+     */
+    boolean supportsClassicProtocols(String protocolType, List<ClassicGroup.Protocol> protocols) {
+        if (!"consumer".equals(protocolType) || protocols.isEmpty()) {
+            return false;
+        }
+        for (ClassicGroup.Protocol offered : protocols) {
+            boolean everyone = true;
+            for (Member m : members.values()) {
+                if (m.classic != null && m.classic.protocols().stream().noneMatch(p -> p.name().equals(offered.name()))) {
+                    everyone = false;
+                    break;
+                }
+            }
+            if (everyone) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     String assignorName() {
         for (Member m : members.values()) {
             if (m.serverAssignor != null) {
@@ -83,7 +127,8 @@ final class ConsumerGroup extends EpochGroup<ConsumerGroup.Member> {
     }
 
     byte[] snapshot() {
-        GroupRecords.Writer w = new GroupRecords.Writer().writeShort(0).writeInt(groupEpoch).writeInt(assignmentEpoch)
+        // Version 1 adds a trailer of classic members after the members: a reader of version 0 stops before it.
+        GroupRecords.Writer w = new GroupRecords.Writer().writeShort(1).writeInt(groupEpoch).writeInt(assignmentEpoch)
                 .writeLong(emptySince).writeInt(subscribedMetadata.size());
         subscribedMetadata.forEach((t, n) -> w.writeString(t).writeInt(n));
         w.writeInt(members.size());
@@ -98,13 +143,19 @@ final class ConsumerGroup extends EpochGroup<ConsumerGroup.Member> {
             writeSet(w, m.revoking);
             writeSet(w, m.target);
         }
+        List<Member> classic = members.values().stream().filter(m -> m.classic != null).toList();
+        w.writeInt(classic.size());
+        for (Member m : classic) {
+            w.writeString(m.memberId).writeInt(m.classic.sessionTimeoutMs()).writeInt(m.classic.protocols().size());
+            m.classic.protocols().forEach(p -> w.writeString(p.name()).writeBytes(p.metadata()));
+        }
         return w.toBytes();
     }
 
     /** Restores a snapshot; every member gets until {@code heartbeatDeadline} to heartbeat again. */
     static ConsumerGroup restore(String groupId, GroupRecords.Reader r, long now, long heartbeatDeadline) {
         ConsumerGroup g = new ConsumerGroup(groupId, now);
-        r.readShort(); // snapshot version
+        short version = r.readShort();
         g.groupEpoch = r.readInt();
         g.assignmentEpoch = r.readInt();
         g.emptySince = r.readLong();
@@ -142,6 +193,19 @@ final class ConsumerGroup extends EpochGroup<ConsumerGroup.Member> {
             g.members.put(m.memberId, m);
             if (m.instanceId != null) {
                 g.staticMembers.put(m.instanceId, m.memberId);
+            }
+        }
+        int classic = version >= 1 ? r.readInt() : 0;
+        for (int i = 0; i < classic; i++) {
+            Member m = g.members.get(r.readString());
+            int session = r.readInt();
+            int protocolCount = r.readInt();
+            List<ClassicGroup.Protocol> protocols = new ArrayList<>(protocolCount);
+            for (int j = 0; j < protocolCount; j++) {
+                protocols.add(new ClassicGroup.Protocol(r.readString(), r.readBytes()));
+            }
+            if (m != null) {
+                m.classic = new ClassicMetadata(session, List.copyOf(protocols));
             }
         }
         return g;

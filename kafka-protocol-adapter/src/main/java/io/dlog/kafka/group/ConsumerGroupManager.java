@@ -43,10 +43,12 @@ final class ConsumerGroupManager {
 
     private final GroupCoordinator coordinator;
     private final TopicRegexResolver regexes;
+    private final GroupConversions conversions;
 
     ConsumerGroupManager(GroupCoordinator coordinator, TopicRegexResolver regexes) {
         this.coordinator = coordinator;
         this.regexes = regexes;
+        this.conversions = new GroupConversions(coordinator);
     }
 
     CompletableFuture<ConsumerGroupHeartbeatResponseData> heartbeat(short version, String clientId, String clientHost,
@@ -62,16 +64,26 @@ final class ConsumerGroupManager {
         ConsumerGroup group = coordinator.consumerGroups.get(groupId);
         if (group == null) {
             ClassicGroup classic = coordinator.classicGroups.get(groupId);
-            if ((classic != null && !classic.isEmpty()) || coordinator.streamsOrShareGroupHolds(groupId)) {
+            boolean nonEmptyClassic = classic != null && !classic.isEmpty();
+            if ((nonEmptyClassic && epoch != JOIN) || coordinator.streamsOrShareGroupHolds(groupId)) {
                 return done(error(Errors.GROUP_ID_NOT_FOUND, "Group " + groupId + " is not a consumer group."));
             }
             if (epoch != JOIN) {
                 return done(error(Errors.UNKNOWN_MEMBER_ID, "Group " + groupId + " has no member " + request.memberId()));
             }
-            // A new group, or an empty classic one converted (its offsets stay).
-            coordinator.classicGroups.remove(groupId);
-            group = new ConsumerGroup(groupId, coordinator.now());
-            coordinator.consumerGroups.put(groupId, group);
+            if (nonEmptyClassic) {
+                // KIP-848 online upgrade: the classic members stay, as classic members of the consumer group.
+                String refused = conversions.refuseUpgrade(classic);
+                if (refused != null) {
+                    return done(error(Errors.GROUP_ID_NOT_FOUND, refused));
+                }
+                group = conversions.toConsumerGroup(classic);
+            } else {
+                // A new group, or an empty classic one converted (its offsets stay).
+                coordinator.classicGroups.remove(groupId);
+                group = new ConsumerGroup(groupId, coordinator.now());
+                coordinator.consumerGroups.put(groupId, group);
+            }
         }
         if (epoch == LEAVE || epoch == STATIC_LEAVE) {
             return leave(group, request);
@@ -94,7 +106,7 @@ final class ConsumerGroupManager {
             changed = true;
         } else {
             member = group.members.get(request.memberId());
-            if (member == null) {
+            if (member == null || member.classic != null) {
                 return done(error(Errors.UNKNOWN_MEMBER_ID, "Unknown member " + request.memberId()));
             }
             Set<Tp> owned = ownedPartitions(request);
@@ -128,15 +140,7 @@ final class ConsumerGroupManager {
             changed = true;
         }
         member.heartbeatDeadline = coordinator.now() + coordinator.consumerSessionTimeoutMs(group.groupId);
-        Map<String, Integer> metadata = subscribedMetadata(group);
-        if (changed || !metadata.equals(group.subscribedMetadata)) {
-            group.subscribedMetadata = metadata;
-            group.groupEpoch++;
-            changed = true;
-        }
-        if (group.groupEpoch > group.assignmentEpoch) {
-            computeTargetAssignment(group);
-        }
+        changed |= maybeBumpGroupEpoch(group, changed);
         changed |= reconcile(group, member, ownedPartitions(request));
         ConsumerGroupHeartbeatResponseData response = new ConsumerGroupHeartbeatResponseData()
                 .setErrorCode(Errors.NONE.code()).setMemberId(member.memberId).setMemberEpoch(member.memberEpoch)
@@ -145,7 +149,26 @@ final class ConsumerGroupManager {
         return changed ? persistThen(group, response) : done(response);
     }
 
-    private Member join(ConsumerGroup group, String memberId, Member previous) {
+    /**
+     * Bumps the group epoch when membership or a subscription changed ({@code changed}) or the subscribed topics did,
+     * then recomputes the target assignment if it is behind. True when the epoch moved.
+     */
+    boolean maybeBumpGroupEpoch(ConsumerGroup group, boolean changed) {
+        Map<String, Integer> metadata = subscribedMetadata(group);
+        boolean bumped = false;
+        if (changed || !metadata.equals(group.subscribedMetadata)) {
+            group.subscribedMetadata = metadata;
+            group.groupEpoch++;
+            bumped = true;
+        }
+        if (group.groupEpoch > group.assignmentEpoch) {
+            computeTargetAssignment(group);
+        }
+        return bumped;
+    }
+
+    /** A new member, or a static member's new incarnation taking over its predecessor's place (KIP-345). */
+    Member join(ConsumerGroup group, String memberId, Member previous) {
         Member member = new Member(memberId);
         if (previous != null) {
             // KIP-345 for KIP-848: the static member comes back and takes over its old assignment.
@@ -191,10 +214,43 @@ final class ConsumerGroupManager {
             return persistThen(group, response);
         }
         removeMember(group, member);
+        maybeDowngrade(group);
         return persistThen(group, response);
     }
 
-    private void removeMember(ConsumerGroup group, Member member) {
+    /**
+     * KIP-848 online downgrade (Kafka's validateOnlineDowngradeWithFencedMembers, convertToClassicGroup): once every
+     * member left speaks the classic protocol, the group goes back to classic and rebalances, if the migration policy
+     * allows it and the members fit in group.max.size. True when it did: the group is then the classic one.
+     */
+    boolean maybeDowngrade(ConsumerGroup group) {
+        if (!group.allMembersClassic()) {
+            return false;
+        }
+        if (!coordinator.config().migrationPolicy().downgradeEnabled()) {
+            coordinator.log().info("Cannot downgrade consumer group {} to classic group because the online downgrade is"
+                    + " disabled.", group.groupId);
+            return false;
+        }
+        if (group.members.size() > coordinator.config().maxGroupSize()) {
+            coordinator.log().info("Cannot downgrade consumer group {} to classic group because its group size is"
+                    + " greater than classic group max size.", group.groupId);
+            return false;
+        }
+        conversions.toClassicGroup(group);
+        return true;
+    }
+
+    /** Writes the group's snapshot, or that of the classic group it was converted into. */
+    CompletableFuture<Void> persistCurrent(ConsumerGroup group) {
+        if (coordinator.consumerGroups.get(group.groupId) == group) {
+            return coordinator.persist(group);
+        }
+        ClassicGroup classic = coordinator.classicGroups.get(group.groupId);
+        return classic == null ? CompletableFuture.completedFuture(null) : coordinator.persist(classic);
+    }
+
+    void removeMember(ConsumerGroup group, Member member) {
         group.members.remove(member.memberId);
         if (member.instanceId != null && member.memberId.equals(group.staticMembers.get(member.instanceId))) {
             group.staticMembers.remove(member.instanceId);
@@ -214,7 +270,7 @@ final class ConsumerGroupManager {
                 group.staticMembers.put(m.instanceId, m.memberId);
             }
         }
-        return coordinator.persist(group).handle((ok, failure) -> failure == null ? response
+        return persistCurrent(group).handle((ok, failure) -> failure == null ? response
                 : error(Errors.COORDINATOR_NOT_AVAILABLE, "Storing the group failed"));
     }
 
@@ -287,7 +343,7 @@ final class ConsumerGroupManager {
     }
 
     /** Subscribed topics that exist, with their partition counts: a change bumps the group epoch. */
-    private Map<String, Integer> subscribedMetadata(ConsumerGroup group) {
+    Map<String, Integer> subscribedMetadata(ConsumerGroup group) {
         Map<String, Integer> metadata = new TreeMap<>();
         for (String topic : subscribedTopics(group)) {
             int partitions = coordinator.topics().partitions(topic);
@@ -328,7 +384,7 @@ final class ConsumerGroupManager {
      * Moves the member towards its target (Kafka's CurrentAssignmentBuilder): revoke first, then take
      * the new epoch and whatever no other member still holds. Returns whether anything changed.
      */
-    private boolean reconcile(ConsumerGroup group, Member member, Set<Tp> owned) {
+    boolean reconcile(ConsumerGroup group, Member member, Set<Tp> owned) {
         if (member.state == MemberState.UNREVOKED) {
             boolean released = owned != null && member.revoking.stream().noneMatch(owned::contains);
             if (!released) {
@@ -398,7 +454,10 @@ final class ConsumerGroupManager {
 
     Errors validateOffsetCommit(ConsumerGroup group, String memberId, int memberEpoch) {
         Member member = memberId == null ? null : group.members.get(memberId);
-        return MemberEpochs.commit(group.members.isEmpty(), member == null ? null : member.memberEpoch, memberId, memberEpoch);
+        Errors error = MemberEpochs.commit(group.members.isEmpty(), member == null ? null : member.memberEpoch, memberId,
+                memberEpoch);
+        // A classic member commits with its generation: a stale one is ILLEGAL_GENERATION to it, as on Kafka.
+        return error == Errors.STALE_MEMBER_EPOCH && member.classic != null ? Errors.ILLEGAL_GENERATION : error;
     }
 
     Errors validateOffsetFetch(ConsumerGroup group, String memberId, int memberEpoch) {
@@ -432,7 +491,7 @@ final class ConsumerGroupManager {
                         .setClientHost(m.clientHost == null ? "" : m.clientHost)
                         .setSubscribedTopicNames(names).setSubscribedTopicRegex(m.subscribedTopicRegex)
                         .setAssignment(describeAssignment(m.assigned)).setTargetAssignment(describeAssignment(m.target))
-                        .setMemberType((byte) 1));
+                        .setMemberType(m.classic != null ? (byte) 0 : (byte) 1)); // KIP-1099: 0 classic, 1 consumer
             }
         }
         return response;
@@ -451,8 +510,11 @@ final class ConsumerGroupManager {
 
     /** Session expiry and the revocation deadline (rebalance timeout): both remove the member. */
     void tick(ConsumerGroup group) {
-        if (group.removeExpired(coordinator.now(), "consumer", coordinator.log(), member -> removeMember(group, member))) {
-            coordinator.persist(group);
+        boolean removed = coordinator.classicMembers().fenceLate(group);
+        removed |= group.removeExpired(coordinator.now(), "consumer", coordinator.log(), member -> removeMember(group, member));
+        if (removed) {
+            maybeDowngrade(group);
+            persistCurrent(group);
         }
     }
 

@@ -75,6 +75,7 @@ public final class GroupCoordinator {
     private final Clock clock;
     private final ClassicGroupManager classic;
     private final ConsumerGroupManager consumer;
+    private final ConsumerGroupClassicMembers classicMembers;
     private final TopicRegexResolver regexes;
     private final OffsetManager offsets;
     private final GroupQueries queries;
@@ -109,6 +110,7 @@ public final class GroupCoordinator {
         this.regexes = new TopicRegexResolver(topics, regexExecutor);
         this.classic = new ClassicGroupManager(this);
         this.consumer = new ConsumerGroupManager(this, regexes);
+        this.classicMembers = new ConsumerGroupClassicMembers(this);
         this.streams = new StreamsGroupManager(this);
         this.offsets = new OffsetManager(this);
         this.queries = new GroupQueries(this);
@@ -508,6 +510,11 @@ public final class GroupCoordinator {
         return consumer;
     }
 
+    /** Classic members of consumer groups (KIP-848 online migration). */
+    ConsumerGroupClassicMembers classicMembers() {
+        return classicMembers;
+    }
+
     StreamsGroupManager streams() {
         return streams;
     }
@@ -644,8 +651,9 @@ public final class GroupCoordinator {
     }
 
     /**
-     * A KIP-848 group of this id blocks classic joins while it has members; an empty one is converted
-     * (its offsets stay), as Kafka converts empty groups between the protocols.
+     * Whether a KIP-848 group of this id keeps a classic JoinGroup out of the classic path: one with members does (the
+     * member joins it as a classic member, see {@link ConsumerGroupClassicMembers}); an empty one is converted (its
+     * offsets stay), as Kafka converts empty groups between the protocols.
      */
     boolean consumerGroupBlocks(String groupId) {
         ConsumerGroup group = consumerGroups.get(groupId);
