@@ -401,7 +401,9 @@ final class ConsumerGroupManager {
         kept.retainAll(member.target);
         TreeSet<Tp> toRevoke = new TreeSet<>(member.assigned);
         toRevoke.removeAll(member.target);
-        if (!toRevoke.isEmpty()) {
+        // As Kafka's CurrentAssignmentBuilder: a member that says it no longer owns any of them (an eager classic
+        // member rejoins owning nothing) has nothing to revoke; an unknown owned set (null) means it may still own them.
+        if (!toRevoke.isEmpty() && (owned == null || toRevoke.stream().anyMatch(owned::contains))) {
             member.assigned = kept;
             member.revoking = toRevoke;
             member.state = MemberState.UNREVOKED;

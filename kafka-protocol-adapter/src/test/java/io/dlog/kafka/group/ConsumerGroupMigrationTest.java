@@ -389,4 +389,47 @@ class ConsumerGroupMigrationTest {
         JoinGroupResponseData refused = new ClassicClient().join();
         assertThat(refused.errorCode()).isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL.code());
     }
+
+    @Test
+    void shouldRefuseToUpgradeAClassicGroupThatIsNotAConsumerGroupOrForAMemberThatIsNotJoining() {
+        // Given: a classic group of another protocol type (Kafka Connect's, say) with a member
+        JoinGroupRequestData connect = new JoinGroupRequestData().setGroupId("g").setMemberId("")
+                .setProtocolType("connect").setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(30_000);
+        connect.protocols().add(new JoinGroupRequestData.JoinGroupRequestProtocol().setName("sessioned")
+                .setMetadata(new byte[] {1}));
+        assertThat(coordinator.joinGroup((short) 3, "worker", "/127.0.0.1", connect).join().errorCode())
+                .isEqualTo(Errors.NONE.code());
+
+        // When / Then: a KIP-848 member joining gets Kafka's reason, and one at a non-zero epoch the type refusal
+        ConsumerGroupHeartbeatResponseData refused = new ConsumerClient("k1").poll();
+        assertThat(refused.errorCode()).isEqualTo(Errors.GROUP_ID_NOT_FOUND.code());
+        assertThat(refused.errorMessage()).isEqualTo("Cannot upgrade classic group g to consumer group because the group"
+                + " does not use the consumer embedded protocol.");
+        ConsumerClient stale = new ConsumerClient("k2");
+        stale.epoch = 5;
+        assertThat(stale.poll().errorMessage()).isEqualTo("Group g is not a consumer group.");
+        assertThat(groupType()).isEqualTo("classic");
+    }
+
+    @Test
+    void shouldAnswerAnEagerClassicMemberThatRevokedEverythingBeforeRejoining() {
+        // Given: a mixed group; c1 must give up some of its partitions to k1
+        List<ClassicClient> classic = stableClassicGroup();
+        ConsumerClient k1 = new ConsumerClient("k1");
+        k1.poll();
+        ClassicClient c1 = classic.get(0);
+        assertThat(c1.heartbeat()).isEqualTo(Errors.REBALANCE_IN_PROGRESS);
+
+        // When: it rejoins as an eager (range) consumer does, owning nothing
+        c1.owned = new TreeSet<>();
+        JoinGroupResponseData joined = c1.join();
+
+        // Then: nothing is left to revoke, so it is at the new epoch at once, holding only partitions nobody else holds
+        assertThat(joined.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(joined.generationId()).isEqualTo(3);
+        assertThat(c1.sync(new ArrayList<>()).errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(c1.owned).doesNotContainAnyElementsOf(classic.get(1).owned);
+        pollUntilSettled(classic, List.of(k1));
+        assertThat(union(classic, List.of(k1))).containsExactly(0, 1, 2, 3);
+    }
 }
