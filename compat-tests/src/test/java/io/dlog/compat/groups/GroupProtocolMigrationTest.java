@@ -53,6 +53,10 @@ class GroupProtocolMigrationTest {
     private final Map<TopicPartition, List<Long>> consumed = new HashMap<>();
     private final Map<String, KafkaConsumer<String, String>> live = new LinkedHashMap<>();
     private final List<String> overlaps = new ArrayList<>();
+    /** Per consumer, the offsets read since its last successful commit. */
+    private final Map<String, Map<TopicPartition, List<Long>>> uncommitted = new HashMap<>();
+    /** Offsets whose commit failed: the only ones another read may repeat (at-least-once). */
+    private final Map<TopicPartition, Set<Long>> mayRepeat = new HashMap<>();
 
     private KafkaConsumer<String, String> start(String name, String group, String topic, String protocol) {
         KafkaConsumer<String, String> consumer = "classic".equals(protocol)
@@ -90,16 +94,33 @@ class GroupProtocolMigrationTest {
     private void pollAll() {
         for (Map.Entry<String, KafkaConsumer<String, String>> e : live.entrySet()) {
             KafkaConsumer<String, String> consumer = e.getValue();
+            Map<TopicPartition, List<Long>> pending = uncommitted.computeIfAbsent(e.getKey(), name -> new HashMap<>());
             for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(50))) {
-                consumed.computeIfAbsent(new TopicPartition(record.topic(), record.partition()), tp -> new ArrayList<>())
-                        .add(record.offset());
+                TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+                consumed.computeIfAbsent(tp, p -> new ArrayList<>()).add(record.offset());
+                pending.computeIfAbsent(tp, p -> new ArrayList<>()).add(record.offset());
             }
             try {
                 consumer.commitSync(Duration.ofSeconds(5));
-            } catch (CommitFailedException | RebalanceInProgressException e2) {
+            } catch (CommitFailedException | RebalanceInProgressException failed) {
                 // A commit during a rebalance may fail: the next owner reads those records again (at-least-once).
+                pending.forEach((tp, offsets) -> mayRepeat.computeIfAbsent(tp, p -> new TreeSet<>()).addAll(offsets));
             }
+            pending.clear();
         }
+    }
+
+    /** At-least-once and no more: a record is read twice only if the commit after its first read failed. */
+    private void assertRepeatsOnlyWhereACommitFailed() {
+        consumed.forEach((tp, offsets) -> {
+            Set<Long> seen = new TreeSet<>();
+            for (long offset : offsets) {
+                if (!seen.add(offset)) {
+                    assertThat(mayRepeat.getOrDefault(tp, Set.of())).as("%s offset %s read twice", tp, offset)
+                            .contains(offset);
+                }
+            }
+        });
     }
 
     private void pollUntil(String what, BooleanSupplier done) {
@@ -172,8 +193,10 @@ class GroupProtocolMigrationTest {
             GroupClients.produce(DLOG.bootstrapServers(), topic, PARTITIONS, PER_BATCH);
             pollUntil("a classic and a KIP-848 consumer share the topic", this::balanced);
 
-            // Then: the group is a consumer group holding a classic member
+            // Then: the group is a consumer group holding a classic member (KIP-1099: upgraded false)
             assertThat(groupType(admin, group)).isEqualTo(GroupType.CONSUMER);
+            assertThat(admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get().members())
+                    .extracting(m -> m.upgraded().orElse(null)).containsExactlyInAnyOrder(true, false);
             assertThat(listedType(admin, group)).isEqualTo(GroupType.CONSUMER);
 
             // When: classic-2 is replaced too
@@ -185,6 +208,7 @@ class GroupProtocolMigrationTest {
 
             // Then: everything was read, and the group is a consumer group of KIP-848 members
             assertEveryRecordRead(topic, 3);
+            assertRepeatsOnlyWhereACommitFailed();
             assertThat(groupType(admin, group)).isEqualTo(GroupType.CONSUMER);
             assertThat(admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get().members())
                     .hasSize(2);
@@ -219,6 +243,7 @@ class GroupProtocolMigrationTest {
 
             // Then: everything was read and the group is classic
             assertEveryRecordRead(topic, 3);
+            assertRepeatsOnlyWhereACommitFailed();
             assertThat(groupType(admin, group)).isEqualTo(GroupType.CLASSIC);
             assertThat(listedType(admin, group)).isEqualTo(GroupType.CLASSIC);
         } finally {
@@ -245,6 +270,7 @@ class GroupProtocolMigrationTest {
             pollUntil("every record read", () -> allRead(topic, 2));
             pollUntil("a classic and a KIP-848 consumer share the topic", this::balanced);
             assertEveryRecordRead(topic, 2);
+            assertRepeatsOnlyWhereACommitFailed();
             try (Admin admin = DLOG.admin()) {
                 assertThat(groupType(admin, group)).isEqualTo(GroupType.CONSUMER);
                 assertThat(admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get().members())
