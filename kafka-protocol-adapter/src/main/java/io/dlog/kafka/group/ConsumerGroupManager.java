@@ -103,6 +103,9 @@ final class ConsumerGroupManager {
                         + " is still in use by member " + existing.memberId));
             }
             member = join(group, memberId, existing);
+            if (request.instanceId() != null) {
+                member.instanceId = request.instanceId(); // a first join too: it is static from now on (KIP-345)
+            }
             changed = true;
         } else {
             member = group.members.get(request.memberId());

@@ -179,4 +179,40 @@ class ConsumerGroupStateMachineTest {
         assertThat(range.get("a")).containsExactly(new ConsumerGroup.Tp(t, 0), new ConsumerGroup.Tp(t, 1));
         assertThat(range.get("c")).containsExactly(new ConsumerGroup.Tp(t, 4), new ConsumerGroup.Tp(t, 5));
     }
+
+    private ConsumerGroupHeartbeatResponseData staticHeartbeat(String memberId, String instanceId, int epoch,
+                                                               List<Integer> owned) {
+        ConsumerGroupHeartbeatRequestData request = new ConsumerGroupHeartbeatRequestData().setGroupId("g")
+                .setMemberId(memberId).setInstanceId(instanceId).setMemberEpoch(epoch).setRebalanceTimeoutMs(30_000);
+        if (epoch == 0) {
+            request.setSubscribedTopicNames(List.of("orders")).setTopicPartitions(new ArrayList<>());
+        }
+        if (owned != null) {
+            request.setTopicPartitions(new ArrayList<>(List.of(new ConsumerGroupHeartbeatRequestData.TopicPartitions()
+                    .setTopicId(orders).setPartitions(owned))));
+        }
+        return coordinator.consumerGroupHeartbeat((short) 1, "client", "/127.0.0.1", request).join();
+    }
+
+    @Test
+    void shouldKeepAStaticMembersPartitionsWhileItRestarts() {
+        // Given: a static member and a dynamic one, two partitions each
+        ConsumerGroupHeartbeatResponseData s1 = staticHeartbeat("s1", "app-1", 0, null);
+        heartbeat("m2", 0, null);
+        s1 = staticHeartbeat("s1", "app-1", s1.memberEpoch(), List.of(0, 1, 2, 3));
+        Set<Integer> kept = partitions(s1);
+        s1 = staticHeartbeat("s1", "app-1", 1, new ArrayList<>(kept));
+        ConsumerGroupHeartbeatResponseData m2 = heartbeat("m2", 2, List.of());
+        assertThat(partitions(m2)).hasSize(2).doesNotContainAnyElementsOf(kept);
+
+        // When: the static member leaves with epoch -2 (a restart), the dynamic one keeps heartbeating
+        assertThat(staticHeartbeat("s1", "app-1", -2, null).errorCode()).isEqualTo(Errors.NONE.code());
+        m2 = heartbeat("m2", m2.memberEpoch(), new ArrayList<>(partitions(m2)));
+
+        // Then: its partitions wait for it, and its new incarnation takes them back
+        assertThat(partitions(m2)).hasSize(2).doesNotContainAnyElementsOf(kept);
+        ConsumerGroupHeartbeatResponseData back = staticHeartbeat("s1-restarted", "app-1", 0, null);
+        assertThat(back.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(partitions(back)).isEqualTo(kept);
+    }
 }
