@@ -83,6 +83,7 @@ final class ConsumerGroupClassicMembers {
         }
         Member member;
         boolean changed;
+        boolean replacedConsumerMember = false;
         if (instanceId == null) {
             member = group.members.get(memberId);
             if (member != null && member.classic == null) {
@@ -106,6 +107,7 @@ final class ConsumerGroupClassicMembers {
             member.instanceId = instanceId;
             group.staticMembers.put(instanceId, member.memberId);
             changed = existing == null || !existing.memberId.equals(memberId);
+            replacedConsumerMember = changed && existing != null && existing.classic == null;
         }
         changed |= update(member, clientId, clientHost, request, protocols, subscription);
         ConsumerGroupManager manager = coordinator.consumer();
@@ -120,7 +122,12 @@ final class ConsumerGroupClassicMembers {
         JoinGroupResponseData response = new JoinGroupResponseData().setErrorCode(Errors.NONE.code())
                 .setMemberId(member.memberId).setGenerationId(member.memberEpoch).setProtocolType("consumer")
                 .setProtocolName(protocols.get(0).name()).setLeader("");
-        return coordinator.persist(group).handle((ok, failure) -> failure == null ? response
+        if (replacedConsumerMember) {
+            // Kafka's validateOnlineDowngradeWithReplacedMember: a classic static member replacing the last KIP-848
+            // one downgrades the group; it rebalances as a classic group, this member learning so at its SyncGroup.
+            manager.maybeDowngrade(group);
+        }
+        return manager.persistCurrent(group).handle((ok, failure) -> failure == null ? response
                 : new JoinGroupResponseData().setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code())
                         .setMemberId(requestedId).setGenerationId(-1).setLeader("").setProtocolName(null));
     }

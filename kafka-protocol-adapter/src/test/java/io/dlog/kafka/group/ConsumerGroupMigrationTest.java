@@ -432,4 +432,25 @@ class ConsumerGroupMigrationTest {
         pollUntilSettled(classic, List.of(k1));
         assertThat(union(classic, List.of(k1))).containsExactly(0, 1, 2, 3);
     }
+
+    @Test
+    void shouldDowngradeWhenAClassicStaticMemberReplacesTheLastConsumerStaticMember() {
+        // Given: a mixed group: a classic member and a KIP-848 static member "app-1"
+        List<ClassicClient> classic = stableClassicGroup();
+        coordinator.consumerGroupHeartbeat((short) 1, "kip848", "/127.0.0.1", new ConsumerGroupHeartbeatRequestData()
+                .setGroupId("g").setMemberId("k1").setInstanceId("app-1").setMemberEpoch(0).setRebalanceTimeoutMs(30_000)
+                .setSubscribedTopicNames(List.of("orders")).setTopicPartitions(new ArrayList<>())).join();
+        coordinator.leaveGroup((short) 3, new LeaveGroupRequestData().setGroupId("g").setMembers(List.of(
+                new LeaveGroupRequestData.MemberIdentity().setMemberId(classic.get(1).memberId))));
+        assertThat(groupType()).isEqualTo("consumer");
+
+        // When: "app-1" restarts as a classic consumer (same instance id, no member id)
+        JoinGroupRequestData restart = joinRequest("", Set.of(), -1).setGroupInstanceId("app-1");
+        JoinGroupResponseData joined = coordinator.joinGroup((short) 9, "classic", "/127.0.0.1", restart).join();
+
+        // Then: it took the place of the KIP-848 member, and the group is classic again, rebalancing
+        assertThat(joined.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(groupType()).isEqualTo("classic");
+        assertThat(classic.get(0).heartbeat()).isIn(Errors.REBALANCE_IN_PROGRESS, Errors.ILLEGAL_GENERATION);
+    }
 }
