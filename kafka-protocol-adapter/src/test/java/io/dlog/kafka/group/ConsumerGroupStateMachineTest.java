@@ -31,16 +31,7 @@ class ConsumerGroupStateMachineTest {
     }
 
     private ConsumerGroupHeartbeatResponseData heartbeat(String memberId, int epoch, List<Integer> owned) {
-        ConsumerGroupHeartbeatRequestData request = new ConsumerGroupHeartbeatRequestData().setGroupId("g")
-                .setMemberId(memberId).setMemberEpoch(epoch).setRebalanceTimeoutMs(30_000);
-        if (epoch == 0) {
-            request.setSubscribedTopicNames(List.of("orders")).setTopicPartitions(new ArrayList<>());
-        }
-        if (owned != null) {
-            request.setTopicPartitions(new ArrayList<>(List.of(new ConsumerGroupHeartbeatRequestData.TopicPartitions()
-                    .setTopicId(orders).setPartitions(owned))));
-        }
-        return coordinator.consumerGroupHeartbeat((short) 1, "client", "/127.0.0.1", request).join();
+        return staticHeartbeat(memberId, null, epoch, owned);
     }
 
     private static Set<Integer> partitions(ConsumerGroupHeartbeatResponseData response) {
