@@ -19,7 +19,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Consumers in groups, polled round-robin from the test thread, and a few records to read. */
-final class GroupClients {
+public final class GroupClients {
     static final Duration WAIT = Duration.ofSeconds(45);
 
     private GroupClients() {
@@ -107,5 +107,18 @@ final class GroupClients {
             total += owned.size();
         }
         return seen.size() == partitions && total == partitions;
+    }
+
+    /** Polls until the poll throws and returns what it threw; fails if it never does within {@code wait}. */
+    public static RuntimeException pollUntilThrown(java.util.function.Consumer<Duration> poll, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                poll.accept(Duration.ofMillis(200));
+            } catch (RuntimeException e) {
+                return e;
+            }
+        }
+        throw new AssertionError("poll never failed within " + wait);
     }
 }

@@ -2,6 +2,7 @@ package io.dlog.compat.groups;
 
 import static io.dlog.compat.groups.GroupClients.partitioned;
 import static io.dlog.compat.groups.GroupClients.pollUntil;
+import static io.dlog.compat.groups.GroupClients.pollUntilThrown;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlog.compat.DLogBrokerExtension;
@@ -33,17 +34,6 @@ class GroupProtocolMigrationDisabledTest {
             .with("group.initial.rebalance.delay.ms", "0")
             .with("group.consumer.migration.policy", "disabled");
 
-    private static RuntimeException pollUntilThrown(Consumer<Duration> poll) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                poll.accept(Duration.ofMillis(200));
-            } catch (RuntimeException e) {
-                return e;
-            }
-        }
-        throw new AssertionError("poll never failed");
-    }
 
     private static KafkaConsumer<String, String> consumer(String group, String protocol) {
         return "classic".equals(protocol)
@@ -61,7 +51,7 @@ class GroupProtocolMigrationDisabledTest {
             pollUntil(() -> partitioned(2, 2, classic), classic);
 
             upgrading.subscribe(List.of(topic));
-            assertThat(pollUntilThrown(upgrading::poll)).isInstanceOf(GroupIdNotFoundException.class)
+            assertThat(pollUntilThrown(upgrading::poll, WAIT)).isInstanceOf(GroupIdNotFoundException.class)
                     .hasMessageContaining("Cannot upgrade classic group " + group
                             + " to consumer group because online upgrade is disabled.");
             pollUntil(() -> partitioned(2, 2, classic), classic);
@@ -78,7 +68,7 @@ class GroupProtocolMigrationDisabledTest {
             pollUntil(() -> partitioned(2, 2, member), member);
 
             downgrading.subscribe(List.of(topic));
-            assertThat(pollUntilThrown(downgrading::poll)).isInstanceOf(InconsistentGroupProtocolException.class);
+            assertThat(pollUntilThrown(downgrading::poll, WAIT)).isInstanceOf(InconsistentGroupProtocolException.class);
             pollUntil(() -> partitioned(2, 2, member), member);
         }
     }

@@ -5,6 +5,7 @@ import static io.dlog.compat.share.ShareClients.shareConsumer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlog.compat.DLogBrokerExtension;
+import io.dlog.compat.groups.GroupClients;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -46,18 +47,6 @@ class GroupTypeConflictTest {
         return new KafkaConsumer<>(props);
     }
 
-    /** Polls until the poll throws; fails if it never does within {@link #WAIT}. */
-    private static RuntimeException pollUntilThrown(Consumer<Duration> poll) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                poll.accept(Duration.ofMillis(200));
-            } catch (RuntimeException e) {
-                return e;
-            }
-        }
-        throw new AssertionError("poll never failed");
-    }
 
     @Test
     void shouldRefuseAShareConsumerOnAConsumerGroupsId() {
@@ -75,7 +64,7 @@ class GroupTypeConflictTest {
 
             // When: a share consumer subscribes with the same group id
             share.subscribe(List.of(topic));
-            RuntimeException failure = pollUntilThrown(share::poll);
+            RuntimeException failure = GroupClients.pollUntilThrown(share::poll, WAIT);
 
             // Then: Kafka's answer, and the consumer group still has its member
             assertThat(failure).isInstanceOf(GroupIdNotFoundException.class)
@@ -98,13 +87,13 @@ class GroupTypeConflictTest {
             // When / Then: a KIP-848 consumer is told the group is not a consumer group
             try (KafkaConsumer<String, String> consumer = consumer(group, "consumer")) {
                 consumer.subscribe(List.of(topic));
-                assertThat(pollUntilThrown(consumer::poll)).isInstanceOf(GroupIdNotFoundException.class)
+                assertThat(GroupClients.pollUntilThrown(consumer::poll, WAIT)).isInstanceOf(GroupIdNotFoundException.class)
                         .hasMessageContaining("Group " + group + " is not a consumer group.");
             }
             // When / Then: a classic consumer gets INCONSISTENT_GROUP_PROTOCOL
             try (KafkaConsumer<String, String> classic = consumer(group, "classic")) {
                 classic.subscribe(List.of(topic));
-                assertThat(pollUntilThrown(classic::poll)).isInstanceOf(InconsistentGroupProtocolException.class);
+                assertThat(GroupClients.pollUntilThrown(classic::poll, WAIT)).isInstanceOf(InconsistentGroupProtocolException.class);
             }
             // And: the share group keeps its member
             awaitAssigned(admin, group, 1, List.of(share));
