@@ -67,6 +67,25 @@ class ConsumerGroupStateMachineTest {
     }
 
     @Test
+    void shouldRevokeFirstEvenWhenAHeartbeatSentBeforeTheAssignmentWasTakenListsNothingOwned() {
+        // Given: m1 was given all four partitions, and m2 joins before m1 has said it owns them
+        heartbeat("m1", 0, null);
+        heartbeat("m2", 0, null);
+
+        // When: m1's next heartbeat lists nothing owned (a full heartbeat sent while its client still takes on
+        // the first assignment, whose callbacks have not run yet)
+        ConsumerGroupHeartbeatResponseData stale = heartbeat("m1", 1, List.of());
+
+        // Then: m1 still gets a revocation round; m2 gets nothing until m1 has said it gave the partitions up
+        assertThat(stale.memberEpoch()).isEqualTo(1);
+        Set<Integer> kept = partitions(stale);
+        assertThat(kept).hasSize(2);
+        assertThat(partitions(heartbeat("m2", 2, List.of()))).isEmpty();
+        assertThat(heartbeat("m1", 1, new ArrayList<>(kept)).memberEpoch()).isEqualTo(2);
+        assertThat(partitions(heartbeat("m2", 2, List.of()))).hasSize(2).doesNotContainAnyElementsOf(kept);
+    }
+
+    @Test
     void shouldDeleteAnEmptyConsumerGroupWithoutOffsetsAtTheNextRetentionCheck() throws Exception {
         heartbeat("m1", 0, null);
         assertThat(heartbeat("m1", -1, null).errorCode()).isEqualTo(Errors.NONE.code()); // leaves
