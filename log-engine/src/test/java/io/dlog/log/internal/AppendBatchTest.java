@@ -115,7 +115,17 @@ class AppendBatchTest {
             assertThat(submitAndWait(manager, epochs, "e1", 1)).as("new epoch").isNotSameAs(Thread.currentThread());
             assertThat(submitAndWait(manager, epochs, "e1b", 1)).isSameAs(Thread.currentThread());
 
-            assertThat(submitAndWait(manager, epochs, incompressible((int) WriterThread.INLINE_MAX_BYTES + 1), 1))
+            LogConfig d = LogConfig.DEFAULT;
+            LogConfig largeBatches = new LogConfig(d.segmentBytes(), d.segmentMs(), d.segmentIndexBytes(),
+                    d.indexIntervalBytes(), d.retentionMs(), d.retentionBytes(), 4 * 1024 * 1024, d.compact(),
+                    d.delete(), d.logAppendTime(), d.timestampBeforeMaxMs(), d.timestampAfterMaxMs(), d.flushMode(),
+                    d.fileDeleteDelayMs(), d.deleteRetentionMs(), d.minCompactionLagMs(), d.maxCompactionLagMs(),
+                    d.minCleanableDirtyRatio());
+            PartitionLog large = manager.getOrCreate(new TopicPartition("large", 0), largeBatches);
+            submitAndWait(manager, large, "l0");
+            assertThat(submitAndWait(manager, large, incompressible((int) WriterThread.INLINE_MAX_BYTES / 2)))
+                    .as("half the limit").isSameAs(Thread.currentThread());
+            assertThat(submitAndWait(manager, large, incompressible((int) WriterThread.INLINE_MAX_BYTES + 1)))
                     .as("large").isNotSameAs(Thread.currentThread());
         }
     }
