@@ -5,7 +5,7 @@
 // in flight at a time, while a consumer in GROUP reads the topic from the beginning. The test kills the
 // partition leader meanwhile. Afterwards the consumer keeps reading until it has seen every acknowledged
 // value (at most 90 s). Prints one line per event, as failover.py does:
-//   ACK <epoch ms> <value> | FAIL <epoch ms> <value> <error> | READ <value> | DONE acked=<n> read=<n>
+//   ACK <epoch ms> <value> <epoch ms sent> | FAIL <epoch ms> <value> <error> | READ <value> | DONE acked=<n> read=<n>
 const { Kafka, logLevel } = require('kafkajs');
 
 async function main() {
@@ -32,10 +32,11 @@ async function main() {
   const end = Date.now() + Number(seconds) * 1000;
   for (let i = 0; Date.now() < end; i++) {
     const value = `j-${i}`;
+    const sent = Date.now();
     try {
       await producer.send({ topic, acks: -1, messages: [{ key: 'k', value, partition: 0 }] });
       acked.add(value);
-      console.log(`ACK ${Date.now()} ${value}`);
+      console.log(`ACK ${Date.now()} ${value} ${sent}`);
     } catch (e) {
       console.log(`FAIL ${Date.now()} ${value} ${e.name}`);
     }

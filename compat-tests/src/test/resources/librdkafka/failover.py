@@ -5,7 +5,7 @@ An idempotent acks=all producer sends "r-0", "r-1", ... to partition 0 of TOPIC 
 in flight at a time, while a consumer in GROUP (subscribe, from the earliest offset) reads the topic. The
 test kills the partition leader meanwhile. Afterwards the consumer keeps reading until it has seen every
 acknowledged value (at most 90 s). Prints, one per line, flushed at once:
-  ACK <epoch ms> <value>      the producer's delivery report without error
+  ACK <epoch ms> <value> <epoch ms sent>   the producer's delivery report without error
   FAIL <epoch ms> <value> <error>
   READ <value>
   DONE acked=<n> read=<n>
@@ -29,6 +29,7 @@ def say(line):
 def main():
     bootstrap, topic, group, seconds = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
     acked, read = set(), set()
+    sent_at = {}  # value -> epoch ms it was handed to the producer
     producing = threading.Event()
     producing.set()
     reader = threading.Thread(target=consume, args=(bootstrap, topic, group, acked, read, producing))
@@ -42,14 +43,16 @@ def main():
         if error is None:
             with LOCK:
                 acked.add(value)
-            say("ACK %d %s" % (now, value))
+            say("ACK %d %s %d" % (now, value, sent_at.pop(value, 0)))
         else:
             say("FAIL %d %s %s" % (now, value, error))
 
     end = time.time() + seconds
     i = 0
     while time.time() < end:
-        producer.produce(topic, key=b"k", value=("r-%d" % i).encode(), partition=0, on_delivery=report)
+        value = "r-%d" % i
+        sent_at[value] = int(time.time() * 1000)
+        producer.produce(topic, key=b"k", value=value.encode(), partition=0, on_delivery=report)
         i += 1
         while len(producer) > 0 and time.time() < end + 60:
             producer.poll(0.01)
