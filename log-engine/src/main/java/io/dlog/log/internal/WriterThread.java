@@ -54,11 +54,13 @@ final class WriterThread implements Runnable {
     static final int MAX_PENDING = 1_024;
     /**
      * Largest write run on a submitter's thread: a client's default {@code max.request.size}, so every
-     * ordinary produce request qualifies. Handing a throughput producer's request (hundreds of KiB) to this
-     * thread let the event loop decode the next one meanwhile, but its two wake-ups cost more CPU than the
-     * write: with a 16 KiB limit a single node spent about 15% more CPU per GB on 100-byte acks=all
-     * produce (docs/benchmarks.md, session 12). A page-cache write of 1 MiB takes well under a millisecond,
-     * the same order as decoding the request that carried it.
+     * ordinary produce request qualifies. Handing a throughput producer's request (one or two 64 KiB batches
+     * in the benchmarks) to this thread let the event loop decode the next one meanwhile, but its two
+     * wake-ups cost more CPU than that overlap saved: the 1 MiB limit took about 15% off a single node's CPU
+     * per GB of 100-byte acks=all produce (docs/benchmarks.md, session 12). The price is that the event loop
+     * is held for the write: about 1 ms of CPU per MiB on a single node of the 2-core VM, up to about 4 ms in
+     * a profiled three-node run; it is the kernel's copy, of the same order as the receive that brought
+     * the bytes in.
      */
     static final long INLINE_MAX_BYTES = 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(WriterThread.class);
