@@ -108,15 +108,56 @@ public abstract class DLogCluster implements AutoCloseable {
     /** Starts every node (together: a node may wait for a quorum of its peers) and waits until the cluster formed. */
     public abstract void start() throws IOException;
 
-    /** Starts the cluster, or closes it (its nodes and folder) and rethrows if it cannot start. */
-    protected static <C extends DLogCluster> C startedOrClosed(C cluster) throws IOException {
-        try {
-            cluster.start();
-        } catch (IOException | RuntimeException | Error e) {
-            cluster.close();
-            throw e;
+    /** Makes a cluster on newly chosen ports (and a folder of its own), not yet started. */
+    @FunctionalInterface
+    public interface Factory<C extends DLogCluster> {
+        C create() throws IOException;
+    }
+
+    /**
+     * Makes and starts a cluster, or closes it (its nodes and folder) and rethrows if it cannot start. A start that
+     * failed only because one of the cluster's ports was taken between choosing it and the node binding it (another
+     * process on the machine bound it, or an outgoing connection got it as its local port: seen in CI, "cannot listen
+     * on 127.0.0.1:34031 ... address already in use") is tried again with a new cluster on new ports, up to
+     * {@link #START_ATTEMPTS} times; any other failure is the test's to see at once.
+     */
+    protected static <C extends DLogCluster> C startedOrClosed(Factory<C> factory) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            C cluster = factory.create();
+            try {
+                cluster.start();
+                return cluster;
+            } catch (IOException | RuntimeException | Error e) {
+                cluster.close();
+                if (attempt >= START_ATTEMPTS || !isPortTaken(e)) {
+                    throw e;
+                }
+                System.err.printf("a port of the test cluster was taken before its node bound it; starting again on "
+                        + "new ports (attempt %d of %d): %s%n", attempt + 1, START_ATTEMPTS, firstLine(e));
+            }
         }
-        return cluster;
+    }
+
+    private static final int START_ATTEMPTS = 3;
+
+    /** True when the failure, or a node's log quoted in it, says that a port the cluster chose was in use. */
+    static boolean isPortTaken(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.net.BindException) {
+                return true;
+            }
+            String message = cause.getMessage();
+            if (message != null && message.toLowerCase(java.util.Locale.ROOT).contains("address already in use")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String firstLine(Throwable e) {
+        String text = String.valueOf(e.getMessage());
+        int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline);
     }
 
     /** A clean stop: the node closes its files and leaves. */

@@ -60,9 +60,11 @@ public final class DLogClusterExtension implements BeforeAllCallback, AfterAllCa
 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
-        DLogCluster created = inProcess ? new InProcessCluster(size, overrides) : new ProcessCluster(size, overrides);
-        nodeOverrides.forEach((node, configs) -> configs.forEach((key, value) -> created.setNodeConfig(node, key, value)));
-        cluster = DLogCluster.startedOrClosed(created);
+        cluster = DLogCluster.startedOrClosed(() -> {
+            DLogCluster created = inProcess ? new InProcessCluster(size, overrides) : new ProcessCluster(size, overrides);
+            nodeOverrides.forEach((node, configs) -> configs.forEach((key, value) -> created.setNodeConfig(node, key, value)));
+            return created;
+        });
     }
 
     @Override

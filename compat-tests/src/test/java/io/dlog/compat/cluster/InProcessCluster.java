@@ -24,7 +24,7 @@ public final class InProcessCluster extends DLogCluster {
 
     /** A started cluster of {@code size} nodes, formed. */
     public static InProcessCluster start(int size, Map<String, String> overrides) throws IOException {
-        return startedOrClosed(new InProcessCluster(size, overrides));
+        return startedOrClosed(() -> new InProcessCluster(size, overrides));
     }
 
     @Override

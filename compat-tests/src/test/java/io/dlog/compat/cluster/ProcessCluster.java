@@ -54,7 +54,7 @@ public class ProcessCluster extends DLogCluster {
 
     /** A started cluster of {@code size} child JVMs, formed. */
     public static ProcessCluster start(int size, Map<String, String> overrides) throws IOException {
-        return startedOrClosed(new ProcessCluster(size, overrides));
+        return startedOrClosed(() -> new ProcessCluster(size, overrides));
     }
 
     @Override

@@ -123,6 +123,52 @@ class ProcessClusterTest {
         assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive)).isEmpty();
     }
 
+    @Test
+    void shouldStartAgainOnNewPortsWhenAPortWasTakenBeforeTheNodeBoundIt() throws Exception {
+        // Given: a port someone else listens on, which the first cluster's node is made to bind
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+            DLogCluster.Factory<ProcessCluster> factory = () -> made.incrementAndGet() == 1
+                    ? new ProcessCluster(1, Map.of()) {
+                        @Override
+                        public Map<String, String> nodeConfig(int nodeId) {
+                            Map<String, String> values = new java.util.LinkedHashMap<>(super.nodeConfig(nodeId));
+                            values.put("listeners", values.get("listeners").replace(
+                                    ":" + layout().node(nodeId).port() + ",", ":" + taken.getLocalPort() + ","));
+                            return values;
+                        }
+                    }
+                    : new ProcessCluster(1, Map.of());
+
+            // When
+            try (ProcessCluster cluster = DLogCluster.startedOrClosed(factory)) {
+
+                // Then: the clash cost one more cluster, and the second one serves
+                assertThat(made.get()).isEqualTo(2);
+                try (Admin admin = quickAdmin(cluster)) {
+                    assertThat(admin.describeCluster().nodes().get(20, TimeUnit.SECONDS)).hasSize(1);
+                }
+            }
+        }
+        assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive)).isEmpty();
+    }
+
+    @Test
+    void shouldNotStartAgainWhenANodeFailsForAnotherReason() {
+        // Given
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+
+        // When
+        assertThatThrownBy(() -> DLogCluster.startedOrClosed(() -> {
+            made.incrementAndGet();
+            return new ProcessCluster(1, Map.of("no.such.key", "1"));
+        }))
+
+                // Then
+                .isInstanceOf(AssertionError.class).hasMessageContaining("no.such.key");
+        assertThat(made.get()).isEqualTo(1);
+    }
+
     private static Admin quickAdmin(DLogCluster cluster) {
         Properties props = cluster.clientProps();
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");

@@ -35,7 +35,7 @@ public final class ProxiedProcessCluster extends ProcessCluster {
     }
 
     public static ProxiedProcessCluster start(int size, Map<String, String> overrides) throws IOException {
-        return startedOrClosed(new ProxiedProcessCluster(size, overrides));
+        return startedOrClosed(() -> new ProxiedProcessCluster(size, overrides));
     }
 
     NetworkPartitioner network() {
