@@ -54,6 +54,7 @@ public final class KafkaApis {
         ApiRegistry registry = new ApiRegistry();
         registry.measureWith(context.metrics().requests());
         FetchPurgatory purgatory = new FetchPurgatory(context.scheduler());
+        registry.onStopping(purgatory::shutdown);
         if (context.topics().replicas() != null) {
             // A moved high watermark wakes consumers' long polls; an append wakes followers' fetches.
             context.topics().replicas().setHighWatermarkListener(purgatory::onHighWatermarkAdvanced);

@@ -27,6 +27,7 @@ public final class ApiRegistry implements AutoCloseable {
     /** Set once handlers were wrapped (authorization): a later registration would escape the wrapper. */
     private boolean wrapped;
     private final List<AutoCloseable> resources = new ArrayList<>();
+    private final List<Runnable> stoppingActions = new ArrayList<>();
     /** Where the listeners record request rates and times; in-memory until the node's metrics are set. */
     private volatile io.dlog.kafka.metrics.RequestMetrics requestMetrics;
     private volatile io.dlog.kafka.quota.ClientQuotas clientQuotas;
@@ -97,6 +98,26 @@ public final class ApiRegistry implements AutoCloseable {
     /** The client quotas, or empty when none are enforced (a registry built without them, in tests). */
     public Optional<io.dlog.kafka.quota.ClientQuotas> clientQuotas() {
         return Optional.ofNullable(clientQuotas);
+    }
+
+    /**
+     * Work to do when the listener stops accepting but its event loops still run ({@link #stopping}): answering
+     * parked requests, which must complete on those loops to be freed.
+     */
+    public synchronized void onStopping(Runnable action) {
+        stoppingActions.add(action);
+    }
+
+    /** Runs the {@link #onStopping} actions; a failing one does not keep the others from running. */
+    public synchronized void stopping() {
+        for (Runnable action : stoppingActions) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(ApiRegistry.class).warn("Stopping {} failed", action, e);
+            }
+        }
+        stoppingActions.clear();
     }
 
     /** A resource the handlers use, closed by {@link #close} (in reverse order of registration). */

@@ -18,6 +18,10 @@ import java.util.concurrent.TimeUnit;
  * event loop, so the answer is written where it is read, without a second hand-off) or else on the
  * scheduler's thread; never on the appender's. Share fetches (KIP-932) park here too: records released by
  * other members wake them as appends do.
+ *
+ * <p>{@link #shutdown} answers every parked fetch at once (when the listener stops): a timer still pending
+ * when the event loops end never fires, and a fetch that is never answered never frees its request's
+ * frame (Netty's leak detector reported such FETCH and SHARE_FETCH frames after test clusters stopped).
  */
 public final class FetchPurgatory {
 
@@ -33,10 +37,21 @@ public final class FetchPurgatory {
         default Executor executor() {
             return null;
         }
+
+        /**
+         * Answers because the broker is stopping: with what there is, taking nothing a later fetch should
+         * get instead (a share fetch acquires no records for an answer that may never reach its client).
+         */
+        default void abandon() {
+            expire();
+        }
     }
 
     private final ScheduledExecutorService scheduler;
     private final ConcurrentHashMap<TopicPartition, Set<Waiter>> watchers = new ConcurrentHashMap<>();
+    /** Every waiter not yet unwatched, also those watching no partition (only their timer would answer them). */
+    private final Set<Waiter> parked = ConcurrentHashMap.newKeySet();
+    private volatile boolean shutDown;
 
     public FetchPurgatory(ScheduledExecutorService scheduler) {
         this.scheduler = scheduler;
@@ -44,6 +59,7 @@ public final class FetchPurgatory {
 
     /** Parks the waiter until data arrives on one of the partitions or the timeout passes. */
     public ScheduledFuture<?> watch(Waiter waiter, Collection<TopicPartition> partitions, long timeoutMs) {
+        parked.add(waiter);
         for (TopicPartition tp : partitions) {
             // The add happens inside the map's atomic compute: added after computeIfAbsent returned, it
             // could land in a set that a concurrent unwatch had just emptied and dropped from the map,
@@ -58,10 +74,15 @@ public final class FetchPurgatory {
         ScheduledFuture<?> timer = timers.schedule(waiter::expire, timeoutMs, TimeUnit.MILLISECONDS);
         // Data may have arrived between the first read and the registration above.
         executorOf(waiter).execute(waiter::tryComplete);
+        if (shutDown) {
+            // Parked after shutdown() looked (its sweep and this add raced): nobody else will answer it.
+            executorOf(waiter).execute(waiter::abandon);
+        }
         return timer;
     }
 
     public void unwatch(Waiter waiter, Collection<TopicPartition> partitions) {
+        parked.remove(waiter);
         for (TopicPartition tp : partitions) {
             watchers.computeIfPresent(tp, (key, set) -> {
                 set.remove(waiter);
@@ -78,6 +99,28 @@ public final class FetchPurgatory {
         }
         for (Waiter waiter : waiting) {
             executorOf(waiter).execute(waiter::tryComplete);
+        }
+    }
+
+    /**
+     * Answers every parked fetch now, and every fetch parked from now on at once. A waiter with an executor
+     * of its own (an event loop) is answered there; one without is answered on the calling thread, so its
+     * answer is handed to the event loops before this returns. Call it while the event loops still run
+     * (before they shut down): an answer must reach them to be written or freed.
+     */
+    public void shutdown() {
+        shutDown = true;
+        for (Waiter waiter : parked) {
+            Executor own = waiter.executor();
+            if (own == null) {
+                waiter.abandon();
+                continue;
+            }
+            try {
+                own.execute(waiter::abandon);
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                waiter.abandon(); // its executor already ended: answer here, the only chance left
+            }
         }
     }
 

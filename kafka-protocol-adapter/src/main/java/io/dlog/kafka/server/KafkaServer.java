@@ -251,10 +251,13 @@ public final class KafkaServer implements AutoCloseable {
         return ports;
     }
 
-    /** Stops accepting, closes connections and waits for the event loops to end. */
+    /** Stops accepting, answers parked requests, closes connections and waits for the event loops to end. */
     @Override
     public void close() {
         serverChannels.values().forEach(channel -> channel.close().awaitUninterruptibly());
+        // Before the loops end: what this queues on them still runs in their graceful shutdown, while timers
+        // scheduled there are dropped, and a request never answered would never free its frame.
+        registry.stopping();
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         registry.close(); // after the event loops: no handler uses the resources any more

@@ -192,6 +192,14 @@ final class ShareFetchHandler {
             }
         }
 
+        /** Acquires nothing: records taken for an answer the stopping broker may never send would count a delivery. */
+        @Override
+        public synchronized void abandon() {
+            if (!answered.get()) {
+                answer(Map.of());
+            }
+        }
+
         private void answer(Map<PartitionRef, SharePartitionManager.Fetched> fetched) {
             if (!answered.compareAndSet(false, true)) {
                 return;

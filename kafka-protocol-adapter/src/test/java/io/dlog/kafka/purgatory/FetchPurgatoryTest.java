@@ -33,8 +33,15 @@ class FetchPurgatoryTest {
             return false;
         }
 
+        final AtomicInteger abandoned = new AtomicInteger();
+
         @Override
         public void expire() {
+        }
+
+        @Override
+        public void abandon() {
+            abandoned.incrementAndGet();
         }
     }
 
@@ -65,6 +72,30 @@ class FetchPurgatoryTest {
             assertThat(arriving.tries.get()).as("round %d", round).isGreaterThan(before);
             purgatory.unwatch(arriving, List.of(TP));
         }
+    }
+
+    @Test
+    void shouldAbandonEveryParkedWaiterAtShutdownAndEveryOneParkedAfterIt() throws Exception {
+        // Given: one waiter on a partition, one on none (only its timer would answer it), one already gone
+        CountingWaiter onPartition = new CountingWaiter();
+        CountingWaiter onNothing = new CountingWaiter();
+        CountingWaiter gone = new CountingWaiter();
+        purgatory.watch(onPartition, List.of(TP), 600_000);
+        purgatory.watch(onNothing, List.of(), 600_000);
+        purgatory.watch(gone, List.of(TP), 600_000);
+        purgatory.unwatch(gone, List.of(TP));
+
+        // When
+        purgatory.shutdown();
+        CountingWaiter late = new CountingWaiter();
+        purgatory.watch(late, List.of(TP), 600_000);
+        drain();
+
+        // Then
+        assertThat(onPartition.abandoned.get()).isEqualTo(1);
+        assertThat(onNothing.abandoned.get()).isEqualTo(1);
+        assertThat(late.abandoned.get()).isEqualTo(1);
+        assertThat(gone.abandoned.get()).isZero();
     }
 
     private void drain() throws InterruptedException {
