@@ -3,10 +3,8 @@ package io.dlog.kafka.replica;
 import io.dlog.log.PartitionLog;
 import io.dlog.log.TopicPartition;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -122,23 +120,23 @@ final class PartitionReplica {
         }
     }
 
-    /** The members whose log ends bound the high watermark: the ISR and, while a change is pending, its target too. */
-    Set<Integer> maximalIsr() {
-        Set<Integer> members = new LinkedHashSet<>(isr);
-        List<Integer> pending = pendingIsr;
-        if (pending != null) {
-            members.addAll(pending);
-        }
-        return members;
-    }
-
     /**
      * The high watermark the followers' log ends allow, or -1 when a member's position is not yet known
-     * in this epoch.
+     * in this epoch. The members that bound it are the maximal ISR: the ISR and, while a change is pending, its
+     * target too. Walked as the two lists, without building their union: this runs on every follower fetch and
+     * every wake-up of a parked one (a member in both lists only takes the same minimum twice).
      */
     long computeHighWatermark() {
-        long hw = log.logEndOffset();
-        for (int member : maximalIsr()) {
+        long hw = Math.min(log.logEndOffset(), lowestLogEnd(isr));
+        List<Integer> pending = pendingIsr;
+        return pending == null || hw < 0 ? hw : Math.min(hw, lowestLogEnd(pending));
+    }
+
+    /** The lowest log end among these members but this node, or -1 when one of them has none known yet. */
+    private long lowestLogEnd(List<Integer> members) {
+        long lowest = Long.MAX_VALUE;
+        for (int i = 0; i < members.size(); i++) {
+            int member = members.get(i);
             if (member == self) {
                 continue;
             }
@@ -146,9 +144,9 @@ final class PartitionReplica {
             if (f == null || f.logEndOffset < 0) {
                 return -1;
             }
-            hw = Math.min(hw, f.logEndOffset);
+            lowest = Math.min(lowest, f.logEndOffset);
         }
-        return hw;
+        return lowest;
     }
 
     synchronized void addWaiting(DelayedAck ack) {

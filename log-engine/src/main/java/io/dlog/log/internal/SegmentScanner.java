@@ -24,7 +24,7 @@ final class SegmentScanner {
 
     /** Position of the batch whose offsets include {@code offset}, or -1 when the segment has none. */
     static int positionOf(LogSegment seg, long offset, int limit, ByteBuffer header) throws IOException {
-        int pos = seg.lookupPosition(offset);
+        int pos = seg.lookupPosition(offset, limit);
         while (pos + header.capacity() <= limit) {
             header.clear();
             seg.readHeader(header, pos);

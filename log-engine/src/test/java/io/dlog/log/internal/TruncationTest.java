@@ -78,6 +78,29 @@ class TruncationTest {
     }
 
     @Test
+    void shouldReadEveryOneOfManySmallBatchesAtItsOwnOffsetBeforeAndAfterACut() throws Exception {
+        // Given: one-record batches well past the sparse index's last entry (the newest is found from the tail)
+        for (int i = 0; i < 150; i++) {
+            plain(0, "v" + i);
+            // Then: the batch just written reads at its own offset, as a follower at the log's end asks for it
+            assertThat(readValues(log, i)).containsExactly("v" + i);
+        }
+        for (int i = 0; i < 150; i++) {
+            assertThat(readValues(log, i).get(0)).isEqualTo("v" + i);
+        }
+
+        // When: the tail is cut and other batches take its offsets
+        truncateTo(140);
+        plain(1, "w140");
+        plain(1, "w141");
+
+        // Then: (the cut segment was sealed; the new batches are in the next one, which a read does not join)
+        assertThat(readValues(log, 139)).containsExactly("v139");
+        assertThat(readValues(log, 140)).containsExactly("w140", "w141");
+        assertThat(readValues(log, 141)).containsExactly("w141");
+    }
+
+    @Test
     void shouldCutBeforeTheBatchHoldingTheOffsetAndKeepItsOwnState() throws Exception {
         // Given batches [0,1] e1, [2,3,4] e2, [5] e3
         plain(1, "a", "b");
