@@ -37,6 +37,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
  */
 public abstract class DLogCluster implements AutoCloseable {
     public static final Duration FORM_TIMEOUT = Duration.ofSeconds(90);
+    /** Clusters made at most by {@link #startedOrClosed} when ports were taken before the nodes bound them. */
+    private static final int START_ATTEMPTS = 3;
 
     private final ClusterLayout layout;
     private final Path root;
@@ -137,8 +139,6 @@ public abstract class DLogCluster implements AutoCloseable {
             }
         }
     }
-
-    private static final int START_ATTEMPTS = 3;
 
     /** True when the failure, or a node's log quoted in it, says that a port the cluster chose was in use. */
     static boolean isPortTaken(Throwable failure) {

@@ -76,7 +76,7 @@ public final class FetchPurgatory {
         executorOf(waiter).execute(waiter::tryComplete);
         if (shutDown) {
             // Parked after shutdown() looked (its sweep and this add raced): nobody else will answer it.
-            executorOf(waiter).execute(waiter::abandon);
+            abandon(waiter);
         }
         return timer;
     }
@@ -111,16 +111,21 @@ public final class FetchPurgatory {
     public void shutdown() {
         shutDown = true;
         for (Waiter waiter : parked) {
-            Executor own = waiter.executor();
-            if (own == null) {
-                waiter.abandon();
-                continue;
-            }
-            try {
-                own.execute(waiter::abandon);
-            } catch (java.util.concurrent.RejectedExecutionException stopped) {
-                waiter.abandon(); // its executor already ended: answer here, the only chance left
-            }
+            abandon(waiter);
+        }
+    }
+
+    /** Answers on the waiter's own executor if it has one that still runs, else here. */
+    private static void abandon(Waiter waiter) {
+        Executor own = waiter.executor();
+        if (own == null) {
+            waiter.abandon();
+            return;
+        }
+        try {
+            own.execute(waiter::abandon);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            waiter.abandon(); // its executor already ended: answer here, the only chance left
         }
     }
 
