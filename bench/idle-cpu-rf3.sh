@@ -10,19 +10,9 @@
 # 100 B, as the replicated workload), waits 20 s, then prints per window and node the CPU used (percent of one
 # core, from /proc/PID/stat) and the JIT compilers' share of it (jstat -compiler: compile time in the window).
 set -u
-WHO="${1:?usage: idle-cpu-rf3.sh dlog|kafka [WINDOWS] [SECONDS]}"; WINDOWS="${2:-3}"; SECS="${3:-30}"
-B0="$(cd "$(dirname "$0")" && pwd)"; W="$(mktemp -d /tmp/idle-cpu-rf3.XXXXXX)"
-[ "$WHO" = dlog ] || [ "$WHO" = kafka ] || { echo "idle-cpu-rf3: dlog or kafka, not $WHO" >&2; exit 2; }
-JAR="${DLOG_JAR:-$B0/../broker/target/dlog.jar}"
-[ "$WHO" = kafka ] || [ -s "$JAR" ] || { echo "idle-cpu-rf3: $JAR is missing (mvn -pl broker -am package)" >&2; exit 1; }
-[ -s "$B0/target/kafka.classpath" ] || { echo "idle-cpu-rf3: $B0/target/kafka.classpath is missing (bench/run.sh builds it)" >&2; exit 1; }
-CP="$(cat "$B0/target/kafka.classpath")"; L="-Dlog4j2.configurationFile=$B0/log4j2.properties"
-. "$B0/rf3-nodes.sh"
-trap 'kill "${RF3_PIDS[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
-rf3_start "$WHO" "$W" "32001 32002 32003" "33001 33002 33003"
-pids=("${RF3_PIDS[@]}")
-for p in 32001 32002 32003; do for k in $(seq 1 240); do (echo > /dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.5; done; done
-B=127.0.0.1:32001,127.0.0.1:32002,127.0.0.1:32003; sleep 5
+WINDOWS="${2:-3}"; SECS="${3:-30}"
+. "$(cd "$(dirname "$0")" && pwd)/rf3-nodes.sh"
+rf3_bench_start idle-cpu-rf3 "${1:?usage: idle-cpu-rf3.sh dlog|kafka [WINDOWS] [SECONDS]}"
 java $L -cp "$CP" org.apache.kafka.tools.TopicCommand --bootstrap-server $B --create --topic rf3 --partitions 6 \
   --replication-factor 3 --config min.insync.replicas=2 2>&1 | tail -1
 java $L -cp "$CP" org.apache.kafka.tools.ProducerPerformance --topic rf3 --num-records 1500000 --record-size 100 \

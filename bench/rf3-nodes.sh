@@ -46,3 +46,24 @@ P
     RF3_PIDS+=($!)
   done
 }
+
+# rf3_bench_start NAME dlog|kafka: the start the rf3 bench scripts share. Checks the side named, the DLog jar
+# ($DLOG_JAR, else broker/target/dlog.jar) and Kafka's classpath (bench/run.sh builds it); sets WHO, W (a new work
+# folder, removed with the nodes on exit), CP, L, pids (node 1 first) and B (the bootstrap list); starts the three
+# nodes on ports 32001-32003 (controllers 33001-33003) and returns once they listen and 5 s have passed.
+rf3_bench_start() {
+  local name="$1" b0 p k
+  WHO="$2"
+  b0="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+  [ "$WHO" = dlog ] || [ "$WHO" = kafka ] || { echo "$name: dlog or kafka, not $WHO" >&2; exit 2; }
+  JAR="${DLOG_JAR:-$b0/../broker/target/dlog.jar}"
+  [ "$WHO" = kafka ] || [ -s "$JAR" ] || { echo "$name: $JAR is missing (mvn -pl broker -am package)" >&2; exit 1; }
+  [ -s "$b0/target/kafka.classpath" ] || { echo "$name: $b0/target/kafka.classpath is missing (bench/run.sh builds it)" >&2; exit 1; }
+  CP="$(cat "$b0/target/kafka.classpath")"; L="-Dlog4j2.configurationFile=$b0/log4j2.properties"
+  W="$(mktemp -d "/tmp/$name.XXXXXX")"
+  trap 'kill "${RF3_PIDS[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
+  rf3_start "$WHO" "$W" "32001 32002 32003" "33001 33002 33003"
+  pids=("${RF3_PIDS[@]}")
+  for p in 32001 32002 32003; do for k in $(seq 1 240); do (echo > /dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.5; done; done
+  B=127.0.0.1:32001,127.0.0.1:32002,127.0.0.1:32003; sleep 5
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Where the one-message-at-a-time tail lies (issue 10): three nodes, a 1-partition RF 3 topic
+# (min.insync.replicas=2), 20,000 messages of Kafka's EndToEndLatency to warm the brokers, then
+# bench/tools/E2eTail.java in a fresh JVM, as bench/run.sh's e2e row runs EndToEndLatency, keeping each message's
+# latency and start time.
+#
+#   bench/e2e-tail-rf3.sh dlog|kafka [MESSAGES] [SKIP_SECONDS]
+#
+# Prints the percentiles of the whole run and of the messages sent after SKIP_SECONDS (default 10: the client
+# JVM's own warm-up), the brokers' CPU ticks (1/100 s, summed over the three nodes) during the run, and the
+# number of messages over 5 ms per second of the run. Ports 32001-32003 and 33001-33003, as the other rf3 scripts.
+set -u
+N="${2:-20000}"; SKIP="${3:-10}"
+B0="$(cd "$(dirname "$0")" && pwd)"
+. "$B0/rf3-nodes.sh"
+rf3_bench_start e2e-tail-rf3 "${1:?usage: e2e-tail-rf3.sh dlog|kafka [MESSAGES] [SKIP_SECONDS]}"
+java $L -cp "$CP" org.apache.kafka.tools.TopicCommand --bootstrap-server $B --create --topic e2e --partitions 1 \
+  --replication-factor 3 --config min.insync.replicas=2 > /dev/null 2>&1
+java -Xmx512M $L -cp "$CP" org.apache.kafka.tools.EndToEndLatency $B e2e "$N" all 100 > "$W/warm.log" 2>&1 \
+  || { echo "e2e-tail-rf3: the warm-up run failed:" >&2; tail -5 "$W/warm.log" >&2; exit 1; }
+ticks() { local s=0 p; for p in "${pids[@]}"; do s=$((s + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $s; }
+before=$(ticks)
+java -Xmx512M $L -cp "$CP" "$B0/tools/E2eTail.java" $B e2e "$N" "$W/lat.txt" "$SKIP" || exit 1
+echo "broker CPU ticks during the run: $(( $(ticks) - before ))"
+echo "messages over 5 ms, per second of the run:"
+awk '$2 > 5000 { c[int($1 / 1000000)]++ } END { for (s in c) print s, c[s] }' "$W/lat.txt" | sort -n | tr '\n' ' '; echo
