@@ -25,11 +25,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Parked fetches on a replicated partition are woken by the change they wait for and by nothing else (the
- * purgatory skips a waiter that a change cannot let answer): a follower's fetch by the leader's appends, a
- * consumer's by the high watermark, a read_committed consumer's by the last stable offset. Every fetch here may
- * wait {@link #WAIT_MS}, followers' too, so one wake-up lost shows as a delay of that length and the test fails;
- * when none is lost each step takes milliseconds.
+ * Parked fetches on a replicated partition are woken by the change they wait for: a follower's fetch by the
+ * leader's appends, a consumer's by the high watermark, a read_committed consumer's by the last stable offset
+ * passing a commit marker. Every fetch here may wait {@link #WAIT_MS}, followers' too, so one wake-up lost shows as
+ * a delay of that length and the test fails; when none is lost each step takes milliseconds.
  */
 class ParkedFetchWakeUpTest {
     private static final int WAIT_MS = 15_000;
@@ -143,7 +142,7 @@ class ParkedFetchWakeUpTest {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        // The untested first write may wait for followers to start fetching (see the tests): let it.
+        // The untimed first write may wait for followers to start fetching (see the tests): let it.
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(3 * WAIT_MS));
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(8 * WAIT_MS));
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(8 * WAIT_MS));
