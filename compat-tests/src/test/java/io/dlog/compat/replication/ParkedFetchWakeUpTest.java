@@ -64,12 +64,11 @@ class ParkedFetchWakeUpTest {
             for (int i = 0; i < 20; i++) {
                 // When: one acks=all write (every follower must be woken to fetch it, the ISR being all three)
                 long sent = System.nanoTime();
+                // (the ack itself must come within the step limit, or get() throws)
                 producer.send(new ProducerRecord<>(topic, "k", "v" + i)).get(STEP_LIMIT_MS, TimeUnit.MILLISECONDS);
-                long ackedMs = elapsedMs(sent);
 
-                // Then: acknowledged and delivered long before any fetch's wait ran out
+                // Then: delivered long before any fetch's wait ran out
                 List<String> got = pollUntil(consumer, 1);
-                assertThat(ackedMs).as("ms to ack write %d", i).isLessThan(STEP_LIMIT_MS);
                 assertThat(elapsedMs(sent)).as("ms to deliver write %d", i).isLessThan(STEP_LIMIT_MS);
                 assertThat(got).containsExactly("v" + i);
             }
