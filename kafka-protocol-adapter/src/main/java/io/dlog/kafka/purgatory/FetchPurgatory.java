@@ -8,6 +8,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Long-poll fetches waiting for data: keyed by the partitions they watch, with a timer each. An
@@ -51,6 +52,13 @@ public final class FetchPurgatory {
     private final ConcurrentHashMap<TopicPartition, Set<Waiter>> watchers = new ConcurrentHashMap<>();
     /** Every waiter not yet unwatched, also those watching no partition (only their timer would answer them). */
     private final Set<Waiter> parked = ConcurrentHashMap.newKeySet();
+    /**
+     * Counts every wake call. A fetch that samples it before its first read and finds it unchanged once it is
+     * registered knows nothing was appended in between, and skips the re-read (on a leader each follower's fetch
+     * parks once per acks=all message when messages come one at a time). One shared counter: a busy broker changes
+     * it all the time and re-reads, as before; a quiet one saves the re-read.
+     */
+    private final AtomicLong changes = new AtomicLong();
     private volatile boolean shutDown;
 
     public FetchPurgatory(ScheduledExecutorService scheduler) {
@@ -59,6 +67,22 @@ public final class FetchPurgatory {
 
     /** Parks the waiter until data arrives on one of the partitions or the timeout passes. */
     public ScheduledFuture<?> watch(Waiter waiter, Collection<TopicPartition> partitions, long timeoutMs) {
+        return watch(waiter, partitions, timeoutMs, -1);
+    }
+
+    /** What {@link #watch(Waiter, Collection, long, long)} compares: sample it before the read that found too little. */
+    public long changes() {
+        return changes.get();
+    }
+
+    /**
+     * Parks the waiter as {@link #watch(Waiter, Collection, long)} does, re-checking it once registered only if a
+     * wake call came after {@code changesBeforeRead} ({@link #changes()} sampled before the waiter's first read;
+     * -1: always re-check). Every change that could complete the waiter must come through
+     * {@link #onHighWatermarkAdvanced}: a change it never hears of would leave the waiter to its timer.
+     */
+    public ScheduledFuture<?> watch(Waiter waiter, Collection<TopicPartition> partitions, long timeoutMs,
+                                    long changesBeforeRead) {
         parked.add(waiter);
         for (TopicPartition tp : partitions) {
             // The add happens inside the map's atomic compute: added after computeIfAbsent returned, it
@@ -72,8 +96,12 @@ public final class FetchPurgatory {
         }
         ScheduledExecutorService timers = waiter.executor() instanceof ScheduledExecutorService own ? own : scheduler;
         ScheduledFuture<?> timer = timers.schedule(waiter::expire, timeoutMs, TimeUnit.MILLISECONDS);
-        // Data may have arrived between the first read and the registration above.
-        executorOf(waiter).execute(waiter::tryComplete);
+        // Data may have arrived between the first read and the registration above. A wake call after the
+        // registration finds the waiter (both are ordered on the counter and the map); one before it moved the
+        // counter past what the caller sampled before its read, unless it came before that read, which saw it.
+        if (changesBeforeRead < 0 || changes.get() != changesBeforeRead) {
+            executorOf(waiter).execute(waiter::tryComplete);
+        }
         if (shutDown) {
             // Parked after shutdown() looked (its sweep and this add raced): nobody else will answer it.
             abandon(waiter);
@@ -93,6 +121,7 @@ public final class FetchPurgatory {
 
     /** Called after an append to {@code tp} is committed; cheap when nobody waits. */
     public void onHighWatermarkAdvanced(TopicPartition tp) {
+        changes.incrementAndGet(); // before the look-up: see watch()
         Set<Waiter> waiting = watchers.get(tp);
         if (waiting == null || waiting.isEmpty()) {
             return;

@@ -98,6 +98,44 @@ class FetchPurgatoryTest {
         assertThat(gone.abandoned.get()).isZero();
     }
 
+    @Test
+    void shouldSkipTheReCheckAfterParkingWhenNothingWasAppendedSinceTheFirstRead() throws Exception {
+        // Given: the count sampled before a read that found too little, and no wake call since
+        long beforeRead = purgatory.changes();
+        CountingWaiter waiter = new CountingWaiter();
+
+        // When
+        purgatory.watch(waiter, List.of(TP), 600_000, beforeRead).cancel(false);
+        drain();
+
+        // Then: nothing re-read; an append still wakes it
+        assertThat(waiter.tries.get()).isZero();
+        purgatory.onHighWatermarkAdvanced(TP);
+        drain();
+        assertThat(waiter.tries.get()).isEqualTo(1);
+        purgatory.unwatch(waiter, List.of(TP));
+    }
+
+    @Test
+    void shouldReCheckAfterParkingWhenAnAppendCameBetweenTheFirstReadAndTheRegistration() throws Exception {
+        // Given: an append (to any partition) after the sample, before the waiter is registered
+        long beforeRead = purgatory.changes();
+        purgatory.onHighWatermarkAdvanced(new TopicPartition("other", 3));
+        CountingWaiter waiter = new CountingWaiter();
+        CountingWaiter unsampled = new CountingWaiter();
+
+        // When
+        purgatory.watch(waiter, List.of(TP), 600_000, beforeRead).cancel(false);
+        purgatory.watch(unsampled, List.of(TP), 600_000).cancel(false);
+        drain();
+
+        // Then: both re-read once (no sample: always)
+        assertThat(waiter.tries.get()).isEqualTo(1);
+        assertThat(unsampled.tries.get()).isEqualTo(1);
+        purgatory.unwatch(waiter, List.of(TP));
+        purgatory.unwatch(unsampled, List.of(TP));
+    }
+
     private void drain() throws InterruptedException {
         CountDownLatch done = new CountDownLatch(1);
         scheduler.execute(done::countDown);

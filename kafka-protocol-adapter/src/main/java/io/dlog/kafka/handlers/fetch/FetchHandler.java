@@ -108,11 +108,12 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         if (incremental) {
             sessions.touch(session, session.partitionCount());
         }
+        long changesBeforeRead = purgatory.changes();
         FetchReader.Result first = reader.read(plan);
         if (first.bytes() >= plan.minBytes() || data.maxWaitMs() <= 0 || first.anyError() || plan.items().isEmpty()) {
             return CompletableFuture.completedFuture(respond(plan, first, quotaKey));
         }
-        return park(plan, data.maxWaitMs(), quotaKey);
+        return park(plan, data.maxWaitMs(), quotaKey, changesBeforeRead);
     }
 
     /**
@@ -208,7 +209,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 Math.max(-1, replicaId), version >= 11, version >= 11 && data.rackId() != null ? data.rackId() : "", listener);
     }
 
-    private CompletableFuture<FetchResponseData> park(FetchPlan plan, int maxWaitMs, QuotaKey quotaKey) {
+    private CompletableFuture<FetchResponseData> park(FetchPlan plan, int maxWaitMs, QuotaKey quotaKey, long changesBeforeRead) {
         CompletableFuture<FetchResponseData> response = new CompletableFuture<>();
         Set<TopicPartition> watched = new LinkedHashSet<>();
         for (FetchPlan.Item item : plan.items()) {
@@ -219,7 +220,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         // handle() runs on the connection's event loop: the parked fetch is re-checked and answered there, so
         // a wake-up costs one hand-off (appender to event loop) instead of two (appender, timer thread, loop).
         DelayedFetch delayed = new DelayedFetch(plan, watched, response, quotaKey, ThreadExecutorMap.currentExecutor());
-        delayed.timer = purgatory.watch(delayed, watched, maxWaitMs);
+        delayed.timer = purgatory.watch(delayed, watched, maxWaitMs, changesBeforeRead);
         return response;
     }
 
