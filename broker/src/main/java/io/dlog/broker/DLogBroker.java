@@ -45,6 +45,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -181,7 +182,11 @@ public final class DLogBroker implements AutoCloseable {
                     : RatisMetadataQuorum.start(quorumConfig(config, dataDir), topics);
             topics.attach(quorum);
             String clusterId = joinCluster(quorum, folderClusterId, legacy, dataDir, config);
-            scheduler = Executors.newSingleThreadScheduledExecutor(daemon("dlog-timer"));
+            ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemon("dlog-timer"));
+            // Every acks=all produce arms a request.timeout.ms timer that is cancelled when the write commits: kept
+            // in the queue, each would wake this thread once more when its time came (one wake-up per message).
+            timer.setRemoveOnCancelPolicy(true);
+            scheduler = timer;
             TopicService service = topics;
             replicas = new ReplicaManager(config.nodeId(), logs, service::brokerConfig, service::quorum, scheduler);
             topics.attachReplicas(replicas);
