@@ -7,8 +7,9 @@
 #   bench/e2e-tail-rf3.sh dlog|kafka [MESSAGES] [SKIP_SECONDS]
 #
 # Prints the percentiles of the whole run and of the messages sent after SKIP_SECONDS (default 10: the client
-# JVM's own warm-up), the brokers' CPU ticks (1/100 s, summed over the three nodes) during the run, and the
-# number of messages over 5 ms per second of the run. Ports 32001-32003 and 33001-33003, as the other rf3 scripts.
+# JVM's own warm-up), the brokers' CPU ticks (1/100 s, summed over the three nodes) during the run, the number of
+# messages over 5 ms per second of the run, and per node and thread kind (threads of one kind summed) the CPU
+# ticks and the voluntary context switches (the thread went to sleep and had to be woken) per message. Ports 32001-32003 and 33001-33003, as the other rf3 scripts.
 set -u
 N="${2:-20000}"; SKIP="${3:-10}"
 B0="$(cd "$(dirname "$0")" && pwd)"
@@ -19,8 +20,20 @@ java $L -cp "$CP" org.apache.kafka.tools.TopicCommand --bootstrap-server $B --cr
 java -Xmx512M $L -cp "$CP" org.apache.kafka.tools.EndToEndLatency $B e2e "$N" all 100 > "$W/warm.log" 2>&1 \
   || { echo "e2e-tail-rf3: the warm-up run failed:" >&2; tail -5 "$W/warm.log" >&2; exit 1; }
 ticks() { local s=0 p; for p in "${pids[@]}"; do s=$((s + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $s; }
-before=$(ticks)
+# "node kind ticks switches" per thread; a kind is the thread name without its digits (dlog-network-1-2 -> dlog-network--)
+threads() {
+  local i=0 p t
+  for p in "${pids[@]}"; do i=$((i + 1)); for t in /proc/$p/task/*; do
+    echo "$i $(tr -d '0-9 ' < $t/comm 2>/dev/null) $(awk '{print $14+$15}' $t/stat 2>/dev/null) $(awk '/^voluntary_ctxt/ {print $2}' $t/status 2>/dev/null)"
+  done; done
+}
+before=$(ticks); threads > "$W/threads.0"
 java -Xmx512M $L -cp "$CP" "$B0/tools/E2eTail.java" $B e2e "$N" "$W/lat.txt" "$SKIP" || exit 1
+threads > "$W/threads.1"
 echo "broker CPU ticks during the run: $(( $(ticks) - before ))"
+echo "node thread-kind: CPU ticks, wake-ups per message (kinds over 20 ticks or 0.05 wake-ups per message):"
+awk -v n="$N" 'NF == 4 { k = $1 " " $2; if (FILENAME ~ /threads.0$/) { t[k] -= $3; w[k] -= $4 } else { t[k] += $3; w[k] += $4 } }
+  END { for (k in t) if (t[k] > 20 || w[k] / n > 0.05) printf "  %s: %d, %.2f\n", k, t[k], w[k] / n }' \
+  "$W/threads.0" "$W/threads.1" | sort -t: -k2 -nr
 echo "messages over 5 ms, per second of the run:"
 awk '$2 > 5000 { c[int($1 / 1000000)]++ } END { for (s in c) print s, c[s] }' "$W/lat.txt" | sort -n | tr '\n' ' '; echo
