@@ -56,8 +56,9 @@ public final class KafkaApis {
         FetchPurgatory purgatory = new FetchPurgatory(context.scheduler());
         registry.onStopping(purgatory::shutdown);
         if (context.topics().replicas() != null) {
-            // A moved high watermark wakes consumers' long polls; an append wakes followers' fetches.
-            context.topics().replicas().setHighWatermarkListener(purgatory::onHighWatermarkAdvanced);
+            // A moved high watermark wakes consumers' long polls; an append wakes followers' fetches too.
+            context.topics().replicas().setHighWatermarkListener(purgatory::onHighWatermarkAdvanced,
+                    purgatory::onHighWatermarkMoved);
         }
         // Markers move last stable offsets: wake the fetches waiting on those partitions.
         TxnMarkerWriter markers = new TxnMarkerWriter(context.topics(), context.clock(), purgatory::onHighWatermarkAdvanced);

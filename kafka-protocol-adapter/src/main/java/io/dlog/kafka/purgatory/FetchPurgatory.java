@@ -34,6 +34,14 @@ public final class FetchPurgatory {
         /** Answers with what there is. */
         void expire();
 
+        /**
+         * Whether a high watermark move with nothing appended can complete it (a consumer's fetch reads up to the
+         * high watermark); false for a follower's fetch, which reads to the log end and waits for new bytes.
+         */
+        default boolean wakesOnHighWatermark() {
+            return true;
+        }
+
         /** Where its re-checks and its timer run; null: on the purgatory's scheduler. */
         default Executor executor() {
             return null;
@@ -119,15 +127,30 @@ public final class FetchPurgatory {
         }
     }
 
-    /** Called after an append to {@code tp} is committed; cheap when nobody waits. */
+    /** Called after an append to {@code tp} (or a change a waiter may want, such as released share records); cheap when nobody waits. */
     public void onHighWatermarkAdvanced(TopicPartition tp) {
+        wake(tp, false);
+    }
+
+    /**
+     * Called after a high watermark moved with nothing appended (followers caught up): wakes the waiters it may
+     * complete, not followers' fetches. On a leader taking one message at a time this spares one follower's fetch
+     * per message a hand-off to its event loop and a read that finds nothing new.
+     */
+    public void onHighWatermarkMoved(TopicPartition tp) {
+        wake(tp, true);
+    }
+
+    private void wake(TopicPartition tp, boolean highWatermarkOnly) {
         changes.incrementAndGet(); // before the look-up: see watch()
         Set<Waiter> waiting = watchers.get(tp);
         if (waiting == null || waiting.isEmpty()) {
             return;
         }
         for (Waiter waiter : waiting) {
-            executorOf(waiter).execute(waiter::tryComplete);
+            if (!highWatermarkOnly || waiter.wakesOnHighWatermark()) {
+                executorOf(waiter).execute(waiter::tryComplete);
+            }
         }
     }
 

@@ -84,6 +84,8 @@ public final class ReplicaManager implements AutoCloseable {
     private final Map<TopicPartition, PartitionReplica> replicas = new ConcurrentHashMap<>();
     private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
     private volatile Consumer<TopicPartition> highWatermarkListener = tp -> { };
+    /** Told when the high watermark of a partition this node leads moved with nothing appended. */
+    private volatile Consumer<TopicPartition> commitListener = tp -> { };
     private volatile IsrChangeListener isrChangeListener = (shrink) -> { };
     /** Record bytes this node's followers appended from their leaders (Kafka's ReplicationBytesInPerSec). */
     private volatile java.util.function.LongConsumer replicationBytesIn = bytes -> { };
@@ -211,7 +213,17 @@ public final class ReplicaManager implements AutoCloseable {
      * on a follower those of consumers reading from it, KIP-392).
      */
     public void setHighWatermarkListener(Consumer<TopicPartition> listener) {
+        setHighWatermarkListener(listener, listener);
+    }
+
+    /**
+     * As {@link #setHighWatermarkListener(Consumer)}, with {@code committed} told instead when the high watermark of
+     * a partition this node leads moved because followers caught up (nothing was appended: followers' fetches have
+     * nothing new to read).
+     */
+    public void setHighWatermarkListener(Consumer<TopicPartition> listener, Consumer<TopicPartition> committed) {
         this.highWatermarkListener = listener;
+        this.commitListener = committed;
     }
 
     // ------------------------------------------------------------------ following the image
@@ -677,7 +689,7 @@ public final class ReplicaManager implements AutoCloseable {
                 return;
             }
             replica.completeUpTo(moved);
-            highWatermarkListener.accept(replica.tp);
+            commitListener.accept(replica.tp);
         });
     }
 

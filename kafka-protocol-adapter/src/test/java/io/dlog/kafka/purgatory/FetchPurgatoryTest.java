@@ -24,7 +24,7 @@ class FetchPurgatoryTest {
     }
 
     /** Counts wake-ups; never completes by itself, and its timer is far away. */
-    private static final class CountingWaiter implements FetchPurgatory.Waiter {
+    private static class CountingWaiter implements FetchPurgatory.Waiter {
         final AtomicInteger tries = new AtomicInteger();
 
         @Override
@@ -134,6 +134,37 @@ class FetchPurgatoryTest {
         assertThat(unsampled.tries.get()).isEqualTo(1);
         purgatory.unwatch(waiter, List.of(TP));
         purgatory.unwatch(unsampled, List.of(TP));
+    }
+
+    @Test
+    void shouldWakeOnlyTheWaitersAHighWatermarkMoveCanCompleteWhenNothingWasAppended() throws Exception {
+        // Given: a consumer-like waiter and a follower-like one (it waits for new bytes, not the high watermark)
+        CountingWaiter consumer = new CountingWaiter();
+        CountingWaiter follower = new CountingWaiter() {
+            @Override
+            public boolean wakesOnHighWatermark() {
+                return false;
+            }
+        };
+        purgatory.watch(consumer, List.of(TP), 600_000).cancel(false);
+        purgatory.watch(follower, List.of(TP), 600_000).cancel(false);
+        drain();
+        int consumerBefore = consumer.tries.get();
+        int followerBefore = follower.tries.get();
+
+        // When: the high watermark moves with nothing appended
+        purgatory.onHighWatermarkMoved(TP);
+        drain();
+
+        // Then: only the consumer re-reads; an append wakes both
+        assertThat(consumer.tries.get()).isEqualTo(consumerBefore + 1);
+        assertThat(follower.tries.get()).isEqualTo(followerBefore);
+        purgatory.onHighWatermarkAdvanced(TP);
+        drain();
+        assertThat(consumer.tries.get()).isEqualTo(consumerBefore + 2);
+        assertThat(follower.tries.get()).isEqualTo(followerBefore + 1);
+        purgatory.unwatch(consumer, List.of(TP));
+        purgatory.unwatch(follower, List.of(TP));
     }
 
     private void drain() throws InterruptedException {

@@ -262,6 +262,11 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         }
 
         @Override
+        public boolean wakesOnHighWatermark() {
+            return !plan.fromFollower();
+        }
+
+        @Override
         public void expire() {
             if (!answered.get()) {
                 answer(reader.read(plan));
