@@ -87,7 +87,8 @@ public final class FetchPurgatory {
      * Parks the waiter as {@link #watch(Waiter, Collection, long)} does, re-checking it once registered only if a
      * wake call came after {@code changesBeforeRead} ({@link #changes()} sampled before the waiter's first read;
      * -1: always re-check). Every change that could complete the waiter must come through
-     * {@link #onHighWatermarkAdvanced}: a change it never hears of would leave the waiter to its timer.
+     * {@link #onHighWatermarkAdvanced} or {@link #onHighWatermarkMoved}: a change they never hear of would leave the
+     * waiter to its timer.
      */
     public ScheduledFuture<?> watch(Waiter waiter, Collection<TopicPartition> partitions, long timeoutMs,
                                     long changesBeforeRead) {

@@ -1,7 +1,8 @@
 /**
  * Where long polls wait for data without a parked thread: {@link io.dlog.kafka.purgatory.FetchPurgatory}, keyed by
  * partition. Fetch ({@code handlers.fetch}) and share fetches ({@code io.dlog.kafka.share}) park in it; Produce, the
- * replica layer's high-watermark listener, transaction markers and share releases wake it. It lives here, outside the
+ * replica layer's high-watermark listeners, transaction markers and share releases wake it (a high watermark moved by
+ * followers catching up wakes consumers' fetches, not followers', which wait for new bytes). It lives here, outside the
  * request layer, because the share package parks in it too.
  *
  * <p>Concurrency contract: thread-safe; registration and wake-ups use the map's atomic compute, re-checks and timers

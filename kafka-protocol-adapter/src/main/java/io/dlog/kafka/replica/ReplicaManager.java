@@ -209,17 +209,11 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     /**
-     * Called after the high watermark of a partition this node leads or follows moved (wakes consumers' long polls,
-     * on a follower those of consumers reading from it, KIP-392).
-     */
-    public void setHighWatermarkListener(Consumer<TopicPartition> listener) {
-        setHighWatermarkListener(listener, listener);
-    }
-
-    /**
-     * As {@link #setHighWatermarkListener(Consumer)}, with {@code committed} told instead when the high watermark of
-     * a partition this node leads moved because followers caught up (nothing was appended: followers' fetches have
-     * nothing new to read).
+     * {@code listener} is told after an append that did not come through Produce, after a partition this node leads
+     * stopped being replicated, and after the high watermark of a partition this node follows moved (on a follower it
+     * wakes consumers reading from it, KIP-392); {@code committed}
+     * after the high watermark of a partition this node leads moved because followers caught up (consumers' long polls
+     * wait for it; followers' fetches have nothing new to read).
      */
     public void setHighWatermarkListener(Consumer<TopicPartition> listener, Consumer<TopicPartition> committed) {
         this.highWatermarkListener = listener;
