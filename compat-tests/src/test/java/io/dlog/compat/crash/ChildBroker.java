@@ -26,7 +26,18 @@ final class ChildBroker implements AutoCloseable {
 
     /** Starts {@code dlog start --port P --data-dir D -o ...} and waits until it accepts connections. */
     static ChildBroker start(int port, Path dataDir, String... overrides) throws IOException {
-        List<String> args = new ArrayList<>(List.of("start", "--port", Integer.toString(port), "--data-dir", dataDir.toString(),
+        return start(List.of(), port, dataDir, overrides);
+    }
+
+    /** As {@link #start(int, Path, String...)}, reading {@code config} first ({@code dlog start --config FILE}). */
+    static ChildBroker startWithConfig(Path config, int port, Path dataDir) throws IOException {
+        return start(List.of("--config", config.toString()), port, dataDir);
+    }
+
+    private static ChildBroker start(List<String> first, int port, Path dataDir, String... overrides) throws IOException {
+        List<String> args = new ArrayList<>(List.of("start"));
+        args.addAll(first);
+        args.addAll(List.of("--port", Integer.toString(port), "--data-dir", dataDir.toString(),
                 "-o", "listeners=PLAINTEXT://127.0.0.1:" + port));
         for (String override : overrides) {
             args.add("-o");

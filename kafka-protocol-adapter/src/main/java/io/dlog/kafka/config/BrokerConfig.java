@@ -400,11 +400,30 @@ public final class BrokerConfig {
                 throw new ConfigException("unknown config '" + key + "'");
             }
         }
+        refuseMissingFeatures(values);
         Map<String, String> known = new HashMap<>(values);
         known.keySet().removeAll(KafkaIgnoredBrokerConfigs.NAMES);
         BrokerConfig config = new BrokerConfig(known, Map.of(), Map.of());
         config.checkClusterSettings();
         return config;
+    }
+
+    /**
+     * Accepted Kafka keys whose non-empty value turns on what DLog does not have: ignoring them would leave
+     * ${provider:...} values unresolved, a policy or quota plugin unenforced or a tiered-storage setup silently
+     * local, so they stop the start instead.
+     */
+    private static void refuseMissingFeatures(Map<String, String> values) {
+        for (Map.Entry<String, String> plugin : KafkaIgnoredBrokerConfigs.PLUGINS.entrySet()) {
+            String value = values.get(plugin.getKey());
+            if (value != null && !value.isBlank()) {
+                throw new ConfigException(plugin.getKey(), value, plugin.getValue());
+            }
+        }
+        String tiered = values.get("remote.log.storage.system.enable");
+        if (tiered != null && tiered.trim().equalsIgnoreCase("true")) {
+            throw new ConfigException("remote.log.storage.system.enable", tiered, "DLog has no tiered storage (KIP-405)");
+        }
     }
 
     private static boolean isMirrorSourceKey(String key) {

@@ -132,11 +132,28 @@ class BrokerConfigTest {
     @Test
     void shouldAcceptAndIgnoreEveryListedKafkaKey() {
         for (String key : KafkaIgnoredBrokerConfigs.NAMES) {
-            BrokerConfig config = BrokerConfig.parse(Map.of(key, "any value"));
+            // the keys that turn on what DLog lacks are refused when on (the test below)
+            String value = KafkaIgnoredBrokerConfigs.PLUGINS.containsKey(key) ? ""
+                    : key.equals("remote.log.storage.system.enable") ? "false" : "any value";
+            BrokerConfig config = BrokerConfig.parse(Map.of(key, value));
 
             assertThat(config.staticValues()).as(key).doesNotContainKey(key);
             assertThat(BrokerConfig.names()).as(key).doesNotContain(key);
         }
+    }
+
+    @Test
+    void shouldRefuseTheAcceptedKafkaKeysThatTurnOnWhatDLogLacks() {
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("config.providers", "file")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("config.providers");
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("create.topic.policy.class.name", "com.example.Policy")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("create.topic.policy.class.name")
+                .hasMessageContaining("policy plugins");
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("remote.log.storage.system.enable", "true")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("tiered storage");
+        assertThat(BrokerConfig.parse(Map.of("config.providers", "", "create.topic.policy.class.name", "",
+                "remote.log.storage.system.enable", "false")))
+                .isNotNull();
     }
 
     @Test
