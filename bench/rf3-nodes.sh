@@ -41,7 +41,7 @@ P
       java -Xmx1G -Xms1G -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
         -XX:+ExplicitGCInvokesConcurrent ${L:-} -cp "$CP" kafka.Kafka "$d/server.properties" > "$d/out.log" 2>&1 &
     else
-      java -Xms512m -Xmx2g -XX:+UseG1GC ${XOPTS:-} -jar "$JAR" start --config "$d/server.properties" > "$d/out.log" 2>&1 &
+      java -Xms512m -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 ${XOPTS:-} -jar "$JAR" start --config "$d/server.properties" > "$d/out.log" 2>&1 &
     fi
     RF3_PIDS+=($!)
   done
