@@ -34,7 +34,8 @@ final class ChildBroker implements AutoCloseable {
         return start(List.of("--config", config.toString()), port, dataDir);
     }
 
-    private static ChildBroker start(List<String> first, int port, Path dataDir, String... overrides) throws IOException {
+    private static ChildBroker start(List<String> first, int port, Path dataDir, String... overrides)
+            throws IOException {
         List<String> args = new ArrayList<>(List.of("start"));
         args.addAll(first);
         args.addAll(List.of("--port", Integer.toString(port), "--data-dir", dataDir.toString(),

@@ -126,7 +126,8 @@ class KafkaBrokerKeysTest {
                 continue;
             }
             Object value = key.defaultValue;
-            values.put(name, value instanceof List<?> list ? list.stream().map(Object::toString).collect(Collectors.joining(","))
+            values.put(name, value instanceof List<?> list
+                    ? list.stream().map(Object::toString).collect(Collectors.joining(","))
                     : value instanceof Class<?> type ? type.getName()
                     : value instanceof Password password ? password.value()
                     : value.toString());

@@ -422,7 +422,8 @@ public final class BrokerConfig {
         }
         String tiered = values.get("remote.log.storage.system.enable");
         if (tiered != null && tiered.trim().equalsIgnoreCase("true")) {
-            throw new ConfigException("remote.log.storage.system.enable", tiered, "DLog has no tiered storage (KIP-405)");
+            throw new ConfigException("remote.log.storage.system.enable", tiered,
+                    "DLog has no tiered storage (KIP-405)");
         }
     }
 
