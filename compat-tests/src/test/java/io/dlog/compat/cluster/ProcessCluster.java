@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -129,6 +130,18 @@ public class ProcessCluster extends DLogCluster {
         awaitExit(nodeId, process);
     }
 
+    /** kill -9 of several nodes at once: every signal is sent before waiting for the first exit. */
+    public void killTogether(Collection<Integer> nodeIds) {
+        List<Process> killed = new ArrayList<>();
+        for (int nodeId : nodeIds) {
+            killed.add(process(nodeId).destroyForcibly());
+        }
+        int i = 0;
+        for (int nodeId : nodeIds) {
+            awaitExit(nodeId, killed.get(i++));
+        }
+    }
+
     /**
      * SIGTERM, as Ctrl-C or a service manager sends it: the node shuts down cleanly. A paused node is resumed
      * first, or it could not act on the signal.
@@ -200,6 +213,22 @@ public class ProcessCluster extends DLogCluster {
         }
         launch(nodeId);
         awaitListening(nodeId);
+    }
+
+    /**
+     * Starts the given nodes together, then waits until each listens. Once a majority of the metadata quorum is down,
+     * a node restarted alone waits for the others before it serves, so {@link #restart} one at a time would stall.
+     */
+    public void restartTogether(Collection<Integer> nodeIds) throws IOException {
+        for (int nodeId : nodeIds) {
+            if (processes.containsKey(nodeId)) {
+                stop(nodeId);
+            }
+            launch(nodeId);
+        }
+        for (int nodeId : nodeIds) {
+            awaitListening(nodeId);
+        }
     }
 
     @Override

@@ -14,6 +14,13 @@ public enum Fault {
     PARTITION,
     /** kill -9 of the metadata Raft leader, restarted after a while. */
     KILL_METADATA_LEADER,
+    /**
+     * kill -9 of two of the three nodes at once (partition 0's leader among them every other time), then both restarted
+     * together: the metadata quorum and every partition lose their majority, and nothing acknowledged may be lost.
+     */
+    KILL_MAJORITY,
+    /** kill -9 of every node at once (a whole-cluster crash), then all restarted together. */
+    KILL_ALL,
     /** Every node in turn stopped cleanly (SIGTERM) and restarted, waiting for the cluster to re-form in between. */
     ROLLING_RESTART,
     /**

@@ -16,7 +16,8 @@ import org.apache.kafka.clients.admin.NewTopic;
  * One run of the fault suite: a fresh 3-node cluster of child JVMs (behind link proxies for {@link Fault#PARTITION}),
  * a topic with replication factor 3 and {@code min.insync.replicas=2}, the {@link Workload} for {@code duration}
  * while the {@link Nemesis} repeats {@code fault}, then every fault healed, the final read, and the
- * {@link HistoryChecker}. A failed run leaves its history and the nodes' logs in {@code target/fault-runs/}.
+ * {@link HistoryChecker}. A failed run (every run with {@code -Dfault.keep=true}) leaves its history and the nodes'
+ * logs in {@code target/fault-runs/}.
  */
 final class FaultRun {
     static final int NODES = 3;
@@ -78,7 +79,7 @@ final class FaultRun {
         HistoryChecker.Result result = HistoryChecker.check(ops);
         Path saved = Path.of("target", "fault-runs", fault.name().toLowerCase(java.util.Locale.ROOT) + "-" + seed);
         Outcome outcome = new Outcome(fault, seed, result, ops, problems, saved);
-        if (!outcome.passed()) {
+        if (!outcome.passed() || Boolean.getBoolean("fault.keep")) {
             save(cluster, outcome);
         }
         return outcome;

@@ -42,6 +42,14 @@ final class Nemesis {
                 int leader = view.metadataLeader();
                 killAndRestart(leader > 0 ? leader : anyNode(), "metadata leader" + (leader > 0 ? "" : " unknown: any"));
             }
+            case KILL_MAJORITY -> {
+                // The survivor: a follower of p0 every other time, so that its leader dies with the other node.
+                int survivor = cycles % 2 == 1 ? follower() : anyNode();
+                List<Integer> victims = new ArrayList<>(cluster.nodeIds());
+                victims.remove(Integer.valueOf(survivor));
+                killAndRestartTogether(victims, "a majority, node " + survivor + " left running");
+            }
+            case KILL_ALL -> killAndRestartTogether(cluster.nodeIds(), "every node");
             case PAUSE -> {
                 int node = cycles % 2 == 1 ? leaderOrAny() : anyNode();
                 history.nemesis("SIGSTOP node " + node + describe(node));
@@ -83,6 +91,20 @@ final class Nemesis {
         sleep(2_000, 15_000);
         history.nemesis("restart node " + node);
         cluster.restart(node);
+    }
+
+    /**
+     * kill -9 of {@code nodes} at once, then all of them started together (a node alone cannot join a quorum whose
+     * majority is down) and the cluster left to re-form before the next cycle.
+     */
+    private void killAndRestartTogether(List<Integer> nodes, String role) throws IOException, InterruptedException {
+        history.nemesis("kill -9 nodes " + nodes + " (" + role + ")" + describe(nodes.get(0)));
+        cluster.killTogether(nodes);
+        sleep(2_000, 15_000);
+        history.nemesis("restart nodes " + nodes);
+        cluster.restartTogether(nodes);
+        cluster.awaitFormed();
+        history.nemesis("nodes " + nodes + " serving again");
     }
 
     /** Ends every fault still in force: resumes paused nodes, heals the network, starts stopped nodes. */

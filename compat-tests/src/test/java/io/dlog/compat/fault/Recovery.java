@@ -7,13 +7,13 @@ import java.util.Map;
 
 /**
  * How long each fault kept partition 0 from taking writes: for every strike of the nemesis (a kill, a pause, an
- * isolation, a node stopped by a rolling restart), the time from the strike to the acknowledgement of the first
- * send to partition 0 made after it. For a kill of the leader that is the failover time (kill to first successful
+ * isolation, a node stopped by a rolling restart, and the restart of a killed majority), the time from it to the
+ * acknowledgement of the first send to partition 0 made after it. For a kill of the leader that is the failover time (kill to first successful
  * acks=all write). Reported, never asserted (timings depend on the machine). Pure.
  */
 final class Recovery {
     private static final List<String> STRIKES = List.of("kill -9", "SIGSTOP", "isolate", "rolling restart: SIGTERM",
-            "reassign p0", "p0 moved", "cancelled the move");
+            "reassign p0", "p0 moved", "cancelled the move", "restart nodes");
 
     private Recovery() {
     }

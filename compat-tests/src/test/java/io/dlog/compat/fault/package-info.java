@@ -7,7 +7,8 @@
  *       consumers polling every partition, all recorded in a {@link io.dlog.compat.fault.History}; after the run,
  *       a full read from the beginning.</li>
  *   <li>{@link io.dlog.compat.fault.Nemesis}: kill -9 of a partition leader, of a follower, of the metadata Raft
- *       leader (DescribeQuorum), SIGSTOP/SIGCONT, a network partition of one node, a rolling restart; and
+ *       leader (DescribeQuorum), of two nodes at once, of every node at once, SIGSTOP/SIGCONT, a network partition
+ *       of one node, a rolling restart; and
  *       {@link io.dlog.compat.fault.ReassignNemesis}: a replica of partition 0 moved out and back in through
  *       AlterPartitionReassignments (with -Pfault only).</li>
  *   <li>{@link io.dlog.compat.fault.HistoryChecker}: pure; lost acknowledged (or read) writes, duplicates, one
