@@ -6,6 +6,7 @@ import io.dlog.analytics.TopicCatalog;
 import io.dlog.analytics.TopicTables;
 import io.dlog.analytics.flight.FlightService;
 import io.dlog.cluster.BrokerLifecycle;
+import io.dlog.cluster.ListenerProbe;
 import io.dlog.cluster.MetadataCommand;
 import io.dlog.cluster.QuorumConfig;
 import io.dlog.cluster.MetadataQuorum;
@@ -196,8 +197,11 @@ public final class DLogBroker implements AutoCloseable {
             server = KafkaServer.start(listeners, KafkaApis.registry(context));
             context.boundPorts().putAll(server.boundPorts());
             boundPort.set(server.boundPorts().get(config.listener().name()));
+            // A probe connect waits at most a heartbeat interval (1 s at most): longer proves nothing more.
+            ListenerProbe probe = config.fastFenceEnable()
+                    ? new ListenerProbe(Duration.ofMillis(Math.min(1000, config.brokerHeartbeatIntervalMs()))) : null;
             lifecycle = new BrokerLifecycle(quorum, registration(config, context), Duration.ofMillis(config.brokerHeartbeatIntervalMs()),
-                    Duration.ofMillis(config.brokerSessionTimeoutMs()), scheduler, System::nanoTime);
+                    Duration.ofMillis(config.brokerSessionTimeoutMs()), scheduler, System::nanoTime, probe);
             // Partition leadership lapses with the broker session (see LeaderLease); an acknowledged heartbeat
             // renews it once the roles of the image it was applied in are in force here.
             LeaderLease lease = new LeaderLease(Duration.ofMillis(config.brokerSessionTimeoutMs()).toNanos(), System::nanoTime);
@@ -530,6 +534,11 @@ public final class DLogBroker implements AutoCloseable {
                                      SnowflakeIdGenerator ids) {
         if (lifecycle != null) {
             lifecycle.close();
+        }
+        if (replicas != null) {
+            // Before the listeners close: once they refuse, the metadata leader may fence this node at once
+            // (ListenerProbe), so nothing may be served as leader over a connection still open meanwhile.
+            replicas.revokeLease();
         }
         if (server != null) {
             server.close();

@@ -22,6 +22,11 @@ import org.slf4j.LoggerFactory;
  * {@code broker.heartbeat.interval.ms}; and while this node leads the metadata group, it fences every
  * broker it has not heard from for {@code broker.session.timeout.ms} (Kafka's names and defaults).
  *
+ * <p>With a {@link ListenerProbe} (DLog's {@code dlog.broker.fast.fence.enable}), a broker that has missed a
+ * heartbeat is probed, and fenced at once when every listener it registered refuses connections: its process is
+ * gone (kill -9, a crash), so its partitions need not wait a whole session for a new leader. A paused or cut-off
+ * broker does not refuse and is fenced after the session, as in Kafka.
+ *
  * <p>Heartbeats are metadata commands; the leader notes when it applied each broker's last one, on its
  * own monotonic clock, so clock skew between nodes cannot fence anyone. A new leader gives every broker
  * a full session from the moment it became leader.
@@ -64,9 +69,22 @@ public final class BrokerLifecycle implements AutoCloseable {
     private long lastCheck = Long.MIN_VALUE;
     private volatile boolean leader;
     private volatile ScheduledFuture<?> task;
+    /** Null: a silent broker is fenced only when its session ends. */
+    private final ListenerProbe probe;
+    /** How long after its last heartbeat a broker counts as silent enough to probe: one and a half periods. */
+    private final long probeAfterNanos;
 
     public BrokerLifecycle(MetadataQuorum quorum, MetadataCommand.RegisterBroker registration, Duration heartbeatInterval,
                            Duration sessionTimeout, ScheduledExecutorService scheduler, LongSupplier nanoTime) {
+        this(quorum, registration, heartbeatInterval, sessionTimeout, scheduler, nanoTime, null);
+    }
+
+    /** @param probe asks whether a silent broker's process is gone; null to wait for the session timeout only */
+    public BrokerLifecycle(MetadataQuorum quorum, MetadataCommand.RegisterBroker registration, Duration heartbeatInterval,
+                           Duration sessionTimeout, ScheduledExecutorService scheduler, LongSupplier nanoTime,
+                           ListenerProbe probe) {
+        this.probe = probe;
+        this.probeAfterNanos = TimeUnit.MILLISECONDS.toNanos(period(heartbeatInterval, sessionTimeout) * 3 / 2);
         this.quorum = quorum;
         this.registration = registration;
         this.heartbeatInterval = heartbeatInterval;
@@ -107,8 +125,13 @@ public final class BrokerLifecycle implements AutoCloseable {
 
     /** Starts heartbeating (and, as leader, fencing). */
     public void start() {
-        long period = Math.max(10, Math.min(heartbeatInterval.toMillis(), sessionTimeout.toMillis() / 4));
+        long period = period(heartbeatInterval, sessionTimeout);
         task = scheduler.scheduleWithFixedDelay(this::tick, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** Milliseconds between heartbeats (and fencing checks): the interval, at least four per session. */
+    private static long period(Duration heartbeatInterval, Duration sessionTimeout) {
+        return Math.max(10, Math.min(heartbeatInterval.toMillis(), sessionTimeout.toMillis() / 4));
     }
 
     private void observe(MetadataCommand command) {
@@ -165,16 +188,40 @@ public final class BrokerLifecycle implements AutoCloseable {
             quorum.image().brokers().keySet().forEach(id -> lastHeard.put(id, now));
             return;
         }
-        if (now - leaderSince < timeout) {
-            return; // every broker gets a full session from the moment this node leads
-        }
+        // Every broker gets a full session from the moment this node leads; a refused probe needs no history.
+        boolean firstSession = now - leaderSince < timeout;
         for (BrokerImage broker : quorum.image().brokers().values()) {
             Long heard = lastHeard.get(broker.id());
-            if (!broker.fenced() && (heard == null || now - heard > timeout)) {
+            if (broker.fenced()) {
+                continue;
+            }
+            if (!firstSession && (heard == null || now - heard > timeout)) {
                 LOG.info("Fencing broker {}: no heartbeat for {} ms", broker.id(), sessionTimeout.toMillis());
                 quorum.propose(new MetadataCommand.FenceBroker(broker.id(), broker.incarnation()), sessionTimeout);
+            } else if (probe != null && broker.id() != registration.id() && (heard == null || now - heard > probeAfterNanos)) {
+                fenceIfGone(broker, heard);
             }
         }
+    }
+
+    /**
+     * Probes a silent broker's listeners; fences it if all refuse and nothing changed meanwhile: no heartbeat of it
+     * was applied, it was not fenced or registered again, and this node still leads.
+     */
+    private void fenceIfGone(BrokerImage broker, Long heardBefore) {
+        probe.allRefused(broker).thenAccept(refused -> {
+            if (!refused || !leader || !java.util.Objects.equals(lastHeard.get(broker.id()), heardBefore)) {
+                return;
+            }
+            BrokerImage current = quorum.image().brokers().get(broker.id());
+            if (current == null || current.fenced() || current.incarnation() != broker.incarnation()) {
+                return;
+            }
+            LOG.info("Fencing broker {}: {} and every listener it registered refuses connections (its process is gone)",
+                    broker.id(), heardBefore == null ? "no heartbeat applied here yet"
+                            : "no heartbeat for " + (nanoTime.getAsLong() - heardBefore) / 1_000_000 + " ms");
+            quorum.propose(new MetadataCommand.FenceBroker(broker.id(), broker.incarnation()), sessionTimeout);
+        });
     }
 
     /**
@@ -190,6 +237,9 @@ public final class BrokerLifecycle implements AutoCloseable {
             return; // never started: nothing registered to withdraw
         }
         running.cancel(false);
+        if (probe != null) {
+            probe.close();
+        }
         long deadline = System.nanoTime() + CONTROLLED_SHUTDOWN.toNanos();
         while (heartbeatsInFlight.get() > 0 && System.nanoTime() - deadline < 0) {
             try {

@@ -68,6 +68,8 @@ public final class BrokerConfig {
     public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
+    /** Fence a silent broker at once when all its listeners refuse connections (docs/reliability.md). */
+    public static final String FAST_FENCE_ENABLE = "dlog.broker.fast.fence.enable";
     public static final String METADATA_ELECTION_TIMEOUT_MS = "dlog.metadata.election.timeout.ms";
     public static final String METADATA_SNAPSHOT_EVERY = "dlog.metadata.snapshot.entries";
     /** The Arrow Flight / Flight SQL endpoint's port (docs/analytics.md); unset: no endpoint. */
@@ -166,6 +168,9 @@ public final class BrokerConfig {
                     ConfigDef.Importance.MEDIUM, "A node that has not heartbeated for this long is fenced.")
             .define(BROKER_HEARTBEAT_INTERVAL_MS, ConfigDef.Type.INT, 2000, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.MEDIUM, "How often a node heartbeats to the metadata group.")
+            .define(FAST_FENCE_ENABLE, ConfigDef.Type.BOOLEAN, true, ConfigDef.Importance.MEDIUM,
+                    "Fence a node that missed a heartbeat at once when every listener it registered refuses "
+                            + "connections (its process is gone), instead of after broker.session.timeout.ms.")
             .define(METADATA_ELECTION_TIMEOUT_MS, ConfigDef.Type.INT, 1000, ConfigDef.Range.atLeast(50),
                     ConfigDef.Importance.LOW, "Shortest metadata election timeout (the longest is twice it).")
             .define(METADATA_SNAPSHOT_EVERY, ConfigDef.Type.LONG, 10_000L, ConfigDef.Range.atLeast(2),
@@ -904,6 +909,10 @@ public final class BrokerConfig {
 
     public int brokerSessionTimeoutMs() {
         return (Integer) parsed.get(BROKER_SESSION_TIMEOUT_MS);
+    }
+
+    public boolean fastFenceEnable() {
+        return (Boolean) parsed.get(FAST_FENCE_ENABLE);
     }
 
     public int brokerHeartbeatIntervalMs() {

@@ -37,6 +37,7 @@ public final class LeaderLease {
      */
     private final AtomicBoolean lapsed = new AtomicBoolean(true);
     private volatile boolean everRenewed;
+    private volatile boolean revoked;
 
     /**
      * @param durationNanos the session timeout: how long after an acknowledged heartbeat was sent the lease lasts
@@ -58,8 +59,20 @@ public final class LeaderLease {
         everRenewed = true;
     }
 
+    /**
+     * Ends the lease for good: the node is stopping and is about to close its listeners. The metadata leader may
+     * fence a node whose every listener refuses connections without waiting for its session to end
+     * ({@code ListenerProbe}), so no connection still open while the listeners close may be served as leader.
+     */
+    public void revoke() {
+        revoked = true;
+    }
+
     /** True while this node may act as the leader of a replicated partition. */
     public boolean isValid() {
+        if (revoked) {
+            return false;
+        }
         if (isValidNow()) {
             return true;
         }

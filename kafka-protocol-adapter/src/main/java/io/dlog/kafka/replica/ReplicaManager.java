@@ -191,6 +191,14 @@ public final class ReplicaManager implements AutoCloseable {
         return new ReplicaCounts(partitions, leaders, underReplicated, offline, underMinIsr, atMinIsr, reassigning);
     }
 
+    /** The node is stopping: serve no replicated partition as leader from now on (see {@link LeaderLease#revoke}). */
+    public void revokeLease() {
+        LeaderLease current = lease;
+        if (current != null) {
+            current.revoke();
+        }
+    }
+
     /** From now on, serve replicated partitions as leader only while {@code lease} holds (see {@link LeaderLease}). */
     public void setLease(LeaderLease lease) {
         this.lease = lease;

@@ -52,4 +52,18 @@ class LeaderLeaseTest {
 
         assertThat(lease.isValid()).isTrue();
     }
+
+    @Test
+    void shouldServeNoMoreOnceRevokedEvenWhenAHeartbeatIsAcknowledgedLater() {
+        // Given: a fresh lease
+        lease.renew(clock.get());
+        assertThat(lease.isValid()).isTrue();
+
+        // When: the node starts to stop (its listeners are about to close)
+        lease.revoke();
+        lease.renew(clock.get()); // a heartbeat still in flight
+
+        // Then
+        assertThat(lease.isValid()).isFalse();
+    }
 }

@@ -1,0 +1,116 @@
+package io.dlog.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dlog.cluster.internal.RatisMetadataQuorum;
+import io.dlog.log.metadata.BrokerImage;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The metadata leader's fast fence, on a real one-node Ratis quorum: a registered broker that sends no heartbeat is
+ * fenced long before its 60 s session ends when its listener refuses connections, and is not fenced early while
+ * its listener accepts. The session is long so that only the probe can explain a fence within the test's wait.
+ */
+class BrokerLifecycleFastFenceTest {
+    private static final Duration SESSION = Duration.ofSeconds(60);
+    private static final Duration HEARTBEAT = Duration.ofMillis(200);
+
+    @TempDir
+    Path dir;
+    private RatisMetadataQuorum quorum;
+    private BrokerLifecycle leader;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+
+    @AfterEach
+    void close() {
+        if (leader != null) {
+            leader.close();
+        }
+        scheduler.shutdownNow();
+        if (quorum != null) {
+            quorum.close();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Node 1 leads the quorum and runs the lifecycle with a probe; node 2 is registered with {@code port}. */
+    private void startWithSilentBroker(int port, boolean probe) throws Exception {
+        QuorumConfig config = new QuorumConfig(1, dir.resolve("node-1"),
+                Map.of(1, new InetSocketAddress("127.0.0.1", freePort())), Duration.ofMillis(500), 20);
+        quorum = RatisMetadataQuorum.start(config, (previous, next) -> { });
+        // Generous: the first Ratis server of a test JVM on a loaded machine has taken over 20 s to elect itself.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!quorum.isReadyLeader() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(quorum.isReadyLeader()).isTrue();
+        MetadataCommand.RegisterBroker self = new MetadataCommand.RegisterBroker(1, 1,
+                List.of(new BrokerImage.Endpoint("PLAINTEXT", "127.0.0.1", freePort())), null);
+        leader = new BrokerLifecycle(quorum, self, HEARTBEAT, SESSION, scheduler, System::nanoTime,
+                probe ? new ListenerProbe(Duration.ofMillis(500)) : null);
+        leader.register(Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+        quorum.propose(new MetadataCommand.RegisterBroker(2, 7,
+                List.of(new BrokerImage.Endpoint("PLAINTEXT", "127.0.0.1", port)), null), Duration.ofSeconds(10))
+                .get(10, TimeUnit.SECONDS);
+        leader.start();
+    }
+
+    private boolean fencedWithin(int brokerId, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (System.nanoTime() < deadline) {
+            BrokerImage broker = quorum.image().brokers().get(brokerId);
+            if (broker != null && broker.fenced()) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    @Test
+    void shouldFenceASilentBrokerWhoseListenerRefusesBeforeItsSessionEnds() throws Exception {
+        // Given: broker 2 registered with a port nothing listens on, and never heartbeating
+        startWithSilentBroker(freePort(), true);
+
+        // When / Then: fenced within 15 s of a 60 s session; this node, heartbeating, is not
+        assertThat(fencedWithin(2, Duration.ofSeconds(15))).isTrue();
+        assertThat(quorum.image().brokers().get(1).fenced()).isFalse();
+    }
+
+    @Test
+    void shouldNotFenceASilentBrokerWhoseListenerStillAccepts() throws Exception {
+        // Given: broker 2's listener bound and never accepting, as a paused process's
+        try (ServerSocket paused = new ServerSocket(0, 1)) {
+            startWithSilentBroker(paused.getLocalPort(), true);
+
+            // When / Then: a few seconds of probes (one and a half heartbeats after registering, every heartbeat)
+            assertThat(fencedWithin(2, Duration.ofSeconds(4))).isFalse();
+        }
+    }
+
+    @Test
+    void shouldWaitForTheSessionWithoutAProbe() throws Exception {
+        // Given: the fast fence off (dlog.broker.fast.fence.enable=false) and a listener that refuses
+        startWithSilentBroker(freePort(), false);
+
+        // When / Then
+        assertThat(fencedWithin(2, Duration.ofSeconds(4))).isFalse();
+    }
+}
