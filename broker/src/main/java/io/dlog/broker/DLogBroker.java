@@ -199,7 +199,8 @@ public final class DLogBroker implements AutoCloseable {
             boundPort.set(server.boundPorts().get(config.listener().name()));
             // A probe connect waits at most a heartbeat interval (1 s at most): longer proves nothing more.
             ListenerProbe probe = config.fastFenceEnable()
-                    ? new ListenerProbe(Duration.ofMillis(Math.min(1000, config.brokerHeartbeatIntervalMs()))) : null;
+                    ? new ListenerProbe(Duration.ofMillis(Math.min(1000, config.brokerHeartbeatIntervalMs())), resolvedVoters(config))
+                    : null;
             lifecycle = new BrokerLifecycle(quorum, registration(config, context), Duration.ofMillis(config.brokerHeartbeatIntervalMs()),
                     Duration.ofMillis(config.brokerSessionTimeoutMs()), scheduler, System::nanoTime, probe);
             // Partition leadership lapses with the broker session (see LeaderLease); an acknowledged heartbeat

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dlog.cluster.internal.RatisMetadataQuorum;
 import io.dlog.log.metadata.BrokerImage;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,9 +51,7 @@ class BrokerLifecycleFastFenceTest {
 
     /** Node 1 leads the quorum and runs the lifecycle with a probe; node 2 is registered with {@code port}. */
     private void startWithSilentBroker(int port, boolean probe) throws Exception {
-        QuorumConfig config = new QuorumConfig(1, dir.resolve("node-1"),
-                Map.of(1, new InetSocketAddress("127.0.0.1", freePort())), Duration.ofMillis(500), 20);
-        quorum = RatisMetadataQuorum.start(config, (previous, next) -> { });
+        quorum = RatisMetadataQuorum.start(QuorumConfig.singleNode(1, dir.resolve("node-1")), (previous, next) -> { });
         // Generous: the first Ratis server of a test JVM on a loaded machine has taken over 20 s to elect itself.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!quorum.isReadyLeader() && System.nanoTime() < deadline) {
@@ -64,7 +61,7 @@ class BrokerLifecycleFastFenceTest {
         MetadataCommand.RegisterBroker self = new MetadataCommand.RegisterBroker(1, 1,
                 List.of(new BrokerImage.Endpoint("PLAINTEXT", "127.0.0.1", freePort())), null);
         leader = new BrokerLifecycle(quorum, self, HEARTBEAT, SESSION, scheduler, System::nanoTime,
-                probe ? new ListenerProbe(Duration.ofMillis(500)) : null);
+                probe ? new ListenerProbe(Duration.ofMillis(500), Map.of()) : null);
         leader.register(Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
         quorum.propose(new MetadataCommand.RegisterBroker(2, 7,
                 List.of(new BrokerImage.Endpoint("PLAINTEXT", "127.0.0.1", port)), null), Duration.ofSeconds(10))

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlog.log.metadata.BrokerImage;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -14,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /** Real sockets on 127.0.0.1: a bound listener is alive, a port nobody binds refuses. */
 class ListenerProbeTest {
-    private final ListenerProbe probe = new ListenerProbe(Duration.ofMillis(500));
+    private final ListenerProbe probe = new ListenerProbe(Duration.ofMillis(500), Map.of());
 
     @AfterEach
     void close() {
@@ -84,7 +86,7 @@ class ListenerProbeTest {
                 Thread.currentThread().interrupt();
             }
             return true;
-        })) {
+        }, Map.of())) {
             var first = slow.allRefused(broker(6, 1));
             assertThat(inside.await(5, TimeUnit.SECONDS)).isTrue();
 
@@ -95,6 +97,20 @@ class ListenerProbeTest {
             assertThat(second.get(1, TimeUnit.SECONDS)).isFalse();
             release.countDown();
             assertThat(first.get(5, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void shouldNotReportAVoterWhoseRaftPortStillAccepts() throws Exception {
+        // Given: broker 7's client endpoint refuses from here, but its metadata Raft port (controller.quorum.voters)
+        // accepts: the process is alive
+        try (ServerSocket raft = new ServerSocket(0);
+             ListenerProbe voters = new ListenerProbe(Duration.ofMillis(500),
+                     Map.of(7, new InetSocketAddress("127.0.0.1", raft.getLocalPort()), 8,
+                             new InetSocketAddress("127.0.0.1", closedPort())))) {
+            // When / Then
+            assertThat(voters.allRefused(broker(7, closedPort())).get(5, TimeUnit.SECONDS)).isFalse();
+            assertThat(voters.allRefused(broker(8, closedPort())).get(5, TimeUnit.SECONDS)).isTrue();
         }
     }
 }
