@@ -117,6 +117,10 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         self[0] = quorum;
         sm.onLeaderChanged(quorum::leaderChanged);
         sm.onLeaderReady(quorum::becameReadyLeader);
+        // A single voter elects itself within 20 ms of server.start(), which can be before the two listeners above
+        // were added (the client's first build in a JVM takes longer): take the state Ratis is in now, or the notice
+        // is lost for good and this node never acts as the metadata leader (never fences a silent broker).
+        quorum.catchUpLeadership();
         LOG.info("Metadata replica of node {} started on {} (voters {})", config.nodeId(), bound, config.voters().keySet());
         return quorum;
     }
@@ -410,6 +414,23 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         if (previous != leaderId) {
             leaderChanges.incrementAndGet();
             LOG.info("Metadata leader is now node {}", leaderId < 0 ? "(none)" : leaderId);
+        }
+    }
+
+    /** Applies the leadership Ratis reports now, for notices fired before the listeners were added. Idempotent. */
+    private void catchUpLeadership() {
+        try {
+            DivisionInfo info = server.getDivision(GROUP_ID).getInfo();
+            RaftPeerId leader = info.getLeaderId();
+            if (info.isLeader() && info.isLeaderReady()) {
+                if (!leaderReady) {
+                    becameReadyLeader();
+                }
+            } else if (leader != null && leaderId == -1) {
+                leaderChanged(leader);
+            }
+        } catch (IOException e) {
+            LOG.warn("Could not read the metadata group's leadership at start; waiting for Ratis's next notice", e);
         }
     }
 
