@@ -6,6 +6,7 @@ import io.dlog.log.metadata.MetadataImage;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -210,7 +211,7 @@ public final class BrokerLifecycle implements AutoCloseable {
      */
     private void fenceIfGone(BrokerImage broker, Long heardBefore) {
         probe.allRefused(broker).thenAccept(refused -> {
-            if (!refused || !leader || !java.util.Objects.equals(lastHeard.get(broker.id()), heardBefore)) {
+            if (!refused || !leader || !Objects.equals(lastHeard.get(broker.id()), heardBefore)) {
                 return;
             }
             BrokerImage current = quorum.image().brokers().get(broker.id());

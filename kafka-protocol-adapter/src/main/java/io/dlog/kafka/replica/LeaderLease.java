@@ -53,6 +53,9 @@ public final class LeaderLease {
     /** A heartbeat (or the registration) sent at {@code sentNanos} was acknowledged and its image applied here. */
     public void renew(long sentNanos) {
         renewedFrom.accumulateAndGet(sentNanos, Math::max);
+        if (revoked) {
+            return; // stopping: a heartbeat still in flight must not log that the node serves again
+        }
         if (isValidNow() && lapsed.compareAndSet(true, false) && everRenewed) {
             LOG.info("Metadata group reached again: serving as leader of replicated partitions again");
         }
