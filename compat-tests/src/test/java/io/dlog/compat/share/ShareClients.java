@@ -79,8 +79,13 @@ public final class ShareClients {
 
     /** Sets the group's share.auto.offset.reset to earliest (a GROUP config), before its first fetch. */
     public static void startAtTheEarliest(Admin admin, String groupId) throws Exception {
+        setGroupConfig(admin, groupId, "share.auto.offset.reset", "earliest");
+    }
+
+    /** Sets one of the group's share configs (a GROUP config, KIP-932), before its first fetch. */
+    public static void setGroupConfig(Admin admin, String groupId, String name, String value) throws Exception {
         admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, groupId), List.of(
-                new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
+                new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET))))
                 .all().get(30, TimeUnit.SECONDS);
     }
 

@@ -66,6 +66,7 @@ final class SharePartitionManager {
     }
 
     private final TopicService topics;
+    /** Wall time, for share.auto.offset.reset=by_duration only. */
     private final Clock clock;
     private final SharePersister persister;
     private final Function<String, GroupSettings> settings;
@@ -226,7 +227,7 @@ final class SharePartitionManager {
         }
         List<SharePartition.Acquired> acquired = partition.acquire(member, ranges,
                 range -> abortedBatches.contains(range.baseOffset()), maxOffset,
-                maxRecords, strict, s.maxRecordLocks(), clock.millis(), s.lockDurationMs(), s.deliveryCountLimit());
+                maxRecords, strict, s.maxRecordLocks(), lockClockMs(), s.lockDurationMs(), s.deliveryCountLimit());
         return new Fetched(Errors.NONE, overlapping(batches, acquired), acquired);
     }
 
@@ -296,7 +297,7 @@ final class SharePartitionManager {
         }
         GroupSettings s = settings(key.groupId());
         Errors result = Errors.NONE;
-        long now = clock.millis();
+        long now = lockClockMs();
         for (Ack ack : acks) {
             Errors e = partition.acknowledge(member, ack.firstOffset(), ack.lastOffset(), ack.types(), now,
                     s.lockDurationMs(), s.deliveryCountLimit());
@@ -308,6 +309,14 @@ final class SharePartitionManager {
         onAvailable.accept(new TopicPartition(topic, key.partition()));
         return persist(partition, topic).handle((ok, failure) -> failure == null ? outcome
                 : ShareStateHandlers.errorOf(failure));
+    }
+
+    /**
+     * The clock of acquisition-lock deadlines: monotonic, as Kafka's lock timer is, so a step of the wall clock
+     * (an NTP correction, a resumed VM) neither expires every lock at once nor stretches them.
+     */
+    private static long lockClockMs() {
+        return System.nanoTime() / 1_000_000;
     }
 
     private static boolean retriable(Errors error) {
@@ -355,7 +364,7 @@ final class SharePartitionManager {
 
     /** Releases the records whose acquisition lock has run out. Runs on the scheduler. */
     void expireLocks() {
-        long now = clock.millis();
+        long now = lockClockMs();
         for (SharePartition partition : partitions.values()) {
             if (partition.expireLocks(now, settings(partition.key().groupId()).deliveryCountLimit())) {
                 changed(partition);
