@@ -130,6 +130,23 @@ public class ProcessCluster extends DLogCluster {
         awaitExit(nodeId, process);
     }
 
+    /**
+     * Starts a stopped node and kill -9s it {@code delayMillis} later, whatever it is doing then (loading classes,
+     * recovering its logs, joining the metadata quorum, registering, catching up): a crash in the middle of a
+     * recovery. The node is left down. A node that died on its own before the kill is reported with its log.
+     */
+    public void killDuringStart(int nodeId, long delayMillis) throws IOException, InterruptedException {
+        launch(nodeId);
+        TimeUnit.MILLISECONDS.sleep(delayMillis);
+        Process process = process(nodeId);
+        if (!process.isAlive()) {
+            awaitExit(nodeId, process);
+            throw new AssertionError("node " + nodeId + " exited with " + process.exitValue() + " during its start\n"
+                    + logTail(nodeId));
+        }
+        kill(nodeId);
+    }
+
     /** kill -9 of several nodes at once: every signal is sent before waiting for the first exit. */
     public void killTogether(Collection<Integer> nodeIds) {
         List<Process> killed = new ArrayList<>();

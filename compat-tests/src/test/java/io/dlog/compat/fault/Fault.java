@@ -21,6 +21,12 @@ public enum Fault {
     KILL_MAJORITY,
     /** kill -9 of every node at once (a whole-cluster crash), then all restarted together. */
     KILL_ALL,
+    /**
+     * kill -9 of a node (partition 0's leader every other time), then once or twice started and killed again at a
+     * random moment of its start (its log recovery, its return to the metadata quorum, its catching up), then
+     * restarted for good: a crash in the middle of recovering from a crash.
+     */
+    KILL_DURING_RESTART,
     /** Every node in turn stopped cleanly (SIGTERM) and restarted, waiting for the cluster to re-form in between. */
     ROLLING_RESTART,
     /**

@@ -50,6 +50,21 @@ final class Nemesis {
                 killAndRestartTogether(victims, "a majority, node " + survivor + " left running");
             }
             case KILL_ALL -> killAndRestartTogether(cluster.nodeIds(), "every node");
+            case KILL_DURING_RESTART -> {
+                int node = cycles % 2 == 1 ? leaderOrAny() : anyNode();
+                history.nemesis("kill -9 node " + node + " (to be killed again while it restarts)" + describe(node));
+                cluster.kill(node);
+                sleep(1_000, 5_000);
+                int crashes = 1 + random.nextInt(2);
+                for (int i = 0; i < crashes; i++) {
+                    // A child node takes about 2-4 s to serve: 100-3,000 ms lands anywhere in its start.
+                    long into = 100 + random.nextLong(2_901);
+                    history.nemesis("start node " + node + ", kill -9 it " + into + " ms into its start");
+                    cluster.killDuringStart(node, into);
+                }
+                history.nemesis("restart node " + node);
+                cluster.restart(node);
+            }
             case PAUSE -> {
                 int node = cycles % 2 == 1 ? leaderOrAny() : anyNode();
                 history.nemesis("SIGSTOP node " + node + describe(node));
