@@ -54,9 +54,9 @@ class ShareConsumersTest {
         List<KafkaShareConsumer<String, String>> consumers = new ArrayList<>();
         try (Admin admin = DLOG.admin()) {
             // Kafka's default lock (30 s), not the class's 2 s. A CI run once saw every record of one partition
-            // twice: the mark of its 200 locks expiring before the implicit acknowledgement came (a stall of 2 s
-            // on the loaded 2-core machine), after which redelivery is right, on Kafka too. Not reproduced in 25
-            // runs under load; with 30 s a stall cannot do it, and a lost acknowledgement still would.
+            // twice: the mark of its 200 locks expiring before the implicit acknowledgement came, most likely in a
+            // 2 s stall of the loaded 2-core machine, after which redelivery is right, on Kafka too. Not reproduced
+            // in 25 runs under load; with 30 s a stall cannot do it, and a lost acknowledgement still would.
             ShareClients.setGroupConfig(admin, group, "share.record.lock.duration.ms", "30000");
             for (int i = 0; i < consumerCount; i++) {
                 KafkaShareConsumer<String, String> c = shareConsumer(DLOG.bootstrapServers(), group, Map.of());
