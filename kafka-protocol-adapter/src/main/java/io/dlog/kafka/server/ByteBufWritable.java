@@ -11,18 +11,25 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 
 /**
  * Kafka's {@link Writable} over Netty buffers. Everything is written into one pooled buffer sized up
- * front, except file-backed records, which become a {@link SegmentFileRegion} between two buffers.
+ * front, except file-backed records, which become a {@link SegmentFileRegion} between two buffers, or are
+ * read into the buffer when the caller asks for that (small records, see {@link ResponseEncoder}).
  * {@link #parts()} hands out the buffers and regions in wire order; the caller writes them all.
  */
 final class ByteBufWritable implements Writable {
     private final ByteBufAllocator allocator;
     private final List<Object> parts = new ArrayList<>(3);
+    private final boolean copyFileRecords;
     private ByteBuf current;
     private int remainingCapacity;
 
-    /** @param inlineBytes bytes that will be written into buffers (total minus zero-copy bytes) */
-    ByteBufWritable(ByteBufAllocator allocator, int inlineBytes) {
+    /**
+     * @param inlineBytes     bytes that will be written into buffers (total minus zero-copy bytes, or the
+     *                        total when {@code copyFileRecords})
+     * @param copyFileRecords read file-backed records into the buffer instead of sending them as regions
+     */
+    ByteBufWritable(ByteBufAllocator allocator, int inlineBytes, boolean copyFileRecords) {
         this.allocator = allocator;
+        this.copyFileRecords = copyFileRecords;
         this.remainingCapacity = inlineBytes;
         this.current = allocator.directBuffer(inlineBytes);
     }
@@ -109,6 +116,10 @@ final class ByteBufWritable implements Writable {
             if (fileRecords.sizeInBytes() == 0) {
                 return;
             }
+            if (copyFileRecords) {
+                copy(fileRecords.slice());
+                return;
+            }
             remainingCapacity -= current.readableBytes();
             parts.add(current);
             var slice = fileRecords.slice();
@@ -118,6 +129,28 @@ final class ByteBufWritable implements Writable {
             writeByteBuffer(memoryRecords.buffer());
         } else if (records != null) {
             throw new IllegalStateException("unexpected records type " + records.getClass());
+        }
+    }
+
+    /**
+     * Reads the slice's bytes into the buffer. The segment's channel stays open while slices of it may be in
+     * flight (see FetchSlice), and a slice holds only bytes already written, so a read that ends early (a
+     * closed channel reads as the end too) means the file changed under us: the response fails rather than go
+     * out with a hole, as a region's sendfile would fail.
+     */
+    private void copy(io.dlog.log.FetchSlice slice) {
+        int done = 0;
+        try {
+            while (done < slice.length()) {
+                int read = current.writeBytes(slice.channel(), slice.position() + done, slice.length() - done);
+                if (read <= 0) {
+                    throw new IllegalStateException("cannot read the last " + (slice.length() - done) + " of "
+                            + slice.length() + " record bytes from their segment file (closed, or shorter than read)");
+                }
+                done += read;
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read records for the response", e);
         }
     }
 }
