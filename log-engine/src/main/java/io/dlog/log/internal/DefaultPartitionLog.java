@@ -528,6 +528,12 @@ final class DefaultPartitionLog implements PartitionLog {
         LogSegment seg = floor.getValue();
         int limit = seg.size();
         ByteBuffer header = ByteBuffer.allocate(LogSegment.SCAN_HEADER);
+        LogSegment.TailBatch tailBatch = seg.tailBatchHolding(fetchOffset, limit);
+        if (tailBatch != null) {
+            // At the log's end (a follower's or a tailing consumer's fetch): no header to read at all.
+            return sliceFrom(seg, tailBatch.position(), limit, maxBytes, maxOffset, minOneBatch, header,
+                    tailBatch.lastOffset(), tailBatch.end() - tailBatch.position(), hw, lso, start, leo);
+        }
         int pos = SegmentScanner.positionOf(seg, fetchOffset, limit, header);
         while (pos < 0) {
             // The cleaner may have removed the segment's last records: the offset lies in a gap, and the
@@ -540,16 +546,36 @@ final class DefaultPartitionLog implements PartitionLog {
             limit = seg.size();
             pos = SegmentScanner.positionOf(seg, fetchOffset, limit, header);
         }
+        // positionOf left the header of the batch at pos in the buffer.
+        return sliceFrom(seg, pos, limit, maxBytes, maxOffset, minOneBatch, header,
+                BatchFormat.baseOffset(header, 0) + BatchFormat.lastOffsetDelta(header, 0),
+                BatchFormat.totalSize(header, 0), hw, lso, start, leo);
+    }
+
+    /**
+     * The slice of whole batches from {@code pos}, the start of a batch whose last offset and size the caller
+     * knows ({@code firstLast}, {@code firstSize}), so that its header is not read again.
+     */
+    private static FetchSlice sliceFrom(LogSegment seg, int pos, int limit, int maxBytes, long maxOffset,
+                                        boolean minOneBatch, ByteBuffer header, long firstLast, int firstSize,
+                                        long hw, long lso, long start, long leo) throws IOException {
         // Whole batches up to the last indexed batch start within reach need no header reads: the
         // index says where they end. Only the few batches after it are scanned one header at a time.
         int reach = (int) Math.min(limit, (long) pos + maxBytes);
         int indexed = seg.lastIndexedBatchStart(reach, maxOffset);
         int length = indexed > pos ? indexed - pos : 0;
         while ((length == 0 || length < maxBytes) && pos + length + LogSegment.SCAN_HEADER <= limit) {
-            header.clear();
-            seg.readHeader(header, pos + length);
-            long last = BatchFormat.baseOffset(header, 0) + BatchFormat.lastOffsetDelta(header, 0);
-            int size = BatchFormat.totalSize(header, 0);
+            long last;
+            int size;
+            if (length == 0) {
+                last = firstLast;
+                size = firstSize;
+            } else {
+                header.clear();
+                seg.readHeader(header, pos + length);
+                last = BatchFormat.baseOffset(header, 0) + BatchFormat.lastOffsetDelta(header, 0);
+                size = BatchFormat.totalSize(header, 0);
+            }
             if (last >= maxOffset || (long) length + size > maxBytes && !(length == 0 && minOneBatch)) {
                 break;
             }

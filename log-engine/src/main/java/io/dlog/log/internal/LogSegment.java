@@ -50,8 +50,8 @@ final class LogSegment {
      */
     private volatile TailBatch tail;
 
-    /** A batch that starts at {@code position} with {@code baseOffset} and ends at {@code end}. */
-    private record TailBatch(long baseOffset, int position, int end) {
+    /** A batch that starts at {@code position} with {@code baseOffset}, holds offsets up to {@code lastOffset} and ends at {@code end}. */
+    record TailBatch(long baseOffset, long lastOffset, int position, int end) {
     }
 
     private LogSegment(Path dir, long baseOffset, FileChannel channel, int size, OffsetIndex offsetIndex,
@@ -253,7 +253,8 @@ final class LogSegment {
         if (positions.length > 0) {
             int last = positions[positions.length - 1];
             int lastStart = start + last - origin;
-            tail = new TailBatch(BatchFormat.baseOffset(batches, last), lastStart,
+            long lastBase = BatchFormat.baseOffset(batches, last);
+            tail = new TailBatch(lastBase, lastBase + BatchFormat.lastOffsetDelta(batches, last), lastStart,
                     lastStart + BatchFormat.totalSize(batches, last));
         }
     }
@@ -413,6 +414,17 @@ final class LogSegment {
             return last.position();
         }
         return lookupPosition(offset);
+    }
+
+    /**
+     * The last appended batch if it holds {@code offset} and ends at or below {@code limit} (a size read before
+     * this call), else null. A follower or a consumer at the log's end asks for just that batch: its start, last
+     * offset and size are known here, so finding it takes no header read.
+     */
+    TailBatch tailBatchHolding(long offset, int limit) {
+        TailBatch last = tail;
+        return last != null && offset >= last.baseOffset() && offset <= last.lastOffset() && last.end() <= limit
+                ? last : null;
     }
 
     /** Position of the last indexed batch starting at or before {@code offset}. */

@@ -96,6 +96,29 @@ class PartitionLogTest {
     }
 
     @Test
+    void shouldReadTheNewestBatchWithTheLimitsOfAnyOtherRead() throws Exception {
+        // A read at the log's end finds the newest batch from memory, without its header: it must give what a
+        // read from the headers gives, across segment rolls (1 KiB segments) and with a fetch inside the batch.
+        for (int i = 0; i < 40; i++) {
+            String[] values = new String[1 + i % 3];
+            java.util.Arrays.fill(values, "v" + i + "-" + "x".repeat(i * 7));
+            ByteBuffer batch = TestBatches.of(values).timestamp(T0).build();
+            int size = batch.remaining();
+            AppendResult result = append(log, batch);
+            long base = result.baseOffset();
+            long last = result.lastOffset();
+
+            assertThat(LogTestSupport.readValues(log, last)).as("batch %d", i).containsExactly(values);
+            assertThat(log.read(base, Integer.MAX_VALUE, last + 1, false).length()).isEqualTo(size);
+            assertThat(log.read(last, Integer.MAX_VALUE, last, true).length()).as("not below maxOffset").isZero();
+            assertThat(log.read(base, size - 1, Long.MAX_VALUE, false).length()).as("larger than maxBytes").isZero();
+            assertThat(log.read(base, size - 1, Long.MAX_VALUE, true).length()).as("min one batch").isEqualTo(size);
+            FetchSlice slice = log.read(base, size, Long.MAX_VALUE, false);
+            assertThat(slice.position() + slice.length()).as("ends at the segment's end").isEqualTo(slice.channel().size());
+        }
+    }
+
+    @Test
     void shouldCutReadsAtTheSameBatchWhetherTheIndexOrTheHeadersSayWhereBatchesEnd() throws Exception {
         manager.close();
         config = new LogConfig(1 << 20, LogConfig.DEFAULT.segmentMs(), LogConfig.DEFAULT.segmentIndexBytes(), 300,
