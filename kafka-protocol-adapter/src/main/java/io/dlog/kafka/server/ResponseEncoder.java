@@ -20,8 +20,8 @@ import org.apache.kafka.common.protocol.ObjectSerializationCache;
 final class ResponseEncoder {
 
     /**
-     * Record bytes up to which a response is copied whole rather than sent with sendfile: above a few
-     * pages, the copy costs more than the calls it saves.
+     * Record bytes up to which a response is copied whole rather than sent with sendfile. It keeps large reads
+     * (a follower catching up, a consumer reading a backlog) zero-copy; the value was chosen, not tuned.
      */
     static final int INLINE_RECORDS_MAX_BYTES = 16 * 1024;
 
