@@ -1,7 +1,10 @@
 package io.dlog.kafka.server;
 
+import io.dlog.log.FetchSlice;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,7 +141,7 @@ final class ByteBufWritable implements Writable {
      * closed channel reads as the end too) means the file changed under us: the response fails rather than go
      * out with a hole, as a region's sendfile would fail.
      */
-    private void copy(io.dlog.log.FetchSlice slice) {
+    private void copy(FetchSlice slice) {
         int done = 0;
         try {
             while (done < slice.length()) {
@@ -149,8 +152,8 @@ final class ByteBufWritable implements Writable {
                 }
                 done += read;
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read records for the response", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read records for the response", e);
         }
     }
 }

@@ -18,11 +18,12 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.ApiMessage;
-import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.MessageUtil;
+import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.ResponseHeader;
-import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -126,7 +127,7 @@ class ResponseEncoderTest {
         return new FetchSlice(file, position, length, 10, 10, 0, 10);
     }
 
-    private static FetchResponseData response(org.apache.kafka.common.record.internal.BaseRecords records) {
+    private static FetchResponseData response(BaseRecords records) {
         FetchResponseData data = new FetchResponseData().setSessionId(7);
         FetchResponseData.FetchableTopicResponse topic = new FetchResponseData.FetchableTopicResponse()
                 .setTopicId(Uuid.fromString("AAAAAAAAAAAAAAAAAAAAAQ"));
@@ -136,7 +137,7 @@ class ResponseEncoderTest {
         return data;
     }
 
-    private static List<Object> encode(org.apache.kafka.common.record.internal.BaseRecords records) {
+    private static List<Object> encode(BaseRecords records) {
         return ResponseEncoder.encode(PooledByteBufAllocator.DEFAULT, ApiKeys.FETCH, VERSION, CORRELATION_ID,
                 response(records));
     }
@@ -144,13 +145,9 @@ class ResponseEncoderTest {
     /** The frame Kafka's serializer makes for the same records held in memory. */
     private static byte[] reference(byte[] records) {
         ApiMessage body = response(MemoryRecords.readableRecords(ByteBuffer.wrap(records)));
-        ByteBuffer serialized = org.apache.kafka.common.protocol.MessageUtil.toByteBufferAccessor(body, VERSION)
-                .buffer();
+        ByteBuffer serialized = MessageUtil.toByteBufferAccessor(body, VERSION).buffer();
         ResponseHeader header = new ResponseHeader(CORRELATION_ID, ApiKeys.FETCH.responseHeaderVersion(VERSION));
-        ByteBuffer headerBytes = ByteBuffer.allocate(header.size());
-        header.data().write(new ByteBufferAccessor(headerBytes), new org.apache.kafka.common.protocol.ObjectSerializationCache(),
-                header.headerVersion());
-        headerBytes.flip();
+        ByteBuffer headerBytes = MessageUtil.toByteBufferAccessor(header.data(), header.headerVersion()).buffer();
         ByteBuffer frame = ByteBuffer.allocate(4 + headerBytes.remaining() + serialized.remaining());
         frame.putInt(headerBytes.remaining() + serialized.remaining()).put(headerBytes).put(serialized);
         return frame.array();

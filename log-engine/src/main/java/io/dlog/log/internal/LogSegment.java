@@ -50,7 +50,10 @@ final class LogSegment {
      */
     private volatile TailBatch tail;
 
-    /** A batch that starts at {@code position} with {@code baseOffset}, holds offsets up to {@code lastOffset} and ends at {@code end}. */
+    /**
+     * A batch that starts at {@code position} with {@code baseOffset}, holds offsets up to {@code lastOffset} and
+     * ends at {@code end}.
+     */
     record TailBatch(long baseOffset, long lastOffset, int position, int end) {
     }
 

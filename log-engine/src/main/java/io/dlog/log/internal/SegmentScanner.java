@@ -22,7 +22,10 @@ final class SegmentScanner {
     private SegmentScanner() {
     }
 
-    /** Position of the batch whose offsets include {@code offset}, or -1 when the segment has none. */
+    /**
+     * Position of the batch whose offsets include {@code offset}, or -1 when the segment has none. On a position,
+     * {@code header} holds that batch's header, so the caller need not read it again.
+     */
     static int positionOf(LogSegment seg, long offset, int limit, ByteBuffer header) throws IOException {
         int pos = seg.lookupPosition(offset, limit);
         while (pos + header.capacity() <= limit) {

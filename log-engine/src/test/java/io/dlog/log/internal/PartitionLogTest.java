@@ -114,7 +114,8 @@ class PartitionLogTest {
             assertThat(log.read(base, size - 1, Long.MAX_VALUE, false).length()).as("larger than maxBytes").isZero();
             assertThat(log.read(base, size - 1, Long.MAX_VALUE, true).length()).as("min one batch").isEqualTo(size);
             FetchSlice slice = log.read(base, size, Long.MAX_VALUE, false);
-            assertThat(slice.position() + slice.length()).as("ends at the segment's end").isEqualTo(slice.channel().size());
+            assertThat(slice.position() + slice.length()).as("ends at the segment's end")
+                    .isEqualTo(slice.channel().size());
         }
     }
 
