@@ -10,10 +10,12 @@ import io.dlog.log.TopicPartition;
 import io.dlog.log.metadata.BrokerImage;
 import io.dlog.log.metadata.MetadataImage;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +23,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Pulls the partitions this node follows from one leader, as a Kafka follower does: Fetch v15 with the
- * replica state, from each partition's log end, with the epoch of its last batch so the leader can report
+ * replica state, in an incremental fetch session ({@link FollowerFetchSession}: a fetch carries only the
+ * partitions whose state changed, an answer only those with something new), from each partition's log end, with the epoch of its last batch so the leader can report
  * a divergence (KIP-320/KIP-595 style); batches are appended verbatim ({@link PartitionMirror}: the follower
  * append, with a cleaned leader's offset gaps covered by empty batches),
  * a divergent tail is truncated before fetching again, and the follower's high watermark follows the
@@ -70,6 +72,8 @@ final class ReplicaFetcherThread extends Thread {
     private final Object wakeup = new Object();
     /** Held while a response is checked and appended; see {@link #remove}. */
     private final Object applying = new Object();
+    /** This fetcher's incremental fetch session with the leader (KIP-227). */
+    private final FollowerFetchSession session = new FollowerFetchSession();
 
     /**
      * @param highWatermarkMoved told after this replica's high watermark moved: consumers reading from this
@@ -149,9 +153,13 @@ final class ReplicaFetcherThread extends Thread {
                     continue;
                 }
                 FetchResponseData response = open.fetch(request(batch), FETCH_VERSION);
-                if (response.errorCode() != Errors.NONE.code()) {
-                    LOG.debug("Fetch from {} failed: {}", leader, Errors.forCode(response.errorCode()));
-                    pause(config.get().replicaFetchBackoffMs());
+                session.onAnswer(response);
+                Errors error = Errors.forCode(response.errorCode());
+                if (error != Errors.NONE) {
+                    LOG.debug("Fetch from {} failed: {}", leader, error);
+                    if (!isSessionError(error)) {
+                        pause(config.get().replicaFetchBackoffMs());
+                    } // a session error: the next fetch, a full one, goes at once (it cannot meet a session error)
                     continue;
                 }
                 synchronized (applying) {
@@ -225,7 +233,14 @@ final class ReplicaFetcherThread extends Thread {
                 .filter(e -> !e.listener().equals(config.get().controllerListenerName())).findFirst()));
     }
 
+    /** Errors of the fetch session itself, not of the leader or the partitions. */
+    private static boolean isSessionError(Errors error) {
+        return error == Errors.FETCH_SESSION_ID_NOT_FOUND || error == Errors.INVALID_FETCH_SESSION_EPOCH
+                || error == Errors.FETCH_SESSION_TOPIC_ID_ERROR;
+    }
+
     private void disconnect() {
+        session.onLost();
         BrokerChannel open = channel;
         channel = null;
         if (open != null) {
@@ -238,33 +253,29 @@ final class ReplicaFetcherThread extends Thread {
         FetchRequestData request = new FetchRequestData()
                 .setReplicaState(new FetchRequestData.ReplicaState().setReplicaId(self).setReplicaEpoch(-1))
                 .setMaxWaitMs(c.replicaFetchWaitMaxMs()).setMinBytes(1).setMaxBytes(c.replicaFetchResponseMaxBytes())
-                .setIsolationLevel(IsolationLevel.READ_UNCOMMITTED.id()).setSessionId(0).setSessionEpoch(-1);
-        Map<java.util.UUID, FetchRequestData.FetchTopic> topics = new LinkedHashMap<>();
-        for (ReplicaFetchers.Followed f : batch.values()) {
-            FetchRequestData.FetchTopic topic = topics.computeIfAbsent(f.topicId(), id -> {
-                FetchRequestData.FetchTopic created = new FetchRequestData.FetchTopic().setTopic(f.tp().topic())
-                        .setTopicId(new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits()));
-                request.topics().add(created);
-                return created;
-            });
-            PartitionLog log = f.log();
-            topic.partitions().add(new FetchRequestData.FetchPartition().setPartition(f.tp().partition())
-                    .setCurrentLeaderEpoch(f.leaderEpoch()).setFetchOffset(log.logEndOffset())
-                    .setLastFetchedEpoch(log.latestLeaderEpoch()).setLogStartOffset(log.logStartOffset())
-                    .setPartitionMaxBytes(c.replicaFetchMaxBytes()));
-        }
+                .setIsolationLevel(IsolationLevel.READ_UNCOMMITTED.id());
+        session.fill(request, batch, c.replicaFetchMaxBytes());
         return request;
     }
 
+    /**
+     * Applies the partitions the answer carries (an incremental answer leaves out those with nothing new); a
+     * partition this fetcher did not ask for is ignored.
+     */
     private void apply(Map<TopicPartition, ReplicaFetchers.Followed> batch, FetchResponseData response) {
+        Map<UUID, String> names = new HashMap<>();
+        for (ReplicaFetchers.Followed f : batch.values()) {
+            names.put(f.topicId(), f.tp().topic());
+        }
         for (FetchResponseData.FetchableTopicResponse topic : response.responses()) {
+            UUID id = new UUID(topic.topicId().getMostSignificantBits(), topic.topicId().getLeastSignificantBits());
+            String name = names.get(id);
+            if (name == null) {
+                continue;
+            }
             for (FetchResponseData.PartitionData data : topic.partitions()) {
-                ReplicaFetchers.Followed asked = batch.values().stream()
-                        .filter(f -> f.topicId().getMostSignificantBits() == topic.topicId().getMostSignificantBits()
-                                && f.topicId().getLeastSignificantBits() == topic.topicId().getLeastSignificantBits()
-                                && f.tp().partition() == data.partitionIndex())
-                        .findFirst().orElse(null);
-                if (asked == null) {
+                ReplicaFetchers.Followed asked = batch.get(new TopicPartition(name, data.partitionIndex()));
+                if (asked == null || !asked.topicId().equals(id)) {
                     continue;
                 }
                 Optional<ReplicaFetchers.Followed> now = followed.apply(asked.tp());

@@ -50,7 +50,7 @@ public record MetadataImage(long version, String clusterId, Map<Integer, BrokerI
 
     public MetadataImage {
         brokers = Map.copyOf(brokers);
-        topics = Map.copyOf(topics);
+        topics = TopicsByName.of(topics);
         brokerConfigs = Map.copyOf(brokerConfigs);
         Map<Integer, Map<String, String>> copy = new HashMap<>();
         nodeConfigs.forEach((node, configs) -> copy.put(node, Map.copyOf(configs)));
@@ -76,7 +76,7 @@ public record MetadataImage(long version, String clusterId, Map<Integer, BrokerI
     }
 
     public Optional<TopicImage> topic(UUID topicId) {
-        return topics.values().stream().filter(t -> t.topicId().equals(topicId)).findFirst();
+        return Optional.ofNullable(((TopicsByName) topics).byId(topicId));
     }
 
     public Optional<BrokerImage> broker(int id) {

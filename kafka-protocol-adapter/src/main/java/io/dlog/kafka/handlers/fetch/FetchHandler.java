@@ -179,9 +179,9 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             items.addAll(requested.values());
         } else if (!incremental) {
             items.addAll(requested.values());
-            requested.values().forEach(item -> session.upsert(item.key(), item.fetchOffset(), item.maxBytes()));
+            requested.values().forEach(session::upsert);
         } else {
-            requested.values().forEach(item -> session.upsert(item.key(), item.fetchOffset(), item.maxBytes()));
+            requested.values().forEach(session::upsert);
             for (FetchRequestData.ForgottenTopic forgotten : data.forgottenTopicsData()) {
                 for (int partition : forgotten.partitions()) {
                     session.forget(new FetchSession.Key(byTopicId ? forgotten.topicId() : Uuid.ZERO_UUID,
@@ -197,8 +197,9 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 } else {
                     String name = byTopicId ? image.topic(Uuids.fromKafka(partition.key.topicId())).map(TopicImage::name).orElse(null)
                             : partition.key.topic();
-                    items.add(new FetchPlan.Item(partition.key, name, partition.fetchOffset, partition.maxBytes, -1,
-                            name == null ? Errors.UNKNOWN_TOPIC_ID : null));
+                    items.add(new FetchPlan.Item(partition.key, name, partition.fetchOffset, partition.maxBytes,
+                            partition.currentLeaderEpoch, name == null ? Errors.UNKNOWN_TOPIC_ID : null,
+                            partition.lastFetchedEpoch, partition.logStartOffset));
                 }
             }
         }
@@ -312,6 +313,12 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 // Only topics that exist get meters: a client's made-up names must not grow the registry.
                 lastTopic = item.topic();
                 meters = image.topic(lastTopic).isPresent() ? stats.topic(lastTopic) : null;
+            }
+            if (answer == null) { // nothing new for an incremental fetch: left out, and counted as read
+                if (commit && meters != null) {
+                    meters.onFetchRequest();
+                }
+                continue;
             }
             if (commit && item.topic() != null && meters != null) {
                 countFetch(plan, answer, meters);

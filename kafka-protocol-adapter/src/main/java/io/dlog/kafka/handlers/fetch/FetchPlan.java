@@ -31,8 +31,5 @@ record FetchPlan(List<Item> items, int maxBytes, int minBytes, boolean readCommi
      */
     record Item(FetchSession.Key key, String topic, long fetchOffset, int maxBytes, int currentLeaderEpoch,
                 Errors preError, int lastFetchedEpoch, long logStartOffset) {
-        Item(FetchSession.Key key, String topic, long fetchOffset, int maxBytes, int currentLeaderEpoch, Errors preError) {
-            this(key, topic, fetchOffset, maxBytes, currentLeaderEpoch, preError, -1, -1);
-        }
     }
 }

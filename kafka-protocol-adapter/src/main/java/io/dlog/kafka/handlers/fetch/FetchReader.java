@@ -38,7 +38,11 @@ final class FetchReader {
         this.topics = topics;
     }
 
-    /** The partitions' answers in plan order, and the bytes they carry. */
+    /**
+     * The partitions' answers in plan order, and the bytes they carry. In an incremental follower fetch a partition
+     * with nothing new (no records, no error, offsets as the session last told them) has a null answer: the
+     * response leaves it out anyway, and an idle partition costs no answer object on every fetch.
+     */
     record Result(List<PartitionData> partitions, int bytes, boolean anyError) {
     }
 
@@ -49,8 +53,13 @@ final class FetchReader {
         boolean anyError = false;
         for (FetchPlan.Item item : plan.items()) {
             int limit = Math.max(0, Math.min(item.maxBytes(), remaining));
-            PartitionData answer = plan.fromFollower() ? readForFollower(item, plan.replicaId(), limit, total == 0)
+            PartitionData answer = plan.fromFollower()
+                    ? readForFollower(item, plan.replicaId(), limit, total == 0, plan.incremental() ? plan.session() : null)
                     : readPartition(plan, item, limit, total == 0);
+            if (answer == null) {
+                answers.add(null);
+                continue;
+            }
             int bytes = answer.records() == null ? 0 : answer.records().sizeInBytes();
             total += bytes;
             remaining -= bytes;
@@ -132,31 +141,40 @@ final class FetchReader {
      * earlier here, or is unknown here). The fetch offset is the follower's log end: it moves the high watermark.
      * A replica the leader's replication quota holds back gets its offsets and no records (Kafka's leader throttle:
      * its fetch then waits in the purgatory as one with nothing to read does).
+     *
+     * @param incremental the fetch's incremental session, or null: with one, a partition with nothing new answers
+     *                    null (see {@link Result})
      */
-    private PartitionData readForFollower(FetchPlan.Item item, int replicaId, int maxBytes, boolean minOneBatch) {
-        PartitionData answer = new PartitionData().setPartitionIndex(item.key().partition()).setRecords(MemoryRecords.EMPTY);
+    private PartitionData readForFollower(FetchPlan.Item item, int replicaId, int maxBytes, boolean minOneBatch,
+                                          FetchSession incremental) {
         ReplicaManager replicas = topics.replicas();
         if (item.preError() != null || replicas == null) {
             Errors error = item.preError() != null ? item.preError() : Errors.NOT_LEADER_OR_FOLLOWER;
-            return offsets(answer.setErrorCode(error.code()), -1, -1, -1);
+            return offsets(emptyAnswer(item).setErrorCode(error.code()), -1, -1, -1);
         }
         TopicPartition tp = new TopicPartition(item.topic(), item.key().partition());
         Optional<PartitionLog> found = replicas.leaderLog(tp);
         Errors refused = found.isEmpty() ? topics.notServedError(item.topic(), item.key().partition())
                 : replicas.checkFollowerFetch(tp, item.currentLeaderEpoch());
         if (refused != Errors.NONE) {
-            return offsets(answer.setErrorCode(refused.code()), -1, -1, -1);
+            return offsets(emptyAnswer(item).setErrorCode(refused.code()), -1, -1, -1);
         }
         PartitionLog log = found.get();
         if (item.lastFetchedEpoch() >= 0) {
             EpochEndOffset end = log.endOffsetForEpoch(item.lastFetchedEpoch());
             if (end.endOffset() < item.fetchOffset() || end.leaderEpoch() < item.lastFetchedEpoch()) {
+                PartitionData answer = emptyAnswer(item);
                 answer.divergingEpoch().setEpoch(end.leaderEpoch()).setEndOffset(end.endOffset());
                 return offsets(answer.setErrorCode(Errors.NONE.code()), log.highWatermark(), log.lastStableOffset(),
                         log.logStartOffset());
             }
         }
         replicas.onFollowerFetch(tp, replicaId, item.fetchOffset(), item.logStartOffset());
+        if (incremental != null && item.fetchOffset() == log.logEndOffset()
+                && incremental.toldOffsets(item.key(), log.highWatermark(), log.lastStableOffset(), log.logStartOffset())) {
+            return null; // caught up and told the current offsets: nothing to send
+        }
+        PartitionData answer = emptyAnswer(item);
         try {
             FetchSlice slice = log.read(item.fetchOffset(), maxBytes, log.logEndOffset(), minOneBatch);
             if (slice.length() > 0 && !replicas.shouldLeaderThrottle(tp, replicaId)) {
@@ -170,6 +188,10 @@ final class FetchReader {
         } catch (IOException e) {
             return offsets(answer.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()), -1, -1, -1);
         }
+    }
+
+    private static PartitionData emptyAnswer(FetchPlan.Item item) {
+        return new PartitionData().setPartitionIndex(item.key().partition()).setRecords(MemoryRecords.EMPTY);
     }
 
     private static PartitionData offsets(PartitionData answer, long highWatermark, long lastStable, long logStart) {

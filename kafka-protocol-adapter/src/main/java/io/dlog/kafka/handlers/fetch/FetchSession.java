@@ -18,11 +18,19 @@ final class FetchSession {
     record Key(Uuid topicId, String topic, int partition) {
     }
 
-    /** What the session remembers of one partition. */
+    /**
+     * What the session remembers of one partition: the fetch state the client sent last (a partition left out of
+     * an incremental request is read with it, as Kafka's session does: its epoch still fences a stale client), and
+     * what the client was told last.
+     */
     static final class CachedPartition {
         final Key key;
         long fetchOffset;
         int maxBytes;
+        int currentLeaderEpoch = -1;
+        int lastFetchedEpoch = -1;
+        /** A follower's log start offset, -1 when unknown. */
+        long logStartOffset = -1;
         long lastHighWatermark = -1;
         long lastLastStableOffset = -1;
         long lastLogStartOffset = -1;
@@ -87,18 +95,28 @@ final class FetchSession {
         }
     }
 
+    /**
+     * Whether the client was last told these offsets for {@code key}: an incremental response would leave the
+     * partition out unless it has records or an error.
+     */
+    synchronized boolean toldOffsets(Key key, long highWatermark, long lastStableOffset, long logStartOffset) {
+        CachedPartition cached = partitions.get(key);
+        return cached != null && cached.lastHighWatermark == highWatermark
+                && cached.lastLastStableOffset == lastStableOffset && cached.lastLogStartOffset == logStartOffset;
+    }
+
     synchronized void forget(Key key) {
         partitions.remove(key);
     }
 
-    synchronized void upsert(Key key, long fetchOffset, int maxBytes) {
-        CachedPartition existing = partitions.get(key);
-        if (existing == null) {
-            partitions.put(key, new CachedPartition(key, fetchOffset, maxBytes));
-        } else {
-            existing.fetchOffset = fetchOffset;
-            existing.maxBytes = maxBytes;
-        }
+    synchronized void upsert(FetchPlan.Item item) {
+        CachedPartition cached = partitions.computeIfAbsent(item.key(),
+                k -> new CachedPartition(k, item.fetchOffset(), item.maxBytes()));
+        cached.fetchOffset = item.fetchOffset();
+        cached.maxBytes = item.maxBytes();
+        cached.currentLeaderEpoch = item.currentLeaderEpoch();
+        cached.lastFetchedEpoch = item.lastFetchedEpoch();
+        cached.logStartOffset = item.logStartOffset();
     }
 
     synchronized Iterator<CachedPartition> snapshot() {
