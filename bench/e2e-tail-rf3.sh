@@ -6,6 +6,9 @@
 #
 #   bench/e2e-tail-rf3.sh dlog|kafka [MESSAGES] [SKIP_SECONDS]
 #
+# IDLE_PARTITIONS=N (default 0) first creates a topic "idle" of N partitions (RF 3) that nothing writes to: a node
+# then follows about N/3 partitions from each other node, as in a cluster with many quiet partitions.
+#
 # Prints the percentiles of the whole run and of the messages sent after SKIP_SECONDS (default 10: the client
 # JVM's own warm-up), the brokers' CPU ticks (1/100 s, summed over the three nodes) during the run, the number of
 # messages over 5 ms per second of the run, and per node and thread kind (threads of one kind summed) the CPU
@@ -15,6 +18,11 @@ N="${2:-20000}"; SKIP="${3:-10}"
 B0="$(cd "$(dirname "$0")" && pwd)"
 . "$B0/rf3-nodes.sh"
 rf3_bench_start e2e-tail-rf3 "${1:?usage: e2e-tail-rf3.sh dlog|kafka [MESSAGES] [SKIP_SECONDS]}"
+if [ "${IDLE_PARTITIONS:-0}" -gt 0 ]; then
+  java $L -cp "$CP" org.apache.kafka.tools.TopicCommand --bootstrap-server $B --create --topic idle \
+    --partitions "$IDLE_PARTITIONS" --replication-factor 3 > /dev/null 2>&1 || { echo "e2e-tail-rf3: creating idle failed" >&2; exit 1; }
+  sleep 10 # the followers start fetching the new partitions
+fi
 java $L -cp "$CP" org.apache.kafka.tools.TopicCommand --bootstrap-server $B --create --topic e2e --partitions 1 \
   --replication-factor 3 --config min.insync.replicas=2 > /dev/null 2>&1
 java -Xmx512M $L -cp "$CP" org.apache.kafka.tools.EndToEndLatency $B e2e "$N" all 100 > "$W/warm.log" 2>&1 \

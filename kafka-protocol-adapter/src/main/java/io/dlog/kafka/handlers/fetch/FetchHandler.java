@@ -172,7 +172,8 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 FetchSession.Key key = new FetchSession.Key(byTopicId ? topic.topicId() : Uuid.ZERO_UUID,
                         byTopicId ? "" : topic.topic(), partition.partition());
                 requested.put(key, new FetchPlan.Item(key, name, partition.fetchOffset(), partition.partitionMaxBytes(),
-                        partition.currentLeaderEpoch(), preError, partition.lastFetchedEpoch(), partition.logStartOffset()));
+                        partition.currentLeaderEpoch(), preError, partition.lastFetchedEpoch(), partition.logStartOffset(),
+                        FetchPlan.partitionOf(name, partition.partition())));
             }
         }
         if (session == null) {
@@ -195,11 +196,16 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 if (fromRequest != null) {
                     items.add(fromRequest);
                 } else {
-                    String name = byTopicId ? image.topic(Uuids.fromKafka(partition.key.topicId())).map(TopicImage::name).orElse(null)
-                            : partition.key.topic();
-                    items.add(new FetchPlan.Item(partition.key, name, partition.fetchOffset, partition.maxBytes,
-                            partition.currentLeaderEpoch, name == null ? Errors.UNKNOWN_TOPIC_ID : null,
-                            partition.lastFetchedEpoch, partition.logStartOffset));
+                    FetchSession.Resolved resolved = partition.resolved;
+                    if (resolved == null || resolved.image() != image) {
+                        String name = byTopicId ? image.topic(Uuids.fromKafka(partition.key.topicId())).map(TopicImage::name)
+                                .orElse(null) : partition.key.topic();
+                        resolved = new FetchSession.Resolved(image, name, FetchPlan.partitionOf(name, partition.key.partition()));
+                        partition.resolved = resolved;
+                    }
+                    items.add(new FetchPlan.Item(partition.key, resolved.name(), partition.fetchOffset, partition.maxBytes,
+                            partition.currentLeaderEpoch, resolved.name() == null ? Errors.UNKNOWN_TOPIC_ID : null,
+                            partition.lastFetchedEpoch, partition.logStartOffset, resolved.tp()));
                 }
             }
         }
@@ -214,8 +220,8 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         CompletableFuture<FetchResponseData> response = new CompletableFuture<>();
         Set<TopicPartition> watched = new LinkedHashSet<>();
         for (FetchPlan.Item item : plan.items()) {
-            if (item.topic() != null && item.key().partition() >= 0) {
-                watched.add(new TopicPartition(item.topic(), item.key().partition()));
+            if (item.tp() != null) {
+                watched.add(item.tp());
             }
         }
         // handle() runs on the connection's event loop: the parked fetch is re-checked and answered there, so
@@ -323,8 +329,8 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             if (commit && item.topic() != null && meters != null) {
                 countFetch(plan, answer, meters);
             }
-            if (commit && plan.fromFollower() && item.topic() != null) {
-                recordReplication(new TopicPartition(item.topic(), item.key().partition()), answer);
+            if (commit && plan.fromFollower() && item.tp() != null) {
+                recordReplication(item.tp(), answer);
             }
             if (plan.session() != null && !updateSession(plan, item, answer, commit)) {
                 continue;

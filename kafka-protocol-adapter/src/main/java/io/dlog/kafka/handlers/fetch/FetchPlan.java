@@ -1,5 +1,6 @@
 package io.dlog.kafka.handlers.fetch;
 
+import io.dlog.log.TopicPartition;
 import java.util.List;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -28,8 +29,15 @@ record FetchPlan(List<Item> items, int maxBytes, int minBytes, boolean readCommi
      * @param preError       an error known before reading (unknown topic id), or null
      * @param lastFetchedEpoch a follower's epoch of its last batch (v12+), -1 when unknown
      * @param logStartOffset a follower's log start offset (v5+), -1 when unknown
+     * @param tp             the partition as the log layer names it, null when the topic is unknown or the index
+     *                       negative (built once per session partition, not per fetch: see {@link FetchSession})
      */
     record Item(FetchSession.Key key, String topic, long fetchOffset, int maxBytes, int currentLeaderEpoch,
-                Errors preError, int lastFetchedEpoch, long logStartOffset) {
+                Errors preError, int lastFetchedEpoch, long logStartOffset, TopicPartition tp) {
+    }
+
+    /** {@code topic}'s partition {@code partition}, or null when the topic is unknown or the index negative. */
+    static TopicPartition partitionOf(String topic, int partition) {
+        return topic != null && partition >= 0 ? new TopicPartition(topic, partition) : null;
     }
 }

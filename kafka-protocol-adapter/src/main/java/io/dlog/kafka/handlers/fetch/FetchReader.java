@@ -83,8 +83,7 @@ final class FetchReader {
         ReplicaManager replicas = topics.replicas();
         Optional<PartitionLog> found = topics.partition(item.topic(), item.key().partition());
         // A log was found (leader) or may be (follower): a partition index >= 0 either way.
-        TopicPartition tp = found.isPresent() || (item.key().partition() >= 0 && plan.clientMetadata())
-                ? new TopicPartition(item.topic(), item.key().partition()) : null;
+        TopicPartition tp = found.isPresent() || plan.clientMetadata() ? item.tp() : null;
         PartitionLog log;
         Optional<Errors> stale;
         if (found.isPresent()) {
@@ -152,7 +151,10 @@ final class FetchReader {
             Errors error = item.preError() != null ? item.preError() : Errors.NOT_LEADER_OR_FOLLOWER;
             return offsets(emptyAnswer(item).setErrorCode(error.code()), -1, -1, -1);
         }
-        TopicPartition tp = new TopicPartition(item.topic(), item.key().partition());
+        TopicPartition tp = item.tp();
+        if (tp == null) { // a negative partition index
+            return offsets(emptyAnswer(item).setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()), -1, -1, -1);
+        }
         Optional<PartitionLog> found = replicas.leaderLog(tp);
         Errors refused = found.isEmpty() ? topics.notServedError(item.topic(), item.key().partition())
                 : replicas.checkFollowerFetch(tp, item.currentLeaderEpoch());

@@ -1,5 +1,7 @@
 package io.dlog.kafka.handlers.fetch;
 
+import io.dlog.log.TopicPartition;
+import io.dlog.log.metadata.MetadataImage;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,6 +33,8 @@ final class FetchSession {
         int lastFetchedEpoch = -1;
         /** A follower's log start offset, -1 when unknown. */
         long logStartOffset = -1;
+        /** The partition's name as resolved in an image, kept until the image changes; null until first resolved. */
+        volatile Resolved resolved;
         long lastHighWatermark = -1;
         long lastLastStableOffset = -1;
         long lastLogStartOffset = -1;
@@ -40,6 +44,14 @@ final class FetchSession {
             this.fetchOffset = fetchOffset;
             this.maxBytes = maxBytes;
         }
+    }
+
+    /**
+     * A session partition's topic name and log-layer partition as {@code image} resolves them: an incremental
+     * fetch that leaves the partition out reuses them while the image is the same, instead of looking the topic id up
+     * and building them again on every fetch.
+     */
+    record Resolved(MetadataImage image, String name, TopicPartition tp) {
     }
 
     final int id;
