@@ -20,7 +20,7 @@ B0="$(cd "$(dirname "$0")" && pwd)"
 rf3_bench_start e2e-tail-rf3 "${1:?usage: e2e-tail-rf3.sh dlog|kafka [MESSAGES] [SKIP_SECONDS]}"
 if [ "${IDLE_PARTITIONS:-0}" -gt 0 ]; then
   java $L -cp "$CP" org.apache.kafka.tools.TopicCommand --bootstrap-server $B --create --topic idle \
-    --partitions "$IDLE_PARTITIONS" --replication-factor 3 > /dev/null 2>&1 || { echo "e2e-tail-rf3: creating idle failed" >&2; exit 1; }
+    --partitions "$IDLE_PARTITIONS" --replication-factor 3 > "$W/idle.log" 2>&1 || { echo "e2e-tail-rf3: creating idle failed:" >&2; tail -3 "$W/idle.log" >&2; exit 1; }
   sleep 10 # the followers start fetching the new partitions
 fi
 java $L -cp "$CP" org.apache.kafka.tools.TopicCommand --bootstrap-server $B --create --topic e2e --partitions 1 \
