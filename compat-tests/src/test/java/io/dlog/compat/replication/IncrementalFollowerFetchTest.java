@@ -26,7 +26,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * A follower's incremental fetch session (KIP-227) as the leader serves it: after the full fetch that opens it, an
  * answer carries only the partitions with records, an error or moved offsets; a partition the follower leaves out
  * of its request is read with the fetch state it sent last, its leader epoch included, so a stale epoch stays
- * fenced. The fetches below come from a made-up replica id (the node has no follower of that id to disturb).
+ * fenced, and a diverging epoch is always sent. The fetches below come from a made-up replica id (the node has no
+ * follower of that id to disturb). The session turns partitions that returned records to its end, so the order of
+ * an answer's partitions is not asserted.
  */
 class IncrementalFollowerFetchTest {
     @RegisterExtension
@@ -53,20 +55,32 @@ class IncrementalFollowerFetchTest {
             assertThat(full.errorCode()).isEqualTo(Errors.NONE.code());
             int session = full.sessionId();
             assertThat(session).isPositive();
-            assertThat(answered(full)).containsExactly("0:NONE:1", "1:NONE:0", "2:UNKNOWN_LEADER_EPOCH:0");
+            assertThat(answered(full)).containsExactlyInAnyOrder("0:NONE:1", "1:NONE:0",
+                    "2:UNKNOWN_LEADER_EPOCH:0");
 
             // When the follower moves partition 0 to its end and sends nothing else
             FetchResponseData caughtUp = fetch(connection, session, 1, id, List.of(partition(0, 1, epoch)));
 
             // Then nothing is news but the refused partition, whose cached epoch is refused again
-            assertThat(answered(caughtUp)).containsExactly("2:UNKNOWN_LEADER_EPOCH:0");
+            assertThat(answered(caughtUp)).containsExactlyInAnyOrder("2:UNKNOWN_LEADER_EPOCH:0");
 
             // When a record lands in partition 1 and the follower sends an empty incremental fetch
             produce(cluster, topic, 1);
             FetchResponseData moved = fetch(connection, session, 2, id, List.of());
 
             // Then partition 1 comes with its record, read from the offset the session holds
-            assertThat(answered(moved)).containsExactly("1:NONE:1", "2:UNKNOWN_LEADER_EPOCH:0");
+            assertThat(answered(moved)).containsExactlyInAnyOrder("1:NONE:1", "2:UNKNOWN_LEADER_EPOCH:0");
+
+            // When the follower says its log of partition 0 runs past where the leader's epoch ends (a tail the leader
+            // never had), the leader's offsets unchanged since it last told them
+            FetchResponseData diverged = fetch(connection, session, 3, id,
+                    List.of(partition(0, 5, epoch).setLastFetchedEpoch(epoch), partition(1, 1, epoch)));
+
+            // Then the answer carries the divergence (the follower must truncate), and again while the state stands
+            assertThat(answered(diverged)).containsExactlyInAnyOrder("0:NONE:0:diverging " + epoch,
+                    "2:UNKNOWN_LEADER_EPOCH:0");
+            assertThat(answered(fetch(connection, session, 4, id, List.of())))
+                    .containsExactlyInAnyOrder("0:NONE:0:diverging " + epoch, "2:UNKNOWN_LEADER_EPOCH:0");
         }
     }
 
@@ -81,7 +95,10 @@ class IncrementalFollowerFetchTest {
                 .setCurrentLeaderEpoch(leaderEpoch).setPartitionMaxBytes(1 << 20);
     }
 
-    /** "partition:error:records" of each partition answered, records counted in batches. */
+    /**
+     * "partition:error:batches" of each partition answered, with ":diverging E" when the answer reports a diverging
+     * epoch E.
+     */
     private static List<String> answered(FetchResponseData response) {
         List<String> out = new ArrayList<>();
         for (FetchResponseData.FetchableTopicResponse t : response.responses()) {
@@ -92,7 +109,8 @@ class IncrementalFollowerFetchTest {
                         batches++;
                     }
                 }
-                out.add(p.partitionIndex() + ":" + Errors.forCode(p.errorCode()) + ":" + batches);
+                out.add(p.partitionIndex() + ":" + Errors.forCode(p.errorCode()) + ":" + batches
+                        + (p.divergingEpoch().epoch() >= 0 ? ":diverging " + p.divergingEpoch().epoch() : ""));
             }
         }
         return out;

@@ -393,9 +393,11 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         synchronized (session) {
             FetchSession.CachedPartition cached = session.partitions.get(item.key());
             boolean hasData = answer.records() != null && answer.records().sizeInBytes() > 0;
-            // A preferred read replica is always sent (Kafka's session does the same): the client must learn it.
-            boolean changed = cached == null || hasData || answer.errorCode() != Errors.NONE.code()
-                    || answer.preferredReadReplica() >= 0
+            boolean error = answer.errorCode() != Errors.NONE.code();
+            // As Kafka's session: a preferred read replica and a diverging epoch are always sent (the client must
+            // act on them: go to the replica, truncate), and so is an error.
+            boolean changed = cached == null || hasData || error || answer.preferredReadReplica() >= 0
+                    || answer.divergingEpoch().epoch() >= 0
                     || cached.lastHighWatermark != answer.highWatermark()
                     || cached.lastLastStableOffset != answer.lastStableOffset()
                     || cached.lastLogStartOffset != answer.logStartOffset();
@@ -403,7 +405,9 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 return !plan.incremental() || changed;
             }
             if (cached != null) {
-                cached.lastHighWatermark = answer.highWatermark();
+                // After an error the client is told nothing it can keep: -1 makes the partition's next clean
+                // answer go out even if its offsets did not move (Kafka's session does the same).
+                cached.lastHighWatermark = error ? -1 : answer.highWatermark();
                 cached.lastLastStableOffset = answer.lastStableOffset();
                 cached.lastLogStartOffset = answer.logStartOffset();
             }
