@@ -33,11 +33,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Pulls the partitions this node follows from one leader, as a Kafka follower does: Fetch v15 with the
  * replica state, in an incremental fetch session ({@link FollowerFetchSession}: a fetch carries only the
- * partitions whose state changed, an answer only those with something new), from each partition's log end, with the epoch of its last batch so the leader can report
- * a divergence (KIP-320/KIP-595 style); batches are appended verbatim ({@link PartitionMirror}: the follower
- * append, with a cleaned leader's offset gaps covered by empty batches),
- * a divergent tail is truncated before fetching again, and the follower's high watermark follows the
- * leader's. The leader learns this follower's log end from the next fetch's offset, so a fetch is sent
+ * partitions whose state changed, an answer only those with something new), from each partition's log end,
+ * with the epoch of its last batch so the leader can report a divergence (KIP-320/KIP-595 style); batches
+ * are appended verbatim ({@link PartitionMirror}: the follower append, with a cleaned leader's offset gaps
+ * covered by empty batches), a divergent tail is truncated before fetching again, and the follower's high
+ * watermark follows the leader's. The leader learns this follower's log end from the next fetch's offset, so a fetch is sent
  * as soon as the previous one is applied.
  *
  * <p>Follower replication throttle, as Kafka's fetcher: a partition in this node's

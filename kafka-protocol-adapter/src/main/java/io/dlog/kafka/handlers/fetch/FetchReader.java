@@ -54,7 +54,8 @@ final class FetchReader {
         for (FetchPlan.Item item : plan.items()) {
             int limit = Math.max(0, Math.min(item.maxBytes(), remaining));
             PartitionData answer = plan.fromFollower()
-                    ? readForFollower(item, plan.replicaId(), limit, total == 0, plan.incremental() ? plan.session() : null)
+                    ? readForFollower(item, plan.replicaId(), limit, total == 0,
+                            plan.incremental() ? plan.session() : null)
                     : readPartition(plan, item, limit, total == 0);
             if (answer == null) {
                 answers.add(null);
@@ -173,7 +174,8 @@ final class FetchReader {
         }
         replicas.onFollowerFetch(tp, replicaId, item.fetchOffset(), item.logStartOffset());
         if (incremental != null && item.fetchOffset() == log.logEndOffset()
-                && incremental.toldOffsets(item.key(), log.highWatermark(), log.lastStableOffset(), log.logStartOffset())) {
+                && incremental.toldOffsets(item.key(), log.highWatermark(), log.lastStableOffset(),
+                        log.logStartOffset())) {
             return null; // caught up and told the current offsets: nothing to send
         }
         PartitionData answer = emptyAnswer(item);
