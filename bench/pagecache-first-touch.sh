@@ -1,10 +1,8 @@
 #!/bin/bash
 # What one GB of new page cache costs this machine: writes GB new 1 GiB files in turn (dd, 64 KiB writes, no fsync)
-# and prints each one's elapsed and system CPU seconds, then removes them. On a VM whose hypervisor backs guest
-# memory lazily and takes back freed pages (virtio-balloon free page reporting, DAMON pageout), a page the kernel has
-# not used lately costs a hypervisor fault on its first write: the write's copy into the page cache then runs about
-# ten times slower, and every broker on the machine pays it for each byte it stores (docs/benchmarks.md, "The page
-# cache's first touch"). The first files may reuse recently freed, still-backed pages and come out cheap.
+# and prints each one's elapsed and system CPU seconds, then removes them. On the bench VM the cost moved between
+# about 0.15 and 2.3 s per GiB with what the machine had done before (docs/benchmarks.md, "The page cache copy"):
+# run it before and after a benchmark to see which state the machine is in.
 # Needs GB+1 GiB free in DIR. Usage: [GB=8] [DIR=/tmp] bench/pagecache-first-touch.sh
 set -u
 GB=${GB:-8}; DIR=${DIR:-/tmp}
