@@ -6,6 +6,8 @@
 # Needs GB+1 GiB free in DIR. Usage: [GB=8] [DIR=/tmp] bench/pagecache-first-touch.sh
 set -u
 GB=${GB:-8}; DIR=${DIR:-/tmp}
+case "$GB" in ''|*[!0-9]*) echo "pagecache-first-touch: GB is a whole number of GiB, not '$GB'" >&2; exit 2 ;; esac
+[ -x /usr/bin/time ] || { echo "pagecache-first-touch: needs /usr/bin/time (Debian package: time)" >&2; exit 1; }
 D="$(mktemp -d "$DIR/pagecache.XXXXXX")"
 trap 'rm -rf "$D"' EXIT
 grep -E '^(MemFree|Cached):' /proc/meminfo | tr -s ' ' | paste -sd' '

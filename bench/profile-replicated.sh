@@ -13,6 +13,7 @@ AP=${AP:-$BENCH/target/async-profiler/linux-x64/libasyncProfiler.so}
 KAFKA_CP="$(cat "$BENCH/target/kafka.classpath")"
 mkdir -p "$W"
 N=${N:-3000000}; SIZE=${SIZE:-100}; WARM=${WARM:-1500000}; WHO=${WHO:-dlog}
+[ "$WHO" = dlog ] || [ "$WHO" = kafka ] || { echo "profile-replicated: WHO is dlog or kafka, not $WHO" >&2; exit 2; }
 rm -rf "$W"/dlog-* "$W"/kafka-*
 # six distinct ports free now, below the ephemeral range (no outgoing connection takes them meanwhile)
 read -ra P <<<"$(python3 -c '
