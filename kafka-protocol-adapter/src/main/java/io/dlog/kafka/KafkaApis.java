@@ -59,6 +59,9 @@ public final class KafkaApis {
             // A moved high watermark wakes consumers' long polls; an append wakes followers' fetches too.
             context.topics().replicas().setHighWatermarkListener(purgatory::onHighWatermarkAdvanced,
                     purgatory::onHighWatermarkMoved);
+            // A partition this node starts leading: its followers' parked fetches answer now, so their next ones
+            // can name it.
+            context.topics().replicas().setFollowerReleaser(purgatory::releaseReplica);
         }
         // Markers move last stable offsets: wake the fetches waiting on those partitions.
         TxnMarkerWriter markers = new TxnMarkerWriter(context.topics(), context.clock(), purgatory::onHighWatermarkAdvanced);

@@ -35,6 +35,9 @@ class ParkedFetchWakeUpTest {
     /** Far below {@link #WAIT_MS}, far above what a step takes on a loaded 2-core machine. */
     private static final long STEP_LIMIT_MS = WAIT_MS / 3;
 
+    /** Longer than ReplicaManager.NEW_LEADERSHIP_WINDOW_MS (2 s), in which followers of a new leader park briefly. */
+    private static final long PAST_NEW_LEADERSHIP_MS = 3_000;
+
     private InProcessCluster cluster;
 
     @BeforeEach
@@ -56,8 +59,8 @@ class ParkedFetchWakeUpTest {
         String topic = "wake";
         KafkaConsumer<String, String> consumer = consumerAtTheEndOfANewTopic(topic, "3", "read_uncommitted");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps(false))) {
-            // Not timed: a follower adds a new partition to its fetches only once the fetch it has parked at the
-            // leader returns (as Kafka's fetcher does), up to replica.fetch.wait.max.ms after the topic appeared.
+            // Not timed here (see shouldAckTheFirstWriteToANewTopicWithoutWaitingOutTheFollowersParkedFetches): a
+            // follower adds a new partition to its fetches once the fetch it has parked at the leader returns.
             producer.send(new ProducerRecord<>(topic, "k", "first")).get(3L * WAIT_MS, TimeUnit.MILLISECONDS);
             assertThat(pollUntil(consumer, 1)).containsExactly("first");
 
@@ -105,6 +108,34 @@ class ParkedFetchWakeUpTest {
             }
         } finally {
             consumer.close(CloseOptions.timeout(Duration.ofMillis(200)));
+        }
+    }
+
+    @Test
+    void shouldAckTheFirstWriteToANewTopicWithoutWaitingOutTheFollowersParkedFetches() throws Exception {
+        // Given: every node follows a partition led by each other node, so each has a fetch parked at each leader
+        // for up to WAIT_MS (three partitions, one led by each node)
+        cluster.createTopic(new NewTopic("followed", 3, (short) 3).configs(Map.of("min.insync.replicas", "2")));
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps(false))) {
+            for (int p = 0; p < 3; p++) {
+                producer.send(new ProducerRecord<>("followed", p, "k", "v")).get(3L * WAIT_MS, TimeUnit.MILLISECONDS);
+            }
+            for (int i = 0; i < 3; i++) {
+                // (past the 2 s in which a new leader's followers park only briefly, ReplicaManager's
+                // NEW_LEADERSHIP_WINDOW_MS: the followers' fetches are now parked for WAIT_MS)
+                Thread.sleep(PAST_NEW_LEADERSHIP_MS);
+                // When: a new RF 3 topic, and an acks=all write to it at once (the ISR is all three: both followers
+                // must fetch it, and a follower can name the new partition only in a fetch it has not sent yet)
+                String topic = "new-" + i;
+                cluster.createTopic(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "2")));
+                long sent = System.nanoTime();
+                producer.send(new ProducerRecord<>(topic, "k", "first")).get(3L * WAIT_MS, TimeUnit.MILLISECONDS);
+
+                // Then: acknowledged long before a parked fetch would have run out: the leader answered its followers'
+                // parked fetches when it took the partition up (without that, a follower's fetch returns at a random
+                // point of its WAIT_MS, and both must come back for the ack: each topic has a 1 in 9 chance of passing)
+                assertThat(elapsedMs(sent)).as("ms to ack the first write to %s", topic).isLessThan(STEP_LIMIT_MS);
+            }
         }
     }
 

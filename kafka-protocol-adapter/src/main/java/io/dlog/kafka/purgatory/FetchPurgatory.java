@@ -54,12 +54,19 @@ public final class FetchPurgatory {
         default void abandon() {
             expire();
         }
+
+        /** The node whose follower fetch this is (a replica id), or -1: a consumer's fetch. */
+        default int replicaId() {
+            return -1;
+        }
     }
 
     private final ScheduledExecutorService scheduler;
     private final ConcurrentHashMap<TopicPartition, Set<Waiter>> watchers = new ConcurrentHashMap<>();
     /** Every waiter not yet unwatched, also those watching no partition (only their timer would answer them). */
     private final Set<Waiter> parked = ConcurrentHashMap.newKeySet();
+    /** Parked follower fetches by the fetching node, for {@link #releaseReplica}. */
+    private final ConcurrentHashMap<Integer, Set<Waiter>> byReplica = new ConcurrentHashMap<>();
     /**
      * Counts every wake call. A fetch that samples it before its first read and finds it unchanged once it is
      * registered knows nothing was appended in between, and skips the re-read (on a leader each follower's fetch
@@ -93,6 +100,14 @@ public final class FetchPurgatory {
     public ScheduledFuture<?> watch(Waiter waiter, Collection<TopicPartition> partitions, long timeoutMs,
                                     long changesBeforeRead) {
         parked.add(waiter);
+        int replica = waiter.replicaId();
+        if (replica >= 0) {
+            byReplica.compute(replica, (key, set) -> {
+                Set<Waiter> waiting = set != null ? set : ConcurrentHashMap.newKeySet();
+                waiting.add(waiter);
+                return waiting;
+            });
+        }
         for (TopicPartition tp : partitions) {
             // The add happens inside the map's atomic compute: added after computeIfAbsent returned, it
             // could land in a set that a concurrent unwatch had just emptied and dropped from the map,
@@ -120,6 +135,13 @@ public final class FetchPurgatory {
 
     public void unwatch(Waiter waiter, Collection<TopicPartition> partitions) {
         parked.remove(waiter);
+        int replica = waiter.replicaId();
+        if (replica >= 0) {
+            byReplica.computeIfPresent(replica, (key, set) -> {
+                set.remove(waiter);
+                return set.isEmpty() ? null : set;
+            });
+        }
         for (TopicPartition tp : partitions) {
             watchers.computeIfPresent(tp, (key, set) -> {
                 set.remove(waiter);
@@ -140,6 +162,22 @@ public final class FetchPurgatory {
      */
     public void onHighWatermarkMoved(TopicPartition tp) {
         wake(tp, true);
+    }
+
+    /**
+     * Answers now (with what there is) every fetch of {@code replicaId} parked here. Called when this node starts
+     * leading partitions that node follows: its parked fetch names only the partitions it followed before, and the
+     * node can add the new ones only to its next fetch, which would otherwise wait for this one's
+     * replica.fetch.wait.max.ms (500 ms by default) while acks=all writes to the new partitions wait for it.
+     */
+    public void releaseReplica(int replicaId) {
+        Set<Waiter> waiting = byReplica.get(replicaId);
+        if (waiting == null) {
+            return;
+        }
+        for (Waiter waiter : waiting) {
+            executorOf(waiter).execute(waiter::expire);
+        }
     }
 
     private void wake(TopicPartition tp, boolean highWatermarkOnly) {

@@ -64,6 +64,14 @@ final class ReplicaFetcherThread extends Thread {
     private final Map<TopicPartition, Long> delayedUntil = new ConcurrentHashMap<>();
     /** Kafka's fetch-state lag: the leader's high watermark minus this log's end after the last fetch with data. */
     private final Map<TopicPartition, Long> lags = new ConcurrentHashMap<>();
+    /**
+     * Refusals in a row per partition (the leader answered it with an error such as NOT_LEADER_OR_FOLLOWER). The
+     * first retry comes soon: right after a topic is created or a leader changes, this node often asks before the
+     * leader has taken up the partition, and acks=all writes to it wait until this node has it.
+     */
+    private final Map<TopicPartition, Integer> refusals = new ConcurrentHashMap<>();
+    /** The first retry's delay after a refusal; it doubles with each refusal in a row up to the backoff's cap. */
+    static final long FIRST_REFUSAL_DELAY_MS = 20;
     private final ReplicationQuotaManager quota;
     /** Told the record bytes appended from the leader (ReplicationBytesInPerSec). */
     private final java.util.function.LongConsumer bytesIn;
@@ -99,6 +107,7 @@ final class ReplicaFetcherThread extends Thread {
         partitions.add(tp);
         delayedUntil.remove(tp);
         lags.remove(tp);
+        refusals.remove(tp);
         synchronized (wakeup) {
             wakeup.notifyAll();
         }
@@ -114,6 +123,7 @@ final class ReplicaFetcherThread extends Thread {
         partitions.remove(tp);
         delayedUntil.remove(tp);
         lags.remove(tp);
+        refusals.remove(tp);
         synchronized (applying) {
             return partitions.isEmpty();
         }
@@ -302,6 +312,9 @@ final class ReplicaFetcherThread extends Thread {
         Errors error = Errors.forCode(data.errorCode());
         switch (error) {
             case NONE -> {
+                if (!refusals.isEmpty()) {
+                    refusals.remove(f.tp());
+                }
                 if (data.divergingEpoch().epoch() >= 0) {
                     truncateDivergent(f, data.divergingEpoch().epoch(), data.divergingEpoch().endOffset());
                     return;
@@ -349,7 +362,9 @@ final class ReplicaFetcherThread extends Thread {
                 // NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_ID...: the leader and this
                 // node see different images for a moment; retry shortly, the image will settle it.
                 LOG.debug("Fetch of {} from {} answered {}", f.tp(), leader, error);
-                delay(f.tp(), Math.min(200, config.get().replicaFetchBackoffMs()));
+                int inARow = refusals.merge(f.tp(), 1, Integer::sum);
+                long cap = Math.min(200, config.get().replicaFetchBackoffMs());
+                delay(f.tp(), Math.min(cap, FIRST_REFUSAL_DELAY_MS << Math.min(inARow - 1, 4)));
             }
         }
     }

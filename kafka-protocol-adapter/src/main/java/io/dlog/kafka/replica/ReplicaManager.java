@@ -87,6 +87,10 @@ public final class ReplicaManager implements AutoCloseable {
     /** Told when the high watermark of a partition this node leads moved with nothing appended. */
     private volatile Consumer<TopicPartition> commitListener = tp -> { };
     private volatile IsrChangeListener isrChangeListener = (shrink) -> { };
+    /** Answers the parked fetches of a follower (by node id): see {@link #setFollowerReleaser}. */
+    private volatile java.util.function.IntConsumer followerReleaser = replica -> { };
+    /** When this node last started leading a partition, by each follower of that partition (milliseconds). */
+    private final Map<Integer, Long> newLeadershipAt = new ConcurrentHashMap<>();
     /** Record bytes this node's followers appended from their leaders (Kafka's ReplicationBytesInPerSec). */
     private volatile java.util.function.LongConsumer replicationBytesIn = bytes -> { };
     /** Record bytes this node sent to followers as their leader (Kafka's ReplicationBytesOutPerSec). */
@@ -137,6 +141,33 @@ public final class ReplicaManager implements AutoCloseable {
         tasks.add(scheduler.scheduleWithFixedDelay(this::raiseEpochsBehindLogs, 1, 1, TimeUnit.SECONDS));
         long balance = config.get().leaderImbalanceCheckIntervalSeconds();
         tasks.add(scheduler.scheduleWithFixedDelay(this::balanceLeaders, balance, balance, TimeUnit.SECONDS));
+    }
+
+    /**
+     * How long after this node starts leading a partition its followers' fetches park at most (instead of
+     * replica.fetch.wait.max.ms): long enough for a follower to learn of the partition from its own copy of the
+     * metadata, short enough that the fetch carrying it is not held back (see {@link #newlyLeadingFor}).
+     */
+    public static final int NEW_LEADERSHIP_FETCH_WAIT_MS = 20;
+    /** The window after a new leadership in which {@link #newlyLeadingFor} holds for its followers. */
+    static final long NEW_LEADERSHIP_WINDOW_MS = 2_000;
+
+    /**
+     * Set by the request layer: answers the fetches a node has parked on this one. Called for each follower of a
+     * partition this node starts leading, so that the follower's next fetch, which can name the partition, goes out
+     * now rather than after replica.fetch.wait.max.ms.
+     */
+    public void setFollowerReleaser(java.util.function.IntConsumer releaser) {
+        this.followerReleaser = releaser;
+    }
+
+    /**
+     * True for {@link #NEW_LEADERSHIP_WINDOW_MS} after this node started leading a partition that {@code replicaId}
+     * follows: that node may still be adding it to its fetches, so its fetches should not park long meanwhile.
+     */
+    public boolean newlyLeadingFor(int replicaId) {
+        Long at = newLeadershipAt.get(replicaId);
+        return at != null && nowMs() - at < NEW_LEADERSHIP_WINDOW_MS;
     }
 
     public void addLeadershipListener(LeadershipListener listener) {
@@ -412,6 +443,11 @@ public final class ReplicaManager implements AutoCloseable {
                         replica.isr);
                 if (!wasLeader) {
                     listeners.forEach(l -> l.onBecomeLeader(replica.tp, epoch));
+                    long at = nowMs();
+                    for (int follower : replica.followers.keySet()) {
+                        newLeadershipAt.put(follower, at);
+                        followerReleaser.accept(follower);
+                    }
                 }
                 maybeAdvanceHighWatermark(replica);
             }

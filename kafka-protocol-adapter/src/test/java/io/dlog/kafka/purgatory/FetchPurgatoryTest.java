@@ -35,8 +35,11 @@ class FetchPurgatoryTest {
 
         final AtomicInteger abandoned = new AtomicInteger();
 
+        final AtomicInteger expired = new AtomicInteger();
+
         @Override
         public void expire() {
+            expired.incrementAndGet();
         }
 
         @Override
@@ -165,6 +168,49 @@ class FetchPurgatoryTest {
         assertThat(follower.tries.get()).isEqualTo(followerBefore + 1);
         purgatory.unwatch(consumer, List.of(TP));
         purgatory.unwatch(follower, List.of(TP));
+    }
+
+    @Test
+    void shouldAnswerAtOnceOnlyTheParkedFetchesOfTheReleasedReplica() throws Exception {
+        // Given: fetches parked by followers 2 and 3 and by a consumer, each for ten minutes
+        CountingWaiter fromTwo = follower(2);
+        CountingWaiter fromThree = follower(3);
+        CountingWaiter consumer = new CountingWaiter();
+        purgatory.watch(fromTwo, List.of(TP), 600_000).cancel(false);
+        purgatory.watch(fromThree, List.of(TP), 600_000).cancel(false);
+        purgatory.watch(consumer, List.of(TP), 600_000).cancel(false);
+        drain();
+
+        // When: this node starts leading a partition node 2 follows
+        purgatory.releaseReplica(2);
+        drain();
+
+        // Then: node 2's fetch is answered now, as its timer would (expire); the others still wait
+        assertThat(fromTwo.expired.get()).isEqualTo(1);
+        assertThat(fromThree.expired.get()).isZero();
+        assertThat(consumer.expired.get()).isZero();
+
+        // And: once unwatched (answered), a later release finds nothing of node 2's
+        purgatory.unwatch(fromTwo, List.of(TP));
+        purgatory.releaseReplica(2);
+        drain();
+        assertThat(fromTwo.expired.get()).isEqualTo(1);
+        purgatory.unwatch(fromThree, List.of(TP));
+        purgatory.unwatch(consumer, List.of(TP));
+    }
+
+    private static CountingWaiter follower(int replicaId) {
+        return new CountingWaiter() {
+            @Override
+            public boolean wakesOnHighWatermark() {
+                return false;
+            }
+
+            @Override
+            public int replicaId() {
+                return replicaId;
+            }
+        };
     }
 
     private void drain() throws InterruptedException {

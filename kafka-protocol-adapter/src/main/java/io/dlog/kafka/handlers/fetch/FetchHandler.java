@@ -113,7 +113,22 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         if (first.bytes() >= plan.minBytes() || data.maxWaitMs() <= 0 || first.anyError() || plan.items().isEmpty()) {
             return CompletableFuture.completedFuture(respond(plan, first, quotaKey));
         }
-        return park(plan, data.maxWaitMs(), quotaKey, changesBeforeRead);
+        return park(plan, parkMs(plan, data.maxWaitMs()), quotaKey, changesBeforeRead);
+    }
+
+    /**
+     * How long a fetch with too little may wait: its max.wait.ms, except a follower's fetch while this node has just
+     * started leading partitions that follower replicates. That follower may not have added them to its fetches yet
+     * (it learns of them from its own copy of the metadata, a moment earlier or later than this node), and until it
+     * does, acks=all writes to them wait: its fetches come back quickly for a short while, so the next one carries them.
+     */
+    private int parkMs(FetchPlan plan, int maxWaitMs) {
+        if (!plan.fromFollower()) {
+            return maxWaitMs;
+        }
+        io.dlog.kafka.replica.ReplicaManager replicas = context.topics().replicas();
+        return replicas != null && replicas.newlyLeadingFor(plan.replicaId())
+                ? Math.min(maxWaitMs, io.dlog.kafka.replica.ReplicaManager.NEW_LEADERSHIP_FETCH_WAIT_MS) : maxWaitMs;
     }
 
     /**
@@ -271,6 +286,11 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         @Override
         public boolean wakesOnHighWatermark() {
             return !plan.fromFollower();
+        }
+
+        @Override
+        public int replicaId() {
+            return plan.fromFollower() ? plan.replicaId() : -1;
         }
 
         @Override
