@@ -115,6 +115,10 @@ class ClusterMetricsTest {
             throws Exception {
         // Given a topic led by node 1 (rack-1) with followers 2 (rack-2) and 3 (rack-3), and committed records
         String topic = rackTopic(cluster);
+        // The follower learns the high watermark with its next fetch, up to replica.fetch.wait.max.ms (5 s on these
+        // nodes) later, so it holds records above it meanwhile; but for the first 2 s after the leader took the
+        // partition up its followers' fetches park only briefly (ReplicaManager.NEW_LEADERSHIP_WINDOW_MS): wait that out
+        Thread.sleep(3_000);
         String replicationIn = "kafka.server:type=BrokerTopicMetrics,name=ReplicationBytesInPerSec";
         String replicationOut = "kafka.server:type=BrokerTopicMetrics,name=ReplicationBytesOutPerSec";
         long[] replicatedBefore = {count(cluster, 1, replicationOut), count(cluster, 2, replicationIn),
