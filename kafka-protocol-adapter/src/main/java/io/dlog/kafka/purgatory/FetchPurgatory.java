@@ -65,8 +65,6 @@ public final class FetchPurgatory {
     private final ConcurrentHashMap<TopicPartition, Set<Waiter>> watchers = new ConcurrentHashMap<>();
     /** Every waiter not yet unwatched, also those watching no partition (only their timer would answer them). */
     private final Set<Waiter> parked = ConcurrentHashMap.newKeySet();
-    /** Parked follower fetches by the fetching node, for {@link #releaseReplica}. */
-    private final ConcurrentHashMap<Integer, Set<Waiter>> byReplica = new ConcurrentHashMap<>();
     /**
      * Counts every wake call. A fetch that samples it before its first read and finds it unchanged once it is
      * registered knows nothing was appended in between, and skips the re-read (on a leader each follower's fetch
@@ -100,14 +98,6 @@ public final class FetchPurgatory {
     public ScheduledFuture<?> watch(Waiter waiter, Collection<TopicPartition> partitions, long timeoutMs,
                                     long changesBeforeRead) {
         parked.add(waiter);
-        int replica = waiter.replicaId();
-        if (replica >= 0) {
-            byReplica.compute(replica, (key, set) -> {
-                Set<Waiter> waiting = set != null ? set : ConcurrentHashMap.newKeySet();
-                waiting.add(waiter);
-                return waiting;
-            });
-        }
         for (TopicPartition tp : partitions) {
             // The add happens inside the map's atomic compute: added after computeIfAbsent returned, it
             // could land in a set that a concurrent unwatch had just emptied and dropped from the map,
@@ -135,13 +125,6 @@ public final class FetchPurgatory {
 
     public void unwatch(Waiter waiter, Collection<TopicPartition> partitions) {
         parked.remove(waiter);
-        int replica = waiter.replicaId();
-        if (replica >= 0) {
-            byReplica.computeIfPresent(replica, (key, set) -> {
-                set.remove(waiter);
-                return set.isEmpty() ? null : set;
-            });
-        }
         for (TopicPartition tp : partitions) {
             watchers.computeIfPresent(tp, (key, set) -> {
                 set.remove(waiter);
@@ -171,12 +154,12 @@ public final class FetchPurgatory {
      * replica.fetch.wait.max.ms (500 ms by default) while acks=all writes to the new partitions wait for it.
      */
     public void releaseReplica(int replicaId) {
-        Set<Waiter> waiting = byReplica.get(replicaId);
-        if (waiting == null) {
-            return;
-        }
-        for (Waiter waiter : waiting) {
-            executorOf(waiter).execute(waiter::expire);
+        // A scan of every parked fetch rather than an index by replica: leadership changes are rare, and an index
+        // would cost every follower fetch that parks (one per message, one at a time) two more map updates.
+        for (Waiter waiter : parked) {
+            if (waiter.replicaId() == replicaId) {
+                executorOf(waiter).execute(waiter::expire);
+            }
         }
     }
 
