@@ -13,10 +13,10 @@ public record TopicPartition(String topic, int partition) {
 
     /*
      * equals and hashCode are written out. The generated ones go through method handles, which C2 inlines but which
-     * cost 8x (C1) to 25x (interpreter) a plain lookup in code not yet compiled or just deoptimized, and a broker's
-     * request path is deoptimized whenever a new client or topic takes a branch it had not taken (a follower's fetch
-     * looks up each of its partitions several times). Same formula as the generated hashCode, so nothing that spreads
-     * partitions by hash (the log writers) moves.
+     * cost 7x (C1) to 10x (interpreter) a plain lookup in code not yet compiled or just deoptimized
+     * (bench/tools/RecordKeyCost.java), and a broker's request path is deoptimized whenever a new client or topic
+     * takes a branch it had not taken (a follower's fetch looks up each of its partitions several times). Same
+     * formula as the generated hashCode, so nothing that spreads partitions by hash (the log writers) moves.
      */
     @Override
     public boolean equals(Object o) {

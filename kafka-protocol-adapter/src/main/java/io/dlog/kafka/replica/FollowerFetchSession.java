@@ -36,7 +36,7 @@ final class FollowerFetchSession {
     private record Sent(UUID topicId, int leaderEpoch, long fetchOffset, int lastFetchedEpoch, long logStartOffset,
                         int maxBytes) {
         // Written out, as TopicPartition's: compared once per partition per fetch, and the generated equals costs
-        // 8-25x this in code the JIT has not (re)compiled yet.
+        // 7-10x this in code the JIT has not (re)compiled yet.
         @Override
         public boolean equals(Object o) {
             return this == o || o instanceof Sent other && leaderEpoch == other.leaderEpoch

@@ -19,7 +19,7 @@ import org.apache.kafka.common.protocol.Errors;
 final class FetchSession {
     /** Identifies a partition across requests: by topic id (v13+) or by name. */
     record Key(Uuid topicId, String topic, int partition) {
-        // Written out, as TopicPartition's: the generated methods cost 8-25x a plain lookup in code the JIT has not
+        // Written out, as TopicPartition's: the generated methods cost 7-10x a plain lookup in code the JIT has not
         // (re)compiled yet, and a fetch looks up each of its session's partitions.
         @Override
         public boolean equals(Object o) {
