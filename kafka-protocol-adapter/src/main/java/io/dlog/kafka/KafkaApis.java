@@ -97,6 +97,7 @@ public final class KafkaApis {
             // Last: it wraps the handlers registered so far, so every API is checked.
             io.dlog.kafka.authz.Authorization.enforce(registry, context, authorizer);
         }
+        registry.requestMetrics().prepare(registry.entries().keySet());
         return registry;
     }
 

@@ -126,6 +126,13 @@ class MetricsTest {
         }
         assertThat((Long) jmx.getAttribute(new ObjectName(
                 "kafka.network:type=RequestMetrics,name=TotalTimeMs,request=FetchConsumer"), "Count")).isPositive();
+        // Created at start for every API served, as Kafka's are: this single node has no followers, and DeleteRecords
+        // is not used here.
+        for (String request : List.of("FetchFollower", "DeleteRecords")) {
+            ObjectName unused = new ObjectName("kafka.network:type=RequestMetrics,name=TotalTimeMs,request=" + request);
+            assertThat(jmx.isRegistered(unused)).as(request).isTrue();
+            assertThat((Long) jmx.getAttribute(unused, "Count")).as(request).isZero();
+        }
         double idle = (Double) jmx.getAttribute(new ObjectName(
                 "kafka.server:type=KafkaRequestHandlerPool,name=RequestHandlerAvgIdlePercent"), "MeanRate");
         assertThat(idle).isBetween(0.0, 1.0);

@@ -4,9 +4,15 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
- * The RequestMetrics of every request name, created on first use and then read from arrays indexed by
- * API key. Fetch requests are also recorded as FetchConsumer or FetchFollower, as Kafka does, so
- * consumer and replication fetch times can be told apart.
+ * The RequestMetrics of every request name, read from arrays indexed by API key. Fetch requests are also
+ * recorded as FetchConsumer or FetchFollower, as Kafka does, so consumer and replication fetch times can be
+ * told apart.
+ *
+ * <p>The node creates those of every API it serves before it serves ({@link #prepare}), as Kafka's
+ * {@code RequestChannel.Metrics} does. Why up front: the request path that looks them up is compiled while the
+ * first clients' APIs run; an API first used later (a new client's) would take the never-taken creation branch
+ * and make the JVM throw the compiled dispatch away and run it interpreted until compiled again, on the
+ * request path of that client's first requests. What is not prepared is created on first use.
  *
  * <p>Thread-safety: any thread.
  */
@@ -28,6 +34,17 @@ public final class RequestMetrics {
             maxId = Math.max(maxId, key.id);
         }
         byApiKey = new AtomicReferenceArray<>(maxId + 1);
+    }
+
+    /** Creates the metrics of {@code served} and, if Fetch is among them, FetchConsumer and FetchFollower. */
+    public void prepare(Iterable<ApiKeys> served) {
+        for (ApiKeys key : served) {
+            of(key);
+            if (key == ApiKeys.FETCH) {
+                fetch(true);
+                fetch(false);
+            }
+        }
     }
 
     /** The metrics of one API (request name {@link ApiKeys#name}, as Kafka's tag). */
