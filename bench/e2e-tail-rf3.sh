@@ -6,6 +6,8 @@
 #
 #   bench/e2e-tail-rf3.sh dlog|kafka [MESSAGES] [SKIP_SECONDS]
 #
+# NICE_JIT=N renices the brokers' JIT compiler threads (C1 and C2 CompilerThread) to nice N before the measured run.
+#
 # IDLE_PARTITIONS=N (default 0) first creates a topic "idle" of N partitions (RF 3) that nothing writes to: a node
 # then follows about N/3 partitions from each other node, as in a cluster with many quiet partitions.
 #
@@ -35,6 +37,11 @@ threads() {
     echo "$i $(tr -d '0-9 ' < $t/comm 2>/dev/null) $(awk '{print $14+$15}' $t/stat 2>/dev/null) $(awk '/^voluntary_ctxt/ {print $2}' $t/status 2>/dev/null)"
   done; done
 }
+if [ -n "${NICE_JIT:-}" ]; then # the brokers' JIT compiler threads at this nice value for the measured run
+  for p in "${pids[@]}"; do for t in /proc/$p/task/*; do
+    case "$(cat $t/comm 2>/dev/null)" in C*CompilerThre*) renice -n "$NICE_JIT" -p "$(basename $t)" >/dev/null;; esac
+  done; done
+fi
 before=$(ticks); threads > "$W/threads.0"
 java -Xmx512M $L -cp "$CP" "$B0/tools/E2eTail.java" $B e2e "$N" "$W/lat.txt" "$SKIP" || exit 1
 threads > "$W/threads.1"
