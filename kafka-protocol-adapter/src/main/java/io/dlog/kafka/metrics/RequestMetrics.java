@@ -12,7 +12,8 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * {@code RequestChannel.Metrics} does. Why up front: the request path that looks them up is compiled while the
  * first clients' APIs run; an API first used later (a new client's) would take the never-taken creation branch
  * and make the JVM throw the compiled dispatch away and run it interpreted until compiled again, on the
- * request path of that client's first requests. What is not prepared is created on first use.
+ * request path of that client's first requests. What is not prepared is created on first use. The cost: six
+ * histograms of {@value BrokerMetrics#SAMPLES} samples per API (about 48 KiB), some 3 MiB for the ~65 APIs served.
  *
  * <p>Thread-safety: any thread.
  */

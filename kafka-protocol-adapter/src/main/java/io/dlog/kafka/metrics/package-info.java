@@ -16,8 +16,9 @@
  * so the MBean and the Prometheus series are derived from one string.
  *
  * <p>Concurrency contract: every meter, histogram and counter here is safe to update from any thread
- * without locks (LongAdder and lock-free reservoirs). Per-topic and per-request-type metrics are created
- * on first use under a lock and then read through plain or volatile fields; hot paths hold the resolved
+ * without locks (LongAdder and lock-free reservoirs). Per-topic metrics are created on first use under a lock;
+ * per-request-type ones once at start for every API served (created on first use for any other); both are then read
+ * through plain or volatile fields; hot paths hold the resolved
  * objects ({@link io.dlog.kafka.metrics.TopicMetrics}, {@link io.dlog.kafka.metrics.RequestTypeMetrics})
  * and never build names. Gauges are read on the JMX or scrape thread and must only read volatile state.
  */
