@@ -37,11 +37,7 @@ threads() {
     echo "$i $(tr -d '0-9 ' < $t/comm 2>/dev/null) $(awk '{print $14+$15}' $t/stat 2>/dev/null) $(awk '/^voluntary_ctxt/ {print $2}' $t/status 2>/dev/null)"
   done; done
 }
-if [ -n "${NICE_JIT:-}" ]; then # the brokers' JIT compiler threads at this nice value for the measured run
-  for p in "${pids[@]}"; do for t in /proc/$p/task/*; do
-    case "$(cat $t/comm 2>/dev/null)" in C*CompilerThre*) renice -n "$NICE_JIT" -p "$(basename $t)" >/dev/null;; esac
-  done; done
-fi
+[ -n "${NICE_JIT:-}" ] && rf3_renice_jit "$NICE_JIT" # the brokers' JIT compiler threads at this nice value for the measured run
 before=$(ticks); threads > "$W/threads.0"
 java -Xmx512M $L -cp "$CP" "$B0/tools/E2eTail.java" $B e2e "$N" "$W/lat.txt" "$SKIP" || exit 1
 threads > "$W/threads.1"

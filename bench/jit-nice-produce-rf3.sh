@@ -16,13 +16,11 @@ topics() { java $L -cp "$CP" org.apache.kafka.tools.TopicCommand --bootstrap-ser
 produce() { java $L -cp "$CP" org.apache.kafka.tools.ProducerPerformance --topic "$1" --num-records "$2" --record-size 1024 \
     --throughput -1 --producer-props bootstrap.servers=$B acks=all linger.ms=5 batch.size=65536 2>/dev/null | tail -1; }
 create() { topics --create --topic "$1" --partitions 6 --replication-factor 3 --config min.insync.replicas=2 > /dev/null 2>&1; }
-jitnice() { local p t; for p in "${pids[@]}"; do for t in /proc/$p/task/*; do
-  case "$(cat $t/comm 2>/dev/null)" in C*CompilerThre*) renice -n "$1" -p "$(basename $t)" >/dev/null;; esac; done; done; }
 ticks() { local s=0 p; for p in "${pids[@]}"; do s=$((s + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $s; }
 create warm && produce warm 1500000 > /dev/null && topics --delete --topic warm > /dev/null 2>&1
 for r in $(seq 1 "$ROUNDS"); do
   for n in 0 "$NICE"; do
-    jitnice "$n"
+    rf3_renice_jit "$n"
     t="n$n-$r"; create "$t" || { echo "jit-nice-produce-rf3: could not create $t" >&2; exit 1; }
     c0=$(ticks); line="$(produce "$t" "$RECORDS")"; c1=$(ticks)
     topics --delete --topic "$t" > /dev/null 2>&1

@@ -1,4 +1,4 @@
-# Sourced by the three-node bench scripts (latency-split-rf3.sh, idle-cpu-rf3.sh, profile-replicated.sh, e2e-tail-rf3.sh,
+# Sourced by the three-node bench scripts (latency-split-rf3.sh, idle-cpu-rf3.sh, profile-replicated.sh, e2e-tail-rf3.sh, jit-nice-produce-rf3.sh,
 # failover-rf3.sh): writes the node configs bench/run.sh --replicated uses and starts the nodes on 127.0.0.1.
 #
 #   rf3_start dlog|kafka DIR "PORT1 PORT2 PORT3" "CONTROLLER1 CONTROLLER2 CONTROLLER3"
@@ -66,4 +66,13 @@ rf3_bench_start() {
   pids=("${RF3_PIDS[@]}")
   for p in 32001 32002 32003; do for k in $(seq 1 240); do (echo > /dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.5; done; done
   B=127.0.0.1:32001,127.0.0.1:32002,127.0.0.1:32003; sleep 5
+}
+
+# rf3_renice_jit N: puts the JIT compiler threads (C1 and C2 CompilerThread) of the nodes in $pids at nice N
+# (lowering a nice value needs root).
+rf3_renice_jit() {
+  local p t
+  for p in "${pids[@]}"; do for t in /proc/$p/task/*; do
+    case "$(cat "$t/comm" 2>/dev/null)" in C*CompilerThre*) renice -n "$1" -p "$(basename "$t")" >/dev/null;; esac
+  done; done
 }
