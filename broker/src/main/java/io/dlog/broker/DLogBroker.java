@@ -67,7 +67,7 @@ public final class DLogBroker implements AutoCloseable {
     private static final String RAFT_DIR = "__dlog_raft";
     private static final String IDS_DIR = "__dlog_ids";
     /** How long start-up waits for the metadata quorum (a majority of the voters must be up). */
-    private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
+    static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
     /** Records per partition from which a JSON topic's schema is inferred, and the Flight endpoint's Arrow memory. */
     private static final int FLIGHT_SCHEMA_SAMPLE = 1000;
     private static final long FLIGHT_MEMORY_BYTES = 2L << 30;
@@ -135,6 +135,9 @@ public final class DLogBroker implements AutoCloseable {
     }
 
     private static DLogBroker start(BrokerConfig config, Clock clock, Path dataDir, DataDirLock lock) throws IOException {
+        if (config.isControllerOnly()) {
+            throw new IllegalArgumentException("process.roles=controller: start the node with ControllerNode");
+        }
         if (config.nodeId() > SnowflakeIdGenerator.Layout.DEFAULT.maxNodeId()) {
             throw new IOException("node.id " + config.nodeId() + " is above " + SnowflakeIdGenerator.Layout.DEFAULT.maxNodeId()
                     + ", the largest the id generator's layout holds");
@@ -235,7 +238,7 @@ public final class DLogBroker implements AutoCloseable {
      * Fails at once, with the listener's own message, when the client port is taken: otherwise the node
      * would join the metadata group (and in a cluster wait for a quorum) before finding out.
      */
-    private static void checkListenerFree(BrokerConfig.Listener listener) throws IOException {
+    static void checkListenerFree(BrokerConfig.Listener listener) throws IOException {
         if (listener.port() == 0) {
             return;
         }
@@ -250,7 +253,7 @@ public final class DLogBroker implements AutoCloseable {
         }
     }
 
-    private static QuorumConfig quorumConfig(BrokerConfig config, Path dataDir) {
+    static QuorumConfig quorumConfig(BrokerConfig config, Path dataDir) {
         Path storage = dataDir.resolve(RAFT_DIR);
         Map<Integer, InetSocketAddress> voters = config.controllerQuorumVoters();
         if (voters.isEmpty()) {
@@ -267,7 +270,7 @@ public final class DLogBroker implements AutoCloseable {
                 config.metadataSnapshotEvery(), bind);
     }
 
-    private static Map<Integer, InetSocketAddress> resolvedVoters(BrokerConfig config) {
+    static Map<Integer, InetSocketAddress> resolvedVoters(BrokerConfig config) {
         Map<Integer, InetSocketAddress> resolved = new TreeMap<>();
         config.controllerQuorumVoters().forEach((id, address) ->
                 resolved.put(id, new InetSocketAddress(address.getHostString(), address.getPort())));
@@ -278,7 +281,7 @@ public final class DLogBroker implements AutoCloseable {
      * Agrees on the cluster id with the metadata group (the folder's, or the one the group already has
      * for a new folder), and imports a single-node 0.1 image once.
      */
-    private static String joinCluster(MetadataQuorum quorum, Optional<String> folderClusterId,
+    static String joinCluster(MetadataQuorum quorum, Optional<String> folderClusterId,
                                       Optional<MetadataImage> legacy, Path dataDir, BrokerConfig config) throws IOException {
         String proposed = folderClusterId.orElseGet(ClusterIdentity::newClusterId);
         try {
@@ -336,7 +339,7 @@ public final class DLogBroker implements AutoCloseable {
         }
     }
 
-    private static Path prepareDataDir(Path dataDir) throws IOException {
+    static Path prepareDataDir(Path dataDir) throws IOException {
         Path dir = dataDir.toAbsolutePath();
         try {
             Files.createDirectories(dir);
@@ -351,7 +354,7 @@ public final class DLogBroker implements AutoCloseable {
         return dir;
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
+    static java.util.concurrent.ThreadFactory daemon(String name) {
         return runnable -> {
             Thread thread = new Thread(runnable, name);
             thread.setDaemon(true);

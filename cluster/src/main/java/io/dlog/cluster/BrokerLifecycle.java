@@ -99,6 +99,16 @@ public final class BrokerLifecycle implements AutoCloseable {
         }
     }
 
+    /**
+     * The leader half alone, for a controller-only node ({@code process.roles=controller}): it is no broker, so it
+     * neither registers nor heartbeats, but while it leads the metadata group it fences silent brokers.
+     */
+    public static BrokerLifecycle fencingOnly(MetadataQuorum quorum, Duration heartbeatInterval, Duration sessionTimeout,
+                                              ScheduledExecutorService scheduler, LongSupplier nanoTime,
+                                              ListenerProbe probe) {
+        return new BrokerLifecycle(quorum, null, heartbeatInterval, sessionTimeout, scheduler, nanoTime, probe);
+    }
+
     /** Adds a listener of this node's acknowledged heartbeats (add it before {@link #register}). */
     public void addSessionListener(SessionListener listener) {
         sessionListeners.add(listener);
@@ -106,6 +116,9 @@ public final class BrokerLifecycle implements AutoCloseable {
 
     /** Registers this node; completes once the registration is applied here (the node has caught up). */
     public CompletableFuture<MetadataImage> register(Duration timeout) {
+        if (registration == null) {
+            throw new IllegalStateException("a controller-only node does not register as a broker");
+        }
         long sent = nanoTime.getAsLong();
         return quorum.propose(registration, timeout).whenComplete((image, failure) -> {
             if (failure == null) {
@@ -150,7 +163,9 @@ public final class BrokerLifecycle implements AutoCloseable {
 
     private void tick() {
         try {
-            heartbeat();
+            if (registration != null) {
+                heartbeat();
+            }
             if (leader) {
                 fenceSilentBrokers();
             }
@@ -199,10 +214,14 @@ public final class BrokerLifecycle implements AutoCloseable {
             if (!firstSession && (heard == null || now - heard > timeout)) {
                 LOG.info("Fencing broker {}: no heartbeat for {} ms", broker.id(), sessionTimeout.toMillis());
                 quorum.propose(new MetadataCommand.FenceBroker(broker.id(), broker.incarnation()), sessionTimeout);
-            } else if (probe != null && broker.id() != registration.id() && (heard == null || now - heard > probeAfterNanos)) {
+            } else if (probe != null && !isSelf(broker) && (heard == null || now - heard > probeAfterNanos)) {
                 fenceIfGone(broker, heard);
             }
         }
+    }
+
+    private boolean isSelf(BrokerImage broker) {
+        return registration != null && broker.id() == registration.id();
     }
 
     /**
@@ -242,6 +261,9 @@ public final class BrokerLifecycle implements AutoCloseable {
             probe.close();
         }
         long deadline = System.nanoTime() + CONTROLLED_SHUTDOWN.toNanos();
+        if (registration == null) {
+            return; // a controller-only node has no broker session to withdraw
+        }
         while (heartbeatsInFlight.get() > 0 && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(10);

@@ -52,6 +52,20 @@ class BrokerLifecycleFastFenceTest {
 
     /** Node 1 leads the quorum and runs the lifecycle with a probe; node 2 is registered with {@code port}. */
     private void startWithSilentBroker(int port, boolean probe) throws Exception {
+        startLeadingQuorum();
+        MetadataCommand.RegisterBroker self = new MetadataCommand.RegisterBroker(1, 1,
+                List.of(new BrokerImage.Endpoint("PLAINTEXT", "127.0.0.1", freePort())), null);
+        leader = new BrokerLifecycle(quorum, self, HEARTBEAT, SESSION, scheduler, System::nanoTime,
+                probe ? new ListenerProbe(Duration.ofMillis(500), Map.of()) : null);
+        leader.register(Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+        quorum.propose(new MetadataCommand.RegisterBroker(2, 7,
+                List.of(new BrokerImage.Endpoint("PLAINTEXT", "127.0.0.1", port)), null), Duration.ofSeconds(10))
+                .get(10, TimeUnit.SECONDS);
+        leader.start();
+    }
+
+    /** A one-voter quorum on node 1, once it is the ready leader. */
+    private void startLeadingQuorum() throws Exception {
         // One voter on a fixed port, as a one-controller cluster's controller.quorum.voters lists it. Twice, run first
         // in its JVM on a loaded machine, this start never reported a leader within 60 s: no leader notice at all,
         // as when Ratis fires it before RatisMetadataQuorum has added its listeners (a single voter elects itself
@@ -64,15 +78,6 @@ class BrokerLifecycleFastFenceTest {
             Thread.sleep(20);
         }
         assertThat(quorum.isReadyLeader()).isTrue();
-        MetadataCommand.RegisterBroker self = new MetadataCommand.RegisterBroker(1, 1,
-                List.of(new BrokerImage.Endpoint("PLAINTEXT", "127.0.0.1", freePort())), null);
-        leader = new BrokerLifecycle(quorum, self, HEARTBEAT, SESSION, scheduler, System::nanoTime,
-                probe ? new ListenerProbe(Duration.ofMillis(500), Map.of()) : null);
-        leader.register(Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
-        quorum.propose(new MetadataCommand.RegisterBroker(2, 7,
-                List.of(new BrokerImage.Endpoint("PLAINTEXT", "127.0.0.1", port)), null), Duration.ofSeconds(10))
-                .get(10, TimeUnit.SECONDS);
-        leader.start();
     }
 
     private boolean fencedWithin(int brokerId, Duration wait) throws InterruptedException {
@@ -106,6 +111,24 @@ class BrokerLifecycleFastFenceTest {
             // When / Then: a few seconds of probes (one and a half heartbeats after registering, every heartbeat)
             assertThat(fencedWithin(2, Duration.ofSeconds(4))).isFalse();
         }
+    }
+
+    @Test
+    void shouldFenceWithoutRegisteringItselfOnAControllerOnlyNode() throws Exception {
+        // Given: node 1 leads the quorum as a controller-only node (process.roles=controller): fencing only
+        startLeadingQuorum();
+        leader = BrokerLifecycle.fencingOnly(quorum, HEARTBEAT, SESSION, scheduler, System::nanoTime,
+                new ListenerProbe(Duration.ofMillis(500), Map.of()));
+        quorum.propose(new MetadataCommand.RegisterBroker(2, 7,
+                List.of(new BrokerImage.Endpoint("PLAINTEXT", "127.0.0.1", freePort())), null), Duration.ofSeconds(10))
+                .get(10, TimeUnit.SECONDS);
+        leader.start();
+
+        // When / Then: the silent broker whose listener refuses is fenced; the controller is no broker
+        assertThat(fencedWithin(2, Duration.ofSeconds(15))).isTrue();
+        assertThat(quorum.image().brokers()).doesNotContainKey(1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> leader.register(Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalStateException.class);
     }
 
     @Test

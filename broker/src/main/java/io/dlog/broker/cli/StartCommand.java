@@ -1,5 +1,6 @@
 package io.dlog.broker.cli;
 
+import io.dlog.broker.ControllerNode;
 import io.dlog.broker.DLogBroker;
 import io.dlog.kafka.config.BrokerConfig;
 import java.io.IOException;
@@ -80,9 +81,29 @@ final class StartCommand implements Callable<Integer> {
         } catch (ConfigException | IOException e) {
             return fail(2, e.getMessage());
         }
-        DLogBroker broker;
+        if (config.isControllerOnly()) {
+            // Kafka's isolated mode: votes and fences, serves no clients
+            return serveUntilStopped(() -> ControllerNode.start(config), controller -> {
+                java.net.InetSocketAddress raft = controller.controllerAddress();
+                return "DLog controller " + config.nodeId() + " voting on " + raft.getHostString() + ":" + raft.getPort()
+                        + " (data in " + config.dataDir().toAbsolutePath() + "). Stop with Ctrl-C.";
+            });
+        }
+        return serveUntilStopped(() -> DLogBroker.start(config), broker -> SERVING + config.advertisedListener().host()
+                + ":" + broker.port() + " (data in " + config.dataDir().toAbsolutePath() + "). Stop with Ctrl-C.");
+    }
+
+    /** How a node of either kind starts. */
+    @FunctionalInterface
+    private interface Starter<T extends AutoCloseable> {
+        T start() throws IOException;
+    }
+
+    /** Starts the node, prints its one line once it serves, and closes it when asked to stop. */
+    private <T extends AutoCloseable> int serveUntilStopped(Starter<T> starter, java.util.function.Function<T, String> banner) {
+        T node;
         try {
-            broker = DLogBroker.start(config);
+            node = starter.start();
         } catch (IOException | ConfigException e) {
             return fail(1, e.getMessage());
         } catch (RuntimeException e) {
@@ -91,11 +112,14 @@ final class StartCommand implements Callable<Integer> {
             return fail(1, "start-up failed: " + e);
         }
         Thread hook = installShutdownHook();
-        spec.commandLine().getOut().println(SERVING + config.advertisedListener().host()
-                + ":" + broker.port() + " (data in " + config.dataDir().toAbsolutePath() + "). Stop with Ctrl-C.");
+        spec.commandLine().getOut().println(banner.apply(node));
         spec.commandLine().getOut().flush();
         awaitStopRequest();
-        broker.close();
+        try {
+            node.close();
+        } catch (Exception e) {
+            LOG.warn("Closing the node failed", e);
+        }
         removeShutdownHook(hook);
         return 0;
     }

@@ -88,7 +88,8 @@ class BrokerOnlyNodeTest {
         assertThat(admin.describeCluster().nodes().get()).extracting(Node::id).containsExactlyInAnyOrder(1, 2, 3, 4);
     }
 
-    private static TopicPartitionInfo awaitIsr(Admin admin, String topic, int size) throws Exception {
+    /** Partition 0 of {@code topic} once it has a leader and an ISR of {@code size}; fails after 60 s. */
+    static TopicPartitionInfo awaitIsr(Admin admin, String topic, int size) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
             try {

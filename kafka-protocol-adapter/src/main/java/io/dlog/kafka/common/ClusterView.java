@@ -73,10 +73,16 @@ public final class ClusterView {
     }
 
     /**
-     * The id clients are given as the controller: the metadata group's leader (every DLog node is a
-     * controller), or this node while no leader is known.
+     * The id clients are given as the controller: the metadata group's leader when it is a live broker (a
+     * broker,controller node), else this node. Clients send the controller's requests to that id, so it must be
+     * a broker they can reach: Kafka's brokers name a live broker too when the controllers are apart
+     * (process.roles=controller), and any DLog broker serves those requests.
      */
     public static int controllerId(BrokerContext context) {
-        return context.topics().quorum().leaderId().orElse(context.nodeId());
+        java.util.OptionalInt leader = context.topics().quorum().leaderId();
+        if (leader.isPresent() && liveBroker(context, leader.getAsInt()).isPresent()) {
+            return leader.getAsInt();
+        }
+        return context.nodeId();
     }
 }

@@ -456,9 +456,11 @@ public final class BrokerConfig {
 
     /** The listener and quorum settings fit together; fails at start with a one-line message, not later. */
     private void checkClusterSettings() {
-        listener();
-        advertisedListener();
-        advertisedListeners();
+        if (!isControllerOnly()) {
+            listener();
+            advertisedListener();
+            advertisedListeners();
+        }
         // Kafka's rules: a follower's fetch parked at the leader longer than the lag limit would look lagging
         // (and leave the ISR) whenever data arrives just before it returns; one parked past the socket timeout fails.
         if (replicaFetchWaitMaxMs() > replicaLagTimeMaxMs()) {
@@ -473,9 +475,10 @@ public final class BrokerConfig {
         for (String role : ((String) parsed.get(PROCESS_ROLES)).split(",")) {
             roles.add(role.trim());
         }
-        if (!roles.equals(Set.of("broker", "controller")) && !roles.equals(Set.of("broker"))) {
+        if (!roles.equals(Set.of("broker", "controller")) && !roles.equals(Set.of("broker"))
+                && !roles.equals(Set.of("controller"))) {
             throw new ConfigException(PROCESS_ROLES, parsed.get(PROCESS_ROLES),
-                    "a DLog node is broker,controller or broker (controller-only nodes are not supported: every node serves clients)");
+                    "a DLog node is broker,controller, broker or controller");
         }
         Map<Integer, java.net.InetSocketAddress> voters = controllerQuorumVoters();
         String bootstrap = ((String) parsed.get(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS)).trim();
@@ -485,7 +488,18 @@ public final class BrokerConfig {
                             + "controller.quorum.voters (id@host:port,...); one address, this node's own controller "
                             + "listener, is a single-node quorum (Kafka's kafka-storage format --standalone)");
         }
-        if (isBrokerOnly()) {
+        if (isControllerOnly()) {
+            // Kafka's isolated mode: a voter that serves no clients and holds no partitions.
+            if (voters.isEmpty() || !voters.containsKey(nodeId())) {
+                throw new ConfigException(CONTROLLER_QUORUM_VOTERS, parsed.get(CONTROLLER_QUORUM_VOTERS),
+                        "a controller-only node (process.roles=controller) must be among the voters (node.id "
+                                + nodeId() + ")");
+            }
+            if (controllerListener().isEmpty()) {
+                throw new ConfigException(LISTENERS, parsed.get(LISTENERS), "a controller-only node needs a "
+                        + controllerListenerName() + "://host:port listener for the metadata group");
+            }
+        } else if (isBrokerOnly()) {
             if (voters.isEmpty()) {
                 throw new ConfigException(CONTROLLER_QUORUM_VOTERS, parsed.get(CONTROLLER_QUORUM_VOTERS),
                         "a broker-only node (process.roles=broker) needs the voters to follow in controller.quorum.voters");
@@ -758,6 +772,14 @@ public final class BrokerConfig {
     /** {@code process.roles=broker}: the node serves clients and follows the metadata group without a vote. */
     public boolean isBrokerOnly() {
         return !((String) parsed.get(PROCESS_ROLES)).contains("controller");
+    }
+
+    /**
+     * {@code process.roles=controller} (Kafka's isolated mode): the node votes in the metadata group and, while it
+     * leads it, fences silent brokers; it serves no clients and holds no partitions.
+     */
+    public boolean isControllerOnly() {
+        return !((String) parsed.get(PROCESS_ROLES)).contains("broker");
     }
 
     /**

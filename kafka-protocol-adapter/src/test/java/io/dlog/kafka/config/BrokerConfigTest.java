@@ -93,6 +93,38 @@ class BrokerConfigTest {
     }
 
     @Test
+    void shouldTakeAControllerOnlyNodeOfKafkasIsolatedMode() {
+        // Kafka's isolated mode: a controller lists only its CONTROLLER listener
+        BrokerConfig config = BrokerConfig.parse(Map.of("process.roles", "controller", "node.id", "1",
+                "listeners", "CONTROLLER://127.0.0.1:9093", "controller.listener.names", "CONTROLLER",
+                "controller.quorum.voters", "1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097"));
+
+        assertThat(config.isControllerOnly()).isTrue();
+        assertThat(config.isBrokerOnly()).isFalse();
+        assertThat(config.controllerListener().orElseThrow().port()).isEqualTo(9093);
+        assertThat(config.controllerQuorumVoters()).containsOnlyKeys(1, 2, 3);
+    }
+
+    @Test
+    void shouldRefuseAControllerOnlyNodeOutsideTheVotersOrWithoutAControllerListener() {
+        Map<String, String> notAVoter = Map.of("process.roles", "controller", "node.id", "4",
+                "listeners", "CONTROLLER://127.0.0.1:9093", "controller.listener.names", "CONTROLLER",
+                "controller.quorum.voters", "1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097");
+        Map<String, String> noVoters = Map.of("process.roles", "controller", "node.id", "1",
+                "listeners", "CONTROLLER://127.0.0.1:9093", "controller.listener.names", "CONTROLLER");
+        Map<String, String> noControllerListener = Map.of("process.roles", "controller", "node.id", "1",
+                "listeners", "PLAINTEXT://127.0.0.1:9092", "controller.listener.names", "CONTROLLER",
+                "controller.quorum.voters", "1@127.0.0.1:9093");
+
+        assertThatThrownBy(() -> BrokerConfig.parse(notAVoter)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("must be among the voters");
+        assertThatThrownBy(() -> BrokerConfig.parse(noVoters)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("controller.quorum.voters");
+        assertThatThrownBy(() -> BrokerConfig.parse(noControllerListener)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("CONTROLLER://host:port");
+    }
+
+    @Test
     void shouldServeSeveralListenersWithTheirSecurityProtocols() {
         // Given
         BrokerConfig config = BrokerConfig.parse(Map.of(

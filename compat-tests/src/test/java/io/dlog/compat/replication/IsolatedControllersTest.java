@@ -1,0 +1,195 @@
+package io.dlog.compat.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dlog.compat.tools.ChildJvm;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.QuorumInfo;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kafka's isolated mode, configured with Kafka's names: three controller-only nodes ({@code process.roles=controller},
+ * a CONTROLLER listener only) and three broker-only nodes, each a child JVM started by {@code dlog start}. Clients see
+ * the three brokers, the quorum tool the three voters; acks=all writes go on, and none is lost, across kill -9 of the
+ * partition's leader (a broker) and then of the metadata group's leader (a controller), and both restarts.
+ */
+class IsolatedControllersTest {
+    private static final String CLI = "io.dlog.broker.cli.DLogCli";
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+    @TempDir
+    Path dir;
+
+    private final Map<Integer, ChildJvm.Child> nodes = new TreeMap<>();
+    private final Map<Integer, Integer> ports = new TreeMap<>();
+
+    @AfterEach
+    void stopNodes() {
+        nodes.values().forEach(ChildJvm.Child::kill);
+        nodes.values().forEach(ChildJvm::deleteOutput);
+    }
+
+    @Test
+    void shouldServeAndFailOverWithControllersApartFromBrokers() throws Exception {
+        // Given: controllers 1-3, brokers 4-6
+        freePorts();
+        String voters = "1@127.0.0.1:" + ports.get(1) + ",2@127.0.0.1:" + ports.get(2) + ",3@127.0.0.1:" + ports.get(3);
+        for (int id = 1; id <= 6; id++) {
+            launch(id, voters);
+        }
+        String bootstrap = "127.0.0.1:" + ports.get(4) + ",127.0.0.1:" + ports.get(5) + ",127.0.0.1:" + ports.get(6);
+        for (int id = 4; id <= 6; id++) {
+            awaitListening(id);
+        }
+        List<String> acked = new ArrayList<>();
+        try (Admin admin = admin(bootstrap)) {
+            awaitBrokers(admin);
+            assertThat(admin.describeCluster().controller().get().id()).isIn(4, 5, 6); // a broker clients can reach
+            QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get();
+            assertThat(quorum.voters()).extracting(QuorumInfo.ReplicaState::replicaId).containsExactlyInAnyOrder(1, 2, 3);
+            admin.createTopics(List.of(new NewTopic("iso", 1, (short) 3)
+                    .configs(Map.of("min.insync.replicas", "2")))).all().get();
+            BrokerOnlyNodeTest.awaitIsr(admin, "iso", 3);
+
+            try (KafkaProducer<String, String> producer = producer(bootstrap)) {
+                send(producer, 0, 200, acked);
+
+                // When: kill -9 of the partition's leader, a broker
+                int leader = BrokerOnlyNodeTest.awaitIsr(admin, "iso", 3).leader().id();
+                nodes.get(leader).kill();
+                send(producer, 200, 400, acked);
+                assertThat(BrokerOnlyNodeTest.awaitIsr(admin, "iso", 2).leader().id()).isNotEqualTo(leader);
+
+                // And: kill -9 of the metadata group's leader, a controller
+                int metadataLeader = admin.describeMetadataQuorum().quorumInfo().get().leaderId();
+                assertThat(metadataLeader).isIn(1, 2, 3);
+                nodes.get(metadataLeader).kill();
+                send(producer, 400, 600, acked);
+
+                // Then: the remaining two controllers still commit metadata changes
+                admin.createTopics(List.of(new NewTopic("after", 1, (short) 2))).all().get();
+                assertThat(admin.describeMetadataQuorum().quorumInfo().get().leaderId()).isIn(1, 2, 3);
+
+                // And: both come back from their folders; the broker catches up and rejoins the ISR
+                relaunch(metadataLeader, voters);
+                relaunch(leader, voters);
+                awaitListening(leader);
+                BrokerOnlyNodeTest.awaitIsr(admin, "iso", 3);
+                send(producer, 600, 700, acked);
+            }
+        }
+        assertThat(PartitionReader.readToEnd(bootstrap, "iso")).containsExactlyElementsOf(acked);
+    }
+
+    private void freePorts() throws IOException {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int id = 1; id <= 6; id++) {
+                ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                held.add(socket);
+                ports.put(id, socket.getLocalPort());
+            }
+        } finally {
+            for (ServerSocket socket : held) {
+                socket.close();
+            }
+        }
+    }
+
+    private void relaunch(int id, String voters) throws IOException {
+        ChildJvm.deleteOutput(nodes.remove(id));
+        launch(id, voters);
+    }
+
+    private void launch(int id, String voters) throws IOException {
+        Path nodeDir = Files.createDirectories(dir.resolve("node-" + id));
+        List<String> lines = new ArrayList<>(List.of("node.id=" + id, "controller.quorum.voters=" + voters,
+                "controller.listener.names=CONTROLLER", "log.dirs=" + nodeDir.resolve("data")));
+        if (id <= 3) {
+            lines.addAll(List.of("process.roles=controller", "listeners=CONTROLLER://127.0.0.1:" + ports.get(id)));
+        } else {
+            lines.addAll(List.of("process.roles=broker", "listeners=PLAINTEXT://127.0.0.1:" + ports.get(id),
+                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                    "inter.broker.listener.name=PLAINTEXT", "default.replication.factor=3",
+                    "offsets.topic.replication.factor=3"));
+        }
+        Path config = nodeDir.resolve("server.properties");
+        Files.write(config, lines);
+        nodes.put(id, ChildJvm.start(List.of(), CLI, "start", "--config", config.toString()));
+    }
+
+    private void awaitListening(int id) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            ChildJvm.Child node = nodes.get(id);
+            assertThat(node.process().isAlive()).as("node %d alive\n%s", id, node.stdoutText() + node.stderrText()).isTrue();
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", ports.get(id)), 500);
+                return;
+            } catch (IOException notYet) {
+                assertThat(System.nanoTime() - deadline).as("node %d listening", id).isNegative();
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static void send(KafkaProducer<String, String> producer, int from, int to, List<String> acked) throws Exception {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            sent.add(producer.send(new ProducerRecord<>("iso", "v-" + i)));
+        }
+        for (int i = 0; i < sent.size(); i++) {
+            sent.get(i).get();
+            acked.add("v-" + (from + i));
+        }
+    }
+
+    private static Admin admin(String bootstrap) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return Admin.create(props);
+    }
+
+    private static KafkaProducer<String, String> producer(String bootstrap) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        return new KafkaProducer<>(props);
+    }
+
+    private static void awaitBrokers(Admin admin) throws Exception {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (admin.describeCluster().nodes().get().size() != 3) {
+            assertThat(System.nanoTime() - deadline).as("three brokers").isNegative();
+            Thread.sleep(100);
+        }
+        assertThat(admin.describeCluster().nodes().get()).extracting(Node::id).containsExactlyInAnyOrder(4, 5, 6);
+    }
+}
