@@ -30,11 +30,11 @@ import org.apache.kafka.common.TopicPartitionInfo;
 
 /**
  * What {@code dlog status} reports, read over the Kafka protocol with an {@link Admin} client, as any Kafka
- * tool would: the cluster id and metadata leader (DescribeCluster), each live node's partitions led and
+ * tool would: the cluster id (DescribeCluster), the metadata leader (DescribeQuorum), each live node's partitions led and
  * under-replicated (DescribeTopics), its data folder's size and free space (DescribeLogDirs), and each
  * consumer group's lag (ListGroups, ListConsumerGroupOffsets, ListOffsets). Immutable once read.
  */
-record ClusterStatus(String clusterId, int controllerId, List<NodeStatus> nodes, int offlinePartitions,
+record ClusterStatus(String clusterId, int metadataLeaderId, List<NodeStatus> nodes, int offlinePartitions,
                      Map<String, Long> groupLag) {
 
     /** One live node: where clients reach it, what it leads, and its disk. Sizes are -1 when unknown. */
@@ -42,25 +42,29 @@ record ClusterStatus(String clusterId, int controllerId, List<NodeStatus> nodes,
                       long logBytes, long usableBytes, long totalBytes) {
     }
 
-    /** Only the cluster id, the metadata leader and the live nodes (DescribeCluster): the cheap health question. */
+    /** Only the cluster id, the live nodes (DescribeCluster) and the metadata leader: the cheap health question. */
     static ClusterStatus readLive(Admin admin, long timeoutMs) throws ExecutionException, InterruptedException, TimeoutException {
         DescribeClusterResult cluster = admin.describeCluster();
         String clusterId = get(cluster.clusterId(), timeoutMs);
-        Node controller = get(cluster.controller(), timeoutMs);
         List<NodeStatus> nodes = get(cluster.nodes(), timeoutMs).stream().sorted((a, b) -> Integer.compare(a.id(), b.id()))
                 .map(node -> new NodeStatus(node.id(), node.host() + ":" + node.port(), -1, -1, "?", -1, -1, -1)).toList();
-        return new ClusterStatus(clusterId, controllerId(controller), nodes, -1, Map.of());
+        return new ClusterStatus(clusterId, metadataLeaderId(admin, timeoutMs), nodes, -1, Map.of());
     }
 
-    private static int controllerId(Node controller) {
-        return controller == null || controller.isEmpty() ? -1 : controller.id();
+    /**
+     * The metadata group's leader, from DescribeQuorum; -1 when there is none. Not DescribeCluster's controller: with
+     * controllers apart from brokers (process.roles=controller) that names a broker clients can reach instead.
+     */
+    private static int metadataLeaderId(Admin admin, long timeoutMs)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        int leader = get(admin.describeMetadataQuorum().quorumInfo(), timeoutMs).leaderId();
+        return leader < 0 ? -1 : leader;
     }
 
     /** Reads the status, waiting at most {@code timeoutMs} for each step. */
     static ClusterStatus read(Admin admin, long timeoutMs) throws ExecutionException, InterruptedException, TimeoutException {
         DescribeClusterResult cluster = admin.describeCluster();
         String clusterId = get(cluster.clusterId(), timeoutMs);
-        Node controller = get(cluster.controller(), timeoutMs);
         Collection<Node> live = get(cluster.nodes(), timeoutMs);
         Collection<String> topics = get(admin.listTopics(new ListTopicsOptions().listInternal(true)).names(), timeoutMs);
         Map<String, TopicDescription> described = get(admin.describeTopics(topics).allTopicNames(), timeoutMs);
@@ -99,7 +103,7 @@ record ClusterStatus(String clusterId, int controllerId, List<NodeStatus> nodes,
             nodes.add(new NodeStatus(node.id(), node.host() + ":" + node.port(), counts[0], counts[1], logDir,
                     nodeDirs.isEmpty() ? -1 : logBytes, usable, total));
         }
-        return new ClusterStatus(clusterId, controllerId(controller), nodes, offline, groupLag(admin, timeoutMs));
+        return new ClusterStatus(clusterId, metadataLeaderId(admin, timeoutMs), nodes, offline, groupLag(admin, timeoutMs));
     }
 
     /** Each consumer group's total lag: log end offset minus committed offset, summed over its partitions. */
@@ -142,7 +146,7 @@ record ClusterStatus(String clusterId, int controllerId, List<NodeStatus> nodes,
     /** The report: the cluster, a line per live node (this node marked *), then consumer lag per group. */
     void print(PrintWriter out, int localNodeId) {
         out.println("cluster id:          " + clusterId);
-        out.println("metadata leader:     " + (controllerId < 0 ? "none" : "node " + controllerId));
+        out.println("metadata leader:     " + (metadataLeaderId < 0 ? "none" : "node " + metadataLeaderId));
         out.println("live nodes:          " + nodes.size());
         out.println("offline partitions:  " + offlinePartitions);
         List<String[]> rows = new ArrayList<>();

@@ -50,6 +50,11 @@ final class StatusCommand implements Callable<Integer> {
         try {
             if (bootstrap == null || options.configFile != null || options.envConfig) {
                 BrokerConfig config = NodeConfigOptions.parse(options.node());
+                if (config.isControllerOnly()) {
+                    // A controller answers no Kafka client; its health shows in the brokers' view of the quorum.
+                    return fail(2, "node " + config.nodeId() + " is a controller-only node (process.roles=controller) "
+                            + "with no client listener: give --bootstrap-server a broker's listener");
+                }
                 localNodeId = config.nodeId();
                 if (bootstrap == null) {
                     bootstrap = localAddress(config.listener());
@@ -92,7 +97,7 @@ final class StatusCommand implements Callable<Integer> {
         if (health) {
             out.println("node " + localNodeId + " is live in cluster " + status.clusterId() + " ("
                     + status.nodes().size() + " live nodes, metadata leader: "
-                    + (status.controllerId() < 0 ? "none" : "node " + status.controllerId()) + ")");
+                    + (status.metadataLeaderId() < 0 ? "none" : "node " + status.metadataLeaderId()) + ")");
             out.flush();
         } else {
             status.print(out, localNodeId);

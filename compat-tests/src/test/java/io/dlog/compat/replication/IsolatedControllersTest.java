@@ -70,6 +70,14 @@ class IsolatedControllersTest {
             assertThat(admin.describeCluster().controller().get().id()).isIn(4, 5, 6); // a broker clients can reach
             QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get();
             assertThat(quorum.voters()).extracting(QuorumInfo.ReplicaState::replicaId).containsExactlyInAnyOrder(1, 2, 3);
+            // dlog status names the quorum's leader, a controller, not the broker clients are given as controller
+            ChildJvm.Result status = ChildJvm.run(TIMEOUT, CLI, "status", "--bootstrap-server", bootstrap);
+            assertThat(status.exitCode()).as("%s", status).isZero();
+            assertThat(status.stdout()).containsPattern("metadata leader: +node [123]\\b").contains("live nodes:          3");
+            ChildJvm.Result ofController = ChildJvm.run(TIMEOUT, CLI, "status", "--config",
+                    dir.resolve("node-1").resolve("server.properties").toString());
+            assertThat(ofController.exitCode()).as("%s", ofController).isEqualTo(2);
+            assertThat(ofController.stderr()).contains("controller-only node");
             admin.createTopics(List.of(new NewTopic("iso", 1, (short) 3)
                     .configs(Map.of("min.insync.replicas", "2")))).all().get();
             BrokerOnlyNodeTest.awaitIsr(admin, "iso", 3);
