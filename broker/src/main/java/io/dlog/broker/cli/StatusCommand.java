@@ -51,8 +51,9 @@ final class StatusCommand implements Callable<Integer> {
             if (bootstrap == null || options.configFile != null || options.envConfig) {
                 BrokerConfig config = NodeConfigOptions.parse(options.node());
                 if (config.isControllerOnly()) {
-                    // A controller answers no Kafka client; its health shows in the brokers' view of the quorum.
-                    return fail(2, "node " + config.nodeId() + " is a controller-only node (process.roles=controller) "
+                    // A controller answers no Kafka client: its health check is that its metadata replica listens.
+                    return health ? controllerHealth(config, out)
+                            : fail(2, "node " + config.nodeId() + " is a controller-only node (process.roles=controller) "
                             + "with no client listener: give --bootstrap-server a broker's listener");
                 }
                 localNodeId = config.nodeId();
@@ -106,6 +107,22 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /** Where this host reaches a listener: its host, or 127.0.0.1 when it binds every address. */
+    /** {@code --health} of a controller-only node: its controller listener accepts a connection within the timeout. */
+    private int controllerHealth(BrokerConfig config, PrintWriter out) {
+        String address = localAddress(config.controllerListener().orElseThrow());
+        int colon = address.lastIndexOf(':');
+        String host = address.substring(0, colon).replace("[", "").replace("]", "");
+        int port = Integer.parseInt(address.substring(colon + 1));
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(host, port), Math.max(1, timeoutSeconds) * 1000);
+        } catch (IOException e) {
+            return fail(1, "controller " + config.nodeId() + " does not accept connections on " + address + ": " + e.getMessage());
+        }
+        out.println("controller " + config.nodeId() + " is listening on " + address);
+        out.flush();
+        return 0;
+    }
+
     static String localAddress(BrokerConfig.Listener listener) {
         String host = listener.host();
         boolean wildcard = host.isEmpty() || host.equals("0.0.0.0") || host.equals("::");

@@ -78,6 +78,10 @@ class IsolatedControllersTest {
                     dir.resolve("node-1").resolve("server.properties").toString());
             assertThat(ofController.exitCode()).as("%s", ofController).isEqualTo(2);
             assertThat(ofController.stderr()).contains("controller-only node");
+            ChildJvm.Result health = ChildJvm.run(TIMEOUT, CLI, "status", "--health", "--config",
+                    dir.resolve("node-1").resolve("server.properties").toString());
+            assertThat(health.exitCode()).as("%s", health).isZero();
+            assertThat(health.stdout()).contains("controller 1 is listening on 127.0.0.1:" + ports.get(1));
             admin.createTopics(List.of(new NewTopic("iso", 1, (short) 3)
                     .configs(Map.of("min.insync.replicas", "2")))).all().get();
             BrokerOnlyNodeTest.awaitIsr(admin, "iso", 3);
@@ -95,6 +99,9 @@ class IsolatedControllersTest {
                 int metadataLeader = admin.describeMetadataQuorum().quorumInfo().get().leaderId();
                 assertThat(metadataLeader).isIn(1, 2, 3);
                 nodes.get(metadataLeader).kill();
+                ChildJvm.Result down = ChildJvm.run(TIMEOUT, CLI, "status", "--health", "--timeout", "2", "--config",
+                        dir.resolve("node-" + metadataLeader).resolve("server.properties").toString());
+                assertThat(down.exitCode()).as("%s", down).isEqualTo(1);
                 send(producer, 400, 600, acked);
 
                 // Then: the remaining two controllers still commit metadata changes
