@@ -10,7 +10,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -34,16 +33,14 @@ public final class ControllerNode implements AutoCloseable {
     private final BrokerLifecycle lifecycle;
     private final ScheduledExecutorService scheduler;
     private final DataDirLock lock;
-    private final String clusterId;
 
     private ControllerNode(BrokerConfig config, RatisMetadataQuorum quorum, BrokerLifecycle lifecycle,
-                           ScheduledExecutorService scheduler, DataDirLock lock, String clusterId) {
+                           ScheduledExecutorService scheduler, DataDirLock lock) {
         this.config = config;
         this.quorum = quorum;
         this.lifecycle = lifecycle;
         this.scheduler = scheduler;
         this.lock = lock;
-        this.clusterId = clusterId;
     }
 
     /**
@@ -78,7 +75,7 @@ public final class ControllerNode implements AutoCloseable {
             InetSocketAddress raft = quorum.voterAddresses().get(config.nodeId());
             LOG.info("DLog controller {} of cluster {} voting on {} with data in {}", config.nodeId(), clusterId,
                     raft, dataDir);
-            return new ControllerNode(config, quorum, lifecycle, scheduler, lock, clusterId);
+            return new ControllerNode(config, quorum, lifecycle, scheduler, lock);
         } catch (IOException | RuntimeException e) {
             closeQuietly(lifecycle, scheduler, quorum);
             lock.close();
@@ -90,18 +87,9 @@ public final class ControllerNode implements AutoCloseable {
         return config.nodeId();
     }
 
-    public String clusterId() {
-        return clusterId;
-    }
-
     /** The address its metadata replica listens on (the controller listener). */
     public InetSocketAddress controllerAddress() {
         return quorum.voterAddresses().get(config.nodeId());
-    }
-
-    /** The metadata group's leader, as this node knows it. */
-    public OptionalInt metadataLeaderId() {
-        return quorum.leaderId();
     }
 
     /** Stops fencing, then leaves the metadata group. */

@@ -67,7 +67,7 @@ public final class DLogBroker implements AutoCloseable {
     private static final String RAFT_DIR = "__dlog_raft";
     private static final String IDS_DIR = "__dlog_ids";
     /** How long start-up waits for the metadata quorum (a majority of the voters must be up). */
-    static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
+    private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
     /** Records per partition from which a JSON topic's schema is inferred, and the Flight endpoint's Arrow memory. */
     private static final int FLIGHT_SCHEMA_SAMPLE = 1000;
     private static final long FLIGHT_MEMORY_BYTES = 2L << 30;

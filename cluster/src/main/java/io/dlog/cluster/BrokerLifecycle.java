@@ -260,10 +260,10 @@ public final class BrokerLifecycle implements AutoCloseable {
         if (probe != null) {
             probe.close();
         }
-        long deadline = System.nanoTime() + CONTROLLED_SHUTDOWN.toNanos();
         if (registration == null) {
             return; // a controller-only node has no broker session to withdraw
         }
+        long deadline = System.nanoTime() + CONTROLLED_SHUTDOWN.toNanos();
         while (heartbeatsInFlight.get() > 0 && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(10);

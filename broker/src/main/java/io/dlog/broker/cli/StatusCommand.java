@@ -106,15 +106,13 @@ final class StatusCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Where this host reaches a listener: its host, or 127.0.0.1 when it binds every address. */
     /** {@code --health} of a controller-only node: its controller listener accepts a connection within the timeout. */
     private int controllerHealth(BrokerConfig config, PrintWriter out) {
-        String address = localAddress(config.controllerListener().orElseThrow());
-        int colon = address.lastIndexOf(':');
-        String host = address.substring(0, colon).replace("[", "").replace("]", "");
-        int port = Integer.parseInt(address.substring(colon + 1));
+        BrokerConfig.Listener listener = config.controllerListener().orElseThrow();
+        String address = localAddress(listener);
         try (java.net.Socket socket = new java.net.Socket()) {
-            socket.connect(new java.net.InetSocketAddress(host, port), Math.max(1, timeoutSeconds) * 1000);
+            socket.connect(new java.net.InetSocketAddress(localHost(listener), listener.port()),
+                    Math.max(1, timeoutSeconds) * 1000);
         } catch (IOException e) {
             return fail(1, "controller " + config.nodeId() + " does not accept connections on " + address + ": " + e.getMessage());
         }
@@ -123,10 +121,16 @@ final class StatusCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Where this host reaches a listener: its host, or 127.0.0.1 when it binds every address. */
     static String localAddress(BrokerConfig.Listener listener) {
+        String host = localHost(listener);
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + listener.port();
+    }
+
+    private static String localHost(BrokerConfig.Listener listener) {
         String host = listener.host();
         boolean wildcard = host.isEmpty() || host.equals("0.0.0.0") || host.equals("::");
-        return (wildcard ? "127.0.0.1" : host.contains(":") ? "[" + host + "]" : host) + ":" + listener.port();
+        return wildcard ? "127.0.0.1" : host;
     }
 
     private Properties adminProps(String bootstrap) {
