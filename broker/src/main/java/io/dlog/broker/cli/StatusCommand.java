@@ -51,14 +51,20 @@ final class StatusCommand implements Callable<Integer> {
             if (bootstrap == null || options.configFile != null || options.envConfig) {
                 BrokerConfig config = NodeConfigOptions.parse(options.node());
                 if (config.isControllerOnly()) {
-                    // A controller answers no Kafka client: its health check is that its metadata replica listens.
-                    return health ? controllerHealth(config, out)
-                            : fail(2, "node " + config.nodeId() + " is a controller-only node (process.roles=controller) "
-                            + "with no client listener: give --bootstrap-server a broker's listener");
-                }
-                localNodeId = config.nodeId();
-                if (bootstrap == null) {
-                    bootstrap = localAddress(config.listener());
+                    // A controller answers no Kafka client: its health check is that its metadata replica listens,
+                    // and the cluster's status comes from a broker (it is no live broker to mark in that report).
+                    if (health) {
+                        return controllerHealth(config, out);
+                    }
+                    if (bootstrap == null) {
+                        return fail(2, "node " + config.nodeId() + " is a controller-only node (process.roles=controller) "
+                                + "with no client listener: give --bootstrap-server a broker's listener");
+                    }
+                } else {
+                    localNodeId = config.nodeId();
+                    if (bootstrap == null) {
+                        bootstrap = localAddress(config.listener());
+                    }
                 }
             }
         } catch (IOException | ConfigException e) {

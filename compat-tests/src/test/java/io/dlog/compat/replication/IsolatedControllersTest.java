@@ -78,6 +78,10 @@ class IsolatedControllersTest {
                     dir.resolve("node-1").resolve("server.properties").toString());
             assertThat(ofController.exitCode()).as("%s", ofController).isEqualTo(2);
             assertThat(ofController.stderr()).contains("controller-only node");
+            ChildJvm.Result viaBroker = ChildJvm.run(TIMEOUT, CLI, "status", "--bootstrap-server", bootstrap, "--config",
+                    dir.resolve("node-1").resolve("server.properties").toString());
+            assertThat(viaBroker.exitCode()).as("%s", viaBroker).isZero();
+            assertThat(viaBroker.stdout()).contains("live nodes:          3");
             ChildJvm.Result health = ChildJvm.run(TIMEOUT, CLI, "status", "--health", "--config",
                     dir.resolve("node-1").resolve("server.properties").toString());
             assertThat(health.exitCode()).as("%s", health).isZero();
