@@ -2,6 +2,7 @@ package io.dlog.kafka.replica;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.Map;
 import org.apache.kafka.clients.ApiVersions;
 import org.apache.kafka.clients.ClientRequest;
 import org.apache.kafka.clients.ClientResponse;
@@ -15,6 +16,7 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.metrics.Metrics;
 import org.apache.kafka.common.network.ChannelBuilder;
+import org.apache.kafka.common.network.NetworkReceive;
 import org.apache.kafka.common.network.Selectable;
 import org.apache.kafka.common.network.Selector;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -31,16 +33,21 @@ import org.apache.kafka.common.utils.Time;
  * protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL: the channel builder of
  * {@link io.dlog.kafka.interbroker.InterBrokerChannels}) and negotiates with ApiVersions first.
  *
+ * <p>Responses are read into one reused buffer ({@link ReceiveBufferPool}): a response's records stay valid until
+ * the owner calls {@link #recycle}, after which the next response may overwrite them.
+ *
  * <p>Not thread-safe except {@link #initiateClose}, which may be called from any thread to unblock the
  * owner; the owner then calls {@link #close}.
  */
 final class BrokerChannel implements Closeable {
     private final NetworkClient client;
+    private final ReceiveBufferPool buffers;
     private final Node node;
     private final Time time;
 
-    private BrokerChannel(NetworkClient client, Node node, Time time) {
+    private BrokerChannel(NetworkClient client, ReceiveBufferPool buffers, Node node, Time time) {
         this.client = client;
+        this.buffers = buffers;
         this.node = node;
         this.time = time;
     }
@@ -48,14 +55,18 @@ final class BrokerChannel implements Closeable {
     /**
      * Connects (and authenticates) within {@code timeoutMs}; a request then fails after {@code requestTimeoutMs}.
      *
+     * @param maxReusedResponse the largest response read into the reused buffer (larger ones get their own)
      * @param channels the inter-broker channel builder; the channel owns it from here (closed with it)
      * @throws IOException the leader cannot be reached or refused the authentication
      */
     static BrokerChannel connect(int leaderId, String host, int port, String clientId, int timeoutMs, int requestTimeoutMs,
-                                 ChannelBuilder channels) throws IOException {
+                                 int maxReusedResponse, ChannelBuilder channels) throws IOException {
         Time time = Time.SYSTEM;
         LogContext logContext = new LogContext("[" + clientId + " to " + leaderId + "] ");
-        Selector selector = new Selector(-1L, new Metrics(time), time, "dlog-replica-fetcher", channels, logContext);
+        ReceiveBufferPool buffers = new ReceiveBufferPool(maxReusedResponse);
+        // No per-connection metrics (as Kafka's replica fetcher): nothing reads them, and they cost on every read.
+        Selector selector = new Selector(NetworkReceive.UNLIMITED, -1L, Selector.NO_FAILED_AUTHENTICATION_DELAY,
+                new Metrics(time), time, "dlog-replica-fetcher", Map.of(), false, false, channels, buffers, logContext);
         NetworkClient client = new NetworkClient(selector, new ManualMetadataUpdater(), clientId, 1, 50L, 1_000L,
                 Selectable.USE_DEFAULT_BUFFER_SIZE, Selectable.USE_DEFAULT_BUFFER_SIZE, requestTimeoutMs, timeoutMs,
                 timeoutMs, time, true, new ApiVersions(), logContext, MetadataRecoveryStrategy.NONE);
@@ -64,7 +75,8 @@ final class BrokerChannel implements Closeable {
             if (!NetworkClientUtils.awaitReady(client, node, time, timeoutMs)) {
                 throw new IOException("no connection to " + node + " within " + timeoutMs + " ms");
             }
-            return new BrokerChannel(client, node, time);
+            buffers.recycle(); // the ApiVersions answer is parsed and gone
+            return new BrokerChannel(client, buffers, node, time);
         } catch (AuthenticationException e) {
             client.close();
             throw new IOException("authentication to " + node + " failed: " + e.getMessage(), e);
@@ -88,6 +100,14 @@ final class BrokerChannel implements Closeable {
             throw new IOException("fetch from " + node + " timed out");
         }
         return ((FetchResponse) response.responseBody()).data();
+    }
+
+    /**
+     * Nothing refers to the responses received so far any more (their records were written or dropped, and no log
+     * append of them is still running): the next response may reuse their buffer. Not calling it is always safe.
+     */
+    void recycle() {
+        buffers.recycle();
     }
 
     /** Makes a blocked {@link #fetch} or {@link #connect} of the owner fail at once; callable from any thread. */

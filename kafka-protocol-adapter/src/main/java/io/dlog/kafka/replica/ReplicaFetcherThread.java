@@ -52,6 +52,8 @@ final class ReplicaFetcherThread extends Thread {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaFetcherThread.class);
     private static final short FETCH_VERSION = 15;
     private static final long APPEND_TIMEOUT_S = 60;
+    /** Room for a fetch answer's headers and per-partition fields beyond its records (replica.fetch.response.max.bytes). */
+    private static final int RESPONSE_OVERHEAD_BYTES = 64 * 1024;
 
     private final int self;
     private final int leader;
@@ -166,14 +168,19 @@ final class ReplicaFetcherThread extends Thread {
                 session.onAnswer(response);
                 Errors error = Errors.forCode(response.errorCode());
                 if (error != Errors.NONE) {
+                    open.recycle();
                     LOG.debug("Fetch from {} failed: {}", leader, error);
                     if (!isSessionError(error)) {
                         pause(config.get().replicaFetchBackoffMs());
                     } // a session error: the next fetch, a full one, goes at once (it cannot meet a session error)
                     continue;
                 }
+                boolean settled;
                 synchronized (applying) {
-                    apply(batch, response);
+                    settled = apply(batch, response);
+                }
+                if (settled) {
+                    open.recycle();
                 }
             } catch (IOException e) {
                 disconnect();
@@ -223,7 +230,7 @@ final class ReplicaFetcherThread extends Thread {
         try {
             open = BrokerChannel.connect(leader, endpoint.get().host(), endpoint.get().port(), "dlog-replica-" + self,
                     c.replicaSocketTimeoutMs(), c.replicaFetchWaitMaxMs() + c.replicaSocketTimeoutMs(),
-                    InterBrokerChannels.forInterBrokerListener(c));
+                    c.replicaFetchResponseMaxBytes() + RESPONSE_OVERHEAD_BYTES, InterBrokerChannels.forInterBrokerListener(c));
         } catch (IOException e) {
             LOG.debug("Cannot connect to leader {} at {}: {}", leader, endpoint.get(), e.toString());
             return null;
@@ -271,8 +278,12 @@ final class ReplicaFetcherThread extends Thread {
     /**
      * Applies the partitions the answer carries (an incremental answer leaves out those with nothing new); a
      * partition this fetcher did not ask for is ignored.
+     *
+     * @return whether every partition's apply ended (true), or one failed or was interrupted, so that a log append
+     *         of the answer's bytes may still be running (false: the answer's buffer must not be reused)
      */
-    private void apply(Map<TopicPartition, ReplicaFetchers.Followed> batch, FetchResponseData response) {
+    private boolean apply(Map<TopicPartition, ReplicaFetchers.Followed> batch, FetchResponseData response) {
+        boolean settled = true;
         Map<UUID, String> names = new HashMap<>();
         for (ReplicaFetchers.Followed f : batch.values()) {
             names.put(f.topicId(), f.tp().topic());
@@ -296,14 +307,16 @@ final class ReplicaFetcherThread extends Thread {
                 try {
                     applyPartition(asked, data);
                 } catch (IOException | TimeoutException | ExecutionException e) {
+                    settled = false;
                     LOG.warn("Applying fetched data of {} from leader {} failed: {}", asked.tp(), leader, e.toString());
                     delay(asked.tp(), config.get().replicaFetchBackoffMs());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return;
+                    return false;
                 }
             }
         }
+        return settled;
     }
 
     private void applyPartition(ReplicaFetchers.Followed f, FetchResponseData.PartitionData data)
