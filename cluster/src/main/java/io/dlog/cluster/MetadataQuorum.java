@@ -76,12 +76,23 @@ public interface MetadataQuorum extends AutoCloseable {
      * @param term        the leader's term (Kafka's leader epoch)
      * @param commitIndex the index up to which the log is committed (Kafka's high watermark)
      * @param voters      each voter's replicated end as the leader knows it
+     * @param observers   the nodes that follow the group without voting (broker-only nodes), as the leader last
+     *                    heard from them; empty from a leader that does not track them (an older version)
      */
-    record QuorumDescription(int leaderId, long term, long commitIndex, List<VoterState> voters) {
+    record QuorumDescription(int leaderId, long term, long commitIndex, List<VoterState> voters,
+                             List<ObserverState> observers) {
     }
 
     /** @param matchIndex the voter's last replicated index; @param lastContactMs ms since the leader heard from it (-1: unknown) */
     record VoterState(int nodeId, long matchIndex, long lastContactMs) {
+    }
+
+    /**
+     * @param appliedIndex      the last index whose image the observer had when it last asked for a newer one
+     * @param lastContactMs     ms since it last asked
+     * @param lastCaughtUpMs    ms since it last asked while holding the leader's latest image (-1: never seen so)
+     */
+    record ObserverState(int nodeId, long appliedIndex, long lastContactMs, long lastCaughtUpMs) {
     }
 
     @Override

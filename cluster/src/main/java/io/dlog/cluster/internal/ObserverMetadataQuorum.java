@@ -7,7 +7,6 @@ import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataImage;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +20,7 @@ import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class ObserverMetadataQuorum implements MetadataQuorum {
     private static final Logger LOG = LoggerFactory.getLogger(ObserverMetadataQuorum.class);
     static final long POLL_MS = 100;
+    static final long ANONYMOUS_FOR_MS = 60_000;
 
     private final int nodeId;
     private final Map<Integer, InetSocketAddress> voters;
@@ -53,6 +54,8 @@ public final class ObserverMetadataQuorum implements MetadataQuorum {
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private volatile boolean running = true;
     private volatile boolean pollNow;
+    /** Until when image queries go without this node's id (System.nanoTime); set from Ratis's reply threads. */
+    private volatile long anonymousUntilNanos = System.nanoTime();
 
     private ObserverMetadataQuorum(int nodeId, Map<Integer, InetSocketAddress> voters, RaftClient client,
                                    ImageListener listener) {
@@ -106,10 +109,24 @@ public final class ObserverMetadataQuorum implements MetadataQuorum {
         }
     }
 
-    /** Asks the leader for its image if newer, and applies it. */
+    /**
+     * Asks the leader for its image if newer, and applies it. The query names this node, so that the leader lists it
+     * among the group's observers; a leader of an older version refuses that form, and is then asked anonymously for
+     * {@value #ANONYMOUS_FOR_MS} ms (a rolling upgrade) before the named form is tried again.
+     */
     private CompletableFuture<Void> fetchImage() {
-        byte[] query = ByteBuffer.allocate(9).put(RatisMetadataQuorum.QUERY_IMAGE).putLong(image.version()).array();
-        return client.async().sendReadOnly(Message.valueOf(ByteString.copyFrom(query))).thenAccept(reply -> {
+        long now = System.nanoTime();
+        boolean named = now - anonymousUntilNanos >= 0;
+        byte[] query = named ? ObserverTracker.query(image.version(), nodeId) : ObserverTracker.anonymousQuery(image.version());
+        CompletableFuture<RaftClientReply> sent = client.async().sendReadOnly(Message.valueOf(ByteString.copyFrom(query)));
+        sent.whenComplete((reply, failure) -> {
+            Throwable refusal = failure != null ? failure : reply.isSuccess() ? null : reply.getException();
+            if (named && refusal != null && refusedAsUnknown(refusal)) {
+                anonymousUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANONYMOUS_FOR_MS);
+                LOG.info("The metadata leader does not know named image queries (an older version); asking anonymously");
+            }
+        });
+        return sent.thenAccept(reply -> {
             if (!reply.isSuccess()) {
                 return;
             }
@@ -123,6 +140,16 @@ public final class ObserverMetadataQuorum implements MetadataQuorum {
                 throw new CompletionException(e);
             }
         });
+    }
+
+    /** Whether a failed query was refused as unknown by the leader's state machine (an older leader's answer). */
+    static boolean refusedAsUnknown(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains(RatisMetadataQuorum.UNKNOWN_QUERY)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private synchronized void apply(MetadataImage next) {

@@ -3,6 +3,7 @@ package io.dlog.cluster.internal;
 import io.dlog.cluster.ImageListener;
 import io.dlog.cluster.MetadataCommand;
 import io.dlog.cluster.MetadataQuorum;
+import io.dlog.cluster.MetadataQuorum.ObserverState;
 import io.dlog.cluster.QuorumConfig;
 import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataImage;
@@ -57,9 +58,14 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     private static final Logger LOG = LoggerFactory.getLogger(RatisMetadataQuorum.class);
     /** One metadata group per cluster: its id is fixed, its members come from controller.quorum.voters. */
     static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(UUID.nameUUIDFromBytes("dlog-metadata".getBytes(StandardCharsets.UTF_8)));
+    /** How this leader (and every earlier version) refuses a query it does not know: observers look for it. */
+    static final String UNKNOWN_QUERY = "unknown metadata query";
     static final byte QUERY_DESCRIBE = 1;
     static final byte QUERY_APPLIED = 2;
-    /** [3, version]: the leader's image when newer than {@code version}, else nothing (broker-only nodes poll it). */
+    /**
+     * [3, version, node id]: the leader's image when newer than {@code version}, else nothing (broker-only nodes poll
+     * it; {@link ObserverTracker} has both forms, an older observer's [3, version] included).
+     */
     static final byte QUERY_IMAGE = 3;
 
     private final QuorumConfig config;
@@ -68,6 +74,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     private final RaftClient client;
     private final MetadataStateMachine stateMachine;
     private final CopyOnWriteArrayList<LeadershipListener> leadershipListeners = new CopyOnWriteArrayList<>();
+    private final ObserverTracker observers = new ObserverTracker();
     private volatile int leaderId = -1;
     private volatile io.dlog.cluster.QuorumMetrics metrics = io.dlog.cluster.QuorumMetrics.NONE;
     private final java.util.concurrent.atomic.AtomicLong leaderChanges = new java.util.concurrent.atomic.AtomicLong();
@@ -350,9 +357,10 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
 
     /** Runs on the leader: its own view of term, commit index and each voter's progress. */
     private CompletableFuture<byte[]> answerQuery(byte[] request) {
-        if (request.length == 9 && request[0] == QUERY_IMAGE) {
-            long known = ByteBuffer.wrap(request, 1, 8).getLong();
+        if (ObserverTracker.isImageQuery(request)) {
+            long known = ObserverTracker.knownVersion(request);
             MetadataImage current = stateMachine.image();
+            observers.onQuery(request, current.version(), monotonicMillis());
             if (current.version() <= known) {
                 return CompletableFuture.completedFuture(new byte[0]);
             }
@@ -368,7 +376,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
             return CompletableFuture.completedFuture(ByteBuffer.allocate(8).putLong(stateMachine.appliedIndex()).array());
         }
         if (request.length != 1 || request[0] != QUERY_DESCRIBE) {
-            return CompletableFuture.failedFuture(new IOException("unknown metadata query"));
+            return CompletableFuture.failedFuture(new IOException(UNKNOWN_QUERY));
         }
         try {
             DivisionInfo info = server.getDivision(GROUP_ID).getInfo();
@@ -376,7 +384,8 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
             long[] matches = info.getFollowerMatchIndices();
             List<ServerRpcProto> followers = role.hasLeaderInfo() ? role.getLeaderInfo().getFollowerInfoList() : List.of();
             long commit = server.getDivision(GROUP_ID).getRaftLog().getLastCommittedIndex();
-            ByteBuffer out = ByteBuffer.allocate(32 + 24 * (followers.size() + 1));
+            List<ObserverState> observed = observers.observers(monotonicMillis());
+            ByteBuffer out = ByteBuffer.allocate(32 + 24 * (followers.size() + 1) + ObserverTracker.sectionBytes(observed.size()));
             out.putInt(config.nodeId()).putLong(info.getCurrentTerm()).putLong(commit);
             out.putInt(followers.size() + 1);
             out.putInt(config.nodeId()).putLong(server.getDivision(GROUP_ID).getRaftLog().getFlushIndex()).putLong(0);
@@ -386,6 +395,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
                 long match = i < matches.length ? matches[i] : -1;
                 out.putInt(id).putLong(match).putLong(follower.getLastRpcElapsedTimeMs());
             }
+            ObserverTracker.write(out, observed);
             return CompletableFuture.completedFuture(java.util.Arrays.copyOf(out.array(), out.position()));
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
@@ -401,7 +411,12 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         for (int i = 0; i < n; i++) {
             voters.add(new VoterState(in.getInt(), in.getLong(), in.getLong()));
         }
-        return new QuorumDescription(leader, term, commit, voters);
+        return new QuorumDescription(leader, term, commit, voters, ObserverTracker.read(in));
+    }
+
+    /** Milliseconds of a monotonic clock: observer ages are differences of these, never wall-clock times. */
+    private static long monotonicMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
     }
 
     private void leaderChanged(RaftPeerId newLeader) {

@@ -1,5 +1,14 @@
 package io.dlog.cluster.internal;
 
+import io.dlog.cluster.MetadataQuorum;
+import java.util.concurrent.ExecutionException;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.client.RaftClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -165,5 +174,58 @@ class RatisMetadataQuorumTest {
         assertThat(description.leaderId()).isEqualTo(leader);
         assertThat(description.term()).isPositive();
         assertThat(description.voters()).extracting(v -> v.nodeId()).containsExactlyInAnyOrder(1, 2, 3);
+    }
+    @Test
+    void shouldListABrokerOnlyNodeAsAnObserverOnceItFollowsTheImage() throws Exception {
+        // Given
+        startCluster(3);
+        int leader = leader();
+        nodes.get(leader).propose(register(1), TIMEOUT).get();
+
+        // When: node 4 follows the group without a vote
+        try (ObserverMetadataQuorum observer = ObserverMetadataQuorum.start(4, voters, TIMEOUT, (prev, next) -> { })) {
+            long target = nodes.get(leader).image().version();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            MetadataQuorum.QuorumDescription description;
+            do {
+                Thread.sleep(50);
+                description = nodes.get(leader % 3 + 1).describe(TIMEOUT).get();
+            } while ((description.observers().isEmpty() || description.observers().get(0).appliedIndex() < target)
+                    && System.nanoTime() < deadline);
+
+            // Then: listed by the leader, whichever node is asked, with the index of the image it holds
+            assertThat(description.observers()).extracting(MetadataQuorum.ObserverState::nodeId).containsExactly(4);
+            MetadataQuorum.ObserverState state = description.observers().get(0);
+            assertThat(state.appliedIndex()).isEqualTo(observer.image().version()).isBetween(target, description.commitIndex());
+            assertThat(state.lastCaughtUpMs()).isBetween(0L, 5_000L);
+            assertThat(state.lastContactMs()).isBetween(0L, 5_000L);
+            assertThat(description.voters()).extracting(MetadataQuorum.VoterState::nodeId).containsExactlyInAnyOrder(1, 2, 3);
+        }
+    }
+
+    @Test
+    void shouldCarryTheLeadersRefusalOfAnUnknownQueryToTheClient() throws Exception {
+        // Given: what an observer meets when its named query reaches a leader of an older version
+        startCluster(1);
+        leader();
+        try (RaftClient client = RaftClient.newBuilder().setProperties(new RaftProperties())
+                .setRaftGroup(RatisMetadataQuorum.group(voters)).setClientId(ClientId.randomId())
+                .setRetryPolicy(RetryPolicies.noRetry()).build()) {
+            byte[] unknown = {RatisMetadataQuorum.QUERY_IMAGE, 0, 0};
+
+            // When
+            Throwable refusal;
+            try {
+                RaftClientReply reply = client.async().sendReadOnly(Message.valueOf(ByteString.copyFrom(unknown)))
+                        .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                refusal = reply.isSuccess() ? null : reply.getException();
+            } catch (ExecutionException e) {
+                refusal = e;
+            }
+
+            // Then: the observer can tell it from a lost leader, and falls back to the anonymous query
+            assertThat(refusal).isNotNull();
+            assertThat(ObserverMetadataQuorum.refusedAsUnknown(refusal)).as("refusal %s", refusal).isTrue();
+        }
     }
 }

@@ -51,6 +51,12 @@ class BrokerOnlyNodeTest {
                     awaitBrokers(admin, 4);
                     QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get();
                     assertThat(quorum.voters()).extracting(QuorumInfo.ReplicaState::replicaId).containsExactlyInAnyOrder(1, 2, 3);
+                    // and the broker-only node is the group's observer, as Kafka's leader lists one
+                    QuorumInfo observed = awaitObserver(admin, 4);
+                    assertThat(observed.observers()).extracting(QuorumInfo.ReplicaState::replicaId).containsExactly(4);
+                    QuorumInfo.ReplicaState observer = observed.observers().get(0);
+                    assertThat(observer.logEndOffset()).isPositive().isLessThanOrEqualTo(observed.highWatermark());
+                    assertThat(observer.lastFetchTimestamp()).isPresent();
 
                     // When: a partition led by the broker-only node, written with acks=all
                     admin.createTopics(List.of(new NewTopic("on-4", Map.of(0, List.of(4, 1, 2))))).all().get();
@@ -114,4 +120,19 @@ class BrokerOnlyNodeTest {
         return new KafkaProducer<>(props);
     }
 
+    /** DescribeQuorum's answer once it lists observer {@code nodeId} as caught up (the leader heard it holding its image). */
+    private static QuorumInfo awaitObserver(Admin admin, int nodeId) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        QuorumInfo quorum;
+        do {
+            quorum = admin.describeMetadataQuorum().quorumInfo().get();
+            for (QuorumInfo.ReplicaState observer : quorum.observers()) {
+                if (observer.replicaId() == nodeId && observer.lastCaughtUpTimestamp().isPresent()) {
+                    return quorum;
+                }
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() - deadline < 0);
+        throw new AssertionError("node " + nodeId + " is not listed as a caught-up observer: " + quorum);
+    }
 }

@@ -21,7 +21,8 @@ import org.apache.kafka.common.protocol.Errors;
  * DescribeQuorum v0-2 ({@code kafka-metadata-quorum describe --status/--replication}): the metadata
  * Raft group as its leader sees it, under Kafka's name for the metadata log, {@code __cluster_metadata-0}.
  * Leader epoch is the Raft term, the high watermark the commit index, each voter's log end offset the
- * index the leader knows it has replicated. DLog has no observers: every node votes. Asked on any node,
+ * index the leader knows it has replicated. Observers are the broker-only nodes ({@code process.roles=broker}), as
+ * the leader last heard from them: each one's log end offset is one past the index of the image it held. Asked on any node,
  * answered by the leader (over the metadata group), as a Kafka broker forwards to the controller.
  */
 public final class DescribeQuorumHandler implements ApiHandler<DescribeQuorumRequestData> {
@@ -67,6 +68,15 @@ public final class DescribeQuorumHandler implements ApiHandler<DescribeQuorumReq
                     .setLastFetchTimestamp(lastFetch)
                     .setLastCaughtUpTimestamp(voter.matchIndex() >= description.commitIndex() ? lastFetch : -1));
         }
+        List<ReplicaState> observers = new ArrayList<>();
+        for (MetadataQuorum.ObserverState observer : description.observers()) {
+            observers.add(new ReplicaState()
+                    .setReplicaId(observer.nodeId())
+                    .setReplicaDirectoryId(Uuid.ZERO_UUID)
+                    .setLogEndOffset(observer.appliedIndex() + 1)
+                    .setLastFetchTimestamp(now - observer.lastContactMs())
+                    .setLastCaughtUpTimestamp(observer.lastCaughtUpMs() < 0 ? -1 : now - observer.lastCaughtUpMs()));
+        }
         DescribeQuorumResponseData response = new DescribeQuorumResponseData().setErrorCode(Errors.NONE.code());
         response.topics().add(new DescribeQuorumResponseData.TopicData().setTopicName(METADATA_TOPIC)
                 .setPartitions(List.of(new DescribeQuorumResponseData.PartitionData()
@@ -76,7 +86,7 @@ public final class DescribeQuorumHandler implements ApiHandler<DescribeQuorumReq
                         .setLeaderEpoch((int) Math.min(Integer.MAX_VALUE, description.term()))
                         .setHighWatermark(description.commitIndex() + 1)
                         .setCurrentVoters(voters)
-                        .setObservers(List.of()))));
+                        .setObservers(observers))));
         if (version >= 2) {
             String listener = context.config().controllerListenerName();
             addresses.forEach((id, address) -> {
