@@ -88,7 +88,21 @@ public interface MetadataQuorum extends AutoCloseable {
     }
 
     /**
-     * @param appliedIndex      the last index whose image the observer had when it last asked for a newer one
+     * One voter's own view of the group, as its metadata replica answers for itself.
+     *
+     * @param role     Raft's name for its role: LEADER, FOLLOWER, CANDIDATE or LISTENER
+     * @param leaderId the leader it follows (itself when it leads), -1 when it knows none
+     */
+    record VoterRole(int nodeId, String role, int leaderId) {
+        /** A leader, or a follower that knows its leader: the voter takes part in a working quorum. */
+        public boolean inWorkingQuorum() {
+            return leaderId >= 0 && ("LEADER".equals(role) || "FOLLOWER".equals(role));
+        }
+    }
+
+    /**
+     * @param appliedIndex      the log index the observer's image stood for when it last asked for a newer one (the
+     *                          leader's applied index while it held the leader's latest image)
      * @param lastContactMs     ms since it last asked
      * @param lastCaughtUpMs    ms since it last asked while holding the leader's latest image (-1: never seen so)
      */

@@ -1,8 +1,11 @@
 package io.dlog.broker.cli;
 
+import io.dlog.cluster.MetadataQuorum;
+import io.dlog.cluster.VoterHealth;
 import io.dlog.kafka.config.BrokerConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -10,9 +13,9 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.config.ConfigException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code dlog status}: asks a running node, over the Kafka protocol, for the state of its cluster
@@ -112,17 +115,25 @@ final class StatusCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code --health} of a controller-only node: its controller listener accepts a connection within the timeout. */
+    /**
+     * {@code --health} of a controller-only node: its metadata replica answers for itself within the timeout, and it
+     * leads the metadata quorum or follows a leader. A listening port alone is not enough: a controller cut off from
+     * the others still listens.
+     */
     private int controllerHealth(BrokerConfig config, PrintWriter out) {
-        BrokerConfig.Listener listener = config.controllerListener().orElseThrow();
-        String address = localAddress(listener);
-        try (java.net.Socket socket = new java.net.Socket()) {
-            socket.connect(new java.net.InetSocketAddress(localHost(listener), listener.port()),
-                    Math.max(1, timeoutSeconds) * 1000);
+        String address = localAddress(config.controllerListener().orElseThrow());
+        MetadataQuorum.VoterRole role;
+        try {
+            role = VoterHealth.ask(config.nodeId(), config.controllerQuorumVoters(), Duration.ofSeconds(Math.max(1, timeoutSeconds)));
         } catch (IOException e) {
-            return fail(1, "controller " + config.nodeId() + " does not accept connections on " + address + ": " + e.getMessage());
+            return fail(1, "controller " + config.nodeId() + " did not answer on " + address + " within " + timeoutSeconds
+                    + " s: " + e.getMessage());
         }
-        out.println("controller " + config.nodeId() + " is listening on " + address);
+        if (!role.inWorkingQuorum()) {
+            return fail(1, "controller " + config.nodeId() + " follows no metadata leader (its role: " + role.role() + ")");
+        }
+        out.println("controller " + config.nodeId() + " is " + (role.leaderId() == config.nodeId()
+                ? "the metadata leader" : "a follower of metadata leader node " + role.leaderId()) + " (" + address + ")");
         out.flush();
         return 0;
     }

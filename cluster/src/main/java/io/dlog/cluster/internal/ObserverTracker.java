@@ -27,6 +27,7 @@ final class ObserverTracker {
     static final int ANONYMOUS_QUERY_LENGTH = 9;
     static final long FORGET_AFTER_MS = 300_000;
 
+    /** @param appliedIndex the index the observer's image stands for */
     private record Seen(long appliedIndex, long lastContactMs, long lastCaughtUpMs) {
     }
 
@@ -55,16 +56,20 @@ final class ObserverTracker {
     }
 
     /**
-     * Records an image query (an anonymous one is not tracked) against the leader's current image version.
+     * Records an image query (an anonymous one is not tracked) against the leader's current image version and
+     * applied index. An observer holding the current image is as far as the leader's applied index: the log entries
+     * after the image's own (a new term's first entry, a configuration) change no image.
      */
-    void onQuery(byte[] request, long currentVersion, long nowMs) {
+    void onQuery(byte[] request, long currentVersion, long leaderAppliedIndex, long nowMs) {
         if (request.length != QUERY_LENGTH) {
             return;
         }
         int nodeId = ByteBuffer.wrap(request, 9, 4).getInt();
-        long applied = knownVersion(request);
-        observers.compute(nodeId, (id, before) -> new Seen(applied, nowMs,
-                applied >= currentVersion ? nowMs : before == null ? -1 : before.lastCaughtUpMs()));
+        long known = knownVersion(request);
+        boolean caughtUp = known >= currentVersion;
+        long position = caughtUp ? Math.max(known, leaderAppliedIndex) : known;
+        observers.compute(nodeId, (id, before) -> new Seen(position, nowMs,
+                caughtUp ? nowMs : before == null ? -1 : before.lastCaughtUpMs()));
     }
 
     /** The observers heard from within {@link #FORGET_AFTER_MS}, by node id; forgets the others. */

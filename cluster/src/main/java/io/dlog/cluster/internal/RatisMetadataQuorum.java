@@ -4,6 +4,7 @@ import io.dlog.cluster.ImageListener;
 import io.dlog.cluster.MetadataCommand;
 import io.dlog.cluster.MetadataQuorum;
 import io.dlog.cluster.MetadataQuorum.ObserverState;
+import io.dlog.cluster.MetadataQuorum.VoterRole;
 import io.dlog.cluster.QuorumConfig;
 import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataImage;
@@ -360,7 +361,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         if (ObserverTracker.isImageQuery(request)) {
             long known = ObserverTracker.knownVersion(request);
             MetadataImage current = stateMachine.image();
-            observers.onQuery(request, current.version(), monotonicMillis());
+            observers.onQuery(request, current.version(), stateMachine.appliedIndex(), monotonicMillis());
             if (current.version() <= known) {
                 return CompletableFuture.completedFuture(new byte[0]);
             }
@@ -399,6 +400,37 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
             return CompletableFuture.completedFuture(java.util.Arrays.copyOf(out.array(), out.position()));
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Asks voter {@code nodeId}'s metadata replica, and only it, for its role and the leader it knows (Ratis's group
+     * info), within {@code timeout}.
+     *
+     * @throws IOException it did not answer, or answered that it holds no replica of the metadata group
+     */
+    public static VoterRole askVoter(int nodeId, Map<Integer, InetSocketAddress> voters, Duration timeout) throws IOException {
+        if (!voters.containsKey(nodeId)) {
+            throw new IOException("node " + nodeId + " is not among the voters " + voters.keySet());
+        }
+        RaftProperties props = new RaftProperties();
+        RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        try (RaftClient client = RaftClient.newBuilder().setProperties(props).setRaftGroup(group(voters))
+                .setClientId(ClientId.randomId()).setRetryPolicy(RetryPolicies.noRetry()).build()) {
+            RoleInfoProto role = client.getGroupManagementApi(peerId(nodeId)).info(GROUP_ID).getRoleInfoProto();
+            int leader = -1;
+            if (role.hasLeaderInfo()) {
+                leader = nodeId;
+            } else if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {
+                String id = role.getFollowerInfo().getLeaderInfo().getId().getId().toStringUtf8();
+                leader = id.isEmpty() ? -1 : Integer.parseInt(id);
+            }
+            return new VoterRole(nodeId, role.getRole().name(), leader);
+        } catch (NumberFormatException e) {
+            throw new IOException("node " + nodeId + " named a leader that is no node id: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // gRPC reports an unreachable server unchecked (StatusRuntimeException UNAVAILABLE)
+            throw new IOException(e.getMessage(), e);
         }
     }
 

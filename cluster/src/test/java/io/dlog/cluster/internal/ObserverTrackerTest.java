@@ -15,23 +15,24 @@ class ObserverTrackerTest {
 
     @Test
     void shouldListAnObserverByTheQueryThatNamesIt() {
-        // When: node 4 asks holding version 41 at t=1,000 while the leader is at 50, then holding 50 at t=1,100
-        tracker.onQuery(ObserverTracker.query(41, 4), 50, 1_000);
+        // When: node 4 asks holding version 41 at t=1,000 while the leader's image is 50 (applied index 52), then
+        // holding 50 at t=1,100
+        tracker.onQuery(ObserverTracker.query(41, 4), 50, 52, 1_000);
         List<ObserverState> behind = tracker.observers(1_050);
-        tracker.onQuery(ObserverTracker.query(50, 4), 50, 1_100);
+        tracker.onQuery(ObserverTracker.query(50, 4), 50, 52, 1_100);
 
-        // Then
+        // Then: caught up, it stands where the leader's applied index does (entries after 50 changed no image)
         assertThat(behind).containsExactly(new ObserverState(4, 41, 50, -1));
-        assertThat(tracker.observers(1_300)).containsExactly(new ObserverState(4, 50, 200, 200));
+        assertThat(tracker.observers(1_300)).containsExactly(new ObserverState(4, 52, 200, 200));
     }
 
     @Test
     void shouldKeepTheLastCaughtUpTimeWhileAnObserverFallsBehind() {
         // Given
-        tracker.onQuery(ObserverTracker.query(50, 4), 50, 1_000);
+        tracker.onQuery(ObserverTracker.query(50, 4), 50, 50, 1_000);
 
         // When: the leader moved on to 60 before the next query
-        tracker.onQuery(ObserverTracker.query(50, 4), 60, 1_100);
+        tracker.onQuery(ObserverTracker.query(50, 4), 60, 60, 1_100);
 
         // Then
         assertThat(tracker.observers(1_100)).containsExactly(new ObserverState(4, 50, 0, 100));
@@ -43,7 +44,7 @@ class ObserverTrackerTest {
         byte[] anonymous = ObserverTracker.anonymousQuery(7);
 
         // When
-        tracker.onQuery(anonymous, 7, 1_000);
+        tracker.onQuery(anonymous, 7, 7, 1_000);
 
         // Then: the leader still recognizes and answers it
         assertThat(ObserverTracker.isImageQuery(anonymous)).isTrue();
@@ -54,8 +55,8 @@ class ObserverTrackerTest {
     @Test
     void shouldForgetAnObserverNotHeardFromForFiveMinutes() {
         // Given
-        tracker.onQuery(ObserverTracker.query(5, 4), 5, 0);
-        tracker.onQuery(ObserverTracker.query(5, 5), 5, 200_000);
+        tracker.onQuery(ObserverTracker.query(5, 4), 5, 5, 0);
+        tracker.onQuery(ObserverTracker.query(5, 5), 5, 5, 200_000);
 
         // When / Then
         assertThat(tracker.observers(ObserverTracker.FORGET_AFTER_MS + 1)).extracting(ObserverState::nodeId).containsExactly(5);

@@ -1,19 +1,12 @@
 package io.dlog.cluster.internal;
 
-import io.dlog.cluster.MetadataQuorum;
-import java.util.concurrent.ExecutionException;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.client.RaftClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dlog.cluster.MetadataCommand;
+import io.dlog.cluster.MetadataQuorum;
 import io.dlog.cluster.QuorumConfig;
+import io.dlog.cluster.VoterHealth;
 import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataImage;
 import java.io.IOException;
@@ -27,7 +20,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -196,7 +197,7 @@ class RatisMetadataQuorumTest {
             // Then: listed by the leader, whichever node is asked, with the index of the image it holds
             assertThat(description.observers()).extracting(MetadataQuorum.ObserverState::nodeId).containsExactly(4);
             MetadataQuorum.ObserverState state = description.observers().get(0);
-            assertThat(state.appliedIndex()).isEqualTo(observer.image().version()).isBetween(target, description.commitIndex());
+            assertThat(state.appliedIndex()).isBetween(Math.max(target, observer.image().version()), description.commitIndex());
             assertThat(state.lastCaughtUpMs()).isBetween(0L, 5_000L);
             assertThat(state.lastContactMs()).isBetween(0L, 5_000L);
             assertThat(description.voters()).extracting(MetadataQuorum.VoterState::nodeId).containsExactlyInAnyOrder(1, 2, 3);
@@ -227,5 +228,35 @@ class RatisMetadataQuorumTest {
             assertThat(refusal).isNotNull();
             assertThat(ObserverMetadataQuorum.refusedAsUnknown(refusal)).as("refusal %s", refusal).isTrue();
         }
+    }
+    @Test
+    void shouldTellFromAVotersOwnReplicaWhetherItIsInAWorkingQuorum() throws Exception {
+        // Given
+        startCluster(3);
+        int leader = leader();
+        nodes.get(leader).propose(register(1), TIMEOUT).get();
+        int follower = leader % 3 + 1;
+        int third = follower % 3 + 1;
+
+        // When / Then: the leader and a follower each answer for themselves
+        MetadataQuorum.VoterRole ofLeader = VoterHealth.ask(leader, voters, TIMEOUT);
+        MetadataQuorum.VoterRole ofFollower = VoterHealth.ask(follower, voters, TIMEOUT);
+        assertThat(ofLeader).isEqualTo(new MetadataQuorum.VoterRole(leader, "LEADER", leader));
+        assertThat(ofFollower).isEqualTo(new MetadataQuorum.VoterRole(follower, "FOLLOWER", leader));
+        assertThat(ofFollower.inWorkingQuorum()).isTrue();
+
+        // When: the two others stop, so the survivor's port still listens but no quorum is left
+        nodes.remove(leader).close();
+        nodes.remove(third).close();
+
+        // Then: the survivor soon says it follows no leader, and a stopped voter does not answer
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        MetadataQuorum.VoterRole alone;
+        do {
+            Thread.sleep(100);
+            alone = VoterHealth.ask(follower, voters, TIMEOUT);
+        } while (alone.inWorkingQuorum() && System.nanoTime() < deadline);
+        assertThat(alone.inWorkingQuorum()).as("%s", alone).isFalse();
+        assertThatThrownBy(() -> VoterHealth.ask(leader, voters, Duration.ofSeconds(2))).isInstanceOf(IOException.class);
     }
 }

@@ -85,7 +85,8 @@ class IsolatedControllersTest {
             ChildJvm.Result health = ChildJvm.run(TIMEOUT, CLI, "status", "--health", "--config",
                     dir.resolve("node-1").resolve("server.properties").toString());
             assertThat(health.exitCode()).as("%s", health).isZero();
-            assertThat(health.stdout()).contains("controller 1 is listening on 127.0.0.1:" + ports.get(1));
+            assertThat(health.stdout()).containsPattern("controller 1 is (the metadata leader|a follower of metadata leader node [23]) "
+                    + "\\(127\\.0\\.0\\.1:" + ports.get(1) + "\\)");
             admin.createTopics(List.of(new NewTopic("iso", 1, (short) 3)
                     .configs(Map.of("min.insync.replicas", "2")))).all().get();
             BrokerOnlyNodeTest.awaitIsr(admin, "iso", 3);
