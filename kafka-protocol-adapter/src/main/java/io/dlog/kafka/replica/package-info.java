@@ -8,9 +8,9 @@
  * <p>Concurrency contract: roles change on one thread (the role thread, from the image listener); role fields of a
  * {@code PartitionReplica} are volatile and written only there. Leader-side calls (a follower's fetch, acks=all
  * waits, throttle checks) come from Netty event loops and never block; each follower's position is written by the
- * fetch that reports it. Each fetcher thread owns its connection (and the connection's reused receive buffer, lent again only once every
- * append of the last answer ended), its incremental fetch session and its partitions'
- * fetch state (lag, back-off); partitions are added and removed from the role thread, and removal waits for a
- * response being applied. The periodic ISR and leader-balance checks run on the shared scheduler.
+ * fetch that reports it. Each fetcher thread owns its connection (and the connection's reused receive buffer, lent
+ * again only once every append of the last answer ended), its incremental fetch session and its partitions' fetch
+ * state (lag, back-off); partitions are added and removed from the role thread, and removal waits for a response
+ * being applied. The periodic ISR and leader-balance checks run on the shared scheduler.
  */
 package io.dlog.kafka.replica;
