@@ -23,6 +23,10 @@ $col["phase"] == "warmup" { next }
       j = substr($col["note"], 5, RLENGTH - 5); cgx[k] += ($col["cpu_s"] - j) / gb; ncgx[k]++
     }
     cpu[k] += $col["cpu_s"]
+    # run.sh notes the whole run of a run with a warm-up: "whole run avg A ms p50 B ms p99 C ms ..."
+    if (match($col["note"], /whole run avg [0-9.]+ ms p50 [0-9.]+ ms p99 [0-9.]+ ms/)) {
+      split(substr($col["note"], RSTART, RLENGTH), f, " "); wp99[k] += f[10]; wp99n[k]++
+    }
     if (("tool_cpu_s" in col) && $col["tool_cpu_s"] != "" && $col["wall_s"] > 0) { tc[k] += $col["tool_cpu_s"] / $col["wall_s"]; ntc[k]++ }
   } else if (!(k in why)) {
     why[k] = st ": " $col["note"]
@@ -68,6 +72,16 @@ END {
       line(w, "records/s", kd, kk, rps[kd], rps[kk], "%.0f", "", "", 0)
       # replicated runs (--replicated): the acks=all latency the producer saw at full throughput
       if (w ~ /-rf3$/) line(w, "p99 ms (producer, full throughput)", kd, kk, p99[kd], p99[kk], "%.0f", "", "", 0)
+      # ... and at a fixed rate both sides sustain (workload name ends in -at<records/s>)
+      if (w ~ /-rf3-at[0-9]+$/) {
+        how = (wp99n[kd] || wp99n[kk]) ? "fixed rate, after the warm-up" : "fixed rate"
+        line(w, "avg latency ms (producer, " how ")", kd, kk, avg[kd], avg[kk], "%.1f", "", "", 0)
+        line(w, "p50 ms (producer, " how ")", kd, kk, p50[kd], p50[kk], "%.1f", "", "", 0)
+        line(w, "p99 ms (producer, " how ")", kd, kk, p99[kd], p99[kk], "%.1f", "", "", 0)
+        line(w, "p99.9 ms (producer, " how ")", kd, kk, p999[kd], p999[kk], "%.1f", "", "", 0)
+        if (wp99n[kd] && wp99n[kk])
+          printf "| | p99 ms (producer, fixed rate, whole run) | %.1f | %.1f | %.2f | | | | | |\n", wp99[kd] / wp99n[kd], wp99[kk] / wp99n[kk], (wp99[kd] / wp99n[kd]) / (wp99[kk] / wp99n[kk])
+      }
     }
   }
   n = 0

@@ -33,6 +33,11 @@ REPLICATED=0
 FETCH_ONLY=0
 TXN_ONLY=0
 CONSUMES=1
+# --replicated's fixed-rate acks=all runs (records/s): well below either side's full rate, so the p99 is the
+# brokers' replication latency rather than time queued in the producer's 32 MiB buffer.
+RATE_100=100000
+RATE_1K=20000
+RATE_WARMUP_S=3
 STAMP="$(date +%Y-%m-%d-%H%M%S)"
 OUT=""
 
@@ -58,6 +63,10 @@ usage: bench/run.sh [options]
                       data, measured too, to see that produce did not regress), its consume, and the end-to-end
                       latency run; --consumes N consumes the same data N times per round (default 1)
   --consumes N        consume runs per round with --fetch
+  --rate-100 N        with --replicated: records/s of the fixed-rate 100-byte acks=all run (default $RATE_100)
+  --rate-1k N         with --replicated: records/s of the fixed-rate 1 KiB acks=all run (default $RATE_1K)
+  --rate-warmup S     with --replicated: seconds of a fixed-rate run left out of its latency columns (the producer
+                      tool's --warmup-records; default $RATE_WARMUP_S); the CSV's note keeps the whole run's
   --txn               the transactional workload only (issue 11): per round the idempotent acks=all produce
                       and the same with a transaction every 100 ms, 100-byte records
   --keep              keep the data folders (default: deleted at exit)
@@ -86,6 +95,9 @@ while [ $# -gt 0 ]; do
     --fetch) FETCH_ONLY=1 ;;
     --txn) TXN_ONLY=1 ;;
     --consumes) CONSUMES="$2"; shift ;;
+    --rate-100) RATE_100="$2"; shift ;;
+    --rate-1k) RATE_1K="$2"; shift ;;
+    --rate-warmup) RATE_WARMUP_S="$2"; shift ;;
     --out) OUT="$2"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -402,11 +414,14 @@ pid_of() { if [ "$1" = kafka ]; then echo "$KAFKA_PID"; else echo "$DLOG_PID"; f
 
 # ---------------------------------------------------------------- tool output parsers
 # ProducerPerformance's summary: "N records sent, R records/sec (M MB/sec), A ms avg latency,
-# X ms max latency, a ms 50th, b ms 95th, c ms 99th, d ms 99.9th." -> N R M A a c d
+# X ms max latency, a ms 50th, b ms 95th, c ms 99th, d ms 99.9th." -> N R M A a c d. With --warmup-records it
+# prints a second summary, "N steady state records sent, ...", of the records after the warm-up: parse_producer
+# FILE steady reads that one, parse_producer FILE the whole run's.
 parse_producer() {
-  grep 'records sent' "$1" | grep '99.9th' | tail -1 | sed 's/\.$//' | awk -F'[ ,()]+' '{
+  local pick=(grep -v 'steady state'); [ "${2:-}" = steady ] && pick=(grep 'steady state')
+  grep 'records sent' "$1" | grep '99.9th' | "${pick[@]}" | tail -1 | sed 's/\.$//' | awk -F'[ ,()]+' '{
+    n = $1
     for (i = 1; i < NF; i++) {
-      if ($(i + 1) == "records" && $(i + 2) == "sent") n = $i
       if ($(i + 1) == "records/sec") r = $i
       if ($(i + 1) == "MB/sec") m = $i
       if ($(i + 2) == "avg") a = $i
@@ -458,6 +473,13 @@ measure() {
   local status=ok note="" rps="" mbs="" fetchmb="" avg="" p50="" p99="" p999="" done_records="$records"
   if [ "${workload#produce}" != "$workload" ]; then
     read -r done_records rps mbs avg p50 p99 p999 < <(parse_producer "$out")
+    local s_n s_r s_m s_avg s_p50 s_p99 s_p999
+    read -r s_n s_r s_m s_avg s_p50 s_p99 s_p999 < <(parse_producer "$out" steady)
+    if [ -n "$s_p99" ]; then
+      # a run with --warmup-records: its latency columns are the steady state's, the whole run's go in the note
+      note="whole run avg $avg ms p50 $p50 ms p99 $p99 ms p99.9 $p999 ms; latency columns: the $s_n records after the warm-up"
+      avg="$s_avg"; p50="$s_p50"; p99="$s_p99"; p999="$s_p999"
+    fi
   elif [ "${workload#consume}" != "$workload" ]; then
     local rb
     read -r mbs done_records rps rb fetchmb < <(parse_consumer "$out")
@@ -491,13 +513,14 @@ row() {  # fields...: one CSV line; commas and quotes inside a field become ';' 
   echo "$line" >>"$CSV"
 }
 
-producer() {  # broker topic records record_bytes acks [extra producer props...]
+producer() {  # broker topic records record_bytes acks [extra producer props...]; $THROUGHPUT: records/s, -1 = unlimited
   local boot; boot="$(boot_of "$1")"
   local topic="$2" n="$3" size="$4" acks="$5"; shift 5
   local opts=()
   if [ "${1:-}" = --reporting-interval ]; then opts=("$1" "$2"); shift 2; fi
+  if [ -n "${WARMUP_RECORDS:-}" ]; then opts+=(--warmup-records "$WARMUP_RECORDS"); fi
   tool org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$boot" --topic "$topic" \
-    --num-records "$n" --record-size "$size" --throughput -1 "${opts[@]}" \
+    --num-records "$n" --record-size "$size" --throughput "${THROUGHPUT:--1}" "${opts[@]}" \
     --command-property acks="$acks" linger.ms=5 batch.size=65536 "$@"
 }
 consumer() {  # broker topic records
@@ -558,6 +581,15 @@ one_round_replicated() {  # phase round broker
   produce_case "$p" "$r" "$b" "$m" produce-100B-acksall-rf3 "$RECORDS_100" 100 all
   delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
   produce_case "$p" "$r" "$b" "$m" produce-1KiB-acksall-rf3 "$RECORDS_1K" 1024 all
+  delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
+  # The same producers at a fixed rate both sides sustain: latency without the queueing of a saturated run.
+  # The first RATE_WARMUP_S seconds are the tool's warm-up (--warmup-records): its own JVM and its first
+  # requests, which set the whole run's p99 on both sides (docs/benchmarks.md).
+  THROUGHPUT="$RATE_100" WARMUP_RECORDS="$(( RATE_100 * RATE_WARMUP_S ))" produce_case "$p" "$r" "$b" "$m" \
+    "produce-100B-acksall-rf3-at${RATE_100}" "$(( RATE_100 * (SECONDS_PER_RUN + RATE_WARMUP_S) ))" 100 all
+  delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
+  THROUGHPUT="$RATE_1K" WARMUP_RECORDS="$(( RATE_1K * RATE_WARMUP_S ))" produce_case "$p" "$r" "$b" "$m" \
+    "produce-1KiB-acksall-rf3-at${RATE_1K}" "$(( RATE_1K * (SECONDS_PER_RUN + RATE_WARMUP_S) ))" 1024 all
   delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
   local t; t="$(new_topic "$b" 1)"
   TOOL_TIMEOUT="$(( E2E_RECORDS / 50 + 120 ))" measure "$p" "$r" "$b" "$m" e2e-100B-acksall-rf3 "$E2E_RECORDS" 100 -- e2e "$b" "$t" "$E2E_RECORDS" all
