@@ -23,6 +23,8 @@ if [ "${JFR:-0}" = 1 ] && [ "$WHO_ARG" = dlog ]; then
   XOPTS="${XOPTS:-} -XX:StartFlightRecording=settings=profile,dumponexit=true,filename=$JFR_DIR"
 fi
 rf3_bench_start producer-waves-rf3 "$WHO_ARG"
+# rf3_bench_start's exit trap, and the JFR folder too, also when the script stops early
+trap 'kill "${RF3_PIDS[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$W" ${JFR_DIR:+"$JFR_DIR"}' EXIT
 topics() { java $L -cp "$CP" org.apache.kafka.tools.TopicCommand --bootstrap-server $B "$@"; }
 create() { topics --create --topic "$1" --partitions 6 --replication-factor 3 --config min.insync.replicas=2 > /dev/null 2>&1; }
 produce() {
@@ -50,5 +52,4 @@ if [ -n "$JFR_DIR" ]; then
         ms = (unit == "s") ? d * 1000 : d
         if (ms >= 20) printf "%8.1f %s %s %s %s\n", ms, type, start, thread, path }' | sort -rn | head -20
   done
-  rm -rf "$JFR_DIR"
 fi
