@@ -103,7 +103,7 @@ public final class TopicConfigs {
         define("min.insync.replicas", Type.INT, 1, ConfigDef.Range.atLeast(1),
                 List.of("min.insync.replicas"), "Replicas that must have a batch before acks=all succeeds.");
         define("preallocate", Type.BOOLEAN, false, null,
-                List.of("log.preallocate"), "Accepted for compatibility; segments are not preallocated.");
+                List.of("log.preallocate"), "Accepted for compatibility; segment files are not sized ahead (disk blocks past an active segment's end are allocated regardless).");
         define("retention.bytes", Type.LONG, -1L, null,
                 List.of("log.retention.bytes"), "Largest a partition may grow before old segments go (-1: no limit).");
         define("retention.ms", Type.LONG, WEEK_MS, ConfigDef.Range.atLeast(-1),

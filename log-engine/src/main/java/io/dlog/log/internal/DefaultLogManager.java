@@ -74,6 +74,8 @@ public final class DefaultLogManager implements LogManager {
         this.scheduler = executor;
         this.janitor = new SegmentJanitor(scheduler);
         this.cleaner = new LogCleaner(config.cleaner(), clock, () -> List.copyOf(logs.values()));
+        // loads JNA's native library now, not on the first event loop that appends past a megabyte
+        LOG.debug("Disk blocks preallocated ahead of active segments: {}", SegmentPreallocation.enabled());
     }
 
     @Override

@@ -42,6 +42,8 @@ final class LogSegment {
     private int bytesSinceLastIndexEntry;
     private long recoveredNextOffset = -1;
     private volatile boolean truncated;
+    /** Blocks ahead of the end, for an active segment on a file system that has fallocate; else null. */
+    private volatile SegmentPreallocation preallocation;
     /**
      * The last batch appended, published after {@link #size}. A follower or consumer at the log's end asks for the
      * newest batch, which usually lies past the sparse index's last entry (one per {@code index.interval.bytes}):
@@ -85,6 +87,7 @@ final class LogSegment {
         }
         LogSegment s = new LogSegment(dir, baseOffset, ch, 0, new OffsetIndex(), new TimeIndex());
         s.txnIndex.truncateFrom(baseOffset);
+        s.preallocateFromNowOn();
         return s;
     }
 
@@ -140,7 +143,25 @@ final class LogSegment {
         int size = (int) Math.min(ch.size(), Integer.MAX_VALUE);
         LogSegment s = new LogSegment(dir, baseOffset, ch, size, new OffsetIndex(), new TimeIndex());
         s.recoveredNextOffset = s.rebuild(indexIntervalBytes, true);
+        s.preallocateFromNowOn();
         return s;
+    }
+
+    private void preallocateFromNowOn() {
+        if (SegmentPreallocation.enabled()) {
+            preallocation = new SegmentPreallocation(file());
+        }
+    }
+
+    /**
+     * Asks for disk blocks ahead of the end once the segment is large enough ({@link SegmentPreallocation}); never
+     * waits for them. Writer only, after an append.
+     */
+    void preallocateAhead(long segmentBytes) {
+        SegmentPreallocation p = preallocation;
+        if (p != null) {
+            p.ahead(size, segmentBytes);
+        }
     }
 
     /** The offset after the last valid batch found by {@link #recoverActive}. */
@@ -297,13 +318,19 @@ final class LogSegment {
         return truncated;
     }
 
-    /** Adds the final time index entry and writes both index files (crash-atomically). */
+    /**
+     * Adds the final time index entry and writes both index files (crash-atomically); frees the disk blocks
+     * preallocated past the end.
+     */
     void seal() throws IOException {
         if (maxTimestamp >= 0) {
             timeIndex.maybeAppend(maxTimestamp, (int) (offsetOfMaxTimestamp - baseOffset));
         }
         offsetIndex.writeTo(dir.resolve(fileName(baseOffset, ".index")));
         timeIndex.writeTo(dir.resolve(fileName(baseOffset, ".timeindex")));
+        if (preallocation != null) {
+            preallocation.release(size);
+        }
     }
 
     /** Reads {@code dst.remaining()} bytes at a position. Any thread. */
@@ -344,6 +371,7 @@ final class LogSegment {
      * cleaned segment with the same base offset may own them by now.
      */
     void closeAndDeleteFiles() throws IOException {
+        closePreallocation();
         channel.close();
         txnIndex.close();
         for (String suffix : new String[] {".log", ".index", ".timeindex", TxnIndex.SUFFIX}) {
@@ -352,8 +380,16 @@ final class LogSegment {
     }
 
     void close() throws IOException {
+        closePreallocation();
         channel.close();
         txnIndex.close();
+    }
+
+    private void closePreallocation() {
+        SegmentPreallocation p = preallocation;
+        if (p != null) {
+            p.close();
+        }
     }
 
     long baseOffset() {

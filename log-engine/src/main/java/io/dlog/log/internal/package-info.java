@@ -25,5 +25,9 @@
  * segment holding the new end is cut in place (a read already past the cut meets the end of the file, an
  * {@code IOException} for that read). The high-watermark checkpoint is the one file written off the
  * writer thread (the manager's scheduler), serialized with mode changes by a per-partition lock.
+ *
+ * <p>One JVM-wide thread, {@code dlog-preallocate} ({@link io.dlog.log.internal.SegmentPreallocation}), allocates disk
+ * blocks past active segments' ends without changing their length; the writer queues the requests and never waits for
+ * them, and seals take the segment's monitor to free what is left, so no allocation outlives its descriptor.
  */
 package io.dlog.log.internal;
