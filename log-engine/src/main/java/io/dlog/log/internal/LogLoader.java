@@ -67,6 +67,9 @@ final class LogLoader {
             long last = bases.get(bases.size() - 1);
             LogSegment active = LogSegment.recoverActive(dir, last, config.indexIntervalBytes());
             segments.put(last, active);
+            // Only the newest segment can hold blocks preallocated past its end: a roll frees the old segment's
+            // before it creates the next file, so a crash in between leaves that segment the newest.
+            active.freeBlocksPastEnd();
             logEnd = active.rebuildResult();
             active.flush();
         }

@@ -164,6 +164,14 @@ final class LogSegment {
         }
     }
 
+    /**
+     * Frees the disk blocks a crash may have left preallocated past the end ({@link SegmentPreallocation}): for the
+     * recovered active segment, at load, before any append.
+     */
+    void freeBlocksPastEnd() {
+        SegmentPreallocation.freePastEnd(file(), size);
+    }
+
     /** The offset after the last valid batch found by {@link #recoverActive}. */
     long rebuildResult() {
         return recoveredNextOffset;

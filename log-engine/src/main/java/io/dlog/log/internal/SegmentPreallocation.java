@@ -23,8 +23,9 @@ import java.util.concurrent.TimeUnit;
  * {@link #START_BYTES} is preallocated, a window ahead of its end that grows with it (from {@link #MIN_WINDOW} to
  * {@link #MAX_WINDOW}, never past {@code segment.bytes}), so idle partitions cost nothing. The calls run on one
  * background thread: an append never waits for an allocation, and if the thread falls behind the append is simply
- * a normal one. {@link #release} at seal cuts the file to its length, which frees the blocks past it; a crash
- * between them leaves at most one window allocated past a sealed segment's end until retention deletes it.
+ * a normal one. {@link #release} at seal cuts the file to its length, which frees the blocks past it. A roll frees
+ * the old segment's blocks before it creates the next file, so a crash can leave blocks past the end of the newest
+ * segment only, and the load gives those back ({@link #freePastEnd}).
  *
  * <p>Thread-safety: {@link #ahead} runs on the partition's writer (or its inline caller, which holds the writer's
  * lock); the descriptor, opened there, is used and closed under this object's monitor, so an allocation queued
@@ -150,6 +151,35 @@ final class SegmentPreallocation {
             LOG.warn("{}: freeing the blocks preallocated past {} failed (errno {})", file, length, e.getErrorCode());
         } finally {
             closeFd();
+        }
+    }
+
+    /**
+     * Frees whatever blocks a crash left allocated past {@code length}, the file's length: at load, before anything
+     * writes to the file. Cutting a file to its own length frees the blocks past it and changes no byte. Any thread;
+     * a failure only keeps the blocks (logged).
+     */
+    static void freePastEnd(Path file, long length) {
+        if (unsupported) {
+            return;
+        }
+        int fd;
+        try {
+            fd = NativeFiles.openForWrite(file.toString());
+        } catch (LastErrorException e) {
+            LOG.debug("{}: blocks past the end not checked, open failed (errno {})", file, e.getErrorCode());
+            return;
+        }
+        try {
+            NativeFiles.truncate(fd, length);
+        } catch (LastErrorException e) {
+            LOG.warn("{}: freeing the blocks past {} failed (errno {})", file, length, e.getErrorCode());
+        } finally {
+            try {
+                NativeFiles.close(fd);
+            } catch (LastErrorException e) {
+                LOG.debug("{}: close failed (errno {})", file, e.getErrorCode());
+            }
         }
     }
 

@@ -106,6 +106,35 @@ class SegmentPreallocationTest {
     }
 
     @Test
+    void shouldFreeBlocksACrashLeftPastTheNewestSegmentsEndWhenTheLogLoads() throws Exception {
+        assumeTrue(SegmentPreallocation.enabled(), "fallocate is not available here");
+        PartitionLog log = open();
+        List<String> written = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String v = i + VALUE;
+            append(log, TestBatches.of(v).timestamp(clock.millis()).build());
+            written.add(v);
+        }
+        manager.close();
+        manager = null;
+        // what a crash before the seal leaves: blocks allocated past the end, the length unchanged
+        Path newest = segments().get(segments().size() - 1);
+        long length = Files.size(newest);
+        int fd = NativeFiles.openForWrite(newest.toString());
+        try {
+            NativeFiles.allocateKeepSize(fd, length, 8 << 20);
+        } finally {
+            NativeFiles.close(fd);
+        }
+        assertThat(allocatedBytes(newest)).isGreaterThanOrEqualTo(length + (8 << 20));
+
+        PartitionLog reopened = open();
+        assertThat(Files.size(newest)).isEqualTo(length);
+        assertThat(allocatedBytes(newest)).isLessThanOrEqualTo(roundUp(length) + METADATA_SLACK);
+        assertSameValues(reopened, written);
+    }
+
+    @Test
     void shouldLeaveSmallSegmentsAlone() throws Exception {
         assumeTrue(SegmentPreallocation.enabled(), "fallocate is not available here");
         PartitionLog log = open();
