@@ -156,11 +156,12 @@ final class SegmentPreallocation {
 
     /**
      * Frees whatever blocks a crash left allocated past {@code length}, the file's length: at load, before anything
-     * writes to the file. Cutting a file to its own length frees the blocks past it and changes no byte. Any thread;
-     * a failure only keeps the blocks (logged).
+     * writes to the file. Cutting a file to its own length frees the blocks past it and changes no byte. A file
+     * under {@link #START_BYTES} was never preallocated, and is left alone: a load then costs no system call (and no
+     * inode update) for each of thousands of small partitions. Any thread; a failure only keeps the blocks (logged).
      */
     static void freePastEnd(Path file, long length) {
-        if (unsupported) {
+        if (unsupported || length < START_BYTES) {
             return;
         }
         int fd;
