@@ -1,6 +1,7 @@
 package io.dlog.kafka.purgatory;
 
 import io.dlog.log.TopicPartition;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,7 +63,14 @@ public final class FetchPurgatory {
     }
 
     private final ScheduledExecutorService scheduler;
-    private final ConcurrentHashMap<TopicPartition, Set<Waiter>> watchers = new ConcurrentHashMap<>();
+    /**
+     * The waiters of each partition, as copy-on-write arrays replaced inside the map's atomic compute: a partition
+     * has a few waiters (on a leader, one parked fetch per follower and per consumer), parks and wakes come once per
+     * message, and a set per partition cost a new concurrent set (a map, its table and a node, about 250 bytes) each
+     * time one became empty and was dropped, which on a leader is nearly every park. A copy costs O(waiters), as
+     * does the wake that follows it.
+     */
+    private final ConcurrentHashMap<TopicPartition, Waiter[]> watchers = new ConcurrentHashMap<>();
     /** Every waiter not yet unwatched, also those watching no partition (only their timer would answer them). */
     private final Set<Waiter> parked = ConcurrentHashMap.newKeySet();
     /**
@@ -102,11 +110,7 @@ public final class FetchPurgatory {
             // The add happens inside the map's atomic compute: added after computeIfAbsent returned, it
             // could land in a set that a concurrent unwatch had just emptied and dropped from the map,
             // and no append would ever wake this waiter (only its timer would).
-            watchers.compute(tp, (key, set) -> {
-                Set<Waiter> waiting = set != null ? set : ConcurrentHashMap.newKeySet();
-                waiting.add(waiter);
-                return waiting;
-            });
+            watchers.compute(tp, (key, held) -> with(held, waiter));
         }
         ScheduledExecutorService timers = waiter.executor() instanceof ScheduledExecutorService own ? own : scheduler;
         ScheduledFuture<?> timer = timers.schedule(waiter::expire, timeoutMs, TimeUnit.MILLISECONDS);
@@ -126,10 +130,7 @@ public final class FetchPurgatory {
     public void unwatch(Waiter waiter, Collection<TopicPartition> partitions) {
         parked.remove(waiter);
         for (TopicPartition tp : partitions) {
-            watchers.computeIfPresent(tp, (key, set) -> {
-                set.remove(waiter);
-                return set.isEmpty() ? null : set;
-            });
+            watchers.computeIfPresent(tp, (key, held) -> without(held, waiter));
         }
     }
 
@@ -165,8 +166,8 @@ public final class FetchPurgatory {
 
     private void wake(TopicPartition tp, boolean highWatermarkOnly) {
         changes.incrementAndGet(); // before the look-up: see watch()
-        Set<Waiter> waiting = watchers.get(tp);
-        if (waiting == null || waiting.isEmpty()) {
+        Waiter[] waiting = watchers.get(tp);
+        if (waiting == null) {
             return;
         }
         for (Waiter waiter : waiting) {
@@ -201,6 +202,42 @@ public final class FetchPurgatory {
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
             waiter.abandon(); // its executor already ended: answer here, the only chance left
         }
+    }
+
+    /** {@code held} with {@code waiter} added once (a fetch naming a partition twice watches it once). */
+    private static Waiter[] with(Waiter[] held, Waiter waiter) {
+        if (held == null) {
+            return new Waiter[] {waiter};
+        }
+        for (Waiter w : held) {
+            if (w == waiter) {
+                return held;
+            }
+        }
+        Waiter[] grown = Arrays.copyOf(held, held.length + 1);
+        grown[held.length] = waiter;
+        return grown;
+    }
+
+    /** {@code held} without {@code waiter}; null (the partition's entry removed) when none is left. */
+    private static Waiter[] without(Waiter[] held, Waiter waiter) {
+        int at = -1;
+        for (int i = 0; i < held.length; i++) {
+            if (held[i] == waiter) {
+                at = i;
+                break;
+            }
+        }
+        if (at < 0) {
+            return held;
+        }
+        if (held.length == 1) {
+            return null;
+        }
+        Waiter[] shrunk = new Waiter[held.length - 1];
+        System.arraycopy(held, 0, shrunk, 0, at);
+        System.arraycopy(held, at + 1, shrunk, at, held.length - at - 1);
+        return shrunk;
     }
 
     private Executor executorOf(Waiter waiter) {

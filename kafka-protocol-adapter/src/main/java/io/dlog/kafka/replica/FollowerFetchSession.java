@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.UUID;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -32,22 +31,31 @@ final class FollowerFetchSession {
     static final int NO_SESSION = 0;
     static final int INITIAL_EPOCH = 0;
 
-    /** What the leader's session holds for a partition: the fetch state this follower sent last. */
-    private record Sent(UUID topicId, int leaderEpoch, long fetchOffset, int lastFetchedEpoch, long logStartOffset,
-                        int maxBytes) {
-        // Written out, as TopicPartition's: compared once per partition per fetch, and the generated equals costs
-        // 7-10x this in code the JIT has not (re)compiled yet.
-        @Override
-        public boolean equals(Object o) {
-            return this == o || o instanceof Sent other && leaderEpoch == other.leaderEpoch
-                    && fetchOffset == other.fetchOffset && lastFetchedEpoch == other.lastFetchedEpoch
-                    && logStartOffset == other.logStartOffset && maxBytes == other.maxBytes
-                    && Objects.equals(topicId, other.topicId);
-        }
+    /**
+     * What the leader's session holds for a partition: the fetch state this follower sent last. Updated in place
+     * (one per partition for the session's life, not one per partition per fetch).
+     */
+    private static final class Sent {
+        UUID topicId;
+        int leaderEpoch;
+        long fetchOffset;
+        int lastFetchedEpoch;
+        long logStartOffset;
+        int maxBytes;
 
-        @Override
-        public int hashCode() {
-            return Objects.hash(topicId, leaderEpoch, fetchOffset, lastFetchedEpoch, logStartOffset, maxBytes);
+        /** Sets the fields; returns whether any of them changed. */
+        boolean update(UUID topicId, int leaderEpoch, long fetchOffset, int lastFetchedEpoch, long logStartOffset,
+                       int maxBytes) {
+            boolean changed = leaderEpoch != this.leaderEpoch || fetchOffset != this.fetchOffset
+                    || lastFetchedEpoch != this.lastFetchedEpoch || logStartOffset != this.logStartOffset
+                    || maxBytes != this.maxBytes || !topicId.equals(this.topicId);
+            this.topicId = topicId;
+            this.leaderEpoch = leaderEpoch;
+            this.fetchOffset = fetchOffset;
+            this.lastFetchedEpoch = lastFetchedEpoch;
+            this.logStartOffset = logStartOffset;
+            this.maxBytes = maxBytes;
+            return changed;
         }
     }
 
@@ -67,35 +75,49 @@ final class FollowerFetchSession {
         if (full) {
             sent.clear();
         }
-        Map<UUID, FetchRequestData.FetchTopic> topics = new LinkedHashMap<>();
+        Map<UUID, FetchRequestData.FetchTopic> topics = null; // made when a partition is first carried
         for (ReplicaFetchers.Followed f : batch.values()) {
             PartitionLog log = f.log();
-            Sent now = new Sent(f.topicId(), f.leaderEpoch(), log.logEndOffset(), log.latestLeaderEpoch(),
-                    log.logStartOffset(), partitionMaxBytes);
-            Sent before = sent.put(f.tp(), now);
-            if (before != null && !before.topicId().equals(now.topicId())) {
-                forget(request, before.topicId(), f.tp()); // the topic was recreated under the same name
+            Sent held = sent.get(f.tp());
+            boolean changed;
+            if (held == null) {
+                held = new Sent();
+                sent.put(f.tp(), held);
+                held.update(f.topicId(), f.leaderEpoch(), log.logEndOffset(), log.latestLeaderEpoch(), log.logStartOffset(),
+                        partitionMaxBytes);
+                changed = true;
+            } else {
+                if (!held.topicId.equals(f.topicId())) {
+                    forget(request, held.topicId, f.tp()); // the topic was recreated under the same name
+                }
+                changed = held.update(f.topicId(), f.leaderEpoch(), log.logEndOffset(), log.latestLeaderEpoch(),
+                        log.logStartOffset(), partitionMaxBytes);
             }
-            if (!full && now.equals(before)) {
+            if (!full && !changed) {
                 continue;
             }
-            FetchRequestData.FetchTopic topic = topics.computeIfAbsent(f.topicId(), id -> {
-                FetchRequestData.FetchTopic created = new FetchRequestData.FetchTopic().setTopic(f.tp().topic())
-                        .setTopicId(kafkaUuid(id));
-                request.topics().add(created);
-                return created;
-            });
+            if (topics == null) {
+                topics = new LinkedHashMap<>();
+            }
+            FetchRequestData.FetchTopic topic = topics.get(f.topicId());
+            if (topic == null) {
+                topic = new FetchRequestData.FetchTopic().setTopic(f.tp().topic()).setTopicId(kafkaUuid(f.topicId()));
+                topics.put(f.topicId(), topic);
+                request.topics().add(topic);
+            }
             topic.partitions().add(new FetchRequestData.FetchPartition().setPartition(f.tp().partition())
-                    .setCurrentLeaderEpoch(now.leaderEpoch()).setFetchOffset(now.fetchOffset())
-                    .setLastFetchedEpoch(now.lastFetchedEpoch()).setLogStartOffset(now.logStartOffset())
-                    .setPartitionMaxBytes(now.maxBytes()));
+                    .setCurrentLeaderEpoch(held.leaderEpoch).setFetchOffset(held.fetchOffset)
+                    .setLastFetchedEpoch(held.lastFetchedEpoch).setLogStartOffset(held.logStartOffset)
+                    .setPartitionMaxBytes(held.maxBytes));
         }
-        Iterator<Map.Entry<TopicPartition, Sent>> held = sent.entrySet().iterator();
-        while (held.hasNext()) {
-            Map.Entry<TopicPartition, Sent> entry = held.next();
-            if (!batch.containsKey(entry.getKey())) {
-                forget(request, entry.getValue().topicId(), entry.getKey());
-                held.remove();
+        if (sent.size() != batch.size()) { // every partition of batch is in sent now: only sent can hold more
+            Iterator<Map.Entry<TopicPartition, Sent>> held = sent.entrySet().iterator();
+            while (held.hasNext()) {
+                Map.Entry<TopicPartition, Sent> entry = held.next();
+                if (!batch.containsKey(entry.getKey())) {
+                    forget(request, entry.getValue().topicId, entry.getKey());
+                    held.remove();
+                }
             }
         }
     }

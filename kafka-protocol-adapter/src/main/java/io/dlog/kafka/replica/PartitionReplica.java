@@ -5,6 +5,7 @@ import io.dlog.log.TopicPartition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +31,8 @@ final class PartitionReplica {
     final TopicPartition tp;
     final UUID topicId;
     final PartitionLog log;
+    /** {@code Optional.of(log)}, made once: leaders are asked for it once per partition per fetch and produce. */
+    final Optional<PartitionLog> presentLog;
     private final int self;
 
     volatile Role role = Role.OFFLINE;
@@ -47,6 +50,9 @@ final class PartitionReplica {
     /** A RaiseLeaderEpoch proposal is out. */
     volatile boolean epochRaisePending;
 
+    /** The last {@link #followedView}; racing callers may each build one, which costs only the duplicate. */
+    private volatile ReplicaFetchers.Followed followedView;
+
     final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
     private final TreeMap<Long, List<DelayedAck>> waiting = new TreeMap<>(); // guarded by this
 
@@ -54,7 +60,24 @@ final class PartitionReplica {
         this.tp = tp;
         this.topicId = topicId;
         this.log = log;
+        this.presentLog = Optional.of(log);
         this.self = self;
+    }
+
+    /**
+     * The fetcher's view of this partition at its current leader and epoch: one object per leadership, not one per
+     * fetch (the fetcher asks for it once or twice per fetch, and a follower fetches once or twice per acks=all
+     * message).
+     */
+    ReplicaFetchers.Followed followedView() {
+        int leader = leaderId;
+        int epoch = leaderEpoch;
+        ReplicaFetchers.Followed view = followedView;
+        if (view == null || view.leader() != leader || view.leaderEpoch() != epoch) {
+            view = new ReplicaFetchers.Followed(tp, topicId, log, leader, epoch);
+            followedView = view;
+        }
+        return view;
     }
 
     boolean isReadyLeader() {

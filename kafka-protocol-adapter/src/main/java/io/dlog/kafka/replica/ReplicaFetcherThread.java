@@ -59,7 +59,7 @@ final class ReplicaFetcherThread extends Thread {
     private final int leader;
     private final Supplier<BrokerConfig> config;
     private final Supplier<MetadataImage> image;
-    private final Function<TopicPartition, Optional<ReplicaFetchers.Followed>> followed;
+    private final Function<TopicPartition, ReplicaFetchers.Followed> followed;
     private final java.util.function.Consumer<TopicPartition> highWatermarkMoved;
     private final Set<TopicPartition> partitions = ConcurrentHashMap.newKeySet();
     /** Partitions that failed, with the time (nanoTime) before which they are not fetched again. */
@@ -82,6 +82,8 @@ final class ReplicaFetcherThread extends Thread {
     private final Object wakeup = new Object();
     /** Held while a response is checked and appended; see {@link #remove}. */
     private final Object applying = new Object();
+    /** What the next fetch asks for; see {@link #fetchable}. Used by this thread only. */
+    private final Map<TopicPartition, ReplicaFetchers.Followed> nextFetch = new LinkedHashMap<>();
     /** This fetcher's incremental fetch session with the leader (KIP-227). */
     private final FollowerFetchSession session = new FollowerFetchSession();
 
@@ -90,7 +92,7 @@ final class ReplicaFetcherThread extends Thread {
      *                           follower (KIP-392) wait in the fetch purgatory for it
      */
     ReplicaFetcherThread(int self, int leader, Supplier<BrokerConfig> config, Supplier<MetadataImage> image,
-                         Function<TopicPartition, Optional<ReplicaFetchers.Followed>> followed,
+                         Function<TopicPartition, ReplicaFetchers.Followed> followed,
                          java.util.function.Consumer<TopicPartition> highWatermarkMoved, ReplicationQuotaManager quota,
                          java.util.function.LongConsumer bytesIn) {
         super("dlog-replica-fetcher-" + self + "-from-" + leader);
@@ -197,17 +199,28 @@ final class ReplicaFetcherThread extends Thread {
         disconnect();
     }
 
+    /**
+     * The partitions the next fetch asks for. One map for the thread's life, updated in place: putting a key it holds
+     * allocates nothing, where a new map cost an entry per partition per fetch (a follower sends one or two fetches
+     * per acks=all message). The caller is done with it before the next call.
+     */
     private Map<TopicPartition, ReplicaFetchers.Followed> fetchable() {
-        Map<TopicPartition, ReplicaFetchers.Followed> batch = new LinkedHashMap<>();
         long now = System.nanoTime();
+        int kept = 0;
         for (TopicPartition tp : partitions) {
             Long until = delayedUntil.get(tp);
-            if ((until != null && now - until < 0) || shouldThrottle(tp)) {
-                continue;
+            ReplicaFetchers.Followed f = (until != null && now - until < 0) || shouldThrottle(tp) ? null : followed.apply(tp);
+            if (f != null && f.leader() == leader) {
+                nextFetch.put(tp, f);
+                kept++;
+            } else {
+                nextFetch.remove(tp);
             }
-            followed.apply(tp).filter(f -> f.leader() == leader).ifPresent(f -> batch.put(tp, f));
         }
-        return batch;
+        if (nextFetch.size() != kept) {
+            nextFetch.keySet().retainAll(partitions); // partitions removed from this fetcher since the last call
+        }
+        return nextFetch;
     }
 
     /** Kafka's shouldFollowerThrottle: not in sync, in the throttled list, and the quota exceeded. */
@@ -299,9 +312,9 @@ final class ReplicaFetcherThread extends Thread {
                 if (asked == null || !asked.topicId().equals(id)) {
                     continue;
                 }
-                Optional<ReplicaFetchers.Followed> now = followed.apply(asked.tp());
-                if (now.isEmpty() || now.get().leader() != leader || now.get().leaderEpoch() != asked.leaderEpoch()
-                        || now.get().log() != asked.log()) {
+                ReplicaFetchers.Followed now = followed.apply(asked.tp());
+                if (now == null || now.leader() != leader || now.leaderEpoch() != asked.leaderEpoch()
+                        || now.log() != asked.log()) {
                     continue; // the image moved on while the fetch was out
                 }
                 try {

@@ -7,7 +7,6 @@ import io.dlog.log.TopicPartition;
 import io.dlog.log.metadata.MetadataImage;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -28,7 +27,7 @@ final class ReplicaFetchers implements AutoCloseable {
     private final int self;
     private final Supplier<BrokerConfig> config;
     private final Supplier<MetadataImage> image;
-    private final Function<TopicPartition, Optional<Followed>> followed;
+    private final Function<TopicPartition, Followed> followed;
     private final java.util.function.Consumer<TopicPartition> highWatermarkMoved;
     private final ReplicationQuotaManager quota;
     private final java.util.function.LongConsumer bytesIn;
@@ -37,7 +36,7 @@ final class ReplicaFetchers implements AutoCloseable {
     private boolean closed;
 
     ReplicaFetchers(int self, Supplier<BrokerConfig> config, Supplier<MetadataImage> image,
-                    Function<TopicPartition, Optional<Followed>> followed,
+                    Function<TopicPartition, Followed> followed,
                     java.util.function.Consumer<TopicPartition> highWatermarkMoved, ReplicationQuotaManager quota,
                     java.util.function.LongConsumer bytesIn) {
         this.self = self;

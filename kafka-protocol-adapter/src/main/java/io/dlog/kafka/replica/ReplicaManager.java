@@ -519,14 +519,13 @@ public final class ReplicaManager implements AutoCloseable {
         listeners.forEach(l -> l.onResign(tp));
     }
 
-    /** What the fetcher needs of a followed partition, or empty when this node no longer follows it. */
-    private Optional<ReplicaFetchers.Followed> followerView(TopicPartition tp) {
+    /** What the fetcher needs of a followed partition, or null when this node no longer follows it. */
+    private ReplicaFetchers.Followed followerView(TopicPartition tp) {
         PartitionReplica replica = replicas.get(tp);
         if (replica == null || replica.role != PartitionReplica.Role.FOLLOWER) {
-            return Optional.empty();
+            return null;
         }
-        return Optional.of(new ReplicaFetchers.Followed(replica.tp, replica.topicId, replica.log, replica.leaderId,
-                replica.leaderEpoch));
+        return replica.followedView();
     }
 
     // ------------------------------------------------------------------ serving as leader
@@ -534,7 +533,7 @@ public final class ReplicaManager implements AutoCloseable {
     /** The partition's log while this node is its ready leader. */
     public Optional<PartitionLog> leaderLog(TopicPartition tp) {
         PartitionReplica replica = replicas.get(tp);
-        return isServingLeader(replica) ? Optional.of(replica.log) : Optional.empty();
+        return isServingLeader(replica) ? replica.presentLog : Optional.empty();
     }
 
     /** This node's log of a partition it follows, and the leader epoch it follows it at (KIP-392 reads). */

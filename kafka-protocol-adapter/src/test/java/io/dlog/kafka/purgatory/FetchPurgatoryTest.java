@@ -78,6 +78,37 @@ class FetchPurgatoryTest {
     }
 
     @Test
+    void shouldWakeEachWaiterOfAPartitionOnceAndForgetEachOneUnwatched() throws Exception {
+        // Given: three waiters on a partition, one of them naming it twice (a fetch may list a partition twice)
+        CountingWaiter first = new CountingWaiter();
+        CountingWaiter twice = new CountingWaiter();
+        CountingWaiter last = new CountingWaiter();
+        long beforeRead = purgatory.changes();
+        purgatory.watch(first, List.of(TP), 600_000, beforeRead).cancel(false);
+        purgatory.watch(twice, List.of(TP, TP), 600_000, beforeRead).cancel(false);
+        purgatory.watch(last, List.of(TP), 600_000, beforeRead).cancel(false);
+
+        // When: an append; then the middle one leaves and another append comes
+        purgatory.onHighWatermarkAdvanced(TP);
+        drain();
+        purgatory.unwatch(twice, List.of(TP, TP));
+        purgatory.onHighWatermarkAdvanced(TP);
+        drain();
+
+        // Then: each was woken once per append while it watched
+        assertThat(first.tries.get()).isEqualTo(2);
+        assertThat(twice.tries.get()).isEqualTo(1);
+        assertThat(last.tries.get()).isEqualTo(2);
+
+        // And when the others leave too, an append wakes nobody
+        purgatory.unwatch(first, List.of(TP));
+        purgatory.unwatch(last, List.of(TP));
+        purgatory.onHighWatermarkAdvanced(TP);
+        drain();
+        assertThat(first.tries.get() + last.tries.get()).isEqualTo(4);
+    }
+
+    @Test
     void shouldAbandonEveryParkedWaiterAtShutdownAndEveryOneParkedAfterIt() throws Exception {
         // Given: one waiter on a partition, one on none (only its timer would answer it), one already gone
         CountingWaiter onPartition = new CountingWaiter();

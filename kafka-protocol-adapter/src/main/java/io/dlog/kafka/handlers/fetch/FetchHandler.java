@@ -14,11 +14,9 @@ import io.dlog.log.metadata.TopicImage;
 import io.netty.util.internal.ThreadExecutorMap;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -218,9 +216,20 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                         resolved = new FetchSession.Resolved(image, name, FetchPlan.partitionOf(name, partition.key.partition()));
                         partition.resolved = resolved;
                     }
-                    items.add(new FetchPlan.Item(partition.key, resolved.name(), partition.fetchOffset, partition.maxBytes,
-                            partition.currentLeaderEpoch, resolved.name() == null ? Errors.UNKNOWN_TOPIC_ID : null,
-                            partition.lastFetchedEpoch, partition.logStartOffset, resolved.tp()));
+                    FetchPlan.Item planned = partition.planned;
+                    if (planned == null || planned.fetchOffset() != partition.fetchOffset
+                            || planned.maxBytes() != partition.maxBytes
+                            || planned.currentLeaderEpoch() != partition.currentLeaderEpoch
+                            || planned.lastFetchedEpoch() != partition.lastFetchedEpoch
+                            || planned.logStartOffset() != partition.logStartOffset || planned.tp() != resolved.tp()
+                            || planned.topic() != resolved.name()) {
+                        planned = new FetchPlan.Item(partition.key, resolved.name(), partition.fetchOffset,
+                                partition.maxBytes, partition.currentLeaderEpoch,
+                                resolved.name() == null ? Errors.UNKNOWN_TOPIC_ID : null, partition.lastFetchedEpoch,
+                                partition.logStartOffset, resolved.tp());
+                        partition.planned = planned;
+                    }
+                    items.add(planned);
                 }
             }
         }
@@ -233,7 +242,9 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
 
     private CompletableFuture<FetchResponseData> park(FetchPlan plan, int maxWaitMs, QuotaKey quotaKey, long changesBeforeRead) {
         CompletableFuture<FetchResponseData> response = new CompletableFuture<>();
-        Set<TopicPartition> watched = new LinkedHashSet<>();
+        // A list, not a set: the purgatory watches a partition named twice once, and a set cost a hash entry per
+        // partition per parked fetch (a leader parks one per follower per message).
+        List<TopicPartition> watched = new ArrayList<>(plan.items().size());
         for (FetchPlan.Item item : plan.items()) {
             if (item.tp() != null) {
                 watched.add(item.tp());
@@ -249,14 +260,14 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
     /** A parked fetch; answered exactly once, by data arriving or by its timer. */
     private final class DelayedFetch implements FetchPurgatory.Waiter {
         private final FetchPlan plan;
-        private final Set<TopicPartition> watched;
+        private final List<TopicPartition> watched;
         private final CompletableFuture<FetchResponseData> response;
         private final AtomicBoolean answered = new AtomicBoolean();
         private final QuotaKey quotaKey;
         private final Executor executor;
         private volatile ScheduledFuture<?> timer;
 
-        DelayedFetch(FetchPlan plan, Set<TopicPartition> watched, CompletableFuture<FetchResponseData> response,
+        DelayedFetch(FetchPlan plan, List<TopicPartition> watched, CompletableFuture<FetchResponseData> response,
                      QuotaKey quotaKey, Executor executor) {
             this.plan = plan;
             this.executor = executor;

@@ -51,6 +51,12 @@ final class FetchSession {
         long lastHighWatermark = -1;
         long lastLastStableOffset = -1;
         long lastLogStartOffset = -1;
+        /**
+         * The plan item built from this entry by the last fetch that left the partition out, reused while the entry
+         * and its resolution stay as they are (a follower's session leaves out every partition it is caught up on,
+         * in every fetch).
+         */
+        volatile FetchPlan.Item planned;
 
         CachedPartition(Key key, long fetchOffset, int maxBytes) {
             this.key = key;
