@@ -111,7 +111,12 @@ class NetworkPartitionTest {
                         .isEqualTo(LinkProxy.CLIENT);
             }
             // And: the node's own metadata client, which reaches its Raft server through the proxy, is attributed to
-            // node 1, and the harness's admin clients to no node
+            // node 1, and the harness's admin clients to no node. The node may open that connection after the cluster
+            // has started (a loaded machine once had only client connections 5 s in), so wait for it a while.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!cluster.network().sourcesSeenBy(1).contains(1) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
             assertThat(cluster.network().sourcesSeenBy(1)).containsExactlyInAnyOrder(1, LinkProxy.CLIENT);
         }
     }
