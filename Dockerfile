@@ -26,7 +26,7 @@ RUN groupadd --system --gid "${DLOG_UID}" dlog \
     && chown dlog:dlog /var/lib/dlog \
     && chmod 755 /usr/local/bin/dlog
 # A container's memory limit, not the host's, sizes the heap.
-ENV JAVA_OPTS="-XX:MaxRAMPercentage=60 -XX:+UseG1GC -XX:MaxGCPauseMillis=20"
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=60 -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:PerMethodTrapLimit=0 -XX:PerBytecodeTrapLimit=0"
 USER dlog
 # Relative paths (log.dir's default dlog-data) land in the volume too.
 WORKDIR /var/lib/dlog

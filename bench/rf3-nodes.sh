@@ -3,7 +3,8 @@
 #
 #   rf3_start dlog|kafka DIR "PORT1 PORT2 PORT3" "CONTROLLER1 CONTROLLER2 CONTROLLER3"
 #
-# Uses $JAR (dlog.jar), $CP (Kafka's classpath), $L (JVM options for Kafka's logging, may be empty) and $XOPTS
+# Uses $JAR (dlog.jar), $CP (Kafka's classpath), $L (JVM options for Kafka's logging, may be empty), $DLOG_OPTS (DLog's JVM
+# options, default as bin/dlog) and $XOPTS
 # (extra DLog JVM options, may be unset); appends each node's PID to the array RF3_PIDS, node 1 first.
 RF3_PIDS=()
 rf3_start() {
@@ -41,7 +42,7 @@ P
       java -Xmx1G -Xms1G -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
         -XX:+ExplicitGCInvokesConcurrent ${L:-} -cp "$CP" kafka.Kafka "$d/server.properties" > "$d/out.log" 2>&1 &
     else
-      java -Xms512m -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 ${XOPTS:-} -jar "$JAR" start --config "$d/server.properties" > "$d/out.log" 2>&1 &
+      java ${DLOG_OPTS:--Xms512m -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:PerMethodTrapLimit=0 -XX:PerBytecodeTrapLimit=0} ${XOPTS:-} -jar "$JAR" start --config "$d/server.properties" > "$d/out.log" 2>&1 &
     fi
     RF3_PIDS+=($!)
   done

@@ -130,7 +130,7 @@ TOOL_OPTS="${TOOL_OPTS:--Xmx512M}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx1G -Xms1G}"
 # What kafka-run-class.sh adds for the broker (KAFKA_JVM_PERFORMANCE_OPTS defaults).
 KAFKA_JVM_PERFORMANCE_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true}"
-DLOG_OPTS="${DLOG_OPTS:--Xms512m -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20}"
+DLOG_OPTS="${DLOG_OPTS:--Xms512m -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:PerMethodTrapLimit=0 -XX:PerBytecodeTrapLimit=0}"
 DLOG_JAR="${DLOG_JAR:-$ROOT/broker/target/dlog.jar}"
 LOG4J="-Dlog4j2.configurationFile=$BENCH/log4j2.properties"
 
