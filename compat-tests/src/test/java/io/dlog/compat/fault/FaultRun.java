@@ -14,9 +14,9 @@ import org.apache.kafka.clients.admin.NewTopic;
 
 /**
  * One run of the fault suite: a fresh 3-node cluster of child JVMs (behind link proxies for {@link Fault#PARTITION}),
- * a topic with replication factor 3 and {@code min.insync.replicas=2}, the {@link Workload} for {@code duration}
- * while the {@link Nemesis} repeats {@code fault}, then every fault healed, the final read, and the
- * {@link HistoryChecker}. A failed run (every run with {@code -Dfault.keep=true}) leaves its history and the nodes'
+ * a topic with replication factor 3 and {@code min.insync.replicas=2}, the {@link Workload} (idempotent or
+ * transactional) for {@code duration} while the {@link Nemesis} repeats {@code fault}, then every fault healed, the
+ * final read, and the {@link HistoryChecker}. A failed run (every run with {@code -Dfault.keep=true}) leaves its history and the nodes'
  * logs in {@code target/fault-runs/}.
  */
 final class FaultRun {
@@ -24,13 +24,14 @@ final class FaultRun {
     static final int PARTITIONS = 3;
 
     /** What a run found. {@code problems} are failures outside the checker (the final read could not finish). */
-    record Outcome(Fault fault, long seed, HistoryChecker.Result result, List<Op> ops, List<String> problems, Path saved) {
+    record Outcome(Fault fault, long seed, boolean transactional, HistoryChecker.Result result, List<Op> ops,
+                   List<String> problems, Path saved) {
         boolean passed() {
             return result.valid() && problems.isEmpty();
         }
 
         String report() {
-            return fault + " seed " + seed + ": " + (passed() ? "ok" : "FAILED") + "; " + result.summary()
+            return (transactional ? "transactional " : "") + fault + " seed " + seed + ": " + (passed() ? "ok" : "FAILED") + "; " + result.summary()
                     + (problems.isEmpty() ? "" : "\nproblems: " + problems)
                     + Recovery.afterStrikes(ops).stream().map(line -> "\n  " + line).reduce("", String::concat)
                     + (passed() ? "" : "\n" + result.report(ops, 10) + "history and node logs in " + saved);
@@ -41,23 +42,34 @@ final class FaultRun {
     }
 
     static Outcome run(Fault fault, long seed, Duration duration) throws IOException, InterruptedException {
-        Map<String, String> config = Map.of("default.replication.factor", "3");
+        return run(fault, seed, duration, false);
+    }
+
+    /** @param transactional transactional producers and read_committed consumers instead of idempotent ones */
+    static Outcome run(Fault fault, long seed, Duration duration, boolean transactional)
+            throws IOException, InterruptedException {
+        // Transactions a replaced producer left open are aborted soon after their timeout, not up to a minute later.
+        Map<String, String> config = transactional ? Map.of("default.replication.factor", "3",
+                "transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")
+                : Map.of("default.replication.factor", "3");
         try (ProcessCluster cluster = fault == Fault.PARTITION ? ProxiedProcessCluster.start(NODES, config)
                 : ProcessCluster.start(NODES, config)) {
-            return run(cluster, fault, seed, duration);
+            return run(cluster, fault, seed, duration, transactional);
         }
     }
 
-    private static Outcome run(ProcessCluster cluster, Fault fault, long seed, Duration duration)
+    private static Outcome run(ProcessCluster cluster, Fault fault, long seed, Duration duration, boolean transactional)
             throws IOException, InterruptedException {
-        String topic = "fault-" + fault.name().toLowerCase(java.util.Locale.ROOT) + "-" + seed;
+        String name = (transactional ? "txn-" : "") + fault.name().toLowerCase(java.util.Locale.ROOT) + "-" + seed;
+        String topic = "fault-" + name;
         createTopic(cluster, topic);
         History history = new History();
         Random random = new Random(seed);
         NetworkPartitioner network = cluster instanceof ProxiedProcessCluster proxied ? proxied.network() : null;
         Nemesis nemesis = new Nemesis(cluster, network, history, random, topic);
         Workload workload = new Workload(cluster.bootstrapServers(), history,
-                new Workload.Settings(topic, PARTITIONS, 2, 2, 200, 100, seed));
+                transactional ? new Workload.Settings(topic, PARTITIONS, 2, 2, 50, 1, seed, true)
+                        : new Workload.Settings(topic, PARTITIONS, 2, 2, 200, 100, seed, false));
         List<String> problems = new ArrayList<>();
         long start = System.nanoTime();
         workload.start();
@@ -77,8 +89,8 @@ final class FaultRun {
         problems.addAll(workload.finalRead(Duration.ofSeconds(90)));
         List<Op> ops = history.ops();
         HistoryChecker.Result result = HistoryChecker.check(ops);
-        Path saved = Path.of("target", "fault-runs", fault.name().toLowerCase(java.util.Locale.ROOT) + "-" + seed);
-        Outcome outcome = new Outcome(fault, seed, result, ops, problems, saved);
+        Path saved = Path.of("target", "fault-runs", name);
+        Outcome outcome = new Outcome(fault, seed, transactional, result, ops, problems, saved);
         if (!outcome.passed() || Boolean.getBoolean("fault.keep")) {
             save(cluster, outcome);
         }

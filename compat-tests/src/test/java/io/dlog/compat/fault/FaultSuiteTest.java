@@ -21,7 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code fault.profile}) for 15 s each; run it alone, every fault included,
  * longer, with {@code mvn -B verify -pl compat-tests -am -Pfault} and size it with {@code -Dfault.seeds=N} (seeds
  * 1..N, or a comma-separated list), {@code -Dfault.duration.seconds=S} (per run) and
- * {@code -Dfault.faults=KILL_LEADER,PAUSE} (docs/reliability.md). Tagged {@code fault}:
+ * {@code -Dfault.faults=KILL_LEADER,PAUSE} (docs/reliability.md). The transactional workload (transactional producers,
+ * read_committed consumers, each transaction checked whole) runs once in the default build and over the same faults
+ * and seeds with -Pfault or a fault list. Tagged {@code fault}:
  * {@code -Dfault.excludedGroups=fault} leaves it out of a build.
  */
 @Tag("fault")
@@ -31,6 +33,21 @@ class FaultSuiteTest {
         List<Arguments> runs = new ArrayList<>();
         for (Fault fault : faults()) {
             for (long seed : seeds()) {
+                runs.add(Arguments.of(fault, seed));
+            }
+        }
+        return runs.stream();
+    }
+
+    /**
+     * The transactional workload's runs: in the default build one (the leader of partition 0 killed, seed 1), with
+     * -Pfault or a {@code fault.faults} list the same faults and seeds as {@link #runs}.
+     */
+    static Stream<Arguments> transactionalRuns() {
+        boolean chosen = Boolean.getBoolean("fault.profile") || !System.getProperty("fault.faults", "").isBlank();
+        List<Arguments> runs = new ArrayList<>();
+        for (Fault fault : chosen ? faults() : List.of(Fault.KILL_LEADER)) {
+            for (long seed : chosen ? seeds() : List.of(1L)) {
                 runs.add(Arguments.of(fault, seed));
             }
         }
@@ -73,5 +90,18 @@ class FaultSuiteTest {
         // Then
         System.out.println(outcome.report());
         assertThat(outcome.passed()).as(outcome.report()).isTrue();
+    }
+
+    @ParameterizedTest(name = "transactional {0} seed {1}")
+    @MethodSource("transactionalRuns")
+    @Timeout(value = 60, unit = TimeUnit.MINUTES)
+    void shouldCommitEveryTransactionWholeAndShowNoAbortedOne(Fault fault, long seed) throws Exception {
+        // Given / When
+        FaultRun.Outcome outcome = FaultRun.run(fault, seed, duration(), true);
+
+        // Then
+        System.out.println(outcome.report());
+        assertThat(outcome.passed()).as(outcome.report()).isTrue();
+        assertThat(outcome.result().acknowledged()).as("values of committed transactions").isGreaterThan(0);
     }
 }

@@ -26,6 +26,14 @@ public final class History {
         return add(process, Op.Type.SEND, partition, value, -1, List.of(), null);
     }
 
+    /**
+     * A send inside transaction {@code transaction} (a name unique in the history): the checker holds the values of
+     * one transaction to all or nothing.
+     */
+    public synchronized Op send(String process, int partition, String value, String transaction) {
+        return add(process, Op.Type.SEND, partition, value, -1, List.of(), Op.TRANSACTION + transaction);
+    }
+
     public synchronized Op ack(String process, int partition, String value, long offset) {
         return add(process, Op.Type.ACK, partition, value, offset, List.of(), null);
     }

@@ -22,17 +22,23 @@ import java.util.TreeSet;
  *       hence committed), is missing from the final read from the beginning;</li>
  *   <li>{@link Kind#DUPLICATE}: one value at two offsets (counting the acknowledged offset as an observation);</li>
  *   <li>{@link Kind#OFFSET_CONFLICT}: one offset of a partition seen with two values (by acks, polls or the final read);</li>
- *   <li>{@link Kind#FAILED_READ}: a read of a value whose send failed definitively;</li>
+ *   <li>{@link Kind#FAILED_READ}: a read of a value whose send failed definitively (or whose transaction was never
+ *       committed);</li>
  *   <li>{@link Kind#PHANTOM_READ}: a read of a value nobody sent (or sent to another partition);</li>
- *   <li>{@link Kind#NON_MONOTONIC}: offsets of one partition not strictly increasing within one poll (or the final read).</li>
+ *   <li>{@link Kind#NON_MONOTONIC}: offsets of one partition not strictly increasing within one poll (or the final read);</li>
+ *   <li>{@link Kind#PARTIAL_TRANSACTION}: some values of one transaction in the final read, others not (a transaction
+ *       is committed whole or aborted whole, whatever its producer saw).</li>
  * </ul>
+ *
+ * For transactional producers and read_committed consumers the same rules hold with FAIL meaning "never
+ * committed": a read of such a value is an aborted read, reported as {@link Kind#FAILED_READ}.
  *
  * Values whose outcome is unknown (INFO) may or may not appear, but at most once. A partition that has sends but
  * no final read loses every acknowledged value: what was not read back is not proven kept. Pure: no I/O, no
  * clock, no state between calls.
  */
 public final class HistoryChecker {
-    public enum Kind { LOST, DUPLICATE, OFFSET_CONFLICT, FAILED_READ, PHANTOM_READ, NON_MONOTONIC }
+    public enum Kind { LOST, DUPLICATE, OFFSET_CONFLICT, FAILED_READ, PHANTOM_READ, NON_MONOTONIC, PARTIAL_TRANSACTION }
 
     /** One violation, with the values and offsets that locate it in the history. */
     public record Anomaly(Kind kind, String description, Set<String> values, Map<Integer, Set<Long>> offsets) {
@@ -53,10 +59,16 @@ public final class HistoryChecker {
         Map<Position, Map<String, Long>> valuesAt = new TreeMap<>(
                 (a, b) -> a.partition != b.partition ? Integer.compare(a.partition, b.partition) : Long.compare(a.offset, b.offset));
         Map<String, Set<Position>> positionsOf = new LinkedHashMap<>();
+        Map<String, List<String>> transactions = new LinkedHashMap<>();
         List<Anomaly> anomalies = new ArrayList<>();
         for (Op op : ops) {
             switch (op.type()) {
-                case SEND -> sentTo.put(op.value(), op.partition());
+                case SEND -> {
+                    sentTo.put(op.value(), op.partition());
+                    if (op.transaction() != null) {
+                        transactions.computeIfAbsent(op.transaction(), t -> new ArrayList<>()).add(op.value());
+                    }
+                }
                 case ACK -> {
                     acked.put(op.value(), op);
                     observe(valuesAt, positionsOf, new Position(op.partition(), op.offset()), op.value(), op.index());
@@ -88,6 +100,7 @@ public final class HistoryChecker {
         checkLost(sentTo, acked, polled, finalValues, anomalies);
         checkFailedReads(failed, positionsOf, anomalies);
         checkConflicts(valuesAt, positionsOf, anomalies);
+        checkTransactions(transactions, sentTo, finalValues, anomalies);
         return new Result(anomalies, acked.size(), failed.size(), ops.stream().filter(op -> op.type() == Op.Type.INFO).count());
     }
 
@@ -130,13 +143,30 @@ public final class HistoryChecker {
         }
     }
 
+    /** Each transaction's values are in the final read all together or not at all. */
+    private static void checkTransactions(Map<String, List<String>> transactions, Map<String, Integer> sentTo,
+                                          Map<Integer, Set<String>> finalValues, List<Anomaly> anomalies) {
+        for (Map.Entry<String, List<String>> transaction : transactions.entrySet()) {
+            List<String> present = new ArrayList<>();
+            List<String> missing = new ArrayList<>();
+            for (String value : transaction.getValue()) {
+                (finalValues.getOrDefault(sentTo.get(value), Set.of()).contains(value) ? present : missing).add(value);
+            }
+            if (!present.isEmpty() && !missing.isEmpty()) {
+                anomalies.add(new Anomaly(Kind.PARTIAL_TRANSACTION, "transaction " + transaction.getKey()
+                        + " partly in the final read: " + present + " there, " + missing + " missing",
+                        new LinkedHashSet<>(transaction.getValue()), Map.of()));
+            }
+        }
+    }
+
     private static void checkFailedReads(Set<String> failed, Map<String, Set<Position>> positionsOf,
                                          List<Anomaly> anomalies) {
         for (String value : failed) {
             Set<Position> seen = positionsOf.get(value);
             if (seen != null) {
-                anomalies.add(new Anomaly(Kind.FAILED_READ, value + " failed definitively but was seen at " + describe(seen),
-                        Set.of(value), offsets(seen)));
+                anomalies.add(new Anomaly(Kind.FAILED_READ, value + " failed definitively (or was never committed) but was "
+                        + "seen at " + describe(seen), Set.of(value), offsets(seen)));
             }
         }
     }

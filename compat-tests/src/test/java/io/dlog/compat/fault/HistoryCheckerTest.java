@@ -217,4 +217,62 @@ class HistoryCheckerTest {
         assertThat(report).contains("LOST: v500").contains("999 records, showing 6 near the anomaly")
                 .contains("497=v497").doesNotContain("=v100,");
     }
+
+    @Test
+    void shouldAcceptTransactionsSeenWholeOrNotAtAll() {
+        // Given: t1 committed (on two partitions), t2 aborted, t3 of unknown outcome that landed, t4 that did not
+        history.send("p1", 0, "t1-0", "t1");
+        history.send("p1", 1, "t1-1", "t1");
+        history.ack("p1", 0, "t1-0", 0);
+        history.ack("p1", 1, "t1-1", 0);
+        history.send("p1", 0, "t2-0", "t2");
+        history.fail("p1", 0, "t2-0", "aborted by the producer");
+        history.send("p1", 0, "t3-0", "t3");
+        history.send("p1", 1, "t3-1", "t3");
+        history.info("p1", 0, "t3-0", "commit threw TimeoutException");
+        history.info("p1", 1, "t3-1", "commit threw TimeoutException");
+        history.send("p1", 0, "t4-0", "t4");
+        history.send("p1", 1, "t4-1", "t4");
+        history.info("p1", 0, "t4-0", "commit threw TimeoutException");
+        history.info("p1", 1, "t4-1", "commit threw TimeoutException");
+        history.finalRead(0, List.of(r(0, "t1-0"), r(3, "t3-0")));
+        history.finalRead(1, List.of(r(0, "t1-1"), r(2, "t3-1")));
+
+        // When
+        Result result = check();
+
+        // Then
+        assertThat(result.valid()).as(result.report(history.ops(), 5)).isTrue();
+    }
+
+    @Test
+    void shouldCountATransactionOfUnknownOutcomeSeenInPartAsPartial() {
+        // Given: the commit's outcome was unknown to the producer; one partition shows it, the other does not
+        history.send("p1", 0, "t1-0", "t1");
+        history.send("p1", 1, "t1-1", "t1");
+        history.info("p1", 0, "t1-0", "commit threw TimeoutException");
+        history.info("p1", 1, "t1-1", "commit threw TimeoutException");
+        history.finalRead(0, List.of(r(0, "t1-0")));
+        history.finalRead(1, List.of());
+
+        // When
+        Result result = check();
+
+        // Then
+        assertThat(result.counts()).isEqualTo(only(Kind.PARTIAL_TRANSACTION, 1));
+        assertThat(result.report(history.ops(), 5))
+                .contains("PARTIAL_TRANSACTION: transaction t1 partly in the final read: [t1-0] there, [t1-1] missing");
+    }
+
+    @Test
+    void shouldCountAReadOfAnAbortedTransactionAsAFailedRead() {
+        // Given: a read_committed consumer saw a value whose transaction was aborted
+        history.send("p1", 0, "t1-0", "t1");
+        history.fail("p1", 0, "t1-0", "aborted by the producer");
+        history.poll("c1", 0, List.of(r(0, "t1-0")));
+        history.finalRead(0, List.of(r(0, "t1-0")));
+
+        // Then
+        assertThat(check().counts()).isEqualTo(only(Kind.FAILED_READ, 1));
+    }
 }

@@ -6,9 +6,11 @@ import java.util.List;
  * One entry of a {@link History}: what a client (or the nemesis) did or saw, in the order the history recorded it.
  *
  * <ul>
- *   <li>{@link Type#SEND}: a producer handed {@code value} for {@code partition} to its client library;</li>
+ *   <li>{@link Type#SEND}: a producer handed {@code value} for {@code partition} to its client library ({@code detail}
+ *       names its transaction, {@link #TRANSACTION} and a name, when it was sent in one);</li>
  *   <li>{@link Type#ACK}: the broker acknowledged {@code value} at {@code offset} (acks=all);</li>
- *   <li>{@link Type#FAIL}: the send failed in a way that proves it was not written;</li>
+ *   <li>{@link Type#FAIL}: the send failed in a way that proves it was not written, or its transaction was never
+ *       committed (no read_committed reader may see it);</li>
  *   <li>{@link Type#INFO}: the send's outcome is unknown (a timeout, a lost connection): it may or may not be in the log;</li>
  *   <li>{@link Type#POLL}: a consumer's poll returned {@code records} of {@code partition}, in the order returned;</li>
  *   <li>{@link Type#FINAL}: the read from the beginning after the cluster healed returned {@code records};</li>
@@ -26,6 +28,9 @@ public record Op(long index, long nanos, String process, Type type, int partitio
                  List<Read> records, String detail) {
     public enum Type { SEND, ACK, FAIL, INFO, POLL, FINAL, NEMESIS, NOTE }
 
+    /** How a SEND's detail starts when the value was sent in a transaction; the transaction's name follows. */
+    public static final String TRANSACTION = "txn ";
+
     /** One record a consumer read. */
     public record Read(long offset, String value) {
         @Override
@@ -37,6 +42,11 @@ public record Op(long index, long nanos, String process, Type type, int partitio
     public Op {
         records = List.copyOf(records);
         detail = detail == null ? "" : detail;
+    }
+
+    /** The transaction a SEND belongs to, or null. */
+    public String transaction() {
+        return type == Type.SEND && detail.startsWith(TRANSACTION) ? detail.substring(TRANSACTION.length()) : null;
     }
 
     public boolean mentions(String someValue) {

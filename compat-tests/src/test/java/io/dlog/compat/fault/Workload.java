@@ -32,6 +32,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * The clients of a fault run: idempotent acks=all producers, each sending unique values ({@code w<i>-<n>}) to
  * partitions picked at random (the key names the partition), and consumers that {@code assign()} every partition
  * and poll from the beginning, all recording into one {@link History}; then the final read from the beginning.
+ * A transactional run's producers are {@link TransactionalSender}s and its consumers and final read are
+ * read_committed; its final read waits until no transaction is left open.
  *
  * <p>A send's outcome is recorded from the client's callback: ACK with the offset, FAIL only for errors that prove
  * the record never reached a broker's log (it could not be serialized, was too large, or the topic was never
@@ -45,9 +47,11 @@ public final class Workload {
     /**
      * @param ratePerSecond sends per second over all producers
      * @param maxInFlight   unacknowledged sends per producer before it waits (bounds the backlog during an outage)
+     * @param transactional transactions of one to three sends (ratePerSecond then counts transactions), read_committed
+     *                      consumers
      */
     public record Settings(String topic, int partitions, int producers, int consumers, int ratePerSecond, int maxInFlight,
-                           long seed) {
+                           long seed, boolean transactional) {
     }
 
     private final String bootstrap;
@@ -70,7 +74,8 @@ public final class Workload {
         for (int i = 0; i < settings.producers(); i++) {
             String name = "w" + i;
             Random random = new Random(settings.seed() * 31 + i);
-            producerThreads.add(started(new Thread(() -> produce(name, random), "fault-" + name)));
+            Runnable producer = settings.transactional() ? () -> transact(name, random) : () -> produce(name, random);
+            producerThreads.add(started(new Thread(producer, "fault-" + name)));
         }
         for (int i = 0; i < settings.consumers(); i++) {
             String name = "r" + i;
@@ -115,8 +120,21 @@ public final class Workload {
         return props;
     }
 
+    private long intervalNanos() {
+        return TimeUnit.SECONDS.toNanos(1) * settings.producers() / Math.max(1, settings.ratePerSecond());
+    }
+
+    private void transact(String name, Random random) {
+        try {
+            new TransactionalSender(name, settings.topic(), settings.partitions(), producerProps(name), history, random,
+                    intervalNanos()).run(producing::get);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void produce(String name, Random random) {
-        long intervalNanos = TimeUnit.SECONDS.toNanos(1) * settings.producers() / Math.max(1, settings.ratePerSecond());
+        long intervalNanos = intervalNanos();
         Semaphore inFlight = new Semaphore(settings.maxInFlight());
         long sequence = 0;
         while (producing.get()) {
@@ -124,15 +142,9 @@ public final class Workload {
             KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps(name), new StringSerializer(),
                     new StringSerializer());
             try {
-                long next = System.nanoTime();
+                Pacer pacer = new Pacer(intervalNanos);
                 while (producing.get() && !broken.get()) {
-                    next += intervalNanos;
-                    long wait = next - System.nanoTime();
-                    if (wait > 0) {
-                        TimeUnit.NANOSECONDS.sleep(wait);
-                    } else {
-                        next = System.nanoTime(); // fell behind (an outage): do not burst to catch up
-                    }
+                    pacer.awaitTurn();
                     if (!inFlight.tryAcquire(100, TimeUnit.MILLISECONDS)) {
                         continue;
                     }
@@ -203,6 +215,9 @@ public final class Workload {
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
         props.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000);
         props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 5_000);
+        if (settings.transactional()) {
+            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        }
         return props;
     }
 
@@ -251,6 +266,12 @@ public final class Workload {
     public List<String> finalRead(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<String> problems = new ArrayList<>();
+        if (settings.transactional()) {
+            String open = awaitNoOpenTransaction(deadline);
+            if (open != null) {
+                problems.add(open);
+            }
+        }
         KafkaException last = null;
         while (System.nanoTime() - deadline < 0) {
             try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps("final"), new StringDeserializer(),
@@ -284,6 +305,37 @@ public final class Workload {
         }
         problems.add("final read failed: " + last);
         return problems;
+    }
+
+    /**
+     * Waits until every partition's last stable offset has reached its high watermark: no transaction is left open
+     * (a replaced producer's is settled by the next one of its transactional.id, or aborted by the coordinator after
+     * the transaction timeout). Returns what was still open at the deadline, or null.
+     */
+    private String awaitNoOpenTransaction(long deadline) {
+        Properties uncommitted = consumerProps("final-hw");
+        uncommitted.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        Map<TopicPartition, Long> stable = null;
+        Map<TopicPartition, Long> high = null;
+        while (System.nanoTime() - deadline < 0) {
+            try (KafkaConsumer<String, String> committed = new KafkaConsumer<>(consumerProps("final-lso"),
+                    new StringDeserializer(), new StringDeserializer());
+                 KafkaConsumer<String, String> all = new KafkaConsumer<>(uncommitted, new StringDeserializer(),
+                         new StringDeserializer())) {
+                while (System.nanoTime() - deadline < 0) {
+                    high = all.endOffsets(topicPartitions(), Duration.ofSeconds(10));
+                    stable = committed.endOffsets(topicPartitions(), Duration.ofSeconds(10));
+                    if (stable.equals(high)) {
+                        return null;
+                    }
+                    sleepQuietly(500);
+                }
+            } catch (KafkaException e) {
+                sleepQuietly(1000);
+            }
+        }
+        return "a transaction still open at the final read's deadline: last stable offsets " + stable
+                + ", high watermarks " + high;
     }
 
     private static void sleepQuietly(long millis) {

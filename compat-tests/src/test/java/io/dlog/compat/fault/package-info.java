@@ -5,14 +5,16 @@
  * <ul>
  *   <li>{@link io.dlog.compat.fault.Workload}: idempotent acks=all producers sending unique values per partition,
  *       consumers polling every partition, all recorded in a {@link io.dlog.compat.fault.History}; after the run,
- *       a full read from the beginning.</li>
+ *       a full read from the beginning. Its transactional form ({@link io.dlog.compat.fault.TransactionalSender}):
+ *       transactions of one to three values, committed or aborted, read_committed consumers.</li>
  *   <li>{@link io.dlog.compat.fault.Nemesis}: kill -9 of a partition leader, of a follower, of the metadata Raft
  *       leader (DescribeQuorum), of two nodes at once, of every node at once, SIGSTOP/SIGCONT, a network partition
  *       of one node, a rolling restart; and
  *       {@link io.dlog.compat.fault.ReassignNemesis}: a replica of partition 0 moved out and back in through
  *       AlterPartitionReassignments (with -Pfault only).</li>
  *   <li>{@link io.dlog.compat.fault.HistoryChecker}: pure; lost acknowledged (or read) writes, duplicates, one
- *       offset with two values, reads of failed writes, phantom reads, non-monotonic offsets in a poll.</li>
+ *       offset with two values, reads of failed (or never committed) writes, phantom reads, non-monotonic offsets
+ *       in a poll, transactions seen in part.</li>
  * </ul>
  *
  * <p><b>Network partitions.</b> There is no iptables or netem here, so links are cut in user space:
