@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * 1..N, or a comma-separated list), {@code -Dfault.duration.seconds=S} (per run) and
  * {@code -Dfault.faults=KILL_LEADER,PAUSE} (docs/reliability.md). The transactional workload (transactional producers,
  * read_committed consumers, each transaction checked whole) runs once in the default build and over the same faults
- * and seeds with -Pfault or a fault list. Tagged {@code fault}:
+ * and seeds with -Pfault or a fault list; {@code -Dfault.workloads=transactional} (or {@code idempotent}) runs one
+ * workload only. Tagged {@code fault}:
  * {@code -Dfault.excludedGroups=fault} leaves it out of a build.
  */
 @Tag("fault")
@@ -31,6 +32,9 @@ class FaultSuiteTest {
 
     static Stream<Arguments> runs() {
         List<Arguments> runs = new ArrayList<>();
+        if (!workloads().contains("idempotent")) {
+            return runs.stream();
+        }
         for (Fault fault : faults()) {
             for (long seed : seeds()) {
                 runs.add(Arguments.of(fault, seed));
@@ -46,12 +50,22 @@ class FaultSuiteTest {
     static Stream<Arguments> transactionalRuns() {
         boolean chosen = Boolean.getBoolean("fault.profile") || !System.getProperty("fault.faults", "").isBlank();
         List<Arguments> runs = new ArrayList<>();
+        if (!workloads().contains("transactional")) {
+            return runs.stream();
+        }
         for (Fault fault : chosen ? faults() : List.of(Fault.KILL_LEADER)) {
             for (long seed : chosen ? seeds() : List.of(1L)) {
                 runs.add(Arguments.of(fault, seed));
             }
         }
         return runs.stream();
+    }
+
+    /** {@code fault.workloads}: idempotent, transactional or both (comma-separated; empty: both). */
+    private static List<String> workloads() {
+        String names = System.getProperty("fault.workloads", "").trim().toLowerCase(Locale.ROOT);
+        return names.isEmpty() ? List.of("idempotent", "transactional")
+                : Arrays.stream(names.split(",")).map(String::trim).toList();
     }
 
     private static List<Fault> faults() {
