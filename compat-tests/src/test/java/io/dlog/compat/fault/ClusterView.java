@@ -14,7 +14,8 @@ import org.apache.kafka.common.TopicPartitionInfo;
 
 /**
  * What the nemesis asks the cluster before it strikes: a partition's leader and replicas (Metadata through
- * DescribeTopics) and the metadata Raft leader (DescribeQuorum). Asks every node's address with short timeouts
+ * DescribeTopics), the metadata Raft leader (DescribeQuorum) and a transactional id's coordinator
+ * (DescribeTransactions). Asks every node's address with short timeouts
  * and retries, because some node is usually down when it asks. One short-lived Admin per question.
  */
 final class ClusterView {
@@ -71,6 +72,25 @@ final class ClusterView {
             Thread.currentThread().interrupt();
         }
         return null;
+    }
+
+    /** The node coordinating {@code transactionalId}'s transactions (DescribeTransactions), or -1 if none answered. */
+    int transactionCoordinator(String transactionalId) {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        try (Admin admin = admin()) {
+            while (System.nanoTime() - deadline < 0) {
+                try {
+                    return admin.describeTransactions(List.of(transactionalId)).description(transactionalId)
+                            .get(10, TimeUnit.SECONDS).coordinatorId();
+                } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // the coordinator is moving, or the producer has not started a transaction yet
+                }
+                sleep(200);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return -1;
     }
 
     /** The metadata Raft leader's node id, or -1. */

@@ -4,7 +4,10 @@ package io.dlog.compat.fault;
 public enum Fault {
     /** No fault: the workload and checker against a healthy cluster. */
     NONE,
-    /** kill -9 of partition 0's leader, restarted after a while. */
+    /**
+     * kill -9 of partition 0's leader, restarted after a while; in a transactional run, every other time the
+     * transaction coordinator of the first producer instead.
+     */
     KILL_LEADER,
     /** kill -9 of a replica of partition 0 that does not lead it, restarted after a while. */
     KILL_FOLLOWER,

@@ -66,7 +66,8 @@ final class FaultRun {
         History history = new History();
         Random random = new Random(seed);
         NetworkPartitioner network = cluster instanceof ProxiedProcessCluster proxied ? proxied.network() : null;
-        Nemesis nemesis = new Nemesis(cluster, network, history, random, topic);
+        Nemesis nemesis = new Nemesis(cluster, network, history, random, topic,
+                transactional ? TransactionalSender.transactionalId("w0") : null);
         Workload workload = new Workload(cluster.bootstrapServers(), history,
                 transactional ? new Workload.Settings(topic, PARTITIONS, 2, 2, 50, 1, seed, true)
                         : new Workload.Settings(topic, PARTITIONS, 2, 2, 200, 100, seed, false));

@@ -19,16 +19,27 @@ final class Nemesis {
     private final History history;
     private final Random random;
     private final String topic;
+    private final String transactionalId;
     private int cycles;
 
     /** @param network the cluster's link proxies; null when the cluster runs without them (no PARTITION fault) */
     Nemesis(ProcessCluster cluster, NetworkPartitioner network, History history, Random random, String topic) {
+        this(cluster, network, history, random, topic, null);
+    }
+
+    /**
+     * @param transactionalId in a transactional run, a producer's transactional id: KILL_LEADER then kills its
+     *                        transaction coordinator every other cycle; null otherwise
+     */
+    Nemesis(ProcessCluster cluster, NetworkPartitioner network, History history, Random random, String topic,
+            String transactionalId) {
         this.cluster = cluster;
         this.network = network;
         this.view = new ClusterView(cluster);
         this.history = history;
         this.random = random;
         this.topic = topic;
+        this.transactionalId = transactionalId;
     }
 
     /** One cycle of {@code fault}: inject, hold, heal. Returns when the cluster has every node running again. */
@@ -36,7 +47,15 @@ final class Nemesis {
         cycles++;
         switch (fault) {
             case NONE -> sleep(1000, 1000);
-            case KILL_LEADER -> killAndRestart(leaderOrAny(), "leader of p0");
+            case KILL_LEADER -> {
+                if (transactionalId != null && cycles % 2 == 0) {
+                    int coordinator = view.transactionCoordinator(transactionalId);
+                    killAndRestart(coordinator > 0 ? coordinator : anyNode(), "transaction coordinator of "
+                            + transactionalId + (coordinator > 0 ? "" : " unknown: any"));
+                } else {
+                    killAndRestart(leaderOrAny(), "leader of p0");
+                }
+            }
             case KILL_FOLLOWER -> killAndRestart(follower(), "follower of p0");
             case KILL_METADATA_LEADER -> {
                 int leader = view.metadataLeader();

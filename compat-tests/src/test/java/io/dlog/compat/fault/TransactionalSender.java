@@ -85,10 +85,15 @@ final class TransactionalSender {
         }
     }
 
+    /** The transactional id of the producer named {@code name}. */
+    static String transactionalId(String name) {
+        return "fault-" + name;
+    }
+
     private Properties props() {
         Properties props = new Properties();
         props.putAll(base);
-        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "fault-" + name);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(name));
         props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, TRANSACTION_TIMEOUT_MS);
         return props;
     }
