@@ -16,8 +16,8 @@ import org.apache.kafka.clients.admin.NewTopic;
  * One run of the fault suite: a fresh 3-node cluster of child JVMs (behind link proxies for {@link Fault#PARTITION}),
  * a topic with replication factor 3 and {@code min.insync.replicas=2}, the {@link Workload} (idempotent or
  * transactional) for {@code duration} while the {@link Nemesis} repeats {@code fault}, then every fault healed, the
- * final read, and the {@link HistoryChecker}. A failed run (every run with {@code -Dfault.keep=true}) leaves its history and the nodes'
- * logs in {@code target/fault-runs/}.
+ * final read, and the {@link HistoryChecker}. A failed run (every run with {@code -Dfault.keep=true}) leaves its
+ * history and the nodes' logs in {@code target/fault-runs/}.
  */
 final class FaultRun {
     static final int NODES = 3;
@@ -31,7 +31,8 @@ final class FaultRun {
         }
 
         String report() {
-            return (transactional ? "transactional " : "") + fault + " seed " + seed + ": " + (passed() ? "ok" : "FAILED") + "; " + result.summary()
+            return (transactional ? "transactional " : "") + fault + " seed " + seed + ": "
+                    + (passed() ? "ok" : "FAILED") + "; " + result.summary()
                     + (problems.isEmpty() ? "" : "\nproblems: " + problems)
                     + Recovery.afterStrikes(ops).stream().map(line -> "\n  " + line).reduce("", String::concat)
                     + (passed() ? "" : "\n" + result.report(ops, 10) + "history and node logs in " + saved);
@@ -49,9 +50,10 @@ final class FaultRun {
     static Outcome run(Fault fault, long seed, Duration duration, boolean transactional)
             throws IOException, InterruptedException {
         // Transactions a replaced producer left open are aborted soon after their timeout, not up to a minute later.
-        Map<String, String> config = transactional ? Map.of("default.replication.factor", "3",
-                "transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")
-                : Map.of("default.replication.factor", "3");
+        Map<String, String> config = new java.util.HashMap<>(Map.of("default.replication.factor", "3"));
+        if (transactional) {
+            config.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
+        }
         try (ProcessCluster cluster = fault == Fault.PARTITION ? ProxiedProcessCluster.start(NODES, config)
                 : ProcessCluster.start(NODES, config)) {
             return run(cluster, fault, seed, duration, transactional);

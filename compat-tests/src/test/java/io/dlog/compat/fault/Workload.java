@@ -46,7 +46,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class Workload {
     /**
      * @param ratePerSecond sends per second over all producers
-     * @param maxInFlight   unacknowledged sends per producer before it waits (bounds the backlog during an outage)
+     * @param maxInFlight   unacknowledged sends per producer before it waits (bounds the backlog during an outage);
+     *                      unused by a transactional run, whose producers wait for each transaction to end
      * @param transactional transactions of one to three sends (ratePerSecond then counts transactions), read_committed
      *                      consumers
      */
