@@ -3,10 +3,12 @@ package io.dlog.compat.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dlog.compat.DLogBrokerExtension;
 import io.dlog.compat.clients.Clients;
 import io.dlog.compat.tools.ChildJvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -110,6 +112,10 @@ class ProcessClusterTest {
         }
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("node pid " + pid).isIn(Optional.empty(),
                 Optional.of(false));
+        // The orphaned cluster never closed, so its folder is still there: this test removes it, the node being dead
+        Path orphanRoot = Path.of(result.stdoutLines().get(result.stdoutLines().size() - 2).trim());
+        assertThat(orphanRoot.getFileName().toString()).startsWith("dlog-cluster-");
+        DLogBrokerExtension.deleteRecursively(orphanRoot);
     }
 
     @Test
@@ -180,6 +186,7 @@ class ProcessClusterTest {
     public static final class OrphanMaker {
         public static void main(String[] args) throws Exception {
             ProcessCluster cluster = ProcessCluster.start(1, Map.of());
+            System.out.println(cluster.root());
             System.out.println(cluster.pid(1));
             System.out.flush();
             System.exit(0);

@@ -1,8 +1,10 @@
 package io.dlog.compat.security;
 
+import io.dlog.compat.DLogBrokerExtension;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +35,9 @@ public final class TestCertificates {
     public static TestCertificates generate() {
         try {
             Path dir = Files.createTempDirectory("dlog-certs-");
+            // Test classes hold their certificates in static fields, and child JVMs read the files while the test JVM
+            // lives, so the folder goes when the test JVM exits
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(dir), "dlog-certs-cleanup"));
             List<Process> processes = new ArrayList<>();
             for (String name : List.of("broker", "client", "rogue")) {
                 processes.add(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
@@ -120,6 +125,14 @@ public final class TestCertificates {
             store.load(in, PASSWORD.toCharArray());
         }
         return store;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            DLogBrokerExtension.deleteRecursively(dir);
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("could not delete " + dir + ": " + e);
+        }
     }
 
     public Path dir() {
