@@ -72,7 +72,8 @@ usage: bench/run.sh [options]
   --keep              keep the data folders (default: deleted at exit)
   --out FILE          CSV output (default bench/results/<stamp>.csv)
 Env: KAFKA_HEAP_OPTS (default -Xmx1G -Xms1G, as kafka-server-start.sh), DLOG_OPTS (default as bin/dlog),
-     TOOL_OPTS (JVM options of the perf tools, default -Xmx512M), DLOG_JAR (another dlog.jar, e.g. of an
+     TOOL_OPTS (JVM options of the perf tools, default -Xmx512M and KAFKA_JVM_PERFORMANCE_OPTS, as
+     kafka-producer-perf-test.sh gives them), DLOG_JAR (another dlog.jar, e.g. of an
      older commit; implies --no-build).
 EOF
 }
@@ -126,10 +127,13 @@ CSV="${OUT:-$RESULTS/$STAMP.csv}"
 WORK="$(mktemp -d /tmp/dlog-bench.XXXXXX)"
 mkdir -p "$LOGS"
 CLK_TCK="$(getconf CLK_TCK)"
-TOOL_OPTS="${TOOL_OPTS:--Xmx512M}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx1G -Xms1G}"
-# What kafka-run-class.sh adds for the broker (KAFKA_JVM_PERFORMANCE_OPTS defaults).
+# What kafka-run-class.sh adds for the broker and for every tool it starts (KAFKA_JVM_PERFORMANCE_OPTS defaults).
 KAFKA_JVM_PERFORMANCE_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true}"
+# The tools as kafka-producer-perf-test.sh starts them: its -Xmx512M, then kafka-run-class.sh's options. Without
+# the latter the tool's JVM collects with G1's 200 ms pause goal, and its own pauses (40-110 ms seen in a fresh
+# producer's first seconds, 2026-12-05) land in both sides' latency rows alike.
+TOOL_OPTS="${TOOL_OPTS:--Xmx512M $KAFKA_JVM_PERFORMANCE_OPTS}"
 DLOG_OPTS="${DLOG_OPTS:--Xms512m -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:PerMethodTrapLimit=0 -XX:PerBytecodeTrapLimit=0}"
 DLOG_JAR="${DLOG_JAR:-$ROOT/broker/target/dlog.jar}"
 LOG4J="-Dlog4j2.configurationFile=$BENCH/log4j2.properties"
