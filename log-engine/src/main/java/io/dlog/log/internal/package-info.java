@@ -28,6 +28,7 @@
  *
  * <p>One JVM-wide thread, {@code dlog-preallocate} ({@link io.dlog.log.internal.SegmentPreallocation}), allocates disk
  * blocks past active segments' ends without changing their length; the writer queues the requests and never waits for
- * them, and seals take the segment's monitor to free what is left, so no allocation outlives its descriptor.
+ * them in Java (the kernel can still make an append wait for the inode lock an allocation holds), and seals take the
+ * segment's monitor to free what is left, so no allocation outlives its descriptor.
  */
 package io.dlog.log.internal;
