@@ -131,7 +131,7 @@ KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx1G -Xms1G}"
 # What kafka-run-class.sh adds for the broker and for every tool it starts (KAFKA_JVM_PERFORMANCE_OPTS defaults).
 KAFKA_JVM_PERFORMANCE_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true}"
 # The tools as kafka-producer-perf-test.sh starts them: its -Xmx512M, then kafka-run-class.sh's options. Without
-# the latter the tool's JVM collects with G1's 200 ms pause goal, and its own pauses (40-110 ms seen in a fresh
+# the latter the tool's JVM collects with G1's 200 ms pause goal, and its own pauses (17-111 ms seen in a fresh
 # producer's first seconds, 2026-12-05) land in both sides' latency rows alike.
 TOOL_OPTS="${TOOL_OPTS:--Xmx512M $KAFKA_JVM_PERFORMANCE_OPTS}"
 DLOG_OPTS="${DLOG_OPTS:--Xms512m -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:PerMethodTrapLimit=0 -XX:PerBytecodeTrapLimit=0}"
