@@ -338,7 +338,7 @@ final class DefaultPartitionLog implements PartitionLog {
             epochs.maybeAssign(leaderEpoch, logEndOffset);
             rewriteHeaders(buf, positions, firsts, leaderEpoch, cfg.logAppendTime(), now);
             active.append(buf, positions, cfg.indexIntervalBytes(), now);
-            active.preallocateAhead(cfg.segmentBytes());
+            active.afterAppend(cfg.segmentBytes());
             for (TxnIndex.Entry aborted : producers.commit(staged, highWatermarkAfterAppend(cfg, next))) {
                 active.txnIndex().append(aborted);
             }
@@ -397,7 +397,7 @@ final class DefaultPartitionLog implements PartitionLog {
         }
         ByteBuffer region = buf.duplicate().limit(chunk[0] + bytes).position(chunk[0]);
         active.append(region, chunk, cfg.indexIntervalBytes(), now);
-        active.preallocateAhead(cfg.segmentBytes());
+        active.afterAppend(cfg.segmentBytes());
         for (TxnIndex.Entry aborted : producers.applyReplicated(buf, chunk, now, highWatermarkAfterAppend(cfg, next))) {
             active.txnIndex().append(aborted);
         }

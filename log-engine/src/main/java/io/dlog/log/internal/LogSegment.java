@@ -44,6 +44,8 @@ final class LogSegment {
     private volatile boolean truncated;
     /** Blocks ahead of the end, for an active segment on a file system that has fallocate; else null. */
     private volatile SegmentPreallocation preallocation;
+    /** Starts the writes of appended pages a step at a time, for an active segment; else null. */
+    private volatile SegmentWriteback writeback;
     /**
      * The last batch appended, published after {@link #size}. A follower or consumer at the log's end asks for the
      * newest batch, which usually lies past the sparse index's last entry (one per {@code index.interval.bytes}):
@@ -151,16 +153,24 @@ final class LogSegment {
         if (SegmentPreallocation.enabled()) {
             preallocation = new SegmentPreallocation(file());
         }
+        if (SegmentWriteback.enabled()) {
+            writeback = new SegmentWriteback(file(), size);
+        }
     }
 
     /**
-     * Asks for disk blocks ahead of the end once the segment is large enough ({@link SegmentPreallocation}); never
-     * waits for them. Writer only, after an append.
+     * Asks for disk blocks ahead of the end once the segment is large enough ({@link SegmentPreallocation}), and
+     * for the writes of the pages appended since the last step ({@link SegmentWriteback}); never waits for either.
+     * Writer only, after an append.
      */
-    void preallocateAhead(long segmentBytes) {
+    void afterAppend(long segmentBytes) {
         SegmentPreallocation p = preallocation;
         if (p != null) {
             p.ahead(size, segmentBytes);
+        }
+        SegmentWriteback w = writeback;
+        if (w != null) {
+            w.written(size);
         }
     }
 
@@ -339,6 +349,7 @@ final class LogSegment {
         if (preallocation != null) {
             preallocation.release(size);
         }
+        closeWriteback();
     }
 
     /** Reads {@code dst.remaining()} bytes at a position. Any thread. */
@@ -397,6 +408,14 @@ final class LogSegment {
         SegmentPreallocation p = preallocation;
         if (p != null) {
             p.close();
+        }
+        closeWriteback();
+    }
+
+    private void closeWriteback() {
+        SegmentWriteback w = writeback;
+        if (w != null) {
+            w.close();
         }
     }
 

@@ -20,9 +20,11 @@ final class NativeFiles {
     static final int EOPNOTSUPP = 95;
     static final int ENOSYS = 38;
     static final int ENOSPC = 28;
+    static final int EINVAL = 22;
     private static final int O_WRONLY = 1;
     private static final int O_CLOEXEC = 0x80000;
     private static final int FALLOC_FL_KEEP_SIZE = 1;
+    private static final int SYNC_FILE_RANGE_WRITE = 2;
 
     /** libc, declared as JNA maps it; each call sets errno into the {@link LastErrorException} it throws. */
     interface LibC extends Library {
@@ -31,6 +33,8 @@ final class NativeFiles {
         int fallocate(int fd, int mode, long offset, long length) throws LastErrorException;
 
         int ftruncate(int fd, long length) throws LastErrorException;
+
+        int sync_file_range(int fd, long offset, long nbytes, int flags) throws LastErrorException;
 
         int close(int fd) throws LastErrorException;
     }
@@ -65,6 +69,11 @@ final class NativeFiles {
     /** Allocates blocks for {@code [offset, offset + length)} without changing the file's length. */
     static void allocateKeepSize(int fd, long offset, long length) throws LastErrorException {
         LIBC.fallocate(fd, FALLOC_FL_KEEP_SIZE, offset, length);
+    }
+
+    /** Queues the writes of the dirty pages in {@code [offset, offset + length)}; does not wait for them. */
+    static void startWriteback(int fd, long offset, long length) throws LastErrorException {
+        LIBC.sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
     }
 
     /** Sets the file's length; on ext4 and XFS this also frees blocks allocated past it. */

@@ -30,5 +30,10 @@
  * blocks past active segments' ends without changing their length; the writer queues the requests and never waits for
  * them in Java (the kernel can still make an append wait for the inode lock an allocation holds), and seals take the
  * segment's monitor to free what is left, so no allocation outlives its descriptor.
+ *
+ * <p>One more JVM-wide thread, {@code dlog-writeback} ({@link io.dlog.log.internal.SegmentWriteback}), starts the disk
+ * writes of each active segment's pages a mebibyte behind its end ({@code sync_file_range}, no waiting); the writer
+ * hands it ranges under a monitor no system call holds, and each call opens and closes the file itself, so a seal or
+ * deletion only drops what is still queued.
  */
 package io.dlog.log.internal;
