@@ -76,6 +76,7 @@ public final class DefaultLogManager implements LogManager {
         this.cleaner = new LogCleaner(config.cleaner(), clock, () -> List.copyOf(logs.values()));
         // loads JNA's native library now, not on the first event loop that appends past a megabyte
         LOG.debug("Disk blocks preallocated ahead of active segments: {}", SegmentPreallocation.enabled());
+        LOG.debug("Segment writes started a step behind the end: {}", SegmentWriteback.enabled());
     }
 
     @Override
