@@ -390,7 +390,7 @@ final class LogSegment {
      * cleaned segment with the same base offset may own them by now.
      */
     void closeAndDeleteFiles() throws IOException {
-        closePreallocation();
+        closeBackgroundWork();
         channel.close();
         txnIndex.close();
         for (String suffix : new String[] {".log", ".index", ".timeindex", TxnIndex.SUFFIX}) {
@@ -399,12 +399,13 @@ final class LogSegment {
     }
 
     void close() throws IOException {
-        closePreallocation();
+        closeBackgroundWork();
         channel.close();
         txnIndex.close();
     }
 
-    private void closePreallocation() {
+    /** The segment is closed or deleted: no more allocations ahead or early writes for it. */
+    private void closeBackgroundWork() {
         SegmentPreallocation p = preallocation;
         if (p != null) {
             p.close();

@@ -2,6 +2,7 @@ package io.dlog.log.internal;
 
 import io.dlog.log.AppendResult;
 import io.dlog.log.FetchSlice;
+import io.dlog.log.FlushMode;
 import io.dlog.log.LogConfig;
 import io.dlog.log.LogManager;
 import io.dlog.log.LogManagerConfig;
@@ -49,5 +50,11 @@ final class LogTestSupport {
 
     static LogConfig config() {
         return LogConfig.DEFAULT;
+    }
+
+    /** Flush mode OS, one segment per {@code segmentBytes} or {@code segmentMs}, no retention or compaction. */
+    static LogConfig segmentConfig(int segmentBytes, long segmentMs) {
+        return new LogConfig(segmentBytes, segmentMs, 1 << 20, 4096, -1, -1, 1 << 20, false, true,
+                false, Long.MAX_VALUE, Long.MAX_VALUE, FlushMode.OS, 0);
     }
 }

@@ -1,6 +1,5 @@
 package io.dlog.log.internal;
 
-import io.dlog.log.FlushMode;
 import io.dlog.log.LogConfig;
 import io.dlog.log.LogManager;
 import io.dlog.log.PartitionLog;
@@ -49,8 +48,7 @@ class SegmentPreallocationTest {
     }
 
     private static LogConfig config() {
-        return new LogConfig(SEGMENT_BYTES, SEGMENT_MS, 1 << 20, 4096, -1, -1, 1 << 20, false, true,
-                false, Long.MAX_VALUE, Long.MAX_VALUE, FlushMode.OS, 0);
+        return LogTestSupport.segmentConfig(SEGMENT_BYTES, SEGMENT_MS);
     }
 
     private PartitionLog open() throws Exception {

@@ -3,7 +3,6 @@ package io.dlog.log.internal;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
-import io.dlog.log.FlushMode;
 import io.dlog.log.LogConfig;
 import io.dlog.log.LogManager;
 import io.dlog.log.PartitionLog;
@@ -54,8 +53,7 @@ class SegmentWritebackTest {
     }
 
     private static LogConfig config() {
-        return new LogConfig(SEGMENT_BYTES, SEGMENT_MS, 1 << 20, 4096, -1, -1, 1 << 20, false, true,
-                false, Long.MAX_VALUE, Long.MAX_VALUE, FlushMode.OS, 0);
+        return LogTestSupport.segmentConfig(SEGMENT_BYTES, SEGMENT_MS);
     }
 
     @Test
