@@ -64,6 +64,8 @@ public final class BrokerLifecycle implements AutoCloseable {
     /** Leader side: when (nanoTime) each broker was last heard from. */
     private final Map<Integer, Long> lastHeard = new ConcurrentHashMap<>();
     private final AtomicInteger heartbeatsInFlight = new AtomicInteger();
+    /** True while this node's image has stopped following the group (scheduler thread only). */
+    private boolean stalled;
     private final List<SessionListener> sessionListeners = new CopyOnWriteArrayList<>();
     private volatile long leaderSince = Long.MIN_VALUE;
     /** When the last fencing check ran (nanoTime), to notice that this node itself was stalled. */
@@ -175,6 +177,14 @@ public final class BrokerLifecycle implements AutoCloseable {
     }
 
     private void heartbeat() {
+        if (quorum.applyStalled(sessionTimeout)) {
+            stopWhileStalled();
+            return;
+        }
+        if (stalled) {
+            stalled = false;
+            LOG.info("This node's metadata image follows the group again ({}); heartbeating again", quorum.applyProgress());
+        }
         if (heartbeatsInFlight.incrementAndGet() > MAX_HEARTBEATS_IN_FLIGHT) {
             heartbeatsInFlight.decrementAndGet();
             return; // enough are waiting for a quorum
@@ -190,6 +200,26 @@ public final class BrokerLifecycle implements AutoCloseable {
                         register(sessionTimeout);
                     }
                 });
+    }
+
+    /**
+     * This node's image stopped following the group (its replica cannot append what the leader sends, or the leader
+     * cannot reach it) while its own heartbeats still commit, so the leader would keep its session alive and leave
+     * it the leader of partitions it cannot serve: its lease needs heartbeats applied here, so it refuses writes,
+     * and nothing moves them elsewhere. Withholding heartbeats and fencing itself (once per stall) lets the
+     * partitions move to other in-sync replicas. A fenced broker's next heartbeat unfences it, so the node returns
+     * by itself once its image catches up.
+     */
+    private void stopWhileStalled() {
+        if (stalled) {
+            return;
+        }
+        stalled = true;
+        LOG.error("This node's metadata image has not followed the group for {} ms ({}): its view of partition leaders"
+                + " is stale. It stops heartbeating and fences itself so that its partitions move to other replicas;"
+                + " it heartbeats again once its image catches up (restart this node if it does not)",
+                sessionTimeout.toMillis(), quorum.applyProgress());
+        quorum.propose(new MetadataCommand.FenceBroker(registration.id(), registration.incarnation()), sessionTimeout);
     }
 
     private void fenceSilentBrokers() {

@@ -57,6 +57,17 @@ public interface MetadataQuorum extends AutoCloseable {
     /** Adds a listener for leadership of the metadata group on this node. */
     void onLeadership(LeadershipListener listener);
 
+    /**
+     * True when the group has committed entries (this node's own proposals among them) that this node's image does
+     * not hold, and the image has not moved for {@code patience}: this node stopped following the group, so what it
+     * knows of leaders and fences is stale and stays so. Measured from the first call that saw it behind: call it
+     * periodically.
+     */
+    boolean applyStalled(Duration patience);
+
+    /** This node's applied index and the highest index it knows committed, for a log line. */
+    String applyProgress();
+
     /** Where commit times are reported (the broker's metrics); NONE until set. */
     default void setMetrics(QuorumMetrics metrics) {
     }

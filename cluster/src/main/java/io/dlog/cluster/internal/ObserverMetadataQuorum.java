@@ -56,6 +56,8 @@ public final class ObserverMetadataQuorum implements MetadataQuorum {
     private volatile boolean pollNow;
     /** Until when image queries go without this node's id (System.nanoTime); set from Ratis's reply threads. */
     private volatile long anonymousUntilNanos = System.nanoTime();
+    /** The image's version is the index of the last entry it holds: how far this node follows the group. */
+    private final ApplyStallWatch applyWatch = new ApplyStallWatch(() -> image.version(), System::nanoTime);
 
     private ObserverMetadataQuorum(int nodeId, Map<Integer, InetSocketAddress> voters, RaftClient client,
                                    ImageListener listener) {
@@ -196,7 +198,17 @@ public final class ObserverMetadataQuorum implements MetadataQuorum {
     @Override
     public CompletableFuture<MetadataImage> propose(MetadataCommand command, Duration timeout) {
         // Read your own write: the image that holds the change (or its refusal) reaches this node first.
-        return RatisMetadataQuorum.propose(client, command, timeout, this::awaitVersion, () -> image);
+        return RatisMetadataQuorum.propose(client, command, timeout, applyWatch::committed, this::awaitVersion, () -> image);
+    }
+
+    @Override
+    public boolean applyStalled(Duration patience) {
+        return applyWatch.stalledFor(patience);
+    }
+
+    @Override
+    public String applyProgress() {
+        return applyWatch.describe();
     }
 
     @Override
