@@ -44,10 +44,9 @@ class BrokerLifecycleFastFenceTest {
         }
     }
 
+    /** Below the ephemeral range: no outgoing connection takes it while a node is down and about to bind it again. */
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return PortPicker.freePort();
     }
 
     /** Node 1 leads the quorum and runs the lifecycle with a probe; node 2 is registered with {@code port}. */

@@ -6,7 +6,6 @@ import io.dlog.cluster.internal.RatisMetadataQuorum;
 import io.dlog.log.metadata.BrokerImage;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,10 +47,9 @@ class BrokerLifecycleStallTest {
         }
     }
 
+    /** Below the ephemeral range: no outgoing connection takes it while a node is down and about to bind it again. */
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return PortPicker.freePort();
     }
 
     @Test

@@ -127,7 +127,7 @@ final class KafkaProcess implements AutoCloseable {
     }
 
     private static int freePort() throws IOException {
-        return io.dlog.broker.cli.PortPicker.freePort();
+        return io.dlog.cluster.PortPicker.freePort();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.dlog.broker.cli;
 
+import io.dlog.cluster.PortPicker;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;

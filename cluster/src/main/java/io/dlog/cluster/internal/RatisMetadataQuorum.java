@@ -102,6 +102,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         try (var entries = Files.list(config.storageDir())) {
             fresh = entries.findAny().isEmpty();
         }
+        checkBindable(config.bindAddress());
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(peerId(config.nodeId()))
                 .setGroup(group(config.voters()))
@@ -133,6 +134,25 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         quorum.catchUpLeadership();
         LOG.info("Metadata replica of node {} started on {} (voters {})", config.nodeId(), bound, config.voters().keySet());
         return quorum;
+    }
+
+    /**
+     * Ratis ends the whole JVM (System.exit(1), "Failed to start Grpc server") when its port is taken; a node that
+     * cannot bind its CONTROLLER listener should instead fail its start with one line that names the address.
+     * Bound and closed again just before Ratis binds it (with SO_REUSEADDR, as Ratis's server socket), so only a
+     * process that takes the port in between still meets Ratis's exit.
+     */
+    private static void checkBindable(InetSocketAddress address) throws IOException {
+        if (address.getPort() == 0) {
+            return;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(address);
+        } catch (java.net.BindException e) {
+            throw new IOException("cannot listen on " + address.getHostString() + ":" + address.getPort()
+                    + " (CONTROLLER listener, the metadata replica): address already in use", e);
+        }
     }
 
     private static RaftProperties properties(QuorumConfig config) {

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dlog.cluster.MetadataCommand;
 import io.dlog.cluster.MetadataQuorum;
+import io.dlog.cluster.PortPicker;
 import io.dlog.cluster.QuorumConfig;
 import io.dlog.cluster.VoterHealth;
 import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataImage;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,10 +63,9 @@ class RatisMetadataQuorumTest {
         nodes.put(id, RatisMetadataQuorum.start(config, (prev, next) -> seenVersions.get(id).add(next.version())));
     }
 
+    /** Below the ephemeral range: no outgoing connection takes it while a node is down and about to bind it again. */
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return PortPicker.freePort();
     }
 
     private static MetadataCommand topic(String name) {
@@ -102,6 +101,22 @@ class RatisMetadataQuorumTest {
         assertThatThrownBy(() -> nodes.get(1).propose(topic("t"), TIMEOUT).join())
                 .isInstanceOf(CompletionException.class).cause().isInstanceOf(MetadataException.class)
                 .satisfies(e -> assertThat(((MetadataException) e).reason()).isEqualTo(MetadataException.Reason.TOPIC_ALREADY_EXISTS));
+    }
+
+    @Test
+    void shouldRefuseToStartWithOneLineWhenItsPortIsTakenInsteadOfEndingTheJvm() throws Exception {
+        // Given: the node's CONTROLLER address held by another socket
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(freePort(), 50,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            InetSocketAddress address = new InetSocketAddress("127.0.0.1", taken.getLocalPort());
+            QuorumConfig config = new QuorumConfig(1, dir.resolve("node-1"), Map.of(1, address), Duration.ofMillis(500), 20);
+
+            // When / Then: an IOException naming the address (Ratis would have called System.exit, ending this test's JVM)
+            assertThatThrownBy(() -> RatisMetadataQuorum.start(config, (p, n) -> { }))
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("cannot listen on 127.0.0.1:" + address.getPort()
+                            + " (CONTROLLER listener, the metadata replica): address already in use");
+        }
     }
 
     @Test

@@ -84,7 +84,7 @@ class SqlCommandTest {
     /** A fixed port, so DescribeConfigs reports the one the endpoint listens on (0 would say 0). */
     private static int freePort() {
         try {
-            return io.dlog.broker.cli.PortPicker.freePort();
+            return io.dlog.cluster.PortPicker.freePort();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

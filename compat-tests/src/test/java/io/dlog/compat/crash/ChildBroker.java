@@ -97,7 +97,7 @@ final class ChildBroker implements AutoCloseable {
 
     /** A port free right now on 127.0.0.1. */
     static int freePort() throws IOException {
-        return io.dlog.broker.cli.PortPicker.freePort();
+        return io.dlog.cluster.PortPicker.freePort();
     }
 
     static void sleepQuietly(long millis) {

@@ -313,7 +313,7 @@ class SoakTest {
     }
 
     private static int freePort() throws IOException {
-        return io.dlog.broker.cli.PortPicker.freePort();
+        return io.dlog.cluster.PortPicker.freePort();
     }
 
     private static String tail(String text, int lines) {

@@ -1,4 +1,4 @@
-package io.dlog.broker.cli;
+package io.dlog.cluster;
 
 import java.io.IOException;
 import java.net.InetAddress;
