@@ -442,6 +442,7 @@ public final class DLogBroker implements AutoCloseable {
         logs.setStorageMetrics(own);
         quorum.setMetrics(own);
         DLogMetrics.registerLeaderChanges(metrics, quorum);
+        DLogMetrics.registerImageStalled(metrics, lifecycle::imageStalled);
         ids.setLeaseRefillListener(own.leaseRefills());
         LogGauges logGauges = new LogGauges(metrics, logs);
         logGauges.reconcile();

@@ -64,8 +64,8 @@ public final class BrokerLifecycle implements AutoCloseable {
     /** Leader side: when (nanoTime) each broker was last heard from. */
     private final Map<Integer, Long> lastHeard = new ConcurrentHashMap<>();
     private final AtomicInteger heartbeatsInFlight = new AtomicInteger();
-    /** True while this node's image has stopped following the group (scheduler thread only). */
-    private boolean stalled;
+    /** True while this node's image has stopped following the group (written by the scheduler thread only). */
+    private volatile boolean stalled;
     private final List<SessionListener> sessionListeners = new CopyOnWriteArrayList<>();
     private volatile long leaderSince = Long.MIN_VALUE;
     /** When the last fencing check ran (nanoTime), to notice that this node itself was stalled. */
@@ -137,6 +137,14 @@ public final class BrokerLifecycle implements AutoCloseable {
                 LOG.warn("Heartbeat listener failed", e);
             }
         }
+    }
+
+    /**
+     * True while this node withholds its heartbeats because its image stopped following the group (it fenced itself;
+     * see {@link #stopWhileStalled}): a gauge for operators, since the node stays up and serves nothing as leader.
+     */
+    public boolean imageStalled() {
+        return stalled;
     }
 
     /** Starts heartbeating (and, as leader, fencing). */

@@ -91,6 +91,8 @@ class BrokerLifecycleStallTest {
         assertThat(leaderQuorum.image().brokers().values().stream().filter(BrokerImage::fenced).map(BrokerImage::id))
                 .containsExactly(stalled);
         assertThat(quorums.get(stalled).applyStalled(SESSION)).isTrue();
+        assertThat(lifecycles.get(stalled - 1).imageStalled()).isTrue();
+        assertThat(lifecycles.get(leader - 1).imageStalled()).isFalse();
 
         // When: the link heals
         proxies.get(stalled).heal();
@@ -99,6 +101,7 @@ class BrokerLifecycleStallTest {
         assertThat(within(Duration.ofSeconds(30), () -> !leaderQuorum.image().brokers().get(stalled).fenced()
                 && quorums.get(stalled).image().version() >= leaderQuorum.image().version() - 5)).isTrue();
         assertThat(quorums.get(stalled).applyStalled(SESSION)).isFalse();
+        assertThat(lifecycles.get(stalled - 1).imageStalled()).isFalse();
     }
 
     private int awaitLeader() throws InterruptedException {

@@ -221,6 +221,7 @@ class MetricsTest {
         assertThat(count("dlog:type=Log,name=GroupCommitAppends")).isPositive();
         assertThat((Double) jmx.getAttribute(new ObjectName("dlog:type=Log,name=FsyncTimeUs"), "99thPercentile")).isPositive();
         assertThat(gauge("dlog:type=MetadataQuorum,name=LeaderChanges")).isPositive();
+        assertThat(gauge("dlog:type=MetadataQuorum,name=ImageStalled")).isZero();
         assertThat(count("dlog:type=MetadataQuorum,name=CommitTimeUs")).isPositive();
         assertThat(count("dlog:type=IdGenerator,name=LeaseRefillTimeUs")).isPositive();
 
@@ -228,6 +229,7 @@ class MetricsTest {
         PrometheusText metrics = scrape();
         assertThat(metrics.value("dlog_log_fsynctimeus_count", Map.of()).orElseThrow()).isPositive();
         assertThat(metrics.value("dlog_metadataquorum_leaderchanges", Map.of()).orElseThrow()).isPositive();
+        assertThat(metrics.value("dlog_metadataquorum_imagestalled", Map.of())).contains(0.0);
         Map<String, String> partition = Map.of("topic", topic, "partition", "0");
         assertThat(metrics.value("kafka_log_log_logendoffset", partition)).contains((double) RECORDS);
         assertThat(metrics.value("kafka_log_log_numlogsegments", partition)).contains(1.0);

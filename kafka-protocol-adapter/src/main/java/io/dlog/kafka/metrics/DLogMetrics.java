@@ -61,6 +61,12 @@ public final class DLogMetrics implements StorageMetrics, QuorumMetrics {
         metrics.gauge(MetricNames.name(MetricNames.DLOG, "MetadataQuorum", "LeaderChanges"), (Gauge<Long>) quorum::leaderChanges);
     }
 
+    /** 1 while this node's metadata image has stopped following the group and it fenced itself, else 0. */
+    public static void registerImageStalled(BrokerMetrics metrics, java.util.function.BooleanSupplier stalled) {
+        metrics.gauge(MetricNames.name(MetricNames.DLOG, "MetadataQuorum", "ImageStalled"),
+                (Gauge<Integer>) () -> stalled.getAsBoolean() ? 1 : 0);
+    }
+
     /** The id generator's lease-refill listener. */
     public LongConsumer leaseRefills() {
         return nanos -> leaseRefillTime.update(nanos / NANOS_PER_MICRO);
