@@ -16,7 +16,8 @@
  *       the change (continuations must not block it).</li>
  *   <li>{@link io.dlog.cluster.ImageListener}s run on that applier thread, one change at a time in log order, and
  *       must not throw or block: they hand slow work (opening logs, loading coordinators) to other threads.</li>
- *   <li>{@link io.dlog.cluster.BrokerLifecycle} runs its heartbeats and fencing on the scheduler it is given;
+ *   <li>{@link io.dlog.cluster.BrokerLifecycle} runs its heartbeats and fencing on the scheduler it is given
+ *       (its stalled flag is written there and read by a metrics gauge through a volatile field);
  *       {@link io.dlog.cluster.ListenerProbe}'s TCP connects run on a daemon thread of its own, because a connect
  *       may wait for its timeout and the scheduler must not.</li>
  *   <li>{@link io.dlog.cluster.QuorumMetrics} is called on Ratis's and clients' threads: quick, never blocking.</li>

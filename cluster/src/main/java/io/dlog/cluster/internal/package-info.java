@@ -11,6 +11,8 @@
  * one at a time; the image and the applied index are published through volatile fields after the image listener
  * ran, so a waiter woken for index i sees every local action of the changes up to i. Proposals are asynchronous on
  * Ratis's threads and complete on the updater thread. The observer applies images and completes waiters on one
- * poller thread of its own. The codecs are stateless and thread-safe.
+ * poller thread of its own. The codecs are stateless and thread-safe. {@code ApplyStallWatch} (whether this node's
+ * image still follows what the group commits) is synchronized: proposals' reply threads tell it committed indexes,
+ * the broker's scheduler asks it.
  */
 package io.dlog.cluster.internal;
