@@ -5,7 +5,8 @@
  * broker's life in the cluster ({@link io.dlog.cluster.BrokerLifecycle}: registration, heartbeats, fencing of
  * silent brokers by the metadata leader, with {@link io.dlog.cluster.ListenerProbe} to fence a dead one early).
  * The image is changed only through the metadata Raft group ({@link io.dlog.cluster.MetadataQuorum}); record
- * batches never pass through it.
+ * batches never pass through it. {@link io.dlog.cluster.PortPicker} chooses the ports of a local cluster's nodes
+ * ({@code dlog}'s local layouts, tests) below the kernel's ephemeral range.
  *
  * <p>Concurrency contract:
  * <ul>
