@@ -179,7 +179,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(props, SizeInBytes.valueOf("128KB"));
         RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("1MB"));
         RaftServerConfigKeys.Log.setPreallocatedSize(props, SizeInBytes.valueOf("256KB"));
-        // A follower appends what its leader sends on the calling thread, in order, as Ratis did before 3.2 (and as
+        // A follower appends what its leader sends on the calling thread, in order, as Ratis did before 3.2.2 (and as
         // Apache Ozone runs it), not on a chain of futures: in 3.3.0 one failed link of that chain fails every later
         // append without running it, and the replica stops following until its process restarts. Seen once, in a
         // fault-suite partition run: node 3 logged "Failed to append (t:2, i:78) ... last index 65" and applied
