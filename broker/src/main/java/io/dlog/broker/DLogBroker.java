@@ -6,6 +6,7 @@ import io.dlog.analytics.TopicCatalog;
 import io.dlog.analytics.TopicTables;
 import io.dlog.analytics.flight.FlightService;
 import io.dlog.cluster.BrokerLifecycle;
+import io.dlog.cluster.PortPicker;
 import io.dlog.cluster.ListenerProbe;
 import io.dlog.cluster.MetadataCommand;
 import io.dlog.cluster.QuorumConfig;
@@ -239,18 +240,10 @@ public final class DLogBroker implements AutoCloseable {
      * would join the metadata group (and in a cluster wait for a quorum) before finding out.
      */
     static void checkListenerFree(BrokerConfig.Listener listener) throws IOException {
-        if (listener.port() == 0) {
-            return;
-        }
         InetSocketAddress address = listener.host().isEmpty() ? new InetSocketAddress(listener.port())
                 : new InetSocketAddress(listener.host(), listener.port());
-        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
-            probe.setReuseAddress(true);
-            probe.bind(address);
-        } catch (java.net.BindException e) {
-            String where = (listener.host().isEmpty() ? "*" : listener.host()) + ":" + listener.port();
-            throw new IOException("cannot listen on " + where + " (listener " + listener.name() + "): address already in use", e);
-        }
+        String where = (listener.host().isEmpty() ? "*" : listener.host()) + ":" + listener.port();
+        PortPicker.checkFree(address, where + " (listener " + listener.name() + ")");
     }
 
     static QuorumConfig quorumConfig(BrokerConfig config, Path dataDir) {

@@ -2,6 +2,7 @@ package io.dlog.cluster;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +13,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * Chooses free TCP ports on 127.0.0.1 that no outgoing connection will take before their owner binds them: a
  * random port between {@link #LOWEST} and the bottom of the kernel's ephemeral range
  * ({@code /proc/sys/net/ipv4/ip_local_port_range}), tried by binding it. Falls back to bind(0) where that range is
- * unknown or leaves no room. Not thread-safe; one picker per choice of ports.
+ * unknown or leaves no room; and checks that an address is still free before a server binds it. Not thread-safe;
+ * one picker per choice of ports (the static methods are).
  */
 public final class PortPicker {
     /** Above the ports well-known services listen on (Kafka 9092, ZooKeeper 2181, ...). */
@@ -51,6 +53,25 @@ public final class PortPicker {
             }
         }
         return new ServerSocket(0, 1, loopback);
+    }
+
+    /**
+     * Binds {@code address} and closes it again (with SO_REUSEADDR, as servers bind), to fail before a server that
+     * would bind it starts: "cannot listen on {@code shown}: address already in use" when another socket holds it.
+     * Port 0 always passes.
+     *
+     * @param shown how the message names the address and its owner, e.g. {@code 127.0.0.1:9092 (listener PLAINTEXT)}
+     */
+    public static void checkFree(InetSocketAddress address, String shown) throws IOException {
+        if (address.getPort() == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(address);
+        } catch (java.net.BindException e) {
+            throw new IOException("cannot listen on " + shown + ": address already in use", e);
+        }
     }
 
     /** The first port of the ephemeral range, or {@link #LOWEST} when it cannot be read. */

@@ -139,20 +139,11 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     /**
      * Ratis ends the whole JVM (System.exit(1), "Failed to start Grpc server") when its port is taken; a node that
      * cannot bind its CONTROLLER listener should instead fail its start with one line that names the address.
-     * Bound and closed again just before Ratis binds it (with SO_REUSEADDR, as Ratis's server socket), so only a
-     * process that takes the port in between still meets Ratis's exit.
+     * Checked just before Ratis binds it, so only a process that takes the port in between still meets Ratis's exit.
      */
     private static void checkBindable(InetSocketAddress address) throws IOException {
-        if (address.getPort() == 0) {
-            return;
-        }
-        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
-            probe.setReuseAddress(true);
-            probe.bind(address);
-        } catch (java.net.BindException e) {
-            throw new IOException("cannot listen on " + address.getHostString() + ":" + address.getPort()
-                    + " (CONTROLLER listener, the metadata replica): address already in use", e);
-        }
+        io.dlog.cluster.PortPicker.checkFree(address, address.getHostString() + ":" + address.getPort()
+                + " (CONTROLLER listener, the metadata replica)");
     }
 
     private static RaftProperties properties(QuorumConfig config) {
