@@ -4,8 +4,8 @@
 #   rf3_start dlog|kafka DIR "PORT1 PORT2 PORT3" "CONTROLLER1 CONTROLLER2 CONTROLLER3"
 #
 # Uses $JAR (dlog.jar), $CP (Kafka's classpath), $L (JVM options for Kafka's logging, may be empty), $DLOG_OPTS (DLog's JVM
-# options, default as bin/dlog) and $XOPTS
-# (extra DLog JVM options, may be unset); appends each node's PID to the array RF3_PIDS, node 1 first.
+# options, default as bin/dlog), $XOPTS (extra DLog JVM options, may be unset) and $DLOG_PROPS (extra lines for each
+# DLog node's server.properties, e.g. "num.network.threads=1", may be unset); appends each node's PID to the array RF3_PIDS, node 1 first.
 RF3_PIDS=()
 rf3_start() {
   local who="$1" dir="$2" i d cid=""
@@ -42,6 +42,7 @@ P
       java -Xmx1G -Xms1G -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
         -XX:+ExplicitGCInvokesConcurrent ${L:-} -cp "$CP" kafka.Kafka "$d/server.properties" > "$d/out.log" 2>&1 &
     else
+      [ -n "${DLOG_PROPS:-}" ] && printf '%s\n' ${DLOG_PROPS} >> "$d/server.properties"
       java ${DLOG_OPTS:--Xms512m -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:PerMethodTrapLimit=0 -XX:PerBytecodeTrapLimit=0} ${XOPTS:-} -jar "$JAR" start --config "$d/server.properties" > "$d/out.log" 2>&1 &
     fi
     RF3_PIDS+=($!)
