@@ -72,8 +72,8 @@ END {
       line(w, "records/s", kd, kk, rps[kd], rps[kk], "%.0f", "", "", 0)
       # replicated runs (--replicated): the acks=all latency the producer saw at full throughput
       if (w ~ /-rf3$/) line(w, "p99 ms (producer, full throughput)", kd, kk, p99[kd], p99[kk], "%.0f", "", "", 0)
-      # ... and at a fixed rate both sides sustain (workload name ends in -at<records/s>)
-      if (w ~ /-rf3-at[0-9]+$/) {
+      # ... and at a fixed rate both sides sustain (workload name ends in -at<records/s>, or -at<records/s>-linger0)
+      if (w ~ /-rf3-at[0-9]+(-linger0)?$/) {
         how = (wp99n[kd] || wp99n[kk]) ? "fixed rate, after the warm-up" : "fixed rate"
         line(w, "avg latency ms (producer, " how ")", kd, kk, avg[kd], avg[kk], "%.1f", "", "", 0)
         line(w, "p50 ms (producer, " how ")", kd, kk, p50[kd], p50[kk], "%.1f", "", "", 0)
