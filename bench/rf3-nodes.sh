@@ -1,4 +1,4 @@
-# Sourced by the three-node bench scripts (latency-split-rf3.sh, idle-cpu-rf3.sh, profile-replicated.sh, e2e-tail-rf3.sh, jit-nice-produce-rf3.sh, producer-waves-rf3.sh, produce-cpu-rf3.sh,
+# Sourced by the three-node bench scripts (fixed-rate-rf3.sh, latency-split-rf3.sh, idle-cpu-rf3.sh, profile-replicated.sh, e2e-tail-rf3.sh, jit-nice-produce-rf3.sh, producer-waves-rf3.sh, produce-cpu-rf3.sh,
 # failover-rf3.sh, writeback-rf3.sh): writes the node configs bench/run.sh --replicated uses and starts the nodes on 127.0.0.1.
 #
 #   rf3_start dlog|kafka DIR "PORT1 PORT2 PORT3" "CONTROLLER1 CONTROLLER2 CONTROLLER3"
