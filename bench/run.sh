@@ -599,8 +599,8 @@ one_round_replicated() {  # phase round broker
     "produce-1KiB-acksall-rf3-at${RATE_1K}" "$(( RATE_1K * (SECONDS_PER_RUN + RATE_WARMUP_S) ))" 1024 all
   delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
   # Again with linger.ms=0. With Kafka 4's default of 5 ms a record waits up to 5 ms in the producer before its
-  # batch is sent, so every fixed-rate p99 above sits on that floor on both sides; without it the p99 is the time
-  # from a batch's send to its acks=all answer, i.e. the brokers' part (docs/benchmarks.md).
+  # batch is sent, so every fixed-rate p99 above sits on that floor on both sides; without it the p99 is the
+  # brokers' acks=all round plus the client's own work (docs/benchmarks.md).
   LINGER_MS=0 THROUGHPUT="$RATE_100" WARMUP_RECORDS="$(( RATE_100 * RATE_WARMUP_S ))" produce_case "$p" "$r" "$b" "$m" \
     "produce-100B-acksall-rf3-at${RATE_100}-linger0" "$(( RATE_100 * (SECONDS_PER_RUN + RATE_WARMUP_S) ))" 100 all
   delete_topic "$(boot_of "$b")" "$LAST_TOPIC"
