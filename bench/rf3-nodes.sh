@@ -4,8 +4,8 @@
 #   rf3_start dlog|kafka DIR "PORT1 PORT2 PORT3" "CONTROLLER1 CONTROLLER2 CONTROLLER3"
 #
 # Uses $JAR (dlog.jar), $CP (Kafka's classpath), $L (JVM options for Kafka's logging, may be empty), $DLOG_OPTS (DLog's JVM
-# options, default as bin/dlog), $XOPTS (extra DLog JVM options, may be unset) and $DLOG_PROPS (extra lines for each
-# DLog node's server.properties, e.g. "num.network.threads=1", may be unset); appends each node's PID to the array RF3_PIDS, node 1 first.
+# options, default as bin/dlog), $XOPTS (extra DLog JVM options, may be unset) and $DLOG_PROPS (key=value settings separated
+# by whitespace, each added as a line to every DLog node's server.properties, e.g. "num.network.threads=1"; may be unset); appends each node's PID to the array RF3_PIDS, node 1 first.
 RF3_PIDS=()
 rf3_start() {
   local who="$1" dir="$2" i d cid=""

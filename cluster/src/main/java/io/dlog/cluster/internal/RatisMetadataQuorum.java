@@ -5,6 +5,7 @@ import io.dlog.cluster.MetadataCommand;
 import io.dlog.cluster.MetadataQuorum;
 import io.dlog.cluster.MetadataQuorum.ObserverState;
 import io.dlog.cluster.MetadataQuorum.VoterRole;
+import io.dlog.cluster.PortPicker;
 import io.dlog.cluster.QuorumConfig;
 import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataImage;
@@ -142,7 +143,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
      * Checked just before Ratis binds it, so only a process that takes the port in between still meets Ratis's exit.
      */
     private static void checkBindable(InetSocketAddress address) throws IOException {
-        io.dlog.cluster.PortPicker.checkFree(address, address.getHostString() + ":" + address.getPort()
+        PortPicker.checkFree(address, address.getHostString() + ":" + address.getPort()
                 + " (CONTROLLER listener, the metadata replica)");
     }
 
