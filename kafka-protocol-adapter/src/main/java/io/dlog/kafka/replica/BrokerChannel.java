@@ -2,122 +2,57 @@ package io.dlog.kafka.replica;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.util.Map;
-import org.apache.kafka.clients.ApiVersions;
-import org.apache.kafka.clients.ClientRequest;
-import org.apache.kafka.clients.ClientResponse;
-import org.apache.kafka.clients.ManualMetadataUpdater;
-import org.apache.kafka.clients.MetadataRecoveryStrategy;
-import org.apache.kafka.clients.NetworkClient;
-import org.apache.kafka.clients.NetworkClientUtils;
-import org.apache.kafka.common.Node;
-import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
-import org.apache.kafka.common.metrics.Metrics;
 import org.apache.kafka.common.network.ChannelBuilder;
-import org.apache.kafka.common.network.NetworkReceive;
-import org.apache.kafka.common.network.Selectable;
-import org.apache.kafka.common.network.Selector;
-import org.apache.kafka.common.requests.AbstractRequest;
-import org.apache.kafka.common.requests.FetchRequest;
-import org.apache.kafka.common.requests.FetchResponse;
-import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.utils.LogContext;
-import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.network.PlaintextChannelBuilder;
 
 /**
- * A blocking Kafka-protocol connection from this node to a leader, for a replica fetcher: one request at
- * a time, its response awaited on the calling thread (Kafka's {@code ReplicaFetcherBlockingSend}). Kafka's
- * {@link NetworkClient} underneath, so the connection speaks the inter-broker listener's security
- * protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL: the channel builder of
- * {@link io.dlog.kafka.interbroker.InterBrokerChannels}) and negotiates with ApiVersions first.
+ * A blocking Kafka-protocol connection from this node to a leader, for a replica fetcher: one request at a time, its
+ * response awaited on the calling thread.
  *
- * <p>Responses are read into one reused buffer ({@link ReceiveBufferPool}): a response's records stay valid until
- * the owner calls {@link #recycle}, after which the next response may overwrite them.
+ * <p>Responses are read into one reused buffer ({@link ReceiveBufferPool}): a response's records stay valid until the
+ * owner calls {@link #recycle}, after which the next response may overwrite them.
  *
- * <p>Not thread-safe except {@link #initiateClose}, which may be called from any thread to unblock the
- * owner; the owner then calls {@link #close}.
+ * <p>Not thread-safe except {@link #initiateClose}, which may be called from any thread to unblock the owner; the owner
+ * then calls {@link #close}.
  */
-final class BrokerChannel implements Closeable {
-    private final NetworkClient client;
-    private final ReceiveBufferPool buffers;
-    private final Node node;
-    private final Time time;
-
-    private BrokerChannel(NetworkClient client, ReceiveBufferPool buffers, Node node, Time time) {
-        this.client = client;
-        this.buffers = buffers;
-        this.node = node;
-        this.time = time;
-    }
+interface BrokerChannel extends Closeable {
 
     /**
-     * Connects (and authenticates) within {@code timeoutMs}; a request then fails after {@code requestTimeoutMs}.
+     * Connects within {@code timeoutMs} (and authenticates, if the listener asks for it); a request then fails after
+     * {@code requestTimeoutMs}. A PLAINTEXT inter-broker listener gets a {@link PlaintextBrokerChannel}, any other a
+     * {@link ClientBrokerChannel}.
      *
      * @param maxReusedResponse the largest response read into the reused buffer (larger ones get their own)
      * @param channels the inter-broker channel builder; the channel owns it from here (closed with it)
      * @throws IOException the leader cannot be reached or refused the authentication
      */
-    static BrokerChannel connect(int leaderId, String host, int port, String clientId, int timeoutMs, int requestTimeoutMs,
-                                 int maxReusedResponse, ChannelBuilder channels) throws IOException {
-        Time time = Time.SYSTEM;
-        LogContext logContext = new LogContext("[" + clientId + " to " + leaderId + "] ");
-        ReceiveBufferPool buffers = new ReceiveBufferPool(maxReusedResponse);
-        // No per-connection metrics (as Kafka's replica fetcher): nothing reads them, and they cost on every read.
-        Selector selector = new Selector(NetworkReceive.UNLIMITED, -1L, Selector.NO_FAILED_AUTHENTICATION_DELAY,
-                new Metrics(time), time, "dlog-replica-fetcher", Map.of(), false, false, channels, buffers, logContext);
-        NetworkClient client = new NetworkClient(selector, new ManualMetadataUpdater(), clientId, 1, 50L, 1_000L,
-                Selectable.USE_DEFAULT_BUFFER_SIZE, Selectable.USE_DEFAULT_BUFFER_SIZE, requestTimeoutMs, timeoutMs,
-                timeoutMs, time, true, new ApiVersions(), logContext, MetadataRecoveryStrategy.NONE);
-        Node node = new Node(leaderId, host, port);
-        try {
-            if (!NetworkClientUtils.awaitReady(client, node, time, timeoutMs)) {
-                throw new IOException("no connection to " + node + " within " + timeoutMs + " ms");
-            }
-            buffers.recycle(); // the ApiVersions answer is parsed and gone
-            return new BrokerChannel(client, buffers, node, time);
-        } catch (AuthenticationException e) {
-            client.close();
-            throw new IOException("authentication to " + node + " failed: " + e.getMessage(), e);
-        } catch (IOException | RuntimeException e) {
-            client.close();
-            throw e;
+    static BrokerChannel connect(int leaderId, String host, int port, String clientId, int timeoutMs,
+                                 int requestTimeoutMs, int maxReusedResponse, ChannelBuilder channels)
+            throws IOException {
+        if (channels instanceof PlaintextChannelBuilder) {
+            channels.close(); // nothing to build: the plaintext channel is a bare socket
+            return PlaintextBrokerChannel.connect(leaderId, host, port, clientId, timeoutMs, requestTimeoutMs,
+                    maxReusedResponse);
         }
+        return ClientBrokerChannel.connect(leaderId, host, port, clientId, timeoutMs, requestTimeoutMs,
+                maxReusedResponse, channels);
     }
 
     /** Sends a Fetch of exactly {@code version} and returns its response. */
-    FetchResponseData fetch(FetchRequestData request, short version) throws IOException {
-        AbstractRequest.Builder<FetchRequest> builder = new AbstractRequest.Builder<>(ApiKeys.FETCH, version, version) {
-            @Override
-            public FetchRequest build(short v) {
-                return new FetchRequest(request, v);
-            }
-        };
-        ClientRequest clientRequest = client.newClientRequest(Integer.toString(node.id()), builder, time.milliseconds(), true);
-        ClientResponse response = NetworkClientUtils.sendAndReceive(client, clientRequest, time);
-        if (response.wasTimedOut()) {
-            throw new IOException("fetch from " + node + " timed out");
-        }
-        return ((FetchResponse) response.responseBody()).data();
-    }
+    FetchResponseData fetch(FetchRequestData request, short version) throws IOException;
 
     /**
      * Nothing refers to the responses received so far any more (their records were written or dropped, and no log
      * append of them is still running): the next response may reuse their buffer. Not calling it is always safe.
      */
-    void recycle() {
-        buffers.recycle();
-    }
+    void recycle();
 
-    /** Makes a blocked {@link #fetch} or {@link #connect} of the owner fail at once; callable from any thread. */
-    void initiateClose() {
-        client.initiateClose();
-    }
+    /** Makes a blocked {@link #fetch} of the owner fail at once; callable from any thread. */
+    void initiateClose();
 
     /** Closes the connection; on the owner thread. */
     @Override
-    public void close() {
-        client.close();
-    }
+    void close();
 }

@@ -9,7 +9,8 @@
  * {@code PartitionReplica} are volatile and written only there. Leader-side calls (a follower's fetch, acks=all
  * waits, throttle checks) come from Netty event loops and never block; each follower's position is written by the
  * fetch that reports it. Each fetcher thread owns its connection (and the connection's reused receive buffer, lent
- * again only once every append of the last answer ended), its incremental fetch session and its partitions' fetch
+ * again only once every append of the last answer ended; a PLAINTEXT connection may also be closed by the
+ * {@code RequestDeadlines} watchdog thread when its fetch outlives the request timeout), its incremental fetch session and its partitions' fetch
  * state (lag, back-off); partitions are added and removed from the role thread, and removal waits for a response
  * being applied. The periodic ISR and leader-balance checks run on the shared scheduler.
  */
