@@ -57,8 +57,9 @@ final class ClientBrokerChannel implements BrokerChannel {
      * @param channels the inter-broker channel builder; the channel owns it from here (closed with it)
      * @throws IOException the leader cannot be reached or refused the authentication
      */
-    static ClientBrokerChannel connect(int leaderId, String host, int port, String clientId, int timeoutMs, int requestTimeoutMs,
-                                 int maxReusedResponse, ChannelBuilder channels) throws IOException {
+    static ClientBrokerChannel connect(int leaderId, String host, int port, String clientId, int timeoutMs,
+                                       int requestTimeoutMs, int maxReusedResponse, ChannelBuilder channels)
+            throws IOException {
         Time time = Time.SYSTEM;
         LogContext logContext = new LogContext("[" + clientId + " to " + leaderId + "] ");
         ReceiveBufferPool buffers = new ReceiveBufferPool(maxReusedResponse);

@@ -61,8 +61,8 @@ final class RequestDeadlines {
         }
     }
 
-    /** Expires every started deadline due before {@code now} (nanoTime); the watchdog's step, callable by tests. */
-    void checkAt(long now) {
+    /** Expires every started deadline due before {@code now} (nanoTime): the watchdog's step. */
+    private void checkAt(long now) {
         for (Deadline d : registered) {
             d.checkAt(now);
         }
