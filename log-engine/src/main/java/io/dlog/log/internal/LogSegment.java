@@ -428,6 +428,11 @@ final class LogSegment {
         return size;
     }
 
+    /** The log file's path once {@link #markDeleted} renamed it. */
+    Path deletedFile() {
+        return dir.resolve(fileName(baseOffset, ".log.deleted"));
+    }
+
     /** The log file's path while the segment is live (it is renamed when deleted). */
     Path file() {
         return dir.resolve(fileName(baseOffset, ".log"));

@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -18,7 +19,7 @@ import java.util.stream.Stream;
 /**
  * Background file chores that must not run on a writer thread or wait on one: closing and deleting
  * removed segments after {@code file.delete.delay.ms} (so reads in flight finish), removing deleted
- * partition folders, flushing rolled segments in flush mode OS.
+ * partition folders, giving back the page cache of both at once, flushing rolled segments in flush mode OS.
  *
  * <p>Thread-safety: schedules onto the manager's single background executor; chores touch only files
  * no writer uses any more.
@@ -33,7 +34,11 @@ final class SegmentJanitor {
         this.scheduler = scheduler;
     }
 
+    /** The segment must be {@link LogSegment#markDeleted marked deleted}: its page cache goes now, its files later. */
     void deleteLater(LogSegment segment, long delayMs) {
+        if (delayMs > 0) {
+            schedule(() -> DeletedFileCache.release(segment.deletedFile()), 0, "release a deleted segment's page cache");
+        }
         schedule(() -> segment.closeAndDeleteFiles(), delayMs, "delete segment");
     }
 
@@ -42,7 +47,11 @@ final class SegmentJanitor {
         schedule(segment::flush, 0, "flush segment");
     }
 
+    /** {@code dir} is the partition folder already renamed for deletion: its page cache goes now, its files later. */
     void deleteDirLater(Path dir, Iterable<LogSegment> segments, long delayMs) {
+        if (delayMs > 0) {
+            schedule(() -> releaseSegmentFiles(dir), 0, "release a deleted partition's page cache");
+        }
         schedule(() -> {
             for (LogSegment s : segments) {
                 s.close();
@@ -77,6 +86,14 @@ final class SegmentJanitor {
     void runWaitingNow() {
         for (Runnable chore : List.copyOf(waiting)) {
             chore.run();
+        }
+    }
+
+    private static void releaseSegmentFiles(Path dir) throws IOException {
+        try (DirectoryStream<Path> logs = Files.newDirectoryStream(dir, "*.log")) {
+            for (Path log : logs) {
+                DeletedFileCache.release(log);
+            }
         }
     }
 

@@ -11,7 +11,8 @@
  * in submission order (saves the two thread wake-ups of a hand-off, most of a small produce's latency).
  * Readers run on any thread without locks: they read volatile offsets first, then only bytes below the
  * segment size published after those bytes were written. Files removed while readers may hold them
- * are closed and deleted by {@link io.dlog.log.internal.SegmentJanitor} after {@code fileDeleteDelayMs}.
+ * are closed and deleted by {@link io.dlog.log.internal.SegmentJanitor} after {@code fileDeleteDelayMs}; their
+ * page cache is dropped at once on the janitor's thread (a reader in flight then reads from disk).
  * The log cleaner's threads ({@link io.dlog.log.internal.LogCleaner}) are the one exception to "only the
  * writer touches a partition's files": they read sealed segments (never written again) and write new
  * {@code .cleaned} files nobody else knows; putting a cleaned segment in place runs on the writer, which

@@ -1,8 +1,5 @@
 package io.dlog.log.internal;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import io.dlog.log.LogConfig;
 import io.dlog.log.LogManager;
 import io.dlog.log.PartitionLog;
@@ -133,23 +130,23 @@ class SegmentWritebackTest {
                 ch.write(chunk.rewind(), at);
             }
         }
-        assumeTrue(PageCache.available() && PageCache.dirtyPages(control, 0, WRITTEN) > 0,
+        assumeTrue(PageCacheStat.available() && PageCacheStat.dirtyPages(control, 0, WRITTEN) > 0,
                 "cachestat(2) is missing, or the file system keeps no dirty pages");
         return control;
     }
 
     /** Skips the test if the kernel wrote the control file out meanwhile: then clean pages would prove nothing. */
     private static void assertKernelLeftTheControlDirty(Path control) {
-        assumeTrue(PageCache.dirtyPages(control, 0, WRITTEN) > 0, "the kernel wrote the control file out too");
+        assumeTrue(PageCacheStat.dirtyPages(control, 0, WRITTEN) > 0, "the kernel wrote the control file out too");
     }
 
     private static void awaitClean(Path file, long from, long to) throws InterruptedException {
         assertThat(to).isGreaterThan(from);
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (PageCache.dirtyPages(file, from, to - from) > 0 && System.nanoTime() < deadline) {
+        while (PageCacheStat.dirtyPages(file, from, to - from) > 0 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(PageCache.dirtyPages(file, from, to - from)).as("dirty pages in [%d, %d)", from, to).isZero();
+        assertThat(PageCacheStat.dirtyPages(file, from, to - from)).as("dirty pages in [%d, %d)", from, to).isZero();
     }
 
     private List<Path> segments() throws IOException {
@@ -174,49 +171,5 @@ class SegmentWritebackTest {
             }
         }
         return count;
-    }
-
-    /** {@code cachestat(2)} (Linux 6.5+): how many of a file range's pages are dirty in the page cache. */
-    private static final class PageCache {
-        private static final long SYS_CACHESTAT = 451; // the same number on x86-64 and arm64
-        private static final LibC LIBC = load();
-
-        interface LibC extends Library {
-            int open(String path, int flags) throws LastErrorException;
-
-            int close(int fd) throws LastErrorException;
-
-            long syscall(long number, int fd, long[] range, long[] stat, int flags) throws LastErrorException;
-        }
-
-        private static LibC load() {
-            try {
-                LibC c = Native.load("c", LibC.class);
-                int fd = c.open("/proc/self/exe", 0);
-                try {
-                    c.syscall(SYS_CACHESTAT, fd, new long[] {0, 4096}, new long[5], 0);
-                } finally {
-                    c.close(fd);
-                }
-                return c;
-            } catch (Throwable e) { // no JNA here, or a kernel without the call (ENOSYS)
-                return null;
-            }
-        }
-
-        static boolean available() {
-            return LIBC != null;
-        }
-
-        static long dirtyPages(Path file, long offset, long length) {
-            int fd = LIBC.open(file.toString(), 0);
-            try {
-                long[] stat = new long[5]; // nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted
-                LIBC.syscall(SYS_CACHESTAT, fd, new long[] {offset, length}, stat, 0);
-                return stat[1];
-            } finally {
-                LIBC.close(fd);
-            }
-        }
     }
 }
