@@ -273,13 +273,17 @@ public abstract class DLogCluster implements AutoCloseable {
         return "";
     }
 
-    /** Stops every node and deletes the root folder. */
+    /** Stops every node and deletes the root folder, unless {@code -Ddlog.cluster.keep=true} keeps it to read. */
     @Override
     public void close() {
         try {
             closeNodes();
         } finally {
             try {
+                if (Boolean.getBoolean("dlog.cluster.keep")) {
+                    System.out.println("dlog.cluster.keep: the cluster's folder stays at " + root);
+                    return;
+                }
                 DLogBrokerExtension.deleteRecursively(root);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

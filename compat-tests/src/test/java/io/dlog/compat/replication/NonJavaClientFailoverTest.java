@@ -15,10 +15,12 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.junit.jupiter.api.AfterAll;
@@ -28,8 +30,10 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * librdkafka (confluent-kafka-python) and kafkajs through a kill -9 of the partition leader in a cluster of three
- * child JVMs: each client's idempotent acks=all producer keeps producing against the new leader, its group
- * consumer keeps reading (its group coordinator may have died too), and nothing acknowledged is lost. The
+ * child JVMs, and through a pause of it (SIGSTOP until it is fenced and another replica leads, then SIGCONT: it comes
+ * back with requests in flight and a stale view of the cluster until it catches up): each client's idempotent acks=all
+ * producer keeps producing against the new leader, its group consumer keeps reading (its group coordinator may have
+ * died or stalled too), and nothing acknowledged is lost. The
  * scripts are {@code librdkafka/failover.py} and {@code js/kafkajs-failover/failover.js}; each test is skipped,
  * saying why, where its client is not installed. Prints the failover time each client saw (kill to its first
  * acknowledged write after it).
@@ -37,6 +41,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class NonJavaClientFailoverTest {
     private static final Duration PRODUCE_FOR = Duration.ofSeconds(25);
+    /** How long a paused leader stays stopped once another replica leads: the clients work against the new one. */
+    private static final Duration PAUSE_AFTER_FENCE = Duration.ofSeconds(2);
     private static ProcessCluster cluster;
 
     @BeforeAll
@@ -55,16 +61,31 @@ class NonJavaClientFailoverTest {
     void shouldCarryLibrdkafkaThroughAKillOfTheLeaderLosingNoAcknowledgedWrite() throws Exception {
         String python = LibrdkafkaTransactions.python();
         Path script = Path.of(NonJavaClientFailoverTest.class.getResource("/librdkafka/failover.py").toURI());
-        runThroughFailover("failover-librdkafka", "librdkafka", python, script.toString());
+        runThroughFailover("failover-librdkafka", "librdkafka", Fault.KILL, python, script.toString());
+    }
+
+    @Test
+    void shouldCarryLibrdkafkaThroughAPauseOfTheLeaderLosingNoAcknowledgedWrite() throws Exception {
+        String python = LibrdkafkaTransactions.python();
+        Path script = Path.of(NonJavaClientFailoverTest.class.getResource("/librdkafka/failover.py").toURI());
+        runThroughFailover("pause-librdkafka", "librdkafka", Fault.PAUSE, python, script.toString());
     }
 
     @Test
     void shouldCarryKafkajsThroughAKillOfTheLeaderLosingNoAcknowledgedWrite() throws Exception {
         Path script = Kafkajs.script("kafkajs-failover", "failover.js");
-        runThroughFailover("failover-kafkajs", "kafkajs", "node", script.toString());
+        runThroughFailover("failover-kafkajs", "kafkajs", Fault.KILL, "node", script.toString());
     }
 
-    private void runThroughFailover(String topic, String client, String... command) throws Exception {
+    @Test
+    void shouldCarryKafkajsThroughAPauseOfTheLeaderLosingNoAcknowledgedWrite() throws Exception {
+        Path script = Kafkajs.script("kafkajs-failover", "failover.js");
+        runThroughFailover("pause-kafkajs", "kafkajs", Fault.PAUSE, "node", script.toString());
+    }
+
+    private enum Fault { KILL, PAUSE }
+
+    private void runThroughFailover(String topic, String client, Fault fault, String... command) throws Exception {
         // Given: a replicated partition with all three replicas in sync, the client producing and consuming
         cluster.createTopic(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "2")));
         int leader = awaitIsr(topic, 3).leader().id();
@@ -78,8 +99,19 @@ class NonJavaClientFailoverTest {
             awaitLines(lines, "ACK ", 50, process);
 
             // When
-            long killedAtMs = System.currentTimeMillis();
-            cluster.kill(leader);
+            // From when the signal has landed (kill -9 returns once the process is gone, SIGSTOP once kill(1) exits):
+            // a write sent just before may still be acknowledged by the old leader.
+            long killedAtMs;
+            if (fault == Fault.KILL) {
+                cluster.kill(leader);
+                killedAtMs = System.currentTimeMillis();
+            } else {
+                cluster.pause(leader);
+                killedAtMs = System.currentTimeMillis();
+                awaitLeaderOtherThan(topic, leader);
+                Thread.sleep(PAUSE_AFTER_FENCE.toMillis());
+                cluster.resume(leader);
+            }
             boolean exited = process.waitFor(PRODUCE_FOR.toSeconds() + 200, TimeUnit.SECONDS);
             reader.join(10_000);
 
@@ -107,7 +139,7 @@ class NonJavaClientFailoverTest {
             }
             assertThat(firstAckAfterKill).as("%s producer acknowledged no write sent after the kill; tail %s", client, tail(output))
                     .isLessThan(Long.MAX_VALUE);
-            System.out.println("FAILOVER " + client + ": kill -9 of leader " + leader
+            System.out.println("FAILOVER " + client + ": " + (fault == Fault.KILL ? "kill -9" : "SIGSTOP") + " of leader " + leader
                     + " -> first acks=all write acknowledged after " + (firstAckAfterKill - killedAtMs) + " ms");
             Set<String> unread = new HashSet<>(acked);
             unread.removeAll(read);
@@ -120,6 +152,9 @@ class NonJavaClientFailoverTest {
         } finally {
             process.destroyForcibly();
             // The next test needs three nodes again.
+            if (cluster.isPaused(leader)) {
+                cluster.resume(leader);
+            }
             if (!cluster.isRunning(leader)) {
                 cluster.restart(leader);
             }
@@ -157,6 +192,31 @@ class NonJavaClientFailoverTest {
     private static List<String> tail(List<String> lines) {
         synchronized (lines) {
             return List.copyOf(lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        }
+    }
+
+    /** Waits until the partition has a leader that is not {@code old} (a paused leader is fenced and replaced). */
+    private void awaitLeaderOtherThan(String topic, int old) throws Exception {
+        // Ask another node: a request to the stopped one waits for the client's timeout, and so does a client that
+        // happens to bootstrap from it.
+        int other = cluster.nodeIds().stream().filter(id -> id != old).findFirst().orElseThrow();
+        Properties props = cluster.clientProps();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(other));
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try (Admin admin = Admin.create(props)) {
+                TopicPartitionInfo p = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
+                        .get(topic).partitions().get(0);
+                if (p.leader() != null && p.leader().id() != old) {
+                    return;
+                }
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                // the paused node was asked
+            }
+            assertThat(System.nanoTime() - deadline).as("a leader other than paused node %d for %s", old, topic)
+                    .isNegative();
+            Thread.sleep(200);
         }
     }
 
