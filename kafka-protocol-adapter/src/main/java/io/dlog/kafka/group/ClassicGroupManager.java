@@ -381,6 +381,20 @@ final class ClassicGroupManager {
         return response;
     }
 
+    /** Answers every JoinGroup and SyncGroup parked in {@code group} with {@code error}: the group is going. */
+    static void answerParked(ClassicGroup group, Errors error) {
+        for (ClassicGroup.Member member : group.members.values()) {
+            if (member.joinFuture != null) {
+                member.joinFuture.complete(joinError(member.memberId, error));
+                member.joinFuture = null;
+            }
+            if (member.syncFuture != null) {
+                member.syncFuture.complete(syncError(error));
+                member.syncFuture = null;
+            }
+        }
+    }
+
     private static JoinGroupResponseData joinError(String memberId, Errors error) {
         return new JoinGroupResponseData().setErrorCode(error.code()).setMemberId(memberId)
                 .setGenerationId(-1).setLeader("").setProtocolName(null);

@@ -337,7 +337,16 @@ public final class GroupCoordinator {
     private synchronized void unloadPartition(int p) {
         loadedPartitions.remove(p);
         java.util.function.Predicate<String> inPartition = groupId -> partitionFor(groupId) == p;
-        classicGroups.keySet().removeIf(inPartition);
+        // A JoinGroup or SyncGroup parked in a group that goes is answered NOT_COORDINATOR now, as Kafka's coordinator
+        // answers them on resignation: else the client waits for its own timeout (librdkafka: max.poll.interval.ms,
+        // 5 min) before it looks for the new coordinator.
+        classicGroups.entrySet().removeIf(e -> {
+            if (!inPartition.test(e.getKey())) {
+                return false;
+            }
+            ClassicGroupManager.answerParked(e.getValue(), Errors.NOT_COORDINATOR);
+            return true;
+        });
         consumerGroups.keySet().removeIf(inPartition);
         streamsGroups.keySet().removeIf(inPartition);
         offsets.unload(inPartition);

@@ -83,6 +83,40 @@ class ClassicGroupStateMachineTest {
     }
 
     @Test
+    void shouldAnswerAParkedJoinNotCoordinatorWhenAnotherNodeTakesTheGroupsPartition() {
+        JoinGroupResponseData first = join(join("", null, new byte[] {1})).join();
+        CompletableFuture<JoinGroupResponseData> parked = join(join(first.memberId(), null, new byte[] {1}));
+        assertThat(parked).as("waiting for the initial rebalance delay").isNotDone();
+
+        topics.offsetsEpochs.put(coordinator.partitionFor("g"), -1);
+        coordinator.tick();
+
+        assertThat(parked.getNow(null)).as("answered at the unload").isNotNull();
+        assertThat(parked.join().errorCode()).isEqualTo(Errors.NOT_COORDINATOR.code());
+        assertThat(coordinator.classicGroups).doesNotContainKey("g");
+    }
+
+    @Test
+    void shouldAnswerAParkedSyncNotCoordinatorWhenAnotherNodeTakesTheGroupsPartition() {
+        JoinGroupResponseData first = joinDynamic();
+        sync(first, List.of());
+        JoinGroupResponseData pending = join(join("", null, new byte[] {2})).join();
+        CompletableFuture<JoinGroupResponseData> second = join(join(pending.memberId(), null, new byte[] {2}));
+        join(join(first.memberId(), null, new byte[] {1})).join();
+        JoinGroupResponseData follower = second.join();
+        assertThat(follower.leader()).isNotEqualTo(follower.memberId());
+        CompletableFuture<SyncGroupResponseData> parked = coordinator.syncGroup(new SyncGroupRequestData().setGroupId("g")
+                .setMemberId(follower.memberId()).setGenerationId(follower.generationId()));
+        assertThat(parked).as("waiting for the leader's assignment").isNotDone();
+
+        topics.offsetsEpochs.put(coordinator.partitionFor("g"), -1);
+        coordinator.tick();
+
+        assertThat(parked.getNow(null)).as("answered at the unload").isNotNull();
+        assertThat(parked.join().errorCode()).isEqualTo(Errors.NOT_COORDINATOR.code());
+    }
+
+    @Test
     void shouldRebalanceWhenSecondMemberJoinsAndAnswerRebalanceInProgressToHeartbeats() {
         JoinGroupResponseData first = joinDynamic();
         sync(first, List.of());
