@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
  * Gives back the page cache of a deleted segment's file as soon as it is deleted, not when the file goes
  * {@code file.delete.delay.ms} later. Why: a deleted topic's pages are never read again (a fetch in flight still
  * reads the file, from disk), yet until the file goes they hold memory, GBs after a topic written at full rate; and
- * on this project's VMs the page-cache writes that ran while those GBs were freed at once cost three to five times
+ * on this project's VMs the page-cache writes that ran while those GBs were freed at once cost four to five times
  * the CPU (docs/benchmarks.md, session 43), where freeing them at the deletion did not. Dirty pages stay (the kernel
  * queues their writeback); with early writeback (SegmentWriteback) that is at most a segment's last mebibyte.
  *
