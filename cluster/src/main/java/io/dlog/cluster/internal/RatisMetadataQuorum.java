@@ -179,8 +179,8 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(props, false);
         // Ratis closes the whole server when it sees the JVM stopped for longer than this (60 s by default), and the
         // replica then never follows again until the process restarts: a node stopped for a minute (SIGSTOP, a VM
-        // frozen, a long GC) came back, fenced itself for its stale image, and stayed fenced (NonJavaClientFailoverTest
-        // with a 55 s pause after the fence, docs/reliability.md). Raft needs no such close to stay safe: a returning
+        // frozen, a long GC) came back, fenced itself for its stale image, and stayed fenced (LongPauseTest,
+        // docs/reliability.md). Raft needs no such close to stay safe: a returning
         // replica meets the newer term and follows, and a pause past the step-down threshold (10 s) still makes a
         // leader step down. So the close is pushed out of reach.
         RaftServerConfigKeys.setCloseThreshold(props, TimeDuration.valueOf(3650, TimeUnit.DAYS));

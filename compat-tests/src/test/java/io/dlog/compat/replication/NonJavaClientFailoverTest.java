@@ -101,13 +101,13 @@ class NonJavaClientFailoverTest {
             // When
             // From when the signal has landed (kill -9 returns once the process is gone, SIGSTOP once kill(1) exits):
             // a write sent just before may still be acknowledged by the old leader.
-            long killedAtMs;
+            long faultAtMs;
             if (fault == Fault.KILL) {
                 cluster.kill(leader);
-                killedAtMs = System.currentTimeMillis();
+                faultAtMs = System.currentTimeMillis();
             } else {
                 cluster.pause(leader);
-                killedAtMs = System.currentTimeMillis();
+                faultAtMs = System.currentTimeMillis();
                 awaitLeaderOtherThan(topic, leader);
                 Thread.sleep(PAUSE_AFTER_FENCE.toMillis());
                 cluster.resume(leader);
@@ -130,7 +130,7 @@ class NonJavaClientFailoverTest {
                     // acknowledged by the old leader a moment after the kill.
                     long at = Long.parseLong(f[1]);
                     long sent = Long.parseLong(f[3]);
-                    if (sent > killedAtMs) {
+                    if (sent > faultAtMs) {
                         firstAckAfterKill = Math.min(firstAckAfterKill, at);
                     }
                 } else if (f[0].equals("READ")) {
@@ -139,8 +139,9 @@ class NonJavaClientFailoverTest {
             }
             assertThat(firstAckAfterKill).as("%s producer acknowledged no write sent after the kill; tail %s", client, tail(output))
                     .isLessThan(Long.MAX_VALUE);
-            System.out.println("FAILOVER " + client + ": " + (fault == Fault.KILL ? "kill -9" : "SIGSTOP") + " of leader " + leader
-                    + " -> first acks=all write acknowledged after " + (firstAckAfterKill - killedAtMs) + " ms");
+            String what = fault == Fault.KILL ? "kill -9" : "SIGSTOP";
+            System.out.println("FAILOVER " + client + ": " + what + " of leader " + leader
+                    + " -> first acks=all write acknowledged after " + (firstAckAfterKill - faultAtMs) + " ms");
             Set<String> unread = new HashSet<>(acked);
             unread.removeAll(read);
             assertThat(unread).as("%s consumer did not read these acknowledged values", client).isEmpty();

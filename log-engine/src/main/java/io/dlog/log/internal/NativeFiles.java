@@ -8,8 +8,8 @@ import com.sun.jna.Platform;
 /**
  * The Linux file calls the JDK 17 does not offer, through JNA: {@code fallocate(2)} with
  * {@code FALLOC_FL_KEEP_SIZE}, {@code sync_file_range(2)} with {@code SYNC_FILE_RANGE_WRITE},
- * {@code posix_fadvise(2)} with {@code POSIX_FADV_DONTNEED}, and the descriptor calls around them. Off Linux, or when the native library cannot be
- * loaded, {@link #available()} is false and callers go on without it.
+ * {@code posix_fadvise(2)} with {@code POSIX_FADV_DONTNEED}, and the descriptor calls around them. Off Linux, or when
+ * the native library cannot be loaded, {@link #available()} is false and callers go on without it.
  *
  * <p>Thread-safety: stateless apart from the library handle, which is set once at class initialization; libc's calls
  * are thread-safe. The first use loads JNA's native library, which can take tens of milliseconds: call

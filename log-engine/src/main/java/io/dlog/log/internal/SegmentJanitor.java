@@ -37,7 +37,8 @@ final class SegmentJanitor {
     /** The segment must be {@link LogSegment#markDeleted marked deleted}: its page cache goes now, its files later. */
     void deleteLater(LogSegment segment, long delayMs) {
         if (delayMs > 0) {
-            schedule(() -> DeletedFileCache.release(segment.deletedFile()), 0, "release a deleted segment's page cache");
+            schedule(() -> DeletedFileCache.release(segment.deletedFile()), 0,
+                    "release a deleted segment's page cache");
         }
         schedule(() -> segment.closeAndDeleteFiles(), delayMs, "delete segment");
     }
