@@ -124,18 +124,36 @@ public final class DLogBroker implements AutoCloseable {
         return start(config, Clock.systemUTC());
     }
 
+    /** What a node does when its data folder fails (see {@link DataFolderFailure}). */
+    public enum OnDataFolderFailure {
+        /** Runtime.halt(1): the process ends at once, as a Kafka broker whose log directories all failed does. */
+        HALT,
+        /** The node closes and the JVM hosting it goes on (an embedded node). */
+        CLOSE
+    }
+
+    /** An embedded node: a failed data folder closes it. */
     public static DLogBroker start(BrokerConfig config, Clock clock) throws IOException {
+        return start(config, clock, OnDataFolderFailure.CLOSE);
+    }
+
+    public static DLogBroker start(BrokerConfig config, OnDataFolderFailure onFailure) throws IOException {
+        return start(config, Clock.systemUTC(), onFailure);
+    }
+
+    public static DLogBroker start(BrokerConfig config, Clock clock, OnDataFolderFailure onFailure) throws IOException {
         Path dataDir = prepareDataDir(config.dataDir());
         DataDirLock lock = DataDirLock.acquire(dataDir);
         try {
-            return start(config, clock, dataDir, lock);
+            return start(config, clock, dataDir, lock, new DataFolderFailure(config.nodeId(), dataDir, onFailure));
         } catch (IOException | RuntimeException e) {
             lock.close();
             throw e;
         }
     }
 
-    private static DLogBroker start(BrokerConfig config, Clock clock, Path dataDir, DataDirLock lock) throws IOException {
+    private static DLogBroker start(BrokerConfig config, Clock clock, Path dataDir, DataDirLock lock,
+                                    DataFolderFailure folderFailure) throws IOException {
         if (config.isControllerOnly()) {
             throw new IllegalArgumentException("process.roles=controller: start the node with ControllerNode");
         }
@@ -177,6 +195,7 @@ public final class DLogBroker implements AutoCloseable {
             TopicService[] topicsRef = new TopicService[1];
             logs = LogManager.open(logConfig, clock, topic -> topicsRef[0] == null ? io.dlog.log.LogConfig.DEFAULT
                     : topicsRef[0].image().topic(topic).map(t -> topicsRef[0].logConfig(t)).orElse(io.dlog.log.LogConfig.DEFAULT));
+            logs.setStorageFailureListener(folderFailure);
             topics = new TopicService(logs, config);
             topicsRef[0] = topics;
             topicsHolder.set(topics);
@@ -195,6 +214,7 @@ public final class DLogBroker implements AutoCloseable {
             TopicService service = topics;
             replicas = new ReplicaManager(config.nodeId(), logs, service::brokerConfig, service::quorum, scheduler);
             topics.attachReplicas(replicas);
+            folderFailure.attach(replicas);
             AtomicInteger boundPort = new AtomicInteger();
             ids = SnowflakeIdGenerator.open(dataDir.resolve(IDS_DIR), config.nodeId(), clock);
             BrokerContext context = new BrokerContext(clusterId, topics, clock, uncheckedIds(ids), scheduler, boundPort, metrics);
@@ -225,6 +245,7 @@ public final class DLogBroker implements AutoCloseable {
             broker.startMetrics();
             broker.maybeStartFlight();
             broker.mirrors = MirrorManager.start(topics);
+            folderFailure.started(broker);
             return broker;
         } catch (IOException | RuntimeException e) {
             closeQuietly(lifecycle, server, replicas, scheduler, quorum, logs, ids);

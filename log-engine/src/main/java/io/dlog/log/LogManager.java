@@ -33,6 +33,17 @@ public interface LogManager extends AutoCloseable {
     default void setStorageMetrics(StorageMetrics metrics) {
     }
 
+    /** Who is told when a partition goes offline after an I/O error; {@link StorageFailureListener#NONE} until set. */
+    default void setStorageFailureListener(StorageFailureListener listener) {
+    }
+
+    /**
+     * Tells that listener of an I/O error met on the data folder outside the engine, for the partition {@code tp}
+     * (the broker's files of a partition: its folder and topic-id stamp, made before its log).
+     */
+    default void reportStorageFailure(TopicPartition tp, IOException cause) {
+    }
+
     /** Removes the partition: later appends fail, reads in flight finish, files go after the delay. */
     void delete(TopicPartition tp) throws IOException;
 

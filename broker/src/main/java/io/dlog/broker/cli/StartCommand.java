@@ -89,7 +89,9 @@ final class StartCommand implements Callable<Integer> {
                         + " (data in " + config.dataDir().toAbsolutePath() + "). Stop with Ctrl-C.";
             });
         }
-        return serveUntilStopped(() -> DLogBroker.start(config), broker -> SERVING + config.advertisedListener().host()
+        // A failed data folder halts the process, as Kafka's broker does (DataFolderFailure).
+        return serveUntilStopped(() -> DLogBroker.start(config, DLogBroker.OnDataFolderFailure.HALT),
+                broker -> SERVING + config.advertisedListener().host()
                 + ":" + broker.port() + " (data in " + config.dataDir().toAbsolutePath() + "). Stop with Ctrl-C.");
     }
 

@@ -218,6 +218,29 @@ public abstract class DLogCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits up to 90 s until partition 0 of {@code topic} has a leader and {@code isrSize} replicas in its ISR, as
+     * Kafka's DescribeTopics tells it; returns that view.
+     */
+    public org.apache.kafka.common.TopicPartitionInfo awaitIsr(String topic, int isrSize) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            try (Admin admin = admin()) {
+                org.apache.kafka.common.TopicPartitionInfo p = admin.describeTopics(List.of(topic)).allTopicNames()
+                        .get(10, TimeUnit.SECONDS).get(topic).partitions().get(0);
+                if (p.leader() != null && p.isr().size() == isrSize) {
+                    return p;
+                }
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                // a node catching up, or the topic not yet known everywhere
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("no ISR of " + isrSize + " for " + topic + diagnostics());
+            }
+            Thread.sleep(200);
+        }
+    }
+
     /** Waits until Kafka's DescribeCluster, asked of every running node, lists exactly the running nodes. */
     public void awaitFormed() {
         awaitBrokers(runningNodeIds(), FORM_TIMEOUT);

@@ -42,6 +42,8 @@ public class ProcessCluster extends DLogCluster {
     private final Map<Integer, Process> processes = new TreeMap<>();
     private final Set<Integer> paused = new java.util.HashSet<>();
     private final List<String> jvmOptions;
+    /** Per node, what its command line starts with before {@code java} (see {@link #launchWithin}). */
+    private final Map<Integer, List<String>> launchPrefixes = new TreeMap<>();
 
     public ProcessCluster(int size, Map<String, String> overrides) throws IOException {
         this(size, overrides, List.of());
@@ -56,6 +58,25 @@ public class ProcessCluster extends DLogCluster {
     /** A started cluster of {@code size} child JVMs, formed. */
     public static ProcessCluster start(int size, Map<String, String> overrides) throws IOException {
         return startedOrClosed(() -> new ProcessCluster(size, overrides));
+    }
+
+    /** The same, with {@code prepare} run on the cluster before its nodes start (e.g. {@link #launchWithin}). */
+    public static ProcessCluster start(int size, Map<String, String> overrides,
+                                       java.util.function.Consumer<ProcessCluster> prepare) throws IOException {
+        return startedOrClosed(() -> {
+            ProcessCluster cluster = new ProcessCluster(size, overrides);
+            prepare.accept(cluster);
+            return cluster;
+        });
+    }
+
+    /**
+     * From its next start on, the node's command line is {@code prefix} followed by the {@code java} command: a
+     * wrapper that execs it (so {@link #pid}, kill and pause still reach the JVM), e.g. {@code unshare} with a mount
+     * of the node's own.
+     */
+    public void launchWithin(int nodeId, List<String> prefix) {
+        launchPrefixes.put(nodeId, List.copyOf(prefix));
     }
 
     @Override
@@ -74,7 +95,7 @@ public class ProcessCluster extends DLogCluster {
             throw new IllegalStateException("node " + nodeId + " is running");
         }
         Path config = writeConfig(nodeId);
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(launchPrefixes.getOrDefault(nodeId, List.of()));
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         command.addAll(jvmOptions);
@@ -246,6 +267,19 @@ public class ProcessCluster extends DLogCluster {
         for (int nodeId : nodeIds) {
             awaitListening(nodeId);
         }
+    }
+
+    /**
+     * Waits up to {@code timeout} for the node's process to end on its own and returns its exit code; empty if it
+     * is still running then (it is left running).
+     */
+    public java.util.OptionalInt awaitOwnExit(int nodeId, Duration timeout) throws InterruptedException {
+        Process process = process(nodeId);
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            return java.util.OptionalInt.empty();
+        }
+        awaitExit(nodeId, process);
+        return java.util.OptionalInt.of(process.exitValue());
     }
 
     @Override

@@ -8,9 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -45,7 +43,7 @@ class LongPauseTest {
         // Given
         cluster = ProcessCluster.start(3, Map.of("broker.session.timeout.ms", "6000", "broker.heartbeat.interval.ms", "1000"));
         cluster.createTopic(new NewTopic("before-pause", 1, (short) 3).configs(Map.of("min.insync.replicas", "2")));
-        int leader = awaitIsr("before-pause").leader().id();
+        int leader = cluster.awaitIsr("before-pause", 3).leader().id();
         List<String> written = new ArrayList<>(produce("before-pause", "before", 10));
 
         // When
@@ -54,12 +52,12 @@ class LongPauseTest {
         cluster.resume(leader);
 
         // Then
-        TopicPartitionInfo healed = awaitIsr("before-pause");
+        TopicPartitionInfo healed = cluster.awaitIsr("before-pause", 3);
         assertThat(healed.isr()).as("the paused node is in the ISR again").anyMatch(n -> n.id() == leader);
         written.addAll(produce("before-pause", "after", 10));
         assertThat(PartitionReader.readToEnd(cluster.bootstrapServers(), "before-pause")).containsExactlyElementsOf(written);
         cluster.createTopic(new NewTopic("after-pause", 1, (short) 3).configs(Map.of("min.insync.replicas", "3")));
-        awaitIsr("after-pause");
+        cluster.awaitIsr("after-pause", 3);
         List<String> later = produce("after-pause", "later", 10);
         assertThat(PartitionReader.readToEnd(cluster.bootstrapServers(), "after-pause")).containsExactlyElementsOf(later);
     }
@@ -79,23 +77,5 @@ class LongPauseTest {
             }
         }
         return values;
-    }
-
-    /** Waits until the topic's one partition has a leader and all three replicas in its ISR. */
-    private TopicPartitionInfo awaitIsr(String topic) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (true) {
-            try (Admin admin = cluster.admin()) {
-                TopicPartitionInfo p = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
-                        .get(topic).partitions().get(0);
-                if (p.leader() != null && p.isr().size() == 3) {
-                    return p;
-                }
-            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-                // a node catching up, or the topic not yet known everywhere
-            }
-            assertThat(System.nanoTime() - deadline).as("ISR of 3 for %s", topic).isNegative();
-            Thread.sleep(200);
-        }
     }
 }

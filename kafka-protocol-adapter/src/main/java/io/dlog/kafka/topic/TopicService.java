@@ -392,7 +392,11 @@ public final class TopicService implements ImageListener, AutoCloseable {
                 PartitionMetadataFile.write(dir, topic.topicId());
             }
             logs.getOrCreate(tp, config);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            LOG.error("Creating the log of {} failed; the partition stays offline on node {}", tp, nodeId, e);
+            // The folder takes no new partition (full, failing): the node stops, as for an append's I/O error
+            logs.reportStorageFailure(tp, e);
+        } catch (RuntimeException e) {
             LOG.error("Creating the log of {} failed; the partition stays offline on node {}", tp, nodeId, e);
         }
     }

@@ -52,6 +52,7 @@ public final class DefaultLogManager implements LogManager {
     private final ConcurrentHashMap<TopicPartition, DefaultPartitionLog> logs = new ConcurrentHashMap<>();
     private final Object lifecycleLock = new Object();
     private volatile boolean closed;
+    private volatile io.dlog.log.StorageFailureListener failureListener = io.dlog.log.StorageFailureListener.NONE;
 
     private DefaultLogManager(LogManagerConfig config, Clock clock) {
         if (config.writerThreads() < 1) {
@@ -77,6 +78,28 @@ public final class DefaultLogManager implements LogManager {
         // loads JNA's native library now, not on the first event loop that appends past a megabyte
         LOG.debug("Disk blocks preallocated ahead of active segments: {}", SegmentPreallocation.enabled());
         LOG.debug("Segment writes started a step behind the end: {}", SegmentWriteback.enabled());
+    }
+
+    @Override
+    public void setStorageFailureListener(io.dlog.log.StorageFailureListener listener) {
+        failureListener = listener;
+    }
+
+    /**
+     * A partition went offline, or its folder could not be made: tells the listener of the moment (set after the
+     * logs open, during the start). Not once the manager closes: its files are closing, and errors then say nothing
+     * of the disk.
+     */
+    @Override
+    public void reportStorageFailure(TopicPartition tp, IOException cause) {
+        if (closed) {
+            return;
+        }
+        try {
+            failureListener.onStorageFailure(tp, cause);
+        } catch (RuntimeException e) {
+            LOG.error("The storage failure listener failed on {}", tp, e);
+        }
     }
 
     @Override
@@ -135,7 +158,7 @@ public final class DefaultLogManager implements LogManager {
     private DefaultPartitionLog openPartition(TopicPartition tp, Path dir, LogConfig cfg) throws IOException {
         LogLoader.Loaded loaded = LogLoader.load(dir, cfg, config.maxProducerIdsPerPartition());
         return new DefaultPartitionLog(tp, loaded, cfg, clock, writerFor(tp), janitor,
-                config.producerIdExpiration().toMillis());
+                config.producerIdExpiration().toMillis(), this::reportStorageFailure);
     }
 
     /** Whether every writer thread is idle (for tests). */

@@ -50,6 +50,8 @@ final class DefaultPartitionLog implements PartitionLog {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultPartitionLog.class);
 
     private final TopicPartition tp;
+    /** Told when this log goes offline (the broker stops the node: its data folder failed). */
+    private final io.dlog.log.StorageFailureListener failures;
     private final Path dir;
     private final Clock clock;
     private final WriterThread writer;
@@ -76,8 +78,10 @@ final class DefaultPartitionLog implements PartitionLog {
     private volatile boolean closed;
 
     DefaultPartitionLog(TopicPartition tp, LogLoader.Loaded loaded, LogConfig config, Clock clock,
-                        WriterThread writer, SegmentJanitor janitor, long producerExpirationMs) throws IOException {
+                        WriterThread writer, SegmentJanitor janitor, long producerExpirationMs,
+                        io.dlog.log.StorageFailureListener failures) throws IOException {
         this.tp = tp;
+        this.failures = failures;
         this.dir = loaded.dir();
         this.clock = clock;
         this.writer = writer;
@@ -504,10 +508,15 @@ final class DefaultPartitionLog implements PartitionLog {
     }
 
     private void markOffline(IOException e) {
-        if (!offline) {
-            LOG.error("{} goes offline after an I/O error", tp, e);
-        }
+        boolean first = !offline;
         offline = true;
+        if (first) {
+            LOG.error("{} goes offline after an I/O error", tp, e);
+            if (!closed) {
+                // a closed partition's files are closing or closed: its errors say nothing of the disk
+                failures.onStorageFailure(tp, e);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- reads

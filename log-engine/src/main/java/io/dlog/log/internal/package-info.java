@@ -36,5 +36,9 @@
  * writes of each active segment's pages a mebibyte behind its end ({@code sync_file_range}, no waiting); the writer
  * hands it ranges under a monitor no system call holds, and each call opens and closes the file itself, so a seal or
  * deletion only drops what is still queued.
+ *
+ * <p>A partition that meets an I/O error goes offline on the thread that met it (its writer, or an inline appender)
+ * and tells the manager's {@link io.dlog.log.StorageFailureListener} there, once it was not closing; the listener
+ * returns at once (the broker starts a thread of its own to stop the node).
  */
 package io.dlog.log.internal;

@@ -112,7 +112,9 @@ class GroupCommitTest {
     }
 
     @Test
-    void shouldFailFastAfterPartitionWentOffline() throws Exception {
+    void shouldFailFastAfterPartitionWentOfflineAndTellTheListenerOnce() throws Exception {
+        java.util.List<TopicPartition> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        manager.setStorageFailureListener((tp, cause) -> told.add(tp));
         DefaultPartitionLog log = (DefaultPartitionLog) manager.getOrCreate(new TopicPartition("o", 0), config);
         LogTestSupport.append(log, TestBatches.of("a").timestamp(T0).build());
         // simulate a disk failure: close the active segment's channel under the writer
@@ -122,6 +124,8 @@ class GroupCommitTest {
         assertThat(log.isOffline()).isTrue();
         assertThat(log.append(TestBatches.of("c").timestamp(T0).build(), 0).getNow(null).error())
                 .isEqualTo(AppendError.KAFKA_STORAGE_ERROR);
+        // the broker stops the node on it (DataFolderFailure): told once, for the partition that failed
+        assertThat(told).containsExactly(new TopicPartition("o", 0));
     }
 
     @Test
