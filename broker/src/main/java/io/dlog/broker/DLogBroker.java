@@ -205,6 +205,7 @@ public final class DLogBroker implements AutoCloseable {
                     Duration.ofMillis(Math.max(3000, 3L * config.metadataElectionTimeoutMs())), topics)
                     : RatisMetadataQuorum.start(quorumConfig(config, dataDir), topics);
             topics.attach(quorum);
+            quorum.setLogFailureListener(folderFailure::onMetadataLogFailure);
             String clusterId = joinCluster(quorum, folderClusterId, legacy, dataDir, config);
             ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemon("dlog-timer"));
             // Every acks=all produce arms a request.timeout.ms timer that is cancelled when the write commits: kept

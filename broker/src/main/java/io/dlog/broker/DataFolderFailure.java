@@ -11,20 +11,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a node does when its data folder fails (a partition's append or flush met an I/O error: a full disk, a
- * failing one): it stops, as a Kafka broker whose log directories have all failed halts. The folder is the node's
- * only one, so every partition on it is at risk; a partition left offline on a node that still leads it would take
- * no write until someone restarted the node, while its other replicas could take over at once. Stopping hands the
- * node's partitions to them through the usual failover (the node is fenced and each partition's epoch group picks a
- * new leader among the in-sync replicas), with nothing acknowledged lost: acks=all writes are on those replicas.
+ * What a node does when its data folder fails (a partition's append or flush met an I/O error, a partition's folder
+ * could not be made, or Ratis could not write the metadata log: a full disk, a failing one): it stops, as a Kafka
+ * broker whose log directories have all failed halts. The folder is the node's only one, so every partition on it is
+ * at risk; a partition left offline on a node that still leads it would take no write until someone restarted the
+ * node, while its other replicas could take over at once. Stopping hands the node's partitions to them through the
+ * usual failover (the node is fenced and each partition's epoch group picks a new leader among the in-sync
+ * replicas), with nothing acknowledged lost: acks=all writes are on those replicas.
  *
  * <p>How it stops: a node started from the command line halts the JVM (exit code 1), without its shutdown steps,
  * which would write to the failed folder and could wait on it; an embedded node (tests, {@code EmbeddedDLog}) closes
  * instead, so the JVM that hosts it goes on. Either way the node first stops serving as a leader (its lease is
  * revoked), so nothing more is acknowledged from it.
  *
- * <p>Thread-safety: {@link #onStorageFailure} runs on the thread that met the error and only starts a thread of its
- * own; it acts once, whatever number of partitions fail.
+ * <p>Thread-safety: {@link #onStorageFailure} and {@link #onMetadataLogFailure} run on the thread that met the error
+ * and only start a thread of their own; the node is stopped once, whatever number of failures come.
  */
 final class DataFolderFailure implements StorageFailureListener {
     private static final Logger LOG = LoggerFactory.getLogger(DataFolderFailure.class);
@@ -73,6 +74,20 @@ final class DataFolderFailure implements StorageFailureListener {
                     + "LimitNOFILE) and restart the node.", tp, nodeId);
             return;
         }
+        stop(tp.toString(), cause);
+    }
+
+    /** This node's replica of the metadata log could not be written: the same folder, the same remedy. */
+    void onMetadataLogFailure(Throwable cause) {
+        if (outOfFileDescriptors(cause)) {
+            LOG.error("The metadata log of node {} cannot be written: too many open files. Raise the open-file limit "
+                    + "(ulimit -n, LimitNOFILE) and restart the node.", nodeId);
+            return;
+        }
+        stop("the metadata log", cause);
+    }
+
+    private void stop(String what, Throwable cause) {
         if (!fired.compareAndSet(false, true)) {
             return;
         }
@@ -80,7 +95,7 @@ final class DataFolderFailure implements StorageFailureListener {
         if (replicaManager != null) {
             replicaManager.revokeLease();
         }
-        String message = "Stopping this node: its data folder " + dataDir.toAbsolutePath() + " failed (" + tp + ": "
+        String message = "Stopping this node: its data folder " + dataDir.toAbsolutePath() + " failed (" + what + ": "
                 + cause + "). The other replicas of its partitions take over; free or replace the folder, then start "
                 + "node " + nodeId + " again.";
         LOG.error(message);

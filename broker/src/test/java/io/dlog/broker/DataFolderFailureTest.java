@@ -53,6 +53,18 @@ class DataFolderFailureTest {
     }
 
     @Test
+    void shouldCloseAnEmbeddedNodeWhoseMetadataLogCannotBeWritten() throws Exception {
+        CountingNode node = new CountingNode();
+        DataFolderFailure failure = new DataFolderFailure(1, Path.of("data"), DLogBroker.OnDataFolderFailure.CLOSE);
+        failure.started(node);
+
+        failure.onMetadataLogFailure(FULL);
+
+        assertThat(node.closed.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(failure.fired()).isTrue();
+    }
+
+    @Test
     void shouldLeaveAHealthyNodeAlone() throws Exception {
         CountingNode node = new CountingNode();
         DataFolderFailure failure = new DataFolderFailure(1, Path.of("data"), DLogBroker.OnDataFolderFailure.CLOSE);

@@ -68,6 +68,13 @@ public interface MetadataQuorum extends AutoCloseable {
     /** This node's applied index and the highest index it knows committed, for a log line. */
     String applyProgress();
 
+    /**
+     * Told when this node's replica of the metadata log cannot be written (its data folder is full or failing): the
+     * replica stops following, and only a restart with a working folder brings it back. Nobody until set.
+     */
+    default void setLogFailureListener(java.util.function.Consumer<Throwable> listener) {
+    }
+
     /** Where commit times are reported (the broker's metrics); NONE until set. */
     default void setMetrics(QuorumMetrics metrics) {
     }

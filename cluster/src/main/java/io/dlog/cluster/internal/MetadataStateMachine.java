@@ -50,6 +50,9 @@ import org.slf4j.LoggerFactory;
  */
 final class MetadataStateMachine extends BaseStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(MetadataStateMachine.class);
+    /** Told when the log cannot be written (see {@link #notifyLogFailed}); nobody until the broker sets it. */
+    private volatile java.util.function.Consumer<Throwable> logFailureListener = cause -> {
+    };
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final ImageListener listener;
@@ -214,6 +217,22 @@ final class MetadataStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> query(Message request) {
         return queryHandler.apply(request.getContent().toByteArray())
                 .thenApply(bytes -> Message.valueOf(ByteString.copyFrom(bytes)));
+    }
+
+    void setLogFailureListener(java.util.function.Consumer<Throwable> listener) {
+        logFailureListener = listener;
+    }
+
+    /**
+     * Ratis could not write an entry to this replica's log (a full or failing disk): the replica stops following,
+     * the node fences itself once its image stalls, and the leader's retries (snapshot installs) fail on the same
+     * disk, each with a stack trace. The broker stops the node instead (its DataFolderFailure).
+     */
+    @Override
+    public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
+        LOG.error("Writing the metadata log failed{}", failedEntry == null ? ""
+                : " at index " + failedEntry.getIndex(), cause);
+        logFailureListener.accept(cause);
     }
 
     @Override

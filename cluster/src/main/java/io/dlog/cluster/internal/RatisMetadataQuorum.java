@@ -290,6 +290,11 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     }
 
     @Override
+    public void setLogFailureListener(java.util.function.Consumer<Throwable> listener) {
+        stateMachine.setLogFailureListener(listener);
+    }
+
+    @Override
     public void setMetrics(io.dlog.cluster.QuorumMetrics metrics) {
         this.metrics = metrics;
     }

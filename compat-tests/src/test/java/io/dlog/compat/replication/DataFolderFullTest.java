@@ -15,11 +15,14 @@ import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -28,7 +31,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A node whose data folder fails (here: fills up, as a partition it leads grows, or before a partition is created on
- * it) stops, as a Kafka broker whose log directories have all failed halts, and the other replicas take over its
+ * it, or as its metadata log grows) stops, as a Kafka broker whose log directories have all failed halts, and the other replicas take over its
  * partitions: the writes go on and nothing acknowledged is lost. Before, the partition went offline there (every
  * append KAFKA_STORAGE_ERROR, or no log at all) while the node kept leading it, so the partition took no write until
  * someone restarted the node.
@@ -104,19 +107,13 @@ class DataFolderFullTest {
         Assumptions.assumeTrue(canMountTmpfs(), "unshare -rm with a tmpfs mount is not allowed here");
         // Given: node 3's folder filled from outside (through its mount namespace)
         startWithSmallDisk();
-        Path inside = Path.of("/proc/" + cluster.pid(SMALL_DISK_NODE) + "/root" + cluster.dataDir(SMALL_DISK_NODE));
-        Process fill = new ProcessBuilder("dd", "if=/dev/zero", "of=" + inside.resolve("filler"), "bs=1M",
-                "count=" + (DISK_MB + 1)).redirectErrorStream(true).start();
-        fill.getInputStream().readAllBytes();
-        assertThat(fill.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(fill.exitValue()).as("dd stops at a full disk").isNotZero();
+        fillFromOutside();
 
         // When: a topic is created with a replica on it
         String topic = "new-on-full";
-        try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(SMALL_DISK_NODE, 1, 2))))).all()
-                    .get(30, TimeUnit.SECONDS);
-        }
+        // (its folder takes neither the partition nor, often first, the metadata log's entry for it; the create is
+        // retried if node 3 stopped before it answered)
+        cluster.createTopic(new NewTopic(topic, Map.of(0, List.of(SMALL_DISK_NODE, 1, 2))));
 
         // Then: node 3 stops, and the partition takes writes on the others
         OptionalInt exit = cluster.awaitOwnExit(SMALL_DISK_NODE, Duration.ofSeconds(30));
@@ -133,6 +130,52 @@ class DataFolderFullTest {
         List<String> read = PartitionReader.readToEnd(cluster.bootstrapServers(), topic).stream()
                 .map(v -> v.substring(0, v.indexOf(':'))).toList();
         assertThat(read).containsExactlyElementsOf(written);
+    }
+
+    @Test
+    void shouldStopTheNodeWhoseMetadataLogMeetsAFullFolder() throws Exception {
+        Assumptions.assumeTrue(canMountTmpfs(), "unshare -rm with a tmpfs mount is not allowed here");
+        // Given: a topic on nodes 1 and 2 only, and node 3's folder filled from outside
+        startWithSmallDisk();
+        String topic = "elsewhere";
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(1, 2))))).all().get(30, TimeUnit.SECONDS);
+        }
+        fillFromOutside();
+
+        // When: metadata entries (topic config changes, a few KB each) reach node 3's metadata log
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        String replicas = java.util.stream.IntStream.range(1, 400).mapToObj(p -> p + ":1")
+                .collect(java.util.stream.Collectors.joining(","));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        try (Admin admin = cluster.admin()) {
+            for (int i = 0; cluster.isRunning(SMALL_DISK_NODE) && System.nanoTime() - deadline < 0; i++) {
+                admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(new ConfigEntry(
+                        "leader.replication.throttled.replicas", "0:" + (1 + i % 2) + "," + replicas),
+                        AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+            }
+        }
+
+        // Then: node 3 stopped, saying why, and the others go on
+        OptionalInt exit = cluster.awaitOwnExit(SMALL_DISK_NODE, Duration.ofSeconds(10));
+        assertThat(exit).as("node %d stopped by itself%n%s", SMALL_DISK_NODE, cluster.logTail(SMALL_DISK_NODE))
+                .hasValue(1);
+        assertThat(Files.readString(cluster.logFile(SMALL_DISK_NODE))).contains("failed (the metadata log: ");
+        cluster.createTopic(new NewTopic("after", Map.of(0, List.of(1, 2))));
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps())) {
+            producer.send(new ProducerRecord<>("after", 0, null, "a:")).get(60, TimeUnit.SECONDS);
+        }
+        assertThat(PartitionReader.readToEnd(cluster.bootstrapServers(), "after")).containsExactly("a:");
+    }
+
+    /** Fills node 3's folder with a file, through its mount namespace ({@code /proc/<pid>/root}). */
+    private void fillFromOutside() throws Exception {
+        Path inside = Path.of("/proc/" + cluster.pid(SMALL_DISK_NODE) + "/root" + cluster.dataDir(SMALL_DISK_NODE));
+        Process fill = new ProcessBuilder("dd", "if=/dev/zero", "of=" + inside.resolve("filler"), "bs=1M",
+                "count=" + (DISK_MB + 1)).redirectErrorStream(true).start();
+        fill.getInputStream().readAllBytes();
+        assertThat(fill.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(fill.exitValue()).as("dd stops at a full disk").isNotZero();
     }
 
     /** Three child JVMs; node 3's data folder is a tmpfs of {@link #DISK_MB} MB in a mount namespace of its own. */
