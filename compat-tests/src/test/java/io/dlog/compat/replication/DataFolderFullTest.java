@@ -30,11 +30,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A node whose data folder fails (here: fills up, as a partition it leads grows, or before a partition is created on
- * it, or as its metadata log grows) stops, as a Kafka broker whose log directories have all failed halts, and the other replicas take over its
- * partitions: the writes go on and nothing acknowledged is lost. Before, the partition went offline there (every
- * append KAFKA_STORAGE_ERROR, or no log at all) while the node kept leading it, so the partition took no write until
- * someone restarted the node.
+ * A node whose data folder fails (here: fills up, as a partition it leads grows, before a partition is created on it,
+ * or as its metadata log grows) stops, as a Kafka broker whose log directories have all failed halts, and the other
+ * replicas take over its partitions: the writes go on and nothing acknowledged is lost. Before, the partition went
+ * offline there (every append KAFKA_STORAGE_ERROR, or no log at all) while the node kept leading it, so the partition
+ * took no write until someone restarted the node; a metadata log it could not write left it fenced for good.
  *
  * <p>The node's data folder is a small tmpfs of its own, mounted in a user and mount namespace ({@code unshare -rm})
  * that the node's JVM runs in; the test is skipped where the machine does not allow that.
