@@ -88,6 +88,16 @@ public class ProcessCluster extends DLogCluster {
             awaitListening(nodeId);
         }
         awaitFormed();
+        // A node that could not bind its port may have found another socket listening there (a port chosen free,
+        // then taken by someone else: seen in CI, "cannot listen on 127.0.0.1:39517 ... address already in use"), so
+        // awaitListening connected and awaitFormed, counting running nodes only, formed without it.
+        for (int nodeId : nodeIds()) {
+            Process process = process(nodeId);
+            if (!process.isAlive()) {
+                throw new AssertionError("node " + nodeId + " exited with " + process.exitValue() + " during the start\n"
+                        + logTail(nodeId));
+            }
+        }
     }
 
     private void launch(int nodeId) throws IOException {
