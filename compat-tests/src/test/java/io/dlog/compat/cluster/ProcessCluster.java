@@ -94,8 +94,8 @@ public class ProcessCluster extends DLogCluster {
         for (int nodeId : nodeIds()) {
             Process process = process(nodeId);
             if (!process.isAlive()) {
-                throw new AssertionError("node " + nodeId + " exited with " + process.exitValue() + " during the start\n"
-                        + logTail(nodeId));
+                throw new AssertionError("node " + nodeId + " exited with " + process.exitValue()
+                        + " during the start\n" + logTail(nodeId));
             }
         }
     }

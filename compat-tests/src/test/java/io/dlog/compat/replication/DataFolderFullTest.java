@@ -97,7 +97,8 @@ class DataFolderFullTest {
         assertThat(new HashSet<>(read)).as("no duplicates").hasSize(read.size());
         assertThat(read).as("every acknowledged write, in order").containsExactlyElementsOf(acknowledged);
         try (Admin admin = cluster.admin()) {
-            TopicPartitionInfo now = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().get(0);
+            TopicPartitionInfo now = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic)
+                    .partitions().get(0);
             assertThat(now.leader().id()).isNotEqualTo(SMALL_DISK_NODE);
         }
     }
@@ -180,17 +181,18 @@ class DataFolderFullTest {
 
     /** Three child JVMs; node 3's data folder is a tmpfs of {@link #DISK_MB} MB in a mount namespace of its own. */
     private void startWithSmallDisk() throws java.io.IOException {
-        cluster = ProcessCluster.start(3, Map.of("broker.session.timeout.ms", "6000", "broker.heartbeat.interval.ms", "1000"),
-                c -> {
-                    try {
-                        Path data = c.dataDir(SMALL_DISK_NODE);
-                        Files.createDirectories(data);
-                        c.launchWithin(SMALL_DISK_NODE, List.of("unshare", "-rm", "sh", "-c",
-                                "mount -t tmpfs -o size=" + DISK_MB + "m tmpfs \"$0\" && exec \"$@\"", data.toString()));
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                });
+        Map<String, String> quickFence = Map.of("broker.session.timeout.ms", "6000",
+                "broker.heartbeat.interval.ms", "1000");
+        String mountThenRun = "mount -t tmpfs -o size=" + DISK_MB + "m tmpfs \"$0\" && exec \"$@\"";
+        cluster = ProcessCluster.start(3, quickFence, c -> {
+            try {
+                Path data = c.dataDir(SMALL_DISK_NODE);
+                Files.createDirectories(data);
+                c.launchWithin(SMALL_DISK_NODE, List.of("unshare", "-rm", "sh", "-c", mountThenRun, data.toString()));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
     }
 
     private Properties producerProps() {

@@ -392,12 +392,12 @@ public final class TopicService implements ImageListener, AutoCloseable {
                 PartitionMetadataFile.write(dir, topic.topicId());
             }
             logs.getOrCreate(tp, config);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.error("Creating the log of {} failed; the partition stays offline on node {}", tp, nodeId, e);
-            // The folder takes no new partition (full, failing): the node stops, as for an append's I/O error
-            logs.reportStorageFailure(tp, e);
-        } catch (RuntimeException e) {
-            LOG.error("Creating the log of {} failed; the partition stays offline on node {}", tp, nodeId, e);
+            if (e instanceof IOException failed) {
+                // The folder takes no new partition (full, failing): the node stops, as for an append's I/O error
+                logs.reportStorageFailure(tp, failed);
+            }
         }
     }
 

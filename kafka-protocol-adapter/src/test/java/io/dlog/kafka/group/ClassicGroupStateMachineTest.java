@@ -105,8 +105,8 @@ class ClassicGroupStateMachineTest {
         join(join(first.memberId(), null, new byte[] {1})).join();
         JoinGroupResponseData follower = second.join();
         assertThat(follower.leader()).isNotEqualTo(follower.memberId());
-        CompletableFuture<SyncGroupResponseData> parked = coordinator.syncGroup(new SyncGroupRequestData().setGroupId("g")
-                .setMemberId(follower.memberId()).setGenerationId(follower.generationId()));
+        CompletableFuture<SyncGroupResponseData> parked = coordinator.syncGroup(new SyncGroupRequestData()
+                .setGroupId("g").setMemberId(follower.memberId()).setGenerationId(follower.generationId()));
         assertThat(parked).as("waiting for the leader's assignment").isNotDone();
 
         topics.offsetsEpochs.put(coordinator.partitionFor("g"), -1);
