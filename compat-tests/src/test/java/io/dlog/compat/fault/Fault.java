@@ -15,6 +15,18 @@ public enum Fault {
     PAUSE,
     /** One node (partition 0's leader every other time) cut off from the other nodes, both ways, then healed. */
     PARTITION,
+    /**
+     * Two nodes cut off from each other, both ways, while each still reaches the third (Jepsen's "bridge"): partition
+     * 0's leader and one of its followers every other time, else any two nodes; then healed. The bridging node sees
+     * both sides, so neither side loses the metadata quorum, and every partition has a replica on each side.
+     */
+    BRIDGE,
+    /**
+     * One node can no longer open connections to the other nodes, while theirs to it still work both ways (a
+     * one-way firewall rule): partition 0's leader every other time, else any node; then healed. Its Raft messages
+     * and heartbeats fail while the fetches of its followers still reach it.
+     */
+    ONE_WAY,
     /** kill -9 of the metadata Raft leader, restarted after a while. */
     KILL_METADATA_LEADER,
     /**
@@ -37,5 +49,10 @@ public enum Fault {
      * moved out (RF 3 to 2), then back in at a seeded position, catching up from an empty log; every third cycle the
      * move back in is cancelled first and started again. Runs with -Pfault only (not in the default build's suite).
      */
-    REASSIGN
+    REASSIGN;
+
+    /** Whether the fault cuts links, so the run's cluster needs its nodes behind link proxies. */
+    boolean cutsLinks() {
+        return this == PARTITION || this == BRIDGE || this == ONE_WAY;
+    }
 }

@@ -13,7 +13,7 @@ import java.util.Random;
 import org.apache.kafka.clients.admin.NewTopic;
 
 /**
- * One run of the fault suite: a fresh 3-node cluster of child JVMs (behind link proxies for {@link Fault#PARTITION}),
+ * One run of the fault suite: a fresh 3-node cluster of child JVMs (behind link proxies for the faults that cut links),
  * a topic with replication factor 3 and {@code min.insync.replicas=2}, the {@link Workload} (idempotent or
  * transactional) for {@code duration} while the {@link Nemesis} repeats {@code fault}, then every fault healed, the
  * final read, and the {@link HistoryChecker}. A failed run (every run with {@code -Dfault.keep=true}) leaves its
@@ -54,7 +54,7 @@ final class FaultRun {
         if (transactional) {
             config.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
         }
-        try (ProcessCluster cluster = fault == Fault.PARTITION ? ProxiedProcessCluster.start(NODES, config)
+        try (ProcessCluster cluster = fault.cutsLinks() ? ProxiedProcessCluster.start(NODES, config)
                 : ProcessCluster.start(NODES, config)) {
             return run(cluster, fault, seed, duration, transactional);
         }

@@ -22,7 +22,7 @@ final class Nemesis {
     private final String transactionalId;
     private int cycles;
 
-    /** @param network the cluster's link proxies; null when the cluster runs without them (no PARTITION fault) */
+    /** @param network the cluster's link proxies; null when the cluster runs without them (no fault that cuts links) */
     Nemesis(ProcessCluster cluster, NetworkPartitioner network, History history, Random random, String topic) {
         this(cluster, network, history, random, topic, null);
     }
@@ -103,6 +103,33 @@ final class Nemesis {
                 history.nemesis("heal the network around node " + node);
                 network.healAll();
             }
+            case BRIDGE -> {
+                if (network == null) {
+                    throw new IllegalStateException("BRIDGE needs a cluster behind link proxies");
+                }
+                List<Integer> pair = cycles % 2 == 1 ? List.of(leaderOrAny(), follower()) : anyTwoNodes();
+                int a = pair.get(0);
+                int b = pair.get(1).equals(a) ? otherThan(a) : pair.get(1);
+                history.nemesis("cut nodes " + a + " and " + b + " off from each other, both still reaching the third"
+                        + " (metadata leader " + view.metadataLeader() + ")" + describe(a));
+                network.cut(a, b);
+                // Up to past replica.lag.time.max.ms (30 s), so that a cut follower leaves the ISR while cut.
+                sleep(3_000, 35_000);
+                history.nemesis("heal the link between nodes " + a + " and " + b);
+                network.healAll();
+            }
+            case ONE_WAY -> {
+                if (network == null) {
+                    throw new IllegalStateException("ONE_WAY needs a cluster behind link proxies");
+                }
+                int node = cycles % 2 == 1 ? leaderOrAny() : anyNode();
+                history.nemesis("cut the connections node " + node + " opens to the other nodes (metadata leader "
+                        + view.metadataLeader() + ")" + describe(node));
+                network.cutOutbound(node);
+                sleep(3_000, 35_000);
+                history.nemesis("heal the network around node " + node);
+                network.healAll();
+            }
             case ROLLING_RESTART -> {
                 for (int node : cluster.nodeIds()) {
                     history.nemesis("rolling restart: SIGTERM node " + node + describe(node));
@@ -171,6 +198,18 @@ final class Nemesis {
         List<Integer> followers = new ArrayList<>(view.replicas(topic, 0));
         followers.remove(Integer.valueOf(leader));
         return followers.isEmpty() ? anyNode() : followers.get(random.nextInt(followers.size()));
+    }
+
+    private List<Integer> anyTwoNodes() {
+        List<Integer> nodes = new ArrayList<>(cluster.nodeIds());
+        java.util.Collections.shuffle(nodes, random);
+        return nodes.subList(0, 2);
+    }
+
+    private int otherThan(int node) {
+        List<Integer> others = new ArrayList<>(cluster.nodeIds());
+        others.remove(Integer.valueOf(node));
+        return others.get(random.nextInt(others.size()));
     }
 
     private int anyNode() {

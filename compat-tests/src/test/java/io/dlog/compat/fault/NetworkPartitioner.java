@@ -76,6 +76,23 @@ final class NetworkPartitioner implements AutoCloseable {
         proxies.forEach(LinkProxy::applyCuts);
     }
 
+    /** Cuts the links between {@code a} and {@code b}, both ways; their links to every other node stay. */
+    synchronized void cut(int a, int b) {
+        cuts.add(key(a, b));
+        cuts.add(key(b, a));
+        proxies.forEach(LinkProxy::applyCuts);
+    }
+
+    /** Cuts the connections {@code node} opens to every other node; theirs to it stay. */
+    synchronized void cutOutbound(int node) {
+        for (int other : nodes) {
+            if (other != node) {
+                cuts.add(key(node, other));
+            }
+        }
+        proxies.forEach(LinkProxy::applyCuts);
+    }
+
     /** Restores every link. */
     synchronized void healAll() {
         cuts.clear();
