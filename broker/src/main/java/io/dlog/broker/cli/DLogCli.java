@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code dlog} command. {@code main} is the only place that exits the JVM. */
 @Command(name = "dlog", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "DLog: a broker that speaks the Apache Kafka protocol.",
-        subcommands = {StartCommand.class, ConfigCommand.class, StatusCommand.class, SqlCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StartCommand.class, FormatCommand.class, ConfigCommand.class, StatusCommand.class, SqlCommand.class, CommandLine.HelpCommand.class})
 public final class DLogCli implements Runnable {
 
     @CommandLine.Spec

@@ -91,7 +91,12 @@ public abstract class DLogCluster implements AutoCloseable {
     public Map<String, String> nodeConfig(int nodeId) {
         Map<String, String> merged = new LinkedHashMap<>(overrides);
         merged.putAll(nodeOverrides.getOrDefault(nodeId, Map.of()));
-        return layout.nodeConfig(nodeId, merged);
+        Map<String, String> config = layout.nodeConfig(nodeId, merged);
+        if (!config.getOrDefault("controller.quorum.bootstrap.servers", "").isBlank()) {
+            // A dynamic quorum (KIP-853): the voters come from the formatted folder, as with Kafka.
+            config.remove("controller.quorum.voters");
+        }
+        return config;
     }
 
     /** A config of one node only, over the cluster-wide overrides; takes effect when the node next starts. */

@@ -2,12 +2,12 @@ package io.dlog.compat.fault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dlog.compat.replication.AcksAllProducer;
 import io.dlog.compat.replication.PartitionReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -15,11 +15,9 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -39,7 +37,7 @@ class SlowFollowerTest {
         // Given
         try (ProxiedProcessCluster cluster = ProxiedProcessCluster.start(3, Map.of("replica.lag.time.max.ms", "4000"));
              Admin admin = cluster.admin();
-             KafkaProducer<String, String> producer = producer(cluster.bootstrapServers())) {
+             KafkaProducer<String, String> producer = AcksAllProducer.create(cluster.bootstrapServers())) {
             cluster.createTopic(new NewTopic(TOPIC, 1, (short) 3).configs(Map.of("min.insync.replicas", "2")));
             TopicPartitionInfo before = awaitIsr(admin, 3);
             int leader = before.leader().id();
@@ -64,17 +62,6 @@ class SlowFollowerTest {
             assertThat(healed.isr().stream().map(Node::id)).contains(follower);
             assertThat(PartitionReader.readToEnd(cluster.bootstrapServers(), TOPIC)).containsExactlyElementsOf(acked);
         }
-    }
-
-    private static KafkaProducer<String, String> producer(String bootstrap) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        return new KafkaProducer<>(props);
     }
 
     /** Sends {@code count} values one after another, each acknowledged (acks=all) before the next. */

@@ -1,6 +1,7 @@
 package io.dlog.kafka.config;
 
 import io.dlog.log.CleanerConfig;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -409,8 +410,42 @@ public final class BrokerConfig {
         Map<String, String> known = new HashMap<>(values);
         known.keySet().removeAll(KafkaIgnoredBrokerConfigs.NAMES);
         BrokerConfig config = new BrokerConfig(known, Map.of(), Map.of());
+        Optional<String> formatted = config.formattedVoters(values.get("metadata.log.dir"));
+        if (formatted.isPresent()) {
+            known.put(CONTROLLER_QUORUM_VOTERS, formatted.get());
+            config = new BrokerConfig(known, Map.of(), Map.of());
+        }
         config.checkClusterSettings();
         return config;
+    }
+
+    /**
+     * For a dynamic quorum (KIP-853: {@code controller.quorum.bootstrap.servers} of other controllers than this
+     * node alone, no {@code controller.quorum.voters}), the voters written into the metadata folder by {@code dlog
+     * format} or Kafka's {@code kafka-storage format --initial-controllers}, as a {@code controller.quorum.voters}
+     * value; empty for a static quorum, a single-node one, or a folder not formatted so.
+     */
+    private Optional<String> formattedVoters(String metadataLogDir) {
+        String bootstrap = ((String) parsed.get(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS)).trim();
+        if (!((String) parsed.get(CONTROLLER_QUORUM_VOTERS)).isBlank() || bootstrap.isEmpty()
+                || isOwnControllerAddress(bootstrap)) {
+            return Optional.empty();
+        }
+        Path metadataDir = metadataLogDir != null && !metadataLogDir.isBlank() ? Path.of(metadataLogDir.trim()) : dataDir();
+        try {
+            return KraftBootstrapSnapshot.read(metadataDir, controllerListenerName()).map(voters -> {
+                StringBuilder value = new StringBuilder();
+                for (KraftBootstrapSnapshot.Voter voter : voters) {
+                    String host = voter.host().contains(":") ? "[" + voter.host() + "]" : voter.host();
+                    value.append(value.length() == 0 ? "" : ",").append(voter.id()).append('@').append(host)
+                            .append(':').append(voter.port());
+                }
+                return value.toString();
+            });
+        } catch (IOException e) {
+            throw new ConfigException(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS, bootstrap, "the voters of this dynamic "
+                    + "quorum cannot be read: " + e.getMessage());
+        }
     }
 
     /**
@@ -484,9 +519,10 @@ public final class BrokerConfig {
         String bootstrap = ((String) parsed.get(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS)).trim();
         if (voters.isEmpty() && !bootstrap.isEmpty() && !isOwnControllerAddress(bootstrap)) {
             throw new ConfigException(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS, bootstrap,
-                    "dynamic quorums (KIP-853) of several controllers are not supported yet: list the voters in "
-                            + "controller.quorum.voters (id@host:port,...); one address, this node's own controller "
-                            + "listener, is a single-node quorum (Kafka's kafka-storage format --standalone)");
+                    "a dynamic quorum (KIP-853) takes its voters from the data folder, and "
+                            + KraftBootstrapSnapshot.file(dataDir()) + " is missing: format the folder first "
+                            + "(dlog format --cluster-id ID --config FILE --initial-controllers id@host:port:dirid,..., "
+                            + "as kafka-storage format) or list the voters in controller.quorum.voters (id@host:port,...)");
         }
         if (isControllerOnly()) {
             // Kafka's isolated mode: a voter that serves no clients and holds no partitions.

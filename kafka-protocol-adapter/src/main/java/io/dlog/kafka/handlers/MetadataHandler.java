@@ -127,7 +127,8 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         if (TopicService.invalidTopicNameReason(name).isPresent()) {
             return CompletableFuture.completedFuture(error(name, Uuid.ZERO_UUID, Errors.INVALID_TOPIC_EXCEPTION));
         }
-        if (!allowCreate) {
+        if (!allowCreate || name.equals(TopicService.KAFKA_METADATA_TOPIC)) {
+            // Kafka's metadata log's name is never created, as Kafka refuses it.
             return CompletableFuture.completedFuture(error(name, Uuid.ZERO_UUID, Errors.UNKNOWN_TOPIC_OR_PARTITION));
         }
         return context.topics().create(name, context.config().numPartitions(), (short) -1, java.util.Map.of(),

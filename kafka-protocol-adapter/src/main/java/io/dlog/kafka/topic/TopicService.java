@@ -444,6 +444,12 @@ public final class TopicService implements ImageListener, AutoCloseable {
         }
     }
 
+    /**
+     * Kafka's metadata log's name: no topic may take it (Kafka refuses its creation), and its folder in a data
+     * folder is Kafka's formatter's, never a partition's.
+     */
+    public static final String KAFKA_METADATA_TOPIC = "__cluster_metadata";
+
     /** Kafka's topic name rule: 1-249 characters of [a-zA-Z0-9._-], not "." or "..". */
     public static Optional<String> invalidTopicNameReason(String name) {
         if (name == null || name.isEmpty()) {

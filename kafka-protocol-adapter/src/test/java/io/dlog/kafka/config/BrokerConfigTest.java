@@ -3,10 +3,14 @@ package io.dlog.kafka.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -78,18 +82,39 @@ class BrokerConfigTest {
     }
 
     @Test
-    void shouldRefuseADynamicQuorumOfSeveralControllersWithAMessage() {
+    void shouldRefuseADynamicQuorumWhoseFolderHoldsNoVotersWithAMessage(@TempDir Path dir) {
         Map<String, String> several = Map.of("process.roles", "broker,controller", "node.id", "1",
                 "controller.quorum.bootstrap.servers", "localhost:9093,localhost:9094,localhost:9095",
-                "listeners", "PLAINTEXT://:9092,CONTROLLER://:9093", "controller.listener.names", "CONTROLLER");
+                "listeners", "PLAINTEXT://:9092,CONTROLLER://:9093", "controller.listener.names", "CONTROLLER",
+                "log.dirs", dir.toString());
         Map<String, String> elsewhere = Map.of("process.roles", "broker,controller", "node.id", "1",
                 "controller.quorum.bootstrap.servers", "localhost:19093",
-                "listeners", "PLAINTEXT://:9092,CONTROLLER://:9093", "controller.listener.names", "CONTROLLER");
+                "listeners", "PLAINTEXT://:9092,CONTROLLER://:9093", "controller.listener.names", "CONTROLLER",
+                "log.dirs", dir.toString());
 
         for (Map<String, String> values : List.of(several, elsewhere)) {
             assertThatThrownBy(() -> BrokerConfig.parse(values)).isInstanceOf(ConfigException.class)
-                    .hasMessageContaining("controller.quorum.voters");
+                    .hasMessageContaining("dlog format").hasMessageContaining("controller.quorum.voters")
+                    .hasMessageContaining(KraftBootstrapSnapshot.file(dir).toString());
         }
+    }
+
+    @Test
+    void shouldTakeADynamicQuorumsVotersFromItsFormattedFolder(@TempDir Path dir) throws IOException {
+        // Given: the folder as kafka-storage format --initial-controllers (or dlog format) leaves it
+        KraftBootstrapSnapshot.write(dir, List.of(new KraftBootstrapSnapshot.Voter(1, "A-STU-AqDhuaHQwf_29dCg", "h1", 9093),
+                new KraftBootstrapSnapshot.Voter(2, "e9EVwd_sj1MmQToMLT1-dw", "h2", 9093),
+                new KraftBootstrapSnapshot.Voter(3, "fZlVQXst8zUdCMXXedvoBA", "h3", 9093)), "CONTROLLER", 0L);
+
+        // When
+        BrokerConfig config = BrokerConfig.parse(Map.of("process.roles", "broker,controller", "node.id", "2",
+                "controller.quorum.bootstrap.servers", "h1:9093,h2:9093,h3:9093",
+                "listeners", "PLAINTEXT://:9092,CONTROLLER://:9093", "controller.listener.names", "CONTROLLER",
+                "log.dirs", dir.toString()));
+
+        // Then
+        assertThat(config.controllerQuorumVoters()).containsOnlyKeys(1, 2, 3);
+        assertThat(config.controllerQuorumVoters().get(3)).isEqualTo(InetSocketAddress.createUnresolved("h3", 9093));
     }
 
     @Test

@@ -41,6 +41,11 @@ import java.util.stream.Stream;
 public final class DefaultLogManager implements LogManager {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultLogManager.class);
     private static final Pattern PARTITION_DIR = Pattern.compile("([a-zA-Z0-9._-]{1,249})-(\\d{1,9})");
+    /**
+     * Kafka's metadata log folder, which Kafka's {@code kafka-storage format} (and {@code dlog format}) writes the
+     * voters of a dynamic quorum into; not a partition (DLog's Raft log is elsewhere), and never deleted as one.
+     */
+    private static final String KAFKA_METADATA_LOG_DIR = "__cluster_metadata-0";
     private static final String DELETE_SUFFIX = "-delete";
 
     private final LogManagerConfig config;
@@ -146,7 +151,7 @@ public final class DefaultLogManager implements LogManager {
                 continue;
             }
             var m = PARTITION_DIR.matcher(name);
-            if (!m.matches()) {
+            if (!m.matches() || name.equals(KAFKA_METADATA_LOG_DIR)) {
                 continue;
             }
             TopicPartition tp = new TopicPartition(m.group(1), Integer.parseInt(m.group(2)));

@@ -55,6 +55,22 @@ class RecoveryTest {
     }
 
     @Test
+    void shouldLeaveTheFolderOfKafkasMetadataLogAlone() throws Exception {
+        // Given a data folder formatted by kafka-storage format --initial-controllers (or dlog format): its voters
+        Path kafka = Files.createDirectories(dir.resolve("__cluster_metadata-0"));
+        Path snapshot = Files.write(kafka.resolve("00000000000000000000-0000000000.checkpoint"), new byte[] {1, 2, 3});
+
+        // When
+        manager = LogTestSupport.open(dir, clock, config);
+
+        // Then: not a partition, and nothing in it written or removed
+        assertThat(manager.get(new TopicPartition("__cluster_metadata", 0))).isEmpty();
+        try (var files = Files.list(kafka)) {
+            assertThat(files.toList()).containsExactly(snapshot);
+        }
+    }
+
+    @Test
     void shouldRebuildACorruptLeaderEpochCheckpointFromTheBatches() throws Exception {
         // Given a log written under epochs 0, 3 and 7
         manager = LogTestSupport.open(dir, clock, config);

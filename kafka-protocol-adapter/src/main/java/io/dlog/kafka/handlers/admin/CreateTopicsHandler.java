@@ -69,6 +69,11 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
                 }
                 continue;
             }
+            if (topic.name().equals(TopicService.KAFKA_METADATA_TOPIC)) {
+                answers.add(CompletableFuture.completedFuture(error(topic.name(), new ApiError(Errors.INVALID_REQUEST,
+                        "Creation of internal topic " + TopicService.KAFKA_METADATA_TOPIC + " is prohibited."))));
+                continue;
+            }
             Plan plan;
             try {
                 plan = plan(topic, image, broker);

@@ -161,6 +161,15 @@ class CreateTopicsHandlerTest {
     }
 
     @Test
+    void shouldRefuseKafkasMetadataLogNameAsKafkaDoes() {
+        CreateTopicsResponseData response = call(handler::handle, 7, request(topic("__cluster_metadata", 1, 1)));
+
+        assertError(response.topics().find("__cluster_metadata"), Errors.INVALID_REQUEST,
+                "Creation of internal topic __cluster_metadata is prohibited.");
+        assertThat(broker.topics.image().topic("__cluster_metadata")).isEmpty();
+    }
+
+    @Test
     void shouldAnswerTopicAlreadyExists() {
         broker.createTopic("existing", 1);
 
