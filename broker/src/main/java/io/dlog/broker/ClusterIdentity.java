@@ -18,7 +18,7 @@ import java.util.UUID;
  * cluster's id itself lives in the metadata image: the first node proposes the id of its folder (or a
  * new one), and a fresh folder takes the id the image holds.
  */
-final class ClusterIdentity {
+public final class ClusterIdentity {
     private static final String FILE = "meta.properties";
 
     private ClusterIdentity() {
@@ -47,10 +47,21 @@ final class ClusterIdentity {
 
     /** Records that the folder belongs to {@code clusterId} (atomically). */
     static void store(Path dataDir, int nodeId, String clusterId) throws IOException {
+        store(dataDir, nodeId, clusterId, null);
+    }
+
+    /**
+     * The same, with Kafka's {@code directory.id} (as {@code dlog format} and Kafka's formatter write it; DLog reads
+     * only the cluster and node ids), when not null.
+     */
+    public static void store(Path dataDir, int nodeId, String clusterId, String directoryId) throws IOException {
         Properties props = new Properties();
         props.setProperty("version", "1");
         props.setProperty("cluster.id", clusterId);
         props.setProperty("node.id", Integer.toString(nodeId));
+        if (directoryId != null) {
+            props.setProperty("directory.id", directoryId);
+        }
         Path tmp = dataDir.resolve(FILE + ".tmp");
         try (Writer writer = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             props.store(writer, "DLog data folder identity");

@@ -1,20 +1,16 @@
 package io.dlog.broker.cli;
 
+import io.dlog.broker.ClusterIdentity;
 import io.dlog.broker.config.EffectiveConfig;
 import io.dlog.kafka.config.BrokerConfig;
 import io.dlog.kafka.config.KraftBootstrapSnapshot;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.StringJoiner;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
@@ -108,10 +104,8 @@ final class FormatCommand implements Callable<Integer> {
                 : List.of();
         if (!voters.isEmpty()) {
             // The node's other settings are checked as dlog start will check them, with the voters it will read.
-            StringJoiner static_ = new StringJoiner(",");
-            voters.forEach(v -> static_.add(v.id() + "@" + bracketed(v.host()) + ":" + v.port()));
-            config.put(BrokerConfig.CONTROLLER_QUORUM_VOTERS, static_.toString(), EffectiveConfig.Source.COMMAND_LINE,
-                    "--initial-controllers");
+            config.put(BrokerConfig.CONTROLLER_QUORUM_VOTERS, KraftBootstrapSnapshot.votersValue(voters),
+                    EffectiveConfig.Source.COMMAND_LINE, "--initial-controllers");
         }
         BrokerConfig broker = NodeConfigOptions.parse(config);
         if (standalone) {
@@ -122,11 +116,10 @@ final class FormatCommand implements Callable<Integer> {
                     host, listener.port()));
         }
         Path dataDir = broker.dataDir();
-        String metadataLogDir = values.get("metadata.log.dir");
-        Path metadataDir = metadataLogDir != null && !metadataLogDir.isBlank() ? Path.of(metadataLogDir.trim()) : dataDir;
+        Path metadataDir = KraftBootstrapSnapshot.metadataDir(values.get("metadata.log.dir"), dataDir);
         if (Files.exists(dataDir.resolve("meta.properties"))) {
             if (ignoreFormatted) {
-                return "dlog: " + dataDir + " is already formatted; left as it is";
+                return dataDir + " is already formatted; left as it is";
             }
             throw new IOException(dataDir + " is already formatted (meta.properties); --ignore-formatted leaves it");
         }
@@ -136,19 +129,9 @@ final class FormatCommand implements Callable<Integer> {
         if (!voters.isEmpty()) {
             KraftBootstrapSnapshot.write(metadataDir, voters, broker.controllerListenerName(), System.currentTimeMillis());
         }
-        writeMetaProperties(dataDir, broker.nodeId(), directoryId);
+        ClusterIdentity.store(dataDir, broker.nodeId(), clusterId, directoryId);
         return "Formatted " + dataDir + " for cluster " + clusterId + ", node " + broker.nodeId()
-                + (voters.isEmpty() ? "" : ", with the initial voters " + describe(voters));
-    }
-
-    private static String bracketed(String host) {
-        return host.contains(":") ? "[" + host + "]" : host;
-    }
-
-    private static String describe(List<KraftBootstrapSnapshot.Voter> voters) {
-        StringJoiner text = new StringJoiner(",");
-        voters.forEach(v -> text.add(v.id() + "@" + bracketed(v.host()) + ":" + v.port()));
-        return text.toString();
+                + (voters.isEmpty() ? "" : ", with the initial voters " + KraftBootstrapSnapshot.votersValue(voters));
     }
 
     /** Kafka's form: id@host:port:directory-id, comma-separated; ids, endpoints and directory ids distinct. */
@@ -186,18 +169,5 @@ final class FormatCommand implements Callable<Integer> {
             }
         }
         return voters;
-    }
-
-    private void writeMetaProperties(Path dataDir, int nodeId, String directoryId) throws IOException {
-        Properties props = new Properties();
-        props.setProperty("version", "1");
-        props.setProperty("cluster.id", clusterId);
-        props.setProperty("node.id", Integer.toString(nodeId));
-        props.setProperty("directory.id", directoryId);
-        Path tmp = dataDir.resolve("meta.properties.tmp");
-        try (Writer writer = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            props.store(writer, null);
-        }
-        Files.move(tmp, dataDir.resolve("meta.properties"), StandardCopyOption.ATOMIC_MOVE);
     }
 }

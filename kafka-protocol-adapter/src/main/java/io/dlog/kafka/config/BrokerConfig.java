@@ -431,17 +431,9 @@ public final class BrokerConfig {
                 || isOwnControllerAddress(bootstrap)) {
             return Optional.empty();
         }
-        Path metadataDir = metadataLogDir != null && !metadataLogDir.isBlank() ? Path.of(metadataLogDir.trim()) : dataDir();
         try {
-            return KraftBootstrapSnapshot.read(metadataDir, controllerListenerName()).map(voters -> {
-                StringBuilder value = new StringBuilder();
-                for (KraftBootstrapSnapshot.Voter voter : voters) {
-                    String host = voter.host().contains(":") ? "[" + voter.host() + "]" : voter.host();
-                    value.append(value.length() == 0 ? "" : ",").append(voter.id()).append('@').append(host)
-                            .append(':').append(voter.port());
-                }
-                return value.toString();
-            });
+            return KraftBootstrapSnapshot.read(KraftBootstrapSnapshot.metadataDir(metadataLogDir, dataDir()),
+                    controllerListenerName()).map(KraftBootstrapSnapshot::votersValue);
         } catch (IOException e) {
             throw new ConfigException(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS, bootstrap, "the voters of this dynamic "
                     + "quorum cannot be read: " + e.getMessage());

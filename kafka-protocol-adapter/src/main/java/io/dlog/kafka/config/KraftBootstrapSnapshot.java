@@ -58,6 +58,25 @@ public final class KraftBootstrapSnapshot {
         }
     }
 
+    /**
+     * The folder Kafka keeps its metadata log in, where its formatter writes the snapshot: {@code metadata.log.dir}
+     * when set, else the data folder.
+     */
+    public static Path metadataDir(String metadataLogDir, Path dataDir) {
+        return metadataLogDir != null && !metadataLogDir.isBlank() ? Path.of(metadataLogDir.trim()) : dataDir;
+    }
+
+    /** {@code voters} in the form of {@code controller.quorum.voters}: id@host:port, comma-separated. */
+    public static String votersValue(List<Voter> voters) {
+        StringBuilder value = new StringBuilder();
+        for (Voter voter : voters) {
+            String host = voter.host().contains(":") ? "[" + voter.host() + "]" : voter.host();
+            value.append(value.length() == 0 ? "" : ",").append(voter.id()).append('@').append(host).append(':')
+                    .append(voter.port());
+        }
+        return value.toString();
+    }
+
     /** The snapshot's file in {@code metadataDir}. */
     public static Path file(Path metadataDir) {
         return metadataDir.resolve(DIR).resolve(FILE);

@@ -57,6 +57,11 @@ public final class TopicService implements ImageListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TopicService.class);
     /** How long an admin change may wait for the metadata quorum when the request names no timeout. */
     public static final Duration DEFAULT_PROPOSAL_TIMEOUT = Duration.ofSeconds(15);
+    /**
+     * Kafka's metadata log's name: no topic may take it (Kafka refuses its creation), and its folder in a data
+     * folder is Kafka's formatter's, never a partition's.
+     */
+    public static final String KAFKA_METADATA_TOPIC = "__cluster_metadata";
 
     private final LogManager logs;
     private final BrokerConfig staticConfig;
@@ -443,12 +448,6 @@ public final class TopicService implements ImageListener, AutoCloseable {
             logs.get(new TopicPartition(topic.name(), p)).ifPresent(log -> log.updateConfig(config));
         }
     }
-
-    /**
-     * Kafka's metadata log's name: no topic may take it (Kafka refuses its creation), and its folder in a data
-     * folder is Kafka's formatter's, never a partition's.
-     */
-    public static final String KAFKA_METADATA_TOPIC = "__cluster_metadata";
 
     /** Kafka's topic name rule: 1-249 characters of [a-zA-Z0-9._-], not "." or "..". */
     public static Optional<String> invalidTopicNameReason(String name) {

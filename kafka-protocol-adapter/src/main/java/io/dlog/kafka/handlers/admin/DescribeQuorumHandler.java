@@ -26,7 +26,7 @@ import org.apache.kafka.common.protocol.Errors;
  * answered by the leader (over the metadata group), as a Kafka broker forwards to the controller.
  */
 public final class DescribeQuorumHandler implements ApiHandler<DescribeQuorumRequestData> {
-    static final String METADATA_TOPIC = "__cluster_metadata";
+    static final String METADATA_TOPIC = io.dlog.kafka.topic.TopicService.KAFKA_METADATA_TOPIC;
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final BrokerContext context;
