@@ -7,6 +7,7 @@ import io.dlog.analytics.TopicTables;
 import io.dlog.analytics.flight.FlightService;
 import io.dlog.cluster.BrokerLifecycle;
 import io.dlog.cluster.ListenerProbe;
+import io.dlog.cluster.VoterDiscovery;
 import io.dlog.cluster.MetadataCommand;
 import io.dlog.cluster.PortPicker;
 import io.dlog.cluster.QuorumConfig;
@@ -200,8 +201,9 @@ public final class DLogBroker implements AutoCloseable {
             topicsRef[0] = topics;
             topicsHolder.set(topics);
             // A broker-only node follows the voters' image without a Raft replica of its own.
+            Map<Integer, InetSocketAddress> voters = voters(config);
             quorum = config.isBrokerOnly()
-                    ? ObserverMetadataQuorum.start(config.nodeId(), resolvedVoters(config),
+                    ? ObserverMetadataQuorum.start(config.nodeId(), voters,
                     Duration.ofMillis(Math.max(3000, 3L * config.metadataElectionTimeoutMs())), topics)
                     : RatisMetadataQuorum.start(quorumConfig(config, dataDir), topics);
             topics.attach(quorum);
@@ -224,7 +226,7 @@ public final class DLogBroker implements AutoCloseable {
             boundPort.set(server.boundPorts().get(config.listener().name()));
             // A probe connect waits at most a heartbeat interval (1 s at most): longer proves nothing more.
             ListenerProbe probe = config.fastFenceEnable()
-                    ? new ListenerProbe(Duration.ofMillis(Math.min(1000, config.brokerHeartbeatIntervalMs())), resolvedVoters(config))
+                    ? new ListenerProbe(Duration.ofMillis(Math.min(1000, config.brokerHeartbeatIntervalMs())), voters)
                     : null;
             lifecycle = new BrokerLifecycle(quorum, registration(config, context), Duration.ofMillis(config.brokerHeartbeatIntervalMs()),
                     Duration.ofMillis(config.brokerSessionTimeoutMs()), scheduler, System::nanoTime, probe);
@@ -283,6 +285,28 @@ public final class DLogBroker implements AutoCloseable {
                 .orElse(own);
         return new QuorumConfig(config.nodeId(), storage, resolved, Duration.ofMillis(config.metadataElectionTimeoutMs()),
                 config.metadataSnapshotEvery(), bind);
+    }
+
+    /**
+     * The metadata group's voters: those configured, or for a broker-only node given only
+     * {@code controller.quorum.bootstrap.servers}, those the controllers list (asked until one answers).
+     */
+    private static Map<Integer, InetSocketAddress> voters(BrokerConfig config) throws IOException {
+        if (!config.discoversVoters()) {
+            return resolvedVoters(config);
+        }
+        try {
+            Map<Integer, InetSocketAddress> voters = VoterDiscovery.discover(config.controllerQuorumBootstrapServers(),
+                    STARTUP_TIMEOUT);
+            if (voters.containsKey(config.nodeId())) {
+                throw new IOException("node.id " + config.nodeId() + " is a voter of the metadata group the controllers "
+                        + "list (" + voters.keySet() + "), so its process.roles must include controller");
+            }
+            return voters;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while asking the controllers for the voters", e);
+        }
     }
 
     static Map<Integer, InetSocketAddress> resolvedVoters(BrokerConfig config) {

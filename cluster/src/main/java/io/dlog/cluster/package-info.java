@@ -22,6 +22,8 @@
  *       {@link io.dlog.cluster.ListenerProbe}'s TCP connects run on a daemon thread of its own, because a connect
  *       may wait for its timeout and the scheduler must not.</li>
  *   <li>{@link io.dlog.cluster.QuorumMetrics} is called on Ratis's and clients' threads: quick, never blocking.</li>
+ *   <li>{@link io.dlog.cluster.VoterDiscovery} blocks its caller (a starting broker-only node's start thread) while
+ *       it asks the controllers for the voters: never call it from an event loop or the applier.</li>
  * </ul>
  */
 package io.dlog.cluster;

@@ -483,6 +483,45 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         }
     }
 
+    /**
+     * Asks the metadata replica at {@code controller}, whose node id is not known yet, for the group's voters as its
+     * configuration lists them (Ratis's group info), within {@code timeout}: how a broker-only node given only
+     * {@code controller.quorum.bootstrap.servers} learns the voters' ids, as a Kafka observer learns them from its
+     * bootstrap servers.
+     *
+     * @throws IOException it did not answer, holds no replica of the metadata group, or lists a peer that is no node
+     */
+    public static Map<Integer, InetSocketAddress> askVoters(InetSocketAddress controller, Duration timeout) throws IOException {
+        RaftProperties props = new RaftProperties();
+        RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        // The group info request is addressed by group, not by the server's id, so a placeholder id reaches it.
+        RaftPeerId unknown = RaftPeerId.valueOf("bootstrap");
+        RaftPeer peer = RaftPeer.newBuilder().setId(unknown)
+                .setAddress(controller.getHostString() + ":" + controller.getPort()).build();
+        try (RaftClient client = RaftClient.newBuilder().setProperties(props).setRaftGroup(RaftGroup.valueOf(GROUP_ID, peer))
+                .setClientId(ClientId.randomId()).setRetryPolicy(RetryPolicies.noRetry()).build()) {
+            Map<Integer, InetSocketAddress> voters = new java.util.TreeMap<>();
+            for (RaftPeer voter : client.getGroupManagementApi(unknown).info(GROUP_ID).getGroup().getPeers()) {
+                String address = voter.getAddress();
+                int colon = address == null ? -1 : address.lastIndexOf(':');
+                if (colon <= 0) {
+                    throw new IOException("voter " + voter.getId() + " has no host:port address: " + address);
+                }
+                voters.put(Integer.parseInt(voter.getId().toString()), InetSocketAddress.createUnresolved(
+                        address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
+            }
+            if (voters.isEmpty()) {
+                throw new IOException("its metadata replica lists no voters");
+            }
+            return voters;
+        } catch (NumberFormatException e) {
+            throw new IOException("it lists a voter that is no node id or port: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // gRPC reports an unreachable server unchecked (StatusRuntimeException UNAVAILABLE)
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
     static QuorumDescription decodeDescription(ByteBuffer in) {
         int leader = in.getInt();
         long term = in.getLong();

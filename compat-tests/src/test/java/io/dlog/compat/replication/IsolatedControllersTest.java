@@ -3,6 +3,7 @@ package io.dlog.compat.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlog.compat.tools.ChildJvm;
+import io.dlog.kafka.config.KraftBootstrapSnapshot;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -25,6 +26,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -39,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 class IsolatedControllersTest {
     private static final String CLI = "io.dlog.broker.cli.DLogCli";
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
+    private static final String CLUSTER_ID = "MkU3OEVBNTcwNTJENDM2Qg";
 
     @TempDir
     Path dir;
@@ -60,10 +63,7 @@ class IsolatedControllersTest {
         for (int id = 1; id <= 6; id++) {
             launch(id, voters);
         }
-        String bootstrap = "127.0.0.1:" + ports.get(4) + ",127.0.0.1:" + ports.get(5) + ",127.0.0.1:" + ports.get(6);
-        for (int id = 4; id <= 6; id++) {
-            awaitListening(id);
-        }
+        String bootstrap = awaitBrokersListening();
         List<String> acked = new ArrayList<>();
         try (Admin admin = admin(bootstrap)) {
             awaitBrokers(admin);
@@ -124,6 +124,73 @@ class IsolatedControllersTest {
         assertThat(PartitionReader.readToEnd(bootstrap, "iso")).containsExactlyElementsOf(acked);
     }
 
+    /**
+     * Kafka 4's own files for isolated mode: every node lists the controllers in
+     * {@code controller.quorum.bootstrap.servers} and none lists {@code controller.quorum.voters}; the controllers'
+     * folders are formatted with the initial voters, the brokers' with the cluster id only (as {@code kafka-storage
+     * format -t ID -c broker.properties}). The brokers start first and ask the controllers for the voters once they
+     * answer; a broker restarted while the first controller it lists is down learns them from the next.
+     */
+    @Test
+    void shouldRunBrokersThatKnowTheControllersByTheirAddressesOnly() throws Exception {
+        // Given: brokers 4-6 started before controllers 1-3, all configured with bootstrap servers only
+        freePorts();
+        String controllers = "127.0.0.1:" + ports.get(1) + ",127.0.0.1:" + ports.get(2) + ",127.0.0.1:" + ports.get(3);
+        String initial = "1@127.0.0.1:" + ports.get(1) + ":" + KraftBootstrapSnapshot.newDirectoryId() + ",2@127.0.0.1:"
+                + ports.get(2) + ":" + KraftBootstrapSnapshot.newDirectoryId() + ",3@127.0.0.1:" + ports.get(3) + ":"
+                + KraftBootstrapSnapshot.newDirectoryId();
+        String quorum = "controller.quorum.bootstrap.servers=" + controllers;
+        for (int id = 6; id >= 1; id--) {
+            Path config = writeConfig(id, quorum);
+            List<String> format = new ArrayList<>(List.of("format", "--cluster-id", CLUSTER_ID, "--config", config.toString()));
+            if (id <= 3) {
+                format.addAll(List.of("--initial-controllers", initial));
+            }
+            ChildJvm.Result formatted = ChildJvm.run(TIMEOUT, CLI, format.toArray(String[]::new));
+            assertThat(formatted.exitCode()).as("dlog format of node %d: %s", id, formatted).isZero();
+            nodes.put(id, ChildJvm.start(List.of(), CLI, "start", "--config", config.toString()));
+        }
+        String bootstrap = awaitBrokersListening();
+        List<String> acked = new ArrayList<>();
+        try (Admin admin = admin(bootstrap)) {
+            awaitBrokers(admin);
+            assertThat(admin.describeCluster().clusterId().get()).isEqualTo(CLUSTER_ID);
+            QuorumInfo info = admin.describeMetadataQuorum().quorumInfo().get();
+            assertThat(info.voters()).extracting(QuorumInfo.ReplicaState::replicaId).containsExactlyInAnyOrder(1, 2, 3);
+            admin.createTopics(List.of(new NewTopic("iso", 1, (short) 3)
+                    .configs(Map.of("min.insync.replicas", "2")))).all().get();
+            BrokerOnlyNodeTest.awaitIsr(admin, "iso", 3);
+            try (KafkaProducer<String, String> producer = producer(bootstrap)) {
+                send(producer, 0, 200, acked);
+
+                // When: controller 1, first in every broker's list, is killed, and a broker restarted meanwhile
+                nodes.get(1).kill();
+                TopicPartitionInfo partition = BrokerOnlyNodeTest.awaitIsr(admin, "iso", 3);
+                int follower = partition.replicas().stream().map(Node::id).filter(id -> id != partition.leader().id())
+                        .findFirst().orElseThrow();
+                nodes.get(follower).kill();
+                send(producer, 200, 400, acked);
+                ChildJvm.deleteOutput(nodes.remove(follower));
+                nodes.put(follower, ChildJvm.start(List.of(), CLI, "start", "--config",
+                        dir.resolve("node-" + follower).resolve("server.properties").toString()));
+
+                // Then: it learns the voters from controller 2 or 3, rejoins the ISR, and writes go on
+                awaitListening(follower);
+                BrokerOnlyNodeTest.awaitIsr(admin, "iso", 3);
+                send(producer, 400, 500, acked);
+            }
+        }
+        assertThat(PartitionReader.readToEnd(bootstrap, "iso")).containsExactlyElementsOf(acked);
+    }
+
+    /** Waits for brokers 4-6 to listen; their addresses, as clients bootstrap from them. */
+    private String awaitBrokersListening() throws InterruptedException {
+        for (int id = 4; id <= 6; id++) {
+            awaitListening(id);
+        }
+        return "127.0.0.1:" + ports.get(4) + ",127.0.0.1:" + ports.get(5) + ",127.0.0.1:" + ports.get(6);
+    }
+
     private void freePorts() throws IOException {
         List<ServerSocket> held = new ArrayList<>();
         try {
@@ -145,8 +212,14 @@ class IsolatedControllersTest {
     }
 
     private void launch(int id, String voters) throws IOException {
+        Path config = writeConfig(id, "controller.quorum.voters=" + voters);
+        nodes.put(id, ChildJvm.start(List.of(), CLI, "start", "--config", config.toString()));
+    }
+
+    /** Node {@code id}'s server.properties, controllers 1-3 and brokers 4-6, with {@code quorum} naming the voters. */
+    private Path writeConfig(int id, String quorum) throws IOException {
         Path nodeDir = Files.createDirectories(dir.resolve("node-" + id));
-        List<String> lines = new ArrayList<>(List.of("node.id=" + id, "controller.quorum.voters=" + voters,
+        List<String> lines = new ArrayList<>(List.of("node.id=" + id, quorum,
                 "controller.listener.names=CONTROLLER", "log.dirs=" + nodeDir.resolve("data")));
         if (id <= 3) {
             lines.addAll(List.of("process.roles=controller", "listeners=CONTROLLER://127.0.0.1:" + ports.get(id)));
@@ -158,7 +231,7 @@ class IsolatedControllersTest {
         }
         Path config = nodeDir.resolve("server.properties");
         Files.write(config, lines);
-        nodes.put(id, ChildJvm.start(List.of(), CLI, "start", "--config", config.toString()));
+        return config;
     }
 
     private void awaitListening(int id) throws InterruptedException {

@@ -509,7 +509,7 @@ public final class BrokerConfig {
         }
         Map<Integer, java.net.InetSocketAddress> voters = controllerQuorumVoters();
         String bootstrap = ((String) parsed.get(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS)).trim();
-        if (voters.isEmpty() && !bootstrap.isEmpty() && !isOwnControllerAddress(bootstrap)) {
+        if (voters.isEmpty() && !bootstrap.isEmpty() && !isBrokerOnly() && !isOwnControllerAddress(bootstrap)) {
             throw new ConfigException(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS, bootstrap,
                     "a dynamic quorum (KIP-853) takes its voters from the data folder, and "
                             + KraftBootstrapSnapshot.file(dataDir()) + " is missing: format the folder first "
@@ -528,9 +528,10 @@ public final class BrokerConfig {
                         + controllerListenerName() + "://host:port listener for the metadata group");
             }
         } else if (isBrokerOnly()) {
-            if (voters.isEmpty()) {
+            if (voters.isEmpty() && controllerQuorumBootstrapServers().isEmpty()) {
                 throw new ConfigException(CONTROLLER_QUORUM_VOTERS, parsed.get(CONTROLLER_QUORUM_VOTERS),
-                        "a broker-only node (process.roles=broker) needs the voters to follow in controller.quorum.voters");
+                        "a broker-only node (process.roles=broker) needs the controllers to follow: "
+                                + CONTROLLER_QUORUM_BOOTSTRAP_SERVERS + " (host:port,...) or controller.quorum.voters");
             }
             if (voters.containsKey(nodeId())) {
                 throw new ConfigException(PROCESS_ROLES, parsed.get(PROCESS_ROLES), "node.id " + nodeId()
@@ -906,6 +907,45 @@ public final class BrokerConfig {
             }
         }
         return voters;
+    }
+
+    /**
+     * The controllers' addresses in {@code controller.quorum.bootstrap.servers} (host:port,..., Kafka's form), in
+     * the order given; empty when unset. A broker-only node that lists no voters asks these for the voters at start.
+     */
+    public List<java.net.InetSocketAddress> controllerQuorumBootstrapServers() {
+        String value = ((String) parsed.get(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS)).trim();
+        List<java.net.InetSocketAddress> servers = new ArrayList<>();
+        if (value.isEmpty()) {
+            return servers;
+        }
+        for (String entry : value.split(",")) {
+            String server = entry.trim();
+            int colon = server.lastIndexOf(':');
+            try {
+                if (colon <= 0) {
+                    throw new NumberFormatException();
+                }
+                String host = server.substring(0, colon);
+                if (host.startsWith("[") && host.endsWith("]")) {
+                    host = host.substring(1, host.length() - 1);
+                }
+                int port = Integer.parseInt(server.substring(colon + 1));
+                if (host.isEmpty() || port < 1 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+                servers.add(java.net.InetSocketAddress.createUnresolved(host, port));
+            } catch (NumberFormatException e) {
+                throw new ConfigException(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS, value, "expected host:port,... with "
+                        + "ports 1-65535");
+            }
+        }
+        return servers;
+    }
+
+    /** A broker-only node given no voters: it learns them from {@link #controllerQuorumBootstrapServers()} at start. */
+    public boolean discoversVoters() {
+        return isBrokerOnly() && controllerQuorumVoters().isEmpty();
     }
 
     public Optional<String> rack() {

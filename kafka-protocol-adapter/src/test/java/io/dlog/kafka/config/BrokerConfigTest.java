@@ -100,6 +100,37 @@ class BrokerConfigTest {
     }
 
     @Test
+    void shouldLetABrokerOnlyNodeKnowTheControllersByTheirAddressesAsKafkasBrokerPropertiesDo(@TempDir Path dir) {
+        // Given: Kafka 4's config/broker.properties, its folder formatted without voters
+        Map<String, String> values = Map.of("process.roles", "broker", "node.id", "4",
+                "controller.quorum.bootstrap.servers", "c1:9093, [::1]:9094,c3:9095", "listeners", "PLAINTEXT://:9092",
+                "controller.listener.names", "CONTROLLER", "log.dirs", dir.toString());
+
+        // When
+        BrokerConfig config = BrokerConfig.parse(values);
+
+        // Then: no voters yet; the start asks these addresses for them
+        assertThat(config.discoversVoters()).isTrue();
+        assertThat(config.controllerQuorumVoters()).isEmpty();
+        assertThat(config.controllerQuorumBootstrapServers()).extracting(a -> a.getHostString() + "/" + a.getPort())
+                .containsExactly("c1/9093", "::1/9094", "c3/9095");
+    }
+
+    @Test
+    void shouldRefuseABrokerOnlyNodeWithNoWayToFindTheControllers(@TempDir Path dir) {
+        Map<String, String> none = Map.of("process.roles", "broker", "node.id", "4", "listeners", "PLAINTEXT://:9092",
+                "controller.listener.names", "CONTROLLER", "log.dirs", dir.toString());
+        Map<String, String> badPort = Map.of("process.roles", "broker", "node.id", "4", "listeners", "PLAINTEXT://:9092",
+                "controller.quorum.bootstrap.servers", "c1:9093,c2", "controller.listener.names", "CONTROLLER",
+                "log.dirs", dir.toString());
+
+        assertThatThrownBy(() -> BrokerConfig.parse(none)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("controller.quorum.bootstrap.servers").hasMessageContaining("controller.quorum.voters");
+        assertThatThrownBy(() -> BrokerConfig.parse(badPort)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("c1:9093,c2").hasMessageContaining("host:port");
+    }
+
+    @Test
     void shouldTakeADynamicQuorumsVotersFromItsFormattedFolder(@TempDir Path dir) throws IOException {
         // Given: the folder as kafka-storage format --initial-controllers (or dlog format) leaves it
         KraftBootstrapSnapshot.write(dir, List.of(new KraftBootstrapSnapshot.Voter(1, "A-STU-AqDhuaHQwf_29dCg", "h1", 9093),
