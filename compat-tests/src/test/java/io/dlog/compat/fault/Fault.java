@@ -42,6 +42,13 @@ public enum Fault {
      * restarted for good: a crash in the middle of recovering from a crash.
      */
     KILL_DURING_RESTART,
+    /**
+     * Wall-clock faults, as Jepsen's clock nemesis makes them: every other cycle, partition 0's leader and each other
+     * node with even odds have their wall clock bumped by up to 300 s either way, held 3-20 s, then set back; in the
+     * other cycles one node's wall clock strobes between two such offsets every 1-2 s for 5-15 s. Only
+     * {@code CLOCK_REALTIME} moves (libfaketime, see {@link ClockSkew}); runs only where libfaketime is installed.
+     */
+    CLOCK,
     /** Every node in turn stopped cleanly (SIGTERM) and restarted, waiting for the cluster to re-form in between. */
     ROLLING_RESTART,
     /**

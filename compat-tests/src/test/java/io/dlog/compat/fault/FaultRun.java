@@ -54,14 +54,25 @@ final class FaultRun {
         if (transactional) {
             config.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
         }
+        if (fault == Fault.CLOCK) {
+            // As the librdkafka tests skip without librdkafka: a machine without the library cannot move one JVM's clock.
+            org.junit.jupiter.api.Assumptions.assumeTrue(ClockSkew.library().isPresent(),
+                    "libfaketime is not installed (Debian: apt-get install faketime): CLOCK skipped");
+            ClockSkew[] clocks = new ClockSkew[1];
+            try (ProcessCluster cluster = ProcessCluster.start(NODES, config, c -> clocks[0] = ClockSkew.install(c));
+                 ClockSkew skew = clocks[0]) {
+                return run(cluster, fault, seed, duration, transactional, skew);
+            }
+        }
         try (ProcessCluster cluster = fault.cutsLinks() ? ProxiedProcessCluster.start(NODES, config)
                 : ProcessCluster.start(NODES, config)) {
-            return run(cluster, fault, seed, duration, transactional);
+            return run(cluster, fault, seed, duration, transactional, null);
         }
     }
 
-    private static Outcome run(ProcessCluster cluster, Fault fault, long seed, Duration duration, boolean transactional)
-            throws IOException, InterruptedException {
+    /** @param clocks the nodes' wall clocks, for CLOCK; null otherwise */
+    private static Outcome run(ProcessCluster cluster, Fault fault, long seed, Duration duration, boolean transactional,
+                               ClockSkew clocks) throws IOException, InterruptedException {
         String name = (transactional ? "txn-" : "") + fault.name().toLowerCase(java.util.Locale.ROOT) + "-" + seed;
         String topic = "fault-" + name;
         createTopic(cluster, topic);
@@ -70,6 +81,9 @@ final class FaultRun {
         NetworkPartitioner network = cluster instanceof ProxiedProcessCluster proxied ? proxied.network() : null;
         Nemesis nemesis = new Nemesis(cluster, network, history, random, topic,
                 transactional ? TransactionalSender.transactionalId("w0") : null);
+        if (clocks != null) {
+            nemesis.useClocks(clocks);
+        }
         Workload workload = new Workload(cluster.bootstrapServers(), history,
                 transactional ? new Workload.Settings(topic, PARTITIONS, 2, 2, 50, 1, seed, true)
                         : new Workload.Settings(topic, PARTITIONS, 2, 2, 200, 100, seed, false));

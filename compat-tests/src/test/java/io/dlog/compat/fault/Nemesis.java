@@ -20,6 +20,8 @@ final class Nemesis {
     private final Random random;
     private final String topic;
     private final String transactionalId;
+    /** The nodes' wall clocks; null when the nodes run on the machine's clock (no CLOCK fault). */
+    private ClockSkew clocks;
     private int cycles;
 
     /** @param network the cluster's link proxies; null when the cluster runs without them (no fault that cuts links) */
@@ -40,6 +42,11 @@ final class Nemesis {
         this.random = random;
         this.topic = topic;
         this.transactionalId = transactionalId;
+    }
+
+    /** Lets CLOCK cycles set the nodes' wall clocks. */
+    void useClocks(ClockSkew clocks) {
+        this.clocks = clocks;
     }
 
     /** One cycle of {@code fault}: inject, hold, heal. Returns when the cluster has every node running again. */
@@ -140,9 +147,55 @@ final class Nemesis {
                     sleep(2_000, 4_000);
                 }
             }
+            case CLOCK -> {
+                if (clocks == null) {
+                    throw new IllegalStateException("CLOCK needs nodes started under libfaketime");
+                }
+                if (cycles % 2 == 1) {
+                    int leader = leaderOrAny();
+                    long leaderOffset = 0;
+                    for (int node : cluster.nodeIds()) {
+                        if (node == leader || random.nextBoolean()) {
+                            long offset = clockOffset();
+                            history.nemesis("wall clock of node " + node + " bumped " + offset + " s" + describe(node));
+                            clocks.set(node, offset);
+                            leaderOffset = node == leader ? offset : leaderOffset;
+                        }
+                    }
+                    if (cycles == 1) {
+                        // The library reads the offset at most a second late; then the node must show it.
+                        TimeUnit.MILLISECONDS.sleep(2_500);
+                        long seen = ClockSkew.observedOffsetSeconds(cluster.pid(leader));
+                        if (Math.abs(seen - leaderOffset) > 5) {
+                            throw new AssertionError("node " + leader + "'s wall clock runs " + seen + " s off, not "
+                                    + leaderOffset + " s: libfaketime is not in force");
+                        }
+                    }
+                    sleep(3_000, 20_000);
+                } else {
+                    int node = anyNode();
+                    long a = clockOffset();
+                    long b = clockOffset();
+                    history.nemesis("wall clock of node " + node + " strobing between " + a + " s and " + b + " s"
+                            + describe(node));
+                    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5_000 + random.nextInt(10_001));
+                    for (boolean first = true; System.nanoTime() - until < 0; first = !first) {
+                        clocks.set(node, first ? a : b);
+                        sleep(1_000, 2_000);
+                    }
+                }
+                history.nemesis("every wall clock set back to the machine's");
+                clocks.resetAll(cluster.nodeIds());
+            }
             case REASSIGN -> new ReassignNemesis(cluster, history, random, topic).cycle(cycles);
             default -> throw new IllegalStateException("unknown fault " + fault);
         }
+    }
+
+    /** A clock step as Jepsen's bump makes them: 1-300 s, either way. */
+    private long clockOffset() {
+        long seconds = 1 + random.nextInt(300);
+        return random.nextBoolean() ? seconds : -seconds;
     }
 
     private void killAndRestart(int node, String role) throws IOException, InterruptedException {
@@ -172,6 +225,9 @@ final class Nemesis {
     void healAll() throws IOException {
         if (network != null) {
             network.healAll();
+        }
+        if (clocks != null) {
+            clocks.resetAll(cluster.nodeIds());
         }
         for (int node : cluster.nodeIds()) {
             if (cluster.isPaused(node)) {
