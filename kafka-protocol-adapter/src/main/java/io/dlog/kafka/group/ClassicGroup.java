@@ -202,10 +202,10 @@ final class ClassicGroup {
 
     /**
      * Restores a snapshot. A Stable group comes back Stable with its members, each given a full session
-     * timeout from {@code now} to heartbeat again (Kafka does the same on coordinator load).
+     * timeout from {@code ticks} (the deadlines' clock, {@link GroupCoordinator#ticks()}) to heartbeat again (Kafka does the same on coordinator load).
      */
-    static ClassicGroup restore(String groupId, GroupRecords.Reader r, long now) {
-        ClassicGroup group = new ClassicGroup(groupId, now);
+    static ClassicGroup restore(String groupId, GroupRecords.Reader r, long ticks) {
+        ClassicGroup group = new ClassicGroup(groupId, ticks); // stateTimestamp is read below
         r.readShort(); // snapshot version
         group.protocolType = r.readString();
         group.protocolName = r.readString();
@@ -228,7 +228,7 @@ final class ClassicGroup {
             }
             Member member = new Member(memberId, instanceId, clientId, host, rebalance, session, list);
             member.assignment = r.readBytes();
-            member.heartbeatDeadline = now + session;
+            member.heartbeatDeadline = ticks + session;
             group.members.put(memberId, member);
             if (instanceId != null) {
                 group.staticMembers.put(instanceId, memberId);

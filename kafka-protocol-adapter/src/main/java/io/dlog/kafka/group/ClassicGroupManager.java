@@ -39,8 +39,9 @@ final class ClassicGroupManager {
         this.coordinator = coordinator;
     }
 
-    private long now() {
-        return coordinator.now();
+    /** The deadlines' clock (monotonic: see {@link GroupCoordinator#ticks()}). */
+    private long ticks() {
+        return coordinator.ticks();
     }
 
     private GroupConfig config() {
@@ -117,7 +118,7 @@ final class ClassicGroupManager {
             addMemberAndRebalance(group, version, newMemberId, instanceId, clientId, clientHost, request, protocols,
                     rebalanceTimeoutMs, future);
         } else if (version >= KNOWN_MEMBER_ID_VERSION) {
-            group.pendingMembers.put(newMemberId, now() + request.sessionTimeoutMs());
+            group.pendingMembers.put(newMemberId, ticks() + request.sessionTimeoutMs());
             future.complete(joinError(newMemberId, Errors.MEMBER_ID_REQUIRED));
         } else {
             addMemberAndRebalance(group, version, newMemberId, null, clientId, clientHost, request, protocols,
@@ -157,7 +158,7 @@ final class ClassicGroupManager {
                     // The leader rejoining or a changed subscription starts a rebalance (as in Kafka).
                     updateMemberAndRebalance(group, member, version, request, protocols, rebalanceTimeoutMs, future);
                 } else {
-                    member.heartbeatDeadline = now() + member.sessionTimeoutMs;
+                    member.heartbeatDeadline = ticks() + member.sessionTimeoutMs;
                     future.complete(joinResponse(group, member));
                 }
             }
@@ -174,7 +175,7 @@ final class ClassicGroupManager {
         Member member = new Member(newMemberId, old.instanceId, clientId, clientHost, rebalanceTimeoutMs,
                 request.sessionTimeoutMs(), protocols);
         member.assignment = old.assignment;
-        member.heartbeatDeadline = now() + member.sessionTimeoutMs;
+        member.heartbeatDeadline = ticks() + member.sessionTimeoutMs;
         group.members.put(newMemberId, member);
         group.staticMembers.put(old.instanceId, newMemberId);
         if (oldMemberId.equals(group.leaderId)) {
@@ -238,7 +239,7 @@ final class ClassicGroupManager {
                 request.sessionTimeoutMs(), protocols);
         member.joinFuture = future;
         member.joinVersion = version;
-        member.heartbeatDeadline = now() + member.sessionTimeoutMs;
+        member.heartbeatDeadline = ticks() + member.sessionTimeoutMs;
         if (group.isEmpty()) {
             group.protocolType = request.protocolType();
         }
@@ -266,7 +267,7 @@ final class ClassicGroupManager {
         }
         member.joinFuture = future;
         member.joinVersion = version;
-        member.heartbeatDeadline = now() + member.sessionTimeoutMs;
+        member.heartbeatDeadline = ticks() + member.sessionTimeoutMs;
         maybePrepareRebalance(group, "member " + member.memberId + " rejoined");
     }
 
@@ -282,7 +283,7 @@ final class ClassicGroupManager {
         if (group.state == State.COMPLETING_REBALANCE) {
             resetAndPropagateAssignmentError(group, Errors.REBALANCE_IN_PROGRESS);
         }
-        long now = now();
+        long now = ticks();
         long delay = config().initialRebalanceDelayMs();
         if (group.state == State.EMPTY && delay > 0) {
             // group.initial.rebalance.delay.ms: wait for more members before the first assignment; each
@@ -295,7 +296,7 @@ final class ClassicGroupManager {
             group.joinDeadline = now + group.rebalanceTimeoutMs();
         }
         group.syncDeadline = Long.MAX_VALUE;
-        group.transition(State.PREPARING_REBALANCE, now);
+        group.transition(State.PREPARING_REBALANCE, coordinator.now());
         coordinator.log().debug("Group {} preparing rebalance for generation {}: {}", group.groupId,
                 group.generationId + 1, reason);
         maybeCompleteJoin(group);
@@ -306,7 +307,7 @@ final class ClassicGroupManager {
         if (group.initialDelayRemainingMs > 0) {
             long step = Math.min(delay, group.initialDelayRemainingMs);
             group.initialDelayRemainingMs -= step;
-            group.joinDeadline = now() + step;
+            group.joinDeadline = ticks() + step;
         }
     }
 
@@ -314,14 +315,14 @@ final class ClassicGroupManager {
         if (group.state != State.PREPARING_REBALANCE) {
             return;
         }
-        boolean timedOut = now() >= group.joinDeadline;
+        boolean timedOut = ticks() >= group.joinDeadline;
         if (timedOut || (!group.initialDelayRunning && group.allMembersJoined())) {
             completeJoin(group);
         }
     }
 
     private void completeJoin(ClassicGroup group) {
-        long now = now();
+        long now = ticks();
         group.initialDelayRunning = false;
         group.joinDeadline = Long.MAX_VALUE;
         // Dynamic members that did not rejoin in time are gone; static ones keep their place (KIP-345).
@@ -335,7 +336,7 @@ final class ClassicGroupManager {
             group.generationId++;
             group.protocolName = null;
             group.leaderId = null;
-            group.transition(State.EMPTY, now);
+            group.transition(State.EMPTY, coordinator.now());
             coordinator.persist(group);
             return;
         }
@@ -346,7 +347,7 @@ final class ClassicGroupManager {
         }
         group.generationId++;
         group.protocolName = group.selectProtocol();
-        group.transition(State.COMPLETING_REBALANCE, now);
+        group.transition(State.COMPLETING_REBALANCE, coordinator.now());
         group.pendingSync.clear();
         group.pendingSync.addAll(group.members.keySet());
         group.syncDeadline = now + group.rebalanceTimeoutMs();
@@ -435,14 +436,14 @@ final class ClassicGroupManager {
             case PREPARING_REBALANCE -> future.complete(syncError(Errors.REBALANCE_IN_PROGRESS));
             case COMPLETING_REBALANCE -> {
                 member.syncFuture = future;
-                member.heartbeatDeadline = now() + member.sessionTimeoutMs;
+                member.heartbeatDeadline = ticks() + member.sessionTimeoutMs;
                 group.pendingSync.remove(member.memberId);
                 if (member.memberId.equals(group.leaderId)) {
                     applyLeaderAssignment(group, request);
                 }
             }
             case STABLE -> {
-                member.heartbeatDeadline = now() + member.sessionTimeoutMs;
+                member.heartbeatDeadline = ticks() + member.sessionTimeoutMs;
                 group.pendingSync.remove(member.memberId);
                 future.complete(syncResponse(group, member));
             }
@@ -470,7 +471,7 @@ final class ClassicGroupManager {
                     prepareRebalance(group, "storing the assignment failed");
                     return;
                 }
-                group.transition(State.STABLE, now());
+                group.transition(State.STABLE, coordinator.now());
                 group.syncDeadline = Long.MAX_VALUE;
                 for (Member m : group.members.values()) {
                     if (m.syncFuture != null) {
@@ -527,11 +528,11 @@ final class ClassicGroupManager {
             case EMPTY:
                 return heartbeatError(Errors.UNKNOWN_MEMBER_ID);
             case PREPARING_REBALANCE:
-                member.heartbeatDeadline = now() + member.sessionTimeoutMs;
+                member.heartbeatDeadline = ticks() + member.sessionTimeoutMs;
                 return heartbeatError(Errors.REBALANCE_IN_PROGRESS);
             default:
                 // CompletingRebalance too: clients heartbeat between JoinGroup and SyncGroup.
-                member.heartbeatDeadline = now() + member.sessionTimeoutMs;
+                member.heartbeatDeadline = ticks() + member.sessionTimeoutMs;
                 return heartbeatError(Errors.NONE);
         }
     }
@@ -644,7 +645,7 @@ final class ClassicGroupManager {
     void touch(ClassicGroup group, String memberId) {
         Member member = memberId == null ? null : group.members.get(memberId);
         if (member != null) {
-            member.heartbeatDeadline = Math.max(member.heartbeatDeadline, now() + member.sessionTimeoutMs);
+            member.heartbeatDeadline = Math.max(member.heartbeatDeadline, ticks() + member.sessionTimeoutMs);
         }
     }
 
@@ -652,7 +653,7 @@ final class ClassicGroupManager {
 
     /** Fires every deadline that has passed: joins, syncs, pending members, member sessions. */
     void tick(ClassicGroup group) {
-        long now = now();
+        long now = ticks();
         group.pendingMembers.values().removeIf(deadline -> deadline <= now);
         switch (group.state) {
             case PREPARING_REBALANCE -> {

@@ -153,8 +153,8 @@ final class ConsumerGroup extends EpochGroup<ConsumerGroup.Member> {
     }
 
     /** Restores a snapshot; every member gets until {@code heartbeatDeadline} to heartbeat again. */
-    static ConsumerGroup restore(String groupId, GroupRecords.Reader r, long now, long heartbeatDeadline) {
-        ConsumerGroup g = new ConsumerGroup(groupId, now);
+    static ConsumerGroup restore(String groupId, GroupRecords.Reader r, long ticks, long heartbeatDeadline) {
+        ConsumerGroup g = new ConsumerGroup(groupId, ticks); // emptySince is read below
         short version = r.readShort();
         g.groupEpoch = r.readInt();
         g.assignmentEpoch = r.readInt();
@@ -188,7 +188,7 @@ final class ConsumerGroup extends EpochGroup<ConsumerGroup.Member> {
             m.target = readSet(r);
             m.heartbeatDeadline = heartbeatDeadline;
             if (m.state == MemberState.UNREVOKED) {
-                m.revocationDeadline = now + m.rebalanceTimeoutMs;
+                m.revocationDeadline = ticks + m.rebalanceTimeoutMs;
             }
             g.members.put(m.memberId, m);
             if (m.instanceId != null) {

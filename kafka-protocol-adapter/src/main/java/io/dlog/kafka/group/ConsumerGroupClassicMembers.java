@@ -115,7 +115,7 @@ final class ConsumerGroupClassicMembers {
             changed = true;
         }
         manager.reconcile(group, member, owned(subscription));
-        long now = coordinator.now();
+        long now = coordinator.ticks();
         member.heartbeatDeadline = now + member.classic.sessionTimeoutMs();
         member.classicJoinDeadline = Long.MAX_VALUE;
         member.classicSyncDeadline = now + Math.max(1, member.rebalanceTimeoutMs);
@@ -186,7 +186,7 @@ final class ConsumerGroupClassicMembers {
                     .setAssignment(new byte[0]));
         }
         member.classicSyncDeadline = Long.MAX_VALUE;
-        member.heartbeatDeadline = coordinator.now() + member.classic.sessionTimeoutMs();
+        member.heartbeatDeadline = coordinator.ticks() + member.classic.sessionTimeoutMs();
         return CompletableFuture.completedFuture(new SyncGroupResponseData().setErrorCode(Errors.NONE.code())
                 .setProtocolType(request.protocolType()).setProtocolName(request.protocolName())
                 .setAssignment(serializedAssignment(member.classic, coordinator.consumer().namedPartitions(member.assigned))));
@@ -209,7 +209,7 @@ final class ConsumerGroupClassicMembers {
         if (error != Errors.NONE) {
             return new HeartbeatResponseData().setErrorCode(error.code());
         }
-        member.heartbeatDeadline = coordinator.now() + member.classic.sessionTimeoutMs();
+        member.heartbeatDeadline = coordinator.ticks() + member.classic.sessionTimeoutMs();
         boolean mustRejoin = member.memberEpoch < group.assignmentEpoch || member.state == MemberState.UNREVOKED
                 || (member.state == MemberState.UNRELEASED && !waitingOnUnreleased(group, member));
         if (mustRejoin) {
@@ -222,7 +222,7 @@ final class ConsumerGroupClassicMembers {
     /** Told to rejoin: it must within its rebalance timeout (Kafka's join timeout, scheduled if absent). */
     private void requestRejoin(Member member) {
         if (member.classicJoinDeadline == Long.MAX_VALUE) {
-            member.classicJoinDeadline = coordinator.now() + Math.max(1, member.rebalanceTimeoutMs);
+            member.classicJoinDeadline = coordinator.ticks() + Math.max(1, member.rebalanceTimeoutMs);
         }
     }
 
@@ -314,7 +314,7 @@ final class ConsumerGroupClassicMembers {
 
     /** The classic members that did not rejoin or sync in time: each is fenced. True when one was. */
     boolean fenceLate(ConsumerGroup group) {
-        long now = coordinator.now();
+        long now = coordinator.ticks();
         boolean fenced = false;
         for (Member member : new ArrayList<>(group.members.values())) {
             if (member.classic != null && (member.classicJoinDeadline <= now || member.classicSyncDeadline <= now)) {

@@ -142,7 +142,7 @@ final class ConsumerGroupManager {
             member.serverAssignor = request.serverAssignor();
             changed = true;
         }
-        member.heartbeatDeadline = coordinator.now() + coordinator.consumerSessionTimeoutMs(group.groupId);
+        member.heartbeatDeadline = coordinator.ticks() + coordinator.consumerSessionTimeoutMs(group.groupId);
         changed |= maybeBumpGroupEpoch(group, changed);
         changed |= reconcile(group, member, ownedPartitions(request));
         ConsumerGroupHeartbeatResponseData response = new ConsumerGroupHeartbeatResponseData()
@@ -213,7 +213,7 @@ final class ConsumerGroupManager {
         if (request.memberEpoch() == STATIC_LEAVE && member.instanceId != null) {
             // The static member will be back: keep its partitions until its session runs out.
             member.leftStatic = true;
-            member.heartbeatDeadline = coordinator.now() + coordinator.consumerSessionTimeoutMs(group.groupId);
+            member.heartbeatDeadline = coordinator.ticks() + coordinator.consumerSessionTimeoutMs(group.groupId);
             return persistThen(group, response);
         }
         removeMember(group, member);
@@ -414,7 +414,7 @@ final class ConsumerGroupManager {
             member.assigned = kept;
             member.revoking = toRevoke;
             member.state = MemberState.UNREVOKED;
-            member.revocationDeadline = coordinator.now() + Math.max(1, member.rebalanceTimeoutMs);
+            member.revocationDeadline = coordinator.ticks() + Math.max(1, member.rebalanceTimeoutMs);
             return true;
         }
         Set<Tp> heldByOthers = new HashSet<>();
@@ -520,7 +520,7 @@ final class ConsumerGroupManager {
     /** Session expiry and the revocation deadline (rebalance timeout): both remove the member. */
     void tick(ConsumerGroup group) {
         boolean removed = coordinator.classicMembers().fenceLate(group);
-        removed |= group.removeExpired(coordinator.now(), "consumer", coordinator.log(), member -> removeMember(group, member));
+        removed |= group.removeExpired(coordinator.ticks(), "consumer", coordinator.log(), member -> removeMember(group, member));
         if (removed) {
             maybeDowngrade(group);
             persistCurrent(group);

@@ -91,7 +91,7 @@ final class GroupConversions {
             m.assigned = partitions;
             m.target = new TreeSet<>(partitions);
             m.classic = new ClassicMetadata(cm.sessionTimeoutMs, List.copyOf(cm.protocols));
-            m.heartbeatDeadline = now + cm.sessionTimeoutMs;
+            m.heartbeatDeadline = coordinator.ticks() + cm.sessionTimeoutMs;
             group.members.put(m.memberId, m);
             if (m.instanceId != null) {
                 group.staticMembers.put(m.instanceId, m.memberId);
@@ -130,7 +130,7 @@ final class GroupConversions {
             ClassicGroup.Member cm = new ClassicGroup.Member(m.memberId, m.instanceId, m.clientId, m.clientHost,
                     m.rebalanceTimeoutMs, m.classic.sessionTimeoutMs(), new ArrayList<>(m.classic.protocols()));
             cm.assignment = ConsumerGroupClassicMembers.serializedAssignment(m.classic, coordinator.consumer().namedPartitions(m.target));
-            cm.heartbeatDeadline = now + m.classic.sessionTimeoutMs();
+            cm.heartbeatDeadline = coordinator.ticks() + m.classic.sessionTimeoutMs();
             classic.members.put(cm.memberId, cm);
             if (cm.instanceId != null) {
                 classic.staticMembers.put(cm.instanceId, cm.memberId);

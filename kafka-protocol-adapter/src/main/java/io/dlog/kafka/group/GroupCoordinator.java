@@ -73,6 +73,7 @@ public final class GroupCoordinator {
     private final GroupConfig config;
     private final TopicMetadata topics;
     private final Clock clock;
+    private final java.util.function.LongSupplier ticks;
     private final ClassicGroupManager classic;
     private final ConsumerGroupManager consumer;
     private final ConsumerGroupClassicMembers classicMembers;
@@ -107,6 +108,7 @@ public final class GroupCoordinator {
         this.config = config;
         this.topics = topics;
         this.clock = clock;
+        this.ticks = DeadlineClock.of(clock);
         this.regexes = new TopicRegexResolver(topics, regexExecutor);
         this.classic = new ClassicGroupManager(this);
         this.consumer = new ConsumerGroupManager(this, regexes);
@@ -280,7 +282,8 @@ public final class GroupCoordinator {
 
     private void restore(Replayed replayed) {
         long now = now();
-        replayed.groups.forEach((groupId, snapshot) -> restoreGroup(groupId, snapshot, now));
+        long ticks = ticks();
+        replayed.groups.forEach((groupId, snapshot) -> restoreGroup(groupId, snapshot, ticks));
         replayed.committed.forEach((groupId, values) -> {
             if (!values.isEmpty()) {
                 offsets.restore(groupId, values);
@@ -382,15 +385,16 @@ public final class GroupCoordinator {
         }
     }
 
-    private void restoreGroup(String groupId, byte[] snapshot, long now) {
+    /** @param ticks the deadlines' clock now: restored members get a full session from it */
+    private void restoreGroup(String groupId, byte[] snapshot, long ticks) {
         GroupRecords.Reader reader = new GroupRecords.Reader(snapshot);
         short kind = reader.readShort();
         if (kind == 0) {
-            classicGroups.put(groupId, ClassicGroup.restore(groupId, reader, now));
+            classicGroups.put(groupId, ClassicGroup.restore(groupId, reader, ticks));
         } else if (kind == 1) {
-            consumerGroups.put(groupId, ConsumerGroup.restore(groupId, reader, now, now + consumerSessionTimeoutMs(groupId)));
+            consumerGroups.put(groupId, ConsumerGroup.restore(groupId, reader, ticks, ticks + consumerSessionTimeoutMs(groupId)));
         } else if (kind == 2) {
-            streamsGroups.put(groupId, StreamsGroup.restore(groupId, reader, now, now + streamsConfig(groupId).sessionTimeoutMs()));
+            streamsGroups.put(groupId, StreamsGroup.restore(groupId, reader, ticks, ticks + streamsConfig(groupId).sessionTimeoutMs()));
         }
     }
 
@@ -404,8 +408,14 @@ public final class GroupCoordinator {
         return topics;
     }
 
+    /** The wall clock: timestamps that are stored or compared with stored ones (state changes, commits, expiry). */
     long now() {
         return clock.millis();
+    }
+
+    /** The clock of member deadlines, in ms ({@link DeadlineClock}): not the wall clock. */
+    long ticks() {
+        return ticks.getAsLong();
     }
 
     Logger log() {

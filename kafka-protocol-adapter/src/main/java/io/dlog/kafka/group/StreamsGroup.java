@@ -140,8 +140,8 @@ final class StreamsGroup extends EpochGroup<StreamsGroup.Member> {
     }
 
     /** Restores a snapshot; every member gets until {@code heartbeatDeadline} to heartbeat again. */
-    static StreamsGroup restore(String groupId, GroupRecords.Reader r, long now, long heartbeatDeadline) {
-        StreamsGroup g = new StreamsGroup(groupId, now);
+    static StreamsGroup restore(String groupId, GroupRecords.Reader r, long ticks, long heartbeatDeadline) {
+        StreamsGroup g = new StreamsGroup(groupId, ticks); // emptySince is read below
         short version = r.readShort();
         g.groupEpoch = r.readInt();
         g.assignmentEpoch = r.readInt();
@@ -180,7 +180,7 @@ final class StreamsGroup extends EpochGroup<StreamsGroup.Member> {
             m.targetWarmup = readTasks(r);
             m.heartbeatDeadline = heartbeatDeadline;
             if (m.state == MemberState.UNREVOKED) {
-                m.revocationDeadline = now + m.rebalanceTimeoutMs;
+                m.revocationDeadline = ticks + m.rebalanceTimeoutMs;
             }
             g.members.put(m.memberId, m);
         }

@@ -142,7 +142,7 @@ final class StreamsGroupManager {
         if (request.taskEndOffsets() != null) {
             member.taskEndOffsets = taskOffsets(request.taskEndOffsets());
         }
-        member.heartbeatDeadline = coordinator.now() + config(group).sessionTimeoutMs();
+        member.heartbeatDeadline = coordinator.ticks() + config(group).sessionTimeoutMs();
         if (request.shutdownApplication() && !group.shutdownRequested) {
             group.shutdownRequested = true;
             coordinator.log().info("Member {} asked streams group {} to shut down", member.memberId, group.groupId);
@@ -519,7 +519,7 @@ final class StreamsGroupManager {
             member.standby.retainAll(member.targetStandby);
             member.warmup.retainAll(member.targetWarmup);
             member.state = MemberState.UNREVOKED;
-            member.revocationDeadline = coordinator.now() + Math.max(1, member.rebalanceTimeoutMs);
+            member.revocationDeadline = coordinator.ticks() + Math.max(1, member.rebalanceTimeoutMs);
             group.endpointEpoch++;
             return true;
         }
@@ -756,7 +756,7 @@ final class StreamsGroupManager {
      * delay computes the group's first real assignment.
      */
     void tick(StreamsGroup group) {
-        boolean changed = group.removeExpired(coordinator.now(), "streams", coordinator.log(),
+        boolean changed = group.removeExpired(coordinator.ticks(), "streams", coordinator.log(),
                 member -> removeMember(group, member));
         if (maybeEndAssignmentDelay(group)) {
             // Assign now, as Kafka's delay timer does, so the members get their tasks on their next heartbeat.

@@ -170,6 +170,8 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
 
     private final TopicService topics;
     private final Clock clock;
+    /** Member deadlines' clock ({@link io.dlog.kafka.group.DeadlineClock}): a wall-clock step expels no one. */
+    private final java.util.function.LongSupplier ticks;
     private final ShareConfig config;
     private final Groups groupCoordinator;
     private final SharePartitionManager manager;
@@ -181,6 +183,7 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
                           SharePartitionManager manager, ShareSessionCache sessions, Supplier<Errors> enabled) {
         this.topics = topics;
         this.clock = clock;
+        this.ticks = io.dlog.kafka.group.DeadlineClock.of(clock);
         this.config = config;
         this.groupCoordinator = groupCoordinator;
         this.manager = manager;
@@ -310,7 +313,7 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
             member.subscribed = List.copyOf(new TreeSet<>(r.subscribedTopicNames()));
             group.epoch++;
         }
-        member.deadline = clock.millis() + sessionTimeoutMs(group.id);
+        member.deadline = ticks.getAsLong() + sessionTimeoutMs(group.id);
         maybeReassign(group);
         Map<UUID, Set<Integer>> target = group.target.getOrDefault(member.id, Map.of());
         boolean changed = !target.equals(member.assignment);
@@ -417,7 +420,7 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
     void tick() {
         List<String[]> expired = new ArrayList<>();
         synchronized (this) {
-            long now = clock.millis();
+            long now = ticks.getAsLong();
             for (Group group : groups.values()) {
                 Iterator<Member> it = group.members.values().iterator();
                 boolean removed = false;
@@ -536,7 +539,7 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
     @Override
     public synchronized void onLoad(Predicate<String> inPartitions, List<GroupRecordsListener.Record> records) {
         groups.keySet().removeIf(inPartitions);
-        long now = clock.millis();
+        long now = ticks.getAsLong();
         ShareGroupLog.replay(records).forEach((groupId, group) -> {
             long deadline = now + sessionTimeoutMs(groupId);
             group.members.values().forEach(m -> m.deadline = deadline);
