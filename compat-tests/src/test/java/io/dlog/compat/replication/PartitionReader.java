@@ -24,7 +24,17 @@ public final class PartitionReader {
      * everything acknowledged with acks=all before), in offset order; fails if any offset comes twice.
      */
     public static List<String> readToEnd(String bootstrap, String topic) {
+        return readToEnd(bootstrap, topic, "read_uncommitted");
+    }
+
+    /** The same as a {@code read_committed} consumer reads it: up to the last stable offset, committed values only. */
+    public static List<String> readCommittedToEnd(String bootstrap, String topic) {
+        return readToEnd(bootstrap, topic, "read_committed");
+    }
+
+    private static List<String> readToEnd(String bootstrap, String topic, String isolation) {
         Properties props = new Properties();
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());

@@ -108,7 +108,7 @@ public final class GroupCoordinator {
         this.config = config;
         this.topics = topics;
         this.clock = clock;
-        this.ticks = DeadlineClock.of(clock);
+        this.ticks = io.dlog.kafka.coordinator.DeadlineClock.of(clock);
         this.regexes = new TopicRegexResolver(topics, regexExecutor);
         this.classic = new ClassicGroupManager(this);
         this.consumer = new ConsumerGroupManager(this, regexes);
@@ -413,7 +413,7 @@ public final class GroupCoordinator {
         return clock.millis();
     }
 
-    /** The clock of member deadlines, in ms ({@link DeadlineClock}): not the wall clock. */
+    /** The clock of member deadlines, in ms ({@link io.dlog.kafka.coordinator.DeadlineClock}): not the wall clock. */
     long ticks() {
         return ticks.getAsLong();
     }

@@ -170,7 +170,7 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
 
     private final TopicService topics;
     private final Clock clock;
-    /** Member deadlines' clock ({@link io.dlog.kafka.group.DeadlineClock}): a wall-clock step expels no one. */
+    /** Member deadlines' clock ({@link io.dlog.kafka.coordinator.DeadlineClock}): a wall-clock step expels no one. */
     private final java.util.function.LongSupplier ticks;
     private final ShareConfig config;
     private final Groups groupCoordinator;
@@ -183,7 +183,7 @@ final class ShareGroupCoordinator implements GroupRecordsListener {
                           SharePartitionManager manager, ShareSessionCache sessions, Supplier<Errors> enabled) {
         this.topics = topics;
         this.clock = clock;
-        this.ticks = io.dlog.kafka.group.DeadlineClock.of(clock);
+        this.ticks = io.dlog.kafka.coordinator.DeadlineClock.of(clock);
         this.config = config;
         this.groupCoordinator = groupCoordinator;
         this.manager = manager;

@@ -58,6 +58,10 @@ public final class TransactionCoordinator {
 
     final TxnConfig config;
     private final Clock clock;
+    /** Transaction timeouts' clock ({@link io.dlog.kafka.coordinator.DeadlineClock}), not the wall clock. */
+    private final LongSupplier ticks;
+    /** Per open transaction, when it started on {@link #ticks}; guarded by this. */
+    private final Map<String, Opened> opened = new HashMap<>();
     private final LongSupplier ids;
     private final Executor blocking;
     private final MarkerChannel markers;
@@ -82,6 +86,7 @@ public final class TransactionCoordinator {
     TransactionCoordinator(TxnConfig config, Clock clock, LongSupplier ids, Executor blocking, MarkerChannel markers) {
         this.config = config;
         this.clock = clock;
+        this.ticks = io.dlog.kafka.coordinator.DeadlineClock.of(clock);
         this.ids = ids;
         this.blocking = blocking;
         this.markers = markers;
@@ -206,6 +211,7 @@ public final class TransactionCoordinator {
             partitions.put(partition, loaded);
             coordinatorEpochs.put(partition, epoch);
             for (TxnMetadata m : loaded.values()) {
+                noteOpened(m);
                 if (m.state().isPrepare()) {
                     sendMarkers(m);
                 }
@@ -235,6 +241,7 @@ public final class TransactionCoordinator {
         coordinatorEpochs.remove(partition);
         if (gone != null) {
             gone.keySet().forEach(id -> {
+                opened.remove(id);
                 writing.remove(id);
                 sendingMarkers.remove(id);
             });
@@ -309,6 +316,7 @@ public final class TransactionCoordinator {
                 } else {
                     loaded.put(id, next);
                 }
+                noteOpened(next);
                 return Errors.NONE;
             }
         });
@@ -750,6 +758,37 @@ public final class TransactionCoordinator {
         }
     }
 
+    /** An open transaction's start: as stored (the wall clock) and on {@link #ticks}. */
+    private record Opened(long startTimestamp, long ticks) {
+    }
+
+    /**
+     * Records when an open transaction started on {@link #ticks}, once per transaction: one that starts here starts
+     * now; a loaded one started as long ago as the wall clock says (the only clock that crossed nodes), and from then
+     * on only the monotonic clock counts. Forgets a transaction that is no longer open. Caller holds the monitor.
+     */
+    private void noteOpened(TxnMetadata m) {
+        String id = m.transactionalId();
+        if (m.state() != TxnState.ONGOING || m.startTimestamp() < 0) {
+            opened.remove(id);
+            return;
+        }
+        Opened known = opened.get(id);
+        if (known == null || known.startTimestamp() != m.startTimestamp()) {
+            long age = Math.max(0, now() - m.startTimestamp());
+            opened.put(id, new Opened(m.startTimestamp(), ticks.getAsLong() - age));
+        }
+    }
+
+    /** Open for longer than its timeout, on the monotonic clock. Caller holds the monitor. */
+    private boolean timedOut(TxnMetadata m) {
+        if (m.state() != TxnState.ONGOING || m.startTimestamp() < 0) {
+            return false;
+        }
+        noteOpened(m);
+        return ticks.getAsLong() - opened.get(m.transactionalId()).ticks() > m.timeoutMs();
+    }
+
     /**
      * Aborts (and fences) transactions past their timeout, resends markers of prepared transactions
      * whose markers failed, and removes ids idle for transactional.id.expiration.ms.
@@ -765,7 +804,7 @@ public final class TransactionCoordinator {
             if (writing.contains(id)) {
                 continue;
             }
-            if (m.isExpired(now)) {
+            if (timedOut(m)) {
                 LOG.info("Aborting transaction of {} (producer {}, epoch {}): older than its timeout of {} ms", id,
                         m.producerId(), m.producerEpoch(), m.timeoutMs());
                 fenceAndAbort(m);

@@ -51,8 +51,4 @@ record TxnMetadata(String transactionalId, long producerId, short producerEpoch,
     TxnMetadata withProducer(long id, short epoch, short lastEpoch, int timeout, TxnState next, long now) {
         return new TxnMetadata(transactionalId, id, epoch, lastEpoch, timeout, next, partitions, startTimestamp, now);
     }
-
-    boolean isExpired(long now) {
-        return state == TxnState.ONGOING && startTimestamp >= 0 && now - startTimestamp > timeoutMs;
-    }
 }

@@ -3,6 +3,7 @@ package io.dlog.compat.fault;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlog.compat.cluster.ProcessCluster;
+import io.dlog.compat.replication.PartitionReader;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -13,19 +14,24 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * A step of the group coordinator's wall clock past every session timeout (NTP correcting a clock, an operator's
- * {@code date}) expels no live member: DLog's member deadlines run on the monotonic clock. Kafka's coordinator reads
- * the wall clock for them, so there every member of a classic and of a KIP-848 group would be expelled and rebalanced.
- * One child-JVM node under libfaketime ({@link ClockSkew}); skipped without it.
+ * A step of a coordinator's wall clock past every timeout (NTP correcting a clock, an operator's {@code date}) expels
+ * no live group member and aborts no open transaction: DLog's coordinators run their deadlines on the monotonic clock
+ * ({@code DeadlineClock}). Kafka's read the wall clock for them, so there every member of a classic and of a KIP-848
+ * group would be expelled and rebalanced, and every open transaction aborted and its producer fenced. One child-JVM
+ * node under libfaketime ({@link ClockSkew}); skipped without it.
  */
-class ClockStepGroupTest {
+class ClockStepCoordinatorsTest {
     private static final String TOPIC = "stepped";
     private ProcessCluster cluster;
     private ClockSkew clocks;
@@ -43,9 +49,7 @@ class ClockStepGroupTest {
     @Test
     void shouldKeepEveryLiveMemberWhenTheCoordinatorsWallClockJumpsPastTheirSessions() throws Exception {
         // Given: a classic and a KIP-848 consumer, each alone in its group and assigned every partition
-        Assumptions.assumeTrue(ClockSkew.library().isPresent(), "libfaketime is not installed (apt-get install faketime)");
-        cluster = ProcessCluster.start(1, Map.of(), c -> clocks = ClockSkew.install(c));
-        cluster.createTopic(new NewTopic(TOPIC, 2, (short) 1));
+        startNode();
         AtomicInteger classicLosses = new AtomicInteger();
         AtomicInteger consumerLosses = new AtomicInteger();
         try (KafkaConsumer<String, String> classic = consumer("classic", "classic", classicLosses);
@@ -55,10 +59,7 @@ class ClockStepGroupTest {
             int consumerEpoch = modern.groupMetadata().generationId();
 
             // When: the node's wall clock jumps 300 s ahead (the sessions are 10 s) and the consumers go on polling
-            int node = cluster.nodeIds().get(0);
-            clocks.set(node, 300);
-            Thread.sleep(2_500);
-            assertThat(ClockSkew.observedOffsetSeconds(cluster.pid(node))).as("the node's clock moved").isBetween(295L, 305L);
+            stepClock(300);
             long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
             while (System.nanoTime() - until < 0) {
                 classic.poll(Duration.ofMillis(200));
@@ -73,6 +74,47 @@ class ClockStepGroupTest {
             assertThat(classic.assignment()).hasSize(2);
             assertThat(modern.assignment()).hasSize(2);
         }
+    }
+
+    @Test
+    void shouldCommitATransactionOpenWhileTheCoordinatorsWallClockJumpsPastItsTimeout() throws Exception {
+        // Given: an open transaction with a 20 s timeout, the coordinator looking for timed-out ones every second
+        startNode();
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "stepped-txn");
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "20000");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(TOPIC, 0, "k", "inside")).get();
+
+            // When: the node's wall clock jumps 300 s ahead, and several abort passes run
+            stepClock(300);
+            Thread.sleep(3_000);
+
+            // Then: the transaction is still this producer's to commit, and its record is read committed
+            producer.commitTransaction();
+        }
+        assertThat(PartitionReader.readCommittedToEnd(cluster.bootstrapServers(), TOPIC)).containsExactly("inside");
+    }
+
+    private void startNode() throws Exception {
+        Assumptions.assumeTrue(ClockSkew.library().isPresent(), "libfaketime is not installed (apt-get install faketime)");
+        cluster = ProcessCluster.start(1, Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000"),
+                c -> clocks = ClockSkew.install(c));
+        cluster.createTopic(new NewTopic(TOPIC, 2, (short) 1));
+    }
+
+    /** Steps the node's wall clock {@code seconds} ahead and waits until the node shows it. */
+    private void stepClock(long seconds) throws Exception {
+        int node = cluster.nodeIds().get(0);
+        clocks.set(node, seconds);
+        Thread.sleep(2_500);
+        assertThat(ClockSkew.observedOffsetSeconds(cluster.pid(node))).as("the node's clock moved")
+                .isBetween(seconds - 5, seconds + 5);
     }
 
     private KafkaConsumer<String, String> consumer(String group, String protocol, AtomicInteger losses) {

@@ -1,14 +1,14 @@
-package io.dlog.kafka.group;
+package io.dlog.kafka.coordinator;
 
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * The clock of group members' deadlines (sessions, rebalance and revocation timeouts), in milliseconds: the monotonic
- * clock, so that a step of the node's wall clock (NTP, an operator's {@code date}) neither expels every live member at
- * once nor keeps a dead one for as long as the clock went back. Kafka's coordinators read the wall clock for these.
- * Stateless.
+ * The clock of the coordinators' deadlines, in milliseconds: group members' sessions, rebalance and revocation
+ * timeouts, transaction timeouts. The monotonic clock, so that a step of the node's wall clock (NTP, an operator's
+ * {@code date}) neither expels every live member or aborts every open transaction at once, nor keeps a dead one for
+ * as long as the clock went back. Kafka's coordinators read the wall clock for these. Stateless.
  */
 public final class DeadlineClock {
     private DeadlineClock() {
