@@ -6,7 +6,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,26 +34,16 @@ public final class VoterDiscovery {
      */
     public static Map<Integer, InetSocketAddress> discover(List<InetSocketAddress> bootstrap, Duration timeout)
             throws IOException, InterruptedException {
-        return discover(bootstrap, timeout, RatisMetadataQuorum::askVoters, System::nanoTime);
-    }
-
-    /** The seam the tests drive: how one address is asked, and the clock. */
-    interface Asker {
-        Map<Integer, InetSocketAddress> ask(InetSocketAddress controller, Duration timeout) throws IOException;
-    }
-
-    static Map<Integer, InetSocketAddress> discover(List<InetSocketAddress> bootstrap, Duration timeout, Asker asker,
-                                                    LongSupplier nanoClock) throws IOException, InterruptedException {
         if (bootstrap.isEmpty()) {
             throw new IllegalArgumentException("no controller addresses to ask");
         }
-        long deadline = nanoClock.getAsLong() + timeout.toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         IOException last = null;
         boolean told = false;
         while (true) {
             for (InetSocketAddress controller : bootstrap) {
                 try {
-                    Map<Integer, InetSocketAddress> voters = asker.ask(controller, ASK_TIMEOUT);
+                    Map<Integer, InetSocketAddress> voters = RatisMetadataQuorum.askVoters(controller, ASK_TIMEOUT);
                     LOG.info("The metadata group's voters, as the controller at {} lists them: {}", where(controller), voters);
                     return voters;
                 } catch (IOException e) {
@@ -62,7 +51,7 @@ public final class VoterDiscovery {
                     LOG.debug("The controller at {} did not list the voters: {}", where(controller), e.toString());
                 }
             }
-            if (nanoClock.getAsLong() - deadline >= 0) {
+            if (System.nanoTime() - deadline >= 0) {
                 throw new IOException("none of the controllers in controller.quorum.bootstrap.servers ("
                         + describe(bootstrap) + ") listed the metadata group's voters within " + timeout.toSeconds()
                         + " s; the last failure: " + (last == null ? "none" : last.getMessage()));
