@@ -93,6 +93,19 @@ final class ClockSkew implements AutoCloseable {
         return Math.round((theirs - before) / 1000.0);
     }
 
+    /**
+     * Waits for the library to read the offset (at most a second late) and fails unless the JVM {@code pid} shows its
+     * wall clock {@code seconds} (within 5 s) off this one's.
+     */
+    static void confirm(long pid, long seconds) throws IOException, InterruptedException {
+        Thread.sleep(2_500);
+        long seen = observedOffsetSeconds(pid);
+        if (Math.abs(seen - seconds) > 5) {
+            throw new AssertionError("process " + pid + "'s wall clock runs " + seen + " s off, not " + seconds
+                    + " s: libfaketime is not in force");
+        }
+    }
+
     /** Every node back on the machine's time. */
     void resetAll(List<Integer> nodes) {
         nodes.forEach(node -> set(node, 0));

@@ -163,13 +163,7 @@ final class Nemesis {
                         }
                     }
                     if (cycles == 1) {
-                        // The library reads the offset at most a second late; then the node must show it.
-                        TimeUnit.MILLISECONDS.sleep(2_500);
-                        long seen = ClockSkew.observedOffsetSeconds(cluster.pid(leader));
-                        if (Math.abs(seen - leaderOffset) > 5) {
-                            throw new AssertionError("node " + leader + "'s wall clock runs " + seen + " s off, not "
-                                    + leaderOffset + " s: libfaketime is not in force");
-                        }
+                        ClockSkew.confirm(cluster.pid(leader), leaderOffset);
                     }
                     sleep(3_000, 20_000);
                 } else {
