@@ -56,10 +56,17 @@ public enum Fault {
      * moved out (RF 3 to 2), then back in at a seeded position, catching up from an empty log; every third cycle the
      * move back in is cancelled first and started again. Runs with -Pfault only (not in the default build's suite).
      */
-    REASSIGN;
+    REASSIGN,
+    /**
+     * Faults of different kinds overlapping (Jepsen's composed nemesis, {@link MixedNemesis}): one or two strikes per
+     * cycle among kill -9 (of the metadata leader at times), SIGSTOP, isolation, a one-way cut and a cut
+     * between two nodes, the second landing while the first holds, healed one at a time in a random order. Runs with
+     * -Pfault only (not in the default build's suite).
+     */
+    MIXED;
 
     /** Whether the fault cuts links, so the run's cluster needs its nodes behind link proxies. */
     boolean cutsLinks() {
-        return this == PARTITION || this == BRIDGE || this == ONE_WAY;
+        return this == PARTITION || this == BRIDGE || this == ONE_WAY || this == MIXED;
     }
 }

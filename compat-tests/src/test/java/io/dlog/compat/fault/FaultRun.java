@@ -20,8 +20,11 @@ import org.apache.kafka.clients.admin.NewTopic;
  * history and the nodes' logs in {@code target/fault-runs/}.
  */
 final class FaultRun {
+    /** The topic's replication factor, and the cluster's size in the combined layout. */
     static final int NODES = 3;
     static final int PARTITIONS = 3;
+    /** In the isolated layout ({@code -Dfault.layout=isolated}): controllers 1-3 apart from brokers 4-6. */
+    static final int CONTROLLERS_APART = 3;
 
     /** What a run found. {@code problems} are failures outside the checker (the final read could not finish). */
     record Outcome(Fault fault, long seed, boolean transactional, HistoryChecker.Result result, List<Op> ops,
@@ -54,18 +57,28 @@ final class FaultRun {
         if (transactional) {
             config.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
         }
+        boolean isolated = isolated();
+        int size = isolated ? CONTROLLERS_APART + NODES : NODES;
+        java.util.function.Consumer<ProcessCluster> roles = c -> {
+            if (isolated) {
+                c.separateControllers(CONTROLLERS_APART);
+            }
+        };
         if (fault == Fault.CLOCK) {
             // As the librdkafka tests skip without librdkafka: a machine without the library cannot move one JVM's clock.
             org.junit.jupiter.api.Assumptions.assumeTrue(ClockSkew.library().isPresent(),
                     "libfaketime is not installed (Debian: apt-get install faketime): CLOCK skipped");
             ClockSkew[] clocks = new ClockSkew[1];
-            try (ProcessCluster cluster = ProcessCluster.start(NODES, config, c -> clocks[0] = ClockSkew.install(c));
+            try (ProcessCluster cluster = ProcessCluster.start(size, config, c -> {
+                roles.accept(c);
+                clocks[0] = ClockSkew.install(c);
+            });
                  ClockSkew skew = clocks[0]) {
                 return run(cluster, fault, seed, duration, transactional, skew);
             }
         }
-        try (ProcessCluster cluster = fault.cutsLinks() ? ProxiedProcessCluster.start(NODES, config)
-                : ProcessCluster.start(NODES, config)) {
+        try (ProcessCluster cluster = fault.cutsLinks() ? ProxiedProcessCluster.start(size, config, roles)
+                : ProcessCluster.start(size, config, roles)) {
             return run(cluster, fault, seed, duration, transactional, null);
         }
     }
@@ -73,7 +86,8 @@ final class FaultRun {
     /** @param clocks the nodes' wall clocks, for CLOCK; null otherwise */
     private static Outcome run(ProcessCluster cluster, Fault fault, long seed, Duration duration, boolean transactional,
                                ClockSkew clocks) throws IOException, InterruptedException {
-        String name = (transactional ? "txn-" : "") + fault.name().toLowerCase(java.util.Locale.ROOT) + "-" + seed;
+        String name = (cluster.brokerIds().size() < cluster.size() ? "iso-" : "") + (transactional ? "txn-" : "")
+                + fault.name().toLowerCase(java.util.Locale.ROOT) + "-" + seed;
         String topic = "fault-" + name;
         createTopic(cluster, topic);
         History history = new History();
@@ -112,6 +126,19 @@ final class FaultRun {
             save(cluster, outcome);
         }
         return outcome;
+    }
+
+    /**
+     * {@code fault.layout}: {@code combined} (the default: three nodes, each a broker and a controller) or
+     * {@code isolated} (Kafka's isolated mode: three controllers apart from three brokers, six child JVMs).
+     */
+    static boolean isolated() {
+        String layout = System.getProperty("fault.layout", "combined").trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (layout) {
+            case "", "combined" -> false;
+            case "isolated" -> true;
+            default -> throw new IllegalArgumentException("fault.layout is combined or isolated, not " + layout);
+        };
     }
 
     /**

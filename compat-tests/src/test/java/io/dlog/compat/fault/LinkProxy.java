@@ -109,6 +109,15 @@ final class LinkProxy implements AutoCloseable {
         }
     }
 
+    /** Closes the cut connections whose link is whole again, after a partial heal; both ends reconnect. */
+    void closeLinksNoLongerCut() {
+        for (Link link : links) {
+            if (link.cut && !network.isCut(link.source, target, targetPort)) {
+                link.close();
+            }
+        }
+    }
+
     @Override
     public void close() {
         try {

@@ -70,10 +70,19 @@ final class Nemesis {
             }
             case KILL_MAJORITY -> {
                 // The survivor: a follower of p0 every other time, so that its leader dies with the other node.
-                int survivor = cycles % 2 == 1 ? follower() : anyNode();
+                int survivor = cycles % 2 == 1 ? follower() : anyBroker();
                 List<Integer> victims = new ArrayList<>(cluster.nodeIds());
                 victims.remove(Integer.valueOf(survivor));
-                killAndRestartTogether(victims, "a majority, node " + survivor + " left running");
+                String left = "node " + survivor;
+                if (!cluster.isController(survivor)) {
+                    // Controllers apart: one of them survives too, so that both the brokers and the quorum lose their
+                    // majority.
+                    List<Integer> controllers = cluster.nodeIds().stream().filter(cluster::isController).toList();
+                    int controller = controllers.get(random.nextInt(controllers.size()));
+                    victims.remove(Integer.valueOf(controller));
+                    left += " and controller " + controller;
+                }
+                killAndRestartTogether(victims, "a majority, " + left + " left running");
             }
             case KILL_ALL -> killAndRestartTogether(cluster.nodeIds(), "every node");
             case KILL_DURING_RESTART -> {
@@ -182,6 +191,7 @@ final class Nemesis {
                 clocks.resetAll(cluster.nodeIds());
             }
             case REASSIGN -> new ReassignNemesis(cluster, history, random, topic).cycle(cycles);
+            case MIXED -> new MixedNemesis(cluster, network, history, random, topic).cycle(cycles);
             default -> throw new IllegalStateException("unknown fault " + fault);
         }
     }
@@ -247,7 +257,7 @@ final class Nemesis {
         int leader = view.leader(topic, 0);
         List<Integer> followers = new ArrayList<>(view.replicas(topic, 0));
         followers.remove(Integer.valueOf(leader));
-        return followers.isEmpty() ? anyNode() : followers.get(random.nextInt(followers.size()));
+        return followers.isEmpty() ? anyBroker() : followers.get(random.nextInt(followers.size()));
     }
 
     private List<Integer> anyTwoNodes() {
@@ -262,6 +272,11 @@ final class Nemesis {
         return others.get(random.nextInt(others.size()));
     }
 
+    private int anyBroker() {
+        List<Integer> brokers = cluster.brokerIds();
+        return brokers.get(random.nextInt(brokers.size()));
+    }
+
     private int anyNode() {
         List<Integer> nodes = cluster.nodeIds();
         return nodes.get(random.nextInt(nodes.size()));
@@ -269,6 +284,11 @@ final class Nemesis {
 
     /** Sleeps a seeded random time in [min, max] milliseconds. */
     void sleep(long minMillis, long maxMillis) throws InterruptedException {
+        sleep(random, minMillis, maxMillis);
+    }
+
+    /** Sleeps a time drawn from {@code random} in [min, max] milliseconds. */
+    static void sleep(Random random, long minMillis, long maxMillis) throws InterruptedException {
         TimeUnit.MILLISECONDS.sleep(minMillis + (maxMillis > minMillis ? random.nextLong(maxMillis - minMillis + 1) : 0));
     }
 }

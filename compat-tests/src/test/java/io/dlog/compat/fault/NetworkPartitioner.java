@@ -93,6 +93,23 @@ final class NetworkPartitioner implements AutoCloseable {
         proxies.forEach(LinkProxy::applyCuts);
     }
 
+    /**
+     * Makes the directed links in {@code links} (keys of {@link #link}) the only ones cut: links newly in the set are
+     * cut, links no longer in it are restored (their cut connections closed so that both ends reconnect), port cuts
+     * are left as they are. Lets overlapping faults be healed one at a time.
+     */
+    synchronized void cutExactly(Set<Long> links) {
+        cuts.retainAll(links);
+        cuts.addAll(links);
+        proxies.forEach(LinkProxy::applyCuts);
+        proxies.forEach(LinkProxy::closeLinksNoLongerCut);
+    }
+
+    /** The key of the directed link {@code from} to {@code to}, for {@link #cutExactly}. */
+    static long link(int from, int to) {
+        return key(from, to);
+    }
+
     /** Restores every link. */
     synchronized void healAll() {
         cuts.clear();

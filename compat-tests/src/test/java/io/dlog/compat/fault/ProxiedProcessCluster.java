@@ -35,7 +35,18 @@ public final class ProxiedProcessCluster extends ProcessCluster {
     }
 
     public static ProxiedProcessCluster start(int size, Map<String, String> overrides) throws IOException {
-        return startedOrClosed(() -> new ProxiedProcessCluster(size, overrides));
+        return start(size, overrides, cluster -> { });
+    }
+
+    /** The same, with {@code prepare} run on the cluster before its nodes start. */
+    public static ProxiedProcessCluster start(int size, Map<String, String> overrides,
+                                              java.util.function.Consumer<ProcessCluster> prepare)
+            throws IOException {
+        return startedOrClosed(() -> {
+            ProxiedProcessCluster cluster = new ProxiedProcessCluster(size, overrides);
+            prepare.accept(cluster);
+            return cluster;
+        });
     }
 
     NetworkPartitioner network() {
@@ -45,15 +56,12 @@ public final class ProxiedProcessCluster extends ProcessCluster {
     @Override
     public Map<String, String> nodeConfig(int nodeId) {
         Map<String, String> values = new LinkedHashMap<>(super.nodeConfig(nodeId));
-        values.put("advertised.listeners", ClusterLayout.BROKER_LISTENER + "://" + bootstrapServers(nodeId));
-        values.put("controller.quorum.voters", raftProxies.entrySet().stream()
+        if (isBroker(nodeId)) {
+            values.put("advertised.listeners", ClusterLayout.BROKER_LISTENER + "://" + bootstrapServers(nodeId));
+        }
+        values.put("controller.quorum.voters", raftProxies.entrySet().stream().filter(e -> isController(e.getKey()))
                 .map(e -> e.getKey() + "@127.0.0.1:" + e.getValue().port()).collect(Collectors.joining(",")));
         return values;
-    }
-
-    @Override
-    public String bootstrapServers() {
-        return nodeIds().stream().map(this::bootstrapServers).collect(Collectors.joining(","));
     }
 
     @Override
