@@ -45,6 +45,11 @@ public abstract class DLogCluster implements AutoCloseable {
     private final Map<String, String> overrides;
     /** Configs of single nodes over {@link #overrides} (a node's broker.rack, say). */
     private final Map<Integer, Map<String, String>> nodeOverrides = new java.util.HashMap<>();
+    /**
+     * How many of the nodes, from node 1 up, are controllers only ({@code process.roles=controller}, the metadata
+     * group's voters) while the others are brokers only: Kafka's isolated mode. 0: every node is both.
+     */
+    private int controllersOnly;
     /** Security settings of the harness's own clients (a cluster whose listener needs SASL or TLS). */
     private final Map<String, Object> clientSecurity = new java.util.HashMap<>();
 
@@ -78,9 +83,36 @@ public abstract class DLogCluster implements AutoCloseable {
         return layout.node(nodeId).dataDir();
     }
 
-    /** Every node's client address, running or not. */
+    /**
+     * Kafka's isolated mode: nodes 1 to {@code controllers} become controllers only, with a CONTROLLER listener
+     * only, and vote in the metadata group; the other nodes become brokers only and follow it. Before the start.
+     */
+    public void separateControllers(int controllers) {
+        if (controllers < 1 || controllers >= size()) {
+            throw new IllegalArgumentException("controllers apart need 1 to " + (size() - 1) + " of the " + size()
+                    + " nodes, not " + controllers);
+        }
+        this.controllersOnly = controllers;
+    }
+
+    /** Whether the node serves clients (every node, unless {@link #separateControllers} made it a controller). */
+    public boolean isBroker(int nodeId) {
+        return nodeId > controllersOnly;
+    }
+
+    /** Whether the node votes in the metadata group (every node, unless {@link #separateControllers} was called). */
+    public boolean isController(int nodeId) {
+        return controllersOnly == 0 || nodeId <= controllersOnly;
+    }
+
+    /** The nodes that serve clients. */
+    public List<Integer> brokerIds() {
+        return nodeIds().stream().filter(this::isBroker).toList();
+    }
+
+    /** Every broker's client address, running or not. */
     public String bootstrapServers() {
-        return layout.bootstrapServers();
+        return brokerIds().stream().map(this::bootstrapServers).collect(Collectors.joining(","));
     }
 
     public String bootstrapServers(int nodeId) {
@@ -92,6 +124,21 @@ public abstract class DLogCluster implements AutoCloseable {
         Map<String, String> merged = new LinkedHashMap<>(overrides);
         merged.putAll(nodeOverrides.getOrDefault(nodeId, Map.of()));
         Map<String, String> config = layout.nodeConfig(nodeId, merged);
+        if (controllersOnly > 0) {
+            ClusterLayout.Node node = layout.node(nodeId);
+            config.put("controller.quorum.voters", layout.nodes().stream().filter(n -> isController(n.id()))
+                    .map(n -> n.id() + "@" + n.host() + ":" + n.controllerPort()).collect(Collectors.joining(",")));
+            if (isBroker(nodeId)) {
+                config.put("process.roles", "broker");
+                config.put("listeners", ClusterLayout.BROKER_LISTENER + "://" + node.bootstrapServer());
+            } else {
+                config.put("process.roles", "controller");
+                config.put("listeners", ClusterLayout.CONTROLLER_LISTENER + "://" + node.host() + ":"
+                        + node.controllerPort());
+                config.remove("advertised.listeners");
+                config.remove("inter.broker.listener.name");
+            }
+        }
         if (!config.getOrDefault("controller.quorum.bootstrap.servers", "").isBlank()) {
             // A dynamic quorum (KIP-853): the voters come from the formatted folder, as with Kafka.
             config.remove("controller.quorum.voters");
@@ -248,7 +295,7 @@ public abstract class DLogCluster implements AutoCloseable {
 
     /** Waits until Kafka's DescribeCluster, asked of every running node, lists exactly the running nodes. */
     public void awaitFormed() {
-        awaitBrokers(runningNodeIds(), FORM_TIMEOUT);
+        awaitBrokers(runningNodeIds().stream().filter(this::isBroker).toList(), FORM_TIMEOUT);
     }
 
     /**
@@ -262,6 +309,9 @@ public abstract class DLogCluster implements AutoCloseable {
         while (true) {
             boolean all = true;
             for (int nodeId : runningNodeIds()) {
+                if (!isBroker(nodeId)) {
+                    continue; // a controller answers no client
+                }
                 Object seen = describeClusterOf(nodeId);
                 lastSeen.put(nodeId, seen);
                 all &= wanted.equals(seen);

@@ -1,5 +1,6 @@
 package io.dlog.compat.cluster;
 
+import io.dlog.broker.cli.ClusterLayout;
 import io.dlog.compat.tools.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -118,7 +119,10 @@ public class ProcessCluster extends DLogCluster {
         processes.put(nodeId, process);
     }
 
-    /** Waits until the node accepts connections on its client port; fails with its log if it died first. */
+    /**
+     * Waits until the node accepts connections on its client port (a controller's: its CONTROLLER port); fails with
+     * its log if it died first.
+     */
     private void awaitListening(int nodeId) {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() - deadline < 0) {
@@ -128,7 +132,9 @@ public class ProcessCluster extends DLogCluster {
                         + logTail(nodeId));
             }
             try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", layout().node(nodeId).port()), 500);
+                ClusterLayout.Node node = layout().node(nodeId);
+                socket.connect(new InetSocketAddress("127.0.0.1", isBroker(nodeId) ? node.port() : node.controllerPort()),
+                        500);
                 return;
             } catch (IOException notYet) {
                 sleep(100);
