@@ -6,7 +6,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The clock of the coordinators' deadlines, in milliseconds: group members' sessions, rebalance and revocation
- * timeouts, transaction timeouts. The monotonic clock, so that a step of the node's wall clock (NTP, an operator's
+ * timeouts, transaction timeouts (and the fetch sessions' staleness, which the fetch handlers borrow it for). The
+ * monotonic clock, so that a step of the node's wall clock (NTP, an operator's
  * {@code date}) neither expels every live member or aborts every open transaction at once, nor keeps a dead one for
  * as long as the clock went back. Kafka's coordinators read the wall clock for these. Stateless.
  */

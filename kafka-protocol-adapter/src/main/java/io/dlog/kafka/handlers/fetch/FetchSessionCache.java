@@ -1,5 +1,6 @@
 package io.dlog.kafka.handlers.fetch;
 
+import io.dlog.kafka.coordinator.DeadlineClock;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -7,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
 
 /**
  * The incremental fetch sessions (KIP-227), with Kafka's slot rule ({@code FetchSessionCache}): at most
@@ -34,7 +36,8 @@ public final class FetchSessionCache {
 
     private final int maxSessions;
     private final long evictionMs;
-    private final Clock clock;
+    /** Milliseconds for last use and staleness: monotonic, so a wall-clock step neither ages nor freshens sessions. */
+    private final LongSupplier clock;
     private final Map<Integer, FetchSession> sessions = new HashMap<>();
     /** By last use, then id: the stale-eviction order. */
     private final TreeSet<FetchSession> byLastUsed = new TreeSet<>(
@@ -52,7 +55,7 @@ public final class FetchSessionCache {
     FetchSessionCache(int maxSessions, long evictionMs, Clock clock) {
         this.maxSessions = maxSessions;
         this.evictionMs = evictionMs;
-        this.clock = clock;
+        this.clock = DeadlineClock.of(clock);
     }
 
     /** Kafka's EvictableKey order: unprivileged before privileged, then fewer partitions, then id. */
@@ -69,7 +72,7 @@ public final class FetchSessionCache {
      * fetch's version says, or empty when no slot can be had (the fetch is then answered without a session).
      */
     synchronized Optional<FetchSession> maybeCreate(boolean privileged, boolean usesTopicIds, int size) {
-        long now = clock.millis();
+        long now = clock.getAsLong();
         if (maxSessions <= 0 || sessions.size() >= maxSessions && !tryEvict(privileged, size, now)) {
             return Optional.empty();
         }
@@ -129,7 +132,7 @@ public final class FetchSessionCache {
             return; // evicted meanwhile
         }
         unindex(session);
-        index(session, size, clock.millis());
+        index(session, size, clock.getAsLong());
     }
 
     synchronized void remove(int id) {
