@@ -59,6 +59,7 @@ public final class BrokerConfig {
     public static final String RACK_AWARE_REPLICA_SELECTOR = "org.apache.kafka.common.replica.RackAwareReplicaSelector";
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
     public static final String TRANSACTION_STATE_LOG_REPLICATION_FACTOR = "transaction.state.log.replication.factor";
+    public static final String TRANSACTION_STATE_LOG_MIN_ISR = "transaction.state.log.min.isr";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
     public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
     public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
@@ -139,6 +140,10 @@ public final class BrokerConfig {
             .define(TRANSACTION_STATE_LOG_REPLICATION_FACTOR, ConfigDef.Type.SHORT, (short) 3, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.HIGH, "Replication factor of __transaction_state (capped at the live brokers "
                             + "when it is created).")
+            .define(TRANSACTION_STATE_LOG_MIN_ISR, ConfigDef.Type.INT, 2, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.HIGH, "min.insync.replicas of __transaction_state (capped at its replication "
+                            + "factor when it is created): a transaction's state is written only while that many "
+                            + "replicas are in sync, and counts once they all have it.")
             .define(REPLICA_LAG_TIME_MAX_MS, ConfigDef.Type.LONG, 30_000L, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.HIGH, "A follower that has not caught up with the leader's log end for this "
                             + "long leaves the ISR.")
@@ -273,6 +278,10 @@ public final class BrokerConfig {
             .define("share.coordinator.state.topic.replication.factor", ConfigDef.Type.SHORT, (short) 3,
                     ConfigDef.Range.atLeast(1), ConfigDef.Importance.HIGH,
                     "Replication factor of __share_group_state (capped at the live brokers when it is created).")
+            .define("share.coordinator.state.topic.min.isr", ConfigDef.Type.SHORT, (short) 2,
+                    ConfigDef.Range.atLeast(1), ConfigDef.Importance.HIGH,
+                    "min.insync.replicas of __share_group_state (capped at its replication factor when it is "
+                            + "created).")
             // Kafka's default is 50; 16 for the reason offsets.topic.num.partitions gives.
             .define("share.coordinator.state.topic.num.partitions", ConfigDef.Type.INT, 16, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.HIGH, "Partitions of __share_group_state (fixed once the topic exists).")
@@ -963,6 +972,10 @@ public final class BrokerConfig {
 
     public short transactionStateLogReplicationFactor() {
         return (Short) parsed.get(TRANSACTION_STATE_LOG_REPLICATION_FACTOR);
+    }
+
+    public int transactionStateLogMinIsr() {
+        return (Integer) parsed.get(TRANSACTION_STATE_LOG_MIN_ISR);
     }
 
     public long replicaLagTimeMaxMs() {

@@ -14,8 +14,6 @@ final class KafkaIgnoredBrokerConfigs {
     static final Set<String> NAMES = Set.of(
             "num.recovery.threads.per.data.dir",
             "num.replica.fetchers",
-            "transaction.state.log.min.isr",
-            "share.coordinator.state.topic.min.isr",
             "socket.send.buffer.bytes",
             "socket.receive.buffer.bytes",
             "metadata.log.dir",

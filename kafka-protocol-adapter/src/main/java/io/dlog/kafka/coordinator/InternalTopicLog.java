@@ -50,6 +50,10 @@ public final class InternalTopicLog {
     private InternalTopicLog() {
     }
 
+    private static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+    /** How a write refused for too short an ISR says so (see {@link #tooFewInSync}). */
+    private static final String TOO_FEW_IN_SYNC = "fewer in-sync replicas than min.insync.replicas=";
+
     /** How long a new cluster's coordinators wait for brokers to register before creating their topic. */
     private static final long BROKER_GRACE_MS = 30_000;
 
@@ -91,6 +95,10 @@ public final class InternalTopicLog {
             Map<String, String> all = new java.util.HashMap<>(configs);
             all.put("cleanup.policy", "compact");
             short rf = (short) Math.max(1, Math.min(replicationFactor, live));
+            if (all.containsKey(MIN_INSYNC_REPLICAS)) {
+                // Capped with the replication factor, or a single node's coordinator could never write.
+                all.put(MIN_INSYNC_REPLICAS, Integer.toString(Math.min(rf, Integer.parseInt(all.get(MIN_INSYNC_REPLICAS)))));
+            }
             try {
                 return rolesApplied(topics, topics.create(name, wantedPartitions, rf, all,
                         TopicService.DEFAULT_PROPOSAL_TIMEOUT).get().partitions());
@@ -164,19 +172,47 @@ public final class InternalTopicLog {
             batch.putInt(CRC_OFFSET, (int) Crc32C.compute(batch, ATTRIBUTES_OFFSET, batch.limit() - ATTRIBUTES_OFFSET));
         }
         PartitionLog partitionLog = log.get();
+        int minIsr = minInsyncReplicas(topics, topic, partition);
+        ReplicaManager replicas = topics.replicas();
+        if (replicas != null && replicas.isReplicated(partitionLog.topicPartition())) {
+            // Kafka's check before an acks=all append: the write is not made at all while too few are in sync.
+            org.apache.kafka.common.protocol.Errors enough = replicas.checkEnoughReplicas(partitionLog.topicPartition(),
+                    minIsr);
+            if (enough != org.apache.kafka.common.protocol.Errors.NONE) {
+                return CompletableFuture.completedFuture(AppendResult.failure(io.dlog.log.AppendError.NOT_LEADER_OR_FOLLOWER,
+                        partitionLog.topicPartition() + ": " + enough + ", " + TOO_FEW_IN_SYNC + minIsr,
+                        partitionLog.logStartOffset()));
+            }
+        }
         CompletableFuture<AppendResult> appended = guard == null ? partitionLog.append(batch, LeaderEpochs.current(partitionLog))
                 : partitionLog.append(batch, LeaderEpochs.current(partitionLog), guard);
-        return appended.thenCompose(result -> committed(topics, partitionLog.topicPartition(), result));
+        return appended.thenCompose(result -> committed(topics, partitionLog.topicPartition(), result, minIsr));
+    }
+
+    /**
+     * How many in-sync replicas a coordinator's write needs, as Kafka's acks=all writes of its coordinators: the
+     * topic's min.insync.replicas (its own, as {@code transaction.state.log.min.isr} sets on __transaction_state, or
+     * the broker's default), at most the partition's replica count (a topic made before the cap, or moved to fewer
+     * replicas since, must not refuse every write).
+     */
+    private static int minInsyncReplicas(TopicService topics, String topic, int partition) {
+        Optional<TopicImage> image = topics.image().topic(topic);
+        if (image.isEmpty() || partition >= image.get().partitions()) {
+            return 1;
+        }
+        int wanted = io.dlog.kafka.config.TopicConfigs.minInsyncReplicas(image.get().configs(), topics.brokerConfig());
+        return Math.max(1, Math.min(wanted, image.get().replicas(partition).size()));
     }
 
     /**
      * A coordinator's write counts once committed (Kafka writes offsets and transaction state with acks=all):
-     * on a replicated partition the answer waits for the high watermark; a leadership change or
+     * on a replicated partition the answer waits for the high watermark with at least {@code minInsyncReplicas} in
+     * sync (else NOT_ENOUGH_REPLICAS_AFTER_APPEND, reported as below); a leadership change or
      * {@value #COMMIT_TIMEOUT_MS} ms without quorum fails it as NOT_LEADER_OR_FOLLOWER (the client finds the
      * coordinator again and retries).
      */
     private static CompletableFuture<AppendResult> committed(TopicService topics, io.dlog.log.TopicPartition tp,
-                                                            AppendResult result) {
+                                                            AppendResult result, int minInsyncReplicas) {
         ReplicaManager replicas = topics.replicas();
         if (!result.succeeded() || replicas == null) {
             return CompletableFuture.completedFuture(result);
@@ -185,10 +221,25 @@ public final class InternalTopicLog {
         if (!replicas.isReplicated(tp)) {
             return CompletableFuture.completedFuture(result);
         }
-        return replicas.awaitCommitted(tp, result.lastOffset() + 1, 1, COMMIT_TIMEOUT_MS)
+        return replicas.awaitCommitted(tp, result.lastOffset() + 1, minInsyncReplicas, COMMIT_TIMEOUT_MS)
                 .thenApply(error -> error == org.apache.kafka.common.protocol.Errors.NONE ? result
                         : AppendResult.failure(io.dlog.log.AppendError.NOT_LEADER_OR_FOLLOWER, tp
-                        + " was not committed: " + error, result.logStartOffset()));
+                        + " was not committed: " + error + (error == org.apache.kafka.common.protocol.Errors
+                        .NOT_ENOUGH_REPLICAS_AFTER_APPEND ? ", " + TOO_FEW_IN_SYNC + minInsyncReplicas : ""),
+                        result.logStartOffset()));
+    }
+
+    /**
+     * Whether a coordinator's write failed only because fewer replicas were in sync than min.insync.replicas: the
+     * client retries, and the coordinator logs it without a stack trace (it lasts as long as the ISR is short).
+     */
+    public static boolean tooFewInSync(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains(TOO_FEW_IN_SYNC)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@link #append} without a producer; fails the future when the log refuses the batch. */

@@ -2,6 +2,7 @@ package io.dlog.kafka.group;
 
 import io.dlog.kafka.BrokerContext;
 import io.dlog.kafka.config.GroupConfigs;
+import io.dlog.kafka.coordinator.InternalTopicLog;
 import io.dlog.kafka.group.GroupRecords.OffsetValue;
 import java.io.IOException;
 import java.time.Clock;
@@ -716,7 +717,9 @@ public final class GroupCoordinator {
 
     CompletableFuture<Void> append(String groupId, List<GroupRecords.Record> records) {
         return store.append(partitionFor(groupId), records).whenComplete((ok, failure) -> {
-            if (failure != null) {
+            if (failure != null && InternalTopicLog.tooFewInSync(failure)) {
+                LOG.debug("Writing {} records of group {} failed: {}", records.size(), groupId, failure.getMessage());
+            } else if (failure != null) {
                 LOG.warn("Writing {} records of group {} failed", records.size(), groupId, failure);
             }
         });

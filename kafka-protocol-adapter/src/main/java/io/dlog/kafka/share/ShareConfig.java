@@ -15,9 +15,12 @@ import io.dlog.kafka.config.BrokerConfig;
  * @param statePartitions        share.coordinator.state.topic.num.partitions (Kafka: 50; DLog: 16, as
  *                               offsets.topic.num.partitions and for the same reason)
  * @param stateReplicationFactor share.coordinator.state.topic.replication.factor (3, capped at the live brokers)
+ * @param stateMinIsr            share.coordinator.state.topic.min.isr (2, capped at the replication factor): the
+ *                               min.insync.replicas __share_group_state is created with
  */
 record ShareConfig(int recordLockDurationMs, int deliveryCountLimit, int partitionMaxRecordLocks, int sessionTimeoutMs,
-                   int heartbeatIntervalMs, int maxShareSessions, int statePartitions, short stateReplicationFactor) {
+                   int heartbeatIntervalMs, int maxShareSessions, int statePartitions, short stateReplicationFactor,
+                   int stateMinIsr) {
 
     static final String RECORD_LOCK_DURATION_MS = "group.share.record.lock.duration.ms";
     static final String DELIVERY_COUNT_LIMIT = "group.share.delivery.count.limit";
@@ -27,8 +30,9 @@ record ShareConfig(int recordLockDurationMs, int deliveryCountLimit, int partiti
     static final String MAX_SHARE_SESSIONS = "group.share.max.share.sessions";
     static final String STATE_PARTITIONS = "share.coordinator.state.topic.num.partitions";
     static final String STATE_REPLICATION_FACTOR = "share.coordinator.state.topic.replication.factor";
+    static final String STATE_MIN_ISR = "share.coordinator.state.topic.min.isr";
 
-    static final ShareConfig DEFAULTS = new ShareConfig(30_000, 5, 2000, 45_000, 5000, 2000, 16, (short) 3);
+    static final ShareConfig DEFAULTS = new ShareConfig(30_000, 5, 2000, 45_000, 5000, 2000, 16, (short) 3, 2);
 
     static ShareConfig from(BrokerConfig config) {
         ShareConfig d = DEFAULTS;
@@ -39,7 +43,8 @@ record ShareConfig(int recordLockDurationMs, int deliveryCountLimit, int partiti
                 intValue(config, HEARTBEAT_INTERVAL_MS, d.heartbeatIntervalMs),
                 intValue(config, MAX_SHARE_SESSIONS, d.maxShareSessions),
                 intValue(config, STATE_PARTITIONS, d.statePartitions),
-                (short) intValue(config, STATE_REPLICATION_FACTOR, d.stateReplicationFactor));
+                (short) intValue(config, STATE_REPLICATION_FACTOR, d.stateReplicationFactor),
+                intValue(config, STATE_MIN_ISR, d.stateMinIsr));
     }
 
     private static int intValue(BrokerConfig config, String key, int fallback) {

@@ -79,7 +79,8 @@ final class ShareStateStore {
                 return;
             }
             partitions = InternalTopicLog.open(topics, InternalTopics.SHARE_GROUP_STATE, config.statePartitions(),
-                    config.stateReplicationFactor(), Map.of("segment.bytes", Integer.toString(100 * 1024 * 1024)), stopped);
+                    config.stateReplicationFactor(), Map.of("segment.bytes", Integer.toString(100 * 1024 * 1024),
+                            "min.insync.replicas", Integer.toString(config.stateMinIsr())), stopped);
             while (!stopped.getAsBoolean()) {
                 followLeadership();
                 LockSupport.parkNanos(LEADERSHIP_CHECK_NANOS);

@@ -1,6 +1,7 @@
 package io.dlog.kafka.txn;
 
 import io.dlog.kafka.BrokerContext;
+import io.dlog.kafka.coordinator.InternalTopicLog;
 import io.dlog.kafka.coordinator.InternalTopics;
 import io.dlog.kafka.topic.FeatureLevels;
 import io.dlog.log.TopicPartition;
@@ -306,7 +307,9 @@ public final class TransactionCoordinator {
                 writing.remove(id);
                 Map<String, TxnMetadata> loaded = partitions.get(p);
                 if (failure != null || loaded == null) {
-                    if (failure != null) {
+                    if (failure != null && InternalTopicLog.tooFewInSync(failure)) {
+                        LOG.debug("Writing the state of transactional id {} failed: {}", id, failure.getMessage());
+                    } else if (failure != null) {
                         LOG.warn("Writing the state of transactional id {} failed", id, failure);
                     }
                     return Errors.NOT_COORDINATOR;

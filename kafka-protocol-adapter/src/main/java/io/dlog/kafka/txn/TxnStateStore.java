@@ -35,10 +35,14 @@ final class TxnStateStore {
     /** Creates the topic when absent (compacted, {@code wanted} partitions), or adopts the existing one. */
     static TxnStateStore open(TopicService topics, Clock clock, int wanted, java.util.function.BooleanSupplier stopped)
             throws IOException, InterruptedException {
-        // transaction.state.log.segment.bytes: Kafka's 100 MiB, so the cleaner can bound the topic
+        // transaction.state.log.segment.bytes: Kafka's 100 MiB, so the cleaner can bound the topic; and, as Kafka's
+        // TransactionStateManager sets them, min.insync.replicas from transaction.state.log.min.isr and no unclean
+        // leader election
         return new TxnStateStore(topics, clock, InternalTopicLog.open(topics, InternalTopics.TRANSACTION_STATE, wanted,
                 topics.brokerConfig().transactionStateLogReplicationFactor(),
-                java.util.Map.of("segment.bytes", Integer.toString(100 * 1024 * 1024)), stopped));
+                java.util.Map.of("segment.bytes", Integer.toString(100 * 1024 * 1024),
+                        "min.insync.replicas", Integer.toString(topics.brokerConfig().transactionStateLogMinIsr()),
+                        "unclean.leader.election.enable", "false"), stopped));
     }
 
     int partitions() {

@@ -1,0 +1,165 @@
+package io.dlog.compat.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dlog.compat.DLogBrokerExtension;
+import io.dlog.compat.cluster.ProcessCluster;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code transaction.state.log.min.isr} as Kafka applies it: {@code __transaction_state} is created with that
+ * {@code min.insync.replicas} and without unclean leader election, and a coordinator writes a transaction's state
+ * only while that many replicas are in sync (Kafka's acks=all check before the append), so an acknowledged state
+ * change is on that many replicas. DLog caps it at the topic's replication factor, as it caps the factor at the live
+ * brokers, so a single node's transactions work with Kafka's defaults.
+ */
+class TransactionStateMinIsrTest {
+    private static final String STATE = "__transaction_state";
+    private static final String TOPIC = "txn-min-isr";
+
+    @RegisterExtension
+    static final DLogBrokerExtension SINGLE = new DLogBrokerExtension();
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void shouldWriteTransactionStateOnlyWhileMinIsrReplicasAreInSync() throws Exception {
+        // Given: three nodes, the transaction state to be on all three before a change counts
+        try (ProcessCluster cluster = ProcessCluster.start(3, Map.of("transaction.state.log.min.isr", "3",
+                "broker.session.timeout.ms", "6000", "broker.heartbeat.interval.ms", "1000"));
+             Admin admin = cluster.admin()) {
+            cluster.createTopic(new NewTopic(TOPIC, 1, (short) 3));
+            List<String> committed = new ArrayList<>();
+            try (KafkaProducer<String, String> producer = producer(cluster, "a", 60_000)) {
+                producer.initTransactions();
+                commit(producer, "a-1", committed);
+            }
+            Config config = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, STATE)))
+                    .all().get(30, TimeUnit.SECONDS).values().iterator().next();
+            assertThat(config.get("min.insync.replicas").value()).isEqualTo("3");
+            assertThat(config.get("unclean.leader.election.enable").value()).isEqualTo("false");
+
+            // When: a node goes, and with it the third in-sync replica of every state partition
+            cluster.kill(3);
+            awaitStateIsr(admin, 2);
+
+            // Then: a producer cannot register (InitProducerId writes state), as against Kafka, until max.block.ms
+            try (KafkaProducer<String, String> producer = producer(cluster, "b", 5_000)) {
+                assertThatThrownBy(producer::initTransactions).isInstanceOf(TimeoutException.class);
+            }
+
+            // And: with the node back in every ISR, it registers and commits
+            cluster.restart(3);
+            awaitStateIsr(admin, 3);
+            try (KafkaProducer<String, String> producer = producer(cluster, "b", 60_000)) {
+                producer.initTransactions();
+                commit(producer, "b-1", committed);
+            }
+            assertThat(readCommitted(cluster)).containsExactlyElementsOf(committed);
+        }
+    }
+
+    @Test
+    void shouldCapTheMinIsrOfTransactionStateAtItsReplicationFactorOnASingleNode() throws Exception {
+        // Given: one node with Kafka's defaults (replication factor 3 and min.isr 2, both capped)
+        String topic = SINGLE.newTopic(1);
+        Properties props = SINGLE.clientProps();
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "single-min-isr");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+
+        // When
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, "k", "v")).get(30, TimeUnit.SECONDS);
+            producer.commitTransaction();
+        }
+
+        // Then
+        try (Admin admin = SINGLE.admin()) {
+            Config config = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, STATE)))
+                    .all().get(30, TimeUnit.SECONDS).values().iterator().next();
+            assertThat(config.get("min.insync.replicas").value()).isEqualTo("1");
+        }
+    }
+
+    private static void commit(KafkaProducer<String, String> producer, String value, List<String> committed)
+            throws Exception {
+        producer.beginTransaction();
+        producer.send(new ProducerRecord<>(TOPIC, 0, "k", value)).get(30, TimeUnit.SECONDS);
+        producer.commitTransaction();
+        committed.add(value);
+    }
+
+    /** Waits until every partition of the transaction state has exactly {@code size} in-sync replicas. */
+    private static void awaitStateIsr(Admin admin, int size) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            try {
+                TopicDescription state = admin.describeTopics(List.of(STATE)).allTopicNames().get(10, TimeUnit.SECONDS)
+                        .get(STATE);
+                if (state.partitions().stream().map(TopicPartitionInfo::isr).allMatch(isr -> isr.size() == size)) {
+                    return;
+                }
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // the node that answered went, or leaders are moving
+            }
+            assertThat(System.nanoTime() - deadline).as("every %s partition with %d in sync", STATE, size).isNegative();
+            Thread.sleep(200);
+        }
+    }
+
+    private static KafkaProducer<String, String> producer(ProcessCluster cluster, String id, int maxBlockMs) {
+        Properties props = cluster.clientProps();
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "min-isr-" + id);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Integer.toString(maxBlockMs));
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        return new KafkaProducer<>(props);
+    }
+
+    private static List<String> readCommitted(ProcessCluster cluster) {
+        Properties props = cluster.clientProps();
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
+            org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(TOPIC, 0);
+            consumer.assign(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (consumer.position(tp) < end && System.nanoTime() - deadline < 0) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                    values.add(record.value());
+                }
+            }
+        }
+        return values;
+    }
+}
