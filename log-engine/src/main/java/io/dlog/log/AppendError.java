@@ -28,6 +28,13 @@ public enum AppendError {
     /** Append to a partition that was deleted or closed meanwhile. */
     NOT_LEADER_OR_FOLLOWER,
     /**
+     * An acks=all write refused before the append: fewer in-sync replicas than min.insync.replicas (the replication
+     * layer's answer, for writes that report through an append result: a coordinator's).
+     */
+    NOT_ENOUGH_REPLICAS,
+    /** An acks=all write appended, but the in-sync replicas fell below min.insync.replicas before it was committed. */
+    NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+    /**
      * A new producer id while the partition's producer bound is reached and every kept producer is inside
      * a transaction: retriable back-pressure.
      */

@@ -51,8 +51,21 @@ public final class InternalTopicLog {
     }
 
     private static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
-    /** How a write refused for too short an ISR says so (see {@link #tooFewInSync}). */
     private static final String TOO_FEW_IN_SYNC = "fewer in-sync replicas than min.insync.replicas=";
+
+    /** A coordinator's write the log or the replication refused, with why (see {@link #appendOrFail}). */
+    public static final class WriteRefused extends IllegalStateException {
+        private final io.dlog.log.AppendError error;
+
+        WriteRefused(io.dlog.log.AppendError error, String message) {
+            super(message);
+            this.error = error;
+        }
+
+        public io.dlog.log.AppendError error() {
+            return error;
+        }
+    }
 
     /** How long a new cluster's coordinators wait for brokers to register before creating their topic. */
     private static final long BROKER_GRACE_MS = 30_000;
@@ -179,9 +192,11 @@ public final class InternalTopicLog {
             org.apache.kafka.common.protocol.Errors enough = replicas.checkEnoughReplicas(partitionLog.topicPartition(),
                     minIsr);
             if (enough != org.apache.kafka.common.protocol.Errors.NONE) {
-                return CompletableFuture.completedFuture(AppendResult.failure(io.dlog.log.AppendError.NOT_LEADER_OR_FOLLOWER,
-                        partitionLog.topicPartition() + ": " + enough + ", " + TOO_FEW_IN_SYNC + minIsr,
-                        partitionLog.logStartOffset()));
+                return CompletableFuture.completedFuture(AppendResult.failure(enough == org.apache.kafka.common.protocol
+                        .Errors.NOT_ENOUGH_REPLICAS ? io.dlog.log.AppendError.NOT_ENOUGH_REPLICAS
+                        : io.dlog.log.AppendError.NOT_LEADER_OR_FOLLOWER, partitionLog.topicPartition() + ": " + enough
+                        + (enough == org.apache.kafka.common.protocol.Errors.NOT_ENOUGH_REPLICAS ? ", " + TOO_FEW_IN_SYNC
+                        + minIsr : ""), partitionLog.logStartOffset()));
             }
         }
         CompletableFuture<AppendResult> appended = guard == null ? partitionLog.append(batch, LeaderEpochs.current(partitionLog))
@@ -222,11 +237,15 @@ public final class InternalTopicLog {
             return CompletableFuture.completedFuture(result);
         }
         return replicas.awaitCommitted(tp, result.lastOffset() + 1, minInsyncReplicas, COMMIT_TIMEOUT_MS)
-                .thenApply(error -> error == org.apache.kafka.common.protocol.Errors.NONE ? result
-                        : AppendResult.failure(io.dlog.log.AppendError.NOT_LEADER_OR_FOLLOWER, tp
-                        + " was not committed: " + error + (error == org.apache.kafka.common.protocol.Errors
-                        .NOT_ENOUGH_REPLICAS_AFTER_APPEND ? ", " + TOO_FEW_IN_SYNC + minInsyncReplicas : ""),
-                        result.logStartOffset()));
+                .thenApply(error -> {
+                    if (error == org.apache.kafka.common.protocol.Errors.NONE) {
+                        return result;
+                    }
+                    boolean shortIsr = error == org.apache.kafka.common.protocol.Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+                    return AppendResult.failure(shortIsr ? io.dlog.log.AppendError.NOT_ENOUGH_REPLICAS_AFTER_APPEND
+                            : io.dlog.log.AppendError.NOT_LEADER_OR_FOLLOWER, tp + " was not committed: " + error
+                            + (shortIsr ? ", " + TOO_FEW_IN_SYNC + minInsyncReplicas : ""), result.logStartOffset());
+                });
     }
 
     /**
@@ -235,7 +254,8 @@ public final class InternalTopicLog {
      */
     public static boolean tooFewInSync(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().contains(TOO_FEW_IN_SYNC)) {
+            if (t instanceof WriteRefused refused && (refused.error() == io.dlog.log.AppendError.NOT_ENOUGH_REPLICAS
+                    || refused.error() == io.dlog.log.AppendError.NOT_ENOUGH_REPLICAS_AFTER_APPEND)) {
                 return true;
             }
         }
@@ -248,7 +268,7 @@ public final class InternalTopicLog {
         return append(topics, topic, partition, now, records, RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH)
                 .thenApply(result -> {
                     if (!result.succeeded()) {
-                        throw new IllegalStateException("append to " + topic + "-" + partition + " failed: "
+                        throw new WriteRefused(result.error(), "append to " + topic + "-" + partition + " failed: "
                                 + result.error() + " " + result.errorMessage());
                     }
                     return null;
