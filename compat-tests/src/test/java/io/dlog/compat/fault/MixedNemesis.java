@@ -65,7 +65,7 @@ final class MixedNemesis {
             if (i > 0) {
                 sleep(0, 5_000);
             }
-            Strike strike = plan(i == 0 && cycle % 2 == 1 ? leaderOrAny() : -1, hit);
+            Strike strike = plan(i == 0 && cycle % 2 == 1 ? leaderOfPartition0() : -1, hit);
             // The cluster's view only before the first strike: once a node is out, asking can take the view's whole
             // patience, and the second strike would no longer land while the first holds.
             history.nemesis(strike.describe() + (active.isEmpty()
@@ -179,7 +179,8 @@ final class MixedNemesis {
         }
     }
 
-    private int leaderOrAny() {
+    /** Partition 0's leader, or -1 when the cluster names none (the strike then picks any node). */
+    private int leaderOfPartition0() {
         int leader = view.leader(topic, 0);
         return leader > 0 ? leader : -1;
     }
