@@ -83,6 +83,29 @@ class TransactionStateMinIsrTest {
     }
 
     @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void shouldCreateTheShareStateTopicWithShareCoordinatorStateTopicMinIsr() throws Exception {
+        // Given: three nodes with the share state's min.isr at 3
+        try (ProcessCluster cluster = ProcessCluster.start(3, Map.of("share.coordinator.state.topic.min.isr", "3"));
+             Admin admin = cluster.admin()) {
+            cluster.createTopic(new NewTopic(TOPIC, 1, (short) 3));
+
+            // When: a share group starts, which writes its first state
+            try (org.apache.kafka.clients.consumer.KafkaShareConsumer<String, String> consumer =
+                         io.dlog.compat.share.ShareClients.shareConsumer(cluster.bootstrapServers(), "min-isr-share",
+                                 Map.of())) {
+                consumer.subscribe(List.of(TOPIC));
+                io.dlog.compat.share.ShareClients.awaitInitialized(admin, "min-isr-share", TOPIC, 1, List.of(consumer));
+            }
+
+            // Then: its state topic has the setting, as Kafka's share coordinator creates it
+            Config config = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC,
+                    "__share_group_state"))).all().get(30, TimeUnit.SECONDS).values().iterator().next();
+            assertThat(config.get("min.insync.replicas").value()).isEqualTo("3");
+        }
+    }
+
+    @Test
     void shouldCapTheMinIsrOfTransactionStateAtItsReplicationFactorOnASingleNode() throws Exception {
         // Given: one node with Kafka's defaults (replication factor 3 and min.isr 2, both capped)
         String topic = SINGLE.newTopic(1);
