@@ -1,8 +1,10 @@
 package io.dlog.kafka.coordinator;
 
 import io.dlog.kafka.common.LeaderEpochs;
+import io.dlog.kafka.config.TopicConfigs;
 import io.dlog.kafka.replica.ReplicaManager;
 import io.dlog.kafka.topic.TopicService;
+import io.dlog.log.AppendError;
 import io.dlog.log.AppendResult;
 import io.dlog.log.FetchSlice;
 import io.dlog.log.OffsetOutOfRangeException;
@@ -17,6 +19,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
@@ -55,14 +58,14 @@ public final class InternalTopicLog {
 
     /** A coordinator's write the log or the replication refused, with why (see {@link #appendOrFail}). */
     public static final class WriteRefused extends IllegalStateException {
-        private final io.dlog.log.AppendError error;
+        private final AppendError error;
 
-        WriteRefused(io.dlog.log.AppendError error, String message) {
+        WriteRefused(AppendError error, String message) {
             super(message);
             this.error = error;
         }
 
-        public io.dlog.log.AppendError error() {
+        public AppendError error() {
             return error;
         }
     }
@@ -189,14 +192,15 @@ public final class InternalTopicLog {
         ReplicaManager replicas = topics.replicas();
         if (replicas != null && replicas.isReplicated(partitionLog.topicPartition())) {
             // Kafka's check before an acks=all append: the write is not made at all while too few are in sync.
-            org.apache.kafka.common.protocol.Errors enough = replicas.checkEnoughReplicas(partitionLog.topicPartition(),
-                    minIsr);
-            if (enough != org.apache.kafka.common.protocol.Errors.NONE) {
-                return CompletableFuture.completedFuture(AppendResult.failure(enough == org.apache.kafka.common.protocol
-                        .Errors.NOT_ENOUGH_REPLICAS ? io.dlog.log.AppendError.NOT_ENOUGH_REPLICAS
-                        : io.dlog.log.AppendError.NOT_LEADER_OR_FOLLOWER, partitionLog.topicPartition() + ": " + enough
-                        + (enough == org.apache.kafka.common.protocol.Errors.NOT_ENOUGH_REPLICAS ? ", " + TOO_FEW_IN_SYNC
-                        + minIsr : ""), partitionLog.logStartOffset()));
+            Errors enough = replicas.checkEnoughReplicas(partitionLog.topicPartition(), minIsr);
+            if (enough == Errors.NOT_ENOUGH_REPLICAS) {
+                return CompletableFuture.completedFuture(AppendResult.failure(AppendError.NOT_ENOUGH_REPLICAS,
+                        partitionLog.topicPartition() + ": " + enough + ", " + TOO_FEW_IN_SYNC + minIsr,
+                        partitionLog.logStartOffset()));
+            }
+            if (enough != Errors.NONE) {
+                return CompletableFuture.completedFuture(AppendResult.failure(AppendError.NOT_LEADER_OR_FOLLOWER,
+                        partitionLog.topicPartition() + ": " + enough, partitionLog.logStartOffset()));
             }
         }
         CompletableFuture<AppendResult> appended = guard == null ? partitionLog.append(batch, LeaderEpochs.current(partitionLog))
@@ -215,7 +219,7 @@ public final class InternalTopicLog {
         if (image.isEmpty() || partition >= image.get().partitions()) {
             return 1;
         }
-        int wanted = io.dlog.kafka.config.TopicConfigs.minInsyncReplicas(image.get().configs(), topics.brokerConfig());
+        int wanted = TopicConfigs.minInsyncReplicas(image.get().configs(), topics.brokerConfig());
         return Math.max(1, Math.min(wanted, image.get().replicas(partition).size()));
     }
 
@@ -238,12 +242,12 @@ public final class InternalTopicLog {
         }
         return replicas.awaitCommitted(tp, result.lastOffset() + 1, minInsyncReplicas, COMMIT_TIMEOUT_MS)
                 .thenApply(error -> {
-                    if (error == org.apache.kafka.common.protocol.Errors.NONE) {
+                    if (error == Errors.NONE) {
                         return result;
                     }
-                    boolean shortIsr = error == org.apache.kafka.common.protocol.Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
-                    return AppendResult.failure(shortIsr ? io.dlog.log.AppendError.NOT_ENOUGH_REPLICAS_AFTER_APPEND
-                            : io.dlog.log.AppendError.NOT_LEADER_OR_FOLLOWER, tp + " was not committed: " + error
+                    boolean shortIsr = error == Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+                    return AppendResult.failure(shortIsr ? AppendError.NOT_ENOUGH_REPLICAS_AFTER_APPEND
+                            : AppendError.NOT_LEADER_OR_FOLLOWER, tp + " was not committed: " + error
                             + (shortIsr ? ", " + TOO_FEW_IN_SYNC + minInsyncReplicas : ""), result.logStartOffset());
                 });
     }
@@ -254,8 +258,8 @@ public final class InternalTopicLog {
      */
     public static boolean tooFewInSync(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof WriteRefused refused && (refused.error() == io.dlog.log.AppendError.NOT_ENOUGH_REPLICAS
-                    || refused.error() == io.dlog.log.AppendError.NOT_ENOUGH_REPLICAS_AFTER_APPEND)) {
+            if (t instanceof WriteRefused refused && (refused.error() == AppendError.NOT_ENOUGH_REPLICAS
+                    || refused.error() == AppendError.NOT_ENOUGH_REPLICAS_AFTER_APPEND)) {
                 return true;
             }
         }
