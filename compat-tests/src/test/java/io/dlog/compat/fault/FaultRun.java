@@ -99,8 +99,8 @@ final class FaultRun {
             nemesis.useClocks(clocks);
         }
         Workload workload = new Workload(cluster.bootstrapServers(), history,
-                transactional ? new Workload.Settings(topic, PARTITIONS, 2, 2, 50, 1, seed, true)
-                        : new Workload.Settings(topic, PARTITIONS, 2, 2, 200, 100, seed, false));
+                transactional ? new Workload.Settings(topic, PARTITIONS, 2, 2, 50, 1, seed, true, 2)
+                        : new Workload.Settings(topic, PARTITIONS, 2, 2, 200, 100, seed, false, 2));
         List<String> problems = new ArrayList<>();
         long start = System.nanoTime();
         workload.start();

@@ -50,6 +50,16 @@ public final class History {
         return add(process, Op.Type.POLL, partition, null, -1, records, null);
     }
 
+    /** Group consumer {@code process} was assigned {@code partition}; it reads on from the committed offset. */
+    public synchronized Op joined(String process, int partition) {
+        return add(process, Op.Type.JOIN, partition, null, -1, List.of(), null);
+    }
+
+    /** Group consumer {@code process} committed {@code offset} for {@code partition} and the commit returned. */
+    public synchronized Op committed(String process, int partition, long offset) {
+        return add(process, Op.Type.COMMIT, partition, null, offset, List.of(), null);
+    }
+
     public synchronized Op finalRead(int partition, List<Op.Read> records) {
         return add("final-read", Op.Type.FINAL, partition, null, -1, records, null);
     }

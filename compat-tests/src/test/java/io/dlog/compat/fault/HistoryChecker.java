@@ -25,7 +25,12 @@ import java.util.TreeSet;
  *   <li>{@link Kind#FAILED_READ}: a read of a value whose send failed definitively (or whose transaction was never
  *       committed);</li>
  *   <li>{@link Kind#PHANTOM_READ}: a read of a value nobody sent (or sent to another partition);</li>
- *   <li>{@link Kind#NON_MONOTONIC}: offsets of one partition not strictly increasing within one poll (or the final read);</li>
+ *   <li>{@link Kind#NON_MONOTONIC}: offsets of one partition not strictly increasing within one poll (or the final read),
+ *       or from one poll to the next of the same consumer (Jepsen's nonmonotonic-poll);</li>
+ *   <li>{@link Kind#POLL_SKIP}: a consumer passed over a record of the final read: its reads of a partition, from its
+ *       first poll on, are not one run of consecutive final-read records (Jepsen's poll-skip);</li>
+ *   <li>{@link Kind#REORDERED}: one producer's sends to one partition acknowledged at offsets in another order than
+ *       it sent them (Jepsen's nonmonotonic-send; Kafka keeps an idempotent producer's order);</li>
  *   <li>{@link Kind#PARTIAL_TRANSACTION}: some values of one transaction in the final read, others not (a transaction
  *       is committed whole or aborted whole, whatever its producer saw).</li>
  * </ul>
@@ -33,18 +38,37 @@ import java.util.TreeSet;
  * For transactional producers and read_committed consumers the same rules hold with FAIL meaning "never
  * committed": a read of such a value is an aborted read, reported as {@link Kind#FAILED_READ}.
  *
- * Values whose outcome is unknown (INFO) may or may not appear, but at most once. A partition that has sends but
+ * A process name is one client instance: the workload gives a restarted producer or consumer a new name, and a
+ * consumer starts at the beginning of every partition it is assigned ({@code seekToBeginning}), so its first read
+ * of a partition must be the final read's first record. A group consumer (one with JOIN ops) takes a new name at
+ * each assignment and starts a partition at the group's committed offset instead, so for it:
+ *
+ * <ul>
+ *   <li>{@link Kind#LOST_COMMIT}: its first read of a partition is below an offset whose commit returned before the
+ *       assignment (an acknowledged offset commit lost, or the committed offset not used);</li>
+ *   <li>{@link Kind#POLL_SKIP} also counts a record of the final read below the highest offset the group's members
+ *       read that none of them read (the group's committed offset passed over it).</li>
+ * </ul>
+ *
+ * <p>Values whose outcome is unknown (INFO) may or may not appear, but at most once. A partition that has sends but
  * no final read loses every acknowledged value: what was not read back is not proven kept. Pure: no I/O, no
  * clock, no state between calls.
  */
 public final class HistoryChecker {
-    public enum Kind { LOST, DUPLICATE, OFFSET_CONFLICT, FAILED_READ, PHANTOM_READ, NON_MONOTONIC, PARTIAL_TRANSACTION }
+    public enum Kind {
+        LOST, DUPLICATE, OFFSET_CONFLICT, FAILED_READ, PHANTOM_READ, NON_MONOTONIC, POLL_SKIP, REORDERED, LOST_COMMIT,
+        PARTIAL_TRANSACTION
+    }
 
     /** One violation, with the values and offsets that locate it in the history. */
     public record Anomaly(Kind kind, String description, Set<String> values, Map<Integer, Set<Long>> offsets) {
     }
 
     private record Position(int partition, long offset) {
+    }
+
+    /** One client instance's ops on one partition. */
+    private record Stream(String process, int partition) {
     }
 
     private HistoryChecker() {
@@ -60,11 +84,17 @@ public final class HistoryChecker {
                 (a, b) -> a.partition != b.partition ? Integer.compare(a.partition, b.partition) : Long.compare(a.offset, b.offset));
         Map<String, Set<Position>> positionsOf = new LinkedHashMap<>();
         Map<String, List<String>> transactions = new LinkedHashMap<>();
+        Map<Stream, List<String>> sendOrder = new LinkedHashMap<>();
+        Map<Stream, List<Op>> polls = new LinkedHashMap<>();
+        Map<Integer, List<Op.Read>> finalReads = new TreeMap<>();
+        Map<Stream, Op> joins = new HashMap<>();
+        Map<Integer, List<Op>> commits = new HashMap<>();
         List<Anomaly> anomalies = new ArrayList<>();
         for (Op op : ops) {
             switch (op.type()) {
                 case SEND -> {
                     sentTo.put(op.value(), op.partition());
+                    sendOrder.computeIfAbsent(new Stream(op.process(), op.partition()), k -> new ArrayList<>()).add(op.value());
                     if (op.transaction() != null) {
                         transactions.computeIfAbsent(op.transaction(), t -> new ArrayList<>()).add(op.value());
                     }
@@ -75,7 +105,12 @@ public final class HistoryChecker {
                 }
                 case FAIL -> failed.add(op.value());
                 case POLL, FINAL -> {
-                    checkMonotonic(op, anomalies);
+                    if (op.type() == Op.Type.FINAL) {
+                        checkMonotonic(op, anomalies);
+                        finalReads.put(op.partition(), op.records());
+                    } else {
+                        polls.computeIfAbsent(new Stream(op.process(), op.partition()), k -> new ArrayList<>()).add(op);
+                    }
                     for (Op.Read read : op.records()) {
                         observe(valuesAt, positionsOf, new Position(op.partition(), read.offset()), read.value(), op.index());
                         if (op.type() == Op.Type.POLL) {
@@ -91,6 +126,8 @@ public final class HistoryChecker {
                         }
                     }
                 }
+                case JOIN -> joins.putIfAbsent(new Stream(op.process(), op.partition()), op);
+                case COMMIT -> commits.computeIfAbsent(op.partition(), p -> new ArrayList<>()).add(op);
                 case INFO, NEMESIS, NOTE -> {
                     // an unknown outcome constrains nothing by itself; the nemesis only gives context
                 }
@@ -101,6 +138,11 @@ public final class HistoryChecker {
         checkFailedReads(failed, positionsOf, anomalies);
         checkConflicts(valuesAt, positionsOf, anomalies);
         checkTransactions(transactions, sentTo, finalValues, anomalies);
+        Set<String> members = new HashSet<>();
+        joins.keySet().forEach(stream -> members.add(stream.process()));
+        checkPollOrder(polls, finalReads, members, joins, commits, anomalies);
+        checkGroupCoverage(polls, finalReads, members, anomalies);
+        checkSendOrder(sendOrder, acked, anomalies);
         return new Result(anomalies, acked.size(), failed.size(), ops.stream().filter(op -> op.type() == Op.Type.INFO).count());
     }
 
@@ -120,6 +162,142 @@ public final class HistoryChecker {
                 return;
             }
             previous = read.offset();
+        }
+    }
+
+    /**
+     * Each consumer's reads of a partition, poll after poll, must go forward one final-read record at a time: a read
+     * at or below the one before is NON_MONOTONIC, and final-read records passed over between two reads are a
+     * POLL_SKIP. An assigned consumer starts at the beginning, so records before its first read are skipped too; a
+     * group member starts at the committed offset, which must not be below one committed before it joined
+     * (LOST_COMMIT). Reads of values the final read lacks are LOST and checked no further here; a partition without
+     * a final read has already lost everything. At most one of each kind per poll.
+     */
+    private static void checkPollOrder(Map<Stream, List<Op>> polls, Map<Integer, List<Op.Read>> finalReads,
+                                       Set<String> members, Map<Stream, Op> joins, Map<Integer, List<Op>> commits,
+                                       List<Anomaly> anomalies) {
+        for (Map.Entry<Stream, List<Op>> entry : polls.entrySet()) {
+            Stream stream = entry.getKey();
+            List<Op.Read> finalRead = finalReads.get(stream.partition());
+            if (finalRead == null) {
+                continue;
+            }
+            TreeMap<Long, String> stored = new TreeMap<>();
+            finalRead.forEach(read -> stored.put(read.offset(), read.value()));
+            boolean member = members.contains(stream.process());
+            Op.Read previous = null;
+            for (Op poll : entry.getValue()) {
+                boolean backwards = false;
+                boolean skipped = false;
+                for (Op.Read read : poll.records()) {
+                    if (previous == null && member) {
+                        checkStartAtCommitted(stream, poll, read, joins.get(stream), commits, anomalies);
+                    } else if (previous != null && read.offset() <= previous.offset()) {
+                        if (!backwards) {
+                            backwards = true;
+                            anomalies.add(new Anomaly(Kind.NON_MONOTONIC, stream.process() + " read p" + poll.partition()
+                                    + "@" + read.offset() + " after p" + poll.partition() + "@" + previous.offset() + " (op "
+                                    + poll.index() + ")", new LinkedHashSet<>(List.of(read.value(), previous.value())),
+                                    Map.of(poll.partition(), new TreeSet<>(List.of(previous.offset(), read.offset())))));
+                        }
+                    } else if (!skipped && stored.containsKey(read.offset())) {
+                        Map<Long, String> passed = previous == null ? stored.headMap(read.offset(), false)
+                                : stored.subMap(previous.offset(), false, read.offset(), false);
+                        if (!passed.isEmpty()) {
+                            skipped = true;
+                            Set<Long> offsets = new TreeSet<>(passed.keySet());
+                            offsets.add(read.offset());
+                            anomalies.add(new Anomaly(Kind.POLL_SKIP, stream.process() + " read p" + poll.partition()
+                                    + "@" + read.offset() + (previous == null ? " first" : " after p" + poll.partition() + "@"
+                                    + previous.offset()) + " (op " + poll.index() + "), passing over " + passed.size()
+                                    + " stored record(s) " + firstFew(passed), new LinkedHashSet<>(passed.values()),
+                                    Map.of(poll.partition(), offsets)));
+                        }
+                    }
+                    if (previous == null || read.offset() > previous.offset()) {
+                        previous = read;
+                    }
+                }
+            }
+        }
+    }
+
+    /** A group member's first read of a partition is at or above every offset committed before it was assigned it. */
+    private static void checkStartAtCommitted(Stream stream, Op poll, Op.Read first, Op join, Map<Integer, List<Op>> commits,
+                                              List<Anomaly> anomalies) {
+        if (join == null) {
+            return; // read without an assignment recorded for it: nothing known about where it had to start
+        }
+        Op highest = null;
+        for (Op commit : commits.getOrDefault(stream.partition(), List.of())) {
+            if (commit.index() < join.index() && (highest == null || commit.offset() > highest.offset())) {
+                highest = commit;
+            }
+        }
+        if (highest != null && first.offset() < highest.offset()) {
+            anomalies.add(new Anomaly(Kind.LOST_COMMIT, stream.process() + " was assigned p" + stream.partition() + " (op "
+                    + join.index() + ") after " + highest.process() + " committed offset " + highest.offset() + " (op "
+                    + highest.index() + "), yet first read p" + stream.partition() + "@" + first.offset() + " (op "
+                    + poll.index() + ")", Set.of(first.value()),
+                    Map.of(stream.partition(), new TreeSet<>(List.of(first.offset(), highest.offset())))));
+        }
+    }
+
+    /**
+     * Below the highest offset any group member read in a partition, every final-read record was read by some
+     * member: members start where the group committed, and a commit only covers what its member read.
+     */
+    private static void checkGroupCoverage(Map<Stream, List<Op>> polls, Map<Integer, List<Op.Read>> finalReads,
+                                           Set<String> members, List<Anomaly> anomalies) {
+        Map<Integer, Set<Long>> readByGroup = new TreeMap<>();
+        for (Map.Entry<Stream, List<Op>> entry : polls.entrySet()) {
+            if (members.contains(entry.getKey().process())) {
+                Set<Long> offsets = readByGroup.computeIfAbsent(entry.getKey().partition(), p -> new HashSet<>());
+                entry.getValue().forEach(poll -> poll.records().forEach(read -> offsets.add(read.offset())));
+            }
+        }
+        for (Map.Entry<Integer, Set<Long>> entry : readByGroup.entrySet()) {
+            List<Op.Read> finalRead = finalReads.get(entry.getKey());
+            if (finalRead == null || entry.getValue().isEmpty()) {
+                continue;
+            }
+            long highest = entry.getValue().stream().mapToLong(Long::longValue).max().orElseThrow();
+            TreeMap<Long, String> unread = new TreeMap<>();
+            for (Op.Read read : finalRead) {
+                if (read.offset() < highest && !entry.getValue().contains(read.offset())) {
+                    unread.put(read.offset(), read.value());
+                }
+            }
+            if (!unread.isEmpty()) {
+                anomalies.add(new Anomaly(Kind.POLL_SKIP, "the group's members read p" + entry.getKey() + " up to offset "
+                        + highest + " but none read " + unread.size() + " stored record(s) below it " + firstFew(unread),
+                        new LinkedHashSet<>(unread.values()), Map.of(entry.getKey(), new TreeSet<>(unread.keySet()))));
+            }
+        }
+    }
+
+    private static String firstFew(Map<Long, String> records) {
+        return records.size() <= 6 ? records.toString()
+                : records.entrySet().stream().limit(6).toList() + " ...";
+    }
+
+    /** Each producer's acknowledged sends to a partition sit at increasing offsets in the order it sent them. */
+    private static void checkSendOrder(Map<Stream, List<String>> sendOrder, Map<String, Op> acked, List<Anomaly> anomalies) {
+        for (Map.Entry<Stream, List<String>> entry : sendOrder.entrySet()) {
+            Op previous = null;
+            for (String value : entry.getValue()) {
+                Op ack = acked.get(value);
+                if (ack == null) {
+                    continue;
+                }
+                if (previous != null && ack.offset() <= previous.offset()) {
+                    anomalies.add(new Anomaly(Kind.REORDERED, entry.getKey().process() + " sent " + previous.value() + " before "
+                            + value + " to p" + ack.partition() + " but they were acknowledged at offsets " + previous.offset()
+                            + " and " + ack.offset(), new LinkedHashSet<>(List.of(previous.value(), value)),
+                            Map.of(ack.partition(), new TreeSet<>(List.of(previous.offset(), ack.offset())))));
+                }
+                previous = ack;
+            }
         }
     }
 

@@ -174,27 +174,118 @@ class HistoryCheckerTest {
     }
 
     @Test
-    void shouldCountAPollWhoseOffsetsGoBackwards() {
+    void shouldCountAConsumerWhoseOffsetsGoBackwardsWithinAPollOrFromOnePollToTheNext() {
         // Given
         ackAll("a", "b", "c");
-        history.poll("c1", 0, List.of(r(0, "a"), r(2, "c"), r(1, "b")));
-        history.poll("c1", 0, List.of(r(1, "b"), r(1, "b")));
+        history.poll("c1", 0, List.of(r(0, "a"), r(1, "b"), r(0, "a")));
+        history.poll("c1", 0, List.of(r(1, "b"), r(2, "c")));
         history.finalRead(0, List.of(r(0, "a"), r(1, "b"), r(2, "c")));
 
+        // When
+        Result result = check();
+
         // Then: two polls, each counted once
-        assertThat(check().counts()).isEqualTo(only(Kind.NON_MONOTONIC, 2));
+        assertThat(result.counts()).isEqualTo(only(Kind.NON_MONOTONIC, 2));
+        assertThat(result.report(history.ops(), 5)).contains("NON_MONOTONIC: c1 read p0@1 after p0@1 (op 7)");
     }
 
     @Test
-    void shouldAcceptAConsumerReadingTheSameOffsetsAgainInALaterPoll() {
-        // Given: a consumer seeks back and reads a and b again: the same offsets, the same values
+    void shouldAcceptARestartedConsumerReadingFromTheBeginningAgain() {
+        // Given: consumer instance r0.1 reads a and b, and r0.2, which replaced it, reads from the beginning
+        ackAll("a", "b", "c");
+        history.poll("r0.1", 0, List.of(r(0, "a"), r(1, "b")));
+        history.poll("r0.2", 0, List.of(r(0, "a")));
+        history.poll("r0.2", 0, List.of(r(1, "b"), r(2, "c")));
+        history.finalRead(0, List.of(r(0, "a"), r(1, "b"), r(2, "c")));
+
+        // When
+        Result result = check();
+
+        // Then
+        assertThat(result.valid()).as(result.report(history.ops(), 5)).isTrue();
+    }
+
+    @Test
+    void shouldCountAConsumerPassingOverAStoredRecordAsAPollSkip() {
+        // Given: c1 reads a and b, then d: c at offset 2 is stored but c1 never read it
+        ackAll("a", "b", "c", "d");
+        history.poll("c1", 0, List.of(r(0, "a"), r(1, "b")));
+        history.poll("c1", 0, List.of(r(3, "d")));
+        history.finalRead(0, List.of(r(0, "a"), r(1, "b"), r(2, "c"), r(3, "d")));
+
+        // When
+        Result result = check();
+
+        // Then
+        assertThat(result.counts()).isEqualTo(only(Kind.POLL_SKIP, 1));
+        assertThat(result.report(history.ops(), 5))
+                .contains("POLL_SKIP: c1 read p0@3 after p0@1 (op 9), passing over 1 stored record(s) {2=c}");
+    }
+
+    @Test
+    void shouldCountAConsumerWhoseFirstReadIsNotTheFirstStoredRecordAsAPollSkip() {
+        // Given: a consumer starts at the beginning, but its first record is b
         ackAll("a", "b");
-        history.poll("c1", 0, List.of(r(0, "a"), r(1, "b")));
-        history.poll("c1", 0, List.of(r(0, "a"), r(1, "b")));
+        history.poll("c1", 0, List.of(r(1, "b")));
         history.finalRead(0, List.of(r(0, "a"), r(1, "b")));
 
         // Then
-        assertThat(check().valid()).isTrue();
+        assertThat(check().counts()).isEqualTo(only(Kind.POLL_SKIP, 1));
+    }
+
+    @Test
+    void shouldAcceptOffsetsAConsumerJumpsThatHoldNoStoredRecord() {
+        // Given: read_committed: offsets 1 and 2 hold an aborted value and a transaction marker
+        history.send("p1", 0, "t1-0", "t1");
+        history.ack("p1", 0, "t1-0", 0);
+        history.send("p1", 0, "t2-0", "t2");
+        history.fail("p1", 0, "t2-0", "aborted by the producer");
+        history.send("p1", 0, "t3-0", "t3");
+        history.ack("p1", 0, "t3-0", 3);
+        history.poll("c1", 0, List.of(r(0, "t1-0")));
+        history.poll("c1", 0, List.of(r(3, "t3-0")));
+        history.finalRead(0, List.of(r(0, "t1-0"), r(3, "t3-0")));
+
+        // When
+        Result result = check();
+
+        // Then
+        assertThat(result.valid()).as(result.report(history.ops(), 5)).isTrue();
+    }
+
+    @Test
+    void shouldCountAProducersSendsAcknowledgedOutOfOrderAsReordered() {
+        // Given: p1 sent a then b, acknowledged at 1 and 0; p2's c, sent after a, may land before it
+        history.send("p1", 0, "a");
+        history.send("p2", 0, "c");
+        history.send("p1", 0, "b");
+        history.ack("p1", 0, "b", 0);
+        history.ack("p2", 0, "c", 1);
+        history.ack("p1", 0, "a", 2);
+        history.finalRead(0, List.of(r(0, "b"), r(1, "c"), r(2, "a")));
+
+        // When
+        Result result = check();
+
+        // Then
+        assertThat(result.counts()).isEqualTo(only(Kind.REORDERED, 1));
+        assertThat(result.report(history.ops(), 5))
+                .contains("REORDERED: p1 sent a before b to p0 but they were acknowledged at offsets 2 and 0");
+    }
+
+    @Test
+    void shouldAcceptOneProducersSendsToDifferentPartitionsInAnyOffsetOrder() {
+        // Given: offsets of different partitions are not comparable
+        history.send("p1", 0, "a");
+        history.send("p1", 1, "b");
+        history.ack("p1", 1, "b", 0);
+        history.ack("p1", 0, "a", 7);
+        history.finalRead(0, List.of(r(7, "a")));
+        history.finalRead(1, List.of(r(0, "b")));
+
+        // Then
+        Result result = check();
+        assertThat(result.valid()).as(result.report(history.ops(), 5)).isTrue();
     }
 
     @Test
@@ -274,5 +365,79 @@ class HistoryCheckerTest {
 
         // Then
         assertThat(check().counts()).isEqualTo(only(Kind.FAILED_READ, 1));
+    }
+
+    @Test
+    void shouldAcceptGroupMembersThatReadOnFromTheCommittedOffset() {
+        // Given: g0 reads a and b and commits 2; g1, assigned p0 next, reads on from c
+        ackAll("a", "b", "c", "d");
+        history.joined("g0.1.1", 0);
+        history.poll("g0.1.1", 0, List.of(r(0, "a"), r(1, "b")));
+        history.committed("g0.1.1", 0, 2);
+        history.joined("g1.1.1", 0);
+        history.poll("g1.1.1", 0, List.of(r(2, "c")));
+        history.poll("g1.1.1", 0, List.of(r(3, "d")));
+        history.finalRead(0, List.of(r(0, "a"), r(1, "b"), r(2, "c"), r(3, "d")));
+
+        // When
+        Result result = check();
+
+        // Then
+        assertThat(result.valid()).as(result.report(history.ops(), 5)).isTrue();
+    }
+
+    @Test
+    void shouldAcceptAGroupMemberRereadingWhatWasNotCommitted() {
+        // Given: g0 read a and b but its commit failed; g1 reads them again
+        ackAll("a", "b");
+        history.joined("g0.1.1", 0);
+        history.poll("g0.1.1", 0, List.of(r(0, "a"), r(1, "b")));
+        history.joined("g1.1.1", 0);
+        history.poll("g1.1.1", 0, List.of(r(0, "a"), r(1, "b")));
+        history.finalRead(0, List.of(r(0, "a"), r(1, "b")));
+
+        // Then
+        Result result = check();
+        assertThat(result.valid()).as(result.report(history.ops(), 5)).isTrue();
+    }
+
+    @Test
+    void shouldCountAMemberStartingBelowAnAcknowledgedCommitAsALostCommit() {
+        // Given: g0 committed 2, but g1, assigned p0 afterwards, starts again at 0
+        ackAll("a", "b", "c");
+        history.joined("g0.1.1", 0);
+        history.poll("g0.1.1", 0, List.of(r(0, "a"), r(1, "b")));
+        history.committed("g0.1.1", 0, 2);
+        history.joined("g1.1.1", 0);
+        history.poll("g1.1.1", 0, List.of(r(0, "a"), r(1, "b"), r(2, "c")));
+        history.finalRead(0, List.of(r(0, "a"), r(1, "b"), r(2, "c")));
+
+        // When
+        Result result = check();
+
+        // Then
+        assertThat(result.counts()).isEqualTo(only(Kind.LOST_COMMIT, 1));
+        assertThat(result.report(history.ops(), 5)).contains("LOST_COMMIT: g1.1.1 was assigned p0 (op 9) after g0.1.1 "
+                + "committed offset 2 (op 8), yet first read p0@0 (op 10)");
+    }
+
+    @Test
+    void shouldCountRecordsNoGroupMemberReadBelowTheGroupsHighestReadAsAPollSkip() {
+        // Given: g0 read a; g1, assigned p0 next, starts at c (nobody committed past 1): b was never read by the group
+        ackAll("a", "b", "c");
+        history.joined("g0.1.1", 0);
+        history.poll("g0.1.1", 0, List.of(r(0, "a")));
+        history.committed("g0.1.1", 0, 1);
+        history.joined("g1.1.1", 0);
+        history.poll("g1.1.1", 0, List.of(r(2, "c")));
+        history.finalRead(0, List.of(r(0, "a"), r(1, "b"), r(2, "c")));
+
+        // When
+        Result result = check();
+
+        // Then
+        assertThat(result.counts()).isEqualTo(only(Kind.POLL_SKIP, 1));
+        assertThat(result.report(history.ops(), 5))
+                .contains("POLL_SKIP: the group's members read p0 up to offset 2 but none read 1 stored record(s) below it {1=b}");
     }
 }

@@ -14,6 +14,10 @@ import java.util.List;
  *   <li>{@link Type#INFO}: the send's outcome is unknown (a timeout, a lost connection): it may or may not be in the log;</li>
  *   <li>{@link Type#POLL}: a consumer's poll returned {@code records} of {@code partition}, in the order returned;</li>
  *   <li>{@link Type#FINAL}: the read from the beginning after the cluster healed returned {@code records};</li>
+ *   <li>{@link Type#JOIN}: a group consumer was assigned {@code partition} (by a rebalance); it reads it from the
+ *       group's committed offset on, and the process name is new for each assignment;</li>
+ *   <li>{@link Type#COMMIT}: a group consumer's {@code commitSync} of {@code offset} (its position) for {@code partition}
+ *       returned;</li>
  *   <li>{@link Type#NEMESIS}: a fault was injected or healed ({@code detail} says which);</li>
  *   <li>{@link Type#NOTE}: a client noticed something worth reading beside the ops (a restarted consumer).</li>
  * </ul>
@@ -26,7 +30,7 @@ import java.util.List;
  */
 public record Op(long index, long nanos, String process, Type type, int partition, String value, long offset,
                  List<Read> records, String detail) {
-    public enum Type { SEND, ACK, FAIL, INFO, POLL, FINAL, NEMESIS, NOTE }
+    public enum Type { SEND, ACK, FAIL, INFO, POLL, FINAL, JOIN, COMMIT, NEMESIS, NOTE }
 
     /** How a SEND's detail starts when the value was sent in a transaction; the transaction's name follows. */
     public static final String TRANSACTION = "txn ";

@@ -44,6 +44,9 @@ final class TransactionalSender {
     private final Random random;
     private final long intervalNanos;
     private long transaction;
+    private int incarnation;
+    /** The name the current producer instance records its ops under (the checker keeps each instance's order). */
+    private String process;
 
     /**
      * @param base          the idempotent producer's settings (bootstrap, acks=all, timeouts)
@@ -64,6 +67,7 @@ final class TransactionalSender {
     void run(BooleanSupplier producing) throws InterruptedException {
         while (producing.getAsBoolean()) {
             KafkaProducer<String, String> producer = null;
+            process = name + "." + ++incarnation;
             try {
                 producer = new KafkaProducer<>(props(), new StringSerializer(), new StringSerializer());
                 producer.initTransactions();
@@ -75,7 +79,7 @@ final class TransactionalSender {
                     }
                 }
             } catch (RuntimeException e) {
-                history.note(name, "transactional producer replaced after " + e);
+                history.note(process, "transactional producer replaced after " + e);
                 TimeUnit.MILLISECONDS.sleep(200);
             } finally {
                 if (producer != null) {
@@ -107,7 +111,7 @@ final class TransactionalSender {
         for (int k = 0; k < count; k++) {
             values.add(id + "-" + k);
             targets.add(random.nextInt(partitions));
-            history.send(name, targets.get(k), values.get(k), id);
+            history.send(process, targets.get(k), values.get(k), id);
         }
         boolean abort = random.nextInt(5) == 0;
         boolean commitCalled = false;
@@ -144,14 +148,14 @@ final class TransactionalSender {
             if (sent != null) {
                 long offset = offset(sent.get(k));
                 if (offset >= 0) {
-                    history.ack(name, targets.get(k), values.get(k), offset);
+                    history.ack(process, targets.get(k), values.get(k), offset);
                 } else {
-                    history.info(name, targets.get(k), values.get(k), "committed, but its send reported no offset");
+                    history.info(process, targets.get(k), values.get(k), "committed, but its send reported no offset");
                 }
             } else if (unknown) {
-                history.info(name, targets.get(k), values.get(k), why);
+                history.info(process, targets.get(k), values.get(k), why);
             } else {
-                history.fail(name, targets.get(k), values.get(k), why);
+                history.fail(process, targets.get(k), values.get(k), why);
             }
         }
     }

@@ -2,6 +2,7 @@ package io.dlog.compat.fault;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,10 +11,16 @@ import java.util.Random;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.GroupProtocol;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -21,6 +28,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SerializationException;
@@ -50,9 +58,15 @@ public final class Workload {
      *                      unused by a transactional run, whose producers wait for each transaction to end
      * @param transactional transactions of one to three sends (ratePerSecond then counts transactions), read_committed
      *                      consumers
+     * @param groupConsumers consumers that subscribe in one group and commit after each poll that returned records
+     *                      (Kafka's classic group protocol for an odd seed, KIP-848's consumer protocol for an even one)
      */
     public record Settings(String topic, int partitions, int producers, int consumers, int ratePerSecond, int maxInFlight,
-                           long seed, boolean transactional) {
+                           long seed, boolean transactional, int groupConsumers) {
+        /** The group's rebalance protocol: both are run, one seed in two. */
+        GroupProtocol groupProtocol() {
+            return seed % 2 == 0 ? GroupProtocol.CONSUMER : GroupProtocol.CLASSIC;
+        }
     }
 
     private final String bootstrap;
@@ -81,6 +95,10 @@ public final class Workload {
         for (int i = 0; i < settings.consumers(); i++) {
             String name = "r" + i;
             consumerThreads.add(started(new Thread(() -> consume(name), "fault-" + name)));
+        }
+        for (int i = 0; i < settings.groupConsumers(); i++) {
+            String name = "g" + i;
+            consumerThreads.add(started(new Thread(() -> consumeInGroup(name), "fault-" + name)));
         }
     }
 
@@ -138,8 +156,10 @@ public final class Workload {
         long intervalNanos = intervalNanos();
         Semaphore inFlight = new Semaphore(settings.maxInFlight());
         long sequence = 0;
+        int incarnation = 0;
         while (producing.get()) {
             AtomicBoolean broken = new AtomicBoolean();
+            String process = name + "." + ++incarnation; // the checker holds one client instance's sends in order
             KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps(name), new StringSerializer(),
                     new StringSerializer());
             try {
@@ -151,8 +171,8 @@ public final class Workload {
                     }
                     int partition = random.nextInt(settings.partitions());
                     String value = name + "-" + sequence++;
-                    history.send(name, partition, value);
-                    send(producer, name, partition, value, inFlight, broken);
+                    history.send(process, partition, value);
+                    send(producer, process, partition, value, inFlight, broken);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -164,31 +184,31 @@ public final class Workload {
         }
     }
 
-    private void send(KafkaProducer<String, String> producer, String name, int partition, String value, Semaphore inFlight,
-                      AtomicBoolean broken) {
+    private void send(KafkaProducer<String, String> producer, String process, int partition, String value,
+                      Semaphore inFlight, AtomicBoolean broken) {
         ProducerRecord<String, String> record = new ProducerRecord<>(settings.topic(), partition,
                 Integer.toString(partition), value);
         try {
             producer.send(record, (metadata, error) -> {
                 inFlight.release();
                 if (error == null) {
-                    history.ack(name, partition, value, metadata.offset());
+                    history.ack(process, partition, value, metadata.offset());
                 } else {
-                    outcome(name, partition, value, error, broken);
+                    outcome(process, partition, value, error, broken);
                 }
             });
         } catch (KafkaException | IllegalStateException e) {
             inFlight.release();
-            outcome(name, partition, value, e, broken);
+            outcome(process, partition, value, e, broken);
         }
     }
 
-    private void outcome(String name, int partition, String value, Exception error, AtomicBoolean broken) {
+    private void outcome(String process, int partition, String value, Exception error, AtomicBoolean broken) {
         String why = error.getClass().getSimpleName() + ": " + error.getMessage();
         if (neverWritten(error)) {
-            history.fail(name, partition, value, why);
+            history.fail(process, partition, value, why);
         } else {
-            history.info(name, partition, value, why);
+            history.info(process, partition, value, why);
         }
         if (!(error instanceof RetriableException) && !(error instanceof TimeoutException)) {
             // A fatal idempotent-producer error (an unknown sequence, a closed producer): start a new producer.
@@ -231,30 +251,102 @@ public final class Workload {
     }
 
     private void consume(String name) {
+        int incarnation = 0;
         while (consuming.get()) {
+            // Each consumer instance reads under its own name: the checker holds one instance's reads to going
+            // forward record by record from the beginning, and a restarted one starts again from there.
+            String process = name + "." + ++incarnation;
             try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps(name), new StringDeserializer(),
                     new StringDeserializer())) {
                 consumer.assign(topicPartitions());
                 consumer.seekToBeginning(topicPartitions());
                 while (consuming.get()) {
-                    record(name, consumer.poll(Duration.ofMillis(200)));
+                    record(process, consumer.poll(Duration.ofMillis(200)));
                 }
             } catch (KafkaException e) {
                 // An unavailable leader surfaces as retries inside poll; what escapes restarts the consumer from
-                // the beginning (re-reading is fine: the checker compares every read with every other).
-                history.note(name, "consumer restarts after " + e);
+                // the beginning, as a new instance.
+                history.note(process, "consumer restarts after " + e);
                 sleepQuietly(500);
             }
         }
     }
 
-    private void record(String name, ConsumerRecords<String, String> records) {
+    /**
+     * A group member: subscribes, records every assignment (each under a new process name, since the member reads
+     * a newly assigned partition from the group's committed offset), and commits its position after each poll that
+     * returned records, recording each partition's committed offset once {@code commitSync} returned.
+     */
+    private void consumeInGroup(String name) {
+        int incarnation = 0;
+        while (consuming.get()) {
+            String instance = name + "." + ++incarnation;
+            AtomicReference<String> process = new AtomicReference<>(instance + ".0");
+            AtomicInteger assignments = new AtomicInteger();
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(groupConsumerProps(name),
+                    new StringDeserializer(), new StringDeserializer())) {
+                consumer.subscribe(List.of(settings.topic()), new ConsumerRebalanceListener() {
+                    @Override
+                    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                        // nothing to do: positions are committed after each poll, and reads go on under the next name
+                    }
+
+                    @Override
+                    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                        // Runs inside poll, before it returns records of the new assignment. Under the consumer
+                        // protocol the callback names only added partitions, so every held one is recorded.
+                        process.set(instance + "." + assignments.incrementAndGet());
+                        consumer.assignment().forEach(tp -> history.joined(process.get(), tp.partition()));
+                    }
+                });
+                while (consuming.get()) {
+                    ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(200));
+                    record(process.get(), records);
+                    if (!records.isEmpty()) {
+                        commit(consumer, process.get());
+                    }
+                }
+            } catch (KafkaException e) {
+                history.note(process.get(), "group consumer restarts after " + e);
+                sleepQuietly(500);
+            }
+        }
+    }
+
+    private void commit(KafkaConsumer<String, String> consumer, String process) {
+        Map<TopicPartition, OffsetAndMetadata> positions = new HashMap<>();
+        try {
+            for (TopicPartition partition : consumer.assignment()) {
+                positions.put(partition, new OffsetAndMetadata(consumer.position(partition, Duration.ofSeconds(10))));
+            }
+            consumer.commitSync(positions, Duration.ofSeconds(10));
+            positions.forEach((partition, offset) -> history.committed(process, partition.partition(), offset.offset()));
+        } catch (CommitFailedException | RebalanceInProgressException | RetriableException e) {
+            // not committed (or not known to be): whoever reads the partition next may read these records again
+            history.note(process, "commit failed: " + e);
+        }
+    }
+
+    private Properties groupConsumerProps(String name) {
+        Properties props = consumerProps(name);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "fault-" + settings.topic());
+        props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, settings.groupProtocol().name().toLowerCase(java.util.Locale.ROOT));
+        if (settings.groupProtocol() == GroupProtocol.CLASSIC) {
+            // A member that restarted leaves the old one behind until its session ends; keep that short, as a
+            // Jepsen run does (the consumer protocol's session is the broker's to set)
+            props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+            props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
+        }
+        return props;
+    }
+
+    private void record(String process, ConsumerRecords<String, String> records) {
         for (TopicPartition partition : records.partitions()) {
             List<Op.Read> reads = new ArrayList<>();
             for (ConsumerRecord<String, String> record : records.records(partition)) {
                 reads.add(new Op.Read(record.offset(), record.value()));
             }
-            history.poll(name, partition.partition(), reads);
+            history.poll(process, partition.partition(), reads);
         }
     }
 
