@@ -26,9 +26,13 @@ final class FaultRun {
     /** In the isolated layout ({@code -Dfault.layout=isolated}): controllers 1-3 apart from brokers 4-6. */
     static final int CONTROLLERS_APART = 3;
 
-    /** What a run found. {@code problems} are failures outside the checker (the final read could not finish). */
+    /**
+     * What a run found. {@code problems} are failures outside the checker (the final read could not finish).
+     * {@code rewrites} are the duplicates the client wrote itself, taken out of {@code result} (see
+     * {@link #clientRewrites}): the stored batches of each, as evidence.
+     */
     record Outcome(Fault fault, long seed, boolean transactional, HistoryChecker.Result result, List<Op> ops,
-                   List<String> problems, Path saved) {
+                   List<String> problems, List<String> rewrites, Path saved) {
         boolean passed() {
             return result.valid() && problems.isEmpty();
         }
@@ -36,6 +40,9 @@ final class FaultRun {
         String report() {
             return (transactional ? "transactional " : "") + fault + " seed " + seed + ": "
                     + (passed() ? "ok" : "FAILED") + "; " + result.summary()
+                    + (rewrites.isEmpty() ? "" : "\nduplicates the producer wrote again under a new epoch (Kafka's "
+                            + "client, KAFKA-14034), not counted: " + rewrites.size()
+                            + rewrites.stream().map(line -> "\n  " + line).reduce("", String::concat))
                     + (problems.isEmpty() ? "" : "\nproblems: " + problems)
                     + Recovery.afterStrikes(ops).stream().map(line -> "\n  " + line).reduce("", String::concat)
                     + (passed() ? "" : "\n" + result.report(ops, 10) + "history and node logs in " + saved);
@@ -119,13 +126,68 @@ final class FaultRun {
         cluster.awaitFormed();
         problems.addAll(workload.finalRead(Duration.ofSeconds(90)));
         List<Op> ops = history.ops();
-        HistoryChecker.Result result = HistoryChecker.check(ops);
+        HistoryChecker.Result checked = HistoryChecker.check(ops);
+        List<String> rewrites = new ArrayList<>();
+        HistoryChecker.Result result = clientRewrites(cluster, topic, checked, rewrites);
         Path saved = Path.of("target", "fault-runs", name);
-        Outcome outcome = new Outcome(fault, seed, transactional, result, ops, problems, saved);
-        if (!outcome.passed() || Boolean.getBoolean("fault.keep")) {
+        Outcome outcome = new Outcome(fault, seed, transactional, result, ops, problems, rewrites, saved);
+        if (!outcome.passed() || !rewrites.isEmpty() || Boolean.getBoolean("fault.keep")) {
             save(cluster, outcome);
         }
         return outcome;
+    }
+
+    /**
+     * Takes out of {@code checked} the duplicates that Kafka's producer wrote twice itself, adding the evidence of
+     * each to {@code evidence}. Kafka's idempotent producer (4.3.1), when a batch fails after its delivery timeout,
+     * bumps its epoch and gives the batches still in flight to that partition new sequence numbers under the new
+     * epoch (KAFKA-14034); one of them that a broker had already written is then written again, and no broker can
+     * tell: a new epoch's sequences start afresh. So a duplicate is the client's when, on a node that stores both
+     * copies, the later copy carries the same producer id and a higher producer epoch than the earlier; any other
+     * duplicate (the same epoch twice: the broker's deduplication failed) stays.
+     */
+    private static HistoryChecker.Result clientRewrites(ProcessCluster cluster, String topic, HistoryChecker.Result checked,
+                                                        List<String> evidence) throws IOException {
+        List<HistoryChecker.Anomaly> kept = new ArrayList<>();
+        for (HistoryChecker.Anomaly anomaly : checked.anomalies()) {
+            Copies copies = anomaly.kind() == HistoryChecker.Kind.DUPLICATE ? copies(cluster, topic, anomaly) : null;
+            if (copies != null && copies.rewritten()) {
+                evidence.add(anomaly.description() + ": " + copies.text());
+                continue;
+            }
+            kept.add(copies == null ? anomaly : new HistoryChecker.Anomaly(anomaly.kind(), anomaly.description() + "; "
+                    + copies.text(), anomaly.values(), anomaly.offsets()));
+        }
+        return new HistoryChecker.Result(kept, checked.acknowledged(), checked.failed(), checked.unknown());
+    }
+
+    /** The stored batches of a duplicate's copies on one node, and whether the later ones are the client's rewrites. */
+    private record Copies(String text, boolean rewritten) {
+    }
+
+    /** How the copies of one duplicated value were stored, from the first node that has them all; else null. */
+    private static Copies copies(ProcessCluster cluster, String topic, HistoryChecker.Anomaly duplicate) throws IOException {
+        if (duplicate.offsets().size() != 1) {
+            return null; // copies in two partitions: no client rewrite does that
+        }
+        int partition = duplicate.offsets().keySet().iterator().next();
+        List<Long> offsets = new ArrayList<>(new java.util.TreeSet<>(duplicate.offsets().get(partition)));
+        if (offsets.size() < 2) {
+            return null;
+        }
+        for (int node : cluster.brokerIds()) {
+            List<BatchInspector.StoredBatch> copies = new ArrayList<>();
+            for (long offset : offsets) {
+                BatchInspector.batchAt(cluster.dataDir(node), topic, partition, offset).ifPresent(copies::add);
+            }
+            if (copies.size() == offsets.size()) {
+                BatchInspector.StoredBatch first = copies.get(0);
+                boolean rewritten = copies.stream().skip(1).allMatch(copy -> copy.producerId() == first.producerId()
+                        && copy.producerEpoch() > first.producerEpoch());
+                return new Copies("node " + node + " stores " + copies, rewritten);
+            }
+        }
+        return null;
     }
 
     /**
