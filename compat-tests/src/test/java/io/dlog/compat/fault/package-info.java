@@ -4,8 +4,9 @@
  *
  * <ul>
  *   <li>{@link io.dlog.compat.fault.Workload}: idempotent acks=all producers sending unique values per partition,
- *       consumers polling every partition, all recorded in a {@link io.dlog.compat.fault.History}; after the run,
- *       a full read from the beginning. Its transactional form ({@link io.dlog.compat.fault.TransactionalSender}):
+ *       consumers polling every partition from the beginning ({@code assign}) and group consumers ({@code subscribe},
+ *       committing after each poll), all recorded in a {@link io.dlog.compat.fault.History}; after the run, a full
+ *       read from the beginning. Its transactional form ({@link io.dlog.compat.fault.TransactionalSender}):
  *       transactions of one to three values, committed or aborted, read_committed consumers.</li>
  *   <li>{@link io.dlog.compat.fault.Nemesis}: kill -9 of a partition leader, of a follower, of the metadata Raft
  *       leader (DescribeQuorum), of two nodes at once, of every node at once, SIGSTOP/SIGCONT, a network partition
@@ -13,8 +14,11 @@
  *       {@link io.dlog.compat.fault.ReassignNemesis}: a replica of partition 0 moved out and back in through
  *       AlterPartitionReassignments (with -Pfault only).</li>
  *   <li>{@link io.dlog.compat.fault.HistoryChecker}: pure; lost acknowledged (or read) writes, duplicates, one
- *       offset with two values, reads of failed (or never committed) writes, phantom reads, non-monotonic offsets
- *       in a poll, transactions seen in part.</li>
+ *       offset with two values, reads of failed (or never committed) writes, phantom reads, consumers going back or
+ *       skipping a stored record, one producer's writes stored out of its order, a group member starting below a
+ *       returned commit, transactions seen in part. {@link io.dlog.compat.fault.BatchInspector} reads the nodes'
+ *       segment files, so that {@code FaultRun} can tell a duplicate Kafka's producer wrote itself under a bumped
+ *       epoch from one the brokers stored twice.</li>
  * </ul>
  *
  * <p><b>Network partitions.</b> There is no iptables or netem here, so links are cut in user space:
@@ -35,7 +39,7 @@
  * {@code fault} and run with {@code -Pfault} (docs/reliability.md).
  *
  * <p>Concurrency: the History is the only object producer callbacks, consumer threads and the nemesis share
- * (appends synchronized on it); the cluster, the nemesis and the checker are driven by the test thread; the
+ * (appends synchronized on it; a group consumer's rebalance callbacks run on its own thread, inside poll); the cluster, the nemesis and the checker are driven by the test thread; the
  * partitioner's cut set is concurrent, read by the proxies' acceptor and pump threads.
  */
 package io.dlog.compat.fault;
