@@ -38,8 +38,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The clients of a fault run: idempotent acks=all producers, each sending unique values ({@code w<i>-<n>}) to
- * partitions picked at random (the key names the partition), and consumers that {@code assign()} every partition
- * and poll from the beginning, all recording into one {@link History}; then the final read from the beginning.
+ * partitions picked at random (the key names the partition), consumers that {@code assign()} every partition
+ * and poll from the beginning, and consumers that {@code subscribe()} in one group and commit what they read, all
+ * recording into one {@link History}; then the final read from the beginning.
  * A transactional run's producers are {@link TransactionalSender}s and its consumers and final read are
  * read_committed; its final read waits until no transaction is left open.
  *
