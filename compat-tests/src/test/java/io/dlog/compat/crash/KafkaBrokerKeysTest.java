@@ -100,17 +100,34 @@ class KafkaBrokerKeysTest {
         Path config = tmp.resolve("server.properties");
         Files.write(config, defaults.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().replace("\\", "\\\\"))
                 .collect(Collectors.toList()));
-        int port = ChildBroker.freePort();
 
-        // When
-        try (ChildBroker broker = ChildBroker.startWithConfig(config, port, tmp.resolve("data"));
+        // When / Then
+        assertServesFrom(config, "kafka-keys");
+    }
+
+    @Test
+    void shouldServeWhenStartedFromAKafka3ServerPropertiesCarryingKafka44Keys() throws Exception {
+        // Given: the ZooKeeper-era keys of a Kafka 3 server.properties, which Kafka 4 ignores, and keys Kafka 4.4
+        // added after the 4.3 definition the other tests read (BrokerConfigTest lists all of them)
+        Path config = tmp.resolve("server.properties");
+        Files.write(config, List.of("zookeeper.connect=127.0.0.1:2181/kafka", "zookeeper.connection.timeout.ms=18000",
+                "inter.broker.protocol.version=3.9", "log.message.format.version=3.0",
+                "group.streams.num.warmup.replicas=2", "log.remote.copy.lag.ms=0",
+                "max.decompressed.message.bytes=1048576", "errors.deadletterqueue.topic.name.prefix=dlq."));
+
+        // When / Then
+        assertServesFrom(config, "kafka3-keys");
+    }
+
+    /** Starts a child JVM from {@code config}, produces one record to a new topic and reads it back. */
+    private void assertServesFrom(Path config, String topic) throws Exception {
+        try (ChildBroker broker = ChildBroker.startWithConfig(config, ChildBroker.freePort(), tmp.resolve("data"));
              KafkaProducer<String, String> producer = Clients.stringProducer(broker.bootstrapServers());
              KafkaConsumer<String, String> consumer = Clients.stringConsumer(broker.bootstrapServers())) {
-            producer.send(new ProducerRecord<>("kafka-keys", "k", "v")).get();
+            producer.send(new ProducerRecord<>(topic, "k", "v")).get();
             List<ConsumerRecord<String, String>> read = Clients.readFromBeginning(consumer,
-                    List.of(new TopicPartition("kafka-keys", 0)), 1);
+                    List.of(new TopicPartition(topic, 0)), 1);
 
-            // Then
             assertThat(read).extracting(ConsumerRecord::value).containsExactly("v");
             assertThat(broker.stderr()).doesNotContain("unknown config");
         }

@@ -2,16 +2,46 @@ package io.dlog.kafka.config;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Apache Kafka broker keys that DLog accepts in server.properties and ignores, because they configure
  * parts DLog does differently (KRaft controller roles, replica fetchers, socket buffers) or not yet.
  * Listing them lets a Kafka server.properties start DLog unchanged; any other unknown key is an error.
- * With the keys DLog implements, this covers every key of Kafka 4.3's broker definition
- * ({@code KafkaBrokerKeysTest} in compat-tests checks it against {@code kafka.server.KafkaConfig}).
+ * With the keys DLog implements, this covers every key of the broker definitions of Kafka 4.0 to 4.4, and Kafka 3.9's
+ * keys that Kafka 4 dropped ({@code KafkaBrokerKeysTest} in compat-tests checks it against
+ * {@code kafka.server.KafkaConfig}).
  */
 final class KafkaIgnoredBrokerConfigs {
-    static final Set<String> NAMES = Set.of(
+    /**
+     * Broker keys that Kafka dropped: Kafka 3.9's that 4.0 removed (ZooKeeper, message format versions, the password
+     * encoder of ZooKeeper-stored secrets and the rest) and 4.0-4.2's that a later 4.x removed (the last two). Kafka
+     * starts with them set and ignores them as it ignores any key it does not know, so a server.properties carried
+     * over from an older Kafka starts a newer one; DLog takes them the same way. (Any other key it does not know,
+     * DLog refuses: docs/operations.md.)
+     */
+    private static final Set<String> REMOVED_FROM_KAFKA = Set.of(
+            "auto.include.jmx.reporter", "broker.id.generation.enable", "control.plane.listener.name",
+            "controlled.shutdown.max.retries", "controlled.shutdown.retry.backoff.ms", "delegation.token.master.key",
+            "eligible.leader.replicas.enable", "group.coordinator.new.enable", "group.share.enable",
+            "group.share.max.groups", "inter.broker.protocol.version", "leader.imbalance.per.broker.percentage",
+            "log.message.downconversion.enable", "log.message.format.version",
+            "log.message.timestamp.difference.max.ms", "metadata.log.segment.min.bytes", "offsets.commit.required.acks",
+            "password.encoder.cipher.algorithm", "password.encoder.iterations", "password.encoder.key.length",
+            "password.encoder.keyfactory.algorithm", "password.encoder.old.secret", "password.encoder.secret",
+            "reserved.broker.max.id", "zookeeper.clientCnxnSocket", "zookeeper.connect",
+            "zookeeper.connection.timeout.ms", "zookeeper.max.in.flight.requests",
+            "zookeeper.metadata.migration.enable", "zookeeper.metadata.migration.min.batch.size",
+            "zookeeper.session.timeout.ms", "zookeeper.set.acl", "zookeeper.ssl.cipher.suites",
+            "zookeeper.ssl.client.enable", "zookeeper.ssl.crl.enable", "zookeeper.ssl.enabled.protocols",
+            "zookeeper.ssl.endpoint.identification.algorithm", "zookeeper.ssl.keystore.location",
+            "zookeeper.ssl.keystore.password", "zookeeper.ssl.keystore.type", "zookeeper.ssl.ocsp.enable",
+            "zookeeper.ssl.protocol", "zookeeper.ssl.truststore.location", "zookeeper.ssl.truststore.password",
+            "zookeeper.ssl.truststore.type",
+            "share.fetch.max.fetch.records", "internal.metadata.max.fetch.size.in.bytes");
+
+    static final Set<String> NAMES = Stream.of(Set.of(
             "num.recovery.threads.per.data.dir",
             "num.replica.fetchers",
             "socket.send.buffer.bytes",
@@ -116,6 +146,25 @@ final class KafkaIgnoredBrokerConfigs {
             "group.streams.assignment.interval.ms",
             "group.streams.max.assignment.interval.ms",
             "group.streams.min.assignment.interval.ms",
+            // Kafka 4.4's: where its coordinator runs assignors, its streams assignor's warm-up tasks and rack tags,
+            // and share groups' dead-letter queues (KIP-1191), which DLog's share groups do not write
+            "group.consumer.assignor.offload.enable",
+            "group.share.assignor.offload.enable",
+            "group.streams.assignor.offload.enable",
+            "group.streams.assignors",
+            "group.streams.acceptable.recovery.lag",
+            "group.streams.max.warmup.replicas",
+            "group.streams.num.warmup.replicas",
+            "group.streams.min.task.offset.interval.ms",
+            "group.streams.task.offset.interval.ms",
+            "group.streams.rack.aware.assignment.tags",
+            "group.streams.topology.description.plugin.class",
+            "group.share.dlq.manager.class.name",
+            "errors.deadletterqueue.auto.create.topics.enable",
+            "errors.deadletterqueue.topic.name.prefix",
+            // Kafka 4.4's OAUTHBEARER JWT checks: DLog has no OAUTHBEARER (docs/security.md)
+            "sasl.oauthbearer.allow.unverified.audience",
+            "sasl.oauthbearer.allow.unverified.issuer",
             // metrics: DLog exports its own (docs/operations.md), not through Kafka's reporters
             "metric.reporters",
             "metrics.num.samples",
@@ -175,7 +224,8 @@ final class KafkaIgnoredBrokerConfigs {
             // dynamic-only on Kafka too, which ignores them here (ReplicationThrottleConfigs)
             ReplicationThrottleConfigs.LEADER_RATE,
             ReplicationThrottleConfigs.FOLLOWER_RATE,
-            ReplicationThrottleConfigs.ALTER_LOG_DIRS_RATE);
+            ReplicationThrottleConfigs.ALTER_LOG_DIRS_RATE),
+            REMOVED_FROM_KAFKA).flatMap(Set::stream).collect(Collectors.toUnmodifiableSet());
 
     /** Of {@link #NAMES}, the keys accepted only empty, with why a value is refused (BrokerConfig#parse). */
     static final Map<String, String> PLUGINS = Map.of(
@@ -183,7 +233,9 @@ final class KafkaIgnoredBrokerConfigs {
                     + "-o key=value",
             "create.topic.policy.class.name", "DLog does not load Kafka's topic policy plugins",
             "alter.config.policy.class.name", "DLog does not load Kafka's config policy plugins",
-            "client.quota.callback.class", "DLog does not load Kafka's quota callback plugins");
+            "client.quota.callback.class", "DLog does not load Kafka's quota callback plugins",
+            "group.streams.topology.description.plugin.class",
+            "DLog does not load Kafka's streams topology description plugins");
 
     private KafkaIgnoredBrokerConfigs() {
     }

@@ -37,6 +37,10 @@ public final class TopicConfigs {
     /** Whether Flight and SQL keep columnar copies of the topic's sealed segments (docs/analytics.md). */
     public static final String COLUMNAR_COPIES = "dlog.columnar.copies";
 
+    public static final String MAX_DECOMPRESSED_MESSAGE_BYTES = "max.decompressed.message.bytes";
+    /** max.decompressed.message.bytes' default and largest value, Kafka's: no limit beyond what a JVM can allocate. */
+    public static final int NO_DECOMPRESSED_LIMIT = Integer.MAX_VALUE - 8;
+
     private static final long WEEK_MS = 7L * 24 * 60 * 60 * 1000;
     /** Kafka's ThrottledReplicaListValidator: "*" or "partition:broker" pairs. */
     private static final ConfigDef.Validator THROTTLED_REPLICAS = ConfigDef.LambdaValidator.with(
@@ -89,6 +93,10 @@ public final class TopicConfigs {
                 List.of("log.cleaner.max.compaction.lag.ms"), "Longest a record stays uncompacted.");
         define("max.message.bytes", Type.INT, 1024 * 1024 + 12, ConfigDef.Range.atLeast(0),
                 List.of("message.max.bytes"), "Largest record batch accepted.");
+        // Kafka 4.4: a bound on each record of a compressed batch once decompressed (RecordsValidator)
+        define(MAX_DECOMPRESSED_MESSAGE_BYTES, Type.INT, NO_DECOMPRESSED_LIMIT,
+                ConfigDef.Range.between(1, NO_DECOMPRESSED_LIMIT), List.of(MAX_DECOMPRESSED_MESSAGE_BYTES),
+                "Largest record, decompressed, that a produced compressed batch may hold (the default: no limit).");
         define("message.timestamp.after.max.ms", Type.LONG, 3_600_000L, ConfigDef.Range.atLeast(0),
                 List.of("log.message.timestamp.after.max.ms"), "How far ahead of the broker a CreateTime may be.");
         define("message.timestamp.before.max.ms", Type.LONG, Long.MAX_VALUE, ConfigDef.Range.atLeast(0),
@@ -134,6 +142,14 @@ public final class TopicConfigs {
                 "Accepted for compatibility; no tiered storage.");
         define("remote.log.delete.on.disable", Type.BOOLEAN, false, null, List.of(),
                 "Accepted for compatibility; no tiered storage.");
+        define("remote.copy.lag.bytes", Type.LONG, -1L, ConfigDef.Range.atLeast(-1),
+                List.of("log.remote.copy.lag.bytes"), "Accepted for compatibility (Kafka 4.4); no tiered storage.");
+        define("remote.copy.lag.ms", Type.LONG, 0L, ConfigDef.Range.atLeast(-1),
+                List.of("log.remote.copy.lag.ms"), "Accepted for compatibility (Kafka 4.4); no tiered storage.");
+        // Kafka 4.4 (KIP-1191): lets share groups use the topic as their dead-letter queue. DLog's share groups
+        // write no dead-letter queue, so the flag allows what never happens.
+        define("errors.deadletterqueue.group.enable", Type.BOOLEAN, false, null, List.of(),
+                "Accepted for compatibility (Kafka 4.4); DLog's share groups write no dead-letter queue.");
         // Replication throttles (ThrottledReplicas): which replicas the brokers' *.replication.throttled.rate bound.
         define(ThrottledReplicas.LEADER_KEY, Type.LIST, "", THROTTLED_REPLICAS, List.of(),
                 "A list of replicas for which log replication should be throttled on the leader side, as "
@@ -343,6 +359,12 @@ public final class TopicConfigs {
     /** The topic's min.insync.replicas. */
     public static int minInsyncReplicas(Map<String, String> overrides, BrokerConfig broker) {
         return Integer.parseInt(effectiveValue(DEFINITIONS.get("min.insync.replicas"), overrides, broker).value().trim());
+    }
+
+    /** The topic's max.decompressed.message.bytes ({@link #NO_DECOMPRESSED_LIMIT} when it sets none). */
+    public static int maxDecompressedMessageBytes(Map<String, String> overrides, BrokerConfig broker) {
+        return Integer.parseInt(effectiveValue(DEFINITIONS.get(MAX_DECOMPRESSED_MESSAGE_BYTES), overrides, broker)
+                .value().trim());
     }
 
     /** The topic's compression.type, lower case ("producer" when the broker keeps what it gets). */

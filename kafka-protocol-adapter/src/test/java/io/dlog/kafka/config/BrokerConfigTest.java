@@ -231,6 +231,71 @@ class BrokerConfigTest {
     }
 
     @Test
+    void shouldAcceptTheBrokerKeysKafka44AddsAtKafkasDefaults() {
+        // Read from kafka_2.13 4.4.0's KafkaConfig.configDef(), against 4.3.1's (the version compat-tests run, whose
+        // KafkaBrokerKeysTest checks every 4.3 key): a cluster configured for Kafka 4.4 must start DLog too
+        Map<String, String> kafka44 = Map.ofEntries(
+                Map.entry("errors.deadletterqueue.auto.create.topics.enable", "false"),
+                Map.entry("errors.deadletterqueue.topic.name.prefix", "dlq."),
+                Map.entry("group.consumer.assignor.offload.enable", "true"),
+                Map.entry("group.share.assignor.offload.enable", "true"),
+                Map.entry("group.share.dlq.manager.class.name",
+                        "org.apache.kafka.server.share.dlq.DefaultShareGroupDLQManager"),
+                Map.entry("group.streams.acceptable.recovery.lag", "10000"),
+                Map.entry("group.streams.assignor.offload.enable", "true"),
+                Map.entry("group.streams.assignors", "sticky"),
+                Map.entry("group.streams.max.warmup.replicas", "20"),
+                Map.entry("group.streams.min.task.offset.interval.ms", "15000"),
+                Map.entry("group.streams.num.warmup.replicas", "2"),
+                Map.entry("group.streams.rack.aware.assignment.tags", ""),
+                Map.entry("group.streams.task.offset.interval.ms", "60000"),
+                Map.entry("group.streams.topology.description.plugin.class", ""),
+                Map.entry("log.remote.copy.lag.bytes", "-1"),
+                Map.entry("log.remote.copy.lag.ms", "0"),
+                Map.entry("max.decompressed.message.bytes", "2147483639"),
+                Map.entry("sasl.oauthbearer.allow.unverified.audience", "false"),
+                Map.entry("sasl.oauthbearer.allow.unverified.issuer", "false"));
+
+        BrokerConfig all = BrokerConfig.parse(kafka44);
+
+        assertThat(all.value("max.decompressed.message.bytes")).isEqualTo(Integer.MAX_VALUE - 8);
+        assertThat(TopicConfigs.maxDecompressedMessageBytes(Map.of(),
+                BrokerConfig.parse(Map.of("max.decompressed.message.bytes", "1000")))).isEqualTo(1000);
+        assertThat(TopicConfigs.maxDecompressedMessageBytes(Map.of("max.decompressed.message.bytes", "500"),
+                BrokerConfig.parse(Map.of("max.decompressed.message.bytes", "1000")))).isEqualTo(500);
+        assertThat(BrokerConfig.parse(Map.of("max.decompressed.message.bytes", "1000"))
+                .value("max.decompressed.message.bytes")).isEqualTo(1000);
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("max.decompressed.message.bytes", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("max.decompressed.message.bytes");
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("group.streams.topology.description.plugin.class",
+                "com.example.Plugin"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("topology description plugins");
+    }
+
+    @Test
+    void shouldAcceptTheKeysOfAKafka3ServerPropertiesThatKafka4Dropped() {
+        // Kafka 4 starts with these set and ignores them (as any key it does not know); so does DLog
+        Map<String, String> kafka3 = Map.of(
+                "zookeeper.connect", "zk1:2181,zk2:2181/kafka",
+                "zookeeper.session.timeout.ms", "18000",
+                "zookeeper.connection.timeout.ms", "18000",
+                "inter.broker.protocol.version", "3.9",
+                "log.message.format.version", "3.0",
+                "log.message.timestamp.difference.max.ms", "9223372036854775807",
+                "offsets.commit.required.acks", "-1",
+                "share.fetch.max.fetch.records", "500",
+                "internal.metadata.max.fetch.size.in.bytes", "1048576");
+
+        BrokerConfig config = BrokerConfig.parse(kafka3);
+
+        assertThat(config.staticValues()).isEmpty();
+        assertThat(BrokerConfig.ignoredKafkaKeys()).containsAll(kafka3.keySet());
+        // a key no Kafka version has is still refused, with the key meant
+        assertThatThrownBy(() -> BrokerConfig.parse(Map.of("zookeeper.conect", "zk1:2181")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown config 'zookeeper.conect'");
+    }
+
+    @Test
     void shouldRefuseTheAcceptedKafkaKeysThatTurnOnWhatDLogLacks() {
         assertThatThrownBy(() -> BrokerConfig.parse(Map.of("config.providers", "file")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("config.providers");

@@ -171,11 +171,13 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         }
         ProduceSettings.Settings settings = this.settings.of(topic, context.config());
         PartitionLog target = log.get();
-        if (!target.config().compact() && ProduceSettings.PRODUCER.equals(settings.codec())) {
+        if (!target.config().compact() && ProduceSettings.PRODUCER.equals(settings.codec())
+                && !(settings.limitsDecompressedRecords() && RecordsValidator.compressed(records))) {
             return validateAndAppend(target, records, settings, partition.index(), appends, guard, request.acks(),
                     request.timeoutMs(), meters, cost);
         }
-        // Compacted or recompressing: the records are decompressed (keys checked) or rewritten, CPU work
+        // Compacted, recompressing or bounding decompressed records: the records are decompressed (keys or sizes
+        // checked) or rewritten, CPU work
         // that must not run on an event loop. One codec thread: FIFO, so a partition's appends keep their
         // arrival order (every append to such a topic takes this path).
         return CompletableFuture.supplyAsync(() -> {
@@ -196,7 +198,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                                                                           short acks, int timeoutMs, TopicMetrics meters,
                                                                           RequestCost cost) {
         RecordsValidator.Outcome outcome = RecordsValidator.validate(records, target.config().compact(),
-                settings.codec(), settings.recompression());
+                settings.codec(), settings.recompression(), settings.maxDecompressedRecordBytes());
         if (outcome.refusal() != null) {
             RecordsValidator.Refusal refusal = outcome.refusal();
             if (countsAsFailed(refusal.error())) {

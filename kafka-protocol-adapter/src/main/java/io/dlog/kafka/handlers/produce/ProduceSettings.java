@@ -10,7 +10,7 @@ import org.apache.kafka.common.record.internal.CompressionType;
 
 /**
  * What the produce path needs from a topic's configs: its compression.type and the codec (with level)
- * to recompress with. Resolved once per topic image and broker config, not per request: both are
+ * to recompress with, min.insync.replicas and max.decompressed.message.bytes. Resolved once per topic image and broker config, not per request: both are
  * immutable and replaced on every change, so an entry is valid while both are the same instances.
  * A plain map by topic name (one entry per topic, replaced on change): a cache library's read
  * bookkeeping cost more than the lookup it saved on this per-partition path.
@@ -22,8 +22,13 @@ final class ProduceSettings {
     /**
      * @param codec the topic's compression.type, lower case; {@code recompression} used when it names a codec
      * @param minInsyncReplicas the topic's min.insync.replicas, for acks=all
+     * @param maxDecompressedRecordBytes the topic's max.decompressed.message.bytes, checked in compressed batches
      */
-    record Settings(String codec, Compression recompression, int minInsyncReplicas) {
+    record Settings(String codec, Compression recompression, int minInsyncReplicas, int maxDecompressedRecordBytes) {
+        /** Whether a compressed batch must be decompressed to check its records' sizes. */
+        boolean limitsDecompressedRecords() {
+            return maxDecompressedRecordBytes < TopicConfigs.NO_DECOMPRESSED_LIMIT;
+        }
     }
 
     private record Entry(TopicImage topic, BrokerConfig broker, Settings settings) {
@@ -48,7 +53,7 @@ final class ProduceSettings {
     static Settings resolve(Map<String, String> overrides, BrokerConfig broker) {
         String codec = TopicConfigs.compressionType(overrides, broker);
         return new Settings(codec, compression(codec, overrides, broker),
-                TopicConfigs.minInsyncReplicas(overrides, broker));
+                TopicConfigs.minInsyncReplicas(overrides, broker), TopicConfigs.maxDecompressedMessageBytes(overrides, broker));
     }
 
     private static Compression compression(String codec, Map<String, String> overrides, BrokerConfig broker) {

@@ -1,5 +1,6 @@
 package io.dlog.kafka.handlers.produce;
 
+import io.dlog.kafka.config.TopicConfigs;
 import java.nio.ByteBuffer;
 import java.util.Iterator;
 import java.util.Locale;
@@ -17,7 +18,8 @@ import org.apache.kafka.common.utils.CloseableIterator;
 /**
  * The record-level checks the log engine cannot make because they need the record format's codecs:
  * one v2 batch per partition (Kafka's rule since Produce v3), no null key on a compacted topic, and
- * recompression when the topic's compression.type names another codec. Batch-level checks (CRC,
+ * recompression when the topic's compression.type names another codec, and each record of a compressed
+ * batch within max.decompressed.message.bytes (Kafka 4.4) when the topic sets it. Batch-level checks (CRC,
  * sizes, sequences) are the engine's. Decompresses only when a check needs it.
  */
 public final class RecordsValidator {
@@ -38,6 +40,7 @@ public final class RecordsValidator {
     }
 
     private static final int ATTRIBUTES_OFFSET = 21;
+    private static final int RECORD_COUNT_OFFSET = 57;
     private static final int RECORDS_OFFSET = 61;
     private static final int SNAPPY_ID = 2;
     private static final int CODEC_MASK = 0x07;
@@ -47,12 +50,20 @@ public final class RecordsValidator {
     private RecordsValidator() {
     }
 
+    /** As {@link #validate(MemoryRecords, boolean, String, Compression, int)} with no max.decompressed.message.bytes. */
+    public static Outcome validate(MemoryRecords records, boolean compacted, String topicCompression,
+                                   Compression compression) {
+        return validate(records, compacted, topicCompression, compression, TopicConfigs.NO_DECOMPRESSED_LIMIT);
+    }
+
     /**
      * @param topicCompression the topic's compression.type ("producer" keeps the producer's codec)
      * @param compression      the codec and level to use when recompressing
+     * @param maxRecordBytes   the topic's max.decompressed.message.bytes: the largest record body a compressed
+     *                         batch may hold once decompressed ({@link TopicConfigs#NO_DECOMPRESSED_LIMIT}: none)
      */
     public static Outcome validate(MemoryRecords records, boolean compacted, String topicCompression,
-                                   Compression compression) {
+                                   Compression compression, int maxRecordBytes) {
         // Every accessor below may meet bytes no producer writes; Kafka's record classes then throw, and
         // the partition is answered with CORRUPT_MESSAGE instead of the request failing as a whole.
         MutableRecordBatch batch;
@@ -86,7 +97,9 @@ public final class RecordsValidator {
         }
         CompressionType target = targetCodec(topicCompression, batch.compressionType());
         boolean recompress = target != batch.compressionType() && !batch.isControlBatch();
-        if (!compacted && !recompress) {
+        // Kafka 4.4 bounds records where it decompresses them, which on produce means compressed batches only
+        boolean checkSizes = maxRecordBytes < TopicConfigs.NO_DECOMPRESSED_LIMIT && codecId != 0;
+        if (!compacted && !recompress && !checkSizes) {
             return Outcome.accept(records.buffer());
         }
         io.dlog.log.BlockingCallGuard.check("record decompression or recompression");
@@ -97,6 +110,15 @@ public final class RecordsValidator {
             if (codecId == SNAPPY_ID && !SnappyBounds.plausible(bytes, bytes.position() + RECORDS_OFFSET,
                     bytes.position() + batch.sizeInBytes())) {
                 return Outcome.refuse(Errors.CORRUPT_MESSAGE, "Snappy payload announces more than it can hold", -1);
+            }
+            if (checkSizes) {
+                String oversized = DecompressedRecordSizes.firstOversized(bytes.duplicate()
+                        .position(bytes.position() + RECORDS_OFFSET).limit(bytes.position() + batch.sizeInBytes())
+                        .slice(), batch.compressionType(), bytes.getInt(bytes.position() + RECORD_COUNT_OFFSET),
+                        maxRecordBytes);
+                if (oversized != null) {
+                    return Outcome.refuse(Errors.INVALID_RECORD, oversized, -1);
+                }
             }
             if (compacted) {
                 int index = firstNullKey(batch);
@@ -113,6 +135,15 @@ public final class RecordsValidator {
             // snappy-java reports corrupt input with SnappyError, an Error (found by RequestFuzzTest).
             return Outcome.refuse(Errors.CORRUPT_MESSAGE, "Undecodable records: " + e.getMessage(), -1);
         }
+    }
+
+    /**
+     * Whether the request's (first) batch names a codec, read from its attributes alone: the produce path's choice of
+     * thread, so a malformed batch answers false here and is refused by {@link #validate}.
+     */
+    static boolean compressed(MemoryRecords records) {
+        ByteBuffer bytes = records.buffer();
+        return bytes.remaining() >= RECORDS_OFFSET && (bytes.getShort(bytes.position() + ATTRIBUTES_OFFSET) & CODEC_MASK) != 0;
     }
 
     static CompressionType targetCodec(String topicCompression, CompressionType producerCodec) {

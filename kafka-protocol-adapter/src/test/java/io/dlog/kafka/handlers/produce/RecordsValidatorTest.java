@@ -94,6 +94,86 @@ class RecordsValidatorTest {
         assertThat(outcome.refusal().error()).isEqualTo(Errors.INVALID_RECORD);
     }
 
+    @Test
+    void shouldRefuseACompressedBatchWithARecordLargerThanMaxDecompressedMessageBytesAsKafka44Does() {
+        // Given: three records of about 100, 3,000 and 50 bytes, gzip-compressed to far less than 3,000 bytes
+        MemoryRecords records = batch(Compression.gzip().build(), "a", "x".repeat(100), "b", "y".repeat(3_000),
+                "c", "z".repeat(50));
+        int secondSize = recordSizes(records).get(1);
+
+        // When
+        RecordsValidator.Outcome tooSmall = RecordsValidator.validate(records, false, "producer", Compression.NONE, 2_000);
+        RecordsValidator.Outcome exact = RecordsValidator.validate(records, false, "producer", Compression.NONE,
+                secondSize);
+        RecordsValidator.Outcome oneLess = RecordsValidator.validate(records, false, "producer", Compression.NONE,
+                secondSize - 1);
+
+        // Then: Kafka 4.4's InvalidRecordException, as its streaming iterator words it
+        assertThat(records.sizeInBytes()).isLessThan(2_000);
+        assertThat(tooSmall.refusal().error()).isEqualTo(Errors.INVALID_RECORD);
+        assertThat(tooSmall.refusal().message()).isEqualTo("Invalid record size: " + secondSize
+                + " exceeds the configured maximum record size of 2000.");
+        assertThat(exact.refusal()).isNull();
+        assertThat(exact.batches()).isEqualTo(records.buffer());
+        assertThat(oneLess.refusal().error()).isEqualTo(Errors.INVALID_RECORD);
+    }
+
+    @Test
+    void shouldCheckDecompressedRecordSizesWithEveryCodec() {
+        for (Compression codec : List.of(Compression.gzip().build(), Compression.snappy().build(),
+                Compression.lz4().build(), Compression.zstd().build())) {
+            MemoryRecords records = batch(codec, "k", "v".repeat(5_000), "k2", "small");
+
+            assertThat(RecordsValidator.validate(records, false, "producer", Compression.NONE, 4_000).refusal().message())
+                    .as(codec.type().name).contains("exceeds the configured maximum record size of 4000");
+            assertThat(RecordsValidator.validate(records, false, "producer", Compression.NONE, 6_000).refusal())
+                    .as(codec.type().name).isNull();
+        }
+    }
+
+    @Test
+    void shouldLeaveUncompressedBatchesToMaxMessageBytesAsKafka44Does() {
+        // Kafka bounds records only where it decompresses them; an uncompressed batch is bounded by max.message.bytes
+        MemoryRecords records = batch(Compression.NONE, "k", "v".repeat(5_000));
+
+        RecordsValidator.Outcome outcome = RecordsValidator.validate(records, false, "producer", Compression.NONE, 100);
+
+        assertThat(outcome.refusal()).isNull();
+        assertThat(RecordsValidator.compressed(records)).isFalse();
+        assertThat(RecordsValidator.compressed(batch(Compression.lz4().build(), "k", "v"))).isTrue();
+    }
+
+    @Test
+    void shouldRefuseACompressedBatchHoldingFewerRecordsThanItsHeaderCounts() {
+        // Given: a gzip batch whose header's record count is raised by one, CRC recomputed so only the count lies
+        MemoryRecords records = batch(Compression.gzip().build(), "k", "v1", "k", "v2");
+        ByteBuffer bytes = records.buffer().duplicate();
+        bytes.putInt(57, bytes.getInt(57) + 1);
+        MemoryRecords lying = MemoryRecords.readableRecords(bytes);
+        bytes.putInt(17, (int) org.apache.kafka.common.utils.Crc32C.compute(bytes, 21, bytes.limit() - 21));
+        assertThat(lying.batches().iterator().next().isValid()).isTrue();
+
+        // When
+        RecordsValidator.Outcome outcome = RecordsValidator.validate(lying, false, "producer", Compression.NONE, 1_000);
+
+        // Then
+        assertThat(outcome.refusal().error()).isEqualTo(Errors.INVALID_RECORD);
+        assertThat(outcome.refusal().message()).contains("record count");
+    }
+
+    /** The length prefix of each record of the batch, decompressed: what max.decompressed.message.bytes bounds. */
+    private static List<Integer> recordSizes(MemoryRecords records) {
+        List<Integer> sizes = new ArrayList<>();
+        for (Record record : records.records()) {
+            int body = record.sizeInBytes();
+            while (body + org.apache.kafka.common.utils.ByteUtils.sizeOfVarint(body) > record.sizeInBytes()) {
+                body--;
+            }
+            sizes.add(body);
+        }
+        return sizes;
+    }
+
     private static MemoryRecords batch(Compression compression, String... keyValues) {
         List<SimpleRecord> records = new ArrayList<>();
         for (int i = 0; i < keyValues.length; i += 2) {
