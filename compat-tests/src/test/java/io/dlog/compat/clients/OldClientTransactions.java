@@ -14,7 +14,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * A transactional producer of an older kafka-clients generation, loaded in its own class loader and
+ * A transactional producer of another kafka-clients generation (older, or 4.4), loaded in its own class loader and
  * driven reflectively: one committed transaction of two records and one aborted of one, checked with
  * 4.x consumers (read_committed sees the committed records only, read_uncommitted all three).
  */
@@ -35,9 +35,14 @@ public final class OldClientTransactions {
         Class<?> producerInterface = client.loadClass("org.apache.kafka.clients.producer.Producer");
         Class<?> recordClass = client.loadClass("org.apache.kafka.clients.producer.ProducerRecord");
         Method send = producerInterface.getMethod("send", recordClass);
-        Object producer = client.loadClass("org.apache.kafka.clients.producer.KafkaProducer")
-                .getConstructor(Properties.class).newInstance(props);
+        // From 4.4 the client loads the classes its configs name (metric reporters) through the context class loader
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(client);
+        Object producer = null;
         try {
+            producer = client.loadClass("org.apache.kafka.clients.producer.KafkaProducer")
+                    .getConstructor(Properties.class).newInstance(props);
             invoke(producerInterface.getMethod("initTransactions"), producer);
             for (String[] txn : new String[][] {{"commit", "c1", "c2"}, {"abort", "a1"}}) {
                 invoke(producerInterface.getMethod("beginTransaction"), producer);
@@ -50,7 +55,10 @@ public final class OldClientTransactions {
                 invoke(producerInterface.getMethod(end), producer);
             }
         } finally {
-            ((AutoCloseable) producer).close();
+            if (producer != null) {
+                ((AutoCloseable) producer).close();
+            }
+            thread.setContextClassLoader(previous);
         }
         TopicPartition tp = new TopicPartition(topic, 0);
         try (KafkaConsumer<String, String> consumer = Clients.stringConsumer(bootstrap, Map.of("isolation.level", "read_committed"))) {
