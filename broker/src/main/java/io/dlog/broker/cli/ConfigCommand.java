@@ -51,9 +51,12 @@ final class ConfigCommand implements Callable<Integer> {
         for (EffectiveConfig.Value value : values) {
             width = Math.max(width, line(value).length());
         }
+        java.util.Set<String> unknown = new java.util.HashSet<>();
+        NodeConfigOptions.ignoredUnknownKeys(config).forEach(value -> unknown.add(value.key()));
         for (EffectiveConfig.Value value : values) {
             String text = line(value);
-            String note = BrokerConfig.ignoredKafkaKeys().contains(value.key()) ? ", ignored by DLog" : "";
+            String note = BrokerConfig.ignoredKafkaKeys().contains(value.key()) ? ", ignored by DLog"
+                    : unknown.contains(value.key()) ? ", unknown to DLog and Kafka, ignored" : "";
             out.println(text + " ".repeat(width - text.length() + 2) + "# " + value.describeSource() + note);
         }
         out.flush();

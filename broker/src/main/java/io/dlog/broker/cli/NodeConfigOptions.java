@@ -89,11 +89,38 @@ final class NodeConfigOptions {
      * @throws ConfigException with a one-line message that names where the bad value was set
      */
     static BrokerConfig parse(EffectiveConfig config) {
+        Map<String, String> values = new LinkedHashMap<>(config.values());
+        ignoredUnknownKeys(config).forEach(value -> values.remove(value.key()));
         try {
-            return BrokerConfig.parse(config.values());
+            return BrokerConfig.parse(values);
         } catch (ConfigException e) {
             throw new ConfigException(ConfigErrors.explain(e.getMessage(), config, knownKeys()));
         }
+    }
+
+    /**
+     * The keys set that neither DLog nor any Kafka version it knows of defines, and that misspell no key DLog acts on
+     * (a vendor's key, a later Kafka's, a misspelt Kafka key DLog ignores anyway): Kafka starts with keys it does not
+     * know and ignores them ("isn't a known config"), so a node does too, and the start command warns of each. A key
+     * within a typo of one DLog acts on is not among them: {@link #parse} refuses it, naming the key meant (a
+     * misspelt setting silently ignored is the surprise an operator finds months later).
+     */
+    static List<EffectiveConfig.Value> ignoredUnknownKeys(EffectiveConfig config) {
+        Set<String> implemented = null;
+        List<EffectiveConfig.Value> ignored = new ArrayList<>();
+        for (String key : config.values().keySet()) {
+            if (BrokerConfig.isKnown(key)) {
+                continue;
+            }
+            if (implemented == null) {
+                implemented = new TreeSet<>(BrokerConfig.names());
+                implemented.addAll(BrokerSecurityConfigs.CONFIG_DEF.names());
+            }
+            if (!ConfigErrors.nearAny(key, implemented)) {
+                config.get(key).ifPresent(ignored::add);
+            }
+        }
+        return ignored;
     }
 
     /** Every key a node accepts: DLog's, Kafka's security keys, and the Kafka keys DLog accepts and ignores. */

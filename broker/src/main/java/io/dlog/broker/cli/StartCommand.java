@@ -2,6 +2,7 @@ package io.dlog.broker.cli;
 
 import io.dlog.broker.ControllerNode;
 import io.dlog.broker.DLogBroker;
+import io.dlog.broker.config.EffectiveConfig;
 import io.dlog.kafka.config.BrokerConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -77,7 +78,9 @@ final class StartCommand implements Callable<Integer> {
         }
         BrokerConfig config;
         try {
-            config = NodeConfigOptions.parse(options.node());
+            EffectiveConfig settings = options.node();
+            config = NodeConfigOptions.parse(settings);
+            warnOfIgnoredKeys(settings);
         } catch (ConfigException | IOException e) {
             return fail(2, e.getMessage());
         }
@@ -165,6 +168,15 @@ final class StartCommand implements Callable<Integer> {
             cluster.stop();
             removeShutdownHook(hook);
         }
+    }
+
+    /** One line per key no Kafka version knows, which the node ignores as Kafka does (NodeConfigOptions). */
+    private void warnOfIgnoredKeys(EffectiveConfig settings) {
+        for (EffectiveConfig.Value value : NodeConfigOptions.ignoredUnknownKeys(settings)) {
+            spec.commandLine().getErr().println(ERROR_PREFIX + "ignoring unknown config '" + value.key() + "' (set by "
+                    + value.describeSource() + "), as Kafka ignores keys it does not know");
+        }
+        spec.commandLine().getErr().flush();
     }
 
     private int fail(int exitCode, String message) {

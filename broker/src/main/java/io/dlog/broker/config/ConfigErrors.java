@@ -34,7 +34,7 @@ public final class ConfigErrors {
     }
 
     /** The known key nearest to {@code key} within {@link #MAX_TYPO_DISTANCE} edits, if exactly one is nearest. */
-    static Optional<String> closest(String key, Collection<String> knownKeys) {
+    public static Optional<String> closest(String key, Collection<String> knownKeys) {
         String best = null;
         int bestDistance = MAX_TYPO_DISTANCE + 1;
         boolean tie = false;
@@ -52,6 +52,16 @@ public final class ConfigErrors {
             }
         }
         return tie || best == null ? Optional.empty() : Optional.of(best);
+    }
+
+    /** Whether {@code key} is within {@link #MAX_TYPO_DISTANCE} edits of a known key, a tie included. */
+    public static boolean nearAny(String key, Collection<String> knownKeys) {
+        for (String known : knownKeys) {
+            if (Math.abs(known.length() - key.length()) <= MAX_TYPO_DISTANCE && distance(key, known) <= MAX_TYPO_DISTANCE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Levenshtein distance, two rows. */

@@ -84,6 +84,27 @@ class ConfigCommandTest {
     }
 
     @Test
+    void shouldIgnoreAsKafkaDoesAKeyNoKafkaKnowsThatMisspellsNoKeyDLogActsOn() throws Exception {
+        // Given: a vendor's key, and a misspelt key of Kafka 3's that Kafka 4 ignores even spelt right
+        Path file = Files.writeString(tmp.resolve("server.properties"),
+                "confluent.support.metrics.enable=false\nzookeeper.session.tmeout.ms=1000\nnum.partitions=3\n");
+
+        // When
+        CommandRun run = config(Map.of(), "--config", file.toString(), "--only-set");
+
+        // Then
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(lineOf(run, "confluent.support.metrics.enable"))
+                .endsWith("# file " + file + ", unknown to DLog and Kafka, ignored");
+        assertThat(lineOf(run, "zookeeper.session.tmeout.ms")).endsWith(", unknown to DLog and Kafka, ignored");
+        assertThat(lineOf(run, "num.partitions")).startsWith("num.partitions=3");
+        assertThat(NodeConfigOptions.ignoredUnknownKeys(new io.dlog.broker.config.EffectiveConfig()
+                .putFile(file.toString(), NodeConfigOptions.readFile(file))))
+                .extracting(io.dlog.broker.config.EffectiveConfig.Value::key)
+                .containsExactlyInAnyOrder("confluent.support.metrics.enable", "zookeeper.session.tmeout.ms");
+    }
+
+    @Test
     void shouldExitTwoWithOneLineNamingTheFileOfABadValue() throws Exception {
         // Given
         Path file = Files.writeString(tmp.resolve("server.properties"), "num.partitions=many\n");

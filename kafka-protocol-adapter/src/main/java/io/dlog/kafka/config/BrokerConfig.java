@@ -410,8 +410,7 @@ public final class BrokerConfig {
      */
     public static BrokerConfig parse(Map<String, String> values) {
         for (String key : values.keySet()) {
-            if (!DEF.names().contains(key) && !KafkaIgnoredBrokerConfigs.NAMES.contains(key)
-                    && !SecurityConfigs.isSecurityKey(key) && !isMirrorSourceKey(key)) {
+            if (!isKnown(key)) {
                 throw new ConfigException("unknown config '" + key + "'");
             }
         }
@@ -466,6 +465,15 @@ public final class BrokerConfig {
             throw new ConfigException("remote.log.storage.system.enable", tiered,
                     "DLog has no tiered storage (KIP-405)");
         }
+    }
+
+    /**
+     * Whether {@link #parse} takes {@code key}: a key DLog implements, a Kafka key it accepts and ignores, a security
+     * key (listener prefixes included) or a mirror-source client key.
+     */
+    public static boolean isKnown(String key) {
+        return DEF.names().contains(key) || KafkaIgnoredBrokerConfigs.NAMES.contains(key)
+                || SecurityConfigs.isSecurityKey(key) || isMirrorSourceKey(key);
     }
 
     private static boolean isMirrorSourceKey(String key) {
