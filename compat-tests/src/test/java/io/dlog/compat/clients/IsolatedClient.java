@@ -163,6 +163,52 @@ final class IsolatedClient implements AutoCloseable {
         }
     }
 
+    /** A producer of this client kept open across calls (a failover test sends through one instance). */
+    final class OpenProducer implements AutoCloseable {
+        private final Object producer;
+        private final Method send;
+        private final Class<?> recordClass;
+        private final Method offset;
+
+        private OpenProducer(Map<String, String> settings) throws Exception {
+            Properties props = props();
+            props.put("key.serializer", loader.loadClass(STRING_SERIALIZER));
+            props.put("value.serializer", loader.loadClass(STRING_SERIALIZER));
+            props.putAll(settings);
+            recordClass = loader.loadClass("org.apache.kafka.clients.producer.ProducerRecord");
+            send = loader.loadClass("org.apache.kafka.clients.producer.Producer").getMethod("send", recordClass);
+            offset = loader.loadClass("org.apache.kafka.clients.producer.RecordMetadata").getMethod("offset");
+            // the producer's I/O thread, started here, inherits the client's loader as its context class loader
+            producer = withClientLoader(() -> loader.loadClass("org.apache.kafka.clients.producer.KafkaProducer")
+                    .getConstructor(Properties.class).newInstance(props));
+        }
+
+        /** Sends {@code value} (key "k-" + value); the future's result is the client's RecordMetadata. */
+        Future<?> send(String topic, int partition, String value) throws Exception {
+            Object record = recordClass.getConstructor(String.class, Integer.class, Object.class, Object.class)
+                    .newInstance(topic, partition, "k-" + value, value);
+            return (Future<?>) unwrap(() -> send.invoke(producer, record));
+        }
+
+        /** The offset of a RecordMetadata this producer's future returned. */
+        long offsetOf(Object metadata) throws Exception {
+            return (Long) offset.invoke(metadata);
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                ((java.io.Closeable) producer).close();
+            } catch (RuntimeException e) {
+                throw new IOException("closing the isolated producer", e);
+            }
+        }
+    }
+
+    OpenProducer openProducer(Map<String, String> settings) throws Exception {
+        return new OpenProducer(settings);
+    }
+
     /** Reads {@code count} records from the beginning of one partition: each as {key, value, offset}. */
     List<String[]> consume(String topic, int partition, int count) throws Exception {
         return withClientLoader(() -> consumeInLoader(topic, partition, count));
