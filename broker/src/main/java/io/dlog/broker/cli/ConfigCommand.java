@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.internals.BrokerSecurityConfigs;
@@ -51,8 +53,8 @@ final class ConfigCommand implements Callable<Integer> {
         for (EffectiveConfig.Value value : values) {
             width = Math.max(width, line(value).length());
         }
-        java.util.Set<String> unknown = new java.util.HashSet<>();
-        NodeConfigOptions.ignoredUnknownKeys(config).forEach(value -> unknown.add(value.key()));
+        Set<String> unknown = NodeConfigOptions.ignoredUnknownKeys(config).stream().map(EffectiveConfig.Value::key)
+                .collect(Collectors.toSet());
         for (EffectiveConfig.Value value : values) {
             String text = line(value);
             String note = BrokerConfig.ignoredKafkaKeys().contains(value.key()) ? ", ignored by DLog"

@@ -34,7 +34,7 @@ public final class ConfigErrors {
     }
 
     /** The known key nearest to {@code key} within {@link #MAX_TYPO_DISTANCE} edits, if exactly one is nearest. */
-    public static Optional<String> closest(String key, Collection<String> knownKeys) {
+    static Optional<String> closest(String key, Collection<String> knownKeys) {
         String best = null;
         int bestDistance = MAX_TYPO_DISTANCE + 1;
         boolean tie = false;

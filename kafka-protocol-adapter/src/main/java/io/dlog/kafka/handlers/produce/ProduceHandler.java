@@ -177,9 +177,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                     request.timeoutMs(), meters, cost);
         }
         // Compacted, recompressing or bounding decompressed records: the records are decompressed (keys or sizes
-        // checked) or rewritten, CPU work
-        // that must not run on an event loop. One codec thread: FIFO, so a partition's appends keep their
-        // arrival order (every append to such a topic takes this path).
+        // checked) or rewritten, CPU work that must not run on an event loop. One codec thread: FIFO, so a
+        // partition's appends keep their arrival order (every append to such a topic takes this path).
         return CompletableFuture.supplyAsync(() -> {
             long start = System.nanoTime();
             try {

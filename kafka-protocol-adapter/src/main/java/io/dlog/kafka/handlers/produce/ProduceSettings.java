@@ -10,8 +10,9 @@ import org.apache.kafka.common.record.internal.CompressionType;
 
 /**
  * What the produce path needs from a topic's configs: its compression.type and the codec (with level)
- * to recompress with, min.insync.replicas and max.decompressed.message.bytes. Resolved once per topic image and broker config, not per request: both are
- * immutable and replaced on every change, so an entry is valid while both are the same instances.
+ * to recompress with, min.insync.replicas and max.decompressed.message.bytes. Resolved once per topic
+ * image and broker config, not per request: both are immutable and replaced on every change, so an
+ * entry is valid while both are the same instances.
  * A plain map by topic name (one entry per topic, replaced on change): a cache library's read
  * bookkeeping cost more than the lookup it saved on this per-partition path.
  */
@@ -53,7 +54,8 @@ final class ProduceSettings {
     static Settings resolve(Map<String, String> overrides, BrokerConfig broker) {
         String codec = TopicConfigs.compressionType(overrides, broker);
         return new Settings(codec, compression(codec, overrides, broker),
-                TopicConfigs.minInsyncReplicas(overrides, broker), TopicConfigs.maxDecompressedMessageBytes(overrides, broker));
+                TopicConfigs.minInsyncReplicas(overrides, broker),
+                TopicConfigs.maxDecompressedMessageBytes(overrides, broker));
     }
 
     private static Compression compression(String codec, Map<String, String> overrides, BrokerConfig broker) {
