@@ -114,6 +114,42 @@ final class ClusterView {
         return -1;
     }
 
+    /**
+     * Waits up to {@code patience} for every partition of every topic, internal ones included, to have all its
+     * replicas in sync; returns the partitions still short (as {@code topic-N isr [..] of [..]}), or none.
+     */
+    List<String> awaitFullIsr(Duration patience) throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        List<String> lagging = List.of("no node answered");
+        try (Admin admin = admin()) {
+            while (System.nanoTime() - deadline < 0) {
+                try {
+                    java.util.Set<String> topics = admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions()
+                            .listInternal(true)).names().get(10, TimeUnit.SECONDS);
+                    List<String> found = new java.util.ArrayList<>();
+                    for (TopicDescription description : admin.describeTopics(topics).allTopicNames()
+                            .get(10, TimeUnit.SECONDS).values()) {
+                        for (TopicPartitionInfo info : description.partitions()) {
+                            if (info.isr().size() < info.replicas().size()) {
+                                found.add(description.name() + "-" + info.partition() + " isr "
+                                        + info.isr().stream().map(Node::id).toList() + " of "
+                                        + info.replicas().stream().map(Node::id).toList());
+                            }
+                        }
+                    }
+                    lagging = found;
+                    if (found.isEmpty()) {
+                        return found;
+                    }
+                } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // a node is still starting; ask again
+                }
+                sleep(500);
+            }
+        }
+        return lagging;
+    }
+
     private static void sleep(long millis) throws InterruptedException {
         Thread.sleep(millis);
     }

@@ -43,6 +43,15 @@ public enum Fault {
      */
     KILL_DURING_RESTART,
     /**
+     * kill -9 of a node (partition 0's leader every other time) that then loses what a power cut takes from writes
+     * left to the page cache ({@link UnflushedLoss}: part of the last mebibyte of each of its active segments, internal
+     * topics' included), restarted after a while: Jepsen's lazyfs. Struck only once every partition has all its
+     * replicas in sync again, so that the run tests one node's loss at a time: the acknowledged writes it lost are on
+     * the two other nodes, which must keep them, and the node must neither lead nor count towards acks=all until it
+     * has caught up. (Two losses before a catch-up can lose acknowledged writes in Kafka too: KIP-966.)
+     */
+    LOSE_UNFLUSHED,
+    /**
      * Wall-clock faults, as Jepsen's clock nemesis makes them: every other cycle, partition 0's leader and each other
      * node with even odds have their wall clock bumped by up to 300 s either way, held 3-20 s, then set back; in the
      * other cycles one node's wall clock strobes between two such offsets every 1-2 s for 5-15 s. Only

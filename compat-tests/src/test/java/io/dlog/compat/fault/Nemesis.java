@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
  * Targets and hold times come from the run's seeded Random. Driven by the test thread only.
  */
 final class Nemesis {
+    /** How long LOSE_UNFLUSHED waits for every replica to be in sync before it strikes. */
+    private static final java.time.Duration IN_SYNC_PATIENCE = java.time.Duration.ofSeconds(60);
     private final ProcessCluster cluster;
     private final NetworkPartitioner network;
     private final ClusterView view;
@@ -99,6 +101,24 @@ final class Nemesis {
                 }
                 history.nemesis("restart node " + node);
                 cluster.restart(node);
+            }
+            case LOSE_UNFLUSHED -> {
+                List<String> lagging = view.awaitFullIsr(IN_SYNC_PATIENCE);
+                int node = cycles % 2 == 1 ? leaderOrAny() : anyNode();
+                if (!lagging.isEmpty()) {
+                    // A second loss before the first node caught up is not one node's loss any more (see Fault).
+                    killAndRestart(node, "no loss: replicas out of sync after " + IN_SYNC_PATIENCE.toSeconds()
+                            + " s: " + lagging);
+                } else {
+                    history.nemesis("kill -9 node " + node + " (to lose its unflushed writes)" + describe(node));
+                    cluster.kill(node);
+                    List<UnflushedLoss.Damage> lost = UnflushedLoss.apply(cluster.dataDir(node), random);
+                    history.nemesis("node " + node + " lost the unflushed tails of " + lost.size() + " segments: "
+                            + lost);
+                    sleep(2_000, 15_000);
+                    history.nemesis("restart node " + node);
+                    cluster.restart(node);
+                }
             }
             case PAUSE -> {
                 int node = cycles % 2 == 1 ? leaderOrAny() : anyNode();

@@ -9,7 +9,8 @@
  *       read from the beginning. Its transactional form ({@link io.dlog.compat.fault.TransactionalSender}):
  *       transactions of one to three values, committed or aborted, read_committed consumers.</li>
  *   <li>{@link io.dlog.compat.fault.Nemesis}: kill -9 of a partition leader, of a follower, of the metadata Raft
- *       leader (DescribeQuorum), of two nodes at once, of every node at once, SIGSTOP/SIGCONT, a network partition
+ *       leader (DescribeQuorum), of two nodes at once, of every node at once, of a node that then loses its
+ *       unflushed page cache ({@link io.dlog.compat.fault.UnflushedLoss}), SIGSTOP/SIGCONT, a network partition
  *       of one node, a rolling restart; and
  *       {@link io.dlog.compat.fault.ReassignNemesis}: a replica of partition 0 moved out and back in through
  *       AlterPartitionReassignments (with -Pfault only).</li>
