@@ -18,9 +18,9 @@ import java.util.stream.Stream;
  * leaving flushes to the page cache), done to a killed node's data folder before it starts again, as Jepsen's lazyfs
  * does to a file system. In every partition folder the active segment (the highest base offset) loses part of its last
  * mebibyte: the node starts the disk writes of each whole mebibyte once it is appended (SegmentWriteback), so only the
- * tail since then is taken to be in the page cache alone. Nothing else is touched: a sealed segment is flushed right
- * after its roll (the janitor; a power cut inside that moment is not modelled), checkpoint files are fsynced before
- * they are renamed into place, and the Raft log fsyncs its own writes. Each segment loses its tail in one of three shapes, drawn from the run's seed:
+ * tail since then is taken to be in the page cache alone. Nothing else is touched: a roll fsyncs the segment it seals
+ * before the next segment's file exists, checkpoint files are fsynced before they are renamed into place, and the
+ * Raft log fsyncs its own writes. Each segment loses its tail in one of three shapes, drawn from the run's seed:
  * <ul>
  *   <li>cut at a page boundary (the file's new size never reached the disk);</li>
  *   <li>zeroed from a page boundary to the end, the size kept (the size reached the disk, the pages did not: ext4

@@ -60,7 +60,6 @@ final class DefaultPartitionLog implements PartitionLog {
     private final ConcurrentNavigableMap<Long, LogSegment> segments;
     private final ProducerStateManager producers;
     private final LeaderEpochCache epochs;
-    private final List<LogSegment> unflushed = new ArrayList<>();
     private volatile LogConfig config;
     private volatile LogSegment active;
     private volatile long logStartOffset;
@@ -458,32 +457,30 @@ final class DefaultPartitionLog implements PartitionLog {
         return full || old || indexFull || offsetOverflow;
     }
 
-    /** Seals the active segment and starts a new one at the log end. Writer thread only. */
+    /**
+     * Seals the active segment, fsyncs it, and starts a new one at the log end. The fsync comes before the new
+     * segment's file exists because the loader validates only the newest segment and trusts the sealed ones: a
+     * power cut must not leave a sealed segment whose tail never reached the disk. (Kafka flushes after the roll,
+     * in the background, and recovers every segment past its recovery point instead.) With the early writeback
+     * ({@link SegmentWriteback}) at most about a mebibyte is still to write. Writer thread only.
+     */
     void roll() throws IOException {
         LogSegment old = active;
         old.seal();
+        old.flush();
         LogSegment fresh = LogSegment.create(dir, logEndOffset);
         segments.put(fresh.baseOffset(), fresh);
         active = fresh;
         // Written crash-atomically, which fsyncs the folder: that makes the new segment's entry durable
         // before any append to it is acknowledged (PowerLossCrashTest).
         producers.writeSnapshot(logEndOffset);
-        if (config.flushMode() == FlushMode.FSYNC) {
-            unflushed.add(old);
-        } else {
-            janitor.flushLater(old);
-        }
     }
 
     /** Group commit: fsync everything written, then advance the high watermark. Writer thread only. */
     void flushOnWriter() {
         long target = logEndOffset;
         try {
-            for (LogSegment s : unflushed) {
-                s.flush();
-            }
-            unflushed.clear();
-            active.flush();
+            active.flush(); // a rolled segment was fsynced at its roll
             fsyncedEndOffset = target;
             if (!replicated) {
                 advanceHighWatermark(target);
@@ -819,7 +816,6 @@ final class DefaultPartitionLog implements PartitionLog {
             if (old.baseOffset() != cleaned.baseOffset()) {
                 segments.remove(old.baseOffset());
             }
-            unflushed.remove(old);
             janitor.deleteLater(old, config.fileDeleteDelayMs());
         }
         return true;
@@ -894,7 +890,6 @@ final class DefaultPartitionLog implements PartitionLog {
         }
         for (LogSegment seg : doomed) {
             segments.remove(seg.baseOffset());
-            unflushed.remove(seg);
             seg.markDeleted();
             janitor.deleteLater(seg, config.fileDeleteDelayMs());
         }
@@ -1024,7 +1019,6 @@ final class DefaultPartitionLog implements PartitionLog {
     private void removeSegments(List<LogSegment> doomed) throws IOException {
         for (LogSegment seg : doomed) {
             segments.remove(seg.baseOffset());
-            unflushed.remove(seg);
             seg.markDeleted();
             janitor.deleteLater(seg, config.fileDeleteDelayMs());
         }

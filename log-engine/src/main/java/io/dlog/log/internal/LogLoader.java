@@ -21,8 +21,8 @@ import java.util.stream.Stream;
  * leader epoch cache (trimmed to the recovered log) and producer state (snapshot plus replay of the
  * batch headers after it).
  *
- * <p>Sealed segments are trusted beyond the index check: they were fsynced (flush mode FSYNC, before
- * any acknowledgement) or flushed right after their roll (OS), and kill -9 loses no page cache.
+ * <p>Sealed segments are trusted beyond the index check: a roll fsyncs the segment it seals before the next
+ * segment's file is created, so only the newest segment can have lost pages to a power cut.
  *
  * <p>Runs on the opening thread before the partition is published; not thread-safe.
  */

@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 /**
  * Background file chores that must not run on a writer thread or wait on one: closing and deleting
  * removed segments after {@code file.delete.delay.ms} (so reads in flight finish), removing deleted
- * partition folders, giving back the page cache of both at once, flushing rolled segments in flush mode OS.
+ * partition folders, giving back the page cache of both at once.
  *
  * <p>Thread-safety: schedules onto the manager's single background executor; chores touch only files
  * no writer uses any more.
@@ -41,11 +41,6 @@ final class SegmentJanitor {
                     "release a deleted segment's page cache");
         }
         schedule(() -> segment.closeAndDeleteFiles(), delayMs, "delete segment");
-    }
-
-    /** Rolled segments in flush mode OS are fsynced in the background, as Kafka does after a roll. */
-    void flushLater(LogSegment segment) {
-        schedule(segment::flush, 0, "flush segment");
     }
 
     /** {@code dir} is the partition folder already renamed for deletion: its page cache goes now, its files later. */
