@@ -2,12 +2,15 @@ package io.dlog.compat.fault;
 
 import io.dlog.compat.cluster.DLogCluster;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -124,9 +127,9 @@ final class ClusterView {
         try (Admin admin = admin()) {
             while (System.nanoTime() - deadline < 0) {
                 try {
-                    java.util.Set<String> topics = admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions()
-                            .listInternal(true)).names().get(10, TimeUnit.SECONDS);
-                    List<String> found = new java.util.ArrayList<>();
+                    Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
+                            .get(10, TimeUnit.SECONDS);
+                    List<String> found = new ArrayList<>();
                     for (TopicDescription description : admin.describeTopics(topics).allTopicNames()
                             .get(10, TimeUnit.SECONDS).values()) {
                         for (TopicPartitionInfo info : description.partitions()) {

@@ -2,6 +2,7 @@ package io.dlog.compat.fault;
 
 import io.dlog.compat.cluster.ProcessCluster;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -14,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Nemesis {
     /** How long LOSE_UNFLUSHED waits for every replica to be in sync before it strikes. */
-    private static final java.time.Duration IN_SYNC_PATIENCE = java.time.Duration.ofSeconds(60);
+    private static final Duration IN_SYNC_PATIENCE = Duration.ofSeconds(60);
     private final ProcessCluster cluster;
     private final NetworkPartitioner network;
     private final ClusterView view;
