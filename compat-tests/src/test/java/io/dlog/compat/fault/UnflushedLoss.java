@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * mebibyte: the node starts the disk writes of each whole mebibyte once it is appended (SegmentWriteback), so only the
  * tail since then is taken to be in the page cache alone. Nothing else is touched: a roll fsyncs the segment it seals
  * before the next segment's file exists, checkpoint files are fsynced before they are renamed into place, and the
- * Raft log fsyncs its own writes. Each segment loses its tail in one of three shapes, drawn from the run's seed:
+ * Raft log and its snapshots are fsynced before they count. Each segment loses its tail in one of three shapes, drawn from the run's seed:
  * <ul>
  *   <li>cut at a page boundary (the file's new size never reached the disk);</li>
  *   <li>zeroed from a page boundary to the end, the size kept (the size reached the disk, the pages did not: ext4
