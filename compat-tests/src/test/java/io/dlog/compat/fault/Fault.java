@@ -48,7 +48,7 @@ public enum Fault {
      * topics' included), restarted after a while: Jepsen's lazyfs. Struck only once every partition has all its
      * replicas in sync again, so that the run tests one node's loss at a time: the acknowledged writes it lost are on
      * the two other nodes, which must keep them, and the node must neither lead nor count towards acks=all until it
-     * has caught up. (Two losses before a catch-up can lose acknowledged writes in Kafka too: KIP-966.)
+     * has caught up. (Two losses before a catch-up can lose acknowledged writes in flush mode os, as in Kafka.)
      */
     LOSE_UNFLUSHED,
     /**
