@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,19 +31,14 @@ class PowerLossRollTest {
     @TempDir
     Path base;
 
-    @AfterEach
-    void tearDown() {
-        FileIo.reset();
-    }
-
     @Test
     void shouldKeepEverySealedSegmentWholeThroughAPowerCutRightAfterItsRoll() throws Exception {
         // Given: a partition whose 4 KiB segments roll every few appends, on the power-loss layer
         Path live = Files.createDirectories(base.resolve("live"));
         PowerLossFileSystem fs = new PowerLossFileSystem(live);
-        FileIo.install(fs);
         List<Path> cuts = new ArrayList<>();
         List<Long> sealedEnds = new ArrayList<>();
+        FileIo.install(fs);
         try (LogManager manager = LogTestSupport.open(live, new MutableClock(T0), OS_SMALL_SEGMENTS)) {
             PartitionLog log = manager.getOrCreate(TP, OS_SMALL_SEGMENTS);
             long segments = 1;
@@ -62,8 +56,9 @@ class PowerLossRollTest {
                     sealedEnds.add(appended.baseOffset());
                 }
             }
+        } finally {
+            FileIo.reset();
         }
-        FileIo.reset();
 
         // Then: after each cut, every offset below the newest segment's start is there, in order
         for (int i = 0; i < cuts.size(); i++) {
