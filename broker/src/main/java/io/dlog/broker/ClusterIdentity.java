@@ -1,17 +1,13 @@
 package io.dlog.broker;
 
+import io.dlog.log.DurableFiles;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.Reader;
-import java.io.Writer;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Base64;
 import java.util.Properties;
 import java.util.UUID;
@@ -66,20 +62,10 @@ public final class ClusterIdentity {
         if (directoryId != null) {
             props.setProperty("directory.id", directoryId);
         }
-        Path tmp = dataDir.resolve(FILE + ".tmp");
-        // fsynced before and after the rename: a power cut must not leave an empty identity file, which would stop
-        // the node at its next start.
-        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            Writer writer = new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8);
-            props.store(writer, "DLog data folder identity");
-            writer.flush();
-            channel.force(true);
-        }
-        Files.move(tmp, dataDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel folder = FileChannel.open(dataDir, StandardOpenOption.READ)) {
-            folder.force(true);
-        }
+        StringWriter text = new StringWriter();
+        props.store(text, "DLog data folder identity");
+        // Crash-atomic: a power cut must not leave an empty identity file, which would stop the node at its next start.
+        DurableFiles.writeAtomically(dataDir.resolve(FILE), StandardCharsets.UTF_8.encode(text.toString()));
     }
 
     /** Kafka's cluster id shape: a random UUID as 22 URL-safe base64 characters. */

@@ -43,7 +43,7 @@ public final class PartitionMetadataFile {
     public static void write(Path partitionDir, UUID topicId) throws IOException {
         ByteBuffer id = ByteBuffer.allocate(16).putLong(topicId.getMostSignificantBits()).putLong(topicId.getLeastSignificantBits());
         String text = "version: 0\ntopic_id: " + Base64.getUrlEncoder().withoutPadding().encodeToString(id.array()) + "\n";
-        io.dlog.log.internal.FileIo.writeAtomically(partitionDir.resolve(FILE),
+        DurableFiles.writeAtomically(partitionDir.resolve(FILE),
                 ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

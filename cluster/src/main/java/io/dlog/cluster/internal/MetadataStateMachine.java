@@ -3,6 +3,7 @@ package io.dlog.cluster.internal;
 import io.dlog.cluster.ImageListener;
 import io.dlog.cluster.MetadataApplier;
 import io.dlog.cluster.MetadataCommand;
+import io.dlog.log.DurableFiles;
 import io.dlog.log.metadata.MetadataException;
 import io.dlog.log.metadata.MetadataImage;
 import java.io.BufferedInputStream;
@@ -212,16 +213,10 @@ final class MetadataStateMachine extends BaseStateMachine {
         }
         Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
-        fsyncFolder(target.toPath().getParent()); // the two renames
+        DurableFiles.fsyncFolder(target.toPath().getParent()); // the two renames
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
         LOG.info("Metadata snapshot taken at index {}", last.getIndex());
         return last.getIndex();
-    }
-
-    private static void fsyncFolder(Path folder) throws IOException {
-        try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
     }
 
     @Override

@@ -87,6 +87,11 @@ public final class FileIo {
         Checkpoints.writeAtomically(target, content);
     }
 
+    /** A folder's fsync ({@link Checkpoints#fsyncDir}), for {@link io.dlog.log.DurableFiles}. */
+    public static void fsyncFolder(Path dir) throws IOException {
+        Checkpoints.fsyncDir(dir);
+    }
+
     static FileChannel open(Path path, OpenOption... options) throws IOException {
         return layer.open(path, Set.of(options));
     }
