@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dlog.compat.DLogBrokerExtension;
+import io.dlog.compat.badinput.RawConnection;
 import io.dlog.compat.cluster.ProcessCluster;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +25,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FindCoordinatorRequest;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -66,7 +74,11 @@ class TransactionStateMinIsrTest {
             cluster.kill(3);
             awaitStateIsr(admin, 2);
 
-            // Then: a producer cannot register (InitProducerId writes state), as against Kafka, until max.block.ms
+            // Then: its coordinator answers InitProducerId (which writes state) COORDINATOR_NOT_AVAILABLE, as Kafka's
+            // transaction state manager answers a write refused for a short ISR, so the client retries it there
+            assertThat(initProducerIdError(cluster, "b")).isEqualTo(Errors.COORDINATOR_NOT_AVAILABLE);
+
+            // And: a producer cannot register, as against Kafka, until max.block.ms
             try (KafkaProducer<String, String> producer = producer(cluster, "b", 5_000)) {
                 assertThatThrownBy(producer::initTransactions).isInstanceOf(TimeoutException.class);
             }
@@ -79,6 +91,29 @@ class TransactionStateMinIsrTest {
                 commit(producer, "b-1", committed);
             }
             assertThat(readCommitted(cluster, committed.size())).containsExactlyElementsOf(committed);
+        }
+    }
+
+    /** InitProducerId for {@code transactionalId}, sent raw to its coordinator (found by FindCoordinator at node 1). */
+    private static Errors initProducerIdError(ProcessCluster cluster, String transactionalId) throws Exception {
+        int coordinatorPort;
+        try (RawConnection any = RawConnection.open(cluster.layout().node(1).port())) {
+            short version = 4;
+            int correlationId = any.send(ApiKeys.FIND_COORDINATOR, version, new FindCoordinatorRequestData()
+                    .setKeyType(FindCoordinatorRequest.CoordinatorType.TRANSACTION.id())
+                    .setCoordinatorKeys(List.of(transactionalId)));
+            FindCoordinatorResponseData.Coordinator found = new FindCoordinatorResponseData(
+                    any.receive(correlationId, ApiKeys.FIND_COORDINATOR, version), version).coordinators().get(0);
+            assertThat(Errors.forCode(found.errorCode())).as("FindCoordinator").isEqualTo(Errors.NONE);
+            coordinatorPort = found.port();
+        }
+        try (RawConnection coordinator = RawConnection.open(coordinatorPort)) {
+            short version = 5;
+            int correlationId = coordinator.send(ApiKeys.INIT_PRODUCER_ID, version, new InitProducerIdRequestData()
+                    .setTransactionalId(transactionalId).setTransactionTimeoutMs(60_000)
+                    .setProducerId(-1).setProducerEpoch((short) -1));
+            return Errors.forCode(new InitProducerIdResponseData(
+                    coordinator.receive(correlationId, ApiKeys.INIT_PRODUCER_ID, version), version).errorCode());
         }
     }
 

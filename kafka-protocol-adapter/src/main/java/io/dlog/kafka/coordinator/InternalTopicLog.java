@@ -279,7 +279,34 @@ public final class InternalTopicLog {
                 });
     }
 
-    /** Hands every keyed record of the partition, from the log start to the high watermark, to the visitor. Blocking. */
+    /**
+     * A refused coordinator write as Kafka's coordinators answer it (the transaction state manager's and the
+     * coordinator runtime's error normalization): the client looks the coordinator up again (NOT_COORDINATOR, the
+     * leadership moved or the disk failed) or retries it (COORDINATOR_NOT_AVAILABLE, too few replicas in sync); the
+     * log's own refusals (fenced epoch, transaction state) keep their names, which the engine shares with Kafka.
+     */
+    public static Errors coordinatorError(AppendError error) {
+        return switch (error) {
+            case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> Errors.NOT_COORDINATOR;
+            case NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND -> Errors.COORDINATOR_NOT_AVAILABLE;
+            case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE -> Errors.UNKNOWN_SERVER_ERROR;
+            default -> Errors.valueOf(error.name());
+        };
+    }
+
+    /**
+     * {@link #coordinatorError(AppendError)} for a failed {@link #appendOrFail}: the refusal's error when the log or
+     * the replication refused the write, else NOT_COORDINATOR (the partition went away under the write).
+     */
+    public static Errors coordinatorError(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof WriteRefused refused) {
+                return coordinatorError(refused.error());
+            }
+        }
+        return Errors.NOT_COORDINATOR;
+    }
+
     /**
      * Whether {@link #replay} of this log would see all of it: nothing above the high watermark. A coordinator
      * that has just become leader loads only then: its high watermark may trail records its predecessor had
@@ -290,6 +317,7 @@ public final class InternalTopicLog {
         return log.highWatermark() >= log.logEndOffset();
     }
 
+    /** Hands every keyed record of the partition, from the log start to the high watermark, to the visitor. Blocking. */
     public static void replay(PartitionLog log, RecordVisitor visitor) throws IOException {
         long offset = log.logStartOffset();
         long end = log.highWatermark();

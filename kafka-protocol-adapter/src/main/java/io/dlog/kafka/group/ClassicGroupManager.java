@@ -1,5 +1,6 @@
 package io.dlog.kafka.group;
 
+import io.dlog.kafka.coordinator.InternalTopicLog;
 import io.dlog.kafka.group.ClassicGroup.Member;
 import io.dlog.kafka.group.ClassicGroup.Protocol;
 import io.dlog.kafka.group.ClassicGroup.State;
@@ -204,7 +205,7 @@ final class ClassicGroupManager {
                 // v9 it gets no members, computes an empty assignment, and SyncGroup in Stable ignores it.
                 coordinator.persist(group).whenComplete((ok, failure) -> {
                     if (failure != null) {
-                        future.complete(joinError(newMemberId, Errors.UNKNOWN_SERVER_ERROR));
+                        future.complete(joinError(newMemberId, InternalTopicLog.coordinatorError(failure)));
                         return;
                     }
                     JoinGroupResponseData response;
@@ -467,7 +468,7 @@ final class ClassicGroupManager {
                     return;
                 }
                 if (failure != null) {
-                    resetAndPropagateAssignmentError(group, Errors.COORDINATOR_NOT_AVAILABLE);
+                    resetAndPropagateAssignmentError(group, InternalTopicLog.coordinatorError(failure));
                     prepareRebalance(group, "storing the assignment failed");
                     return;
                 }

@@ -1,5 +1,6 @@
 package io.dlog.kafka.group;
 
+import io.dlog.kafka.coordinator.InternalTopicLog;
 import io.dlog.kafka.common.AuthorizedOperations;
 import io.dlog.kafka.group.ConsumerGroup.Member;
 import io.dlog.kafka.group.ConsumerGroup.Tp;
@@ -274,7 +275,7 @@ final class ConsumerGroupManager {
             }
         }
         return persistCurrent(group).handle((ok, failure) -> failure == null ? response
-                : error(Errors.COORDINATOR_NOT_AVAILABLE, "Storing the group failed"));
+                : error(InternalTopicLog.coordinatorError(failure), "Storing the group failed"));
     }
 
     /** Null when valid; else a message (prefixed ! for an unknown assignor, ~ for a bad regex). */

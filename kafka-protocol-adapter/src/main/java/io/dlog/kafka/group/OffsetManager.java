@@ -1,5 +1,6 @@
 package io.dlog.kafka.group;
 
+import io.dlog.kafka.coordinator.InternalTopicLog;
 import io.dlog.kafka.group.GroupRecords.OffsetValue;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -140,7 +141,8 @@ final class OffsetManager {
         return coordinator.append(groupId, records).handle((ok, failure) -> {
             synchronized (coordinator) {
                 if (failure != null) {
-                    acceptedAnswers.forEach(a -> a.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()));
+                    Errors error = InternalTopicLog.coordinatorError(failure);
+                    acceptedAnswers.forEach(a -> a.setErrorCode(error.code()));
                 } else if (coordinator.hasGroup(groupId)) {
                     offsets.computeIfAbsent(groupId, g -> new TreeMap<>()).putAll(accepted);
                 }
@@ -373,7 +375,7 @@ final class OffsetManager {
             return CompletableFuture.completedFuture(response);
         }
         return coordinator.append(groupId, records).handle((ok, failure) -> failure == null ? response
-                : new OffsetDeleteResponseData().setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()));
+                : new OffsetDeleteResponseData().setErrorCode(InternalTopicLog.coordinatorError(failure).code()));
     }
 
     // ---------------------------------------------------------------- retention

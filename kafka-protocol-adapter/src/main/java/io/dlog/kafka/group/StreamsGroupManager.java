@@ -1,5 +1,6 @@
 package io.dlog.kafka.group;
 
+import io.dlog.kafka.coordinator.InternalTopicLog;
 import io.dlog.kafka.common.AuthorizedOperations;
 import io.dlog.kafka.group.StreamsGroup.Member;
 import io.dlog.kafka.group.EpochGroup.MemberState;
@@ -319,7 +320,7 @@ final class StreamsGroupManager {
 
     private CompletableFuture<StreamsGroupHeartbeatResult> persistThen(StreamsGroup group, StreamsGroupHeartbeatResult result) {
         return coordinator.persist(group).handle((ok, failure) -> failure == null ? result
-                : error(Errors.COORDINATOR_NOT_AVAILABLE, "Storing the group failed"));
+                : error(InternalTopicLog.coordinatorError(failure), "Storing the group failed"));
     }
 
     /**

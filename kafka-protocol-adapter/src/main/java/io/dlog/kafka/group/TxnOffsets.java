@@ -1,5 +1,6 @@
 package io.dlog.kafka.group;
 
+import io.dlog.kafka.coordinator.InternalTopicLog;
 import io.dlog.kafka.group.GroupRecords.OffsetValue;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -83,7 +84,7 @@ final class TxnOffsets {
                 .handle((result, failure) -> {
                     synchronized (coordinator) {
                         Errors error = failure != null ? Errors.COORDINATOR_NOT_AVAILABLE
-                                : result.succeeded() ? Errors.NONE : writeError(result.error());
+                                : result.succeeded() ? Errors.NONE : InternalTopicLog.coordinatorError(result.error());
                         if (error == Errors.INVALID_PRODUCER_EPOCH && version >= FENCED_VERSION) {
                             error = Errors.PRODUCER_FENCED;
                         }
@@ -153,19 +154,5 @@ final class TxnOffsets {
             pending.remove(producerId);
         }
         return settled;
-    }
-
-    /**
-     * A refused offsets write as Kafka's coordinator runtime answers it (its error normalization): the client looks
-     * the coordinator up again (NOT_COORDINATOR) or retries it (COORDINATOR_NOT_AVAILABLE); the log's own refusals
-     * (fenced epoch, transaction state) keep their names, which the engine shares with Kafka.
-     */
-    static Errors writeError(io.dlog.log.AppendError error) {
-        return switch (error) {
-            case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> Errors.NOT_COORDINATOR;
-            case NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND -> Errors.COORDINATOR_NOT_AVAILABLE;
-            case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE -> Errors.UNKNOWN_SERVER_ERROR;
-            default -> Errors.valueOf(error.name());
-        };
     }
 }

@@ -292,7 +292,9 @@ public final class TransactionCoordinator {
 
     /**
      * Writes a transition and makes it current once durable. The caller checked {@link #isWriting};
-     * completes with NONE, or NOT_COORDINATOR when the write failed or the partition was unloaded.
+     * completes with NONE, or as Kafka's transaction state manager answers a failed write: COORDINATOR_NOT_AVAILABLE
+     * while too few replicas are in sync (the client retries here), NOT_COORDINATOR when the partition was unloaded
+     * or its leadership moved (the client looks the coordinator up again).
      */
     synchronized CompletableFuture<Errors> transition(TxnMetadata next) {
         String id = next.transactionalId();
@@ -312,7 +314,7 @@ public final class TransactionCoordinator {
                     } else if (failure != null) {
                         LOG.warn("Writing the state of transactional id {} failed", id, failure);
                     }
-                    return Errors.NOT_COORDINATOR;
+                    return loaded == null ? Errors.NOT_COORDINATOR : InternalTopicLog.coordinatorError(failure);
                 }
                 if (next.state() == TxnState.DEAD) {
                     loaded.remove(id);
