@@ -60,7 +60,7 @@ public final class InternalTopicLog {
     public static final class WriteRefused extends IllegalStateException {
         private final AppendError error;
 
-        WriteRefused(AppendError error, String message) {
+        public WriteRefused(AppendError error, String message) {
             super(message);
             this.error = error;
         }

@@ -167,6 +167,25 @@ final class ClassicGroupManager {
         }
     }
 
+    /**
+     * Undoes {@link #replaceStaticMember} in a stable group whose write of the new member id failed, unless the group
+     * moved on meanwhile (the instance replaced again, or a rebalance begun).
+     */
+    private void revertStaticMember(ClassicGroup group, Member old, String newMemberId) {
+        if (group.state != State.STABLE || !newMemberId.equals(group.staticMembers.get(old.instanceId))) {
+            return;
+        }
+        group.members.remove(newMemberId);
+        old.joinFuture = null; // both answered FENCED_INSTANCE_ID at the replacement
+        old.syncFuture = null;
+        old.heartbeatDeadline = ticks() + old.sessionTimeoutMs;
+        group.members.put(old.memberId, old);
+        group.staticMembers.put(old.instanceId, old.memberId);
+        if (newMemberId.equals(group.leaderId)) {
+            group.leaderId = old.memberId;
+        }
+    }
+
     /** KIP-345: the static member restarted with a new member id; it takes the old one's place. */
     private void replaceStaticMember(ClassicGroup group, short version, String oldMemberId, String newMemberId,
                                      String clientId, String clientHost, JoinGroupRequestData request,
@@ -205,6 +224,11 @@ final class ClassicGroupManager {
                 // v9 it gets no members, computes an empty assignment, and SyncGroup in Stable ignores it.
                 coordinator.persist(group).whenComplete((ok, failure) -> {
                     if (failure != null) {
+                        // As Kafka: the old incarnation keeps its place (the group on disk still names it), and
+                        // the new one is told to retry (COORDINATOR_NOT_AVAILABLE for a short ISR).
+                        synchronized (coordinator) {
+                            revertStaticMember(group, old, newMemberId);
+                        }
                         future.complete(joinError(newMemberId, InternalTopicLog.coordinatorError(failure)));
                         return;
                     }

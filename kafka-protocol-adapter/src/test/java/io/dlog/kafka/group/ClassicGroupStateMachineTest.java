@@ -2,8 +2,10 @@ package io.dlog.kafka.group;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dlog.kafka.coordinator.InternalTopicLog;
 import io.dlog.kafka.group.GroupTestSupport.ManualClock;
 import io.dlog.kafka.group.GroupTestSupport.Topics;
+import io.dlog.log.AppendError;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.HeartbeatRequestData;
@@ -170,6 +172,33 @@ class ClassicGroupStateMachineTest {
         assertThat(coordinator.heartbeat(new HeartbeatRequestData().setGroupId("g").setMemberId(joined.memberId())
                 .setGroupInstanceId("instance-1").setGenerationId(joined.generationId())).errorCode())
                 .isEqualTo(Errors.FENCED_INSTANCE_ID.code());
+    }
+
+    @Test
+    void shouldKeepTheOldStaticMemberAndAnswerRetriablyWhenItsRejoinCannotBeWritten() {
+        // Given: a stable group of one static member
+        CompletableFuture<JoinGroupResponseData> pending = join(join("", "instance-1", new byte[] {1}));
+        JoinGroupResponseData joined = waitInitialDelay(pending);
+        sync(joined, List.of(new SyncGroupRequestData.SyncGroupRequestAssignment().setMemberId(joined.memberId())
+                .setAssignment(new byte[] {9})));
+
+        // When: the instance restarts while the group's partition has too few replicas in sync to be written
+        store.failWith = new InternalTopicLog.WriteRefused(AppendError.NOT_ENOUGH_REPLICAS, "too few in sync");
+        JoinGroupResponseData refused = join(join("", "instance-1", new byte[] {1})).join();
+
+        // Then: the new incarnation is told to retry (the Java consumer fails on UNKNOWN_SERVER_ERROR), and the old
+        // member id keeps the place the group on disk gives it, as Kafka reverts the replacement
+        assertThat(Errors.forCode(refused.errorCode())).isEqualTo(Errors.COORDINATOR_NOT_AVAILABLE);
+        assertThat(Errors.forCode(coordinator.heartbeat(new HeartbeatRequestData().setGroupId("g")
+                .setMemberId(joined.memberId()).setGroupInstanceId("instance-1").setGenerationId(joined.generationId()))
+                .errorCode())).isEqualTo(Errors.NONE);
+
+        // And: once the partition takes writes again, the retried join takes the place in the same generation
+        store.failWith = null;
+        JoinGroupResponseData restarted = join(join("", "instance-1", new byte[] {1})).join();
+        assertThat(Errors.forCode(restarted.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(restarted.generationId()).isEqualTo(joined.generationId());
+        assertThat(sync(restarted, List.of()).assignment()).containsExactly(9);
     }
 
     @Test

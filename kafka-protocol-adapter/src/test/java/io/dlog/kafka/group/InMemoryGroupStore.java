@@ -12,6 +12,8 @@ final class InMemoryGroupStore implements GroupStore {
 
     final List<Entry> entries = new ArrayList<>();
     boolean failAppends;
+    /** While set, appends fail with it (as a refused write of the log would). */
+    Throwable failWith;
 
     @Override
     public int partitions() {
@@ -20,6 +22,9 @@ final class InMemoryGroupStore implements GroupStore {
 
     @Override
     public synchronized CompletableFuture<Void> append(int partition, List<GroupRecords.Record> records) {
+        if (failWith != null) {
+            return CompletableFuture.failedFuture(failWith);
+        }
         if (failAppends) {
             return CompletableFuture.failedFuture(new IllegalStateException("disk full"));
         }
