@@ -153,12 +153,17 @@ class ClassicGroupStateMachineTest {
                 .setGenerationId(joined.generationId())).errorCode()).isEqualTo(Errors.UNKNOWN_MEMBER_ID.code());
     }
 
-    @Test
-    void shouldKeepStaticMemberAssignmentWithoutRebalanceOnRestartAndFenceOldInstance() {
-        CompletableFuture<JoinGroupResponseData> pending = join(join("", "instance-1", new byte[] {1}));
-        JoinGroupResponseData joined = waitInitialDelay(pending);
+    /** A stable group of one static member, instance-1, assigned {9}; returns its join. */
+    private JoinGroupResponseData stableStaticMember() {
+        JoinGroupResponseData joined = waitInitialDelay(join(join("", "instance-1", new byte[] {1})));
         sync(joined, List.of(new SyncGroupRequestData.SyncGroupRequestAssignment().setMemberId(joined.memberId())
                 .setAssignment(new byte[] {9})));
+        return joined;
+    }
+
+    @Test
+    void shouldKeepStaticMemberAssignmentWithoutRebalanceOnRestartAndFenceOldInstance() {
+        JoinGroupResponseData joined = stableStaticMember();
 
         JoinGroupResponseData restarted = join(join("", "instance-1", new byte[] {1})).join();
 
@@ -177,10 +182,7 @@ class ClassicGroupStateMachineTest {
     @Test
     void shouldKeepTheOldStaticMemberAndAnswerRetriablyWhenItsRejoinCannotBeWritten() {
         // Given: a stable group of one static member
-        CompletableFuture<JoinGroupResponseData> pending = join(join("", "instance-1", new byte[] {1}));
-        JoinGroupResponseData joined = waitInitialDelay(pending);
-        sync(joined, List.of(new SyncGroupRequestData.SyncGroupRequestAssignment().setMemberId(joined.memberId())
-                .setAssignment(new byte[] {9})));
+        JoinGroupResponseData joined = stableStaticMember();
 
         // When: the instance restarts while the group's partition has too few replicas in sync to be written
         store.failWith = new InternalTopicLog.WriteRefused(AppendError.NOT_ENOUGH_REPLICAS, "too few in sync");
