@@ -76,7 +76,7 @@ class TransactionStateMinIsrTest {
 
             // Then: its coordinator answers InitProducerId (which writes state) COORDINATOR_NOT_AVAILABLE, as Kafka's
             // transaction state manager answers a write refused for a short ISR, so the client retries it there
-            assertThat(initProducerIdError(cluster, "b")).isEqualTo(Errors.COORDINATOR_NOT_AVAILABLE);
+            assertThat(settledInitProducerIdError(cluster, "b")).isEqualTo(Errors.COORDINATOR_NOT_AVAILABLE);
 
             // And: a producer cannot register, as against Kafka, until max.block.ms
             try (KafkaProducer<String, String> producer = producer(cluster, "b", 5_000)) {
@@ -92,6 +92,22 @@ class TransactionStateMinIsrTest {
             }
             assertThat(readCommitted(cluster, committed.size())).containsExactlyElementsOf(committed);
         }
+    }
+
+    /**
+     * {@link #initProducerIdError} once the answer no longer sends the client elsewhere: while a partition of the
+     * killed node's moves to its new leader, that leader answers NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS
+     * until it leads and has loaded it (up to 60 s; then the last answer).
+     */
+    private static Errors settledInitProducerIdError(ProcessCluster cluster, String transactionalId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        Errors error = initProducerIdError(cluster, transactionalId);
+        while ((error == Errors.NOT_COORDINATOR || error == Errors.COORDINATOR_LOAD_IN_PROGRESS)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            error = initProducerIdError(cluster, transactionalId);
+        }
+        return error;
     }
 
     /** InitProducerId for {@code transactionalId}, sent raw to its coordinator (found by FindCoordinator at node 1). */
