@@ -319,6 +319,7 @@ public abstract class DLogCluster implements AutoCloseable {
             if (all) {
                 return;
             }
+            failIfANodeDiedStarting();
             if (System.nanoTime() - deadline > 0) {
                 throw new AssertionError("cluster not formed after " + timeout + ": wanted brokers " + wanted
                         + " on every running node, each node saw " + lastSeen + diagnostics());
@@ -344,6 +345,14 @@ public abstract class DLogCluster implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    /**
+     * Called while {@link #awaitBrokers} waits: fails at once, with the node's log, when a node died during the
+     * cluster's start, rather than letting the wait run out (a node that exits no longer counts as running, but the
+     * brokers wanted still name it). Nothing by default.
+     */
+    protected void failIfANodeDiedStarting() {
     }
 
     /** What a failed wait adds to its message (the child processes' logs, say). */

@@ -41,6 +41,8 @@ public class ProcessCluster extends DLogCluster {
     }
 
     private final Map<Integer, Process> processes = new TreeMap<>();
+    /** True while {@link #start} waits for the cluster to form (see {@link #failIfANodeDiedStarting}). */
+    private boolean starting;
     private final Set<Integer> paused = new java.util.HashSet<>();
     private final List<String> jvmOptions;
     /** Per node, what its command line starts with before {@code java} (see {@link #launchWithin}). */
@@ -88,7 +90,12 @@ public class ProcessCluster extends DLogCluster {
         for (int nodeId : nodeIds()) {
             awaitListening(nodeId);
         }
-        awaitFormed();
+        starting = true;
+        try {
+            awaitFormed();
+        } finally {
+            starting = false;
+        }
         // A node that could not bind its port may have found another socket listening there (a port chosen free,
         // then taken by someone else: seen in CI, "cannot listen on 127.0.0.1:39517 ... address already in use"), so
         // awaitListening connected and awaitFormed, counting running nodes only, formed without it.
@@ -97,6 +104,24 @@ public class ProcessCluster extends DLogCluster {
             if (!process.isAlive()) {
                 throw new AssertionError("node " + nodeId + " exited with " + process.exitValue()
                         + " during the start\n" + logTail(nodeId));
+            }
+        }
+    }
+
+    /**
+     * A node that exits while the cluster forms (seen in CI: a port it chose was taken meanwhile, by the node of
+     * another test JVM, and the wait ran its 90 s out) fails the start at once, with the node's log, which says why;
+     * {@link DLogCluster#startedOrClosed} then starts again on new ports.
+     */
+    @Override
+    protected void failIfANodeDiedStarting() {
+        if (!starting) {
+            return; // a test may stop a node on purpose, or a node stop itself (a full disk), and wait for the rest
+        }
+        for (Map.Entry<Integer, Process> entry : processes.entrySet()) {
+            if (!entry.getValue().isAlive()) {
+                throw new AssertionError("node " + entry.getKey() + " exited with " + entry.getValue().exitValue()
+                        + " during the start\n" + logTail(entry.getKey()));
             }
         }
     }

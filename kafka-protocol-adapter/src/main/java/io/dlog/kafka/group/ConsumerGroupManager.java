@@ -1,7 +1,7 @@
 package io.dlog.kafka.group;
 
-import io.dlog.kafka.coordinator.InternalTopicLog;
 import io.dlog.kafka.common.AuthorizedOperations;
+import io.dlog.kafka.coordinator.InternalTopicLog;
 import io.dlog.kafka.group.ConsumerGroup.Member;
 import io.dlog.kafka.group.ConsumerGroup.Tp;
 import io.dlog.kafka.group.EpochGroup.MemberState;

@@ -1,7 +1,7 @@
 package io.dlog.kafka.group;
 
-import io.dlog.kafka.coordinator.InternalTopicLog;
 import io.dlog.kafka.common.AuthorizedOperations;
+import io.dlog.kafka.coordinator.InternalTopicLog;
 import io.dlog.kafka.group.StreamsGroup.Member;
 import io.dlog.kafka.group.EpochGroup.MemberState;
 import io.dlog.kafka.group.streams.ConfiguredTopology;
