@@ -257,13 +257,7 @@ public final class InternalTopicLog {
      * client retries, and the coordinator logs it without a stack trace (it lasts as long as the ISR is short).
      */
     public static boolean tooFewInSync(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof WriteRefused refused && (refused.error() == AppendError.NOT_ENOUGH_REPLICAS
-                    || refused.error() == AppendError.NOT_ENOUGH_REPLICAS_AFTER_APPEND)) {
-                return true;
-            }
-        }
-        return false;
+        return coordinatorError(failure) == Errors.COORDINATOR_NOT_AVAILABLE; // only a short ISR maps to it
     }
 
     /** {@link #append} without a producer; fails the future when the log refuses the batch. */

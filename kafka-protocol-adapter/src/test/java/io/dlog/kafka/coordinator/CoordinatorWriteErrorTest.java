@@ -40,5 +40,8 @@ class CoordinatorWriteErrorTest {
         assertThat(InternalTopicLog.coordinatorError(moved)).isEqualTo(Errors.NOT_COORDINATOR);
         assertThat(InternalTopicLog.coordinatorError(new IllegalStateException("log closed")))
                 .isEqualTo(Errors.NOT_COORDINATOR);
+        // and only a short ISR is logged as such, without a stack trace
+        assertThat(InternalTopicLog.tooFewInSync(shortIsr)).isTrue();
+        assertThat(InternalTopicLog.tooFewInSync(moved)).isFalse();
     }
 }
