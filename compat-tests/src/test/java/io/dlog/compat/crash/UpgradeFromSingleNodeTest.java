@@ -44,8 +44,10 @@ class UpgradeFromSingleNodeTest {
         Path data = unpack(tmp.resolve("data"));
 
         for (int run = 0; run < 2; run++) { // the second start finds the image imported already
+            // The fixture's offsets were committed on 2026-11-30: past the default offsets.retention.minutes (7 days)
+            // the coordinator expires them at load, as Kafka's does, so the test keeps them for as long as it can.
             try (DLogBroker broker = DLogBroker.start(BrokerConfig.parse(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
-                    "log.dirs", data.toString())))) {
+                    "log.dirs", data.toString(), "offsets.retention.minutes", String.valueOf(Integer.MAX_VALUE))))) {
                 try (Admin admin = admin(broker)) {
                     TopicDescription topic = admin.describeTopics(List.of("legacy-topic")).allTopicNames()
                             .get(30, TimeUnit.SECONDS).get("legacy-topic");
