@@ -1,6 +1,7 @@
 package io.dlog.compat.share;
 
 import static io.dlog.compat.share.ShareClients.awaitInitialized;
+import static io.dlog.compat.share.ShareClients.awaitStartOffsets;
 import static io.dlog.compat.share.ShareClients.offsets;
 import static io.dlog.compat.share.ShareClients.produce;
 import static io.dlog.compat.share.ShareClients.shareConsumer;
@@ -38,13 +39,22 @@ class ShareGroupsToolTest {
                 all.toArray(String[]::new));
     }
 
+    /** Polls until {@code count} records came, commits, and checks that every acknowledgement was taken. */
     private static List<ConsumerRecord<String, String>> consumeAll(KafkaShareConsumer<String, String> consumer, int count) {
         List<ConsumerRecord<String, String>> received = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        consumer.setAcknowledgementCommitCallback((acked, failure) -> {
+            if (failure != null) {
+                refused.add(acked + ": " + failure);
+            }
+        });
         until(() -> {
             consumer.poll(Duration.ofMillis(100)).forEach(received::add);
             return received.size() >= count;
         });
-        consumer.commitSync(Duration.ofSeconds(30));
+        consumer.commitSync(Duration.ofSeconds(30)).forEach((tp, failure) ->
+                failure.ifPresent(e -> refused.add(tp + ": " + e)));
+        assertThat(refused).as("acknowledgements refused").isEmpty();
         return received;
     }
 
@@ -58,13 +68,7 @@ class ShareGroupsToolTest {
                 awaitInitialized(admin, group, topic, 2, List.of(consumer));
                 produce(DLOG.bootstrapServers(), topic, 2, "t", 10);
                 consumeAll(consumer, 10);
-                until(() -> {
-                    try {
-                        return offsets(admin, group).values().stream().allMatch(o -> o.startOffset() == 5);
-                    } catch (Exception e) {
-                        return false;
-                    }
-                });
+                awaitStartOffsets(admin, group, 5, List.of(consumer));
 
                 ChildJvm.Result listed = shareGroups("--list");
                 assertThat(listed.exitCode()).as("%s", listed).isZero();
