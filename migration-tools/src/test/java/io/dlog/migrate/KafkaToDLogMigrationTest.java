@@ -51,8 +51,10 @@ class KafkaToDLogMigrationTest {
 
     @BeforeAll
     void startClusters() throws Exception {
-        // The cleaner wakes often, so the compacted topic is cleaned within the test.
-        kafka = KafkaProcess.start(dir.resolve("kafka"), "log.cleaner.backoff.ms=200");
+        // The cleaner wakes often, so the compacted topic is cleaned within the test. No time retention: the records
+        // carry 2023 timestamps, and Kafka's first retention check (log.initial.task.delay.ms, 30 s after start) would
+        // delete them from the source under a test that runs late.
+        kafka = KafkaProcess.start(dir.resolve("kafka"), "log.cleaner.backoff.ms=200", "log.retention.ms=-1");
         dlog = MigrationFixture.startDLog(dir.resolve("dlog"));
         source = admin(kafka.bootstrapServers());
         target = admin(dlog.bootstrapServers());
