@@ -95,27 +95,27 @@ public final class ShareClients {
     }
 
     /**
-     * Polls the consumers until every initialized share-partition of the group has start offset {@code expected},
+     * Polls the consumers until the group has initialized share-partitions, all at start offset {@code expected},
      * and checks that they receive nothing meanwhile. The polls matter: an acknowledgement the 4.3 client queued
      * to ride on its next ShareFetch (a poll's implicit acknowledgement of the previous poll, made while a fetch
      * was in flight) leaves only with a later poll or the consumer's close, not with {@code commitSync}. On
      * timeout the failure names the offsets (or the error) the last look saw.
      */
     public static void awaitStartOffsets(Admin admin, String groupId, long expected, List<KafkaShareConsumer<String, String>> consumers) {
-        Object[] last = {"nothing yet"};
+        Object last = "nothing yet";
         List<ConsumerRecord<String, String>> received = new ArrayList<>();
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (true) {
             try {
                 Map<TopicPartition, SharePartitionOffsetInfo> seen = offsets(admin, groupId);
-                last[0] = seen;
-                if (seen.values().stream().allMatch(o -> o.startOffset() == expected)) {
+                last = seen;
+                if (!seen.isEmpty() && seen.values().stream().allMatch(o -> o.startOffset() == expected)) {
                     break;
                 }
             } catch (Exception e) {
-                last[0] = e;
+                last = e;
             }
-            assertThat(System.nanoTime()).as("start offsets of %s still not %d: last seen %s", groupId, expected, last[0])
+            assertThat(System.nanoTime()).as("start offsets of %s still not %d: last seen %s", groupId, expected, last)
                     .isLessThan(deadline);
             for (KafkaShareConsumer<String, String> c : consumers) {
                 c.poll(Duration.ofMillis(100)).forEach(received::add);
