@@ -13,6 +13,7 @@ import io.dlog.kafka.handlers.fetch.FetchSessionCache;
 import io.dlog.kafka.handlers.produce.ProduceHandler;
 import io.dlog.kafka.handlers.txn.TxnApis;
 import io.dlog.kafka.purgatory.FetchPurgatory;
+import io.dlog.kafka.replica.ReplicaManager;
 import io.dlog.kafka.txn.TransactionCoordinator;
 import io.dlog.kafka.txn.TxnConfig;
 import io.dlog.kafka.topic.FeatureLevels;
@@ -64,7 +65,12 @@ public final class KafkaApis {
             context.topics().replicas().setFollowerReleaser(purgatory::releaseReplica);
         }
         // Markers move last stable offsets: wake the fetches waiting on those partitions.
-        TxnMarkerWriter markers = new TxnMarkerWriter(context.topics(), context.clock(), purgatory::onHighWatermarkAdvanced);
+        ReplicaManager leaders = context.topics().replicas();
+        TxnMarkerWriter markers = new TxnMarkerWriter(context.topics(), context.clock(), leaders == null
+                ? purgatory::onHighWatermarkAdvanced : tp -> {
+                    leaders.onLeaderAppended(tp); // a leader alone in its ISR commits the marker now
+                    purgatory.onHighWatermarkAdvanced(tp);
+                });
         // The coordinator's markers and leaders' transaction checks travel over the Kafka protocol to other
         // nodes, as Kafka's brokers send them; this node's own go straight to its writer and coordinator.
         InterBrokerClient interBroker = InterBrokerClient.start(context.nodeId(), InterBrokerNodes.of(context),

@@ -83,6 +83,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final ReplicationQuotaManager leaderQuota;
     private final Map<TopicPartition, PartitionReplica> replicas = new ConcurrentHashMap<>();
     private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
+    private static final CompletableFuture<?> DONE = CompletableFuture.completedFuture(null);
     private volatile Consumer<TopicPartition> highWatermarkListener = tp -> { };
     /** Told when the high watermark of a partition this node leads moved with nothing appended. */
     private volatile Consumer<TopicPartition> commitListener = tp -> { };
@@ -610,7 +611,22 @@ public final class ReplicaManager implements AutoCloseable {
 
     /** An append that did not come through Produce (a coordinator's write, a marker): wakes followers' fetches. */
     public void onAppended(TopicPartition tp) {
+        onLeaderAppended(tp);
         highWatermarkListener.accept(tp);
+    }
+
+    /**
+     * This node appended to {@code tp} as its leader. With other in-sync replicas their next fetches move the high
+     * watermark; with none (the others fell out of the ISR, and min.insync.replicas allows one), nothing else would
+     * until the next metadata change, up to a heartbeat interval later, so it moves here, as Kafka's leader moves it
+     * in the append itself.
+     */
+    public CompletableFuture<?> onLeaderAppended(TopicPartition tp) {
+        PartitionReplica replica = replicas.get(tp);
+        if (replica != null && replica.isr.size() == 1 && replica.isReplicated()) {
+            return maybeAdvanceHighWatermark(replica);
+        }
+        return DONE;
     }
 
     /** Kafka's check before an acks=all append: NOT_ENOUGH_REPLICAS while the ISR is smaller than min.insync.replicas. */
@@ -709,18 +725,19 @@ public final class ReplicaManager implements AutoCloseable {
         maybeAdvanceHighWatermark(replica);
     }
 
-    private void maybeAdvanceHighWatermark(PartitionReplica replica) {
+    /** Completes once the high watermark has moved as far as the in-sync replicas allow now. */
+    private CompletableFuture<?> maybeAdvanceHighWatermark(PartitionReplica replica) {
         if (!replica.isReadyLeader()) {
-            return;
+            return DONE;
         }
         if (!replica.isReplicated()) {
-            return; // one replica: its own appends move the high watermark, and acks=all never waits here
+            return DONE; // one replica: its own appends move the high watermark, and acks=all never waits here
         }
         long hw = replica.computeHighWatermark();
         if (hw <= replica.log.highWatermark()) {
-            return;
+            return DONE;
         }
-        replica.log.updateHighWatermark(hw).whenComplete((moved, failure) -> {
+        return replica.log.updateHighWatermark(hw).whenComplete((moved, failure) -> {
             if (failure != null) {
                 LOG.warn("Moving the high watermark of {} failed", replica.tp, failure);
                 return;

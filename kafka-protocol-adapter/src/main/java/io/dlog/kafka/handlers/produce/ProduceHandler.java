@@ -212,7 +212,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         }
         int epoch = LeaderEpochs.current(target);
         ReplicaManager replicas = context.topics().replicas();
-        boolean awaitIsr = acks == -1 && replicas != null && replicas.isReplicated(target.topicPartition());
+        boolean replicated = replicas != null && replicas.isReplicated(target.topicPartition());
+        boolean awaitIsr = acks == -1 && replicated;
         if (awaitIsr) {
             Errors enough = replicas.checkEnoughReplicas(target.topicPartition(), settings.minInsyncReplicas());
             if (enough != Errors.NONE) {
@@ -241,12 +242,16 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             return response;
         });
         if (!awaitIsr) {
-            return written;
+            // A leader alone in its ISR commits the append itself (ReplicaManager#onLeaderAppended), and answers
+            // once it has, as Kafka's does: a consumer told of the write by this producer finds it readable.
+            return replicated ? written.thenCompose(response -> replicas.onLeaderAppended(target.topicPartition())
+                    .handle((moved, failure) -> response)) : written; // a failed move is logged where it failed
         }
         return appended.thenCompose(result -> {
             if (!result.succeeded()) {
                 return written;
             }
+            replicas.onLeaderAppended(target.topicPartition());
             return replicas.awaitCommitted(target.topicPartition(), result.lastOffset() + 1, settings.minInsyncReplicas(),
                     timeoutMs).thenCombine(written, (committed, response) -> committed == Errors.NONE ? response
                     : error(index, committed, committed == Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND
