@@ -72,6 +72,7 @@ public final class ControllerNode implements AutoCloseable {
             lifecycle = BrokerLifecycle.fencingOnly(quorum, Duration.ofMillis(config.brokerHeartbeatIntervalMs()),
                     Duration.ofMillis(config.brokerSessionTimeoutMs()), scheduler, System::nanoTime, probe);
             lifecycle.start();
+            DLogBroker.uncleanElector(quorum, config, scheduler); // stops with the scheduler and the quorum
             InetSocketAddress raft = quorum.voterAddresses().get(config.nodeId());
             LOG.info("DLog controller {} of cluster {} voting on {} with data in {}", config.nodeId(), clusterId,
                     raft, dataDir);

@@ -6,6 +6,7 @@ import io.dlog.analytics.TopicCatalog;
 import io.dlog.analytics.TopicTables;
 import io.dlog.analytics.flight.FlightService;
 import io.dlog.cluster.BrokerLifecycle;
+import io.dlog.cluster.UncleanLeaderElector;
 import io.dlog.cluster.ListenerProbe;
 import io.dlog.cluster.VoterDiscovery;
 import io.dlog.cluster.MetadataCommand;
@@ -98,6 +99,8 @@ public final class DLogBroker implements AutoCloseable {
     private final BrokerMetrics metrics;
     /** The Prometheus endpoint, when {@code dlog.metrics.port} is set (docs/metrics.md). */
     private volatile PrometheusEndpoint metricsEndpoint;
+    /** Unclean leader elections while this node leads the metadata group. */
+    private volatile UncleanLeaderElector uncleanElector;
 
     private DLogBroker(BrokerConfig config, LogManager logs, MetadataQuorum quorum, TopicService topics,
                        BrokerLifecycle lifecycle, ScheduledExecutorService scheduler, KafkaServer server,
@@ -241,10 +244,12 @@ public final class DLogBroker implements AutoCloseable {
             topics.catchUp();
             replicas.start();
             lifecycle.start();
+            UncleanLeaderElector elector = uncleanElector(quorum, config, scheduler);
             LOG.info("DLog node {} of cluster {} serving on port {} with data in {}", config.nodeId(), clusterId,
                     server.boundPort(), dataDir);
             DLogBroker broker = new DLogBroker(config, logs, quorum, topics, lifecycle, scheduler, server, clusterId, ids, lock,
                     metrics);
+            broker.uncleanElector = elector;
             broker.startMetrics();
             broker.maybeStartFlight();
             broker.mirrors = MirrorManager.start(topics);
@@ -549,6 +554,10 @@ public final class DLogBroker implements AutoCloseable {
         if (prometheus != null) {
             prometheus.close();
         }
+        UncleanLeaderElector elector = uncleanElector;
+        if (elector != null) {
+            elector.close();
+        }
         closeQuietly(lifecycle, server, topics.replicas(), scheduler, quorum, logs, ids);
         metrics.close();
         try {
@@ -557,6 +566,14 @@ public final class DLogBroker implements AutoCloseable {
             LOG.warn("Releasing the data folder lock failed", e);
         }
         LOG.info("DLog node {} stopped", config.nodeId());
+    }
+
+    /** Started on every node that may lead the metadata group; a broker-only node never leads, so it never elects. */
+    static UncleanLeaderElector uncleanElector(MetadataQuorum quorum, BrokerConfig config, ScheduledExecutorService scheduler) {
+        UncleanLeaderElector elector = new UncleanLeaderElector(quorum, config.staticUncleanLeaderElectionEnable(),
+                Duration.ofMillis(config.uncleanLeaderElectionIntervalMs()), scheduler);
+        elector.start();
+        return elector;
     }
 
     /** Producer and member ids come from the node's durable generator; an I/O failure fails the request. */

@@ -51,7 +51,10 @@ public interface MetadataQuorum extends AutoCloseable {
     /** The leader's view of the group (term, commit index, each voter's replicated index). */
     CompletableFuture<QuorumDescription> describe(Duration timeout);
 
-    /** Adds an observer told of every command applied on this node (refused ones too), in log order. */
+    /**
+     * Adds an observer told of every command applied on this node (refused ones too), in log order, once
+     * {@link #image()} holds its outcome.
+     */
     void onApplied(java.util.function.Consumer<MetadataCommand> observer);
 
     /** Adds a listener for leadership of the metadata group on this node. */

@@ -108,6 +108,13 @@ final class PartitionLeadership {
             if (state.hasLeader()) {
                 return MetadataApplier.Applied.refused(image, Reason.ELECTION_NOT_NEEDED, "Leader election not needed for topic partition.");
             }
+            // A live in-sync replica, if any, leads cleanly (Kafka's election takes the ISR first in either mode).
+            Optional<Integer> inSync = topic.replicas(c.partition()).stream()
+                    .filter(r -> state.isr().contains(r) && image.isLive(r)).findFirst();
+            if (inSync.isPresent()) {
+                return MetadataApplier.Applied.ok(withState(image, topic, c.partition(),
+                        state.withLeader(inSync.get(), state.isr())));
+            }
             Optional<Integer> live = topic.replicas(c.partition()).stream().filter(image::isLive).findFirst();
             return live.map(r -> MetadataApplier.Applied.ok(withState(image, topic, c.partition(), state.withLeader(r, List.of(r)))))
                     .orElseGet(() -> MetadataApplier.Applied.refused(image, Reason.ELIGIBLE_LEADERS_NOT_AVAILABLE,

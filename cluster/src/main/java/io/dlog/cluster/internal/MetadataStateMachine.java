@@ -146,12 +146,10 @@ final class MetadataStateMachine extends BaseStateMachine {
         TermIndex termIndex = TermIndex.valueOf(entry);
         byte[] bytes = entry.getStateMachineLogEntry().getLogData().toByteArray();
         MetadataApplier.Applied applied;
+        MetadataCommand command = null;
         try {
-            MetadataCommand command = MetadataCodec.decodeCommand(bytes);
+            command = MetadataCodec.decodeCommand(bytes);
             applied = MetadataApplier.apply(image, command, termIndex.getIndex());
-            for (java.util.function.Consumer<MetadataCommand> observer : appliedObservers) {
-                observer.accept(command);
-            }
         } catch (IOException e) {
             // Written by a newer release or damaged: the log is the same on every replica, so every
             // replica refuses it alike and the images stay equal.
@@ -160,6 +158,12 @@ final class MetadataStateMachine extends BaseStateMachine {
                     Optional.of(new MetadataException(MetadataException.Reason.INVALID_COMMAND, e.getMessage())));
         }
         publish(applied.image(), termIndex);
+        if (command != null) {
+            // After the publish: an observer that reads image() sees this command's outcome in it.
+            for (java.util.function.Consumer<MetadataCommand> observer : appliedObservers) {
+                observer.accept(command);
+            }
+        }
         return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(
                 MetadataCodec.encodeOutcome(applied.refusal()))));
     }

@@ -68,6 +68,9 @@ public final class BrokerConfig {
     public static final String REPLICA_SOCKET_TIMEOUT_MS = "replica.socket.timeout.ms";
     public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
     public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
+    public static final String UNCLEAN_LEADER_ELECTION_INTERVAL_MS = "unclean.leader.election.interval.ms";
+    /** A topic config's broker synonym, read here for the metadata leader's unclean elections. */
+    public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     /** Fence a silent broker at once when all its listeners refuse connections (docs/reliability.md). */
@@ -167,6 +170,9 @@ public final class BrokerConfig {
                     ConfigDef.Importance.MEDIUM, "How long a follower waits for a fetch response before reconnecting.")
             .define(AUTO_LEADER_REBALANCE_ENABLE, ConfigDef.Type.BOOLEAN, true, ConfigDef.Importance.HIGH,
                     "Give leadership back to the preferred replica once it is in sync again.")
+            .define(UNCLEAN_LEADER_ELECTION_INTERVAL_MS, ConfigDef.Type.LONG, 300_000L, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "How often the metadata leader looks for offline partitions to elect a "
+                            + "leader for uncleanly (it also looks after every metadata change).")
             .define(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, ConfigDef.Type.LONG, 300L, ConfigDef.Range.atLeast(1),
                     ConfigDef.Importance.HIGH, "How often the metadata leader checks for partitions not led by their "
                             + "preferred replica.")
@@ -1016,6 +1022,15 @@ public final class BrokerConfig {
 
     public long leaderImbalanceCheckIntervalSeconds() {
         return (Long) parsed.get(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS);
+    }
+
+    public long uncleanLeaderElectionIntervalMs() {
+        return (Long) parsed.get(UNCLEAN_LEADER_ELECTION_INTERVAL_MS);
+    }
+
+    /** server.properties' {@code unclean.leader.election.enable}, or null when the file leaves it out. */
+    public String staticUncleanLeaderElectionEnable() {
+        return staticValues.get(UNCLEAN_LEADER_ELECTION_ENABLE);
     }
 
     public int brokerSessionTimeoutMs() {

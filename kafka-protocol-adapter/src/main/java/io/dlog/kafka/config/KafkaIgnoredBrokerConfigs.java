@@ -79,7 +79,6 @@ final class KafkaIgnoredBrokerConfigs {
             "metadata.max.retention.ms",
             "server.max.startup.time.ms",
             "controlled.shutdown.enable",
-            "unclean.leader.election.interval.ms",
             "request.timeout.ms",
             // thread pools, purgatory purge intervals, load buffers, checkpoint intervals and socket details of Kafka's
             // implementation, which DLog's does not share
