@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -39,6 +40,8 @@ final class MirrorFetcher implements Runnable {
     private final String clientId;
     /** The local log of a partition while this node leads it. */
     private final BiFunction<String, Integer, Optional<PartitionLog>> localLog;
+    /** Told of each local partition a fetch appended to: its followers' and consumers' parked fetches wake. */
+    private final Consumer<io.dlog.log.TopicPartition> appended;
     private final Thread thread;
     private final Map<String, Object> clientSettings;
     private final Map<Integer, PartitionMirror> mirrors = new HashMap<>(); // fetcher thread only
@@ -48,7 +51,8 @@ final class MirrorFetcher implements Runnable {
 
     /** @param clientSettings security and other client settings of the connection to the source (may be empty) */
     MirrorFetcher(String topic, String sourceTopic, String sourceBootstrap, Map<String, Object> clientSettings, int nodeId,
-                  BiFunction<String, Integer, Optional<PartitionLog>> localLog) {
+                  BiFunction<String, Integer, Optional<PartitionLog>> localLog, Consumer<io.dlog.log.TopicPartition> appended) {
+        this.appended = appended;
         this.topic = topic;
         this.sourceTopic = sourceTopic;
         this.sourceBootstrap = sourceBootstrap;
@@ -180,8 +184,8 @@ final class MirrorFetcher implements Runnable {
             }
             if (error == Errors.NONE) {
                 Records records = FetchResponse.recordsOrFail(data);
-                if (records instanceof MemoryRecords memory) {
-                    mirror.onRecords(memory, data.logStartOffset());
+                if (records instanceof MemoryRecords memory && mirror.onRecords(memory, data.logStartOffset()) > 0) {
+                    appended.accept(new io.dlog.log.TopicPartition(topic, entry.getKey().partition()));
                 }
             } else if (error == Errors.OFFSET_OUT_OF_RANGE) {
                 long[] range = link.logRange(entry.getKey());

@@ -84,7 +84,8 @@ public final class MirrorManager implements AutoCloseable {
             }
             if (fetcher == null) {
                 fetcher = new MirrorFetcher(topic.name(), sourceTopic, bootstrap.get(),
-                        topics.brokerConfig().mirrorSourceClientSettings(), topics.nodeId(), topics::partition);
+                        topics.brokerConfig().mirrorSourceClientSettings(), topics.nodeId(), topics::partition,
+                        this::onAppended);
                 fetchers.put(topic.name(), fetcher);
                 fetcher.assign(led);
                 fetcher.start();
@@ -100,6 +101,18 @@ public final class MirrorManager implements AutoCloseable {
                 it.remove();
                 LOG.info("Stopped mirroring {} on this node (cut over, deleted or led elsewhere)", entry.getKey());
             }
+        }
+    }
+
+    /**
+     * A mirror appended to a partition this node leads: the replication layer moves the high watermark if no
+     * follower will (a leader alone in its ISR) and wakes parked fetches, which would otherwise learn of the
+     * records only when their wait ends. Runs on a mirror's fetcher thread.
+     */
+    private void onAppended(io.dlog.log.TopicPartition tp) {
+        io.dlog.kafka.replica.ReplicaManager replicas = topics.replicas();
+        if (replicas != null) {
+            replicas.onAppended(tp);
         }
     }
 
