@@ -14,7 +14,8 @@ import java.util.UUID;
 
 /**
  * The data folder's {@code meta.properties} (as Kafka's): the cluster id of the cluster the folder
- * belongs to, and its node id. A folder of another node, or of another cluster, is refused. The
+ * belongs to, its node id, and the folder's own id ({@code directory.id}), which tells the cluster when a node
+ * comes back with another folder. A folder of another node, or of another cluster, is refused. The
  * cluster's id itself lives in the metadata image: the first node proposes the id of its folder (or a
  * new one), and a fresh folder takes the id the image holds.
  */
@@ -66,6 +67,25 @@ public final class ClusterIdentity {
         props.store(text, "DLog data folder identity");
         // Crash-atomic: a power cut must not leave an empty identity file, which would stop the node at its next start.
         DurableFiles.writeAtomically(dataDir.resolve(FILE), StandardCharsets.UTF_8.encode(text.toString()));
+    }
+
+    /**
+     * The folder's {@code directory.id} (Kafka's), given to it now if it has none (a folder DLog created before it
+     * wrote one, or a new folder): written before the node registers with it, so one folder keeps one id across
+     * restarts and a replaced folder gets another. Call once {@code meta.properties} exists.
+     */
+    static String directoryId(Path dataDir, int nodeId) throws IOException {
+        Properties props = new Properties();
+        try (Reader reader = Files.newBufferedReader(dataDir.resolve(FILE), StandardCharsets.UTF_8)) {
+            props.load(reader);
+        }
+        String existing = props.getProperty("directory.id");
+        if (existing != null && !existing.isBlank()) {
+            return existing.trim();
+        }
+        String created = newClusterId(); // the same shape: a random Kafka Uuid
+        store(dataDir, nodeId, props.getProperty("cluster.id"), created);
+        return created;
     }
 
     /** Kafka's cluster id shape: a random UUID as 22 URL-safe base64 characters. */

@@ -231,7 +231,9 @@ public final class DLogBroker implements AutoCloseable {
             ListenerProbe probe = config.fastFenceEnable()
                     ? new ListenerProbe(Duration.ofMillis(Math.min(1000, config.brokerHeartbeatIntervalMs())), voters)
                     : null;
-            lifecycle = new BrokerLifecycle(quorum, registration(config, context), Duration.ofMillis(config.brokerHeartbeatIntervalMs()),
+            String directoryId = ClusterIdentity.directoryId(dataDir, config.nodeId());
+            lifecycle = new BrokerLifecycle(quorum, registration(config, context, directoryId),
+                    Duration.ofMillis(config.brokerHeartbeatIntervalMs()),
                     Duration.ofMillis(config.brokerSessionTimeoutMs()), scheduler, System::nanoTime, probe);
             // Partition leadership lapses with the broker session (see LeaderLease); an acknowledged heartbeat
             // renews it once the roles of the image it was applied in are in force here.
@@ -362,12 +364,14 @@ public final class DLogBroker implements AutoCloseable {
         return clusterId;
     }
 
-    private static MetadataCommand.RegisterBroker registration(BrokerConfig config, BrokerContext context) {
+    private static MetadataCommand.RegisterBroker registration(BrokerConfig config, BrokerContext context,
+                                                               String directoryId) {
         List<BrokerImage.Endpoint> endpoints = context.advertisedListeners().stream()
                 .map(client -> new BrokerImage.Endpoint(client.name(), client.host(), client.port())).toList();
         // A new incarnation each start: heartbeats and fencing of the previous run no longer apply.
         long incarnation = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
-        return new MetadataCommand.RegisterBroker(config.nodeId(), incarnation, endpoints, config.rack().orElse(null));
+        return new MetadataCommand.RegisterBroker(config.nodeId(), incarnation, endpoints, config.rack().orElse(null),
+                directoryId);
     }
 
     private static <T> T await(java.util.concurrent.CompletableFuture<T> future, String what) throws IOException {

@@ -119,11 +119,16 @@ public final class MetadataApplier {
     private static Applied registerBroker(MetadataImage image, MetadataCommand.RegisterBroker c) {
         BrokerImage old = image.brokers().get(c.id());
         MetadataImage base = image;
-        if (old != null && old.incarnation() != c.incarnation()) {
-            base = PartitionLeadership.brokerGone(replaceBroker(image, old.withFenced(true)), c.id());
+        // A new data folder (disk replaced, folder emptied or formatted again): none of the old replicas' data is
+        // there, so the node leaves even the ISRs it was the last member of, rather than lead them with empty logs.
+        boolean folderReplaced = old != null && old.directoryId() != null && c.directoryId() != null
+                && !old.directoryId().equals(c.directoryId());
+        if (old != null && (old.incarnation() != c.incarnation() || folderReplaced)) {
+            base = PartitionLeadership.brokerGone(replaceBroker(image, old.withFenced(true)), c.id(), folderReplaced);
         }
         Map<Integer, BrokerImage> brokers = new HashMap<>(base.brokers());
-        brokers.put(c.id(), new BrokerImage(c.id(), c.incarnation(), c.endpoints(), c.rack(), false));
+        String directoryId = c.directoryId() != null ? c.directoryId() : old == null ? null : old.directoryId();
+        brokers.put(c.id(), new BrokerImage(c.id(), c.incarnation(), c.endpoints(), c.rack(), false, directoryId));
         return Applied.ok(PartitionLeadership.brokerBack(base.withBrokers(brokers), c.id()));
     }
 

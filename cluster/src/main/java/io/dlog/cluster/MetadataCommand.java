@@ -28,11 +28,19 @@ public sealed interface MetadataCommand {
     record ImportImage(MetadataImage image) implements MetadataCommand {
     }
 
-    /** A node (re)starting: replaces an older registration of the same id, unfenced. */
-    record RegisterBroker(int id, long incarnation, List<BrokerImage.Endpoint> endpoints, String rack)
-            implements MetadataCommand {
+    /**
+     * A node (re)starting: replaces an older registration of the same id, unfenced. A {@code directoryId} other
+     * than the previous registration's means its data folder was replaced: it holds none of its replicas' data.
+     */
+    record RegisterBroker(int id, long incarnation, List<BrokerImage.Endpoint> endpoints, String rack,
+                          String directoryId) implements MetadataCommand {
         public RegisterBroker {
             endpoints = List.copyOf(endpoints);
+        }
+
+        /** Without a data folder id: the folder is not compared with the previous registration's. */
+        public RegisterBroker(int id, long incarnation, List<BrokerImage.Endpoint> endpoints, String rack) {
+            this(id, incarnation, endpoints, rack, null);
         }
     }
 

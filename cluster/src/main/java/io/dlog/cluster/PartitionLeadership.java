@@ -39,13 +39,23 @@ final class PartitionLeadership {
 
     /** Broker {@code id} is fenced or restarted: it leaves every ISR (unless last) and its partitions move. */
     static MetadataImage brokerGone(MetadataImage image, int id) {
+        return brokerGone(image, id, false);
+    }
+
+    /**
+     * @param dataLost its data folder was replaced: it leaves even the ISRs it was the last member of, which become
+     *                 empty (the partition stays offline until an unclean election), since leading them with an
+     *                 empty log would lose what they committed (Kafka's controller likewise stops counting replicas
+     *                 of a directory that is gone)
+     */
+    static MetadataImage brokerGone(MetadataImage image, int id, boolean dataLost) {
         return eachPartition(image, (topic, p, state) -> {
             if (!state.isr().contains(id) && state.leader() != id) {
                 return state;
             }
             List<Integer> isr = new ArrayList<>(state.isr());
             isr.remove(Integer.valueOf(id));
-            if (isr.isEmpty()) {
+            if (isr.isEmpty() && !dataLost) {
                 isr.add(id); // the last in-sync replica: it alone may lead again
             }
             if (state.leader() != id) {

@@ -157,4 +157,57 @@ class PartitionLeadershipTest {
         assertThat(state().leader()).isEqualTo(3);
         assertThat(state().isr()).containsExactly(3);
     }
+
+    @Test
+    void shouldTakeANodeBackWithANewDataFolderOutOfEvenTheIsrsItWasTheLastMemberOf() {
+        withDirectoryIds();
+        apply(new FenceBroker(1, 101));
+        apply(new FenceBroker(2, 102));
+        apply(new FenceBroker(3, 103));
+        assertThat(state().isr()).containsExactly(3);
+
+        // When: node 3 starts again on a replaced (empty) data folder
+        apply(new RegisterBroker(3, 303, ENDPOINTS, null, "d3-replaced"));
+
+        // Then: it may not lead with an empty log: offline, no in-sync replica left, until an unclean election
+        assertThat(state().leader()).isEqualTo(PartitionState.NO_LEADER);
+        assertThat(state().isr()).isEmpty();
+        assertThat(image.brokers().get(3).directoryId()).isEqualTo("d3-replaced");
+        assertThat(apply(new ElectLeader("t", 0, -1, true)).refusal()).isEmpty();
+        assertThat(state().leader()).isEqualTo(3);
+        assertThat(state().isr()).containsExactly(3);
+    }
+
+    @Test
+    void shouldLetANodeBackWithItsOwnFolderLeadWhatItWasTheLastInSyncReplicaOf() {
+        withDirectoryIds();
+        apply(new FenceBroker(1, 101));
+        apply(new FenceBroker(2, 102));
+        apply(new FenceBroker(3, 103));
+
+        apply(new RegisterBroker(3, 303, ENDPOINTS, null, "d3"));
+
+        assertThat(state().leader()).isEqualTo(3);
+        assertThat(state().isr()).containsExactly(3);
+    }
+
+    @Test
+    void shouldTreatARegistrationWithoutAFolderIdAsTheSameFolder() {
+        withDirectoryIds();
+        apply(new FenceBroker(1, 101));
+        apply(new FenceBroker(2, 102));
+        apply(new FenceBroker(3, 103));
+
+        apply(new RegisterBroker(3, 303, ENDPOINTS, null)); // a node of a release that sends none
+
+        assertThat(state().leader()).isEqualTo(3);
+        assertThat(image.brokers().get(3).directoryId()).isEqualTo("d3");
+    }
+
+    /** The brokers of the set-up as if they had registered with folders d1, d2 and d3. */
+    private void withDirectoryIds() {
+        java.util.Map<Integer, BrokerImage> brokers = new java.util.HashMap<>(image.brokers());
+        brokers.replaceAll((id, broker) -> broker.withDirectoryId("d" + id));
+        image = image.withBrokers(brokers);
+    }
 }

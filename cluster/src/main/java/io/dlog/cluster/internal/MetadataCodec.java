@@ -65,6 +65,8 @@ public final class MetadataCodec {
     private static final byte SECTION_FEATURES = 1;
     private static final byte SECTION_CLIENT_QUOTAS = 2;
     private static final byte SECTION_GROUP_CONFIGS = 3;
+    /** The brokers' data folder ids ({@link BrokerImage#directoryId()}), for those that registered one. */
+    private static final byte SECTION_DIRECTORY_IDS = 4;
 
     private MetadataCodec() {
     }
@@ -132,6 +134,8 @@ public final class MetadataCodec {
             out.writeLong(c.incarnation());
             writeEndpoints(out, c.endpoints());
             writeString(out, c.rack());
+            // Last, so that a reader from before it stops at the rack and ignores it.
+            writeString(out, c.directoryId());
         } else if (command instanceof MetadataCommand.BrokerHeartbeat c) {
             out.writeByte(BROKER_HEARTBEAT);
             out.writeInt(c.id());
@@ -219,7 +223,8 @@ public final class MetadataCodec {
             case IMPORT_IMAGE:
                 return new MetadataCommand.ImportImage(readImageBody(in, format));
             case REGISTER_BROKER:
-                return new MetadataCommand.RegisterBroker(in.readInt(), in.readLong(), readEndpoints(in), readString(in));
+                return new MetadataCommand.RegisterBroker(in.readInt(), in.readLong(), readEndpoints(in), readString(in),
+                        in.available() > 0 ? readString(in) : null); // written without a folder id before 2026-12-07
             case BROKER_HEARTBEAT:
                 return new MetadataCommand.BrokerHeartbeat(in.readInt(), in.readLong());
             case FENCE_BROKER:
@@ -305,6 +310,21 @@ public final class MetadataCodec {
             out.writeInt(groups.length);
             out.write(groups);
         }
+        Map<Integer, String> directoryIds = new TreeMap<>();
+        image.brokers().values().stream().filter(b -> b.directoryId() != null)
+                .forEach(b -> directoryIds.put(b.id(), b.directoryId()));
+        if (!directoryIds.isEmpty()) {
+            byte[] dirs = bytes(section -> {
+                section.writeInt(directoryIds.size());
+                for (Map.Entry<Integer, String> e : directoryIds.entrySet()) {
+                    section.writeInt(e.getKey());
+                    writeString(section, e.getValue());
+                }
+            });
+            out.writeByte(SECTION_DIRECTORY_IDS);
+            out.writeInt(dirs.length);
+            out.write(dirs);
+        }
     }
 
     private static void writeGroupConfigs(DataOutputStream out, Map<String, Map<String, String>> groups) throws IOException {
@@ -342,7 +362,8 @@ public final class MetadataCodec {
     }
 
     /** What the sections after the node configs hold: empty parts for sections absent (older images). */
-    private record Sections(Map<String, Short> features, ClientQuotasImage quotas, Map<String, Map<String, String>> groups) {
+    private record Sections(Map<String, Short> features, ClientQuotasImage quotas, Map<String, Map<String, String>> groups,
+                            Map<Integer, String> directoryIds) {
     }
 
     /** The sections after the node configs (none in images written before them). */
@@ -350,6 +371,7 @@ public final class MetadataCodec {
         Map<String, Short> features = Map.of();
         ClientQuotasImage quotas = ClientQuotasImage.EMPTY;
         Map<String, Map<String, String>> groups = Map.of();
+        Map<Integer, String> directoryIds = new HashMap<>();
         while (in.available() > 0) {
             byte tag = in.readByte();
             int length = in.readInt();
@@ -364,9 +386,14 @@ public final class MetadataCodec {
                 quotas = SecurityCodec.readQuotas(sectionIn);
             } else if (tag == SECTION_GROUP_CONFIGS) {
                 groups = readGroupConfigs(sectionIn);
+            } else if (tag == SECTION_DIRECTORY_IDS) {
+                int n = count(sectionIn);
+                for (int i = 0; i < n; i++) {
+                    directoryIds.put(sectionIn.readInt(), readString(sectionIn));
+                }
             }
         }
-        return new Sections(features, quotas, groups);
+        return new Sections(features, quotas, groups, directoryIds);
     }
 
     private static MetadataImage readImageBody(DataInputStream in, byte format) throws IOException {
@@ -408,6 +435,7 @@ public final class MetadataCodec {
         }
         SecurityImage security = format < SECURITY_VERSION ? SecurityImage.EMPTY : SecurityCodec.readImage(in);
         Sections sections = readSections(in);
+        sections.directoryIds().forEach((id, dir) -> brokers.computeIfPresent(id, (k, b) -> b.withDirectoryId(dir)));
         return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs,
                 security.withQuotas(sections.quotas()), sections.features(), sections.groups());
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dlog.broker.DLogBroker;
+import io.dlog.compat.DLogBrokerExtension;
 import io.dlog.compat.cluster.InProcessCluster;
 import io.dlog.kafka.config.BrokerConfig;
 import java.nio.file.Files;
@@ -34,6 +35,8 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,94 +56,159 @@ class UncleanLeaderElectionTest {
 
     @TempDir
     Path dir;
+    private InProcessCluster cluster;
+    private Map<Integer, BrokerConfig> configs;
+    private final Map<Integer, DLogBroker> nodes = new HashMap<>();
+    private Admin admin;
+
+    /** Three voters (nodes 1-3) running; broker-only nodes 4 and 5 configured, started by each test. */
+    @BeforeEach
+    void votersAndTwoBrokerOnlyNodes() throws Exception {
+        cluster = InProcessCluster.start(3, Map.of("broker.session.timeout.ms", "6000", "broker.heartbeat.interval.ms", "1000"));
+        configs = Map.of(4, brokerOnly(cluster, 4), 5, brokerOnly(cluster, 5));
+        admin = adminOf(cluster.bootstrapServers());
+    }
+
+    @AfterEach
+    void stop() {
+        nodes.values().forEach(DLogBroker::close);
+        if (admin != null) {
+            admin.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
 
     @Test
     void shouldKeepAPartitionOfflineUntilUncleanElectionIsAllowedThenLoseOnlyWhatTheOldLeaderAloneHad() throws Exception {
-        try (InProcessCluster cluster = InProcessCluster.start(3, Map.of("broker.session.timeout.ms", "6000",
-                "broker.heartbeat.interval.ms", "1000"))) {
-            Map<Integer, BrokerConfig> configs = Map.of(4, brokerOnly(cluster, 4), 5, brokerOnly(cluster, 5));
-            Map<Integer, DLogBroker> nodes = new HashMap<>();
-            try (Admin admin = adminOf(cluster.bootstrapServers())) {
-                nodes.put(4, DLogBroker.start(configs.get(4)));
-                nodes.put(5, DLogBroker.start(configs.get(5)));
-                // Given: two topics on nodes 4 (leader) and 5, one in-sync replica enough for acks=all
-                for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
-                    admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(4, 5)))
-                            .configs(Map.of("min.insync.replicas", "1")))).all().get();
-                    assertThat(awaitPartition(admin, topic, p -> p.leader() != null && p.isr().size() == 2).leader().id())
-                            .isEqualTo(4);
-                }
-                List<String> acknowledged = produce(cluster.bootstrapServers(), "a-", 50);
-                // node 5 stops; 4 goes on alone and acknowledges what 5 never gets
-                nodes.remove(5).close();
-                for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
-                    awaitPartition(admin, topic, p -> p.isr().size() == 1 && p.isr().get(0).id() == 4);
-                }
-                // a leader alone in its ISR commits each append at once: a consumer sees it as soon as acks=1 returns
-                // (before, the high watermark waited for the next metadata change, up to a heartbeat later)
-                produceSeenAtOnce(cluster.bootstrapServers(), "b-", 50);
-                // node 4 stops too: no in-sync replica is left
-                nodes.remove(4).close();
-                for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
-                    awaitPartition(admin, topic, p -> p.leader() == null);
-                }
-
-                // When: node 5, out of sync, comes back
-                nodes.put(5, DLogBroker.start(configs.get(5)));
-                awaitBrokers(admin, Set.of(1, 2, 3, 5));
-
-                // Then: unclean election is off by default, so both partitions stay offline and writes fail
-                assertThatThrownBy(() -> produce(cluster.bootstrapServers(), "refused-", 1, 3000))
-                        .hasRootCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
-                for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
-                    assertThat(describe(admin, topic).leader()).as(topic).isNull();
-                }
-
-                // When: an unclean election is asked for one partition (kafka-leader-election --election-type unclean)
-                TopicPartition byRequest = new TopicPartition(BY_REQUEST, 0);
-                admin.electLeaders(ElectionType.UNCLEAN, Set.of(byRequest)).partitions().get().get(byRequest)
-                        .ifPresent(e -> { throw new AssertionError("unclean election refused", e); });
-                assertThat(awaitPartition(admin, BY_REQUEST, p -> p.leader() != null).leader().id()).isEqualTo(5);
-                assertThat(describe(admin, BY_CONFIG).leader()).isNull();
-                // and the other topic allows it in its config while offline (no restart, no 5-minute wait)
-                admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, BY_CONFIG),
-                        List.of(new AlterConfigOp(new ConfigEntry("unclean.leader.election.enable", "true"),
-                                AlterConfigOp.OpType.SET)))).all().get();
-                assertThat(awaitPartition(admin, BY_CONFIG, p -> p.leader() != null).leader().id()).isEqualTo(5);
-
-                // Then: writes go on, against node 5's log: the b- records only node 4 had are gone
-                acknowledged.addAll(produce(cluster.bootstrapServers(), "c-", 50));
-                for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
-                    assertThat(PartitionReader.readToEnd(cluster.bootstrapServers(), topic)).as(topic)
-                            .containsExactlyElementsOf(acknowledged);
-                }
-
-                // When: node 4 returns: it cuts its divergent tail, copies node 5's records and joins the ISR
-                nodes.put(4, DLogBroker.start(configs.get(4)));
-                for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
-                    awaitPartition(admin, topic, p -> p.isr().size() == 2);
-                }
-                Map<Integer, Map<String, org.apache.kafka.clients.admin.LogDirDescription>> dirs =
-                        admin.describeLogDirs(List.of(4, 5)).allDescriptions().get();
-                for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
-                    TopicPartition tp = new TopicPartition(topic, 0);
-                    assertThat(size(dirs.get(4), tp)).as(tp + " on node 4 vs node 5").isEqualTo(size(dirs.get(5), tp));
-                }
-
-                // Then: with node 5 gone, node 4 leads cleanly and serves the same records, none of its old b- tail
-                nodes.remove(5).close();
-                for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
-                    assertThat(awaitPartition(admin, topic, p -> p.leader() != null && p.leader().id() == 4)
-                            .isr()).extracting(org.apache.kafka.common.Node::id).containsExactly(4);
-                    assertThat(PartitionReader.readToEnd(cluster.bootstrapServers(), topic)).as(topic + " from node 4")
-                            .containsExactlyElementsOf(acknowledged);
-                }
-            } finally {
-                for (DLogBroker node : nodes.values()) {
-                    node.close();
-                }
-            }
+        // Given: node 4 wrote b- records alone, then stopped too: no in-sync replica is left
+        List<String> acknowledged = leaderWroteAloneThenStopped(cluster, admin, configs, nodes);
+        for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
+            awaitPartition(admin, topic, p -> p.leader() == null);
         }
+
+        // When: node 5, out of sync, comes back
+        nodes.put(5, DLogBroker.start(configs.get(5)));
+        awaitBrokers(admin, Set.of(1, 2, 3, 5));
+
+        // Then: unclean election is off by default, so both partitions stay offline and writes fail
+        assertThatThrownBy(() -> produce(cluster.bootstrapServers(), "refused-", 1, 3000))
+                .hasRootCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
+        for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
+            assertThat(describe(admin, topic).leader()).as(topic).isNull();
+        }
+
+        // When: an unclean election is asked for one partition (kafka-leader-election --election-type unclean)
+        TopicPartition byRequest = new TopicPartition(BY_REQUEST, 0);
+        admin.electLeaders(ElectionType.UNCLEAN, Set.of(byRequest)).partitions().get().get(byRequest)
+                .ifPresent(e -> { throw new AssertionError("unclean election refused", e); });
+        assertThat(awaitPartition(admin, BY_REQUEST, p -> p.leader() != null).leader().id()).isEqualTo(5);
+        assertThat(describe(admin, BY_CONFIG).leader()).isNull();
+        // and the other topic allows it in its config while offline (no restart, no 5-minute wait)
+        admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, BY_CONFIG),
+                List.of(new AlterConfigOp(new ConfigEntry("unclean.leader.election.enable", "true"),
+                        AlterConfigOp.OpType.SET)))).all().get();
+        assertThat(awaitPartition(admin, BY_CONFIG, p -> p.leader() != null).leader().id()).isEqualTo(5);
+
+        // Then: writes go on, against node 5's log: the b- records only node 4 had are gone
+        acknowledged.addAll(produce(cluster.bootstrapServers(), "c-", 50));
+        for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
+            assertThat(PartitionReader.readToEnd(cluster.bootstrapServers(), topic)).as(topic)
+                    .containsExactlyElementsOf(acknowledged);
+        }
+
+        // When: node 4 returns: it cuts its divergent tail, copies node 5's records and joins the ISR
+        nodes.put(4, DLogBroker.start(configs.get(4)));
+        for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
+            awaitPartition(admin, topic, p -> p.isr().size() == 2);
+        }
+        Map<Integer, Map<String, org.apache.kafka.clients.admin.LogDirDescription>> dirs =
+                admin.describeLogDirs(List.of(4, 5)).allDescriptions().get();
+        for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            assertThat(size(dirs.get(4), tp)).as(tp + " on node 4 vs node 5").isEqualTo(size(dirs.get(5), tp));
+        }
+
+        // Then: with node 5 gone, node 4 leads cleanly and serves the same records, none of its old b- tail
+        nodes.remove(5).close();
+        for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
+            assertThat(awaitPartition(admin, topic, p -> p.leader() != null && p.leader().id() == 4)
+                    .isr()).extracting(org.apache.kafka.common.Node::id).containsExactly(4);
+            assertThat(PartitionReader.readToEnd(cluster.bootstrapServers(), topic)).as(topic + " from node 4")
+                    .containsExactlyElementsOf(acknowledged);
+        }
+    }
+
+    /**
+     * docs/operations.md, "Lost data folder": a node that was the last in-sync replica of a partition comes back on an
+     * empty folder. It must not lead that partition with its empty log (which would also make the other replica cut
+     * its records to match): the partition stays offline, with no in-sync replica, until an unclean election, which
+     * the operator makes with the emptied node stopped, so that the replica that has the records leads.
+     */
+    @Test
+    void shouldNotLetANodeOnAReplacedFolderLeadWhatItWasTheLastInSyncReplicaOf() throws Exception {
+        List<String> acknowledged = leaderWroteAloneThenStopped(cluster, admin, configs, nodes);
+
+        // When: node 4, the last in-sync replica, loses its folder and starts again on an empty one
+        DLogBrokerExtension.deleteRecursively(configs.get(4).dataDir());
+        nodes.put(4, DLogBroker.start(configs.get(4)));
+        awaitBrokers(admin, Set.of(1, 2, 3, 4));
+
+        // Then: it leads nothing it lost: offline, no in-sync replica left, writes refused
+        for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
+            TopicPartitionInfo offline = awaitPartition(admin, topic, p -> p.isr().isEmpty());
+            assertThat(offline.leader()).as(topic).isNull();
+        }
+        assertThatThrownBy(() -> produce(cluster.bootstrapServers(), "refused-", 1, 3000))
+                .hasRootCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
+
+        // When: the operator stops the emptied node, starts the out-of-sync one and asks for an unclean election
+        nodes.remove(4).close();
+        nodes.put(5, DLogBroker.start(configs.get(5)));
+        awaitBrokers(admin, Set.of(1, 2, 3, 5));
+        for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            admin.electLeaders(ElectionType.UNCLEAN, Set.of(tp)).partitions().get().get(tp)
+                    .ifPresent(e -> { throw new AssertionError("unclean election refused", e); });
+            assertThat(awaitPartition(admin, topic, p -> p.leader() != null).leader().id()).isEqualTo(5);
+        }
+        acknowledged.addAll(produce(cluster.bootstrapServers(), "c-", 50));
+        nodes.put(4, DLogBroker.start(configs.get(4)));
+
+        // Then: node 5 kept what it had; node 4 copies it back and joins the ISR
+        for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
+            awaitPartition(admin, topic, p -> p.isr().size() == 2);
+            assertThat(PartitionReader.readToEnd(cluster.bootstrapServers(), topic)).as(topic)
+                    .containsExactlyElementsOf(acknowledged);
+        }
+    }
+
+    /**
+     * Two topics on nodes 4 (leader) and 5 with {@code min.insync.replicas=1}: a- records reach both, then node 5
+     * stops and node 4 writes b- records alone (checking that each is readable as soon as acks=1 returns: a leader
+     * alone in its ISR commits at its append; before, the high watermark waited for the next metadata change),
+     * then node 4 stops too. Returns the a- values: all that node 5 has.
+     */
+    private static List<String> leaderWroteAloneThenStopped(InProcessCluster cluster, Admin admin,
+                                                            Map<Integer, BrokerConfig> configs,
+                                                            Map<Integer, DLogBroker> nodes) throws Exception {
+        nodes.put(4, DLogBroker.start(configs.get(4)));
+        nodes.put(5, DLogBroker.start(configs.get(5)));
+        for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
+            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(4, 5)))
+                    .configs(Map.of("min.insync.replicas", "1")))).all().get();
+            assertThat(awaitPartition(admin, topic, p -> p.leader() != null && p.isr().size() == 2).leader().id())
+                    .isEqualTo(4);
+        }
+        List<String> acknowledged = produce(cluster.bootstrapServers(), "a-", 50);
+        nodes.remove(5).close();
+        for (String topic : List.of(BY_CONFIG, BY_REQUEST)) {
+            awaitPartition(admin, topic, p -> p.isr().size() == 1 && p.isr().get(0).id() == 4);
+        }
+        produceSeenAtOnce(cluster.bootstrapServers(), "b-", 50);
+        nodes.remove(4).close();
+        return acknowledged;
     }
 
     private BrokerConfig brokerOnly(InProcessCluster cluster, int id) throws Exception {

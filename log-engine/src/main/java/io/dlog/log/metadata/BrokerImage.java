@@ -13,8 +13,12 @@ import java.util.Optional;
  * @param endpoints   the listeners clients and other brokers connect to, by listener name
  * @param rack        {@code broker.rack}, or null
  * @param fenced      true while the broker is not heartbeating: it leads nothing and is not shown to clients
+ * @param directoryId the {@code directory.id} of the data folder it registered with (Kafka's, in
+ *                    {@code meta.properties}), or null when not known (a registration before DLog sent it): a new
+ *                    one means the folder, and every replica in it, was replaced
  */
-public record BrokerImage(int id, long incarnation, List<Endpoint> endpoints, String rack, boolean fenced) {
+public record BrokerImage(int id, long incarnation, List<Endpoint> endpoints, String rack, boolean fenced,
+                          String directoryId) {
 
     /** One advertised listener. */
     public record Endpoint(String listener, String host, int port) {
@@ -24,11 +28,19 @@ public record BrokerImage(int id, long incarnation, List<Endpoint> endpoints, St
         endpoints = List.copyOf(endpoints);
     }
 
+    public BrokerImage(int id, long incarnation, List<Endpoint> endpoints, String rack, boolean fenced) {
+        this(id, incarnation, endpoints, rack, fenced, null);
+    }
+
     public Optional<Endpoint> endpoint(String listener) {
         return endpoints.stream().filter(e -> e.listener().equals(listener)).findFirst();
     }
 
+    public BrokerImage withDirectoryId(String id) {
+        return new BrokerImage(this.id, incarnation, endpoints, rack, fenced, id);
+    }
+
     public BrokerImage withFenced(boolean nowFenced) {
-        return new BrokerImage(id, incarnation, endpoints, rack, nowFenced);
+        return new BrokerImage(id, incarnation, endpoints, rack, nowFenced, directoryId);
     }
 }

@@ -10,7 +10,8 @@ import java.util.List;
  * @param isr            the in-sync replicas (the leader among them): the replicas that hold every
  *                       committed batch, from which a new leader is chosen. When no member is live it keeps
  *                       the last one, so that replica can lead again when it returns (Kafka's rule without
- *                       unclean election).
+ *                       unclean election); empty only when that last member came back with a new data folder
+ *                       (its data gone): the partition then waits, offline, for an unclean election.
  * @param partitionEpoch bumped at every change of this state; a leader's ISR change names the one it saw,
  *                       so a stale change is refused
  * @param adding         during a reassignment, the target replicas the partition did not have before it
