@@ -124,7 +124,7 @@ public final class MetadataApplier {
         boolean folderReplaced = old != null && old.directoryId() != null && c.directoryId() != null
                 && !old.directoryId().equals(c.directoryId());
         if (old != null && (old.incarnation() != c.incarnation() || folderReplaced)) {
-            base = PartitionLeadership.brokerGone(replaceBroker(image, old.withFenced(true)), c.id(), folderReplaced);
+            base = PartitionLeadership.brokerRestarted(replaceBroker(image, old.withFenced(true)), c.id(), folderReplaced);
         }
         Map<Integer, BrokerImage> brokers = new HashMap<>(base.brokers());
         String directoryId = c.directoryId() != null ? c.directoryId() : old == null ? null : old.directoryId();

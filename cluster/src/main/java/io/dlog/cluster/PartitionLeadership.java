@@ -37,34 +37,53 @@ final class PartitionLeadership {
         return states;
     }
 
-    /** Broker {@code id} is fenced or restarted: it leaves every ISR (unless last) and its partitions move. */
+    /** Broker {@code id} is fenced: it leaves every ISR (unless last) and its partitions move. */
     static MetadataImage brokerGone(MetadataImage image, int id) {
-        return brokerGone(image, id, false);
+        return eachPartition(image, (topic, p, state) -> leave(topic, p, state, image, id, false));
     }
 
     /**
-     * @param dataLost its data folder was replaced: it leaves even the ISRs it was the last member of, which become
-     *                 empty (the partition stays offline until an unclean election), since leading them with an
-     *                 empty log would lose what they committed (Kafka's controller likewise stops counting replicas
-     *                 of a directory that is gone)
+     * Broker {@code id} registered again: a restart (a new incarnation, its replication state gone), or a data folder
+     * replaced. It leaves every ISR as when fenced; and every partition it replicates gets a new partition epoch,
+     * even where it was out of the ISR already, so that an ISR change the leader proposed from the fetches of the
+     * old incarnation, if it commits after this registration, is refused as stale instead of adding a replica whose
+     * log may have lost its tail since (Kafka guards the same race with broker epochs in AlterPartition, KIP-903).
+     *
+     * @param folderReplaced its data folder was replaced: it leaves even the ISRs it was the last member of, which
+     *                       become empty (the partition stays offline until an unclean election), since leading them
+     *                       with an empty log would lose what they committed (Kafka's controller likewise stops
+     *                       counting replicas of a directory that is gone); and every replica of it is marked
+     *                       emptied, so that an unclean election takes any other live replica first
      */
-    static MetadataImage brokerGone(MetadataImage image, int id, boolean dataLost) {
+    static MetadataImage brokerRestarted(MetadataImage image, int id, boolean folderReplaced) {
         return eachPartition(image, (topic, p, state) -> {
-            if (!state.isr().contains(id) && state.leader() != id) {
+            if (!topic.replicas(p).contains(id) && state.leader() != id && !state.isr().contains(id)) {
                 return state;
             }
-            List<Integer> isr = new ArrayList<>(state.isr());
-            isr.remove(Integer.valueOf(id));
-            if (isr.isEmpty() && !dataLost) {
-                isr.add(id); // the last in-sync replica: it alone may lead again
+            PartitionState left = leave(topic, p, state, image, id, folderReplaced);
+            if (left == state) {
+                left = state.withIsr(state.isr()); // out of the ISR already: only the partition epoch moves
             }
-            if (state.leader() != id) {
-                return isr.equals(state.isr()) ? state : state.withIsr(isr);
-            }
-            int next = topic.replicas(p).stream().filter(r -> r != id && isr.contains(r) && image.isLive(r))
-                    .findFirst().orElse(PartitionState.NO_LEADER);
-            return state.withLeader(next, isr);
+            return folderReplaced ? left.withEmptied(id) : left;
         });
+    }
+
+    private static PartitionState leave(TopicImage topic, int p, PartitionState state, MetadataImage image, int id,
+                                        boolean dataLost) {
+        if (!state.isr().contains(id) && state.leader() != id) {
+            return state;
+        }
+        List<Integer> isr = new ArrayList<>(state.isr());
+        isr.remove(Integer.valueOf(id));
+        if (isr.isEmpty() && !dataLost) {
+            isr.add(id); // the last in-sync replica: it alone may lead again
+        }
+        if (state.leader() != id) {
+            return isr.equals(state.isr()) ? state : state.withIsr(isr);
+        }
+        int next = topic.replicas(p).stream().filter(r -> r != id && isr.contains(r) && image.isLive(r))
+                .findFirst().orElse(PartitionState.NO_LEADER);
+        return state.withLeader(next, isr);
     }
 
     /** Broker {@code id} is live again: offline partitions it can lead get it as leader. */
@@ -76,7 +95,10 @@ final class PartitionLeadership {
             if (state.isr().contains(id)) {
                 return state.withLeader(id, state.isr());
             }
-            return uncleanAllowed(image, topic) ? state.withLeader(id, List.of(id)) : state;
+            if (!uncleanAllowed(image, topic)) {
+                return state;
+            }
+            return uncleanCandidate(image, topic, p, state).map(r -> state.withLeader(r, List.of(r))).orElse(state);
         });
     }
 
@@ -125,7 +147,7 @@ final class PartitionLeadership {
                 return MetadataApplier.Applied.ok(withState(image, topic, c.partition(),
                         state.withLeader(inSync.get(), state.isr())));
             }
-            Optional<Integer> live = topic.replicas(c.partition()).stream().filter(image::isLive).findFirst();
+            Optional<Integer> live = uncleanCandidate(image, topic, c.partition(), state);
             return live.map(r -> MetadataApplier.Applied.ok(withState(image, topic, c.partition(), state.withLeader(r, List.of(r)))))
                     .orElseGet(() -> MetadataApplier.Applied.refused(image, Reason.ELIGIBLE_LEADERS_NOT_AVAILABLE,
                             "No live replica of " + c.topic() + "-" + c.partition()));
@@ -153,8 +175,17 @@ final class PartitionLeadership {
         if (state.leaderEpoch() >= c.atLeast()) {
             return MetadataApplier.Applied.ok(image);
         }
-        PartitionState raised = new PartitionState(state.leader(), c.atLeast(), state.isr(), state.partitionEpoch() + 1);
-        return MetadataApplier.Applied.ok(withState(image, topic, c.partition(), raised));
+        return MetadataApplier.Applied.ok(withState(image, topic, c.partition(), state.withLeaderEpoch(c.atLeast())));
+    }
+
+    /**
+     * The replica an unclean election takes: the first live one in replica order whose copy did not restart from a
+     * replaced data folder since it was last in sync, else the first live one (an emptied copy, all that is left;
+     * Kafka takes the first live replica either way).
+     */
+    private static Optional<Integer> uncleanCandidate(MetadataImage image, TopicImage topic, int p, PartitionState state) {
+        List<Integer> live = topic.replicas(p).stream().filter(image::isLive).toList();
+        return live.stream().filter(r -> !state.isEmptied(r)).findFirst().or(() -> live.stream().findFirst());
     }
 
     static boolean uncleanAllowed(MetadataImage image, TopicImage topic) {

@@ -204,6 +204,78 @@ class PartitionLeadershipTest {
         assertThat(image.brokers().get(3).directoryId()).isEqualTo("d3");
     }
 
+    @Test
+    void shouldPreferAReplicaThatKeptItsFolderInAnUncleanElection() {
+        withDirectoryIds();
+        apply(new FenceBroker(2, 102));
+        apply(new FenceBroker(3, 103));
+        PartitionState s = state();
+        assertThat(s.isr()).containsExactly(1);
+        apply(new FenceBroker(1, 101)); // the last in-sync replica gone: offline, ISR [1]
+
+        // When: node 2 (out of sync, its folder intact) and node 1 on a replaced folder come back; 1 is first in order
+        apply(new RegisterBroker(1, 301, ENDPOINTS, null, "d1-replaced"));
+        assertThat(state().emptied()).containsExactly(1);
+        apply(new RegisterBroker(2, 302, ENDPOINTS, null, "d2"));
+        assertThat(state().leader()).isEqualTo(PartitionState.NO_LEADER);
+        assertThat(apply(new ElectLeader("t", 0, -1, true)).refusal()).isEmpty();
+
+        // Then: 2 leads (it holds the records it had; 1 holds none), and 1 stays marked until it is in sync again
+        assertThat(state().leader()).isEqualTo(2);
+        assertThat(state().isr()).containsExactly(2);
+        assertThat(state().emptied()).containsExactly(1);
+        PartitionState now = state();
+        apply(new AlterPartition("t", TOPIC_ID, 0, 2, now.leaderEpoch(), now.partitionEpoch(), List.of(2, 1)));
+        assertThat(state().isr()).containsExactly(2, 1);
+        assertThat(state().emptied()).isEmpty();
+    }
+
+    @Test
+    void shouldStillElectAnEmptiedReplicaUncleanlyWhenNoOtherIsLive() {
+        withDirectoryIds();
+        apply(new FenceBroker(1, 101));
+        apply(new FenceBroker(2, 102));
+        apply(new FenceBroker(3, 103));
+        apply(new RegisterBroker(3, 303, ENDPOINTS, null, "d3-replaced"));
+        assertThat(state().emptied()).containsExactly(3);
+
+        assertThat(apply(new ElectLeader("t", 0, -1, true)).refusal()).isEmpty();
+
+        assertThat(state().leader()).isEqualTo(3);
+        assertThat(state().emptied()).isEmpty(); // its log is the partition's now
+    }
+
+    @Test
+    void shouldRefuseAnIsrChangeProposedBeforeTheAddedReplicaRestarted() {
+        PartitionState s = state();
+        apply(new AlterPartition("t", TOPIC_ID, 0, 1, s.leaderEpoch(), s.partitionEpoch(), List.of(1, 2)));
+        PartitionState before = state(); // 3 out of sync; the leader then sees 3 caught up and proposes it back...
+
+        // ...but 3 restarts (its unflushed tail maybe gone) and registers before that proposal commits
+        apply(new RegisterBroker(3, 303, ENDPOINTS, null));
+
+        assertThat(apply(new AlterPartition("t", TOPIC_ID, 0, 1, before.leaderEpoch(), before.partitionEpoch(),
+                List.of(1, 2, 3))).refusal())
+                .hasValueSatisfying(e -> assertThat(e.reason()).isEqualTo(Reason.INVALID_UPDATE_VERSION));
+        assertThat(state().isr()).containsExactly(1, 2);
+    }
+
+    @Test
+    void shouldKeepAReassignmentWhenTheLeaderEpochIsRaised() {
+        apply(new RegisterBroker(4, 104, ENDPOINTS, null));
+        assertThat(apply(new MetadataCommand.AlterReassignment("t", 0, List.of(1, 2, 4), true)).refusal()).isEmpty();
+        PartitionState moving = state(); // 4 catching up: the move holds until it is in sync
+        assertThat(moving.adding()).containsExactly(4);
+        assertThat(moving.removing()).containsExactly(3);
+
+        assertThat(apply(new MetadataCommand.RaiseLeaderEpoch("t", 0, 1, moving.leaderEpoch(), 10)).refusal()).isEmpty();
+
+        assertThat(state().leaderEpoch()).isEqualTo(10);
+        assertThat(state().adding()).containsExactly(4);
+        assertThat(state().removing()).containsExactly(3);
+        assertThat(state().isr()).isEqualTo(moving.isr());
+    }
+
     /** The brokers of the set-up as if they had registered with folders d1, d2 and d3. */
     private void withDirectoryIds() {
         java.util.Map<Integer, BrokerImage> brokers = new java.util.HashMap<>(image.brokers());

@@ -67,6 +67,8 @@ public final class MetadataCodec {
     private static final byte SECTION_GROUP_CONFIGS = 3;
     /** The brokers' data folder ids ({@link BrokerImage#directoryId()}), for those that registered one. */
     private static final byte SECTION_DIRECTORY_IDS = 4;
+    /** Per partition, the replicas that restarted from a replaced data folder ({@link PartitionState#emptied()}). */
+    private static final byte SECTION_EMPTIED_REPLICAS = 5;
 
     private MetadataCodec() {
     }
@@ -325,6 +327,31 @@ public final class MetadataCodec {
             out.writeInt(dirs.length);
             out.write(dirs);
         }
+        List<Emptied> emptied = new ArrayList<>();
+        for (TopicImage t : new TreeMap<>(image.topics()).values()) {
+            for (int p = 0; p < t.partitions(); p++) {
+                if (!t.state(p).emptied().isEmpty()) {
+                    emptied.add(new Emptied(t.name(), p, t.state(p).emptied()));
+                }
+            }
+        }
+        if (!emptied.isEmpty()) {
+            byte[] section = bytes(sectionOut -> {
+                sectionOut.writeInt(emptied.size());
+                for (Emptied e : emptied) {
+                    writeString(sectionOut, e.topic());
+                    sectionOut.writeInt(e.partition());
+                    writeInts(sectionOut, e.replicas());
+                }
+            });
+            out.writeByte(SECTION_EMPTIED_REPLICAS);
+            out.writeInt(section.length);
+            out.write(section);
+        }
+    }
+
+    /** One partition's emptied replicas, as its image section holds them. */
+    private record Emptied(String topic, int partition, List<Integer> replicas) {
     }
 
     private static void writeGroupConfigs(DataOutputStream out, Map<String, Map<String, String>> groups) throws IOException {
@@ -363,7 +390,7 @@ public final class MetadataCodec {
 
     /** What the sections after the node configs hold: empty parts for sections absent (older images). */
     private record Sections(Map<String, Short> features, ClientQuotasImage quotas, Map<String, Map<String, String>> groups,
-                            Map<Integer, String> directoryIds) {
+                            Map<Integer, String> directoryIds, List<Emptied> emptied) {
     }
 
     /** The sections after the node configs (none in images written before them). */
@@ -372,6 +399,7 @@ public final class MetadataCodec {
         ClientQuotasImage quotas = ClientQuotasImage.EMPTY;
         Map<String, Map<String, String>> groups = Map.of();
         Map<Integer, String> directoryIds = new HashMap<>();
+        List<Emptied> emptied = new ArrayList<>();
         while (in.available() > 0) {
             byte tag = in.readByte();
             int length = in.readInt();
@@ -391,9 +419,14 @@ public final class MetadataCodec {
                 for (int i = 0; i < n; i++) {
                     directoryIds.put(sectionIn.readInt(), readString(sectionIn));
                 }
+            } else if (tag == SECTION_EMPTIED_REPLICAS) {
+                int n = count(sectionIn);
+                for (int i = 0; i < n; i++) {
+                    emptied.add(new Emptied(readString(sectionIn), sectionIn.readInt(), readInts(sectionIn)));
+                }
             }
         }
-        return new Sections(features, quotas, groups, directoryIds);
+        return new Sections(features, quotas, groups, directoryIds, emptied);
     }
 
     private static MetadataImage readImageBody(DataInputStream in, byte format) throws IOException {
@@ -436,6 +469,16 @@ public final class MetadataCodec {
         SecurityImage security = format < SECURITY_VERSION ? SecurityImage.EMPTY : SecurityCodec.readImage(in);
         Sections sections = readSections(in);
         sections.directoryIds().forEach((id, dir) -> brokers.computeIfPresent(id, (k, b) -> b.withDirectoryId(dir)));
+        for (Emptied e : sections.emptied()) {
+            TopicImage topic = topics.get(e.topic());
+            if (topic == null || e.partition() < 0 || e.partition() >= topic.partitions()) {
+                throw new IOException("metadata image marks emptied replicas of " + e.topic() + "-" + e.partition()
+                        + ", which the image does not hold");
+            }
+            PartitionState s = topic.state(e.partition());
+            topics.put(e.topic(), topic.withState(e.partition(), new PartitionState(s.leader(), s.leaderEpoch(), s.isr(),
+                    s.partitionEpoch(), s.adding(), s.removing(), e.replicas())));
+        }
         return new MetadataImage(version, clusterId, brokers, topics, brokerConfigs, nodeConfigs,
                 security.withQuotas(sections.quotas()), sections.features(), sections.groups());
     }

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dlog.cluster.MetadataCommand;
 import io.dlog.log.metadata.BrokerImage;
 import io.dlog.log.metadata.MetadataImage;
+import io.dlog.log.metadata.PartitionState;
+import io.dlog.log.metadata.TopicImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** Brokers' data folder ids: carried by registrations and snapshots, absent from what earlier releases wrote. */
@@ -55,5 +58,20 @@ class MetadataCodecDirectoryIdsTest {
         assertThat(read).isEqualTo(image);
         assertThat(read.brokers().get(1).directoryId()).isEqualTo("AAAAAAAAAAAAAAAAAAAAAA");
         assertThat(read.brokers().get(2).directoryId()).isNull();
+    }
+
+    @Test
+    void shouldKeepEmptiedReplicasInSnapshots() throws Exception {
+        TopicImage topic = new TopicImage("t", UUID.randomUUID(), 2, Map.of(), List.of(List.of(1, 2, 3), List.of(2, 3, 1)))
+                .withState(0, new PartitionState(2, 4, List.of(2), 6, List.of(), List.of(), List.of(1, 3)));
+        MetadataImage image = MetadataImage.EMPTY.withClusterId("c").withVersion(3).withTopics(Map.of("t", topic));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MetadataCodec.writeImage(out, image);
+
+        MetadataImage read = MetadataCodec.readImage(new ByteArrayInputStream(out.toByteArray()));
+
+        assertThat(read).isEqualTo(image);
+        assertThat(read.topics().get("t").state(0).emptied()).containsExactly(1, 3);
+        assertThat(read.topics().get("t").state(1).emptied()).isEmpty();
     }
 }

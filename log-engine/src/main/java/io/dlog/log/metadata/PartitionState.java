@@ -1,5 +1,6 @@
 package io.dlog.log.metadata;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,15 +20,29 @@ import java.util.List;
  * @param removing       during a reassignment, the replicas that leave once every target replica is in
  *                       sync (Kafka's removingReplicas); empty otherwise. The replica list during a move is
  *                       target + removing.
+ * @param emptied        replicas whose node came back on a replaced data folder (a new {@code directory.id}) and that
+ *                       have not been in sync since: their copy of the partition restarted from nothing. An unclean
+ *                       election takes any other live replica before them, since they hold the least. Never holds an
+ *                       ISR member: joining the ISR (or being elected) proves the copy whole again and drops it here.
  */
 public record PartitionState(int leader, int leaderEpoch, List<Integer> isr, int partitionEpoch,
-                             List<Integer> adding, List<Integer> removing) {
+                             List<Integer> adding, List<Integer> removing, List<Integer> emptied) {
     public static final int NO_LEADER = -1;
 
     public PartitionState {
         isr = List.copyOf(isr);
         adding = List.copyOf(adding);
         removing = List.copyOf(removing);
+        List<Integer> inSync = isr;
+        emptied = emptied.stream().anyMatch(inSync::contains)
+                ? emptied.stream().filter(r -> !inSync.contains(r)).toList()
+                : List.copyOf(emptied);
+    }
+
+    /** No replica restarted from a replaced data folder. */
+    public PartitionState(int leader, int leaderEpoch, List<Integer> isr, int partitionEpoch,
+                          List<Integer> adding, List<Integer> removing) {
+        this(leader, leaderEpoch, isr, partitionEpoch, adding, removing, List.of());
     }
 
     /** A partition with no reassignment in progress. */
@@ -50,15 +65,39 @@ public record PartitionState(int leader, int leaderEpoch, List<Integer> isr, int
     }
 
     public PartitionState withLeader(int newLeader, List<Integer> newIsr) {
-        return new PartitionState(newLeader, leaderEpoch + 1, newIsr, partitionEpoch + 1, adding, removing);
+        return new PartitionState(newLeader, leaderEpoch + 1, newIsr, partitionEpoch + 1, adding, removing, emptied);
     }
 
     public PartitionState withIsr(List<Integer> newIsr) {
-        return new PartitionState(leader, leaderEpoch, newIsr, partitionEpoch + 1, adding, removing);
+        return new PartitionState(leader, leaderEpoch, newIsr, partitionEpoch + 1, adding, removing, emptied);
     }
 
     /** With the reassignment's adding and removing replicas replaced (empty lists end it); a new partition epoch. */
     public PartitionState withReassignment(List<Integer> newAdding, List<Integer> newRemoving) {
-        return new PartitionState(leader, leaderEpoch, isr, partitionEpoch + 1, newAdding, newRemoving);
+        return new PartitionState(leader, leaderEpoch, isr, partitionEpoch + 1, newAdding, newRemoving, emptied);
+    }
+
+    /** With a higher leader epoch, the same leader (a new partition epoch). */
+    public PartitionState withLeaderEpoch(int newLeaderEpoch) {
+        return new PartitionState(leader, newLeaderEpoch, isr, partitionEpoch + 1, adding, removing, emptied);
+    }
+
+    /**
+     * With {@code replica} among the replicas that restarted from a replaced data folder. The partition epoch stays:
+     * no leader or ISR changes, and a leader's ISR change in flight stays valid (it cannot add a replica outside
+     * the ISR that has not caught up since).
+     */
+    public PartitionState withEmptied(int replica) {
+        if (emptied.contains(replica)) {
+            return this;
+        }
+        List<Integer> more = new ArrayList<>(emptied);
+        more.add(replica);
+        return new PartitionState(leader, leaderEpoch, isr, partitionEpoch, adding, removing, more);
+    }
+
+    /** Whether {@code replica}'s copy restarted from a replaced data folder and has not been in sync since. */
+    public boolean isEmptied(int replica) {
+        return emptied.contains(replica);
     }
 }
