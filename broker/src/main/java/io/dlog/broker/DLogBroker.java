@@ -211,6 +211,7 @@ public final class DLogBroker implements AutoCloseable {
                     : RatisMetadataQuorum.start(quorumConfig(config, dataDir), topics);
             topics.attach(quorum);
             quorum.setLogFailureListener(folderFailure::onMetadataLogFailure);
+            quorum.setApplyFailureListener(folderFailure::onMetadataApplyFailure);
             String clusterId = joinCluster(quorum, folderClusterId, legacy, dataDir, config);
             ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemon("dlog-timer"));
             // Every acks=all produce arms a request.timeout.ms timer that is cancelled when the write commits: kept

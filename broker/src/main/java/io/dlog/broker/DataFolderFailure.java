@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * at risk; a partition left offline on a node that still leads it would take no write until someone restarted the
  * node, while its other replicas could take over at once. Stopping hands the node's partitions to them through the
  * usual failover (the node is fenced and each partition's epoch group picks a new leader among the in-sync
- * replicas), with nothing acknowledged lost: acks=all writes are on those replicas.
+ * replicas), with nothing acknowledged lost: acks=all writes are on those replicas. A node that cannot apply the
+ * metadata log (an {@link Error} of its JVM while applying an entry: its Raft replica is closed and its image would
+ * stay where it is) stops the same way, rather than serve on as a zombie with a frozen image.
  *
  * <p>How it stops: a node started from the command line halts the JVM (exit code 1), without its shutdown steps,
  * which would write to the failed folder and could wait on it; an embedded node (tests, {@code EmbeddedDLog}) closes
@@ -87,7 +89,20 @@ final class DataFolderFailure implements StorageFailureListener {
         stop("the metadata log", cause);
     }
 
+    /** This node's replica of the metadata group could not apply an entry (an error of this JVM): it stops. */
+    void onMetadataApplyFailure(Throwable cause) {
+        stop("Stopping this node: it cannot apply the metadata log (" + cause + "), so its metadata would stop "
+                + "moving. The other nodes take over its partitions; start node " + nodeId + " again (it replays "
+                + "the log from its folder).");
+    }
+
     private void stop(String what, Throwable cause) {
+        stop("Stopping this node: its data folder " + dataDir.toAbsolutePath() + " failed (" + what + ": "
+                + cause + "). The other replicas of its partitions take over; free or replace the folder, then start "
+                + "node " + nodeId + " again.");
+    }
+
+    private void stop(String message) {
         if (!fired.compareAndSet(false, true)) {
             return;
         }
@@ -95,9 +110,6 @@ final class DataFolderFailure implements StorageFailureListener {
         if (replicaManager != null) {
             replicaManager.revokeLease();
         }
-        String message = "Stopping this node: its data folder " + dataDir.toAbsolutePath() + " failed (" + what + ": "
-                + cause + "). The other replicas of its partitions take over; free or replace the folder, then start "
-                + "node " + nodeId + " again.";
         LOG.error(message);
         if (stop == DLogBroker.OnDataFolderFailure.HALT) {
             // Also on stderr, the command line's channel for the one line a failed node leaves (the log may buffer).

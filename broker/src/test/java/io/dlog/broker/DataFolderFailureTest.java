@@ -65,6 +65,19 @@ class DataFolderFailureTest {
     }
 
     @Test
+    void shouldCloseAnEmbeddedNodeThatCannotApplyTheMetadataLog() throws Exception {
+        CountingNode node = new CountingNode();
+        DataFolderFailure failure = new DataFolderFailure(1, Path.of("data"), DLogBroker.OnDataFolderFailure.CLOSE);
+        failure.started(node);
+
+        // Even "Too many open files" in the message: an entry this JVM cannot apply stops the node whatever the cause
+        failure.onMetadataApplyFailure(new NoClassDefFoundError("Too many open files"));
+
+        assertThat(node.closed.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(failure.fired()).isTrue();
+    }
+
+    @Test
     void shouldLeaveAHealthyNodeAlone() throws Exception {
         CountingNode node = new CountingNode();
         DataFolderFailure failure = new DataFolderFailure(1, Path.of("data"), DLogBroker.OnDataFolderFailure.CLOSE);

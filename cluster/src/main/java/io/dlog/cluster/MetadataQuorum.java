@@ -78,6 +78,14 @@ public interface MetadataQuorum extends AutoCloseable {
     default void setLogFailureListener(java.util.function.Consumer<Throwable> listener) {
     }
 
+    /**
+     * Told when this node cannot apply a committed entry for a cause of its own JVM (an {@link Error}: out of memory,
+     * a class that cannot load): its replica stops and its image would stay where it is, so the node should stop.
+     * (A rule that throws on a command refuses it on every node alike instead.) Nobody until set.
+     */
+    default void setApplyFailureListener(java.util.function.Consumer<Throwable> listener) {
+    }
+
     /** Where commit times are reported (the broker's metrics); NONE until set. */
     default void setMetrics(QuorumMetrics metrics) {
     }

@@ -102,8 +102,14 @@ public final class MetadataCodec {
             return Optional.empty();
         }
         DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
-        MetadataException.Reason reason = MetadataException.Reason.valueOf(in.readUTF());
-        return Optional.of(new MetadataException(reason, readString(in)));
+        String name = in.readUTF();
+        String message = readString(in);
+        try {
+            return Optional.of(new MetadataException(MetadataException.Reason.valueOf(name), message));
+        } catch (IllegalArgumentException e) {
+            // A reason added by a newer release (its node applied the command): still a refusal, with its message.
+            return Optional.of(new MetadataException(MetadataException.Reason.INVALID_COMMAND, name + ": " + message));
+        }
     }
 
     public static void writeImage(OutputStream stream, MetadataImage image) throws IOException {

@@ -57,6 +57,9 @@ final class MetadataStateMachine extends BaseStateMachine {
     /** Told when the log cannot be written (see {@link #notifyLogFailed}); nobody until the broker sets it. */
     private volatile java.util.function.Consumer<Throwable> logFailureListener = cause -> {
     };
+    /** Told when this replica cannot apply an entry (see {@link #applyTransaction}); nobody until the broker sets it. */
+    private volatile java.util.function.Consumer<Throwable> applyFailureListener = cause -> {
+    };
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final ImageListener listener;
@@ -69,9 +72,23 @@ final class MetadataStateMachine extends BaseStateMachine {
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private volatile long appliedIndex = -1;
 
+    private final Applier applier;
+
+    /** The rules applied to each command: {@link MetadataApplier#apply}; another only in tests of a failing rule. */
+    @FunctionalInterface
+    interface Applier {
+        MetadataApplier.Applied apply(MetadataImage image, MetadataCommand command, long index);
+    }
+
     MetadataStateMachine(ImageListener listener, Function<byte[], CompletableFuture<byte[]>> queryHandler) {
+        this(listener, queryHandler, MetadataApplier::apply);
+    }
+
+    MetadataStateMachine(ImageListener listener, Function<byte[], CompletableFuture<byte[]>> queryHandler,
+                         Applier applier) {
         this.listener = listener;
         this.queryHandler = queryHandler;
+        this.applier = applier;
     }
 
     MetadataImage image() {
@@ -149,19 +166,42 @@ final class MetadataStateMachine extends BaseStateMachine {
         MetadataCommand command = null;
         try {
             command = MetadataCodec.decodeCommand(bytes);
-            applied = MetadataApplier.apply(image, command, termIndex.getIndex());
+            applied = applier.apply(image, command, termIndex.getIndex());
         } catch (IOException e) {
             // Written by a newer release or damaged: the log is the same on every replica, so every
             // replica refuses it alike and the images stay equal.
             LOG.error("Metadata log entry {} cannot be read; skipped", termIndex, e);
             applied = new MetadataApplier.Applied(image.withVersion(termIndex.getIndex()),
                     Optional.of(new MetadataException(MetadataException.Reason.INVALID_COMMAND, e.getMessage())));
+        } catch (RuntimeException e) {
+            // A rule threw: a bug. The rules are pure functions of the image and the command, which are the same on
+            // every replica, so every replica throws alike here; refusing the command on all of them keeps their
+            // images equal and the group running. Let through, the exception would make Ratis close this replica's
+            // division, and every voter's at once on the same entry: the cluster's metadata would stop.
+            LOG.error("Applying metadata command {} at {} failed; it is refused (on every node alike)", command,
+                    termIndex, e);
+            applied = new MetadataApplier.Applied(image.withVersion(termIndex.getIndex()),
+                    Optional.of(new MetadataException(MetadataException.Reason.RULE_FAILED, "applying " + command
+                            + " failed: " + e)));
+        } catch (Error e) {
+            // This JVM, not the command (out of memory, a class that cannot load): the other replicas may apply the
+            // entry, so skipping it here would make this image differ from theirs. Ratis stops this replica's
+            // division when the error reaches it; the node is told to stop too, rather than serve on as a zombie
+            // whose image no longer moves.
+            LOG.error("This node cannot apply metadata entry {}; it stops", termIndex, e);
+            applyFailureListener.accept(e);
+            throw e;
         }
         publish(applied.image(), termIndex);
         if (command != null) {
             // After the publish: an observer that reads image() sees this command's outcome in it.
             for (java.util.function.Consumer<MetadataCommand> observer : appliedObservers) {
-                observer.accept(command);
+                try {
+                    observer.accept(command);
+                } catch (RuntimeException e) {
+                    // An observer only acts on this node (a proposal, a wake-up): its failure must not stop the group.
+                    LOG.error("Acting on applied metadata command {} at {} failed", command, termIndex, e);
+                }
             }
         }
         return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(
@@ -243,6 +283,11 @@ final class MetadataStateMachine extends BaseStateMachine {
      * the node fences itself once its image stalls, and the leader's retries (snapshot installs) fail on the same
      * disk, each with a stack trace. The broker stops the node instead (its DataFolderFailure).
      */
+    /** Sets who is told when this replica cannot apply an entry (the node then stops). */
+    void setApplyFailureListener(java.util.function.Consumer<Throwable> listener) {
+        applyFailureListener = listener;
+    }
+
     @Override
     public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
         LOG.error("Writing the metadata log failed{}", failedEntry == null ? ""

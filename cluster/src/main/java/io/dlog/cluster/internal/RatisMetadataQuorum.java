@@ -95,10 +95,16 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
 
     /** Starts this node's replica; it replays its log (and snapshot) before returning. */
     public static RatisMetadataQuorum start(QuorumConfig config, ImageListener listener) throws IOException {
+        return start(config, listener, io.dlog.cluster.MetadataApplier::apply);
+    }
+
+    /** With other rules than {@link io.dlog.cluster.MetadataApplier}'s: tests of a rule that fails. */
+    static RatisMetadataQuorum start(QuorumConfig config, ImageListener listener, MetadataStateMachine.Applier applier)
+            throws IOException {
         Files.createDirectories(config.storageDir());
         RaftProperties props = properties(config);
         RatisMetadataQuorum[] self = new RatisMetadataQuorum[1];
-        MetadataStateMachine sm = new MetadataStateMachine(listener, request -> self[0].answerQuery(request));
+        MetadataStateMachine sm = new MetadataStateMachine(listener, request -> self[0].answerQuery(request), applier);
         boolean fresh;
         try (var entries = Files.list(config.storageDir())) {
             fresh = entries.findAny().isEmpty();
@@ -292,6 +298,11 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     @Override
     public void setLogFailureListener(java.util.function.Consumer<Throwable> listener) {
         stateMachine.setLogFailureListener(listener);
+    }
+
+    @Override
+    public void setApplyFailureListener(java.util.function.Consumer<Throwable> listener) {
+        stateMachine.setApplyFailureListener(listener);
     }
 
     @Override

@@ -24,7 +24,9 @@ public final class MetadataException extends Exception {
         /** No quorum answered in time (a minority, an election): retriable. */
         TIMED_OUT,
         /** This node is shutting down or its metadata replica failed. */
-        UNAVAILABLE
+        UNAVAILABLE,
+        /** A rule threw on this command (a bug): refused alike on every node, whose images stay equal. */
+        RULE_FAILED
     }
 
     private final Reason reason;

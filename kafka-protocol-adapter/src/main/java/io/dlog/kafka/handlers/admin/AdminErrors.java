@@ -39,6 +39,7 @@ final class AdminErrors {
                 // Retriable: the client's Admin retries these until its own timeout.
                 case TIMED_OUT -> Errors.REQUEST_TIMED_OUT;
                 case UNAVAILABLE -> Errors.NOT_CONTROLLER;
+                case RULE_FAILED -> Errors.UNKNOWN_SERVER_ERROR;
             };
             return new ApiError(error, metadata.getMessage());
         }
