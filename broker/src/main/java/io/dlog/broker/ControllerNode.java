@@ -63,6 +63,12 @@ public final class ControllerNode implements AutoCloseable {
             Optional<String> folderClusterId = ClusterIdentity.load(dataDir, config.nodeId());
             // No partitions and no coordinators here: nothing local follows the image.
             quorum = RatisMetadataQuorum.start(DLogBroker.quorumConfig(config, dataDir), (previous, next) -> { });
+            int nodeId = config.nodeId();
+            quorum.setLogFailureListener(cause -> halt("Stopping controller " + nodeId + ": its metadata log in "
+                    + dataDir.toAbsolutePath() + " cannot be written (" + cause + "). Free or replace the folder, then"
+                    + " start it again."));
+            quorum.setApplyFailureListener(cause -> halt("Stopping controller " + nodeId + ": it cannot apply the "
+                    + "metadata log (" + cause + "). Start it again (it replays the log from its folder)."));
             String clusterId = DLogBroker.joinCluster(quorum, folderClusterId, Optional.empty(), dataDir, config);
             scheduler = Executors.newSingleThreadScheduledExecutor(DLogBroker.daemon("dlog-controller"));
             ListenerProbe probe = config.fastFenceEnable()
@@ -82,6 +88,20 @@ public final class ControllerNode implements AutoCloseable {
             lock.close();
             throw e;
         }
+    }
+
+    /**
+     * A replica that cannot write or apply the metadata log stops voting for good (Ratis closes it), while the process
+     * would go on fencing as if it still led: the process ends instead (exit code 1), as Kafka's controller halts on a
+     * fatal fault; the other voters go on without it. Only the command line starts a controller-only node.
+     */
+    private static void halt(String message) {
+        LOG.error(message);
+        System.err.println("ERROR: " + message);
+        System.err.flush();
+        Thread halt = new Thread(() -> Runtime.getRuntime().halt(1), "dlog-halt-on-metadata-failure");
+        halt.setDaemon(false);
+        halt.start();
     }
 
     public int nodeId() {

@@ -206,7 +206,7 @@ class DataFolderFullTest {
         return props;
     }
 
-    private static boolean canMountTmpfs() throws InterruptedException {
+    static boolean canMountTmpfs() throws InterruptedException {
         try {
             Path probe = Files.createTempDirectory("dlog-tmpfs-probe");
             try {

@@ -183,6 +183,71 @@ class IsolatedControllersTest {
         assertThat(PartitionReader.readToEnd(bootstrap, "iso")).containsExactlyElementsOf(acked);
     }
 
+    /**
+     * A controller whose metadata log cannot be written (its folder full) ends its process with exit code 1, saying
+     * why, as Kafka's controller halts on a fatal fault; the other two go on committing. Before, Ratis closed its
+     * replica and the process went on, fencing as if it still led, until someone noticed. Its folder is a small tmpfs
+     * of its own in a user and mount namespace ({@code unshare -rm}); skipped where the machine does not allow that.
+     */
+    @Test
+    void shouldStopAControllerWhoseMetadataLogMeetsAFullFolder() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(DataFolderFullTest.canMountTmpfs(),
+                "unshare -rm with a tmpfs mount is not allowed here");
+        // Given: controller 3's folder a 16 MB tmpfs, filled from outside once the cluster runs
+        freePorts();
+        String voters = "1@127.0.0.1:" + ports.get(1) + ",2@127.0.0.1:" + ports.get(2) + ",3@127.0.0.1:" + ports.get(3);
+        for (int id = 1; id <= 6; id++) {
+            if (id == 3) {
+                Path config = writeConfig(3, "controller.quorum.voters=" + voters);
+                Path data = Files.createDirectories(dir.resolve("node-3").resolve("data"));
+                nodes.put(3, ChildJvm.startWithin(List.of("unshare", "-rm", "sh", "-c",
+                        "mount -t tmpfs -o size=16m tmpfs \"$0\" && exec \"$@\"", data.toString()), List.of(), CLI,
+                        "start", "--config", config.toString()));
+            } else {
+                launch(id, voters);
+            }
+        }
+        String bootstrap = awaitBrokersListening();
+        awaitListening(3);
+        try (Admin admin = admin(bootstrap)) {
+            awaitBrokers(admin);
+            admin.createTopics(List.of(new NewTopic("iso", 1, (short) 3))).all().get();
+            Path inside = Path.of("/proc/" + nodes.get(3).process().pid() + "/root"
+                    + dir.resolve("node-3").resolve("data"));
+            Process fill = new ProcessBuilder("dd", "if=/dev/zero", "of=" + inside.resolve("filler"), "bs=1M", "count=17")
+                    .redirectErrorStream(true).start();
+            fill.getInputStream().readAllBytes();
+            assertThat(fill.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(fill.exitValue()).as("dd stops at a full disk").isNotZero();
+
+            // When: metadata entries of a few KB each reach its log
+            org.apache.kafka.common.config.ConfigResource topic = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "iso");
+            String replicas = java.util.stream.IntStream.range(1, 400).mapToObj(p -> p + ":4")
+                    .collect(java.util.stream.Collectors.joining(","));
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            for (int i = 0; nodes.get(3).process().isAlive() && System.nanoTime() - deadline < 0; i++) {
+                admin.incrementalAlterConfigs(Map.of(topic, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                        new org.apache.kafka.clients.admin.ConfigEntry("leader.replication.throttled.replicas",
+                                "0:" + (4 + i % 3) + "," + replicas),
+                        org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get();
+            }
+
+            // Then: it stopped by itself, saying why, and the other two commit on
+            ChildJvm.Child stopped = nodes.get(3);
+            assertThat(stopped.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).as("controller 3 stopped")
+                    .isTrue();
+            assertThat(stopped.process().exitValue()).as("%s", stopped.stderrText()).isEqualTo(1);
+            assertThat(stopped.stderrText()).contains("Stopping controller 3: its metadata log in")
+                    .contains("cannot be written");
+            admin.createTopics(List.of(new NewTopic("after", 1, (short) 3))).all().get();
+            try (KafkaProducer<String, String> producer = producer(bootstrap)) {
+                producer.send(new ProducerRecord<>("after", "a")).get();
+            }
+            assertThat(PartitionReader.readToEnd(bootstrap, "after")).containsExactly("a");
+        }
+    }
+
     /** Waits for brokers 4-6 to listen; their addresses, as clients bootstrap from them. */
     private String awaitBrokersListening() throws InterruptedException {
         for (int id = 4; id <= 6; id++) {

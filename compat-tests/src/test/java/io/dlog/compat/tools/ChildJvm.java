@@ -97,7 +97,16 @@ public final class ChildJvm {
 
     /** Starts the class in the background; the caller stops it ({@link Child#kill()}). */
     public static Child start(List<String> jvmOptions, String mainClass, String... args) throws IOException {
-        List<String> command = new ArrayList<>();
+        return startWithin(List.of(), jvmOptions, mainClass, args);
+    }
+
+    /**
+     * The same, the command line starting with {@code prefix} before {@code java}: a wrapper that execs it (so the
+     * process is still the JVM), e.g. {@code unshare} with a mount of the child's own.
+     */
+    public static Child startWithin(List<String> prefix, List<String> jvmOptions, String mainClass, String... args)
+            throws IOException {
+        List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // A short-lived JVM: small heap, quick start.
         command.add("-Xmx384m");
