@@ -93,15 +93,12 @@ public final class ControllerNode implements AutoCloseable {
     /**
      * A replica that cannot write or apply the metadata log stops voting for good (Ratis closes it), while the process
      * would go on fencing as if it still led: the process ends instead (exit code 1), as Kafka's controller halts on a
-     * fatal fault; the other voters go on without it. Only the command line starts a controller-only node.
+     * fatal fault, and as a broker node does ({@link DataFolderFailure}); the other voters go on without it. Only the
+     * command line starts a controller-only node.
      */
     private static void halt(String message) {
         LOG.error(message);
-        System.err.println("ERROR: " + message);
-        System.err.flush();
-        Thread halt = new Thread(() -> Runtime.getRuntime().halt(1), "dlog-halt-on-metadata-failure");
-        halt.setDaemon(false);
-        halt.start();
+        DataFolderFailure.halt(message);
     }
 
     public int nodeId() {

@@ -112,12 +112,7 @@ final class DataFolderFailure implements StorageFailureListener {
         }
         LOG.error(message);
         if (stop == DLogBroker.OnDataFolderFailure.HALT) {
-            // Also on stderr, the command line's channel for the one line a failed node leaves (the log may buffer).
-            System.err.println("ERROR: " + message);
-            System.err.flush();
-            Thread halt = new Thread(() -> Runtime.getRuntime().halt(1), "dlog-halt-on-folder-failure");
-            halt.setDaemon(false);
-            halt.start();
+            halt(message);
             return;
         }
         AutoCloseable started = node.get();
@@ -129,6 +124,19 @@ final class DataFolderFailure implements StorageFailureListener {
             }
         }
         closeLater(started);
+    }
+
+    /**
+     * Ends the process with exit code 1 without its shutdown steps (they could write to a failed folder and wait on
+     * it), after putting {@code message} (already logged) on stderr, the command line's channel for the one line a
+     * failed node leaves (the log may buffer). Returns at once: the halt runs on a thread of its own.
+     */
+    static void halt(String message) {
+        System.err.println("ERROR: " + message);
+        System.err.flush();
+        Thread halt = new Thread(() -> Runtime.getRuntime().halt(1), "dlog-halt");
+        halt.setDaemon(false);
+        halt.start();
     }
 
     /** EMFILE or ENFILE anywhere in the chain (the JDK's message is the C library's: "Too many open files"). */
