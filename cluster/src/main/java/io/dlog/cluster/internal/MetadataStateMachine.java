@@ -71,7 +71,6 @@ final class MetadataStateMachine extends BaseStateMachine {
     private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private volatile long appliedIndex = -1;
-
     private final Applier applier;
 
     /** The rules applied to each command: {@link MetadataApplier#apply}; another only in tests of a failing rule. */
@@ -278,16 +277,16 @@ final class MetadataStateMachine extends BaseStateMachine {
         logFailureListener = listener;
     }
 
-    /**
-     * Ratis could not write an entry to this replica's log (a full or failing disk): the replica stops following,
-     * the node fences itself once its image stalls, and the leader's retries (snapshot installs) fail on the same
-     * disk, each with a stack trace. The broker stops the node instead (its DataFolderFailure).
-     */
     /** Sets who is told when this replica cannot apply an entry (the node then stops). */
     void setApplyFailureListener(java.util.function.Consumer<Throwable> listener) {
         applyFailureListener = listener;
     }
 
+    /**
+     * Ratis could not write an entry to this replica's log (a full or failing disk): the replica stops following,
+     * the node fences itself once its image stalls, and the leader's retries (snapshot installs) fail on the same
+     * disk, each with a stack trace. The broker stops the node instead (its DataFolderFailure).
+     */
     @Override
     public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
         LOG.error("Writing the metadata log failed{}", failedEntry == null ? ""

@@ -84,8 +84,7 @@ public record PartitionState(int leader, int leaderEpoch, List<Integer> isr, int
 
     /**
      * With {@code replica} among the replicas that restarted from a replaced data folder. The partition epoch stays:
-     * no leader or ISR changes, and a leader's ISR change in flight stays valid (it cannot add a replica outside
-     * the ISR that has not caught up since).
+     * the registration that marks it moves the epoch already.
      */
     public PartitionState withEmptied(int replica) {
         if (emptied.contains(replica)) {
