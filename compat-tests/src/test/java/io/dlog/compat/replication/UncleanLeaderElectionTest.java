@@ -277,27 +277,13 @@ class UncleanLeaderElectionTest {
     }
 
     private static TopicPartitionInfo describe(Admin admin, String topic) throws Exception {
-        return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().get(0);
+        return PartitionStates.describe(admin, topic);
     }
 
-    /** Partition 0 of {@code topic} once {@code condition} holds; fails after 60 s with what was last seen. */
     private static TopicPartitionInfo awaitPartition(Admin admin, String topic,
                                                      java.util.function.Predicate<TopicPartitionInfo> condition)
             throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        TopicPartitionInfo last = null;
-        while (System.nanoTime() - deadline < 0) {
-            try {
-                last = describe(admin, topic);
-                if (condition.test(last)) {
-                    return last;
-                }
-            } catch (ExecutionException e) {
-                // a node still joining: ask again
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(topic + "-0 never reached the state awaited; last seen: " + last);
+        return PartitionStates.await(admin, topic, condition);
     }
 
     private static void awaitBrokers(Admin admin, Set<Integer> ids) throws Exception {

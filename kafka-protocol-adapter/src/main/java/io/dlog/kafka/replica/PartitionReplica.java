@@ -18,7 +18,8 @@ import org.apache.kafka.common.protocol.Errors;
  *
  * <p>As leader: the followers' log ends as their fetches report them, the high watermark (the smallest log
  * end over the ISR, Kafka's rule; during an ISR change the larger of the old and new sets counts, so a
- * replica about to join, or one not yet removed, is never left behind by a commit), and acks=all produces
+ * replica about to join, or one not yet removed, is never left behind by a commit; and it stays put while the ISR
+ * is below min.insync.replicas, {@link #isUnderMinIsr}), and acks=all produces
  * waiting for the high watermark to pass their last offset (a threshold purgatory: a sorted map of
  * required offsets, completed by whoever moves the high watermark; no thread waits).
  *
@@ -41,6 +42,8 @@ final class PartitionReplica {
     volatile List<Integer> replicas = List.of();
     volatile List<Integer> isr = List.of();
     volatile int partitionEpoch = -1;
+    /** The topic's min.insync.replicas as the image last gave it (capped by {@link #effectiveMinIsr}). */
+    volatile int configuredMinIsr = 1;
     /** True once the new leader recorded its epoch in the log: only then does it take appends. */
     volatile boolean ready;
     /** The log end when this node's leadership began (Kafka's leader epoch start offset). */
@@ -82,6 +85,23 @@ final class PartitionReplica {
 
     boolean isReadyLeader() {
         return role == Role.LEADER && ready;
+    }
+
+    /**
+     * Kafka's effective min ISR: min.insync.replicas, at most the replica count (a setting above the replication
+     * factor would otherwise refuse every acks=all write and freeze the high watermark for good).
+     */
+    int effectiveMinIsr(int configured) {
+        return Math.max(1, Math.min(configured, replicas.size()));
+    }
+
+    /**
+     * Kafka's strict min ISR (KIP-966, since Kafka 3.7): while the ISR is below the effective min ISR the high watermark
+     * does not move, so what a consumer can read is on at least that many replicas, and a replica that left the ISR
+     * then still holds everything below it.
+     */
+    boolean isUnderMinIsr() {
+        return isr.size() < effectiveMinIsr(configuredMinIsr);
     }
 
     /** More than one replica: the high watermark is the replication layer's to move. */
@@ -193,7 +213,8 @@ final class PartitionReplica {
         }
         int inSync = isr.size();
         for (DelayedAck ack : done) {
-            ack.complete(inSync >= ack.minInsyncReplicas ? Errors.NONE : Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+            ack.complete(inSync >= effectiveMinIsr(ack.minInsyncReplicas) ? Errors.NONE
+                    : Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
         }
     }
 

@@ -210,7 +210,8 @@ public final class ReplicaManager implements AutoCloseable {
                 }
                 Optional<TopicImage> topic = current.topic(replica.tp.topic());
                 if (topic.isPresent() && replica.tp.partition() < topic.get().partitions()) {
-                    int minIsr = io.dlog.kafka.config.TopicConfigs.minInsyncReplicas(topic.get().configs(), broker);
+                    int minIsr = replica.effectiveMinIsr(
+                            io.dlog.kafka.config.TopicConfigs.minInsyncReplicas(topic.get().configs(), broker));
                     underMinIsr += isr < minIsr ? 1 : 0;
                     atMinIsr += isr == minIsr ? 1 : 0;
                     reassigning += topic.get().state(replica.tp.partition()).isReassigning() ? 1 : 0;
@@ -324,8 +325,10 @@ public final class ReplicaManager implements AutoCloseable {
             return;
         }
         image = next;
-        if (previous.topics() == next.topics() && previous.brokers() == next.brokers()) {
-            return;
+        if (previous.topics() == next.topics() && previous.brokers() == next.brokers()
+                && previous.brokerConfigs().equals(next.brokerConfigs())
+                && previous.nodeConfigs().equals(next.nodeConfigs())) {
+            return; // (a cluster default of min.insync.replicas moves every replica's, hence the configs)
         }
         List<CompletableFuture<?>> pending = new ArrayList<>();
         List<Runnable> afterReady = new ArrayList<>();
@@ -349,6 +352,7 @@ public final class ReplicaManager implements AutoCloseable {
                     replica = new PartitionReplica(tp, topic.topicId(), log.get(), self);
                     replicas.put(tp, replica);
                 }
+                replica.configuredMinIsr = minInsyncReplicas(topic);
                 update(replica, topic.replicas(p), topic.state(p), pending, afterReady);
             }
         }
@@ -365,6 +369,16 @@ public final class ReplicaManager implements AutoCloseable {
                     + "here until the next change", e);
         }
         afterReady.forEach(Runnable::run);
+    }
+
+    /** The topic's min.insync.replicas (its own or the broker's default); 1 if the image holds an unreadable one. */
+    private int minInsyncReplicas(TopicImage topic) {
+        try {
+            return io.dlog.kafka.config.TopicConfigs.minInsyncReplicas(topic.configs(), config.get());
+        } catch (RuntimeException e) {
+            LOG.warn("min.insync.replicas of {} is unreadable; using 1: {}", topic.name(), e.getMessage());
+            return 1;
+        }
     }
 
     private void update(PartitionReplica replica, List<Integer> assigned, PartitionState state,
@@ -617,7 +631,7 @@ public final class ReplicaManager implements AutoCloseable {
 
     /**
      * This node appended to {@code tp} as its leader. With other in-sync replicas their next fetches move the high
-     * watermark; with none (the others fell out of the ISR, and min.insync.replicas allows one), nothing else would
+     * watermark; with none (the others fell out of the ISR, and min.insync.replicas is 1), nothing else would
      * until the next metadata change, up to a heartbeat interval later, so it moves here, as Kafka's leader moves it
      * in the append itself.
      */
@@ -629,18 +643,22 @@ public final class ReplicaManager implements AutoCloseable {
         return DONE;
     }
 
-    /** Kafka's check before an acks=all append: NOT_ENOUGH_REPLICAS while the ISR is smaller than min.insync.replicas. */
+    /**
+     * Kafka's check before an acks=all append: NOT_ENOUGH_REPLICAS while the ISR is smaller than min.insync.replicas
+     * (at most the replica count: Kafka's effective min ISR).
+     */
     public Errors checkEnoughReplicas(TopicPartition tp, int minInsyncReplicas) {
         PartitionReplica replica = replicas.get(tp);
         if (!isServingLeader(replica)) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
-        return replica.isr.size() < minInsyncReplicas ? Errors.NOT_ENOUGH_REPLICAS : Errors.NONE;
+        return replica.isr.size() < replica.effectiveMinIsr(minInsyncReplicas) ? Errors.NOT_ENOUGH_REPLICAS : Errors.NONE;
     }
 
     /**
      * Completes once the high watermark passes {@code requiredOffset} (exclusive end of the append): NONE, or
-     * NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below {@code minInsyncReplicas} meanwhile,
+     * NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below {@code minInsyncReplicas} meanwhile (the high
+     * watermark had passed it first: below it, it stays put, so the ack then waits for the ISR to grow again),
      * NOT_LEADER_OR_FOLLOWER when this node stops leading, REQUEST_TIMED_OUT after {@code timeoutMs}.
      */
     public CompletableFuture<Errors> awaitCommitted(TopicPartition tp, long requiredOffset, int minInsyncReplicas,
@@ -654,7 +672,8 @@ public final class ReplicaManager implements AutoCloseable {
         if (replica.log.highWatermark() >= requiredOffset || !replica.isReadyLeader()) {
             replica.removeWaiting(ack);
             ack.complete(!replica.isReadyLeader() ? Errors.NOT_LEADER_OR_FOLLOWER
-                    : replica.isr.size() >= minInsyncReplicas ? Errors.NONE : Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+                    : replica.isr.size() >= replica.effectiveMinIsr(minInsyncReplicas) ? Errors.NONE
+                    : Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
             return ack.result;
         }
         ack.timer = scheduler.schedule(() -> {
@@ -732,6 +751,9 @@ public final class ReplicaManager implements AutoCloseable {
         }
         if (!replica.isReplicated()) {
             return DONE; // one replica: its own appends move the high watermark, and acks=all never waits here
+        }
+        if (replica.isUnderMinIsr()) {
+            return DONE; // Kafka's strict min ISR: what consumers read stays on min.insync.replicas replicas
         }
         long hw = replica.computeHighWatermark();
         if (hw <= replica.log.highWatermark()) {
